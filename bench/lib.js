@@ -1,0 +1,54 @@
+// Shared helpers for benchmarks: run a command several times, take medians, read peak memory.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Median of a list of numbers. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Runs argv once under /usr/bin/time and returns wall milliseconds and peak RSS in MiB.
+ * Throws when the command fails, so a broken benchmark never reports a figure.
+ */
+export function measure(argv, { cwd, env, input, allowExit = [0] } = {}) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '__RSS_KB=%M', ...argv], {
+    cwd,
+    env: { ...process.env, ...env },
+    input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const rss = /__RSS_KB=(\d+)/.exec(result.stderr ?? '');
+  if (!allowExit.includes(result.status ?? -1)) {
+    throw new Error(`benchmark command failed (${result.status}): ${argv.join(' ')}\n${result.stderr}`);
+  }
+  return { wallMs, rssMiB: rss ? Number(rss[1]) / 1024 : NaN };
+}
+
+/** Runs argv `runs` times (after one warm-up) and returns the median wall time and peak RSS. */
+export function bench(argv, { runs = 5, warmup = 1, ...options } = {}) {
+  for (let i = 0; i < warmup; i++) measure(argv, options);
+  const samples = Array.from({ length: runs }, () => measure(argv, options));
+  return {
+    medianMs: median(samples.map((s) => s.wallMs)),
+    peakRssMiB: Math.max(...samples.map((s) => s.rssMiB)),
+    samplesMs: samples.map((s) => Math.round(s.wallMs * 10) / 10),
+  };
+}
+
+/** Prints a result table and stores it under .bench/<name>.json for later comparison. */
+export function report(name, rows, verdicts) {
+  console.log(`\n## ${name}`);
+  console.table(rows);
+  for (const v of verdicts) console.log(`${v.pass ? 'PASS' : 'FAIL'}  ${v.label}`);
+  mkdirSync('.bench', { recursive: true });
+  writeFileSync(join('.bench', `${name}.json`), JSON.stringify({ name, rows, verdicts, at: new Date().toISOString() }, null, 2) + '\n');
+  return verdicts.every((v) => v.pass);
+}

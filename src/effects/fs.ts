@@ -1,0 +1,75 @@
+// File-system helpers that never follow a link out of the repository and never leave half-written files.
+import { lstat, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { CutoverError } from '../errors.js';
+
+/** True when `child` (absolute) is `root` or lies below it. */
+export function isInside(root: string, child: string): boolean {
+  const rel = relative(root, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Resolves a repository-relative path and refuses it when it escapes the root lexically, has a
+ * `.git` component, or when any existing component on the way is a symbolic link that leads out.
+ */
+export async function resolveInside(root: string, rel: string): Promise<string> {
+  const unsafe = (why: string) =>
+    new CutoverError('PATH_UNSAFE', `path ${JSON.stringify(rel)} ${why}`, {
+      hint: 'paths are relative to the repository root and must stay inside it',
+    });
+  if (isAbsolute(rel)) throw unsafe('is absolute');
+  const abs = resolve(root, rel);
+  if (!isInside(root, abs)) throw unsafe('leaves the repository');
+  const parts = relative(root, abs).split(sep).filter(Boolean);
+  if (parts.includes('.git')) throw unsafe('has a .git component');
+  const realRoot = await realpath(root);
+  let current = root;
+  for (const part of parts) {
+    current = join(current, part);
+    let info;
+    try {
+      info = await lstat(current);
+    } catch {
+      return abs; // the rest does not exist yet: nothing to follow
+    }
+    if (info.isSymbolicLink()) {
+      const target = await realpath(current).catch(() => null);
+      if (target === null || !isInside(realRoot, target)) throw unsafe(`passes through a symbolic link (${relative(root, current)}) that leads outside`);
+    }
+  }
+  return abs;
+}
+
+/**
+ * Writes a file atomically: a temp file beside it, fsynced, then renamed over the target.
+ * The rename replaces a link at the target instead of writing through it.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** True when a path exists (without following a final link). */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,150 @@
+// One error type for everything cutover refuses or reports; the code decides the exit status.
+
+/** Closed set of error codes. */
+export type ErrorCode =
+  | 'USAGE'
+  | 'PLAN_IO'
+  | 'PLAN_TOO_LARGE'
+  | 'PLAN_ENCODING'
+  | 'PLAN_SYNTAX'
+  | 'PLAN_YAML_FEATURE'
+  | 'PLAN_SCHEMA'
+  | 'PLAN_REFERENCE'
+  | 'PLAN_DURATION'
+  | 'PLAN_PATH'
+  | 'PLAN_INTERPOLATION'
+  | 'PLAN_WINDOW'
+  | 'PLAN_ARTIFACT'
+  | 'PATH_UNSAFE'
+  | 'ARTIFACT_INVALID'
+  | 'PROOF_INVALID'
+  | 'LOCK_INVALID'
+  | 'REGISTRY_UNFROZEN'
+  | 'APPROVAL_MISSING'
+  | 'APPROVAL_REFUSED'
+  | 'RUN_LOCKED'
+  | 'WINDOW_CLOSED'
+  | 'TREE_DIRTY'
+  | 'NOT_MERGED'
+  | 'RECORD_EXISTS'
+  | 'RESUME_REFUSED'
+  | 'STEP_FAILED'
+  | 'INTERRUPTED'
+  | 'VERIFY_MISMATCH'
+  | 'GIT_FAILED'
+  | 'IO_FAILED';
+
+/** Exit codes of the command line (DESIGN §3). */
+export const EXIT = {
+  ok: 0,
+  stepFailed: 1,
+  invalid: 2,
+  refused: 3,
+  mismatch: 4,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+const EXIT_BY_CODE: Record<ErrorCode, number> = {
+  USAGE: EXIT.invalid,
+  PLAN_IO: EXIT.invalid,
+  PLAN_TOO_LARGE: EXIT.invalid,
+  PLAN_ENCODING: EXIT.invalid,
+  PLAN_SYNTAX: EXIT.invalid,
+  PLAN_YAML_FEATURE: EXIT.invalid,
+  PLAN_SCHEMA: EXIT.invalid,
+  PLAN_REFERENCE: EXIT.invalid,
+  PLAN_DURATION: EXIT.invalid,
+  PLAN_PATH: EXIT.invalid,
+  PLAN_INTERPOLATION: EXIT.invalid,
+  PLAN_WINDOW: EXIT.invalid,
+  PLAN_ARTIFACT: EXIT.invalid,
+  PATH_UNSAFE: EXIT.invalid,
+  ARTIFACT_INVALID: EXIT.invalid,
+  PROOF_INVALID: EXIT.mismatch,
+  LOCK_INVALID: EXIT.invalid,
+  REGISTRY_UNFROZEN: EXIT.refused,
+  APPROVAL_MISSING: EXIT.refused,
+  APPROVAL_REFUSED: EXIT.refused,
+  RUN_LOCKED: EXIT.refused,
+  WINDOW_CLOSED: EXIT.refused,
+  TREE_DIRTY: EXIT.refused,
+  NOT_MERGED: EXIT.refused,
+  RECORD_EXISTS: EXIT.refused,
+  RESUME_REFUSED: EXIT.refused,
+  STEP_FAILED: EXIT.stepFailed,
+  INTERRUPTED: EXIT.sigint,
+  VERIFY_MISMATCH: EXIT.mismatch,
+  GIT_FAILED: EXIT.invalid,
+  IO_FAILED: EXIT.invalid,
+};
+
+/** Where in a file a problem is. Lines and columns count from 1. */
+export interface Position {
+  file: string;
+  line?: number;
+  col?: number;
+}
+
+/** A problem found while reading or checking something; the pure core collects these. */
+export interface Problem {
+  code: ErrorCode;
+  message: string;
+  file?: string;
+  line?: number;
+  col?: number;
+  hint?: string;
+}
+
+/** The one error type: a coded, user-facing failure (never a bug). */
+export class CutoverError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly position: Position | undefined;
+  /** Further problems reported together with this one (all of a plan's mistakes at once). */
+  readonly problems: Problem[];
+  exitCode: number;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { hint?: string; position?: Position; cause?: unknown; problems?: Problem[]; exitCode?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CutoverError';
+    this.code = code;
+    this.hint = options.hint;
+    this.position = options.position;
+    this.problems = options.problems ?? [{ code, message, ...options.position, ...(options.hint ? { hint: options.hint } : {}) }];
+    this.exitCode = options.exitCode ?? EXIT_BY_CODE[code];
+  }
+}
+
+/** The exit code a given error code leads to. */
+export function exitCodeFor(code: ErrorCode): number {
+  return EXIT_BY_CODE[code];
+}
+
+/** Wraps a list of problems (all from one or more plans) into one error. */
+export function problemsError(problems: Problem[]): CutoverError {
+  const first = problems[0];
+  if (!first) throw new Error('problemsError needs at least one problem');
+  const exitCode = Math.max(...problems.map((p) => EXIT_BY_CODE[p.code]));
+  return new CutoverError(first.code, first.message, {
+    problems,
+    exitCode,
+    ...(first.hint ? { hint: first.hint } : {}),
+    ...(first.file ? { position: { file: first.file, line: first.line, col: first.col } } : {}),
+  });
+}
+
+/** Formats a problem as `FILE:LINE:COL error CODE: message`. */
+export function formatProblem(p: Problem): string {
+  const where = p.file ? `${p.file}${p.line ? `:${p.line}:${p.col ?? 1}` : ''}: ` : '';
+  return `${where}error ${p.code}: ${p.message}`;
+}
+
+/** True for errors cutover raised on purpose; anything else is a bug. */
+export function isCutoverError(e: unknown): e is CutoverError {
+  return e instanceof CutoverError;
+}
