@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'PLAN_YAML_FEATURE'
   | 'PLAN_SCHEMA'
   | 'PLAN_REFERENCE'
+  | 'PLAN_DUPLICATE'
+  | 'PLAN_EXPRESSION'
   | 'PLAN_DURATION'
   | 'PLAN_PATH'
   | 'PLAN_INTERPOLATION'
@@ -32,7 +34,8 @@ export type ErrorCode =
   | 'INTERRUPTED'
   | 'VERIFY_MISMATCH'
   | 'GIT_FAILED'
-  | 'IO_FAILED';
+  | 'IO_FAILED'
+  | 'FILE_EXISTS';
 
 /** Exit codes of the command line (DESIGN §3). */
 export const EXIT = {
@@ -54,6 +57,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   PLAN_YAML_FEATURE: EXIT.invalid,
   PLAN_SCHEMA: EXIT.invalid,
   PLAN_REFERENCE: EXIT.invalid,
+  PLAN_DUPLICATE: EXIT.invalid,
+  PLAN_EXPRESSION: EXIT.invalid,
   PLAN_DURATION: EXIT.invalid,
   PLAN_PATH: EXIT.invalid,
   PLAN_INTERPOLATION: EXIT.invalid,
@@ -77,6 +82,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   VERIFY_MISMATCH: EXIT.mismatch,
   GIT_FAILED: EXIT.invalid,
   IO_FAILED: EXIT.invalid,
+  FILE_EXISTS: EXIT.refused,
 };
 
 /** Where in a file a problem is. Lines and columns count from 1. */

@@ -1,0 +1,36 @@
+// Writing results and problems in the chosen format: text for people, one JSON document, or GitHub commands.
+import { configure } from 'safe-stable-stringify';
+import chalk, { Chalk } from 'chalk';
+import { formatProblem, type Problem } from '../errors.js';
+import type { CommandIo } from '../commands/io.js';
+import { annotation } from './github.js';
+
+const stableStringify = configure({ deterministic: true, circularValue: Error, bigint: false });
+
+/** Canonical JSON: sorted keys, 2-space indent, final newline (records, locks, `--format json`). */
+export function canonicalJson(value: unknown): string {
+  return `${stableStringify(value, null, 2) ?? 'null'}\n`;
+}
+
+/** A chalk instance that honours the io's colour setting. */
+export function colors(io: Pick<CommandIo, 'color'>): typeof chalk {
+  return new Chalk({ level: io.color ? 1 : 0 });
+}
+
+/** Writes problems to stderr as text lines (with hints) or GitHub annotations. */
+export function writeProblems(problems: Problem[], io: CommandIo): void {
+  const c = colors(io);
+  for (const p of problems) {
+    if (io.format === 'github') {
+      io.stdout.write(annotation('error', `${p.code}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`, { file: p.file, line: p.line, col: p.col, title: p.code }));
+      continue;
+    }
+    io.stderr.write(`${formatProblem(p).replace(/error (\w+):/, (_m, code: string) => `${c.red('error')} ${c.bold(code)}:`)}\n`);
+    if (p.hint) io.stderr.write(`  ${c.dim(`hint: ${p.hint}`)}\n`);
+  }
+}
+
+/** Writes exactly one JSON document to stdout. */
+export function writeJson(io: CommandIo, value: unknown): void {
+  io.stdout.write(canonicalJson(value));
+}

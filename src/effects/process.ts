@@ -1,0 +1,298 @@
+// Runs one step's command in its own process group and streams its masked output to files.
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Transform, type Readable, type Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { execa } from 'execa';
+import { CutoverError } from '../errors.js';
+import { createMasker, type Masker } from '../run/mask.js';
+
+/** A command: argv run without a shell, or a script handed to the named shell with `-c`. */
+export type Command = { argv: string[] } | { shell: string; script: string };
+
+/** What to run and where its output goes. */
+export interface RunProcessOptions {
+  command: Command;
+  cwd: string;
+  /** The complete environment of the child; nothing of ours is added. */
+  env: Record<string, string>;
+  timeoutMs?: number;
+  /** How long the group has after SIGTERM before SIGKILL (default 5000). */
+  graceMs?: number;
+  /** stdout and stderr interleaved, masked. */
+  logPath: string;
+  /** stdout only, masked (for a `stdout` expectation). */
+  stdoutPath?: string;
+  secrets?: string[];
+  /** Aborting interrupts the step: its group is signalled, then killed. */
+  signal?: AbortSignal;
+  /** Masked output as it arrives (for --verbose). */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/** How a command ended; a failing command is a result, never an exception. */
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  interrupted: boolean;
+  /** Why the command could not run at all (for example not found), masked. */
+  error?: string;
+  startedAt: Date;
+  endedAt: Date;
+  durationMs: number;
+  logBytes: number;
+  /** SHA-256 (hex) of the log file's bytes as written. */
+  logDigest: string;
+}
+
+/**
+ * Runs a command in its own process group (so a timeout or an abort ends its whole tree), with
+ * output streamed through the masker to files, never held in memory. When the command exits, any
+ * process still left in its group is terminated the same way: nothing a step starts outlives it or
+ * keeps its output open (a daemon a step means to leave running must detach into its own session).
+ * Throws only when our own files cannot be written.
+ */
+export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
+  const { command, graceMs = 5000 } = options;
+  const startedAt = new Date();
+  const masker = createMasker(options.secrets ?? []);
+  const log = await openLog(options.logPath);
+  const stdoutFile = options.stdoutPath === undefined ? undefined : await openOutput(options.stdoutPath);
+  const [file, args] = 'argv' in command ? [command.argv[0] ?? '', command.argv.slice(1)] : [command.shell, ['-c', command.script]];
+  let timedOut = false;
+  let interrupted = false;
+  let ioError: unknown;
+
+  if (options.signal?.aborted) {
+    interrupted = true;
+  } else {
+    const child = execa(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: false,
+      shell: false,
+      detached: true, // setsid: a group of its own to signal as a whole, and no terminal to read
+      stdin: 'ignore',
+      buffer: false,
+      encoding: 'buffer',
+      reject: false,
+    });
+    const pid = child.pid;
+    const exited = new Promise<[number | null, NodeJS.Signals | null] | undefined>((resolve) => {
+      child.once('exit', (code, signal) => resolve([code, signal]));
+      void child.then(() => resolve(undefined)); // a spawn failure has no exit
+    });
+    if (pid !== undefined) trackGroup(pid);
+    let ending: Promise<void> | undefined;
+    const end = () => (ending ??= pid === undefined ? Promise.resolve() : endGroup(pid, graceMs));
+    const channels = [
+      channel(child.stdout, masker, 'stdout', [log.input, ...(stdoutFile ? [stdoutFile.input] : [])], options.onOutput),
+      channel(child.stderr, masker, 'stderr', [log.input], options.onOutput),
+    ];
+    const fail = (error: unknown) => {
+      ioError ??= error;
+      void end();
+      for (const c of channels) c.abandon();
+      log.input.destroy();
+      stdoutFile?.input.destroy();
+    };
+    log.done.catch(fail);
+    stdoutFile?.done.catch(fail);
+
+    const timer = options.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      void end();
+    }, options.timeoutMs) : undefined;
+    const onAbort = () => {
+      interrupted = true;
+      void end();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const exit = await exited;
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    await end(); // survivors of a normal exit go too
+    if (pid !== undefined) untrackGroup(pid);
+    await drain(channels, graceMs);
+    const result = await child;
+    if (exit) return finish(exit[0], exit[1]);
+    const code = typeof result.code === 'string' ? result.code : undefined;
+    const why = code === 'ENOENT' ? 'command not found' : code === 'EACCES' ? 'permission denied' : 'cannot start';
+    return finish(null, null, masker.mask(`${JSON.stringify(file)}: ${why} (${String(result.originalMessage ?? result.shortMessage)})`));
+  }
+  stdoutFile?.input.end(); // nothing was started to end it
+  return finish(null, null);
+
+  async function finish(exitCode: number | null, signal: string | null, error?: string): Promise<ProcessResult> {
+    log.input.end();
+    await Promise.allSettled([log.done, stdoutFile?.done]);
+    if (ioError !== undefined) {
+      throw new CutoverError('IO_FAILED', `cannot write the output of ${JSON.stringify(file)}: ${masker.mask(String(ioError))}`, { cause: ioError });
+    }
+    const endedAt = new Date();
+    const durationMs = endedAt.getTime() - startedAt.getTime();
+    return { exitCode, signal, timedOut, interrupted, ...(error ? { error } : {}), startedAt, endedAt, durationMs, logBytes: log.bytes(), logDigest: log.digest() };
+  }
+}
+
+/** One output stream of the child on its way through a masker to its sinks. */
+interface Channel {
+  done: Promise<void>;
+  /** Milliseconds since the child last wrote here while we had caught up (0 while we are behind). */
+  idleFor(): number;
+  /** Stops reading (a process outside the group holds the pipe open) and flushes what was read. */
+  cut(): void;
+  /** Drops everything (our own file failed). */
+  abandon(): void;
+}
+
+function channel(source: Readable, masker: Masker, name: 'stdout' | 'stderr', sinks: Writable[], onOutput: RunProcessOptions['onOutput']): Channel {
+  const masked = masker.stream();
+  let lastData = Date.now();
+  let ended = false;
+  source.on('data', () => (lastData = Date.now()));
+  source.once('end', () => (ended = true));
+  source.on('error', () => undefined); // a broken pipe ends the channel below, via cut()
+  source.pipe(masked);
+  // Two channels share the log: it is ended once, after both are done.
+  sinks.forEach((sink, i) => masked.pipe(sink, { end: i > 0 }));
+  if (onOutput) {
+    // Decode across chunks so a multi-byte character split between two is not mangled.
+    const decoder = new StringDecoder('utf8');
+    masked.on('data', (chunk: Buffer) => emit(decoder.write(chunk)));
+    masked.once('end', () => emit(decoder.end()));
+    const emit = (text: string) => text && onOutput(text, name);
+  }
+  return {
+    done: finished(masked).catch(() => undefined),
+    idleFor: () => (ended ? Infinity : source.readableLength > 0 ? 0 : Date.now() - lastData),
+    cut() {
+      source.unpipe(masked);
+      source.destroy();
+      masked.end();
+    },
+    abandon() {
+      source.destroy();
+      masked.destroy();
+    },
+  };
+}
+
+const POLL_MS = 100;
+/** The longest we keep reading from a pipe that something outside the ended group still writes to. */
+const DRAIN_CAP_MS = 30_000;
+
+/** Waits until both channels have ended, cutting one loose once its writer is silent (or too late). */
+async function drain(channels: Channel[], graceMs: number): Promise<void> {
+  const cap = Date.now() + Math.max(graceMs, DRAIN_CAP_MS);
+  const all = Promise.all(channels.map((c) => c.done));
+  let done = false;
+  void all.then(() => (done = true));
+  while (!done) {
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
+    if (done) break;
+    for (const c of channels) if (c.idleFor() >= graceMs || Date.now() >= cap) c.cut();
+  }
+}
+
+/** A sink file: its writable input and the promise of it being written completely. */
+interface Output {
+  input: Writable;
+  done: Promise<void>;
+}
+
+/** Opens the log: its input hashes and counts the bytes on their way to the file. */
+async function openLog(path: string): Promise<Output & { bytes(): number; digest(): string }> {
+  const file = await openOutput(path);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const input = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      next(null, chunk);
+    },
+  });
+  const done = pipeline(input, file.input);
+  file.done.catch(() => undefined); // reported through `done`
+  return { input, done, bytes: () => bytes, digest: () => hash.digest('hex') };
+}
+
+/** Creates a file fresh, never writing through a link planted at its path. */
+async function openOutput(path: string): Promise<Output> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    // rm removes a link itself; O_EXCL|O_NOFOLLOW then refuses anything planted in between.
+    await rm(path, { force: true });
+    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    const input = handle.createWriteStream();
+    return { input, done: finished(input) };
+  } catch (error) {
+    throw new CutoverError('IO_FAILED', `cannot create ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+const liveGroups = new Set<number>();
+
+/** Remembers a running group so that, should cutover exit while it runs, the group dies too. */
+function trackGroup(pgid: number): void {
+  if (liveGroups.size === 0) process.once('exit', killLiveGroups);
+  liveGroups.add(pgid);
+}
+
+function untrackGroup(pgid: number): void {
+  liveGroups.delete(pgid);
+  if (liveGroups.size === 0) process.off('exit', killLiveGroups);
+}
+
+function killLiveGroups(): void {
+  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
+}
+
+/** SIGTERM to the whole group, then SIGKILL when anything of it is still running after the grace. */
+async function endGroup(pgid: number, graceMs: number): Promise<void> {
+  if (!(await groupRuns(pgid))) return;
+  signalGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    if (!(await groupRuns(pgid))) return;
+  }
+  signalGroup(pgid, 'SIGKILL');
+}
+
+/** Sends a signal to every process of a group; false when the group no longer exists. */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    // EPERM: a member changed its user (setuid); it exists, we just cannot signal it.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether a process of the group is still running (a zombie is not: it runs and holds nothing). */
+async function groupRuns(pgid: number): Promise<boolean> {
+  if (!signalGroup(pgid, 0)) return false;
+  // kill(0) counts zombies, and an init that does not reap orphans (common in containers) keeps
+  // them for ever; where /proc exists, look at the members' states instead.
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return true;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // After "pid (comm) ": state, ppid, pgrp, ... (comm may itself hold spaces and parentheses).
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
+}

@@ -1,0 +1,109 @@
+// Streams files through SHA-256 in fixed-size reads; runs as a worker thread or in-process.
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import { CutoverError } from '../errors.js';
+
+/** The workerData marker that turns this module into a hashing worker. */
+export const HASH_WORKER_ROLE = 'cutover-hash-worker';
+
+/** Size of each read; one buffer a thread, reused for every file. */
+export const READ_SIZE = 1 << 20;
+
+/** Files to hash: entry paths below a base folder. */
+export interface HashTask {
+  base: string;
+  paths: string[];
+}
+
+/** What hashing a task produced, file by file in task order. */
+export interface HashTaskResult {
+  digests: string[];
+  sizes: number[];
+}
+
+/** Messages a worker posts: progress deltas, a finished task, or a failure. */
+export type WorkerMessage =
+  | { type: 'progress'; id: number; bytes: number }
+  | { type: 'done'; id: number; result: HashTaskResult }
+  | { type: 'failed'; id: number; code?: 'ARTIFACT_INVALID' | 'IO_FAILED'; message: string; hint?: string };
+
+// O_NOFOLLOW: a file swapped for a link after the walk is refused, not followed. O_NONBLOCK: a file
+// swapped for a FIFO does not hang the open; it is then refused by the fstat check below.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+// Big files report progress every this many bytes so a bar moves while one file is read.
+const PROGRESS_EVERY = 64 << 20;
+
+function openRegular(abs: string): number {
+  let fd: number;
+  try {
+    fd = openSync(abs, OPEN_FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${JSON.stringify(abs)}`);
+    throw new CutoverError('IO_FAILED', `cannot read ${JSON.stringify(abs)} (${code ?? String(error)})`, { cause: error });
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new CutoverError('ARTIFACT_INVALID', `${JSON.stringify(abs)} stopped being a regular file while it was hashed`);
+  }
+  return fd;
+}
+
+/** SHA-256 of one file read in `buffer`-sized chunks; `onBytes` hears of every 64 MiB read (big files only). */
+export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: string; size: number } {
+  const fd = openRegular(abs);
+  const hash = createHash('sha256');
+  let size = 0;
+  let unreported = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      hash.update(n === buffer.length ? buffer : buffer.subarray(0, n));
+      size += n;
+      unreported += n;
+      if (onBytes && unreported >= PROGRESS_EVERY) {
+        onBytes(unreported);
+        unreported = 0;
+      }
+    }
+  } catch (error) {
+    throw new CutoverError('IO_FAILED', `cannot read ${JSON.stringify(abs)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  } finally {
+    closeSync(fd);
+  }
+  return { digest: hash.digest('hex'), size };
+}
+
+/** Hashes every file of a task in order. */
+export function hashTask(task: HashTask, buffer: Buffer, onBytes?: (bytes: number) => void): HashTaskResult {
+  const digests: string[] = [];
+  const sizes: number[] = [];
+  for (const path of task.paths) {
+    const { digest, size } = hashFileSync(join(task.base, path), buffer, onBytes);
+    digests.push(digest);
+    sizes.push(size);
+  }
+  return { digests, sizes };
+}
+
+function serveTasks(port: NonNullable<typeof parentPort>): void {
+  const buffer = Buffer.allocUnsafe(READ_SIZE);
+  const post = (message: WorkerMessage) => port.postMessage(message);
+  port.on('message', ({ id, task }: { id: number; task: HashTask }) => {
+    try {
+      post({ type: 'done', id, result: hashTask(task, buffer, (bytes) => post({ type: 'progress', id, bytes })) });
+    } catch (error) {
+      if (error instanceof CutoverError && (error.code === 'ARTIFACT_INVALID' || error.code === 'IO_FAILED')) {
+        post({ type: 'failed', id, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+      } else {
+        post({ type: 'failed', id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
+    }
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === HASH_WORKER_ROLE) serveTasks(parentPort);

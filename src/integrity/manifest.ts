@@ -1,0 +1,148 @@
+// The cutover-manifest/v1 model: entry paths, byte order, the sha256sum-format text, and diffs.
+import { Buffer, isUtf8 } from 'node:buffer';
+import { CutoverError, problemsError, type Problem } from '../errors.js';
+
+/** Name of the manifest and Merkle construction; records carry it so the format can evolve. */
+export const MANIFEST_FORMAT = 'cutover-manifest/v1';
+
+/** One manifest line: a file's SHA-256 (lowercase hex) and its `/`-separated path. */
+export interface ManifestLine {
+  path: string;
+  digest: string;
+}
+
+/** A hashed regular file of an artifact. */
+export interface ManifestEntry extends ManifestLine {
+  size: number;
+}
+
+/** Files that differ between two manifests, each list in byte order. */
+export interface ManifestDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+const DIGEST = /^[0-9a-f]{64}$/;
+// Code points that sort differently as UTF-16 units than as UTF-8 bytes: surrogates and U+E000..U+FFFF.
+const HIGH_UNITS = /[\uD800-\uFFFF]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+const CONTROL = /[\u0000-\u001F\u007F]/;
+
+/** Renders a path for a message: valid text as a JSON string, other bytes as \xNN escapes. */
+export function displayPath(path: string | Uint8Array): string {
+  if (typeof path === 'string') return JSON.stringify(path);
+  if (isUtf8(path)) return JSON.stringify(Buffer.from(path).toString('utf8'));
+  const shown = Array.from(path, (b) => (b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x22 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`));
+  return `"${shown.join('')}"`;
+}
+
+/** Why a path cannot be a manifest entry, or undefined when it can. */
+export function entryPathProblem(path: string | Uint8Array): string | undefined {
+  let text: string;
+  if (typeof path === 'string') {
+    if (LONE_SURROGATE.test(path)) return 'is not valid UTF-8 (lone surrogate)';
+    text = path;
+  } else {
+    if (!isUtf8(path)) return 'is not valid UTF-8';
+    text = Buffer.from(path).toString('utf8');
+  }
+  if (text === '') return 'is empty';
+  if (CONTROL.test(text)) return 'contains a control character (U+0000–U+001F or U+007F)';
+  if (text.includes('\\')) return 'contains a backslash';
+  // Walked paths can never take these forms; refusing them keeps a parsed manifest inside its root.
+  if (text.startsWith('/')) return 'is absolute';
+  for (const part of text.split('/')) {
+    if (part === '') return 'has an empty component';
+    if (part === '.' || part === '..') return `has a "${part}" component`;
+  }
+  return undefined;
+}
+
+/** Returns the path as text when it is a valid entry path; else throws ARTIFACT_INVALID naming it. */
+export function checkEntryPath(path: string | Uint8Array): string {
+  const problem = entryPathProblem(path);
+  if (problem) {
+    throw new CutoverError('ARTIFACT_INVALID', `entry path ${displayPath(path)} ${problem}`, {
+      hint: 'entry paths are valid UTF-8 with no control character and no backslash',
+    });
+  }
+  return typeof path === 'string' ? path : Buffer.from(path).toString('utf8');
+}
+
+/** Orders two paths by the bytes of their UTF-8 encoding (as Buffer.compare would). */
+export function compareUtf8(a: string, b: string): number {
+  // UTF-16 unit order equals code-point (= UTF-8 byte) order unless a unit ≥ U+D800 is involved.
+  if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Sorts entries in place by the bytes of their UTF-8 path and returns them. */
+export function sortEntries<T extends ManifestLine>(entries: T[]): T[] {
+  if (!entries.some((e) => HIGH_UNITS.test(e.path))) {
+    return entries.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  }
+  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }));
+  keyed.sort((x, y) => Buffer.compare(x.key, y.key));
+  keyed.forEach((k, i) => (entries[i] = k.entry));
+  return entries;
+}
+
+/** The manifest line of one entry, with its final newline. */
+export function formatLine(entry: ManifestLine): string {
+  return `${entry.digest}  ${entry.path}\n`;
+}
+
+/** The manifest text of entries already in byte order (sha256sum format). */
+export function formatManifest(entries: readonly ManifestLine[]): string {
+  let text = '';
+  for (const entry of entries) text += formatLine(entry);
+  return text;
+}
+
+/** Parses a manifest strictly: canonical lines, valid paths, byte order, no duplicates. */
+export function parseManifest(text: string, file = 'manifest'): ManifestLine[] {
+  const problems: Problem[] = [];
+  const at = (line: number, col: number, message: string) => problems.push({ code: 'ARTIFACT_INVALID', message, file, line, col });
+  const entries: ManifestLine[] = [];
+  if (text !== '' && !text.endsWith('\n')) at(text.split('\n').length, 1, 'manifest does not end with a newline');
+  const lines = text.split('\n');
+  lines.pop();
+  let previous: string | undefined;
+  for (const [i, line] of lines.entries()) {
+    const n = i + 1;
+    if (!DIGEST.test(line.slice(0, 64))) {
+      at(n, 1, 'expected a lowercase SHA-256 hex digest');
+      continue;
+    }
+    if (line.slice(64, 66) !== '  ') {
+      at(n, 65, 'expected two spaces after the digest');
+      continue;
+    }
+    const path = line.slice(66);
+    const problem = entryPathProblem(path);
+    const order = previous === undefined ? -1 : compareUtf8(previous, path);
+    if (problem) at(n, 67, `entry path ${displayPath(path)} ${problem}`);
+    else if (order === 0) at(n, 67, `duplicate entry ${displayPath(path)}`);
+    else if (order > 0) at(n, 67, `entry ${displayPath(path)} is out of byte order`);
+    else entries.push({ path, digest: line.slice(0, 64) });
+    previous = path;
+  }
+  if (problems.length) throw problemsError(problems);
+  return entries;
+}
+
+/** Lists the paths added, removed and changed from `before` to `after`. */
+export function diffManifests(before: readonly ManifestLine[], after: readonly ManifestLine[]): ManifestDiff {
+  const old = new Map(before.map((e) => [e.path, e.digest]));
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const entry of after) {
+    const digest = old.get(entry.path);
+    if (digest === undefined) added.push(entry.path);
+    else if (digest !== entry.digest) changed.push(entry.path);
+    old.delete(entry.path);
+  }
+  const byBytes = (list: string[]) => list.sort(compareUtf8);
+  return { added: byBytes(added), removed: byBytes([...old.keys()]), changed: byBytes(changed) };
+}

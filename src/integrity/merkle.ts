@@ -1,0 +1,173 @@
+// RFC 6962 Merkle Tree Hash over manifest lines, run roots, and inclusion proofs (RFC 6962 §2.1.1).
+import { Buffer } from 'node:buffer';
+import { hash } from 'node:crypto';
+import { CutoverError } from '../errors.js';
+import { compareUtf8, displayPath, entryPathProblem, formatLine, parseManifest, type ManifestLine } from './manifest.js';
+
+/** A decoded root or node: 32 bytes of SHA-256. */
+export type Digest = Buffer;
+
+const ROOT = /^sha256:([0-9a-f]{64})$/;
+const EMPTY_ROOT = hash('sha256', Buffer.alloc(0), 'buffer');
+// One scratch buffer for node preimages (0x01 ‖ left ‖ right): no allocation per node.
+const nodeScratch = Buffer.alloc(65, 1);
+let leafScratch = Buffer.alloc(1024);
+
+/** SHA-256(0x00 ‖ line): the leaf hash of one manifest line (with its newline). */
+export function leafHash(line: Uint8Array): Digest {
+  if (leafScratch.length < line.length + 1) leafScratch = Buffer.alloc(2 * (line.length + 1));
+  leafScratch[0] = 0;
+  leafScratch.set(line, 1);
+  return hash('sha256', leafScratch.subarray(0, line.length + 1), 'buffer');
+}
+
+/** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Digest {
+  nodeScratch.set(left, 1);
+  nodeScratch.set(right, 33);
+  return hash('sha256', nodeScratch, 'buffer');
+}
+
+/**
+ * The Merkle Tree Hash of `count` leaves given by their hashes, built left to right on a stack of
+ * perfect subtrees (a binary counter) in O(log n) memory; folding the stack from the right at the
+ * end yields exactly RFC 6962's split at the largest power of two below n.
+ */
+function rootOfLeaves(count: number, leafAt: (i: number) => Digest): Digest {
+  if (count === 0) return EMPTY_ROOT;
+  const stack: Digest[] = [];
+  const heights: number[] = [];
+  for (let i = 0; i < count; i++) {
+    let node = leafAt(i);
+    let height = 0;
+    while (heights.length > 0 && heights[heights.length - 1] === height) {
+      node = nodeHash(stack.pop() as Digest, node);
+      heights.pop();
+      height++;
+    }
+    stack.push(node);
+    heights.push(height);
+  }
+  let root = stack.pop() as Digest;
+  while (stack.length > 0) root = nodeHash(stack.pop() as Digest, root);
+  return root;
+}
+
+/** RFC 6962 Merkle Tree Hash of the given leaf data (manifest lines, each with its `\n`). */
+export function merkleRoot(lines: readonly Uint8Array[]): Digest {
+  return rootOfLeaves(lines.length, (i) => leafHash(lines[i] as Uint8Array));
+}
+
+/** Writes a root as `sha256:<hex>`. */
+export function formatRoot(root: Uint8Array): string {
+  return `sha256:${Buffer.from(root).toString('hex')}`;
+}
+
+/** Decodes `sha256:<64 lowercase hex>`, or undefined when the text is not a root. */
+export function parseRoot(text: string): Digest | undefined {
+  const match = ROOT.exec(text);
+  return match ? Buffer.from(match[1] as string, 'hex') : undefined;
+}
+
+/** The root (`sha256:<hex>`) of a manifest, given as entries in byte order or as strictly parsed text. */
+export function manifestRoot(manifest: readonly ManifestLine[] | string, file?: string): string {
+  const entries = typeof manifest === 'string' ? parseManifest(manifest, file) : manifest;
+  return formatRoot(rootOfLeaves(entries.length, (i) => leafHash(Buffer.from(formatLine(entries[i] as ManifestLine), 'utf8'))));
+}
+
+/** A run's root: the same construction over `<artifact root hex>  <artifact name>\n`, in name byte order. */
+export function runRoot(artifacts: readonly { name: string; root: string }[]): string {
+  const lines = artifacts.map(({ name, root }) => {
+    const digest = parseRoot(root);
+    const problem = entryPathProblem(name);
+    if (problem) throw new CutoverError('ARTIFACT_INVALID', `artifact name ${displayPath(name)} ${problem}`);
+    if (!digest) throw new CutoverError('ARTIFACT_INVALID', `artifact ${displayPath(name)} has no valid root (${JSON.stringify(root)})`);
+    return { path: name, digest: digest.toString('hex') };
+  });
+  lines.sort((a, b) => compareUtf8(a.path, b.path));
+  lines.forEach((line, i) => {
+    if (i > 0 && lines[i - 1]?.path === line.path) throw new CutoverError('ARTIFACT_INVALID', `artifact name ${displayPath(line.path)} appears twice`);
+  });
+  return manifestRoot(lines);
+}
+
+/** The root of each immediate subfolder, from a folder's entries in byte order (folders holding files only). */
+export function childRoots(entries: readonly ManifestLine[]): Record<string, string> {
+  const groups = new Map<string, ManifestLine[]>();
+  for (const { path, digest } of entries) {
+    const slash = path.indexOf('/');
+    if (slash < 0) continue;
+    const name = path.slice(0, slash);
+    const group = groups.get(name) ?? [];
+    if (group.length === 0) groups.set(name, group);
+    // Entries sharing a prefix are contiguous in byte order and stay ordered once it is cut off.
+    group.push({ path: path.slice(slash + 1), digest });
+  }
+  const roots: Record<string, string> = {};
+  for (const [name, group] of groups) roots[name] = manifestRoot(group);
+  return roots;
+}
+
+/** The largest power of two strictly below n (n ≥ 2). */
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** The audit path of leaf `index` among `lines` (RFC 6962 §2.1.1), deepest sibling first. */
+export function inclusionProof(lines: readonly Uint8Array[], index: number): Digest[] {
+  if (!Number.isInteger(index) || index < 0 || index >= lines.length) {
+    throw new RangeError(`leaf index ${index} is outside 0..${lines.length - 1}`);
+  }
+  const leaves = lines.map((line) => leafHash(line));
+  const subtree = (from: number, to: number) => rootOfLeaves(to - from, (i) => leaves[from + i] as Digest);
+  const path: Digest[] = [];
+  let [from, to, m] = [0, lines.length, index];
+  // PATH(m, D[from:to]) peels the top level first; the RFC lists it last, hence the reverse.
+  while (to - from > 1) {
+    const k = splitPoint(to - from);
+    if (m < k) {
+      path.push(subtree(from + k, to));
+      to = from + k;
+    } else {
+      path.push(subtree(from, from + k));
+      from += k;
+      m -= k;
+    }
+  }
+  return path.reverse();
+}
+
+/** What an inclusion proof claims: leaf data at `index` of a tree of `size` leaves has this `root`. */
+export interface InclusionClaim {
+  line: Uint8Array;
+  index: number;
+  size: number;
+  proof: readonly Uint8Array[];
+  root: Uint8Array;
+}
+
+/** Checks an inclusion proof with the algorithm of RFC 9162 §2.1.3.2. */
+export function verifyInclusion({ line, index, size, proof, root }: InclusionClaim): boolean {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+  if (root.length !== 32 || proof.some((p) => p.length !== 32)) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r: Uint8Array = leafHash(line);
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && Buffer.compare(r, root) === 0;
+}

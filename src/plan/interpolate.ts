@@ -1,0 +1,120 @@
+// `${{ expr }}` templates in string values: parsing, checking names against the closed grammar, substituting.
+import { ExpressionError, evaluate, parseExpression, stringify, truthy, walkExpression, type Expr, type Scope } from './expression.js';
+
+/** A template split into literal text and expressions (with their offsets in the string). */
+export type TemplatePart = string | { expr: Expr; source: string; offset: number };
+
+/** A mistake inside a string value, at a character offset of that string. */
+export interface TemplateIssue {
+  offset: number;
+  message: string;
+  code: 'PLAN_INTERPOLATION' | 'PLAN_EXPRESSION' | 'PLAN_REFERENCE';
+  hint?: string;
+}
+
+/** Where an expression appears: `${{ }}` in a value, or an `if:` condition. */
+export type ExpressionKind = 'value' | 'condition';
+
+const OPEN = '${{';
+const CLOSE = '}}';
+
+/** True when a string contains interpolation. */
+export function hasTemplate(value: string): boolean {
+  return value.includes(OPEN);
+}
+
+/** Splits a string into literal parts and parsed expressions. Throws TemplateIssue-shaped errors. */
+export function parseTemplate(value: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let i = 0;
+  while (i < value.length) {
+    const open = value.indexOf(OPEN, i);
+    if (open < 0) {
+      parts.push(value.slice(i));
+      break;
+    }
+    if (open > i) parts.push(value.slice(i, open));
+    const close = value.indexOf(CLOSE, open + OPEN.length);
+    if (close < 0) throw issue(open, 'PLAN_INTERPOLATION', 'unterminated `${{`: no closing `}}`', 'close the expression with `}}`');
+    const source = value.slice(open + OPEN.length, close);
+    const lead = source.length - source.trimStart().length;
+    if (source.trim() === '') throw issue(open, 'PLAN_INTERPOLATION', 'empty `${{ }}`');
+    try {
+      parts.push({ expr: parseExpression(source), source, offset: open + OPEN.length });
+    } catch (e) {
+      if (e instanceof ExpressionError) throw issue(open + OPEN.length + Math.max(e.offset, lead), 'PLAN_EXPRESSION', e.message);
+      throw e;
+    }
+    i = close + CLOSE.length;
+  }
+  return parts;
+}
+
+function issue(offset: number, code: TemplateIssue['code'], message: string, hint?: string): TemplateIssue {
+  return { offset, code, message, ...(hint ? { hint } : {}) };
+}
+
+/** True for a TemplateIssue thrown by parseTemplate or parseCondition. */
+export function isTemplateIssue(e: unknown): e is TemplateIssue {
+  return typeof e === 'object' && e !== null && 'offset' in e && 'code' in e && !(e instanceof Error);
+}
+
+/** Parses an `if:` condition, written bare or wrapped in one `${{ }}`. */
+export function parseCondition(value: string): { expr: Expr; offset: number } {
+  const trimmed = value.trim();
+  if (trimmed.startsWith(OPEN) && trimmed.endsWith(CLOSE)) {
+    const parts = parseTemplate(trimmed).filter((p) => typeof p !== 'string');
+    const only = parts[0];
+    if (parts.length === 1 && only && typeof only !== 'string') return { expr: only.expr, offset: value.indexOf(OPEN) + only.offset };
+  }
+  try {
+    return { expr: parseExpression(value), offset: 0 };
+  } catch (e) {
+    if (e instanceof ExpressionError) throw issue(e.offset, 'PLAN_EXPRESSION', e.message);
+    throw e;
+  }
+}
+
+const VALUE_NAMES = 'env.NAME, run.id, plan.name, git.sha, git.branch';
+const FUNCTIONS = ['success', 'failure', 'always'];
+
+/** Names in an expression that the grammar does not know (or, for steps, that the plan does not define). */
+export function checkNames(expr: Expr, kind: ExpressionKind, stepIds: ReadonlySet<string>): TemplateIssue[] {
+  const issues: TemplateIssue[] = [];
+  for (const node of walkExpression(expr)) {
+    if (node.kind === 'call') {
+      if (kind === 'value' || !FUNCTIONS.includes(node.name)) {
+        issues.push(issue(node.start, 'PLAN_INTERPOLATION', `unknown function ${node.name}()`, kind === 'condition' ? 'conditions know success(), failure() and always()' : `values know ${VALUE_NAMES}`));
+      }
+      continue;
+    }
+    if (node.kind !== 'ref') continue;
+    const [root, a, b, ...rest] = node.path;
+    const name = node.path.join('.');
+    const known =
+      (root === 'env' && a !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a) && b === undefined) ||
+      (root === 'run' && a === 'id' && b === undefined) ||
+      (root === 'plan' && a === 'name' && b === undefined) ||
+      (root === 'git' && (a === 'sha' || a === 'branch') && b === undefined);
+    if (known) continue;
+    if (kind === 'condition' && root === 'steps' && a !== undefined && b === 'outcome' && rest.length === 0) {
+      if (!stepIds.has(a)) issues.push(issue(node.start, 'PLAN_REFERENCE', `no step has the id ${JSON.stringify(a)}`));
+      continue;
+    }
+    issues.push(issue(node.start, 'PLAN_INTERPOLATION', `unknown name ${JSON.stringify(name)}`, kind === 'condition' ? `conditions know ${VALUE_NAMES}, steps.<id>.outcome` : `values know ${VALUE_NAMES}`));
+  }
+  return issues;
+}
+
+/** Substitutes every `${{ }}` of a string. */
+export function interpolate(value: string, scope: Scope): string {
+  if (!hasTemplate(value)) return value;
+  return parseTemplate(value)
+    .map((part) => (typeof part === 'string' ? part : stringify(evaluate(part.expr, scope))))
+    .join('');
+}
+
+/** Evaluates an `if:` condition to a boolean. */
+export function evaluateCondition(value: string, scope: Scope): boolean {
+  return truthy(evaluate(parseCondition(value).expr, scope));
+}

@@ -1,0 +1,26 @@
+// Lexical checks of the paths a plan names: relative, inside the repository, no `.git` component.
+import { posix } from 'node:path';
+
+/** Why a repository-relative path is unsafe, or undefined when it is fine. */
+export function pathProblem(path: string, { allowRoot = false } = {}): string | undefined {
+  if (path.includes('\0')) return 'contains a NUL character';
+  if (path.includes('\\')) return 'contains a backslash; use `/`';
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'is absolute; paths are relative to the repository root';
+  const normal = posix.normalize(path);
+  if (normal === '..' || normal.startsWith('../')) return 'leaves the repository (`..`)';
+  if (normal.split('/').includes('.git')) return 'has a `.git` component';
+  if (!allowRoot && (normal === '.' || normal === './')) return 'names the repository root itself';
+  return undefined;
+}
+
+/** The normalised form of a relative path, without a trailing slash. */
+export function normalizePath(path: string): string {
+  return posix.normalize(path).replace(/\/+$/, '');
+}
+
+/** True when `a` and `b` are the same path or one lies inside the other. */
+export function pathsOverlap(a: string, b: string): boolean {
+  const x = normalizePath(a);
+  const y = normalizePath(b);
+  return x === y || x.startsWith(`${y}/`) || y.startsWith(`${x}/`);
+}

@@ -1,0 +1,158 @@
+// A validated plan made concrete for one run: run id chosen, interpolation done, defaults applied.
+import type { Problem } from '../errors.js';
+import { splitCommand } from '../run/argv.js';
+import { parseDuration } from './duration.js';
+import type { Scope } from './expression.js';
+import { interpolate } from './interpolate.js';
+import { placedSteps } from './rules.js';
+import { PHASES, type BuiltIn, type JsonExpectation, type Phase, type Plan } from './types.js';
+
+/** How a command step runs: argv without a shell, or a script for a named shell. */
+export type StepCommand = { argv: string[] } | { shell: string; script: string };
+
+/** A step ready to run. */
+export interface ResolvedStep {
+  id: string;
+  name: string;
+  phase: Phase;
+  /** Position in its phase, from 0. */
+  index: number;
+  command?: StepCommand;
+  uses?: BuiltIn;
+  with: { rerun: string[]; paths: string[]; name?: string };
+  cwd: string;
+  /** The step's own variables over the plan's (not the caller's environment). */
+  env: Record<string, string>;
+  timeoutMs?: number;
+  retries: { count: number; delayMs: number };
+  continueOnError: boolean;
+  if?: string;
+  expect: { exitCode: number[]; exists: string[]; absent: string[]; json: JsonExpectation[]; stdout?: string };
+  produces: string[];
+  boundary?: string;
+}
+
+/** A plan resolved for one run. */
+export interface ResolvedPlan {
+  name: string;
+  description: string;
+  runId: string;
+  window?: { notBefore?: string; notAfter?: string };
+  /** The plan's `spec.env`, interpolated. */
+  env: Record<string, string>;
+  secrets: string[];
+  approvalsRequired: number;
+  inputs: { name: string; paths: string[] }[];
+  registries: { name: string; paths: string[] }[];
+  phases: Record<Phase, ResolvedStep[]>;
+  artifacts: { name: string; path: string; commit: 'manifest' | 'files'; roots: 'none' | 'children' }[];
+  record: { dir: string; push: boolean };
+}
+
+/** What resolution needs from outside: the caller's environment, git facts, the clock, overrides. */
+export interface ResolveContext {
+  env: Record<string, string | undefined>;
+  git: { sha: string; branch: string };
+  now: Date;
+  runId?: string;
+}
+
+/** Allowed run ids (DESIGN §4). */
+export const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The default run id: GitHub's run id and attempt in Actions, the UTC time elsewhere. */
+export function defaultRunId(env: Record<string, string | undefined>, now: Date): string {
+  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID) return `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+  return `local-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+}
+
+/** Resolves a validated plan; problems are the ones only known now (a run id that does not fit). */
+export function resolvePlan(plan: Plan, file: string, context: ResolveContext): { plan: ResolvedPlan; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const base: Scope = { env: context.env, run: { id: '' }, plan: { name: plan.metadata.name }, git: context.git };
+  const runId = context.runId ?? (plan.spec.runId !== undefined ? interpolate(plan.spec.runId, base) : defaultRunId(context.env, context.now));
+  if (!RUN_ID.test(runId)) {
+    problems.push({ code: 'USAGE', file, message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`, hint: 'set --run-id or spec.runId to letters, digits, ., _ and -' });
+  }
+  const callerScope: Scope = { ...base, run: { id: runId } };
+  const env = mapValues(plan.spec.env ?? {}, (v) => interpolate(v, callerScope));
+  const scope: Scope = { ...callerScope, env: { ...context.env, ...env } };
+  const text = (v: string) => interpolate(v, scope);
+
+  const phases = Object.fromEntries(PHASES.map((p) => [p, [] as ResolvedStep[]])) as Record<Phase, ResolvedStep[]>;
+  for (const { phase, index, step } of placedSteps(plan)) {
+    const resolved: ResolvedStep = {
+      id: step.id,
+      name: step.name ?? step.id,
+      phase,
+      index,
+      with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(text), ...(step.with?.name ? { name: step.with.name } : {}) },
+      cwd: step.cwd ? text(step.cwd) : '.',
+      env: { ...env, ...mapValues(step.env ?? {}, text) },
+      retries: { count: step.retries?.count ?? 0, delayMs: parseDuration(step.retries?.delay ?? '0s') ?? 0 },
+      continueOnError: step.continueOnError ?? false,
+      expect: {
+        exitCode: [step.expect?.exitCode ?? 0].flat(),
+        exists: (step.expect?.exists ?? []).map(text),
+        absent: (step.expect?.absent ?? []).map(text),
+        json: (step.expect?.json ?? []).map((j) => ({ ...j, file: text(j.file) })),
+        ...(step.expect?.stdout !== undefined ? { stdout: step.expect.stdout } : {}),
+      },
+      produces: (step.produces ?? []).map(text),
+      ...(step.uses ? { uses: step.uses } : {}),
+      ...(step.if !== undefined ? { if: step.if } : {}),
+      ...(step.boundary ? { boundary: step.boundary } : {}),
+      ...(step.timeout ? { timeoutMs: parseDuration(step.timeout)! } : {}),
+    };
+    if (step.run !== undefined) resolved.command = command(step.run, step.shell, text);
+    phases[phase].push(resolved);
+  }
+
+  const recordDir = text(plan.spec.record?.dir ?? 'reports/${{ plan.name }}/${{ run.id }}');
+  return {
+    problems,
+    plan: {
+      name: plan.metadata.name,
+      description: plan.metadata.description ?? '',
+      runId,
+      ...(plan.spec.window ? { window: plan.spec.window } : {}),
+      env,
+      secrets: plan.spec.secrets ?? [],
+      approvalsRequired: plan.spec.approvals?.required ?? 0,
+      inputs: plan.spec.inputs ?? [],
+      registries: plan.spec.registries ?? [],
+      phases,
+      artifacts: (plan.spec.artifacts ?? []).map((a) => ({ name: a.name, path: text(a.path), commit: a.commit ?? 'manifest', roots: a.roots ?? 'none' })),
+      record: { dir: recordDir, push: plan.spec.record?.push ?? false },
+    },
+  };
+}
+
+// Words are split before interpolation, so a value with spaces stays one argument.
+function command(run: string | string[], shell: string | undefined, text: (v: string) => string): StepCommand {
+  if (shell) return { shell, script: text(run as string) };
+  if (Array.isArray(run)) return { argv: run.map(text) };
+  const split = splitRun(run);
+  return { argv: 'argv' in split ? split.argv.map(text) : [run] };
+}
+
+/**
+ * Splits a `run:` string into words with each `${{ }}` kept whole inside its word, so an
+ * expression's spaces do not split it and a value's spaces (substituted later) stay one argument.
+ */
+export function splitRun(run: string): ReturnType<typeof splitCommand> {
+  const templates: string[] = [];
+  const guarded = run.replace(/\$\{\{.*?\}\}/g, (m) => `\u0001${templates.push(m) - 1}\u0001`);
+  const split = splitCommand(guarded);
+  if ('error' in split) return split;
+  return { argv: split.argv.map((w) => w.replace(/\u0001(\d+)\u0001/g, (_m, i: string) => templates[Number(i)]!)) };
+}
+
+function mapValues(record: Record<string, string>, fn: (v: string) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
+}
+
+/** Every step in the order a successful run meets it: preconditions, steps, finally. */
+export function runOrder(plan: ResolvedPlan): ResolvedStep[] {
+  return [...plan.phases.preconditions, ...plan.phases.steps, ...plan.phases.finally];
+}

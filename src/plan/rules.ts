@@ -1,0 +1,205 @@
+// Semantic rules the schema cannot say: unique ids, references, expressions, durations, paths, window, artifacts.
+import type { Problem } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { checkNames, hasTemplate, isTemplateIssue, parseCondition, parseTemplate, type ExpressionKind } from './interpolate.js';
+import { pathProblem, pathsOverlap } from './paths.js';
+import { positionInString, positionOf, type DataPath, type SourceDoc } from './position.js';
+import { PHASES, type Plan, type Step } from './types.js';
+
+/** Every step with the phase and index it sits at. */
+export interface PlacedStep {
+  phase: (typeof PHASES)[number];
+  index: number;
+  step: Step;
+  path: DataPath;
+}
+
+/** Steps of all phases in the order they are declared. */
+export function placedSteps(plan: Plan): PlacedStep[] {
+  return PHASES.flatMap((phase) => (plan.spec[phase] ?? []).map((step, index) => ({ phase, index, step, path: ['spec', phase, index] })));
+}
+
+/** Fields where `${{ }}` is not allowed: names and what the lock must pin. */
+const NO_TEMPLATE = [/^metadata\./, /\.id$/, /\.uses$/, /\.shell$/, /\.boundary$/, /\.if$/, /^spec\.(inputs|registries)\./, /^spec\.artifacts\.\d+\.name$/, /^spec\.secrets\./, /\.with\.(rerun|name)/, /^spec\.window\./];
+
+/** All semantic problems of a schema-valid plan. */
+export function checkRules(source: SourceDoc, plan: Plan): Problem[] {
+  const problems: Problem[] = [];
+  const add = (code: Problem['code'], path: DataPath, message: string, hint?: string, key?: string) =>
+    problems.push({ code, file: source.file, ...positionOf(source, path, key), message, ...(hint ? { hint } : {}) });
+
+  const steps = placedSteps(plan);
+  const ids = new Set(steps.map((s) => s.step.id));
+  checkUniqueIds(steps, add);
+  for (const placed of steps) checkStep(placed, plan, add);
+  checkTemplates(source, plan, ids, problems);
+  checkConditions(source, steps, ids, problems);
+  checkPaths(plan, add);
+  checkWindow(plan, add);
+  checkArtifacts(plan, add);
+  checkGroups(plan, add);
+  return problems;
+}
+
+type Add = (code: Problem['code'], path: DataPath, message: string, hint?: string, key?: string) => void;
+
+function checkUniqueIds(steps: PlacedStep[], add: Add): void {
+  const seen = new Map<string, PlacedStep>();
+  const boundaries = new Map<string, PlacedStep>();
+  for (const placed of steps) {
+    const first = seen.get(placed.step.id);
+    if (first) add('PLAN_DUPLICATE', [...placed.path, 'id'], `step id ${JSON.stringify(placed.step.id)} is already used in ${first.phase}[${first.index}]`, 'ids are unique across preconditions, steps, rollback and finally');
+    else seen.set(placed.step.id, placed);
+    const boundary = placed.step.boundary;
+    if (boundary) {
+      if (boundaries.has(boundary)) add('PLAN_DUPLICATE', [...placed.path, 'boundary'], `boundary ${JSON.stringify(boundary)} is already recorded by step ${JSON.stringify(boundaries.get(boundary)!.step.id)}`);
+      else boundaries.set(boundary, placed);
+    }
+  }
+}
+
+function checkStep({ step, path, phase, index }: PlacedStep, plan: Plan, add: Add): void {
+  if (step.run !== undefined && step.uses !== undefined) add('PLAN_SCHEMA', path, `step ${JSON.stringify(step.id)} has both \`run\` and \`uses\``, 'a step either runs a command or uses a built-in', 'uses');
+  if (step.run === undefined && step.uses === undefined) add('PLAN_SCHEMA', path, `step ${JSON.stringify(step.id)} needs \`run\` or \`uses\``);
+  if (step.shell && Array.isArray(step.run)) add('PLAN_SCHEMA', [...path, 'shell'], '`shell` needs `run` as a string (the script)');
+  if (step.shell && step.run === undefined) add('PLAN_SCHEMA', [...path, 'shell'], '`shell` needs a `run` script');
+  if (step.with && !step.uses) add('PLAN_SCHEMA', path, '`with` is only for built-in steps (`uses`)', undefined, 'with');
+  for (const key of ['timeout', 'retries'] as const) {
+    if (step[key] !== undefined && step.uses === 'assert') add('PLAN_SCHEMA', path, `\`${key}\` has no meaning for \`uses: assert\``, undefined, key);
+  }
+  if (step.timeout !== undefined && parseDuration(step.timeout) === 0) add('PLAN_DURATION', [...path, 'timeout'], 'a timeout must be longer than 0', 'write durations like 90s, 10m or 1h');
+  for (const [i, j] of (step.expect?.json ?? []).entries()) {
+    const ops = (['equals', 'lte', 'gte', 'in'] as const).filter((k) => k in j);
+    if (ops.length !== 1) add('PLAN_SCHEMA', [...path, 'expect', 'json', i], `a json expectation needs exactly one of equals, lte, gte, in (has ${ops.length ? ops.join(', ') : 'none'})`);
+  }
+  if (step.expect?.stdout !== undefined) {
+    try {
+      new RegExp(step.expect.stdout, 'm');
+    } catch (e) {
+      add('PLAN_EXPRESSION', [...path, 'expect', 'stdout'], `invalid regular expression: ${(e as Error).message}`);
+    }
+  }
+  const w = step.with ?? {};
+  const allowed: Record<string, string[]> = { assert: [], determinism: ['rerun', 'paths'], snapshot: ['name', 'paths'], restore: ['name'] };
+  if (step.uses) {
+    for (const key of Object.keys(w)) {
+      if (!allowed[step.uses]!.includes(key)) add('PLAN_SCHEMA', [...path, 'with'], `\`with.${key}\` does not apply to \`uses: ${step.uses}\``, undefined, key);
+    }
+    for (const key of allowed[step.uses]!) {
+      if (!(key in w)) add('PLAN_SCHEMA', step.with ? [...path, 'with'] : path, `\`uses: ${step.uses}\` needs \`with.${key}\``);
+    }
+    if (step.uses === 'assert' && !step.expect) add('PLAN_SCHEMA', path, '`uses: assert` needs `expect`');
+  }
+  if (step.uses === 'determinism') {
+    const earlier = (plan.spec.steps ?? []).slice(0, phase === 'steps' ? index : undefined).map((s) => s.id);
+    for (const [i, id] of (w.rerun ?? []).entries()) {
+      const target = placedStepsById(plan).get(id);
+      if (!target) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `no step has the id ${JSON.stringify(id)}`);
+      else if (target.uses) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} is a built-in; only \`run\` steps can be rerun`);
+      else if (phase !== 'steps' || !earlier.includes(id)) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} must be an earlier entry of \`steps\``);
+    }
+  }
+  if (step.uses === 'restore' && w.name) {
+    const snapshots = placedSteps(plan).filter((p) => p.step.uses === 'snapshot' && p.step.with?.name === w.name);
+    if (snapshots.length === 0) add('PLAN_REFERENCE', [...path, 'with', 'name'], `no snapshot step is named ${JSON.stringify(w.name)}`);
+  }
+}
+
+function placedStepsById(plan: Plan): Map<string, Step> {
+  return new Map(placedSteps(plan).map((p) => [p.step.id, p.step]));
+}
+
+/** Every string value with its path, walking the plan data. */
+function* strings(value: unknown, path: (string | number)[] = []): Generator<[string, (string | number)[]]> {
+  if (typeof value === 'string') yield [value, path];
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* strings(v, [...path, i]);
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
+}
+
+function checkTemplates(source: SourceDoc, plan: Plan, ids: ReadonlySet<string>, problems: Problem[]): void {
+  for (const [value, path] of strings(plan)) {
+    if (!hasTemplate(value)) continue;
+    const dotted = path.join('.');
+    if (NO_TEMPLATE.some((re) => re.test(dotted)) && !dotted.endsWith('.if')) {
+      problems.push({ code: 'PLAN_INTERPOLATION', file: source.file, ...positionInString(source, path, value.indexOf('${{')), message: `\`\${{ }}\` is not allowed in ${dotted}`, hint: 'names, ids and frozen paths are written literally' });
+      continue;
+    }
+    if (dotted.endsWith('.if')) continue;
+    collect(source, path, value, problems, () => parseTemplate(value).flatMap((p) => (typeof p === 'string' ? [] : checkNames(p.expr, 'value', ids).map((i) => ({ ...i, offset: i.offset + p.offset })))));
+  }
+}
+
+function checkConditions(source: SourceDoc, steps: PlacedStep[], ids: ReadonlySet<string>, problems: Problem[]): void {
+  for (const { step, path } of steps) {
+    if (step.if === undefined) continue;
+    const condition = step.if;
+    collect(source, [...path, 'if'], condition, problems, () => {
+      const { expr, offset } = parseCondition(condition);
+      return checkNames(expr, 'condition' as ExpressionKind, ids).map((i) => ({ ...i, offset: i.offset + offset }));
+    });
+  }
+}
+
+/** Runs an expression check, turning thrown and returned issues into positioned problems. */
+function collect(source: SourceDoc, path: DataPath, value: string, problems: Problem[], check: () => { offset: number; code: Problem['code']; message: string; hint?: string }[]): void {
+  let issues;
+  try {
+    issues = check();
+  } catch (e) {
+    if (!isTemplateIssue(e)) throw e;
+    issues = [e];
+  }
+  for (const i of issues) problems.push({ code: i.code, file: source.file, ...positionInString(source, path, i.offset), message: i.message, ...(i.hint ? { hint: i.hint } : {}) });
+}
+
+function checkPaths(plan: Plan, add: Add): void {
+  const check = (path: DataPath, value: string | undefined, options?: { allowRoot?: boolean }) => {
+    if (value === undefined) return;
+    // Interpolated parts are checked once resolved; the literal parts must already be safe.
+    const why = pathProblem(value.replace(/\$\{\{.*?\}\}/g, 'x'), options);
+    if (why) add('PLAN_PATH', path, `path ${JSON.stringify(value)} ${why}`, 'paths are relative to the repository root and stay inside it');
+  };
+  for (const kind of ['inputs', 'registries'] as const) {
+    for (const [g, group] of (plan.spec[kind] ?? []).entries()) for (const [i, p] of group.paths.entries()) check(['spec', kind, g, 'paths', i], p);
+  }
+  for (const [a, artifact] of (plan.spec.artifacts ?? []).entries()) check(['spec', 'artifacts', a, 'path'], artifact.path);
+  check(['spec', 'record', 'dir'], plan.spec.record?.dir);
+  for (const { step, path } of placedSteps(plan)) {
+    check([...path, 'cwd'], step.cwd, { allowRoot: true });
+    for (const [i, p] of (step.produces ?? []).entries()) check([...path, 'produces', i], p);
+    for (const [i, p] of (step.with?.paths ?? []).entries()) check([...path, 'with', 'paths', i], p);
+    for (const key of ['exists', 'absent'] as const) for (const [i, p] of (step.expect?.[key] ?? []).entries()) check([...path, 'expect', key, i], p);
+    for (const [i, j] of (step.expect?.json ?? []).entries()) check([...path, 'expect', 'json', i, 'file'], j.file);
+  }
+}
+
+function checkWindow(plan: Plan, add: Add): void {
+  const w = plan.spec.window;
+  if (!w?.notBefore || !w.notAfter) return;
+  if (Date.parse(w.notAfter) <= Date.parse(w.notBefore)) add('PLAN_WINDOW', ['spec', 'window', 'notAfter'], `the window ends (${w.notAfter}) before it starts (${w.notBefore})`, 'notAfter must be later than notBefore');
+}
+
+function checkArtifacts(plan: Plan, add: Add): void {
+  const artifacts = plan.spec.artifacts ?? [];
+  for (const [i, a] of artifacts.entries()) {
+    for (const [j, b] of artifacts.slice(0, i).entries()) {
+      if (a.name === b.name) add('PLAN_DUPLICATE', ['spec', 'artifacts', i, 'name'], `artifact name ${JSON.stringify(a.name)} is already used by artifacts[${j}]`);
+      else if (pathsOverlap(a.path, b.path)) add('PLAN_ARTIFACT', ['spec', 'artifacts', i, 'path'], `artifact ${JSON.stringify(a.name)} (${a.path}) overlaps artifact ${JSON.stringify(b.name)} (${b.path})`, 'artifact paths must not be nested in one another');
+    }
+  }
+}
+
+function checkGroups(plan: Plan, add: Add): void {
+  for (const kind of ['inputs', 'registries'] as const) {
+    const seen = new Set<string>();
+    for (const [i, group] of (plan.spec[kind] ?? []).entries()) {
+      if (seen.has(group.name)) add('PLAN_DUPLICATE', ['spec', kind, i, 'name'], `${kind} name ${JSON.stringify(group.name)} is already used`);
+      seen.add(group.name);
+    }
+  }
+}
+
+/** Problem for a `--fail-at` (or other command-line) step id the plan does not define. */
+export function unknownStep(plan: Plan, id: string): string | undefined {
+  return placedSteps(plan).some((p) => p.step.id === id) ? undefined : `no step has the id ${JSON.stringify(id)}`;
+}

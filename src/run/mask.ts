@@ -1,0 +1,137 @@
+// Masks secret values in text and in byte streams, also when a value is split across chunks.
+import { PassThrough, Transform } from 'node:stream';
+
+/**
+ * Secret values shorter than this many characters (ignoring surrounding white space) are not
+ * masked: starring every `a` or `1` in a log destroys the log and, by the pattern of stars, tells a
+ * reader the value anyway. The lead may warn about such values; they are never silently "safe".
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+/** What each run of secret bytes is replaced with. */
+export const MASK = '***';
+
+const MASK_BYTES = Buffer.from(MASK);
+
+/** Masks a fixed set of secret values. */
+export interface Masker {
+  /** The text with every occurrence of every secret replaced by `***`. */
+  mask(text: string): string;
+  /** A fresh byte stream transform doing the same; its output equals `mask` of the whole input. */
+  stream(): Transform;
+}
+
+/** Builds a masker for the given secret values (empty and too-short values are ignored). */
+export function createMasker(secrets: readonly string[]): Masker {
+  const needles = secretVariants(secrets);
+  const needleBytes = needles.map((needle) => Buffer.from(needle, 'utf8'));
+  const maxBytes = Math.max(0, ...needleBytes.map((needle) => needle.length));
+
+  const mask = (text: string): string => {
+    if (needles.length === 0) return text;
+    const found = scan(needles.map((n) => n.length), (i, from) => text.indexOf(needles[i]!, from), text.length, { carry: 0, lastCovered: false });
+    return found.pieces.map((piece) => (piece ? text.slice(piece[0], piece[1]) : MASK)).join('');
+  };
+
+  const stream = (): Transform => {
+    if (needleBytes.length === 0) return new PassThrough();
+    // Bytes that might be the start of a secret completed by the next chunk wait in `tail`
+    // (never more than the longest secret less one), so memory stays flat however long a line is.
+    let tail: Buffer = Buffer.alloc(0);
+    let state: ScanState = { carry: 0, lastCovered: false };
+    const step = (buf: Buffer, final: boolean): Buffer => {
+      const emitEnd = final ? buf.length : Math.max(0, buf.length - (maxBytes - 1));
+      const found = scan(needleBytes.map((n) => n.length), (i, from) => buf.indexOf(needleBytes[i]!, from), emitEnd, state);
+      state = found.state;
+      // Copy the tail so it does not pin the whole incoming chunk in memory.
+      tail = Buffer.from(buf.subarray(emitEnd));
+      return Buffer.concat(found.pieces.map((piece) => (piece ? buf.subarray(piece[0], piece[1]) : MASK_BYTES)));
+    };
+    return new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        const out = step(tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk, false);
+        done(null, out.length > 0 ? out : undefined);
+      },
+      flush(done) {
+        const out = step(tail, true);
+        done(null, out.length > 0 ? out : undefined);
+      },
+    });
+  };
+
+  return { mask, stream };
+}
+
+/**
+ * The strings to look for: each value, and each line of it trimmed (a multi-line value such as a
+ * key is often printed line by line, as GitHub Actions also assumes), minus the too-short ones.
+ */
+function secretVariants(secrets: readonly string[]): string[] {
+  const variants = new Set<string>();
+  for (const value of secrets) {
+    for (const candidate of [value, ...value.split(/\r?\n/).map((line) => line.trim())]) {
+      if ([...candidate.trim()].length >= MIN_SECRET_LENGTH) variants.add(candidate);
+    }
+  }
+  return [...variants];
+}
+
+/** What a stream carries from one chunk to the next. */
+interface ScanState {
+  /** How many bytes at the start of the next input are covered by a secret that began earlier. */
+  carry: number;
+  /** Whether the last byte emitted was covered (so a run continuing into the next input gets no second mask). */
+  lastCovered: boolean;
+}
+
+/** A copy range of the input, or `null` for one mask. */
+type Piece = [number, number] | null;
+
+/**
+ * Covers every byte of every occurrence of every needle (overlapping ones included, so two
+ * overlapping secrets cannot leak each other's remainder) and emits one mask per maximal covered
+ * run, for the input before `emitEnd`. Occurrences starting before `emitEnd` lie wholly in the
+ * input because the caller keeps the longest needle less one byte back.
+ */
+function scan(
+  lengths: number[],
+  find: (needle: number, from: number) => number,
+  emitEnd: number,
+  state: ScanState,
+): { pieces: Piece[]; state: ScanState } {
+  const runs: Array<[number, number]> = state.carry > 0 ? [[0, state.carry]] : [];
+  lengths.forEach((length, i) => {
+    // Search again from the next position, not past the match: occurrences may overlap.
+    for (let at = find(i, 0); at !== -1 && at < emitEnd; at = find(i, at + 1)) runs.push([at, at + length]);
+  });
+  runs.sort((a, b) => a[0] - b[0]);
+
+  // Merge touching or overlapping occurrences: one mask per maximal covered run.
+  const merged: Array<[number, number]> = [];
+  for (const [start, end] of runs) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+
+  const pieces: Piece[] = [];
+  let position = 0;
+  let lastCovered = state.lastCovered;
+  for (const [start, end] of merged) {
+    if (start >= emitEnd) break; // only a carried run when nothing can be emitted yet
+    if (start > position) {
+      pieces.push([position, start]);
+      lastCovered = false;
+    }
+    // A run at 0 that the previous input's last byte belongs to already has its mask.
+    if (!(start === 0 && lastCovered)) pieces.push(null);
+    position = Math.min(end, emitEnd);
+    lastCovered = true;
+  }
+  if (emitEnd > position) {
+    pieces.push([position, emitEnd]);
+    lastCovered = false;
+  }
+  const carry = Math.max(0, (merged.at(-1)?.[1] ?? 0) - emitEnd);
+  return { pieces, state: { carry, lastCovered } };
+}

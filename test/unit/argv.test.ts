@@ -1,0 +1,44 @@
+import { quote } from 'shlex';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { splitCommand } from '../../src/run/argv.js';
+
+describe('splitCommand', () => {
+  it('leaves shell operators as plain words', () => {
+    expect(splitCommand('echo a; touch pwned')).toEqual({ argv: ['echo', 'a;', 'touch', 'pwned'] });
+    expect(splitCommand('cat x | sh && rm -rf / > out # c')).toEqual({ argv: ['cat', 'x', '|', 'sh', '&&', 'rm', '-rf', '/', '>', 'out', '#', 'c'] });
+  });
+
+  it('expands nothing', () => {
+    expect(splitCommand('echo $HOME ~ *.json $(id) `id`')).toEqual({ argv: ['echo', '$HOME', '~', '*.json', '$(id)', '`id`'] });
+  });
+
+  it('honours quotes and backslashes', () => {
+    expect(splitCommand(`node "tools/my cli.js" 'a b' c\\ d "" "say \\"hi\\""`)).toEqual({
+      argv: ['node', 'tools/my cli.js', 'a b', 'c d', '', 'say "hi"'],
+    });
+  });
+
+  it('reports an unclosed quote or a trailing backslash instead of guessing', () => {
+    for (const run of ['echo "open', "echo 'open", 'echo \\']) {
+      const result = splitCommand(run);
+      expect(result).toHaveProperty('error');
+      expect(result).not.toHaveProperty('argv');
+    }
+  });
+
+  it('reports an empty command', () => {
+    expect(splitCommand('   ')).toHaveProperty('error');
+    expect(splitCommand('"" x')).toHaveProperty('error');
+  });
+
+  it('round-trips any argv quoted word by word', () => {
+    const word = fc.string({ unit: 'grapheme', maxLength: 12 });
+    fc.assert(
+      fc.property(fc.tuple(word.filter((w) => w !== ''), fc.array(word, { maxLength: 6 })), ([name, rest]) => {
+        const argv = [name, ...rest];
+        expect(splitCommand(argv.map((w) => quote(w)).join(' '))).toEqual({ argv });
+      }),
+    );
+  });
+});
