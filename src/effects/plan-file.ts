@@ -21,11 +21,11 @@ export async function readPlanFile(file: string, cwd: string, maxBytes = MAX_PLA
     handle = await open(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CutoverError('PLAN_IO', code === 'ENOENT' ? `${display}: no such plan file` : `${display}: cannot read (${code})`, { position: { file: display }, hint: code === 'ENOENT' ? 'check the path, or run `cutover init`' : undefined });
+    throw new CutoverError('PLAN_IO', code === 'ENOENT' ? `no such plan file` : `cannot read the plan (${code})`, { position: { file: display }, hint: code === 'ENOENT' ? 'check the path, or run `cutover init`' : undefined });
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new CutoverError('PLAN_IO', `${display}: not a regular file`, { position: { file: display } });
+    if (!info.isFile()) throw new CutoverError('PLAN_IO', `the plan is not a regular file`, { position: { file: display } });
     // Over the cap: read one byte more than allowed so the loader reports the size without holding the file.
     const size = Math.min(info.size, maxBytes + 1);
     const bytes = new Uint8Array(size);

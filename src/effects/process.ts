@@ -61,14 +61,17 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const startedAt = new Date();
   const masker = createMasker(options.secrets ?? []);
   const log = await openLog(options.logPath);
-  const stdoutFile = options.stdoutPath === undefined ? undefined : await openOutput(options.stdoutPath);
+  const stdoutFile = options.stdoutPath === undefined ? undefined : await openOutput(options.stdoutPath).catch((error: unknown) => {
+    log.input.destroy();
+    throw error;
+  });
   const [file, args] = 'argv' in command ? [command.argv[0] ?? '', command.argv.slice(1)] : [command.shell, ['-c', command.script]];
-  let timedOut = false;
-  let interrupted = false;
-  let ioError: unknown;
+  const outcome = { timedOut: false, interrupted: false, ioError: undefined as unknown };
+  let exit: { exitCode: number | null; signal: string | null; error?: string } = { exitCode: null, signal: null };
 
   if (options.signal?.aborted) {
-    interrupted = true;
+    outcome.interrupted = true;
+    stdoutFile?.input.end(); // no child output will end it
   } else {
     const child = execa(file, args, {
       cwd: options.cwd,
@@ -82,7 +85,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
       reject: false,
     });
     const pid = child.pid;
-    const exited = new Promise<[number | null, NodeJS.Signals | null] | undefined>((resolve) => {
+    const exited = new Promise<[number | null, string | null] | undefined>((resolve) => {
       child.once('exit', (code, signal) => resolve([code, signal]));
       void child.then(() => resolve(undefined)); // a spawn failure has no exit
     });
@@ -94,7 +97,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
       channel(child.stderr, masker, 'stderr', [log.input], options.onOutput),
     ];
     const fail = (error: unknown) => {
-      ioError ??= error;
+      outcome.ioError ??= error;
       void end();
       for (const c of channels) c.abandon();
       log.input.destroy();
@@ -102,41 +105,42 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     };
     log.done.catch(fail);
     stdoutFile?.done.catch(fail);
-
-    const timer = options.timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      void end();
-    }, options.timeoutMs) : undefined;
-    const onAbort = () => {
-      interrupted = true;
+    const stop = (reason: 'timedOut' | 'interrupted') => {
+      outcome[reason] = true;
       void end();
     };
+    const timer = options.timeoutMs ? setTimeout(stop, options.timeoutMs, 'timedOut') : undefined;
+    const onAbort = () => stop('interrupted');
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const exit = await exited;
+
+    const status = await exited;
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
     await end(); // survivors of a normal exit go too
     if (pid !== undefined) untrackGroup(pid);
     await drain(channels, graceMs);
     const result = await child;
-    if (exit) return finish(exit[0], exit[1]);
-    const code = typeof result.code === 'string' ? result.code : undefined;
-    const why = code === 'ENOENT' ? 'command not found' : code === 'EACCES' ? 'permission denied' : 'cannot start';
-    return finish(null, null, masker.mask(`${JSON.stringify(file)}: ${why} (${String(result.originalMessage ?? result.shortMessage)})`));
+    exit = status ? { exitCode: status[0], signal: status[1] } : { ...exit, error: masker.mask(startError(file, result)) };
   }
-  stdoutFile?.input.end(); // nothing was started to end it
-  return finish(null, null);
 
-  async function finish(exitCode: number | null, signal: string | null, error?: string): Promise<ProcessResult> {
-    log.input.end();
-    await Promise.allSettled([log.done, stdoutFile?.done]);
-    if (ioError !== undefined) {
-      throw new CutoverError('IO_FAILED', `cannot write the output of ${JSON.stringify(file)}: ${masker.mask(String(ioError))}`, { cause: ioError });
-    }
-    const endedAt = new Date();
-    const durationMs = endedAt.getTime() - startedAt.getTime();
-    return { exitCode, signal, timedOut, interrupted, ...(error ? { error } : {}), startedAt, endedAt, durationMs, logBytes: log.bytes(), logDigest: log.digest() };
+  log.input.end();
+  await Promise.allSettled([log.done, stdoutFile?.done]);
+  if (outcome.ioError !== undefined) {
+    const why = outcome.ioError instanceof Error ? outcome.ioError.message : String(outcome.ioError);
+    throw new CutoverError('IO_FAILED', `cannot write the output of ${JSON.stringify(file)}: ${why}`, { cause: outcome.ioError });
   }
+  const endedAt = new Date();
+  const { timedOut, interrupted } = outcome;
+  const durationMs = endedAt.getTime() - startedAt.getTime();
+  return { ...exit, timedOut, interrupted, startedAt, endedAt, durationMs, logBytes: log.bytes(), logDigest: log.digest() };
+}
+
+/** Why a command could not be started, from execa's result. */
+function startError(file: string, result: { code?: unknown; originalMessage?: unknown }): string {
+  const detail = String(result.originalMessage ?? 'unknown error').split('\n')[0] ?? '';
+  // A missing cwd is reported as ENOENT too, but not as a failed `spawn FILE`.
+  const why = !detail.startsWith('spawn ') ? detail : result.code === 'ENOENT' ? 'command not found' : result.code === 'EACCES' ? 'permission denied' : detail;
+  return `${JSON.stringify(file)} could not be started: ${why}${why === detail ? '' : ` (${detail})`}`;
 }
 
 /** One output stream of the child on its way through a masker to its sinks. */

@@ -1,6 +1,6 @@
 // Streams files through SHA-256 in fixed-size reads; runs as a worker thread or in-process.
 import { Buffer } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
@@ -52,19 +52,28 @@ function openRegular(abs: string): number {
   return fd;
 }
 
-/** SHA-256 of one file read in `buffer`-sized chunks; `onBytes` hears of every 64 MiB read (big files only). */
+/**
+ * SHA-256 of one file read in `buffer`-sized chunks; `onBytes` hears of every 64 MiB read. A file
+ * that fits the buffer is hashed in one call (most files in a large tree are small, and a hash
+ * object per file costs as much as hashing 4 KiB).
+ */
 export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: string; size: number } {
   const fd = openRegular(abs);
-  const hash = createHash('sha256');
+  let stream: Hash | undefined;
+  let filled = 0;
   let size = 0;
   let unreported = 0;
   try {
     for (;;) {
-      const n = readSync(fd, buffer, 0, buffer.length, null);
+      const n = readSync(fd, buffer, filled, buffer.length - filled, null);
       if (n === 0) break;
-      hash.update(n === buffer.length ? buffer : buffer.subarray(0, n));
+      filled += n;
       size += n;
       unreported += n;
+      if (filled < buffer.length) continue;
+      stream ??= createHash('sha256');
+      stream.update(buffer);
+      filled = 0;
       if (onBytes && unreported >= PROGRESS_EVERY) {
         onBytes(unreported);
         unreported = 0;
@@ -75,7 +84,9 @@ export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: numb
   } finally {
     closeSync(fd);
   }
-  return { digest: hash.digest('hex'), size };
+  const rest = buffer.subarray(0, filled);
+  const digest = stream ? stream.update(rest).digest('hex') : hash('sha256', rest, 'hex');
+  return { digest, size };
 }
 
 /** Hashes every file of a task in order. */

@@ -28,6 +28,7 @@ const DIGEST = /^[0-9a-f]{64}$/;
 const HIGH_UNITS = /[\uD800-\uFFFF]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 const CONTROL = /[\u0000-\u001F\u007F]/;
+const NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
 
 /** Renders a path for a message: valid text as a JSON string, other bytes as \xNN escapes. */
 export function displayPath(path: string | Uint8Array): string {
@@ -39,23 +40,14 @@ export function displayPath(path: string | Uint8Array): string {
 
 /** Why a path cannot be a manifest entry, or undefined when it can. */
 export function entryPathProblem(path: string | Uint8Array): string | undefined {
-  let text: string;
-  if (typeof path === 'string') {
-    if (LONE_SURROGATE.test(path)) return 'is not valid UTF-8 (lone surrogate)';
-    text = path;
-  } else {
-    if (!isUtf8(path)) return 'is not valid UTF-8';
-    text = Buffer.from(path).toString('utf8');
-  }
-  if (text === '') return 'is empty';
-  if (CONTROL.test(text)) return 'contains a control character (U+0000–U+001F or U+007F)';
-  if (text.includes('\\')) return 'contains a backslash';
-  // Walked paths can never take these forms; refusing them keeps a parsed manifest inside its root.
-  if (text.startsWith('/')) return 'is absolute';
-  for (const part of text.split('/')) {
-    if (part === '') return 'has an empty component';
-    if (part === '.' || part === '..') return `has a "${part}" component`;
-  }
+  if (typeof path !== 'string') return isUtf8(path) ? entryPathProblem(Buffer.from(path).toString('utf8')) : 'is not valid UTF-8';
+  if (path === '') return 'is empty';
+  if (LONE_SURROGATE.test(path)) return 'is not valid UTF-8 (lone surrogate)';
+  if (CONTROL.test(path)) return 'contains a control character (U+0000–U+001F or U+007F)';
+  if (path.includes('\\')) return 'contains a backslash';
+  // Walked paths never take these forms; refusing them keeps a parsed manifest inside its root.
+  if (path.startsWith('/')) return 'is absolute';
+  if (NOT_CANONICAL.test(path)) return 'has an empty, "." or ".." component';
   return undefined;
 }
 

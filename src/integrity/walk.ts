@@ -1,5 +1,5 @@
 // Lists an artifact's regular files without following links, refusing anything that is not a file or folder.
-import { Buffer } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { lstatSync, type Dirent, type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -80,7 +80,7 @@ async function listFiles(root: string): Promise<WalkedFile[]> {
     for (const entry of entries) {
       const name = entry.name.toString('utf8');
       const path = prefix === '' ? name : `${prefix}/${name}`;
-      const problem = entryPathProblem(entry.name);
+      const problem = isUtf8(entry.name) ? entryPathProblem(name) : 'is not valid UTF-8';
       if (problem) {
         const shown = displayPath(Buffer.concat([Buffer.from(`${dir}/`), entry.name]));
         throw new CutoverError('ARTIFACT_INVALID', `entry path ${shown} ${problem}`, {

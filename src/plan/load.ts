@@ -69,7 +69,7 @@ export function loadPlan(bytes: Uint8Array, file: string, maxBytes = MAX_PLAN_BY
   problems.push(...unsupportedNodes(first).map(({ node, what }) => ({
     code: 'PLAN_YAML_FEATURE' as const,
     message: `${what} are not allowed in plans`,
-    ...at(node.range?.[0] ?? 0),
+    ...at(markerOffset(text, node.range?.[0] ?? 0, what === 'tags' ? '!' : what === 'anchors' ? '&' : '*')),
     hint: what === 'tags' ? 'write the value as a plain string' : 'write the value out in full',
   })));
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) };
@@ -88,6 +88,24 @@ function unsupportedNodes(doc: Document.Parsed): { node: Node; what: string }[] 
     }
   });
   return found;
+}
+
+/**
+ * A node's range starts after its properties; walk back over them (and the space between) to the
+ * `!tag` or `&anchor` itself, so the position points at what the user wrote.
+ */
+function markerOffset(text: string, start: number, marker: string): number {
+  let i = start;
+  for (let tokens = 0; tokens < 2 && i > 0; tokens++) {
+    let j = i;
+    while (j > 0 && /\s/.test(text[j - 1]!)) j--;
+    let k = j;
+    while (k > 0 && !/[\s[{,]/.test(text[k - 1]!)) k--;
+    if (text[k] === marker) return k;
+    if (text[k] !== '!' && text[k] !== '&') break;
+    i = k;
+  }
+  return start;
 }
 
 /** Offset of the first directive line (`%YAML`, `%TAG`), or -1 when there is none. */

@@ -59,7 +59,10 @@ function checkUniqueIds(steps: PlacedStep[], add: Add): void {
 }
 
 function checkStep({ step, path, phase, index }: PlacedStep, plan: Plan, add: Add): void {
-  if (step.run !== undefined && step.uses !== undefined) add('PLAN_SCHEMA', path, `step ${JSON.stringify(step.id)} has both \`run\` and \`uses\``, 'a step either runs a command or uses a built-in', 'uses');
+  if (step.run !== undefined && step.uses !== undefined) {
+    add('PLAN_SCHEMA', path, `step ${JSON.stringify(step.id)} has both \`run\` and \`uses\``, 'a step either runs a command or uses a built-in', 'uses');
+    return;
+  }
   if (step.run === undefined && step.uses === undefined) add('PLAN_SCHEMA', path, `step ${JSON.stringify(step.id)} needs \`run\` or \`uses\``);
   if (step.shell && Array.isArray(step.run)) add('PLAN_SCHEMA', [...path, 'shell'], '`shell` needs `run` as a string (the script)');
   if (step.shell && step.run === undefined) add('PLAN_SCHEMA', [...path, 'shell'], '`shell` needs a `run` script');

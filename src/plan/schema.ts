@@ -68,6 +68,9 @@ function allowedKeys(e: ErrorObject): string[] {
 /** Drops the branch errors an `anyOf` produces beside its own error, keeping one message per place. */
 function simplify(errors: ErrorObject[]): ErrorObject[] {
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const namePaths = new Set(errors.filter((e) => e.keyword === 'propertyNames').map((e) => e.instancePath));
+  // A propertyNames failure also reports the inner pattern error at the same place: keep one.
+  errors = errors.filter((e) => !(e.keyword !== 'propertyNames' && namePaths.has(e.instancePath) && e.schemaPath.includes('/propertyNames/')));
   return errors.filter((e) => e.keyword === 'anyOf' || !(anyOfPaths.has(e.instancePath) && e.schemaPath.includes('/anyOf/')) && !isInsideAnyOfBranch(e, anyOfPaths));
 }
 

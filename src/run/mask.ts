@@ -25,7 +25,6 @@ export interface Masker {
 export function createMasker(secrets: readonly string[]): Masker {
   const needles = secretVariants(secrets);
   const needleBytes = needles.map((needle) => Buffer.from(needle, 'utf8'));
-  const maxBytes = Math.max(0, ...needleBytes.map((needle) => needle.length));
 
   const mask = (text: string): string => {
     if (needles.length === 0) return text;
@@ -35,12 +34,13 @@ export function createMasker(secrets: readonly string[]): Masker {
 
   const stream = (): Transform => {
     if (needleBytes.length === 0) return new PassThrough();
-    // Bytes that might be the start of a secret completed by the next chunk wait in `tail`
-    // (never more than the longest secret less one), so memory stays flat however long a line is.
+    // Only bytes that could begin a secret completed by the next chunk wait in `tail` (at most the
+    // longest secret less one): memory stays flat however long a line is, and a line without a
+    // secret prefix at its end is not held back from the log.
     let tail: Buffer = Buffer.alloc(0);
     let state: ScanState = { carry: 0, lastCovered: false };
     const step = (buf: Buffer, final: boolean): Buffer => {
-      const emitEnd = final ? buf.length : Math.max(0, buf.length - (maxBytes - 1));
+      const emitEnd = final ? buf.length : buf.length - pendingPrefix(buf, needleBytes);
       const found = scan(needleBytes.map((n) => n.length), (i, from) => buf.indexOf(needleBytes[i]!, from), emitEnd, state);
       state = found.state;
       // Copy the tail so it does not pin the whole incoming chunk in memory.
@@ -76,6 +76,20 @@ function secretVariants(secrets: readonly string[]): string[] {
   return [...variants];
 }
 
+/** The length of the longest end of `buf` that is the start (not all) of some needle. */
+function pendingPrefix(buf: Buffer, needles: Buffer[]): number {
+  let longest = 0;
+  for (const needle of needles) {
+    for (let at = Math.max(0, buf.length - needle.length + 1); at < buf.length - longest; at++) {
+      if (buf[at] === needle[0] && buf.compare(needle, 0, buf.length - at, at) === 0) {
+        longest = buf.length - at;
+        break;
+      }
+    }
+  }
+  return longest;
+}
+
 /** What a stream carries from one chunk to the next. */
 interface ScanState {
   /** How many bytes at the start of the next input are covered by a secret that began earlier. */
@@ -91,7 +105,7 @@ type Piece = [number, number] | null;
  * Covers every byte of every occurrence of every needle (overlapping ones included, so two
  * overlapping secrets cannot leak each other's remainder) and emits one mask per maximal covered
  * run, for the input before `emitEnd`. Occurrences starting before `emitEnd` lie wholly in the
- * input because the caller keeps the longest needle less one byte back.
+ * input because the caller holds back any end of it that could begin a needle.
  */
 function scan(
   lengths: number[],

@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess, type RunProcessOptions } from '../../src/effects/process.js';
+import { splitCommand } from '../../src/run/argv.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+let dir: string;
+
+// Fixtures are tiny Node scripts. `tree.mjs PIDFILE MODE` starts a grandchild that shares its
+// output, records both pids once the grandchild is ready, then sleeps (or, in mode `exit`, exits
+// at once and leaves the grandchild behind). In mode `stubborn` the grandchild ignores SIGTERM.
+const fixtures: Record<string, string> = {
+  'tree.mjs': `
+    import { spawn } from 'node:child_process';
+    import { writeFileSync } from 'node:fs';
+    const [pidFile, mode] = process.argv.slice(2);
+    const grandchild = spawn(process.execPath, ['-e', ${JSON.stringify(`
+      if (process.argv[1] === 'stubborn') process.on('SIGTERM', () => console.log('grandchild ignoring SIGTERM'));
+      process.send('ready');
+      setTimeout(() => {}, 60_000);`)}, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    grandchild.once('message', () => {
+      writeFileSync(pidFile, JSON.stringify([process.pid, grandchild.pid]));
+      console.log('tree ready');
+      if (mode === 'exit') process.exit(0);
+    });
+    setTimeout(() => {}, 60_000);`,
+  'talk.mjs': `
+    process.stdout.write('out: token=s3cr3t-vAlue ключ\\n');
+    process.stderr.write('err: s3cr3t-vAlue on stderr\\n');
+    process.stdout.write('env: ' + Object.keys(process.env).sort().join(',') + '\\n');
+    process.exitCode = 3;`,
+  // Writes COUNT blocks of 1 MiB cut from an endless line of 1000-byte units, each ending in the
+  // secret, so the secret straddles block (and pipe chunk) boundaries all the way.
+  'flood.mjs': `
+    const [secret, count] = [process.argv[2], Number(process.argv[3])];
+    const unit = Buffer.from('f'.repeat(1000 - secret.length) + secret);
+    const line = Buffer.alloc((1 << 20) + 2000);
+    for (let at = 0; at < line.length; at += 1000) unit.copy(line, at);
+    for (let i = 0; i < count; i++) {
+      const from = (i * (1 << 20)) % 1000;
+      if (!process.stdout.write(line.subarray(from, from + (1 << 20)))) await new Promise((r) => process.stdout.once('drain', r));
+    }`,
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cutover-process-'));
+  for (const [name, source] of Object.entries(fixtures)) await writeFile(join(dir, name), source);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function options(overrides: Partial<RunProcessOptions> & Pick<RunProcessOptions, 'command'>): RunProcessOptions {
+  return { cwd: dir, env, logPath: join(dir, 'logs', `${Math.random().toString(36).slice(2)}.log`), graceMs: 1000, ...overrides };
+}
+
+const node = (script: string, ...args: string[]) => ({ argv: [process.execPath, join(dir, script), ...args] });
+
+/** Whether a pid is a live process (a zombie is not; `kill -0` cannot tell the two apart). */
+async function isRunning(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  return stat !== '' && state !== 'Z' && state !== 'X';
+}
+
+/** The pids that are still running, after giving a killed process a moment to finish dying. */
+async function survivors(pids: number[]): Promise<number[]> {
+  for (let tries = 0; ; tries++) {
+    const running = [];
+    for (const pid of pids) if (await isRunning(pid)) running.push(pid);
+    if (running.length === 0 || tries === 20) return running;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function readPids(pidFile: string): Promise<number[]> {
+  return JSON.parse(await readFile(pidFile, 'utf8')) as number[];
+}
+
+describe('runProcess', () => {
+  it('runs a split run: string without a shell, and a shell script only with shell:', async () => {
+    const split = splitCommand('echo a; touch pwned');
+    if (!('argv' in split)) throw new Error(split.error);
+    const plain = await runProcess(options({ command: split, logPath: join(dir, 'argv.log') }));
+    expect(plain.exitCode).toBe(0);
+    expect(await readFile(join(dir, 'argv.log'), 'utf8')).toBe('a; touch pwned\n');
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+
+    const shelled = await runProcess(options({ command: { shell: 'bash', script: 'echo a; touch pwned' } }));
+    expect(shelled.exitCode).toBe(0);
+    expect(existsSync(join(dir, 'pwned'))).toBe(true);
+  });
+
+  it('ends the whole tree on a timeout, killing what ignores SIGTERM after the grace', async () => {
+    const pidFile = join(dir, 'timeout.pids');
+    const logPath = join(dir, 'timeout.log');
+    const started = Date.now();
+    const result = await runProcess(options({ command: node('tree.mjs', pidFile, 'stubborn'), timeoutMs: 2000, logPath }));
+    expect(result).toMatchObject({ timedOut: true, interrupted: false, exitCode: null, signal: 'SIGTERM' });
+    // Without the group kill the grandchild would hold the output open for 60 s.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // The grandchild was still there to see the SIGTERM, so only the SIGKILL can have ended it.
+    expect(await readFile(logPath, 'utf8')).toContain('grandchild ignoring SIGTERM');
+    expect(await survivors(await readPids(pidFile))).toEqual([]);
+  });
+
+  it('interrupts on abort and leaves no process behind', async () => {
+    const pidFile = join(dir, 'abort.pids');
+    const controller = new AbortController();
+    const running = runProcess(options({ command: node('tree.mjs', pidFile, 'plain'), signal: controller.signal }));
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    const result = await running;
+    expect(result).toMatchObject({ interrupted: true, timedOut: false, exitCode: null, signal: 'SIGTERM' });
+    expect(await survivors(await readPids(pidFile))).toEqual([]);
+  });
+
+  it('does not start anything when already aborted', async () => {
+    const result = await runProcess(options({ command: { argv: ['touch', 'never'] }, signal: AbortSignal.abort() }));
+    expect(result).toMatchObject({ interrupted: true, exitCode: null, logBytes: 0 });
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+
+  it('returns when the command exits, ending a grandchild left holding its output', async () => {
+    const pidFile = join(dir, 'exit.pids');
+    const started = Date.now();
+    const result = await runProcess(options({ command: node('tree.mjs', pidFile, 'exit') }));
+    expect(result).toMatchObject({ exitCode: 0, signal: null, timedOut: false });
+    expect(Date.now() - started).toBeLessThan(20_000); // the grandchild sleeps for 60 s
+    expect(await survivors(await readPids(pidFile))).toEqual([]);
+  });
+
+  it('writes stdout alone to stdoutPath, masks every output, and digests the log as written', async () => {
+    const logPath = join(dir, 'talk', 'step.log');
+    const stdoutPath = join(dir, 'talk', 'step.stdout');
+    const seen: string[] = [];
+    const result = await runProcess(
+      options({
+        command: node('talk.mjs'),
+        env: { ...env, ONLY_THIS: 'yes' },
+        logPath,
+        stdoutPath,
+        secrets: ['s3cr3t-vAlue'],
+        onOutput: (text) => seen.push(text),
+      }),
+    );
+    expect(result.exitCode).toBe(3);
+    const log = await readFile(logPath);
+    const stdout = await readFile(stdoutPath, 'utf8');
+    expect(stdout).toBe('out: token=*** ключ\nenv: ONLY_THIS,PATH\n');
+    expect(log.toString()).toContain('err: *** on stderr\n');
+    expect(log.toString()).not.toContain('s3cr3t');
+    expect(seen.join('')).not.toContain('s3cr3t');
+    expect(seen.join('')).toContain('ключ');
+    expect(result.logBytes).toBe(log.length);
+    expect(result.logDigest).toBe(createHash('sha256').update(log).digest('hex'));
+  });
+
+  it('replaces a link planted at the log path instead of writing through it', async () => {
+    const target = join(dir, 'victim.txt');
+    const logPath = join(dir, 'planted', 'step.log');
+    await writeFile(target, 'keep me');
+    await mkdir(dirname(logPath), { recursive: true });
+    await symlink(target, logPath);
+    await runProcess(options({ command: node('talk.mjs'), logPath }));
+    expect(await readFile(target, 'utf8')).toBe('keep me');
+    expect((await lstat(logPath)).isFile()).toBe(true);
+  });
+
+  it('reports a command that cannot start as an error, masked, without throwing', async () => {
+    const result = await runProcess(options({ command: { argv: ['no-such-command-hunter2x'] }, secrets: ['hunter2x'] }));
+    expect(result.exitCode).toBeNull();
+    expect(result.error).toMatch(/not found/);
+    expect(result.error).not.toContain('hunter2x');
+  });
+
+  it('streams 500 MB of one line to the log in flat memory, masked exactly', async () => {
+    const secret = 'SECRET-0123456789abc';
+    const blocks = 500;
+    const total = blocks * (1 << 20);
+    const units = total / 1000; // the fixture's stream ends exactly after a whole unit
+    const logPath = join(dir, 'flood.log');
+    const runner = await transpileForNode(join(dir, 'runner'));
+    const harness = join(runner, 'harness.mjs');
+    await writeFile(
+      harness,
+      `import { runProcess } from './src/effects/process.js';
+       const result = await runProcess(JSON.parse(process.argv[2]));
+       process.stdout.write(JSON.stringify({ result, maxRssKb: process.resourceUsage().maxRSS }));`,
+    );
+    const { stdout } = await execa(process.execPath, [harness, JSON.stringify(options({ command: node('flood.mjs', secret, String(blocks)), logPath, secrets: [secret] }))]);
+    const { result, maxRssKb } = JSON.parse(stdout) as { result: { exitCode: number; logBytes: number; logDigest: string }; maxRssKb: number };
+
+    expect(result.exitCode).toBe(0);
+    expect(maxRssKb / 1024).toBeLessThan(150);
+    expect(result.logBytes).toBe(total - units * (secret.length - 3));
+    expect((await lstat(logPath)).size).toBe(result.logBytes);
+    const expected = createHash('sha256');
+    const maskedUnits = Buffer.from(`${'f'.repeat(1000 - secret.length)}***`.repeat(1024));
+    for (let i = 0; i < units / 1024; i++) expected.update(maskedUnits);
+    expect(result.logDigest).toBe(expected.digest('hex'));
+    expect(await fileContains(logPath, secret)).toBe(false);
+    await rm(logPath);
+  });
+});
+
+/** Whether a file holds a string anywhere, also across read chunks. */
+async function fileContains(path: string, needle: string): Promise<boolean> {
+  let tail = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path)) {
+    const window = Buffer.concat([tail, chunk as Buffer]);
+    if (window.includes(needle)) return true;
+    tail = window.subarray(-(needle.length - 1));
+  }
+  return false;
+}
+
+/**
+ * Transpiles src/effects/process.ts and what it imports into `out` so plain Node can run it in a
+ * child whose peak memory is then its own (vitest's process would measure itself, and dist/ may
+ * be stale while running tests directly).
+ */
+async function transpileForNode(out: string): Promise<string> {
+  const pending = ['src/effects/process.ts'];
+  const done = new Set<string>();
+  for (let rel = pending.pop(); rel !== undefined; rel = pending.pop()) {
+    if (done.has(rel)) continue;
+    done.add(rel);
+    const source = await readFile(join(repoRoot, rel), 'utf8');
+    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
+    await mkdir(dirname(join(out, rel)), { recursive: true });
+    await writeFile(join(out, rel.replace(/\.ts$/, '.js')), outputText);
+    for (const [, spec] of outputText.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) pending.push(join(dirname(rel), `${spec}.ts`));
+  }
+  await writeFile(join(out, 'package.json'), '{ "type": "module" }');
+  await symlink(join(repoRoot, 'node_modules'), join(out, 'node_modules'));
+  return out;
+}
