@@ -6,10 +6,6 @@ import { resolve } from 'node:path';
 import { EXIT, isCutoverError } from './errors.js';
 import { writeJson, writeProblems } from './effects/output.js';
 import type { CommandIo, OutputFormat } from './commands/io.js';
-import { validate } from './commands/validate.js';
-import { plan } from './commands/plan.js';
-import { schema } from './commands/schema.js';
-import { init } from './commands/init.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -56,21 +52,21 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .command('validate')
     .description('check plans against the schema and the semantic rules (all plans under plans/ when none is named)')
     .argument('[plans...]', 'plan files')
-    .action((plans: string[]) => run((io) => validate({ plans }, io)));
+    .action((plans: string[]) => run(async (io) => (await import('./commands/validate.js')).validate({ plans }, io)));
   program
     .command('plan')
     .description('show the resolved plan and what would run, in order; changes nothing')
     .argument('<plan>', 'plan file')
     .option('--run-id <id>', 'the run id to resolve with')
-    .action((file: string, o: { runId?: string }) => run((io) => plan({ plan: file, ...(o.runId ? { runId: o.runId } : {}) }, io)));
+    .action((file: string, o: { runId?: string }) => run(async (io) => (await import('./commands/plan.js')).plan({ plan: file, ...(o.runId ? { runId: o.runId } : {}) }, io)));
   program
     .command('schema')
     .description('print the plan JSON Schema')
-    .action(() => run((io) => schema(io)));
+    .action(() => run(async (io) => (await import('./commands/schema.js')).schema(io)));
   program
     .command('init')
     .description('scaffold a first plan (never overwrites)')
-    .action(() => run((io) => init(io)));
+    .action(() => run(async (io) => (await import('./commands/init.js')).init(io)));
   return program;
 }
 

@@ -8,7 +8,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { CutoverError } from '../errors.js';
-import { createMasker, type Masker } from '../run/mask.js';
+import { createMasker } from '../run/mask.js';
 
 /** A command: argv run without a shell, or a script handed to the named shell with `-c`. */
 export type Command = { argv: string[] } | { shell: string; script: string };
@@ -93,8 +93,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     let ending: Promise<void> | undefined;
     const end = () => (ending ??= pid === undefined ? Promise.resolve() : endGroup(pid, graceMs));
     const channels = [
-      channel(child.stdout, masker, 'stdout', [log.input, ...(stdoutFile ? [stdoutFile.input] : [])], options.onOutput),
-      channel(child.stderr, masker, 'stderr', [log.input], options.onOutput),
+      channel(child.stdout, masker.stream(), 'stdout', log.input, stdoutFile?.input, options.onOutput),
+      channel(child.stderr, masker.stream(), 'stderr', log.input, undefined, options.onOutput),
     ];
     const fail = (error: unknown) => {
       outcome.ioError ??= error;
@@ -154,16 +154,15 @@ interface Channel {
   abandon(): void;
 }
 
-function channel(source: Readable, masker: Masker, name: 'stdout' | 'stderr', sinks: Writable[], onOutput: RunProcessOptions['onOutput']): Channel {
-  const masked = masker.stream();
+function channel(source: Readable, masked: Transform, name: 'stdout' | 'stderr', log: Writable, own: Writable | undefined, onOutput: RunProcessOptions['onOutput']): Channel {
   let lastData = Date.now();
   let ended = false;
   source.on('data', () => (lastData = Date.now()));
   source.once('end', () => (ended = true));
   source.on('error', () => undefined); // a broken pipe ends the channel below, via cut()
   source.pipe(masked);
-  // Two channels share the log: it is ended once, after both are done.
-  sinks.forEach((sink, i) => masked.pipe(sink, { end: i > 0 }));
+  masked.pipe(log, { end: false }); // shared by both channels: ended once both are done
+  if (own) masked.pipe(own);
   if (onOutput) {
     // Decode across chunks so a multi-byte character split between two is not mangled.
     const decoder = new StringDecoder('utf8');

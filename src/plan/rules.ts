@@ -112,24 +112,35 @@ function placedStepsById(plan: Plan): Map<string, Step> {
   return new Map(placedSteps(plan).map((p) => [p.step.id, p.step]));
 }
 
-/** Every string value with its path, walking the plan data. */
-function* strings(value: unknown, path: (string | number)[] = []): Generator<[string, (string | number)[]]> {
-  if (typeof value === 'string') yield [value, path];
-  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* strings(v, [...path, i]);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
+/** Calls `visit` for every string value holding `${{`, with its path (one shared stack, copied only on a hit). */
+function forEachTemplate(value: unknown, visit: (value: string, path: (string | number)[]) => void, path: (string | number)[] = []): void {
+  if (typeof value === 'string') {
+    if (hasTemplate(value)) visit(value, [...path]);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      forEachTemplate(value[i], visit, path);
+      path.pop();
+    }
+  } else if (value && typeof value === 'object') {
+    for (const key in value) {
+      path.push(key);
+      forEachTemplate((value as Record<string, unknown>)[key], visit, path);
+      path.pop();
+    }
+  }
 }
 
 function checkTemplates(source: SourceDoc, plan: Plan, ids: ReadonlySet<string>, problems: Problem[]): void {
-  for (const [value, path] of strings(plan)) {
-    if (!hasTemplate(value)) continue;
+  forEachTemplate(plan, (value, path) => {
     const dotted = path.join('.');
     if (NO_TEMPLATE.some((re) => re.test(dotted)) && !dotted.endsWith('.if')) {
       problems.push({ code: 'PLAN_INTERPOLATION', file: source.file, ...positionInString(source, path, value.indexOf('${{')), message: `\`\${{ }}\` is not allowed in ${dotted}`, hint: 'names, ids and frozen paths are written literally' });
-      continue;
+      return;
     }
-    if (dotted.endsWith('.if')) continue;
+    if (dotted.endsWith('.if')) return;
     collect(source, path, value, problems, () => parseTemplate(value).flatMap((p) => (typeof p === 'string' ? [] : checkNames(p.expr, 'value', ids).map((i) => ({ ...i, offset: i.offset + p.offset })))));
-  }
+  });
 }
 
 function checkConditions(source: SourceDoc, steps: PlacedStep[], ids: ReadonlySet<string>, problems: Problem[]): void {

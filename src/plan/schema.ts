@@ -1,7 +1,7 @@
 // Checking plan data against the JSON Schema, with every problem mapped to its line and column.
 import { createRequire } from 'node:module';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { validate as generatedValidator } from './generated/plan-validator.js';
 import type { Problem } from '../errors.js';
 import { pointerToPath, positionOf, type SourceDoc } from './position.js';
 
@@ -10,16 +10,12 @@ const require = createRequire(import.meta.url);
 /** The plan JSON Schema, the single source of truth for the plan format. */
 export const planSchema: Record<string, unknown> = require('../../schemas/cutover-plan.schema.json');
 
-let compiled: ValidateFunction | undefined;
-
-/** The compiled validator (strict ajv; no defaults or coercion, so user data is never changed). */
+/**
+ * The schema's validator, compiled ahead of time by scripts/generate-validator.js (strict ajv, all
+ * errors, no defaults or coercion, so user data is never changed).
+ */
 export function planValidator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020.default({ strict: true, allErrors: true, allowUnionTypes: true });
-    addFormats.default(ajv);
-    compiled = ajv.compile(planSchema);
-  }
-  return compiled;
+  return generatedValidator as unknown as ValidateFunction;
 }
 
 /** Problems of plan data against the schema, each at the line and column it concerns. */

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runProcess, type RunProcessOptions } from '../../src/effects/process.js';
 import { splitCommand } from '../../src/run/argv.js';
 
@@ -32,6 +32,15 @@ const fixtures: Record<string, string> = {
       if (mode === 'exit') process.exit(0);
     });
     setTimeout(() => {}, 60_000);`,
+  // Starts a grandchild in a session of its own (out of reach of the group signal) that keeps the
+  // output pipe open, records its pid, and exits.
+  'escape.mjs': `
+    import { spawn } from 'node:child_process';
+    import { writeFileSync } from 'node:fs';
+    const daemon = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
+    writeFileSync(process.argv[2], JSON.stringify([daemon.pid]));
+    daemon.unref();
+    console.log('left a daemon behind');`,
   'talk.mjs': `
     process.stdout.write('out: token=s3cr3t-vAlue ключ\\n');
     process.stderr.write('err: s3cr3t-vAlue on stderr\\n');
@@ -139,6 +148,20 @@ describe('runProcess', () => {
     expect(await survivors(await readPids(pidFile))).toEqual([]);
   });
 
+  it('stops reading a pipe held open by a process that left the group, keeping what was written', async () => {
+    const pidFile = join(dir, 'escape.pids');
+    const logPath = join(dir, 'escape.log');
+    const started = Date.now();
+    const result = await runProcess(options({ command: node('escape.mjs', pidFile), logPath }));
+    const [daemon] = await readPids(pidFile);
+    onTestFinished(async () => {
+      if (daemon !== undefined && (await isRunning(daemon))) process.kill(daemon, 'SIGKILL');
+    });
+    expect(result.exitCode).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000); // the daemon holds the pipe for 60 s
+    expect(await readFile(logPath, 'utf8')).toBe('left a daemon behind\n');
+  });
+
   it('writes stdout alone to stdoutPath, masks every output, and digests the log as written', async () => {
     const logPath = join(dir, 'talk', 'step.log');
     const stdoutPath = join(dir, 'talk', 'step.stdout');
@@ -181,6 +204,10 @@ describe('runProcess', () => {
     expect(result.exitCode).toBeNull();
     expect(result.error).toMatch(/not found/);
     expect(result.error).not.toContain('hunter2x');
+
+    const nowhere = await runProcess(options({ command: node('talk.mjs'), cwd: join(dir, 'no-such-dir') }));
+    expect(nowhere.exitCode).toBeNull();
+    expect(nowhere.error).toMatch(/cwd/);
   });
 
   it('streams 500 MB of one line to the log in flat memory, masked exactly', async () => {
@@ -201,6 +228,7 @@ describe('runProcess', () => {
     const { result, maxRssKb } = JSON.parse(stdout) as { result: { exitCode: number; logBytes: number; logDigest: string }; maxRssKb: number };
 
     expect(result.exitCode).toBe(0);
+    console.info(`runProcess of 500 MB: peak RSS ${Math.round(maxRssKb / 1024)} MB`);
     expect(maxRssKb / 1024).toBeLessThan(150);
     expect(result.logBytes).toBe(total - units * (secret.length - 3));
     expect((await lstat(logPath)).size).toBe(result.logBytes);

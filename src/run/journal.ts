@@ -1,0 +1,77 @@
+// An append-only JSONL journal of a run's step events, fsynced as it goes, so a crashed run can resume.
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { StepRecord } from './events.js';
+
+/** One line of the journal. */
+export type JournalEntry =
+  | { type: 'run-start'; runId: string; planDigest: string; lockDigest: string; startedAt: string; commit: string; boundaries?: Record<string, string> }
+  | { type: 'step-end'; step: StepRecord }
+  | { type: 'boundary'; name: string; at: string }
+  | { type: 'run-end'; outcome: string; endedAt: string };
+
+/** An open journal that appends durably. */
+export interface Journal {
+  append(entry: JournalEntry): void;
+  close(): void;
+}
+
+/** Opens (creating) a journal for appending; the directory is fsynced so the file survives a crash. */
+export async function openJournal(path: string): Promise<Journal> {
+  await mkdir(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a', 0o644);
+  const dirFd = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+  return {
+    // Synchronous on purpose: an entry is on disk before the run moves on (and before a signal exit).
+    append(entry) {
+      writeSync(fd, `${JSON.stringify(entry)}\n`);
+      fsyncSync(fd);
+    },
+    close() {
+      closeSync(fd);
+    },
+  };
+}
+
+/** Reads a journal's entries; a torn last line (a crash mid-write) is ignored. */
+export async function readJournal(path: string): Promise<JournalEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const entries: JournalEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      entries.push(JSON.parse(line) as JournalEntry);
+    } catch {
+      break;
+    }
+  }
+  return entries;
+}
+
+/** Removes a finished run's journal. */
+export async function removeJournal(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+/** Writes a file and fsyncs it (for the scratch space's small state files). */
+export async function writeDurable(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

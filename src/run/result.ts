@@ -1,0 +1,56 @@
+// Everything a finished run knows, handed to the record writer.
+import type { ResolvedPlan } from '../plan/resolve.js';
+import type { RunOutcome, StepRecord } from './events.js';
+
+/** One hashed artifact of a run. */
+export interface ArtifactResult {
+  name: string;
+  /** Repository-relative path of the file or folder. */
+  path: string;
+  commit: 'manifest' | 'files';
+  /** False when the artifact did not exist at the end of the run (then no manifest). */
+  present: boolean;
+  files: number;
+  bytes: number;
+  /** `sha256:<hex>` Merkle root (DESIGN §6); the empty tree's root when absent. */
+  root: string;
+  /** The manifest text (`sha256sum` format), empty when absent. */
+  manifest: string;
+  /** Roots of immediate subfolders, for `roots: children`. */
+  children?: Record<string, string>;
+}
+
+/** A finished run, ready to be written as a record. */
+export interface RunResult {
+  plan: ResolvedPlan;
+  /** Repository-relative path of the plan file, its SHA-256 and the lock's. */
+  planFile: string;
+  planDigest: string;
+  lockFile: string;
+  lockDigest: string;
+  /** The freeze digest the run was gated on. */
+  freezeDigest: string;
+  runId: string;
+  /** The commit checked out when the run started. */
+  commit: string;
+  branch: string;
+  startedAt: string;
+  endedAt: string;
+  outcome: RunOutcome;
+  exitCode: number;
+  /** `--fail-at` step id when this run was a drill. */
+  drill?: string;
+  resumed: boolean;
+  boundaries: Record<string, string>;
+  steps: StepRecord[];
+  artifacts: ArtifactResult[];
+  /** Root over the artifacts' roots (DESIGN §6). */
+  runRoot: string;
+  /** Absolute path of the scratch folder holding each step's full log (`logs/<phase>-<nn>-<id>.log`). */
+  logsDir: string;
+  /** Runner facts: GitHub run id, attempt, actor, workflow when present; host name. */
+  runner: Record<string, string>;
+  toolVersion: string;
+  /** Secret values to mask in everything written. */
+  secretValues: string[];
+}
