@@ -1,7 +1,7 @@
 // `cutover hash PATH`: an artifact's Merkle root or manifest, an inclusion proof for one file, or a proof's check.
 import { Buffer } from 'node:buffer';
 import { readFile, lstat } from 'node:fs/promises';
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, relative, resolve, sep } from 'node:path';
 import { CutoverError } from '../errors.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
 import { hashFiles } from '../integrity/hash-files.js';
@@ -69,7 +69,8 @@ function findEntry(entries: readonly ManifestEntry[], artifactAbs: string, fileA
   const byEntry = entries.findIndex((entry) => entry.path === given);
   if (byEntry >= 0) return byEntry;
   const rel = entries.length === 1 && fileAbs === artifactAbs ? entries[0]?.path : relative(artifactAbs, fileAbs).split(sep).join('/');
-  const byFile = rel === undefined || rel.startsWith('..') || isAbsolute(rel) ? -1 : entries.findIndex((entry) => entry.path === rel);
+  // A path leading outside the artifact ("../x") can match no entry, as entries have no ".." component.
+  const byFile = entries.findIndex((entry) => entry.path === rel);
   if (byFile < 0) throw usage(`${JSON.stringify(given)} is not a file of the artifact`, 'name it as the manifest does (cutover hash PATH --manifest lists them)');
   return byFile;
 }

@@ -1,4 +1,5 @@
 // Git through simple-git: thin verb-named adapters that throw GIT_FAILED and never print.
+import { execFile } from 'node:child_process';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { CutoverError } from '../errors.js';
 
@@ -21,5 +22,51 @@ export async function findRepositoryRoot({ cwd }: { cwd: string }): Promise<stri
     return (await gitClient(cwd).revparse(['--show-toplevel'])).trim();
   } catch (cause) {
     throw new CutoverError('GIT_FAILED', `${cwd} is not inside a git repository`, { cause, hint: 'run cutover inside the repository that holds the plan' });
+  }
+}
+
+/** The absolute path of the repository's git directory (scratch space, run locks and journals live there). */
+export async function readGitDir({ cwd }: { cwd: string }): Promise<string> {
+  try {
+    return (await gitClient(cwd).revparse(['--absolute-git-dir'])).trim();
+  } catch (cause) {
+    throw new CutoverError('GIT_FAILED', `${cwd} is not inside a git repository`, { cause });
+  }
+}
+
+/** True when `path` exists in the tree of `rev`. */
+export async function existsAtRevision(path: string, rev: string, { cwd }: { cwd: string }): Promise<boolean> {
+  try {
+    await gitClient(cwd).raw(['cat-file', '-e', `${rev}:${path}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A file's bytes at a revision, or undefined when the revision has no such file. */
+export async function readAtRevision(path: string, rev: string, { cwd }: { cwd: string }): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['show', `${rev}:${path}`], { cwd, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout));
+  });
+}
+
+/** Paths under the given pathspecs with uncommitted changes or untracked files (`git status --porcelain -z`). */
+export async function dirtyPaths(paths: string[], { cwd }: { cwd: string }): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const out = await gitClient(cwd).raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths.map((p) => `:(literal)${p}`)]);
+  return out
+    .split('\0')
+    .filter((entry) => entry.length > 3)
+    .map((entry) => entry.slice(3));
+}
+
+/** True when `rev` names a commit. */
+export async function revisionExists(rev: string, { cwd }: { cwd: string }): Promise<boolean> {
+  try {
+    await gitClient(cwd).raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+    return true;
+  } catch {
+    return false;
   }
 }

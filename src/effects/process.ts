@@ -67,7 +67,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   });
   const [file, args] = 'argv' in command ? [command.argv[0] ?? '', command.argv.slice(1)] : [command.shell, ['-c', command.script]];
   const outcome = { timedOut: false, interrupted: false, ioError: undefined as unknown };
-  let exit: { exitCode: number | null; signal: string | null; error?: string } = { exitCode: null, signal: null };
+  let exit: Pick<ProcessResult, 'exitCode' | 'signal' | 'error'> = { exitCode: null, signal: null };
 
   if (options.signal?.aborted) {
     outcome.interrupted = true;
@@ -109,7 +109,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
       outcome[reason] = true;
       void end();
     };
-    const timer = options.timeoutMs ? setTimeout(stop, options.timeoutMs, 'timedOut') : undefined;
+    // Node fires a longer timer at once; 24 days is as good as no limit.
+    const timer = options.timeoutMs ? setTimeout(stop, Math.min(options.timeoutMs, 2 ** 31 - 1), 'timedOut') : undefined;
     const onAbort = () => stop('interrupted');
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -120,7 +121,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     if (pid !== undefined) untrackGroup(pid);
     await drain(channels, graceMs);
     const result = await child;
-    exit = status ? { exitCode: status[0], signal: status[1] } : { ...exit, error: masker.mask(startError(file, result)) };
+    if (status) exit = { exitCode: status[0], signal: status[1] };
+    else exit.error = masker.mask(startError(file, result));
   }
 
   log.input.end();
@@ -135,12 +137,14 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   return { ...exit, timedOut, interrupted, startedAt, endedAt, durationMs, logBytes: log.bytes(), logDigest: log.digest() };
 }
 
+const SPAWN_ERRORS: Record<string, string> = { ENOENT: 'command not found', EACCES: 'permission denied' };
+
 /** Why a command could not be started, from execa's result. */
 function startError(file: string, result: { code?: unknown; originalMessage?: unknown }): string {
-  const detail = String(result.originalMessage ?? 'unknown error').split('\n')[0] ?? '';
-  // A missing cwd is reported as ENOENT too, but not as a failed `spawn FILE`.
-  const why = !detail.startsWith('spawn ') ? detail : result.code === 'ENOENT' ? 'command not found' : result.code === 'EACCES' ? 'permission denied' : detail;
-  return `${JSON.stringify(file)} could not be started: ${why}${why === detail ? '' : ` (${detail})`}`;
+  const detail = String(result.originalMessage ?? 'unknown error').split('\n')[0];
+  // A missing cwd is an ENOENT too, but its message does not start with `spawn`.
+  const plain = detail?.startsWith('spawn ') ? SPAWN_ERRORS[String(result.code)] : undefined;
+  return `${JSON.stringify(file)} could not be started: ${plain ? `${plain} (${detail})` : detail}`;
 }
 
 /** One output stream of the child on its way through a masker to its sinks. */
@@ -154,7 +158,8 @@ interface Channel {
   abandon(): void;
 }
 
-function channel(source: Readable, masked: Transform, name: 'stdout' | 'stderr', log: Writable, own: Writable | undefined, onOutput: RunProcessOptions['onOutput']): Channel {
+/** Pipes one of the child's outputs through its masker into the log, its own file, and `onOutput`. */
+function channel(source: Readable, masked: Transform, name: 'stdout' | 'stderr', log: Writable, file: Writable | undefined, onOutput: RunProcessOptions['onOutput']): Channel {
   let lastData = Date.now();
   let ended = false;
   source.on('data', () => (lastData = Date.now()));
@@ -162,18 +167,19 @@ function channel(source: Readable, masked: Transform, name: 'stdout' | 'stderr',
   source.on('error', () => undefined); // a broken pipe ends the channel below, via cut()
   source.pipe(masked);
   masked.pipe(log, { end: false }); // shared by both channels: ended once both are done
-  if (own) masked.pipe(own);
+  if (file) masked.pipe(file);
   if (onOutput) {
     // Decode across chunks so a multi-byte character split between two is not mangled.
     const decoder = new StringDecoder('utf8');
+    const emit = (text: string) => text && onOutput(text, name);
     masked.on('data', (chunk: Buffer) => emit(decoder.write(chunk)));
     masked.once('end', () => emit(decoder.end()));
-    const emit = (text: string) => text && onOutput(text, name);
   }
   return {
     done: finished(masked).catch(() => undefined),
     idleFor: () => (ended ? Infinity : source.readableLength > 0 ? 0 : Date.now() - lastData),
     cut() {
+      if (source.destroyed) return;
       source.unpipe(masked);
       source.destroy();
       masked.end();

@@ -29,10 +29,17 @@ export async function runDeterminism(step: ResolvedStep, ctx: BuiltInContext): P
   const first: { rel: string; abs: string; aside: string; hash: ArtifactHash }[] = [];
   for (const [i, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
+    const aside = join(ctx.scratch, 'determinism', step.id, String(i));
+    // An aside copy left behind means a crash during an earlier rerun: the first outputs are the aside ones.
+    if (await pathExists(aside)) {
+      await rm(abs, { recursive: true, force: true });
+      await rename(aside, abs);
+      notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
+    }
     if (!(await pathExists(abs))) return { ok: false, reason: `${rel} does not exist, nothing to compare`, notes };
     const hash = await hashArtifact(abs);
     notes.push(`first run: ${rel} ${hash.root} (${hash.files} files)`);
-    first.push({ rel, abs, aside: join(ctx.scratch, 'determinism', step.id, String(i)), hash });
+    first.push({ rel, abs, aside, hash });
   }
   for (const f of first) {
     await rm(f.aside, { recursive: true, force: true });

@@ -53,4 +53,6 @@ export interface RunResult {
   toolVersion: string;
   /** Secret values to mask in everything written. */
   secretValues: string[];
+  /** Run-level problems beyond step failures (frozen files changed, artifacts missing). */
+  problems?: string[];
 }

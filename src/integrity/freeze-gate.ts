@@ -1,0 +1,195 @@
+// The freeze gate (DESIGN §5 step 2): the committed lock, the work tree and git agree, and enough people approved.
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CutoverError, type Problem } from '../errors.js';
+import { readPathStates, type PathState } from '../effects/git-files.js';
+import { approvalsRequired, hashGroups, locatePlan, readLock, type FreezablePlan } from './freeze.js';
+import {
+  countApprovals,
+  diffLock,
+  digestBytes,
+  freezeDigestOf,
+  lockedPaths,
+  lockGroupsOf,
+  lockInconsistencies,
+  type ApprovalCount,
+  type Drift,
+  type Lock,
+} from './lock.js';
+import { compareUtf8 } from './manifest.js';
+
+/** What the gate needs: the repository root, the plan file as read, the plan, and optionally the lock already read. */
+export interface FreezeGateOptions {
+  root: string;
+  planFile: { path: string; display: string; bytes: Uint8Array };
+  plan: FreezablePlan;
+  /** The lock to check; read from beside the plan when left out (null: there is none). */
+  lock?: Lock | null;
+  threads?: number;
+}
+
+/** The gate's answer: frozen (content and git state match the lock), approved, and every problem. */
+export interface GateVerdict {
+  frozen: boolean;
+  approved: boolean;
+  problems: Problem[];
+  drift: Drift[];
+  /** The freeze digest of the plan, registries and inputs as they are now. */
+  freezeDigest: string;
+  approvals: ApprovalCount;
+  /** Repository-relative paths of the plan and its lock. */
+  plan: string;
+  lockFile: string;
+  lock: Lock | null;
+}
+
+/** A regular file's size, modification time and inode, or null when it is gone. */
+export type FileStat = { size: bigint; mtimeNs: bigint; ino: bigint } | null;
+
+const SUBJECT = { registries: 'registry', inputs: 'input' } as const;
+
+/** Checks the freeze without changing anything: every refusal reason, one problem each. */
+export async function checkFreeze(options: FreezeGateOptions): Promise<GateVerdict> {
+  const { root, planFile, plan } = options;
+  const where = await locatePlan(root, planFile.path);
+  const lock = options.lock === undefined ? await readLock(root, where.lock) : options.lock;
+  const planDigest = digestBytes(planFile.bytes);
+  const { groups } = await hashGroups(root, plan, { allowUnmatched: true, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  const freezeDigest = freezeDigestOf(planDigest, groups);
+  const freezeHint = `run cutover freeze ${planFile.display} and commit the lock`;
+
+  const drift: Drift[] = [];
+  const problems: Problem[] = [];
+  const add = (d: Drift, message: string, hint = freezeHint) => {
+    drift.push(d);
+    problems.push({ code: 'REGISTRY_UNFROZEN', file: d.path, message, hint });
+  };
+  if (!lock) {
+    add({ path: where.lock, kind: 'lock', reason: 'removed', detail: 'no lock' }, 'no lock: the registries and inputs of this plan were never frozen');
+  } else {
+    for (const detail of lockInconsistencies(lock)) add({ path: where.lock, kind: 'lock', reason: 'changed', detail }, `the lock was edited by hand: ${detail}`);
+    if (lock.plan !== where.plan) add({ path: where.lock, kind: 'lock', reason: 'changed', detail: `frozen for ${lock.plan}` }, `the lock was frozen for ${lock.plan}, not ${where.plan}`);
+    if (lock.planDigest !== planDigest) add({ path: where.plan, kind: 'plan', reason: 'changed', detail: `lock ${lock.planDigest.slice(0, 19)}…` }, 'the plan changed since the lock was frozen; an approval covers the plan too');
+    for (const d of diffLock(lock, lockGroupsOf(groups))) add(d, describeDrift(d));
+  }
+
+  const membership = new Map<string, Pick<Drift, 'kind' | 'group'>>([[where.plan, { kind: 'plan' }], [where.lock, { kind: 'lock' }]]);
+  for (const group of groups) for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
+  for (const path of lock ? lockedPaths(lock) : []) if (!membership.has(path)) membership.set(path, lockMembership(lock as Lock, path));
+  const states = await readPathStates([...membership.keys()], { cwd: root });
+  for (const state of [...states.values()].sort((a, b) => compareUtf8(a.path, b.path))) {
+    if (state.path === where.lock && !lock) continue; // reported as missing already
+    const d: Drift = { path: state.path, ...membership.get(state.path), ...gitDrift(state) };
+    add(d, describeDrift(d), d.reason === 'untracked' ? 'commit it: the approved state is the committed state' : `commit or revert the change; ${freezeHint}`);
+  }
+
+  const frozen = problems.length === 0;
+  const approvals = countApprovals(lock, freezeDigest, approvalsRequired(plan));
+  const approved = approvals.counted.length >= approvals.required;
+  if (frozen && !approved) problems.push(...approvalProblems(approvals, where.lock, freezeDigest, planFile.display));
+  return { frozen, approved, problems, drift, freezeDigest, approvals, plan: where.plan, lockFile: where.lock, lock };
+}
+
+/** The gate as a refusal: REGISTRY_UNFROZEN (exit 3) naming every drifted file, or APPROVAL_MISSING. */
+export async function assertFrozen(options: FreezeGateOptions): Promise<GateVerdict> {
+  const verdict = await checkFreeze(options);
+  if (!verdict.frozen || !verdict.approved) throw gateError(verdict);
+  return verdict;
+}
+
+/** The error a failed verdict refuses with, carrying every problem. */
+export function gateError(verdict: GateVerdict): CutoverError {
+  const code = verdict.frozen ? 'APPROVAL_MISSING' : 'REGISTRY_UNFROZEN';
+  const first = verdict.problems[0];
+  const message = verdict.frozen ? (first?.message ?? 'approvals missing') : `not frozen: ${verdict.drift.length} file${verdict.drift.length === 1 ? '' : 's'} differ from the committed lock`;
+  return new CutoverError(code, message, { problems: verdict.problems, ...(first?.hint ? { hint: first.hint } : {}) });
+}
+
+/** One line for a drifted file: what it is to the plan and how it drifted. */
+export function describeDrift(d: Drift): string {
+  const subject = d.kind === 'plan' ? 'the plan' : d.kind === 'lock' ? 'the lock' : d.kind ? `${SUBJECT[d.kind]} "${d.group}" file` : 'frozen file';
+  const detail = d.detail ? ` (${d.detail})` : '';
+  switch (d.reason) {
+    case 'changed':
+      return `${subject} changed since the lock was frozen${detail}`;
+    case 'added':
+      return `${subject} is matched by the plan's patterns but not listed in the lock${detail}`;
+    case 'removed':
+      return `${subject} listed in the lock is missing or no longer matched${detail}`;
+    case 'untracked':
+      return `${subject} is not committed${detail}; the approved state is the committed state`;
+    case 'uncommitted':
+      return `${subject} has uncommitted changes${detail}; the approved state is the committed state`;
+  }
+}
+
+function lockMembership(lock: Lock, path: string): Pick<Drift, 'kind' | 'group'> {
+  for (const kind of ['registries', 'inputs'] as const) {
+    for (const [group, entry] of Object.entries(lock[kind])) if (Object.hasOwn(entry.files, path)) return { kind, group };
+  }
+  return {};
+}
+
+function gitDrift(state: PathState): Pick<Drift, 'reason' | 'detail'> {
+  if (state.state === 'untracked') return { reason: 'untracked', detail: 'untracked' };
+  if (state.state === 'ignored') return { reason: 'untracked', detail: 'ignored by git' };
+  const [index, tree] = [state.code[0], state.code[1]];
+  const deleted = index === 'D' || tree === 'D';
+  const staged = index !== ' ' && index !== '?';
+  const unstaged = tree !== ' ';
+  const where = staged && unstaged ? 'staged and not staged' : staged ? 'staged' : 'not staged';
+  return { reason: 'uncommitted', detail: `${deleted ? 'deleted, ' : ''}${where}` };
+}
+
+function approvalProblems(approvals: ApprovalCount, lockFile: string, digest: string, planDisplay: string): Problem[] {
+  const have = approvals.counted.length;
+  const problems: Problem[] = [
+    {
+      code: 'APPROVAL_MISSING',
+      file: lockFile,
+      message: `the plan needs ${approvals.required} approval${approvals.required === 1 ? '' : 's'} of freeze digest ${digest} by someone other than the one who froze it; the lock holds ${have}`,
+      hint: `another person runs cutover approve ${planDisplay} (it commits the approval)`,
+    },
+  ];
+  for (const { approval, reason } of approvals.ignored) {
+    problems.push({ code: 'APPROVAL_MISSING', file: lockFile, message: `the approval by ${approval.by} does not count: ${reason}` });
+  }
+  return problems;
+}
+
+/** Size, modification time and inode of each repository-relative path (null when gone), for the cheap re-check after a step. */
+export async function statFiles(root: string, paths: readonly string[]): Promise<Map<string, FileStat>> {
+  const entries = await Promise.all(
+    paths.map(async (path): Promise<[string, FileStat]> => {
+      try {
+        const info = await lstat(join(root, path), { bigint: true });
+        return [path, { size: info.size, mtimeNs: info.mtimeNs, ino: info.ino }];
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [path, null];
+        throw new CutoverError('IO_FAILED', `cannot stat ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+      }
+    }),
+  );
+  return new Map(entries);
+}
+
+/** Files whose size, modification time or inode changed between two stat snapshots; a file that appeared counts as added. */
+export function compareStats(before: ReadonlyMap<string, FileStat>, after: ReadonlyMap<string, FileStat>): Drift[] {
+  const drift: Drift[] = [];
+  for (const [path, was] of before) {
+    const now = after.get(path) ?? null;
+    if (was && !now) drift.push({ path, reason: 'removed' });
+    else if (!was && now) drift.push({ path, reason: 'added' });
+    else if (was && now && (was.size !== now.size || was.mtimeNs !== now.mtimeNs || was.ino !== now.ino)) {
+      drift.push({ path, reason: 'changed', detail: was.size !== now.size ? `size ${was.size} → ${now.size}` : 'modification time or inode changed' });
+    }
+  }
+  for (const [path, now] of after) if (!before.has(path) && now) drift.push({ path, reason: 'added' });
+  return drift.sort((a, b) => compareUtf8(a.path, b.path));
+}
+
+/** Re-hashes every registry and input and lists what differs from the lock (content and glob matches only). */
+export async function rehashFrozen(options: { root: string; plan: FreezablePlan; lock: Lock; threads?: number }): Promise<Drift[]> {
+  const { groups } = await hashGroups(options.root, options.plan, { allowUnmatched: true, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  return diffLock(options.lock, lockGroupsOf(groups));
+}

@@ -1,0 +1,156 @@
+// report.md: a run record for a reviewer on GitHub: outcome, steps, a Mermaid timeline, roots, how to verify.
+import { posix } from 'node:path';
+import type { RunJson, RunJsonArtifact, RunJsonStep } from './run-record.js';
+
+const HEADLINE: Record<RunJson['outcome'], string> = {
+  success: '✅ succeeded',
+  failure: '❌ failed',
+  interrupted: '⚠️ interrupted',
+};
+
+const STEP_MARK: Record<RunJsonStep['outcome'], string> = {
+  success: '✅ success',
+  failure: '❌ failure',
+  skipped: '⏭️ skipped',
+  interrupted: '⚠️ interrupted',
+};
+
+/** Renders report.md from a (masked) run.json document; the same document always gives the same bytes. */
+export function buildReport(run: RunJson): string {
+  const out: string[] = [];
+  out.push(`# ${md(run.plan.name)} · ${md(run.runId)} ${HEADLINE[run.outcome]}`, '');
+  const flags = [run.drill !== undefined ? `drill: step \`${code(run.drill)}\` failed on purpose` : '', run.resumed ? 'resumed after an interruption' : ''].filter(Boolean);
+  out.push(`> **Outcome: ${run.outcome}** (exit ${run.exitCode})${flags.length ? ` · ${flags.join(' · ')}` : ''}`, '');
+
+  out.push('| | |', '|---|---|');
+  out.push(`| Plan | \`${code(run.plan.name)}\` · \`${code(run.plan.path)}\` · \`${run.plan.digest}\` |`);
+  out.push(`| Lock | \`${code(run.lock.path)}\` · \`${run.lock.digest}\` |`);
+  out.push(`| Freeze digest | \`${code(run.freezeDigest)}\` |`);
+  out.push(`| Run id | \`${code(run.runId)}\` |`);
+  out.push(`| Commit | \`${code(run.commit)}\`${run.branch ? ` on \`${code(run.branch)}\`` : ''} |`);
+  out.push(`| Started | ${md(run.startedAt)} |`, `| Ended | ${md(run.endedAt)} (${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}) |`);
+  const runner = Object.entries(run.runner).map(([k, v]) => `${md(k)}: \`${code(v)}\``);
+  if (runner.length) out.push(`| Runner | ${runner.join(' · ')} |`);
+  out.push(`| Tool | cutover ${md(run.tool.version)} · record ${run.recordVersion} · ${run.manifestFormat} |`, '');
+
+  const boundaries = Object.entries(run.boundaries);
+  if (boundaries.length) {
+    out.push('## Boundaries', '', '| boundary | at |', '|---|---|');
+    for (const [name, at] of boundaries) out.push(`| \`${code(name)}\` | ${md(at)} |`);
+    out.push('');
+  }
+
+  out.push('## Steps', '', '| phase | id | outcome | attempts | exit | duration |', '|---|---|---|---:|---:|---:|');
+  for (const step of run.steps) {
+    const exit = step.signal ? `signal ${md(step.signal)}` : step.exitCode === null ? '–' : String(step.exitCode);
+    const outcome = `${STEP_MARK[step.outcome]}${step.timedOut ? ' (timed out)' : ''}${step.drill ? ' (drill)' : ''}`;
+    out.push(`| ${step.phase} | \`${code(step.id)}\` | ${outcome} | ${step.attempts} | ${exit}${step.timedOut ? ' ⏱' : ''} | ${step.startedAt ? formatDuration(step.durationMs) : '–'} |`);
+  }
+  const notes = run.steps.filter((s) => s.reason !== undefined);
+  if (notes.length) {
+    out.push('');
+    for (const step of notes) out.push(`- \`${code(step.id)}\`: ${md(step.reason ?? '')}`);
+  }
+  out.push('');
+
+  const chart = gantt(run);
+  if (chart.length) out.push('## Timeline', '', '```mermaid', ...chart, '```', '');
+
+  out.push('## Artifacts', '');
+  if (run.artifacts.length === 0) out.push('This plan declares no artifacts.', '');
+  else {
+    out.push('| artifact | path | commit | files | bytes | Merkle root |', '|---|---|---|---:|---:|---|');
+    for (const a of run.artifacts) {
+      const root = a.present ? `\`${a.root}\`` : 'absent when the run ended';
+      out.push(`| \`${code(a.name)}\` | \`${code(a.path)}\` | ${a.commit} | ${a.files} | ${a.bytes} | ${root} |`);
+    }
+    out.push('');
+    for (const a of run.artifacts.filter((x) => x.children && Object.keys(x.children).length)) {
+      out.push(`<details><summary>Per-folder roots of <code>${html(a.name)}</code></summary>`, '', '| folder | Merkle root |', '|---|---|');
+      for (const [folder, root] of Object.entries(a.children ?? {})) out.push(`| \`${code(folder)}\` | \`${root}\` |`);
+      out.push('', '</details>', '');
+    }
+  }
+  out.push(`**Run root:** \`${run.runRoot}\``, '');
+
+  out.push('## Verify', '', 'From the repository root:', '', '```sh', `cutover verify ${shellQuote(run.record.dir)}`);
+  for (const a of run.artifacts.filter((x) => x.present && x.manifest)) out.push(sha256sumCommand(run, a));
+  out.push('```', '');
+  out.push(
+    `\`cutover verify\` recomputes every manifest, artifact, root, log digest and the plan and lock digests at \`${code(run.commit.slice(0, 12))}\`; `
+      + '`sha256sum -c` checks an artifact with coreutils alone. Artifacts committed as `manifest` live outside git: '
+      + 'run the check where they are stored, or pass `--artifacts DIR` (one folder per artifact name).',
+    '',
+  );
+  return out.join('\n');
+}
+
+/** The Mermaid gantt chart of the steps that ran (epoch milliseconds in, times of day on the axis). */
+function gantt(run: RunJson): string[] {
+  const ran = run.steps.filter((s) => s.startedAt !== null && !Number.isNaN(Date.parse(s.startedAt)));
+  if (ran.length === 0) return [];
+  const lines = ['gantt', `  title ${mermaidText(`${run.plan.name} ${run.runId}`)}`, '  dateFormat x', '  axisFormat %H:%M:%S', '  todayMarker off'];
+  let section = '';
+  ran.forEach((step, i) => {
+    if (step.phase !== section) {
+      section = step.phase;
+      lines.push(`  section ${section}`);
+    }
+    const start = Date.parse(step.startedAt as string);
+    const ended = step.endedAt === null ? Number.NaN : Date.parse(step.endedAt);
+    // A zero-length bar does not render; one millisecond keeps an instant step visible.
+    const end = Math.max(start + 1, Number.isNaN(ended) ? start + step.durationMs : ended);
+    const tag = step.outcome === 'success' ? 'done, ' : 'crit, ';
+    const label = step.name === step.id ? step.id : `${step.id} ${step.name}`;
+    lines.push(`  ${mermaidText(label)} :${tag}s${i + 1}, ${start}, ${end}`);
+  });
+  return lines;
+}
+
+/** The coreutils check of one artifact, run from the repository root. */
+function sha256sumCommand(run: RunJson, artifact: RunJsonArtifact): string {
+  const manifest = posix.join(run.record.dir, artifact.manifest as string);
+  // A folder artifact's entries are relative to the folder; a single file's entry is its base name.
+  const folder = artifact.kind === 'file' ? posix.dirname(artifact.path) : artifact.path;
+  const depth = folder.split('/').filter((part) => part !== '' && part !== '.').length;
+  const back = depth === 0 ? '.' : Array(depth).fill('..').join('/');
+  return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix.join(back, manifest))})`;
+}
+
+/** Text safe inside a Mermaid gantt line: letters, digits and a few punctuation marks survive. */
+export function mermaidText(text: string): string {
+  const safe = text.replace(/[^\p{L}\p{N} ._()/-]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  return safe === '' ? 'step' : safe.slice(0, 80);
+}
+
+/** Escapes text for a Markdown table cell or paragraph (no HTML, no emphasis, no breaking the table). */
+function md(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\\`*_{}[\]()#+!|~>]/g, (c) => `\\${c}`)
+    .replace(/</g, '&lt;');
+}
+
+/** Text for inside a code span: no backtick can end it, no pipe can split a table cell. */
+function code(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '¦');
+}
+
+function html(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Single-quotes a word for a POSIX shell when it needs it. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** 1.2 s, 3m 04s, 1h 02m. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

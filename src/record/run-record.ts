@@ -1,0 +1,236 @@
+// The run.json document (cutover-record/v1): what a finished run claims, masked, ready for canonical JSON.
+import { MANIFEST_FORMAT } from '../integrity/manifest.js';
+import type { ResolvedPlan } from '../plan/resolve.js';
+import type { Phase } from '../plan/types.js';
+import type { RunOutcome, StepOutcome, StepRecord } from '../run/events.js';
+import { createMasker, type Masker } from '../run/mask.js';
+import type { RunResult } from '../run/result.js';
+
+/** Version of the record layout; verify refuses records of another version. */
+export const RECORD_VERSION = 'cutover-record/v1';
+
+/** A step's log as kept in the record; `full` is present only when the copy is truncated. */
+export interface RecordLog {
+  /** Record-relative: `logs/<phase>-<nn>-<id>.log`. */
+  path: string;
+  /** `sha256:<hex>` of the file in the record. */
+  digest: string;
+  bytes: number;
+  /** The complete log's digest and size when the record keeps only its head and tail. */
+  full?: { digest: string; bytes: number };
+}
+
+/** One step in run.json. */
+export interface RunJsonStep {
+  phase: Phase;
+  id: string;
+  name: string;
+  outcome: StepOutcome;
+  attempts: number;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number;
+  log: RecordLog | null;
+  reason?: string;
+  drill?: boolean;
+  continueOnError?: boolean;
+  boundary?: string;
+}
+
+/** One artifact in run.json. */
+export interface RunJsonArtifact {
+  name: string;
+  path: string;
+  commit: 'manifest' | 'files';
+  present: boolean;
+  files: number;
+  bytes: number;
+  root: string;
+  /** Record-relative `manifests/<name>.sha256`, or null when the artifact was absent. */
+  manifest: string | null;
+  /** A single file or a folder (present artifacts only): where `sha256sum -c` runs. */
+  kind?: 'file' | 'directory';
+  children?: Record<string, string>;
+}
+
+/** The whole run.json document. */
+export interface RunJson {
+  recordVersion: typeof RECORD_VERSION;
+  tool: { name: 'cutover'; version: string };
+  plan: { name: string; path: string; digest: string };
+  lock: { path: string; digest: string };
+  freezeDigest: string;
+  runId: string;
+  commit: string;
+  branch: string;
+  runner: Record<string, string>;
+  record: { dir: string };
+  startedAt: string;
+  endedAt: string;
+  outcome: RunOutcome;
+  exitCode: number;
+  drill?: string;
+  resumed: boolean;
+  boundaries: Record<string, string>;
+  steps: RunJsonStep[];
+  artifacts: RunJsonArtifact[];
+  manifestFormat: typeof MANIFEST_FORMAT;
+  runRoot: string;
+}
+
+/** What the record writer learnt copying a step's log (keyed by step id in `buildRunJson`). */
+export type CopiedLog = Omit<RecordLog, 'path'>;
+
+/** Facts only the record writer knows: the logs it copied (by step id) and each artifact's kind (by name). */
+export interface RecordFacts {
+  logs?: ReadonlyMap<string, CopiedLog | null>;
+  kinds?: ReadonlyMap<string, 'file' | 'directory'>;
+}
+
+// Digests, roots and commit ids are one-way values, never a secret's text; masking a 4-character
+// secret inside one would only corrupt a number verify recomputes.
+const DIGEST_LIKE = /^(?:sha256:)?[0-9a-f]{64}$|^[0-9a-f]{40}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** A record's folder as a clean `/`-separated repository-relative path (no `./`, no trailing `/`). */
+export function normaliseRecordDir(dir: string): string {
+  return dir
+    .split(/[\\/]+/)
+    .filter((part) => part !== '' && part !== '.')
+    .join('/');
+}
+
+/** Record-relative path of a step's log: `logs/<phase>-<nn>-<id>.log`, nn its 1-based place in its phase. */
+export function stepLogPath(plan: Pick<ResolvedPlan, 'phases'>, step: Pick<StepRecord, 'phase' | 'id'>, fallbackIndex = 0): string {
+  const index = plan.phases[step.phase]?.findIndex((s) => s.id === step.id) ?? -1;
+  const nn = String((index >= 0 ? index : fallbackIndex) + 1).padStart(2, '0');
+  return `logs/${step.phase}-${nn}-${step.id}.log`;
+}
+
+/** Record-relative path of an artifact's manifest. */
+export function manifestPath(name: string): string {
+  return `manifests/${name}.sha256`;
+}
+
+/** `sha256:<hex>` for a bare hex digest; anything else unchanged. */
+export function prefixedDigest(digest: string): string {
+  return HEX64.test(digest) ? `sha256:${digest}` : digest;
+}
+
+/** `<name>_at` for a boundary name (kept as is when it already ends so). */
+export function boundaryKey(name: string): string {
+  return name.endsWith('_at') ? name : `${name}_at`;
+}
+
+/**
+ * Builds run.json from a finished run, every string (and key) masked with the run's secret values
+ * except digests. `facts.logs` gives what the record writer copied (by step id); without it the step
+ * records' own log digests are used. Without `facts.kinds` an artifact whose one entry is its own
+ * base name is taken for a single file. Deterministic: the same inputs give the same document, and
+ * two runs over the same artifacts share every root; times, run id and runner facts differ.
+ */
+export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJson {
+  const { logs, kinds } = facts;
+  const ordinal = new Map<Phase, number>();
+  const steps = result.steps.map((step): RunJsonStep => {
+    const seen = ordinal.get(step.phase) ?? 0;
+    ordinal.set(step.phase, seen + 1);
+    const copied = logs ? (logs.get(step.id) ?? null) : step.logDigest === null ? null : { digest: prefixedDigest(step.logDigest), bytes: step.logBytes };
+    return {
+      phase: step.phase,
+      id: step.id,
+      name: step.name,
+      outcome: step.outcome,
+      attempts: step.attempts,
+      exitCode: step.exitCode,
+      signal: step.signal,
+      timedOut: step.timedOut,
+      startedAt: step.startedAt,
+      endedAt: step.endedAt,
+      durationMs: step.durationMs,
+      log: copied ? { path: stepLogPath(result.plan, step, seen), ...copied } : null,
+      ...(step.reason !== undefined ? { reason: step.reason } : {}),
+      ...(step.drill ? { drill: true } : {}),
+      ...(step.continueOnError ? { continueOnError: true } : {}),
+      ...(step.boundary ? { boundary: step.boundary } : {}),
+    };
+  });
+  const artifacts = result.artifacts.map(
+    (a): RunJsonArtifact => ({
+      name: a.name,
+      path: a.path,
+      commit: a.commit,
+      present: a.present,
+      files: a.files,
+      bytes: a.bytes,
+      root: a.root,
+      manifest: a.present ? manifestPath(a.name) : null,
+      ...(a.present ? { kind: kinds?.get(a.name) ?? guessKind(a.path, a.manifest) } : {}),
+      ...(a.children ? { children: { ...a.children } } : {}),
+    }),
+  );
+  const run: RunJson = {
+    recordVersion: RECORD_VERSION,
+    tool: { name: 'cutover', version: result.toolVersion },
+    plan: { name: result.plan.name, path: result.planFile, digest: prefixedDigest(result.planDigest) },
+    lock: { path: result.lockFile, digest: prefixedDigest(result.lockDigest) },
+    freezeDigest: result.freezeDigest,
+    runId: result.runId,
+    commit: result.commit,
+    branch: result.branch,
+    runner: { ...result.runner },
+    record: { dir: normaliseRecordDir(result.plan.record.dir) },
+    startedAt: result.startedAt,
+    endedAt: result.endedAt,
+    outcome: result.outcome,
+    exitCode: result.exitCode,
+    ...(result.drill !== undefined ? { drill: result.drill } : {}),
+    resumed: result.resumed,
+    boundaries: Object.fromEntries(Object.entries(result.boundaries).map(([k, v]) => [boundaryKey(k), v])),
+    steps,
+    artifacts,
+    manifestFormat: MANIFEST_FORMAT,
+    runRoot: result.runRoot,
+  };
+  return maskDeep(run, createMasker(result.secretValues));
+}
+
+// A single-file artifact's manifest is one line naming the file's base name.
+function guessKind(path: string, manifest: string): 'file' | 'directory' {
+  const base = path.split('/').filter(Boolean).at(-1) ?? '';
+  return manifest.length > 66 && manifest.indexOf('\n') === manifest.length - 1 && manifest.slice(66, -1) === base ? 'file' : 'directory';
+}
+
+/** Masks every string value and key of a JSON-like value, leaving digests, numbers and booleans alone. */
+export function maskDeep<T>(value: T, masker: Masker): T {
+  if (typeof value === 'string') return (DIGEST_LIKE.test(value) ? value : masker.mask(value)) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => maskDeep(item, masker)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [masker.mask(k), maskDeep(v, masker)])) as T;
+  }
+  return value;
+}
+
+/** The commit message of a record: `cutover(<plan>): <runId> <outcome>` and the four trailers. */
+export function recordCommitMessage(run: Pick<RunJson, 'plan' | 'runId' | 'outcome' | 'runRoot'>): string {
+  const line = (text: string) => text.replace(/[\r\n]+/g, ' ');
+  return [
+    `cutover(${line(run.plan.name)}): ${line(run.runId)} ${run.outcome}`,
+    '',
+    ...recordTrailers(run).map(([key, value]) => `${key}: ${line(value)}`),
+    '',
+  ].join('\n');
+}
+
+/** The trailers a record commit carries, in order. */
+export function recordTrailers(run: Pick<RunJson, 'plan' | 'runId' | 'outcome' | 'runRoot'>): [string, string][] {
+  return [
+    ['Cutover-Plan', run.plan.path],
+    ['Cutover-Run-Id', run.runId],
+    ['Cutover-Outcome', run.outcome],
+    ['Cutover-Root', run.runRoot],
+  ];
+}

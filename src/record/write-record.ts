@@ -1,0 +1,231 @@
+// Writes a run's record folder: run.json, report.md, statement.json, manifests and masked logs, all at once.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CutoverError } from '../errors.js';
+import { gitClient } from '../effects/git.js';
+import { canonicalJson } from '../effects/output.js';
+import { resolveInside, writeFileAtomic } from '../effects/fs.js';
+import { parseManifest } from '../integrity/manifest.js';
+import { manifestRoot, runRoot } from '../integrity/merkle.js';
+import { createMasker, type Masker } from '../run/mask.js';
+import type { RunResult } from '../run/result.js';
+import { buildReport } from './report.js';
+import { buildRunJson, manifestPath, normaliseRecordDir, stepLogPath, type CopiedLog } from './run-record.js';
+import { buildStatement } from './statement.js';
+
+/** A log longer than this is kept as its head and tail (the full log's digest and size go into run.json). */
+export const LOG_LIMIT = 8 * 1024 * 1024;
+/** How much of each end of a long log the record keeps. */
+export const LOG_KEEP = 4 * 1024 * 1024;
+
+/**
+ * Checks that a record folder may be written: inside the repository, through no symbolic link, and
+ * not already in HEAD (RECORD_EXISTS, exit 3). Returns its absolute path. The run's preflight calls
+ * this too, so a run whose record exists is refused before anything runs.
+ */
+export async function checkRecordDir(root: string, dir: string): Promise<string> {
+  const rel = normaliseRecordDir(dir);
+  if (rel === '') throw new CutoverError('PATH_UNSAFE', 'the record folder is the repository root', { hint: 'set spec.record.dir to a folder such as reports/<plan>/<run id>' });
+  const abs = await resolveInside(root, rel);
+  let current = root;
+  for (const part of rel.split('/')) {
+    current = join(current, part);
+    const info = await lstat(current).catch(() => undefined);
+    if (!info) break;
+    if (info.isSymbolicLink()) {
+      throw new CutoverError('PATH_UNSAFE', `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
+        hint: 'records are written to real folders only; remove the link',
+      });
+    }
+  }
+  const git = gitClient(root);
+  const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '');
+  // No HEAD yet: nothing is committed, so nothing can clash.
+  const listed = head.trim() === '' ? '' : await git.raw(['ls-tree', '--name-only', 'HEAD', '--', rel]).catch((cause: unknown) => {
+    throw new CutoverError('GIT_FAILED', `cannot list ${rel} in HEAD`, { cause });
+  });
+  if (listed.trim() !== '') {
+    throw new CutoverError('RECORD_EXISTS', `the record folder ${rel} is already committed`, {
+      hint: 'a committed record is immutable: run with another --run-id, or set spec.record.dir to a new folder',
+    });
+  }
+  return abs;
+}
+
+/**
+ * Writes the record of a finished run to `record.dir` and returns its repository-relative folder and
+ * files (in byte order). Everything is written into a fresh sibling folder and renamed into place, so
+ * the folder is either absent or complete; a folder left in the work tree by a crashed attempt of the
+ * same run is replaced, one holding another run's record is refused (RECORD_EXISTS).
+ */
+export async function writeRecord(root: string, result: RunResult): Promise<{ dir: string; files: string[] }> {
+  const dir = normaliseRecordDir(result.plan.record.dir);
+  const abs = await checkRecordDir(root, dir);
+  const masker = createMasker(result.secretValues);
+  const replacing = await checkLeftover(abs, dir, result.runId);
+  checkArtifacts(result, masker);
+
+  await mkdir(dirname(abs), { recursive: true });
+  await checkRecordDir(root, dir); // mkdir may have raced a link into place; look again before writing
+  await removeStaleSiblings(abs);
+  const staging = join(dirname(abs), `.${basename(abs)}.partial-${randomBytes(6).toString('hex')}`);
+  await mkdir(staging);
+  try {
+    const written: string[] = [];
+    const put = async (rel: string, data: string | Uint8Array) => {
+      await writeFileAtomic(join(staging, rel), data);
+      written.push(rel);
+    };
+
+    const manifests: Record<string, string> = {};
+    for (const artifact of result.artifacts.filter((a) => a.present)) {
+      manifests[artifact.name] = artifact.manifest;
+      await put(masker.mask(manifestPath(artifact.name)), artifact.manifest);
+    }
+
+    const logs = new Map<string, CopiedLog | null>();
+    const ordinal = new Map<string, number>();
+    for (const step of result.steps) {
+      const seen = ordinal.get(step.phase) ?? 0;
+      ordinal.set(step.phase, seen + 1);
+      const rel = stepLogPath(result.plan, step, seen);
+      const copied = await copyLog(join(result.logsDir, basename(rel)), join(staging, masker.mask(rel)), masker);
+      logs.set(step.id, copied);
+      if (copied) written.push(masker.mask(rel));
+    }
+
+    const kinds = new Map<string, 'file' | 'directory'>();
+    for (const artifact of result.artifacts.filter((a) => a.present)) {
+      const info = await lstat(await resolveInside(root, artifact.path)).catch(() => undefined);
+      if (info) kinds.set(artifact.name, info.isFile() ? 'file' : 'directory');
+    }
+
+    const run = buildRunJson(result, { logs, kinds });
+    const runJson = canonicalJson(run);
+    await put('report.md', buildReport(run));
+    await put('statement.json', canonicalJson(buildStatement(run, { runJson, manifests })));
+    await put('run.json', runJson); // last: a folder with run.json is a finished record
+
+    await swapInto(staging, abs, replacing);
+    return { dir, files: written.map((rel) => `${dir}/${rel}`).sort(compareBytes) };
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Whether a work-tree folder from a crashed attempt of this run is there to replace; refuses anything else. */
+async function checkLeftover(abs: string, dir: string, runId: string): Promise<boolean> {
+  const info = await lstat(abs).catch(() => undefined);
+  if (!info) return false;
+  const refuse = (why: string) =>
+    new CutoverError('RECORD_EXISTS', `the record folder ${dir} ${why}`, { hint: 'move it away, or run with another --run-id' });
+  if (!info.isDirectory()) throw refuse('exists and is not a folder');
+  const text = await readFile(join(abs, 'run.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return true; // no run.json: an attempt that never finished writing
+  let previous: unknown;
+  try {
+    previous = JSON.parse(text);
+  } catch {
+    return true;
+  }
+  const previousId = (previous as { runId?: unknown } | null)?.runId;
+  if (previousId !== runId) throw refuse(`holds the record of another run (${JSON.stringify(previousId)})`);
+  return true;
+}
+
+/** Refuses artifacts the record cannot describe faithfully: a manifest that is not its root's, a secret in a path. */
+function checkArtifacts(result: RunResult, masker: Masker): void {
+  for (const artifact of result.artifacts.filter((a) => a.present)) {
+    const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
+    if (manifestRoot(entries) !== artifact.root) {
+      throw new CutoverError('ARTIFACT_INVALID', `artifact ${artifact.name}: its manifest does not give its root ${artifact.root}`);
+    }
+    // Masking a path would change the manifest and its root; naming the secret is not an option either.
+    const leaking = entries.find((e) => masker.mask(e.path) !== e.path);
+    if (leaking) {
+      throw new CutoverError('ARTIFACT_INVALID', `artifact ${artifact.name} has a file whose path contains a secret value`, {
+        hint: 'rename the file so its path holds no secret; the record cannot show the path masked without changing the root',
+      });
+    }
+  }
+  if (runRoot(result.artifacts) !== result.runRoot) {
+    throw new CutoverError('ARTIFACT_INVALID', `the run root ${result.runRoot} is not the root of the artifacts' roots`);
+  }
+}
+
+/**
+ * Copies a step log through the masker into the record, keeping the first and last LOG_KEEP bytes of
+ * a log over LOG_LIMIT with a note between them. Returns the copy's digest and size (and the full
+ * masked log's when truncated), or null when the step left no log. Memory stays under 2 × LOG_KEEP.
+ */
+export async function copyLog(source: string, target: string, masker: Masker): Promise<CopiedLog | null> {
+  const info = await lstat(source).catch(() => undefined);
+  if (!info?.isFile()) return null;
+  const full = createHash('sha256');
+  const head: Buffer[] = [];
+  const tail: Buffer[] = [];
+  let headBytes = 0;
+  let tailBytes = 0;
+  let total = 0;
+  for await (const piece of createReadStream(source).pipe(masker.stream())) {
+    let chunk = piece as Buffer;
+    full.update(chunk);
+    total += chunk.length;
+    if (headBytes < LOG_KEEP) {
+      const take = chunk.subarray(0, LOG_KEEP - headBytes);
+      head.push(take);
+      headBytes += take.length;
+      chunk = chunk.subarray(take.length);
+    }
+    if (chunk.length === 0) continue;
+    tail.push(chunk);
+    tailBytes += chunk.length;
+    while (tail.length > 1 && tailBytes - (tail[0] as Buffer).length >= LOG_KEEP) tailBytes -= (tail.shift() as Buffer).length;
+  }
+  let content: Buffer;
+  const fullDigest = full.digest('hex');
+  if (total <= LOG_LIMIT) content = Buffer.concat([...head, ...tail]);
+  else {
+    const last = Buffer.concat(tail);
+    const kept = last.subarray(last.length - LOG_KEEP);
+    const note = `\n\n[cutover: log truncated: ${total - 2 * LOG_KEEP} bytes omitted here; the record keeps the first ${LOG_KEEP} and the last ${LOG_KEEP} of ${total} bytes; the full log had SHA-256 ${fullDigest}]\n\n`;
+    content = Buffer.concat([...head, Buffer.from(note), kept]);
+  }
+  await writeFileAtomic(target, content);
+  const copy: CopiedLog = { digest: `sha256:${createHash('sha256').update(content).digest('hex')}`, bytes: content.length };
+  if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
+  return copy;
+}
+
+/** Removes staging folders of earlier crashed attempts beside the record folder. */
+async function removeStaleSiblings(abs: string): Promise<void> {
+  const prefix = `.${basename(abs)}.`;
+  const names = await readdir(dirname(abs)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm(join(dirname(abs), name), { recursive: true, force: true });
+  }
+}
+
+/** Renames the finished staging folder into place (the old attempt aside first), then syncs the parent. */
+async function swapInto(staging: string, abs: string, replacing: boolean): Promise<void> {
+  let aside: string | undefined;
+  if (replacing) {
+    aside = join(dirname(abs), `.${basename(abs)}.old-${randomBytes(6).toString('hex')}`);
+    await rename(abs, aside);
+  }
+  await rename(staging, abs);
+  if (aside) await rm(aside, { recursive: true, force: true });
+  const parent = await open(dirname(abs), 'r');
+  try {
+    await parent.sync();
+  } finally {
+    await parent.close();
+  }
+}
+
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

@@ -1,0 +1,225 @@
+// The run lifecycle (DESIGN §5): preflight, preconditions, steps, rollback, finally, hashing, record, commit.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { CutoverError, EXIT } from '../errors.js';
+import { pathExists, resolveInside } from '../effects/fs.js';
+import { hashArtifact } from '../integrity/hash-artifact.js';
+import { manifestRoot, runRoot } from '../integrity/merkle.js';
+import type { Scope } from '../plan/expression.js';
+import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
+import type { EventSink, RunOutcome, StepRecord } from './events.js';
+import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
+import { journaledRunId, locateRun, prepareRun, type Prepared } from './preflight.js';
+import type { ArtifactResult, RunResult } from './result.js';
+import { acquireRunLock, releaseRunLock } from './run-lock.js';
+import { runStep, type StepContext } from './step-runner.js';
+
+/** Integrity checks the run calls (the freeze gate and its re-checks), passed in by the command. */
+export interface FreezeChecks {
+  /** The freeze gate: throws a refusal (exit 3) naming each file; returns the freeze digest. */
+  assertFrozen(prepared: Prepared): Promise<{ freezeDigest: string }>;
+  /** Cheap re-check after a step (size and modification time): the frozen files that changed. */
+  recheck(): Promise<string[]>;
+  /** Full re-hash before the record is written: the frozen files whose bytes changed. */
+  rehash(): Promise<string[]>;
+}
+
+/** What happens to a finished run's result (write, commit, push), passed in by the command. */
+export type Finish = (result: RunResult, emit: EventSink) => Promise<void>;
+
+/** Options of `cutover run`. */
+export interface RunOptions {
+  root: string;
+  plan: string;
+  runId?: string;
+  resume?: boolean;
+  failAt?: string;
+  requireMerged?: string;
+  env: Record<string, string | undefined>;
+  now: () => Date;
+  emit: EventSink;
+  /** Aborted by the first SIGINT/SIGTERM; its reason is the signal name. */
+  signal: AbortSignal;
+  verbose?: boolean;
+  graceMs?: number;
+  toolVersion: string;
+}
+
+/** A finished run: its outcome, exit code and result. */
+export interface RunSummary {
+  result: RunResult;
+  exitCode: number;
+}
+
+/** Runs a plan through its whole lifecycle; refusals throw before anything runs, step failures do not. */
+export async function executeRun(options: RunOptions, checks: FreezeChecks, finish: Finish): Promise<RunSummary> {
+  const located = await locateRun(options);
+  const runId = journaledRunId(located.journal) ?? options.runId;
+  const lock = await acquireRunLock(located.paths.runLock, runId ?? '(new)', (old) =>
+    options.emit({ type: 'preflight', check: 'run lock', ok: true, detail: `replaced the stale lock ${old.id} of pid ${old.pid}` }),
+  );
+  let journal: Journal | undefined;
+  try {
+    const prepared = await prepareRun(located, { ...options, now: options.now() });
+    const { freezeDigest } = await checks.assertFrozen(prepared);
+    options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
+    journal = await openJournal(prepared.paths.journal);
+    const result = await runPhases(prepared, options, checks, journal, freezeDigest);
+    await finish(result, options.emit);
+    journal.append({ type: 'run-end', outcome: result.outcome, endedAt: result.endedAt });
+    journal.close();
+    journal = undefined;
+    await removeJournal(prepared.paths.journal);
+    return { result, exitCode: result.exitCode };
+  } finally {
+    journal?.close();
+    await releaseRunLock(located.paths.runLock, lock);
+  }
+}
+
+async function runPhases(prepared: Prepared, options: RunOptions, checks: FreezeChecks, journal: Journal, freezeDigest: string): Promise<RunResult> {
+  const { resolved, journal: previous } = prepared;
+  const resumed = previous.length > 0;
+  const start = previous.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start');
+  const startedAt = start?.startedAt ?? options.now().toISOString();
+  if (!resumed) journal.append({ type: 'run-start', runId: resolved.runId, planDigest: prepared.planDigest, lockDigest: prepared.lockDigest, startedAt, commit: prepared.git.sha });
+
+  const records = new Map<string, StepRecord>();
+  const boundaries: Record<string, string> = {};
+  for (const e of previous) {
+    if (e.type === 'step-end' && e.step.outcome !== 'interrupted') records.set(e.step.id, e.step);
+    if (e.type === 'boundary') boundaries[e.name] = e.at;
+  }
+  const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
+  options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+
+  const secretValues = resolved.secrets.map((name) => options.env[name] ?? resolved.env[name] ?? '').filter(Boolean);
+  const failedSoFar = () => [...records.values()].some((r) => r.outcome === 'failure' && !r.continueOnError) || problems.length > 0;
+  const problems: string[] = [];
+  const scope = (): Scope => ({
+    env: { ...options.env, ...resolved.env },
+    run: { id: resolved.runId },
+    plan: { name: resolved.name },
+    git: prepared.git,
+    steps: Object.fromEntries([...records].map(([id, r]) => [id, { outcome: r.outcome }])),
+    failed: failedSoFar(),
+  });
+  const byId = new Map(ordered.map((s) => [s.id, s]));
+  const finallySignal = new AbortController();
+  const base: Omit<StepContext, 'signal'> = {
+    root: options.root,
+    scratch: prepared.paths.scratch,
+    callerEnv: options.env,
+    secrets: secretValues,
+    emit: options.emit,
+    ...(options.failAt ? { failAt: options.failAt } : {}),
+    verbose: Boolean(options.verbose),
+    graceMs: options.graceMs ?? 5000,
+    scope,
+    rerun: async (id) => {
+      const step = byId.get(id)!;
+      const record = await runStep({ ...step, if: 'always()', boundary: undefined as never, produces: [] } as ResolvedStep, { ...base, signal: options.signal, failAt: undefined as never });
+      return { ok: record.outcome === 'success', ...(record.reason ? { reason: record.reason } : {}) };
+    },
+  };
+
+  const run = async (step: ResolvedStep, signal: AbortSignal, interruptible = true) => {
+    if (records.has(step.id)) return;
+    const record = await runStep(step, { ...base, signal }, { interruptible });
+    const changed = record.outcome === 'success' ? await checks.recheck() : [];
+    const final: StepRecord = changed.length ? { ...record, outcome: 'failure', reason: `changed frozen file(s): ${changed.join(', ')}` } : record;
+    records.set(step.id, final);
+    journal.append({ type: 'step-end', step: final });
+    if (final.outcome === 'success' && step.boundary) {
+      boundaries[step.boundary] = final.endedAt!;
+      journal.append({ type: 'boundary', name: step.boundary, at: final.endedAt! });
+    }
+    options.emit({ type: 'step-end', step: final });
+  };
+
+  for (const step of resolved.phases.preconditions) await run(step, options.signal);
+  const preconditionFailed = failedSoFar();
+  for (const step of resolved.phases.steps) await run(step, options.signal);
+  const interrupted = options.signal.aborted;
+  for (const step of resolved.phases.rollback) {
+    // Rollback undoes steps; after a failed precondition or an interrupt nothing is rolled back.
+    if (preconditionFailed || interrupted) await skip(step, records, journal, options.emit, preconditionFailed ? 'a precondition failed; nothing to roll back' : 'the run was interrupted');
+    else await run(step, options.signal);
+  }
+  // finally runs on every path, interrupt included; only a second signal stops it (by exiting).
+  for (const step of resolved.phases.finally) await run(step, finallySignal.signal, false);
+
+  const drift = await checks.rehash();
+  if (drift.length) problems.push(`frozen files changed during the run: ${drift.join(', ')}`);
+  const artifacts = await hashArtifacts(options.root, resolved, options.emit);
+  const outcome: RunOutcome = interrupted ? 'interrupted' : failedSoFar() ? 'failure' : 'success';
+  if (outcome === 'success') {
+    const missing = artifacts.filter((a) => !a.present).map((a) => a.path);
+    if (missing.length) problems.push(`artifacts missing at the end of the run: ${missing.join(', ')}`);
+  }
+  const finalOutcome: RunOutcome = outcome === 'success' && problems.length ? 'failure' : outcome;
+  const exitCode = finalOutcome === 'success' ? EXIT.ok : finalOutcome === 'failure' ? EXIT.stepFailed : options.signal.reason === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
+
+  return {
+    plan: resolved,
+    planFile: prepared.planFile,
+    planDigest: prepared.planDigest,
+    lockFile: prepared.lockFile,
+    lockDigest: prepared.lockDigest,
+    freezeDigest,
+    runId: resolved.runId,
+    commit: prepared.git.sha,
+    branch: prepared.git.branch,
+    startedAt,
+    endedAt: options.now().toISOString(),
+    outcome: finalOutcome,
+    exitCode,
+    ...(options.failAt ? { drill: options.failAt } : {}),
+    resumed,
+    boundaries,
+    steps: ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined),
+    artifacts,
+    runRoot: runRoot(artifacts.map((a) => ({ name: a.name, root: a.root }))),
+    logsDir: join(prepared.paths.scratch, 'logs'),
+    runner: runnerFacts(options.env),
+    toolVersion: options.toolVersion,
+    secretValues,
+    ...(problems.length ? { problems } : {}),
+  };
+}
+
+async function skip(step: ResolvedStep, records: Map<string, StepRecord>, journal: Journal, emit: EventSink, reason: string): Promise<void> {
+  if (records.has(step.id)) return;
+  const record: StepRecord = { phase: step.phase, id: step.id, name: step.name, outcome: 'skipped', attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason };
+  records.set(step.id, record);
+  journal.append({ type: 'step-end', step: record });
+  emit({ type: 'step-end', step: record });
+}
+
+/** Hashes every declared artifact (an absent one is recorded as absent, with the empty root). */
+async function hashArtifacts(root: string, plan: ResolvedPlan, emit: EventSink): Promise<ArtifactResult[]> {
+  const results: ArtifactResult[] = [];
+  for (const a of plan.artifacts) {
+    const abs = await resolveInside(root, a.path);
+    if (!(await pathExists(abs))) {
+      results.push({ name: a.name, path: a.path, commit: a.commit, present: false, files: 0, bytes: 0, root: manifestRoot([]), manifest: '' });
+      continue;
+    }
+    const hash = await hashArtifact(abs, {
+      children: a.roots === 'children',
+      onProgress: (p) => emit({ type: 'hash-progress', artifact: a.name, files: p.files, bytes: p.bytes, totalFiles: p.totalFiles, totalBytes: p.totalBytes }),
+    });
+    results.push({ name: a.name, path: a.path, commit: a.commit, present: true, files: hash.files, bytes: hash.bytes, root: hash.root, manifest: hash.manifest, ...(hash.children ? { children: hash.children } : {}) });
+  }
+  return results;
+}
+
+/** Facts about where the run ran: GitHub's run id, attempt, actor and workflow when present; the host. */
+function runnerFacts(env: Record<string, string | undefined>): Record<string, string> {
+  const facts: Record<string, string> = { host: hostname() };
+  const map: Record<string, string> = { GITHUB_RUN_ID: 'githubRunId', GITHUB_RUN_ATTEMPT: 'githubRunAttempt', GITHUB_ACTOR: 'githubActor', GITHUB_WORKFLOW: 'githubWorkflow', GITHUB_REPOSITORY: 'githubRepository', GITHUB_SERVER_URL: 'githubServerUrl' };
+  for (const [k, v] of Object.entries(map)) if (env[k]) facts[v] = env[k]!;
+  return facts;
+}
+
+export { CutoverError };

@@ -1,0 +1,143 @@
+// Preflight: every refusal happens here, before anything runs or is written (DESIGN §5 step 1).
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { CutoverError, problemsError } from '../errors.js';
+import { dirtyPaths, existsAtRevision, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../effects/git.js';
+import { readValidPlan } from '../effects/plan-file.js';
+import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
+import { unknownStep } from '../plan/rules.js';
+import type { Plan } from '../plan/types.js';
+import { readJournal, type JournalEntry } from './journal.js';
+
+/** Where a plan's run lock, journal and scratch space live, inside the git directory. */
+export interface RunPaths {
+  gitDir: string;
+  runLock: string;
+  journal: string;
+  scratch: string;
+}
+
+/** What the run needs to know once preflight passed. */
+export interface Prepared {
+  plan: Plan;
+  resolved: ResolvedPlan;
+  planFile: string;
+  lockFile: string;
+  planDigest: string;
+  lockDigest: string;
+  git: { sha: string; branch: string };
+  paths: RunPaths;
+  /** Entries of the unfinished run being resumed. */
+  journal: JournalEntry[];
+}
+
+/** Options of a run that preflight checks. */
+export interface PreflightOptions {
+  root: string;
+  plan: string;
+  runId?: string;
+  resume?: boolean;
+  failAt?: string;
+  requireMerged?: string;
+  env: Record<string, string | undefined>;
+  now: Date;
+}
+
+/** SHA-256 hex of bytes. */
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The lock file beside a plan: `<name without .yaml>.lock.json`. */
+export function lockFileFor(planFile: string): string {
+  return planFile.replace(/\.ya?ml$/, '') + '.lock.json';
+}
+
+/** A validated plan located in its repository, before the run lock is taken. */
+export interface Located {
+  valid: Awaited<ReturnType<typeof readValidPlan>>;
+  planFile: string;
+  lockFile: string;
+  paths: Omit<RunPaths, 'scratch'>;
+  journal: JournalEntry[];
+}
+
+/** Validates the plan and finds its run lock and journal; refuses nothing but an invalid plan. */
+export async function locateRun(options: Pick<PreflightOptions, 'root' | 'plan'>): Promise<Located> {
+  const { root } = options;
+  const valid = await readValidPlan(options.plan, root);
+  const planFile = relative(root, valid.file.path);
+  const gitDir = await readGitDir({ cwd: root });
+  const name = valid.plan.metadata.name;
+  const paths = { gitDir, runLock: join(gitDir, 'cutover', 'locks', `${name}.lock`), journal: join(gitDir, 'cutover', 'journal', `${name}.jsonl`) };
+  return { valid, planFile, lockFile: lockFileFor(planFile), paths, journal: await readJournal(paths.journal) };
+}
+
+/** The run id an unfinished run's journal holds, if any. */
+export function journaledRunId(journal: JournalEntry[]): string | undefined {
+  return journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start')?.runId;
+}
+
+/** Checks everything after the run lock is held: flags, journal, record, window, tree, merge. */
+export async function prepareRun(located: Located, options: PreflightOptions): Promise<Prepared> {
+  const { root } = options;
+  const { valid, planFile, lockFile, paths, journal } = located;
+  const name = valid.plan.metadata.name;
+  const started = journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start');
+  if (options.resume && !started) throw new CutoverError('RESUME_REFUSED', `no unfinished run of ${name} to resume`, { hint: 'start a new run without --resume' });
+  if (!options.resume && started) {
+    throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${options.plan} --resume\`` });
+  }
+  if (options.resume && options.runId && options.runId !== started!.runId) {
+    throw new CutoverError('RESUME_REFUSED', `--run-id ${options.runId} does not match the unfinished run ${started!.runId}`);
+  }
+
+  const git = await readGitFacts({ cwd: root });
+  const runId = started?.runId ?? options.runId;
+  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, ...(runId ? { runId } : {}) });
+  if (problems.length) throw problemsError(problems);
+  if (options.failAt) {
+    const unknown = unknownStep(valid.plan, options.failAt);
+    if (unknown) throw new CutoverError('USAGE', `--fail-at: ${unknown}`, { hint: 'name a step id of the plan' });
+  }
+
+  const planBytes = valid.file.bytes;
+  const lockBytes = await readFile(join(root, lockFile)).catch(() => undefined);
+  const planDigest = sha256(planBytes);
+  const lockDigest = lockBytes ? sha256(lockBytes) : '';
+  if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
+    throw new CutoverError('RESUME_REFUSED', `the ${started.planDigest !== planDigest ? 'plan' : 'lock'} changed since run ${started.runId} started`, { hint: 'a resumed run must run what was approved; restore it, or remove the journal and start over' });
+  }
+
+  if (await existsAtRevision(resolved.record.dir, 'HEAD', { cwd: root })) {
+    throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: 'use another --run-id' });
+  }
+  checkWindow(resolved, options.now);
+  if (!started) {
+    const commitPaths = [resolved.record.dir, ...resolved.artifacts.filter((a) => a.commit === 'files').map((a) => a.path)];
+    const dirty = await dirtyPaths(commitPaths, { cwd: root });
+    if (dirty.length) {
+      throw new CutoverError('TREE_DIRTY', `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`, { hint: 'commit or remove them first; the run commits only what it writes' });
+    }
+  }
+  if (options.requireMerged) await checkMerged(options.requireMerged, [planFile, lockFile], root);
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal };
+}
+
+function checkWindow(plan: ResolvedPlan, now: Date): void {
+  const w = plan.window;
+  if (!w) return;
+  if (w.notBefore && now < new Date(w.notBefore)) throw new CutoverError('WINDOW_CLOSED', `the window opens at ${w.notBefore}; it is ${now.toISOString()}`, { hint: 'run it inside spec.window' });
+  if (w.notAfter && now > new Date(w.notAfter)) throw new CutoverError('WINDOW_CLOSED', `the window closed at ${w.notAfter}; it is ${now.toISOString()}`, { hint: 'agree a new window and change spec.window in a reviewed commit' });
+}
+
+async function checkMerged(ref: string, files: string[], root: string): Promise<void> {
+  if (!(await revisionExists(ref, { cwd: root }))) throw new CutoverError('NOT_MERGED', `${ref} is not a known revision`, { hint: 'fetch it first (for example `git fetch origin main`)' });
+  for (const file of files) {
+    const merged = await readAtRevision(file, ref, { cwd: root });
+    const local = await readFile(join(root, file)).catch(() => undefined);
+    if (!merged) throw new CutoverError('NOT_MERGED', `${file} is not in ${ref}`, { position: { file }, hint: 'run plans only after they are merged' });
+    if (!local || !merged.equals(local)) throw new CutoverError('NOT_MERGED', `${file} differs from ${ref}`, { position: { file }, hint: 'run exactly what was merged' });
+  }
+}

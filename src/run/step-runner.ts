@@ -1,0 +1,180 @@
+// Runs one step: its condition, attempts and retries, the command or built-in, expectations and `produces`.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { resolveInside } from '../effects/fs.js';
+import { runProcess, type ProcessResult } from '../effects/process.js';
+import type { Scope } from '../plan/expression.js';
+import { evaluateCondition } from '../plan/interpolate.js';
+import type { ResolvedStep } from '../plan/resolve.js';
+import { runDeterminism, runRestore, runSnapshot, type BuiltInContext } from './builtins.js';
+import type { EventSink, StepOutcome, StepRecord } from './events.js';
+import { checkExpectations } from './expectations.js';
+import { discardAside, restoreAside, setAside } from './produces.js';
+
+/** What running a step needs from the run. */
+export interface StepContext {
+  root: string;
+  scratch: string;
+  /** The caller's environment (the child gets it with the plan's and the step's variables over it). */
+  callerEnv: Record<string, string | undefined>;
+  secrets: string[];
+  emit: EventSink;
+  /** Aborted on the first SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  failAt?: string;
+  verbose: boolean;
+  graceMs: number;
+  /** The scope `if:` conditions are evaluated in (outcomes so far, failed or not). */
+  scope: () => Scope;
+  /** Reruns an earlier command step by id (for `determinism`). */
+  rerun: (id: string) => Promise<{ ok: boolean; reason?: string }>;
+}
+
+/** The log file name of a step: `<phase>-<nn>-<id>.log` (DESIGN §8). */
+export function logName(step: Pick<ResolvedStep, 'phase' | 'index' | 'id'>): string {
+  return `${step.phase}-${String(step.index + 1).padStart(2, '0')}-${step.id}.log`;
+}
+
+/** Whether a step runs: its `if:`, or the phase's default (rollback only after a failure, finally always). */
+export function shouldRun(step: ResolvedStep, scope: Scope): boolean {
+  if (step.if !== undefined) return evaluateCondition(step.if, scope);
+  if (step.phase === 'finally') return true;
+  if (step.phase === 'rollback') return scope.failed === true;
+  return scope.failed !== true;
+}
+
+/** Runs a step to its end and returns its record; never throws for a failing step. */
+export async function runStep(step: ResolvedStep, ctx: StepContext, options: { interruptible?: boolean } = {}): Promise<StepRecord> {
+  const base = { phase: step.phase, id: step.id, name: step.name, ...(step.boundary ? { boundary: step.boundary } : {}), ...(step.continueOnError ? { continueOnError: true } : {}) };
+  const notRun = (outcome: StepOutcome, reason: string): StepRecord => ({ ...base, outcome, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
+
+  if (options.interruptible !== false && ctx.signal.aborted) return notRun('skipped', 'the run was interrupted');
+  if (!shouldRun(step, ctx.scope())) return notRun('skipped', step.if !== undefined ? `condition is false: ${step.if}` : 'an earlier step failed');
+
+  const logsDir = join(ctx.scratch, 'logs');
+  await mkdir(logsDir, { recursive: true });
+  const logPath = join(logsDir, logName(step));
+  const startedAt = new Date();
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join(ctx.scratch, 'aside', step.id)) : undefined;
+
+  let attempts = 0;
+  let last: { ok: boolean; reason?: string; process?: ProcessResult; drill?: boolean } = { ok: false };
+  while (attempts <= step.retries.count) {
+    attempts++;
+    ctx.emit({ type: 'step-start', phase: step.phase, id: step.id, name: step.name, attempt: attempts });
+    last = await attempt(step, ctx, logPath, attempts);
+    if (last.ok || last.drill || last.process?.interrupted || (options.interruptible !== false && ctx.signal.aborted)) break;
+    if (attempts <= step.retries.count) {
+      ctx.emit({ type: 'step-note', phase: step.phase, id: step.id, text: `attempt ${attempts} failed (${last.reason}); retrying` });
+      // A failed attempt's partial outputs go before the next attempt starts.
+      if (aside) for (const item of aside.items) await rm(item.path, { recursive: true, force: true });
+      if (step.retries.delayMs) await delay(step.retries.delayMs, ctx.signal);
+    }
+  }
+  const interrupted = Boolean(last.process?.interrupted) || (!last.ok && options.interruptible !== false && ctx.signal.aborted);
+  if (aside) await (last.ok ? discardAside(aside) : restoreAside(aside));
+
+  const endedAt = new Date();
+  const p = last.process;
+  return {
+    ...base,
+    outcome: last.ok ? 'success' : interrupted ? 'interrupted' : 'failure',
+    attempts,
+    exitCode: p?.exitCode ?? null,
+    signal: p?.signal ?? null,
+    timedOut: p?.timedOut ?? false,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    // Read back from the file: retries and failed expectations append to the log after the process.
+    logDigest: await digestOf(logPath),
+    logBytes: await sizeOf(logPath),
+    ...(last.reason && !last.ok ? { reason: last.reason } : {}),
+    ...(last.drill ? { drill: true } : {}),
+  };
+}
+
+/** One attempt: the drill, the built-in or the command, then the expectations. */
+async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n: number): Promise<{ ok: boolean; reason?: string; process?: ProcessResult; drill?: boolean }> {
+  if (ctx.failAt === step.id) {
+    await appendFile(logPath, 'cutover: this step fails on purpose (--fail-at drill); its command was not run\n');
+    return { ok: false, drill: true, reason: 'failed on purpose (--fail-at drill)' };
+  }
+  if (n > 1) await appendFile(logPath, `\ncutover: attempt ${n}\n`);
+  if (step.uses && step.uses !== 'assert') {
+    const builtins: BuiltInContext = { root: ctx.root, scratch: ctx.scratch, rerun: ctx.rerun };
+    const run = step.uses === 'determinism' ? runDeterminism : step.uses === 'snapshot' ? runSnapshot : runRestore;
+    const result = await run(step, builtins);
+    await appendFile(logPath, result.notes.map((l) => `${l}\n`).join(''));
+    for (const text of result.notes) ctx.emit({ type: 'step-note', phase: step.phase, id: step.id, text });
+    if (!result.ok) return { ok: false, reason: result.reason ?? 'failed' };
+    return expectationsOf(step, ctx, logPath, { exitCode: 0 });
+  }
+  if (!step.command) return expectationsOf(step, ctx, logPath, { exitCode: 0 });
+
+  const stdoutPath = `${logPath}.stdout`;
+  const process = await runProcess({
+    command: step.command,
+    cwd: await resolveInside(ctx.root, step.cwd),
+    env: childEnv(ctx.callerEnv, step.env),
+    ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
+    graceMs: ctx.graceMs,
+    logPath: n > 1 ? `${logPath}.attempt-${n}` : logPath,
+    stdoutPath,
+    secrets: ctx.secrets,
+    signal: ctx.signal,
+    ...(ctx.verbose ? { onOutput: (text: string, stream: 'stdout' | 'stderr') => ctx.emit({ type: 'step-output', phase: step.phase, id: step.id, text, stream }) } : {}),
+  });
+  if (n > 1) await concatAttempt(logPath, `${logPath}.attempt-${n}`);
+  if (process.error) return { ok: false, reason: process.error, process };
+  if (process.interrupted) return { ok: false, reason: 'interrupted', process };
+  if (process.timedOut) return { ok: false, reason: `timed out after ${Math.round((step.timeoutMs ?? 0) / 1000)}s; its process group was ended`, process };
+  const result = await expectationsOf(step, ctx, logPath, { exitCode: process.exitCode, stdoutPath });
+  return { ...result, process };
+}
+
+async function expectationsOf(step: ResolvedStep, ctx: StepContext, logPath: string, outcome: { exitCode: number | null; stdoutPath?: string }) {
+  const failures = await checkExpectations(step, outcome, { root: ctx.root });
+  if (failures.length === 0) return { ok: true };
+  await appendFile(logPath, failures.map((f) => `cutover: expectation failed: ${f}\n`).join(''));
+  return { ok: false, reason: failures.join('; ') };
+}
+
+/** The child's environment: the caller's, with the plan's and the step's variables over it. */
+function childEnv(caller: Record<string, string | undefined>, own: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(caller)) if (v !== undefined) env[k] = v;
+  return { ...env, ...own };
+}
+
+async function concatAttempt(main: string, attemptLog: string): Promise<void> {
+  await pipeline(createReadStream(attemptLog), createWriteStream(main, { flags: 'a' }));
+  await rm(attemptLog, { force: true });
+}
+
+async function digestOf(path: string): Promise<string | null> {
+  try {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+async function sizeOf(path: string): Promise<number> {
+  return stat(path).then((s) => s.size, () => 0);
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
