@@ -2,8 +2,8 @@
 // Hashing throughput against coreutils and OpenSSL: 4 × 512 MiB files and 100,000 × 4 KiB files (DESIGN §11).
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure, median, report } from './lib.js';
@@ -53,9 +53,22 @@ function sameRootAsCoreutils(dir) {
   return ours === manifestRoot(sortEntries(entries));
 }
 
+// Cores kept busy by other processes over one idle second (Linux): a shared machine skews every ratio here.
+function backgroundCores() {
+  if (!existsSync('/proc/stat')) return NaN;
+  const sample = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const before = sample();
+  spawnSync('sleep', ['1']);
+  const delta = sample().map((v, i) => v - before[i]);
+  const total = delta.reduce((a, b) => a + b, 0);
+  const idle = delta[3] + delta[4];
+  return ((total - idle) / total) * availableParallelism();
+}
+
 // Commands run in interleaved rounds so a noisy neighbour slows every contender alike.
 function compare(commands) {
   for (const argv of Object.values(commands)) measure(argv); // warm the page cache and the binaries
+  console.log(`background load before the rounds: ${backgroundCores().toFixed(2)} of ${availableParallelism()} cores busy`);
   const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   for (let round = 0; round < RUNS; round++) {
     for (const [name, argv] of Object.entries(commands)) samples[name].push(measure(argv));

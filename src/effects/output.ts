@@ -2,10 +2,12 @@
 import { configure } from 'safe-stable-stringify';
 import chalk, { Chalk } from 'chalk';
 import { formatProblem, type Problem } from '../errors.js';
+import { compareUtf8 } from '../integrity/manifest.js';
 import type { CommandIo } from '../commands/io.js';
 import { annotation } from './github.js';
 
-const stableStringify = configure({ deterministic: true, circularValue: Error, bigint: false });
+// Keys sort by the bytes of their UTF-8 form, the same order manifests use.
+const stableStringify = configure({ deterministic: compareUtf8, circularValue: Error, bigint: false });
 
 /** Canonical JSON: sorted keys, 2-space indent, final newline (records, locks, `--format json`). */
 export function canonicalJson(value: unknown): string {

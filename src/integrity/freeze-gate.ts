@@ -3,7 +3,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CutoverError, type Problem } from '../errors.js';
 import { readPathStates, type PathState } from '../effects/git-files.js';
-import { approvalsRequired, hashGroups, locatePlan, readLock, type FreezablePlan } from './freeze.js';
+import { approvalsRequired, hashGroups, locatePlan, readLock, type FreezablePlan, type PlanLocation } from './freeze.js';
 import {
   countApprovals,
   diffLock,
@@ -14,6 +14,7 @@ import {
   lockInconsistencies,
   type ApprovalCount,
   type Drift,
+  type FrozenGroup,
   type Lock,
 } from './lock.js';
 import { compareUtf8 } from './manifest.js';
@@ -58,36 +59,49 @@ export async function checkFreeze(options: FreezeGateOptions): Promise<GateVerdi
   const freezeDigest = freezeDigestOf(planDigest, groups);
   const freezeHint = `run cutover freeze ${planFile.display} and commit the lock`;
 
-  const drift: Drift[] = [];
-  const problems: Problem[] = [];
-  const add = (d: Drift, message: string, hint = freezeHint) => {
-    drift.push(d);
-    problems.push({ code: 'REGISTRY_UNFROZEN', file: d.path, message, hint });
-  };
-  if (!lock) {
-    add({ path: where.lock, kind: 'lock', reason: 'removed', detail: 'no lock' }, 'no lock: the registries and inputs of this plan were never frozen');
-  } else {
-    for (const detail of lockInconsistencies(lock)) add({ path: where.lock, kind: 'lock', reason: 'changed', detail }, `the lock was edited by hand: ${detail}`);
-    if (lock.plan !== where.plan) add({ path: where.lock, kind: 'lock', reason: 'changed', detail: `frozen for ${lock.plan}` }, `the lock was frozen for ${lock.plan}, not ${where.plan}`);
-    if (lock.planDigest !== planDigest) add({ path: where.plan, kind: 'plan', reason: 'changed', detail: `lock ${lock.planDigest.slice(0, 19)}…` }, 'the plan changed since the lock was frozen; an approval covers the plan too');
-    for (const d of diffLock(lock, lockGroupsOf(groups))) add(d, describeDrift(d));
-  }
-
-  const membership = new Map<string, Pick<Drift, 'kind' | 'group'>>([[where.plan, { kind: 'plan' }], [where.lock, { kind: 'lock' }]]);
-  for (const group of groups) for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
-  for (const path of lock ? lockedPaths(lock) : []) if (!membership.has(path)) membership.set(path, lockMembership(lock as Lock, path));
-  const states = await readPathStates([...membership.keys()], { cwd: root });
-  for (const state of [...states.values()].sort((a, b) => compareUtf8(a.path, b.path))) {
-    if (state.path === where.lock && !lock) continue; // reported as missing already
-    const d: Drift = { path: state.path, ...membership.get(state.path), ...gitDrift(state) };
-    add(d, describeDrift(d), d.reason === 'untracked' ? 'commit it: the approved state is the committed state' : `commit or revert the change; ${freezeHint}`);
-  }
-
+  const found = [...contentDrift(lock, where, planDigest, groups, freezeHint), ...(await gitDrift(root, lock, where, groups, freezeHint))];
+  found.sort((a, b) => driftOrder(a.drift, b.drift));
+  const drift = found.map((f) => f.drift);
+  const problems = found.map((f) => f.problem);
   const frozen = problems.length === 0;
   const approvals = countApprovals(lock, freezeDigest, approvalsRequired(plan));
   const approved = approvals.counted.length >= approvals.required;
   if (frozen && !approved) problems.push(...approvalProblems(approvals, where.lock, freezeDigest, planFile.display));
   return { frozen, approved, problems, drift, freezeDigest, approvals, plan: where.plan, lockFile: where.lock, lock };
+}
+
+interface Finding {
+  drift: Drift;
+  problem: Problem;
+}
+
+function finding(drift: Drift, message: string, hint: string): Finding {
+  return { drift, problem: { code: 'REGISTRY_UNFROZEN', file: drift.path, message, hint } };
+}
+
+// What the lock says against what the work tree holds: the lock itself, the plan, every group's files.
+function contentDrift(lock: Lock | null, where: PlanLocation, planDigest: string, groups: FrozenGroup[], hint: string): Finding[] {
+  if (!lock) return [finding({ path: where.lock, kind: 'lock', reason: 'removed', detail: 'no lock' }, 'no lock: the registries and inputs of this plan were never frozen', hint)];
+  const found = lockInconsistencies(lock).map((detail) => finding({ path: where.lock, kind: 'lock', reason: 'changed', detail }, `the lock was edited by hand: ${detail}`, hint));
+  if (lock.plan !== where.plan) found.push(finding({ path: where.lock, kind: 'lock', reason: 'changed', detail: `frozen for ${lock.plan}` }, `the lock was frozen for ${lock.plan}, not ${where.plan}`, hint));
+  if (lock.planDigest !== planDigest) {
+    found.push(finding({ path: where.plan, kind: 'plan', reason: 'changed', detail: `lock ${lock.planDigest.slice(0, 19)}…` }, 'the plan changed since the lock was frozen; an approval covers the plan too', hint));
+  }
+  for (const d of diffLock(lock, lockGroupsOf(groups))) found.push(finding(d, describeDrift(d), hint));
+  return found;
+}
+
+// What git says: the plan, the lock and every matched or listed file must be committed as they are.
+async function gitDrift(root: string, lock: Lock | null, where: PlanLocation, groups: FrozenGroup[], hint: string): Promise<Finding[]> {
+  const membership = new Map<string, Pick<Drift, 'kind' | 'group'>>([[where.plan, { kind: 'plan' }]]);
+  if (lock) membership.set(where.lock, { kind: 'lock' });
+  for (const group of groups) for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
+  for (const path of lock ? lockedPaths(lock) : []) if (!membership.has(path)) membership.set(path, lockMembership(lock as Lock, path));
+  const states = await readPathStates([...membership.keys()], { cwd: root });
+  return [...states.values()].map((state) => {
+    const d: Drift = { path: state.path, ...membership.get(state.path), ...stateDrift(state) };
+    return finding(d, describeDrift(d), d.reason === 'untracked' ? 'commit it: the approved state is the committed state' : `commit or revert the change; ${hint}`);
+  });
 }
 
 /** The gate as a refusal: REGISTRY_UNFROZEN (exit 3) naming every drifted file, or APPROVAL_MISSING. */
@@ -101,7 +115,8 @@ export async function assertFrozen(options: FreezeGateOptions): Promise<GateVerd
 export function gateError(verdict: GateVerdict): CutoverError {
   const code = verdict.frozen ? 'APPROVAL_MISSING' : 'REGISTRY_UNFROZEN';
   const first = verdict.problems[0];
-  const message = verdict.frozen ? (first?.message ?? 'approvals missing') : `not frozen: ${verdict.drift.length} file${verdict.drift.length === 1 ? '' : 's'} differ from the committed lock`;
+  const files = new Set(verdict.drift.map((d) => d.path)).size;
+  const message = verdict.frozen ? (first?.message ?? 'approvals missing') : `not frozen: ${files} file${files === 1 ? '' : 's'} differ from the committed lock`;
   return new CutoverError(code, message, { problems: verdict.problems, ...(first?.hint ? { hint: first.hint } : {}) });
 }
 
@@ -123,6 +138,14 @@ export function describeDrift(d: Drift): string {
   }
 }
 
+const REASON_ORDER = ['changed', 'added', 'removed', 'untracked', 'uncommitted'];
+
+// The lock first, then the plan, then file by file (each file's reasons together), as a reader scans them.
+function driftOrder(a: Drift, b: Drift): number {
+  const rank = (d: Drift) => (d.kind === 'lock' ? 0 : d.kind === 'plan' ? 1 : 2);
+  return rank(a) - rank(b) || compareUtf8(a.path, b.path) || REASON_ORDER.indexOf(a.reason) - REASON_ORDER.indexOf(b.reason);
+}
+
 function lockMembership(lock: Lock, path: string): Pick<Drift, 'kind' | 'group'> {
   for (const kind of ['registries', 'inputs'] as const) {
     for (const [group, entry] of Object.entries(lock[kind])) if (Object.hasOwn(entry.files, path)) return { kind, group };
@@ -130,7 +153,7 @@ function lockMembership(lock: Lock, path: string): Pick<Drift, 'kind' | 'group'>
   return {};
 }
 
-function gitDrift(state: PathState): Pick<Drift, 'reason' | 'detail'> {
+function stateDrift(state: PathState): Pick<Drift, 'reason' | 'detail'> {
   if (state.state === 'untracked') return { reason: 'untracked', detail: 'untracked' };
   if (state.state === 'ignored') return { reason: 'untracked', detail: 'ignored by git' };
   const [index, tree] = [state.code[0], state.code[1]];

@@ -2,7 +2,7 @@
 import { readdir, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { glob } from 'tinyglobby';
+import { glob, isDynamicPattern } from 'tinyglobby';
 import { CutoverError, problemsError, type Problem } from '../errors.js';
 import { isInside, resolveInside, writeFileAtomic } from '../effects/fs.js';
 import { canonicalJson } from '../effects/output.js';
@@ -102,6 +102,7 @@ export async function hashGroups(root: string, plan: FreezablePlan, options: Has
   for (const group of declaredGroups(plan)) {
     const paths = new Set<string>();
     for (const [patternIndex, pattern] of group.paths.entries()) {
+      await checkPatternBase(root, realRoot, pattern, group);
       const found = await glob([pattern], { cwd: root, expandDirectories: false, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: ['**/.git', '**/.git/**'], fs: GLOB_FS });
       if (found.length === 0) unmatched.push({ kind: group.kind, group: group.name, pattern, groupIndex: group.index, patternIndex });
       for (const path of found) paths.add(path);
@@ -119,6 +120,23 @@ export async function hashGroups(root: string, plan: FreezablePlan, options: Has
     return { kind: group.kind, name: group.name, patterns: [...group.paths], entries, root: manifestRoot(entries) };
   });
   return { groups, unmatched };
+}
+
+// The glob starts listing at a pattern's literal folders and would follow a link there (even to `/`),
+// so those folders are checked before it runs.
+async function checkPatternBase(root: string, realRoot: string, pattern: string, group: DeclaredGroup): Promise<void> {
+  const parts = pattern.split('/');
+  const literal = parts.findIndex((part) => isDynamicPattern(part));
+  const folders = literal < 0 ? parts.slice(0, -1) : parts.slice(0, literal);
+  for (let i = 1; i <= folders.length; i++) {
+    const prefix = folders.slice(0, i).join('/');
+    const info = await lstat(join(root, prefix)).catch(() => undefined);
+    if (!info) return;
+    if (info.isSymbolicLink()) {
+      const target = await realpath(join(root, prefix)).catch(() => undefined);
+      throw new CutoverError('PATH_UNSAFE', `${group.kind} "${group.name}": pattern ${JSON.stringify(pattern)} passes through ${JSON.stringify(prefix)}, a symbolic link${linkDestination(realRoot, target)}`, { hint: UNSAFE_HINT });
+    }
+  }
 }
 
 // A match must be a regular file reached without passing through a link: checked component by component.
@@ -139,12 +157,16 @@ async function checkMatch(root: string, realRoot: string, path: string, group: D
     }
     if (info.isSymbolicLink()) {
       const target = await realpath(join(root, prefix)).catch(() => undefined);
-      const leadsOut = target === undefined || !isInside(realRoot, target);
-      throw unsafe(`${i === parts.length ? 'is' : `passes through (${prefix})`} a symbolic link${leadsOut ? ' that leads outside the repository' : ''}`);
+      throw unsafe(`${i === parts.length ? 'is' : `passes through (${prefix})`} a symbolic link${linkDestination(realRoot, target)}`);
     }
   }
   if (!info?.isFile()) throw unsafe('is not a regular file');
   return { path, size: info.size };
+}
+
+function linkDestination(realRoot: string, target: string | undefined): string {
+  if (target === undefined) return ' that leads nowhere';
+  return isInside(realRoot, target) ? '' : ' that leads outside the repository';
 }
 
 function unmatchedError(unmatched: UnmatchedPattern[], source: SourceDoc | undefined): CutoverError {

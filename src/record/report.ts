@@ -33,6 +33,12 @@ export function buildReport(run: RunJson): string {
   if (runner.length) out.push(`| Runner | ${runner.join(' · ')} |`);
   out.push(`| Tool | cutover ${md(run.tool.version)} · record ${run.recordVersion} · ${run.manifestFormat} |`, '');
 
+  if (run.problems?.length) {
+    out.push('## Problems', '');
+    for (const problem of run.problems) out.push(`- ${md(problem)}`);
+    out.push('');
+  }
+
   const boundaries = Object.entries(run.boundaries);
   if (boundaries.length) {
     out.push('## Boundaries', '', '| boundary | at |', '|---|---|');

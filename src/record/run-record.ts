@@ -75,6 +75,8 @@ export interface RunJson {
   drill?: string;
   resumed: boolean;
   boundaries: Record<string, string>;
+  /** Run-level problems beyond step failures (frozen files changed, artifacts missing). */
+  problems?: string[];
   steps: RunJsonStep[];
   artifacts: RunJsonArtifact[];
   manifestFormat: typeof MANIFEST_FORMAT;
@@ -190,6 +192,7 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
     ...(result.drill !== undefined ? { drill: result.drill } : {}),
     resumed: result.resumed,
     boundaries: Object.fromEntries(Object.entries(result.boundaries).map(([k, v]) => [boundaryKey(k), v])),
+    ...(result.problems?.length ? { problems: [...result.problems] } : {}),
     steps,
     artifacts,
     manifestFormat: MANIFEST_FORMAT,

@@ -1,4 +1,5 @@
 // The run lifecycle (DESIGN §5): preflight, preconditions, steps, rollback, finally, hashing, record, commit.
+import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CutoverError, EXIT } from '../errors.js';
@@ -63,6 +64,11 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     const prepared = await prepareRun(located, { ...options, now: options.now() });
     const { freezeDigest } = await checks.assertFrozen(prepared);
     options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
+    if (prepared.journal.length === 0) {
+      // A fresh run: nothing of an abandoned attempt (one that never finished a step) carries over.
+      await removeJournal(prepared.paths.journal);
+      await rm(prepared.paths.scratch, { recursive: true, force: true });
+    }
     journal = await openJournal(prepared.paths.journal);
     const result = await runPhases(prepared, options, checks, journal, freezeDigest);
     await finish(result, options.emit);
@@ -70,6 +76,7 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     journal.close();
     journal = undefined;
     await removeJournal(prepared.paths.journal);
+    await rm(prepared.paths.scratch, { recursive: true, force: true });
     return { result, exitCode: result.exitCode };
   } finally {
     journal?.close();

@@ -84,7 +84,9 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const { root } = options;
   const { valid, planFile, lockFile, paths, journal } = located;
   const name = valid.plan.metadata.name;
-  const started = journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start');
+  // A journal without a finished step is a run that never got going: a fresh run may replace it.
+  const anyStepEnded = journal.some((e) => e.type === 'step-end');
+  const started = anyStepEnded || options.resume ? journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start') : undefined;
   if (options.resume && !started) throw new CutoverError('RESUME_REFUSED', `no unfinished run of ${name} to resume`, { hint: 'start a new run without --resume' });
   if (!options.resume && started) {
     throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${options.plan} --resume\`` });
@@ -122,7 +124,7 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
     }
   }
   if (options.requireMerged) await checkMerged(options.requireMerged, [planFile, lockFile], root);
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal };
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal: started ? journal : [] };
 }
 
 function checkWindow(plan: ResolvedPlan, now: Date): void {

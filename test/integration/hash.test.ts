@@ -119,15 +119,24 @@ describe('hashArtifact equals the independent implementation', () => {
     expect(ours).toMatchObject({ manifest: '', files: 0, bytes: 0, root: `sha256:${sha(new Uint8Array()).toString('hex')}` });
   });
 
-  it('reports progress up to the totals', async () => {
+  it('streams a file bigger than the read buffer and reports progress up to the totals', async () => {
+    const big = Buffer.alloc(65 << 20 | 12345, 7);
+    big.write('not all sevens', 3 << 20);
+    const root = tree({ 'big.bin': big, 'small/a': 'a', 'small/b': '' });
     const seen: { files: number; bytes: number; totalFiles: number; totalBytes: number }[] = [];
-    await hashArtifact(unicodeTree(), { onProgress: (p) => seen.push(p) });
-    expect(seen.at(-1)).toEqual({ files: 9, bytes: 42, totalFiles: 9, totalBytes: 42 });
+    const ours = await hashArtifact(root, { onProgress: (p) => seen.push(p) });
+    expect(ours.root).toBe(specHash(root).root);
+    expect(seen[0]).toEqual({ files: 0, bytes: 0, totalFiles: 3, totalBytes: big.length + 1 });
+    expect(seen.at(-1)).toEqual({ files: 3, bytes: big.length + 1, totalFiles: 3, totalBytes: big.length + 1 });
+    expect(seen.every((p, i) => i === 0 || (p.files >= (seen[i - 1]?.files ?? 0) && p.bytes >= (seen[i - 1]?.bytes ?? 0)))).toBe(true);
   });
 
   const built = fileURLToPath(new URL('../../dist/integrity/hash-artifact.js', import.meta.url));
   it.skipIf(!existsSync(built))('gives the same result on worker threads (built dist/)', () => {
-    const root = tree(Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`w/${i % 7}/${i}`, `${i}`.repeat(i % 300)])));
+    const files: Record<string, string | Buffer> = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`w/${i % 7}/${i}`, `${i}`.repeat(i % 300)]));
+    files['big/one.bin'] = Buffer.alloc(20 << 20, 1); // hashed alone, not in a batch
+    files['big/two.bin'] = Buffer.alloc(17 << 20, 2);
+    const root = tree(files);
     const script = `import(process.argv[1]).then(async (m) => { const r = await m.hashArtifact(process.argv[2], { threads: 2 }); process.stdout.write(r.root); })`;
     const result = spawnSync(process.execPath, ['-e', script, built, root], { encoding: 'utf8' });
     expect(result.stderr).toBe('');

@@ -1,7 +1,7 @@
 // migration-dry-run: preflight, migrate in memory, verify the replay, and write a deterministic
 // artifact whatever the outcome (a failed dry-run is captured too); exit 1 when not ok.
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { canonicalJson, digestOf, writeJsonAtomic } from '../lib/json.mjs';
 import { applyMigration, verifyReplay } from '../lib/migration.mjs';
 import { display, preflight } from '../lib/preflight.mjs';

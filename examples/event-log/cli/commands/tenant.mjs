@@ -1,7 +1,7 @@
 // Tenant control: pause and resume writes, switch the active version, show the state.
-import { readJson, canonicalJson, InputError } from '../lib/json.mjs';
 import { validateBundle } from '../lib/bundle.mjs';
 import { checkIntegrity, replay } from '../lib/history.mjs';
+import { canonicalJson, InputError, readJson } from '../lib/json.mjs';
 import { readTenant, requirePaused, writeTenant } from '../lib/tenant.mjs';
 
 // Stops tenant writes; idempotent.
@@ -34,7 +34,7 @@ export function switchVersion(options, io) {
   if (!match) throw new InputError('--to must be a version such as v1');
   const version = Number(match[1]);
   const bundlePath = options.bundle ?? `bundle.v${version}.json`;
-  const eventsPath = options['events'] ?? `events.v${version}.json`;
+  const eventsPath = options.events ?? `events.v${version}.json`;
   const state = readTenant(options.state);
   if (state.active_version === version && state.bundle === bundlePath && state.events === eventsPath) {
     io.stdout.write(canonicalJson({ ...state, changed: false }));

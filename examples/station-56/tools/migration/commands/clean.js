@@ -2,7 +2,7 @@
 // portable form of `rm -rf storage_candidate/v1 storage_reports/latest-*`.
 import { existsSync, readdirSync } from 'node:fs';
 import { removeIfEmpty, removePath } from '../lib/files.js';
-import { CANDIDATE } from './migrate.js';
+import { CANDIDATE } from '../lib/paths.js';
 
 // Removes build outputs; --candidate-only keeps the reports.
 export function clean(options, io) {

@@ -3,12 +3,10 @@
 import { openSourceDb } from '../../../modules/shared/api/db/index.js';
 import { checkForeignKeys, checkInvariants, countFindings, finding } from '../lib/checks.js';
 import { loadMappings } from '../lib/mapping.js';
+import { DRY_RUN_REPORT, MAINTENANCE_FILE } from '../lib/paths.js';
 import { printFindings, writeSummary } from '../lib/report.js';
 import { buildModules } from '../lib/source.js';
 import { readJson } from '../lib/storage.js';
-
-export const DRY_RUN_REPORT = 'storage_reports/latest-dry-run';
-export const MAINTENANCE_FILE = 'state/maintenance.json';
 
 // Runs the dry-run and writes storage_reports/latest-dry-run/summary.json.
 export async function dryRun(options, io) {

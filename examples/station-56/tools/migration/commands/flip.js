@@ -2,9 +2,9 @@
 // the previous target; flip --previous re-points to it. Both are idempotent.
 import { join } from 'node:path';
 import { merkleRoot, rootHex } from '../lib/merkle.js';
+import { CANDIDATE } from '../lib/paths.js';
 import { assertInside, LIVE_POINTER, PREVIOUS_POINTER, readPointer, writePointer } from '../lib/pointer.js';
 import { moduleDigests, readJson } from '../lib/storage.js';
-import { CANDIDATE } from './migrate.js';
 
 // Switches storage_live.json to options.to (or back to the previous target with options.previous).
 export function flip(options, io) {

@@ -2,8 +2,8 @@
 // flag; dry-run warns while writes are open. Idempotent both ways.
 import { canonicalJson } from '../lib/canonical-json.js';
 import { writeFileAtomic } from '../lib/files.js';
+import { MAINTENANCE_FILE } from '../lib/paths.js';
 import { readJson } from '../lib/storage.js';
-import { MAINTENANCE_FILE } from './dry-run.js';
 
 // Sets the flag (on: writes frozen, off: writes open) or prints it (status).
 export function maintenance(options, io) {

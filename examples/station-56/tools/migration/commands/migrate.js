@@ -4,11 +4,10 @@
 import { openSourceDb } from '../../../modules/shared/api/db/index.js';
 import { checkForeignKeys, checkInvariants, checkSchema } from '../lib/checks.js';
 import { loadMappings } from '../lib/mapping.js';
+import { CANDIDATE } from '../lib/paths.js';
 import { assertInside } from '../lib/pointer.js';
 import { buildModules } from '../lib/source.js';
 import { InjectedFailure, writeStorage } from '../lib/storage.js';
-
-export const CANDIDATE = 'storage_candidate/v1';
 
 // Runs the migration into options.out (default storage_candidate/v1).
 export async function migrate(options, io) {

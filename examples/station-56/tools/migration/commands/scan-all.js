@@ -7,10 +7,10 @@ import { checkForeignKeys, checkInvariants, checkSchema, countFindings, finding 
 import { listFiles } from '../lib/files.js';
 import { loadMappings, MASK_PATTERNS } from '../lib/mapping.js';
 import { merkleRoot, rootHex } from '../lib/merkle.js';
+import { CANDIDATE, LIVE_SCAN_REPORT, SCAN_REPORT } from '../lib/paths.js';
 import { assertInside, LIVE_POINTER, readPointer } from '../lib/pointer.js';
 import { printFindings, writeSummary } from '../lib/report.js';
 import { moduleDigests, readJson, readModuleRecords, STORAGE_FORMAT } from '../lib/storage.js';
-import { CANDIDATE } from './migrate.js';
 
 const CHECKS = ['layout', 'schema', 'foreignKeys', 'invariants', 'pii', 'checksums', 'merkle'];
 
@@ -22,7 +22,7 @@ export async function scanAll(options, io) {
     if (storage === null) throw new Error(`${LIVE_POINTER} is missing: nothing is live`);
   }
   assertInside(storage, 'storage');
-  const reportDir = options.out ?? (options.live ? 'storage_reports/latest-live-scan' : 'storage_reports/latest-scan');
+  const reportDir = options.out ?? (options.live ? LIVE_SCAN_REPORT : SCAN_REPORT);
   assertInside(reportDir, '--out');
   const mappings = loadMappings();
   const findings = [];

@@ -66,7 +66,6 @@ function writeModule(dir, mapping, records) {
   });
   const digests = {};
   for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileAtomic(join(dir, rel), text);
     digests[rel] = sha256Hex(text);
   }

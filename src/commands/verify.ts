@@ -1,0 +1,200 @@
+// `cutover verify RECORD`: recomputes everything a run record claims and prints each check.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, posix, relative, resolve, sep } from 'node:path';
+import { CutoverError, EXIT, type Problem } from '../errors.js';
+import { resolveInside } from '../effects/fs.js';
+import { findRepositoryRoot, gitClient, readAtRevision } from '../effects/git.js';
+import { annotation } from '../effects/github.js';
+import { colors, writeJson } from '../effects/output.js';
+import { hashArtifact } from '../integrity/hash-artifact.js';
+import type { ManifestLine } from '../integrity/manifest.js';
+import {
+  checkArtifactFiles,
+  checkAtCommit,
+  checkLogs,
+  checkManifest,
+  checkRecordFiles,
+  checkReport,
+  checkRunRoot,
+  checkStatement,
+  checkTrailers,
+  checkUnchanged,
+  parseRunJson,
+  type Check,
+  type FileDigest,
+  type RecordCommit,
+} from '../record/verify.js';
+import type { CommandIo } from './io.js';
+
+/** `record`: the record folder; `artifacts`: a folder holding `<artifact name>/` for artifacts committed as `manifest`. */
+export interface VerifyOptions {
+  record: string;
+  artifacts?: string;
+}
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+/** How many files a failed check lists in text output (`--format json` lists all). */
+const SHOWN_FILES = 50;
+
+/**
+ * Verifies a record and prints every check. Returns 0 when all hold; otherwise throws
+ * VERIFY_MISMATCH (exit 4) naming each failed check, except with `--format json`, whose one document
+ * already says so (`ok: false`) and which returns 4.
+ */
+export async function verify(options: VerifyOptions, io: CommandIo): Promise<number> {
+  const checks = await collectChecks(options, io);
+  const ok = checks.every((c) => c.ok);
+  if (io.format === 'json') {
+    writeJson(io, { ok, record: options.record, checks });
+    return ok ? EXIT.ok : EXIT.mismatch;
+  }
+  printChecks(checks, io);
+  if (ok) return EXIT.ok;
+  const failed = checks.filter((c) => !c.ok);
+  const problems: Problem[] = failed.map((c) => ({
+    code: 'VERIFY_MISMATCH',
+    message: `${c.name}: ${c.detail}${c.files?.length ? ` (${c.files.slice(0, 5).join(', ')}${c.files.length > 5 ? `, and ${c.files.length - 5} more` : ''})` : ''}`,
+  }));
+  throw new CutoverError('VERIFY_MISMATCH', `${failed.length} of ${checks.length} checks failed`, {
+    problems,
+    hint: 'the record does not match what is there; each ✗ line above names the files',
+  });
+}
+
+/** Gathers the facts a record's claims are checked against and runs every check. */
+async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Check[]> {
+  const recordAbs = resolve(io.cwd, options.record);
+  const root = await findRepositoryRoot({ cwd: io.cwd }).catch(() => undefined);
+  const runText = await readText(join(recordAbs, 'run.json'));
+  const parsed = parseRunJson(runText);
+  if (!parsed.run || runText === undefined) return [parsed.check];
+  const run = parsed.run;
+  const checks: Check[] = [parsed.check];
+
+  const manifests: Record<string, string> = {};
+  const recorded = new Map<string, ManifestLine[]>();
+  for (const artifact of run.artifacts) {
+    const text = artifact.manifest ? await readText(join(recordAbs, artifact.manifest)) : undefined;
+    if (text !== undefined) manifests[artifact.name] = text;
+    const { check, entries } = checkManifest(artifact, text);
+    checks.push(check);
+    if (entries && check.ok) recorded.set(artifact.name, entries);
+  }
+  checks.push(checkRunRoot(run));
+
+  for (const artifact of run.artifacts) {
+    const entries = recorded.get(artifact.name);
+    if (!artifact.present || !entries) continue;
+    // `--artifacts DIR` stands in for live storage: artifacts committed as files are checked in the checkout.
+    const external = options.artifacts !== undefined && artifact.commit === 'manifest';
+    const where = toPosix(external ? join(options.artifacts as string, artifact.name) : artifact.path);
+    // A single file's entry is its base name, relative to its folder; under DIR/<name> it sits in that folder.
+    const base = !external && artifact.kind === 'file' ? posix.dirname(where) : where;
+    try {
+      const abs = external ? resolve(io.cwd, where) : await resolveInside(root ?? io.cwd, artifact.path);
+      const hashed = await hashArtifact(abs);
+      checks.push(checkArtifactFiles(artifact, entries, { entries: hashed.entries, bytes: hashed.bytes }, where, base));
+    } catch (error) {
+      checks.push(checkArtifactFiles(artifact, entries, { error: (error as Error).message }, where, base));
+    }
+  }
+
+  const logs = new Map<string, FileDigest | undefined>();
+  for (const step of run.steps) if (step.log) logs.set(step.log.path, await digestFile(join(recordAbs, step.log.path)));
+  checks.push(checkLogs(run, logs));
+  checks.push(checkRecordFiles(run, await listFiles(recordAbs)));
+  checks.push(checkStatement(run, await readText(join(recordAbs, 'statement.json')), runText, manifests));
+  checks.push(checkReport(run, await readText(join(recordAbs, 'report.md')), run.tool?.version === version));
+
+  if (root === undefined) {
+    const detail = `${io.cwd} is not inside a git repository`;
+    for (const name of ["plan at the run's commit", "lock at the run's commit", 'plan unchanged since the run', 'lock unchanged since the run', 'commit trailers']) checks.push({ name, ok: false, detail });
+    return checks;
+  }
+  for (const what of ['plan', 'lock'] as const) {
+    const path = run[what].path;
+    const atCommit = await readAtRevision(path, run.commit, { cwd: root });
+    checks.push(checkAtCommit(what, run, atCommit === undefined ? undefined : sha256(atCommit)));
+    const current = await resolveInside(root, path).then(readBytes, () => undefined);
+    checks.push(checkUnchanged(what, run, current === undefined ? undefined : sha256(current)));
+  }
+  checks.push(checkTrailers(run, await recordCommit(root, recordAbs, runText)));
+  return checks;
+}
+
+/** The commit that last touched `<record>/run.json`, its subject, its trailers (git's own parser) and whether run.json still equals it. */
+async function recordCommit(root: string, recordAbs: string, runText: string): Promise<RecordCommit | { error: string }> {
+  const git = gitClient(root);
+  const rel = toPosix(relative(await realpath(root), await realpath(recordAbs)));
+  const path = rel === '' ? 'run.json' : `${rel}/run.json`;
+  const commit = (await git.raw(['log', '--format=%H', '-1', '--', `:(literal)${path}`]).catch(() => '')).trim();
+  if (commit === '') return { error: `${path} is in no commit: the record is not committed` };
+  // %(trailers) is git-interpret-trailers --parse applied to the message: duplicates kept, folded lines joined.
+  const out = await git.raw(['log', '-1', '--format=%s%x00%(trailers:only,unfold)', commit]);
+  const [subject = '', block = ''] = out.split('\0');
+  const trailers = block
+    .split('\n')
+    .map((line) => /^([^:\s]+):\s*(.*?)\s*$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[1] as string, m[2] as string] as [string, string]);
+  const committed = await readAtRevision(path, commit, { cwd: root });
+  return { commit, subject: subject.trim(), trailers, sameRunJson: committed !== undefined && committed.equals(Buffer.from(runText, 'utf8')) };
+}
+
+/** Prints each check as a ✓ or ✗ line, the files of a failed one below it; GitHub format adds annotations. */
+function printChecks(checks: Check[], io: CommandIo): void {
+  const c = colors(io);
+  for (const check of checks) {
+    if (check.ok && io.quiet) continue;
+    io.stdout.write(`${check.ok ? c.green('✓') : c.red('✗')} ${c.bold(check.name)}: ${check.detail}\n`);
+    const files = check.ok ? [] : (check.files ?? []);
+    for (const file of files.slice(0, SHOWN_FILES)) io.stdout.write(`    ${file}\n`);
+    if (files.length > SHOWN_FILES) io.stdout.write(`    … and ${files.length - SHOWN_FILES} more (--format json lists them all)\n`);
+    if (!check.ok && io.format === 'github') io.stdout.write(annotation('error', `${check.name}: ${check.detail}`, { title: 'cutover verify' }));
+  }
+  const failed = checks.filter((x) => !x.ok).length;
+  if (!io.quiet || failed) io.stdout.write(failed ? `${c.red(`${failed} of ${checks.length} checks failed`)}\n` : `${c.green(`all ${checks.length} checks pass`)}\n`);
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch(() => undefined);
+}
+
+async function readBytes(path: string): Promise<Buffer | undefined> {
+  return readFile(path).catch(() => undefined);
+}
+
+function sha256(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** A file's SHA-256 and size, streamed; undefined when it cannot be read. */
+async function digestFile(path: string): Promise<FileDigest | undefined> {
+  try {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    return { digest: `sha256:${hash.digest('hex')}`, bytes };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every file below a folder, record-relative and `/`-separated (links and all, as names). */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => toPosix(relative(dir, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))))
+    .sort();
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join('/');
+}

@@ -1,0 +1,317 @@
+// Commits a record (and the `commit: files` artifacts) with explicit pathspecs and no hooks; pushes it, rebasing on a race.
+import { randomBytes } from 'node:crypto';
+import { copyFile, lstat, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { CutoverError } from '../errors.js';
+import { parseManifest } from '../integrity/manifest.js';
+import type { RunResult } from '../run/result.js';
+import { buildRunJson, recordCommitMessage } from './run-record.js';
+
+/** The identity GitHub Actions commits as when no other is configured. */
+export const GITHUB_BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' } as const;
+
+/** What `commitRecord` needs: the repository, the run, the files `writeRecord` wrote, an optional author. */
+export interface CommitRecordOptions {
+  root: string;
+  result: RunResult;
+  /** Repository-relative record files, as `writeRecord` returned them. */
+  recordFiles: readonly string[];
+  /** `Name <email>`; by default git's configured identity, or GitHub's bot in Actions. */
+  author?: string;
+  /** The environment git runs in (HOME, GITHUB_ACTIONS, GIT_AUTHOR_* / GIT_COMMITTER_*); defaults to the process's. */
+  env?: Record<string, string | undefined>;
+}
+
+/** What `pushRecord` needs; remote and branch default to the current branch's upstream (or origin/<branch>). */
+export interface PushRecordOptions {
+  root: string;
+  remote?: string;
+  branch?: string;
+  /** Push attempts in all (default 5). */
+  attempts?: number;
+  /** Called after each rebase, before pushing again (the run re-checks its freeze gate there). */
+  beforeRetry?: () => Promise<void>;
+  /** Base of the jittered, doubling delay between attempts (default 200 ms). */
+  delayMs?: number;
+  env?: Record<string, string | undefined>;
+}
+
+// Variables simple-git strips from the environment unless allowed: ours, the identity, and how the
+// operator's own environment authenticates a push (never taken from a plan).
+const PASSED_ENV = [
+  'GIT_INDEX_FILE',
+  'GIT_LITERAL_PATHSPECS',
+  'GIT_TERMINAL_PROMPT',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_AUTHOR_DATE',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'GIT_COMMITTER_DATE',
+  'GIT_SSH_COMMAND',
+  'GIT_SSH',
+  'GIT_ASKPASS',
+  'SSH_ASKPASS',
+];
+// Never needed (no editor opens, nothing is paged) and refused by simple-git's guard.
+const DROPPED_ENV = /^(?:git_.*|editor|visual|pager|prefix)$/i;
+const IDENTITY = /^[^<>\n]+ <[^<>\n]+>$/;
+
+/**
+ * Commits the record files and the artifacts marked `commit: files`, nothing else: staged in a copy
+ * of the index by explicit literal pathspecs (from a NUL-separated file, so any number of files),
+ * checked with `git diff --cached` and `git status` against what was meant, then committed with
+ * hooks off. Changes someone else staged are neither committed nor lost. On a failed check nothing
+ * is committed and the index is as it was (GIT_FAILED).
+ */
+export async function commitRecord(options: CommitRecordOptions): Promise<{ commit: string }> {
+  const { root, result, recordFiles } = options;
+  const env = options.env ?? process.env;
+  return withScratch(async (scratch, hooks) => {
+    const git = recordGit(root, hooks, env);
+    await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch((cause: unknown) => {
+      throw gitFailed('the repository has no commit to put the record on', cause);
+    });
+    const identity = await resolveIdentity(git, options.author, env);
+    const indexPath = resolve(root, (await git.raw(['rev-parse', '--git-path', 'index'])).trim());
+    const tempIndex = join(dirname(indexPath), `cutover-index-${randomBytes(6).toString('hex')}`);
+    let committed = false;
+    try {
+      const hadIndex = await copyFile(indexPath, tempIndex).then(
+        () => true,
+        () => false,
+      );
+      const staging = recordGit(root, hooks, env, { GIT_INDEX_FILE: tempIndex }, identity.config);
+      if (!hadIndex) await staging.raw(['read-tree', 'HEAD']);
+
+      // Whatever was staged before us stays staged in the real index and out of our commit.
+      const before = splitNul(await staging.raw(['diff', '--cached', '--name-only', '-z', '--no-renames', 'HEAD']));
+      if (before.length) await staging.raw(['reset', '--quiet', `--pathspec-from-file=${await pathspecFile(scratch, 'before', before)}`, '--pathspec-file-nul', 'HEAD']);
+
+      const artifacts = await filesArtifacts(root, result);
+      const pathspecs = await pathspecFile(scratch, 'stage', [...recordFiles, ...artifacts.map((a) => a.path)]);
+      await staging.raw(['add', '--force', `--pathspec-from-file=${pathspecs}`, '--pathspec-file-nul']).catch((cause: unknown) => {
+        throw gitFailed(`git add of the record failed: ${firstLine((cause as Error).message)}`, cause, 'nothing was committed and the index is as it was; the record is written in the work tree');
+      });
+
+      const staged = splitNul(await staging.raw(['diff', '--cached', '--name-only', '-z', '--no-renames', 'HEAD']));
+      const status = stagedInStatus(await staging.raw(['status', '--porcelain', '-z', '--untracked-files=no', '--no-renames']));
+      const indexed = new Map<string, string[]>();
+      for (const artifact of artifacts) indexed.set(artifact.path, splitNul(await staging.raw(['ls-files', '-z', '--', artifact.path])));
+      const problems = stagedProblems({ staged, status, recordFiles, artifacts, indexed });
+      if (problems.length) {
+        throw new CutoverError('GIT_FAILED', `the staged set is not what cutover meant to commit: ${problems.join('; ')}`, {
+          hint: 'nothing was committed and the index is as it was; the record is written in the work tree',
+        });
+      }
+
+      const message = join(scratch, 'message');
+      await writeFile(message, recordCommitMessage(buildRunJson(result)));
+      await staging
+        .raw(['commit', '--no-verify', '--quiet', '--cleanup=verbatim', `--file=${message}`, ...identity.args])
+        .catch((cause: unknown) => {
+          throw gitFailed(`git commit of the record failed: ${firstLine((cause as Error).message)}`, cause, 'nothing was committed and the index is as it was');
+        });
+      committed = true;
+      const commit = (await git.raw(['rev-parse', 'HEAD'])).trim();
+
+      // Bring the real index up to the new HEAD for our paths: the copy when nobody else staged
+      // anything (it carries fresh stat data), else a reset of just our paths.
+      try {
+        if (before.length === 0) await rename(tempIndex, indexPath);
+        else await git.raw(['reset', '--quiet', `--pathspec-from-file=${pathspecs}`, '--pathspec-file-nul', 'HEAD']);
+      } catch (cause) {
+        throw gitFailed(`the record is committed as ${commit.slice(0, 12)}, but the index could not be brought up to it`, cause, `run: git reset -q -- ${result.plan.record.dir}`);
+      }
+      return { commit };
+    } catch (error) {
+      // Anything git refused here is reported, not a bug; before the commit the real index was never touched.
+      if (error instanceof CutoverError) throw error;
+      const hint = committed ? 'the record is committed; check the index with git status' : 'nothing was committed and the index is as it was';
+      throw gitFailed(`committing the record failed: ${firstLine((error as Error).message)}`, error, hint);
+    } finally {
+      await rm(tempIndex, { force: true });
+    }
+  });
+}
+
+/**
+ * Pushes HEAD to the upstream branch, never forcing. On a non-fast-forward: fetch, rebase the record
+ * commit onto the remote branch, call `beforeRetry`, wait a short jittered delay and push again, up
+ * to `attempts` times. Throws GIT_FAILED with a hint to push by hand (the record stays committed).
+ */
+export async function pushRecord(options: PushRecordOptions): Promise<{ commit: string; remote: string; branch: string; attempts: number }> {
+  const env = options.env ?? process.env;
+  const attempts = Math.max(1, options.attempts ?? 5);
+  return withScratch(async (_scratch, hooks) => {
+    // A rebase commits too: it needs the committer identity the record commit had.
+    const identity = await resolveIdentity(recordGit(options.root, hooks, env), undefined, env).catch(() => ({ args: [], config: [] as string[] }));
+    const git = recordGit(options.root, hooks, env, {}, identity.config);
+    const { remote, branch } = await upstreamOf(git, options);
+    const head = async () => (await git.raw(['rev-parse', 'HEAD'])).trim();
+    const byHand = async () => `the record is committed locally as ${(await head()).slice(0, 12)}; push it by hand: git pull --rebase ${remote} ${branch} && git push ${remote} HEAD:${branch}`;
+    const tracking = `refs/remotes/${remote}/${branch}`;
+
+    for (let attempt = 1; ; attempt++) {
+      const pushed = await git.raw(['push', '--no-verify', '--quiet', remote, `HEAD:refs/heads/${branch}`]).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      if (!pushed) return { commit: await head(), remote, branch, attempts: attempt };
+      if (!isRace(pushed.message)) throw gitFailed(`git push to ${remote} ${branch} failed: ${firstLine(pushed.message)}`, pushed, await byHand());
+      if (attempt >= attempts) throw gitFailed(`git push to ${remote} ${branch} was rejected ${attempt} times (the branch kept moving)`, pushed, await byHand());
+
+      await git.raw(['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:${tracking}`]).catch(async (cause: unknown) => {
+        throw gitFailed(`git fetch ${remote} ${branch} failed`, cause, await byHand());
+      });
+      const ahead = Number((await git.raw(['rev-list', '--count', `${tracking}..HEAD`])).trim());
+      if (ahead === 0) return { commit: await head(), remote, branch, attempts: attempt }; // already there
+      if (ahead !== 1) {
+        // Rebasing more than our record commit would rewrite the commit the run ran on, which run.json names.
+        throw gitFailed(`HEAD is ${ahead} commits ahead of ${remote}/${branch}; only the record commit may be rebased`, undefined, await byHand());
+      }
+      await git.raw(['rebase', '--no-verify', '--no-autostash', '--quiet', tracking]).catch(async (cause: unknown) => {
+        await git.raw(['rebase', '--abort']).catch(() => undefined);
+        throw gitFailed(`rebasing the record onto ${remote}/${branch} failed: ${firstLine((cause as Error).message)}`, cause, await byHand());
+      });
+      if (options.beforeRetry) await options.beforeRetry();
+      const base = options.delayMs ?? 200;
+      await sleep(Math.min(2000, base * 2 ** (attempt - 1)) * (0.5 + Math.random()));
+    }
+  });
+}
+
+/** A simple-git client for our writes: hooks off (an empty hooks folder), fsmonitor off, literal pathspecs. */
+function recordGit(root: string, hooks: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}, config: string[] = []): SimpleGit {
+  // simple-git refuses GIT_* variables it was not told about; pass ours, drop the rest.
+  const clean: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && (!DROPPED_ENV.test(key) || PASSED_ENV.includes(key))) clean[key] = value;
+  return simpleGit({
+    baseDir: root,
+    config: [`core.hooksPath=${hooks}`, 'core.fsmonitor=false', ...config],
+    unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true, allowUnsafeSshCommand: true, allowUnsafeAskPass: true },
+    allowEnvironment: PASSED_ENV,
+  }).env({ ...clean, GIT_LITERAL_PATHSPECS: '1', GIT_TERMINAL_PROMPT: '0', ...extra });
+}
+
+/** Who commits: `--author`, else git's configured identity, else GitHub's bot in Actions; else GIT_FAILED. */
+async function resolveIdentity(git: SimpleGit, author: string | undefined, env: Record<string, string | undefined>): Promise<{ args: string[]; config: string[] }> {
+  const configured = async (key: string) => (await git.raw(['config', '--get', key]).catch(() => '')).trim();
+  const name = env.GIT_COMMITTER_NAME ?? (await configured('user.name'));
+  const email = env.GIT_COMMITTER_EMAIL ?? (await configured('user.email'));
+  const hasCommitter = name !== '' && email !== '';
+  if (author !== undefined) {
+    if (!IDENTITY.test(author)) throw new CutoverError('USAGE', `--author ${JSON.stringify(author)} is not "Name <email>"`);
+    const [, authorName, authorEmail] = /^(.*) <(.*)>$/.exec(author) as RegExpExecArray;
+    return { args: [`--author=${author}`], config: hasCommitter ? [] : [`user.name=${authorName}`, `user.email=${authorEmail}`] };
+  }
+  if (hasCommitter) return { args: [], config: [] };
+  if (env.GITHUB_ACTIONS === 'true') return { args: [], config: [`user.name=${GITHUB_BOT.name}`, `user.email=${GITHUB_BOT.email}`] };
+  throw new CutoverError('GIT_FAILED', 'no git identity to commit the record with', {
+    hint: 'set git config user.name and user.email, or pass --author "Name <email>"; the record is written in the work tree',
+  });
+}
+
+/** The artifacts to commit as files, present at the end of the run, with their expected index paths. */
+async function filesArtifacts(root: string, result: RunResult): Promise<{ path: string; expected: string[] }[]> {
+  const out: { path: string; expected: string[] }[] = [];
+  for (const artifact of result.artifacts) {
+    if (artifact.commit !== 'files' || !artifact.present) continue;
+    const path = artifact.path.split('/').filter((p) => p !== '' && p !== '.').join('/');
+    const isFile = (await lstat(join(root, path)).catch(() => undefined))?.isFile() ?? false;
+    const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
+    out.push({ path, expected: isFile ? [path] : entries.map((e) => `${path}/${e.path}`) });
+  }
+  return out;
+}
+
+/** What differs between the staged set and the one meant: each problem names its paths (a few of them). */
+export function stagedProblems(input: {
+  staged: readonly string[];
+  status: readonly string[];
+  recordFiles: readonly string[];
+  artifacts: readonly { path: string; expected: readonly string[] }[];
+  indexed: ReadonlyMap<string, readonly string[]>;
+}): string[] {
+  const problems: string[] = [];
+  const staged = new Set(input.staged);
+  const record = new Set(input.recordFiles);
+  const inArtifact = (p: string) => input.artifacts.some((a) => p === a.path || p.startsWith(`${a.path}/`));
+  const status = new Set(input.status);
+  const statusOnly = input.status.filter((p) => !staged.has(p));
+  const diffOnly = input.staged.filter((p) => !status.has(p));
+  if (statusOnly.length || diffOnly.length) problems.push(`git status and git diff --cached disagree on ${some([...statusOnly, ...diffOnly])}`);
+  const unexpected = input.staged.filter((p) => !record.has(p) && !inArtifact(p));
+  if (unexpected.length) problems.push(`staged but not part of the record: ${some(unexpected)}`);
+  const missing = input.recordFiles.filter((p) => !staged.has(p));
+  if (missing.length) problems.push(`record files not staged: ${some(missing)}`);
+  for (const artifact of input.artifacts) {
+    const indexed = new Set(input.indexed.get(artifact.path) ?? []);
+    const expected = new Set(artifact.expected);
+    const extra = [...indexed].filter((p) => !expected.has(p));
+    const absent = [...expected].filter((p) => !indexed.has(p));
+    if (extra.length) problems.push(`in the index under ${artifact.path} but not in its manifest: ${some(extra)}`);
+    if (absent.length) problems.push(`in the manifest of ${artifact.path} but not in the index: ${some(absent)}`);
+  }
+  return problems;
+}
+
+/** Paths whose index column in `git status --porcelain -z` output shows a staged change. */
+export function stagedInStatus(output: string): string[] {
+  return splitNul(output)
+    .filter((entry) => entry.length > 3 && ![' ', '?', '!'].includes(entry[0] as string))
+    .map((entry) => entry.slice(3));
+}
+
+/** The remote and branch to push to: given, else the current branch's upstream, else origin and the current branch. */
+async function upstreamOf(git: SimpleGit, options: PushRecordOptions): Promise<{ remote: string; branch: string }> {
+  const current = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
+  const config = async (key: string) => (current ? (await git.raw(['config', '--get', key]).catch(() => '')).trim() : '');
+  const remote = options.remote ?? ((await config(`branch.${current}.remote`)) || 'origin');
+  const merge = await config(`branch.${current}.merge`);
+  const branch = options.branch ?? (merge.replace(/^refs\/heads\//, '') || current);
+  if (!branch) throw gitFailed('HEAD is detached and no branch to push to was given', undefined, 'check out a branch, or name the branch to push to');
+  return { remote, branch };
+}
+
+// A push lost to a concurrent one: rejected as non-fast-forward, or the remote's ref moved under it.
+function isRace(message: string): boolean {
+  return /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|incorrect old value|stale info/i.test(message);
+}
+
+function splitNul(output: string): string[] {
+  return output.split('\0').filter((p) => p !== '');
+}
+
+async function pathspecFile(scratch: string, name: string, paths: readonly string[]): Promise<string> {
+  const file = join(scratch, `${name}.pathspec`);
+  await writeFile(file, paths.map((p) => `${p}\0`).join(''));
+  return file;
+}
+
+async function withScratch<T>(fn: (scratch: string, hooks: string) => Promise<T>): Promise<T> {
+  const scratch = await mkdtemp(join(tmpdir(), 'cutover-git-'));
+  try {
+    const hooks = join(scratch, 'no-hooks');
+    await mkdir(hooks);
+    return await fn(scratch, hooks);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function some(paths: readonly string[]): string {
+  const shown = paths.slice(0, 5).join(', ');
+  return paths.length > 5 ? `${shown} and ${paths.length - 5} more` : shown;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !/^hint:/.test(l)) ?? text.trim();
+}
+
+function gitFailed(message: string, cause?: unknown, hint?: string): CutoverError {
+  return new CutoverError('GIT_FAILED', message, { ...(cause === undefined ? {} : { cause }), ...(hint ? { hint } : {}) });
+}

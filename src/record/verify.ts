@@ -1,0 +1,252 @@
+// The checks of `cutover verify`: each compares a claim of a record with a value recomputed from what is there.
+import { isDeepStrictEqual } from 'node:util';
+import { MANIFEST_FORMAT, diffManifests, parseManifest, type ManifestLine } from '../integrity/manifest.js';
+import { childRoots, manifestRoot, runRoot } from '../integrity/merkle.js';
+import { isCutoverError } from '../errors.js';
+import { buildReport } from './report.js';
+import { RECORD_VERSION, manifestPath, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
+import { buildStatement, sha256Hex } from './statement.js';
+
+/** One verification check: what was checked, whether it held, and the files that did not. */
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  files?: string[];
+}
+
+/** A file's recomputed SHA-256 (`sha256:<hex>`) and size. */
+export interface FileDigest {
+  digest: string;
+  bytes: number;
+}
+
+const EMPTY_ROOT = manifestRoot([]);
+const SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const LOG_PATH = /^logs\/[A-Za-z0-9][A-Za-z0-9._-]*\.log$/;
+const pass = (name: string, detail: string): Check => ({ name, ok: true, detail });
+const fail = (name: string, detail: string, files?: string[]): Check => ({ name, ok: false, detail, ...(files?.length ? { files } : {}) });
+
+/** Parses run.json and checks its version and shape; a record that fails here cannot be checked further. */
+export function parseRunJson(text: string | undefined): { run?: RunJson; check: Check } {
+  const name = 'run.json';
+  if (text === undefined) return { check: fail(name, 'run.json is missing', ['run.json']) };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    return { check: fail(name, `run.json is not JSON (${(error as Error).message})`, ['run.json']) };
+  }
+  const problems = shapeProblems(doc);
+  if (problems.length) return { check: fail(name, `run.json is not a ${RECORD_VERSION} record: ${problems.slice(0, 5).join('; ')}`, ['run.json']) };
+  const run = doc as RunJson;
+  return { run, check: pass(name, `${RECORD_VERSION}: plan ${run.plan.name}, run ${run.runId}, ${run.outcome}, ${run.artifacts.length} artifact(s), ${run.steps.length} step(s)`) };
+}
+
+// A structural check of what verify reads; every later check may then rely on these types.
+function shapeProblems(doc: unknown): string[] {
+  const problems: string[] = [];
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(doc)) return ['not a JSON object'];
+  const want = (ok: boolean, what: string) => ok || problems.push(what);
+  const str = (v: unknown) => typeof v === 'string';
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  want(doc.recordVersion === RECORD_VERSION, `recordVersion is ${JSON.stringify(doc.recordVersion)}, expected ${RECORD_VERSION}`);
+  want(doc.manifestFormat === MANIFEST_FORMAT, `manifestFormat is ${JSON.stringify(doc.manifestFormat)}, expected ${MANIFEST_FORMAT}`);
+  for (const key of ['runId', 'commit', 'branch', 'startedAt', 'endedAt', 'outcome', 'freezeDigest', 'runRoot']) want(str(doc[key]), `${key} is not a string`);
+  for (const key of ['plan', 'lock']) {
+    const part = doc[key];
+    want(isObject(part) && str(part.path) && str(part.digest) && (key === 'lock' || str(part.name)), `${key} lacks its path or digest`);
+  }
+  want(isObject(doc.record) && str(doc.record.dir), 'record.dir is not a string');
+  want(isObject(doc.boundaries), 'boundaries is not an object');
+  want(isObject(doc.runner), 'runner is not an object');
+  want(num(doc.exitCode), 'exitCode is not a number');
+  if (!Array.isArray(doc.steps)) problems.push('steps is not a list');
+  else {
+    doc.steps.forEach((step: unknown, i) => {
+      if (!isObject(step) || !str(step.id) || !str(step.phase) || !str(step.outcome)) return problems.push(`steps[${i}] lacks its id, phase or outcome`);
+      const log = step.log;
+      if (log === null) return;
+      want(isObject(log) && str(log.path) && LOG_PATH.test(log.path as string) && str(log.digest) && num(log.bytes), `steps[${i}].log is not { path: logs/….log, digest, bytes }`);
+    });
+  }
+  if (!Array.isArray(doc.artifacts)) problems.push('artifacts is not a list');
+  else {
+    doc.artifacts.forEach((a: unknown, i) => {
+      if (!isObject(a)) return problems.push(`artifacts[${i}] is not an object`);
+      want(str(a.name) && SAFE_NAME.test(a.name as string), `artifacts[${i}].name is not an artifact name`);
+      want(str(a.path) && str(a.root) && typeof a.present === 'boolean' && num(a.files) && num(a.bytes), `artifacts[${i}] lacks its path, root, present, files or bytes`);
+      want(a.commit === 'files' || a.commit === 'manifest', `artifacts[${i}].commit is neither files nor manifest`);
+      want(a.present ? a.manifest === manifestPath(String(a.name)) : a.manifest === null, `artifacts[${i}].manifest is not ${a.present ? manifestPath(String(a.name)) : 'null'}`);
+      want(a.children === undefined || (isObject(a.children) && Object.values(a.children).every(str)), `artifacts[${i}].children is not a map of roots`);
+    });
+  }
+  return problems;
+}
+
+/** A manifest in the record parses strictly, and its root, file count and folder roots are run.json's. */
+export function checkManifest(artifact: RunJsonArtifact, text: string | undefined): { check: Check; entries?: ManifestLine[] } {
+  const name = `manifest ${artifact.name}`;
+  if (!artifact.present) {
+    const ok = artifact.root === EMPTY_ROOT && artifact.files === 0 && artifact.bytes === 0;
+    return { check: ok ? pass(name, 'absent when the run ended: no manifest, the empty root') : fail(name, `marked absent but claims ${artifact.files} file(s) and root ${artifact.root}`) };
+  }
+  const file = artifact.manifest as string;
+  if (text === undefined) return { check: fail(name, `${file} is missing from the record`, [file]) };
+  let entries: ManifestLine[];
+  try {
+    entries = parseManifest(text, file);
+  } catch (error) {
+    if (!isCutoverError(error)) throw error;
+    const first = error.problems[0];
+    return { check: fail(name, `${file} does not parse: line ${first?.line ?? '?'}: ${first?.message ?? error.message}`, [file]) };
+  }
+  const root = manifestRoot(entries);
+  if (root !== artifact.root) return { check: fail(name, `${file} has root ${root}; run.json claims ${artifact.root}`, [file]), entries };
+  if (entries.length !== artifact.files) return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };
+  if (artifact.children !== undefined) {
+    const children = childRoots(entries);
+    const names = [...new Set([...Object.keys(children), ...Object.keys(artifact.children)])].sort();
+    const differing = names.filter((folder) => children[folder] !== artifact.children?.[folder]);
+    if (differing.length) return { check: fail(name, `folder roots differ from run.json for ${differing.join(', ')}`, differing.map((f) => `${artifact.path}/${f}`)), entries };
+  }
+  return { check: pass(name, `${entries.length} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ''}`), entries };
+}
+
+/**
+ * The artifact as it is now (at `where`) has exactly the recorded manifest: names each file added,
+ * removed or changed, as `base/<entry path>` (`base`: the folder entry paths are relative to).
+ */
+export function checkArtifactFiles(
+  artifact: RunJsonArtifact,
+  recorded: readonly ManifestLine[],
+  found: { entries: readonly ManifestLine[]; bytes: number } | { error: string },
+  where: string,
+  base: string = where,
+): Check {
+  const name = `artifact ${artifact.name}`;
+  if ('error' in found) return fail(name, `cannot hash ${where}: ${found.error}`, [where]);
+  const diff = diffManifests(recorded, found.entries);
+  const at = (p: string) => (base === '' || base === '.' ? p : `${base}/${p}`);
+  const files = [...diff.added.map((p) => `added: ${at(p)}`), ...diff.removed.map((p) => `removed: ${at(p)}`), ...diff.changed.map((p) => `changed: ${at(p)}`)];
+  if (files.length) {
+    const counts = [diff.added.length && `${diff.added.length} added`, diff.removed.length && `${diff.removed.length} removed`, diff.changed.length && `${diff.changed.length} changed`].filter(Boolean).join(', ');
+    return fail(name, `${where} differs from its manifest: ${counts}`, files);
+  }
+  if (found.bytes !== artifact.bytes) return fail(name, `${where} holds ${found.bytes} bytes; run.json claims ${artifact.bytes}`, [where]);
+  return pass(name, `${where} matches its manifest (${found.entries.length} file(s), ${found.bytes} bytes)`);
+}
+
+/** The run root recomputed from the artifact roots (each already checked against its manifest). */
+export function checkRunRoot(run: RunJson): Check {
+  let root: string;
+  try {
+    root = runRoot(run.artifacts);
+  } catch (error) {
+    if (!isCutoverError(error)) throw error;
+    return fail('run root', error.message, ['run.json']);
+  }
+  return root === run.runRoot ? pass('run root', root) : fail('run root', `the artifacts' roots give ${root}; run.json claims ${run.runRoot}`, ['run.json']);
+}
+
+/** Every step log in the record has the digest and size run.json claims. `found` maps a log path to its digest. */
+export function checkLogs(run: RunJson, found: ReadonlyMap<string, FileDigest | undefined>): Check {
+  const bad: string[] = [];
+  let count = 0;
+  let truncated = 0;
+  for (const step of run.steps) {
+    if (!step.log) continue;
+    count++;
+    if (step.log.full) truncated++;
+    const actual = found.get(step.log.path);
+    if (!actual) bad.push(`missing: ${step.log.path}`);
+    else if (actual.digest !== step.log.digest || actual.bytes !== step.log.bytes) bad.push(`changed: ${step.log.path}`);
+  }
+  if (bad.length) return fail('step logs', `${bad.length} of ${count} log(s) differ from run.json`, bad);
+  return pass('step logs', `${count} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ''}`);
+}
+
+/** The record folder holds exactly the files run.json implies: nothing missing, nothing smuggled in. */
+export function checkRecordFiles(run: RunJson, present: readonly string[]): Check {
+  const expected = new Set(['run.json', 'report.md', 'statement.json']);
+  for (const a of run.artifacts) if (a.manifest) expected.add(a.manifest);
+  for (const s of run.steps) if (s.log) expected.add(s.log.path);
+  const have = new Set(present);
+  const files = [...[...expected].filter((f) => !have.has(f)).map((f) => `missing: ${f}`), ...present.filter((f) => !expected.has(f)).map((f) => `added: ${f}`)];
+  return files.length ? fail('record files', 'the record folder does not hold exactly the files run.json lists', files) : pass('record files', `${present.length} file(s), as run.json lists`);
+}
+
+/** statement.json is exactly the in-toto statement run.json and the manifests imply. */
+export function checkStatement(run: RunJson, text: string | undefined, runJson: string, manifests: Readonly<Record<string, string>>): Check {
+  const name = 'statement.json';
+  if (text === undefined) return fail(name, 'statement.json is missing', ['statement.json']);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return fail(name, 'statement.json is not JSON', ['statement.json']);
+  }
+  const expected = buildStatement(run, { runJson, manifests });
+  if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
+  const got = doc as Partial<typeof expected>;
+  const differing = (['_type', 'predicateType', 'predicate'] as const).filter((k) => !isDeepStrictEqual(got?.[k], JSON.parse(JSON.stringify(expected[k]))));
+  const gotSubjects = Array.isArray(got?.subject) ? got.subject : [];
+  const subjects = expected.subject.filter((s) => !gotSubjects.some((g) => isDeepStrictEqual(g, s))).map((s) => `subject: ${s.name}`);
+  const extra = gotSubjects.filter((g) => !expected.subject.some((s) => isDeepStrictEqual(g, s))).map((g) => `unexpected subject: ${String((g as { name?: unknown })?.name)}`);
+  return fail(name, `statement.json disagrees with run.json or the manifests${differing.length ? ` (${differing.join(', ')})` : ''}`, ['statement.json', ...subjects, ...extra]);
+}
+
+/** report.md is the report of this run.json: byte for byte when written by this version, else it names the roots. */
+export function checkReport(run: RunJson, text: string | undefined, sameVersion: boolean): Check {
+  const name = 'report.md';
+  if (text === undefined) return fail(name, 'report.md is missing', ['report.md']);
+  if (sameVersion) {
+    return text === buildReport(run) ? pass(name, 'is the report of run.json') : fail(name, 'report.md is not the report run.json renders to', ['report.md']);
+  }
+  const needed = [run.runRoot, run.runId, ...run.artifacts.filter((a) => a.present).map((a) => a.root)];
+  const missing = needed.filter((n) => !text.includes(n));
+  return missing.length ? fail(name, `report.md does not mention ${missing.join(', ')}`, ['report.md']) : pass(name, `names the run and every root (written by cutover ${run.tool.version})`);
+}
+
+/** A file as the run's commit held it has the digest run.json claims (`found` undefined: not in that commit). */
+export function checkAtCommit(what: 'plan' | 'lock', run: RunJson, found: string | undefined): Check {
+  const claim = run[what];
+  const name = `${what} at the run's commit`;
+  const commit = run.commit.slice(0, 12);
+  if (found === undefined) return fail(name, `${claim.path} is not in commit ${commit} (or the commit is not in this clone)`, [claim.path]);
+  return found === claim.digest ? pass(name, `${claim.path} at ${commit} is ${found}`) : fail(name, `${claim.path} at ${commit} is ${found}; run.json claims ${claim.digest}`, [claim.path]);
+}
+
+/** The plan or lock in the current checkout is still the one the run used. */
+export function checkUnchanged(what: 'plan' | 'lock', run: RunJson, found: string | undefined): Check {
+  const claim = run[what];
+  const name = `${what} unchanged since the run`;
+  if (found === undefined) return fail(name, `${claim.path} is gone from the checkout`, [`removed: ${claim.path}`]);
+  return found === claim.digest ? pass(name, `${claim.path} is still ${found}`) : fail(name, `the ${what} changed after the run: ${claim.path} is now ${found}; the run used ${claim.digest}`, [`changed: ${claim.path}`]);
+}
+
+/** What git says about the commit that last touched run.json. */
+export interface RecordCommit {
+  commit: string;
+  subject: string;
+  trailers: [string, string][];
+  /** Whether run.json in the work tree is byte-equal to that commit's. */
+  sameRunJson: boolean;
+}
+
+/** The commit that added run.json carries the subject and the four trailers, agreeing with run.json. */
+export function checkTrailers(run: RunJson, found: RecordCommit | { error: string }): Check {
+  const name = 'commit trailers';
+  if ('error' in found) return fail(name, found.error, ['run.json']);
+  const problems: string[] = [];
+  for (const [key, value] of recordTrailers(run)) {
+    const values = found.trailers.filter(([k]) => k.toLowerCase() === key.toLowerCase()).map(([, v]) => v);
+    if (values.length !== 1 || values[0] !== value) problems.push(`${key} is ${values.length ? values.map((v) => JSON.stringify(v)).join(' and ') : 'missing'}, expected ${JSON.stringify(value)}`);
+  }
+  const subject = recordCommitMessage(run).split('\n')[0];
+  if (found.subject !== subject) problems.push(`subject is ${JSON.stringify(found.subject)}, expected ${JSON.stringify(subject)}`);
+  if (!found.sameRunJson) problems.push('run.json in the work tree differs from the committed one');
+  const commit = found.commit.slice(0, 12);
+  return problems.length ? fail(name, `commit ${commit}: ${problems.join('; ')}`, ['run.json']) : pass(name, `commit ${commit} carries Cutover-Plan, -Run-Id, -Outcome and -Root as run.json says`);
+}

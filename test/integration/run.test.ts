@@ -1,0 +1,196 @@
+// `cutover run` end to end in real repositories: order, failure paths, timeouts, signals, output, locks, resume.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, cutover } from '../helpers/cli.js';
+import { git } from '../helpers/git-repo.js';
+import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
+
+const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
+
+/** True while a process exists and is not a zombie (read from /proc; `kill -0` counts zombies as alive). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts `cutover run` in the background, for signals and kill -9. */
+function startRun(dir: string, args: string[] = []) {
+  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--format', 'json', ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('cutover run', () => {
+  it('runs a passing plan in order and exits 0', () => {
+    const dir = planRepo(`${planHead()}  preconditions:
+    - { id: pre, run: node tools/step.js append out/order.txt pre }
+  steps:
+    - { id: one, run: node tools/step.js append out/order.txt one }
+    - { id: two, run: [node, tools/step.js, append, out/order.txt, two] }
+  finally:
+    - { id: fin, run: node tools/step.js append out/order.txt fin }
+`);
+    const r = runPlan(dir, ['--no-commit']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(dir, 'out/order.txt')).toBe('pre\none\ntwo\nfin\n');
+    expect(r.doc!.steps.map((s: { id: string; outcome: string }) => `${s.id}:${s.outcome}`)).toEqual(['pre:success', 'one:success', 'two:success', 'fin:success']);
+  });
+
+  it('on a failing step restores its produces, runs rollback and finally, skips later steps, exits 1', () => {
+    const dir = planRepo(
+      `${planHead()}  steps:
+    - { id: migrate, run: node tools/step.js fail 3 out/data/partial.txt, produces: [out/data] }
+    - { id: later, run: node tools/step.js append marks.txt later }
+  rollback:
+    - { id: undo, run: node tools/step.js append marks.txt rollback }
+  finally:
+    - { id: fin, run: node tools/step.js append marks.txt finally }
+`,
+      { 'out/data/previous.txt': 'the earlier content\n' },
+    );
+    const r = runPlan(dir, ['--no-commit']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(read(dir, 'out/data/previous.txt')).toBe('the earlier content\n');
+    expect(existsSync(join(dir, 'out/data/partial.txt'))).toBe(false);
+    expect(read(dir, 'marks.txt')).toBe('rollback\nfinally\n');
+    const outcomes = Object.fromEntries(r.doc!.steps.map((s: { id: string; outcome: string }) => [s.id, s.outcome]));
+    expect(outcomes).toEqual({ migrate: 'failure', later: 'skipped', undo: 'success', fin: 'success' });
+  });
+
+  it('ends the whole process tree on a timeout, grandchildren that ignore SIGTERM included', async () => {
+    const dir = planRepo(`${planHead()}  steps:
+    - { id: stubborn, run: node tools/step.js stubborn pids.txt, timeout: 1s }
+`);
+    const started = Date.now();
+    const r = runPlan(dir, ['--no-commit', '--grace', '1s']);
+    const took = Date.now() - started;
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.doc!.steps[0].reason).toMatch(/timed out/);
+    expect(took).toBeLessThan(1000 + 1000 + 8000);
+    const pids = read(dir, 'pids.txt').trim().split(' ').map(Number);
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
+  });
+
+  it('on SIGINT stops the step, runs finally, exits 130 and leaves no child; a second SIGINT exits at once', async () => {
+    const dir = planRepo(`${planHead()}  steps:
+    - { id: long, run: node tools/step.js sleep 60000 long.pid }
+  finally:
+    - { id: fin, run: node tools/step.js append marks.txt finally }
+`);
+    const run = startRun(dir, ['--no-commit']);
+    await waitFor(() => existsSync(join(dir, 'long.pid')));
+    const stepPid = Number(read(dir, 'long.pid'));
+    run.child.kill('SIGINT');
+    const { code } = await run.exited;
+    expect(code, run.output().stderr).toBe(130);
+    expect(read(dir, 'marks.txt')).toBe('finally\n');
+    expect(alive(stepPid)).toBe(false);
+
+    const dir2 = planRepo(`${planHead()}  steps:
+    - { id: long, run: node tools/step.js sleep 60000 long.pid }
+  finally:
+    - { id: fin, run: node tools/step.js sleep 60000 fin.pid }
+`);
+    const second = startRun(dir2, ['--no-commit']);
+    await waitFor(() => existsSync(join(dir2, 'long.pid')));
+    second.child.kill('SIGINT');
+    await waitFor(() => existsSync(join(dir2, 'fin.pid')));
+    const finPid = Number(read(dir2, 'fin.pid'));
+    const before = Date.now();
+    second.child.kill('SIGINT');
+    const exit = await second.exited;
+    expect(exit.code).toBe(130);
+    expect(Date.now() - before).toBeLessThan(3000);
+    await waitFor(() => !alive(finPid), 5000);
+  });
+
+  it('runs a string command without a shell unless shell: is written', () => {
+    const dir = planRepo(`${planHead()}  steps:
+    - { id: plain, run: "echo a; touch pwned" }
+    - { id: shelled, run: "echo a; touch pwned-by-shell", shell: bash }
+`);
+    const r = runPlan(dir, ['--no-commit']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    expect(existsSync(join(dir, 'a;'))).toBe(false);
+    expect(existsSync(join(dir, 'pwned-by-shell'))).toBe(true);
+  });
+
+  it('refuses a second concurrent run naming the lock id, and recognises a lock left by kill -9 as stale', async () => {
+    const dir = planRepo(`${planHead()}  steps:
+    - { id: first, run: node tools/step.js append marks.txt first }
+    - { id: long, run: node tools/step.js sleep 5000 long.pid }
+`);
+    const first = startRun(dir, ['--no-commit']);
+    await waitFor(() => existsSync(join(dir, 'long.pid')));
+    const second = runPlan(dir, ['--no-commit']);
+    expect(second.code).toBe(3);
+    const lock = JSON.parse(readFileSync(join(dir, '.git/cutover/locks/test-plan.lock'), 'utf8'));
+    expect(second.doc!.code).toBe('RUN_LOCKED');
+    expect(JSON.stringify(second.doc)).toContain(lock.id);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const resumed = runPlan(dir, ['--no-commit', '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(read(dir, 'marks.txt')).toBe('first\n');
+  });
+
+  it('after kill -9 in the middle of a step, --resume skips finished steps and reaches the same roots', async () => {
+    const plan = `${planHead()}  steps:
+    - { id: build, run: node tools/step.js tree out/a 20, produces: [out/a] }
+    - { id: count, run: node tools/step.js append counts.txt count }
+    - { id: slow, run: node tools/step.js sleep 1500 slow.pid }
+    - { id: more, run: node tools/step.js tree out/b 5, produces: [out/b] }
+  artifacts:
+    - { name: a, path: out/a }
+    - { name: b, path: out/b }
+`;
+    const reference = runPlan(planRepo(plan), ['--no-commit']);
+    expect(reference.code, reference.stderr).toBe(0);
+
+    const dir = planRepo(plan);
+    const run = startRun(dir, ['--no-commit']);
+    await waitFor(() => existsSync(join(dir, 'slow.pid')));
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const resumed = runPlan(dir, ['--no-commit', '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(read(dir, 'counts.txt')).toBe('count\n');
+    expect(resumed.doc!.artifacts).toEqual(reference.doc!.artifacts);
+    expect(resumed.doc!.runRoot).toBe(reference.doc!.runRoot);
+  });
+
+  it('determinism passes on a deterministic step and names the files of one that writes the time', () => {
+    const dir = planRepo(`${planHead()}  steps:
+    - { id: stable, run: node tools/step.js tree out/stable 3 }
+    - { id: check-stable, uses: determinism, with: { rerun: [stable], paths: [out/stable] } }
+    - { id: clock, run: node tools/step.js time out/clock/now.txt }
+    - { id: check-clock, uses: determinism, with: { rerun: [clock], paths: [out/clock] } }
+`);
+    const r = runPlan(dir, ['--no-commit']);
+    expect(r.code).toBe(1);
+    const byId = Object.fromEntries(r.doc!.steps.map((s: { id: string }) => [s.id, s]));
+    expect(byId['check-stable'].outcome).toBe('success');
+    expect(byId['check-clock'].outcome).toBe('failure');
+    expect(byId['check-clock'].reason).toContain('out/clock/now.txt: changed');
+  });
+});

@@ -1,0 +1,140 @@
+// The pure checks of `cutover verify`: each one catches its tamper and names the file.
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../../src/effects/output.js';
+import { parseManifest } from '../../../src/integrity/manifest.js';
+import { buildReport } from '../../../src/record/report.js';
+import { buildRunJson, recordCommitMessage, recordTrailers } from '../../../src/record/run-record.js';
+import { buildStatement } from '../../../src/record/statement.js';
+import {
+  checkArtifactFiles,
+  checkLogs,
+  checkManifest,
+  checkRecordFiles,
+  checkReport,
+  checkRunRoot,
+  checkStatement,
+  checkTrailers,
+  checkUnchanged,
+  parseRunJson,
+} from '../../../src/record/verify.js';
+import { runResult, sha } from './fixture.js';
+
+const result = runResult();
+const run = buildRunJson(result);
+const candidate = run.artifacts[0]!;
+const manifest = result.artifacts[0]!.manifest;
+
+describe('parseRunJson', () => {
+  it('accepts a record and refuses another version, bad JSON or a hostile manifest path', () => {
+    expect(parseRunJson(canonicalJson(run)).check.ok).toBe(true);
+    expect(parseRunJson(undefined).check).toMatchObject({ ok: false, files: ['run.json'] });
+    expect(parseRunJson('{').check.ok).toBe(false);
+    expect(parseRunJson(canonicalJson({ ...run, recordVersion: 'cutover-record/v0' })).check.detail).toMatch(/recordVersion/);
+    const hostile = { ...run, artifacts: [{ ...candidate, manifest: '../../etc/passwd' }] };
+    expect(parseRunJson(canonicalJson(hostile)).check.ok).toBe(false);
+    const badLog = { ...run, steps: [{ ...run.steps[1]!, log: { path: '../x.log', digest: 'd', bytes: 1 } }] };
+    expect(parseRunJson(canonicalJson(badLog)).check.ok).toBe(false);
+  });
+});
+
+describe('checkManifest', () => {
+  it('passes a manifest whose root, count and folder roots are run.json’s', () => {
+    expect(checkManifest(candidate, manifest).check.ok).toBe(true);
+  });
+
+  it('fails an edited manifest line, naming the manifest', () => {
+    const edited = manifest.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0'));
+    const { check } = checkManifest(candidate, edited);
+    expect(check).toMatchObject({ ok: false, files: ['manifests/candidate.sha256'] });
+    expect(check.detail).toMatch(/has root sha256:[0-9a-f]{64}; run.json claims/);
+  });
+
+  it('fails a root edited in run.json, and a missing or unparsable manifest', () => {
+    expect(checkManifest({ ...candidate, root: `sha256:${sha('other')}` }, manifest).check.ok).toBe(false);
+    expect(checkManifest(candidate, undefined).check.detail).toMatch(/missing/);
+    expect(checkManifest(candidate, 'not a manifest\n').check.detail).toMatch(/line 1/);
+  });
+
+  it('fails folder roots that do not follow from the manifest', () => {
+    const { check } = checkManifest({ ...candidate, children: { ...candidate.children, kurse: `sha256:${sha('x')}` } }, manifest);
+    expect(check).toMatchObject({ ok: false, files: ['storage_candidate/v1/kurse'] });
+  });
+});
+
+describe('checkArtifactFiles', () => {
+  const recorded = parseManifest(manifest);
+  it('names every file added, removed and changed', () => {
+    const found = [
+      { path: 'index.json', digest: sha('tampered') },
+      ...recorded.filter((e) => e.path !== 'users/u.json' && e.path !== 'index.json'),
+      { path: 'zz-new.json', digest: sha('new') },
+    ];
+    const check = checkArtifactFiles(candidate, recorded, { entries: found, bytes: 1 }, 'storage_candidate/v1');
+    expect(check.ok).toBe(false);
+    expect(check.files).toEqual(['added: storage_candidate/v1/zz-new.json', 'removed: storage_candidate/v1/users/u.json', 'changed: storage_candidate/v1/index.json']);
+  });
+
+  it('passes an identical tree and fails a wrong byte count or an unreadable artifact', () => {
+    expect(checkArtifactFiles(candidate, recorded, { entries: recorded, bytes: candidate.bytes }, 'x').ok).toBe(true);
+    expect(checkArtifactFiles(candidate, recorded, { entries: recorded, bytes: candidate.bytes + 1 }, 'x').ok).toBe(false);
+    expect(checkArtifactFiles(candidate, recorded, { error: 'artifact does not exist' }, 'x')).toMatchObject({ ok: false, files: ['x'] });
+  });
+});
+
+describe('record-level checks', () => {
+  it('recomputes the run root and fails an edited one', () => {
+    expect(checkRunRoot(run).ok).toBe(true);
+    expect(checkRunRoot({ ...run, runRoot: `sha256:${sha('x')}` })).toMatchObject({ ok: false, files: ['run.json'] });
+  });
+
+  it('compares log digests and sizes, naming missing and changed logs', () => {
+    const found = new Map(run.steps.filter((s) => s.log).map((s) => [s.log!.path, { digest: s.log!.digest, bytes: s.log!.bytes }]));
+    expect(checkLogs(run, found).ok).toBe(true);
+    found.set('logs/steps-01-dry-run.log', { digest: `sha256:${sha('other')}`, bytes: 14 });
+    found.delete('logs/finally-01-resume.log');
+    expect(checkLogs(run, found).files).toEqual(['changed: logs/steps-01-dry-run.log', 'missing: logs/finally-01-resume.log']);
+  });
+
+  it('wants exactly the listed files in the record folder', () => {
+    const listed = ['run.json', 'report.md', 'statement.json', 'manifests/candidate.sha256', 'manifests/summary.sha256', 'logs/steps-01-dry-run.log', 'logs/steps-02-migrate.log', 'logs/finally-01-resume.log'];
+    expect(checkRecordFiles(run, listed).ok).toBe(true);
+    expect(checkRecordFiles(run, [...listed.slice(1), 'logs/extra.log']).files).toEqual(['missing: run.json', 'added: logs/extra.log']);
+  });
+
+  it('checks statement.json against run.json and the manifests', () => {
+    const runJson = canonicalJson(run);
+    const manifests = Object.fromEntries(result.artifacts.map((a) => [a.name, a.manifest]));
+    const good = canonicalJson(buildStatement(run, { runJson, manifests }));
+    expect(checkStatement(run, good, runJson, manifests).ok).toBe(true);
+    const forged = good.replace(/"dirHash": "[0-9a-f]{64}"/, `"dirHash": "${sha('forged')}"`);
+    const check = checkStatement(run, forged, runJson, manifests);
+    expect(check.ok).toBe(false);
+    expect(check.files).toContain('subject: storage_candidate/v1');
+    expect(checkStatement(run, good, `${runJson} `, manifests).ok).toBe(false);
+  });
+
+  it('checks report.md byte for byte from this version, by its roots from another', () => {
+    const text = buildReport(run);
+    expect(checkReport(run, text, true).ok).toBe(true);
+    expect(checkReport(run, `${text}\nedited`, true).ok).toBe(false);
+    expect(checkReport(run, `${text}\nedited`, false).ok).toBe(true);
+    expect(checkReport(run, text.replace(run.runRoot, 'x'), false).ok).toBe(false);
+  });
+
+  it('flags a plan or lock that changed after the run', () => {
+    expect(checkUnchanged('plan', run, run.plan.digest).ok).toBe(true);
+    expect(checkUnchanged('plan', run, `sha256:${sha('new plan')}`)).toMatchObject({ ok: false, files: ['changed: plans/station-56.yaml'] });
+    expect(checkUnchanged('lock', run, undefined)).toMatchObject({ ok: false, files: ['removed: plans/station-56.lock.json'] });
+  });
+
+  it('wants each trailer exactly once with run.json’s value, and the subject line', () => {
+    const subject = recordCommitMessage(run).split('\n')[0]!;
+    const trailers = recordTrailers(run);
+    const commit = { commit: 'c'.repeat(40), subject, trailers, sameRunJson: true };
+    expect(checkTrailers(run, commit).ok).toBe(true);
+    expect(checkTrailers(run, { ...commit, trailers: [...trailers, ['Cutover-Root', `sha256:${sha('x')}`]] }).detail).toMatch(/Cutover-Root is/);
+    expect(checkTrailers(run, { ...commit, subject: 'edit run.json' }).ok).toBe(false);
+    expect(checkTrailers(run, { ...commit, sameRunJson: false }).detail).toMatch(/work tree differs/);
+    expect(checkTrailers(run, { error: 'not committed' }).ok).toBe(false);
+  });
+});
