@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { CutoverError, EXIT, isCutoverError } from './errors.js';
 import { parseDuration } from './plan/duration.js';
+import { finishGithubCommand } from './effects/github-report.js';
 import { writeJson, writeProblems } from './effects/output.js';
 import type { CommandIo, OutputFormat } from './commands/io.js';
 
@@ -151,9 +152,13 @@ function parseGrace(text: string): number {
 async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT.ok as number;
   let io: CommandIo | undefined;
+  let command = 'cutover';
   const program = buildProgram(async (action) => {
     io = processIo(program.opts<GlobalOptions>());
     exitCode = await action(io);
+  });
+  program.hook('preAction', (_program, actionCommand) => {
+    command = actionCommand.name();
   });
   try {
     await program.parseAsync(argv);
@@ -163,8 +168,12 @@ async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
     }
     io ??= processIo(program.opts<GlobalOptions>());
-    return reportError(error, io);
+    exitCode = reportError(error, io);
+    await finishGithubCommand(io, command, exitCode, error);
+    return exitCode;
   }
+  // In GitHub Actions: the `outcome` output of every command (and, on an error, a summary of it above).
+  if (io) await finishGithubCommand(io, command, exitCode);
   return exitCode;
 }
 

@@ -1,6 +1,9 @@
 // `cutover plan PLAN`: the resolved plan, its freeze status and what would run, in order; no side effects.
 import { problemsError } from '../errors.js';
 import { readGitFacts } from '../effects/git.js';
+import { publishToGithub } from '../effects/github-report.js';
+import { maskPreamble, secretValuesOf } from '../effects/github-run.js';
+import { planSummary } from '../effects/github-summary.js';
 import { colors, writeJson } from '../effects/output.js';
 import { readValidPlan } from '../effects/plan-file.js';
 import { formatDuration } from '../plan/duration.js';
@@ -23,12 +26,19 @@ export async function plan(options: PlanOptions, io: CommandIo): Promise<number>
   const git = await readGitFacts({ cwd: io.cwd });
   const fixedRunId = options.runId ?? (source.spec.runId === undefined && io.env.GITHUB_ACTIONS !== 'true' ? RUN_ID_AT_START : undefined);
   const { plan: resolved, problems } = resolvePlan(source, file.display, { env: io.env, git, now: io.now(), ...(fixedRunId ? { runId: fixedRunId } : {}) });
+  // The values the run would mask: the caller's environment first, then the plan's own spec.env.
+  // In GitHub's format they are masked before anything else is printed, a refusal included.
+  const secrets = secretValuesOf(resolved, io.env);
+  const masker = createMasker(secrets.map((s) => s.value));
+  if (io.format === 'github') io.stdout.write(maskPreamble(secrets));
   if (problems.length && fixedRunId !== RUN_ID_AT_START) throw problemsError(problems);
 
-  const masker = createMasker(resolved.secrets.map((name) => io.env[name] ?? ''));
   const preview = JSON.parse(masker.mask(JSON.stringify(previewOf(resolved, file.display))));
   if (io.format === 'json') writeJson(io, preview);
   else io.stdout.write(masker.mask(renderText(resolved, file.display, io)));
+  await publishToGithub(io, {
+    summary: { markdown: planSummary(resolved.name, file.display, masker.mask(renderText(resolved, file.display, { ...io, color: false }))), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` },
+  });
   return 0;
 }
 

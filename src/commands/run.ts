@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { findRepositoryRoot } from '../effects/git.js';
+import { publishRun, type RecordPlace } from '../effects/github-report.js';
+import { maskPreamble, readGithubRunFacts } from '../effects/github-run.js';
 import { writeJson } from '../effects/output.js';
 import { createRenderer } from '../effects/terminal.js';
 import { assertFrozen, compareStats, rehashFrozen, statFiles, type FileStat } from '../integrity/freeze-gate.js';
@@ -33,11 +35,19 @@ export interface RunCommandOptions {
 
 /** Runs a plan; the exit code follows DESIGN §3 (0, 1, 130/143; refusals throw with 2 or 3). */
 export async function run(options: RunCommandOptions, io: CommandIo): Promise<number> {
+  // In GitHub's format the secrets are masked before anything else is printed (DESIGN §12).
+  const github = io.format === 'github' ? await readGithubRunFacts(options.plan, io, options.runId) : undefined;
+  if (github) io.stdout.write(maskPreamble(github.secrets));
   const root = await findRepositoryRoot({ cwd: io.cwd });
-  const renderer = createRenderer(io);
+  const renderer = createRenderer(io, { stepAt: (id) => github?.steps.get(id) });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io);
-  const emit: EventSink = renderer.sink;
+  let record: RecordPlace | undefined;
+  let committed: { result: RunResult; place: RecordPlace } | undefined;
+  const emit: EventSink = (event) => {
+    if (event.type === 'record') record = { dir: event.dir, root: event.root, ...(event.commit ? { commit: event.commit } : {}) };
+    renderer.sink(event);
+  };
   try {
     const summary = await executeRun(
       {
@@ -56,12 +66,18 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
         toolVersion: version,
       },
       freezeChecks(root),
-      (result, sink) => finish(root, result, options, sink),
+      (result, sink) => finish(root, result, options, sink, (place) => (committed = { result, place })),
     );
     emit({ type: 'run-end', outcome: summary.result.outcome, exitCode: summary.exitCode });
     await renderer.done();
     if (io.format === 'json') writeJson(io, summarize(summary.result));
+    await publishRun(io, root, summary.result, record);
     return summary.exitCode;
+  } catch (error) {
+    // A push that failed after the commit: the runner's clone goes away with the job, so the
+    // summary keeps the report (the error itself is reported by the caller).
+    if (committed) await publishRun(io, root, committed.result, committed.place);
+    throw error;
   } finally {
     removeSignals();
   }
@@ -92,13 +108,14 @@ function freezeChecks(root: string): FreezeChecks {
 }
 
 /** Writes the record, commits it unless told not to, and pushes when asked. */
-async function finish(root: string, result: RunResult, options: RunCommandOptions, emit: EventSink): Promise<void> {
+async function finish(root: string, result: RunResult, options: RunCommandOptions, emit: EventSink, onCommitted: (place: RecordPlace) => void): Promise<void> {
   const written = await writeRecord(root, result);
   if (options.commit === false) {
     emit({ type: 'record', dir: written.dir, root: result.runRoot });
     return;
   }
   const { commit } = await commitRecord({ root, result, recordFiles: written.files, ...(options.author ? { author: options.author } : {}) });
+  onCommitted({ dir: written.dir, root: result.runRoot, commit });
   let pushed = false;
   if (options.push || result.plan.record.push) {
     await pushRecord({ root });

@@ -1,6 +1,8 @@
 // `cutover validate [PLAN…]`: schema and semantic checks of plans; all plans under plans/ when none is named.
 import { glob } from 'tinyglobby';
 import { CutoverError, EXIT, isCutoverError, type Problem } from '../errors.js';
+import { publishToGithub } from '../effects/github-report.js';
+import { validateSummary } from '../effects/github-summary.js';
 import { colors, writeJson, writeProblems } from '../effects/output.js';
 import { readPlanFile } from '../effects/plan-file.js';
 import { validatePlan } from '../plan/validate.js';
@@ -28,6 +30,7 @@ export async function validate(options: ValidateOptions, io: CommandIo): Promise
     }
     if (!io.quiet && results.length > 1) io.stdout.write(`${results.length - invalid.length} of ${results.length} plans valid\n`);
   }
+  await publishToGithub(io, { summary: { markdown: validateSummary(results), truncatedNote: 'the log annotates every problem' } });
   return invalid.length ? EXIT.invalid : EXIT.ok;
 }
 

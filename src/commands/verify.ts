@@ -1,7 +1,7 @@
 // `cutover verify RECORD`: recomputes everything a run record claims and prints each check.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { CutoverError, EXIT, type Problem } from '../errors.js';
@@ -67,7 +67,11 @@ export async function verify(options: VerifyOptions, io: CommandIo): Promise<num
 /** Gathers the facts a record's claims are checked against and runs every check. */
 async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Check[]> {
   const recordAbs = resolve(io.cwd, options.record);
-  const root = await findRepositoryRoot({ cwd: io.cwd }).catch(() => undefined);
+  if (!(await stat(recordAbs).then((s) => s.isDirectory(), () => false))) {
+    throw new CutoverError('USAGE', `no record folder at ${options.record}`, { hint: 'name the folder that holds run.json, e.g. cutover verify reports/<plan>/<run id>' });
+  }
+  // The repository the record lives in, which need not be the one the command started in.
+  const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => undefined);
   const runText = await readText(join(recordAbs, 'run.json'));
   const parsed = parseRunJson(runText);
   if (!parsed.run || runText === undefined) return [parsed.check];
@@ -110,7 +114,7 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   checks.push(checkReport(run, await readText(join(recordAbs, 'report.md')), run.tool?.version === version));
 
   if (root === undefined) {
-    const detail = `${io.cwd} is not inside a git repository`;
+    const detail = `${options.record} is not inside a git repository`;
     for (const name of ["plan at the run's commit", "lock at the run's commit", 'plan unchanged since the run', 'lock unchanged since the run', 'commit trailers']) checks.push({ name, ok: false, detail });
     return checks;
   }

@@ -61,6 +61,12 @@ export async function dirtyPaths(paths: string[], { cwd }: { cwd: string }): Pro
     .map((entry) => entry.slice(3));
 }
 
+/** The newest commit of HEAD's history that touched `path`, or undefined when none did. */
+export async function lastCommitTouching(path: string, { cwd }: { cwd: string }): Promise<string | undefined> {
+  const out = await gitClient(cwd).raw(['rev-list', '-1', 'HEAD', '--', `:(literal)${path}`]).catch(() => '');
+  return out.trim() || undefined;
+}
+
 /** True when `rev` names a commit. */
 export async function revisionExists(rev: string, { cwd }: { cwd: string }): Promise<boolean> {
   try {

@@ -1,6 +1,6 @@
 // Runs one step's command in its own process group and streams its masked output to files.
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
@@ -31,6 +31,8 @@ export interface RunProcessOptions {
   signal?: AbortSignal;
   /** Masked output as it arrives (for --verbose). */
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** Told the child's pid (its process group) once it runs, so a crash journal can name the group. */
+  onSpawn?: (pid: number) => void;
 }
 
 /** How a command ended; a failing command is a result, never an exception. */
@@ -89,7 +91,10 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
       child.once('exit', (code, signal) => resolve([code, signal]));
       void child.then(() => resolve(undefined)); // a spawn failure has no exit
     });
-    if (pid !== undefined) trackGroup(pid);
+    if (pid !== undefined) {
+      trackGroup(pid);
+      options.onSpawn?.(pid);
+    }
     let ending: Promise<void> | undefined;
     const end = () => (ending ??= pid === undefined ? Promise.resolve() : endGroup(pid, graceMs));
     const channels = [
@@ -260,6 +265,33 @@ function untrackGroup(pgid: number): void {
 
 function killLiveGroups(): void {
   for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
+}
+
+/**
+ * The start time of a process (clock ticks since boot, from /proc), or undefined where there is no
+ * /proc or the process is gone: with the pid it names one process, whatever pids are reused later.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After "pid (comm) " the fields count from state (3); starttime is field 22.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Ends a step's process group left running by a cutover process that was killed (kill -9 leaves its
+ * steps orphaned): only when its leader is the process that was started (same start time) or gone
+ * while members remain. True when something was still running and was ended.
+ */
+export async function endOrphanGroup(pgid: number, startTime: string | undefined, graceMs: number): Promise<boolean> {
+  const leader = processStartTime(pgid);
+  if (leader !== undefined && startTime !== undefined && leader !== startTime) return false; // the pid now names another process
+  if (!(await groupRuns(pgid))) return false;
+  await endGroup(pgid, graceMs);
+  return true;
 }
 
 /** SIGTERM to the whole group, then SIGKILL when anything of it is still running after the grace. */

@@ -1,11 +1,12 @@
 // Turns run events into what a person or CI sees: listr2 on a terminal, one line an event elsewhere,
 // GitHub groups in Actions, nothing with --format json (the command prints one document at the end).
+import { randomUUID } from 'node:crypto';
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { CommandIo } from '../commands/io.js';
 import { formatDuration } from '../plan/duration.js';
 import type { EventSink, RunEvent, StepRecord } from '../run/events.js';
 import { colors } from './output.js';
-import { escapeData } from './github.js';
+import { annotation, escapeData, resumeCommands, stopCommands } from './github.js';
 
 /** A consumer of run events and a promise that settles when it has drawn everything. */
 export interface Renderer {
@@ -13,11 +14,16 @@ export interface Renderer {
   done(): Promise<void>;
 }
 
+/** What GitHub's format can add to a run's lines: where each step is written, for its annotation. */
+export interface GithubRenderOptions {
+  stepAt?: (id: string) => { file: string; line?: number; col?: number } | undefined;
+}
+
 /** Picks the renderer for the io: listr2 only on an interactive terminal outside CI. */
-export function createRenderer(io: CommandIo): Renderer {
+export function createRenderer(io: CommandIo, github: GithubRenderOptions = {}): Renderer {
   if (io.format === 'json' || io.quiet) return { sink: () => {}, done: async () => {} };
   if (io.format === 'text' && io.isTTY && !io.env.CI) return listrRenderer(io);
-  return lineRenderer(io);
+  return lineRenderer(io, github);
 }
 
 type Deferred = { resolve: (r: StepRecord) => void; promise: Promise<StepRecord> };
@@ -100,13 +106,26 @@ function listrRenderer(io: CommandIo): Renderer {
   return { sink, done: () => running.then(() => undefined) };
 }
 
-/** One line an event (CI logs, pipes), or GitHub's `::group::` around each step. */
-function lineRenderer(io: CommandIo): Renderer {
+/**
+ * One line an event (CI logs, pipes). In GitHub's format also a `::group::` around each step, the
+ * step's own output with workflow commands stopped (a step cannot forge annotations, groups or
+ * masks), and an annotation at the step's line in the plan when it fails.
+ */
+function lineRenderer(io: CommandIo, options: GithubRenderOptions): Renderer {
   const c = colors(io);
   const github = io.format === 'github';
   const out = (line: string) => io.stdout.write(`${line}\n`);
   let lastProgress = 0;
+  let stopToken: string | undefined;
+  let atLineStart = true;
+  const resume = () => {
+    if (!atLineStart) io.stdout.write('\n');
+    atLineStart = true;
+    if (stopToken) io.stdout.write(resumeCommands(stopToken));
+    stopToken = undefined;
+  };
   const sink: EventSink = (event: RunEvent) => {
+    if (github && event.type !== 'step-output') resume();
     switch (event.type) {
       case 'run-start':
         out(`${c.bold(`cutover run ${event.plan}`)}  run ${event.runId}${event.resumed ? ' (resumed)' : ''}`);
@@ -119,7 +138,13 @@ function lineRenderer(io: CommandIo): Renderer {
         out(`▶ ${event.phase}/${event.id}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`);
         break;
       case 'step-output':
+        if (event.text === '') break;
+        if (github && !stopToken) {
+          stopToken = randomUUID();
+          io.stdout.write(stopCommands(stopToken));
+        }
         io.stdout.write(event.text);
+        atLineStart = event.text.endsWith('\n');
         break;
       case 'step-note':
         out(`  ${c.dim(event.text)}`);
@@ -130,6 +155,11 @@ function lineRenderer(io: CommandIo): Renderer {
         const mark = s.outcome === 'success' ? c.green('✓') : s.outcome === 'skipped' ? c.dim('-') : s.continueOnError ? c.yellow('!') : c.red('✗');
         out(`${mark} ${s.phase}/${s.id} ${s.outcome}${took}${s.reason ? `: ${s.reason}` : ''}`);
         if (github && s.attempts > 0) out('::endgroup::');
+        if (github && (s.outcome === 'failure' || s.outcome === 'interrupted') && !s.continueOnError) {
+          const where = options.stepAt?.(s.id);
+          const level = s.outcome === 'failure' && !s.drill ? 'error' : 'warning';
+          io.stdout.write(annotation(level, `${s.phase}/${s.id} ${s.outcome}${s.reason ? `: ${s.reason}` : ''}`, { ...where, title: s.drill ? 'DRILL' : s.outcome === 'interrupted' ? 'INTERRUPTED' : 'STEP_FAILED' }));
+        }
         break;
       }
       case 'hash-progress': {

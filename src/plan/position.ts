@@ -12,10 +12,41 @@ export interface SourceDoc {
 /** A path into the plan data, as keys and indexes. */
 export type DataPath = readonly (string | number)[];
 
-/** Line and column (1-based) of a character offset. */
+const lineStartsOf = new WeakMap<SourceDoc, number[]>();
+
+/**
+ * Line and column (1-based) of an offset into the source text: lines end at `\n`, columns count
+ * characters (code points, as encoding errors do). Computed from the text, not the parser's
+ * LineCounter, which misses line breaks inside some broken tokens and counts UTF-16 units.
+ */
 export function lineColOf(source: SourceDoc, offset: number): { line: number; col: number } {
-  const pos = source.lines.linePos(offset);
-  return { line: pos.line, col: pos.col };
+  let starts = lineStartsOf.get(source);
+  if (!starts) {
+    starts = [0];
+    for (let i = source.text.indexOf('\n'); i !== -1; i = source.text.indexOf('\n', i + 1)) starts.push(i + 1);
+    lineStartsOf.set(source, starts);
+  }
+  const at = Math.max(0, Math.min(Number.isFinite(offset) ? offset : 0, source.text.length));
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  const lineStart = starts[lo]!;
+  let col = 1;
+  for (let i = lineStart; i < at; i++) {
+    const unit = source.text.charCodeAt(i);
+    // The second half of a surrogate pair is the same character as the first.
+    if (unit >= 0xdc00 && unit <= 0xdfff && i > lineStart && isHighSurrogate(source.text.charCodeAt(i - 1))) continue;
+    col++;
+  }
+  return { line: lo + 1, col };
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
 }
 
 /** Splits a JSON Pointer (as ajv's instancePath) into its unescaped segments. */

@@ -95,7 +95,7 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
         exitCode: [step.expect?.exitCode ?? 0].flat(),
         exists: (step.expect?.exists ?? []).map(text),
         absent: (step.expect?.absent ?? []).map(text),
-        json: (step.expect?.json ?? []).map((j) => ({ ...j, file: text(j.file) })),
+        json: (step.expect?.json ?? []).map((j) => interpolateJson(j, text)),
         ...(step.expect?.stdout !== undefined ? { stdout: step.expect.stdout } : {}),
       },
       produces: (step.produces ?? []).map(text),
@@ -146,6 +146,12 @@ export function splitRun(run: string): ReturnType<typeof splitCommand> {
   const split = splitCommand(guarded);
   if ('error' in split) return split;
   return { argv: split.argv.map((w) => w.replace(/\u0001(\d+)\u0001/g, (_m, i: string) => templates[Number(i)]!)) };
+}
+
+/** A JSON expectation with `${{ }}` substituted in its file and in string values it compares against. */
+function interpolateJson(j: JsonExpectation, text: (v: string) => string): JsonExpectation {
+  const value = (v: unknown) => (typeof v === 'string' ? text(v) : v);
+  return { ...j, file: text(j.file), ...('equals' in j ? { equals: value(j.equals) } : {}), ...(j.in ? { in: j.in.map(value) } : {}) };
 }
 
 function mapValues(record: Record<string, string>, fn: (v: string) => string): Record<string, string> {

@@ -1,6 +1,6 @@
 // Commits a record (and the `commit: files` artifacts) with explicit pathspecs and no hooks; pushes it, rebasing on a race.
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { CutoverError } from '../errors.js';
 import { parseManifest } from '../integrity/manifest.js';
 import type { RunResult } from '../run/result.js';
+import { processAlive } from '../run/run-lock.js';
 import { buildRunJson, recordCommitMessage } from './run-record.js';
 
 /** The identity GitHub Actions commits as when no other is configured. */
@@ -75,9 +76,18 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
     await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch((cause: unknown) => {
       throw gitFailed('the repository has no commit to put the record on', cause);
     });
-    const identity = await resolveIdentity(git, options.author, env);
     const indexPath = resolve(root, (await git.raw(['rev-parse', '--git-path', 'index'])).trim());
-    const tempIndex = join(dirname(indexPath), `cutover-index-${randomBytes(6).toString('hex')}`);
+    if (result.committed) return syncCommitted(git, scratch, result, recordFiles, indexPath);
+    // On a detached HEAD the record commit would belong to no branch: one checkout later it is lost.
+    const branch = (await git.raw(['symbolic-ref', '--quiet', 'HEAD']).catch(() => '')).trim();
+    if (!branch) {
+      throw new CutoverError('GIT_FAILED', `HEAD is detached: a record committed now would be on no branch and could be lost`, {
+        hint: `the record is written in ${result.plan.record.dir}, not committed; check out a branch at this commit (git switch -c NAME), then \`cutover run ${result.planFile} --resume\` commits it`,
+      });
+    }
+    const identity = await resolveIdentity(git, options.author, env);
+    await removeStaleIndexes(dirname(indexPath));
+    const tempIndex = join(dirname(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString('hex')}`);
     let committed = false;
     try {
       const hadIndex = await copyFile(indexPath, tempIndex).then(
@@ -121,10 +131,10 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
       // Bring the real index up to the new HEAD for our paths: the copy when nobody else staged
       // anything (it carries fresh stat data), else a reset of just our paths.
       try {
-        if (before.length === 0) await rename(tempIndex, indexPath);
+        if (before.length === 0) await replaceIndex(tempIndex, indexPath);
         else await git.raw(['reset', '--quiet', `--pathspec-from-file=${pathspecs}`, '--pathspec-file-nul', 'HEAD']);
       } catch (cause) {
-        throw gitFailed(`the record is committed as ${commit.slice(0, 12)}, but the index could not be brought up to it`, cause, `run: git reset -q -- ${result.plan.record.dir}`);
+        throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir, ...artifacts.map((a) => a.path)]);
       }
       return { commit };
     } catch (error) {
@@ -136,6 +146,67 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
       await rm(tempIndex, { force: true });
     }
   });
+}
+
+/**
+ * A resumed run whose record an interrupted attempt already committed: nothing is staged or
+ * committed again; only the index is brought up to HEAD for the record's paths (the attempt may have
+ * died between its commit and its index update, which would leave the record staged for deletion).
+ */
+async function syncCommitted(git: SimpleGit, scratch: string, result: RunResult, recordFiles: readonly string[], indexPath: string): Promise<{ commit: string }> {
+  const commit = result.committed!.commit;
+  const paths = [...recordFiles, ...result.artifacts.filter((a) => a.commit === 'files' && a.present).map((a) => a.path.split('/').filter((p) => p !== '' && p !== '.').join('/'))];
+  const pathspecs = await pathspecFile(scratch, 'sync', paths);
+  await git.raw(['reset', '--quiet', `--pathspec-from-file=${pathspecs}`, '--pathspec-file-nul', 'HEAD']).catch((cause: unknown) => {
+    throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir]);
+  });
+  return { commit };
+}
+
+/** The error after a commit whose index update failed: the record is safe; how to fix the index. */
+function indexNotUpdated(commit: string, indexPath: string, cause: unknown, paths: string[]): CutoverError {
+  const held = /index\.lock|File exists|EEXIST/.test(String((cause as Error)?.message ?? cause));
+  const reset = `git reset -q -- ${paths.join(' ')}`;
+  return gitFailed(
+    `the record is committed as ${commit.slice(0, 12)}, but the index could not be brought up to it${held ? ` (${indexPath}.lock exists)` : ''}`,
+    cause,
+    held ? `another git command holds ${indexPath}.lock, or one was killed and left it: once none runs, remove it and run: ${reset}` : `run: ${reset}`,
+  );
+}
+
+/**
+ * Puts our index in place of the real one the way git does: claim `index.lock` (O_EXCL, waiting
+ * briefly for a git command that holds it), move ours onto the claim, then rename it into place.
+ */
+async function replaceIndex(tempIndex: string, indexPath: string): Promise<void> {
+  const lock = `${indexPath}.lock`;
+  for (let waited = 0; ; waited += 50) {
+    try {
+      await (await open(lock, 'wx')).close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || waited >= 2000) throw error;
+      await sleep(50);
+    }
+  }
+  try {
+    await rename(tempIndex, lock);
+    await rename(lock, indexPath);
+  } catch (error) {
+    await rm(lock, { force: true });
+    throw error;
+  }
+}
+
+/** Removes temporary indexes (and their locks) left a while ago by cutover processes that were killed. */
+async function removeStaleIndexes(gitDir: string): Promise<void> {
+  for (const name of await readdir(gitDir).catch(() => [] as string[])) {
+    const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    // The age guards against a live process of another pid namespace sharing this repository.
+    const info = await lstat(join(gitDir, name)).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > 60_000) await rm(join(gitDir, name), { force: true });
+  }
 }
 
 /**

@@ -191,10 +191,13 @@ export function checkStatement(run: RunJson, text: string | undefined, runJson: 
   if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
   const got = doc as Partial<typeof expected>;
   const differing = (['_type', 'predicateType', 'predicate'] as const).filter((k) => !isDeepStrictEqual(got?.[k], JSON.parse(JSON.stringify(expected[k]))));
-  const gotSubjects = Array.isArray(got?.subject) ? got.subject : [];
-  const subjects = expected.subject.filter((s) => !gotSubjects.some((g) => isDeepStrictEqual(g, s))).map((s) => `subject: ${s.name}`);
-  const extra = gotSubjects.filter((g) => !expected.subject.some((s) => isDeepStrictEqual(g, s))).map((g) => `unexpected subject: ${String((g as { name?: unknown })?.name)}`);
-  return fail(name, `statement.json disagrees with run.json or the manifests${differing.length ? ` (${differing.join(', ')})` : ''}`, ['statement.json', ...subjects, ...extra]);
+  const gotSubjects = (Array.isArray(got?.subject) ? got.subject : []) as unknown[];
+  const nameOf = (g: unknown) => String((g as { name?: unknown } | null)?.name);
+  const subjects = [
+    ...expected.subject.filter((s) => !gotSubjects.some((g) => isDeepStrictEqual(g, s))).map((s) => `${gotSubjects.some((g) => nameOf(g) === s.name) ? 'changed' : 'missing'} subject: ${s.name}`),
+    ...gotSubjects.filter((g) => !expected.subject.some((s) => s.name === nameOf(g))).map((g) => `unexpected subject: ${nameOf(g)}`),
+  ];
+  return fail(name, `statement.json disagrees with run.json or the manifests${differing.length ? ` (${differing.join(', ')})` : ''}`, ['statement.json', ...subjects]);
 }
 
 /** report.md is the report of this run.json: byte for byte when written by this version, else it names the roots. */

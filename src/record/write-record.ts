@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { CutoverError } from '../errors.js';
 import { gitClient } from '../effects/git.js';
 import { canonicalJson } from '../effects/output.js';
@@ -29,17 +29,7 @@ export async function checkRecordDir(root: string, dir: string): Promise<string>
   const rel = normaliseRecordDir(dir);
   if (rel === '') throw new CutoverError('PATH_UNSAFE', 'the record folder is the repository root', { hint: 'set spec.record.dir to a folder such as reports/<plan>/<run id>' });
   const abs = await resolveInside(root, rel);
-  let current = root;
-  for (const part of rel.split('/')) {
-    current = join(current, part);
-    const info = await lstat(current).catch(() => undefined);
-    if (!info) break;
-    if (info.isSymbolicLink()) {
-      throw new CutoverError('PATH_UNSAFE', `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
-        hint: 'records are written to real folders only; remove the link',
-      });
-    }
-  }
+  await refuseLinks(root, rel);
   const git = gitClient(root);
   const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '');
   // No HEAD yet: nothing is committed, so nothing can clash.
@@ -54,6 +44,21 @@ export async function checkRecordDir(root: string, dir: string): Promise<string>
   return abs;
 }
 
+// resolveInside allows a link that stays inside the repository; a record is never written through one.
+async function refuseLinks(root: string, rel: string): Promise<void> {
+  let current = root;
+  for (const part of rel.split('/')) {
+    current = join(current, part);
+    const info = await lstat(current).catch(() => undefined);
+    if (!info) return;
+    if (info.isSymbolicLink()) {
+      throw new CutoverError('PATH_UNSAFE', `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
+        hint: 'records are written to real folders only; remove the link',
+      });
+    }
+  }
+}
+
 /**
  * Writes the record of a finished run to `record.dir` and returns its repository-relative folder and
  * files (in byte order). Everything is written into a fresh sibling folder and renamed into place, so
@@ -62,13 +67,37 @@ export async function checkRecordDir(root: string, dir: string): Promise<string>
  */
 export async function writeRecord(root: string, result: RunResult): Promise<{ dir: string; files: string[] }> {
   const dir = normaliseRecordDir(result.plan.record.dir);
+  if (result.committed) return { dir, files: await committedFiles(root, dir, result.committed.commit) };
+  try {
+    return await writeRecordFolder(root, dir, result);
+  } catch (error) {
+    if (error instanceof CutoverError) throw error;
+    // A folder we may not write (read-only, full disk): the steps are done; say how to finish.
+    const e = error as NodeJS.ErrnoException;
+    const where = e.path ? ` (${e.syscall ?? 'writing'} ${relative(root, e.path) || '.'})` : '';
+    throw new CutoverError('IO_FAILED', `cannot write the record folder ${dir}: ${e.code ?? e.message}${where}`, {
+      cause: error,
+      hint: `the steps are done and will not run again: make ${dir} writable, then \`cutover run ${result.planFile} --resume\` writes and commits the record`,
+    });
+  }
+}
+
+/** The files of a record committed in `commit`, repository-relative, in byte order. */
+async function committedFiles(root: string, dir: string, commit: string): Promise<string[]> {
+  const listed = await gitClient(root).raw(['ls-tree', '-r', '-z', '--name-only', commit, '--', dir]).catch((cause: unknown) => {
+    throw new CutoverError('GIT_FAILED', `cannot list the committed record ${dir}`, { cause });
+  });
+  return listed.split('\0').filter(Boolean).sort(compareBytes);
+}
+
+async function writeRecordFolder(root: string, dir: string, result: RunResult): Promise<{ dir: string; files: string[] }> {
   const abs = await checkRecordDir(root, dir);
   const masker = createMasker(result.secretValues);
   const replacing = await checkLeftover(abs, dir, result.runId);
   checkArtifacts(result, masker);
 
   await mkdir(dirname(abs), { recursive: true });
-  await checkRecordDir(root, dir); // mkdir may have raced a link into place; look again before writing
+  await refuseLinks(root, dir); // mkdir may have raced a link into place; look again before writing
   await removeStaleSiblings(abs);
   const staging = join(dirname(abs), `.${basename(abs)}.partial-${randomBytes(6).toString('hex')}`);
   await mkdir(staging);

@@ -1,16 +1,19 @@
 // The run lifecycle (DESIGN §5): preflight, preconditions, steps, rollback, finally, hashing, record, commit.
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CutoverError, EXIT } from '../errors.js';
 import { pathExists, resolveInside } from '../effects/fs.js';
+import { readAtRevision } from '../effects/git.js';
+import { endOrphanGroup, processStartTime } from '../effects/process.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
 import { manifestRoot, runRoot } from '../integrity/merkle.js';
 import type { Scope } from '../plan/expression.js';
 import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
+import { normaliseRecordDir } from '../record/run-record.js';
 import type { EventSink, RunOutcome, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
-import { journaledRunId, locateRun, prepareRun, type Prepared } from './preflight.js';
+import { findCommittedRecord, journaledRunId, locateRun, prepareRun, type Prepared, type RunPaths } from './preflight.js';
 import type { ArtifactResult, RunResult } from './result.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { runStep, type StepContext } from './step-runner.js';
@@ -60,8 +63,12 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     options.emit({ type: 'preflight', check: 'run lock', ok: true, detail: `replaced the stale lock ${old.id} of pid ${old.pid}` }),
   );
   let journal: Journal | undefined;
+  let opened = false;
   try {
+    // The run lock is ours, so whoever wrote the journal is gone: end what its steps left running.
+    await endOrphans(located.journal, options);
     const prepared = await prepareRun(located, { ...options, now: options.now() });
+    if (prepared.committed) return await finishCommitted(prepared, options, finish);
     const { freezeDigest } = await checks.assertFrozen(prepared);
     options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
     if (prepared.journal.length === 0) {
@@ -70,18 +77,116 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
       await rm(prepared.paths.scratch, { recursive: true, force: true });
     }
     journal = await openJournal(prepared.paths.journal);
+    opened = true;
     const result = await runPhases(prepared, options, checks, journal, freezeDigest);
-    await finish(result, options.emit);
+    try {
+      await finish(result, options.emit);
+    } catch (error) {
+      // Once its record is committed the run is over: what failed after it (the push, the index)
+      // carries its own by-hand hint, and a --resume would have nothing left to do.
+      if (await findCommittedRecord(normaliseRecordDir(result.plan.record.dir), result, options.root)) {
+        journal.close();
+        journal = undefined;
+        await closeRun(prepared.paths);
+      }
+      throw error;
+    }
     journal.append({ type: 'run-end', outcome: result.outcome, endedAt: result.endedAt });
     journal.close();
     journal = undefined;
-    await removeJournal(prepared.paths.journal);
-    await rm(prepared.paths.scratch, { recursive: true, force: true });
+    await closeRun(prepared.paths);
     return { result, exitCode: result.exitCode };
+  } catch (error) {
+    // A file system failing under a started run (full disk, a folder made read-only) is the
+    // operator's to fix, and the journal keeps what finished: not a bug with a stack trace.
+    const e = error as NodeJS.ErrnoException;
+    if (!opened || error instanceof CutoverError || typeof e?.code !== 'string' || !e.syscall) throw error;
+    throw new CutoverError('IO_FAILED', `${e.syscall} ${e.path ? `${JSON.stringify(relative(options.root, e.path))} ` : ''}failed: ${e.code}`, {
+      cause: error,
+      hint: `the steps that finished are journaled; fix the cause, then \`cutover run ${located.planFile} --resume\``,
+    });
   } finally {
     journal?.close();
     await releaseRunLock(located.paths.runLock, lock);
   }
+}
+
+/** Ends the process groups of steps a killed run left running, before anything of this run starts. */
+async function endOrphans(entries: JournalEntry[], options: RunOptions): Promise<void> {
+  for (const e of entries) {
+    if (e.type !== 'step-spawn') continue;
+    if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5000)) {
+      options.emit({ type: 'preflight', check: 'orphans', ok: true, detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run` });
+    }
+  }
+}
+
+/** Removes a finished run's journal and scratch space. */
+async function closeRun(paths: RunPaths): Promise<void> {
+  await removeJournal(paths.journal);
+  await rm(paths.scratch, { recursive: true, force: true });
+}
+
+/**
+ * Finishes a run whose record an earlier attempt committed before it was killed: nothing runs
+ * again and the record is not rewritten; the finish step only brings the index up to the commit
+ * (and pushes when asked). The outcome and exit code are the committed record's.
+ */
+async function finishCommitted(prepared: Prepared, options: RunOptions, finish: Finish): Promise<RunSummary> {
+  const { run, commit } = prepared.committed!;
+  const { resolved, journal: entries } = prepared;
+  const dir = normaliseRecordDir(resolved.record.dir);
+  options.emit({ type: 'preflight', check: 'record', ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
+  const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
+  options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed: true, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  const records = new Map<string, StepRecord>();
+  const boundaries: Record<string, string> = {};
+  for (const e of entries) {
+    if (e.type === 'step-end') records.set(e.step.id, e.step);
+    if (e.type === 'boundary') boundaries[e.name] = e.at;
+  }
+  const steps = ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined);
+  for (const step of steps) options.emit({ type: 'step-end', step });
+  const artifacts: ArtifactResult[] = [];
+  for (const a of run.artifacts) {
+    const manifest = a.manifest ? ((await readAtRevision(`${dir}/${a.manifest}`, commit, { cwd: options.root }))?.toString('utf8') ?? '') : '';
+    artifacts.push({ name: a.name, path: a.path, commit: a.commit, present: a.present, files: a.files, bytes: a.bytes, root: a.root, manifest, ...(a.children ? { children: a.children } : {}) });
+  }
+  const result: RunResult = {
+    plan: resolved,
+    planFile: prepared.planFile,
+    planDigest: prepared.planDigest,
+    lockFile: prepared.lockFile,
+    lockDigest: prepared.lockDigest,
+    freezeDigest: run.freezeDigest,
+    runId: resolved.runId,
+    commit: run.commit,
+    branch: run.branch,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    outcome: run.outcome,
+    exitCode: run.exitCode,
+    ...(run.drill !== undefined ? { drill: run.drill } : {}),
+    resumed: run.resumed,
+    boundaries,
+    steps,
+    artifacts,
+    runRoot: run.runRoot,
+    logsDir: join(prepared.paths.scratch, 'logs'),
+    runner: run.runner,
+    toolVersion: options.toolVersion,
+    secretValues: secretValuesOf(resolved, options.env),
+    ...(run.problems?.length ? { problems: run.problems } : {}),
+    committed: { commit },
+  };
+  await finish(result, options.emit);
+  await closeRun(prepared.paths);
+  return { result, exitCode: result.exitCode };
+}
+
+/** The values of the plan's `secrets:` (from the caller's environment or the plan's), to mask everywhere. */
+function secretValuesOf(resolved: ResolvedPlan, env: Record<string, string | undefined>): string[] {
+  return resolved.secrets.map((name) => env[name] ?? resolved.env[name] ?? '').filter(Boolean);
 }
 
 async function runPhases(prepared: Prepared, options: RunOptions, checks: FreezeChecks, journal: Journal, freezeDigest: string): Promise<RunResult> {
@@ -100,7 +205,7 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
 
-  const secretValues = resolved.secrets.map((name) => options.env[name] ?? resolved.env[name] ?? '').filter(Boolean);
+  const secretValues = secretValuesOf(resolved, options.env);
   const failedSoFar = () => [...records.values()].some((r) => r.outcome === 'failure' && !r.continueOnError) || problems.length > 0;
   const problems: string[] = [];
   const scope = (): Scope => ({
@@ -122,6 +227,10 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
     ...(options.failAt ? { failAt: options.failAt } : {}),
     verbose: Boolean(options.verbose),
     graceMs: options.graceMs ?? 5000,
+    onSpawn: (step, pid) => {
+      const startTime = processStartTime(pid);
+      journal.append({ type: 'step-spawn', id: step.id, pgid: pid, ...(startTime ? { startTime } : {}) });
+    },
     scope,
     rerun: async (id) => {
       const step = byId.get(id)!;

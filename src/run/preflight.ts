@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CutoverError, problemsError } from '../errors.js';
-import { dirtyPaths, existsAtRevision, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../effects/git.js';
+import { dirtyPaths, existsAtRevision, lastCommitTouching, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../effects/git.js';
 import { readValidPlan } from '../effects/plan-file.js';
 import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
 import { unknownStep } from '../plan/rules.js';
 import type { Plan } from '../plan/types.js';
+import { normaliseRecordDir, type RunJson } from '../record/run-record.js';
 import { readJournal, type JournalEntry } from './journal.js';
 
 /** Where a plan's run lock, journal and scratch space live, inside the git directory. */
@@ -30,6 +31,14 @@ export interface Prepared {
   paths: RunPaths;
   /** Entries of the unfinished run being resumed. */
   journal: JournalEntry[];
+  /** The record this very run already committed before it was killed: nothing is left to run. */
+  committed?: CommittedRecord;
+}
+
+/** A record committed by an earlier attempt of the run being resumed: its run.json and commit. */
+export interface CommittedRecord {
+  run: RunJson;
+  commit: string;
 }
 
 /** Options of a run that preflight checks. */
@@ -112,10 +121,14 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
     throw new CutoverError('RESUME_REFUSED', `the ${started.planDigest !== planDigest ? 'plan' : 'lock'} changed since run ${started.runId} started`, { hint: 'a resumed run must run what was approved; restore it, or remove the journal and start over' });
   }
 
-  if (await existsAtRevision(resolved.record.dir, 'HEAD', { cwd: root })) {
-    throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: 'use another --run-id' });
+  let committed: CommittedRecord | undefined;
+  const recordDir = normaliseRecordDir(resolved.record.dir);
+  if (await existsAtRevision(recordDir, 'HEAD', { cwd: root })) {
+    // Killed after its commit, before it could close its journal: the run is done but for that.
+    committed = started ? await findCommittedRecord(recordDir, started, root) : undefined;
+    if (!committed) throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: 'use another --run-id' });
   }
-  checkWindow(resolved, options.now);
+  if (!committed) checkWindow(resolved, options.now);
   if (!started) {
     const commitPaths = [resolved.record.dir, ...resolved.artifacts.filter((a) => a.commit === 'files').map((a) => a.path)];
     const dirty = await dirtyPaths(commitPaths, { cwd: root });
@@ -124,7 +137,22 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
     }
   }
   if (options.requireMerged) await checkMerged(options.requireMerged, [planFile, lockFile], root);
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal: started ? journal : [] };
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
+}
+
+/** The committed record of this very run (same run id, start time and commit as its journal), if that is what HEAD holds. */
+export async function findCommittedRecord(dir: string, started: { runId: string; startedAt: string; commit: string }, root: string): Promise<CommittedRecord | undefined> {
+  const text = await readAtRevision(`${dir}/run.json`, 'HEAD', { cwd: root });
+  if (!text) return undefined;
+  let run: Partial<RunJson>;
+  try {
+    run = JSON.parse(text.toString('utf8')) as Partial<RunJson>;
+  } catch {
+    return undefined;
+  }
+  if (run.runId !== started.runId || run.startedAt !== started.startedAt || run.commit !== started.commit) return undefined;
+  const commit = await lastCommitTouching(dir, { cwd: root });
+  return commit ? { run: run as RunJson, commit } : undefined;
 }
 
 function checkWindow(plan: ResolvedPlan, now: Date): void {

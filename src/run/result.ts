@@ -55,4 +55,9 @@ export interface RunResult {
   secretValues: string[];
   /** Run-level problems beyond step failures (frozen files changed, artifacts missing). */
   problems?: string[];
+  /**
+   * Set when a resumed run finds its record already committed (a crash after the commit): the
+   * record layer writes and commits nothing again, it only brings the index up to the commit.
+   */
+  committed?: { commit: string };
 }

@@ -15,7 +15,7 @@ export interface RunLockInfo {
 }
 
 /** True when a process with this pid exists on this host. */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -27,6 +27,8 @@ export interface StepContext {
   failAt?: string;
   verbose: boolean;
   graceMs: number;
+  /** Told each command's process group as it starts (the journal keeps it for a resume after kill -9). */
+  onSpawn?: (step: ResolvedStep, pid: number) => void;
   /** The scope `if:` conditions are evaluated in (outcomes so far, failed or not). */
   scope: () => Scope;
   /** Reruns an earlier command step by id (for `determinism`). */
@@ -52,7 +54,7 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
   const notRun = (outcome: StepOutcome, reason: string): StepRecord => ({ ...base, outcome, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
 
   if (options.interruptible !== false && ctx.signal.aborted) return notRun('skipped', 'the run was interrupted');
-  if (!shouldRun(step, ctx.scope())) return notRun('skipped', step.if !== undefined ? `condition is false: ${step.if}` : 'an earlier step failed');
+  if (!shouldRun(step, ctx.scope())) return notRun('skipped', step.if !== undefined ? `condition is false: ${step.if}` : step.phase === 'rollback' ? 'no step failed' : 'an earlier step failed');
 
   const logsDir = join(ctx.scratch, 'logs');
   await mkdir(logsDir, { recursive: true });
@@ -89,9 +91,8 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),
-    // Read back from the file: retries and failed expectations append to the log after the process.
-    logDigest: await digestOf(logPath),
-    logBytes: await sizeOf(logPath),
+    // The process's own figures hold unless something was appended after it (retries, notes, failed expectations).
+    ...(p && attempts === 1 && last.ok && !step.uses ? { logDigest: p.logDigest, logBytes: p.logBytes } : { logDigest: await digestOf(logPath), logBytes: await sizeOf(logPath) }),
     ...(last.reason && !last.ok ? { reason: last.reason } : {}),
     ...(last.drill ? { drill: true } : {}),
   };
@@ -115,7 +116,8 @@ async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n:
   }
   if (!step.command) return expectationsOf(step, ctx, logPath, { exitCode: 0 });
 
-  const stdoutPath = `${logPath}.stdout`;
+  // A separate stdout file only when a `stdout` expectation needs one.
+  const stdoutPath = step.expect.stdout !== undefined ? `${logPath}.stdout` : undefined;
   const process = await runProcess({
     command: step.command,
     cwd: await resolveInside(ctx.root, step.cwd),
@@ -123,16 +125,17 @@ async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n:
     ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
     graceMs: ctx.graceMs,
     logPath: n > 1 ? `${logPath}.attempt-${n}` : logPath,
-    stdoutPath,
+    ...(stdoutPath ? { stdoutPath } : {}),
     secrets: ctx.secrets,
     signal: ctx.signal,
     ...(ctx.verbose ? { onOutput: (text: string, stream: 'stdout' | 'stderr') => ctx.emit({ type: 'step-output', phase: step.phase, id: step.id, text, stream }) } : {}),
+    ...(ctx.onSpawn ? { onSpawn: (pid: number) => ctx.onSpawn!(step, pid) } : {}),
   });
   if (n > 1) await concatAttempt(logPath, `${logPath}.attempt-${n}`);
   if (process.error) return { ok: false, reason: process.error, process };
   if (process.interrupted) return { ok: false, reason: 'interrupted', process };
   if (process.timedOut) return { ok: false, reason: `timed out after ${Math.round((step.timeoutMs ?? 0) / 1000)}s; its process group was ended`, process };
-  const result = await expectationsOf(step, ctx, logPath, { exitCode: process.exitCode, stdoutPath });
+  const result = await expectationsOf(step, ctx, logPath, { exitCode: process.exitCode, ...(stdoutPath ? { stdoutPath } : {}) });
   return { ...result, process };
 }
 

@@ -3,7 +3,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'vitest';
 import { copyExample, editJson, exists, readJson, runNode } from './example-repo.js';
-import { type Walk, type WalkedStep, walkPlan } from './plan-walk.js';
 
 const CLI = 'cli/cicsc.mjs';
 const V0_TO_V1 = ['--from', 'bundle.v0.json', '--to', 'bundle.v1.json', '--events', 'events.v0.json', '--migration', 'v0_to_v1'];
@@ -183,62 +182,5 @@ describe.concurrent('event-log cicsc CLI', () => {
     expect(exists(repo, 'events.v0.rolledback.json')).toBe(false);
     const strict = await cli(repo, ['migration-rollback', '--to', 'bundle.v1.json', '--events', 'events.v1.json', '--migration', 'v0_to_v1', '--out-events', 'events.v0.rolledback.json']);
     expect(strict.code).toBe(2);
-  });
-});
-
-describe.concurrent('event-log plans (walked, see plan-walk.ts)', () => {
-  const ids = (walk: Walk, phase: WalkedStep['phase']) => walk.steps.filter((s) => s.phase === phase).map((s) => s.id);
-
-  test('v0 -> v1 runs end to end; then v1 -> v2, irreversible: its refusal is a precondition, its rollback a switch back to v1', async ({ expect, onTestFinished }) => {
-    const repo = copyExample('event-log', onTestFinished);
-    const v1 = await walkPlan(repo, 'plans/event-log-cutover.yaml');
-    expect(v1.steps.filter((s) => !s.ok)).toEqual([]);
-    expect(ids(v1, 'steps')).toEqual(['dry-run', 'pause', 'verify', 'write-history', 'switch']);
-    expect(v1.boundaries).toEqual(['paused', 'verified', 'switched', 'resumed']);
-    expect(readJson(repo, 'state/tenant.json')).toMatchObject({ active_version: 1, writes: 'open' });
-    expect(readJson(repo, 'artifacts/migration-dry-run.json').ok).toBe(true);
-
-    const v2 = await walkPlan(repo, 'plans/event-log-v2-cutover.yaml');
-    expect(v2.steps.filter((s) => !s.ok)).toEqual([]);
-    expect(ids(v2, 'preconditions')).toEqual(['tenant-on-v1', 'preflight', 'rollback-refused']);
-    expect(readJson(repo, 'state/tenant.json')).toMatchObject({ active_version: 2, events: 'events.v2.json', writes: 'open' });
-
-    // Its rollback, from the switched state: back to the v1 history, which v2 never touched.
-    await runNode(repo, CLI, ['pause']);
-    const rollback = await walkPlan(repo, 'plans/event-log-v2-cutover.yaml', { phases: ['rollback', 'finally'] });
-    expect(rollback.steps.map((s) => [s.id, s.ok])).toEqual([
-      ['switch-back', true],
-      ['resume', true],
-    ]);
-    expect(readJson(repo, 'state/tenant.json')).toEqual({ active_version: 1, bundle: 'bundle.v1.json', events: 'events.v1.json', tenant: 'acme-support', writes: 'open' });
-  });
-
-  test('a failed switch rolls the history back, returns to v0 and resumes writes', async ({ expect, onTestFinished }) => {
-    const repo = copyExample('event-log', onTestFinished);
-    const committed = readFileSync(path.join(repo, 'state/tenant.json'), 'utf8');
-    const walk = await walkPlan(repo, 'plans/event-log-cutover.yaml', { failAt: 'switch' });
-    expect(walk.outcome).toBe('failed');
-    expect(walk.steps.filter((s) => !s.ok).map((s) => s.id)).toEqual(['switch']);
-    expect(ids(walk, 'rollback')).toEqual(['rollback-history', 'switch-back']);
-    expect(walk.boundaries).toEqual(['paused', 'verified', 'resumed']);
-    expect(readFileSync(path.join(repo, 'events.v0.rolledback.json'), 'utf8')).toBe(readFileSync(path.join(repo, 'events.v0.json'), 'utf8'));
-    expect(readFileSync(path.join(repo, 'state/tenant.json'), 'utf8')).toBe(committed);
-  });
-
-  test('a failed dry-run rolls back with nothing to undo', async ({ expect, onTestFinished }) => {
-    const repo = copyExample('event-log', onTestFinished);
-    const walk = await walkPlan(repo, 'plans/event-log-cutover.yaml', { failAt: 'dry-run' });
-    expect(walk.outcome).toBe('failed');
-    expect(walk.steps.filter((s) => s.phase !== 'steps').map((s) => [s.id, s.ok])).toEqual([
-      ['tenant-on-v0', true],
-      ['preflight', true],
-      ['rollback-possible', true],
-      ['rollback-history', true],
-      ['switch-back', true],
-      ['resume', true],
-    ]);
-    expect(exists(repo, 'events.v1.json')).toBe(false);
-    expect(exists(repo, 'events.v0.rolledback.json')).toBe(false);
-    expect(readJson(repo, 'state/tenant.json')).toMatchObject({ active_version: 0, writes: 'open' });
   });
 });

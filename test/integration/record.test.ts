@@ -131,7 +131,7 @@ async function resultFor(repo: string, options: ResultOptions = {}): Promise<Run
   }
   const artifacts: ArtifactResult[] = [];
   for (const a of plan.artifacts) {
-    const hashed = await hashArtifact(join(repo, a.path), { children: a.roots === 'children', threads: 0 });
+    const hashed = await hashArtifact(join(repo, a.path), { children: a.roots === 'children' });
     artifacts.push({ name: a.name, path: a.path, commit: a.commit, present: true, files: hashed.files, bytes: hashed.bytes, root: hashed.root, manifest: hashed.manifest, ...(hashed.children ? { children: hashed.children } : {}) });
   }
   const { runRoot } = await import('../../src/integrity/merkle.js');
@@ -523,6 +523,11 @@ describe('cutover verify', () => {
     expect((await verifyRecord(repo, written.dir, storage)).code).toBe(0);
     writeFileSync(join(storage, 'candidate/index.json'), '{"modules":3}\n');
     expect(failedLines((await verifyRecord(repo, written.dir, storage)).out)).toContain(`changed: ${storage}/candidate/index.json`);
+  });
+
+  it('refuses a folder that is no record as invalid input (exit 2)', async () => {
+    const repo = fixtureRepo();
+    await expect(verify({ record: 'reports/nothing-here' }, memoryIo({ cwd: repo }))).rejects.toMatchObject({ code: 'USAGE', exitCode: 2 });
   });
 
   it('names a file smuggled into the record folder and a step log changed', async () => {

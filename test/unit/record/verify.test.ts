@@ -109,7 +109,7 @@ describe('record-level checks', () => {
     const forged = good.replace(/"dirHash": "[0-9a-f]{64}"/, `"dirHash": "${sha('forged')}"`);
     const check = checkStatement(run, forged, runJson, manifests);
     expect(check.ok).toBe(false);
-    expect(check.files).toContain('subject: storage_candidate/v1');
+    expect(check.files).toContain('changed subject: storage_candidate/v1');
     expect(checkStatement(run, good, `${runJson} `, manifests).ok).toBe(false);
   });
 

@@ -1,0 +1,81 @@
+// The action as a function: the runner's inputs mapped onto the same command functions the CLI calls,
+// in GitHub's format. Nothing here reimplements a command; it only chooses one and reports its end.
+import { resolve } from 'node:path';
+import type { CommandIo, OutputFormat } from '../commands/io.js';
+import { plan } from '../commands/plan.js';
+import { run } from '../commands/run.js';
+import { validate } from '../commands/validate.js';
+import { verify } from '../commands/verify.js';
+import { isCutoverError } from '../errors.js';
+import { finishGithubCommand } from '../effects/github-report.js';
+import { writeJson, writeProblems } from '../effects/output.js';
+import { readInput, readInputs, type ActionInputs } from './inputs.js';
+
+/** The io the action runs a command with: the runner's environment and streams, no terminal. */
+export function actionIo(env: Record<string, string | undefined>, options: { cwd: string; format: OutputFormat; verbose: boolean }): CommandIo {
+  return {
+    cwd: options.cwd,
+    env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    format: options.format,
+    color: !env.NO_COLOR && env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0',
+    isTTY: false,
+    quiet: false,
+    verbose: options.verbose,
+    now: () => new Date(),
+  };
+}
+
+/** Runs the command the inputs name and returns its exit code; refusals and failures throw as in the CLI. */
+export async function dispatch(inputs: ActionInputs, io: CommandIo): Promise<number> {
+  switch (inputs.command) {
+    case 'validate':
+      return validate({ plans: inputs.plans }, io);
+    case 'plan':
+      return plan({ plan: inputs.plans[0] as string, ...(inputs.runId ? { runId: inputs.runId } : {}) }, io);
+    case 'run':
+      return run(
+        {
+          plan: inputs.plans[0] as string,
+          commit: true,
+          ...(inputs.push ? { push: true } : {}),
+          ...(inputs.runId ? { runId: inputs.runId } : {}),
+          ...(inputs.requireMerged ? { requireMerged: inputs.requireMerged } : {}),
+        },
+        io,
+      );
+    case 'verify':
+      return verify({ record: inputs.record as string }, io);
+  }
+}
+
+/** The whole action: read the inputs, run the command, set the outcome output; returns the exit code. */
+export async function runAction(env: Record<string, string | undefined>, cwd: string): Promise<number> {
+  // Until the inputs are read, problems with them are reported in GitHub's format.
+  let io = actionIo(env, { cwd, format: 'github', verbose: false });
+  const command = readInput(env, 'command') || 'action';
+  try {
+    const inputs = readInputs(env);
+    io = actionIo(env, { cwd: resolve(cwd, inputs.workingDirectory ?? '.'), format: inputs.format, verbose: inputs.verbose });
+    const exitCode = await dispatch(inputs, io);
+    await finishGithubCommand(io, command, exitCode);
+    return exitCode;
+  } catch (error) {
+    const exitCode = reportError(error, io);
+    await finishGithubCommand(io, command, exitCode, error);
+    return exitCode;
+  }
+}
+
+/** Prints an error as cli.ts does: coded ones as problems (annotations), anything else as a bug with its stack. */
+function reportError(error: unknown, io: CommandIo): number {
+  if (isCutoverError(error)) {
+    if (io.format === 'json') writeJson(io, { ok: false, code: error.code, problems: error.problems });
+    else writeProblems(error.problems, io);
+    if (io.env.CUTOVER_DEBUG === '1') io.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  io.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
+  return 70;
+}

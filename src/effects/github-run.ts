@@ -1,0 +1,74 @@
+// What a run inside GitHub Actions needs from its plan before it prints anything: the secret values
+// to mask and where each step is written, so annotations point at the step's line.
+import { relative } from 'node:path';
+import type { CommandIo } from '../commands/io.js';
+import { readPlanFile } from './plan-file.js';
+import { findRepositoryRoot, readGitFacts } from './git.js';
+import { addMaskCommands, annotation } from './github.js';
+import { validatePlan } from '../plan/validate.js';
+import { positionOf } from '../plan/position.js';
+import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
+import { placedSteps } from '../plan/rules.js';
+import { MIN_SECRET_LENGTH } from '../run/mask.js';
+
+/** A secret's name and its value in this run. */
+export interface SecretValue {
+  name: string;
+  value: string;
+}
+
+/** Where a step is written: the plan file (relative to the repository root) and where the step begins. */
+export interface StepPosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** The plan's secrets with their values, and each step's position by id. */
+export interface GithubRunFacts {
+  secrets: SecretValue[];
+  steps: Map<string, StepPosition>;
+}
+
+/**
+ * The values of a resolved plan's secrets, as the run takes them: the caller's environment first,
+ * then the plan's own `spec.env` (a value built there from other variables); unset ones are left out.
+ */
+export function secretValuesOf(resolved: Pick<ResolvedPlan, 'secrets' | 'env'>, env: Record<string, string | undefined>): SecretValue[] {
+  return resolved.secrets.map((name) => ({ name, value: env[name] ?? resolved.env[name] ?? '' })).filter((s) => s.value !== '');
+}
+
+/**
+ * Reads the plan the way the run will, best effort: an unreadable or invalid plan gives no facts
+ * (the run itself then refuses it, and says why).
+ */
+export async function readGithubRunFacts(plan: string, io: CommandIo, runId?: string): Promise<GithubRunFacts> {
+  const none: GithubRunFacts = { secrets: [], steps: new Map() };
+  try {
+    const file = await readPlanFile(plan, io.cwd);
+    const result = validatePlan(file.bytes, file.display);
+    if (!result.ok) return none;
+    const { plan: source, source: doc } = result.valid;
+    const root = await findRepositoryRoot({ cwd: io.cwd }).catch(() => io.cwd);
+    const display = relative(root, file.path);
+    const steps = new Map(placedSteps(source).map(({ step, path }) => [step.id, { file: display, ...positionOf(doc, path) }]));
+    if (!source.spec.secrets?.length) return { secrets: [], steps };
+    const git = await readGitFacts({ cwd: io.cwd }).catch(() => ({ sha: '', branch: '' }));
+    const { plan: resolved } = resolvePlan(source, file.display, { env: io.env, git, now: io.now(), ...(runId ? { runId } : {}) });
+    return { secrets: secretValuesOf(resolved, io.env), steps };
+  } catch {
+    return none;
+  }
+}
+
+/**
+ * The lines that must come before any other output in GitHub's format: `::add-mask::` for every
+ * secret value, and a warning (naming the secret, never its value) for one too short to mask.
+ */
+export function maskPreamble(secrets: readonly SecretValue[]): string {
+  const short = secrets.filter((s) => [...s.value.trim()].length < MIN_SECRET_LENGTH).map((s) => s.name);
+  const warnings = short.map((name) =>
+    annotation('warning', `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters: it is not masked in logs or records`, { title: 'SECRET_TOO_SHORT' }),
+  );
+  return `${addMaskCommands(secrets.map((s) => s.value))}${warnings.join('')}`;
+}
