@@ -7,7 +7,7 @@ import { Buffer } from "node:buffer";
 import { createHash, hash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { join } from "node:path";
+import { sep } from "node:path";
 
 // src/errors.ts
 var EXIT = {
@@ -87,14 +87,15 @@ function openRegular(abs) {
     if (code === "ELOOP") throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${JSON.stringify(abs)}`);
     throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${code ?? String(error)})`, { cause: error });
   }
-  if (!fstatSync(fd).isFile()) {
+  const info = fstatSync(fd);
+  if (!info.isFile()) {
     closeSync(fd);
     throw new CutoverError("ARTIFACT_INVALID", `${JSON.stringify(abs)} stopped being a regular file while it was hashed`);
   }
-  return fd;
+  return { fd, expected: info.size };
 }
 function hashFileSync(abs, buffer, onBytes) {
-  const fd = openRegular(abs);
+  const { fd, expected } = openRegular(abs);
   let stream;
   let filled = 0;
   let size = 0;
@@ -106,7 +107,10 @@ function hashFileSync(abs, buffer, onBytes) {
       filled += n;
       size += n;
       unreported += n;
-      if (filled < buffer.length) continue;
+      if (filled < buffer.length) {
+        if (size === expected) break;
+        continue;
+      }
       stream ??= createHash("sha256");
       stream.update(buffer);
       filled = 0;
@@ -125,13 +129,14 @@ function hashFileSync(abs, buffer, onBytes) {
   return { digest, size };
 }
 function hashTask(task, buffer, onBytes) {
-  const digests = [];
-  const sizes = [];
-  for (const path of task.paths) {
-    const { digest, size } = hashFileSync(join(task.base, path), buffer, onBytes);
-    digests.push(digest);
-    sizes.push(size);
-  }
+  let digests = "";
+  const sizes = new Float64Array(task.paths.length);
+  const prefix = task.base.endsWith(sep) ? task.base : task.base + sep;
+  task.paths.forEach((path, i) => {
+    const { digest, size } = hashFileSync(prefix + path, buffer, onBytes);
+    digests += digest;
+    sizes[i] = size;
+  });
   return { digests, sizes };
 }
 function serveTasks(port) {

@@ -4758,10 +4758,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep5, value } = collItem;
+        const { start, key, sep: sep6, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep5?.[0],
+          next: key ?? sep6?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -4775,7 +4775,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep5) {
+          if (!keyProps.anchor && !keyProps.tag && !sep6) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map.comment)
@@ -4799,7 +4799,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep5 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep6 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -4815,7 +4815,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep5, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep6, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -4906,7 +4906,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep5 = "";
+        let sep6 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -4920,13 +4920,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep5 + cb;
-              sep5 = "";
+                comment += sep6 + cb;
+              sep6 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep5 += source;
+                sep6 += source;
               hasSpace = true;
               break;
             default:
@@ -4969,18 +4969,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i2 = 0; i2 < fc.items.length; ++i2) {
         const collItem = fc.items[i2];
-        const { start, key, sep: sep5, value } = collItem;
+        const { start, key, sep: sep6, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep5?.[0],
+          next: key ?? sep6?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep5 && !value) {
+          if (!props.anchor && !props.tag && !sep6 && !value) {
             if (i2 === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i2 < fc.items.length - 1)
@@ -5034,8 +5034,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep5 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep5, null, props, onError);
+        if (!isMap2 && !sep6 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep6, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -5047,7 +5047,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep5 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep6 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -5058,8 +5058,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep5)
-                for (const st2 of sep5) {
+              if (sep6)
+                for (const st2 of sep6) {
                   if (st2 === valueProps.found)
                     break;
                   if (st2.type === "newline") {
@@ -5076,7 +5076,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep5, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep6, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -5256,7 +5256,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i2 + 1;
       }
       let value = "";
-      let sep5 = "";
+      let sep6 = "";
       let prevMoreIndented = false;
       for (let i2 = 0; i2 < contentStart; ++i2)
         value += lines[i2][0].slice(trimIndent) + "\n";
@@ -5273,24 +5273,24 @@ var require_resolve_block_scalar = __commonJS({
           indent2 = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep5 + indent2.slice(trimIndent) + content;
-          sep5 = "\n";
+          value += sep6 + indent2.slice(trimIndent) + content;
+          sep6 = "\n";
         } else if (indent2.length > trimIndent || content[0] === "	") {
-          if (sep5 === " ")
-            sep5 = "\n";
-          else if (!prevMoreIndented && sep5 === "\n")
-            sep5 = "\n\n";
-          value += sep5 + indent2.slice(trimIndent) + content;
-          sep5 = "\n";
+          if (sep6 === " ")
+            sep6 = "\n";
+          else if (!prevMoreIndented && sep6 === "\n")
+            sep6 = "\n\n";
+          value += sep6 + indent2.slice(trimIndent) + content;
+          sep6 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep5 === "\n")
+          if (sep6 === "\n")
             value += "\n";
           else
-            sep5 = "\n";
+            sep6 = "\n";
         } else {
-          value += sep5 + content;
-          sep5 = " ";
+          value += sep6 + content;
+          sep6 = " ";
           prevMoreIndented = false;
         }
       }
@@ -5473,25 +5473,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep5 = " ";
+      let sep6 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep5 === "\n")
-            res += sep5;
+          if (sep6 === "\n")
+            res += sep6;
           else
-            sep5 = "\n";
+            sep6 = "\n";
         } else {
-          res += sep5 + lm;
-          sep5 = " ";
+          res += sep6 + lm;
+          sep6 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep5 + (match?.[1] ?? "");
+      return res + sep6 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -6301,14 +6301,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep5, value }) {
+    function stringifyItem({ start, key, sep: sep6, value }) {
       let res = "";
       for (const st2 of start)
         res += st2.source;
       if (key)
         res += stringifyToken(key);
-      if (sep5)
-        for (const st2 of sep5)
+      if (sep6)
+        for (const st2 of sep6)
           res += st2.source;
       if (value)
         res += stringifyToken(value);
@@ -7475,18 +7475,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep5;
+          let sep6;
           if (scalar.end) {
-            sep5 = scalar.end;
-            sep5.push(this.sourceToken);
+            sep6 = scalar.end;
+            sep6.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep5 = [this.sourceToken];
+            sep6 = [this.sourceToken];
           const map = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep5 }]
+            items: [{ start, key: scalar, sep: sep6 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
@@ -7639,15 +7639,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it2.key) && !includesToken(it2.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it2.start);
                   const key = it2.key;
-                  const sep5 = it2.sep;
-                  sep5.push(this.sourceToken);
+                  const sep6 = it2.sep;
+                  sep6.push(this.sourceToken);
                   delete it2.key;
                   delete it2.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep5 }]
+                    items: [{ start: start2, key, sep: sep6 }]
                   });
                 } else if (start.length > 0) {
                   it2.sep = it2.sep.concat(start, this.sourceToken);
@@ -7841,13 +7841,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep5 = fc.end.splice(1, fc.end.length);
-            sep5.push(this.sourceToken);
+            const sep6 = fc.end.splice(1, fc.end.length);
+            sep6.push(this.sourceToken);
             const map = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep5 }]
+              items: [{ start, key: fc, sep: sep6 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map;
@@ -21308,7 +21308,7 @@ function configure(options) {
         return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
       }
       let res = "";
-      let join14 = ",";
+      let join13 = ",";
       const originalIndentation = indentation;
       if (Array.isArray(value)) {
         if (value.length === 0) {
@@ -21322,7 +21322,7 @@ function configure(options) {
           indentation += spacer;
           res += `
 ${indentation}`;
-          join14 = `,
+          join13 = `,
 ${indentation}`;
         }
         const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -21330,13 +21330,13 @@ ${indentation}`;
         for (; i2 < maximumValuesToStringify - 1; i2++) {
           const tmp2 = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
           res += tmp2 !== void 0 ? tmp2 : "null";
-          res += join14;
+          res += join13;
         }
         const tmp = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
         res += tmp !== void 0 ? tmp : "null";
         if (value.length > maximumBreadth) {
           const removedKeys = value.length - maximumBreadth;
-          res += `${join14}"... ${getItemCount(removedKeys)} not stringified"`;
+          res += `${join13}"... ${getItemCount(removedKeys)} not stringified"`;
         }
         if (spacer !== "") {
           res += `
@@ -21357,7 +21357,7 @@ ${originalIndentation}`;
       let separator = "";
       if (spacer !== "") {
         indentation += spacer;
-        join14 = `,
+        join13 = `,
 ${indentation}`;
         whitespace = " ";
       }
@@ -21371,13 +21371,13 @@ ${indentation}`;
         const tmp = stringifyFnReplacer(key2, value, stack, replacer, spacer, indentation);
         if (tmp !== void 0) {
           res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-          separator = join14;
+          separator = join13;
         }
       }
       if (keyLength > maximumBreadth) {
         const removedKeys = keyLength - maximumBreadth;
         res += `${separator}"...":${whitespace}"${getItemCount(removedKeys)} not stringified"`;
-        separator = join14;
+        separator = join13;
       }
       if (spacer !== "" && separator.length > 1) {
         res = `
@@ -21419,7 +21419,7 @@ ${originalIndentation}`;
     }
     const originalIndentation = indentation;
     let res = "";
-    let join14 = ",";
+    let join13 = ",";
     if (Array.isArray(value)) {
       if (value.length === 0) {
         return "[]";
@@ -21432,7 +21432,7 @@ ${originalIndentation}`;
         indentation += spacer;
         res += `
 ${indentation}`;
-        join14 = `,
+        join13 = `,
 ${indentation}`;
       }
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -21441,14 +21441,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyArrayReplacer(i2, item2, stack, replacer, spacer, indentation) : stringifyPrimitive(item2);
         res += tmp2 !== void 0 ? tmp2 : "null";
-        res += join14;
+        res += join13;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyArrayReplacer(i2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       res += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res += `${join14}"... ${getItemCount(removedKeys)} not stringified"`;
+        res += `${join13}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       if (spacer !== "") {
         res += `
@@ -21464,7 +21464,7 @@ ${originalIndentation}`;
     let whitespace = "";
     if (spacer !== "") {
       indentation += spacer;
-      join14 = `,
+      join13 = `,
 ${indentation}`;
       whitespace = " ";
     }
@@ -21477,7 +21477,7 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyArrayReplacer(key2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-        separator = join14;
+        separator = join13;
       }
     }
     if (spacer !== "" && separator.length > 1) {
@@ -21528,7 +21528,7 @@ ${originalIndentation}`;
       indentation += spacer;
       let res2 = `
 ${indentation}`;
-      const join15 = `,
+      const join14 = `,
 ${indentation}`;
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
       let i2 = 0;
@@ -21536,14 +21536,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyIndent(i2, item2, stack, spacer, indentation) : stringifyPrimitive(item2);
         res2 += tmp2 !== void 0 ? tmp2 : "null";
-        res2 += join15;
+        res2 += join14;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyIndent(i2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       res2 += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res2 += `${join15}"... ${getItemCount(removedKeys)} not stringified"`;
+        res2 += `${join14}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       res2 += `
 ${originalIndentation}`;
@@ -21559,7 +21559,7 @@ ${originalIndentation}`;
       return '"[Object]"';
     }
     indentation += spacer;
-    const join14 = `,
+    const join13 = `,
 ${indentation}`;
     let res = "";
     let separator = "";
@@ -21569,7 +21569,7 @@ ${indentation}`;
       res += stringifyTypedArray(
         /** @type {ArrayLike<number | bigint>} */
         value,
-        join14,
+        join13,
         maximumBreadth,
         bigint,
         fail2,
@@ -21581,7 +21581,7 @@ ${indentation}`;
       );
       maximumPropertiesToStringify -= /** @type {{length: number}} */
       value.length;
-      separator = join14;
+      separator = join13;
     }
     if (deterministic) {
       keys = sort(keys, comparator);
@@ -21596,13 +21596,13 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyIndent(key2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}: ${tmp}`;
-        separator = join14;
+        separator = join13;
       }
     }
     if (keyLength > maximumBreadth) {
       const removedKeys = keyLength - maximumBreadth;
       res += `${separator}"...": "${getItemCount(removedKeys)} not stringified"`;
-      separator = join14;
+      separator = join13;
     }
     if (separator !== "") {
       res = `
@@ -24563,7 +24563,7 @@ function progressText(event) {
 
 // src/integrity/freeze-gate.ts
 import { lstat as lstat3 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { join as join4 } from "node:path";
 
 // src/effects/git-files.ts
 var PATHSPEC_CHUNK = 1e3;
@@ -24602,7 +24602,7 @@ async function readPathStates(paths, { cwd }) {
 // src/integrity/freeze.ts
 import { readdir as readdir2, readdirSync as readdirSync2 } from "node:fs";
 import { lstat as lstat2, readFile as readFile2, realpath as realpath3 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname3, join as join4, relative as relative5, sep as sep3 } from "node:path";
+import { basename as basename3, dirname as dirname3, join as join3, relative as relative5, sep as sep4 } from "node:path";
 
 // node_modules/tinyglobby/dist/index.mjs
 import { readdir, readdirSync, realpath, realpathSync, stat as stat2, statSync } from "fs";
@@ -25450,7 +25450,7 @@ import { Buffer as Buffer3 } from "node:buffer";
 import { createHash, hash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { join as join3 } from "node:path";
+import { sep as sep3 } from "node:path";
 var HASH_WORKER_ROLE = "cutover-hash-worker";
 var READ_SIZE = 1 << 20;
 var OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
@@ -25464,14 +25464,15 @@ function openRegular(abs) {
     if (code2 === "ELOOP") throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${JSON.stringify(abs)}`);
     throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${code2 ?? String(error)})`, { cause: error });
   }
-  if (!fstatSync(fd).isFile()) {
+  const info = fstatSync(fd);
+  if (!info.isFile()) {
     closeSync(fd);
     throw new CutoverError("ARTIFACT_INVALID", `${JSON.stringify(abs)} stopped being a regular file while it was hashed`);
   }
-  return fd;
+  return { fd, expected: info.size };
 }
 function hashFileSync(abs, buffer, onBytes) {
-  const fd = openRegular(abs);
+  const { fd, expected } = openRegular(abs);
   let stream;
   let filled = 0;
   let size = 0;
@@ -25483,7 +25484,10 @@ function hashFileSync(abs, buffer, onBytes) {
       filled += n2;
       size += n2;
       unreported += n2;
-      if (filled < buffer.length) continue;
+      if (filled < buffer.length) {
+        if (size === expected) break;
+        continue;
+      }
       stream ??= createHash("sha256");
       stream.update(buffer);
       filled = 0;
@@ -25502,13 +25506,14 @@ function hashFileSync(abs, buffer, onBytes) {
   return { digest, size };
 }
 function hashTask(task, buffer, onBytes) {
-  const digests = [];
-  const sizes = [];
-  for (const path6 of task.paths) {
-    const { digest, size } = hashFileSync(join3(task.base, path6), buffer, onBytes);
-    digests.push(digest);
-    sizes.push(size);
-  }
+  let digests = "";
+  const sizes = new Float64Array(task.paths.length);
+  const prefix = task.base.endsWith(sep3) ? task.base : task.base + sep3;
+  task.paths.forEach((path6, i2) => {
+    const { digest, size } = hashFileSync(prefix + path6, buffer, onBytes);
+    digests += digest;
+    sizes[i2] = size;
+  });
   return { digests, sizes };
 }
 function serveTasks(port) {
@@ -25617,7 +25622,7 @@ async function hashFiles(base, files, options = {}) {
     let bytes = 0;
     indices.forEach((index, i2) => {
       const size = result.sizes[i2];
-      results[index] = { digest: result.digests[i2], size };
+      results[index] = { digest: result.digests.slice(i2 * 64, i2 * 64 + 64), size };
       bytes += size;
     });
     progress.files += indices.length;
@@ -25922,11 +25927,11 @@ function approvalsRequired(plan2) {
 }
 async function locatePlan(root, planPath) {
   const realRoot = await realpath3(root);
-  const real = join4(await realpath3(dirname3(planPath)), basename3(planPath));
+  const real = join3(await realpath3(dirname3(planPath)), basename3(planPath));
   if (!isInside(realRoot, real) || real === realRoot) {
     throw new CutoverError("USAGE", `the plan ${planPath} is outside the repository ${realRoot}`, { hint: "a plan and its lock live in the repository whose files they freeze" });
   }
-  const plan2 = relative5(realRoot, real).split(sep3).join("/");
+  const plan2 = relative5(realRoot, real).split(sep4).join("/");
   return { plan: plan2, lock: lockPathFor(plan2) };
 }
 async function hashGroups(root, plan2, options = {}) {
@@ -25963,10 +25968,10 @@ async function checkPatternBase(root, realRoot, pattern2, group) {
   const folders = literal < 0 ? parts.slice(0, -1) : parts.slice(0, literal);
   for (let i2 = 1; i2 <= folders.length; i2++) {
     const prefix = folders.slice(0, i2).join("/");
-    const info = await lstat2(join4(root, prefix)).catch(() => void 0);
+    const info = await lstat2(join3(root, prefix)).catch(() => void 0);
     if (!info) return;
     if (info.isSymbolicLink()) {
-      const target = await realpath3(join4(root, prefix)).catch(() => void 0);
+      const target = await realpath3(join3(root, prefix)).catch(() => void 0);
       throw new CutoverError("PATH_UNSAFE", `${group.kind} "${group.name}": pattern ${JSON.stringify(pattern2)} passes through ${JSON.stringify(prefix)}, a symbolic link${linkDestination(realRoot, target)}`, { hint: UNSAFE_HINT });
     }
   }
@@ -25980,14 +25985,14 @@ async function checkMatch(root, realRoot, path6, group, checked) {
   for (let i2 = 1; i2 <= parts.length; i2++) {
     const prefix = parts.slice(0, i2).join("/");
     let pending = checked.get(prefix);
-    if (!pending) checked.set(prefix, pending = lstat2(join4(root, prefix)));
+    if (!pending) checked.set(prefix, pending = lstat2(join3(root, prefix)));
     try {
       info = await pending;
     } catch (error) {
       throw new CutoverError("IO_FAILED", `${group.kind} "${group.name}": cannot read ${JSON.stringify(prefix)} (${error.code ?? String(error)})`, { cause: error });
     }
     if (info.isSymbolicLink()) {
-      const target = await realpath3(join4(root, prefix)).catch(() => void 0);
+      const target = await realpath3(join3(root, prefix)).catch(() => void 0);
       throw unsafe(`${i2 === parts.length ? "is" : `passes through (${prefix})`} a symbolic link${linkDestination(realRoot, target)}`);
     }
   }
@@ -26136,7 +26141,7 @@ async function statFiles(root, paths) {
   const entries = await Promise.all(
     paths.map(async (path6) => {
       try {
-        const info = await lstat3(join5(root, path6), { bigint: true });
+        const info = await lstat3(join4(root, path6), { bigint: true });
         return [path6, { size: info.size, mtimeNs: info.mtimeNs, ino: info.ino }];
       } catch (error) {
         if (error.code === "ENOENT") return [path6, null];
@@ -26168,7 +26173,7 @@ async function rehashFrozen(options) {
 import { randomBytes as randomBytes3 } from "node:crypto";
 import { copyFile, lstat as lstat4, mkdir as mkdir3, mkdtemp, open as open4, readdir as readdir3, rename as rename2, rm as rm3, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname as dirname5, join as join6, resolve as resolve5 } from "node:path";
+import { dirname as dirname5, join as join5, resolve as resolve5 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/run/run-lock.ts
@@ -26381,7 +26386,7 @@ async function commitRecord(options) {
     }
     const identity3 = await resolveIdentity(git, options.author, env3);
     await removeStaleIndexes(dirname5(indexPath));
-    const tempIndex = join6(dirname5(indexPath), `cutover-index-${process.pid}-${randomBytes3(6).toString("hex")}`);
+    const tempIndex = join5(dirname5(indexPath), `cutover-index-${process.pid}-${randomBytes3(6).toString("hex")}`);
     let committed = false;
     try {
       const hadIndex = await copyFile(indexPath, tempIndex).then(
@@ -26407,7 +26412,7 @@ async function commitRecord(options) {
           hint: "nothing was committed and the index is as it was; the record is written in the work tree"
         });
       }
-      const message = join6(scratch, "message");
+      const message = join5(scratch, "message");
       await writeFile(message, recordCommitMessage(buildRunJson(result)));
       await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
         throw gitFailed2(`git commit of the record failed: ${firstLine(cause.message)}`, cause, "nothing was committed and the index is as it was");
@@ -26471,8 +26476,8 @@ async function removeStaleIndexes(gitDir) {
   for (const name of await readdir3(gitDir).catch(() => [])) {
     const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat4(join6(gitDir, name)).catch(() => void 0);
-    if (info && Date.now() - info.mtimeMs > 6e4) await rm3(join6(gitDir, name), { force: true });
+    const info = await lstat4(join5(gitDir, name)).catch(() => void 0);
+    if (info && Date.now() - info.mtimeMs > 6e4) await rm3(join5(gitDir, name), { force: true });
   }
 }
 async function pushRecord(options) {
@@ -26542,7 +26547,7 @@ async function filesArtifacts(root, result) {
   for (const artifact of result.artifacts) {
     if (artifact.commit !== "files" || !artifact.present) continue;
     const path6 = artifact.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/");
-    const isFile = (await lstat4(join6(root, path6)).catch(() => void 0))?.isFile() ?? false;
+    const isFile = (await lstat4(join5(root, path6)).catch(() => void 0))?.isFile() ?? false;
     const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
     out.push({ path: path6, expected: isFile ? [path6] : entries.map((e) => `${path6}/${e.path}`) });
   }
@@ -26590,14 +26595,14 @@ function splitNul(output) {
   return output.split("\0").filter((p2) => p2 !== "");
 }
 async function pathspecFile(scratch, name, paths) {
-  const file = join6(scratch, `${name}.pathspec`);
+  const file = join5(scratch, `${name}.pathspec`);
   await writeFile(file, paths.map((p2) => `${p2}\0`).join(""));
   return file;
 }
 async function withScratch(fn2) {
-  const scratch = await mkdtemp(join6(tmpdir(), "cutover-git-"));
+  const scratch = await mkdtemp(join5(tmpdir(), "cutover-git-"));
   try {
-    const hooks = join6(scratch, "no-hooks");
+    const hooks = join5(scratch, "no-hooks");
     await mkdir3(hooks);
     return await fn2(scratch, hooks);
   } finally {
@@ -26619,7 +26624,7 @@ function gitFailed2(message, cause, hint) {
 import { createHash as createHash2, randomBytes as randomBytes4 } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { lstat as lstat5, mkdir as mkdir4, open as open5, readdir as readdir4, readFile as readFile4, rename as rename3, rm as rm4 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname6, join as join7, relative as relative6 } from "node:path";
+import { basename as basename4, dirname as dirname6, join as join6, relative as relative6 } from "node:path";
 
 // src/record/report.ts
 import { posix as posix4 } from "node:path";
@@ -26815,7 +26820,7 @@ async function checkRecordDir(root, dir) {
 async function refuseLinks(root, rel) {
   let current = root;
   for (const part of rel.split("/")) {
-    current = join7(current, part);
+    current = join6(current, part);
     const info = await lstat5(current).catch(() => void 0);
     if (!info) return;
     if (info.isSymbolicLink()) {
@@ -26854,12 +26859,12 @@ async function writeRecordFolder(root, dir, result) {
   await mkdir4(dirname6(abs), { recursive: true });
   await refuseLinks(root, dir);
   await removeStaleSiblings(abs);
-  const staging = join7(dirname6(abs), `.${basename4(abs)}.partial-${randomBytes4(6).toString("hex")}`);
+  const staging = join6(dirname6(abs), `.${basename4(abs)}.partial-${randomBytes4(6).toString("hex")}`);
   await mkdir4(staging);
   try {
     const written = [];
     const put = async (rel, data) => {
-      await writeFileAtomic(join7(staging, rel), data);
+      await writeFileAtomic(join6(staging, rel), data);
       written.push(rel);
     };
     const manifests = {};
@@ -26873,7 +26878,7 @@ async function writeRecordFolder(root, dir, result) {
       const seen = ordinal.get(step.phase) ?? 0;
       ordinal.set(step.phase, seen + 1);
       const rel = stepLogPath(result.plan, step, seen);
-      const copied = await copyLog(join7(result.logsDir, basename4(rel)), join7(staging, masker.mask(rel)), masker);
+      const copied = await copyLog(join6(result.logsDir, basename4(rel)), join6(staging, masker.mask(rel)), masker);
       logs.set(step.id, copied);
       if (copied) written.push(masker.mask(rel));
     }
@@ -26899,7 +26904,7 @@ async function checkLeftover(abs, dir, runId) {
   if (!info) return false;
   const refuse2 = (why) => new CutoverError("RECORD_EXISTS", `the record folder ${dir} ${why}`, { hint: "move it away, or run with another --run-id" });
   if (!info.isDirectory()) throw refuse2("exists and is not a folder");
-  const text = await readFile4(join7(abs, "run.json"), "utf8").catch(() => void 0);
+  const text = await readFile4(join6(abs, "run.json"), "utf8").catch(() => void 0);
   if (text === void 0) return true;
   let previous;
   try {
@@ -26974,13 +26979,13 @@ async function removeStaleSiblings(abs) {
   const prefix = `.${basename4(abs)}.`;
   const names = await readdir4(dirname6(abs)).catch(() => []);
   for (const name of names) {
-    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm4(join7(dirname6(abs), name), { recursive: true, force: true });
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm4(join6(dirname6(abs), name), { recursive: true, force: true });
   }
 }
 async function swapInto(staging, abs, replacing) {
   let aside;
   if (replacing) {
-    aside = join7(dirname6(abs), `.${basename4(abs)}.old-${randomBytes4(6).toString("hex")}`);
+    aside = join6(dirname6(abs), `.${basename4(abs)}.old-${randomBytes4(6).toString("hex")}`);
     await rename3(abs, aside);
   }
   await rename3(staging, abs);
@@ -26999,7 +27004,7 @@ function compareBytes(a2, b3) {
 // src/run/lifecycle.ts
 import { rm as rm10 } from "node:fs/promises";
 import { hostname as hostname2 } from "node:os";
-import { join as join12, relative as relative8 } from "node:path";
+import { join as join11, relative as relative8 } from "node:path";
 
 // src/effects/process.ts
 import { createHash as createHash3 } from "node:crypto";
@@ -33929,7 +33934,7 @@ async function removeJournal(path6) {
 // src/run/preflight.ts
 import { createHash as createHash4 } from "node:crypto";
 import { readFile as readFile7 } from "node:fs/promises";
-import { join as join8, relative as relative7 } from "node:path";
+import { join as join7, relative as relative7 } from "node:path";
 function sha256(bytes) {
   return createHash4("sha256").update(bytes).digest("hex");
 }
@@ -33942,7 +33947,7 @@ async function locateRun(options) {
   const planFile = relative7(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
-  const paths = { gitDir, runLock: join8(gitDir, "cutover", "locks", `${name}.lock`), journal: join8(gitDir, "cutover", "journal", `${name}.jsonl`) };
+  const paths = { gitDir, runLock: join7(gitDir, "cutover", "locks", `${name}.lock`), journal: join7(gitDir, "cutover", "journal", `${name}.jsonl`) };
   return { valid, planFile, lockFile: lockFileFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 function journaledRunId(journal) {
@@ -33970,7 +33975,7 @@ async function prepareRun(located, options) {
     if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown}`, { hint: "name a step id of the plan" });
   }
   const planBytes = valid.file.bytes;
-  const lockBytes = await readFile7(join8(root, lockFile)).catch(() => void 0);
+  const lockBytes = await readFile7(join7(root, lockFile)).catch(() => void 0);
   const planDigest = sha256(planBytes);
   const lockDigest = lockBytes ? sha256(lockBytes) : "";
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
@@ -33991,7 +33996,7 @@ async function prepareRun(located, options) {
     }
   }
   if (options.requireMerged) await checkMerged(options.requireMerged, [planFile, lockFile], root);
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join8(paths.gitDir, "cutover", "runs", name, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join7(paths.gitDir, "cutover", "runs", name, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
 }
 async function findCommittedRecord(dir, started, root) {
   const text = await readAtRevision(`${dir}/run.json`, "HEAD", { cwd: root });
@@ -34016,7 +34021,7 @@ async function checkMerged(ref, files, root) {
   if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
   for (const file of files) {
     const merged = await readAtRevision(file, ref, { cwd: root });
-    const local = await readFile7(join8(root, file)).catch(() => void 0);
+    const local = await readFile7(join7(root, file)).catch(() => void 0);
     if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
     if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
   }
@@ -34026,18 +34031,18 @@ async function checkMerged(ref, files, root) {
 import { createHash as createHash5 } from "node:crypto";
 import { createReadStream as createReadStream3, createWriteStream as createWriteStream2 } from "node:fs";
 import { appendFile as appendFile2, mkdir as mkdir9, rm as rm9, stat as stat3 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { join as join10 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/run/builtins.ts
 import { cp, mkdir as mkdir7, readFile as readFile8, rename as rename4, rm as rm7, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname10, join as join9 } from "node:path";
+import { dirname as dirname10, join as join8 } from "node:path";
 async function runDeterminism(step, ctx) {
   const notes = [];
   const first = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const aside = join9(ctx.scratch, "determinism", step.id, String(i2));
+    const aside = join8(ctx.scratch, "determinism", step.id, String(i2));
     if (await pathExists(aside)) {
       await rm7(abs, { recursive: true, force: true });
       await rename4(aside, abs);
@@ -34086,33 +34091,33 @@ async function runDeterminism(step, ctx) {
   }
 }
 async function runSnapshot(step, ctx) {
-  const dir = join9(ctx.scratch, "snapshots", step.with.name);
+  const dir = join8(ctx.scratch, "snapshots", step.with.name);
   await rm7(dir, { recursive: true, force: true });
   const notes = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const target = join9(dir, String(i2));
+    const target = join8(dir, String(i2));
     if (await pathExists(abs)) {
       await cp(abs, target, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
       notes.push(`saved ${rel}`);
     } else notes.push(`${rel} does not exist; restore will remove it`);
   }
   await mkdir7(dir, { recursive: true });
-  await writeFile2(join9(dir, "paths.json"), JSON.stringify(step.with.paths));
+  await writeFile2(join8(dir, "paths.json"), JSON.stringify(step.with.paths));
   return { ok: true, notes };
 }
 async function runRestore(step, ctx) {
-  const dir = join9(ctx.scratch, "snapshots", step.with.name);
+  const dir = join8(ctx.scratch, "snapshots", step.with.name);
   let paths;
   try {
-    paths = JSON.parse(await readFile8(join9(dir, "paths.json"), "utf8"));
+    paths = JSON.parse(await readFile8(join8(dir, "paths.json"), "utf8"));
   } catch {
     return { ok: false, reason: `snapshot ${step.with.name} was not taken in this run`, notes: [] };
   }
   const notes = [];
   for (const [i2, rel] of paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const saved = join9(dir, String(i2));
+    const saved = join8(dir, String(i2));
     await rm7(abs, { recursive: true, force: true });
     if (await pathExists(saved)) {
       await mkdir7(dirname10(abs), { recursive: true });
@@ -34181,14 +34186,14 @@ async function readHead(path6, bytes) {
 
 // src/run/produces.ts
 import { mkdir as mkdir8, readFile as readFile10, rename as rename5, rm as rm8, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname11, join as join10 } from "node:path";
+import { dirname as dirname11, join as join9 } from "node:path";
 async function setAside(root, paths, scratch) {
   await recoverAside(scratch);
   const marker = `${scratch}.json`;
   const items = [];
   for (const [i2, rel] of paths.entries()) {
     const path6 = await resolveInside(root, rel);
-    items.push({ path: path6, aside: join10(scratch, String(i2)), existed: await pathExists(path6) });
+    items.push({ path: path6, aside: join9(scratch, String(i2)), existed: await pathExists(path6) });
   }
   await mkdir8(dirname11(marker), { recursive: true });
   await writeFile3(marker, JSON.stringify(items));
@@ -34243,11 +34248,11 @@ async function runStep(step, ctx, options = {}) {
   const notRun = (outcome, reason) => ({ ...base, outcome, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
   if (options.interruptible !== false && ctx.signal.aborted) return notRun("skipped", "the run was interrupted");
   if (!shouldRun(step, ctx.scope())) return notRun("skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
-  const logsDir = join11(ctx.scratch, "logs");
+  const logsDir = join10(ctx.scratch, "logs");
   await mkdir9(logsDir, { recursive: true });
-  const logPath = join11(logsDir, logName(step));
+  const logPath = join10(logsDir, logName(step));
   const startedAt = /* @__PURE__ */ new Date();
-  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join11(ctx.scratch, "aside", step.id)) : void 0;
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join10(ctx.scratch, "aside", step.id)) : void 0;
   let attempts = 0;
   let last = { ok: false };
   while (attempts <= step.retries.count) {
@@ -34462,7 +34467,7 @@ async function finishCommitted(prepared, options, finish2) {
     steps,
     artifacts,
     runRoot: run2.runRoot,
-    logsDir: join12(prepared.paths.scratch, "logs"),
+    logsDir: join11(prepared.paths.scratch, "logs"),
     runner: run2.runner,
     toolVersion: options.toolVersion,
     secretValues: secretValuesOf2(resolved, options.env),
@@ -34575,7 +34580,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
     steps: ordered.map((s) => records.get(s.id)).filter((r2) => r2 !== void 0),
     artifacts,
     runRoot: runRoot(artifacts.map((a2) => ({ name: a2.name, root: a2.root }))),
-    logsDir: join12(prepared.paths.scratch, "logs"),
+    logsDir: join11(prepared.paths.scratch, "logs"),
     runner: runnerFacts(options.env),
     toolVersion: options.toolVersion,
     secretValues,
@@ -34691,7 +34696,10 @@ async function finish(root, result, options, emit, onCommitted) {
   onCommitted({ dir: written.dir, root: result.runRoot, commit });
   let pushed = false;
   if (options.push || result.plan.record.push) {
-    await pushRecord({ root });
+    const regate = async () => {
+      await assertFrozen({ root, planFile: { path: resolve6(root, result.planFile), display: result.planFile, bytes: await readFile11(resolve6(root, result.planFile)) }, plan: result.plan });
+    };
+    await pushRecord({ root, beforeRetry: regate });
     pushed = true;
   }
   emit({ type: "record", dir: written.dir, root: result.runRoot, commit, pushed });
@@ -34772,7 +34780,7 @@ async function defaultPlans(cwd) {
 import { createHash as createHash6 } from "node:crypto";
 import { createReadStream as createReadStream4 } from "node:fs";
 import { readdir as readdir7, readFile as readFile12, realpath as realpath4, stat as stat4 } from "node:fs/promises";
-import { join as join13, posix as posix5, relative as relative9, resolve as resolve7, sep as sep4 } from "node:path";
+import { join as join12, posix as posix5, relative as relative9, resolve as resolve7, sep as sep5 } from "node:path";
 
 // src/record/verify.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
@@ -34995,7 +35003,7 @@ async function collectChecks(options, io2) {
     throw new CutoverError("USAGE", `no record folder at ${options.record}`, { hint: "name the folder that holds run.json, e.g. cutover verify reports/<plan>/<run id>" });
   }
   const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => void 0);
-  const runText = await readText(join13(recordAbs, "run.json"));
+  const runText = await readText(join12(recordAbs, "run.json"));
   const parsed = parseRunJson(runText);
   if (!parsed.run || runText === void 0) return [parsed.check];
   const run2 = parsed.run;
@@ -35003,7 +35011,7 @@ async function collectChecks(options, io2) {
   const manifests = {};
   const recorded = /* @__PURE__ */ new Map();
   for (const artifact of run2.artifacts) {
-    const text = artifact.manifest ? await readText(join13(recordAbs, artifact.manifest)) : void 0;
+    const text = artifact.manifest ? await readText(join12(recordAbs, artifact.manifest)) : void 0;
     if (text !== void 0) manifests[artifact.name] = text;
     const { check, entries } = checkManifest(artifact, text);
     checks.push(check);
@@ -35014,7 +35022,7 @@ async function collectChecks(options, io2) {
     const entries = recorded.get(artifact.name);
     if (!artifact.present || !entries) continue;
     const external = options.artifacts !== void 0 && artifact.commit === "manifest";
-    const where = toPosix(external ? join13(options.artifacts, artifact.name) : artifact.path);
+    const where = toPosix(external ? join12(options.artifacts, artifact.name) : artifact.path);
     const base = !external && artifact.kind === "file" ? posix5.dirname(where) : where;
     try {
       const abs = external ? resolve7(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path);
@@ -35025,11 +35033,11 @@ async function collectChecks(options, io2) {
     }
   }
   const logs = /* @__PURE__ */ new Map();
-  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join13(recordAbs, step.log.path)));
+  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join12(recordAbs, step.log.path)));
   checks.push(checkLogs(run2, logs));
   checks.push(checkRecordFiles(run2, await listFiles2(recordAbs)));
-  checks.push(checkStatement(run2, await readText(join13(recordAbs, "statement.json")), runText, manifests));
-  checks.push(checkReport(run2, await readText(join13(recordAbs, "report.md")), run2.tool?.version === version2));
+  checks.push(checkStatement(run2, await readText(join12(recordAbs, "statement.json")), runText, manifests));
+  checks.push(checkReport(run2, await readText(join12(recordAbs, "report.md")), run2.tool?.version === version2));
   if (root === void 0) {
     const detail = `${options.record} is not inside a git repository`;
     for (const name of ["plan at the run's commit", "lock at the run's commit", "plan unchanged since the run", "lock unchanged since the run", "commit trailers"]) checks.push({ name, ok: false, detail });
@@ -35099,10 +35107,10 @@ async function digestFile(path6) {
 }
 async function listFiles2(dir) {
   const entries = await readdir7(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative9(dir, join13(e.parentPath ?? e.path, e.name)))).sort();
+  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative9(dir, join12(e.parentPath ?? e.path, e.name)))).sort();
 }
 function toPosix(path6) {
-  return path6.split(sep4).join("/");
+  return path6.split(sep5).join("/");
 }
 
 // src/action/inputs.ts

@@ -1,7 +1,13 @@
-// `cutover init`: scaffolds a first plan; never overwrites a file.
-import { mkdir, open } from 'node:fs/promises';
+// `cutover init`: scaffolds a first plan, the registry it freezes, its lock and the two GitHub
+// workflows; never overwrites a file.
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CutoverError } from '../errors.js';
+import { readGitIdentity } from '../effects/git-files.js';
+import { findRepositoryRoot } from '../effects/git.js';
+import { pathExists } from '../effects/fs.js';
+import { freeze } from './freeze.js';
 import type { CommandIo } from './io.js';
 
 const EXAMPLE_PLAN = `# yaml-language-server: $schema=../node_modules/cutover/schemas/cutover-plan.schema.json
@@ -9,12 +15,12 @@ apiVersion: cutover/v1
 kind: Plan
 metadata:
   name: example
-  description: A first cutover plan; edit it, then \`cutover freeze plans/example.yaml\`.
+  description: A first cutover plan. Edit it, then \`cutover freeze plans/example.yaml\` and commit the lock.
 spec:
   registries:
     - { name: config, paths: ["config/*.json"] }
   preconditions:
-    - { id: config-present, uses: assert, expect: { exists: [config] } }
+    - { id: config-present, uses: assert, expect: { exists: [config/example.json] } }
   steps:
     - id: hello
       run: [node, -e, "console.log('cutover runs steps without a shell')"]
@@ -23,27 +29,38 @@ spec:
     - { id: done, run: [node, -e, "console.log('finally steps always run')"] }
 `;
 
-/** Scaffolds plans/example.yaml; refuses (exit 3) when it exists. */
+const EXAMPLE_CONFIG = `{ "note": "an approved configuration file: cutover refuses to run when it differs from the lock" }\n`;
+
+/** The workflow templates shipped with cutover (examples/workflows). */
+const WORKFLOWS = fileURLToPath(new URL('../../examples/workflows/', import.meta.url));
+
+/** Scaffolds the files; refuses (exit 3) when any of them exists, before writing anything. */
 export async function init(io: CommandIo): Promise<number> {
-  const files: [string, string][] = [['plans/example.yaml', EXAMPLE_PLAN]];
-  for (const [rel, content] of files) {
-    const path = join(io.cwd, rel);
-    await mkdir(dirname(path), { recursive: true });
-    let handle;
-    try {
-      handle = await open(path, 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new CutoverError('FILE_EXISTS', `${rel} already exists; init never overwrites`, { position: { file: rel }, hint: 'edit the existing plan, or move it aside first' });
-      }
-      throw e;
+  const root = await findRepositoryRoot({ cwd: io.cwd });
+  await readGitIdentity({ cwd: root }); // the lock names who froze it: fail before writing anything
+  const files: [string, string][] = [
+    ['plans/example.yaml', EXAMPLE_PLAN],
+    ['config/example.json', EXAMPLE_CONFIG],
+    ['.github/workflows/validate-plans.yml', await readFile(join(WORKFLOWS, 'validate-plans.yml'), 'utf8')],
+    ['.github/workflows/execute-plan.yml', await readFile(join(WORKFLOWS, 'execute-plan.yml'), 'utf8')],
+  ];
+  const lock = 'plans/example.lock.json';
+  for (const rel of [...files.map(([f]) => f), lock]) {
+    if (await pathExists(join(root, rel))) {
+      throw new CutoverError('FILE_EXISTS', `${rel} already exists; init never overwrites`, { position: { file: rel }, hint: 'edit the existing files, or move them aside first' });
     }
-    try {
-      await handle.writeFile(content);
-    } finally {
-      await handle.close();
-    }
-    if (!io.quiet) io.stdout.write(`created ${rel}\n`);
   }
-  return 0;
+  for (const [rel, content] of files) await createFile(join(root, rel), content);
+  for (const [rel] of files) if (!io.quiet && io.format !== 'json') io.stdout.write(`created ${rel}\n`);
+  return freeze({ plan: join(root, 'plans/example.yaml') }, io);
+}
+
+async function createFile(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
+  }
 }

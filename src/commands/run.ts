@@ -118,7 +118,11 @@ async function finish(root: string, result: RunResult, options: RunCommandOption
   onCommitted({ dir: written.dir, root: result.runRoot, commit });
   let pushed = false;
   if (options.push || result.plan.record.push) {
-    await pushRecord({ root });
+    // After a rebase onto someone else's push, what is checked out changed: gate it again before pushing.
+    const regate = async () => {
+      await assertFrozen({ root, planFile: { path: resolve(root, result.planFile), display: result.planFile, bytes: await readFile(resolve(root, result.planFile)) }, plan: result.plan });
+    };
+    await pushRecord({ root, beforeRetry: regate });
     pushed = true;
   }
   emit({ type: 'record', dir: written.dir, root: result.runRoot, commit, pushed });

@@ -135,7 +135,7 @@ export async function hashFiles(base: string, files: readonly WalkedFile[], opti
     let bytes = 0;
     indices.forEach((index, i) => {
       const size = result.sizes[i] as number;
-      results[index] = { digest: result.digests[i] as string, size };
+      results[index] = { digest: result.digests.slice(i * 64, i * 64 + 64), size };
       bytes += size;
     });
     progress.files += indices.length;

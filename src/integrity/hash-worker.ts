@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { createHash, hash, type Hash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import { CutoverError } from '../errors.js';
 
 /** The workerData marker that turns this module into a hashing worker. */
@@ -18,10 +18,10 @@ export interface HashTask {
   paths: string[];
 }
 
-/** What hashing a task produced, file by file in task order. */
+/** What hashing a task produced, in task order: digests as one string of 64-character hex runs (one clone, not thousands). */
 export interface HashTaskResult {
-  digests: string[];
-  sizes: number[];
+  digests: string;
+  sizes: Float64Array;
 }
 
 /** Messages a worker posts: progress deltas, a finished task, or a failure. */
@@ -36,7 +36,8 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
 // Big files report progress every this many bytes so a bar moves while one file is read.
 const PROGRESS_EVERY = 64 << 20;
 
-function openRegular(abs: string): number {
+// Opens a file that must still be the regular file the walk saw; returns the descriptor and its size.
+function openRegular(abs: string): { fd: number; expected: number } {
   let fd: number;
   try {
     fd = openSync(abs, OPEN_FLAGS);
@@ -45,20 +46,22 @@ function openRegular(abs: string): number {
     if (code === 'ELOOP') throw new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${JSON.stringify(abs)}`);
     throw new CutoverError('IO_FAILED', `cannot read ${JSON.stringify(abs)} (${code ?? String(error)})`, { cause: error });
   }
-  if (!fstatSync(fd).isFile()) {
+  const info = fstatSync(fd);
+  if (!info.isFile()) {
     closeSync(fd);
     throw new CutoverError('ARTIFACT_INVALID', `${JSON.stringify(abs)} stopped being a regular file while it was hashed`);
   }
-  return fd;
+  return { fd, expected: info.size };
 }
 
 /**
  * SHA-256 of one file read in `buffer`-sized chunks; `onBytes` hears of every 64 MiB read. A file
  * that fits the buffer is hashed in one call (most files in a large tree are small, and a hash
- * object per file costs as much as hashing 4 KiB).
+ * object per file costs as much as hashing 4 KiB), and once it has given the size fstat reported
+ * at open, the read that would only confirm end of file is skipped: the file as it was when opened.
  */
 export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: string; size: number } {
-  const fd = openRegular(abs);
+  const { fd, expected } = openRegular(abs);
   let stream: Hash | undefined;
   let filled = 0;
   let size = 0;
@@ -70,7 +73,10 @@ export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: numb
       filled += n;
       size += n;
       unreported += n;
-      if (filled < buffer.length) continue;
+      if (filled < buffer.length) {
+        if (size === expected) break;
+        continue;
+      }
       stream ??= createHash('sha256');
       stream.update(buffer);
       filled = 0;
@@ -91,13 +97,15 @@ export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: numb
 
 /** Hashes every file of a task in order. */
 export function hashTask(task: HashTask, buffer: Buffer, onBytes?: (bytes: number) => void): HashTaskResult {
-  const digests: string[] = [];
-  const sizes: number[] = [];
-  for (const path of task.paths) {
-    const { digest, size } = hashFileSync(join(task.base, path), buffer, onBytes);
-    digests.push(digest);
-    sizes.push(size);
-  }
+  let digests = '';
+  const sizes = new Float64Array(task.paths.length);
+  // Entry paths are canonical (no "", "." or ".." parts), so plain concatenation is a safe join.
+  const prefix = task.base.endsWith(sep) ? task.base : task.base + sep;
+  task.paths.forEach((path, i) => {
+    const { digest, size } = hashFileSync(prefix + path, buffer, onBytes);
+    digests += digest;
+    sizes[i] = size;
+  });
   return { digests, sizes };
 }
 

@@ -1,9 +1,9 @@
 // The built CLI on plans, as a user and as CI run it: exit codes, formats, escaping, no stack traces.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cutover } from '../helpers/cli.js';
-import { tempDir, writeFiles } from '../helpers/git-repo.js';
+import { gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 
 const root = join(import.meta.dirname, '../..');
 const minimal = readFileSync(join(root, 'test/fixtures/plans/valid/minimal.yaml'), 'utf8');
@@ -91,13 +91,20 @@ describe('cutover schema and init', () => {
     expect(JSON.parse(r.stdout).title).toBe('cutover plan');
   });
 
-  it('scaffolds a valid plan and refuses to overwrite it', () => {
-    const dir = tempDir();
-    expect(cutover(['init'], { cwd: dir }).code).toBe(0);
+  it('scaffolds a plan, its registry, its lock and both workflows, and refuses to overwrite them', () => {
+    const dir = gitRepo();
+    const r = cutover(['init'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'plans/example.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=/);
+    for (const f of ['config/example.json', 'plans/example.lock.json', '.github/workflows/validate-plans.yml', '.github/workflows/execute-plan.yml']) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
     expect(cutover(['validate'], { cwd: dir }).code).toBe(0);
+    expect(cutover(['freeze', 'plans/example.yaml', '--check'], { cwd: dir }).code).toBe(0);
+    const before = readFileSync(join(dir, 'plans/example.yaml'), 'utf8');
     const again = cutover(['init'], { cwd: dir });
     expect(again.code).toBe(3);
     expect(again.stderr).toMatch(/plans\/example\.yaml: error FILE_EXISTS/);
+    expect(readFileSync(join(dir, 'plans/example.yaml'), 'utf8')).toBe(before);
   });
 });

@@ -56,9 +56,29 @@ function cutoverSync(dir: string, args: string[], markers: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, error: r.error };
 }
 
+/** Runs a command without blocking the event loop (the other lane's kill watch keeps polling). */
+function exec(file: string, args: string[], dir: string, env: NodeJS.ProcessEnv = cliEnv(dir)): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const cutoverAsync = (dir: string, args: string[], markers: string) => exec(process.execPath, [CLI, ...args], dir, cliEnv(markers));
+const gitAsync = async (dir: string, ...args: string[]) => (await exec('git', args, dir)).stdout.trim();
+
 /** The committed record's roots: each artifact's and the run's. */
-function committedRoots(dir: string): { runRoot: string; artifacts: Record<string, string>; outcome: string } {
-  const run = JSON.parse(git(dir, 'show', `HEAD:${RECORD}/run.json`)) as { runRoot: string; outcome: string; artifacts: { name: string; root: string }[] };
+function rootsOf(text: string): { runRoot: string; artifacts: Record<string, string>; outcome: string } {
+  const run = JSON.parse(text) as { runRoot: string; outcome: string; artifacts: { name: string; root: string }[] };
   return { runRoot: run.runRoot, outcome: run.outcome, artifacts: Object.fromEntries(run.artifacts.map((a) => [a.name, a.root])) };
 }
 
@@ -120,7 +140,7 @@ async function waitForMoment(m: Moment, dir: string, markers: string, exited: ()
   };
   while (!seen()) {
     if (exited()) return false;
-    await new Promise((r) => setImmediate(r));
+    await sleep(1);
   }
   if (m.ms) await sleep(m.ms);
   return !exited();
@@ -146,7 +166,7 @@ beforeAll(() => {
   const started = Date.now();
   const run = cutoverSync(dir, ['run', 'plans/crash.yaml'], markers);
   expect(run.code, run.stderr).toBe(0);
-  reference = { ...committedRoots(dir), ms: Date.now() - started };
+  reference = { ...rootsOf(git(dir, 'show', `HEAD:${RECORD}/run.json`)), ms: Date.now() - started };
   expect(Object.keys(reference.artifacts).sort()).toEqual(['big', 'reports', 'small', 'summary']);
 }, 60_000);
 
@@ -158,7 +178,7 @@ afterAll(() => {
 async function crashPoint(n: number, moment: Moment, seed: number): Promise<string> {
   const label = `crash point ${n} (${describeMoment(moment)}; replay with CUTOVER_SEED=${seed})`;
   const { dir, markers } = freshRepo(n);
-
+  const t0 = Date.now();
   const child = spawn(process.execPath, [CLI, 'run', 'plans/crash.yaml'], { cwd: dir, env: cliEnv(markers), stdio: 'ignore' });
   let done = false;
   const exited = new Promise<void>((resolve) =>
@@ -173,30 +193,30 @@ async function crashPoint(n: number, moment: Moment, seed: number): Promise<stri
 
   // What the operator does next: --resume an unfinished run, a fresh run where none had begun.
   const journal = join(dir, '.git/cutover/journal/crash.jsonl');
-  const hasRecord = spawnSync('git', ['cat-file', '-e', `HEAD:${RECORD}/run.json`], { cwd: dir }).status === 0;
+  const hasRecord = (await exec('git', ['cat-file', '-e', `HEAD:${RECORD}/run.json`], dir)).code === 0;
   let next = 'nothing left to do';
   if (existsSync(journal) && readFileSync(journal, 'utf8').includes('"run-start"')) {
-    const resumed = cutoverSync(dir, ['run', 'plans/crash.yaml', '--resume'], markers);
+    const resumed = await cutoverAsync(dir, ['run', 'plans/crash.yaml', '--resume'], markers);
     expect(resumed.code, `${label}: --resume\n${resumed.stdout}\n${resumed.stderr}`).toBe(0);
     next = hasRecord ? '--resume of a committed record' : '--resume';
   } else if (!hasRecord) {
-    const fresh = cutoverSync(dir, ['run', 'plans/crash.yaml'], markers);
+    const fresh = await cutoverAsync(dir, ['run', 'plans/crash.yaml'], markers);
     expect(fresh.code, `${label}: fresh run\n${fresh.stdout}\n${fresh.stderr}`).toBe(0);
     next = 'fresh run';
   }
 
   // The record an uninterrupted run writes: same artifact roots, same run root.
-  const roots = committedRoots(dir);
+  const roots = rootsOf(await gitAsync(dir, 'show', `HEAD:${RECORD}/run.json`));
   expect({ runRoot: roots.runRoot, artifacts: roots.artifacts }, label).toEqual({ runRoot: reference.runRoot, artifacts: reference.artifacts });
   expect(roots.outcome, label).toBe('success');
   // Exactly one record commit for the run id: none lost, none duplicated.
-  const commits = git(dir, 'log', '--format=%H', '--grep=^Cutover-Run-Id: r1$').split('\n').filter(Boolean);
+  const commits = (await gitAsync(dir, 'log', '--format=%H', '--grep=^Cutover-Run-Id: r1$')).split('\n').filter(Boolean);
   expect(commits, label).toHaveLength(1);
-  const fsck = spawnSync('git', ['fsck', '--no-progress', '--no-dangling'], { cwd: dir, encoding: 'utf8' });
-  expect(fsck.status, `${label}: git fsck\n${fsck.stderr}`).toBe(0);
+  const fsck = await exec('git', ['fsck', '--no-progress', '--no-dangling'], dir);
+  expect(fsck.code, `${label}: git fsck\n${fsck.stderr}`).toBe(0);
   // Nothing half-done is left: the record and files artifacts match HEAD in the index and the work
   // tree; no journal, run lock or scratch; no staging folder; no lock file in .git.
-  expect(git(dir, 'status', '--porcelain', '--untracked-files=all', '--', 'reports', 'data/small', 'reports-out', 'data/summary.json'), label).toBe('');
+  expect(await gitAsync(dir, 'status', '--porcelain', '--untracked-files=all', '--', 'reports', 'data/small', 'reports-out', 'data/summary.json'), label).toBe('');
   expect(existsSync(journal), label).toBe(false);
   expect(existsSync(join(dir, '.git/cutover/locks/crash.lock')), label).toBe(false);
   expect(existsSync(join(dir, '.git/cutover/runs/crash/r1')), label).toBe(false);
@@ -204,10 +224,11 @@ async function crashPoint(n: number, moment: Moment, seed: number): Promise<stri
   // A killed commit's temporary index may stay (a later commit removes it once a minute old); no lock may.
   expect(readdirSync(join(dir, '.git')).filter((name) => name.endsWith('.lock')), label).toEqual([]);
   if (SOAK || n % 5 === 0) {
-    const verified = cutoverSync(dir, ['verify', RECORD], markers);
+    const verified = await cutoverAsync(dir, ['verify', RECORD], markers);
     expect(verified.code, `${label}: verify\n${verified.stdout}\n${verified.stderr}`).toBe(0);
   }
   rmSync(dir, { recursive: true, force: true });
+  process.stderr.write(`point ${n} ${describeMoment(moment)} ${Date.now() - t0}ms\n`);
   return `${moment.kind}${killed ? '' : ' (the run ended first)'} → ${next}`;
 }
 
