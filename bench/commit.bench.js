@@ -57,7 +57,8 @@ try {
   };
   for (let round = 0; round <= RUNS; round++) {
     const runOurs = async () => {
-      const took = await time(() => commitRecord({ root: fresh(), result, recordFiles: written.files, env }));
+      const root = fresh();
+      const took = await time(() => commitRecord({ root, result, recordFiles: written.files, env }));
       return { took, files: tracked() };
     };
     const runPlain = async () => {

@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'INTERRUPTED'
   | 'VERIFY_MISMATCH'
   | 'GIT_FAILED'
+  | 'GIT_LOCKED'
   | 'IO_FAILED'
   | 'FILE_EXISTS';
 
@@ -81,6 +82,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   INTERRUPTED: EXIT.sigint,
   VERIFY_MISMATCH: EXIT.mismatch,
   GIT_FAILED: EXIT.invalid,
+  GIT_LOCKED: EXIT.refused,
   IO_FAILED: EXIT.invalid,
   FILE_EXISTS: EXIT.refused,
 };

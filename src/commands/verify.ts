@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { CutoverError, EXIT, type Problem } from '../errors.js';
 import { resolveInside } from '../effects/fs.js';
-import { findRepositoryRoot, gitClient, readAtRevision } from '../effects/git.js';
+import { findRepositoryRoot, gitClient, readAtRevision, revisionExists } from '../effects/git.js';
 import { annotation } from '../effects/github.js';
 import { colors, writeJson } from '../effects/output.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
@@ -77,6 +77,7 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   if (!parsed.run || runText === undefined) return [parsed.check];
   const run = parsed.run;
   const checks: Check[] = [parsed.check];
+  if (root !== undefined) await assertHistory(root, run.commit);
 
   const manifests: Record<string, string> = {};
   const recorded = new Map<string, ManifestLine[]>();
@@ -127,6 +128,19 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   }
   checks.push(checkTrailers(run, await recordCommit(root, recordAbs, runText)));
   return checks;
+}
+
+/**
+ * A shallow clone (CI checks out one commit by default) may lack the commit the run ran on: that is
+ * not a mismatch, but nothing can be checked against it either, so say how to fetch it.
+ */
+async function assertHistory(root: string, commit: string): Promise<void> {
+  if (typeof commit !== 'string' || (await revisionExists(commit, { cwd: root }))) return;
+  const shallow = (await gitClient(root).raw(['rev-parse', '--is-shallow-repository']).catch(() => '')).trim() === 'true';
+  if (!shallow) return; // a commit missing from a full clone is a finding: the checks below name it
+  throw new CutoverError('GIT_FAILED', `the run's commit ${commit.slice(0, 12)} is not in this shallow clone, so the plan and lock it ran with cannot be checked`, {
+    hint: 'fetch the history first: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
+  });
 }
 
 /** The commit that last touched `<record>/run.json`, its subject, its trailers (git's own parser) and whether run.json still equals it. */

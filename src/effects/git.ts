@@ -69,10 +69,7 @@ export async function lastCommitTouching(path: string, { cwd }: { cwd: string })
 
 /** True when `rev` names a commit. */
 export async function revisionExists(rev: string, { cwd }: { cwd: string }): Promise<boolean> {
-  try {
-    await gitClient(cwd).raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
-    return true;
-  } catch {
-    return false;
-  }
+  // With --quiet a miss prints nothing, and simple-git then resolves instead of rejecting: look at the output.
+  const out = await gitClient(cwd).raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).catch(() => '');
+  return out.trim() !== '';
 }

@@ -2,7 +2,7 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { CutoverError } from '../errors.js';
-import { compareUtf8, displayPath, entryPathProblem, formatLine, parseManifest, type ManifestLine } from './manifest.js';
+import { compareUtf8, displayPath, entryPathProblem, parseManifest, type ManifestLine } from './manifest.js';
 
 /** A decoded root or node: 32 bytes of SHA-256. */
 export type Digest = Buffer;
@@ -69,10 +69,22 @@ export function parseRoot(text: string): Digest | undefined {
   return match ? Buffer.from(match[1] as string, 'hex') : undefined;
 }
 
+// The leaf hash of an entry's manifest line, written straight into the scratch buffer (no string or Buffer a line).
+function entryLeafHash({ digest, path }: ManifestLine): Digest {
+  const length = 1 + Buffer.byteLength(digest, 'utf8') + 2 + Buffer.byteLength(path, 'utf8') + 1;
+  if (leafScratch.length < length) leafScratch = Buffer.alloc(2 * length);
+  leafScratch[0] = 0;
+  let at = 1 + leafScratch.write(digest, 1, 'utf8');
+  at += leafScratch.write('  ', at, 'utf8');
+  at += leafScratch.write(path, at, 'utf8');
+  leafScratch[at] = 0x0a;
+  return hash('sha256', leafScratch.subarray(0, length), 'buffer');
+}
+
 /** The root (`sha256:<hex>`) of a manifest, given as entries in byte order or as strictly parsed text. */
 export function manifestRoot(manifest: readonly ManifestLine[] | string, file?: string): string {
   const entries = typeof manifest === 'string' ? parseManifest(manifest, file) : manifest;
-  return formatRoot(rootOfLeaves(entries.length, (i) => leafHash(Buffer.from(formatLine(entries[i] as ManifestLine), 'utf8'))));
+  return formatRoot(rootOfLeaves(entries.length, (i) => entryLeafHash(entries[i] as ManifestLine)));
 }
 
 /** A run's root: the same construction over `<artifact root hex>  <artifact name>\n`, in name byte order. */

@@ -31,7 +31,7 @@ function ioFailed(shown: string, cause: unknown): CutoverError {
   return new CutoverError('IO_FAILED', `cannot read ${shown} (${reason})`, { cause });
 }
 
-function kindOf(entry: Dirent<Buffer> | Stats): string {
+function kindOf(entry: Dirent | Stats): string {
   if (entry.isSymbolicLink()) return 'symbolic link';
   if (entry.isFIFO()) return 'FIFO';
   if (entry.isSocket()) return 'socket';
@@ -61,9 +61,9 @@ export async function walkArtifact(absPath: string): Promise<ArtifactFiles> {
 }
 
 /**
- * Walks a folder with an explicit stack (no recursion depth limit). Directory entries are read as
- * bytes, so names that are not UTF-8 are caught; their types come from the entries themselves (the
- * lstat view: Node lstats when the file system does not say), and each file is lstat-ed for its size.
+ * Walks a folder with an explicit stack (no recursion depth limit). Entry types come from the
+ * directory entries themselves (the lstat view: Node lstats when the file system does not say), and
+ * each file is lstat-ed for its size.
  */
 async function listFiles(root: string): Promise<WalkedFile[]> {
   const files: WalkedFile[] = [];
@@ -71,19 +71,20 @@ async function listFiles(root: string): Promise<WalkedFile[]> {
   while (pending.length > 0) {
     const prefix = pending.pop() as string;
     const dir = prefix === '' ? root : `${root}/${prefix}`;
-    let entries: Dirent<Buffer>[];
+    let entries: Dirent[];
     try {
-      entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
+      entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
       throw ioFailed(JSON.stringify(dir), error);
     }
     for (const entry of entries) {
-      const name = entry.name.toString('utf8');
+      const name = entry.name;
+      // A name that is not UTF-8 decodes with U+FFFD; only then are the raw bytes read to tell.
+      if (name.includes('\uFFFD')) await refuseUndecodable(dir);
       const path = prefix === '' ? name : `${prefix}/${name}`;
-      const problem = isUtf8(entry.name) ? entryPathProblem(name) : 'is not valid UTF-8';
+      const problem = entryPathProblem(name);
       if (problem) {
-        const shown = displayPath(Buffer.concat([Buffer.from(`${dir}/`), entry.name]));
-        throw new CutoverError('ARTIFACT_INVALID', `entry path ${shown} ${problem}`, {
+        throw new CutoverError('ARTIFACT_INVALID', `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, {
           hint: 'entry paths are valid UTF-8 with no control character and no backslash; rename the file',
         });
       }
@@ -93,6 +94,19 @@ async function listFiles(root: string): Promise<WalkedFile[]> {
     }
   }
   return files;
+}
+
+// Reads a folder's names as bytes and refuses the first that is not UTF-8, shown with \xNN escapes.
+async function refuseUndecodable(dir: string): Promise<void> {
+  const names = await readdir(dir, { encoding: 'buffer' }).catch((error: unknown) => {
+    throw ioFailed(JSON.stringify(dir), error);
+  });
+  const bad = names.find((name) => !isUtf8(name));
+  if (bad) {
+    throw new CutoverError('ARTIFACT_INVALID', `entry path ${displayPath(Buffer.concat([Buffer.from(`${dir}/`), bad]))} is not valid UTF-8`, {
+      hint: 'entry paths are valid UTF-8 with no control character and no backslash; rename the file',
+    });
+  }
 }
 
 // Synchronous on purpose: 100k async lstat calls cost seconds in promise overhead, sync ones ~0.25 s.

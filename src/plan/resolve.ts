@@ -1,6 +1,7 @@
 // A validated plan made concrete for one run: run id chosen, interpolation done, defaults applied.
 import type { Problem } from '../errors.js';
 import { splitCommand } from '../run/argv.js';
+import { createMasker } from '../run/mask.js';
 import { parseDuration } from './duration.js';
 import type { Scope } from './expression.js';
 import { interpolate } from './interpolate.js';
@@ -71,11 +72,17 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
   const problems: Problem[] = [];
   const base: Scope = { env: context.env, run: { id: '' }, plan: { name: plan.metadata.name }, git: context.git };
   const runId = context.runId ?? (plan.spec.runId !== undefined ? interpolate(plan.spec.runId, base) : defaultRunId(context.env, context.now));
-  if (!RUN_ID.test(runId)) {
-    problems.push({ code: 'USAGE', file, message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`, hint: 'set --run-id or spec.runId to letters, digits, ., _ and -' });
-  }
   const callerScope: Scope = { ...base, run: { id: runId } };
   const env = mapValues(plan.spec.env ?? {}, (v) => interpolate(v, callerScope));
+  // A secret's value must never become a name: run ids and record folders end up in paths, commit
+  // messages and logs, where masking them would break the record. Refuse, naming the secret only.
+  const secretIn = secretFinder(plan.spec.secrets ?? [], context.env, env);
+  const runIdSecret = secretIn(runId);
+  if (runIdSecret) {
+    problems.push({ code: 'USAGE', file, message: `the run id holds the value of secret ${runIdSecret}`, hint: 'a run id is written into paths, commit messages and logs: choose one that holds no secret' });
+  } else if (!RUN_ID.test(runId)) {
+    problems.push({ code: 'USAGE', file, message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`, hint: 'set --run-id or spec.runId to letters, digits, ., _ and -' });
+  }
   const scope: Scope = { ...callerScope, env: { ...context.env, ...env } };
   const text = (v: string) => interpolate(v, scope);
 
@@ -109,6 +116,8 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
   }
 
   const recordDir = text(plan.spec.record?.dir ?? 'reports/${{ plan.name }}/${{ run.id }}');
+  const dirSecret = runIdSecret ? undefined : secretIn(recordDir);
+  if (dirSecret) problems.push({ code: 'USAGE', file, message: `the record folder holds the value of secret ${dirSecret}`, hint: 'spec.record.dir is written into paths and commits: build it from names that hold no secret' });
   return {
     problems,
     plan: {
@@ -152,6 +161,12 @@ export function splitRun(run: string): ReturnType<typeof splitCommand> {
 function interpolateJson(j: JsonExpectation, text: (v: string) => string): JsonExpectation {
   const value = (v: unknown) => (typeof v === 'string' ? text(v) : v);
   return { ...j, file: text(j.file), ...('equals' in j ? { equals: value(j.equals) } : {}), ...(j.in ? { in: j.in.map(value) } : {}) };
+}
+
+/** The name of the first secret whose value (as the run masks it) occurs in a text, if any. */
+function secretFinder(names: readonly string[], callerEnv: Record<string, string | undefined>, planEnv: Record<string, string>): (text: string) => string | undefined {
+  const maskers = names.map((name) => ({ name, masker: createMasker([callerEnv[name] ?? planEnv[name] ?? '']) }));
+  return (text) => maskers.find(({ masker }) => masker.mask(text) !== text)?.name;
 }
 
 function mapValues(record: Record<string, string>, fn: (v: string) => string): Record<string, string> {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, lstat, mkdir, mkdtemp, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { CutoverError } from '../errors.js';
@@ -73,11 +73,11 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
   const env = options.env ?? process.env;
   return withScratch(async (scratch, hooks) => {
     const git = recordGit(root, hooks, env);
-    await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch((cause: unknown) => {
-      throw gitFailed('the repository has no commit to put the record on', cause);
-    });
+    // A miss prints nothing with --quiet, which simple-git resolves rather than rejects.
+    const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '');
+    if (head.trim() === '') throw gitFailed('the repository has no commit to put the record on');
     const indexPath = resolve(root, (await git.raw(['rev-parse', '--git-path', 'index'])).trim());
-    if (result.committed) return syncCommitted(git, scratch, result, recordFiles, indexPath);
+    if (result.committed) return syncCommitted(git, scratch, result, recordFiles, relative(root, indexPath));
     // On a detached HEAD the record commit would belong to no branch: one checkout later it is lost.
     const branch = (await git.raw(['symbolic-ref', '--quiet', 'HEAD']).catch(() => '')).trim();
     if (!branch) {
@@ -123,7 +123,12 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
       await staging
         .raw(['commit', '--no-verify', '--quiet', '--cleanup=verbatim', `--file=${message}`, ...identity.args])
         .catch((cause: unknown) => {
-          throw gitFailed(`git commit of the record failed: ${firstLine((cause as Error).message)}`, cause, 'nothing was committed and the index is as it was');
+          // A ref lock left by a git command that was killed: git never removes it by itself.
+          const lock = /Unable to create '([^']+\.lock)': File exists/.exec((cause as Error).message)?.[1];
+          const hint = lock
+            ? `nothing was committed; a git command holds ${relative(root, lock)}, or one was killed and left it: once none runs, remove it and run \`cutover run ${result.planFile} --resume\``
+            : 'nothing was committed and the index is as it was';
+          throw gitFailed(`git commit of the record failed: ${firstLine((cause as Error).message)}`, cause, hint);
         });
       committed = true;
       const commit = (await git.raw(['rev-parse', 'HEAD'])).trim();
@@ -134,7 +139,7 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
         if (before.length === 0) await replaceIndex(tempIndex, indexPath);
         else await git.raw(['reset', '--quiet', `--pathspec-from-file=${pathspecs}`, '--pathspec-file-nul', 'HEAD']);
       } catch (cause) {
-        throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir, ...artifacts.map((a) => a.path)]);
+        throw indexNotUpdated(commit, relative(root, indexPath), cause, [result.plan.record.dir, ...artifacts.map((a) => a.path)]);
       }
       return { commit };
     } catch (error) {

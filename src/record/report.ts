@@ -29,7 +29,7 @@ export function buildReport(run: RunJson): string {
   out.push(`| Run id | \`${code(run.runId)}\` |`);
   out.push(`| Commit | \`${code(run.commit)}\`${run.branch ? ` on \`${code(run.branch)}\`` : ''} |`);
   out.push(`| Started | ${md(run.startedAt)} |`, `| Ended | ${md(run.endedAt)} (${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}) |`);
-  const runner = Object.entries(run.runner).map(([k, v]) => `${md(k)}: \`${code(v)}\``);
+  const runner = sortedEntries(run.runner).map(([k, v]) => `${md(k)}: \`${code(v)}\``);
   if (runner.length) out.push(`| Runner | ${runner.join(' · ')} |`);
   out.push(`| Tool | cutover ${md(run.tool.version)} · record ${run.recordVersion} · ${run.manifestFormat} |`, '');
 
@@ -39,7 +39,8 @@ export function buildReport(run: RunJson): string {
     out.push('');
   }
 
-  const boundaries = Object.entries(run.boundaries);
+  // In time order; run.json's keys are sorted by name, so the object's own order carries nothing.
+  const boundaries = sortedEntries(run.boundaries).sort(([a, x], [b, y]) => (x < y ? -1 : x > y ? 1 : a < b ? -1 : 1));
   if (boundaries.length) {
     out.push('## Boundaries', '', '| boundary | at |', '|---|---|');
     for (const [name, at] of boundaries) out.push(`| \`${code(name)}\` | ${md(at)} |`);
@@ -73,7 +74,7 @@ export function buildReport(run: RunJson): string {
     out.push('');
     for (const a of run.artifacts.filter((x) => x.children && Object.keys(x.children).length)) {
       out.push(`<details><summary>Per-folder roots of <code>${html(a.name)}</code></summary>`, '', '| folder | Merkle root |', '|---|---|');
-      for (const [folder, root] of Object.entries(a.children ?? {})) out.push(`| \`${code(folder)}\` | \`${root}\` |`);
+      for (const [folder, root] of sortedEntries(a.children ?? {})) out.push(`| \`${code(folder)}\` | \`${root}\` |`);
       out.push('', '</details>', '');
     }
   }
@@ -121,6 +122,12 @@ function sha256sumCommand(run: RunJson, artifact: RunJsonArtifact): string {
   const depth = folder.split('/').filter((part) => part !== '' && part !== '.').length;
   const back = depth === 0 ? '.' : Array(depth).fill('..').join('/');
   return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix.join(back, manifest))})`;
+}
+
+// The report must not depend on key order: it is rendered from the document before it is written
+// and, by verify, from the canonical JSON read back (keys sorted).
+function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 /** Text safe inside a Mermaid gantt line: letters, digits and a few punctuation marks survive. */

@@ -187,7 +187,12 @@ export function checkStatement(run: RunJson, text: string | undefined, runJson: 
   } catch {
     return fail(name, 'statement.json is not JSON', ['statement.json']);
   }
-  const expected = buildStatement(run, { runJson, manifests });
+  let expected: ReturnType<typeof buildStatement>;
+  try {
+    expected = buildStatement(run, { runJson, manifests });
+  } catch (error) {
+    return fail(name, `run.json does not render to a statement (${(error as Error).message})`, ['run.json']);
+  }
   if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
   const got = doc as Partial<typeof expected>;
   const differing = (['_type', 'predicateType', 'predicate'] as const).filter((k) => !isDeepStrictEqual(got?.[k], JSON.parse(JSON.stringify(expected[k]))));
@@ -205,7 +210,14 @@ export function checkReport(run: RunJson, text: string | undefined, sameVersion:
   const name = 'report.md';
   if (text === undefined) return fail(name, 'report.md is missing', ['report.md']);
   if (sameVersion) {
-    return text === buildReport(run) ? pass(name, 'is the report of run.json') : fail(name, 'report.md is not the report run.json renders to', ['report.md']);
+    let expected: string;
+    try {
+      expected = buildReport(run);
+    } catch (error) {
+      // A run.json edited into a shape the shape check lets through (a reason that is a number).
+      return fail(name, `run.json does not render to a report (${(error as Error).message})`, ['run.json']);
+    }
+    return text === expected ? pass(name, 'is the report of run.json') : fail(name, 'report.md is not the report run.json renders to', ['report.md']);
   }
   const needed = [run.runRoot, run.runId, ...run.artifacts.filter((a) => a.present).map((a) => a.root)];
   const missing = needed.filter((n) => !text.includes(n));

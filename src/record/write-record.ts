@@ -74,10 +74,10 @@ export async function writeRecord(root: string, result: RunResult): Promise<{ di
     if (error instanceof CutoverError) throw error;
     // A folder we may not write (read-only, full disk): the steps are done; say how to finish.
     const e = error as NodeJS.ErrnoException;
-    const where = e.path ? ` (${e.syscall ?? 'writing'} ${relative(root, e.path) || '.'})` : '';
-    throw new CutoverError('IO_FAILED', `cannot write the record folder ${dir}: ${e.code ?? e.message}${where}`, {
+    const failed = e.path ? relative(root, e.path) || '.' : dir;
+    throw new CutoverError('IO_FAILED', `cannot write the record folder ${dir}: ${e.code ?? e.message} (${e.syscall ?? 'writing'} ${failed})`, {
       cause: error,
-      hint: `the steps are done and will not run again: make ${dir} writable, then \`cutover run ${result.planFile} --resume\` writes and commits the record`,
+      hint: `the steps are done and will not run again: make ${failed} writable (or free space), then \`cutover run ${result.planFile} --resume\` writes and commits the record`,
     });
   }
 }

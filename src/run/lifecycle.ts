@@ -10,7 +10,8 @@ import { hashArtifact } from '../integrity/hash-artifact.js';
 import { manifestRoot, runRoot } from '../integrity/merkle.js';
 import type { Scope } from '../plan/expression.js';
 import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
-import { normaliseRecordDir } from '../record/run-record.js';
+import { maskDeep, normaliseRecordDir } from '../record/run-record.js';
+import { createMasker } from './mask.js';
 import type { EventSink, RunOutcome, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
 import { findCommittedRecord, journaledRunId, locateRun, prepareRun, type Prepared, type RunPaths } from './preflight.js';
@@ -68,6 +69,8 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     // The run lock is ours, so whoever wrote the journal is gone: end what its steps left running.
     await endOrphans(located.journal, options);
     const prepared = await prepareRun(located, { ...options, now: options.now() });
+    // From here every event passes the masker: a reason or note may quote what a step wrote.
+    options = { ...options, emit: maskedSink(options.emit, secretValuesOf(prepared.resolved, options.env)) };
     if (prepared.committed) return await finishCommitted(prepared, options, finish);
     const { freezeDigest } = await checks.assertFrozen(prepared);
     options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
@@ -123,8 +126,9 @@ async function endOrphans(entries: JournalEntry[], options: RunOptions): Promise
 
 /** Removes a finished run's journal and scratch space. */
 async function closeRun(paths: RunPaths): Promise<void> {
-  await removeJournal(paths.journal);
+  // The journal goes last: while it exists, the run counts as unfinished and --resume finishes it.
   await rm(paths.scratch, { recursive: true, force: true });
+  await removeJournal(paths.journal);
 }
 
 /**
@@ -184,6 +188,13 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
   return { result, exitCode: result.exitCode };
 }
 
+/** An event sink that masks secret values in every string of every event. */
+function maskedSink(sink: EventSink, secrets: string[]): EventSink {
+  if (secrets.length === 0) return sink;
+  const masker = createMasker(secrets);
+  return (event) => sink(maskDeep(event, masker));
+}
+
 /** The values of the plan's `secrets:` (from the caller's environment or the plan's), to mask everywhere. */
 function secretValuesOf(resolved: ResolvedPlan, env: Record<string, string | undefined>): string[] {
   return resolved.secrets.map((name) => env[name] ?? resolved.env[name] ?? '').filter(Boolean);
@@ -206,6 +217,7 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
   options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
 
   const secretValues = secretValuesOf(resolved, options.env);
+  const masker = createMasker(secretValues);
   const failedSoFar = () => [...records.values()].some((r) => r.outcome === 'failure' && !r.continueOnError) || problems.length > 0;
   const problems: string[] = [];
   const scope = (): Scope => ({
@@ -241,9 +253,13 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
 
   const run = async (step: ResolvedStep, signal: AbortSignal, interruptible = true) => {
     if (records.has(step.id)) return;
-    const record = await runStep(step, { ...base, signal }, { interruptible });
+    // A step that cannot even be set up or checked (a path through a link that leads outside, a log
+    // we cannot write) fails as a step: rollback and finally still run, the record says why.
+    const record = await runStep(step, { ...base, signal }, { interruptible }).catch((error: unknown) => setupFailure(step, error));
     const changed = record.outcome === 'success' ? await checks.recheck() : [];
-    const final: StepRecord = changed.length ? { ...record, outcome: 'failure', reason: `changed frozen file(s): ${changed.join(', ')}` } : record;
+    const checked: StepRecord = changed.length ? { ...record, outcome: 'failure', reason: `changed frozen file(s): ${changed.join(', ')}` } : record;
+    // The journal is on disk until the run ends (for ever, after a crash): nothing secret goes in.
+    const final: StepRecord = checked.reason === undefined ? checked : { ...checked, reason: masker.mask(checked.reason) };
     records.set(step.id, final);
     journal.append({ type: 'step-end', step: final });
     if (final.outcome === 'success' && step.boundary) {
@@ -267,7 +283,14 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
 
   const drift = await checks.rehash();
   if (drift.length) problems.push(`frozen files changed during the run: ${drift.join(', ')}`);
-  const artifacts = await hashArtifacts(options.root, resolved, options.emit);
+  const artifacts = await hashArtifacts(options.root, resolved, options.emit).catch((error: unknown) => {
+    // An artifact the record cannot describe (a link in it or at it): the steps are done and journaled.
+    if (!(error instanceof CutoverError)) throw error;
+    throw new CutoverError(error.code, error.message, {
+      cause: error,
+      hint: `the steps are done and will not run again: replace the link with what it points to, or remove it, then \`cutover run ${prepared.planFile} --resume\``,
+    });
+  });
   const outcome: RunOutcome = interrupted ? 'interrupted' : failedSoFar() ? 'failure' : 'success';
   if (outcome === 'success') {
     const missing = artifacts.filter((a) => !a.present).map((a) => a.path);
@@ -302,6 +325,12 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
     secretValues,
     ...(problems.length ? { problems } : {}),
   };
+}
+
+function setupFailure(step: ResolvedStep, error: unknown): StepRecord {
+  const reason = error instanceof CutoverError ? `${error.code}: ${error.message}` : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+  const now = new Date().toISOString();
+  return { phase: step.phase, id: step.id, name: step.name, outcome: 'failure', attempts: 1, exitCode: null, signal: null, timedOut: false, startedAt: now, endedAt: now, durationMs: 0, logDigest: null, logBytes: 0, reason: reason.split('\n')[0]! };
 }
 
 async function skip(step: ResolvedStep, records: Map<string, StepRecord>, journal: Journal, emit: EventSink, reason: string): Promise<void> {

@@ -1,6 +1,8 @@
 // Preflight: every refusal happens here, before anything runs or is written (DESIGN §5 step 1).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathExists } from '../effects/fs.js';
 import { join, relative } from 'node:path';
 import { CutoverError, problemsError } from '../errors.js';
 import { dirtyPaths, existsAtRevision, lastCommitTouching, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../effects/git.js';
@@ -104,6 +106,7 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
     throw new CutoverError('RESUME_REFUSED', `--run-id ${options.runId} does not match the unfinished run ${started!.runId}`);
   }
 
+  await checkIndexLock(paths.gitDir, root);
   const git = await readGitFacts({ cwd: root });
   const runId = started?.runId ?? options.runId;
   const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, ...(runId ? { runId } : {}) });
@@ -153,6 +156,24 @@ export async function findCommittedRecord(dir: string, started: { runId: string;
   if (run.runId !== started.runId || run.startedAt !== started.startedAt || run.commit !== started.commit) return undefined;
   const commit = await lastCommitTouching(dir, { cwd: root });
   return commit ? { run: run as RunJson, commit } : undefined;
+}
+
+/**
+ * Refuses while git's index lock stays held: a git command is running in this repository, or one
+ * was killed and left it, and the record could not be committed at the end. A lock that goes away
+ * within a moment (an editor's `git status`) is waited out.
+ */
+async function checkIndexLock(gitDir: string, root: string): Promise<void> {
+  const lock = join(gitDir, 'index.lock');
+  const shown = relative(root, lock);
+  for (let waited = 0; await pathExists(lock); waited += 100) {
+    if (waited >= 2000) {
+      throw new CutoverError('GIT_LOCKED', `git's index is locked (${shown} exists): another git command is running here, or one was killed and left the lock`, {
+        hint: `if no git command is running, remove ${shown} and run again; nothing was run or written`,
+      });
+    }
+    await sleep(100);
+  }
 }
 
 function checkWindow(plan: ResolvedPlan, now: Date): void {

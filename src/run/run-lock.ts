@@ -1,4 +1,5 @@
 // One run per plan per repository: a lock file created with O_EXCL, recognised as stale when its process is gone.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -14,13 +15,20 @@ export interface RunLockInfo {
   startedAt: string;
 }
 
-/** True when a process with this pid exists on this host. */
+/** True when a process with this pid runs on this host (a zombie does not: it is dead, only not yet reaped). */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // kill(0) succeeds on a zombie, and a container whose init does not reap keeps zombies for ever.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc: trust kill(0)
   }
 }
 

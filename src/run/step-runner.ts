@@ -12,6 +12,7 @@ import type { ResolvedStep } from '../plan/resolve.js';
 import { runDeterminism, runRestore, runSnapshot, type BuiltInContext } from './builtins.js';
 import type { EventSink, StepOutcome, StepRecord } from './events.js';
 import { checkExpectations } from './expectations.js';
+import { createMasker } from './mask.js';
 import { discardAside, restoreAside, setAside } from './produces.js';
 
 /** What running a step needs from the run. */
@@ -109,9 +110,11 @@ async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n:
     const builtins: BuiltInContext = { root: ctx.root, scratch: ctx.scratch, rerun: ctx.rerun };
     const run = step.uses === 'determinism' ? runDeterminism : step.uses === 'snapshot' ? runSnapshot : runRestore;
     const result = await run(step, builtins);
-    await appendFile(logPath, result.notes.map((l) => `${l}\n`).join(''));
-    for (const text of result.notes) ctx.emit({ type: 'step-note', phase: step.phase, id: step.id, text });
-    if (!result.ok) return { ok: false, reason: result.reason ?? 'failed' };
+    const mask = createMasker(ctx.secrets).mask;
+    const notes = result.notes.map(mask);
+    await appendFile(logPath, notes.map((l) => `${l}\n`).join(''));
+    for (const text of notes) ctx.emit({ type: 'step-note', phase: step.phase, id: step.id, text });
+    if (!result.ok) return { ok: false, reason: mask(result.reason ?? 'failed') };
     return expectationsOf(step, ctx, logPath, { exitCode: 0 });
   }
   if (!step.command) return expectationsOf(step, ctx, logPath, { exitCode: 0 });
@@ -142,8 +145,10 @@ async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n:
 async function expectationsOf(step: ResolvedStep, ctx: StepContext, logPath: string, outcome: { exitCode: number | null; stdoutPath?: string }) {
   const failures = await checkExpectations(step, outcome, { root: ctx.root });
   if (failures.length === 0) return { ok: true };
-  await appendFile(logPath, failures.map((f) => `cutover: expectation failed: ${f}\n`).join(''));
-  return { ok: false, reason: failures.join('; ') };
+  // A failure may quote what a step wrote (a JSON value): it goes through the masker like the step's output.
+  const mask = createMasker(ctx.secrets).mask;
+  await appendFile(logPath, failures.map((f) => `cutover: expectation failed: ${mask(f)}\n`).join(''));
+  return { ok: false, reason: mask(failures.join('; ')) };
 }
 
 /** The child's environment: the caller's, with the plan's and the step's variables over it. */

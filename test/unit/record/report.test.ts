@@ -1,5 +1,6 @@
 // report.md: headline, tables, the Mermaid gantt timeline, roots and the exact verify commands.
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../../src/effects/output.js';
 import { buildReport, formatDuration, mermaidText, shellQuote } from '../../../src/record/report.js';
 import { buildRunJson } from '../../../src/record/run-record.js';
 import { ran, runResult } from './fixture.js';
@@ -65,8 +66,13 @@ describe('buildReport', () => {
     expect(text).toContain('(cd reports && sha256sum -c ../reports/station-56/run-1/manifests/summary.sha256)');
   });
 
-  it('renders the same bytes for the same document', () => {
+  it('renders the same bytes for the same document, also read back from canonical JSON', () => {
     expect(report()).toBe(report());
+    const run = buildRunJson(runResult({ boundaries: { verified: '2026-11-22T01:00:02.000Z', paused: '2026-11-22T01:00:01.000Z', switched: '2026-11-22T01:00:03.000Z' }, runner: { host: 'h', githubActor: 'a' } }));
+    const text = buildReport(run);
+    expect(buildReport(JSON.parse(canonicalJson(run)) as typeof run)).toBe(text);
+    expect(text.indexOf('`paused_at`')).toBeLessThan(text.indexOf('`verified_at`'));
+    expect(text.indexOf('`verified_at`')).toBeLessThan(text.indexOf('`switched_at`'));
   });
 });
 

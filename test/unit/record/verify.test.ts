@@ -119,6 +119,8 @@ describe('record-level checks', () => {
     expect(checkReport(run, `${text}\nedited`, true).ok).toBe(false);
     expect(checkReport(run, `${text}\nedited`, false).ok).toBe(true);
     expect(checkReport(run, text.replace(run.runRoot, 'x'), false).ok).toBe(false);
+    const odd = { ...run, steps: [{ ...run.steps[1]!, reason: 7 as unknown as string }] };
+    expect(checkReport(odd, text, true)).toMatchObject({ ok: false, files: ['run.json'] });
   });
 
   it('flags a plan or lock that changed after the run', () => {
