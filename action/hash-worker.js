@@ -52,6 +52,7 @@ var EXIT_BY_CODE = {
   INTERRUPTED: EXIT.sigint,
   VERIFY_MISMATCH: EXIT.mismatch,
   GIT_FAILED: EXIT.invalid,
+  GIT_LOCKED: EXIT.refused,
   IO_FAILED: EXIT.invalid,
   FILE_EXISTS: EXIT.refused
 };

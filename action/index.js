@@ -14109,6 +14109,7 @@ var EXIT_BY_CODE = {
   INTERRUPTED: EXIT.sigint,
   VERIFY_MISMATCH: EXIT.mismatch,
   GIT_FAILED: EXIT.invalid,
+  GIT_LOCKED: EXIT.refused,
   IO_FAILED: EXIT.invalid,
   FILE_EXISTS: EXIT.refused
 };
@@ -17636,12 +17637,8 @@ async function lastCommitTouching(path6, { cwd }) {
   return out.trim() || void 0;
 }
 async function revisionExists(rev, { cwd }) {
-  try {
-    await gitClient(cwd).raw(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
-    return true;
-  } catch {
-    return false;
-  }
+  const out = await gitClient(cwd).raw(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]).catch(() => "");
+  return out.trim() !== "";
 }
 
 // src/effects/github-report.ts
@@ -18818,11 +18815,15 @@ function resolvePlan(plan2, file, context) {
   const problems = [];
   const base = { env: context.env, run: { id: "" }, plan: { name: plan2.metadata.name }, git: context.git };
   const runId = context.runId ?? (plan2.spec.runId !== void 0 ? interpolate(plan2.spec.runId, base) : defaultRunId(context.env, context.now));
-  if (!RUN_ID.test(runId)) {
-    problems.push({ code: "USAGE", file, message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`, hint: "set --run-id or spec.runId to letters, digits, ., _ and -" });
-  }
   const callerScope = { ...base, run: { id: runId } };
   const env3 = mapValues(plan2.spec.env ?? {}, (v2) => interpolate(v2, callerScope));
+  const secretIn = secretFinder(plan2.spec.secrets ?? [], context.env, env3);
+  const runIdSecret = secretIn(runId);
+  if (runIdSecret) {
+    problems.push({ code: "USAGE", file, message: `the run id holds the value of secret ${runIdSecret}`, hint: "a run id is written into paths, commit messages and logs: choose one that holds no secret" });
+  } else if (!RUN_ID.test(runId)) {
+    problems.push({ code: "USAGE", file, message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`, hint: "set --run-id or spec.runId to letters, digits, ., _ and -" });
+  }
   const scope = { ...callerScope, env: { ...context.env, ...env3 } };
   const text = (v2) => interpolate(v2, scope);
   const phases = Object.fromEntries(PHASES.map((p2) => [p2, []]));
@@ -18854,6 +18855,8 @@ function resolvePlan(plan2, file, context) {
     phases[phase].push(resolved);
   }
   const recordDir = text(plan2.spec.record?.dir ?? "reports/${{ plan.name }}/${{ run.id }}");
+  const dirSecret = runIdSecret ? void 0 : secretIn(recordDir);
+  if (dirSecret) problems.push({ code: "USAGE", file, message: `the record folder holds the value of secret ${dirSecret}`, hint: "spec.record.dir is written into paths and commits: build it from names that hold no secret" });
   return {
     problems,
     plan: {
@@ -18888,6 +18891,10 @@ function splitRun(run2) {
 function interpolateJson(j3, text) {
   const value = (v2) => typeof v2 === "string" ? text(v2) : v2;
   return { ...j3, file: text(j3.file), ..."equals" in j3 ? { equals: value(j3.equals) } : {}, ...j3.in ? { in: j3.in.map(value) } : {} };
+}
+function secretFinder(names, callerEnv, planEnv) {
+  const maskers = names.map((name) => ({ name, masker: createMasker([callerEnv[name] ?? planEnv[name] ?? ""]) }));
+  return (text) => maskers.find(({ masker }) => masker.mask(text) !== text)?.name;
 }
 function mapValues(record, fn2) {
   return Object.fromEntries(Object.entries(record).map(([k2, v2]) => [k2, fn2(v2)]));
@@ -22420,6 +22427,20 @@ function writeProblems(problems, io2) {
 function writeJson(io2, value) {
   io2.stdout.write(canonicalJson(value));
 }
+var EXIT_BUG = 70;
+function reportError(error, io2) {
+  if (isCutoverError(error)) {
+    if (io2.format === "json") writeJson(io2, { ok: false, code: error.code, problems: error.problems });
+    else writeProblems(error.problems, io2);
+    if (io2.env.CUTOVER_DEBUG === "1") io2.stderr.write(`${error.stack}
+`);
+    return error.exitCode;
+  }
+  io2.stderr.write(`cutover: internal error (a bug; please report it with this output)
+${error?.stack ?? JSON.stringify(error)}
+`);
+  return EXIT_BUG;
+}
 
 // src/commands/plan.ts
 var RUN_ID_AT_START = "local-<UTC time at start>";
@@ -25374,8 +25395,8 @@ function getCrawler(globInput, inputOptions = {}) {
   return patterns.length > 0 ? buildCrawler(options, patterns) : [];
 }
 async function glob(globInput, options) {
-  const [crawler, relative10] = getCrawler(globInput, options);
-  return crawler ? formatPaths(await crawler.withPromise(), relative10) : [];
+  const [crawler, relative11] = getCrawler(globInput, options);
+  return crawler ? formatPaths(await crawler.withPromise(), relative11) : [];
 }
 
 // src/effects/fs.ts
@@ -25660,12 +25681,6 @@ var ROOT = /^sha256:([0-9a-f]{64})$/;
 var EMPTY_ROOT = hash2("sha256", Buffer4.alloc(0), "buffer");
 var nodeScratch = Buffer4.alloc(65, 1);
 var leafScratch = Buffer4.alloc(1024);
-function leafHash(line) {
-  if (leafScratch.length < line.length + 1) leafScratch = Buffer4.alloc(2 * (line.length + 1));
-  leafScratch[0] = 0;
-  leafScratch.set(line, 1);
-  return hash2("sha256", leafScratch.subarray(0, line.length + 1), "buffer");
-}
 function nodeHash(left, right) {
   nodeScratch.set(left, 1);
   nodeScratch.set(right, 33);
@@ -25697,9 +25712,19 @@ function parseRoot(text) {
   const match = ROOT.exec(text);
   return match ? Buffer4.from(match[1], "hex") : void 0;
 }
+function entryLeafHash({ digest, path: path6 }) {
+  const length = 1 + Buffer4.byteLength(digest, "utf8") + 2 + Buffer4.byteLength(path6, "utf8") + 1;
+  if (leafScratch.length < length) leafScratch = Buffer4.alloc(2 * length);
+  leafScratch[0] = 0;
+  let at2 = 1 + leafScratch.write(digest, 1, "utf8");
+  at2 += leafScratch.write("  ", at2, "utf8");
+  at2 += leafScratch.write(path6, at2, "utf8");
+  leafScratch[at2] = 10;
+  return hash2("sha256", leafScratch.subarray(0, length), "buffer");
+}
 function manifestRoot(manifest, file) {
   const entries = typeof manifest === "string" ? parseManifest(manifest, file) : manifest;
-  return formatRoot(rootOfLeaves(entries.length, (i2) => leafHash(Buffer4.from(formatLine(entries[i2]), "utf8"))));
+  return formatRoot(rootOfLeaves(entries.length, (i2) => entryLeafHash(entries[i2])));
 }
 function runRoot(artifacts) {
   const lines = artifacts.map(({ name, root }) => {
@@ -26173,10 +26198,11 @@ async function rehashFrozen(options) {
 import { randomBytes as randomBytes3 } from "node:crypto";
 import { copyFile, lstat as lstat4, mkdir as mkdir3, mkdtemp, open as open4, readdir as readdir3, rename as rename2, rm as rm3, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname as dirname5, join as join5, resolve as resolve5 } from "node:path";
+import { dirname as dirname5, join as join5, relative as relative6, resolve as resolve5 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/run/run-lock.ts
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { mkdir as mkdir2, open as open3, readFile as readFile3, rm as rm2 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
@@ -26184,9 +26210,15 @@ import { randomBytes as randomBytes2 } from "node:crypto";
 function processAlive(pid) {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return e.code === "EPERM";
+    if (e.code !== "EPERM") return false;
+  }
+  try {
+    const stat5 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat5.slice(stat5.lastIndexOf(")") + 2)[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return true;
   }
 }
 async function readRunLock(path6) {
@@ -26373,11 +26405,10 @@ async function commitRecord(options) {
   const env3 = options.env ?? process.env;
   return withScratch(async (scratch, hooks) => {
     const git = recordGit(root, hooks, env3);
-    await git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch((cause) => {
-      throw gitFailed2("the repository has no commit to put the record on", cause);
-    });
+    const head = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "");
+    if (head.trim() === "") throw gitFailed2("the repository has no commit to put the record on");
     const indexPath = resolve5(root, (await git.raw(["rev-parse", "--git-path", "index"])).trim());
-    if (result.committed) return syncCommitted(git, scratch, result, recordFiles, indexPath);
+    if (result.committed) return syncCommitted(git, scratch, result, recordFiles, relative6(root, indexPath));
     const branch = (await git.raw(["symbolic-ref", "--quiet", "HEAD"]).catch(() => "")).trim();
     if (!branch) {
       throw new CutoverError("GIT_FAILED", `HEAD is detached: a record committed now would be on no branch and could be lost`, {
@@ -26415,7 +26446,9 @@ async function commitRecord(options) {
       const message = join5(scratch, "message");
       await writeFile(message, recordCommitMessage(buildRunJson(result)));
       await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
-        throw gitFailed2(`git commit of the record failed: ${firstLine(cause.message)}`, cause, "nothing was committed and the index is as it was");
+        const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
+        const hint = lock ? `nothing was committed; a git command holds ${relative6(root, lock)}, or one was killed and left it: once none runs, remove it and run \`cutover run ${result.planFile} --resume\`` : "nothing was committed and the index is as it was";
+        throw gitFailed2(`git commit of the record failed: ${firstLine(cause.message)}`, cause, hint);
       });
       committed = true;
       const commit = (await git.raw(["rev-parse", "HEAD"])).trim();
@@ -26423,7 +26456,7 @@ async function commitRecord(options) {
         if (before.length === 0) await replaceIndex(tempIndex, indexPath);
         else await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]);
       } catch (cause) {
-        throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir, ...artifacts.map((a2) => a2.path)]);
+        throw indexNotUpdated(commit, relative6(root, indexPath), cause, [result.plan.record.dir, ...artifacts.map((a2) => a2.path)]);
       }
       return { commit };
     } catch (error) {
@@ -26624,7 +26657,7 @@ function gitFailed2(message, cause, hint) {
 import { createHash as createHash2, randomBytes as randomBytes4 } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { lstat as lstat5, mkdir as mkdir4, open as open5, readdir as readdir4, readFile as readFile4, rename as rename3, rm as rm4 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname6, join as join6, relative as relative6 } from "node:path";
+import { basename as basename4, dirname as dirname6, join as join6, relative as relative7 } from "node:path";
 
 // src/record/report.ts
 import { posix as posix4 } from "node:path";
@@ -26651,7 +26684,7 @@ function buildReport(run2) {
   out.push(`| Run id | \`${code(run2.runId)}\` |`);
   out.push(`| Commit | \`${code(run2.commit)}\`${run2.branch ? ` on \`${code(run2.branch)}\`` : ""} |`);
   out.push(`| Started | ${md(run2.startedAt)} |`, `| Ended | ${md(run2.endedAt)} (${formatDuration2(Date.parse(run2.endedAt) - Date.parse(run2.startedAt))}) |`);
-  const runner = Object.entries(run2.runner).map(([k2, v2]) => `${md(k2)}: \`${code(v2)}\``);
+  const runner = sortedEntries(run2.runner).map(([k2, v2]) => `${md(k2)}: \`${code(v2)}\``);
   if (runner.length) out.push(`| Runner | ${runner.join(" · ")} |`);
   out.push(`| Tool | cutover ${md(run2.tool.version)} · record ${run2.recordVersion} · ${run2.manifestFormat} |`, "");
   if (run2.problems?.length) {
@@ -26659,7 +26692,7 @@ function buildReport(run2) {
     for (const problem of run2.problems) out.push(`- ${md(problem)}`);
     out.push("");
   }
-  const boundaries = Object.entries(run2.boundaries);
+  const boundaries = sortedEntries(run2.boundaries).sort(([a2, x3], [b3, y2]) => x3 < y2 ? -1 : x3 > y2 ? 1 : a2 < b3 ? -1 : 1);
   if (boundaries.length) {
     out.push("## Boundaries", "", "| boundary | at |", "|---|---|");
     for (const [name, at2] of boundaries) out.push(`| \`${code(name)}\` | ${md(at2)} |`);
@@ -26690,7 +26723,7 @@ function buildReport(run2) {
     out.push("");
     for (const a2 of run2.artifacts.filter((x3) => x3.children && Object.keys(x3.children).length)) {
       out.push(`<details><summary>Per-folder roots of <code>${html(a2.name)}</code></summary>`, "", "| folder | Merkle root |", "|---|---|");
-      for (const [folder, root] of Object.entries(a2.children ?? {})) out.push(`| \`${code(folder)}\` | \`${root}\` |`);
+      for (const [folder, root] of sortedEntries(a2.children ?? {})) out.push(`| \`${code(folder)}\` | \`${root}\` |`);
       out.push("", "</details>", "");
     }
   }
@@ -26729,6 +26762,9 @@ function sha256sumCommand(run2, artifact) {
   const depth = folder.split("/").filter((part) => part !== "" && part !== ".").length;
   const back = depth === 0 ? "." : Array(depth).fill("..").join("/");
   return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix4.join(back, manifest))})`;
+}
+function sortedEntries(record) {
+  return Object.entries(record).sort(([a2], [b3]) => Buffer.compare(Buffer.from(a2), Buffer.from(b3)));
 }
 function mermaidText(text) {
   const safe = text.replace(/[^\p{L}\p{N} ._()/-]+/gu, " ").replace(/\s+/g, " ").trim();
@@ -26838,10 +26874,10 @@ async function writeRecord(root, result) {
   } catch (error) {
     if (error instanceof CutoverError) throw error;
     const e = error;
-    const where = e.path ? ` (${e.syscall ?? "writing"} ${relative6(root, e.path) || "."})` : "";
-    throw new CutoverError("IO_FAILED", `cannot write the record folder ${dir}: ${e.code ?? e.message}${where}`, {
+    const failed = e.path ? relative7(root, e.path) || "." : dir;
+    throw new CutoverError("IO_FAILED", `cannot write the record folder ${dir}: ${e.code ?? e.message} (${e.syscall ?? "writing"} ${failed})`, {
       cause: error,
-      hint: `the steps are done and will not run again: make ${dir} writable, then \`cutover run ${result.planFile} --resume\` writes and commits the record`
+      hint: `the steps are done and will not run again: make ${failed} writable (or free space), then \`cutover run ${result.planFile} --resume\` writes and commits the record`
     });
   }
 }
@@ -27004,11 +27040,11 @@ function compareBytes(a2, b3) {
 // src/run/lifecycle.ts
 import { rm as rm10 } from "node:fs/promises";
 import { hostname as hostname2 } from "node:os";
-import { join as join11, relative as relative8 } from "node:path";
+import { join as join11, relative as relative9 } from "node:path";
 
 // src/effects/process.ts
 import { createHash as createHash3 } from "node:crypto";
-import { constants as constants5, readFileSync as readFileSync3 } from "node:fs";
+import { constants as constants5, readFileSync as readFileSync4 } from "node:fs";
 import { mkdir as mkdir5, open as open6, readdir as readdir5, readFile as readFile5, rm as rm5 } from "node:fs/promises";
 import { dirname as dirname7 } from "node:path";
 import { Transform as Transform3 } from "node:stream";
@@ -30252,7 +30288,7 @@ var handleResult = (result, verboseInfo, { reject }) => {
 };
 
 // node_modules/execa/lib/stdio/handle-sync.js
-import { readFileSync as readFileSync2 } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 
 // node_modules/execa/lib/stdio/type.js
 var getStdioItemType = (value, optionName) => {
@@ -30582,7 +30618,7 @@ var normalizeStdioSync = (stdioArray, buffer, verboseInfo) => stdioArray.map((st
 var isOutputPipeOnly = (stdioOption) => stdioOption === "pipe" || Array.isArray(stdioOption) && stdioOption.every((item) => item === "pipe");
 
 // node_modules/execa/lib/stdio/native.js
-import { readFileSync } from "node:fs";
+import { readFileSync as readFileSync2 } from "node:fs";
 import tty4 from "node:tty";
 var handleNativeStream = ({ stdioItem, stdioItem: { type }, isStdioArray, fdNumber, direction, isSync }) => {
   if (!isStdioArray || type !== "native") {
@@ -30616,7 +30652,7 @@ var getTargetFd = ({ value, optionName, fdNumber, direction }) => {
   if (tty4.isatty(targetFdNumber)) {
     throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
   }
-  return { type: "uint8Array", value: bufferToUint8Array(readFileSync(targetFdNumber)), optionName };
+  return { type: "uint8Array", value: bufferToUint8Array(readFileSync2(targetFdNumber)), optionName };
 };
 var getTargetFdNumber = (value, fdNumber) => {
   if (value === "inherit") {
@@ -30949,8 +30985,8 @@ var addProperties = {
 var addPropertiesSync = {
   input: {
     ...addProperties,
-    fileUrl: ({ value }) => ({ contents: [bufferToUint8Array(readFileSync2(value))] }),
-    filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array(readFileSync2(file))] }),
+    fileUrl: ({ value }) => ({ contents: [bufferToUint8Array(readFileSync3(value))] }),
+    filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array(readFileSync3(file))] }),
     fileNumber: forbiddenIfSync,
     iterable: ({ value }) => ({ contents: [...value] }),
     string: ({ value }) => ({ contents: [value] }),
@@ -33734,7 +33770,7 @@ function killLiveGroups() {
 }
 function processStartTime(pid) {
   try {
-    const stat5 = readFileSync3(`/proc/${pid}/stat`, "utf8");
+    const stat5 = readFileSync4(`/proc/${pid}/stat`, "utf8");
     return stat5.slice(stat5.lastIndexOf(")") + 2).split(" ")[19];
   } catch {
     return void 0;
@@ -33829,17 +33865,17 @@ async function listFiles(root) {
     const dir = prefix === "" ? root : `${root}/${prefix}`;
     let entries;
     try {
-      entries = await readdir6(dir, { withFileTypes: true, encoding: "buffer" });
+      entries = await readdir6(dir, { withFileTypes: true });
     } catch (error) {
       throw ioFailed(JSON.stringify(dir), error);
     }
     for (const entry of entries) {
-      const name = entry.name.toString("utf8");
+      const name = entry.name;
+      if (name.includes("�")) await refuseUndecodable(dir);
       const path6 = prefix === "" ? name : `${prefix}/${name}`;
-      const problem = isUtf83(entry.name) ? entryPathProblem(name) : "is not valid UTF-8";
+      const problem = entryPathProblem(name);
       if (problem) {
-        const shown = displayPath(Buffer8.concat([Buffer8.from(`${dir}/`), entry.name]));
-        throw new CutoverError("ARTIFACT_INVALID", `entry path ${shown} ${problem}`, {
+        throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, {
           hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
         });
       }
@@ -33849,6 +33885,17 @@ async function listFiles(root) {
     }
   }
   return files;
+}
+async function refuseUndecodable(dir) {
+  const names = await readdir6(dir, { encoding: "buffer" }).catch((error) => {
+    throw ioFailed(JSON.stringify(dir), error);
+  });
+  const bad = names.find((name) => !isUtf83(name));
+  if (bad) {
+    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer8.concat([Buffer8.from(`${dir}/`), bad]))} is not valid UTF-8`, {
+      hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
+    });
+  }
 }
 function statSize(abs) {
   try {
@@ -33934,7 +33981,8 @@ async function removeJournal(path6) {
 // src/run/preflight.ts
 import { createHash as createHash4 } from "node:crypto";
 import { readFile as readFile7 } from "node:fs/promises";
-import { join as join7, relative as relative7 } from "node:path";
+import { setTimeout as sleep2 } from "node:timers/promises";
+import { join as join7, relative as relative8 } from "node:path";
 function sha256(bytes) {
   return createHash4("sha256").update(bytes).digest("hex");
 }
@@ -33944,7 +33992,7 @@ function lockFileFor(planFile) {
 async function locateRun(options) {
   const { root } = options;
   const valid = await readValidPlan(options.plan, root);
-  const planFile = relative7(root, valid.file.path);
+  const planFile = relative8(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
   const paths = { gitDir, runLock: join7(gitDir, "cutover", "locks", `${name}.lock`), journal: join7(gitDir, "cutover", "journal", `${name}.jsonl`) };
@@ -33966,6 +34014,7 @@ async function prepareRun(located, options) {
   if (options.resume && options.runId && options.runId !== started.runId) {
     throw new CutoverError("RESUME_REFUSED", `--run-id ${options.runId} does not match the unfinished run ${started.runId}`);
   }
+  await checkIndexLock(paths.gitDir, root);
   const git = await readGitFacts({ cwd: root });
   const runId = started?.runId ?? options.runId;
   const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, ...runId ? { runId } : {} });
@@ -34010,6 +34059,18 @@ async function findCommittedRecord(dir, started, root) {
   if (run2.runId !== started.runId || run2.startedAt !== started.startedAt || run2.commit !== started.commit) return void 0;
   const commit = await lastCommitTouching(dir, { cwd: root });
   return commit ? { run: run2, commit } : void 0;
+}
+async function checkIndexLock(gitDir, root) {
+  const lock = join7(gitDir, "index.lock");
+  const shown = relative8(root, lock);
+  for (let waited = 0; await pathExists(lock); waited += 100) {
+    if (waited >= 2e3) {
+      throw new CutoverError("GIT_LOCKED", `git's index is locked (${shown} exists): another git command is running here, or one was killed and left the lock`, {
+        hint: `if no git command is running, remove ${shown} and run again; nothing was run or written`
+      });
+    }
+    await sleep2(100);
+  }
 }
 function checkWindow2(plan2, now) {
   const w2 = plan2.window;
@@ -34298,10 +34359,12 @@ cutover: attempt ${n2}
     const builtins = { root: ctx.root, scratch: ctx.scratch, rerun: ctx.rerun };
     const run2 = step.uses === "determinism" ? runDeterminism : step.uses === "snapshot" ? runSnapshot : runRestore;
     const result2 = await run2(step, builtins);
-    await appendFile2(logPath, result2.notes.map((l3) => `${l3}
+    const mask = createMasker(ctx.secrets).mask;
+    const notes = result2.notes.map(mask);
+    await appendFile2(logPath, notes.map((l3) => `${l3}
 `).join(""));
-    for (const text of result2.notes) ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text });
-    if (!result2.ok) return { ok: false, reason: result2.reason ?? "failed" };
+    for (const text of notes) ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text });
+    if (!result2.ok) return { ok: false, reason: mask(result2.reason ?? "failed") };
     return expectationsOf(step, ctx, logPath, { exitCode: 0 });
   }
   if (!step.command) return expectationsOf(step, ctx, logPath, { exitCode: 0 });
@@ -34329,9 +34392,10 @@ cutover: attempt ${n2}
 async function expectationsOf(step, ctx, logPath, outcome) {
   const failures = await checkExpectations(step, outcome, { root: ctx.root });
   if (failures.length === 0) return { ok: true };
-  await appendFile2(logPath, failures.map((f3) => `cutover: expectation failed: ${f3}
+  const mask = createMasker(ctx.secrets).mask;
+  await appendFile2(logPath, failures.map((f3) => `cutover: expectation failed: ${mask(f3)}
 `).join(""));
-  return { ok: false, reason: failures.join("; ") };
+  return { ok: false, reason: mask(failures.join("; ")) };
 }
 function childEnv(caller, own) {
   const env3 = {};
@@ -34378,6 +34442,7 @@ async function executeRun(options, checks, finish2) {
   try {
     await endOrphans(located.journal, options);
     const prepared = await prepareRun(located, { ...options, now: options.now() });
+    options = { ...options, emit: maskedSink(options.emit, secretValuesOf2(prepared.resolved, options.env)) };
     if (prepared.committed) return await finishCommitted(prepared, options, finish2);
     const { freezeDigest } = await checks.assertFrozen(prepared);
     options.emit({ type: "preflight", check: "freeze gate", ok: true, detail: freezeDigest });
@@ -34406,7 +34471,7 @@ async function executeRun(options, checks, finish2) {
   } catch (error) {
     const e = error;
     if (!opened || error instanceof CutoverError || typeof e?.code !== "string" || !e.syscall) throw error;
-    throw new CutoverError("IO_FAILED", `${e.syscall} ${e.path ? `${JSON.stringify(relative8(options.root, e.path))} ` : ""}failed: ${e.code}`, {
+    throw new CutoverError("IO_FAILED", `${e.syscall} ${e.path ? `${JSON.stringify(relative9(options.root, e.path))} ` : ""}failed: ${e.code}`, {
       cause: error,
       hint: `the steps that finished are journaled; fix the cause, then \`cutover run ${located.planFile} --resume\``
     });
@@ -34424,8 +34489,8 @@ async function endOrphans(entries, options) {
   }
 }
 async function closeRun(paths) {
-  await removeJournal(paths.journal);
   await rm10(paths.scratch, { recursive: true, force: true });
+  await removeJournal(paths.journal);
 }
 async function finishCommitted(prepared, options, finish2) {
   const { run: run2, commit } = prepared.committed;
@@ -34478,6 +34543,11 @@ async function finishCommitted(prepared, options, finish2) {
   await closeRun(prepared.paths);
   return { result, exitCode: result.exitCode };
 }
+function maskedSink(sink, secrets) {
+  if (secrets.length === 0) return sink;
+  const masker = createMasker(secrets);
+  return (event) => sink(maskDeep(event, masker));
+}
 function secretValuesOf2(resolved, env3) {
   return resolved.secrets.map((name) => env3[name] ?? resolved.env[name] ?? "").filter(Boolean);
 }
@@ -34496,6 +34566,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
   const secretValues = secretValuesOf2(resolved, options.env);
+  const masker = createMasker(secretValues);
   const failedSoFar = () => [...records.values()].some((r2) => r2.outcome === "failure" && !r2.continueOnError) || problems.length > 0;
   const problems = [];
   const scope = () => ({
@@ -34530,9 +34601,10 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
   };
   const run2 = async (step, signal, interruptible = true) => {
     if (records.has(step.id)) return;
-    const record = await runStep(step, { ...base, signal }, { interruptible });
+    const record = await runStep(step, { ...base, signal }, { interruptible }).catch((error) => setupFailure(step, error));
     const changed = record.outcome === "success" ? await checks.recheck() : [];
-    const final = changed.length ? { ...record, outcome: "failure", reason: `changed frozen file(s): ${changed.join(", ")}` } : record;
+    const checked = changed.length ? { ...record, outcome: "failure", reason: `changed frozen file(s): ${changed.join(", ")}` } : record;
+    const final = checked.reason === void 0 ? checked : { ...checked, reason: masker.mask(checked.reason) };
     records.set(step.id, final);
     journal.append({ type: "step-end", step: final });
     if (final.outcome === "success" && step.boundary) {
@@ -34552,7 +34624,13 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
   for (const step of resolved.phases.finally) await run2(step, finallySignal.signal, false);
   const drift = await checks.rehash();
   if (drift.length) problems.push(`frozen files changed during the run: ${drift.join(", ")}`);
-  const artifacts = await hashArtifacts(options.root, resolved, options.emit);
+  const artifacts = await hashArtifacts(options.root, resolved, options.emit).catch((error) => {
+    if (!(error instanceof CutoverError)) throw error;
+    throw new CutoverError(error.code, error.message, {
+      cause: error,
+      hint: `the steps are done and will not run again: replace the link with what it points to, or remove it, then \`cutover run ${prepared.planFile} --resume\``
+    });
+  });
   const outcome = interrupted ? "interrupted" : failedSoFar() ? "failure" : "success";
   if (outcome === "success") {
     const missing = artifacts.filter((a2) => !a2.present).map((a2) => a2.path);
@@ -34586,6 +34664,11 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
     secretValues,
     ...problems.length ? { problems } : {}
   };
+}
+function setupFailure(step, error) {
+  const reason = error instanceof CutoverError ? `${error.code}: ${error.message}` : `unexpected error: ${error?.message ?? String(error)}`;
+  const now = (/* @__PURE__ */ new Date()).toISOString();
+  return { phase: step.phase, id: step.id, name: step.name, outcome: "failure", attempts: 1, exitCode: null, signal: null, timedOut: false, startedAt: now, endedAt: now, durationMs: 0, logDigest: null, logBytes: 0, reason: reason.split("\n")[0] };
 }
 async function skip(step, records, journal, emit, reason) {
   if (records.has(step.id)) return;
@@ -34780,7 +34863,7 @@ async function defaultPlans(cwd) {
 import { createHash as createHash6 } from "node:crypto";
 import { createReadStream as createReadStream4 } from "node:fs";
 import { readdir as readdir7, readFile as readFile12, realpath as realpath4, stat as stat4 } from "node:fs/promises";
-import { join as join12, posix as posix5, relative as relative9, resolve as resolve7, sep as sep5 } from "node:path";
+import { join as join12, posix as posix5, relative as relative10, resolve as resolve7, sep as sep5 } from "node:path";
 
 // src/record/verify.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
@@ -34925,7 +35008,12 @@ function checkStatement(run2, text, runJson, manifests) {
   } catch {
     return fail(name, "statement.json is not JSON", ["statement.json"]);
   }
-  const expected = buildStatement(run2, { runJson, manifests });
+  let expected;
+  try {
+    expected = buildStatement(run2, { runJson, manifests });
+  } catch (error) {
+    return fail(name, `run.json does not render to a statement (${error.message})`, ["run.json"]);
+  }
   if (isDeepStrictEqual2(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
   const got = doc;
   const differing = ["_type", "predicateType", "predicate"].filter((k2) => !isDeepStrictEqual2(got?.[k2], JSON.parse(JSON.stringify(expected[k2]))));
@@ -34941,7 +35029,13 @@ function checkReport(run2, text, sameVersion) {
   const name = "report.md";
   if (text === void 0) return fail(name, "report.md is missing", ["report.md"]);
   if (sameVersion) {
-    return text === buildReport(run2) ? pass(name, "is the report of run.json") : fail(name, "report.md is not the report run.json renders to", ["report.md"]);
+    let expected;
+    try {
+      expected = buildReport(run2);
+    } catch (error) {
+      return fail(name, `run.json does not render to a report (${error.message})`, ["run.json"]);
+    }
+    return text === expected ? pass(name, "is the report of run.json") : fail(name, "report.md is not the report run.json renders to", ["report.md"]);
   }
   const needed = [run2.runRoot, run2.runId, ...run2.artifacts.filter((a2) => a2.present).map((a2) => a2.root)];
   const missing = needed.filter((n2) => !text.includes(n2));
@@ -35008,6 +35102,7 @@ async function collectChecks(options, io2) {
   if (!parsed.run || runText === void 0) return [parsed.check];
   const run2 = parsed.run;
   const checks = [parsed.check];
+  if (root !== void 0) await assertHistory(root, run2.commit);
   const manifests = {};
   const recorded = /* @__PURE__ */ new Map();
   for (const artifact of run2.artifacts) {
@@ -35053,9 +35148,17 @@ async function collectChecks(options, io2) {
   checks.push(checkTrailers(run2, await recordCommit(root, recordAbs, runText)));
   return checks;
 }
+async function assertHistory(root, commit) {
+  if (typeof commit !== "string" || await revisionExists(commit, { cwd: root })) return;
+  const shallow = (await gitClient(root).raw(["rev-parse", "--is-shallow-repository"]).catch(() => "")).trim() === "true";
+  if (!shallow) return;
+  throw new CutoverError("GIT_FAILED", `the run's commit ${commit.slice(0, 12)} is not in this shallow clone, so the plan and lock it ran with cannot be checked`, {
+    hint: "fetch the history first: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)"
+  });
+}
 async function recordCommit(root, recordAbs, runText) {
   const git = gitClient(root);
-  const rel = toPosix(relative9(await realpath4(root), await realpath4(recordAbs)));
+  const rel = toPosix(relative10(await realpath4(root), await realpath4(recordAbs)));
   const path6 = rel === "" ? "run.json" : `${rel}/run.json`;
   const commit = (await git.raw(["log", "--format=%H", "-1", "--", `:(literal)${path6}`]).catch(() => "")).trim();
   if (commit === "") return { error: `${path6} is in no commit: the record is not committed` };
@@ -35107,7 +35210,7 @@ async function digestFile(path6) {
 }
 async function listFiles2(dir) {
   const entries = await readdir7(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative9(dir, join12(e.parentPath ?? e.path, e.name)))).sort();
+  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative10(dir, join12(e.parentPath ?? e.path, e.name)))).sort();
 }
 function toPosix(path6) {
   return path6.split(sep5).join("/");
@@ -35207,19 +35310,6 @@ async function runAction(env3, cwd) {
     await finishGithubCommand(io2, command2, exitCode, error);
     return exitCode;
   }
-}
-function reportError(error, io2) {
-  if (isCutoverError(error)) {
-    if (io2.format === "json") writeJson(io2, { ok: false, code: error.code, problems: error.problems });
-    else writeProblems(error.problems, io2);
-    if (io2.env.CUTOVER_DEBUG === "1") io2.stderr.write(`${error.stack}
-`);
-    return error.exitCode;
-  }
-  io2.stderr.write(`cutover: internal error (a bug; please report it with this output)
-${error?.stack ?? JSON.stringify(error)}
-`);
-  return 70;
 }
 
 // src/action/index.ts

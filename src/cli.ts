@@ -3,10 +3,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { CutoverError, EXIT, isCutoverError } from './errors.js';
+import { CutoverError, EXIT } from './errors.js';
 import { parseDuration } from './plan/duration.js';
 import { finishGithubCommand } from './effects/github-report.js';
-import { writeJson, writeProblems } from './effects/output.js';
+import { EXIT_BUG, reportError } from './effects/output.js';
 import type { CommandIo, OutputFormat } from './commands/io.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -177,24 +177,12 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-/** Prints an error: coded ones as problems, anything else as a bug with its stack. */
-function reportError(error: unknown, io: CommandIo): number {
-  if (isCutoverError(error)) {
-    if (io.format === 'json') writeJson(io, { ok: false, code: error.code, problems: error.problems });
-    else writeProblems(error.problems, io);
-    if (io.env.CUTOVER_DEBUG === '1') io.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  io.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
-  return 70;
-}
-
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
     process.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
-    process.exitCode = 70;
+    process.exitCode = EXIT_BUG;
   },
 );

@@ -6,9 +6,8 @@ import { plan } from '../commands/plan.js';
 import { run } from '../commands/run.js';
 import { validate } from '../commands/validate.js';
 import { verify } from '../commands/verify.js';
-import { isCutoverError } from '../errors.js';
 import { finishGithubCommand } from '../effects/github-report.js';
-import { writeJson, writeProblems } from '../effects/output.js';
+import { reportError } from '../effects/output.js';
 import { readInput, readInputs, type ActionInputs } from './inputs.js';
 
 /** The io the action runs a command with: the runner's environment and streams, no terminal. */
@@ -68,14 +67,3 @@ export async function runAction(env: Record<string, string | undefined>, cwd: st
   }
 }
 
-/** Prints an error as cli.ts does: coded ones as problems (annotations), anything else as a bug with its stack. */
-function reportError(error: unknown, io: CommandIo): number {
-  if (isCutoverError(error)) {
-    if (io.format === 'json') writeJson(io, { ok: false, code: error.code, problems: error.problems });
-    else writeProblems(error.problems, io);
-    if (io.env.CUTOVER_DEBUG === '1') io.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  io.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
-  return 70;
-}

@@ -1,7 +1,7 @@
 // Writing results and problems in the chosen format: text for people, one JSON document, or GitHub commands.
 import { configure } from 'safe-stable-stringify';
 import chalk, { Chalk } from 'chalk';
-import { formatProblem, type Problem } from '../errors.js';
+import { formatProblem, isCutoverError, type Problem } from '../errors.js';
 import { compareUtf8 } from '../integrity/manifest.js';
 import type { CommandIo } from '../commands/io.js';
 import { annotation } from './github.js';
@@ -35,4 +35,19 @@ export function writeProblems(problems: Problem[], io: CommandIo): void {
 /** Writes exactly one JSON document to stdout. */
 export function writeJson(io: CommandIo, value: unknown): void {
   io.stdout.write(canonicalJson(value));
+}
+
+/** Exit code of an internal error (a bug), after sysexits' EX_SOFTWARE. */
+export const EXIT_BUG = 70;
+
+/** Prints an error: coded ones as problems (annotations in GitHub format), anything else as a bug with its stack. */
+export function reportError(error: unknown, io: CommandIo): number {
+  if (isCutoverError(error)) {
+    if (io.format === 'json') writeJson(io, { ok: false, code: error.code, problems: error.problems });
+    else writeProblems(error.problems, io);
+    if (io.env.CUTOVER_DEBUG === '1') io.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  io.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
+  return EXIT_BUG;
 }

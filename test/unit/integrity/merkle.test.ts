@@ -71,7 +71,7 @@ describe('Merkle Tree Hash', () => {
   it('handles tens of thousands of leaves without recursion, matching a level-by-level build', () => {
     const leaves = Array.from({ length: 20_003 }, (_, i) => Buffer.from(`${i}\n`));
     // Pair each level left to right, carrying an odd last node up unchanged: the same tree as RFC 6962.
-    let level = leaves.map((l) => sha(Uint8Array.of(0), l));
+    let level: Buffer[] = leaves.map((l) => sha(Uint8Array.of(0), l));
     while (level.length > 1) level = Array.from({ length: Math.ceil(level.length / 2) }, (_, i) => (level[2 * i + 1] ? sha(Uint8Array.of(1), level[2 * i] as Buffer, level[2 * i + 1] as Buffer) : (level[2 * i] as Buffer)));
     expect(hex(merkleRoot(leaves))).toBe(hex(level[0] as Buffer));
   });
