@@ -34481,7 +34481,8 @@ async function executeRun(options, checks, finish2) {
   }
 }
 async function endOrphans(entries, options) {
-  for (const e of entries) {
+  const lastEnd = entries.findLastIndex((e) => e.type === "step-end");
+  for (const e of entries.slice(lastEnd + 1)) {
     if (e.type !== "step-spawn") continue;
     if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5e3)) {
       options.emit({ type: "preflight", check: "orphans", ok: true, detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run` });
@@ -34539,8 +34540,11 @@ async function finishCommitted(prepared, options, finish2) {
     ...run2.problems?.length ? { problems: run2.problems } : {},
     committed: { commit }
   };
-  await finish2(result, options.emit);
-  await closeRun(prepared.paths);
+  try {
+    await finish2(result, options.emit);
+  } finally {
+    await closeRun(prepared.paths);
+  }
   return { result, exitCode: result.exitCode };
 }
 function maskedSink(sink, secrets) {

@@ -116,7 +116,10 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
 
 /** Ends the process groups of steps a killed run left running, before anything of this run starts. */
 async function endOrphans(entries: JournalEntry[], options: RunOptions): Promise<void> {
-  for (const e of entries) {
+  // Steps run one at a time and a step's end is journaled after its groups were ended: only what
+  // started after the last journaled end can still be running.
+  const lastEnd = entries.findLastIndex((e) => e.type === 'step-end');
+  for (const e of entries.slice(lastEnd + 1)) {
     if (e.type !== 'step-spawn') continue;
     if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5000)) {
       options.emit({ type: 'preflight', check: 'orphans', ok: true, detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run` });
@@ -183,8 +186,12 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
     ...(run.problems?.length ? { problems: run.problems } : {}),
     committed: { commit },
   };
-  await finish(result, options.emit);
-  await closeRun(prepared.paths);
+  try {
+    await finish(result, options.emit);
+  } finally {
+    // The record is committed whatever the push or the index do: the run is over either way.
+    await closeRun(prepared.paths);
+  }
   return { result, exitCode: result.exitCode };
 }
 
