@@ -26505,6 +26505,14 @@ async function replaceIndex(tempIndex, indexPath) {
     throw error;
   }
 }
+async function removeStaleScratch(dir) {
+  for (const name of await readdir3(dir).catch(() => [])) {
+    const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    const info = await lstat4(join5(dir, name)).catch(() => void 0);
+    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm3(join5(dir, name), { recursive: true, force: true });
+  }
+}
 async function removeStaleIndexes(gitDir) {
   for (const name of await readdir3(gitDir).catch(() => [])) {
     const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
@@ -26633,7 +26641,8 @@ async function pathspecFile(scratch, name, paths) {
   return file;
 }
 async function withScratch(fn2) {
-  const scratch = await mkdtemp(join5(tmpdir(), "cutover-git-"));
+  await removeStaleScratch(tmpdir());
+  const scratch = await mkdtemp(join5(tmpdir(), `cutover-git-${process.pid}-`));
   try {
     const hooks = join5(scratch, "no-hooks");
     await mkdir3(hooks);

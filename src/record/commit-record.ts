@@ -203,6 +203,16 @@ async function replaceIndex(tempIndex: string, indexPath: string): Promise<void>
   }
 }
 
+/** Removes scratch folders (hooks, message, pathspecs) left in the temp folder by killed cutover processes. */
+async function removeStaleScratch(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    const info = await lstat(join(dir, name)).catch(() => undefined);
+    if (info?.isDirectory() && Date.now() - info.mtimeMs > 60_000) await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /** Removes temporary indexes (and their locks) left a while ago by cutover processes that were killed. */
 async function removeStaleIndexes(gitDir: string): Promise<void> {
   for (const name of await readdir(gitDir).catch(() => [] as string[])) {
@@ -369,7 +379,9 @@ async function pathspecFile(scratch: string, name: string, paths: readonly strin
 }
 
 async function withScratch<T>(fn: (scratch: string, hooks: string) => Promise<T>): Promise<T> {
-  const scratch = await mkdtemp(join(tmpdir(), 'cutover-git-'));
+  await removeStaleScratch(tmpdir());
+  // The pid in the name lets a later run tell the folder of a killed one from a live one's.
+  const scratch = await mkdtemp(join(tmpdir(), `cutover-git-${process.pid}-`));
   try {
     const hooks = join(scratch, 'no-hooks');
     await mkdir(hooks);

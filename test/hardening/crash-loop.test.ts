@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { processAlive } from '../../src/run/run-lock.js';
 import { CLI } from '../helpers/cli.js';
 import { git, writeFiles } from '../helpers/git-repo.js';
@@ -260,5 +260,27 @@ describe('kill -9 at random moments, then --resume', () => {
     for (const o of outcomes) tally.set(o, (tally.get(o) ?? 0) + 1);
     figures('crash-loop', `${outcomes.length} crash points survived (seed ${seed}): ${[...tally].sort().map(([k, v]) => `${v}× ${k}`).join('; ')}`);
     expect(outcomes).toHaveLength(POINTS);
+  });
+});
+
+describe('a run lock left by a killed cutover that nobody reaped', () => {
+  it.skipIf(!existsSync('/proc/self/stat'))('is stale: a zombie holds nothing, and --resume replaces its lock', async () => {
+    const { dir, markers } = freshRepo(10_000);
+    // `exec sleep` turns the shell into a parent that never waits: once killed, cutover stays a zombie
+    // (as under a container init that does not reap), and kill(pid, 0) still succeeds on it.
+    const holder = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" run plans/crash.yaml & echo $! > "${markers}/cutover.pid"; exec sleep 120`], { cwd: dir, env: cliEnv(markers), stdio: 'ignore' });
+    onTestFinished(() => {
+      holder.kill('SIGKILL');
+    });
+    await waitForMoment({ kind: 'step-start', step: 'big', ms: 0 }, dir, markers, () => false);
+    const pid = Number(readFileSync(join(markers, 'cutover.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    while (state() !== 'Z') await sleep(10);
+
+    const resumed = await cutoverAsync(dir, ['run', 'plans/crash.yaml', '--resume'], markers);
+    expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+    expect(resumed.stdout).toMatch(/replaced the stale lock [0-9a-f]+ of pid \d+/);
+    expect(rootsOf(await gitAsync(dir, 'show', `HEAD:${RECORD}/run.json`)).runRoot).toBe(reference.runRoot);
   });
 });
