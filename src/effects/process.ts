@@ -238,11 +238,20 @@ async function openLog(path: string): Promise<Output & { bytes(): number; digest
 
 /** Creates a file fresh, never writing through a link planted at its path. */
 async function openOutput(path: string): Promise<Output> {
+  // O_EXCL|O_NOFOLLOW never writes through anything already there (a planted link included); only
+  // when something is there is it removed (rm removes a link itself) and the create tried again.
+  const create = () => open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
-    await mkdir(dirname(path), { recursive: true });
-    // rm removes a link itself; O_EXCL|O_NOFOLLOW then refuses anything planted in between.
-    await rm(path, { force: true });
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    let handle;
+    try {
+      handle = await create();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') await mkdir(dirname(path), { recursive: true });
+      else if (code === 'EEXIST') await rm(path, { force: true });
+      else throw error;
+      handle = await create();
+    }
     const input = handle.createWriteStream();
     return { input, done: finished(input) };
   } catch (error) {

@@ -1,5 +1,5 @@
 // An append-only JSONL journal of a run's step events, fsynced as it goes, so a crashed run can resume.
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StepRecord } from './events.js';
@@ -29,10 +29,12 @@ export async function openJournal(path: string): Promise<Journal> {
     closeSync(dirFd);
   }
   return {
-    // Synchronous on purpose: an entry is on disk before the run moves on (and before a signal exit).
+    // Synchronous on purpose: an entry is written before the run moves on (and before a signal exit).
+    // A write survives kill -9 as it is; fsync makes it survive a crash of the machine too, which only
+    // an entry that outlives the machine's processes needs (a step's process group dies with it).
     append(entry) {
       writeSync(fd, `${JSON.stringify(entry)}\n`);
-      fsyncSync(fd);
+      if (entry.type !== 'step-spawn') fdatasyncSync(fd);
     },
     close() {
       closeSync(fd);

@@ -214,7 +214,7 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
   const startedAt = start?.startedAt ?? options.now().toISOString();
   if (!resumed) journal.append({ type: 'run-start', runId: resolved.runId, planDigest: prepared.planDigest, lockDigest: prepared.lockDigest, startedAt, commit: prepared.git.sha });
 
-  const records = new Map<string, StepRecord>();
+  const records = new StepRecords();
   const boundaries: Record<string, string> = {};
   for (const e of previous) {
     if (e.type === 'step-end' && e.step.outcome !== 'interrupted') records.set(e.step.id, e.step);
@@ -225,16 +225,10 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
 
   const secretValues = secretValuesOf(resolved, options.env);
   const masker = createMasker(secretValues);
-  const failedSoFar = () => [...records.values()].some((r) => r.outcome === 'failure' && !r.continueOnError) || problems.length > 0;
+  const failedSoFar = () => records.failed || problems.length > 0;
   const problems: string[] = [];
-  const scope = (): Scope => ({
-    env: { ...options.env, ...resolved.env },
-    run: { id: resolved.runId },
-    plan: { name: resolved.name },
-    git: prepared.git,
-    steps: Object.fromEntries([...records].map(([id, r]) => [id, { outcome: r.outcome }])),
-    failed: failedSoFar(),
-  });
+  const scopeEnv = { ...options.env, ...resolved.env };
+  const scope = (): Scope => ({ env: scopeEnv, run: { id: resolved.runId }, plan: { name: resolved.name }, git: prepared.git, steps: records.outcomes, failed: failedSoFar() });
   const byId = new Map(ordered.map((s) => [s.id, s]));
   const finallySignal = new AbortController();
   const base: Omit<StepContext, 'signal'> = {
@@ -340,7 +334,19 @@ function setupFailure(step: ResolvedStep, error: unknown): StepRecord {
   return { phase: step.phase, id: step.id, name: step.name, outcome: 'failure', attempts: 1, exitCode: null, signal: null, timedOut: false, startedAt: now, endedAt: now, durationMs: 0, logDigest: null, logBytes: 0, reason: reason.split('\n')[0]! };
 }
 
-async function skip(step: ResolvedStep, records: Map<string, StepRecord>, journal: Journal, emit: EventSink, reason: string): Promise<void> {
+/** Step records by id, keeping the outcomes conditions read (and whether the run failed) up to date as they arrive. */
+class StepRecords extends Map<string, StepRecord> {
+  readonly outcomes: Record<string, { outcome: string }> = {};
+  failed = false;
+
+  override set(id: string, record: StepRecord): this {
+    this.outcomes[id] = { outcome: record.outcome };
+    if (record.outcome === 'failure' && !record.continueOnError) this.failed = true;
+    return super.set(id, record);
+  }
+}
+
+async function skip(step: ResolvedStep, records: StepRecords, journal: Journal, emit: EventSink, reason: string): Promise<void> {
   if (records.has(step.id)) return;
   const record: StepRecord = { phase: step.phase, id: step.id, name: step.name, outcome: 'skipped', attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason };
   records.set(step.id, record);

@@ -36,6 +36,9 @@ export interface StepContext {
   rerun: (id: string) => Promise<{ ok: boolean; reason?: string }>;
 }
 
+// Folders this process already created (the logs folder is made once a run, not once a step).
+const madeDirs = new Set<string>();
+
 /** The log file name of a step: `<phase>-<nn>-<id>.log` (DESIGN §8). */
 export function logName(step: Pick<ResolvedStep, 'phase' | 'index' | 'id'>): string {
   return `${step.phase}-${String(step.index + 1).padStart(2, '0')}-${step.id}.log`;
@@ -58,7 +61,10 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
   if (!shouldRun(step, ctx.scope())) return notRun('skipped', step.if !== undefined ? `condition is false: ${step.if}` : step.phase === 'rollback' ? 'no step failed' : 'an earlier step failed');
 
   const logsDir = join(ctx.scratch, 'logs');
-  await mkdir(logsDir, { recursive: true });
+  if (!madeDirs.has(logsDir)) {
+    await mkdir(logsDir, { recursive: true });
+    madeDirs.add(logsDir);
+  }
   const logPath = join(logsDir, logName(step));
   const startedAt = new Date();
   const aside = step.produces.length ? await setAside(ctx.root, step.produces, join(ctx.scratch, 'aside', step.id)) : undefined;
