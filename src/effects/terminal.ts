@@ -1,7 +1,7 @@
 // Turns run events into what a person or CI sees: listr2 on a terminal, one line an event elsewhere,
 // GitHub groups in Actions, nothing with --format json (the command prints one document at the end).
 import { randomUUID } from 'node:crypto';
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { ListrTaskWrapper } from 'listr2';
 import type { CommandIo } from '../commands/io.js';
 import { formatDuration } from '../plan/duration.js';
 import type { EventSink, RunEvent, StepRecord } from '../run/events.js';
@@ -41,39 +41,40 @@ function listrRenderer(io: CommandIo): Renderer {
   let hashing: Deferred | undefined;
   let hashTask: ListrTaskWrapper<unknown, any, any> | undefined;
   let running: Promise<unknown> = Promise.resolve();
+  // listr2 is loaded only here, so runs without a terminal (CI, --quiet, JSON) never pay for it.
+  const listr2 = import('listr2');
 
   const sink: EventSink = (event) => {
     switch (event.type) {
       case 'run-start': {
         hashing = deferred();
-        const list = new Listr<unknown, 'default', 'simple'>(
-          [
-            ...event.steps.map((s) => {
-              const d = deferred();
-              pending.set(s.id, d);
-              return {
-                title: `${s.phase === 'steps' ? '' : `${s.phase}: `}${s.name}`,
-                task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
-                  tasks.set(s.id, task);
-                  const record = await d.promise;
-                  const took = record.durationMs ? ` (${formatDuration(record.durationMs)})` : '';
-                  if (record.outcome === 'skipped') return task.skip(`${task.title}: skipped, ${record.reason ?? ''}`);
-                  if (record.outcome !== 'success' && !record.continueOnError) throw new Error(`${task.title}${took}: ${record.reason ?? record.outcome}`);
-                  task.title = `${task.title}${took}`;
-                },
-              };
-            }),
-            {
-              title: 'hash artifacts and write the record',
+        const list = [
+          ...event.steps.map((s) => {
+            const d = deferred();
+            pending.set(s.id, d);
+            return {
+              title: `${s.phase === 'steps' ? '' : `${s.phase}: `}${s.name}`,
               task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
-                hashTask = task;
-                await hashing!.promise;
+                tasks.set(s.id, task);
+                const record = await d.promise;
+                const took = record.durationMs ? ` (${formatDuration(record.durationMs)})` : '';
+                if (record.outcome === 'skipped') return task.skip(`${task.title}: skipped, ${record.reason ?? ''}`);
+                if (record.outcome !== 'success' && !record.continueOnError) throw new Error(`${task.title}${took}: ${record.reason ?? record.outcome}`);
+                task.title = `${task.title}${took}`;
               },
+            };
+          }),
+          {
+            title: 'hash artifacts and write the record',
+            task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
+              hashTask = task;
+              await hashing!.promise;
             },
-          ],
-          { concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } },
-        );
-        running = list.run().catch(() => undefined);
+          },
+          ];
+        running = listr2
+          .then(({ Listr }) => new Listr<unknown, 'default', 'simple'>(list, { concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } }).run())
+          .catch(() => undefined);
         break;
       }
       case 'step-start':
@@ -98,12 +99,16 @@ function listrRenderer(io: CommandIo): Renderer {
         for (const [id, d] of pending) d.resolve({ id, outcome: 'skipped', reason: 'not run' } as StepRecord);
         pending.clear();
         hashing?.resolve({} as StepRecord);
+        // The closing lines, as the line renderer writes them, once listr2 has drawn its last frame.
+        closing.push(event);
         break;
       default:
         break;
     }
   };
-  return { sink, done: () => running.then(() => undefined) };
+  const closing: RunEvent[] = [];
+  const lines = lineRenderer(io, {});
+  return { sink, done: () => running.then(() => closing.forEach((e) => lines.sink(e))) };
 }
 
 /**
