@@ -46,6 +46,7 @@ var EXIT_BY_CODE = {
   WINDOW_CLOSED: EXIT.refused,
   TREE_DIRTY: EXIT.refused,
   NOT_MERGED: EXIT.refused,
+  NOT_ON_BRANCH: EXIT.refused,
   RECORD_EXISTS: EXIT.refused,
   RESUME_REFUSED: EXIT.refused,
   STEP_FAILED: EXIT.stepFailed,

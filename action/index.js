@@ -16115,6 +16115,7 @@ var EXIT_BY_CODE = {
   WINDOW_CLOSED: EXIT.refused,
   TREE_DIRTY: EXIT.refused,
   NOT_MERGED: EXIT.refused,
+  NOT_ON_BRANCH: EXIT.refused,
   RECORD_EXISTS: EXIT.refused,
   RESUME_REFUSED: EXIT.refused,
   STEP_FAILED: EXIT.stepFailed,
@@ -34170,6 +34171,9 @@ async function prepareRun(located, options) {
       throw new CutoverError("TREE_DIRTY", `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}`, { hint: "commit or remove them first; the run commits only what it writes" });
     }
   }
+  if (options.commit !== false && !committed && !git.branch) {
+    throw new CutoverError("NOT_ON_BRANCH", "HEAD is detached: the record commit would belong to no branch", { hint: "switch to a branch first (`git switch -c NAME`), or run with --no-commit" });
+  }
   if (options.requireMerged) await checkMerged(options.requireMerged, [planFile, lockFile], root);
   return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join7(paths.gitDir, "cutover", "runs", name, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
 }
@@ -34861,6 +34865,7 @@ async function run(options, io2) {
         ...options.resume ? { resume: true } : {},
         ...options.failAt ? { failAt: options.failAt } : {},
         ...options.requireMerged ? { requireMerged: options.requireMerged } : {},
+        commit: options.commit !== false,
         env: io2.env,
         now: io2.now,
         emit,

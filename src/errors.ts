@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'WINDOW_CLOSED'
   | 'TREE_DIRTY'
   | 'NOT_MERGED'
+  | 'NOT_ON_BRANCH'
   | 'RECORD_EXISTS'
   | 'RESUME_REFUSED'
   | 'STEP_FAILED'
@@ -76,6 +77,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   WINDOW_CLOSED: EXIT.refused,
   TREE_DIRTY: EXIT.refused,
   NOT_MERGED: EXIT.refused,
+  NOT_ON_BRANCH: EXIT.refused,
   RECORD_EXISTS: EXIT.refused,
   RESUME_REFUSED: EXIT.refused,
   STEP_FAILED: EXIT.stepFailed,

@@ -57,6 +57,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
         ...(options.resume ? { resume: true } : {}),
         ...(options.failAt ? { failAt: options.failAt } : {}),
         ...(options.requireMerged ? { requireMerged: options.requireMerged } : {}),
+        commit: options.commit !== false,
         env: io.env,
         now: io.now,
         emit,

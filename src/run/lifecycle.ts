@@ -40,6 +40,8 @@ export interface RunOptions {
   resume?: boolean;
   failAt?: string;
   requireMerged?: string;
+  /** False with `--no-commit`. */
+  commit?: boolean;
   env: Record<string, string | undefined>;
   now: () => Date;
   emit: EventSink;

@@ -51,6 +51,8 @@ export interface PreflightOptions {
   resume?: boolean;
   failAt?: string;
   requireMerged?: string;
+  /** False with `--no-commit`: the run does not need a branch to commit to. */
+  commit?: boolean;
   env: Record<string, string | undefined>;
   now: Date;
 }
@@ -138,6 +140,9 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
     if (dirty.length) {
       throw new CutoverError('TREE_DIRTY', `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`, { hint: 'commit or remove them first; the run commits only what it writes' });
     }
+  }
+  if (options.commit !== false && !committed && !git.branch) {
+    throw new CutoverError('NOT_ON_BRANCH', 'HEAD is detached: the record commit would belong to no branch', { hint: 'switch to a branch first (`git switch -c NAME`), or run with --no-commit' });
   }
   if (options.requireMerged) await checkMerged(options.requireMerged, [planFile, lockFile], root);
   return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };

@@ -92,25 +92,22 @@ describe('git faults', () => {
     expect(recordCommits(dir)).toHaveLength(1);
   });
 
-  it('a detached HEAD: the record is written but not committed (exit 2); on a branch, --resume commits it', () => {
+  it('a detached HEAD: refused before anything runs (exit 3) when the run would commit; --no-commit runs', () => {
     const dir = planRepo(PLAN);
     git(dir, 'checkout', '-q', '--detach');
     const head = git(dir, 'rev-parse', 'HEAD');
     const result = run(dir);
-    const stderr = expectOneLineError(result, 'GIT_FAILED', 2);
+    const stderr = expectOneLineError(result, 'NOT_ON_BRANCH', 3);
     expect(stderr).toContain('HEAD is detached');
-    expect(stderr).toContain('--resume');
+    expect(existsSync(join(dir, 'marks.txt'))).toBe(false);
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
-    expect(recordCommits(dir)).toEqual([]);
-    expect(existsSync(join(dir, RECORD, 'run.json'))).toBe(true);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
 
-    git(dir, 'switch', '-q', '-c', 'cutover-records');
-    const resumed = run(dir, ['--resume']);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(marks(dir)).toBe('one\n'); // the steps did not run again
-    expect(recordCommits(dir)).toHaveLength(1);
-    expect(git(dir, 'rev-parse', 'HEAD^')).toBe(head);
-    expect(cutover(['verify', RECORD], { cwd: dir }).code).toBe(0);
+    const uncommitted = run(dir, ['--no-commit']);
+    expect(uncommitted.code, uncommitted.stderr).toBe(0);
+    expect(marks(dir)).toBe('one\n');
+    expect(existsSync(join(dir, RECORD, 'run.json'))).toBe(true);
+    expect(recordCommits(dir)).toEqual([]);
   });
 
   it('a read-only record folder: IO_FAILED (exit 2) naming the folder; once writable, --resume writes and commits the record', () => {
