@@ -9120,15 +9120,15 @@ var init_colorette = __esm({
     isCI = "CI" in env2 && ("GITHUB_ACTIONS" in env2 || "GITLAB_CI" in env2 || "CIRCLECI" in env2);
     isColorSupported = !isDisabled && (isForced || isWindows && !isDumbTerminal || isCompatibleTerminal || isCI);
     replaceClose = (index, string, close, replace, head = string.substring(0, index) + replace, tail = string.substring(index + close.length), next = tail.indexOf(close)) => head + (next < 0 ? tail : replaceClose(next, tail, close, replace));
-    clearBleed = (index, string, open9, close, replace) => index < 0 ? open9 + string + close : open9 + replaceClose(index, string, close, replace) + close;
-    filterEmpty = (open9, close, replace = open9, at2 = open9.length + 1) => (string) => string || !(string === "" || string === void 0) ? clearBleed(
+    clearBleed = (index, string, open8, close, replace) => index < 0 ? open8 + string + close : open8 + replaceClose(index, string, close, replace) + close;
+    filterEmpty = (open8, close, replace = open8, at2 = open8.length + 1) => (string) => string || !(string === "" || string === void 0) ? clearBleed(
       ("" + string).indexOf(close, at2),
       string,
-      open9,
+      open8,
       close,
       replace
     ) : "";
-    init = (open9, close, replace) => filterEmpty(`\x1B[${open9}m`, `\x1B[${close}m`, replace);
+    init = (open8, close, replace) => filterEmpty(`\x1B[${open8}m`, `\x1B[${close}m`, replace);
     colors2 = {
       reset: init(0, 0),
       bold: init(1, 22, "\x1B[22m\x1B[1m"),
@@ -14796,16 +14796,16 @@ var require_parse = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open9 = tokens[token.tokensIndex];
-          open9.type = "text";
-          open9.value = literal;
-          open9.output = safeOutput || utils.escapeRegex(literal);
+          const open8 = tokens[token.tokensIndex];
+          open8.type = "text";
+          open8.value = literal;
+          open8.output = safeOutput || utils.escapeRegex(literal);
           for (let i2 = token.tokensIndex + 1; i2 < tokens.length; i2++) {
             tokens[i2].value = "";
             tokens[i2].output = "";
             delete tokens[i2].suffix;
           }
-          state.output = token.output + open9.output;
+          state.output = token.output + open8.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -15025,15 +15025,15 @@ var require_parse = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment2("braces");
-          const open9 = {
+          const open8 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open9);
-          push(open9);
+          braces.push(open8);
+          push(open8);
           continue;
         }
         if (value === "}") {
@@ -19821,15 +19821,15 @@ function fitSummary(markdown, budget, note) {
 }
 var FENCE_ALLOWANCE = 64;
 function openFence(markdown) {
-  let open9;
+  let open8;
   for (const line of markdown.split("\n")) {
     const match = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
     if (!match) continue;
     const marker = match[1];
-    if (!open9) open9 = { char: marker[0], length: marker.length };
-    else if (marker[0] === open9.char && marker.length >= open9.length && (match[2] ?? "").trim() === "") open9 = void 0;
+    if (!open8) open8 = { char: marker[0], length: marker.length };
+    else if (marker[0] === open8.char && marker.length >= open8.length && (match[2] ?? "").trim() === "") open8 = void 0;
   }
-  return open9 && open9.length <= FENCE_ALLOWANCE - 1 ? open9.char.repeat(open9.length) : void 0;
+  return open8 && open8.length <= FENCE_ALLOWANCE - 1 ? open8.char.repeat(open8.length) : void 0;
 }
 async function setOutputs(env3, outputs) {
   const path6 = env3.GITHUB_OUTPUT;
@@ -20541,21 +20541,21 @@ function parseTemplate(value) {
   const parts = [];
   let i2 = 0;
   while (i2 < value.length) {
-    const open9 = value.indexOf(OPEN, i2);
-    if (open9 < 0) {
+    const open8 = value.indexOf(OPEN, i2);
+    if (open8 < 0) {
       parts.push(value.slice(i2));
       break;
     }
-    if (open9 > i2) parts.push(value.slice(i2, open9));
-    const close = value.indexOf(CLOSE, open9 + OPEN.length);
-    if (close < 0) throw issue(open9, "PLAN_INTERPOLATION", "unterminated `${{`: no closing `}}`", "close the expression with `}}`");
-    const source = value.slice(open9 + OPEN.length, close);
+    if (open8 > i2) parts.push(value.slice(i2, open8));
+    const close = value.indexOf(CLOSE, open8 + OPEN.length);
+    if (close < 0) throw issue(open8, "PLAN_INTERPOLATION", "unterminated `${{`: no closing `}}`", "close the expression with `}}`");
+    const source = value.slice(open8 + OPEN.length, close);
     const lead = source.length - source.trimStart().length;
-    if (source.trim() === "") throw issue(open9, "PLAN_INTERPOLATION", "empty `${{ }}`");
+    if (source.trim() === "") throw issue(open8, "PLAN_INTERPOLATION", "empty `${{ }}`");
     try {
-      parts.push({ expr: parseExpression(source), source, offset: open9 + OPEN.length });
+      parts.push({ expr: parseExpression(source), source, offset: open8 + OPEN.length });
     } catch (e) {
-      if (e instanceof ExpressionError) throw issue(open9 + OPEN.length + Math.max(e.offset, lead), "PLAN_EXPRESSION", e.message);
+      if (e instanceof ExpressionError) throw issue(open8 + OPEN.length + Math.max(e.offset, lead), "PLAN_EXPRESSION", e.message);
       throw e;
     }
     i2 = close + CLOSE.length;
@@ -24274,18 +24274,18 @@ var proto = Object.defineProperties(() => {
     }
   }
 });
-var createStyler = (open9, close, parent) => {
+var createStyler = (open8, close, parent) => {
   let openAll;
   let closeAll;
   if (parent === void 0) {
-    openAll = open9;
+    openAll = open8;
     closeAll = close;
   } else {
-    openAll = parent.openAll + open9;
+    openAll = parent.openAll + open8;
     closeAll = close + parent.closeAll;
   }
   return {
-    open: open9,
+    open: open8,
     close,
     openAll,
     closeAll,
@@ -27794,11 +27794,11 @@ var replacements = Object.entries(specialMainSymbols);
 // node_modules/yoctocolors/base.js
 import tty3 from "node:tty";
 var hasColors = tty3?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format2 = (open9, close) => {
+var format2 = (open8, close) => {
   if (!hasColors) {
     return (input) => input;
   }
-  const openCode = `\x1B[${open9}m`;
+  const openCode = `\x1B[${open8}m`;
   const closeCode = `\x1B[${close}m`;
   return (input) => {
     const string = input + "";
@@ -34058,7 +34058,7 @@ async function hashArtifact(absPath, options = {}) {
 
 // src/run/journal.ts
 import { closeSync as closeSync2, fdatasyncSync, fsyncSync, openSync as openSync2, writeSync } from "node:fs";
-import { mkdir as mkdir6, open as open7, readFile as readFile6, rm as rm6 } from "node:fs/promises";
+import { mkdir as mkdir6, readFile as readFile6, rm as rm6 } from "node:fs/promises";
 import { dirname as dirname9 } from "node:path";
 async function openJournal(path6) {
   await mkdir6(dirname9(path6), { recursive: true });
@@ -34320,7 +34320,7 @@ async function runRestore(step, ctx) {
 }
 
 // src/run/expectations.ts
-import { open as open8, readFile as readFile9 } from "node:fs/promises";
+import { open as open7, readFile as readFile9 } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 var STDOUT_SEARCH_BYTES = 1024 * 1024;
 async function checkExpectations(step, outcome, { root }) {
@@ -34365,7 +34365,7 @@ function valueAt(doc, path6) {
   return { exists: true, value: current };
 }
 async function readHead(path6, bytes) {
-  const handle = await open8(path6, "r");
+  const handle = await open7(path6, "r");
   try {
     const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, bytes, 0);

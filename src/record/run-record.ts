@@ -2,9 +2,9 @@
 import { MANIFEST_FORMAT } from '../integrity/manifest.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { Phase } from '../plan/types.js';
-import type { RunOutcome, StepOutcome, StepRecord } from '../run/events.js';
+import type { RunOutcome, StepRecord } from '../run/events.js';
 import { createMasker, type Masker } from '../run/mask.js';
-import type { RunResult } from '../run/result.js';
+import type { ArtifactResult, RunResult } from '../run/result.js';
 
 /** Version of the record layout; verify refuses records of another version. */
 export const RECORD_VERSION = 'cutover-record/v1';
@@ -20,41 +20,16 @@ export interface RecordLog {
   full?: { digest: string; bytes: number };
 }
 
-/** One step in run.json. */
-export interface RunJsonStep {
-  phase: Phase;
-  id: string;
-  name: string;
-  outcome: StepOutcome;
-  attempts: number;
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  startedAt: string | null;
-  endedAt: string | null;
-  durationMs: number;
-  log: RecordLog | null;
-  reason?: string;
-  drill?: boolean;
-  continueOnError?: boolean;
-  boundary?: string;
-}
+/** One step in run.json: the step's record, its log described by the copy the record keeps. */
+export type RunJsonStep = Omit<StepRecord, 'logDigest' | 'logBytes'> & { log: RecordLog | null };
 
-/** One artifact in run.json. */
-export interface RunJsonArtifact {
-  name: string;
-  path: string;
-  commit: 'manifest' | 'files';
-  present: boolean;
-  files: number;
-  bytes: number;
-  root: string;
+/** One artifact in run.json: the hashed artifact with the manifest's record path instead of its text. */
+export type RunJsonArtifact = Omit<ArtifactResult, 'manifest'> & {
   /** Record-relative `manifests/<name>.sha256`, or null when the artifact was absent. */
   manifest: string | null;
   /** A single file or a folder (present artifacts only): where `sha256sum -c` runs. */
   kind?: 'file' | 'directory';
-  children?: Record<string, string>;
-}
+};
 
 /** The whole run.json document. */
 export interface RunJson {

@@ -1,6 +1,6 @@
 // An append-only JSONL journal of a run's step events, fsynced as it goes, so a crashed run can resume.
 import { closeSync, fdatasyncSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StepRecord } from './events.js';
 
@@ -65,16 +65,4 @@ export async function readJournal(path: string): Promise<JournalEntry[]> {
 /** Removes a finished run's journal. */
 export async function removeJournal(path: string): Promise<void> {
   await rm(path, { force: true });
-}
-
-/** Writes a file and fsyncs it (for the scratch space's small state files). */
-export async function writeDurable(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const handle = await open(path, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

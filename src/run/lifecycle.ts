@@ -382,4 +382,3 @@ function runnerFacts(env: Record<string, string | undefined>): Record<string, st
   return facts;
 }
 
-export { CutoverError };
