@@ -9120,15 +9120,15 @@ var init_colorette = __esm({
     isCI = "CI" in env2 && ("GITHUB_ACTIONS" in env2 || "GITLAB_CI" in env2 || "CIRCLECI" in env2);
     isColorSupported = !isDisabled && (isForced || isWindows && !isDumbTerminal || isCompatibleTerminal || isCI);
     replaceClose = (index, string, close, replace, head = string.substring(0, index) + replace, tail = string.substring(index + close.length), next = tail.indexOf(close)) => head + (next < 0 ? tail : replaceClose(next, tail, close, replace));
-    clearBleed = (index, string, open8, close, replace) => index < 0 ? open8 + string + close : open8 + replaceClose(index, string, close, replace) + close;
-    filterEmpty = (open8, close, replace = open8, at2 = open8.length + 1) => (string) => string || !(string === "" || string === void 0) ? clearBleed(
+    clearBleed = (index, string, open7, close, replace) => index < 0 ? open7 + string + close : open7 + replaceClose(index, string, close, replace) + close;
+    filterEmpty = (open7, close, replace = open7, at2 = open7.length + 1) => (string) => string || !(string === "" || string === void 0) ? clearBleed(
       ("" + string).indexOf(close, at2),
       string,
-      open8,
+      open7,
       close,
       replace
     ) : "";
-    init = (open8, close, replace) => filterEmpty(`\x1B[${open8}m`, `\x1B[${close}m`, replace);
+    init = (open7, close, replace) => filterEmpty(`\x1B[${open7}m`, `\x1B[${close}m`, replace);
     colors2 = {
       reset: init(0, 0),
       bold: init(1, 22, "\x1B[22m\x1B[1m"),
@@ -14796,16 +14796,16 @@ var require_parse = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open8 = tokens[token.tokensIndex];
-          open8.type = "text";
-          open8.value = literal;
-          open8.output = safeOutput || utils.escapeRegex(literal);
+          const open7 = tokens[token.tokensIndex];
+          open7.type = "text";
+          open7.value = literal;
+          open7.output = safeOutput || utils.escapeRegex(literal);
           for (let i2 = token.tokensIndex + 1; i2 < tokens.length; i2++) {
             tokens[i2].value = "";
             tokens[i2].output = "";
             delete tokens[i2].suffix;
           }
-          state.output = token.output + open8.output;
+          state.output = token.output + open7.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -15025,15 +15025,15 @@ var require_parse = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment2("braces");
-          const open8 = {
+          const open7 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open8);
-          push(open8);
+          braces.push(open7);
+          push(open7);
           continue;
         }
         if (value === "}") {
@@ -19671,6 +19671,11 @@ function createMasker(secrets) {
     const found = scan(needles.map((n2) => n2.length), (i2, from) => text.indexOf(needles[i2], from), text.length, { carry: 0, lastCovered: false });
     return found.pieces.map((piece) => piece ? text.slice(piece[0], piece[1]) : MASK).join("");
   };
+  const maskBytes = (bytes) => {
+    if (needleBytes.length === 0) return bytes;
+    const found = scan(needleBytes.map((n2) => n2.length), (i2, from) => bytes.indexOf(needleBytes[i2], from), bytes.length, { carry: 0, lastCovered: false });
+    return Buffer.concat(found.pieces.map((piece) => piece ? bytes.subarray(piece[0], piece[1]) : MASK_BYTES));
+  };
   const stream = () => {
     if (needleBytes.length === 0) return new PassThrough();
     let tail = Buffer.alloc(0);
@@ -19693,7 +19698,7 @@ function createMasker(secrets) {
       }
     });
   };
-  return { mask, stream };
+  return { identity: needles.length === 0, mask, maskBytes, stream };
 }
 function secretVariants(secrets) {
   const variants = /* @__PURE__ */ new Set();
@@ -19821,15 +19826,15 @@ function fitSummary(markdown, budget, note) {
 }
 var FENCE_ALLOWANCE = 64;
 function openFence(markdown) {
-  let open8;
+  let open7;
   for (const line of markdown.split("\n")) {
     const match = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
     if (!match) continue;
     const marker = match[1];
-    if (!open8) open8 = { char: marker[0], length: marker.length };
-    else if (marker[0] === open8.char && marker.length >= open8.length && (match[2] ?? "").trim() === "") open8 = void 0;
+    if (!open7) open7 = { char: marker[0], length: marker.length };
+    else if (marker[0] === open7.char && marker.length >= open7.length && (match[2] ?? "").trim() === "") open7 = void 0;
   }
-  return open8 && open8.length <= FENCE_ALLOWANCE - 1 ? open8.char.repeat(open8.length) : void 0;
+  return open7 && open7.length <= FENCE_ALLOWANCE - 1 ? open7.char.repeat(open7.length) : void 0;
 }
 async function setOutputs(env3, outputs) {
   const path6 = env3.GITHUB_OUTPUT;
@@ -20541,21 +20546,21 @@ function parseTemplate(value) {
   const parts = [];
   let i2 = 0;
   while (i2 < value.length) {
-    const open8 = value.indexOf(OPEN, i2);
-    if (open8 < 0) {
+    const open7 = value.indexOf(OPEN, i2);
+    if (open7 < 0) {
       parts.push(value.slice(i2));
       break;
     }
-    if (open8 > i2) parts.push(value.slice(i2, open8));
-    const close = value.indexOf(CLOSE, open8 + OPEN.length);
-    if (close < 0) throw issue(open8, "PLAN_INTERPOLATION", "unterminated `${{`: no closing `}}`", "close the expression with `}}`");
-    const source = value.slice(open8 + OPEN.length, close);
+    if (open7 > i2) parts.push(value.slice(i2, open7));
+    const close = value.indexOf(CLOSE, open7 + OPEN.length);
+    if (close < 0) throw issue(open7, "PLAN_INTERPOLATION", "unterminated `${{`: no closing `}}`", "close the expression with `}}`");
+    const source = value.slice(open7 + OPEN.length, close);
     const lead = source.length - source.trimStart().length;
-    if (source.trim() === "") throw issue(open8, "PLAN_INTERPOLATION", "empty `${{ }}`");
+    if (source.trim() === "") throw issue(open7, "PLAN_INTERPOLATION", "empty `${{ }}`");
     try {
-      parts.push({ expr: parseExpression(source), source, offset: open8 + OPEN.length });
+      parts.push({ expr: parseExpression(source), source, offset: open7 + OPEN.length });
     } catch (e) {
-      if (e instanceof ExpressionError) throw issue(open8 + OPEN.length + Math.max(e.offset, lead), "PLAN_EXPRESSION", e.message);
+      if (e instanceof ExpressionError) throw issue(open7 + OPEN.length + Math.max(e.offset, lead), "PLAN_EXPRESSION", e.message);
       throw e;
     }
     i2 = close + CLOSE.length;
@@ -24274,18 +24279,18 @@ var proto = Object.defineProperties(() => {
     }
   }
 });
-var createStyler = (open8, close, parent) => {
+var createStyler = (open7, close, parent) => {
   let openAll;
   let closeAll;
   if (parent === void 0) {
-    openAll = open8;
+    openAll = open7;
     closeAll = close;
   } else {
-    openAll = parent.openAll + open8;
+    openAll = parent.openAll + open7;
     closeAll = close + parent.closeAll;
   }
   return {
-    open: open8,
+    open: open7,
     close,
     openAll,
     closeAll,
@@ -24691,7 +24696,7 @@ function progressText(event) {
 }
 
 // src/integrity/freeze-gate.ts
-import { lstat as lstat3 } from "node:fs/promises";
+import { lstatSync as lstatSync2 } from "node:fs";
 import { join as join4 } from "node:path";
 
 // src/effects/git-files.ts
@@ -24730,7 +24735,7 @@ async function readPathStates(paths, { cwd }) {
 
 // src/integrity/freeze.ts
 import { readdir as readdir2, readdirSync as readdirSync2 } from "node:fs";
-import { lstat as lstat2, readFile as readFile2, realpath as realpath3 } from "node:fs/promises";
+import { lstat as lstat2, readFile as readFile2, realpath as realpath2 } from "node:fs/promises";
 import { basename as basename3, dirname as dirname3, join as join3, relative as relative5, sep as sep4 } from "node:path";
 
 // node_modules/tinyglobby/dist/index.mjs
@@ -25508,8 +25513,8 @@ async function glob(globInput, options) {
 }
 
 // src/effects/fs.ts
-import { lstat, mkdir, open as open2, realpath as realpath2, rename, rm } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
+import { lstatSync, realpathSync as realpathSync2 } from "node:fs";
+import { lstat, mkdir, open as open2, rename, rm } from "node:fs/promises";
 import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join2, relative as relative4, resolve as resolve4, sep as sep2 } from "node:path";
 function isInside(root, child) {
   const rel = relative4(root, child);
@@ -25524,39 +25529,45 @@ async function resolveInside(root, rel) {
   if (!isInside(root, abs)) throw unsafe("leaves the repository");
   const parts = relative4(root, abs).split(sep2).filter(Boolean);
   if (parts.includes(".git")) throw unsafe("has a .git component");
-  const realRoot = await realpath2(root);
+  const realRoot = realpathSync2(root);
   let current = root;
   for (const part of parts) {
     current = join2(current, part);
     let info;
     try {
-      info = await lstat(current);
+      info = lstatSync(current);
     } catch {
       return abs;
     }
     if (info.isSymbolicLink()) {
-      const target = await realpath2(current).catch(() => null);
+      let target;
+      try {
+        target = realpathSync2(current);
+      } catch {
+        target = null;
+      }
       if (target === null || !isInside(realRoot, target)) throw unsafe(`passes through a symbolic link (${relative4(root, current)}) that leads outside`);
     }
   }
   return abs;
 }
-async function writeFileAtomic(path6, data, mode = 420) {
-  await mkdir(dirname2(path6), { recursive: true });
-  const temp = join2(dirname2(path6), `.${basename2(path6)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await open2(temp, "wx", mode);
+async function writeNewFile(path6, data, mode = 420) {
+  const handle = await open2(path6, "wx", mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  try {
-    await rename(temp, path6);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+}
+async function eachLimit(items, limit, task) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) throw failed.reason;
 }
 async function pathExists(path6) {
   try {
@@ -26059,8 +26070,8 @@ function approvalsRequired(plan2) {
   return "spec" in plan2 ? plan2.spec.approvals?.required ?? 0 : plan2.approvalsRequired;
 }
 async function locatePlan(root, planPath) {
-  const realRoot = await realpath3(root);
-  const real = join3(await realpath3(dirname3(planPath)), basename3(planPath));
+  const realRoot = await realpath2(root);
+  const real = join3(await realpath2(dirname3(planPath)), basename3(planPath));
   if (!isInside(realRoot, real) || real === realRoot) {
     throw new CutoverError("USAGE", `the plan ${planPath} is outside the repository ${realRoot}`, { hint: "a plan and its lock live in the repository whose files they freeze" });
   }
@@ -26068,7 +26079,7 @@ async function locatePlan(root, planPath) {
   return { plan: plan2, lock: lockPathFor(plan2) };
 }
 async function hashGroups(root, plan2, options = {}) {
-  const realRoot = await realpath3(root);
+  const realRoot = await realpath2(root);
   const unmatched = [];
   const matched = [];
   const files = /* @__PURE__ */ new Map();
@@ -26104,7 +26115,7 @@ async function checkPatternBase(root, realRoot, pattern2, group) {
     const info = await lstat2(join3(root, prefix)).catch(() => void 0);
     if (!info) return;
     if (info.isSymbolicLink()) {
-      const target = await realpath3(join3(root, prefix)).catch(() => void 0);
+      const target = await realpath2(join3(root, prefix)).catch(() => void 0);
       throw new CutoverError("PATH_UNSAFE", `${group.kind} "${group.name}": pattern ${JSON.stringify(pattern2)} passes through ${JSON.stringify(prefix)}, a symbolic link${linkDestination(realRoot, target)}`, { hint: UNSAFE_HINT });
     }
   }
@@ -26125,7 +26136,7 @@ async function checkMatch(root, realRoot, path6, group, checked) {
       throw new CutoverError("IO_FAILED", `${group.kind} "${group.name}": cannot read ${JSON.stringify(prefix)} (${error.code ?? String(error)})`, { cause: error });
     }
     if (info.isSymbolicLink()) {
-      const target = await realpath3(join3(root, prefix)).catch(() => void 0);
+      const target = await realpath2(join3(root, prefix)).catch(() => void 0);
       throw unsafe(`${i2 === parts.length ? "is" : `passes through (${prefix})`} a symbolic link${linkDestination(realRoot, target)}`);
     }
   }
@@ -26270,19 +26281,20 @@ function approvalProblems(approvals, lockFile, digest, planDisplay) {
   }
   return problems;
 }
-async function statFiles(root, paths) {
-  const entries = await Promise.all(
-    paths.map(async (path6) => {
-      try {
-        const info = await lstat3(join4(root, path6), { bigint: true });
-        return [path6, { size: info.size, mtimeNs: info.mtimeNs, ino: info.ino }];
-      } catch (error) {
-        if (error.code === "ENOENT") return [path6, null];
+function statFiles(root, paths) {
+  const stats = /* @__PURE__ */ new Map();
+  for (const path6 of paths) {
+    try {
+      const info = lstatSync2(join4(root, path6), { bigint: true });
+      stats.set(path6, { size: info.size, mtimeNs: info.mtimeNs, ino: info.ino });
+    } catch (error) {
+      if (error.code !== "ENOENT") {
         throw new CutoverError("IO_FAILED", `cannot stat ${JSON.stringify(path6)} (${error.code ?? String(error)})`, { cause: error });
       }
-    })
-  );
-  return new Map(entries);
+      stats.set(path6, null);
+    }
+  }
+  return stats;
 }
 function compareStats(before, after) {
   const drift = [];
@@ -26303,8 +26315,8 @@ async function rehashFrozen(options) {
 }
 
 // src/record/commit-record.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
-import { copyFile, lstat as lstat4, mkdir as mkdir3, mkdtemp, open as open4, readdir as readdir3, rename as rename2, rm as rm3, writeFile } from "node:fs/promises";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { copyFile, lstat as lstat3, mkdir as mkdir3, mkdtemp, open as open4, readdir as readdir3, rename as rename2, rm as rm3, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname as dirname5, join as join5, relative as relative6, resolve as resolve5 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -26314,7 +26326,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { mkdir as mkdir2, open as open3, readFile as readFile3, rm as rm2 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes } from "node:crypto";
 function processAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -26341,7 +26353,7 @@ function isStale(info) {
 }
 async function acquireRunLock(path6, runId, onStale) {
   await mkdir2(dirname4(path6), { recursive: true });
-  const info = { id: randomBytes2(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
+  const info = { id: randomBytes(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
   for (let attempt2 = 0; attempt2 < 2; attempt2++) {
     try {
       const handle = await open3(path6, "wx", 420);
@@ -26525,7 +26537,7 @@ async function commitRecord(options) {
     }
     const identity3 = await resolveIdentity(git, options.author, env3);
     await removeStaleIndexes(dirname5(indexPath));
-    const tempIndex = join5(dirname5(indexPath), `cutover-index-${process.pid}-${randomBytes3(6).toString("hex")}`);
+    const tempIndex = join5(dirname5(indexPath), `cutover-index-${process.pid}-${randomBytes2(6).toString("hex")}`);
     let committed = false;
     try {
       const hadIndex = await copyFile(indexPath, tempIndex).then(
@@ -26617,7 +26629,7 @@ async function removeStaleScratch(dir) {
   for (const name of await readdir3(dir).catch(() => [])) {
     const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat4(join5(dir, name)).catch(() => void 0);
+    const info = await lstat3(join5(dir, name)).catch(() => void 0);
     if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm3(join5(dir, name), { recursive: true, force: true });
   }
 }
@@ -26625,7 +26637,7 @@ async function removeStaleIndexes(gitDir) {
   for (const name of await readdir3(gitDir).catch(() => [])) {
     const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat4(join5(gitDir, name)).catch(() => void 0);
+    const info = await lstat3(join5(gitDir, name)).catch(() => void 0);
     if (info && Date.now() - info.mtimeMs > 6e4) await rm3(join5(gitDir, name), { force: true });
   }
 }
@@ -26696,7 +26708,7 @@ async function filesArtifacts(root, result) {
   for (const artifact of result.artifacts) {
     if (artifact.commit !== "files" || !artifact.present) continue;
     const path6 = artifact.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/");
-    const isFile = (await lstat4(join5(root, path6)).catch(() => void 0))?.isFile() ?? false;
+    const isFile = (await lstat3(join5(root, path6)).catch(() => void 0))?.isFile() ?? false;
     const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
     out.push({ path: path6, expected: isFile ? [path6] : entries.map((e) => `${path6}/${e.path}`) });
   }
@@ -26771,9 +26783,9 @@ function gitFailed2(message, cause, hint) {
 }
 
 // src/record/write-record.ts
-import { createHash as createHash2, randomBytes as randomBytes4 } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { lstat as lstat5, mkdir as mkdir4, open as open5, readdir as readdir4, readFile as readFile4, rename as rename3, rm as rm4 } from "node:fs/promises";
+import { createHash as createHash2, randomBytes as randomBytes3 } from "node:crypto";
+import { createReadStream, lstatSync as lstatSync3, readFileSync as readFileSync2 } from "node:fs";
+import { lstat as lstat4, mkdir as mkdir4, open as open5, readdir as readdir4, readFile as readFile4, rename as rename3, rm as rm4 } from "node:fs/promises";
 import { basename as basename4, dirname as dirname6, join as join6, relative as relative7 } from "node:path";
 
 // src/record/report.ts
@@ -26953,6 +26965,7 @@ function buildStatement(run2, texts) {
 // src/record/write-record.ts
 var LOG_LIMIT = 8 * 1024 * 1024;
 var LOG_KEEP = 4 * 1024 * 1024;
+var COPY_PARALLEL = 8;
 async function checkRecordDir(root, dir) {
   const rel = normaliseRecordDir(dir);
   if (rel === "") throw new CutoverError("PATH_UNSAFE", "the record folder is the repository root", { hint: "set spec.record.dir to a folder such as reports/<plan>/<run id>" });
@@ -26974,7 +26987,7 @@ async function refuseLinks(root, rel) {
   let current = root;
   for (const part of rel.split("/")) {
     current = join6(current, part);
-    const info = await lstat5(current).catch(() => void 0);
+    const info = await lstat4(current).catch(() => void 0);
     if (!info) return;
     if (info.isSymbolicLink()) {
       throw new CutoverError("PATH_UNSAFE", `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
@@ -27012,32 +27025,38 @@ async function writeRecordFolder(root, dir, result) {
   await mkdir4(dirname6(abs), { recursive: true });
   await refuseLinks(root, dir);
   await removeStaleSiblings(abs);
-  const staging = join6(dirname6(abs), `.${basename4(abs)}.partial-${randomBytes4(6).toString("hex")}`);
+  const staging = join6(dirname6(abs), `.${basename4(abs)}.partial-${randomBytes3(6).toString("hex")}`);
   await mkdir4(staging);
   try {
     const written = [];
     const put = async (rel, data) => {
-      await writeFileAtomic(join6(staging, rel), data);
+      await writeNewFile(join6(staging, rel), data);
       written.push(rel);
     };
+    const present = result.artifacts.filter((a2) => a2.present);
+    const ordinal = /* @__PURE__ */ new Map();
+    const copies = result.steps.map((step) => {
+      const seen = ordinal.get(step.phase) ?? 0;
+      ordinal.set(step.phase, seen + 1);
+      const path6 = stepLogPath(result.plan, step, seen);
+      return { step, rel: masker.mask(path6), source: join6(result.logsDir, basename4(path6)) };
+    });
+    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname6(join6(staging, rel))));
+    for (const folder of folders) await mkdir4(folder, { recursive: true });
     const manifests = {};
-    for (const artifact of result.artifacts.filter((a2) => a2.present)) {
+    for (const artifact of present) {
       manifests[artifact.name] = artifact.manifest;
       await put(masker.mask(manifestPath(artifact.name)), artifact.manifest);
     }
     const logs = /* @__PURE__ */ new Map();
-    const ordinal = /* @__PURE__ */ new Map();
-    for (const step of result.steps) {
-      const seen = ordinal.get(step.phase) ?? 0;
-      ordinal.set(step.phase, seen + 1);
-      const rel = stepLogPath(result.plan, step, seen);
-      const copied = await copyLog(join6(result.logsDir, basename4(rel)), join6(staging, masker.mask(rel)), masker);
+    await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
+      const copied = await copyLog(source, join6(staging, rel), masker);
       logs.set(step.id, copied);
-      if (copied) written.push(masker.mask(rel));
-    }
+      if (copied) written.push(rel);
+    });
     const kinds = /* @__PURE__ */ new Map();
-    for (const artifact of result.artifacts.filter((a2) => a2.present)) {
-      const info = await lstat5(await resolveInside(root, artifact.path)).catch(() => void 0);
+    for (const artifact of present) {
+      const info = await lstat4(await resolveInside(root, artifact.path)).catch(() => void 0);
       if (info) kinds.set(artifact.name, info.isFile() ? "file" : "directory");
     }
     const run2 = buildRunJson(result, { logs, kinds });
@@ -27053,7 +27072,7 @@ async function writeRecordFolder(root, dir, result) {
   }
 }
 async function checkLeftover(abs, dir, runId) {
-  const info = await lstat5(abs).catch(() => void 0);
+  const info = await lstat4(abs).catch(() => void 0);
   if (!info) return false;
   const refuse2 = (why) => new CutoverError("RECORD_EXISTS", `the record folder ${dir} ${why}`, { hint: "move it away, or run with another --run-id" });
   if (!info.isDirectory()) throw refuse2("exists and is not a folder");
@@ -27087,8 +27106,13 @@ function checkArtifacts2(result, masker) {
   }
 }
 async function copyLog(source, target, masker) {
-  const info = await lstat5(source).catch(() => void 0);
+  const info = lstatSync3(source, { throwIfNoEntry: false });
   if (!info?.isFile()) return null;
+  if (info.size <= LOG_LIMIT) {
+    const content2 = masker.maskBytes(readFileSync2(source));
+    await writeNewFile(target, content2);
+    return { digest: `sha256:${createHash2("sha256").update(content2).digest("hex")}`, bytes: content2.length };
+  }
   const full = createHash2("sha256");
   const head = [];
   const tail = [];
@@ -27123,7 +27147,7 @@ async function copyLog(source, target, masker) {
 `;
     content = Buffer.concat([...head, Buffer.from(note), kept]);
   }
-  await writeFileAtomic(target, content);
+  await writeNewFile(target, content);
   const copy = { digest: `sha256:${createHash2("sha256").update(content).digest("hex")}`, bytes: content.length };
   if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
   return copy;
@@ -27138,7 +27162,7 @@ async function removeStaleSiblings(abs) {
 async function swapInto(staging, abs, replacing) {
   let aside;
   if (replacing) {
-    aside = join6(dirname6(abs), `.${basename4(abs)}.old-${randomBytes4(6).toString("hex")}`);
+    aside = join6(dirname6(abs), `.${basename4(abs)}.old-${randomBytes3(6).toString("hex")}`);
     await rename3(abs, aside);
   }
   await rename3(staging, abs);
@@ -27155,14 +27179,14 @@ function compareBytes(a2, b3) {
 }
 
 // src/run/lifecycle.ts
-import { rm as rm10 } from "node:fs/promises";
+import { rm as rm9 } from "node:fs/promises";
 import { hostname as hostname2 } from "node:os";
 import { join as join11, relative as relative9 } from "node:path";
 
 // src/effects/process.ts
 import { createHash as createHash3 } from "node:crypto";
-import { constants as constants5, readFileSync as readFileSync4 } from "node:fs";
-import { mkdir as mkdir5, open as open6, readdir as readdir5, readFile as readFile5, rm as rm5 } from "node:fs/promises";
+import { closeSync as closeSync2, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync2, mkdirSync, openSync as openSync2, readFileSync as readFileSync5, rmSync } from "node:fs";
+import { readdir as readdir5, readFile as readFile5 } from "node:fs/promises";
 import { dirname as dirname7 } from "node:path";
 import { Transform as Transform3 } from "node:stream";
 import { finished as finished7, pipeline } from "node:stream/promises";
@@ -27794,11 +27818,11 @@ var replacements = Object.entries(specialMainSymbols);
 // node_modules/yoctocolors/base.js
 import tty3 from "node:tty";
 var hasColors = tty3?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format2 = (open8, close) => {
+var format2 = (open7, close) => {
   if (!hasColors) {
     return (input) => input;
   }
-  const openCode = `\x1B[${open8}m`;
+  const openCode = `\x1B[${open7}m`;
   const closeCode = `\x1B[${close}m`;
   return (input) => {
     const string = input + "";
@@ -30405,7 +30429,7 @@ var handleResult = (result, verboseInfo, { reject }) => {
 };
 
 // node_modules/execa/lib/stdio/handle-sync.js
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 
 // node_modules/execa/lib/stdio/type.js
 var getStdioItemType = (value, optionName) => {
@@ -30735,7 +30759,7 @@ var normalizeStdioSync = (stdioArray, buffer, verboseInfo) => stdioArray.map((st
 var isOutputPipeOnly = (stdioOption) => stdioOption === "pipe" || Array.isArray(stdioOption) && stdioOption.every((item) => item === "pipe");
 
 // node_modules/execa/lib/stdio/native.js
-import { readFileSync as readFileSync2 } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 import tty4 from "node:tty";
 var handleNativeStream = ({ stdioItem, stdioItem: { type }, isStdioArray, fdNumber, direction, isSync }) => {
   if (!isStdioArray || type !== "native") {
@@ -30769,7 +30793,7 @@ var getTargetFd = ({ value, optionName, fdNumber, direction }) => {
   if (tty4.isatty(targetFdNumber)) {
     throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
   }
-  return { type: "uint8Array", value: bufferToUint8Array(readFileSync2(targetFdNumber)), optionName };
+  return { type: "uint8Array", value: bufferToUint8Array(readFileSync3(targetFdNumber)), optionName };
 };
 var getTargetFdNumber = (value, fdNumber) => {
   if (value === "inherit") {
@@ -31102,8 +31126,8 @@ var addProperties = {
 var addPropertiesSync = {
   input: {
     ...addProperties,
-    fileUrl: ({ value }) => ({ contents: [bufferToUint8Array(readFileSync3(value))] }),
-    filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array(readFileSync3(file))] }),
+    fileUrl: ({ value }) => ({ contents: [bufferToUint8Array(readFileSync4(value))] }),
+    filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array(readFileSync4(file))] }),
     fileNumber: forbiddenIfSync,
     iterable: ({ value }) => ({ contents: [...value] }),
     string: ({ value }) => ({ contents: [value] }),
@@ -33722,9 +33746,9 @@ async function runProcess(options) {
   const { command: command2, graceMs = 5e3 } = options;
   const startedAt = /* @__PURE__ */ new Date();
   const masker = createMasker(options.secrets ?? []);
-  const log2 = await openLog(options.logPath);
+  const log2 = masker.identity && !options.onOutput && options.stdoutPath === void 0 ? await openDirectLog(options.logPath) : await openLog(options.logPath);
   const stdoutFile = options.stdoutPath === void 0 ? void 0 : await openOutput(options.stdoutPath).catch((error) => {
-    log2.input.destroy();
+    log2.destroy();
     throw error;
   });
   const [file, args] = "argv" in command2 ? [command2.argv[0] ?? "", command2.argv.slice(1)] : [command2.shell, ["-c", command2.script]];
@@ -33734,6 +33758,7 @@ async function runProcess(options) {
     outcome.interrupted = true;
     stdoutFile?.input.end();
   } else {
+    const output = log2.childFd ?? "pipe";
     const child = execa(file, args, {
       cwd: options.cwd,
       env: options.env,
@@ -33742,6 +33767,8 @@ async function runProcess(options) {
       detached: true,
       // setsid: a group of its own to signal as a whole, and no terminal to read
       stdin: "ignore",
+      stdout: output,
+      stderr: output,
       buffer: false,
       encoding: "buffer",
       reject: false
@@ -33757,15 +33784,15 @@ async function runProcess(options) {
     }
     let ending;
     const end = () => ending ??= pid === void 0 ? Promise.resolve() : endGroup(pid, graceMs);
-    const channels = [
+    const channels = log2.input ? [
       channel(child.stdout, masker.stream(), "stdout", log2.input, stdoutFile?.input, options.onOutput),
       channel(child.stderr, masker.stream(), "stderr", log2.input, void 0, options.onOutput)
-    ];
+    ] : [];
     const fail2 = (error) => {
       outcome.ioError ??= error;
       void end();
       for (const c5 of channels) c5.abandon();
-      log2.input.destroy();
+      log2.destroy();
       stdoutFile?.input.destroy();
     };
     log2.done.catch(fail2);
@@ -33782,21 +33809,23 @@ async function runProcess(options) {
     options.signal?.removeEventListener("abort", onAbort);
     await end();
     if (pid !== void 0) untrackGroup(pid);
-    await drain(channels, graceMs);
+    if (channels.length) await drain(channels, graceMs);
     const result = await child;
     if (status) exit = { exitCode: status[0], signal: status[1] };
     else exit.error = masker.mask(startError(file, result));
   }
-  log2.input.end();
-  await Promise.allSettled([log2.done, stdoutFile?.done]);
-  if (outcome.ioError !== void 0) {
+  const written = await log2.close().catch((error) => {
+    outcome.ioError ??= error;
+  });
+  await stdoutFile?.done.catch(() => void 0);
+  if (outcome.ioError !== void 0 || !written) {
     const why = outcome.ioError instanceof Error ? outcome.ioError.message : String(outcome.ioError);
     throw new CutoverError("IO_FAILED", `cannot write the output of ${JSON.stringify(file)}: ${why}`, { cause: outcome.ioError });
   }
   const endedAt = /* @__PURE__ */ new Date();
   const { timedOut, interrupted } = outcome;
   const durationMs = endedAt.getTime() - startedAt.getTime();
-  return { ...exit, timedOut, interrupted, startedAt, endedAt, durationMs, logBytes: log2.bytes(), logDigest: log2.digest() };
+  return { ...exit, timedOut, interrupted, startedAt, endedAt, durationMs, logBytes: written.bytes, logDigest: written.digest };
 }
 var SPAWN_ERRORS = { ENOENT: "command not found", EACCES: "permission denied" };
 function startError(file, result) {
@@ -33860,23 +33889,58 @@ async function openLog(path6) {
   });
   const done = pipeline(input, file.input);
   file.done.catch(() => void 0);
-  return { input, done, bytes: () => bytes, digest: () => hash5.digest("hex") };
+  return {
+    input,
+    done,
+    async close() {
+      input.end();
+      await done;
+      return { bytes, digest: hash5.digest("hex") };
+    },
+    destroy: () => input.destroy()
+  };
+}
+async function openDirectLog(path6) {
+  const fd = createFresh(path6);
+  let open7 = true;
+  const closeFd = () => {
+    if (open7) closeSync2(fd);
+    open7 = false;
+  };
+  return {
+    childFd: fd,
+    done: new Promise(() => void 0),
+    // written by the child: nothing of ours can fail meanwhile
+    async close() {
+      let size;
+      try {
+        size = fstatSync2(fd).size;
+      } finally {
+        closeFd();
+      }
+      const hash5 = createHash3("sha256");
+      if (size > 0) for await (const chunk of createReadStream3(path6)) hash5.update(chunk);
+      return { bytes: size, digest: hash5.digest("hex") };
+    },
+    destroy: closeFd
+  };
 }
 async function openOutput(path6) {
-  const create = () => open6(path6, constants5.O_WRONLY | constants5.O_CREAT | constants5.O_EXCL | constants5.O_NOFOLLOW, 420);
+  const input = createWriteStream2(path6, { fd: createFresh(path6) });
+  return { input, done: finished7(input) };
+}
+function createFresh(path6) {
+  const create = () => openSync2(path6, constants5.O_WRONLY | constants5.O_CREAT | constants5.O_EXCL | constants5.O_NOFOLLOW, 420);
   try {
-    let handle;
     try {
-      handle = await create();
+      return create();
     } catch (error) {
       const code2 = error.code;
-      if (code2 === "ENOENT") await mkdir5(dirname7(path6), { recursive: true });
-      else if (code2 === "EEXIST") await rm5(path6, { force: true });
+      if (code2 === "ENOENT") mkdirSync(dirname7(path6), { recursive: true });
+      else if (code2 === "EEXIST") rmSync(path6, { force: true });
       else throw error;
-      handle = await create();
+      return create();
     }
-    const input = handle.createWriteStream();
-    return { input, done: finished7(input) };
   } catch (error) {
     throw new CutoverError("IO_FAILED", `cannot create ${path6}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
@@ -33895,7 +33959,7 @@ function killLiveGroups() {
 }
 function processStartTime(pid) {
   try {
-    const stat5 = readFileSync4(`/proc/${pid}/stat`, "utf8");
+    const stat5 = readFileSync5(`/proc/${pid}/stat`, "utf8");
     return stat5.slice(stat5.lastIndexOf(")") + 2).split(" ")[19];
   } catch {
     return void 0;
@@ -33945,8 +34009,8 @@ async function groupRuns(pgid) {
 
 // src/integrity/walk.ts
 import { Buffer as Buffer8, isUtf8 as isUtf83 } from "node:buffer";
-import { lstatSync } from "node:fs";
-import { lstat as lstat6, readdir as readdir6 } from "node:fs/promises";
+import { lstatSync as lstatSync4 } from "node:fs";
+import { lstat as lstat5, readdir as readdir6 } from "node:fs/promises";
 import { basename as basename5, dirname as dirname8 } from "node:path";
 var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
 function refuse(what, shown) {
@@ -33966,7 +34030,7 @@ function kindOf(entry) {
 async function walkArtifact(absPath) {
   let info;
   try {
-    info = await lstat6(absPath);
+    info = await lstat5(absPath);
   } catch (error) {
     if (error.code === "ENOENT") {
       throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
@@ -34024,7 +34088,7 @@ async function refuseUndecodable(dir) {
 }
 function statSize(abs) {
   try {
-    const info = lstatSync(abs);
+    const info = lstatSync4(abs);
     if (!info.isFile()) throw refuse(kindOf(info), JSON.stringify(abs));
     return info.size;
   } catch (error) {
@@ -34057,17 +34121,17 @@ async function hashArtifact(absPath, options = {}) {
 }
 
 // src/run/journal.ts
-import { closeSync as closeSync2, fdatasyncSync, fsyncSync, openSync as openSync2, writeSync } from "node:fs";
-import { mkdir as mkdir6, readFile as readFile6, rm as rm6 } from "node:fs/promises";
+import { closeSync as closeSync3, fdatasyncSync, fsyncSync, openSync as openSync3, writeSync } from "node:fs";
+import { mkdir as mkdir5, readFile as readFile6, rm as rm5 } from "node:fs/promises";
 import { dirname as dirname9 } from "node:path";
 async function openJournal(path6) {
-  await mkdir6(dirname9(path6), { recursive: true });
-  const fd = openSync2(path6, "a", 420);
-  const dirFd = openSync2(dirname9(path6), "r");
+  await mkdir5(dirname9(path6), { recursive: true });
+  const fd = openSync3(path6, "a", 420);
+  const dirFd = openSync3(dirname9(path6), "r");
   try {
     fsyncSync(dirFd);
   } finally {
-    closeSync2(dirFd);
+    closeSync3(dirFd);
   }
   return {
     // Synchronous on purpose: an entry is written before the run moves on (and before a signal exit).
@@ -34079,7 +34143,7 @@ async function openJournal(path6) {
       if (entry.type !== "step-spawn") fdatasyncSync(fd);
     },
     close() {
-      closeSync2(fd);
+      closeSync3(fd);
     }
   };
 }
@@ -34102,7 +34166,7 @@ async function readJournal(path6) {
   return entries;
 }
 async function removeJournal(path6) {
-  await rm6(path6, { force: true });
+  await rm5(path6, { force: true });
 }
 
 // src/run/preflight.ts
@@ -34220,13 +34284,13 @@ async function checkMerged(ref, files, root) {
 
 // src/run/step-runner.ts
 import { createHash as createHash5 } from "node:crypto";
-import { createReadStream as createReadStream3, createWriteStream as createWriteStream2 } from "node:fs";
-import { appendFile as appendFile2, mkdir as mkdir9, rm as rm9, stat as stat3 } from "node:fs/promises";
+import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
+import { appendFile as appendFile2, mkdir as mkdir8, rm as rm8, stat as stat3 } from "node:fs/promises";
 import { join as join10 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/run/builtins.ts
-import { cp, mkdir as mkdir7, readFile as readFile8, rename as rename4, rm as rm7, writeFile as writeFile2 } from "node:fs/promises";
+import { cp, mkdir as mkdir6, readFile as readFile8, rename as rename4, rm as rm6, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname10, join as join8 } from "node:path";
 async function runDeterminism(step, ctx) {
   const notes = [];
@@ -34235,7 +34299,7 @@ async function runDeterminism(step, ctx) {
     const abs = await resolveInside(ctx.root, rel);
     const aside = join8(ctx.scratch, "determinism", step.id, String(i2));
     if (await pathExists(aside)) {
-      await rm7(abs, { recursive: true, force: true });
+      await rm6(abs, { recursive: true, force: true });
       await rename4(aside, abs);
       notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
     }
@@ -34245,8 +34309,8 @@ async function runDeterminism(step, ctx) {
     first.push({ rel, abs, aside, hash: hash5 });
   }
   for (const f3 of first) {
-    await rm7(f3.aside, { recursive: true, force: true });
-    await mkdir7(dirname10(f3.aside), { recursive: true });
+    await rm6(f3.aside, { recursive: true, force: true });
+    await mkdir6(dirname10(f3.aside), { recursive: true });
     await rename4(f3.abs, f3.aside);
   }
   try {
@@ -34275,7 +34339,7 @@ async function runDeterminism(step, ctx) {
   } finally {
     for (const f3 of first) {
       if (await pathExists(f3.aside)) {
-        await rm7(f3.abs, { recursive: true, force: true });
+        await rm6(f3.abs, { recursive: true, force: true });
         await rename4(f3.aside, f3.abs);
       }
     }
@@ -34283,7 +34347,7 @@ async function runDeterminism(step, ctx) {
 }
 async function runSnapshot(step, ctx) {
   const dir = join8(ctx.scratch, "snapshots", step.with.name);
-  await rm7(dir, { recursive: true, force: true });
+  await rm6(dir, { recursive: true, force: true });
   const notes = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
@@ -34293,7 +34357,7 @@ async function runSnapshot(step, ctx) {
       notes.push(`saved ${rel}`);
     } else notes.push(`${rel} does not exist; restore will remove it`);
   }
-  await mkdir7(dir, { recursive: true });
+  await mkdir6(dir, { recursive: true });
   await writeFile2(join8(dir, "paths.json"), JSON.stringify(step.with.paths));
   return { ok: true, notes };
 }
@@ -34309,9 +34373,9 @@ async function runRestore(step, ctx) {
   for (const [i2, rel] of paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
     const saved = join8(dir, String(i2));
-    await rm7(abs, { recursive: true, force: true });
+    await rm6(abs, { recursive: true, force: true });
     if (await pathExists(saved)) {
-      await mkdir7(dirname10(abs), { recursive: true });
+      await mkdir6(dirname10(abs), { recursive: true });
       await cp(saved, abs, { recursive: true, verbatimSymlinks: true });
       notes.push(`restored ${rel}`);
     } else notes.push(`removed ${rel} (it did not exist at the snapshot)`);
@@ -34320,7 +34384,7 @@ async function runRestore(step, ctx) {
 }
 
 // src/run/expectations.ts
-import { open as open7, readFile as readFile9 } from "node:fs/promises";
+import { open as open6, readFile as readFile9 } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 var STDOUT_SEARCH_BYTES = 1024 * 1024;
 async function checkExpectations(step, outcome, { root }) {
@@ -34365,7 +34429,7 @@ function valueAt(doc, path6) {
   return { exists: true, value: current };
 }
 async function readHead(path6, bytes) {
-  const handle = await open7(path6, "r");
+  const handle = await open6(path6, "r");
   try {
     const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
@@ -34376,7 +34440,7 @@ async function readHead(path6, bytes) {
 }
 
 // src/run/produces.ts
-import { mkdir as mkdir8, readFile as readFile10, rename as rename5, rm as rm8, writeFile as writeFile3 } from "node:fs/promises";
+import { mkdir as mkdir7, readFile as readFile10, rename as rename5, rm as rm7, writeFile as writeFile3 } from "node:fs/promises";
 import { dirname as dirname11, join as join9 } from "node:path";
 async function setAside(root, paths, scratch) {
   await recoverAside(scratch);
@@ -34386,12 +34450,12 @@ async function setAside(root, paths, scratch) {
     const path6 = await resolveInside(root, rel);
     items.push({ path: path6, aside: join9(scratch, String(i2)), existed: await pathExists(path6) });
   }
-  await mkdir8(dirname11(marker), { recursive: true });
+  await mkdir7(dirname11(marker), { recursive: true });
   await writeFile3(marker, JSON.stringify(items));
   for (const item of items) {
-    await rm8(item.aside, { recursive: true, force: true });
+    await rm7(item.aside, { recursive: true, force: true });
     if (item.existed) {
-      await mkdir8(dirname11(item.aside), { recursive: true });
+      await mkdir7(dirname11(item.aside), { recursive: true });
       await rename5(item.path, item.aside);
     }
   }
@@ -34411,17 +34475,17 @@ async function recoverAside(scratch) {
 async function restoreAside(set) {
   for (const item of set.items) {
     if (item.existed && !await pathExists(item.aside)) continue;
-    await rm8(item.path, { recursive: true, force: true });
+    await rm7(item.path, { recursive: true, force: true });
     if (item.existed) {
-      await mkdir8(dirname11(item.path), { recursive: true });
+      await mkdir7(dirname11(item.path), { recursive: true });
       await rename5(item.aside, item.path);
     }
   }
-  await rm8(set.marker, { force: true });
+  await rm7(set.marker, { force: true });
 }
 async function discardAside(set) {
-  await rm8(set.marker, { force: true });
-  for (const item of set.items) await rm8(item.aside, { recursive: true, force: true });
+  await rm7(set.marker, { force: true });
+  for (const item of set.items) await rm7(item.aside, { recursive: true, force: true });
 }
 
 // src/run/step-runner.ts
@@ -34442,7 +34506,7 @@ async function runStep(step, ctx, options = {}) {
   if (!shouldRun(step, ctx.scope())) return notRun("skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
   const logsDir = join10(ctx.scratch, "logs");
   if (!madeDirs.has(logsDir)) {
-    await mkdir9(logsDir, { recursive: true });
+    await mkdir8(logsDir, { recursive: true });
     madeDirs.add(logsDir);
   }
   const logPath = join10(logsDir, logName(step));
@@ -34457,7 +34521,7 @@ async function runStep(step, ctx, options = {}) {
     if (last.ok || last.drill || last.process?.interrupted || options.interruptible !== false && ctx.signal.aborted) break;
     if (attempts <= step.retries.count) {
       ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text: `attempt ${attempts} failed (${last.reason}); retrying` });
-      if (aside) for (const item of aside.items) await rm9(item.path, { recursive: true, force: true });
+      if (aside) for (const item of aside.items) await rm8(item.path, { recursive: true, force: true });
       if (step.retries.delayMs) await delay2(step.retries.delayMs, ctx.signal);
     }
   }
@@ -34537,13 +34601,13 @@ function childEnv(caller, own) {
   return { ...env3, ...own };
 }
 async function concatAttempt(main, attemptLog) {
-  await pipeline2(createReadStream3(attemptLog), createWriteStream2(main, { flags: "a" }));
-  await rm9(attemptLog, { force: true });
+  await pipeline2(createReadStream4(attemptLog), createWriteStream3(main, { flags: "a" }));
+  await rm8(attemptLog, { force: true });
 }
 async function digestOf(path6) {
   try {
     const hash5 = createHash5("sha256");
-    for await (const chunk of createReadStream3(path6)) hash5.update(chunk);
+    for await (const chunk of createReadStream4(path6)) hash5.update(chunk);
     return hash5.digest("hex");
   } catch {
     return null;
@@ -34582,7 +34646,7 @@ async function executeRun(options, checks, finish2) {
     options.emit({ type: "preflight", check: "freeze gate", ok: true, detail: freezeDigest });
     if (prepared.journal.length === 0) {
       await removeJournal(prepared.paths.journal);
-      await rm10(prepared.paths.scratch, { recursive: true, force: true });
+      await rm9(prepared.paths.scratch, { recursive: true, force: true });
     }
     journal = await openJournal(prepared.paths.journal);
     opened = true;
@@ -34624,7 +34688,7 @@ async function endOrphans(entries, options) {
   }
 }
 async function closeRun(paths) {
-  await rm10(paths.scratch, { recursive: true, force: true });
+  await rm9(paths.scratch, { recursive: true, force: true });
   await removeJournal(paths.journal);
 }
 async function finishCommitted(prepared, options, finish2) {
@@ -34898,11 +34962,11 @@ function freezeChecks(root) {
       prepared = p2;
       const verdict = await assertFrozen({ root, planFile: { path: resolve6(root, p2.planFile), display: p2.planFile, bytes: await readFile11(resolve6(root, p2.planFile)) }, plan: p2.resolved });
       paths = verdict.lock ? lockedPaths(verdict.lock) : [];
-      before = await statFiles(root, paths);
+      before = statFiles(root, paths);
       return { freezeDigest: verdict.freezeDigest };
     },
     async recheck() {
-      return compareStats(before, await statFiles(root, paths)).map((d2) => d2.path);
+      return compareStats(before, statFiles(root, paths)).map((d2) => d2.path);
     },
     async rehash() {
       if (!prepared) return [];
@@ -35003,8 +35067,8 @@ async function defaultPlans(cwd) {
 
 // src/commands/verify.ts
 import { createHash as createHash6 } from "node:crypto";
-import { createReadStream as createReadStream4 } from "node:fs";
-import { readdir as readdir7, readFile as readFile12, realpath as realpath4, stat as stat4 } from "node:fs/promises";
+import { createReadStream as createReadStream5 } from "node:fs";
+import { readdir as readdir7, readFile as readFile12, realpath as realpath3, stat as stat4 } from "node:fs/promises";
 import { join as join12, posix as posix5, relative as relative10, resolve as resolve7, sep as sep5 } from "node:path";
 
 // src/record/verify.ts
@@ -35300,7 +35364,7 @@ async function assertHistory(root, commit) {
 }
 async function recordCommit(root, recordAbs, runText) {
   const git = gitClient(root);
-  const rel = toPosix(relative10(await realpath4(root), await realpath4(recordAbs)));
+  const rel = toPosix(relative10(await realpath3(root), await realpath3(recordAbs)));
   const path6 = rel === "" ? "run.json" : `${rel}/run.json`;
   const commit = (await git.raw(["log", "--format=%H", "-1", "--", `:(literal)${path6}`]).catch(() => "")).trim();
   if (commit === "") return { error: `${path6} is in no commit: the record is not committed` };
@@ -35341,7 +35405,7 @@ async function digestFile(path6) {
   try {
     const hash5 = createHash6("sha256");
     let bytes = 0;
-    for await (const chunk of createReadStream4(path6)) {
+    for await (const chunk of createReadStream5(path6)) {
       hash5.update(chunk);
       bytes += chunk.length;
     }

@@ -94,11 +94,11 @@ function freezeChecks(root: string): FreezeChecks {
       prepared = p;
       const verdict = await assertFrozen({ root, planFile: { path: resolve(root, p.planFile), display: p.planFile, bytes: await readFile(resolve(root, p.planFile)) }, plan: p.resolved });
       paths = verdict.lock ? lockedPaths(verdict.lock) : [];
-      before = await statFiles(root, paths);
+      before = statFiles(root, paths);
       return { freezeDigest: verdict.freezeDigest };
     },
     async recheck() {
-      return compareStats(before, await statFiles(root, paths)).map((d) => d.path);
+      return compareStats(before, statFiles(root, paths)).map((d) => d.path);
     },
     async rehash() {
       if (!prepared) return [];

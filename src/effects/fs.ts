@@ -1,5 +1,6 @@
 // File-system helpers that never follow a link out of the repository and never leave half-written files.
-import { lstat, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { lstatSync, realpathSync } from 'node:fs';
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CutoverError } from '../errors.js';
@@ -24,18 +25,25 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
   if (!isInside(root, abs)) throw unsafe('leaves the repository');
   const parts = relative(root, abs).split(sep).filter(Boolean);
   if (parts.includes('.git')) throw unsafe('has a .git component');
-  const realRoot = await realpath(root);
+  // Synchronous lookups: each is one system call, cheaper than a trip through the thread pool, and
+  // a run resolves a step's cwd (and more) for every step.
+  const realRoot = realpathSync(root);
   let current = root;
   for (const part of parts) {
     current = join(current, part);
     let info;
     try {
-      info = await lstat(current);
+      info = lstatSync(current);
     } catch {
       return abs; // the rest does not exist yet: nothing to follow
     }
     if (info.isSymbolicLink()) {
-      const target = await realpath(current).catch(() => null);
+      let target: string | null;
+      try {
+        target = realpathSync(current);
+      } catch {
+        target = null;
+      }
       if (target === null || !isInside(realRoot, target)) throw unsafe(`passes through a symbolic link (${relative(root, current)}) that leads outside`);
     }
   }
@@ -49,19 +57,39 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', mode);
+  try {
+    await writeNewFile(temp, data, mode);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Writes a new file and syncs it, refusing anything already at its path (a planted link included).
+ * For files in a folder of our own that is renamed into place once complete, where a temp file and
+ * rename per file would add nothing.
+ */
+export async function writeNewFile(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const handle = await open(path, 'wx', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+}
+
+/** Calls `task` for every item, at most `limit` at a time; rejects with the first failure once all settled. */
+export async function eachLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** True when a path exists (without following a final link). */

@@ -1,7 +1,7 @@
 // Runs one step's command in its own process group and streams its masked output to files.
 import { createHash } from 'node:crypto';
-import { constants, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, createWriteStream, fstatSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -62,9 +62,11 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const { command, graceMs = 5000 } = options;
   const startedAt = new Date();
   const masker = createMasker(options.secrets ?? []);
-  const log = await openLog(options.logPath);
+  // With nothing to mask, show or split out, the child writes straight into its log file: no pipe,
+  // no copy through this process, and its two streams interleaved exactly as it wrote them.
+  const log = masker.identity && !options.onOutput && options.stdoutPath === undefined ? await openDirectLog(options.logPath) : await openLog(options.logPath);
   const stdoutFile = options.stdoutPath === undefined ? undefined : await openOutput(options.stdoutPath).catch((error: unknown) => {
-    log.input.destroy();
+    log.destroy();
     throw error;
   });
   const [file, args] = 'argv' in command ? [command.argv[0] ?? '', command.argv.slice(1)] : [command.shell, ['-c', command.script]];
@@ -75,6 +77,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     outcome.interrupted = true;
     stdoutFile?.input.end(); // no child output will end it
   } else {
+    // execa hands a file descriptor to the child as it is (its types list only the numbers 3 to 9).
+    const output = (log.childFd ?? 'pipe') as 'pipe';
     const child = execa(file, args, {
       cwd: options.cwd,
       env: options.env,
@@ -82,7 +86,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
       shell: false,
       detached: true, // setsid: a group of its own to signal as a whole, and no terminal to read
       stdin: 'ignore',
-      buffer: false,
+      stdout: output,
+      stderr: output,      buffer: false,
       encoding: 'buffer',
       reject: false,
     });
@@ -97,15 +102,17 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     }
     let ending: Promise<void> | undefined;
     const end = () => (ending ??= pid === undefined ? Promise.resolve() : endGroup(pid, graceMs));
-    const channels = [
-      channel(child.stdout, masker.stream(), 'stdout', log.input, stdoutFile?.input, options.onOutput),
-      channel(child.stderr, masker.stream(), 'stderr', log.input, undefined, options.onOutput),
-    ];
+    const channels = log.input
+      ? [
+          channel(child.stdout, masker.stream(), 'stdout', log.input, stdoutFile?.input, options.onOutput),
+          channel(child.stderr, masker.stream(), 'stderr', log.input, undefined, options.onOutput),
+        ]
+      : [];
     const fail = (error: unknown) => {
       outcome.ioError ??= error;
       void end();
       for (const c of channels) c.abandon();
-      log.input.destroy();
+      log.destroy();
       stdoutFile?.input.destroy();
     };
     log.done.catch(fail);
@@ -124,22 +131,24 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     options.signal?.removeEventListener('abort', onAbort);
     await end(); // survivors of a normal exit go too
     if (pid !== undefined) untrackGroup(pid);
-    await drain(channels, graceMs);
+    if (channels.length) await drain(channels, graceMs);
     const result = await child;
     if (status) exit = { exitCode: status[0], signal: status[1] };
     else exit.error = masker.mask(startError(file, result));
   }
 
-  log.input.end();
-  await Promise.allSettled([log.done, stdoutFile?.done]);
-  if (outcome.ioError !== undefined) {
+  const written = await log.close().catch((error: unknown) => {
+    outcome.ioError ??= error;
+  });
+  await stdoutFile?.done.catch(() => undefined);
+  if (outcome.ioError !== undefined || !written) {
     const why = outcome.ioError instanceof Error ? outcome.ioError.message : String(outcome.ioError);
     throw new CutoverError('IO_FAILED', `cannot write the output of ${JSON.stringify(file)}: ${why}`, { cause: outcome.ioError });
   }
   const endedAt = new Date();
   const { timedOut, interrupted } = outcome;
   const durationMs = endedAt.getTime() - startedAt.getTime();
-  return { ...exit, timedOut, interrupted, startedAt, endedAt, durationMs, logBytes: log.bytes(), logDigest: log.digest() };
+  return { ...exit, timedOut, interrupted, startedAt, endedAt, durationMs, logBytes: written.bytes, logDigest: written.digest };
 }
 
 const SPAWN_ERRORS: Record<string, string> = { ENOENT: 'command not found', EACCES: 'permission denied' };
@@ -219,8 +228,21 @@ interface Output {
   done: Promise<void>;
 }
 
-/** Opens the log: its input hashes and counts the bytes on their way to the file. */
-async function openLog(path: string): Promise<Output & { bytes(): number; digest(): string }> {
+/** A step's log: either a stream this process writes into, or a file the child writes to itself. */
+interface Log {
+  /** Where the masked output goes (undefined when the child writes to `childFd`). */
+  input?: Writable;
+  /** The file descriptor handed to the child as its stdout and stderr. */
+  childFd?: number;
+  /** Rejects when the log cannot be written. */
+  done: Promise<void>;
+  /** Finishes the log; its size and SHA-256 (hex) as written. */
+  close(): Promise<{ bytes: number; digest: string }>;
+  destroy(): void;
+}
+
+/** Opens the log as a stream: its input hashes and counts the bytes on their way to the file. */
+async function openLog(path: string): Promise<Log> {
   const file = await openOutput(path);
   const hash = createHash('sha256');
   let bytes = 0;
@@ -233,27 +255,68 @@ async function openLog(path: string): Promise<Output & { bytes(): number; digest
   });
   const done = pipeline(input, file.input);
   file.done.catch(() => undefined); // reported through `done`
-  return { input, done, bytes: () => bytes, digest: () => hash.digest('hex') };
+  return {
+    input,
+    done,
+    async close() {
+      input.end();
+      await done;
+      return { bytes, digest: hash.digest('hex') };
+    },
+    destroy: () => input.destroy(),
+  };
 }
 
-/** Creates a file fresh, never writing through a link planted at its path. */
+/** Opens the log as a file the child writes to directly; it is hashed once the child is done. */
+async function openDirectLog(path: string): Promise<Log> {
+  const fd = createFresh(path);
+  let open = true;
+  const closeFd = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
+  return {
+    childFd: fd,
+    done: new Promise<void>(() => undefined), // written by the child: nothing of ours can fail meanwhile
+    async close() {
+      let size: number;
+      try {
+        size = fstatSync(fd).size;
+      } finally {
+        closeFd();
+      }
+      const hash = createHash('sha256');
+      if (size > 0) for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return { bytes: size, digest: hash.digest('hex') };
+    },
+    destroy: closeFd,
+  };
+}
+
+/** Creates a file fresh for writing and opens it as a stream. */
 async function openOutput(path: string): Promise<Output> {
+  const input = createWriteStream(path, { fd: createFresh(path) });
+  return { input, done: finished(input) };
+}
+
+/**
+ * Creates a file fresh, never writing through a link planted at its path, and returns its descriptor.
+ * Synchronous: a create is one system call, cheaper than a trip through the thread pool.
+ */
+function createFresh(path: string): number {
   // O_EXCL|O_NOFOLLOW never writes through anything already there (a planted link included); only
   // when something is there is it removed (rm removes a link itself) and the create tried again.
-  const create = () => open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  const create = () => openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
-    let handle;
     try {
-      handle = await create();
+      return create();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') await mkdir(dirname(path), { recursive: true });
-      else if (code === 'EEXIST') await rm(path, { force: true });
+      if (code === 'ENOENT') mkdirSync(dirname(path), { recursive: true });
+      else if (code === 'EEXIST') rmSync(path, { force: true });
       else throw error;
-      handle = await create();
+      return create();
     }
-    const input = handle.createWriteStream();
-    return { input, done: finished(input) };
   } catch (error) {
     throw new CutoverError('IO_FAILED', `cannot create ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }

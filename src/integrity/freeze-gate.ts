@@ -1,5 +1,5 @@
 // The freeze gate (DESIGN §5 step 2): the committed lock, the work tree and git agree, and enough people approved.
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { CutoverError, type Problem } from '../errors.js';
 import { readPathStates, type PathState } from '../effects/git-files.js';
@@ -181,19 +181,21 @@ function approvalProblems(approvals: ApprovalCount, lockFile: string, digest: st
 }
 
 /** Size, modification time and inode of each repository-relative path (null when gone), for the cheap re-check after a step. */
-export async function statFiles(root: string, paths: readonly string[]): Promise<Map<string, FileStat>> {
-  const entries = await Promise.all(
-    paths.map(async (path): Promise<[string, FileStat]> => {
-      try {
-        const info = await lstat(join(root, path), { bigint: true });
-        return [path, { size: info.size, mtimeNs: info.mtimeNs, ino: info.ino }];
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [path, null];
+export function statFiles(root: string, paths: readonly string[]): Map<string, FileStat> {
+  // Synchronous: a run takes this after every step, and an lstat is cheaper than a trip through the thread pool.
+  const stats = new Map<string, FileStat>();
+  for (const path of paths) {
+    try {
+      const info = lstatSync(join(root, path), { bigint: true });
+      stats.set(path, { size: info.size, mtimeNs: info.mtimeNs, ino: info.ino });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new CutoverError('IO_FAILED', `cannot stat ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
       }
-    }),
-  );
-  return new Map(entries);
+      stats.set(path, null);
+    }
+  }
+  return stats;
 }
 
 /** Files whose size, modification time or inode changed between two stat snapshots; a file that appeared counts as added. */

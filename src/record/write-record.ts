@@ -1,12 +1,12 @@
 // Writes a run's record folder: run.json, report.md, statement.json, manifests and masked logs, all at once.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, lstatSync, readFileSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { CutoverError } from '../errors.js';
 import { gitClient } from '../effects/git.js';
 import { canonicalJson } from '../effects/output.js';
-import { resolveInside, writeFileAtomic } from '../effects/fs.js';
+import { eachLimit, resolveInside, writeNewFile } from '../effects/fs.js';
 import { parseManifest } from '../integrity/manifest.js';
 import { manifestRoot, runRoot } from '../integrity/merkle.js';
 import { createMasker, type Masker } from '../run/mask.js';
@@ -19,6 +19,8 @@ import { buildStatement } from './statement.js';
 export const LOG_LIMIT = 8 * 1024 * 1024;
 /** How much of each end of a long log the record keeps. */
 export const LOG_KEEP = 4 * 1024 * 1024;
+/** How many logs are copied into the record at once, so that their writes and syncs overlap. */
+const COPY_PARALLEL = 8;
 
 /**
  * Checks that a record folder may be written: inside the repository, through no symbolic link, and
@@ -103,30 +105,38 @@ async function writeRecordFolder(root: string, dir: string, result: RunResult): 
   await mkdir(staging);
   try {
     const written: string[] = [];
+    // The staging folder is ours alone and renamed into place once complete: each file is written once, new.
     const put = async (rel: string, data: string | Uint8Array) => {
-      await writeFileAtomic(join(staging, rel), data);
+      await writeNewFile(join(staging, rel), data);
       written.push(rel);
     };
 
+    const present = result.artifacts.filter((a) => a.present);
+    const ordinal = new Map<string, number>();
+    const copies = result.steps.map((step) => {
+      const seen = ordinal.get(step.phase) ?? 0;
+      ordinal.set(step.phase, seen + 1);
+      const path = stepLogPath(result.plan, step, seen);
+      return { step, rel: masker.mask(path), source: join(result.logsDir, basename(path)) };
+    });
+    const folders = new Set([...present.map((a) => masker.mask(manifestPath(a.name))), ...copies.map((c) => c.rel)].map((rel) => dirname(join(staging, rel))));
+    for (const folder of folders) await mkdir(folder, { recursive: true });
+
     const manifests: Record<string, string> = {};
-    for (const artifact of result.artifacts.filter((a) => a.present)) {
+    for (const artifact of present) {
       manifests[artifact.name] = artifact.manifest;
       await put(masker.mask(manifestPath(artifact.name)), artifact.manifest);
     }
 
     const logs = new Map<string, CopiedLog | null>();
-    const ordinal = new Map<string, number>();
-    for (const step of result.steps) {
-      const seen = ordinal.get(step.phase) ?? 0;
-      ordinal.set(step.phase, seen + 1);
-      const rel = stepLogPath(result.plan, step, seen);
-      const copied = await copyLog(join(result.logsDir, basename(rel)), join(staging, masker.mask(rel)), masker);
+    await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
+      const copied = await copyLog(source, join(staging, rel), masker);
       logs.set(step.id, copied);
-      if (copied) written.push(masker.mask(rel));
-    }
+      if (copied) written.push(rel);
+    });
 
     const kinds = new Map<string, 'file' | 'directory'>();
-    for (const artifact of result.artifacts.filter((a) => a.present)) {
+    for (const artifact of present) {
       const info = await lstat(await resolveInside(root, artifact.path)).catch(() => undefined);
       if (info) kinds.set(artifact.name, info.isFile() ? 'file' : 'directory');
     }
@@ -191,8 +201,14 @@ function checkArtifacts(result: RunResult, masker: Masker): void {
  * masked log's when truncated), or null when the step left no log. Memory stays under 2 × LOG_KEEP.
  */
 export async function copyLog(source: string, target: string, masker: Masker): Promise<CopiedLog | null> {
-  const info = await lstat(source).catch(() => undefined);
+  const info = lstatSync(source, { throwIfNoEntry: false });
   if (!info?.isFile()) return null;
+  if (info.size <= LOG_LIMIT) {
+    // Kept whole (masking only shortens it): read at once rather than streamed, the common case.
+    const content = masker.maskBytes(readFileSync(source));
+    await writeNewFile(target, content);
+    return { digest: `sha256:${createHash('sha256').update(content).digest('hex')}`, bytes: content.length };
+  }
   const full = createHash('sha256');
   const head: Buffer[] = [];
   const tail: Buffer[] = [];
@@ -223,7 +239,7 @@ export async function copyLog(source: string, target: string, masker: Masker): P
     const note = `\n\n[cutover: log truncated: ${total - 2 * LOG_KEEP} bytes omitted here; the record keeps the first ${LOG_KEEP} and the last ${LOG_KEEP} of ${total} bytes; the full log had SHA-256 ${fullDigest}]\n\n`;
     content = Buffer.concat([...head, Buffer.from(note), kept]);
   }
-  await writeFileAtomic(target, content);
+  await writeNewFile(target, content);
   const copy: CopiedLog = { digest: `sha256:${createHash('sha256').update(content).digest('hex')}`, bytes: content.length };
   if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
   return copy;

@@ -15,8 +15,12 @@ const MASK_BYTES = Buffer.from(MASK);
 
 /** Masks a fixed set of secret values. */
 export interface Masker {
+  /** True when there is nothing to mask: every text and byte passes unchanged. */
+  readonly identity: boolean;
   /** The text with every occurrence of every secret replaced by `***`. */
   mask(text: string): string;
+  /** The bytes with every occurrence of every secret replaced by `***` (the same as `stream` of them). */
+  maskBytes(bytes: Buffer): Buffer;
   /** A fresh byte stream transform doing the same; its output equals `mask` of the whole input. */
   stream(): Transform;
 }
@@ -30,6 +34,12 @@ export function createMasker(secrets: readonly string[]): Masker {
     if (needles.length === 0) return text;
     const found = scan(needles.map((n) => n.length), (i, from) => text.indexOf(needles[i]!, from), text.length, { carry: 0, lastCovered: false });
     return found.pieces.map((piece) => (piece ? text.slice(piece[0], piece[1]) : MASK)).join('');
+  };
+
+  const maskBytes = (bytes: Buffer): Buffer => {
+    if (needleBytes.length === 0) return bytes;
+    const found = scan(needleBytes.map((n) => n.length), (i, from) => bytes.indexOf(needleBytes[i]!, from), bytes.length, { carry: 0, lastCovered: false });
+    return Buffer.concat(found.pieces.map((piece) => (piece ? bytes.subarray(piece[0], piece[1]) : MASK_BYTES)));
   };
 
   const stream = (): Transform => {
@@ -59,7 +69,7 @@ export function createMasker(secrets: readonly string[]): Masker {
     });
   };
 
-  return { mask, stream };
+  return { identity: needles.length === 0, mask, maskBytes, stream };
 }
 
 /**

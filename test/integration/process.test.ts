@@ -46,6 +46,14 @@ const fixtures: Record<string, string> = {
     process.stderr.write('err: s3cr3t-vAlue on stderr\\n');
     process.stdout.write('env: ' + Object.keys(process.env).sort().join(',') + '\\n');
     process.exitCode = 3;`,
+  // Says whether its stdout is a file, then alternates between its two streams.
+  'direct.mjs': `
+    import { fstatSync, writeSync } from 'node:fs';
+    writeSync(1, 'stdout is a file: ' + fstatSync(1).isFile() + '\\n');
+    for (let i = 0; i < 3; i++) {
+      writeSync(1, 'out ' + i + '\\n');
+      writeSync(2, 'err ' + i + '\\n');
+    }`,
   // Writes COUNT blocks of 1 MiB cut from an endless line of 1000-byte units, each ending in the
   // secret, so the secret straddles block (and pipe chunk) boundaries all the way.
   'flood.mjs': `
@@ -189,6 +197,20 @@ describe('runProcess', () => {
     expect(seen.join('')).toContain('ключ');
     expect(result.logBytes).toBe(log.length);
     expect(result.logDigest).toBe(createHash('sha256').update(log).digest('hex'));
+  });
+
+  it('with nothing to mask, show or split out, lets the child write into its log file itself', async () => {
+    const logPath = join(dir, 'direct', 'step.log');
+    const result = await runProcess(options({ command: node('direct.mjs'), logPath }));
+    const log = await readFile(logPath);
+    // No pipe through cutover: both streams land in the order the child wrote them.
+    expect(log.toString()).toBe('stdout is a file: true\nout 0\nerr 0\nout 1\nerr 1\nout 2\nerr 2\n');
+    expect(result).toMatchObject({ exitCode: 0, logBytes: log.length, logDigest: createHash('sha256').update(log).digest('hex') });
+
+    // A secret to mask sends the output through cutover's masker instead.
+    const masked = join(dir, 'direct', 'masked.log');
+    await runProcess(options({ command: node('direct.mjs'), logPath: masked, secrets: ['not-printed'] }));
+    expect(await readFile(masked, 'utf8')).toContain('stdout is a file: false\n');
   });
 
   it('replaces a link planted at the log path instead of writing through it', async () => {

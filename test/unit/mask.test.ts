@@ -63,7 +63,15 @@ describe('createMasker().stream', () => {
     expect(out.toString()).toBe(`before ${MASK} after`);
   });
 
-  it('passes bytes through unchanged when there is no secret', async () => {
+  it('passes bytes through unchanged when there is no secret, and says so', async () => {
+    const bytes = Buffer.from([0xff, 0x00, 0xe2, 0x82]);
+    expect(createMasker([]).identity).toBe(true);
+    expect(createMasker(['ab']).identity).toBe(true); // too short to mask
+    expect(createMasker(['abcd']).identity).toBe(false);
+    expect(createMasker([]).maskBytes(bytes)).toBe(bytes);
+  });
+
+  it('passes a stream through unchanged when there is no secret', async () => {
     const bytes = Buffer.from([0xff, 0x00, 0xc3, 0x28]);
     expect(await maskStream([], [bytes])).toEqual(bytes);
     expect(await maskStream(['abcd'], [bytes])).toEqual(bytes);
@@ -98,6 +106,7 @@ describe('createMasker().stream', () => {
           const text = parts.map(([fill, pick]) => fill + secrets[pick % secrets.length]!).join('');
           const out = (await maskStream(secrets, splitAt(Buffer.from(text), cuts))).toString();
           expect(out).toBe(masker.mask(text));
+          expect(masker.maskBytes(Buffer.from(text)).toString()).toBe(out);
           for (const s of secrets) if ([...s.trim()].length >= MIN_SECRET_LENGTH) expect(out).not.toContain(s);
         },
       ),
