@@ -19609,18 +19609,27 @@ function gitClient(cwd) {
 }
 async function readGitFacts({ cwd }) {
   const git = gitClient(cwd);
-  const sha = await git.revparse(["HEAD"]).catch(() => "");
+  const both = await git.revparse(["HEAD", "--abbrev-ref", "HEAD"]).catch(() => void 0);
+  if (both !== void 0) {
+    const [sha = "", branch2 = ""] = both.trim().split("\n");
+    return { sha, branch: branch2 === "HEAD" ? "" : branch2 };
+  }
   const branch = await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "");
-  return { sha: sha.trim(), branch: branch.trim() };
+  return { sha: "", branch: branch.trim() };
 }
+var gitDirs = /* @__PURE__ */ new Map();
 async function findRepositoryRoot({ cwd }) {
   try {
-    return (await gitClient(cwd).revparse(["--show-toplevel"])).trim();
+    const [root = "", gitDir = ""] = (await gitClient(cwd).revparse(["--show-toplevel", "--absolute-git-dir"])).trim().split("\n");
+    gitDirs.set(root, gitDir);
+    return root;
   } catch (cause) {
     throw new CutoverError("GIT_FAILED", `${cwd} is not inside a git repository`, { cause, hint: "run cutover inside the repository that holds the plan" });
   }
 }
 async function readGitDir({ cwd }) {
+  const known = gitDirs.get(cwd);
+  if (known) return known;
   try {
     return (await gitClient(cwd).revparse(["--absolute-git-dir"])).trim();
   } catch (cause) {
@@ -26972,8 +26981,8 @@ async function checkRecordDir(root, dir) {
   const abs = await resolveInside(root, rel);
   await refuseLinks(root, rel);
   const git = gitClient(root);
-  const head = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "");
-  const listed = head.trim() === "" ? "" : await git.raw(["ls-tree", "--name-only", "HEAD", "--", rel]).catch((cause) => {
+  const listed = await git.raw(["ls-tree", "--name-only", "HEAD", "--", rel]).catch(async (cause) => {
+    if (!await revisionExists("HEAD", { cwd: root })) return "";
     throw new CutoverError("GIT_FAILED", `cannot list ${rel} in HEAD`, { cause });
   });
   if (listed.trim() !== "") {

@@ -11,15 +11,26 @@ export function gitClient(cwd: string): SimpleGit {
 /** The commit and branch checked out, or empty strings outside a repository or before the first commit. */
 export async function readGitFacts({ cwd }: { cwd: string }): Promise<{ sha: string; branch: string }> {
   const git = gitClient(cwd);
-  const sha = await git.revparse(['HEAD']).catch(() => '');
+  // One call for both; `--abbrev-ref` names a detached HEAD `HEAD`, which is no branch.
+  const both = await git.revparse(['HEAD', '--abbrev-ref', 'HEAD']).catch(() => undefined);
+  if (both !== undefined) {
+    const [sha = '', branch = ''] = both.trim().split('\n');
+    return { sha, branch: branch === 'HEAD' ? '' : branch };
+  }
+  // No commit yet: a branch is checked out all the same.
   const branch = await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
-  return { sha: sha.trim(), branch: branch.trim() };
+  return { sha: '', branch: branch.trim() };
 }
+
+// Repository roots this process found, with their git directories (asked for in the same call).
+const gitDirs = new Map<string, string>();
 
 /** The top of the work tree containing `cwd`. */
 export async function findRepositoryRoot({ cwd }: { cwd: string }): Promise<string> {
   try {
-    return (await gitClient(cwd).revparse(['--show-toplevel'])).trim();
+    const [root = '', gitDir = ''] = (await gitClient(cwd).revparse(['--show-toplevel', '--absolute-git-dir'])).trim().split('\n');
+    gitDirs.set(root, gitDir);
+    return root;
   } catch (cause) {
     throw new CutoverError('GIT_FAILED', `${cwd} is not inside a git repository`, { cause, hint: 'run cutover inside the repository that holds the plan' });
   }
@@ -27,6 +38,8 @@ export async function findRepositoryRoot({ cwd }: { cwd: string }): Promise<stri
 
 /** The absolute path of the repository's git directory (scratch space, run locks and journals live there). */
 export async function readGitDir({ cwd }: { cwd: string }): Promise<string> {
+  const known = gitDirs.get(cwd);
+  if (known) return known;
   try {
     return (await gitClient(cwd).revparse(['--absolute-git-dir'])).trim();
   } catch (cause) {

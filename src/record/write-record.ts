@@ -4,7 +4,7 @@ import { createReadStream, lstatSync, readFileSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { CutoverError } from '../errors.js';
-import { gitClient } from '../effects/git.js';
+import { gitClient, revisionExists } from '../effects/git.js';
 import { canonicalJson } from '../effects/output.js';
 import { eachLimit, resolveInside, writeNewFile } from '../effects/fs.js';
 import { parseManifest } from '../integrity/manifest.js';
@@ -33,9 +33,9 @@ export async function checkRecordDir(root: string, dir: string): Promise<string>
   const abs = await resolveInside(root, rel);
   await refuseLinks(root, rel);
   const git = gitClient(root);
-  const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '');
-  // No HEAD yet: nothing is committed, so nothing can clash.
-  const listed = head.trim() === '' ? '' : await git.raw(['ls-tree', '--name-only', 'HEAD', '--', rel]).catch((cause: unknown) => {
+  const listed = await git.raw(['ls-tree', '--name-only', 'HEAD', '--', rel]).catch(async (cause: unknown) => {
+    // No HEAD yet: nothing is committed, so nothing can clash.
+    if (!(await revisionExists('HEAD', { cwd: root }))) return '';
     throw new CutoverError('GIT_FAILED', `cannot list ${rel} in HEAD`, { cause });
   });
   if (listed.trim() !== '') {
