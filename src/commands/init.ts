@@ -1,5 +1,6 @@
 // `cutover init`: scaffolds a first plan, the registry it freezes, its lock and the two GitHub
 // workflows; never overwrites a file.
+import { existsSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,18 +32,28 @@ spec:
 
 const EXAMPLE_CONFIG = `{ "note": "an approved configuration file: cutover refuses to run when it differs from the lock" }\n`;
 
-/** The workflow templates shipped with cutover (examples/workflows). */
-const WORKFLOWS = fileURLToPath(new URL('../../examples/workflows/', import.meta.url));
+/**
+ * The workflow templates shipped with cutover: `examples/workflows` of the package, found upwards from
+ * this code (a module in dist/commands, or the bundled dist/cli.js).
+ */
+function workflowTemplates(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'examples', 'workflows');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error('the workflow templates (examples/workflows) are missing from the installed package');
+  }
+}
 
 /** Scaffolds the files; refuses (exit 3) when any of them exists, before writing anything. */
 export async function init(io: CommandIo): Promise<number> {
   const root = await findRepositoryRoot({ cwd: io.cwd });
   await readGitIdentity({ cwd: root }); // the lock names who froze it: fail before writing anything
+  const templates = workflowTemplates();
   const files: [string, string][] = [
     ['plans/example.yaml', EXAMPLE_PLAN],
     ['config/example.json', EXAMPLE_CONFIG],
-    ['.github/workflows/validate-plans.yml', await readFile(join(WORKFLOWS, 'validate-plans.yml'), 'utf8')],
-    ['.github/workflows/execute-plan.yml', await readFile(join(WORKFLOWS, 'execute-plan.yml'), 'utf8')],
+    ['.github/workflows/validate-plans.yml', await readFile(join(templates, 'validate-plans.yml'), 'utf8')],
+    ['.github/workflows/execute-plan.yml', await readFile(join(templates, 'execute-plan.yml'), 'utf8')],
   ];
   const lock = 'plans/example.lock.json';
   for (const rel of [...files.map(([f]) => f), lock]) {

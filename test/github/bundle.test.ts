@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 it('action/ is byte-identical to a fresh build (run `npm run build:action` after changing src/ or the schema)', () => {
   const out = tempDir('cutover-bundle-');
-  const r = spawnSync(process.execPath, [join(root, 'scripts/build-action.js'), out], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bundle.js'), 'action', out], { cwd: root, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   const built = readdirSync(out).sort();
   expect(built).toEqual(['hash-worker.js', 'index.js']);
