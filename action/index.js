@@ -25538,7 +25538,7 @@ async function resolveInside(root, rel) {
   if (!isInside(root, abs)) throw unsafe("leaves the repository");
   const parts = relative4(root, abs).split(sep2).filter(Boolean);
   if (parts.includes(".git")) throw unsafe("has a .git component");
-  const realRoot = realpathSync2(root);
+  const realRoot = realpathSync2.native(root);
   let current = root;
   for (const part of parts) {
     current = join2(current, part);
@@ -25551,7 +25551,7 @@ async function resolveInside(root, rel) {
     if (info.isSymbolicLink()) {
       let target;
       try {
-        target = realpathSync2(current);
+        target = realpathSync2.native(current);
       } catch {
         target = null;
       }

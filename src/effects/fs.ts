@@ -27,7 +27,7 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
   if (parts.includes('.git')) throw unsafe('has a .git component');
   // Synchronous lookups: each is one system call, cheaper than a trip through the thread pool, and
   // a run resolves a step's cwd (and more) for every step.
-  const realRoot = realpathSync(root);
+  const realRoot = realpathSync.native(root);
   let current = root;
   for (const part of parts) {
     current = join(current, part);
@@ -40,7 +40,7 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
     if (info.isSymbolicLink()) {
       let target: string | null;
       try {
-        target = realpathSync(current);
+        target = realpathSync.native(current);
       } catch {
         target = null;
       }
