@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
-const all = readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort();
+// The latency-bound benchmarks first: the write-heavy ones (commit, hash) leave gigabytes for the
+// kernel to write back, which slows every fsync and file creation for a while after them.
+const ORDER = ['validate', 'run', 'commit', 'hash'];
+const rank = (f) => (ORDER.indexOf(f.replace(/\.bench\.js$/, '')) + 1 || ORDER.length + 1);
+const all = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.js'))
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 const chosen = wanted.length ? all.filter((f) => wanted.some((w) => f.startsWith(w))) : all;
 if (chosen.length === 0) {
   console.error(`no benchmark matches ${wanted.join(', ')}; have: ${all.join(', ')}`);
