@@ -26333,7 +26333,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 // src/run/run-lock.ts
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { mkdir as mkdir2, open as open3, readFile as readFile3, rm as rm2 } from "node:fs/promises";
+import { mkdir as mkdir2, open as open3, readFile as readFile3, rm as rm2, rmdir } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 import { randomBytes } from "node:crypto";
 function processAlive(pid) {
@@ -26361,9 +26361,8 @@ function isStale(info) {
   return info.host === hostname() && !processAlive(info.pid);
 }
 async function acquireRunLock(path6, runId, onStale) {
-  await mkdir2(dirname4(path6), { recursive: true });
   const info = { id: randomBytes(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
-  for (let attempt2 = 0; attempt2 < 2; attempt2++) {
+  for (let attempt2 = 0; attempt2 < 3; attempt2++) {
     try {
       const handle = await open3(path6, "wx", 420);
       try {
@@ -26375,7 +26374,12 @@ async function acquireRunLock(path6, runId, onStale) {
       }
       return info;
     } catch (e) {
-      if (e.code !== "EEXIST") throw e;
+      const code2 = e.code;
+      if (code2 === "ENOENT") {
+        await mkdir2(dirname4(path6), { recursive: true });
+        continue;
+      }
+      if (code2 !== "EEXIST") throw e;
     }
     const holder = await readRunLock(path6);
     if (holder && !isStale(holder)) {
@@ -26390,7 +26394,11 @@ async function acquireRunLock(path6, runId, onStale) {
 }
 async function releaseRunLock(path6, info) {
   const current = await readRunLock(path6);
-  if (current?.id === info.id) await rm2(path6, { force: true });
+  if (current?.id !== info.id) return;
+  await rm2(path6, { force: true });
+  for (const folder of [dirname4(path6), dirname4(dirname4(path6))]) {
+    if (!await rmdir(folder).then(() => true, () => false)) break;
+  }
 }
 
 // src/record/run-record.ts
@@ -34236,6 +34244,12 @@ async function prepareRun(located, options) {
     committed = started ? await findCommittedRecord(recordDir, started, root) : void 0;
     if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
   }
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join7(paths.gitDir, "cutover", "runs", name, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+}
+async function checkRunnable(prepared, options) {
+  const { root } = options;
+  const { resolved, committed } = prepared;
+  const started = prepared.journal.length > 0;
   if (!committed) checkWindow2(resolved, options.now);
   if (!started) {
     const commitPaths = [resolved.record.dir, ...resolved.artifacts.filter((a2) => a2.commit === "files").map((a2) => a2.path)];
@@ -34244,11 +34258,10 @@ async function prepareRun(located, options) {
       throw new CutoverError("TREE_DIRTY", `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}`, { hint: "commit or remove them first; the run commits only what it writes" });
     }
   }
-  if (options.commit !== false && !committed && !git.branch) {
+  if (options.commit !== false && !committed && !prepared.git.branch) {
     throw new CutoverError("NOT_ON_BRANCH", "HEAD is detached: the record commit would belong to no branch", { hint: "switch to a branch first (`git switch -c NAME`), or run with --no-commit" });
   }
-  if (options.requireMerged) await checkMerged(options.requireMerged, [planFile, lockFile], root);
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join7(paths.gitDir, "cutover", "runs", name, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+  if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
 }
 async function findCommittedRecord(dir, started, root) {
   const text = await readAtRevision(`${dir}/run.json`, "HEAD", { cwd: root });
@@ -34648,11 +34661,17 @@ async function executeRun(options, checks, finish2) {
   let opened = false;
   try {
     await endOrphans(located.journal, options);
-    const prepared = await prepareRun(located, { ...options, now: options.now() });
+    const now = options.now();
+    const prepared = await prepareRun(located, { ...options, now });
     options = { ...options, emit: maskedSink(options.emit, secretValuesOf2(prepared.resolved, options.env)) };
-    if (prepared.committed) return await finishCommitted(prepared, options, finish2);
+    const runnable = { ...options, now };
+    if (prepared.committed) {
+      await checkRunnable(prepared, runnable);
+      return await finishCommitted(prepared, options, finish2);
+    }
     const { freezeDigest } = await checks.assertFrozen(prepared);
     options.emit({ type: "preflight", check: "freeze gate", ok: true, detail: freezeDigest });
+    await checkRunnable(prepared, runnable);
     if (prepared.journal.length === 0) {
       await removeJournal(prepared.paths.journal);
       await rm9(prepared.paths.scratch, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { maskDeep, normaliseRecordDir } from '../record/run-record.js';
 import { createMasker } from './mask.js';
 import type { EventSink, RunOutcome, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
-import { findCommittedRecord, journaledRunId, locateRun, prepareRun, type Prepared, type RunPaths } from './preflight.js';
+import { checkRunnable, findCommittedRecord, journaledRunId, locateRun, prepareRun, type Prepared, type RunPaths } from './preflight.js';
 import type { ArtifactResult, RunResult } from './result.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { runStep, type StepContext } from './step-runner.js';
@@ -70,12 +70,19 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
   try {
     // The run lock is ours, so whoever wrote the journal is gone: end what its steps left running.
     await endOrphans(located.journal, options);
-    const prepared = await prepareRun(located, { ...options, now: options.now() });
+    const now = options.now();
+    const prepared = await prepareRun(located, { ...options, now });
     // From here every event passes the masker: a reason or note may quote what a step wrote.
     options = { ...options, emit: maskedSink(options.emit, secretValuesOf(prepared.resolved, options.env)) };
-    if (prepared.committed) return await finishCommitted(prepared, options, finish);
+    const runnable = { ...options, now };
+    if (prepared.committed) {
+      await checkRunnable(prepared, runnable);
+      return await finishCommitted(prepared, options, finish);
+    }
+    // The preflight order of DESIGN §5: the freeze gate, then the window, the tree and the merge.
     const { freezeDigest } = await checks.assertFrozen(prepared);
     options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
+    await checkRunnable(prepared, runnable);
     if (prepared.journal.length === 0) {
       // A fresh run: nothing of an abandoned attempt (one that never finished a step) carries over.
       await removeJournal(prepared.paths.journal);

@@ -92,7 +92,7 @@ export function journaledRunId(journal: JournalEntry[]): string | undefined {
   return journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start')?.runId;
 }
 
-/** Checks everything after the run lock is held: flags, journal, record, window, tree, merge. */
+/** Checks what the run is after the run lock is held: flags, journal, digests, the record. */
 export async function prepareRun(located: Located, options: PreflightOptions): Promise<Prepared> {
   const { root } = options;
   const { valid, planFile, lockFile, paths, journal } = located;
@@ -133,6 +133,17 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
     committed = started ? await findCommittedRecord(recordDir, started, root) : undefined;
     if (!committed) throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: 'use another --run-id' });
   }
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
+}
+
+/**
+ * Checks, after the freeze gate, that the run may start here and now: the window, a clean tree where
+ * it will commit, a branch to commit to, and `--require-merged`.
+ */
+export async function checkRunnable(prepared: Prepared, options: Pick<PreflightOptions, 'root' | 'commit' | 'requireMerged' | 'now'>): Promise<void> {
+  const { root } = options;
+  const { resolved, committed } = prepared;
+  const started = prepared.journal.length > 0;
   if (!committed) checkWindow(resolved, options.now);
   if (!started) {
     const commitPaths = [resolved.record.dir, ...resolved.artifacts.filter((a) => a.commit === 'files').map((a) => a.path)];
@@ -141,11 +152,10 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
       throw new CutoverError('TREE_DIRTY', `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`, { hint: 'commit or remove them first; the run commits only what it writes' });
     }
   }
-  if (options.commit !== false && !committed && !git.branch) {
+  if (options.commit !== false && !committed && !prepared.git.branch) {
     throw new CutoverError('NOT_ON_BRANCH', 'HEAD is detached: the record commit would belong to no branch', { hint: 'switch to a branch first (`git switch -c NAME`), or run with --no-commit' });
   }
-  if (options.requireMerged) await checkMerged(options.requireMerged, [planFile, lockFile], root);
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
+  if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
 }
 
 /** The committed record of this very run (same run id, start time and commit as its journal), if that is what HEAD holds. */

@@ -1,7 +1,7 @@
 // One run per plan per repository: a lock file created with O_EXCL, recognised as stale when its process is gone.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CutoverError } from '../errors.js';
@@ -51,9 +51,8 @@ export function isStale(info: RunLockInfo): boolean {
  * this host is replaced, and the caller is told so through `onStale`.
  */
 export async function acquireRunLock(path: string, runId: string, onStale?: (old: RunLockInfo) => void): Promise<RunLockInfo> {
-  await mkdir(dirname(path), { recursive: true });
   const info: RunLockInfo = { id: randomBytes(6).toString('hex'), pid: process.pid, host: hostname(), runId, startedAt: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(path, 'wx', 0o644);
       try {
@@ -64,7 +63,13 @@ export async function acquireRunLock(path: string, runId: string, onStale?: (old
       }
       return info;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      // No folder yet, or one a release just removed as empty: make it and try again.
+      if (code === 'ENOENT') {
+        await mkdir(dirname(path), { recursive: true });
+        continue;
+      }
+      if (code !== 'EEXIST') throw e;
     }
     const holder = await readRunLock(path);
     if (holder && !isStale(holder)) {
@@ -81,7 +86,13 @@ export async function acquireRunLock(path: string, runId: string, onStale?: (old
 /** Releases a lock this process holds (only if it is still ours). */
 export async function releaseRunLock(path: string, info: RunLockInfo): Promise<void> {
   const current = await readRunLock(path);
-  if (current?.id === info.id) await rm(path, { force: true });
+  if (current?.id !== info.id) return;
+  await rm(path, { force: true });
+  // The locks folder, and cutover's folder above it, go when nothing else is in them: a run refused
+  // in preflight leaves the git directory as it found it.
+  for (const folder of [dirname(path), dirname(dirname(path))]) {
+    if (!(await rmdir(folder).then(() => true, () => false))) break;
+  }
 }
 
 /** Removes a lock only when the caller names its id (`cutover unlock`). */
