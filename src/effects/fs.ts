@@ -81,15 +81,24 @@ export async function writeNewFile(path: string, data: string | Uint8Array, mode
   }
 }
 
-/** Calls `task` for every item, at most `limit` at a time; rejects with the first failure once all settled. */
+/**
+ * Calls `task` for every item, at most `limit` at a time. After a failure no new item is started;
+ * the tasks under way finish, then the first failure is thrown.
+ */
 export async function eachLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
+    while (!failure && next < items.length) {
+      try {
+        await task(items[next++]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 /** True when a path exists (without following a final link). */

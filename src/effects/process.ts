@@ -87,7 +87,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
       detached: true, // setsid: a group of its own to signal as a whole, and no terminal to read
       stdin: 'ignore',
       stdout: output,
-      stderr: output,      buffer: false,
+      stderr: output,
+      buffer: false,
       encoding: 'buffer',
       reject: false,
     });
