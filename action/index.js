@@ -25571,12 +25571,18 @@ async function writeNewFile(path6, data, mode = 420) {
 }
 async function eachLimit(items, limit, task) {
   let next = 0;
+  let failure;
   const worker = async () => {
-    while (next < items.length) await task(items[next++]);
+    while (!failure && next < items.length) {
+      try {
+        await task(items[next++]);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failed = settled.find((s) => s.status === "rejected");
-  if (failed) throw failed.reason;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }
 async function pathExists(path6) {
   try {
