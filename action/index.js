@@ -24544,11 +24544,12 @@ import { resolve as resolve6 } from "node:path";
 
 // src/effects/terminal.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
+var LISTR_MIN_COLUMNS = 20;
 function createRenderer(io2, github = {}) {
   if (io2.format === "json" || io2.quiet) return { sink: () => {
   }, done: async () => {
   } };
-  if (io2.format === "text" && io2.isTTY && !io2.env.CI) return listrRenderer(io2);
+  if (io2.format === "text" && io2.isTTY && !io2.env.CI && (io2.columns ?? 0) >= LISTR_MIN_COLUMNS) return listrRenderer(io2);
   return lineRenderer(io2, github);
 }
 function deferred() {

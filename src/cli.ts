@@ -32,6 +32,7 @@ function processIo(options: GlobalOptions): CommandIo {
     format,
     color,
     isTTY,
+    columns: process.stdout.columns ?? 0,
     quiet: Boolean(options.quiet),
     verbose: Boolean(options.verbose),
     now: () => new Date(),

@@ -20,6 +20,8 @@ export interface CommandIo {
   color: boolean;
   /** stdout is an interactive terminal (listr2's default renderer only then). */
   isTTY: boolean;
+  /** The terminal's width in columns; 0 or absent when it does not say (a pseudo-terminal never sized). */
+  columns?: number;
   quiet: boolean;
   verbose: boolean;
   now: () => Date;

@@ -19,10 +19,13 @@ export interface GithubRenderOptions {
   stepAt?: (id: string) => { file: string; line?: number; col?: number } | undefined;
 }
 
-/** Picks the renderer for the io: listr2 only on an interactive terminal outside CI. */
+/** Narrower than this, listr2's redrawn lines wrap into a column of single characters: lines instead. */
+const LISTR_MIN_COLUMNS = 20;
+
+/** Picks the renderer for the io: listr2 only on an interactive terminal outside CI that says how wide it is. */
 export function createRenderer(io: CommandIo, github: GithubRenderOptions = {}): Renderer {
   if (io.format === 'json' || io.quiet) return { sink: () => {}, done: async () => {} };
-  if (io.format === 'text' && io.isTTY && !io.env.CI) return listrRenderer(io);
+  if (io.format === 'text' && io.isTTY && !io.env.CI && (io.columns ?? 0) >= LISTR_MIN_COLUMNS) return listrRenderer(io);
   return lineRenderer(io, github);
 }
 
