@@ -27074,7 +27074,7 @@ async function writeRecordFolder(root, dir, result) {
     }
     const logs = /* @__PURE__ */ new Map();
     await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
-      const copied = await copyLog(source, join6(staging, rel), masker);
+      const copied = await copyLog(source, join6(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
       logs.set(step.id, copied);
       if (copied) written.push(rel);
     });
@@ -27129,11 +27129,12 @@ function checkArtifacts2(result, masker) {
     throw new CutoverError("ARTIFACT_INVALID", `the run root ${result.runRoot} is not the root of the artifacts' roots`);
   }
 }
-async function copyLog(source, target, masker) {
+async function copyLog(source, target, masker, length) {
   const info = lstatSync3(source, { throwIfNoEntry: false });
   if (!info?.isFile()) return null;
-  if (info.size <= LOG_LIMIT) {
-    const content2 = masker.maskBytes(readFileSync2(source));
+  const size = Math.min(info.size, length ?? Infinity);
+  if (size <= LOG_LIMIT) {
+    const content2 = masker.maskBytes(readFileSync2(source).subarray(0, size));
     await writeNewFile(target, content2);
     return { digest: `sha256:${createHash2("sha256").update(content2).digest("hex")}`, bytes: content2.length };
   }
@@ -27143,7 +27144,7 @@ async function copyLog(source, target, masker) {
   let headBytes = 0;
   let tailBytes = 0;
   let total = 0;
-  for await (const piece of createReadStream(source).pipe(masker.stream())) {
+  for await (const piece of createReadStream(source, { end: size - 1 }).pipe(masker.stream())) {
     let chunk = piece;
     full.update(chunk);
     total += chunk.length;
@@ -34826,7 +34827,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
     scope,
     rerun: async (id) => {
       const step = byId.get(id);
-      const record = await runStep({ ...step, if: "always()", boundary: void 0, produces: [] }, { ...base, signal: options.signal, failAt: void 0 });
+      const record = await runStep({ ...step, if: "always()", boundary: void 0, produces: [] }, { ...base, scratch: join11(base.scratch, "reruns"), signal: options.signal, failAt: void 0 });
       return { ok: record.outcome === "success", ...record.reason ? { reason: record.reason } : {} };
     }
   };

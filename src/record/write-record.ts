@@ -130,7 +130,7 @@ async function writeRecordFolder(root: string, dir: string, result: RunResult): 
 
     const logs = new Map<string, CopiedLog | null>();
     await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
-      const copied = await copyLog(source, join(staging, rel), masker);
+      const copied = await copyLog(source, join(staging, rel), masker, step.logDigest === null ? undefined : step.logBytes);
       logs.set(step.id, copied);
       if (copied) written.push(rel);
     });
@@ -199,13 +199,16 @@ function checkArtifacts(result: RunResult, masker: Masker): void {
  * Copies a step log through the masker into the record, keeping the first and last LOG_KEEP bytes of
  * a log over LOG_LIMIT with a note between them. Returns the copy's digest and size (and the full
  * masked log's when truncated), or null when the step left no log. Memory stays under 2 × LOG_KEEP.
+ * With `length`, only the log's first `length` bytes are taken: what it held when its step ended (a
+ * process that escaped the step's group may have written to it since).
  */
-export async function copyLog(source: string, target: string, masker: Masker): Promise<CopiedLog | null> {
+export async function copyLog(source: string, target: string, masker: Masker, length?: number): Promise<CopiedLog | null> {
   const info = lstatSync(source, { throwIfNoEntry: false });
   if (!info?.isFile()) return null;
-  if (info.size <= LOG_LIMIT) {
+  const size = Math.min(info.size, length ?? Infinity);
+  if (size <= LOG_LIMIT) {
     // Kept whole (masking only shortens it): read at once rather than streamed, the common case.
-    const content = masker.maskBytes(readFileSync(source));
+    const content = masker.maskBytes(readFileSync(source).subarray(0, size));
     await writeNewFile(target, content);
     return { digest: `sha256:${createHash('sha256').update(content).digest('hex')}`, bytes: content.length };
   }
@@ -215,7 +218,7 @@ export async function copyLog(source: string, target: string, masker: Masker): P
   let headBytes = 0;
   let tailBytes = 0;
   let total = 0;
-  for await (const piece of createReadStream(source).pipe(masker.stream())) {
+  for await (const piece of createReadStream(source, { end: size - 1 }).pipe(masker.stream())) {
     let chunk = piece as Buffer;
     full.update(chunk);
     total += chunk.length;

@@ -256,7 +256,8 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
     scope,
     rerun: async (id) => {
       const step = byId.get(id)!;
-      const record = await runStep({ ...step, if: 'always()', boundary: undefined as never, produces: [] } as ResolvedStep, { ...base, signal: options.signal, failAt: undefined as never });
+      // The rerun logs in a scratch folder of its own: the step's log in the record stays its own run's.
+      const record = await runStep({ ...step, if: 'always()', boundary: undefined as never, produces: [] } as ResolvedStep, { ...base, scratch: join(base.scratch, 'reruns'), signal: options.signal, failAt: undefined as never });
       return { ok: record.outcome === 'success', ...(record.reason ? { reason: record.reason } : {}) };
     },
   };

@@ -83,6 +83,29 @@ describe('cutover run step features', () => {
     expect(log(dir, 'steps-04-misses')).toMatch(/cutover: expectation failed: .*counts\.WARN/);
   });
 
+  it("keeps a step's own log in the record when determinism reruns it", () => {
+    const dir = planRepo(`${planHead()}  steps:
+    - { id: export, run: node tools/step.js token tokens.txt out/export/data.txt same-every-time }
+    - { id: same-again, uses: determinism, with: { rerun: [export], paths: [out/export] } }
+`);
+    const r = runPlan(dir, ['--no-commit']);
+    expect(r.code, r.stderr).toBe(0);
+    const [first, rerun] = read(dir, 'tokens.txt').trim().split('\n');
+    expect(rerun).toBeDefined();
+    expect(log(dir, 'steps-01-export')).toBe(`${first}\n`);
+    expect(log(dir, 'steps-02-same-again')).toMatch(/rerunning export[^]*roots match/);
+  });
+
+  it('records what a step printed by its end, not what a process that escaped its group wrote later', () => {
+    const dir = planRepo(`${planHead()}  steps:
+    - { id: leaves-one-behind, run: node tools/step.js straggler in-time too-late 300 }
+    - { id: meanwhile, run: node tools/step.js sleep 1500 }
+`);
+    const r = runPlan(dir, ['--no-commit']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(log(dir, 'steps-01-leaves-one-behind')).toBe('in-time\n');
+  });
+
   it('puts a snapshot back with restore when a later step fails', () => {
     const dir = planRepo(
       `${planHead()}  steps:
