@@ -19,7 +19,8 @@ describe('cutover run step features', () => {
       produces: [out]
       retries: { count: 2, delay: 10ms }
     - id: hopeless
-      run: node tools/step.js fail 4
+      run: node tools/step.js fail 4 out-new/partial.txt
+      produces: [out-new]
       retries: { count: 1 }
 `);
     const r = runPlan(dir, ['--no-commit']);
@@ -30,6 +31,7 @@ describe('cutover run step features', () => {
     expect(read(dir, 'out/part.txt')).toBe('attempt 3\n');
     expect(log(dir, 'steps-01-flaky')).toMatch(/attempt 1 of 3\n[^]*cutover: attempt 2\n[^]*attempt 2 of 3\n[^]*cutover: attempt 3\n[^]*attempt 3 of 3\n/);
     expect(steps.hopeless).toMatchObject({ outcome: 'failure', attempts: 2 });
+    expect(existsSync(join(dir, 'out-new'))).toBe(false); // did not exist before the failed step: removed
   });
 
   it('lets a step marked continueOnError fail without failing the run, and evaluates if: against outcomes and env', () => {

@@ -1,6 +1,6 @@
 // `cutover run` end to end in real repositories: order, failure paths, timeouts, signals, output, locks, resume.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, cutover } from '../helpers/cli.js';
@@ -178,6 +178,42 @@ describe('cutover run', () => {
     expect(resumed.doc!.artifacts).toEqual(reference.doc!.artifacts);
     expect(resumed.doc!.runRoot).toBe(reference.doc!.runRoot);
   });
+
+  it('refuses to resume when the plan or the lock changed since the run started, and a fresh run while one is unfinished', async () => {
+    const plan = `${planHead()}  steps:
+    - { id: count, run: node tools/step.js append counts.txt count }
+    - { id: slow, run: node tools/step.js sleep 2000 slow.pid }
+    - { id: last, run: node tools/step.js append counts.txt last }
+`;
+    const dir = planRepo(plan);
+    const run = startRun(dir, ['--no-commit']);
+    await waitFor(() => existsSync(join(dir, 'slow.pid')));
+    run.child.kill('SIGKILL');
+    await run.exited;
+
+    const fresh = runPlan(dir, ['--no-commit']);
+    expect(fresh.code).toBe(3);
+    expect(fresh.doc!.problems[0]).toMatchObject({ code: 'RESUME_REFUSED', message: 'run r1 of test-plan did not finish' });
+
+    const approved = read(dir, 'plans/p.yaml');
+    writeFileSync(join(dir, 'plans/p.yaml'), `${approved}# edited after the run started\n`);
+    const planChanged = runPlan(dir, ['--no-commit', '--resume']);
+    expect(planChanged.code).toBe(3);
+    expect(planChanged.doc!.problems[0]).toMatchObject({ code: 'RESUME_REFUSED', message: 'the plan changed since run r1 started' });
+    writeFileSync(join(dir, 'plans/p.yaml'), approved);
+
+    const lock = read(dir, 'plans/p.lock.json');
+    writeFileSync(join(dir, 'plans/p.lock.json'), `${lock} `);
+    const lockChanged = runPlan(dir, ['--no-commit', '--resume']);
+    expect(lockChanged.code).toBe(3);
+    expect(lockChanged.doc!.problems[0]).toMatchObject({ code: 'RESUME_REFUSED', message: 'the lock changed since run r1 started' });
+    writeFileSync(join(dir, 'plans/p.lock.json'), lock);
+
+    expect(read(dir, 'counts.txt')).toBe('count\n'); // nothing ran while refused
+    const resumed = runPlan(dir, ['--no-commit', '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(read(dir, 'counts.txt')).toBe('count\nlast\n');
+  }, 30_000);
 
   it('determinism passes on a deterministic step and names the files of one that writes the time', () => {
     const dir = planRepo(`${planHead()}  steps:
