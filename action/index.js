@@ -34669,17 +34669,16 @@ async function executeRun(options, checks, finish2) {
   let opened = false;
   try {
     await endOrphans(located.journal, options);
-    const now = options.now();
-    const prepared = await prepareRun(located, { ...options, now });
+    const preflight = { ...options, now: options.now() };
+    const prepared = await prepareRun(located, preflight);
     options = { ...options, emit: maskedSink(options.emit, secretValuesOf2(prepared.resolved, options.env)) };
-    const runnable = { ...options, now };
     if (prepared.committed) {
-      await checkRunnable(prepared, runnable);
+      await checkRunnable(prepared, preflight);
       return await finishCommitted(prepared, options, finish2);
     }
     const { freezeDigest } = await checks.assertFrozen(prepared);
     options.emit({ type: "preflight", check: "freeze gate", ok: true, detail: freezeDigest });
-    await checkRunnable(prepared, runnable);
+    await checkRunnable(prepared, preflight);
     if (prepared.journal.length === 0) {
       await removeJournal(prepared.paths.journal);
       await rm9(prepared.paths.scratch, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { maskDeep, normaliseRecordDir } from '../record/run-record.js';
 import { createMasker } from './mask.js';
 import type { EventSink, RunOutcome, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
-import { checkRunnable, findCommittedRecord, journaledRunId, locateRun, prepareRun, type Prepared, type RunPaths } from './preflight.js';
+import { checkRunnable, findCommittedRecord, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
 import type { ArtifactResult, RunResult } from './result.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { runStep, type StepContext } from './step-runner.js';
@@ -32,17 +32,8 @@ export interface FreezeChecks {
 /** What happens to a finished run's result (write, commit, push), passed in by the command. */
 export type Finish = (result: RunResult, emit: EventSink) => Promise<void>;
 
-/** Options of `cutover run`. */
-export interface RunOptions {
-  root: string;
-  plan: string;
-  runId?: string;
-  resume?: boolean;
-  failAt?: string;
-  requireMerged?: string;
-  /** False with `--no-commit`. */
-  commit?: boolean;
-  env: Record<string, string | undefined>;
+/** Options of `cutover run`: what preflight checks, with a clock instead of a time, and what the run needs. */
+export interface RunOptions extends Omit<PreflightOptions, 'now'> {
   now: () => Date;
   emit: EventSink;
   /** Aborted by the first SIGINT/SIGTERM; its reason is the signal name. */
@@ -70,19 +61,18 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
   try {
     // The run lock is ours, so whoever wrote the journal is gone: end what its steps left running.
     await endOrphans(located.journal, options);
-    const now = options.now();
-    const prepared = await prepareRun(located, { ...options, now });
+    const preflight = { ...options, now: options.now() };
+    const prepared = await prepareRun(located, preflight);
     // From here every event passes the masker: a reason or note may quote what a step wrote.
     options = { ...options, emit: maskedSink(options.emit, secretValuesOf(prepared.resolved, options.env)) };
-    const runnable = { ...options, now };
     if (prepared.committed) {
-      await checkRunnable(prepared, runnable);
+      await checkRunnable(prepared, preflight);
       return await finishCommitted(prepared, options, finish);
     }
     // The preflight order of DESIGN §5: the freeze gate, then the window, the tree and the merge.
     const { freezeDigest } = await checks.assertFrozen(prepared);
     options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
-    await checkRunnable(prepared, runnable);
+    await checkRunnable(prepared, preflight);
     if (prepared.journal.length === 0) {
       // A fresh run: nothing of an abandoned attempt (one that never finished a step) carries over.
       await removeJournal(prepared.paths.journal);
