@@ -512,6 +512,121 @@ var require_browser = __commonJS({
   }
 });
 
+// node_modules/has-flag/index.js
+var require_has_flag = __commonJS({
+  "node_modules/has-flag/index.js"(exports, module) {
+    "use strict";
+    module.exports = (flag, argv2 = process.argv) => {
+      const prefix = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
+      const position = argv2.indexOf(prefix + flag);
+      const terminatorPosition = argv2.indexOf("--");
+      return position !== -1 && (terminatorPosition === -1 || position < terminatorPosition);
+    };
+  }
+});
+
+// node_modules/supports-color/index.js
+var require_supports_color = __commonJS({
+  "node_modules/supports-color/index.js"(exports, module) {
+    "use strict";
+    var os4 = __require("os");
+    var tty5 = __require("tty");
+    var hasFlag2 = require_has_flag();
+    var { env: env3 } = process;
+    var forceColor;
+    if (hasFlag2("no-color") || hasFlag2("no-colors") || hasFlag2("color=false") || hasFlag2("color=never")) {
+      forceColor = 0;
+    } else if (hasFlag2("color") || hasFlag2("colors") || hasFlag2("color=true") || hasFlag2("color=always")) {
+      forceColor = 1;
+    }
+    if ("FORCE_COLOR" in env3) {
+      if (env3.FORCE_COLOR === "true") {
+        forceColor = 1;
+      } else if (env3.FORCE_COLOR === "false") {
+        forceColor = 0;
+      } else {
+        forceColor = env3.FORCE_COLOR.length === 0 ? 1 : Math.min(parseInt(env3.FORCE_COLOR, 10), 3);
+      }
+    }
+    function translateLevel2(level) {
+      if (level === 0) {
+        return false;
+      }
+      return {
+        level,
+        hasBasic: true,
+        has256: level >= 2,
+        has16m: level >= 3
+      };
+    }
+    function supportsColor2(haveStream, streamIsTTY) {
+      if (forceColor === 0) {
+        return 0;
+      }
+      if (hasFlag2("color=16m") || hasFlag2("color=full") || hasFlag2("color=truecolor")) {
+        return 3;
+      }
+      if (hasFlag2("color=256")) {
+        return 2;
+      }
+      if (haveStream && !streamIsTTY && forceColor === void 0) {
+        return 0;
+      }
+      const min = forceColor || 0;
+      if (env3.TERM === "dumb") {
+        return min;
+      }
+      if (process.platform === "win32") {
+        const osRelease = os4.release().split(".");
+        if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
+          return Number(osRelease[2]) >= 14931 ? 3 : 2;
+        }
+        return 1;
+      }
+      if ("CI" in env3) {
+        if (["TRAVIS", "CIRCLECI", "APPVEYOR", "GITLAB_CI", "GITHUB_ACTIONS", "BUILDKITE"].some((sign) => sign in env3) || env3.CI_NAME === "codeship") {
+          return 1;
+        }
+        return min;
+      }
+      if ("TEAMCITY_VERSION" in env3) {
+        return /^(9\.(0*[1-9]\d*)\.|\d{2,}\.)/.test(env3.TEAMCITY_VERSION) ? 1 : 0;
+      }
+      if (env3.COLORTERM === "truecolor") {
+        return 3;
+      }
+      if ("TERM_PROGRAM" in env3) {
+        const version3 = parseInt((env3.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
+        switch (env3.TERM_PROGRAM) {
+          case "iTerm.app":
+            return version3 >= 3 ? 3 : 2;
+          case "Apple_Terminal":
+            return 2;
+        }
+      }
+      if (/-256(color)?$/i.test(env3.TERM)) {
+        return 2;
+      }
+      if (/^screen|^xterm|^vt100|^vt220|^rxvt|color|ansi|cygwin|linux/i.test(env3.TERM)) {
+        return 1;
+      }
+      if ("COLORTERM" in env3) {
+        return 1;
+      }
+      return min;
+    }
+    function getSupportLevel(stream) {
+      const level = supportsColor2(stream, stream && stream.isTTY);
+      return translateLevel2(level);
+    }
+    module.exports = {
+      supportsColor: getSupportLevel,
+      stdout: translateLevel2(supportsColor2(true, tty5.isatty(1))),
+      stderr: translateLevel2(supportsColor2(true, tty5.isatty(2)))
+    };
+  }
+});
+
 // node_modules/debug/src/node.js
 var require_node = __commonJS({
   "node_modules/debug/src/node.js"(exports, module) {
@@ -530,7 +645,7 @@ var require_node = __commonJS({
     );
     exports.colors = [6, 2, 3, 4, 5, 1];
     try {
-      const supportsColor2 = __require("supports-color");
+      const supportsColor2 = require_supports_color();
       if (supportsColor2 && (supportsColor2.stderr || supportsColor2).level >= 2) {
         exports.colors = [
           20,
@@ -16162,7 +16277,7 @@ function isCutoverError(e) {
   return e instanceof CutoverError;
 }
 
-// src/effects/git.ts
+// src/adapters/git.ts
 import { execFile } from "node:child_process";
 
 // node_modules/@simple-git/args-pathspec/dist/index.mjs
@@ -19603,7 +19718,7 @@ var wo = (t2, e) => {
   ), new f2(r2, n2);
 };
 
-// src/effects/git.ts
+// src/adapters/git.ts
 function gitClient(cwd) {
   return wo({ baseDir: cwd, unsafe: { allowUnsafeHooksPath: true } });
 }
@@ -19663,11 +19778,11 @@ async function revisionExists(rev, { cwd }) {
   return out.trim() !== "";
 }
 
-// src/effects/github-report.ts
+// src/github/report.ts
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
-// src/run/mask.ts
+// src/text/mask.ts
 import { PassThrough, Transform } from "node:stream";
 var MIN_SECRET_LENGTH = 4;
 var MASK = "***";
@@ -19762,8 +19877,17 @@ function scan(lengths, find, emitEnd, state) {
   const carry = Math.max(0, (merged.at(-1)?.[1] ?? 0) - emitEnd);
   return { pieces, state: { carry, lastCovered } };
 }
+var DIGEST_LIKE = /^(?:sha256:)?[0-9a-f]{64}$|^[0-9a-f]{40}$/;
+function maskDeep(value, masker) {
+  if (typeof value === "string") return DIGEST_LIKE.test(value) ? value : masker.mask(value);
+  if (Array.isArray(value)) return value.map((item) => maskDeep(item, masker));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k2, v2]) => [masker.mask(k2), maskDeep(v2, masker)]));
+  }
+  return value;
+}
 
-// src/effects/github.ts
+// src/github/commands.ts
 function escapeData(value) {
   return value.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
 }
@@ -19796,7 +19920,7 @@ function resumeCommands(token) {
 `;
 }
 
-// src/effects/github-files.ts
+// src/github/files.ts
 import { randomUUID } from "node:crypto";
 import { appendFile, stat } from "node:fs/promises";
 var SUMMARY_LIMIT = 1024 * 1024;
@@ -19870,7 +19994,7 @@ ${delimiter}
   return text;
 }
 
-// src/effects/github-summary.ts
+// src/github/summary.ts
 var OUTCOMES = { 0: "success", 1: "failure", 2: "invalid", 3: "refused", 4: "mismatch", 130: "interrupted", 143: "interrupted" };
 function outcomeOf(exitCode, problems = []) {
   if (problems.some((p2) => p2.code === "GIT_FAILED" || p2.code === "IO_FAILED")) return "error";
@@ -19919,7 +20043,7 @@ function fenceFor(text) {
   return "`".repeat(Math.max(3, longest + 1));
 }
 
-// src/effects/github-report.ts
+// src/github/report.ts
 async function publishToGithub(io2, publication) {
   if (!writesGithubFiles(io2)) return;
   try {
@@ -19955,17 +20079,23 @@ No record was written.
   });
 }
 
-// src/effects/github-run.ts
+// src/github/preview.ts
 import { relative as relative2 } from "node:path";
 
-// src/effects/plan-file.ts
+// src/adapters/plan-file.ts
 import { open } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 
 // src/plan/load.ts
 var import_yaml2 = __toESM(require_dist3(), 1);
 
-// src/plan/utf8.ts
+// src/text/utf8.ts
+import { Buffer as Buffer2 } from "node:buffer";
+var HIGH_UNITS = /[\uD800-\uFFFF]/;
+function compareUtf8(a2, b3) {
+  if (!HIGH_UNITS.test(a2) && !HIGH_UNITS.test(b3)) return a2 < b3 ? -1 : a2 > b3 ? 1 : 0;
+  return Buffer2.compare(Buffer2.from(a2, "utf8"), Buffer2.from(b3, "utf8"));
+}
 function firstInvalidUtf8(bytes) {
   let i2 = 0;
   while (i2 < bytes.length) {
@@ -20369,7 +20499,7 @@ function split(s) {
   return Array.from(new Shlexer(s));
 }
 
-// src/run/argv.ts
+// src/text/argv.ts
 function splitCommand(run2) {
   let argv2;
   try {
@@ -20383,7 +20513,7 @@ function splitCommand(run2) {
   return { argv: argv2 };
 }
 
-// src/plan/duration.ts
+// src/text/duration.ts
 var UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 var FORM = /^([0-9]{1,6})(ms|s|m|h)$/;
 function parseDuration(text) {
@@ -20647,6 +20777,9 @@ function pathsOverlap(a2, b3) {
   const x3 = normalizePath(a2);
   const y2 = normalizePath(b3);
   return x3 === y2 || x3.startsWith(`${y2}/`) || y2.startsWith(`${x3}/`);
+}
+function normaliseRecordDir(dir) {
+  return dir.split(/[\\/]+/).filter((part) => part !== "" && part !== ".").join("/");
 }
 
 // src/plan/types.ts
@@ -23031,7 +23164,7 @@ function sortProblems(problems) {
   return [...problems].sort((a2, b3) => (a2.line ?? 0) - (b3.line ?? 0) || (a2.col ?? 0) - (b3.col ?? 0));
 }
 
-// src/effects/plan-file.ts
+// src/adapters/plan-file.ts
 async function readPlanFile(file, cwd, maxBytes = MAX_PLAN_BYTES) {
   const path6 = resolve(cwd, file);
   const display = relative(cwd, path6) || file;
@@ -23063,7 +23196,7 @@ async function readValidPlan(file, cwd) {
   return { ...result.valid, file: planFile };
 }
 
-// src/effects/github-run.ts
+// src/github/preview.ts
 function secretValuesOf(resolved, env3) {
   return resolved.secrets.map((name) => ({ name, value: env3[name] ?? resolved.env[name] ?? "" })).filter((s) => s.value !== "");
 }
@@ -23092,6 +23225,505 @@ function maskPreamble(secrets) {
   );
   return `${addMaskCommands(secrets.map((s) => s.value))}${warnings.join("")}`;
 }
+
+// node_modules/chalk/source/vendor/ansi-styles/index.js
+var ANSI_BACKGROUND_OFFSET = 10;
+var wrapAnsi16 = (offset = 0) => (code2) => `\x1B[${code2 + offset}m`;
+var wrapAnsi256 = (offset = 0) => (code2) => `\x1B[${38 + offset};5;${code2}m`;
+var wrapAnsi16m = (offset = 0) => (red3, green3, blue3) => `\x1B[${38 + offset};2;${red3};${green3};${blue3}m`;
+var styles = {
+  modifier: {
+    reset: [0, 0],
+    // 21 isn't widely supported and 22 does the same thing
+    bold: [1, 22],
+    dim: [2, 22],
+    italic: [3, 23],
+    underline: [4, 24],
+    overline: [53, 55],
+    inverse: [7, 27],
+    hidden: [8, 28],
+    strikethrough: [9, 29]
+  },
+  color: {
+    black: [30, 39],
+    red: [31, 39],
+    green: [32, 39],
+    yellow: [33, 39],
+    blue: [34, 39],
+    magenta: [35, 39],
+    cyan: [36, 39],
+    white: [37, 39],
+    // Bright color
+    blackBright: [90, 39],
+    gray: [90, 39],
+    // Alias of `blackBright`
+    grey: [90, 39],
+    // Alias of `blackBright`
+    redBright: [91, 39],
+    greenBright: [92, 39],
+    yellowBright: [93, 39],
+    blueBright: [94, 39],
+    magentaBright: [95, 39],
+    cyanBright: [96, 39],
+    whiteBright: [97, 39]
+  },
+  bgColor: {
+    bgBlack: [40, 49],
+    bgRed: [41, 49],
+    bgGreen: [42, 49],
+    bgYellow: [43, 49],
+    bgBlue: [44, 49],
+    bgMagenta: [45, 49],
+    bgCyan: [46, 49],
+    bgWhite: [47, 49],
+    // Bright color
+    bgBlackBright: [100, 49],
+    bgGray: [100, 49],
+    // Alias of `bgBlackBright`
+    bgGrey: [100, 49],
+    // Alias of `bgBlackBright`
+    bgRedBright: [101, 49],
+    bgGreenBright: [102, 49],
+    bgYellowBright: [103, 49],
+    bgBlueBright: [104, 49],
+    bgMagentaBright: [105, 49],
+    bgCyanBright: [106, 49],
+    bgWhiteBright: [107, 49]
+  }
+};
+var modifierNames = Object.keys(styles.modifier);
+var foregroundColorNames = Object.keys(styles.color);
+var backgroundColorNames = Object.keys(styles.bgColor);
+var colorNames = [...foregroundColorNames, ...backgroundColorNames];
+function assembleStyles() {
+  const codes = /* @__PURE__ */ new Map();
+  for (const [groupName, group] of Object.entries(styles)) {
+    for (const [styleName, style] of Object.entries(group)) {
+      styles[styleName] = {
+        open: `\x1B[${style[0]}m`,
+        close: `\x1B[${style[1]}m`
+      };
+      group[styleName] = styles[styleName];
+      codes.set(style[0], style[1]);
+    }
+    Object.defineProperty(styles, groupName, {
+      value: group,
+      enumerable: false
+    });
+  }
+  Object.defineProperty(styles, "codes", {
+    value: codes,
+    enumerable: false
+  });
+  styles.color.close = "\x1B[39m";
+  styles.bgColor.close = "\x1B[49m";
+  styles.color.ansi = wrapAnsi16();
+  styles.color.ansi256 = wrapAnsi256();
+  styles.color.ansi16m = wrapAnsi16m();
+  styles.bgColor.ansi = wrapAnsi16(ANSI_BACKGROUND_OFFSET);
+  styles.bgColor.ansi256 = wrapAnsi256(ANSI_BACKGROUND_OFFSET);
+  styles.bgColor.ansi16m = wrapAnsi16m(ANSI_BACKGROUND_OFFSET);
+  Object.defineProperties(styles, {
+    rgbToAnsi256: {
+      value(red3, green3, blue3) {
+        if (red3 === green3 && green3 === blue3) {
+          if (red3 < 8) {
+            return 16;
+          }
+          if (red3 > 248) {
+            return 231;
+          }
+          return Math.round((red3 - 8) / 247 * 24) + 232;
+        }
+        return 16 + 36 * Math.round(red3 / 255 * 5) + 6 * Math.round(green3 / 255 * 5) + Math.round(blue3 / 255 * 5);
+      },
+      enumerable: false
+    },
+    hexToRgb: {
+      value(hex) {
+        const matches = /[a-f\d]{6}|[a-f\d]{3}/i.exec(hex.toString(16));
+        if (!matches) {
+          return [0, 0, 0];
+        }
+        let [colorString] = matches;
+        if (colorString.length === 3) {
+          colorString = [...colorString].map((character) => character + character).join("");
+        }
+        const integer = Number.parseInt(colorString, 16);
+        return [
+          /* eslint-disable no-bitwise */
+          integer >> 16 & 255,
+          integer >> 8 & 255,
+          integer & 255
+          /* eslint-enable no-bitwise */
+        ];
+      },
+      enumerable: false
+    },
+    hexToAnsi256: {
+      value: (hex) => styles.rgbToAnsi256(...styles.hexToRgb(hex)),
+      enumerable: false
+    },
+    ansi256ToAnsi: {
+      value(code2) {
+        if (code2 < 8) {
+          return 30 + code2;
+        }
+        if (code2 < 16) {
+          return 90 + (code2 - 8);
+        }
+        let red3;
+        let green3;
+        let blue3;
+        if (code2 >= 232) {
+          red3 = ((code2 - 232) * 10 + 8) / 255;
+          green3 = red3;
+          blue3 = red3;
+        } else {
+          code2 -= 16;
+          const remainder = code2 % 36;
+          red3 = Math.floor(code2 / 36) / 5;
+          green3 = Math.floor(remainder / 6) / 5;
+          blue3 = remainder % 6 / 5;
+        }
+        const value = Math.max(red3, green3, blue3) * 2;
+        if (value === 0) {
+          return 30;
+        }
+        let result = 30 + (Math.round(blue3) << 2 | Math.round(green3) << 1 | Math.round(red3));
+        if (value === 2) {
+          result += 60;
+        }
+        return result;
+      },
+      enumerable: false
+    },
+    rgbToAnsi: {
+      value: (red3, green3, blue3) => styles.ansi256ToAnsi(styles.rgbToAnsi256(red3, green3, blue3)),
+      enumerable: false
+    },
+    hexToAnsi: {
+      value: (hex) => styles.ansi256ToAnsi(styles.hexToAnsi256(hex)),
+      enumerable: false
+    }
+  });
+  return styles;
+}
+var ansiStyles = assembleStyles();
+var ansi_styles_default = ansiStyles;
+
+// node_modules/chalk/source/vendor/supports-color/index.js
+import process2 from "node:process";
+import os2 from "node:os";
+import tty from "node:tty";
+function hasFlag(flag, argv2 = globalThis.Deno ? globalThis.Deno.args : process2.argv) {
+  const prefix = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
+  const position = argv2.indexOf(prefix + flag);
+  const terminatorPosition = argv2.indexOf("--");
+  return position !== -1 && (terminatorPosition === -1 || position < terminatorPosition);
+}
+var { env } = process2;
+var flagForceColor;
+if (hasFlag("no-color") || hasFlag("no-colors") || hasFlag("color=false") || hasFlag("color=never")) {
+  flagForceColor = 0;
+} else if (hasFlag("color") || hasFlag("colors") || hasFlag("color=true") || hasFlag("color=always")) {
+  flagForceColor = 1;
+}
+function envForceColor() {
+  if ("FORCE_COLOR" in env) {
+    if (env.FORCE_COLOR === "true") {
+      return 1;
+    }
+    if (env.FORCE_COLOR === "false") {
+      return 0;
+    }
+    return env.FORCE_COLOR.length === 0 ? 1 : Math.min(Number.parseInt(env.FORCE_COLOR, 10), 3);
+  }
+}
+function translateLevel(level) {
+  if (level === 0) {
+    return false;
+  }
+  return {
+    level,
+    hasBasic: true,
+    has256: level >= 2,
+    has16m: level >= 3
+  };
+}
+function _supportsColor(haveStream, { streamIsTTY, sniffFlags = true } = {}) {
+  const noFlagForceColor = envForceColor();
+  if (noFlagForceColor !== void 0) {
+    flagForceColor = noFlagForceColor;
+  }
+  const forceColor = sniffFlags ? flagForceColor : noFlagForceColor;
+  if (forceColor === 0) {
+    return 0;
+  }
+  if (sniffFlags) {
+    if (hasFlag("color=16m") || hasFlag("color=full") || hasFlag("color=truecolor")) {
+      return 3;
+    }
+    if (hasFlag("color=256")) {
+      return 2;
+    }
+  }
+  if ("TF_BUILD" in env && "AGENT_NAME" in env) {
+    return 1;
+  }
+  if (haveStream && !streamIsTTY && forceColor === void 0) {
+    return 0;
+  }
+  const min = forceColor || 0;
+  if (env.TERM === "dumb") {
+    return min;
+  }
+  if (process2.platform === "win32") {
+    const osRelease = os2.release().split(".");
+    if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
+      return Number(osRelease[2]) >= 14931 ? 3 : 2;
+    }
+    return 1;
+  }
+  if ("CI" in env) {
+    if (["GITHUB_ACTIONS", "GITEA_ACTIONS", "CIRCLECI"].some((key) => key in env)) {
+      return 3;
+    }
+    if (["TRAVIS", "APPVEYOR", "GITLAB_CI", "BUILDKITE", "DRONE"].some((sign) => sign in env) || env.CI_NAME === "codeship") {
+      return 1;
+    }
+    return min;
+  }
+  if ("TEAMCITY_VERSION" in env) {
+    return /^(9\.(0*[1-9]\d*)\.|\d{2,}\.)/.test(env.TEAMCITY_VERSION) ? 1 : 0;
+  }
+  if (env.COLORTERM === "truecolor") {
+    return 3;
+  }
+  if (env.TERM === "xterm-kitty") {
+    return 3;
+  }
+  if (env.TERM === "xterm-ghostty") {
+    return 3;
+  }
+  if (env.TERM === "wezterm") {
+    return 3;
+  }
+  if ("TERM_PROGRAM" in env) {
+    const version3 = Number.parseInt((env.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
+    switch (env.TERM_PROGRAM) {
+      case "iTerm.app": {
+        return version3 >= 3 ? 3 : 2;
+      }
+      case "Apple_Terminal": {
+        return 2;
+      }
+    }
+  }
+  if (/-256(color)?$/i.test(env.TERM)) {
+    return 2;
+  }
+  if (/^screen|^xterm|^vt100|^vt220|^rxvt|color|ansi|cygwin|linux/i.test(env.TERM)) {
+    return 1;
+  }
+  if ("COLORTERM" in env) {
+    return 1;
+  }
+  return min;
+}
+function createSupportsColor(stream, options = {}) {
+  const level = _supportsColor(stream, {
+    streamIsTTY: stream && stream.isTTY,
+    ...options
+  });
+  return translateLevel(level);
+}
+var supportsColor = {
+  stdout: createSupportsColor({ isTTY: tty.isatty(1) }),
+  stderr: createSupportsColor({ isTTY: tty.isatty(2) })
+};
+var supports_color_default = supportsColor;
+
+// node_modules/chalk/source/utilities.js
+function stringReplaceAll(string, substring, replacer) {
+  let index = string.indexOf(substring);
+  if (index === -1) {
+    return string;
+  }
+  const substringLength = substring.length;
+  let endIndex = 0;
+  let returnValue = "";
+  do {
+    returnValue += string.slice(endIndex, index) + substring + replacer;
+    endIndex = index + substringLength;
+    index = string.indexOf(substring, endIndex);
+  } while (index !== -1);
+  returnValue += string.slice(endIndex);
+  return returnValue;
+}
+function stringEncaseCRLFWithFirstIndex(string, prefix, postfix, index) {
+  let endIndex = 0;
+  let returnValue = "";
+  do {
+    const gotCR = string[index - 1] === "\r";
+    returnValue += string.slice(endIndex, gotCR ? index - 1 : index) + prefix + (gotCR ? "\r\n" : "\n") + postfix;
+    endIndex = index + 1;
+    index = string.indexOf("\n", endIndex);
+  } while (index !== -1);
+  returnValue += string.slice(endIndex);
+  return returnValue;
+}
+
+// node_modules/chalk/source/index.js
+var { stdout: stdoutColor, stderr: stderrColor } = supports_color_default;
+var GENERATOR = /* @__PURE__ */ Symbol("GENERATOR");
+var STYLER = /* @__PURE__ */ Symbol("STYLER");
+var IS_EMPTY = /* @__PURE__ */ Symbol("IS_EMPTY");
+var levelMapping = [
+  "ansi",
+  "ansi",
+  "ansi256",
+  "ansi16m"
+];
+var styles2 = /* @__PURE__ */ Object.create(null);
+var applyOptions = (object, options = {}) => {
+  if (options.level && !(Number.isInteger(options.level) && options.level >= 0 && options.level <= 3)) {
+    throw new Error("The `level` option should be an integer from 0 to 3");
+  }
+  const colorLevel = stdoutColor ? stdoutColor.level : 0;
+  object.level = options.level === void 0 ? colorLevel : options.level;
+};
+var Chalk = class {
+  constructor(options) {
+    return chalkFactory(options);
+  }
+};
+var chalkFactory = (options) => {
+  const chalk3 = (...strings) => strings.join(" ");
+  applyOptions(chalk3, options);
+  Object.setPrototypeOf(chalk3, createChalk.prototype);
+  return chalk3;
+};
+function createChalk(options) {
+  return chalkFactory(options);
+}
+Object.setPrototypeOf(createChalk.prototype, Function.prototype);
+for (const [styleName, style] of Object.entries(ansi_styles_default)) {
+  styles2[styleName] = {
+    get() {
+      const builder = createBuilder(this, createStyler(style.open, style.close, this[STYLER]), this[IS_EMPTY]);
+      Object.defineProperty(this, styleName, { value: builder });
+      return builder;
+    }
+  };
+}
+styles2.visible = {
+  get() {
+    const builder = createBuilder(this, this[STYLER], true);
+    Object.defineProperty(this, "visible", { value: builder });
+    return builder;
+  }
+};
+var getModelAnsi = (model, level, type, ...arguments_) => {
+  if (model === "rgb") {
+    if (level === "ansi16m") {
+      return ansi_styles_default[type].ansi16m(...arguments_);
+    }
+    if (level === "ansi256") {
+      return ansi_styles_default[type].ansi256(ansi_styles_default.rgbToAnsi256(...arguments_));
+    }
+    return ansi_styles_default[type].ansi(ansi_styles_default.rgbToAnsi(...arguments_));
+  }
+  if (model === "hex") {
+    return getModelAnsi("rgb", level, type, ...ansi_styles_default.hexToRgb(...arguments_));
+  }
+  return ansi_styles_default[type][model](...arguments_);
+};
+var usedModels = ["rgb", "hex", "ansi256"];
+for (const model of usedModels) {
+  styles2[model] = {
+    get() {
+      const { level } = this;
+      return function(...arguments_) {
+        const styler = createStyler(getModelAnsi(model, levelMapping[level], "color", ...arguments_), ansi_styles_default.color.close, this[STYLER]);
+        return createBuilder(this, styler, this[IS_EMPTY]);
+      };
+    }
+  };
+  const bgModel = "bg" + model[0].toUpperCase() + model.slice(1);
+  styles2[bgModel] = {
+    get() {
+      const { level } = this;
+      return function(...arguments_) {
+        const styler = createStyler(getModelAnsi(model, levelMapping[level], "bgColor", ...arguments_), ansi_styles_default.bgColor.close, this[STYLER]);
+        return createBuilder(this, styler, this[IS_EMPTY]);
+      };
+    }
+  };
+}
+var proto = Object.defineProperties(() => {
+}, {
+  ...styles2,
+  level: {
+    enumerable: true,
+    get() {
+      return this[GENERATOR].level;
+    },
+    set(level) {
+      this[GENERATOR].level = level;
+    }
+  }
+});
+var createStyler = (open7, close, parent) => {
+  let openAll;
+  let closeAll;
+  if (parent === void 0) {
+    openAll = open7;
+    closeAll = close;
+  } else {
+    openAll = parent.openAll + open7;
+    closeAll = close + parent.closeAll;
+  }
+  return {
+    open: open7,
+    close,
+    openAll,
+    closeAll,
+    parent
+  };
+};
+var createBuilder = (self, _styler, _isEmpty) => {
+  const builder = (...arguments_) => applyStyle(builder, arguments_.length === 1 ? "" + arguments_[0] : arguments_.join(" "));
+  Object.setPrototypeOf(builder, proto);
+  builder[GENERATOR] = self;
+  builder[STYLER] = _styler;
+  builder[IS_EMPTY] = _isEmpty;
+  return builder;
+};
+var applyStyle = (self, string) => {
+  if (self.level <= 0 || !string) {
+    return self[IS_EMPTY] ? "" : string;
+  }
+  let styler = self[STYLER];
+  if (styler === void 0) {
+    return string;
+  }
+  const { openAll, closeAll } = styler;
+  if (string.includes("\x1B")) {
+    while (styler !== void 0) {
+      string = stringReplaceAll(string, styler.close, styler.open);
+      styler = styler.parent;
+    }
+  }
+  const lfIndex = string.indexOf("\n");
+  if (lfIndex !== -1) {
+    string = stringEncaseCRLFWithFirstIndex(string, closeAll, openAll, lfIndex);
+  }
+  return openAll + string + closeAll;
+};
+Object.defineProperties(createChalk.prototype, styles2);
+var chalk = createChalk();
+var chalkStderr = createChalk({ level: stderrColor ? stderrColor.level : 0 });
 
 // node_modules/safe-stable-stringify/index.js
 var { hasOwnProperty } = Object.prototype;
@@ -23840,601 +24472,14 @@ var sharedGlobal2 = (
 var stringify2 = sharedGlobal2[/* @__PURE__ */ Symbol.for("safe-stable-stringify@3.0.0")];
 var configure2 = stringify2.configure;
 
-// node_modules/chalk/source/vendor/ansi-styles/index.js
-var ANSI_BACKGROUND_OFFSET = 10;
-var wrapAnsi16 = (offset = 0) => (code2) => `\x1B[${code2 + offset}m`;
-var wrapAnsi256 = (offset = 0) => (code2) => `\x1B[${38 + offset};5;${code2}m`;
-var wrapAnsi16m = (offset = 0) => (red3, green3, blue3) => `\x1B[${38 + offset};2;${red3};${green3};${blue3}m`;
-var styles = {
-  modifier: {
-    reset: [0, 0],
-    // 21 isn't widely supported and 22 does the same thing
-    bold: [1, 22],
-    dim: [2, 22],
-    italic: [3, 23],
-    underline: [4, 24],
-    overline: [53, 55],
-    inverse: [7, 27],
-    hidden: [8, 28],
-    strikethrough: [9, 29]
-  },
-  color: {
-    black: [30, 39],
-    red: [31, 39],
-    green: [32, 39],
-    yellow: [33, 39],
-    blue: [34, 39],
-    magenta: [35, 39],
-    cyan: [36, 39],
-    white: [37, 39],
-    // Bright color
-    blackBright: [90, 39],
-    gray: [90, 39],
-    // Alias of `blackBright`
-    grey: [90, 39],
-    // Alias of `blackBright`
-    redBright: [91, 39],
-    greenBright: [92, 39],
-    yellowBright: [93, 39],
-    blueBright: [94, 39],
-    magentaBright: [95, 39],
-    cyanBright: [96, 39],
-    whiteBright: [97, 39]
-  },
-  bgColor: {
-    bgBlack: [40, 49],
-    bgRed: [41, 49],
-    bgGreen: [42, 49],
-    bgYellow: [43, 49],
-    bgBlue: [44, 49],
-    bgMagenta: [45, 49],
-    bgCyan: [46, 49],
-    bgWhite: [47, 49],
-    // Bright color
-    bgBlackBright: [100, 49],
-    bgGray: [100, 49],
-    // Alias of `bgBlackBright`
-    bgGrey: [100, 49],
-    // Alias of `bgBlackBright`
-    bgRedBright: [101, 49],
-    bgGreenBright: [102, 49],
-    bgYellowBright: [103, 49],
-    bgBlueBright: [104, 49],
-    bgMagentaBright: [105, 49],
-    bgCyanBright: [106, 49],
-    bgWhiteBright: [107, 49]
-  }
-};
-var modifierNames = Object.keys(styles.modifier);
-var foregroundColorNames = Object.keys(styles.color);
-var backgroundColorNames = Object.keys(styles.bgColor);
-var colorNames = [...foregroundColorNames, ...backgroundColorNames];
-function assembleStyles() {
-  const codes = /* @__PURE__ */ new Map();
-  for (const [groupName, group] of Object.entries(styles)) {
-    for (const [styleName, style] of Object.entries(group)) {
-      styles[styleName] = {
-        open: `\x1B[${style[0]}m`,
-        close: `\x1B[${style[1]}m`
-      };
-      group[styleName] = styles[styleName];
-      codes.set(style[0], style[1]);
-    }
-    Object.defineProperty(styles, groupName, {
-      value: group,
-      enumerable: false
-    });
-  }
-  Object.defineProperty(styles, "codes", {
-    value: codes,
-    enumerable: false
-  });
-  styles.color.close = "\x1B[39m";
-  styles.bgColor.close = "\x1B[49m";
-  styles.color.ansi = wrapAnsi16();
-  styles.color.ansi256 = wrapAnsi256();
-  styles.color.ansi16m = wrapAnsi16m();
-  styles.bgColor.ansi = wrapAnsi16(ANSI_BACKGROUND_OFFSET);
-  styles.bgColor.ansi256 = wrapAnsi256(ANSI_BACKGROUND_OFFSET);
-  styles.bgColor.ansi16m = wrapAnsi16m(ANSI_BACKGROUND_OFFSET);
-  Object.defineProperties(styles, {
-    rgbToAnsi256: {
-      value(red3, green3, blue3) {
-        if (red3 === green3 && green3 === blue3) {
-          if (red3 < 8) {
-            return 16;
-          }
-          if (red3 > 248) {
-            return 231;
-          }
-          return Math.round((red3 - 8) / 247 * 24) + 232;
-        }
-        return 16 + 36 * Math.round(red3 / 255 * 5) + 6 * Math.round(green3 / 255 * 5) + Math.round(blue3 / 255 * 5);
-      },
-      enumerable: false
-    },
-    hexToRgb: {
-      value(hex) {
-        const matches = /[a-f\d]{6}|[a-f\d]{3}/i.exec(hex.toString(16));
-        if (!matches) {
-          return [0, 0, 0];
-        }
-        let [colorString] = matches;
-        if (colorString.length === 3) {
-          colorString = [...colorString].map((character) => character + character).join("");
-        }
-        const integer = Number.parseInt(colorString, 16);
-        return [
-          /* eslint-disable no-bitwise */
-          integer >> 16 & 255,
-          integer >> 8 & 255,
-          integer & 255
-          /* eslint-enable no-bitwise */
-        ];
-      },
-      enumerable: false
-    },
-    hexToAnsi256: {
-      value: (hex) => styles.rgbToAnsi256(...styles.hexToRgb(hex)),
-      enumerable: false
-    },
-    ansi256ToAnsi: {
-      value(code2) {
-        if (code2 < 8) {
-          return 30 + code2;
-        }
-        if (code2 < 16) {
-          return 90 + (code2 - 8);
-        }
-        let red3;
-        let green3;
-        let blue3;
-        if (code2 >= 232) {
-          red3 = ((code2 - 232) * 10 + 8) / 255;
-          green3 = red3;
-          blue3 = red3;
-        } else {
-          code2 -= 16;
-          const remainder = code2 % 36;
-          red3 = Math.floor(code2 / 36) / 5;
-          green3 = Math.floor(remainder / 6) / 5;
-          blue3 = remainder % 6 / 5;
-        }
-        const value = Math.max(red3, green3, blue3) * 2;
-        if (value === 0) {
-          return 30;
-        }
-        let result = 30 + (Math.round(blue3) << 2 | Math.round(green3) << 1 | Math.round(red3));
-        if (value === 2) {
-          result += 60;
-        }
-        return result;
-      },
-      enumerable: false
-    },
-    rgbToAnsi: {
-      value: (red3, green3, blue3) => styles.ansi256ToAnsi(styles.rgbToAnsi256(red3, green3, blue3)),
-      enumerable: false
-    },
-    hexToAnsi: {
-      value: (hex) => styles.ansi256ToAnsi(styles.hexToAnsi256(hex)),
-      enumerable: false
-    }
-  });
-  return styles;
-}
-var ansiStyles = assembleStyles();
-var ansi_styles_default = ansiStyles;
-
-// node_modules/chalk/source/vendor/supports-color/index.js
-import process2 from "node:process";
-import os2 from "node:os";
-import tty from "node:tty";
-function hasFlag(flag, argv2 = globalThis.Deno ? globalThis.Deno.args : process2.argv) {
-  const prefix = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
-  const position = argv2.indexOf(prefix + flag);
-  const terminatorPosition = argv2.indexOf("--");
-  return position !== -1 && (terminatorPosition === -1 || position < terminatorPosition);
-}
-var { env } = process2;
-var flagForceColor;
-if (hasFlag("no-color") || hasFlag("no-colors") || hasFlag("color=false") || hasFlag("color=never")) {
-  flagForceColor = 0;
-} else if (hasFlag("color") || hasFlag("colors") || hasFlag("color=true") || hasFlag("color=always")) {
-  flagForceColor = 1;
-}
-function envForceColor() {
-  if ("FORCE_COLOR" in env) {
-    if (env.FORCE_COLOR === "true") {
-      return 1;
-    }
-    if (env.FORCE_COLOR === "false") {
-      return 0;
-    }
-    return env.FORCE_COLOR.length === 0 ? 1 : Math.min(Number.parseInt(env.FORCE_COLOR, 10), 3);
-  }
-}
-function translateLevel(level) {
-  if (level === 0) {
-    return false;
-  }
-  return {
-    level,
-    hasBasic: true,
-    has256: level >= 2,
-    has16m: level >= 3
-  };
-}
-function _supportsColor(haveStream, { streamIsTTY, sniffFlags = true } = {}) {
-  const noFlagForceColor = envForceColor();
-  if (noFlagForceColor !== void 0) {
-    flagForceColor = noFlagForceColor;
-  }
-  const forceColor = sniffFlags ? flagForceColor : noFlagForceColor;
-  if (forceColor === 0) {
-    return 0;
-  }
-  if (sniffFlags) {
-    if (hasFlag("color=16m") || hasFlag("color=full") || hasFlag("color=truecolor")) {
-      return 3;
-    }
-    if (hasFlag("color=256")) {
-      return 2;
-    }
-  }
-  if ("TF_BUILD" in env && "AGENT_NAME" in env) {
-    return 1;
-  }
-  if (haveStream && !streamIsTTY && forceColor === void 0) {
-    return 0;
-  }
-  const min = forceColor || 0;
-  if (env.TERM === "dumb") {
-    return min;
-  }
-  if (process2.platform === "win32") {
-    const osRelease = os2.release().split(".");
-    if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
-      return Number(osRelease[2]) >= 14931 ? 3 : 2;
-    }
-    return 1;
-  }
-  if ("CI" in env) {
-    if (["GITHUB_ACTIONS", "GITEA_ACTIONS", "CIRCLECI"].some((key) => key in env)) {
-      return 3;
-    }
-    if (["TRAVIS", "APPVEYOR", "GITLAB_CI", "BUILDKITE", "DRONE"].some((sign) => sign in env) || env.CI_NAME === "codeship") {
-      return 1;
-    }
-    return min;
-  }
-  if ("TEAMCITY_VERSION" in env) {
-    return /^(9\.(0*[1-9]\d*)\.|\d{2,}\.)/.test(env.TEAMCITY_VERSION) ? 1 : 0;
-  }
-  if (env.COLORTERM === "truecolor") {
-    return 3;
-  }
-  if (env.TERM === "xterm-kitty") {
-    return 3;
-  }
-  if (env.TERM === "xterm-ghostty") {
-    return 3;
-  }
-  if (env.TERM === "wezterm") {
-    return 3;
-  }
-  if ("TERM_PROGRAM" in env) {
-    const version3 = Number.parseInt((env.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
-    switch (env.TERM_PROGRAM) {
-      case "iTerm.app": {
-        return version3 >= 3 ? 3 : 2;
-      }
-      case "Apple_Terminal": {
-        return 2;
-      }
-    }
-  }
-  if (/-256(color)?$/i.test(env.TERM)) {
-    return 2;
-  }
-  if (/^screen|^xterm|^vt100|^vt220|^rxvt|color|ansi|cygwin|linux/i.test(env.TERM)) {
-    return 1;
-  }
-  if ("COLORTERM" in env) {
-    return 1;
-  }
-  return min;
-}
-function createSupportsColor(stream, options = {}) {
-  const level = _supportsColor(stream, {
-    streamIsTTY: stream && stream.isTTY,
-    ...options
-  });
-  return translateLevel(level);
-}
-var supportsColor = {
-  stdout: createSupportsColor({ isTTY: tty.isatty(1) }),
-  stderr: createSupportsColor({ isTTY: tty.isatty(2) })
-};
-var supports_color_default = supportsColor;
-
-// node_modules/chalk/source/utilities.js
-function stringReplaceAll(string, substring, replacer) {
-  let index = string.indexOf(substring);
-  if (index === -1) {
-    return string;
-  }
-  const substringLength = substring.length;
-  let endIndex = 0;
-  let returnValue = "";
-  do {
-    returnValue += string.slice(endIndex, index) + substring + replacer;
-    endIndex = index + substringLength;
-    index = string.indexOf(substring, endIndex);
-  } while (index !== -1);
-  returnValue += string.slice(endIndex);
-  return returnValue;
-}
-function stringEncaseCRLFWithFirstIndex(string, prefix, postfix, index) {
-  let endIndex = 0;
-  let returnValue = "";
-  do {
-    const gotCR = string[index - 1] === "\r";
-    returnValue += string.slice(endIndex, gotCR ? index - 1 : index) + prefix + (gotCR ? "\r\n" : "\n") + postfix;
-    endIndex = index + 1;
-    index = string.indexOf("\n", endIndex);
-  } while (index !== -1);
-  returnValue += string.slice(endIndex);
-  return returnValue;
-}
-
-// node_modules/chalk/source/index.js
-var { stdout: stdoutColor, stderr: stderrColor } = supports_color_default;
-var GENERATOR = /* @__PURE__ */ Symbol("GENERATOR");
-var STYLER = /* @__PURE__ */ Symbol("STYLER");
-var IS_EMPTY = /* @__PURE__ */ Symbol("IS_EMPTY");
-var levelMapping = [
-  "ansi",
-  "ansi",
-  "ansi256",
-  "ansi16m"
-];
-var styles2 = /* @__PURE__ */ Object.create(null);
-var applyOptions = (object, options = {}) => {
-  if (options.level && !(Number.isInteger(options.level) && options.level >= 0 && options.level <= 3)) {
-    throw new Error("The `level` option should be an integer from 0 to 3");
-  }
-  const colorLevel = stdoutColor ? stdoutColor.level : 0;
-  object.level = options.level === void 0 ? colorLevel : options.level;
-};
-var Chalk = class {
-  constructor(options) {
-    return chalkFactory(options);
-  }
-};
-var chalkFactory = (options) => {
-  const chalk3 = (...strings) => strings.join(" ");
-  applyOptions(chalk3, options);
-  Object.setPrototypeOf(chalk3, createChalk.prototype);
-  return chalk3;
-};
-function createChalk(options) {
-  return chalkFactory(options);
-}
-Object.setPrototypeOf(createChalk.prototype, Function.prototype);
-for (const [styleName, style] of Object.entries(ansi_styles_default)) {
-  styles2[styleName] = {
-    get() {
-      const builder = createBuilder(this, createStyler(style.open, style.close, this[STYLER]), this[IS_EMPTY]);
-      Object.defineProperty(this, styleName, { value: builder });
-      return builder;
-    }
-  };
-}
-styles2.visible = {
-  get() {
-    const builder = createBuilder(this, this[STYLER], true);
-    Object.defineProperty(this, "visible", { value: builder });
-    return builder;
-  }
-};
-var getModelAnsi = (model, level, type, ...arguments_) => {
-  if (model === "rgb") {
-    if (level === "ansi16m") {
-      return ansi_styles_default[type].ansi16m(...arguments_);
-    }
-    if (level === "ansi256") {
-      return ansi_styles_default[type].ansi256(ansi_styles_default.rgbToAnsi256(...arguments_));
-    }
-    return ansi_styles_default[type].ansi(ansi_styles_default.rgbToAnsi(...arguments_));
-  }
-  if (model === "hex") {
-    return getModelAnsi("rgb", level, type, ...ansi_styles_default.hexToRgb(...arguments_));
-  }
-  return ansi_styles_default[type][model](...arguments_);
-};
-var usedModels = ["rgb", "hex", "ansi256"];
-for (const model of usedModels) {
-  styles2[model] = {
-    get() {
-      const { level } = this;
-      return function(...arguments_) {
-        const styler = createStyler(getModelAnsi(model, levelMapping[level], "color", ...arguments_), ansi_styles_default.color.close, this[STYLER]);
-        return createBuilder(this, styler, this[IS_EMPTY]);
-      };
-    }
-  };
-  const bgModel = "bg" + model[0].toUpperCase() + model.slice(1);
-  styles2[bgModel] = {
-    get() {
-      const { level } = this;
-      return function(...arguments_) {
-        const styler = createStyler(getModelAnsi(model, levelMapping[level], "bgColor", ...arguments_), ansi_styles_default.bgColor.close, this[STYLER]);
-        return createBuilder(this, styler, this[IS_EMPTY]);
-      };
-    }
-  };
-}
-var proto = Object.defineProperties(() => {
-}, {
-  ...styles2,
-  level: {
-    enumerable: true,
-    get() {
-      return this[GENERATOR].level;
-    },
-    set(level) {
-      this[GENERATOR].level = level;
-    }
-  }
-});
-var createStyler = (open7, close, parent) => {
-  let openAll;
-  let closeAll;
-  if (parent === void 0) {
-    openAll = open7;
-    closeAll = close;
-  } else {
-    openAll = parent.openAll + open7;
-    closeAll = close + parent.closeAll;
-  }
-  return {
-    open: open7,
-    close,
-    openAll,
-    closeAll,
-    parent
-  };
-};
-var createBuilder = (self, _styler, _isEmpty) => {
-  const builder = (...arguments_) => applyStyle(builder, arguments_.length === 1 ? "" + arguments_[0] : arguments_.join(" "));
-  Object.setPrototypeOf(builder, proto);
-  builder[GENERATOR] = self;
-  builder[STYLER] = _styler;
-  builder[IS_EMPTY] = _isEmpty;
-  return builder;
-};
-var applyStyle = (self, string) => {
-  if (self.level <= 0 || !string) {
-    return self[IS_EMPTY] ? "" : string;
-  }
-  let styler = self[STYLER];
-  if (styler === void 0) {
-    return string;
-  }
-  const { openAll, closeAll } = styler;
-  if (string.includes("\x1B")) {
-    while (styler !== void 0) {
-      string = stringReplaceAll(string, styler.close, styler.open);
-      styler = styler.parent;
-    }
-  }
-  const lfIndex = string.indexOf("\n");
-  if (lfIndex !== -1) {
-    string = stringEncaseCRLFWithFirstIndex(string, closeAll, openAll, lfIndex);
-  }
-  return openAll + string + closeAll;
-};
-Object.defineProperties(createChalk.prototype, styles2);
-var chalk = createChalk();
-var chalkStderr = createChalk({ level: stderrColor ? stderrColor.level : 0 });
-
-// src/integrity/manifest.ts
-import { Buffer as Buffer2, isUtf8 } from "node:buffer";
-var MANIFEST_FORMAT = "cutover-manifest/v1";
-var DIGEST = /^[0-9a-f]{64}$/;
-var HIGH_UNITS = /[\uD800-\uFFFF]/;
-var LONE_SURROGATE = new RegExp("\\p{Cs}", "u");
-var CONTROL = /[\u0000-\u001F\u007F]/;
-var NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
-function displayPath(path6) {
-  if (typeof path6 === "string") return JSON.stringify(path6);
-  if (isUtf8(path6)) return JSON.stringify(Buffer2.from(path6).toString("utf8"));
-  const shown = Array.from(path6, (b3) => b3 >= 32 && b3 < 127 && b3 !== 92 && b3 !== 34 ? String.fromCharCode(b3) : `\\x${b3.toString(16).padStart(2, "0")}`);
-  return `"${shown.join("")}"`;
-}
-function entryPathProblem(path6) {
-  if (typeof path6 !== "string") return isUtf8(path6) ? entryPathProblem(Buffer2.from(path6).toString("utf8")) : "is not valid UTF-8";
-  if (path6 === "") return "is empty";
-  if (LONE_SURROGATE.test(path6)) return "is not valid UTF-8 (lone surrogate)";
-  if (CONTROL.test(path6)) return "contains a control character (U+0000–U+001F or U+007F)";
-  if (path6.includes("\\")) return "contains a backslash";
-  if (path6.startsWith("/")) return "is absolute";
-  if (NOT_CANONICAL.test(path6)) return 'has an empty, "." or ".." component';
-  return void 0;
-}
-function compareUtf8(a2, b3) {
-  if (!HIGH_UNITS.test(a2) && !HIGH_UNITS.test(b3)) return a2 < b3 ? -1 : a2 > b3 ? 1 : 0;
-  return Buffer2.compare(Buffer2.from(a2, "utf8"), Buffer2.from(b3, "utf8"));
-}
-function sortEntries(entries) {
-  if (!entries.some((e) => HIGH_UNITS.test(e.path))) {
-    return entries.sort((x3, y2) => x3.path < y2.path ? -1 : x3.path > y2.path ? 1 : 0);
-  }
-  const keyed = entries.map((entry) => ({ entry, key: Buffer2.from(entry.path, "utf8") }));
-  keyed.sort((x3, y2) => Buffer2.compare(x3.key, y2.key));
-  keyed.forEach((k2, i2) => entries[i2] = k2.entry);
-  return entries;
-}
-function formatLine(entry) {
-  return `${entry.digest}  ${entry.path}
-`;
-}
-function formatManifest(entries) {
-  let text = "";
-  for (const entry of entries) text += formatLine(entry);
-  return text;
-}
-function parseManifest(text, file = "manifest") {
-  const problems = [];
-  const at2 = (line, col, message) => problems.push({ code: "ARTIFACT_INVALID", message, file, line, col });
-  const entries = [];
-  if (text !== "" && !text.endsWith("\n")) at2(text.split("\n").length, 1, "manifest does not end with a newline");
-  const lines = text.split("\n");
-  lines.pop();
-  let previous;
-  for (const [i2, line] of lines.entries()) {
-    const n2 = i2 + 1;
-    if (!DIGEST.test(line.slice(0, 64))) {
-      at2(n2, 1, "expected a lowercase SHA-256 hex digest");
-      continue;
-    }
-    if (line.slice(64, 66) !== "  ") {
-      at2(n2, 65, "expected two spaces after the digest");
-      continue;
-    }
-    const path6 = line.slice(66);
-    const problem = entryPathProblem(path6);
-    const order = previous === void 0 ? -1 : compareUtf8(previous, path6);
-    if (problem) at2(n2, 67, `entry path ${displayPath(path6)} ${problem}`);
-    else if (order === 0) at2(n2, 67, `duplicate entry ${displayPath(path6)}`);
-    else if (order > 0) at2(n2, 67, `entry ${displayPath(path6)} is out of byte order`);
-    else entries.push({ path: path6, digest: line.slice(0, 64) });
-    previous = path6;
-  }
-  if (problems.length) throw problemsError(problems);
-  return entries;
-}
-function diffManifests(before, after) {
-  const old = new Map(before.map((e) => [e.path, e.digest]));
-  const added = [];
-  const changed = [];
-  for (const entry of after) {
-    const digest = old.get(entry.path);
-    if (digest === void 0) added.push(entry.path);
-    else if (digest !== entry.digest) changed.push(entry.path);
-    old.delete(entry.path);
-  }
-  const byBytes = (list) => list.sort(compareUtf8);
-  return { added: byBytes(added), removed: byBytes([...old.keys()]), changed: byBytes(changed) };
-}
-
-// src/effects/output.ts
+// src/text/json.ts
 var stableStringify = configure2({ deterministic: compareUtf8, circularValue: Error, bigint: false });
 function canonicalJson(value) {
   return `${stableStringify(value, null, 2) ?? "null"}
 `;
 }
+
+// src/ui/output.ts
 function colors(io2) {
   return new Chalk({ level: io2.color ? 1 : 0 });
 }
@@ -24542,7 +24587,7 @@ function renderText(resolved, file, io2) {
 import { readFile as readFile11 } from "node:fs/promises";
 import { resolve as resolve6 } from "node:path";
 
-// src/effects/terminal.ts
+// src/ui/terminal.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
 var LISTR_MIN_COLUMNS = 20;
 function createRenderer(io2, github = {}) {
@@ -24709,7 +24754,7 @@ function progressText(event) {
 import { lstatSync as lstatSync2 } from "node:fs";
 import { join as join4 } from "node:path";
 
-// src/effects/git-files.ts
+// src/adapters/git-files.ts
 var PATHSPEC_CHUNK = 1e3;
 function gitFailed(what, cause, hint) {
   const detail = cause instanceof Error ? cause.message.trim().split("\n")[0] : String(cause);
@@ -25522,7 +25567,7 @@ async function glob(globInput, options) {
   return crawler ? formatPaths(await crawler.withPromise(), relative11) : [];
 }
 
-// src/effects/fs.ts
+// src/adapters/fs.ts
 import { lstatSync, realpathSync as realpathSync2 } from "node:fs";
 import { lstat, mkdir, open as open2, rename, rm } from "node:fs/promises";
 import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join2, relative as relative4, resolve as resolve4, sep as sep2 } from "node:path";
@@ -25809,13 +25854,98 @@ import { isUtf8 as isUtf82 } from "node:buffer";
 import { hash as hash3 } from "node:crypto";
 import { posix as posix3 } from "node:path";
 
+// src/integrity/manifest.ts
+import { Buffer as Buffer4, isUtf8 } from "node:buffer";
+var MANIFEST_FORMAT = "cutover-manifest/v1";
+var DIGEST = /^[0-9a-f]{64}$/;
+var LONE_SURROGATE = new RegExp("\\p{Cs}", "u");
+var CONTROL = /[\u0000-\u001F\u007F]/;
+var NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
+function displayPath(path6) {
+  if (typeof path6 === "string") return JSON.stringify(path6);
+  if (isUtf8(path6)) return JSON.stringify(Buffer4.from(path6).toString("utf8"));
+  const shown = Array.from(path6, (b3) => b3 >= 32 && b3 < 127 && b3 !== 92 && b3 !== 34 ? String.fromCharCode(b3) : `\\x${b3.toString(16).padStart(2, "0")}`);
+  return `"${shown.join("")}"`;
+}
+function entryPathProblem(path6) {
+  if (typeof path6 !== "string") return isUtf8(path6) ? entryPathProblem(Buffer4.from(path6).toString("utf8")) : "is not valid UTF-8";
+  if (path6 === "") return "is empty";
+  if (LONE_SURROGATE.test(path6)) return "is not valid UTF-8 (lone surrogate)";
+  if (CONTROL.test(path6)) return "contains a control character (U+0000–U+001F or U+007F)";
+  if (path6.includes("\\")) return "contains a backslash";
+  if (path6.startsWith("/")) return "is absolute";
+  if (NOT_CANONICAL.test(path6)) return 'has an empty, "." or ".." component';
+  return void 0;
+}
+function sortEntries(entries) {
+  if (!entries.some((e) => HIGH_UNITS.test(e.path))) {
+    return entries.sort((x3, y2) => x3.path < y2.path ? -1 : x3.path > y2.path ? 1 : 0);
+  }
+  const keyed = entries.map((entry) => ({ entry, key: Buffer4.from(entry.path, "utf8") }));
+  keyed.sort((x3, y2) => Buffer4.compare(x3.key, y2.key));
+  keyed.forEach((k2, i2) => entries[i2] = k2.entry);
+  return entries;
+}
+function formatLine(entry) {
+  return `${entry.digest}  ${entry.path}
+`;
+}
+function formatManifest(entries) {
+  let text = "";
+  for (const entry of entries) text += formatLine(entry);
+  return text;
+}
+function parseManifest(text, file = "manifest") {
+  const problems = [];
+  const at2 = (line, col, message) => problems.push({ code: "ARTIFACT_INVALID", message, file, line, col });
+  const entries = [];
+  if (text !== "" && !text.endsWith("\n")) at2(text.split("\n").length, 1, "manifest does not end with a newline");
+  const lines = text.split("\n");
+  lines.pop();
+  let previous;
+  for (const [i2, line] of lines.entries()) {
+    const n2 = i2 + 1;
+    if (!DIGEST.test(line.slice(0, 64))) {
+      at2(n2, 1, "expected a lowercase SHA-256 hex digest");
+      continue;
+    }
+    if (line.slice(64, 66) !== "  ") {
+      at2(n2, 65, "expected two spaces after the digest");
+      continue;
+    }
+    const path6 = line.slice(66);
+    const problem = entryPathProblem(path6);
+    const order = previous === void 0 ? -1 : compareUtf8(previous, path6);
+    if (problem) at2(n2, 67, `entry path ${displayPath(path6)} ${problem}`);
+    else if (order === 0) at2(n2, 67, `duplicate entry ${displayPath(path6)}`);
+    else if (order > 0) at2(n2, 67, `entry ${displayPath(path6)} is out of byte order`);
+    else entries.push({ path: path6, digest: line.slice(0, 64) });
+    previous = path6;
+  }
+  if (problems.length) throw problemsError(problems);
+  return entries;
+}
+function diffManifests(before, after) {
+  const old = new Map(before.map((e) => [e.path, e.digest]));
+  const added = [];
+  const changed = [];
+  for (const entry of after) {
+    const digest = old.get(entry.path);
+    if (digest === void 0) added.push(entry.path);
+    else if (digest !== entry.digest) changed.push(entry.path);
+    old.delete(entry.path);
+  }
+  const byBytes = (list) => list.sort(compareUtf8);
+  return { added: byBytes(added), removed: byBytes([...old.keys()]), changed: byBytes(changed) };
+}
+
 // src/integrity/merkle.ts
-import { Buffer as Buffer4 } from "node:buffer";
+import { Buffer as Buffer5 } from "node:buffer";
 import { hash as hash2 } from "node:crypto";
 var ROOT = /^sha256:([0-9a-f]{64})$/;
-var EMPTY_ROOT = hash2("sha256", Buffer4.alloc(0), "buffer");
-var nodeScratch = Buffer4.alloc(65, 1);
-var leafScratch = Buffer4.alloc(1024);
+var EMPTY_ROOT = hash2("sha256", Buffer5.alloc(0), "buffer");
+var nodeScratch = Buffer5.alloc(65, 1);
+var leafScratch = Buffer5.alloc(1024);
 function nodeHash(left, right) {
   nodeScratch.set(left, 1);
   nodeScratch.set(right, 33);
@@ -25841,15 +25971,15 @@ function rootOfLeaves(count2, leafAt) {
   return root;
 }
 function formatRoot(root) {
-  return `sha256:${Buffer4.from(root).toString("hex")}`;
+  return `sha256:${Buffer5.from(root).toString("hex")}`;
 }
 function parseRoot(text) {
   const match = ROOT.exec(text);
-  return match ? Buffer4.from(match[1], "hex") : void 0;
+  return match ? Buffer5.from(match[1], "hex") : void 0;
 }
 function entryLeafHash({ digest, path: path6 }) {
-  const length = 1 + Buffer4.byteLength(digest, "utf8") + 2 + Buffer4.byteLength(path6, "utf8") + 1;
-  if (leafScratch.length < length) leafScratch = Buffer4.alloc(2 * length);
+  const length = 1 + Buffer5.byteLength(digest, "utf8") + 2 + Buffer5.byteLength(path6, "utf8") + 1;
+  if (leafScratch.length < length) leafScratch = Buffer5.alloc(2 * length);
   leafScratch[0] = 0;
   let at2 = 1 + leafScratch.write(digest, 1, "utf8");
   at2 += leafScratch.write("  ", at2, "utf8");
@@ -26410,11 +26540,7 @@ async function releaseRunLock(path6, info) {
 
 // src/record/run-record.ts
 var RECORD_VERSION = "cutover-record/v1";
-var DIGEST_LIKE = /^(?:sha256:)?[0-9a-f]{64}$|^[0-9a-f]{40}$/;
 var HEX64 = /^[0-9a-f]{64}$/;
-function normaliseRecordDir(dir) {
-  return dir.split(/[\\/]+/).filter((part) => part !== "" && part !== ".").join("/");
-}
 function stepLogPath(plan2, step, fallbackIndex = 0) {
   const index = plan2.phases[step.phase]?.findIndex((s) => s.id === step.id) ?? -1;
   const nn2 = String((index >= 0 ? index : fallbackIndex) + 1).padStart(2, "0");
@@ -26498,14 +26624,6 @@ function buildRunJson(result, facts = {}) {
 function guessKind(path6, manifest) {
   const base = path6.split("/").filter(Boolean).at(-1) ?? "";
   return manifest.length > 66 && manifest.indexOf("\n") === manifest.length - 1 && manifest.slice(66, -1) === base ? "file" : "directory";
-}
-function maskDeep(value, masker) {
-  if (typeof value === "string") return DIGEST_LIKE.test(value) ? value : masker.mask(value);
-  if (Array.isArray(value)) return value.map((item) => maskDeep(item, masker));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k2, v2]) => [masker.mask(k2), maskDeep(v2, masker)]));
-  }
-  return value;
 }
 function recordCommitMessage(run2) {
   const line = (text) => text.replace(/[\r\n]+/g, " ");
@@ -27203,12 +27321,38 @@ function compareBytes(a2, b3) {
   return Buffer.compare(Buffer.from(a2), Buffer.from(b3));
 }
 
+// src/record/committed.ts
+async function findCommittedRecord(dir, started, root) {
+  const text = await readAtRevision(`${dir}/run.json`, "HEAD", { cwd: root });
+  if (!text) return void 0;
+  let run2;
+  try {
+    run2 = JSON.parse(text.toString("utf8"));
+  } catch {
+    return void 0;
+  }
+  if (run2.runId !== started.runId || run2.startedAt !== started.startedAt || run2.commit !== started.commit) return void 0;
+  const commit = await lastCommitTouching(dir, { cwd: root });
+  if (!commit) return void 0;
+  const full = run2;
+  const artifacts = [];
+  for (const a2 of full.artifacts) {
+    const manifest = a2.manifest ? (await readAtRevision(`${dir}/${a2.manifest}`, commit, { cwd: root }))?.toString("utf8") ?? "" : "";
+    artifacts.push({ name: a2.name, path: a2.path, commit: a2.commit, present: a2.present, files: a2.files, bytes: a2.bytes, root: a2.root, manifest, ...a2.children ? { children: a2.children } : {} });
+  }
+  const { freezeDigest, branch, startedAt, endedAt, outcome, exitCode, drill, resumed, runRoot: runRoot2, runner, problems } = full;
+  return {
+    commit,
+    run: { freezeDigest, commit: full.commit, branch, startedAt, endedAt, outcome, exitCode, resumed, runRoot: runRoot2, runner, artifacts, ...drill !== void 0 ? { drill } : {}, ...problems?.length ? { problems } : {} }
+  };
+}
+
 // src/run/lifecycle.ts
 import { rm as rm9 } from "node:fs/promises";
 import { hostname as hostname2 } from "node:os";
 import { join as join11, relative as relative9 } from "node:path";
 
-// src/effects/process.ts
+// src/adapters/process.ts
 import { createHash as createHash3 } from "node:crypto";
 import { closeSync as closeSync2, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync2, mkdirSync, openSync as openSync2, readFileSync as readFileSync5, rmSync } from "node:fs";
 import { readdir as readdir5, readFile as readFile5 } from "node:fs/promises";
@@ -31257,10 +31401,10 @@ var linesUint8ArrayInfo = {
 };
 
 // node_modules/execa/lib/transform/validate.js
-import { Buffer as Buffer5 } from "node:buffer";
+import { Buffer as Buffer6 } from "node:buffer";
 var getValidateTransformInput = (writableObjectMode, optionName) => writableObjectMode ? void 0 : validateStringTransformInput.bind(void 0, optionName);
 var validateStringTransformInput = function* (optionName, chunk) {
-  if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer5.isBuffer(chunk)) {
+  if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer6.isBuffer(chunk)) {
     throw new TypeError(`The \`${optionName}\` option's transform must use "objectMode: true" to receive as input: ${typeof chunk}.`);
   }
   yield chunk;
@@ -31286,7 +31430,7 @@ Instead, \`yield\` should either be called with a value, or not be called at all
 };
 
 // node_modules/execa/lib/transform/encoding-transform.js
-import { Buffer as Buffer6 } from "node:buffer";
+import { Buffer as Buffer7 } from "node:buffer";
 import { StringDecoder as StringDecoder3 } from "node:string_decoder";
 var getEncodingTransformGenerator = (binary, encoding, skipped) => {
   if (skipped) {
@@ -31302,7 +31446,7 @@ var getEncodingTransformGenerator = (binary, encoding, skipped) => {
   };
 };
 var encodingUint8ArrayGenerator = function* (textEncoder3, chunk) {
-  if (Buffer6.isBuffer(chunk)) {
+  if (Buffer7.isBuffer(chunk)) {
     yield bufferToUint8Array(chunk);
   } else if (typeof chunk === "string") {
     yield textEncoder3.encode(chunk);
@@ -32075,7 +32219,7 @@ var handleDummyPromise = async (error, verboseInfo, options) => handleResult(err
 
 // node_modules/execa/lib/stdio/handle-async.js
 import { createReadStream as createReadStream2, createWriteStream } from "node:fs";
-import { Buffer as Buffer7 } from "node:buffer";
+import { Buffer as Buffer8 } from "node:buffer";
 import { Readable as Readable2, Writable as Writable3, Duplex as Duplex2 } from "node:stream";
 var handleStdioAsync = (options, verboseInfo) => handleStdio(addPropertiesAsync, options, verboseInfo, false);
 var forbiddenIfAsync = ({ type, optionName }) => {
@@ -32104,7 +32248,7 @@ var addPropertiesAsync = {
     iterable: ({ value }) => ({ stream: Readable2.from(value) }),
     asyncIterable: ({ value }) => ({ stream: Readable2.from(value) }),
     string: ({ value }) => ({ stream: Readable2.from(value) }),
-    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer7.from(value)) })
+    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer8.from(value)) })
   },
   output: {
     ...addProperties2,
@@ -33766,7 +33910,7 @@ var {
   getCancelSignal: getCancelSignal2
 } = getIpcExport();
 
-// src/effects/process.ts
+// src/adapters/process.ts
 async function runProcess(options) {
   const { command: command2, graceMs = 5e3 } = options;
   const startedAt = /* @__PURE__ */ new Date();
@@ -34033,7 +34177,7 @@ async function groupRuns(pgid) {
 }
 
 // src/integrity/walk.ts
-import { Buffer as Buffer8, isUtf8 as isUtf83 } from "node:buffer";
+import { Buffer as Buffer9, isUtf8 as isUtf83 } from "node:buffer";
 import { lstatSync as lstatSync4 } from "node:fs";
 import { lstat as lstat5, readdir as readdir6 } from "node:fs/promises";
 import { basename as basename5, dirname as dirname8 } from "node:path";
@@ -34106,7 +34250,7 @@ async function refuseUndecodable(dir) {
   });
   const bad = names.find((name) => !isUtf83(name));
   if (bad) {
-    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer8.concat([Buffer8.from(`${dir}/`), bad]))} is not valid UTF-8`, {
+    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer9.concat([Buffer9.from(`${dir}/`), bad]))} is not valid UTF-8`, {
       hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
     });
   }
@@ -34249,7 +34393,7 @@ async function prepareRun(located, options) {
   let committed;
   const recordDir = normaliseRecordDir(resolved.record.dir);
   if (await existsAtRevision(recordDir, "HEAD", { cwd: root })) {
-    committed = started ? await findCommittedRecord(recordDir, started, root) : void 0;
+    committed = started ? await options.findCommitted(recordDir, started, root) : void 0;
     if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
   }
   return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join7(paths.gitDir, "cutover", "runs", name, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
@@ -34270,19 +34414,6 @@ async function checkRunnable(prepared, options) {
     throw new CutoverError("NOT_ON_BRANCH", "HEAD is detached: the record commit would belong to no branch", { hint: "switch to a branch first (`git switch -c NAME`), or run with --no-commit" });
   }
   if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
-}
-async function findCommittedRecord(dir, started, root) {
-  const text = await readAtRevision(`${dir}/run.json`, "HEAD", { cwd: root });
-  if (!text) return void 0;
-  let run2;
-  try {
-    run2 = JSON.parse(text.toString("utf8"));
-  } catch {
-    return void 0;
-  }
-  if (run2.runId !== started.runId || run2.startedAt !== started.startedAt || run2.commit !== started.commit) return void 0;
-  const commit = await lastCommitTouching(dir, { cwd: root });
-  return commit ? { run: run2, commit } : void 0;
 }
 async function checkIndexLock(gitDir, root) {
   const lock = join7(gitDir, "index.lock");
@@ -34689,7 +34820,7 @@ async function executeRun(options, checks, finish2) {
     try {
       await finish2(result, options.emit);
     } catch (error) {
-      if (await findCommittedRecord(normaliseRecordDir(result.plan.record.dir), result, options.root)) {
+      if (await options.findCommitted(normaliseRecordDir(result.plan.record.dir), result, options.root)) {
         journal.close();
         journal = void 0;
         await closeRun(prepared.paths);
@@ -34729,7 +34860,6 @@ async function closeRun(paths) {
 async function finishCommitted(prepared, options, finish2) {
   const { run: run2, commit } = prepared.committed;
   const { resolved, journal: entries } = prepared;
-  const dir = normaliseRecordDir(resolved.record.dir);
   options.emit({ type: "preflight", check: "record", ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed: true, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
@@ -34741,36 +34871,19 @@ async function finishCommitted(prepared, options, finish2) {
   }
   const steps = ordered.map((s) => records.get(s.id)).filter((r2) => r2 !== void 0);
   for (const step of steps) options.emit({ type: "step-end", step });
-  const artifacts = [];
-  for (const a2 of run2.artifacts) {
-    const manifest = a2.manifest ? (await readAtRevision(`${dir}/${a2.manifest}`, commit, { cwd: options.root }))?.toString("utf8") ?? "" : "";
-    artifacts.push({ name: a2.name, path: a2.path, commit: a2.commit, present: a2.present, files: a2.files, bytes: a2.bytes, root: a2.root, manifest, ...a2.children ? { children: a2.children } : {} });
-  }
   const result = {
     plan: resolved,
     planFile: prepared.planFile,
     planDigest: prepared.planDigest,
     lockFile: prepared.lockFile,
     lockDigest: prepared.lockDigest,
-    freezeDigest: run2.freezeDigest,
+    ...run2,
     runId: resolved.runId,
-    commit: run2.commit,
-    branch: run2.branch,
-    startedAt: run2.startedAt,
-    endedAt: run2.endedAt,
-    outcome: run2.outcome,
-    exitCode: run2.exitCode,
-    ...run2.drill !== void 0 ? { drill: run2.drill } : {},
-    resumed: run2.resumed,
     boundaries,
     steps,
-    artifacts,
-    runRoot: run2.runRoot,
     logsDir: join11(prepared.paths.scratch, "logs"),
-    runner: run2.runner,
     toolVersion: options.toolVersion,
     secretValues: secretValuesOf2(resolved, options.env),
-    ...run2.problems?.length ? { problems: run2.problems } : {},
     committed: { commit }
   };
   try {
@@ -34967,6 +35080,7 @@ async function run(options, io2) {
         commit: options.commit !== false,
         env: io2.env,
         now: io2.now,
+        findCommitted: findCommittedRecord,
         emit,
         signal: controller.signal,
         verbose: io2.verbose,

@@ -4,10 +4,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { CutoverError, EXIT } from './errors.js';
-import { parseDuration } from './plan/duration.js';
-import { finishGithubCommand } from './effects/github-report.js';
-import { EXIT_BUG, reportError } from './effects/output.js';
-import type { CommandIo, OutputFormat } from './commands/io.js';
+import { parseDuration } from './text/duration.js';
+import { finishGithubCommand } from './github/report.js';
+import { EXIT_BUG, reportError } from './ui/output.js';
+import type { CommandIo, OutputFormat } from './adapters/io.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 

@@ -1,6 +1,6 @@
 // The action's inputs, read from the INPUT_* variables the runner sets (the names of action.yml, upper-cased).
 import { CutoverError } from '../errors.js';
-import type { OutputFormat } from '../commands/io.js';
+import type { OutputFormat } from '../adapters/io.js';
 
 /** The commands the action runs. */
 export const ACTION_COMMANDS = ['validate', 'plan', 'run', 'verify'] as const;

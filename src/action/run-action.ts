@@ -1,13 +1,13 @@
 // The action as a function: the runner's inputs mapped onto the same command functions the CLI calls,
 // in GitHub's format. Nothing here reimplements a command; it only chooses one and reports its end.
 import { resolve } from 'node:path';
-import type { CommandIo, OutputFormat } from '../commands/io.js';
+import type { CommandIo, OutputFormat } from '../adapters/io.js';
 import { plan } from '../commands/plan.js';
 import { run } from '../commands/run.js';
 import { validate } from '../commands/validate.js';
 import { verify } from '../commands/verify.js';
-import { finishGithubCommand } from '../effects/github-report.js';
-import { reportError } from '../effects/output.js';
+import { finishGithubCommand } from '../github/report.js';
+import { reportError } from '../ui/output.js';
 import { readInput, readInputs, type ActionInputs } from './inputs.js';
 
 /** The io the action runs a command with: the runner's environment and streams, no terminal. */

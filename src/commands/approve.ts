@@ -1,14 +1,14 @@
 // `cutover approve PLAN`: records the caller's approval of the current freeze digest in the lock, in a commit of its own.
 import { CutoverError, type Problem } from '../errors.js';
-import { writeFileAtomic, resolveInside } from '../effects/fs.js';
-import { findRepositoryRoot } from '../effects/git.js';
-import { commitPaths, readGitIdentity } from '../effects/git-files.js';
-import { colors, writeJson } from '../effects/output.js';
-import { readValidPlan } from '../effects/plan-file.js';
+import { writeFileAtomic, resolveInside } from '../adapters/fs.js';
+import { findRepositoryRoot } from '../adapters/git.js';
+import { commitPaths, readGitIdentity } from '../adapters/git-files.js';
+import { colors, writeJson } from '../ui/output.js';
+import { readValidPlan } from '../adapters/plan-file.js';
 import { checkFreeze } from '../integrity/freeze-gate.js';
 import { readLockText, writeLock } from '../integrity/freeze.js';
 import { sameIdentity, type Lock } from '../integrity/lock.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover approve`. */
 export interface ApproveOptions {

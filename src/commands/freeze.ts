@@ -1,13 +1,14 @@
 // `cutover freeze PLAN`: hashes the plan's registries and inputs and writes the lock beside it; `--check` only compares.
 import { CutoverError, type Problem } from '../errors.js';
-import { findRepositoryRoot } from '../effects/git.js';
-import { readGitIdentity, readPathStates } from '../effects/git-files.js';
-import { canonicalJson, colors, writeJson, writeProblems } from '../effects/output.js';
-import { readValidPlan } from '../effects/plan-file.js';
+import { findRepositoryRoot } from '../adapters/git.js';
+import { readGitIdentity, readPathStates } from '../adapters/git-files.js';
+import { colors, writeJson, writeProblems } from '../ui/output.js';
+import { canonicalJson } from '../text/json.js';
+import { readValidPlan } from '../adapters/plan-file.js';
 import { describeDrift } from '../integrity/freeze-gate.js';
 import { approvalsRequired, hashGroups, locatePlan, readLockText, writeLock } from '../integrity/freeze.js';
 import { computeLock, diffLock, digestBytes, freezeDigestOf, groupKey, lockGroupsOf, lockInconsistencies, parseLock, type Approval, type Drift, type FrozenGroup, type Lock } from '../integrity/lock.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover freeze`. */
 export interface FreezeOptions {

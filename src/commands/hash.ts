@@ -7,7 +7,7 @@ import { hashArtifact } from '../integrity/hash-artifact.js';
 import { hashFiles } from '../integrity/hash-files.js';
 import { MANIFEST_FORMAT, entryPathProblem, formatLine, type ManifestEntry } from '../integrity/manifest.js';
 import { formatRoot, inclusionProof, parseRoot, verifyInclusion } from '../integrity/merkle.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 /** Name of the inclusion-proof document written by `--prove` and read by `--check-proof`. */
 export const PROOF_FORMAT = 'cutover-inclusion-proof/v1';

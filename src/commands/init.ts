@@ -5,11 +5,11 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CutoverError } from '../errors.js';
-import { readGitIdentity } from '../effects/git-files.js';
-import { findRepositoryRoot } from '../effects/git.js';
-import { pathExists } from '../effects/fs.js';
+import { readGitIdentity } from '../adapters/git-files.js';
+import { findRepositoryRoot } from '../adapters/git.js';
+import { pathExists } from '../adapters/fs.js';
 import { freeze } from './freeze.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 const EXAMPLE_PLAN = `# yaml-language-server: $schema=../node_modules/cutover/schemas/cutover-plan.schema.json
 apiVersion: cutover/v1

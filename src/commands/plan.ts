@@ -1,15 +1,15 @@
 // `cutover plan PLAN`: the resolved plan, its freeze status and what would run, in order; no side effects.
 import { problemsError } from '../errors.js';
-import { readGitFacts } from '../effects/git.js';
-import { publishToGithub } from '../effects/github-report.js';
-import { maskPreamble, secretValuesOf } from '../effects/github-run.js';
-import { planSummary } from '../effects/github-summary.js';
-import { colors, writeJson } from '../effects/output.js';
-import { readValidPlan } from '../effects/plan-file.js';
-import { formatDuration } from '../plan/duration.js';
+import { readGitFacts } from '../adapters/git.js';
+import { publishToGithub } from '../github/report.js';
+import { maskPreamble, secretValuesOf } from '../github/preview.js';
+import { planSummary } from '../github/summary.js';
+import { colors, writeJson } from '../ui/output.js';
+import { readValidPlan } from '../adapters/plan-file.js';
+import { formatDuration } from '../text/duration.js';
 import { resolvePlan, type ResolvedPlan, type ResolvedStep } from '../plan/resolve.js';
-import { createMasker } from '../run/mask.js';
-import type { CommandIo } from './io.js';
+import { createMasker } from '../text/mask.js';
+import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover plan`. */
 export interface PlanOptions {

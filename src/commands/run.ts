@@ -2,20 +2,21 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { findRepositoryRoot } from '../effects/git.js';
-import { publishRun, type RecordPlace } from '../effects/github-report.js';
-import { maskPreamble, readGithubRunFacts } from '../effects/github-run.js';
-import { writeJson } from '../effects/output.js';
-import { createRenderer } from '../effects/terminal.js';
+import { findRepositoryRoot } from '../adapters/git.js';
+import { publishRun, type RecordPlace } from '../github/report.js';
+import { maskPreamble, readGithubRunFacts } from '../github/preview.js';
+import { writeJson } from '../ui/output.js';
+import { createRenderer } from '../ui/terminal.js';
 import { assertFrozen, compareStats, rehashFrozen, statFiles, type FileStat } from '../integrity/freeze-gate.js';
 import { lockedPaths, parseLock } from '../integrity/lock.js';
 import { commitRecord, pushRecord } from '../record/commit-record.js';
 import { writeRecord } from '../record/write-record.js';
 import type { EventSink } from '../run/events.js';
+import { findCommittedRecord } from '../record/committed.js';
 import { executeRun, type FreezeChecks } from '../run/lifecycle.js';
 import type { Prepared } from '../run/preflight.js';
 import type { RunResult } from '../run/result.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -60,6 +61,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
         commit: options.commit !== false,
         env: io.env,
         now: io.now,
+        findCommitted: findCommittedRecord,
         emit,
         signal: controller.signal,
         verbose: io.verbose,

@@ -1,6 +1,6 @@
 // `cutover schema`: prints the plan JSON Schema.
 import { planSchema } from '../plan/schema.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 /** Prints the plan JSON Schema to stdout. */
 export async function schema(io: CommandIo): Promise<number> {

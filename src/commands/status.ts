@@ -1,9 +1,9 @@
 // `cutover status PLAN`: frozen or not, exactly which files drifted and how, and the approvals; changes nothing.
-import { findRepositoryRoot } from '../effects/git.js';
-import { colors, writeJson, writeProblems } from '../effects/output.js';
-import { readValidPlan } from '../effects/plan-file.js';
+import { findRepositoryRoot } from '../adapters/git.js';
+import { colors, writeJson, writeProblems } from '../ui/output.js';
+import { readValidPlan } from '../adapters/plan-file.js';
 import { checkFreeze, describeDrift, type GateVerdict } from '../integrity/freeze-gate.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover status`. */
 export interface StatusOptions {

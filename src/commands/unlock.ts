@@ -1,10 +1,10 @@
 // `cutover unlock PLAN ID`: removes a stale run lock, only with the id its refusal printed.
 import { join } from 'node:path';
-import { findRepositoryRoot, readGitDir } from '../effects/git.js';
-import { writeJson } from '../effects/output.js';
-import { readValidPlan } from '../effects/plan-file.js';
+import { findRepositoryRoot, readGitDir } from '../adapters/git.js';
+import { writeJson } from '../ui/output.js';
+import { readValidPlan } from '../adapters/plan-file.js';
 import { removeRunLock } from '../run/run-lock.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover unlock`. */
 export interface UnlockOptions {

@@ -1,12 +1,12 @@
 // `cutover validate [PLAN…]`: schema and semantic checks of plans; all plans under plans/ when none is named.
 import { glob } from 'tinyglobby';
 import { CutoverError, EXIT, isCutoverError, type Problem } from '../errors.js';
-import { publishToGithub } from '../effects/github-report.js';
-import { validateSummary } from '../effects/github-summary.js';
-import { colors, writeJson, writeProblems } from '../effects/output.js';
-import { readPlanFile } from '../effects/plan-file.js';
+import { publishToGithub } from '../github/report.js';
+import { validateSummary } from '../github/summary.js';
+import { colors, writeJson, writeProblems } from '../ui/output.js';
+import { readPlanFile } from '../adapters/plan-file.js';
 import { validatePlan } from '../plan/validate.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover validate`. */
 export interface ValidateOptions {

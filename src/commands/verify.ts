@@ -5,10 +5,10 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { CutoverError, EXIT, type Problem } from '../errors.js';
-import { resolveInside } from '../effects/fs.js';
-import { findRepositoryRoot, gitClient, readAtRevision, revisionExists } from '../effects/git.js';
-import { annotation } from '../effects/github.js';
-import { colors, writeJson } from '../effects/output.js';
+import { resolveInside } from '../adapters/fs.js';
+import { findRepositoryRoot, gitClient, readAtRevision, revisionExists } from '../adapters/git.js';
+import { annotation } from '../github/commands.js';
+import { colors, writeJson } from '../ui/output.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
 import type { ManifestLine } from '../integrity/manifest.js';
 import {
@@ -27,7 +27,7 @@ import {
   type FileDigest,
   type RecordCommit,
 } from '../record/verify.js';
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../adapters/io.js';
 
 /** `record`: the record folder; `artifacts`: a folder holding `<artifact name>/` for artifacts committed as `manifest`. */
 export interface VerifyOptions {

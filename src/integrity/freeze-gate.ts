@@ -2,7 +2,7 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { CutoverError, type Problem } from '../errors.js';
-import { readPathStates, type PathState } from '../effects/git-files.js';
+import { readPathStates, type PathState } from '../adapters/git-files.js';
 import { approvalsRequired, hashGroups, locatePlan, readLock, type FreezablePlan, type PlanLocation } from './freeze.js';
 import {
   countApprovals,
@@ -17,7 +17,8 @@ import {
   type FrozenGroup,
   type Lock,
 } from './lock.js';
-import { compareUtf8 } from './manifest.js';
+import { compareUtf8 } from '../text/utf8.js';
+
 
 /** What the gate needs: the repository root, the plan file as read, the plan, and optionally the lock already read. */
 export interface FreezeGateOptions {

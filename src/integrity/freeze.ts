@@ -4,14 +4,15 @@ import { lstat, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { CutoverError, problemsError, type Problem } from '../errors.js';
-import { isInside, resolveInside, writeFileAtomic } from '../effects/fs.js';
-import { canonicalJson } from '../effects/output.js';
+import { isInside, resolveInside, writeFileAtomic } from '../adapters/fs.js';
+import { canonicalJson } from '../text/json.js';
 import { positionOf, type SourceDoc } from '../plan/position.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { FileGroup, Plan } from '../plan/types.js';
 import { hashFiles } from './hash-files.js';
 import { GROUP_KINDS, lockPathFor, lockText, parseLock, type FrozenGroup, type GroupKind, type Lock } from './lock.js';
-import { compareUtf8, entryPathProblem } from './manifest.js';
+import { entryPathProblem } from './manifest.js';
+import { compareUtf8 } from '../text/utf8.js';
 import { manifestRoot } from './merkle.js';
 import type { WalkedFile } from './walk.js';
 

@@ -6,7 +6,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import { CutoverError, type Problem } from '../errors.js';
 import { positionOf, type DataPath } from '../plan/position.js';
 import { pathProblem } from '../plan/paths.js';
-import { compareUtf8, entryPathProblem, type ManifestLine } from './manifest.js';
+import { entryPathProblem, type ManifestLine } from './manifest.js';
+import { compareUtf8 } from '../text/utf8.js';
 import { manifestRoot, runRoot } from './merkle.js';
 
 /** Name of the lock format; a lock carries it so the format can evolve without silent re-hashing. */

@@ -1,6 +1,7 @@
 // The cutover-manifest/v1 model: entry paths, byte order, the sha256sum-format text, and diffs.
 import { Buffer, isUtf8 } from 'node:buffer';
 import { CutoverError, problemsError, type Problem } from '../errors.js';
+import { compareUtf8, HIGH_UNITS } from '../text/utf8.js';
 
 /** Name of the manifest and Merkle construction; records carry it so the format can evolve. */
 export const MANIFEST_FORMAT = 'cutover-manifest/v1';
@@ -24,8 +25,6 @@ export interface ManifestDiff {
 }
 
 const DIGEST = /^[0-9a-f]{64}$/;
-// Code points that sort differently as UTF-16 units than as UTF-8 bytes: surrogates and U+E000..U+FFFF.
-const HIGH_UNITS = /[\uD800-\uFFFF]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 const CONTROL = /[\u0000-\u001F\u007F]/;
 const NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
@@ -60,13 +59,6 @@ export function checkEntryPath(path: string | Uint8Array): string {
     });
   }
   return typeof path === 'string' ? path : Buffer.from(path).toString('utf8');
-}
-
-/** Orders two paths by the bytes of their UTF-8 encoding (as Buffer.compare would). */
-export function compareUtf8(a: string, b: string): number {
-  // UTF-16 unit order equals code-point (= UTF-8 byte) order unless a unit ≥ U+D800 is involved.
-  if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Sorts entries in place by the bytes of their UTF-8 path and returns them. */

@@ -2,7 +2,8 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { CutoverError } from '../errors.js';
-import { compareUtf8, displayPath, entryPathProblem, parseManifest, type ManifestLine } from './manifest.js';
+import { displayPath, entryPathProblem, parseManifest, type ManifestLine } from './manifest.js';
+import { compareUtf8 } from '../text/utf8.js';
 
 /** A decoded root or node: 32 bytes of SHA-256. */
 export type Digest = Buffer;

@@ -1,7 +1,7 @@
 // Reading plan bytes into a YAML document safely: one document, no aliases, tags or directives, positions kept.
 import { LineCounter, isAlias, isScalar, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Problem } from '../errors.js';
-import { firstInvalidUtf8, lineColAt } from './utf8.js';
+import { firstInvalidUtf8, lineColAt } from '../text/utf8.js';
 import { lineColOf, type SourceDoc } from './position.js';
 
 /** Plans larger than this are refused before parsing (DESIGN §12). */

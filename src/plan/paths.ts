@@ -24,3 +24,11 @@ export function pathsOverlap(a: string, b: string): boolean {
   const y = normalizePath(b);
   return x === y || x.startsWith(`${y}/`) || y.startsWith(`${x}/`);
 }
+
+/** A record's folder as a clean `/`-separated repository-relative path (no `./`, no trailing `/`). */
+export function normaliseRecordDir(dir: string): string {
+  return dir
+    .split(/[\\/]+/)
+    .filter((part) => part !== '' && part !== '.')
+    .join('/');
+}

@@ -1,8 +1,8 @@
 // A validated plan made concrete for one run: run id chosen, interpolation done, defaults applied.
 import type { Problem } from '../errors.js';
-import { splitCommand } from '../run/argv.js';
-import { createMasker } from '../run/mask.js';
-import { parseDuration } from './duration.js';
+import { splitCommand } from '../text/argv.js';
+import { createMasker } from '../text/mask.js';
+import { parseDuration } from '../text/duration.js';
 import type { Scope } from './expression.js';
 import { interpolate } from './interpolate.js';
 import { placedSteps } from './rules.js';

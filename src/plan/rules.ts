@@ -1,6 +1,6 @@
 // Semantic rules the schema cannot say: unique ids, references, expressions, durations, paths, window, artifacts.
 import type { Problem } from '../errors.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../text/duration.js';
 import { checkNames, hasTemplate, isTemplateIssue, parseCondition, parseTemplate, type ExpressionKind } from './interpolate.js';
 import { pathProblem, pathsOverlap } from './paths.js';
 import { positionInString, positionOf, type DataPath, type SourceDoc } from './position.js';

@@ -3,7 +3,8 @@ import { MANIFEST_FORMAT } from '../integrity/manifest.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { Phase } from '../plan/types.js';
 import type { RunOutcome, StepRecord } from '../run/events.js';
-import { createMasker, type Masker } from '../run/mask.js';
+import { normaliseRecordDir } from '../plan/paths.js';
+import { createMasker, maskDeep } from '../text/mask.js';
 import type { ArtifactResult, RunResult } from '../run/result.js';
 
 /** Version of the record layout; verify refuses records of another version. */
@@ -67,18 +68,7 @@ export interface RecordFacts {
   kinds?: ReadonlyMap<string, 'file' | 'directory'>;
 }
 
-// Digests, roots and commit ids are one-way values, never a secret's text; masking a 4-character
-// secret inside one would only corrupt a number verify recomputes.
-const DIGEST_LIKE = /^(?:sha256:)?[0-9a-f]{64}$|^[0-9a-f]{40}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
-
-/** A record's folder as a clean `/`-separated repository-relative path (no `./`, no trailing `/`). */
-export function normaliseRecordDir(dir: string): string {
-  return dir
-    .split(/[\\/]+/)
-    .filter((part) => part !== '' && part !== '.')
-    .join('/');
-}
 
 /** Record-relative path of a step's log: `logs/<phase>-<nn>-<id>.log`, nn its 1-based place in its phase. */
 export function stepLogPath(plan: Pick<ResolvedPlan, 'phases'>, step: Pick<StepRecord, 'phase' | 'id'>, fallbackIndex = 0): string {
@@ -180,16 +170,6 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
 function guessKind(path: string, manifest: string): 'file' | 'directory' {
   const base = path.split('/').filter(Boolean).at(-1) ?? '';
   return manifest.length > 66 && manifest.indexOf('\n') === manifest.length - 1 && manifest.slice(66, -1) === base ? 'file' : 'directory';
-}
-
-/** Masks every string value and key of a JSON-like value, leaving digests, numbers and booleans alone. */
-export function maskDeep<T>(value: T, masker: Masker): T {
-  if (typeof value === 'string') return (DIGEST_LIKE.test(value) ? value : masker.mask(value)) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => maskDeep(item, masker)) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [masker.mask(k), maskDeep(v, masker)])) as T;
-  }
-  return value;
 }
 
 /** The commit message of a record: `cutover(<plan>): <runId> <outcome>` and the four trailers. */

@@ -4,15 +4,16 @@ import { createReadStream, lstatSync, readFileSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { CutoverError } from '../errors.js';
-import { gitClient, revisionExists } from '../effects/git.js';
-import { canonicalJson } from '../effects/output.js';
-import { eachLimit, resolveInside, writeNewFile } from '../effects/fs.js';
+import { gitClient, revisionExists } from '../adapters/git.js';
+import { canonicalJson } from '../text/json.js';
+import { eachLimit, resolveInside, writeNewFile } from '../adapters/fs.js';
 import { parseManifest } from '../integrity/manifest.js';
 import { manifestRoot, runRoot } from '../integrity/merkle.js';
-import { createMasker, type Masker } from '../run/mask.js';
+import { createMasker, type Masker } from '../text/mask.js';
 import type { RunResult } from '../run/result.js';
 import { buildReport } from './report.js';
-import { buildRunJson, manifestPath, normaliseRecordDir, stepLogPath, type CopiedLog } from './run-record.js';
+import { buildRunJson, manifestPath, stepLogPath, type CopiedLog } from './run-record.js';
+import { normaliseRecordDir } from '../plan/paths.js';
 import { buildStatement } from './statement.js';
 
 /** A log longer than this is kept as its head and tail (the full log's digest and size go into run.json). */

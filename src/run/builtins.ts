@@ -1,7 +1,7 @@
 // Built-in steps: `determinism` (rerun and compare Merkle roots), `snapshot` and `restore`.
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pathExists, resolveInside } from '../effects/fs.js';
+import { pathExists, resolveInside } from '../adapters/fs.js';
 import { hashArtifact, type ArtifactHash } from '../integrity/hash-artifact.js';
 import { diffManifests } from '../integrity/manifest.js';
 import type { ResolvedStep } from '../plan/resolve.js';

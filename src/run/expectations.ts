@@ -1,7 +1,7 @@
 // Checking a step's `expect` after it ran: exit code, paths that must exist or be absent, JSON values, stdout.
 import { open, readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { pathExists, resolveInside } from '../effects/fs.js';
+import { pathExists, resolveInside } from '../adapters/fs.js';
 import type { ResolvedStep } from '../plan/resolve.js';
 
 /** How much of stdout a `stdout` expectation searches. */

@@ -3,18 +3,18 @@ import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { CutoverError, EXIT } from '../errors.js';
-import { pathExists, resolveInside } from '../effects/fs.js';
-import { readAtRevision } from '../effects/git.js';
-import { endOrphanGroup, processStartTime } from '../effects/process.js';
+import { pathExists, resolveInside } from '../adapters/fs.js';
+import { readAtRevision } from '../adapters/git.js';
+import { endOrphanGroup, processStartTime } from '../adapters/process.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
 import { manifestRoot, runRoot } from '../integrity/merkle.js';
 import type { Scope } from '../plan/expression.js';
 import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
-import { maskDeep, normaliseRecordDir } from '../record/run-record.js';
-import { createMasker } from './mask.js';
+import { normaliseRecordDir } from '../plan/paths.js';
+import { createMasker, maskDeep } from '../text/mask.js';
 import type { EventSink, RunOutcome, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
-import { checkRunnable, findCommittedRecord, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
+import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
 import type { ArtifactResult, RunResult } from './result.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { runStep, type StepContext } from './step-runner.js';
@@ -86,7 +86,7 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     } catch (error) {
       // Once its record is committed the run is over: what failed after it (the push, the index)
       // carries its own by-hand hint, and a --resume would have nothing left to do.
-      if (await findCommittedRecord(normaliseRecordDir(result.plan.record.dir), result, options.root)) {
+      if (await options.findCommitted(normaliseRecordDir(result.plan.record.dir), result, options.root)) {
         journal.close();
         journal = undefined;
         await closeRun(prepared.paths);
@@ -141,7 +141,6 @@ async function closeRun(paths: RunPaths): Promise<void> {
 async function finishCommitted(prepared: Prepared, options: RunOptions, finish: Finish): Promise<RunSummary> {
   const { run, commit } = prepared.committed!;
   const { resolved, journal: entries } = prepared;
-  const dir = normaliseRecordDir(resolved.record.dir);
   options.emit({ type: 'preflight', check: 'record', ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed: true, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
@@ -153,36 +152,19 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
   }
   const steps = ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined);
   for (const step of steps) options.emit({ type: 'step-end', step });
-  const artifacts: ArtifactResult[] = [];
-  for (const a of run.artifacts) {
-    const manifest = a.manifest ? ((await readAtRevision(`${dir}/${a.manifest}`, commit, { cwd: options.root }))?.toString('utf8') ?? '') : '';
-    artifacts.push({ name: a.name, path: a.path, commit: a.commit, present: a.present, files: a.files, bytes: a.bytes, root: a.root, manifest, ...(a.children ? { children: a.children } : {}) });
-  }
   const result: RunResult = {
     plan: resolved,
     planFile: prepared.planFile,
     planDigest: prepared.planDigest,
     lockFile: prepared.lockFile,
     lockDigest: prepared.lockDigest,
-    freezeDigest: run.freezeDigest,
+    ...run,
     runId: resolved.runId,
-    commit: run.commit,
-    branch: run.branch,
-    startedAt: run.startedAt,
-    endedAt: run.endedAt,
-    outcome: run.outcome,
-    exitCode: run.exitCode,
-    ...(run.drill !== undefined ? { drill: run.drill } : {}),
-    resumed: run.resumed,
     boundaries,
     steps,
-    artifacts,
-    runRoot: run.runRoot,
     logsDir: join(prepared.paths.scratch, 'logs'),
-    runner: run.runner,
     toolVersion: options.toolVersion,
     secretValues: secretValuesOf(resolved, options.env),
-    ...(run.problems?.length ? { problems: run.problems } : {}),
     committed: { commit },
   };
   try {

@@ -2,15 +2,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathExists } from '../effects/fs.js';
+import { pathExists } from '../adapters/fs.js';
 import { join, relative } from 'node:path';
 import { CutoverError, problemsError } from '../errors.js';
-import { dirtyPaths, existsAtRevision, lastCommitTouching, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../effects/git.js';
-import { readValidPlan } from '../effects/plan-file.js';
+import { dirtyPaths, existsAtRevision, lastCommitTouching, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../adapters/git.js';
+import { readValidPlan } from '../adapters/plan-file.js';
 import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
 import { unknownStep } from '../plan/rules.js';
 import type { Plan } from '../plan/types.js';
-import { normaliseRecordDir, type RunJson } from '../record/run-record.js';
+import { normaliseRecordDir } from '../plan/paths.js';
+import type { CommittedRecord, CommittedRecordLookup } from './result.js';
 import { readJournal, type JournalEntry } from './journal.js';
 
 /** Where a plan's run lock, journal and scratch space live, inside the git directory. */
@@ -37,12 +38,6 @@ export interface Prepared {
   committed?: CommittedRecord;
 }
 
-/** A record committed by an earlier attempt of the run being resumed: its run.json and commit. */
-export interface CommittedRecord {
-  run: RunJson;
-  commit: string;
-}
-
 /** Options of a run that preflight checks. */
 export interface PreflightOptions {
   root: string;
@@ -55,6 +50,8 @@ export interface PreflightOptions {
   commit?: boolean;
   env: Record<string, string | undefined>;
   now: Date;
+  /** Finds a record this very run already committed (a run killed after its commit). */
+  findCommitted: CommittedRecordLookup;
 }
 
 /** SHA-256 hex of bytes. */
@@ -130,7 +127,7 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const recordDir = normaliseRecordDir(resolved.record.dir);
   if (await existsAtRevision(recordDir, 'HEAD', { cwd: root })) {
     // Killed after its commit, before it could close its journal: the run is done but for that.
-    committed = started ? await findCommittedRecord(recordDir, started, root) : undefined;
+    committed = started ? await options.findCommitted(recordDir, started, root) : undefined;
     if (!committed) throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: 'use another --run-id' });
   }
   return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
@@ -156,21 +153,6 @@ export async function checkRunnable(prepared: Prepared, options: Pick<PreflightO
     throw new CutoverError('NOT_ON_BRANCH', 'HEAD is detached: the record commit would belong to no branch', { hint: 'switch to a branch first (`git switch -c NAME`), or run with --no-commit' });
   }
   if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
-}
-
-/** The committed record of this very run (same run id, start time and commit as its journal), if that is what HEAD holds. */
-export async function findCommittedRecord(dir: string, started: { runId: string; startedAt: string; commit: string }, root: string): Promise<CommittedRecord | undefined> {
-  const text = await readAtRevision(`${dir}/run.json`, 'HEAD', { cwd: root });
-  if (!text) return undefined;
-  let run: Partial<RunJson>;
-  try {
-    run = JSON.parse(text.toString('utf8')) as Partial<RunJson>;
-  } catch {
-    return undefined;
-  }
-  if (run.runId !== started.runId || run.startedAt !== started.startedAt || run.commit !== started.commit) return undefined;
-  const commit = await lastCommitTouching(dir, { cwd: root });
-  return commit ? { run: run as RunJson, commit } : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 // `produces`: a step's outputs are moved aside before it runs and put back if it fails, so nothing half-written stays.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pathExists, resolveInside } from '../effects/fs.js';
+import { pathExists, resolveInside } from '../adapters/fs.js';
 
 /** What was moved aside for one step, to restore or discard afterwards. */
 export interface SetAside {

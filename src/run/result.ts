@@ -61,3 +61,15 @@ export interface RunResult {
    */
   committed?: { commit: string };
 }
+
+/** What a committed record says of its run: all `--resume` needs to finish a run killed after its commit. */
+export type CommittedRun = Pick<RunResult, 'freezeDigest' | 'commit' | 'branch' | 'startedAt' | 'endedAt' | 'outcome' | 'exitCode' | 'drill' | 'resumed' | 'artifacts' | 'runRoot' | 'runner' | 'problems'>;
+
+/** A record committed by an earlier attempt of the run being resumed, and its commit. */
+export interface CommittedRecord {
+  run: CommittedRun;
+  commit: string;
+}
+
+/** Finds the committed record of this very run (same run id, start time and commit as its journal); reading records is record/'s job. */
+export type CommittedRecordLookup = (dir: string, started: { runId: string; startedAt: string; commit: string }, root: string) => Promise<CommittedRecord | undefined>;

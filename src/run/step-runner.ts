@@ -4,15 +4,15 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { resolveInside } from '../effects/fs.js';
-import { runProcess, type ProcessResult } from '../effects/process.js';
+import { resolveInside } from '../adapters/fs.js';
+import { runProcess, type ProcessResult } from '../adapters/process.js';
 import type { Scope } from '../plan/expression.js';
 import { evaluateCondition } from '../plan/interpolate.js';
 import type { ResolvedStep } from '../plan/resolve.js';
 import { runDeterminism, runRestore, runSnapshot, type BuiltInContext } from './builtins.js';
 import type { EventSink, StepOutcome, StepRecord } from './events.js';
 import { checkExpectations } from './expectations.js';
-import { createMasker } from './mask.js';
+import { createMasker } from '../text/mask.js';
 import { discardAside, restoreAside, setAside } from './produces.js';
 
 /** What running a step needs from the run. */

@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendStepSummary, fitSummary, formatOutputs, setOutputs, SUMMARY_LIMIT } from '../../src/effects/github-files.js';
+import { appendStepSummary, fitSummary, formatOutputs, setOutputs, SUMMARY_LIMIT } from '../../src/github/files.js';
 import { tempDir } from '../helpers/git-repo.js';
 
 /**

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRepositoryRoot, readGitDir, readGitFacts } from '../../src/effects/git.js';
+import { findRepositoryRoot, readGitDir, readGitFacts } from '../../src/adapters/git.js';
 import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 
 describe('git facts', () => {

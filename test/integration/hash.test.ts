@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CutoverError } from '../../src/errors.js';
-import { memoryIo } from '../../src/commands/io.js';
+import { memoryIo } from '../../src/adapters/io.js';
 import { hash } from '../../src/commands/hash.js';
 import { hashArtifact } from '../../src/integrity/hash-artifact.js';
 

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { runProcess, type RunProcessOptions } from '../../src/effects/process.js';
-import { splitCommand } from '../../src/run/argv.js';
+import { runProcess, type RunProcessOptions } from '../../src/adapters/process.js';
+import { splitCommand } from '../../src/text/argv.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -245,7 +245,7 @@ describe('runProcess', () => {
     const harness = join(runner, 'harness.mjs');
     await writeFile(
       harness,
-      `import { runProcess } from './src/effects/process.js';
+      `import { runProcess } from './src/adapters/process.js';
        const result = await runProcess(JSON.parse(process.argv[2]));
        process.stdout.write(JSON.stringify({ result, maxRssKb: process.resourceUsage().maxRSS }));`,
     );
@@ -277,12 +277,12 @@ async function fileContains(path: string, needle: string): Promise<boolean> {
 }
 
 /**
- * Transpiles src/effects/process.ts and what it imports into `out` so plain Node can run it in a
+ * Transpiles src/adapters/process.ts and what it imports into `out` so plain Node can run it in a
  * child whose peak memory is then its own (vitest's process would measure itself, and dist/ may
  * be stale while running tests directly).
  */
 async function transpileForNode(out: string): Promise<string> {
-  const pending = ['src/effects/process.ts'];
+  const pending = ['src/adapters/process.ts'];
   const done = new Set<string>();
   for (let rel = pending.pop(); rel !== undefined; rel = pending.pop()) {
     if (done.has(rel)) continue;

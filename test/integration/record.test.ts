@@ -5,7 +5,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CutoverError } from '../../src/errors.js';
-import { memoryIo } from '../../src/commands/io.js';
+import { memoryIo } from '../../src/adapters/io.js';
 import { verify } from '../../src/commands/verify.js';
 import { hashArtifact } from '../../src/integrity/hash-artifact.js';
 import { commitRecord, pushRecord } from '../../src/record/commit-record.js';

@@ -1,10 +1,11 @@
+import { canonicalJson } from '../../../src/text/json.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CutoverError } from '../../../src/errors.js';
-import { canonicalJson } from '../../../src/effects/output.js';
+
 import {
   LOCK_FORMAT,
   computeLock,

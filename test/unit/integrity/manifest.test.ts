@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CutoverError } from '../../../src/errors.js';
-import {
-  MANIFEST_FORMAT,
-  checkEntryPath,
-  compareUtf8,
-  diffManifests,
-  entryPathProblem,
-  formatManifest,
-  parseManifest,
-  sortEntries,
-  type ManifestLine,
-} from '../../../src/integrity/manifest.js';
+import { MANIFEST_FORMAT, checkEntryPath, diffManifests, entryPathProblem, formatManifest, parseManifest, sortEntries, type ManifestLine } from '../../../src/integrity/manifest.js';
+import { compareUtf8 } from '../../../src/text/utf8.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);

@@ -1,6 +1,6 @@
 // run.json: its shape, canonical bytes, what is deterministic, masking, and the commit message.
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../../src/effects/output.js';
+import { canonicalJson } from '../../../src/text/json.js';
 import { MANIFEST_FORMAT } from '../../../src/integrity/manifest.js';
 import { RECORD_VERSION, buildRunJson, recordCommitMessage, stepLogPath } from '../../../src/record/run-record.js';
 import { artifact, ran, runResult, sha } from './fixture.js';

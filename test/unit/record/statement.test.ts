@@ -1,6 +1,6 @@
 // statement.json: an in-toto Statement v1 with the artifacts (dirHash, Merkle root) and run.json as subjects.
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../../src/effects/output.js';
+import { canonicalJson } from '../../../src/text/json.js';
 import { buildRunJson } from '../../../src/record/run-record.js';
 import { MERKLE_DIGEST_KEY, PREDICATE_TYPE, STATEMENT_TYPE, buildStatement } from '../../../src/record/statement.js';
 import { artifact, runResult, sha } from './fixture.js';

@@ -1,6 +1,6 @@
 // The pure checks of `cutover verify`: each one catches its tamper and names the file.
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../../src/effects/output.js';
+import { canonicalJson } from '../../../src/text/json.js';
 import { parseManifest } from '../../../src/integrity/manifest.js';
 import { buildReport } from '../../../src/record/report.js';
 import { buildRunJson, recordCommitMessage, recordTrailers } from '../../../src/record/run-record.js';

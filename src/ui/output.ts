@@ -1,18 +1,10 @@
 // Writing results and problems in the chosen format: text for people, one JSON document, or GitHub commands.
-import { configure } from 'safe-stable-stringify';
 import chalk, { Chalk } from 'chalk';
 import { formatProblem, isCutoverError, type Problem } from '../errors.js';
-import { compareUtf8 } from '../integrity/manifest.js';
-import type { CommandIo } from '../commands/io.js';
-import { annotation } from './github.js';
+import type { CommandIo } from '../adapters/io.js';
+import { annotation } from '../github/commands.js';
+import { canonicalJson } from '../text/json.js';
 
-// Keys sort by the bytes of their UTF-8 form, the same order manifests use.
-const stableStringify = configure({ deterministic: compareUtf8, circularValue: Error, bigint: false });
-
-/** Canonical JSON: sorted keys, 2-space indent, final newline (records, locks, `--format json`). */
-export function canonicalJson(value: unknown): string {
-  return `${stableStringify(value, null, 2) ?? 'null'}\n`;
-}
 
 /** A chalk instance that honours the io's colour setting. */
 export function colors(io: Pick<CommandIo, 'color'>): typeof chalk {

@@ -1,7 +1,7 @@
 // GitHub Actions' environment files: the step summary (GITHUB_STEP_SUMMARY) and step outputs (GITHUB_OUTPUT).
 import { randomUUID } from 'node:crypto';
 import { appendFile, stat } from 'node:fs/promises';
-import type { CommandIo } from '../commands/io.js';
+import type { CommandIo } from '../adapters/io.js';
 import { CutoverError } from '../errors.js';
 
 /** GitHub's limit on one step's summary, in bytes; a bigger summary is dropped with an error. */

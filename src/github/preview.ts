@@ -1,15 +1,15 @@
 // What a run inside GitHub Actions needs from its plan before it prints anything: the secret values
 // to mask and where each step is written, so annotations point at the step's line.
 import { relative } from 'node:path';
-import type { CommandIo } from '../commands/io.js';
-import { readPlanFile } from './plan-file.js';
-import { findRepositoryRoot, readGitFacts } from './git.js';
-import { addMaskCommands, annotation } from './github.js';
+import type { CommandIo } from '../adapters/io.js';
+import { readPlanFile } from '../adapters/plan-file.js';
+import { findRepositoryRoot, readGitFacts } from '../adapters/git.js';
+import { addMaskCommands, annotation } from './commands.js';
 import { validatePlan } from '../plan/validate.js';
 import { positionOf } from '../plan/position.js';
 import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
 import { placedSteps } from '../plan/rules.js';
-import { MIN_SECRET_LENGTH } from '../run/mask.js';
+import { MIN_SECRET_LENGTH } from '../text/mask.js';
 
 /** A secret's name and its value in this run. */
 export interface SecretValue {

@@ -1,13 +1,13 @@
 // Finishing a command inside GitHub Actions: the outcome output, a refusal's summary, a run's report and outputs.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CommandIo } from '../commands/io.js';
+import type { CommandIo } from '../adapters/io.js';
 import { isCutoverError } from '../errors.js';
 import type { RunResult } from '../run/result.js';
-import { createMasker } from '../run/mask.js';
-import { annotation } from './github.js';
-import { appendStepSummary, setOutputs, writesGithubFiles } from './github-files.js';
-import { failureSummary, outcomeOf } from './github-summary.js';
+import { createMasker } from '../text/mask.js';
+import { annotation } from './commands.js';
+import { appendStepSummary, setOutputs, writesGithubFiles } from './files.js';
+import { failureSummary, outcomeOf } from './summary.js';
 
 /** What a command adds to GitHub's files: Markdown for the summary (with a note for when it is cut) and outputs. */
 export interface GithubPublication {

@@ -1,6 +1,6 @@
 // Workflow command escaping, exactly as the Actions runner specifies it.
 import { expect, it } from 'vitest';
-import { addMaskCommands, annotation, escapeData, escapeProperty, resumeCommands, stopCommands, workflowCommand } from '../../../src/effects/github.js';
+import { addMaskCommands, annotation, escapeData, escapeProperty, resumeCommands, stopCommands, workflowCommand } from '../../../src/github/commands.js';
 
 it('escapes %, CR and LF in messages, and also : and , in properties', () => {
   expect(escapeData('50% done\r\nnext: a,b')).toBe('50%25 done%0D%0Anext: a,b');

@@ -1,5 +1,5 @@
 // GitHub Actions workflow commands: escaping as the runner specifies, annotations, groups, masks.
-import { MIN_SECRET_LENGTH } from '../run/mask.js';
+import { MIN_SECRET_LENGTH } from '../text/mask.js';
 
 /** Escapes a workflow command's message: `%`, CR and LF. */
 export function escapeData(value: string): string {
@@ -32,7 +32,7 @@ export function annotation(
 /**
  * `::add-mask::` lines for secret values: each value and each of its lines trimmed (the runner masks
  * line by line, so a multi-line value needs every line registered), minus values shorter than the
- * masker's minimum (src/run/mask.ts says why those stay visible everywhere, our records included).
+ * masker's minimum (src/text/mask.ts says why those stay visible everywhere, our records included).
  */
 export function addMaskCommands(values: readonly string[], minLength = MIN_SECRET_LENGTH): string {
   const masks = new Set<string>();

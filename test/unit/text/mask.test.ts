@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMasker, MASK, MIN_SECRET_LENGTH } from '../../src/run/mask.js';
+import { createMasker, MASK, MIN_SECRET_LENGTH } from '../../../src/text/mask.js';
 
 /** Feeds the chunks through a fresh stream of the masker and returns everything it put out. */
 async function maskStream(secrets: string[], chunks: Buffer[]): Promise<Buffer> {

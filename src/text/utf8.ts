@@ -1,4 +1,17 @@
-// Locating the first byte that is not valid UTF-8, so an encoding error can name its line and column.
+// UTF-8 facts: byte order of strings, and locating the first byte that is not valid UTF-8 so an
+// encoding error can name its line and column.
+import { Buffer } from 'node:buffer';
+
+/** Code points that sort differently as UTF-16 units than as UTF-8 bytes: surrogates and U+E000..U+FFFF. */
+export const HIGH_UNITS = /[\uD800-\uFFFF]/;
+
+/** Orders two paths by the bytes of their UTF-8 encoding (as Buffer.compare would). */
+export function compareUtf8(a: string, b: string): number {
+  // UTF-16 unit order equals code-point (= UTF-8 byte) order unless a unit ≥ U+D800 is involved.
+  if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
 
 /** Byte offset of the first invalid UTF-8 sequence, or -1 when the bytes are valid UTF-8. */
 export function firstInvalidUtf8(bytes: Uint8Array): number {

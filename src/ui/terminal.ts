@@ -2,11 +2,11 @@
 // GitHub groups in Actions, nothing with --format json (the command prints one document at the end).
 import { randomUUID } from 'node:crypto';
 import type { ListrTaskWrapper } from 'listr2';
-import type { CommandIo } from '../commands/io.js';
-import { formatDuration } from '../plan/duration.js';
+import type { CommandIo } from '../adapters/io.js';
+import { formatDuration } from '../text/duration.js';
 import type { EventSink, RunEvent, StepRecord } from '../run/events.js';
 import { colors } from './output.js';
-import { annotation, escapeData, resumeCommands, stopCommands } from './github.js';
+import { annotation, escapeData, resumeCommands, stopCommands } from '../github/commands.js';
 
 /** A consumer of run events and a promise that settles when it has drawn everything. */
 export interface Renderer {

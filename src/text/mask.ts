@@ -159,3 +159,17 @@ function scan(
   const carry = Math.max(0, (merged.at(-1)?.[1] ?? 0) - emitEnd);
   return { pieces, state: { carry, lastCovered } };
 }
+
+// Digests, roots and commit ids are one-way values, never a secret's text; masking a 4-character
+// secret inside one would only corrupt a number verify recomputes.
+const DIGEST_LIKE = /^(?:sha256:)?[0-9a-f]{64}$|^[0-9a-f]{40}$/;
+
+/** Masks every string value and key of a JSON-like value, leaving digests, numbers and booleans alone. */
+export function maskDeep<T>(value: T, masker: Masker): T {
+  if (typeof value === 'string') return (DIGEST_LIKE.test(value) ? value : masker.mask(value)) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => maskDeep(item, masker)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [masker.mask(k), maskDeep(v, masker)])) as T;
+  }
+  return value;
+}

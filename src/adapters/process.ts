@@ -8,7 +8,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { CutoverError } from '../errors.js';
-import { createMasker } from '../run/mask.js';
+import { createMasker } from '../text/mask.js';
 
 /** A command: argv run without a shell, or a script handed to the named shell with `-c`. */
 export type Command = { argv: string[] } | { shell: string; script: string };

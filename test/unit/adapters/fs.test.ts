@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eachLimit } from '../../../src/effects/fs.js';
+import { eachLimit } from '../../../src/adapters/fs.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 

@@ -1,7 +1,7 @@
 import { quote } from 'shlex';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { splitCommand } from '../../src/run/argv.js';
+import { splitCommand } from '../../../src/text/argv.js';
 
 describe('splitCommand', () => {
   it('leaves shell operators as plain words', () => {
