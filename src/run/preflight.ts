@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { CutoverError, problemsError } from '../errors.js';
 import { dirtyPaths, existsAtRevision, lastCommitTouching, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../adapters/git.js';
 import { readValidPlan } from '../adapters/plan-file.js';
+import { lockPathFor } from '../integrity/lock.js';
 import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
 import { unknownStep } from '../plan/rules.js';
 import type { Plan } from '../plan/types.js';
@@ -59,11 +60,6 @@ export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The lock file beside a plan: `<name without .yaml>.lock.json`. */
-export function lockFileFor(planFile: string): string {
-  return planFile.replace(/\.ya?ml$/, '') + '.lock.json';
-}
-
 /** A validated plan located in its repository, before the run lock is taken. */
 export interface Located {
   valid: Awaited<ReturnType<typeof readValidPlan>>;
@@ -81,7 +77,7 @@ export async function locateRun(options: Pick<PreflightOptions, 'root' | 'plan'>
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
   const paths = { gitDir, runLock: join(gitDir, 'cutover', 'locks', `${name}.lock`), journal: join(gitDir, 'cutover', 'journal', `${name}.jsonl`) };
-  return { valid, planFile, lockFile: lockFileFor(planFile), paths, journal: await readJournal(paths.journal) };
+  return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 
 /** The run id an unfinished run's journal holds, if any. */
