@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Hashing throughput against coreutils and OpenSSL: 4 × 512 MiB files and 100,000 × 4 KiB files (DESIGN §11).
+// Hashing throughput against coreutils and OpenSSL: 4 × 512 MiB files and 100,000 × 4 KiB files (CONTRIBUTING.md, "Performance").
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';

@@ -49,6 +49,6 @@ export function report(name, rows, verdicts) {
   console.table(rows);
   for (const v of verdicts) console.log(`${v.pass ? 'PASS' : 'FAIL'}  ${v.label}`);
   mkdirSync('.bench', { recursive: true });
-  writeFileSync(join('.bench', `${name}.json`), JSON.stringify({ name, rows, verdicts, at: new Date().toISOString() }, null, 2) + '\n');
+  writeFileSync(join('.bench', `${name}.json`), `${JSON.stringify({ name, rows, verdicts, at: new Date().toISOString() }, null, 2)}\n`);
   return verdicts.every((v) => v.pass);
 }

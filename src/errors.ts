@@ -39,7 +39,7 @@ export type ErrorCode =
   | 'IO_FAILED'
   | 'FILE_EXISTS';
 
-/** Exit codes of the command line (DESIGN §3). */
+/** Exit codes of the command line (docs/cli.md, "Exit codes"). */
 export const EXIT = {
   ok: 0,
   stepFailed: 1,

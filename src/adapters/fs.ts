@@ -1,5 +1,5 @@
 // File-system helpers that never follow a link out of the repository and never leave half-written files.
-import { lstatSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -31,7 +31,7 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
   let current = root;
   for (const part of parts) {
     current = join(current, part);
-    let info;
+    let info: Stats | undefined;
     try {
       info = lstatSync(current);
     } catch {

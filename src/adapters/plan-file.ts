@@ -1,5 +1,5 @@
 // Reading a plan file from disk: size checked before reading, so a huge file is never loaded.
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { CutoverError, problemsError } from '../errors.js';
 import { MAX_PLAN_BYTES } from '../plan/load.js';
@@ -16,7 +16,7 @@ export interface PlanFile {
 export async function readPlanFile(file: string, cwd: string, maxBytes = MAX_PLAN_BYTES): Promise<PlanFile> {
   const path = resolve(cwd, file);
   const display = relative(cwd, path) || file;
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
   } catch (e) {

@@ -34,9 +34,9 @@ export interface RunCommandOptions {
   graceMs?: number;
 }
 
-/** Runs a plan; the exit code follows DESIGN §3 (0, 1, 130/143; refusals throw with 2 or 3). */
+/** Runs a plan; the exit code follows docs/cli.md, "Exit codes" (0, 1, 130/143; refusals throw with 2 or 3). */
 export async function run(options: RunCommandOptions, io: CommandIo): Promise<number> {
-  // In GitHub's format the secrets are masked before anything else is printed (DESIGN §12).
+  // In GitHub's format the secrets are masked before anything else is printed (docs/github-actions.md).
   const github = io.format === 'github' ? await readGithubRunFacts(options.plan, io, options.runId) : undefined;
   if (github) io.stdout.write(maskPreamble(github.secrets));
   const root = await findRepositoryRoot({ cwd: io.cwd });

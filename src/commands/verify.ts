@@ -159,7 +159,7 @@ async function recordCommit(root: string, recordAbs: string, runText: string): P
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => [m[1] as string, m[2] as string] as [string, string]);
   const committed = await readAtRevision(path, commit, { cwd: root });
-  return { commit, subject: subject.trim(), trailers, sameRunJson: committed !== undefined && committed.equals(Buffer.from(runText, 'utf8')) };
+  return { commit, subject: subject.trim(), trailers, sameRunJson: committed?.equals(Buffer.from(runText, 'utf8')) === true };
 }
 
 /** Prints each check as a ✓ or ✗ line, the files of a failed one below it; GitHub format adds annotations. */

@@ -1,7 +1,7 @@
 // Markdown for GitHub's step summary: validation results, the plan preview, a refusal; and the outcome name.
 import type { Problem } from '../errors.js';
 
-/** What the `outcome` output says for each exit code (DESIGN §3). */
+/** What the `outcome` output says for each exit code (docs/cli.md, "Exit codes"). */
 const OUTCOMES: Record<number, string> = { 0: 'success', 1: 'failure', 2: 'invalid', 3: 'refused', 4: 'mismatch', 130: 'interrupted', 143: 'interrupted' };
 
 /**

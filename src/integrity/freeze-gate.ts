@@ -1,4 +1,4 @@
-// The freeze gate (DESIGN §5 step 2): the committed lock, the work tree and git agree, and enough people approved.
+// The freeze gate (docs/runs.md, "Preflight"; docs/integrity.md, "The freeze gate"): the committed lock, the work tree and git agree, and enough people approved.
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { CutoverError, type Problem } from '../errors.js';

@@ -21,7 +21,7 @@ export interface HashArtifactOptions {
   threads?: number;
 }
 
-/** Walks, hashes and roots an artifact at an absolute path (DESIGN §6). */
+/** Walks, hashes and roots an artifact at an absolute path (docs/integrity.md). */
 export async function hashArtifact(absPath: string, options: HashArtifactOptions = {}): Promise<ArtifactHash> {
   const { base, files } = await walkArtifact(absPath);
   const hashed = await hashFiles(base, files, {

@@ -99,7 +99,7 @@ export function groupKey(kind: GroupKind, name: string): string {
 /**
  * The freeze digest: RFC 6962 Merkle Tree Hash over the lines `<group root hex>  <kind>/<name>\n`
  * (one a group) and `<plan sha256 hex>  plan\n`, sorted by the bytes of the name (the run-root
- * construction of DESIGN §6), written `sha256:<hex>`.
+ * construction of docs/integrity.md), written `sha256:<hex>`.
  */
 export function freezeDigestOf(planDigest: string, groups: readonly { kind: GroupKind; name: string; root: string }[]): string {
   return runRoot([{ name: 'plan', root: planDigest }, ...groups.map((g) => ({ name: groupKey(g.kind, g.name), root: g.root }))]);

@@ -4,7 +4,7 @@ import type { Problem } from '../errors.js';
 import { firstInvalidUtf8, lineColAt } from '../text/utf8.js';
 import { lineColOf, type SourceDoc } from './position.js';
 
-/** Plans larger than this are refused before parsing (DESIGN §12). */
+/** Plans larger than this are refused before parsing (docs/operations.md, "The hardening suite"). */
 export const MAX_PLAN_BYTES = 1024 * 1024;
 
 /** A plan parsed without problems: its source document and its plain data. */

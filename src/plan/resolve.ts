@@ -58,7 +58,7 @@ export interface ResolveContext {
   runId?: string;
 }
 
-/** Allowed run ids (DESIGN §4). */
+/** Allowed run ids (docs/plan-reference.md, `spec.runId`). */
 export const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The default run id: GitHub's run id and attempt in Actions, the UTC time elsewhere. */

@@ -68,7 +68,7 @@ export function buildStatement(run: RunJson, texts: { runJson: string; manifests
     const digest: Record<string, string> = { dirHash: sha256Hex(manifest) };
     const root = parseRoot(artifact.root);
     if (root) digest[MERKLE_DIGEST_KEY] = root.toString('hex');
-    if (artifact.kind === 'file' && /^[0-9a-f]{64}  [^\n]*\n$/.test(manifest)) digest.sha256 = manifest.slice(0, 64);
+    if (artifact.kind === 'file' && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(manifest)) digest.sha256 = manifest.slice(0, 64);
     subject.push({ name: artifact.path, digest, annotations: { artifact: artifact.name, files: artifact.files, bytes: artifact.bytes } });
   }
   return {

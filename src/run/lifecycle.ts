@@ -1,4 +1,4 @@
-// The run lifecycle (DESIGN §5): preflight, preconditions, steps, rollback, finally, hashing, record, commit.
+// The run lifecycle (docs/runs.md): preflight, preconditions, steps, rollback, finally, hashing, record, commit.
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
@@ -69,7 +69,7 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
       await checkRunnable(prepared, preflight);
       return await finishCommitted(prepared, options, finish);
     }
-    // The preflight order of DESIGN §5: the freeze gate, then the window, the tree and the merge.
+    // The preflight order of docs/runs.md: the freeze gate, then the window, the tree and the merge.
     const { freezeDigest } = await checks.assertFrozen(prepared);
     options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
     await checkRunnable(prepared, preflight);

@@ -1,4 +1,4 @@
-// Preflight: every refusal happens here, before anything runs or is written (DESIGN §5 step 1).
+// Preflight: every refusal happens here, before anything runs or is written (docs/runs.md, "Preflight").
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';

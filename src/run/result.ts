@@ -12,7 +12,7 @@ export interface ArtifactResult {
   present: boolean;
   files: number;
   bytes: number;
-  /** `sha256:<hex>` Merkle root (DESIGN §6); the empty tree's root when absent. */
+  /** `sha256:<hex>` Merkle root (docs/integrity.md); the empty tree's root when absent. */
   root: string;
   /** The manifest text (`sha256sum` format), empty when absent. */
   manifest: string;
@@ -44,7 +44,7 @@ export interface RunResult {
   boundaries: Record<string, string>;
   steps: StepRecord[];
   artifacts: ArtifactResult[];
-  /** Root over the artifacts' roots (DESIGN §6). */
+  /** Root over the artifacts' roots (docs/integrity.md). */
   runRoot: string;
   /** Absolute path of the scratch folder holding each step's full log (`logs/<phase>-<nn>-<id>.log`). */
   logsDir: string;

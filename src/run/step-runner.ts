@@ -39,7 +39,7 @@ export interface StepContext {
 // Folders this process already created (the logs folder is made once a run, not once a step).
 const madeDirs = new Set<string>();
 
-/** The log file name of a step: `<phase>-<nn>-<id>.log` (DESIGN §8). */
+/** The log file name of a step: `<phase>-<nn>-<id>.log` (docs/records.md). */
 export function logName(step: Pick<ResolvedStep, 'phase' | 'index' | 'id'>): string {
   return `${step.phase}-${String(step.index + 1).padStart(2, '0')}-${step.id}.log`;
 }

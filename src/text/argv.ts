@@ -7,7 +7,7 @@ export type SplitResult = { argv: string[] } | { error: string };
 /**
  * Splits a `run:` string into words the way a POSIX shell quotes them (`'…'`, `"…"`, `\`, and
  * bash's `$'…'`), with nothing else special: `;`, `|`, `&&`, `>`, `$VAR`, `*` and `#` are plain
- * characters of a word, because the command runs without a shell (DESIGN §4).
+ * characters of a word, because the command runs without a shell (docs/plan-reference.md).
  */
 export function splitCommand(run: string): SplitResult {
   let argv: string[];

@@ -1,5 +1,6 @@
 // Writing results and problems in the chosen format: text for people, one JSON document, or GitHub commands.
-import chalk, { Chalk } from 'chalk';
+import type chalk from 'chalk';
+import { Chalk } from 'chalk';
 import { formatProblem, isCutoverError, type Problem } from '../errors.js';
 import type { CommandIo } from '../adapters/io.js';
 import { annotation } from '../github/commands.js';

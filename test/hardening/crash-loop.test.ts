@@ -1,5 +1,5 @@
 // kill -9 `cutover run` at random moments (step boundaries, mid-step, hashing, record, commit), then
-// --resume: the record reached is the one an uninterrupted run writes, committed exactly once (DESIGN §11).
+// --resume: the record reached is the one an uninterrupted run writes, committed exactly once (docs/operations.md).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // Property-based fuzzing of the plan loader and validator: random YAML and mutated valid plans end in
-// "valid" or in positioned problems, never in an exception, a stack trace or a hang (DESIGN §11–§12).
+// "valid" or in positioned problems, never in an exception, a stack trace or a hang (docs/operations.md).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -273,7 +273,7 @@ describe('fuzzing the plan loader through the built CLI', () => {
       }
     } else if (format === 'text') {
       // Every stderr line is a problem `FILE:LINE:COL error CODE: message` or its hint.
-      for (const line of result.stderr.split('\n').filter(Boolean)) expect(line, context).toMatch(/^p\d{3}\.yaml:\d+:\d+: error [A-Z_]+: |^  hint: /);
+      for (const line of result.stderr.split('\n').filter(Boolean)) expect(line, context).toMatch(/^p\d{3}\.yaml:\d+:\d+: error [A-Z_]+: |^ {2}hint: /);
     } else {
       for (const line of result.stdout.split('\n').filter(Boolean)) expect(line, context).toMatch(/^::error file=p\d{3}\.yaml,line=\d+,col=\d+,title=[A-Z_]+::|^p\d{3}\.yaml: valid$|^\d+ of \d+ plans valid$/);
     }

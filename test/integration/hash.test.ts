@@ -163,12 +163,30 @@ describe('sha256sum -c accepts our manifest', () => {
 
 describe('what an artifact may not hold', () => {
   const cases: [string, (root: string) => string][] = [
-    ['a symbolic link', (root) => (symlinkSync('keep.txt', join(root, 'sub/link.txt')), 'sub/link.txt')],
-    ['a link to a folder', (root) => (symlinkSync('/tmp', join(root, 'sub/tmp')), 'sub/tmp')],
-    ['a FIFO', (root) => (spawnSync('mkfifo', [join(root, 'sub/pipe')]), 'sub/pipe')],
-    ['a control character', (root) => (writeFileSync(join(root, 'sub/bell\u0007.txt'), ''), 'sub/bell\\u0007.txt')],
-    ['a backslash', (root) => (writeFileSync(join(root, 'sub/back\\slash'), ''), 'sub/back\\\\slash')],
-    ['bytes that are not UTF-8', (root) => (writeFileSync(Buffer.concat([Buffer.from(`${root}/sub/latin-`), Buffer.from([0xe9])]), ''), 'sub/latin-\\xe9')],
+    ['a symbolic link', (root) => {
+      symlinkSync('keep.txt', join(root, 'sub/link.txt'));
+      return 'sub/link.txt';
+    }],
+    ['a link to a folder', (root) => {
+      symlinkSync('/tmp', join(root, 'sub/tmp'));
+      return 'sub/tmp';
+    }],
+    ['a FIFO', (root) => {
+      spawnSync('mkfifo', [join(root, 'sub/pipe')]);
+      return 'sub/pipe';
+    }],
+    ['a control character', (root) => {
+      writeFileSync(join(root, 'sub/bell\u0007.txt'), '');
+      return 'sub/bell\\u0007.txt';
+    }],
+    ['a backslash', (root) => {
+      writeFileSync(join(root, 'sub/back\\slash'), '');
+      return 'sub/back\\\\slash';
+    }],
+    ['bytes that are not UTF-8', (root) => {
+      writeFileSync(Buffer.concat([Buffer.from(`${root}/sub/latin-`), Buffer.from([0xe9])]), '');
+      return 'sub/latin-\\xe9';
+    }],
   ];
   for (const [what, plant] of cases) {
     it(`refuses ${what}, naming the path (ARTIFACT_INVALID, exit 2)`, async () => {

@@ -1,4 +1,4 @@
-// Preflight refusals of `cutover run`, in DESIGN §5's order: each exits 3 with its code and leaves the
+// Preflight refusals of `cutover run`, in the order docs/runs.md gives: each exits 3 with its code and leaves the
 // repository exactly as it was (no step run, no journal, lock or scratch space, nothing in the tree).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -17,7 +17,7 @@ import type { ArtifactResult, RunResult } from '../../src/run/result.js';
 import { git, gitEnv, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 import { step } from '../unit/record/fixture.js';
 
-// ---- an independent implementation of DESIGN §6: its own walk, byte sort, SHA-256 and RFC 6962 tree ----
+// ---- an independent implementation of docs/integrity.md: its own walk, byte sort, SHA-256 and RFC 6962 tree ----
 const sha = (...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
 function treeHash(leaves: Buffer[]): Buffer {
   if (leaves.length === 0) return sha(new Uint8Array());
@@ -122,12 +122,13 @@ async function resultFor(repo: string, options: ResultOptions = {}): Promise<Run
       signal: null,
       timedOut: false,
       startedAt: at(clock),
-      endedAt: at((clock += 700)),
+      endedAt: at(clock + 700),
       durationMs: 700,
       logDigest: text === undefined ? null : hex(text),
       logBytes: text === undefined ? 0 : Buffer.byteLength(text),
       ...(s.id === 'migrate' && options.reason ? { outcome: 'failure', exitCode: 1, reason: options.reason } : {}),
     });
+    clock += 700;
   }
   const artifacts: ArtifactResult[] = [];
   for (const a of plan.artifacts) {
@@ -232,7 +233,7 @@ describe('writeRecord + commitRecord', () => {
     expect(status.some((l) => l.includes('reports/') || l.includes(SCAN))).toBe(false);
   });
 
-  it('writes roots equal to an independent implementation of DESIGN §6', async () => {
+  it('writes roots equal to an independent implementation of docs/integrity.md', async () => {
     const repo = fixtureRepo();
     const { run } = await record(repo);
     const candidate = specArtifactRoot(join(repo, CANDIDATE));

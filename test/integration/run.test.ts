@@ -1,10 +1,9 @@
 // `cutover run` end to end in real repositories: order, failure paths, timeouts, signals, output, locks, resume.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, cutover } from '../helpers/cli.js';
-import { git } from '../helpers/git-repo.js';
+import { CLI, } from '../helpers/cli.js';
 import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
 
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
