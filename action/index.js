@@ -23599,10 +23599,10 @@ var Chalk = class {
   }
 };
 var chalkFactory = (options) => {
-  const chalk3 = (...strings) => strings.join(" ");
-  applyOptions(chalk3, options);
-  Object.setPrototypeOf(chalk3, createChalk.prototype);
-  return chalk3;
+  const chalk2 = (...strings) => strings.join(" ");
+  applyOptions(chalk2, options);
+  Object.setPrototypeOf(chalk2, createChalk.prototype);
+  return chalk2;
 };
 function createChalk(options) {
   return chalkFactory(options);
@@ -27079,7 +27079,7 @@ function buildStatement(run2, texts) {
     const digest = { dirHash: sha256Hex(manifest) };
     const root = parseRoot(artifact.root);
     if (root) digest[MERKLE_DIGEST_KEY] = root.toString("hex");
-    if (artifact.kind === "file" && /^[0-9a-f]{64}  [^\n]*\n$/.test(manifest)) digest.sha256 = manifest.slice(0, 64);
+    if (artifact.kind === "file" && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(manifest)) digest.sha256 = manifest.slice(0, 64);
     subject.push({ name: artifact.path, digest, annotations: { artifact: artifact.name, files: artifact.files, bytes: artifact.bytes } });
   }
   return {
@@ -34346,9 +34346,6 @@ import { join as join7, relative as relative8 } from "node:path";
 function sha256(bytes) {
   return createHash4("sha256").update(bytes).digest("hex");
 }
-function lockFileFor(planFile) {
-  return planFile.replace(/\.ya?ml$/, "") + ".lock.json";
-}
 async function locateRun(options) {
   const { root } = options;
   const valid = await readValidPlan(options.plan, root);
@@ -34356,7 +34353,7 @@ async function locateRun(options) {
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
   const paths = { gitDir, runLock: join7(gitDir, "cutover", "locks", `${name}.lock`), journal: join7(gitDir, "cutover", "journal", `${name}.jsonl`) };
-  return { valid, planFile, lockFile: lockFileFor(planFile), paths, journal: await readJournal(paths.journal) };
+  return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 function journaledRunId(journal) {
   return journal.find((e) => e.type === "run-start")?.runId;
@@ -35521,7 +35518,7 @@ async function recordCommit(root, recordAbs, runText) {
   const [subject = "", block = ""] = out.split("\0");
   const trailers = block.split("\n").map((line) => /^([^:\s]+):\s*(.*?)\s*$/.exec(line)).filter((m2) => m2 !== null).map((m2) => [m2[1], m2[2]]);
   const committed = await readAtRevision(path6, commit, { cwd: root });
-  return { commit, subject: subject.trim(), trailers, sameRunJson: committed !== void 0 && committed.equals(Buffer.from(runText, "utf8")) };
+  return { commit, subject: subject.trim(), trailers, sameRunJson: committed?.equals(Buffer.from(runText, "utf8")) === true };
 }
 function printChecks(checks, io2) {
   const c5 = colors(io2);
