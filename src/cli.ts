@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 // The command line: parses arguments, picks the output format, runs a command, sets the exit code.
 import { Command, CommanderError, Option } from 'commander';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { CutoverError, EXIT } from './errors.js';
 import { parseDuration } from './text/duration.js';
 import { finishGithubCommand } from './github/report.js';
 import { EXIT_BUG, reportError } from './ui/output.js';
 import type { CommandIo, OutputFormat } from './adapters/io.js';
+import { VERSION } from './adapters/version.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 interface GlobalOptions {
   format?: OutputFormat;
@@ -43,7 +42,7 @@ function processIo(options: GlobalOptions): CommandIo {
 function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promise<void>): Command {
   const program = new Command('cutover')
     .description('Declarative GitOps executor for data-migration cutovers')
-    .version(version)
+    .version(VERSION)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']))
     .option('--cwd <dir>', 'run as if started in DIR')
     .option('--quiet', 'print only problems')

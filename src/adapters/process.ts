@@ -1,7 +1,6 @@
 // Runs one step's command in its own process group and streams its masked output to files.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, createWriteStream, fstatSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, createWriteStream, fstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -9,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { CutoverError } from '../errors.js';
 import { createMasker } from '../text/mask.js';
+import { groupHasLiveMember, readProcessStat } from './process-status.js';
 
 /** A command: argv run without a shell, or a script handed to the named shell with `-c`. */
 export type Command = { argv: string[] } | { shell: string; script: string };
@@ -345,13 +345,7 @@ function killLiveGroups(): void {
  * /proc or the process is gone: with the pid it names one process, whatever pids are reused later.
  */
 export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After "pid (comm) " the fields count from state (3); starttime is field 22.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return readProcessStat(pid)?.startTime;
 }
 
 /**
@@ -395,18 +389,5 @@ async function groupRuns(pgid: number): Promise<boolean> {
   if (!signalGroup(pgid, 0)) return false;
   // kill(0) counts zombies, and an init that does not reap orphans (common in containers) keeps
   // them for ever; where /proc exists, look at the members' states instead.
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // After "pid (comm) ": state, ppid, pgrp, ... (comm may itself hold spaces and parentheses).
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-  }
-  return false;
+  return (await groupHasLiveMember(pgid)) ?? true;
 }

@@ -1,6 +1,5 @@
 // `cutover run PLAN`: the full lifecycle with progress, signals, the record and its commit.
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { findRepositoryRoot } from '../adapters/git.js';
 import { publishRun, type RecordPlace } from '../github/report.js';
@@ -17,8 +16,8 @@ import { executeRun, type FreezeChecks } from '../run/lifecycle.js';
 import type { Prepared } from '../run/preflight.js';
 import type { RunResult } from '../run/result.js';
 import type { CommandIo } from '../adapters/io.js';
+import { VERSION } from '../adapters/version.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** Options of `cutover run`. */
 export interface RunCommandOptions {
@@ -66,7 +65,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
         signal: controller.signal,
         verbose: io.verbose,
         ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
-        toolVersion: version,
+        toolVersion: VERSION,
       },
       freezeChecks(root),
       (result, sink) => finish(root, result, options, sink, (place) => (committed = { result, place })),

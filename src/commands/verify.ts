@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { CutoverError, EXIT, type Problem } from '../errors.js';
 import { resolveInside } from '../adapters/fs.js';
@@ -28,6 +27,7 @@ import {
   type RecordCommit,
 } from '../record/verify.js';
 import type { CommandIo } from '../adapters/io.js';
+import { VERSION } from '../adapters/version.js';
 
 /** `record`: the record folder; `artifacts`: a folder holding `<artifact name>/` for artifacts committed as `manifest`. */
 export interface VerifyOptions {
@@ -35,7 +35,6 @@ export interface VerifyOptions {
   artifacts?: string;
 }
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 /** How many files a failed check lists in text output (`--format json` lists all). */
 const SHOWN_FILES = 50;
 
@@ -112,7 +111,7 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   checks.push(checkLogs(run, logs));
   checks.push(checkRecordFiles(run, await listFiles(recordAbs)));
   checks.push(checkStatement(run, await readText(join(recordAbs, 'statement.json')), runText, manifests));
-  checks.push(checkReport(run, await readText(join(recordAbs, 'report.md')), run.tool?.version === version));
+  checks.push(checkReport(run, await readText(join(recordAbs, 'report.md')), run.tool?.version === VERSION));
 
   if (root === undefined) {
     const detail = `${options.record} is not inside a git repository`;

@@ -8,7 +8,7 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { CutoverError } from '../errors.js';
 import { parseManifest } from '../integrity/manifest.js';
 import type { RunResult } from '../run/result.js';
-import { processAlive } from '../run/run-lock.js';
+import { processAlive } from '../adapters/process-status.js';
 import { buildRunJson, recordCommitMessage } from './run-record.js';
 
 /** The identity GitHub Actions commits as when no other is configured. */

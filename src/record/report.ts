@@ -1,5 +1,6 @@
 // report.md: a run record for a reviewer on GitHub: outcome, steps, a Mermaid timeline, roots, how to verify.
 import { posix } from 'node:path';
+import { formatDuration } from '../text/duration.js';
 import type { RunJson, RunJsonArtifact, RunJsonStep } from './run-record.js';
 
 const HEADLINE: Record<RunJson['outcome'], string> = {
@@ -158,12 +159,3 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** 1.2 s, 3m 04s, 1h 02m. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '–';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}

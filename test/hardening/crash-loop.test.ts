@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { processAlive } from '../../src/run/run-lock.js';
+import { processAlive } from '../../src/adapters/process-status.js';
 import { CLI } from '../helpers/cli.js';
 import { git, writeFiles } from '../helpers/git-repo.js';
 import { SOAK, baseSeed, figures, rng } from './soak.js';
