@@ -596,10 +596,10 @@ var require_supports_color = __commonJS({
         return 3;
       }
       if ("TERM_PROGRAM" in env3) {
-        const version3 = parseInt((env3.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
+        const version = parseInt((env3.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
         switch (env3.TERM_PROGRAM) {
           case "iTerm.app":
-            return version3 >= 3 ? 3 : 2;
+            return version >= 3 ? 3 : 2;
           case "Apple_Terminal":
             return 2;
         }
@@ -1202,13 +1202,13 @@ var require_directives = __commonJS({
               onError(0, "%YAML directive should contain exactly one part");
               return false;
             }
-            const [version3] = parts;
-            if (version3 === "1.1" || version3 === "1.2") {
-              this.yaml.version = version3;
+            const [version] = parts;
+            if (version === "1.1" || version === "1.2") {
+              this.yaml.version = version;
               return true;
             } else {
-              const isValid = /^\d+\.\d+$/.test(version3);
-              onError(6, `Unsupported YAML version ${version3}`, isValid);
+              const isValid = /^\d+\.\d+$/.test(version);
+              onError(6, `Unsupported YAML version ${version}`, isValid);
               return false;
             }
           }
@@ -4310,14 +4310,14 @@ var require_Document = __commonJS({
           version: "1.2"
         }, options);
         this.options = opt;
-        let { version: version3 } = opt;
+        let { version } = opt;
         if (options?._directives) {
           this.directives = options._directives.atDocument();
           if (this.directives.yaml.explicit)
-            version3 = this.directives.yaml.version;
+            version = this.directives.yaml.version;
         } else
-          this.directives = new directives.Directives({ version: version3 });
-        this.setSchema(version3, options);
+          this.directives = new directives.Directives({ version });
+        this.setSchema(version, options);
         this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
       }
       /**
@@ -4497,11 +4497,11 @@ var require_Document = __commonJS({
        *
        * Overrides all previously set schema options.
        */
-      setSchema(version3, options = {}) {
-        if (typeof version3 === "number")
-          version3 = String(version3);
+      setSchema(version, options = {}) {
+        if (typeof version === "number")
+          version = String(version);
         let opt;
-        switch (version3) {
+        switch (version) {
           case "1.1":
             if (this.directives)
               this.directives.yaml.version = "1.1";
@@ -4512,9 +4512,9 @@ var require_Document = __commonJS({
           case "1.2":
           case "next":
             if (this.directives)
-              this.directives.yaml.version = version3;
+              this.directives.yaml.version = version;
             else
-              this.directives = new directives.Directives({ version: version3 });
+              this.directives = new directives.Directives({ version });
             opt = { resolveKnownTags: true, schema: "core" };
             break;
           case null:
@@ -4523,7 +4523,7 @@ var require_Document = __commonJS({
             opt = null;
             break;
           default: {
-            const sv = JSON.stringify(version3);
+            const sv = JSON.stringify(version);
             throw new Error(`Expected '1.1', '1.2' or null as first argument, but found: ${sv}`);
           }
         }
@@ -20521,12 +20521,12 @@ function parseDuration(text) {
   return m2 ? Number(m2[1]) * UNITS[m2[2]] : void 0;
 }
 function formatDuration(ms2) {
-  if (ms2 < 1e3) return `${Math.round(ms2)}ms`;
-  const s = Math.round(ms2 / 100) / 10;
-  if (s < 60) return `${s}s`;
-  const m2 = Math.floor(s / 60);
-  const rest = Math.round(s - m2 * 60);
-  return rest ? `${m2}m ${rest}s` : `${m2}m`;
+  if (!Number.isFinite(ms2) || ms2 < 0) return "–";
+  if (ms2 < 1e3) return `${Math.round(ms2)} ms`;
+  if (ms2 < 6e4) return `${(ms2 / 1e3).toFixed(1)} s`;
+  const s = Math.round(ms2 / 1e3);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor(s % 3600 / 60)).padStart(2, "0")}m`;
 }
 
 // src/plan/expression.ts
@@ -23510,10 +23510,10 @@ function _supportsColor(haveStream, { streamIsTTY, sniffFlags = true } = {}) {
     return 3;
   }
   if ("TERM_PROGRAM" in env) {
-    const version3 = Number.parseInt((env.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
+    const version = Number.parseInt((env.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
     switch (env.TERM_PROGRAM) {
       case "iTerm.app": {
-        return version3 >= 3 ? 3 : 2;
+        return version >= 3 ? 3 : 2;
       }
       case "Apple_Terminal": {
         return 2;
@@ -26461,81 +26461,62 @@ async function rehashFrozen(options) {
 }
 
 // src/record/commit-record.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-import { copyFile, lstat as lstat3, mkdir as mkdir3, mkdtemp, open as open4, readdir as readdir3, rename as rename2, rm as rm3, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { copyFile, lstat as lstat3, mkdir as mkdir2, mkdtemp, open as open3, readdir as readdir4, rename as rename2, rm as rm2, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname as dirname5, join as join5, relative as relative6, resolve as resolve5 } from "node:path";
+import { dirname as dirname4, join as join5, relative as relative6, resolve as resolve5 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-// src/run/run-lock.ts
+// src/adapters/process-status.ts
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
-import { mkdir as mkdir2, open as open3, readFile as readFile3, rm as rm2, rmdir } from "node:fs/promises";
-import { dirname as dirname4 } from "node:path";
-import { randomBytes } from "node:crypto";
+import { readdir as readdir3, readFile as readFile3 } from "node:fs/promises";
+function parseProcessStat(text) {
+  const close = text.lastIndexOf(")");
+  if (close < 0) return void 0;
+  const fields = text.slice(close + 2).split(" ");
+  const [state, , pgrp] = fields;
+  const startTime = fields[19];
+  if (!state || pgrp === void 0 || startTime === void 0) return void 0;
+  return { state, pgrp: Number(pgrp), startTime };
+}
+function readProcessStat(pid) {
+  try {
+    return parseProcessStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return void 0;
+  }
+}
+function isDefunct(stat5) {
+  return stat5.state === "Z" || stat5.state === "X";
+}
 function processAlive(pid) {
   try {
     process.kill(pid, 0);
   } catch (e) {
     if (e.code !== "EPERM") return false;
   }
-  try {
-    const stat5 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat5.slice(stat5.lastIndexOf(")") + 2)[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return true;
-  }
+  if (!hasProc()) return true;
+  const stat5 = readProcessStat(pid);
+  return stat5 !== void 0 && !isDefunct(stat5);
 }
-async function readRunLock(path6) {
+async function groupHasLiveMember(pgid) {
+  let entries;
   try {
-    return JSON.parse(await readFile3(path6, "utf8"));
+    entries = await readdir3("/proc");
   } catch {
     return void 0;
   }
-}
-function isStale(info) {
-  return info.host === hostname() && !processAlive(info.pid);
-}
-async function acquireRunLock(path6, runId, onStale) {
-  const info = { id: randomBytes(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
-  for (let attempt2 = 0; attempt2 < 3; attempt2++) {
-    try {
-      const handle = await open3(path6, "wx", 420);
-      try {
-        await handle.writeFile(`${JSON.stringify(info)}
-`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      return info;
-    } catch (e) {
-      const code2 = e.code;
-      if (code2 === "ENOENT") {
-        await mkdir2(dirname4(path6), { recursive: true });
-        continue;
-      }
-      if (code2 !== "EEXIST") throw e;
-    }
-    const holder = await readRunLock(path6);
-    if (holder && !isStale(holder)) {
-      throw new CutoverError("RUN_LOCKED", `another run holds the run lock (id ${holder.id}, run ${holder.runId}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
-        hint: `wait for it to finish; if it is gone, \`cutover unlock PLAN ${holder.id}\``
-      });
-    }
-    if (holder) onStale?.(holder);
-    await rm2(path6, { force: true });
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat5 = parseProcessStat(await readFile3(`/proc/${entry}/stat`, "utf8").catch(() => ""));
+    if (stat5 && stat5.pgrp === pgid && !isDefunct(stat5)) return true;
   }
-  throw new CutoverError("RUN_LOCKED", "could not take the run lock", { hint: "another run started at the same moment; try again" });
+  return false;
 }
-async function releaseRunLock(path6, info) {
-  const current = await readRunLock(path6);
-  if (current?.id !== info.id) return;
-  await rm2(path6, { force: true });
-  for (const folder of [dirname4(path6), dirname4(dirname4(path6))]) {
-    if (!await rmdir(folder).then(() => true, () => false)) break;
-  }
+var procMounted;
+function hasProc() {
+  procMounted ??= readProcessStat(process.pid) !== void 0;
+  return procMounted;
 }
 
 // src/record/run-record.ts
@@ -26678,8 +26659,8 @@ async function commitRecord(options) {
       });
     }
     const identity3 = await resolveIdentity(git, options.author, env3);
-    await removeStaleIndexes(dirname5(indexPath));
-    const tempIndex = join5(dirname5(indexPath), `cutover-index-${process.pid}-${randomBytes2(6).toString("hex")}`);
+    await removeStaleIndexes(dirname4(indexPath));
+    const tempIndex = join5(dirname4(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
     let committed = false;
     try {
       const hadIndex = await copyFile(indexPath, tempIndex).then(
@@ -26726,7 +26707,7 @@ async function commitRecord(options) {
       const hint = committed ? "the record is committed; check the index with git status" : "nothing was committed and the index is as it was";
       throw gitFailed2(`committing the record failed: ${firstLine(error.message)}`, error, hint);
     } finally {
-      await rm3(tempIndex, { force: true });
+      await rm2(tempIndex, { force: true });
     }
   });
 }
@@ -26752,7 +26733,7 @@ async function replaceIndex(tempIndex, indexPath) {
   const lock = `${indexPath}.lock`;
   for (let waited = 0; ; waited += 50) {
     try {
-      await (await open4(lock, "wx")).close();
+      await (await open3(lock, "wx")).close();
       break;
     } catch (error) {
       if (error.code !== "EEXIST" || waited >= 2e3) throw error;
@@ -26763,24 +26744,24 @@ async function replaceIndex(tempIndex, indexPath) {
     await rename2(tempIndex, lock);
     await rename2(lock, indexPath);
   } catch (error) {
-    await rm3(lock, { force: true });
+    await rm2(lock, { force: true });
     throw error;
   }
 }
 async function removeStaleScratch(dir) {
-  for (const name of await readdir3(dir).catch(() => [])) {
+  for (const name of await readdir4(dir).catch(() => [])) {
     const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
     const info = await lstat3(join5(dir, name)).catch(() => void 0);
-    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm3(join5(dir, name), { recursive: true, force: true });
+    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm2(join5(dir, name), { recursive: true, force: true });
   }
 }
 async function removeStaleIndexes(gitDir) {
-  for (const name of await readdir3(gitDir).catch(() => [])) {
+  for (const name of await readdir4(gitDir).catch(() => [])) {
     const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
     const info = await lstat3(join5(gitDir, name)).catch(() => void 0);
-    if (info && Date.now() - info.mtimeMs > 6e4) await rm3(join5(gitDir, name), { force: true });
+    if (info && Date.now() - info.mtimeMs > 6e4) await rm2(join5(gitDir, name), { force: true });
   }
 }
 async function pushRecord(options) {
@@ -26907,10 +26888,10 @@ async function withScratch(fn2) {
   const scratch = await mkdtemp(join5(tmpdir(), `cutover-git-${process.pid}-`));
   try {
     const hooks = join5(scratch, "no-hooks");
-    await mkdir3(hooks);
+    await mkdir2(hooks);
     return await fn2(scratch, hooks);
   } finally {
-    await rm3(scratch, { recursive: true, force: true });
+    await rm2(scratch, { recursive: true, force: true });
   }
 }
 function some(paths) {
@@ -26925,10 +26906,10 @@ function gitFailed2(message, cause, hint) {
 }
 
 // src/record/write-record.ts
-import { createHash as createHash2, randomBytes as randomBytes3 } from "node:crypto";
+import { createHash as createHash2, randomBytes as randomBytes2 } from "node:crypto";
 import { createReadStream, lstatSync as lstatSync3, readFileSync as readFileSync2 } from "node:fs";
-import { lstat as lstat4, mkdir as mkdir4, open as open5, readdir as readdir4, readFile as readFile4, rename as rename3, rm as rm4 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname6, join as join6, relative as relative7 } from "node:path";
+import { lstat as lstat4, mkdir as mkdir3, open as open4, readdir as readdir5, readFile as readFile4, rename as rename3, rm as rm3 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5, join as join6, relative as relative7 } from "node:path";
 
 // src/record/report.ts
 import { posix as posix4 } from "node:path";
@@ -26954,7 +26935,7 @@ function buildReport(run2) {
   out.push(`| Freeze digest | \`${code(run2.freezeDigest)}\` |`);
   out.push(`| Run id | \`${code(run2.runId)}\` |`);
   out.push(`| Commit | \`${code(run2.commit)}\`${run2.branch ? ` on \`${code(run2.branch)}\`` : ""} |`);
-  out.push(`| Started | ${md(run2.startedAt)} |`, `| Ended | ${md(run2.endedAt)} (${formatDuration2(Date.parse(run2.endedAt) - Date.parse(run2.startedAt))}) |`);
+  out.push(`| Started | ${md(run2.startedAt)} |`, `| Ended | ${md(run2.endedAt)} (${formatDuration(Date.parse(run2.endedAt) - Date.parse(run2.startedAt))}) |`);
   const runner = sortedEntries(run2.runner).map(([k2, v2]) => `${md(k2)}: \`${code(v2)}\``);
   if (runner.length) out.push(`| Runner | ${runner.join(" · ")} |`);
   out.push(`| Tool | cutover ${md(run2.tool.version)} · record ${run2.recordVersion} · ${run2.manifestFormat} |`, "");
@@ -26973,7 +26954,7 @@ function buildReport(run2) {
   for (const step of run2.steps) {
     const exit = step.signal ? `signal ${md(step.signal)}` : step.exitCode === null ? "–" : String(step.exitCode);
     const outcome = `${STEP_MARK[step.outcome]}${step.timedOut ? " (timed out)" : ""}${step.drill ? " (drill)" : ""}`;
-    out.push(`| ${step.phase} | \`${code(step.id)}\` | ${outcome} | ${step.attempts} | ${exit}${step.timedOut ? " ⏱" : ""} | ${step.startedAt ? formatDuration2(step.durationMs) : "–"} |`);
+    out.push(`| ${step.phase} | \`${code(step.id)}\` | ${outcome} | ${step.attempts} | ${exit}${step.timedOut ? " ⏱" : ""} | ${step.startedAt ? formatDuration(step.durationMs) : "–"} |`);
   }
   const notes = run2.steps.filter((s) => s.reason !== void 0);
   if (notes.length) {
@@ -27052,14 +27033,6 @@ function html(text) {
 }
 function shellQuote(word) {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-function formatDuration2(ms2) {
-  if (!Number.isFinite(ms2) || ms2 < 0) return "–";
-  if (ms2 < 1e3) return `${Math.round(ms2)} ms`;
-  if (ms2 < 6e4) return `${(ms2 / 1e3).toFixed(1)} s`;
-  const s = Math.round(ms2 / 1e3);
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor(s % 3600 / 60)).padStart(2, "0")}m`;
 }
 
 // src/record/statement.ts
@@ -27164,11 +27137,11 @@ async function writeRecordFolder(root, dir, result) {
   const masker = createMasker(result.secretValues);
   const replacing = await checkLeftover(abs, dir, result.runId);
   checkArtifacts2(result, masker);
-  await mkdir4(dirname6(abs), { recursive: true });
+  await mkdir3(dirname5(abs), { recursive: true });
   await refuseLinks(root, dir);
   await removeStaleSiblings(abs);
-  const staging = join6(dirname6(abs), `.${basename4(abs)}.partial-${randomBytes3(6).toString("hex")}`);
-  await mkdir4(staging);
+  const staging = join6(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
+  await mkdir3(staging);
   try {
     const written = [];
     const put = async (rel, data) => {
@@ -27183,8 +27156,8 @@ async function writeRecordFolder(root, dir, result) {
       const path6 = stepLogPath(result.plan, step, seen);
       return { step, rel: masker.mask(path6), source: join6(result.logsDir, basename4(path6)) };
     });
-    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname6(join6(staging, rel))));
-    for (const folder of folders) await mkdir4(folder, { recursive: true });
+    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join6(staging, rel))));
+    for (const folder of folders) await mkdir3(folder, { recursive: true });
     const manifests = {};
     for (const artifact of present) {
       manifests[artifact.name] = artifact.manifest;
@@ -27209,7 +27182,7 @@ async function writeRecordFolder(root, dir, result) {
     await swapInto(staging, abs, replacing);
     return { dir, files: written.map((rel) => `${dir}/${rel}`).sort(compareBytes) };
   } catch (error) {
-    await rm4(staging, { recursive: true, force: true });
+    await rm3(staging, { recursive: true, force: true });
     throw error;
   }
 }
@@ -27297,20 +27270,20 @@ async function copyLog(source, target, masker, length) {
 }
 async function removeStaleSiblings(abs) {
   const prefix = `.${basename4(abs)}.`;
-  const names = await readdir4(dirname6(abs)).catch(() => []);
+  const names = await readdir5(dirname5(abs)).catch(() => []);
   for (const name of names) {
-    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm4(join6(dirname6(abs), name), { recursive: true, force: true });
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm3(join6(dirname5(abs), name), { recursive: true, force: true });
   }
 }
 async function swapInto(staging, abs, replacing) {
   let aside;
   if (replacing) {
-    aside = join6(dirname6(abs), `.${basename4(abs)}.old-${randomBytes3(6).toString("hex")}`);
+    aside = join6(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
     await rename3(abs, aside);
   }
   await rename3(staging, abs);
-  if (aside) await rm4(aside, { recursive: true, force: true });
-  const parent = await open5(dirname6(abs), "r");
+  if (aside) await rm3(aside, { recursive: true, force: true });
+  const parent = await open4(dirname5(abs), "r");
   try {
     await parent.sync();
   } finally {
@@ -27354,9 +27327,8 @@ import { join as join11, relative as relative9 } from "node:path";
 
 // src/adapters/process.ts
 import { createHash as createHash3 } from "node:crypto";
-import { closeSync as closeSync2, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync2, mkdirSync, openSync as openSync2, readFileSync as readFileSync5, rmSync } from "node:fs";
-import { readdir as readdir5, readFile as readFile5 } from "node:fs/promises";
-import { dirname as dirname7 } from "node:path";
+import { closeSync as closeSync2, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync2, mkdirSync, openSync as openSync2, rmSync } from "node:fs";
+import { dirname as dirname6 } from "node:path";
 import { Transform as Transform3 } from "node:stream";
 import { finished as finished7, pipeline } from "node:stream/promises";
 import { StringDecoder as StringDecoder4 } from "node:string_decoder";
@@ -34105,7 +34077,7 @@ function createFresh(path6) {
       return create();
     } catch (error) {
       const code2 = error.code;
-      if (code2 === "ENOENT") mkdirSync(dirname7(path6), { recursive: true });
+      if (code2 === "ENOENT") mkdirSync(dirname6(path6), { recursive: true });
       else if (code2 === "EEXIST") rmSync(path6, { force: true });
       else throw error;
       return create();
@@ -34127,12 +34099,7 @@ function killLiveGroups() {
   for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
 }
 function processStartTime(pid) {
-  try {
-    const stat5 = readFileSync5(`/proc/${pid}/stat`, "utf8");
-    return stat5.slice(stat5.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return void 0;
-  }
+  return readProcessStat(pid)?.startTime;
 }
 async function endOrphanGroup(pgid, startTime, graceMs) {
   const leader = processStartTime(pgid);
@@ -34161,26 +34128,14 @@ function signalGroup(pgid, signal) {
 }
 async function groupRuns(pgid) {
   if (!signalGroup(pgid, 0)) return false;
-  let entries;
-  try {
-    entries = await readdir5("/proc");
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat5 = await readFile5(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    const [state, , pgrp] = stat5.slice(stat5.lastIndexOf(")") + 2).split(" ");
-    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
-  }
-  return false;
+  return await groupHasLiveMember(pgid) ?? true;
 }
 
 // src/integrity/walk.ts
 import { Buffer as Buffer9, isUtf8 as isUtf83 } from "node:buffer";
 import { lstatSync as lstatSync4 } from "node:fs";
 import { lstat as lstat5, readdir as readdir6 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname8 } from "node:path";
+import { basename as basename5, dirname as dirname7 } from "node:path";
 var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
 function refuse(what, shown) {
   return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown}`, { hint: HINT });
@@ -34210,7 +34165,7 @@ async function walkArtifact(absPath) {
     const name = basename5(absPath);
     const problem = entryPathProblem(name);
     if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: HINT });
-    return { kind: "file", base: dirname8(absPath), files: [{ path: name, size: info.size }] };
+    return { kind: "file", base: dirname7(absPath), files: [{ path: name, size: info.size }] };
   }
   if (!info.isDirectory()) throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
   return { kind: "directory", base: absPath, files: await listFiles(absPath) };
@@ -34291,12 +34246,12 @@ async function hashArtifact(absPath, options = {}) {
 
 // src/run/journal.ts
 import { closeSync as closeSync3, fdatasyncSync, fsyncSync, openSync as openSync3, writeSync } from "node:fs";
-import { mkdir as mkdir5, readFile as readFile6, rm as rm5 } from "node:fs/promises";
-import { dirname as dirname9 } from "node:path";
+import { mkdir as mkdir4, readFile as readFile5, rm as rm4 } from "node:fs/promises";
+import { dirname as dirname8 } from "node:path";
 async function openJournal(path6) {
-  await mkdir5(dirname9(path6), { recursive: true });
+  await mkdir4(dirname8(path6), { recursive: true });
   const fd = openSync3(path6, "a", 420);
-  const dirFd = openSync3(dirname9(path6), "r");
+  const dirFd = openSync3(dirname8(path6), "r");
   try {
     fsyncSync(dirFd);
   } finally {
@@ -34319,7 +34274,7 @@ async function openJournal(path6) {
 async function readJournal(path6) {
   let text;
   try {
-    text = await readFile6(path6, "utf8");
+    text = await readFile5(path6, "utf8");
   } catch {
     return [];
   }
@@ -34335,12 +34290,12 @@ async function readJournal(path6) {
   return entries;
 }
 async function removeJournal(path6) {
-  await rm5(path6, { force: true });
+  await rm4(path6, { force: true });
 }
 
 // src/run/preflight.ts
 import { createHash as createHash4 } from "node:crypto";
-import { readFile as readFile7 } from "node:fs/promises";
+import { readFile as readFile6 } from "node:fs/promises";
 import { setTimeout as sleep2 } from "node:timers/promises";
 import { join as join7, relative as relative8 } from "node:path";
 function sha256(bytes) {
@@ -34381,7 +34336,7 @@ async function prepareRun(located, options) {
     if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown}`, { hint: "name a step id of the plan" });
   }
   const planBytes = valid.file.bytes;
-  const lockBytes = await readFile7(join7(root, lockFile)).catch(() => void 0);
+  const lockBytes = await readFile6(join7(root, lockFile)).catch(() => void 0);
   const planDigest = sha256(planBytes);
   const lockDigest = lockBytes ? sha256(lockBytes) : "";
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
@@ -34434,9 +34389,65 @@ async function checkMerged(ref, files, root) {
   if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
   for (const file of files) {
     const merged = await readAtRevision(file, ref, { cwd: root });
-    const local = await readFile7(join7(root, file)).catch(() => void 0);
+    const local = await readFile6(join7(root, file)).catch(() => void 0);
     if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
     if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
+  }
+}
+
+// src/run/run-lock.ts
+import { hostname } from "node:os";
+import { mkdir as mkdir5, open as open5, readFile as readFile7, rm as rm5, rmdir } from "node:fs/promises";
+import { dirname as dirname9 } from "node:path";
+import { randomBytes as randomBytes3 } from "node:crypto";
+async function readRunLock(path6) {
+  try {
+    return JSON.parse(await readFile7(path6, "utf8"));
+  } catch {
+    return void 0;
+  }
+}
+function isStale(info) {
+  return info.host === hostname() && !processAlive(info.pid);
+}
+async function acquireRunLock(path6, runId, onStale) {
+  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
+  for (let attempt2 = 0; attempt2 < 3; attempt2++) {
+    try {
+      const handle = await open5(path6, "wx", 420);
+      try {
+        await handle.writeFile(`${JSON.stringify(info)}
+`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return info;
+    } catch (e) {
+      const code2 = e.code;
+      if (code2 === "ENOENT") {
+        await mkdir5(dirname9(path6), { recursive: true });
+        continue;
+      }
+      if (code2 !== "EEXIST") throw e;
+    }
+    const holder = await readRunLock(path6);
+    if (holder && !isStale(holder)) {
+      throw new CutoverError("RUN_LOCKED", `another run holds the run lock (id ${holder.id}, run ${holder.runId}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
+        hint: `wait for it to finish; if it is gone, \`cutover unlock PLAN ${holder.id}\``
+      });
+    }
+    if (holder) onStale?.(holder);
+    await rm5(path6, { force: true });
+  }
+  throw new CutoverError("RUN_LOCKED", "could not take the run lock", { hint: "another run started at the same moment; try again" });
+}
+async function releaseRunLock(path6, info) {
+  const current = await readRunLock(path6);
+  if (current?.id !== info.id) return;
+  await rm5(path6, { force: true });
+  for (const folder of [dirname9(path6), dirname9(dirname9(path6))]) {
+    if (!await rmdir(folder).then(() => true, () => false)) break;
   }
 }
 
@@ -35050,8 +35061,10 @@ function runnerFacts(env3) {
   return facts;
 }
 
+// src/adapters/version.ts
+var VERSION = require_package().version;
+
 // src/commands/run.ts
-var { version } = require_package();
 async function run(options, io2) {
   const github = io2.format === "github" ? await readGithubRunFacts(options.plan, io2, options.runId) : void 0;
   if (github) io2.stdout.write(maskPreamble(github.secrets));
@@ -35082,7 +35095,7 @@ async function run(options, io2) {
         signal: controller.signal,
         verbose: io2.verbose,
         ...options.graceMs !== void 0 ? { graceMs: options.graceMs } : {},
-        toolVersion: version
+        toolVersion: VERSION
       },
       freezeChecks(root),
       (result, sink) => finish(root, result, options, sink, (place) => committed = { result, place })
@@ -35422,7 +35435,6 @@ function checkTrailers(run2, found) {
 }
 
 // src/commands/verify.ts
-var { version: version2 } = require_package();
 var SHOWN_FILES = 50;
 async function verify(options, io2) {
   const checks = await collectChecks(options, io2);
@@ -35484,7 +35496,7 @@ async function collectChecks(options, io2) {
   checks.push(checkLogs(run2, logs));
   checks.push(checkRecordFiles(run2, await listFiles2(recordAbs)));
   checks.push(checkStatement(run2, await readText(join12(recordAbs, "statement.json")), runText, manifests));
-  checks.push(checkReport(run2, await readText(join12(recordAbs, "report.md")), run2.tool?.version === version2));
+  checks.push(checkReport(run2, await readText(join12(recordAbs, "report.md")), run2.tool?.version === VERSION));
   if (root === void 0) {
     const detail = `${options.record} is not inside a git repository`;
     for (const name of ["plan at the run's commit", "lock at the run's commit", "plan unchanged since the run", "lock unchanged since the run", "commit trailers"]) checks.push({ name, ok: false, detail });

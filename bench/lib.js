@@ -52,3 +52,26 @@ export function report(name, rows, verdicts) {
   writeFileSync(join('.bench', `${name}.json`), `${JSON.stringify({ name, rows, verdicts, at: new Date().toISOString() }, null, 2)}\n`);
   return verdicts.every((v) => v.pass);
 }
+
+/**
+ * Runs a baseline and a measured command side by side, `pairs` times (after one warm-up of each), so
+ * that a change of the shared machine's load weighs on both sides of each pair alike. Returns both
+ * sides' medians, and the median over the pairs of (measured − baseline) and of measured / baseline.
+ */
+export function paired(baseline, measured, { pairs = 9, baselineOptions = {}, ...options } = {}) {
+  measure(baseline, baselineOptions);
+  measure(measured, options);
+  const samples = [];
+  for (let i = 0; i < pairs; i++) {
+    const base = measure(baseline, baselineOptions);
+    const run = measure(measured, options);
+    samples.push({ base, run });
+  }
+  return {
+    baselineMs: median(samples.map((s) => s.base.wallMs)),
+    medianMs: median(samples.map((s) => s.run.wallMs)),
+    overMs: median(samples.map((s) => s.run.wallMs - s.base.wallMs)),
+    ratio: median(samples.map((s) => s.run.wallMs / s.base.wallMs)),
+    peakRssMiB: Math.max(...samples.map((s) => s.run.rssMiB)),
+  };
+}

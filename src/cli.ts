@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The command line: parses arguments, picks the output format, runs a command, sets the exit code.
 import { Command, CommanderError, Option } from 'commander';
 import { resolve } from 'node:path';

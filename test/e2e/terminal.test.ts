@@ -32,7 +32,7 @@ describe.skipIf(!hasScript)('cutover run on a terminal', () => {
     const dir = planRepo(plan);
     const r = onTerminal(dir, ['run', 'plans/p.yaml', '--no-commit'], 100);
     expect(r.code, r.screen).toBe(0);
-    expect(r.screen).toMatch(/✔ the first step \(\d+(ms|s)\)/);
+    expect(r.screen).toMatch(/✔ the first step \(\d+(\.\d)? (ms|s)\)/);
     expect(r.screen).toMatch(/✔ finally: wrap-up/);
     expect(r.screen).toMatch(/✔ hash artifacts and write the record/);
     expect(r.screen).toMatch(/record reports\/test-plan\/r1 {2}root sha256:[0-9a-f]{64}\nrun succeeded \(exit 0\)/);
