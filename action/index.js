@@ -1478,8 +1478,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count: count3, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count3);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -1587,13 +1587,13 @@ var require_Alias = __commonJS({
         const anchor = anchors2 && source && anchors2.get(source);
         return anchor ? anchor.count * anchor.aliasCount : 0;
       } else if (identity3.isCollection(node)) {
-        let count2 = 0;
+        let count3 = 0;
         for (const item of node.items) {
           const c5 = getAliasCount(doc, item, anchors2);
-          if (c5 > count2)
-            count2 = c5;
+          if (c5 > count3)
+            count3 = c5;
         }
-        return count2;
+        return count3;
       } else if (identity3.isPair(node)) {
         const kc = getAliasCount(doc, node.key, anchors2);
         const vc = getAliasCount(doc, node.value, anchors2);
@@ -4546,8 +4546,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count: count3, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count3);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -4624,12 +4624,12 @@ var require_errors = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count2 = 1;
+        let count3 = 1;
         const end = error.linePos[1];
         if (end?.line === line && end.col > col) {
-          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count3 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count2);
+        const pointer = " ".repeat(ci) + "^".repeat(count3);
         error.message += `:
 
 ${lineStr}
@@ -9638,10 +9638,10 @@ var init_base = __esm({
       }
       return returnValue;
     };
-    cursorUp = (count2 = 1) => ESC + count2 + "A";
-    cursorDown = (count2 = 1) => ESC + count2 + "B";
-    cursorForward = (count2 = 1) => ESC + count2 + "C";
-    cursorBackward = (count2 = 1) => ESC + count2 + "D";
+    cursorUp = (count3 = 1) => ESC + count3 + "A";
+    cursorDown = (count3 = 1) => ESC + count3 + "B";
+    cursorForward = (count3 = 1) => ESC + count3 + "C";
+    cursorBackward = (count3 = 1) => ESC + count3 + "D";
     cursorLeft = ESC + "G";
     cursorSavePosition = isTerminalApp ? "\x1B7" : ESC + "s";
     cursorRestorePosition = isTerminalApp ? "\x1B8" : ESC + "u";
@@ -9650,12 +9650,12 @@ var init_base = __esm({
     cursorPrevLine = ESC + "F";
     cursorHide = ESC + "?25l";
     cursorShow = ESC + "?25h";
-    eraseLines = (count2) => {
+    eraseLines = (count3) => {
       let clear = "";
-      for (let i2 = 0; i2 < count2; i2++) {
-        clear += eraseLine + (i2 < count2 - 1 ? cursorUp() : "");
+      for (let i2 = 0; i2 < count3; i2++) {
+        clear += eraseLine + (i2 < count3 - 1 ? cursorUp() : "");
       }
-      if (count2) {
+      if (count3) {
         clear += cursorLeft;
       }
       return clear;
@@ -9967,12 +9967,12 @@ var init_mjs = __esm({
         for (const sig of signals) {
           this.#sigListeners[sig] = () => {
             const listeners = this.#process.listeners(sig);
-            let { count: count2 } = this.#emitter;
+            let { count: count3 } = this.#emitter;
             const p2 = process15;
             if (typeof p2.__signal_exit_emitter__ === "object" && typeof p2.__signal_exit_emitter__.count === "number") {
-              count2 += p2.__signal_exit_emitter__.count;
+              count3 += p2.__signal_exit_emitter__.count;
             }
-            if (listeners.length === count2) {
+            if (listeners.length === count3) {
               this.unload();
               const ret = this.#emitter.emit("exit", null, sig);
               const s = sig === "SIGHUP" ? this.#hupSig : sig;
@@ -12100,8 +12100,8 @@ function isUnicodeSupported() {
 function cleanseAnsi(chunk) {
   return String(chunk).replace(new RegExp(CLEAR_LINE_REGEX, "gmi"), "").replace(new RegExp(BELL_REGEX, "gmi"), "").trim();
 }
-function indent(string, count2) {
-  return string.replace(/^(?!\s*$)/gm, " ".repeat(count2));
+function indent(string, count3) {
+  return string.replace(/^(?!\s*$)/gm, " ".repeat(count3));
 }
 function splat(message, ...splat$1) {
   return format(String(message), ...splat$1);
@@ -14846,13 +14846,13 @@ var require_parse = __commonJS({
         consume(token.value);
       };
       const negate = () => {
-        let count2 = 1;
+        let count3 = 1;
         while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
           advance();
           state.start++;
-          count2++;
+          count3++;
         }
-        if (count2 % 2 === 0) {
+        if (count3 % 2 === 0) {
           return false;
         }
         state.negated = true;
@@ -16029,12 +16029,12 @@ var require_readShebang = __commonJS({
     var fs2 = __require("fs");
     var shebangCommand = require_shebang_command();
     function readShebang(command2) {
-      const size = 150;
-      const buffer = Buffer.alloc(size);
+      const size2 = 150;
+      const buffer = Buffer.alloc(size2);
       let fd;
       try {
         fd = fs2.openSync(command2, "r");
-        fs2.readSync(fd, buffer, 0, size, 0);
+        fs2.readSync(fd, buffer, 0, size2, 0);
         fs2.closeSync(fd);
       } catch (e) {
       }
@@ -23178,9 +23178,9 @@ async function readPlanFile(file, cwd, maxBytes = MAX_PLAN_BYTES) {
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new CutoverError("PLAN_IO", `the plan is not a regular file`, { position: { file: display } });
-    const size = Math.min(info.size, maxBytes + 1);
-    const bytes = new Uint8Array(size);
-    await handle.read(bytes, 0, size, 0);
+    const size2 = Math.min(info.size, maxBytes + 1);
+    const bytes = new Uint8Array(size2);
+    await handle.read(bytes, 0, size2, 0);
     if (info.size > maxBytes) {
       throw new CutoverError("PLAN_TOO_LARGE", `the plan is ${info.size} bytes, over the ${maxBytes}-byte limit`, { position: { file: display }, hint: "split the plan or move data into input files" });
     }
@@ -24589,6 +24589,54 @@ import { resolve as resolve6 } from "node:path";
 
 // src/ui/terminal.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
+
+// src/ui/progress.ts
+var MIB = 1024 * 1024;
+function hashProgressText(p2, elapsedMs) {
+  const share = p2.totalBytes ? p2.bytes / p2.totalBytes : p2.totalFiles ? p2.files / p2.totalFiles : 0;
+  const filled = Math.max(0, Math.min(20, Math.round(share * 20)));
+  const seconds = elapsedMs / 1e3;
+  const parts = [`[${"#".repeat(filled)}${"-".repeat(20 - filled)}] ${count(p2.files)}/${count(p2.totalFiles)} files`, `${size(p2.bytes)} of ${size(p2.totalBytes)}`];
+  if (seconds >= 0.2 && p2.bytes > 0) {
+    parts.push(`${rate(p2.bytes / MIB / seconds)} MiB/s`, `${rate(p2.files / seconds)} files/s`);
+    const left = p2.totalBytes ? (p2.totalBytes - p2.bytes) / p2.bytes * elapsedMs : (p2.totalFiles - p2.files) / Math.max(1, p2.files) * elapsedMs;
+    if (share < 1) parts.push(`${formatDuration(left)} left`);
+  }
+  return parts.join(", ");
+}
+function hashSummaryText(p2, elapsedMs) {
+  const seconds = Math.max(elapsedMs, 1) / 1e3;
+  return `hashed ${count(p2.files)} files, ${size(p2.bytes)} in ${formatDuration(elapsedMs)} (${rate(p2.bytes / MIB / seconds)} MiB/s, ${rate(p2.files / seconds)} files/s)`;
+}
+function hashProgressReporter(io2, label) {
+  const started = performance.now();
+  let last;
+  const silent = io2.quiet || io2.format === "json";
+  const live = !silent && io2.isTTY && io2.format === "text";
+  return {
+    onProgress(p2) {
+      last = p2;
+      if (live) io2.stderr.write(`\r\x1B[2K${label}: ${hashProgressText(p2, performance.now() - started)}`);
+    },
+    done() {
+      if (silent || !last) return;
+      io2.stderr.write(`${live ? "\r\x1B[2K" : ""}${label}: ${hashSummaryText(last, performance.now() - started)}
+`);
+    }
+  };
+}
+function count(n2) {
+  return Math.round(n2).toLocaleString("en-US");
+}
+function rate(n2) {
+  return n2 >= 100 ? count(n2) : n2.toFixed(1);
+}
+function size(bytes) {
+  if (bytes >= 1024 * MIB) return `${(bytes / 1024 / MIB).toFixed(1)} GiB`;
+  return `${(bytes / MIB).toFixed(1)} MiB`;
+}
+
+// src/ui/terminal.ts
 var LISTR_MIN_COLUMNS = 20;
 function createRenderer(io2, github = {}) {
   if (io2.format === "json" || io2.quiet) return { sink: () => {
@@ -24742,12 +24790,11 @@ function lineRenderer(io2, options) {
   return { sink, done: async () => {
   } };
 }
+var hashStarts = /* @__PURE__ */ new Map();
 function progressText(event) {
-  const mib = event.bytes / 1048576;
-  if (!event.totalFiles) return `${event.files} files, ${mib.toFixed(1)} MiB`;
-  const share = event.totalBytes ? event.bytes / event.totalBytes : event.files / event.totalFiles;
-  const filled = Math.round(share * 20);
-  return `[${"#".repeat(filled)}${"-".repeat(20 - filled)}] ${event.files}/${event.totalFiles} files, ${mib.toFixed(1)} MiB`;
+  if (!hashStarts.has(event.artifact)) hashStarts.set(event.artifact, performance.now());
+  const elapsed = performance.now() - (hashStarts.get(event.artifact) ?? 0);
+  return hashProgressText({ files: event.files, bytes: event.bytes, totalFiles: event.totalFiles ?? event.files, totalBytes: event.totalBytes ?? event.bytes }, elapsed);
 }
 
 // src/integrity/freeze-gate.ts
@@ -25676,17 +25723,17 @@ function hashFileSync(abs, buffer, onBytes) {
   const { fd, expected } = openRegular(abs);
   let stream;
   let filled = 0;
-  let size = 0;
+  let size2 = 0;
   let unreported = 0;
   try {
     for (; ; ) {
       const n2 = readSync(fd, buffer, filled, buffer.length - filled, null);
       if (n2 === 0) break;
       filled += n2;
-      size += n2;
+      size2 += n2;
       unreported += n2;
       if (filled < buffer.length) {
-        if (size === expected) break;
+        if (size2 === expected) break;
         continue;
       }
       stream ??= createHash("sha256");
@@ -25704,16 +25751,16 @@ function hashFileSync(abs, buffer, onBytes) {
   }
   const rest = buffer.subarray(0, filled);
   const digest = stream ? stream.update(rest).digest("hex") : hash("sha256", rest, "hex");
-  return { digest, size };
+  return { digest, size: size2 };
 }
 function hashTask(task, buffer, onBytes) {
   let digests = "";
   const sizes = new Float64Array(task.paths.length);
   const prefix = task.base.endsWith(sep3) ? task.base : task.base + sep3;
   task.paths.forEach((path6, i2) => {
-    const { digest, size } = hashFileSync(prefix + path6, buffer, onBytes);
+    const { digest, size: size2 } = hashFileSync(prefix + path6, buffer, onBytes);
     digests += digest;
-    sizes[i2] = size;
+    sizes[i2] = size2;
   });
   return { digests, sizes };
 }
@@ -25822,9 +25869,9 @@ async function hashFiles(base, files, options = {}) {
     const { indices } = tasks[id];
     let bytes = 0;
     indices.forEach((index, i2) => {
-      const size = result.sizes[i2];
-      results[index] = { digest: result.digests.slice(i2 * 64, i2 * 64 + 64), size };
-      bytes += size;
+      const size2 = result.sizes[i2];
+      results[index] = { digest: result.digests.slice(i2 * 64, i2 * 64 + 64), size: size2 };
+      bytes += size2;
     });
     progress.files += indices.length;
     progress.bytes += bytes - (reportedBytes.get(id) ?? 0);
@@ -25951,11 +25998,11 @@ function nodeHash(left, right) {
   nodeScratch.set(right, 33);
   return hash2("sha256", nodeScratch, "buffer");
 }
-function rootOfLeaves(count2, leafAt) {
-  if (count2 === 0) return EMPTY_ROOT;
+function rootOfLeaves(count3, leafAt) {
+  if (count3 === 0) return EMPTY_ROOT;
   const stack = [];
   const heights = [];
-  for (let i2 = 0; i2 < count2; i2++) {
+  for (let i2 = 0; i2 < count3; i2++) {
     let node = leafAt(i2);
     let height = 0;
     while (heights.length > 0 && heights[heights.length - 1] === height) {
@@ -26101,15 +26148,15 @@ function sameIdentity(a2, b3) {
   return identityEmail(a2) === identityEmail(b3);
 }
 function countApprovals(lock, digest, required) {
-  const count2 = { required, counted: [], ignored: [] };
+  const count3 = { required, counted: [], ignored: [] };
   for (const approval of lock?.approvals ?? []) {
-    const ignore = (reason) => count2.ignored.push({ approval, reason });
+    const ignore = (reason) => count3.ignored.push({ approval, reason });
     if (approval.digest !== digest) ignore(`it approves ${approval.digest}, an older freeze, not the current ${digest}: an approval binds to content`);
     else if (sameIdentity(approval.by, lock?.frozenBy ?? "")) ignore("it is by the identity that froze the lock; an approval must come from someone else");
-    else if (count2.counted.some((c5) => sameIdentity(c5.by, approval.by))) ignore("the same identity already approved this digest");
-    else count2.counted.push(approval);
+    else if (count3.counted.some((c5) => sameIdentity(c5.by, approval.by))) ignore("the same identity already approved this digest");
+    else count3.counted.push(approval);
   }
-  return count2;
+  return count3;
 }
 function parseLock(text, file) {
   let data;
@@ -27223,9 +27270,9 @@ function checkArtifacts2(result, masker) {
 async function copyLog(source, target, masker, length) {
   const info = lstatSync3(source, { throwIfNoEntry: false });
   if (!info?.isFile()) return null;
-  const size = Math.min(info.size, length ?? Infinity);
-  if (size <= LOG_LIMIT) {
-    const content2 = masker.maskBytes(readFileSync2(source).subarray(0, size));
+  const size2 = Math.min(info.size, length ?? Infinity);
+  if (size2 <= LOG_LIMIT) {
+    const content2 = masker.maskBytes(readFileSync2(source).subarray(0, size2));
     await writeNewFile(target, content2);
     return { digest: `sha256:${createHash2("sha256").update(content2).digest("hex")}`, bytes: content2.length };
   }
@@ -27235,7 +27282,7 @@ async function copyLog(source, target, masker, length) {
   let headBytes = 0;
   let tailBytes = 0;
   let total = 0;
-  for await (const piece of createReadStream(source, { end: size - 1 }).pipe(masker.stream())) {
+  for await (const piece of createReadStream(source, { end: size2 - 1 }).pipe(masker.stream())) {
     let chunk = piece;
     full.update(chunk);
     total += chunk.length;
@@ -29128,13 +29175,13 @@ var handleSendStrict = ({ anyProcess, channel: channel2, isSubprocess, message, 
   const ipcEmitter = getIpcEmitter(anyProcess, channel2, isSubprocess);
   const hasListeners = hasMessageListeners(anyProcess, ipcEmitter);
   return {
-    id: count++,
+    id: count2++,
     type: REQUEST_TYPE,
     message,
     hasListeners
   };
 };
-var count = 0n;
+var count2 = 0n;
 var validateStrictDeadlock = (outgoingMessages, wrappedMessage) => {
   if (wrappedMessage?.type !== REQUEST_TYPE || wrappedMessage.hasListeners) {
     return;
@@ -30432,7 +30479,7 @@ function parseMilliseconds(milliseconds) {
 
 // node_modules/pretty-ms/index.js
 var isZero = (value) => value === 0 || value === 0n;
-var pluralize = (word, count2) => count2 === 1 || count2 === 1n ? word : `${word}s`;
+var pluralize = (word, count3) => count3 === 1 || count3 === 1n ? word : `${word}s`;
 var SECOND_ROUNDING_EPSILON = 1e-7;
 var ONE_DAY_IN_MILLISECONDS = 24n * 60n * 60n * 1000n;
 function prettyMilliseconds(milliseconds, options) {
@@ -34053,15 +34100,15 @@ async function openDirectLog(path6) {
     done: new Promise(() => void 0),
     // written by the child: nothing of ours can fail meanwhile
     async close() {
-      let size;
+      let size2;
       try {
-        size = fstatSync2(fd).size;
+        size2 = fstatSync2(fd).size;
       } finally {
         closeFd();
       }
       const hash5 = createHash3("sha256");
-      if (size > 0) for await (const chunk of createReadStream3(path6)) hash5.update(chunk);
-      return { bytes: size, digest: hash5.digest("hex") };
+      if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash5.update(chunk);
+      return { bytes: size2, digest: hash5.digest("hex") };
     },
     destroy: closeFd
   };
@@ -34229,8 +34276,8 @@ async function hashArtifact(absPath, options = {}) {
     ...options.threads === void 0 ? {} : { threads: options.threads }
   });
   const entries = files.map(({ path: path6 }, i2) => {
-    const { digest, size } = hashed[i2];
-    return { path: path6, digest, size };
+    const { digest, size: size2 } = hashed[i2];
+    return { path: path6, digest, size: size2 };
   });
   sortEntries(entries);
   const result = {
@@ -35343,18 +35390,18 @@ function checkRunRoot(run2) {
 }
 function checkLogs(run2, found) {
   const bad = [];
-  let count2 = 0;
+  let count3 = 0;
   let truncated = 0;
   for (const step of run2.steps) {
     if (!step.log) continue;
-    count2++;
+    count3++;
     if (step.log.full) truncated++;
     const actual = found.get(step.log.path);
     if (!actual) bad.push(`missing: ${step.log.path}`);
     else if (actual.digest !== step.log.digest || actual.bytes !== step.log.bytes) bad.push(`changed: ${step.log.path}`);
   }
-  if (bad.length) return fail("step logs", `${bad.length} of ${count2} log(s) differ from run.json`, bad);
-  return pass("step logs", `${count2} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ""}`);
+  if (bad.length) return fail("step logs", `${bad.length} of ${count3} log(s) differ from run.json`, bad);
+  return pass("step logs", `${count3} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ""}`);
 }
 function checkRecordFiles(run2, present) {
   const expected = /* @__PURE__ */ new Set(["run.json", "report.md", "statement.json"]);
@@ -35485,7 +35532,9 @@ async function collectChecks(options, io2) {
     const base = !external && artifact.kind === "file" ? posix5.dirname(where) : where;
     try {
       const abs = external ? resolve7(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path);
-      const hashed = await hashArtifact(abs);
+      const progress = hashProgressReporter(io2, `verify ${artifact.name}`);
+      const hashed = await hashArtifact(abs, { onProgress: progress.onProgress });
+      progress.done();
       checks.push(checkArtifactFiles(artifact, entries, { entries: hashed.entries, bytes: hashed.bytes }, where, base));
     } catch (error) {
       checks.push(checkArtifactFiles(artifact, entries, { error: error.message }, where, base));

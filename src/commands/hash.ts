@@ -8,6 +8,7 @@ import { hashFiles } from '../integrity/hash-files.js';
 import { MANIFEST_FORMAT, entryPathProblem, formatLine, type ManifestEntry } from '../integrity/manifest.js';
 import { formatRoot, inclusionProof, parseRoot, verifyInclusion } from '../integrity/merkle.js';
 import type { CommandIo } from '../adapters/io.js';
+import { hashProgressReporter } from '../ui/progress.js';
 
 /** Name of the inclusion-proof document written by `--prove` and read by `--check-proof`. */
 export const PROOF_FORMAT = 'cutover-inclusion-proof/v1';
@@ -52,7 +53,9 @@ export async function hash(options: HashOptions, io: CommandIo): Promise<number>
   if (options.checkProof !== undefined) return checkProof(options.checkProof, options, io);
   if (options.path === undefined) throw usage('cutover hash needs a PATH', 'cutover hash PATH [--manifest | --prove FILE]');
   const abs = resolve(io.cwd, options.path);
-  const artifact = await hashArtifact(abs);
+  const progress = hashProgressReporter(io, `hash ${options.path}`);
+  const artifact = await hashArtifact(abs, { onProgress: progress.onProgress });
+  progress.done();
   if (options.prove !== undefined) {
     const proof = proveEntry(artifact.entries, findEntry(artifact.entries, abs, resolve(io.cwd, options.prove), options.prove), artifact.root);
     io.stdout.write(`${JSON.stringify(proof, null, 2)}\n`);

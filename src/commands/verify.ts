@@ -28,6 +28,7 @@ import {
 } from '../record/verify.js';
 import type { CommandIo } from '../adapters/io.js';
 import { VERSION } from '../adapters/version.js';
+import { hashProgressReporter } from '../ui/progress.js';
 
 /** `record`: the record folder; `artifacts`: a folder holding `<artifact name>/` for artifacts committed as `manifest`. */
 export interface VerifyOptions {
@@ -99,7 +100,9 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     const base = !external && artifact.kind === 'file' ? posix.dirname(where) : where;
     try {
       const abs = external ? resolve(io.cwd, where) : await resolveInside(root ?? io.cwd, artifact.path);
-      const hashed = await hashArtifact(abs);
+      const progress = hashProgressReporter(io, `verify ${artifact.name}`);
+      const hashed = await hashArtifact(abs, { onProgress: progress.onProgress });
+      progress.done();
       checks.push(checkArtifactFiles(artifact, entries, { entries: hashed.entries, bytes: hashed.bytes }, where, base));
     } catch (error) {
       checks.push(checkArtifactFiles(artifact, entries, { error: (error as Error).message }, where, base));

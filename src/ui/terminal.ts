@@ -6,6 +6,7 @@ import type { CommandIo } from '../adapters/io.js';
 import { formatDuration } from '../text/duration.js';
 import type { EventSink, RunEvent, StepRecord } from '../run/events.js';
 import { colors } from './output.js';
+import { hashProgressText } from './progress.js';
 import { annotation, escapeData, resumeCommands, stopCommands } from '../github/commands.js';
 
 /** A consumer of run events and a promise that settles when it has drawn everything. */
@@ -189,11 +190,12 @@ function lineRenderer(io: CommandIo, options: GithubRenderOptions): Renderer {
   return { sink, done: async () => {} };
 }
 
-/** `[#####-----] 12/40 files, 1.2 GiB, 800 MiB/s`-style progress. */
+// When each artifact's hashing began, for its rate and what is left.
+const hashStarts = new Map<string, number>();
+
+/** An artifact's hashing progress with throughput and what is left (ui/progress.ts). */
 function progressText(event: Extract<RunEvent, { type: 'hash-progress' }>): string {
-  const mib = event.bytes / 1048576;
-  if (!event.totalFiles) return `${event.files} files, ${mib.toFixed(1)} MiB`;
-  const share = event.totalBytes ? event.bytes / event.totalBytes : event.files / event.totalFiles;
-  const filled = Math.round(share * 20);
-  return `[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${event.files}/${event.totalFiles} files, ${mib.toFixed(1)} MiB`;
+  if (!hashStarts.has(event.artifact)) hashStarts.set(event.artifact, performance.now());
+  const elapsed = performance.now() - (hashStarts.get(event.artifact) ?? 0);
+  return hashProgressText({ files: event.files, bytes: event.bytes, totalFiles: event.totalFiles ?? event.files, totalBytes: event.totalBytes ?? event.bytes }, elapsed);
 }
