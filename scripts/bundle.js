@@ -7,7 +7,7 @@
 //   fraction of the time of a hundred modules, which every command and every run pays at start.
 //   Beside it, every module of src/ is transpiled one to one into dist/ (the benchmarks and a test
 //   import single modules from there). Types are checked once, by `tsc --noEmit` in `npm test`.
-// Each gets the hashing worker beside it as hash-worker.js (hash-files.ts starts workers from
+// Each gets the hashing worker beside the code that starts it, as hash-worker.js (hash-files.ts starts workers from
 // `./hash-worker.js` next to the module that runs, so the pool works from a bundle as from dist/).
 //
 // Usage: node scripts/bundle.js action [OUTDIR]   (default: action/)
@@ -63,7 +63,8 @@ const bundleRequires = {
 
 await build({
   absWorkingDir: root,
-  entryPoints: { ...target.entry, 'hash-worker': 'src/integrity/hash-worker.ts' },
+  // The worker goes beside the code that starts it: the chunk of hash-files.ts when split.
+  entryPoints: { ...target.entry, [target.split ? 'chunks/hash-worker' : 'hash-worker']: 'src/integrity/hash-worker.ts' },
   outdir,
   bundle: true,
   // The command line loads each command's code when that command runs (cli.ts imports commands

@@ -1,7 +1,7 @@
 // Hashes one artifact (a file or a folder) into its manifest, Merkle root and, when asked, per-folder roots.
-import { hashFiles, type HashProgress } from './hash-files.js';
+import { type HashedFile, hashFiles, type HashProgress } from './hash-files.js';
 import { formatManifest, sortEntries, type ManifestEntry } from './manifest.js';
-import { childRoots, manifestRoot } from './merkle.js';
+import { childRoots, rootOfLeafHashes } from './merkle.js';
 import { walkArtifact } from './walk.js';
 
 /** What hashing an artifact yields; `children` maps each immediate subfolder to its root. */
@@ -28,15 +28,13 @@ export async function hashArtifact(absPath: string, options: HashArtifactOptions
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
-  const entries: ManifestEntry[] = files.map(({ path }, i) => {
-    const { digest, size } = hashed[i] as { digest: string; size: number };
-    return { path, digest, size };
-  });
-  sortEntries(entries);
+  // Sorted with their leaf hashes (computed where the files were hashed), then taken apart.
+  const sorted = sortEntries(files.map(({ path }, i) => ({ path, ...(hashed[i] as HashedFile) })));
+  const entries: ManifestEntry[] = sorted.map(({ path, digest, size }) => ({ path, digest, size }));
   const result: ArtifactHash = {
     entries,
     manifest: formatManifest(entries),
-    root: manifestRoot(entries),
+    root: rootOfLeafHashes(sorted.map((entry) => entry.leaf)),
     files: entries.length,
     bytes: entries.reduce((sum, entry) => sum + entry.size, 0),
   };

@@ -16,10 +16,11 @@ export interface HashProgress {
   totalBytes: number;
 }
 
-/** A file's SHA-256 (lowercase hex) and the number of bytes hashed. */
+/** A file's SHA-256 (lowercase hex), the number of bytes hashed, and the Merkle leaf hash of its manifest line. */
 export interface HashedFile {
   digest: string;
   size: number;
+  leaf: Uint8Array;
 }
 
 /** Progress callback (throttled to one call per 100 ms, plus the last) and the thread count (0: this thread). */
@@ -45,9 +46,15 @@ const PROGRESS_INTERVAL_MS = 100;
 // which a plain worker thread cannot load, so hashing there runs on this thread (same hashTask code).
 const WORKER_URL = new URL('./hash-worker.js', import.meta.url);
 
-/** True when the compiled worker script exists beside this module. */
+/**
+ * True when worker threads can run the compiled worker. From TypeScript sources (tests) they cannot;
+ * from a build the worker must sit beside this module, and a build without it is broken: hashing on
+ * one thread would only be slow, so it is refused rather than hidden.
+ */
 export function workersAvailable(): boolean {
-  return WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL));
+  if (WORKER_URL.protocol !== 'file:' || import.meta.url.endsWith('.ts')) return false;
+  if (existsSync(fileURLToPath(WORKER_URL))) return true;
+  throw new Error(`the hashing worker ${fileURLToPath(WORKER_URL)} is missing beside ${fileURLToPath(import.meta.url)}: the build is incomplete`);
 }
 
 function planTasks(base: string, files: readonly WalkedFile[]): PlannedTask[] {
@@ -135,7 +142,7 @@ export async function hashFiles(base: string, files: readonly WalkedFile[], opti
     let bytes = 0;
     indices.forEach((index, i) => {
       const size = result.sizes[i] as number;
-      results[index] = { digest: result.digests.slice(i * 64, i * 64 + 64), size };
+      results[index] = { digest: result.digests.slice(i * 64, i * 64 + 64), size, leaf: result.leaves.subarray(32 * i, 32 * i + 32) };
       bytes += size;
     });
     progress.files += indices.length;

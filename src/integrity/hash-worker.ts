@@ -5,6 +5,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { sep } from 'node:path';
 import { CutoverError } from '../errors.js';
+import { entryLeafHash } from './leaf.js';
 
 /** The workerData marker that turns this module into a hashing worker. */
 export const HASH_WORKER_ROLE = 'cutover-hash-worker';
@@ -18,10 +19,15 @@ export interface HashTask {
   paths: string[];
 }
 
-/** What hashing a task produced, in task order: digests as one string of 64-character hex runs (one clone, not thousands). */
+/**
+ * What hashing a task produced, in task order: digests as one string of 64-character hex runs (one
+ * clone, not thousands), sizes, and each file's Merkle leaf hash (32 bytes each), computed here so
+ * the thread that builds the root has only the interior nodes left to do.
+ */
 export interface HashTaskResult {
   digests: string;
   sizes: Float64Array;
+  leaves: Uint8Array;
 }
 
 /** Messages a worker posts: progress deltas, a finished task, or a failure. */
@@ -95,18 +101,20 @@ export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: numb
   return { digest, size };
 }
 
-/** Hashes every file of a task in order. */
+/** Hashes every file of a task in order, with the leaf hash of each file's manifest line. */
 export function hashTask(task: HashTask, buffer: Buffer, onBytes?: (bytes: number) => void): HashTaskResult {
   let digests = '';
   const sizes = new Float64Array(task.paths.length);
+  const leaves = new Uint8Array(32 * task.paths.length);
   // Entry paths are canonical (no "", "." or ".." parts), so plain concatenation is a safe join.
   const prefix = task.base.endsWith(sep) ? task.base : task.base + sep;
   task.paths.forEach((path, i) => {
     const { digest, size } = hashFileSync(prefix + path, buffer, onBytes);
     digests += digest;
     sizes[i] = size;
+    leaves.set(entryLeafHash({ digest, path }), 32 * i);
   });
-  return { digests, sizes };
+  return { digests, sizes, leaves };
 }
 
 function serveTasks(port: NonNullable<typeof parentPort>): void {

@@ -4,6 +4,7 @@ import { hash } from 'node:crypto';
 import { CutoverError } from '../errors.js';
 import { displayPath, entryPathProblem, parseManifest, type ManifestLine } from './manifest.js';
 import { compareUtf8 } from '../text/utf8.js';
+import { entryLeafHash, leafHash } from './leaf.js';
 
 /** A decoded root or node: 32 bytes of SHA-256. */
 export type Digest = Buffer;
@@ -12,15 +13,6 @@ const ROOT = /^sha256:([0-9a-f]{64})$/;
 const EMPTY_ROOT = hash('sha256', Buffer.alloc(0), 'buffer');
 // One scratch buffer for node preimages (0x01 ‖ left ‖ right): no allocation per node.
 const nodeScratch = Buffer.alloc(65, 1);
-let leafScratch = Buffer.alloc(1024);
-
-/** SHA-256(0x00 ‖ line): the leaf hash of one manifest line (with its newline). */
-export function leafHash(line: Uint8Array): Digest {
-  if (leafScratch.length < line.length + 1) leafScratch = Buffer.alloc(2 * (line.length + 1));
-  leafScratch[0] = 0;
-  leafScratch.set(line, 1);
-  return hash('sha256', leafScratch.subarray(0, line.length + 1), 'buffer');
-}
 
 /** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Digest {
@@ -70,22 +62,15 @@ export function parseRoot(text: string): Digest | undefined {
   return match ? Buffer.from(match[1] as string, 'hex') : undefined;
 }
 
-// The leaf hash of an entry's manifest line, written straight into the scratch buffer (no string or Buffer a line).
-function entryLeafHash({ digest, path }: ManifestLine): Digest {
-  const length = 1 + Buffer.byteLength(digest, 'utf8') + 2 + Buffer.byteLength(path, 'utf8') + 1;
-  if (leafScratch.length < length) leafScratch = Buffer.alloc(2 * length);
-  leafScratch[0] = 0;
-  let at = 1 + leafScratch.write(digest, 1, 'utf8');
-  at += leafScratch.write('  ', at, 'utf8');
-  at += leafScratch.write(path, at, 'utf8');
-  leafScratch[at] = 0x0a;
-  return hash('sha256', leafScratch.subarray(0, length), 'buffer');
-}
-
 /** The root (`sha256:<hex>`) of a manifest, given as entries in byte order or as strictly parsed text. */
 export function manifestRoot(manifest: readonly ManifestLine[] | string, file?: string): string {
   const entries = typeof manifest === 'string' ? parseManifest(manifest, file) : manifest;
   return formatRoot(rootOfLeaves(entries.length, (i) => entryLeafHash(entries[i] as ManifestLine)));
+}
+
+/** The root (`sha256:<hex>`) of a manifest whose leaf hashes are already known, in entry order. */
+export function rootOfLeafHashes(leaves: readonly Uint8Array[]): string {
+  return formatRoot(rootOfLeaves(leaves.length, (i) => leaves[i] as Digest));
 }
 
 /** A run's root: the same construction over `<artifact root hex>  <artifact name>\n`, in name byte order. */

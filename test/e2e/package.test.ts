@@ -16,7 +16,7 @@ it('runs init, run and verify from the packed files alone, hashing on worker thr
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { filename: string }[];
   execFileSync('tar', ['-xzf', join(out, packed[0]!.filename), '-C', out]);
   const cli = join(out, 'package/dist/cli.js');
-  expect(existsSync(join(out, 'package/dist/hash-worker.js'))).toBe(true);
+  expect(existsSync(join(out, 'package/dist/chunks/hash-worker.js'))).toBe(true);
   expect(existsSync(join(out, 'package/node_modules'))).toBe(false);
 
   const env = { ...gitEnv(), NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '', GITHUB_OUTPUT: '' };

@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { CutoverError } from '../../../src/errors.js';
 import { formatManifest, type ManifestLine } from '../../../src/integrity/manifest.js';
+import { leafHash } from '../../../src/integrity/leaf.js';
 import {
   childRoots,
   formatRoot,
   inclusionProof,
-  leafHash,
   manifestRoot,
   merkleRoot,
   nodeHash,

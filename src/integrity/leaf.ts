@@ -1,0 +1,27 @@
+// The Merkle leaf of a manifest line, SHA-256(0x00 ‖ "<digest>  <path>\n"): shared by the hashing
+// workers, which hash each file's leaf beside its content, and the tree builder.
+import { Buffer } from 'node:buffer';
+import { hash } from 'node:crypto';
+import type { ManifestLine } from './manifest.js';
+
+let leafScratch = Buffer.alloc(1024);
+
+/** SHA-256(0x00 ‖ line): the leaf hash of one manifest line (with its newline). */
+export function leafHash(line: Uint8Array): Buffer {
+  if (leafScratch.length < line.length + 1) leafScratch = Buffer.alloc(2 * (line.length + 1));
+  leafScratch[0] = 0;
+  leafScratch.set(line, 1);
+  return hash('sha256', leafScratch.subarray(0, line.length + 1), 'buffer');
+}
+
+/** The leaf hash of an entry's manifest line, written straight into a scratch buffer (no string or Buffer a line). */
+export function entryLeafHash({ digest, path }: ManifestLine): Buffer {
+  const length = 1 + Buffer.byteLength(digest, 'utf8') + 2 + Buffer.byteLength(path, 'utf8') + 1;
+  if (leafScratch.length < length) leafScratch = Buffer.alloc(2 * length);
+  leafScratch[0] = 0;
+  let at = 1 + leafScratch.write(digest, 1, 'utf8');
+  at += leafScratch.write('  ', at, 'utf8');
+  at += leafScratch.write(path, at, 'utf8');
+  leafScratch[at] = 0x0a;
+  return hash('sha256', leafScratch.subarray(0, length), 'buffer');
+}
