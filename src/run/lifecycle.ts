@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { CutoverError, EXIT } from '../errors.js';
 import { pathExists, resolveInside } from '../adapters/fs.js';
 import { readAtRevision } from '../adapters/git.js';
-import { endOrphanGroup, processStartTime } from '../adapters/process.js';
+import { endOrphanGroup, processStartTime } from '../adapters/process-group.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
 import { manifestRoot, runRoot } from '../integrity/merkle.js';
 import type { Scope } from '../plan/expression.js';
