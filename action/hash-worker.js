@@ -3,8 +3,8 @@ import { createRequire as __cutoverCreateRequire } from 'node:module';
 const require = __cutoverCreateRequire(import.meta.url);
 
 // src/integrity/hash-worker.ts
-import { Buffer } from "node:buffer";
-import { createHash, hash } from "node:crypto";
+import { Buffer as Buffer2 } from "node:buffer";
+import { createHash, hash as hash2 } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { sep } from "node:path";
@@ -75,6 +75,21 @@ var CutoverError = class extends Error {
   }
 };
 
+// src/integrity/leaf.ts
+import { Buffer } from "node:buffer";
+import { hash } from "node:crypto";
+var leafScratch = Buffer.alloc(1024);
+function entryLeafHash({ digest, path }) {
+  const length = 1 + Buffer.byteLength(digest, "utf8") + 2 + Buffer.byteLength(path, "utf8") + 1;
+  if (leafScratch.length < length) leafScratch = Buffer.alloc(2 * length);
+  leafScratch[0] = 0;
+  let at = 1 + leafScratch.write(digest, 1, "utf8");
+  at += leafScratch.write("  ", at, "utf8");
+  at += leafScratch.write(path, at, "utf8");
+  leafScratch[at] = 10;
+  return hash("sha256", leafScratch.subarray(0, length), "buffer");
+}
+
 // src/integrity/hash-worker.ts
 var HASH_WORKER_ROLE = "cutover-hash-worker";
 var READ_SIZE = 1 << 20;
@@ -127,22 +142,24 @@ function hashFileSync(abs, buffer, onBytes) {
     closeSync(fd);
   }
   const rest = buffer.subarray(0, filled);
-  const digest = stream ? stream.update(rest).digest("hex") : hash("sha256", rest, "hex");
+  const digest = stream ? stream.update(rest).digest("hex") : hash2("sha256", rest, "hex");
   return { digest, size };
 }
 function hashTask(task, buffer, onBytes) {
   let digests = "";
   const sizes = new Float64Array(task.paths.length);
+  const leaves = new Uint8Array(32 * task.paths.length);
   const prefix = task.base.endsWith(sep) ? task.base : task.base + sep;
   task.paths.forEach((path, i) => {
     const { digest, size } = hashFileSync(prefix + path, buffer, onBytes);
     digests += digest;
     sizes[i] = size;
+    leaves.set(entryLeafHash({ digest, path }), 32 * i);
   });
-  return { digests, sizes };
+  return { digests, sizes, leaves };
 }
 function serveTasks(port) {
-  const buffer = Buffer.allocUnsafe(READ_SIZE);
+  const buffer = Buffer2.allocUnsafe(READ_SIZE);
   const post = (message) => port.postMessage(message);
   port.on("message", ({ id, task }) => {
     try {

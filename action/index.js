@@ -184,12 +184,12 @@ var require_common = __commonJS({
       createDebug.skips = [];
       createDebug.formatters = {};
       function selectColor(namespace) {
-        let hash5 = 0;
+        let hash6 = 0;
         for (let i2 = 0; i2 < namespace.length; i2++) {
-          hash5 = (hash5 << 5) - hash5 + namespace.charCodeAt(i2);
-          hash5 |= 0;
+          hash6 = (hash6 << 5) - hash6 + namespace.charCodeAt(i2);
+          hash6 |= 0;
         }
-        return createDebug.colors[Math.abs(hash5) % createDebug.colors.length];
+        return createDebug.colors[Math.abs(hash6) % createDebug.colors.length];
       }
       createDebug.selectColor = selectColor;
       function createDebug(namespace) {
@@ -25694,11 +25694,28 @@ import { fileURLToPath as fileURLToPath2 } from "node:url";
 import { Worker } from "node:worker_threads";
 
 // src/integrity/hash-worker.ts
-import { Buffer as Buffer3 } from "node:buffer";
-import { createHash, hash } from "node:crypto";
+import { Buffer as Buffer4 } from "node:buffer";
+import { createHash, hash as hash2 } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { sep as sep3 } from "node:path";
+
+// src/integrity/leaf.ts
+import { Buffer as Buffer3 } from "node:buffer";
+import { hash } from "node:crypto";
+var leafScratch = Buffer3.alloc(1024);
+function entryLeafHash({ digest, path: path6 }) {
+  const length = 1 + Buffer3.byteLength(digest, "utf8") + 2 + Buffer3.byteLength(path6, "utf8") + 1;
+  if (leafScratch.length < length) leafScratch = Buffer3.alloc(2 * length);
+  leafScratch[0] = 0;
+  let at2 = 1 + leafScratch.write(digest, 1, "utf8");
+  at2 += leafScratch.write("  ", at2, "utf8");
+  at2 += leafScratch.write(path6, at2, "utf8");
+  leafScratch[at2] = 10;
+  return hash("sha256", leafScratch.subarray(0, length), "buffer");
+}
+
+// src/integrity/hash-worker.ts
 var HASH_WORKER_ROLE = "cutover-hash-worker";
 var READ_SIZE = 1 << 20;
 var OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
@@ -25750,22 +25767,24 @@ function hashFileSync(abs, buffer, onBytes) {
     closeSync(fd);
   }
   const rest = buffer.subarray(0, filled);
-  const digest = stream ? stream.update(rest).digest("hex") : hash("sha256", rest, "hex");
+  const digest = stream ? stream.update(rest).digest("hex") : hash2("sha256", rest, "hex");
   return { digest, size: size2 };
 }
 function hashTask(task, buffer, onBytes) {
   let digests = "";
   const sizes = new Float64Array(task.paths.length);
+  const leaves = new Uint8Array(32 * task.paths.length);
   const prefix = task.base.endsWith(sep3) ? task.base : task.base + sep3;
   task.paths.forEach((path6, i2) => {
     const { digest, size: size2 } = hashFileSync(prefix + path6, buffer, onBytes);
     digests += digest;
     sizes[i2] = size2;
+    leaves.set(entryLeafHash({ digest, path: path6 }), 32 * i2);
   });
-  return { digests, sizes };
+  return { digests, sizes, leaves };
 }
 function serveTasks(port) {
-  const buffer = Buffer3.allocUnsafe(READ_SIZE);
+  const buffer = Buffer4.allocUnsafe(READ_SIZE);
   const post = (message) => port.postMessage(message);
   port.on("message", ({ id, task }) => {
     try {
@@ -25788,7 +25807,9 @@ var ALONE_BYTES = 16 << 20;
 var PROGRESS_INTERVAL_MS = 100;
 var WORKER_URL = new URL("./hash-worker.js", import.meta.url);
 function workersAvailable() {
-  return WORKER_URL.protocol === "file:" && existsSync(fileURLToPath2(WORKER_URL));
+  if (WORKER_URL.protocol !== "file:" || import.meta.url.endsWith(".ts")) return false;
+  if (existsSync(fileURLToPath2(WORKER_URL))) return true;
+  throw new Error(`the hashing worker ${fileURLToPath2(WORKER_URL)} is missing beside ${fileURLToPath2(import.meta.url)}: the build is incomplete`);
 }
 function planTasks(base, files) {
   const alone = [];
@@ -25870,7 +25891,7 @@ async function hashFiles(base, files, options = {}) {
     let bytes = 0;
     indices.forEach((index, i2) => {
       const size2 = result.sizes[i2];
-      results[index] = { digest: result.digests.slice(i2 * 64, i2 * 64 + 64), size: size2 };
+      results[index] = { digest: result.digests.slice(i2 * 64, i2 * 64 + 64), size: size2, leaf: result.leaves.subarray(32 * i2, 32 * i2 + 32) };
       bytes += size2;
     });
     progress.files += indices.length;
@@ -25898,11 +25919,11 @@ async function hashFiles(base, files, options = {}) {
 // src/integrity/lock.ts
 var import_yaml3 = __toESM(require_dist3(), 1);
 import { isUtf8 as isUtf82 } from "node:buffer";
-import { hash as hash3 } from "node:crypto";
+import { hash as hash4 } from "node:crypto";
 import { posix as posix3 } from "node:path";
 
 // src/integrity/manifest.ts
-import { Buffer as Buffer4, isUtf8 } from "node:buffer";
+import { Buffer as Buffer5, isUtf8 } from "node:buffer";
 var MANIFEST_FORMAT = "cutover-manifest/v1";
 var DIGEST = /^[0-9a-f]{64}$/;
 var LONE_SURROGATE = new RegExp("\\p{Cs}", "u");
@@ -25910,12 +25931,12 @@ var CONTROL = /[\u0000-\u001F\u007F]/;
 var NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
 function displayPath(path6) {
   if (typeof path6 === "string") return JSON.stringify(path6);
-  if (isUtf8(path6)) return JSON.stringify(Buffer4.from(path6).toString("utf8"));
+  if (isUtf8(path6)) return JSON.stringify(Buffer5.from(path6).toString("utf8"));
   const shown = Array.from(path6, (b3) => b3 >= 32 && b3 < 127 && b3 !== 92 && b3 !== 34 ? String.fromCharCode(b3) : `\\x${b3.toString(16).padStart(2, "0")}`);
   return `"${shown.join("")}"`;
 }
 function entryPathProblem(path6) {
-  if (typeof path6 !== "string") return isUtf8(path6) ? entryPathProblem(Buffer4.from(path6).toString("utf8")) : "is not valid UTF-8";
+  if (typeof path6 !== "string") return isUtf8(path6) ? entryPathProblem(Buffer5.from(path6).toString("utf8")) : "is not valid UTF-8";
   if (path6 === "") return "is empty";
   if (LONE_SURROGATE.test(path6)) return "is not valid UTF-8 (lone surrogate)";
   if (CONTROL.test(path6)) return "contains a control character (U+0000–U+001F or U+007F)";
@@ -25928,8 +25949,8 @@ function sortEntries(entries) {
   if (!entries.some((e) => HIGH_UNITS.test(e.path))) {
     return entries.sort((x3, y2) => x3.path < y2.path ? -1 : x3.path > y2.path ? 1 : 0);
   }
-  const keyed = entries.map((entry) => ({ entry, key: Buffer4.from(entry.path, "utf8") }));
-  keyed.sort((x3, y2) => Buffer4.compare(x3.key, y2.key));
+  const keyed = entries.map((entry) => ({ entry, key: Buffer5.from(entry.path, "utf8") }));
+  keyed.sort((x3, y2) => Buffer5.compare(x3.key, y2.key));
   keyed.forEach((k2, i2) => entries[i2] = k2.entry);
   return entries;
 }
@@ -25987,16 +26008,15 @@ function diffManifests(before, after) {
 }
 
 // src/integrity/merkle.ts
-import { Buffer as Buffer5 } from "node:buffer";
-import { hash as hash2 } from "node:crypto";
+import { Buffer as Buffer6 } from "node:buffer";
+import { hash as hash3 } from "node:crypto";
 var ROOT = /^sha256:([0-9a-f]{64})$/;
-var EMPTY_ROOT = hash2("sha256", Buffer5.alloc(0), "buffer");
-var nodeScratch = Buffer5.alloc(65, 1);
-var leafScratch = Buffer5.alloc(1024);
+var EMPTY_ROOT = hash3("sha256", Buffer6.alloc(0), "buffer");
+var nodeScratch = Buffer6.alloc(65, 1);
 function nodeHash(left, right) {
   nodeScratch.set(left, 1);
   nodeScratch.set(right, 33);
-  return hash2("sha256", nodeScratch, "buffer");
+  return hash3("sha256", nodeScratch, "buffer");
 }
 function rootOfLeaves(count3, leafAt) {
   if (count3 === 0) return EMPTY_ROOT;
@@ -26018,25 +26038,18 @@ function rootOfLeaves(count3, leafAt) {
   return root;
 }
 function formatRoot(root) {
-  return `sha256:${Buffer5.from(root).toString("hex")}`;
+  return `sha256:${Buffer6.from(root).toString("hex")}`;
 }
 function parseRoot(text) {
   const match = ROOT.exec(text);
-  return match ? Buffer5.from(match[1], "hex") : void 0;
-}
-function entryLeafHash({ digest, path: path6 }) {
-  const length = 1 + Buffer5.byteLength(digest, "utf8") + 2 + Buffer5.byteLength(path6, "utf8") + 1;
-  if (leafScratch.length < length) leafScratch = Buffer5.alloc(2 * length);
-  leafScratch[0] = 0;
-  let at2 = 1 + leafScratch.write(digest, 1, "utf8");
-  at2 += leafScratch.write("  ", at2, "utf8");
-  at2 += leafScratch.write(path6, at2, "utf8");
-  leafScratch[at2] = 10;
-  return hash2("sha256", leafScratch.subarray(0, length), "buffer");
+  return match ? Buffer6.from(match[1], "hex") : void 0;
 }
 function manifestRoot(manifest, file) {
   const entries = typeof manifest === "string" ? parseManifest(manifest, file) : manifest;
   return formatRoot(rootOfLeaves(entries.length, (i2) => entryLeafHash(entries[i2])));
+}
+function rootOfLeafHashes(leaves) {
+  return formatRoot(rootOfLeaves(leaves.length, (i2) => leaves[i2]));
 }
 function runRoot(artifacts) {
   const lines = artifacts.map(({ name, root }) => {
@@ -26082,7 +26095,7 @@ function lockPathFor(planPath) {
   return posix3.join(posix3.dirname(planPath), `${name}.lock.json`);
 }
 function digestBytes(bytes) {
-  return `sha256:${hash3("sha256", bytes, "hex")}`;
+  return `sha256:${hash4("sha256", bytes, "hex")}`;
 }
 function groupKey(kind, name) {
   return `${kind}/${name}`;
@@ -26566,6 +26579,25 @@ function hasProc() {
   return procMounted;
 }
 
+// src/record/window.ts
+var WINDOW_FROM = "paused_at";
+var WINDOW_TO = "resumed_at";
+function pauseWindow(boundaries, steps) {
+  const from = Date.parse(boundaries[WINDOW_FROM] ?? "");
+  const to2 = Date.parse(boundaries[WINDOW_TO] ?? "");
+  if (!Number.isFinite(from) || !Number.isFinite(to2) || to2 < from) return void 0;
+  const inside = steps.map((s) => [Date.parse(s.startedAt ?? ""), Date.parse(s.endedAt ?? "")]).filter(([start, end]) => Number.isFinite(start) && Number.isFinite(end) && start >= from && start <= to2).map(([start, end]) => [start, Math.min(end, to2)]).sort((a2, b3) => a2[0] - b3[0]);
+  let stepsMs = 0;
+  let reached = from;
+  for (const [start, end] of inside) {
+    const begin = Math.max(start, reached);
+    if (end > begin) stepsMs += end - begin;
+    reached = Math.max(reached, end);
+  }
+  const wallMs = to2 - from;
+  return { wallMs, stepsMs, cutoverMs: wallMs - stepsMs, steps: inside.length };
+}
+
 // src/record/run-record.ts
 var RECORD_VERSION = "cutover-record/v1";
 var HEX64 = /^[0-9a-f]{64}$/;
@@ -26623,6 +26655,8 @@ function buildRunJson(result, facts = {}) {
       ...a2.children ? { children: { ...a2.children } } : {}
     })
   );
+  const boundaries = Object.fromEntries(Object.entries(result.boundaries).map(([k2, v2]) => [boundaryKey(k2), v2]));
+  const window2 = pauseWindow(boundaries, result.steps);
   const run2 = {
     recordVersion: RECORD_VERSION,
     tool: { name: "cutover", version: result.toolVersion },
@@ -26640,7 +26674,8 @@ function buildRunJson(result, facts = {}) {
     exitCode: result.exitCode,
     ...result.drill !== void 0 ? { drill: result.drill } : {},
     resumed: result.resumed,
-    boundaries: Object.fromEntries(Object.entries(result.boundaries).map(([k2, v2]) => [boundaryKey(k2), v2])),
+    boundaries,
+    ...window2 ? { pauseWindow: window2 } : {},
     ...result.problems?.length ? { problems: [...result.problems] } : {},
     steps,
     artifacts,
@@ -26997,6 +27032,13 @@ function buildReport(run2) {
     for (const [name, at2] of boundaries) out.push(`| \`${code(name)}\` | ${md(at2)} |`);
     out.push("");
   }
+  const window2 = run2.pauseWindow;
+  if (window2) {
+    out.push(
+      `Writes were paused for **${formatDuration(window2.wallMs)}** (\`paused_at\` → \`resumed_at\`): the ${window2.steps} step(s) inside took ${formatDuration(window2.stepsMs)}, cutover's own time was ${formatDuration(window2.cutoverMs)}.`,
+      ""
+    );
+  }
   out.push("## Steps", "", "| phase | id | outcome | attempts | exit | duration |", "|---|---|---|---:|---:|---:|");
   for (const step of run2.steps) {
     const exit = step.signal ? `signal ${md(step.signal)}` : step.exitCode === null ? "–" : String(step.exitCode);
@@ -27083,12 +27125,12 @@ function shellQuote(word) {
 }
 
 // src/record/statement.ts
-import { hash as hash4 } from "node:crypto";
+import { hash as hash5 } from "node:crypto";
 var STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
 var PREDICATE_TYPE = "https://cutover.invalid/run-record/v1";
 var MERKLE_DIGEST_KEY = "cutoverMerkleRoot";
 function sha256Hex(text) {
-  return hash4("sha256", text, "hex");
+  return hash5("sha256", text, "hex");
 }
 function buildStatement(run2, texts) {
   const runJsonPath = `${run2.record.dir}/run.json`;
@@ -27372,10 +27414,381 @@ import { rm as rm9 } from "node:fs/promises";
 import { hostname as hostname2 } from "node:os";
 import { join as join11, relative as relative9 } from "node:path";
 
-// src/adapters/process.ts
+// src/adapters/process-group.ts
+var POLL_MS = 100;
+var liveGroups = /* @__PURE__ */ new Set();
+function trackGroup(pgid) {
+  if (liveGroups.size === 0) process.once("exit", killLiveGroups);
+  liveGroups.add(pgid);
+}
+function untrackGroup(pgid) {
+  liveGroups.delete(pgid);
+  if (liveGroups.size === 0) process.off("exit", killLiveGroups);
+}
+function killLiveGroups() {
+  for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
+}
+function processStartTime(pid) {
+  return readProcessStat(pid)?.startTime;
+}
+async function endOrphanGroup(pgid, startTime, graceMs) {
+  const leader = processStartTime(pgid);
+  if (leader !== void 0 && startTime !== void 0 && leader !== startTime) return false;
+  if (!await groupRuns(pgid)) return false;
+  await endGroup(pgid, graceMs);
+  return true;
+}
+async function endGroup(pgid, graceMs) {
+  if (!await groupRuns(pgid)) return;
+  signalGroup(pgid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve9) => setTimeout(resolve9, POLL_MS));
+    if (!await groupRuns(pgid)) return;
+  }
+  signalGroup(pgid, "SIGKILL");
+}
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+async function groupRuns(pgid) {
+  if (!signalGroup(pgid, 0)) return false;
+  return await groupHasLiveMember(pgid) ?? true;
+}
+
+// src/integrity/walk.ts
+import { Buffer as Buffer7, isUtf8 as isUtf83 } from "node:buffer";
+import { lstatSync as lstatSync4 } from "node:fs";
+import { lstat as lstat5, readdir as readdir6 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname6 } from "node:path";
+var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
+function refuse(what, shown) {
+  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown}`, { hint: HINT });
+}
+function ioFailed(shown, cause) {
+  const reason = cause.code ?? String(cause);
+  return new CutoverError("IO_FAILED", `cannot read ${shown} (${reason})`, { cause });
+}
+function kindOf(entry) {
+  if (entry.isSymbolicLink()) return "symbolic link";
+  if (entry.isFIFO()) return "FIFO";
+  if (entry.isSocket()) return "socket";
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return "device";
+  return "special file";
+}
+async function walkArtifact(absPath) {
+  let info;
+  try {
+    info = await lstat5(absPath);
+  } catch (error) {
+    if (error.code === "ENOENT") {
+      throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
+    }
+    throw ioFailed(JSON.stringify(absPath), error);
+  }
+  if (info.isFile()) {
+    const name = basename5(absPath);
+    const problem = entryPathProblem(name);
+    if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: HINT });
+    return { kind: "file", base: dirname6(absPath), files: [{ path: name, size: info.size }] };
+  }
+  if (!info.isDirectory()) throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
+  return { kind: "directory", base: absPath, files: await listFiles(absPath) };
+}
+async function listFiles(root) {
+  const files = [];
+  const pending = [""];
+  while (pending.length > 0) {
+    const prefix = pending.pop();
+    const dir = prefix === "" ? root : `${root}/${prefix}`;
+    let entries;
+    try {
+      entries = await readdir6(dir, { withFileTypes: true });
+    } catch (error) {
+      throw ioFailed(JSON.stringify(dir), error);
+    }
+    for (const entry of entries) {
+      const name = entry.name;
+      if (name.includes("�")) await refuseUndecodable(dir);
+      const path6 = prefix === "" ? name : `${prefix}/${name}`;
+      const problem = entryPathProblem(name);
+      if (problem) {
+        throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, {
+          hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
+        });
+      }
+      if (entry.isDirectory()) pending.push(path6);
+      else if (entry.isFile()) files.push({ path: path6, size: statSize(`${root}/${path6}`) });
+      else throw refuse(kindOf(entry), JSON.stringify(`${root}/${path6}`));
+    }
+  }
+  return files;
+}
+async function refuseUndecodable(dir) {
+  const names = await readdir6(dir, { encoding: "buffer" }).catch((error) => {
+    throw ioFailed(JSON.stringify(dir), error);
+  });
+  const bad = names.find((name) => !isUtf83(name));
+  if (bad) {
+    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer7.concat([Buffer7.from(`${dir}/`), bad]))} is not valid UTF-8`, {
+      hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
+    });
+  }
+}
+function statSize(abs) {
+  try {
+    const info = lstatSync4(abs);
+    if (!info.isFile()) throw refuse(kindOf(info), JSON.stringify(abs));
+    return info.size;
+  } catch (error) {
+    if (error instanceof CutoverError) throw error;
+    throw ioFailed(JSON.stringify(abs), error);
+  }
+}
+
+// src/integrity/hash-artifact.ts
+async function hashArtifact(absPath, options = {}) {
+  const { base, files } = await walkArtifact(absPath);
+  const hashed = await hashFiles(base, files, {
+    ...options.onProgress ? { onProgress: options.onProgress } : {},
+    ...options.threads === void 0 ? {} : { threads: options.threads }
+  });
+  const sorted = sortEntries(files.map(({ path: path6 }, i2) => ({ path: path6, ...hashed[i2] })));
+  const entries = sorted.map(({ path: path6, digest, size: size2 }) => ({ path: path6, digest, size: size2 }));
+  const result = {
+    entries,
+    manifest: formatManifest(entries),
+    root: rootOfLeafHashes(sorted.map((entry) => entry.leaf)),
+    files: entries.length,
+    bytes: entries.reduce((sum, entry) => sum + entry.size, 0)
+  };
+  if (options.children) result.children = childRoots(entries);
+  return result;
+}
+
+// src/run/journal.ts
+import { closeSync as closeSync2, fdatasyncSync, fsyncSync, openSync as openSync2, writeSync } from "node:fs";
+import { mkdir as mkdir4, readFile as readFile5, rm as rm4 } from "node:fs/promises";
+import { dirname as dirname7 } from "node:path";
+async function openJournal(path6) {
+  await mkdir4(dirname7(path6), { recursive: true });
+  const fd = openSync2(path6, "a", 420);
+  const dirFd = openSync2(dirname7(path6), "r");
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync2(dirFd);
+  }
+  return {
+    // Synchronous on purpose: an entry is written before the run moves on (and before a signal exit).
+    // A write survives kill -9 as it is; fsync makes it survive a crash of the machine too, which only
+    // an entry that outlives the machine's processes needs (a step's process group dies with it).
+    append(entry) {
+      writeSync(fd, `${JSON.stringify(entry)}
+`);
+      if (entry.type !== "step-spawn") fdatasyncSync(fd);
+    },
+    close() {
+      closeSync2(fd);
+    }
+  };
+}
+async function readJournal(path6) {
+  let text;
+  try {
+    text = await readFile5(path6, "utf8");
+  } catch {
+    return [];
+  }
+  const entries = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      entries.push(JSON.parse(line));
+    } catch {
+      break;
+    }
+  }
+  return entries;
+}
+async function removeJournal(path6) {
+  await rm4(path6, { force: true });
+}
+
+// src/run/preflight.ts
 import { createHash as createHash3 } from "node:crypto";
-import { closeSync as closeSync2, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync2, mkdirSync, openSync as openSync2, rmSync } from "node:fs";
-import { dirname as dirname6 } from "node:path";
+import { readFile as readFile6 } from "node:fs/promises";
+import { setTimeout as sleep2 } from "node:timers/promises";
+import { join as join7, relative as relative8 } from "node:path";
+function sha256(bytes) {
+  return createHash3("sha256").update(bytes).digest("hex");
+}
+async function locateRun(options) {
+  const { root } = options;
+  const valid = await readValidPlan(options.plan, root);
+  const planFile = relative8(root, valid.file.path);
+  const gitDir = await readGitDir({ cwd: root });
+  const name = valid.plan.metadata.name;
+  const paths = { gitDir, runLock: join7(gitDir, "cutover", "locks", `${name}.lock`), journal: join7(gitDir, "cutover", "journal", `${name}.jsonl`) };
+  return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
+}
+function journaledRunId(journal) {
+  return journal.find((e) => e.type === "run-start")?.runId;
+}
+async function prepareRun(located, options) {
+  const { root } = options;
+  const { valid, planFile, lockFile, paths, journal } = located;
+  const name = valid.plan.metadata.name;
+  const anyStepEnded = journal.some((e) => e.type === "step-end");
+  const started = anyStepEnded || options.resume ? journal.find((e) => e.type === "run-start") : void 0;
+  if (options.resume && !started) throw new CutoverError("RESUME_REFUSED", `no unfinished run of ${name} to resume`, { hint: "start a new run without --resume" });
+  if (!options.resume && started) {
+    throw new CutoverError("RESUME_REFUSED", `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${options.plan} --resume\`` });
+  }
+  if (options.resume && options.runId && options.runId !== started.runId) {
+    throw new CutoverError("RESUME_REFUSED", `--run-id ${options.runId} does not match the unfinished run ${started.runId}`);
+  }
+  await checkIndexLock(paths.gitDir, root);
+  const git = await readGitFacts({ cwd: root });
+  const runId = started?.runId ?? options.runId;
+  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, ...runId ? { runId } : {} });
+  if (problems.length) throw problemsError(problems);
+  if (options.failAt) {
+    const unknown = unknownStep(valid.plan, options.failAt);
+    if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown}`, { hint: "name a step id of the plan" });
+  }
+  const planBytes = valid.file.bytes;
+  const lockBytes = await readFile6(join7(root, lockFile)).catch(() => void 0);
+  const planDigest = sha256(planBytes);
+  const lockDigest = lockBytes ? sha256(lockBytes) : "";
+  if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
+    throw new CutoverError("RESUME_REFUSED", `the ${started.planDigest !== planDigest ? "plan" : "lock"} changed since run ${started.runId} started`, { hint: "a resumed run must run what was approved; restore it, or remove the journal and start over" });
+  }
+  let committed;
+  const recordDir = normaliseRecordDir(resolved.record.dir);
+  if (await existsAtRevision(recordDir, "HEAD", { cwd: root })) {
+    committed = started ? await options.findCommitted(recordDir, started, root) : void 0;
+    if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
+  }
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join7(paths.gitDir, "cutover", "runs", name, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+}
+async function checkRunnable(prepared, options) {
+  const { root } = options;
+  const { resolved, committed } = prepared;
+  const started = prepared.journal.length > 0;
+  if (!committed) checkWindow2(resolved, options.now);
+  if (!started) {
+    const commitPaths = [resolved.record.dir, ...resolved.artifacts.filter((a2) => a2.commit === "files").map((a2) => a2.path)];
+    const dirty = await dirtyPaths(commitPaths, { cwd: root });
+    if (dirty.length) {
+      throw new CutoverError("TREE_DIRTY", `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}`, { hint: "commit or remove them first; the run commits only what it writes" });
+    }
+  }
+  if (options.commit !== false && !committed && !prepared.git.branch) {
+    throw new CutoverError("NOT_ON_BRANCH", "HEAD is detached: the record commit would belong to no branch", { hint: "switch to a branch first (`git switch -c NAME`), or run with --no-commit" });
+  }
+  if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
+}
+async function checkIndexLock(gitDir, root) {
+  const lock = join7(gitDir, "index.lock");
+  const shown = relative8(root, lock);
+  for (let waited = 0; await pathExists(lock); waited += 100) {
+    if (waited >= 2e3) {
+      throw new CutoverError("GIT_LOCKED", `git's index is locked (${shown} exists): another git command is running here, or one was killed and left the lock`, {
+        hint: `if no git command is running, remove ${shown} and run again; nothing was run or written`
+      });
+    }
+    await sleep2(100);
+  }
+}
+function checkWindow2(plan2, now) {
+  const w2 = plan2.window;
+  if (!w2) return;
+  if (w2.notBefore && now < new Date(w2.notBefore)) throw new CutoverError("WINDOW_CLOSED", `the window opens at ${w2.notBefore}; it is ${now.toISOString()}`, { hint: "run it inside spec.window" });
+  if (w2.notAfter && now > new Date(w2.notAfter)) throw new CutoverError("WINDOW_CLOSED", `the window closed at ${w2.notAfter}; it is ${now.toISOString()}`, { hint: "agree a new window and change spec.window in a reviewed commit" });
+}
+async function checkMerged(ref, files, root) {
+  if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
+  for (const file of files) {
+    const merged = await readAtRevision(file, ref, { cwd: root });
+    const local = await readFile6(join7(root, file)).catch(() => void 0);
+    if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
+    if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
+  }
+}
+
+// src/run/run-lock.ts
+import { hostname } from "node:os";
+import { mkdir as mkdir5, open as open5, readFile as readFile7, rm as rm5, rmdir } from "node:fs/promises";
+import { dirname as dirname8 } from "node:path";
+import { randomBytes as randomBytes3 } from "node:crypto";
+async function readRunLock(path6) {
+  try {
+    return JSON.parse(await readFile7(path6, "utf8"));
+  } catch {
+    return void 0;
+  }
+}
+function isStale(info) {
+  return info.host === hostname() && !processAlive(info.pid);
+}
+async function acquireRunLock(path6, runId, onStale) {
+  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
+  for (let attempt2 = 0; attempt2 < 3; attempt2++) {
+    try {
+      const handle = await open5(path6, "wx", 420);
+      try {
+        await handle.writeFile(`${JSON.stringify(info)}
+`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return info;
+    } catch (e) {
+      const code2 = e.code;
+      if (code2 === "ENOENT") {
+        await mkdir5(dirname8(path6), { recursive: true });
+        continue;
+      }
+      if (code2 !== "EEXIST") throw e;
+    }
+    const holder = await readRunLock(path6);
+    if (holder && !isStale(holder)) {
+      throw new CutoverError("RUN_LOCKED", `another run holds the run lock (id ${holder.id}, run ${holder.runId}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
+        hint: `wait for it to finish; if it is gone, \`cutover unlock PLAN ${holder.id}\``
+      });
+    }
+    if (holder) onStale?.(holder);
+    await rm5(path6, { force: true });
+  }
+  throw new CutoverError("RUN_LOCKED", "could not take the run lock", { hint: "another run started at the same moment; try again" });
+}
+async function releaseRunLock(path6, info) {
+  const current = await readRunLock(path6);
+  if (current?.id !== info.id) return;
+  await rm5(path6, { force: true });
+  for (const folder of [dirname8(path6), dirname8(dirname8(path6))]) {
+    if (!await rmdir(folder).then(() => true, () => false)) break;
+  }
+}
+
+// src/run/step-runner.ts
+import { createHash as createHash5 } from "node:crypto";
+import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
+import { appendFile as appendFile2, mkdir as mkdir8, rm as rm8, stat as stat3 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+import { pipeline as pipeline2 } from "node:stream/promises";
+
+// src/adapters/process.ts
+import { createHash as createHash4 } from "node:crypto";
+import { closeSync as closeSync3, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync2, mkdirSync, openSync as openSync3, rmSync } from "node:fs";
+import { dirname as dirname9 } from "node:path";
 import { Transform as Transform3 } from "node:stream";
 import { finished as finished7, pipeline } from "node:stream/promises";
 import { StringDecoder as StringDecoder4 } from "node:string_decoder";
@@ -31420,10 +31833,10 @@ var linesUint8ArrayInfo = {
 };
 
 // node_modules/execa/lib/transform/validate.js
-import { Buffer as Buffer6 } from "node:buffer";
+import { Buffer as Buffer8 } from "node:buffer";
 var getValidateTransformInput = (writableObjectMode, optionName) => writableObjectMode ? void 0 : validateStringTransformInput.bind(void 0, optionName);
 var validateStringTransformInput = function* (optionName, chunk) {
-  if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer6.isBuffer(chunk)) {
+  if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer8.isBuffer(chunk)) {
     throw new TypeError(`The \`${optionName}\` option's transform must use "objectMode: true" to receive as input: ${typeof chunk}.`);
   }
   yield chunk;
@@ -31449,7 +31862,7 @@ Instead, \`yield\` should either be called with a value, or not be called at all
 };
 
 // node_modules/execa/lib/transform/encoding-transform.js
-import { Buffer as Buffer7 } from "node:buffer";
+import { Buffer as Buffer9 } from "node:buffer";
 import { StringDecoder as StringDecoder3 } from "node:string_decoder";
 var getEncodingTransformGenerator = (binary, encoding, skipped) => {
   if (skipped) {
@@ -31465,7 +31878,7 @@ var getEncodingTransformGenerator = (binary, encoding, skipped) => {
   };
 };
 var encodingUint8ArrayGenerator = function* (textEncoder3, chunk) {
-  if (Buffer7.isBuffer(chunk)) {
+  if (Buffer9.isBuffer(chunk)) {
     yield bufferToUint8Array(chunk);
   } else if (typeof chunk === "string") {
     yield textEncoder3.encode(chunk);
@@ -32238,7 +32651,7 @@ var handleDummyPromise = async (error, verboseInfo, options) => handleResult(err
 
 // node_modules/execa/lib/stdio/handle-async.js
 import { createReadStream as createReadStream2, createWriteStream } from "node:fs";
-import { Buffer as Buffer8 } from "node:buffer";
+import { Buffer as Buffer10 } from "node:buffer";
 import { Readable as Readable2, Writable as Writable3, Duplex as Duplex2 } from "node:stream";
 var handleStdioAsync = (options, verboseInfo) => handleStdio(addPropertiesAsync, options, verboseInfo, false);
 var forbiddenIfAsync = ({ type, optionName }) => {
@@ -32267,7 +32680,7 @@ var addPropertiesAsync = {
     iterable: ({ value }) => ({ stream: Readable2.from(value) }),
     asyncIterable: ({ value }) => ({ stream: Readable2.from(value) }),
     string: ({ value }) => ({ stream: Readable2.from(value) }),
-    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer8.from(value)) })
+    uint8Array: ({ value }) => ({ stream: Readable2.from(Buffer10.from(value)) })
   },
   output: {
     ...addProperties2,
@@ -34051,7 +34464,7 @@ function channel(source, masked, name, log2, file, onOutput) {
     }
   };
 }
-var POLL_MS = 100;
+var POLL_MS2 = 100;
 var DRAIN_CAP_MS = 3e4;
 async function drain(channels, graceMs) {
   const cap = Date.now() + Math.max(graceMs, DRAIN_CAP_MS);
@@ -34059,18 +34472,18 @@ async function drain(channels, graceMs) {
   let done = false;
   void all.then(() => done = true);
   while (!done) {
-    await Promise.race([all, new Promise((resolve9) => setTimeout(resolve9, POLL_MS))]);
+    await Promise.race([all, new Promise((resolve9) => setTimeout(resolve9, POLL_MS2))]);
     if (done) break;
     for (const c5 of channels) if (c5.idleFor() >= graceMs || Date.now() >= cap) c5.cut();
   }
 }
 async function openLog(path6) {
   const file = await openOutput(path6);
-  const hash5 = createHash3("sha256");
+  const hash6 = createHash4("sha256");
   let bytes = 0;
   const input = new Transform3({
     transform(chunk, _encoding, next) {
-      hash5.update(chunk);
+      hash6.update(chunk);
       bytes += chunk.length;
       next(null, chunk);
     }
@@ -34083,7 +34496,7 @@ async function openLog(path6) {
     async close() {
       input.end();
       await done;
-      return { bytes, digest: hash5.digest("hex") };
+      return { bytes, digest: hash6.digest("hex") };
     },
     destroy: () => input.destroy()
   };
@@ -34092,7 +34505,7 @@ async function openDirectLog(path6) {
   const fd = createFresh(path6);
   let open7 = true;
   const closeFd = () => {
-    if (open7) closeSync2(fd);
+    if (open7) closeSync3(fd);
     open7 = false;
   };
   return {
@@ -34106,9 +34519,9 @@ async function openDirectLog(path6) {
       } finally {
         closeFd();
       }
-      const hash5 = createHash3("sha256");
-      if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash5.update(chunk);
-      return { bytes: size2, digest: hash5.digest("hex") };
+      const hash6 = createHash4("sha256");
+      if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash6.update(chunk);
+      return { bytes: size2, digest: hash6.digest("hex") };
     },
     destroy: closeFd
   };
@@ -34118,13 +34531,13 @@ async function openOutput(path6) {
   return { input, done: finished7(input) };
 }
 function createFresh(path6) {
-  const create = () => openSync2(path6, constants5.O_WRONLY | constants5.O_CREAT | constants5.O_EXCL | constants5.O_NOFOLLOW, 420);
+  const create = () => openSync3(path6, constants5.O_WRONLY | constants5.O_CREAT | constants5.O_EXCL | constants5.O_NOFOLLOW, 420);
   try {
     try {
       return create();
     } catch (error) {
       const code2 = error.code;
-      if (code2 === "ENOENT") mkdirSync(dirname6(path6), { recursive: true });
+      if (code2 === "ENOENT") mkdirSync(dirname9(path6), { recursive: true });
       else if (code2 === "EEXIST") rmSync(path6, { force: true });
       else throw error;
       return create();
@@ -34133,377 +34546,6 @@ function createFresh(path6) {
     throw new CutoverError("IO_FAILED", `cannot create ${path6}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
-var liveGroups = /* @__PURE__ */ new Set();
-function trackGroup(pgid) {
-  if (liveGroups.size === 0) process.once("exit", killLiveGroups);
-  liveGroups.add(pgid);
-}
-function untrackGroup(pgid) {
-  liveGroups.delete(pgid);
-  if (liveGroups.size === 0) process.off("exit", killLiveGroups);
-}
-function killLiveGroups() {
-  for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
-}
-function processStartTime(pid) {
-  return readProcessStat(pid)?.startTime;
-}
-async function endOrphanGroup(pgid, startTime, graceMs) {
-  const leader = processStartTime(pgid);
-  if (leader !== void 0 && startTime !== void 0 && leader !== startTime) return false;
-  if (!await groupRuns(pgid)) return false;
-  await endGroup(pgid, graceMs);
-  return true;
-}
-async function endGroup(pgid, graceMs) {
-  if (!await groupRuns(pgid)) return;
-  signalGroup(pgid, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    await new Promise((resolve9) => setTimeout(resolve9, POLL_MS));
-    if (!await groupRuns(pgid)) return;
-  }
-  signalGroup(pgid, "SIGKILL");
-}
-function signalGroup(pgid, signal) {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (error) {
-    return error.code === "EPERM";
-  }
-}
-async function groupRuns(pgid) {
-  if (!signalGroup(pgid, 0)) return false;
-  return await groupHasLiveMember(pgid) ?? true;
-}
-
-// src/integrity/walk.ts
-import { Buffer as Buffer9, isUtf8 as isUtf83 } from "node:buffer";
-import { lstatSync as lstatSync4 } from "node:fs";
-import { lstat as lstat5, readdir as readdir6 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname7 } from "node:path";
-var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
-function refuse(what, shown) {
-  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown}`, { hint: HINT });
-}
-function ioFailed(shown, cause) {
-  const reason = cause.code ?? String(cause);
-  return new CutoverError("IO_FAILED", `cannot read ${shown} (${reason})`, { cause });
-}
-function kindOf(entry) {
-  if (entry.isSymbolicLink()) return "symbolic link";
-  if (entry.isFIFO()) return "FIFO";
-  if (entry.isSocket()) return "socket";
-  if (entry.isBlockDevice() || entry.isCharacterDevice()) return "device";
-  return "special file";
-}
-async function walkArtifact(absPath) {
-  let info;
-  try {
-    info = await lstat5(absPath);
-  } catch (error) {
-    if (error.code === "ENOENT") {
-      throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
-    }
-    throw ioFailed(JSON.stringify(absPath), error);
-  }
-  if (info.isFile()) {
-    const name = basename5(absPath);
-    const problem = entryPathProblem(name);
-    if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: HINT });
-    return { kind: "file", base: dirname7(absPath), files: [{ path: name, size: info.size }] };
-  }
-  if (!info.isDirectory()) throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
-  return { kind: "directory", base: absPath, files: await listFiles(absPath) };
-}
-async function listFiles(root) {
-  const files = [];
-  const pending = [""];
-  while (pending.length > 0) {
-    const prefix = pending.pop();
-    const dir = prefix === "" ? root : `${root}/${prefix}`;
-    let entries;
-    try {
-      entries = await readdir6(dir, { withFileTypes: true });
-    } catch (error) {
-      throw ioFailed(JSON.stringify(dir), error);
-    }
-    for (const entry of entries) {
-      const name = entry.name;
-      if (name.includes("�")) await refuseUndecodable(dir);
-      const path6 = prefix === "" ? name : `${prefix}/${name}`;
-      const problem = entryPathProblem(name);
-      if (problem) {
-        throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, {
-          hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
-        });
-      }
-      if (entry.isDirectory()) pending.push(path6);
-      else if (entry.isFile()) files.push({ path: path6, size: statSize(`${root}/${path6}`) });
-      else throw refuse(kindOf(entry), JSON.stringify(`${root}/${path6}`));
-    }
-  }
-  return files;
-}
-async function refuseUndecodable(dir) {
-  const names = await readdir6(dir, { encoding: "buffer" }).catch((error) => {
-    throw ioFailed(JSON.stringify(dir), error);
-  });
-  const bad = names.find((name) => !isUtf83(name));
-  if (bad) {
-    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer9.concat([Buffer9.from(`${dir}/`), bad]))} is not valid UTF-8`, {
-      hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
-    });
-  }
-}
-function statSize(abs) {
-  try {
-    const info = lstatSync4(abs);
-    if (!info.isFile()) throw refuse(kindOf(info), JSON.stringify(abs));
-    return info.size;
-  } catch (error) {
-    if (error instanceof CutoverError) throw error;
-    throw ioFailed(JSON.stringify(abs), error);
-  }
-}
-
-// src/integrity/hash-artifact.ts
-async function hashArtifact(absPath, options = {}) {
-  const { base, files } = await walkArtifact(absPath);
-  const hashed = await hashFiles(base, files, {
-    ...options.onProgress ? { onProgress: options.onProgress } : {},
-    ...options.threads === void 0 ? {} : { threads: options.threads }
-  });
-  const entries = files.map(({ path: path6 }, i2) => {
-    const { digest, size: size2 } = hashed[i2];
-    return { path: path6, digest, size: size2 };
-  });
-  sortEntries(entries);
-  const result = {
-    entries,
-    manifest: formatManifest(entries),
-    root: manifestRoot(entries),
-    files: entries.length,
-    bytes: entries.reduce((sum, entry) => sum + entry.size, 0)
-  };
-  if (options.children) result.children = childRoots(entries);
-  return result;
-}
-
-// src/run/journal.ts
-import { closeSync as closeSync3, fdatasyncSync, fsyncSync, openSync as openSync3, writeSync } from "node:fs";
-import { mkdir as mkdir4, readFile as readFile5, rm as rm4 } from "node:fs/promises";
-import { dirname as dirname8 } from "node:path";
-async function openJournal(path6) {
-  await mkdir4(dirname8(path6), { recursive: true });
-  const fd = openSync3(path6, "a", 420);
-  const dirFd = openSync3(dirname8(path6), "r");
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync3(dirFd);
-  }
-  return {
-    // Synchronous on purpose: an entry is written before the run moves on (and before a signal exit).
-    // A write survives kill -9 as it is; fsync makes it survive a crash of the machine too, which only
-    // an entry that outlives the machine's processes needs (a step's process group dies with it).
-    append(entry) {
-      writeSync(fd, `${JSON.stringify(entry)}
-`);
-      if (entry.type !== "step-spawn") fdatasyncSync(fd);
-    },
-    close() {
-      closeSync3(fd);
-    }
-  };
-}
-async function readJournal(path6) {
-  let text;
-  try {
-    text = await readFile5(path6, "utf8");
-  } catch {
-    return [];
-  }
-  const entries = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      entries.push(JSON.parse(line));
-    } catch {
-      break;
-    }
-  }
-  return entries;
-}
-async function removeJournal(path6) {
-  await rm4(path6, { force: true });
-}
-
-// src/run/preflight.ts
-import { createHash as createHash4 } from "node:crypto";
-import { readFile as readFile6 } from "node:fs/promises";
-import { setTimeout as sleep2 } from "node:timers/promises";
-import { join as join7, relative as relative8 } from "node:path";
-function sha256(bytes) {
-  return createHash4("sha256").update(bytes).digest("hex");
-}
-async function locateRun(options) {
-  const { root } = options;
-  const valid = await readValidPlan(options.plan, root);
-  const planFile = relative8(root, valid.file.path);
-  const gitDir = await readGitDir({ cwd: root });
-  const name = valid.plan.metadata.name;
-  const paths = { gitDir, runLock: join7(gitDir, "cutover", "locks", `${name}.lock`), journal: join7(gitDir, "cutover", "journal", `${name}.jsonl`) };
-  return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
-}
-function journaledRunId(journal) {
-  return journal.find((e) => e.type === "run-start")?.runId;
-}
-async function prepareRun(located, options) {
-  const { root } = options;
-  const { valid, planFile, lockFile, paths, journal } = located;
-  const name = valid.plan.metadata.name;
-  const anyStepEnded = journal.some((e) => e.type === "step-end");
-  const started = anyStepEnded || options.resume ? journal.find((e) => e.type === "run-start") : void 0;
-  if (options.resume && !started) throw new CutoverError("RESUME_REFUSED", `no unfinished run of ${name} to resume`, { hint: "start a new run without --resume" });
-  if (!options.resume && started) {
-    throw new CutoverError("RESUME_REFUSED", `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${options.plan} --resume\`` });
-  }
-  if (options.resume && options.runId && options.runId !== started.runId) {
-    throw new CutoverError("RESUME_REFUSED", `--run-id ${options.runId} does not match the unfinished run ${started.runId}`);
-  }
-  await checkIndexLock(paths.gitDir, root);
-  const git = await readGitFacts({ cwd: root });
-  const runId = started?.runId ?? options.runId;
-  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, ...runId ? { runId } : {} });
-  if (problems.length) throw problemsError(problems);
-  if (options.failAt) {
-    const unknown = unknownStep(valid.plan, options.failAt);
-    if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown}`, { hint: "name a step id of the plan" });
-  }
-  const planBytes = valid.file.bytes;
-  const lockBytes = await readFile6(join7(root, lockFile)).catch(() => void 0);
-  const planDigest = sha256(planBytes);
-  const lockDigest = lockBytes ? sha256(lockBytes) : "";
-  if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
-    throw new CutoverError("RESUME_REFUSED", `the ${started.planDigest !== planDigest ? "plan" : "lock"} changed since run ${started.runId} started`, { hint: "a resumed run must run what was approved; restore it, or remove the journal and start over" });
-  }
-  let committed;
-  const recordDir = normaliseRecordDir(resolved.record.dir);
-  if (await existsAtRevision(recordDir, "HEAD", { cwd: root })) {
-    committed = started ? await options.findCommitted(recordDir, started, root) : void 0;
-    if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
-  }
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join7(paths.gitDir, "cutover", "runs", name, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
-}
-async function checkRunnable(prepared, options) {
-  const { root } = options;
-  const { resolved, committed } = prepared;
-  const started = prepared.journal.length > 0;
-  if (!committed) checkWindow2(resolved, options.now);
-  if (!started) {
-    const commitPaths = [resolved.record.dir, ...resolved.artifacts.filter((a2) => a2.commit === "files").map((a2) => a2.path)];
-    const dirty = await dirtyPaths(commitPaths, { cwd: root });
-    if (dirty.length) {
-      throw new CutoverError("TREE_DIRTY", `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}`, { hint: "commit or remove them first; the run commits only what it writes" });
-    }
-  }
-  if (options.commit !== false && !committed && !prepared.git.branch) {
-    throw new CutoverError("NOT_ON_BRANCH", "HEAD is detached: the record commit would belong to no branch", { hint: "switch to a branch first (`git switch -c NAME`), or run with --no-commit" });
-  }
-  if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
-}
-async function checkIndexLock(gitDir, root) {
-  const lock = join7(gitDir, "index.lock");
-  const shown = relative8(root, lock);
-  for (let waited = 0; await pathExists(lock); waited += 100) {
-    if (waited >= 2e3) {
-      throw new CutoverError("GIT_LOCKED", `git's index is locked (${shown} exists): another git command is running here, or one was killed and left the lock`, {
-        hint: `if no git command is running, remove ${shown} and run again; nothing was run or written`
-      });
-    }
-    await sleep2(100);
-  }
-}
-function checkWindow2(plan2, now) {
-  const w2 = plan2.window;
-  if (!w2) return;
-  if (w2.notBefore && now < new Date(w2.notBefore)) throw new CutoverError("WINDOW_CLOSED", `the window opens at ${w2.notBefore}; it is ${now.toISOString()}`, { hint: "run it inside spec.window" });
-  if (w2.notAfter && now > new Date(w2.notAfter)) throw new CutoverError("WINDOW_CLOSED", `the window closed at ${w2.notAfter}; it is ${now.toISOString()}`, { hint: "agree a new window and change spec.window in a reviewed commit" });
-}
-async function checkMerged(ref, files, root) {
-  if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
-  for (const file of files) {
-    const merged = await readAtRevision(file, ref, { cwd: root });
-    const local = await readFile6(join7(root, file)).catch(() => void 0);
-    if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
-    if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
-  }
-}
-
-// src/run/run-lock.ts
-import { hostname } from "node:os";
-import { mkdir as mkdir5, open as open5, readFile as readFile7, rm as rm5, rmdir } from "node:fs/promises";
-import { dirname as dirname9 } from "node:path";
-import { randomBytes as randomBytes3 } from "node:crypto";
-async function readRunLock(path6) {
-  try {
-    return JSON.parse(await readFile7(path6, "utf8"));
-  } catch {
-    return void 0;
-  }
-}
-function isStale(info) {
-  return info.host === hostname() && !processAlive(info.pid);
-}
-async function acquireRunLock(path6, runId, onStale) {
-  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
-  for (let attempt2 = 0; attempt2 < 3; attempt2++) {
-    try {
-      const handle = await open5(path6, "wx", 420);
-      try {
-        await handle.writeFile(`${JSON.stringify(info)}
-`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      return info;
-    } catch (e) {
-      const code2 = e.code;
-      if (code2 === "ENOENT") {
-        await mkdir5(dirname9(path6), { recursive: true });
-        continue;
-      }
-      if (code2 !== "EEXIST") throw e;
-    }
-    const holder = await readRunLock(path6);
-    if (holder && !isStale(holder)) {
-      throw new CutoverError("RUN_LOCKED", `another run holds the run lock (id ${holder.id}, run ${holder.runId}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
-        hint: `wait for it to finish; if it is gone, \`cutover unlock PLAN ${holder.id}\``
-      });
-    }
-    if (holder) onStale?.(holder);
-    await rm5(path6, { force: true });
-  }
-  throw new CutoverError("RUN_LOCKED", "could not take the run lock", { hint: "another run started at the same moment; try again" });
-}
-async function releaseRunLock(path6, info) {
-  const current = await readRunLock(path6);
-  if (current?.id !== info.id) return;
-  await rm5(path6, { force: true });
-  for (const folder of [dirname9(path6), dirname9(dirname9(path6))]) {
-    if (!await rmdir(folder).then(() => true, () => false)) break;
-  }
-}
-
-// src/run/step-runner.ts
-import { createHash as createHash5 } from "node:crypto";
-import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
-import { appendFile as appendFile2, mkdir as mkdir8, rm as rm8, stat as stat3 } from "node:fs/promises";
-import { join as join10 } from "node:path";
-import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/run/builtins.ts
 import { cp, mkdir as mkdir6, readFile as readFile8, rename as rename4, rm as rm6, writeFile as writeFile2 } from "node:fs/promises";
@@ -34520,9 +34562,9 @@ async function runDeterminism(step, ctx) {
       notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
     }
     if (!await pathExists(abs)) return { ok: false, reason: `${rel} does not exist, nothing to compare`, notes };
-    const hash5 = await hashArtifact(abs);
-    notes.push(`first run: ${rel} ${hash5.root} (${hash5.files} files)`);
-    first.push({ rel, abs, aside, hash: hash5 });
+    const hash6 = await hashArtifact(abs);
+    notes.push(`first run: ${rel} ${hash6.root} (${hash6.files} files)`);
+    first.push({ rel, abs, aside, hash: hash6 });
   }
   for (const f3 of first) {
     await rm6(f3.aside, { recursive: true, force: true });
@@ -34822,9 +34864,9 @@ async function concatAttempt(main, attemptLog) {
 }
 async function digestOf(path6) {
   try {
-    const hash5 = createHash5("sha256");
-    for await (const chunk of createReadStream4(path6)) hash5.update(chunk);
-    return hash5.digest("hex");
+    const hash6 = createHash5("sha256");
+    for await (const chunk of createReadStream4(path6)) hash6.update(chunk);
+    return hash6.digest("hex");
   } catch {
     return null;
   }
@@ -35093,11 +35135,11 @@ async function hashArtifacts(root, plan2, emit) {
       results.push({ name: a2.name, path: a2.path, commit: a2.commit, present: false, files: 0, bytes: 0, root: manifestRoot([]), manifest: "" });
       continue;
     }
-    const hash5 = await hashArtifact(abs, {
+    const hash6 = await hashArtifact(abs, {
       children: a2.roots === "children",
       onProgress: (p2) => emit({ type: "hash-progress", artifact: a2.name, files: p2.files, bytes: p2.bytes, totalFiles: p2.totalFiles, totalBytes: p2.totalBytes })
     });
-    results.push({ name: a2.name, path: a2.path, commit: a2.commit, present: true, files: hash5.files, bytes: hash5.bytes, root: hash5.root, manifest: hash5.manifest, ...hash5.children ? { children: hash5.children } : {} });
+    results.push({ name: a2.name, path: a2.path, commit: a2.commit, present: true, files: hash6.files, bytes: hash6.bytes, root: hash6.root, manifest: hash6.manifest, ...hash6.children ? { children: hash6.children } : {} });
   }
   return results;
 }
@@ -35388,6 +35430,13 @@ function checkRunRoot(run2) {
   }
   return root === run2.runRoot ? pass("run root", root) : fail("run root", `the artifacts' roots give ${root}; run.json claims ${run2.runRoot}`, ["run.json"]);
 }
+function checkPauseWindow(run2) {
+  const expected = pauseWindow(run2.boundaries ?? {}, run2.steps ?? []);
+  if (isDeepStrictEqual2(expected, run2.pauseWindow)) {
+    return pass("pause window", expected ? `${expected.wallMs} ms paused, ${expected.cutoverMs} ms of it cutover's own` : "no paused and resumed boundaries");
+  }
+  return fail("pause window", `the boundaries and step times give ${JSON.stringify(expected ?? null)}; run.json claims ${JSON.stringify(run2.pauseWindow ?? null)}`, ["run.json"]);
+}
 function checkLogs(run2, found) {
   const bad = [];
   let count3 = 0;
@@ -35524,6 +35573,7 @@ async function collectChecks(options, io2) {
     if (entries && check.ok) recorded.set(artifact.name, entries);
   }
   checks.push(checkRunRoot(run2));
+  checks.push(checkPauseWindow(run2));
   for (const artifact of run2.artifacts) {
     const entries = recorded.get(artifact.name);
     if (!artifact.present || !entries) continue;
@@ -35610,13 +35660,13 @@ function sha2562(bytes) {
 }
 async function digestFile(path6) {
   try {
-    const hash5 = createHash6("sha256");
+    const hash6 = createHash6("sha256");
     let bytes = 0;
     for await (const chunk of createReadStream5(path6)) {
-      hash5.update(chunk);
+      hash6.update(chunk);
       bytes += chunk.length;
     }
-    return { digest: `sha256:${hash5.digest("hex")}`, bytes };
+    return { digest: `sha256:${hash6.digest("hex")}`, bytes };
   } catch {
     return void 0;
   }

@@ -18,6 +18,7 @@ import {
   checkRecordFiles,
   checkReport,
   checkRunRoot,
+  checkPauseWindow,
   checkStatement,
   checkTrailers,
   checkUnchanged,
@@ -89,6 +90,7 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     if (entries && check.ok) recorded.set(artifact.name, entries);
   }
   checks.push(checkRunRoot(run));
+  checks.push(checkPauseWindow(run));
 
   for (const artifact of run.artifacts) {
     const entries = recorded.get(artifact.name);

@@ -47,6 +47,13 @@ export function buildReport(run: RunJson): string {
     for (const [name, at] of boundaries) out.push(`| \`${code(name)}\` | ${md(at)} |`);
     out.push('');
   }
+  const window = run.pauseWindow;
+  if (window) {
+    out.push(
+      `Writes were paused for **${formatDuration(window.wallMs)}** (\`paused_at\` → \`resumed_at\`): the ${window.steps} step(s) inside took ${formatDuration(window.stepsMs)}, cutover's own time was ${formatDuration(window.cutoverMs)}.`,
+      '',
+    );
+  }
 
   out.push('## Steps', '', '| phase | id | outcome | attempts | exit | duration |', '|---|---|---|---:|---:|---:|');
   for (const step of run.steps) {

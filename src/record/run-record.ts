@@ -5,6 +5,7 @@ import type { Phase } from '../plan/types.js';
 import type { RunOutcome, StepRecord } from '../run/events.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { createMasker, maskDeep } from '../text/mask.js';
+import { type PauseWindow, pauseWindow } from './window.js';
 import type { ArtifactResult, RunResult } from '../run/result.js';
 
 /** Version of the record layout; verify refuses records of another version. */
@@ -51,6 +52,8 @@ export interface RunJson {
   drill?: string;
   resumed: boolean;
   boundaries: Record<string, string>;
+  /** From `paused_at` to `resumed_at`: how long writes were held, and cutover's own share of it. */
+  pauseWindow?: PauseWindow;
   /** Run-level problems beyond step failures (frozen files changed, artifacts missing). */
   problems?: string[];
   steps: RunJsonStep[];
@@ -139,6 +142,8 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
       ...(a.children ? { children: { ...a.children } } : {}),
     }),
   );
+  const boundaries = Object.fromEntries(Object.entries(result.boundaries).map(([k, v]) => [boundaryKey(k), v]));
+  const window = pauseWindow(boundaries, result.steps);
   const run: RunJson = {
     recordVersion: RECORD_VERSION,
     tool: { name: 'cutover', version: result.toolVersion },
@@ -156,7 +161,8 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
     exitCode: result.exitCode,
     ...(result.drill !== undefined ? { drill: result.drill } : {}),
     resumed: result.resumed,
-    boundaries: Object.fromEntries(Object.entries(result.boundaries).map(([k, v]) => [boundaryKey(k), v])),
+    boundaries,
+    ...(window ? { pauseWindow: window } : {}),
     ...(result.problems?.length ? { problems: [...result.problems] } : {}),
     steps,
     artifacts,

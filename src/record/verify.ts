@@ -6,6 +6,7 @@ import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
 import { RECORD_VERSION, manifestPath, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
 import { buildStatement, sha256Hex } from './statement.js';
+import { pauseWindow } from './window.js';
 
 /** One verification check: what was checked, whether it held, and the files that did not. */
 export interface Check {
@@ -148,6 +149,15 @@ export function checkRunRoot(run: RunJson): Check {
     return fail('run root', error.message, ['run.json']);
   }
   return root === run.runRoot ? pass('run root', root) : fail('run root', `the artifacts' roots give ${root}; run.json claims ${run.runRoot}`, ['run.json']);
+}
+
+/** The pause window run.json claims is the one its boundaries and step times give. */
+export function checkPauseWindow(run: RunJson): Check {
+  const expected = pauseWindow(run.boundaries ?? {}, run.steps ?? []);
+  if (isDeepStrictEqual(expected, run.pauseWindow)) {
+    return pass('pause window', expected ? `${expected.wallMs} ms paused, ${expected.cutoverMs} ms of it cutover's own` : 'no paused and resumed boundaries');
+  }
+  return fail('pause window', `the boundaries and step times give ${JSON.stringify(expected ?? null)}; run.json claims ${JSON.stringify(run.pauseWindow ?? null)}`, ['run.json']);
 }
 
 /** Every step log in the record has the digest and size run.json claims. `found` maps a log path to its digest. */
