@@ -1,7 +1,6 @@
 // hashArtifact and `cutover hash` against an independent implementation of docs/integrity.md, sha256sum and real trees.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -10,48 +9,7 @@ import { CutoverError } from '../../src/errors.js';
 import { memoryIo } from '../../src/adapters/io.js';
 import { hash } from '../../src/commands/hash.js';
 import { hashArtifact } from '../../src/integrity/hash-artifact.js';
-
-// ---- an independent implementation of the spec: its own walk, byte sort, SHA-256 and RFC 6962 tree ----
-const SLASH = Buffer.from('/');
-const sha = (...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
-function mth(leaves: Buffer[]): Buffer {
-  if (leaves.length === 0) return sha(new Uint8Array());
-  if (leaves.length === 1) return leaves[0] as Buffer;
-  let k = 1;
-  while (k * 2 < leaves.length) k *= 2;
-  return sha(Uint8Array.of(1), mth(leaves.slice(0, k)), mth(leaves.slice(k)));
-}
-function specLines(base: Buffer, paths: Buffer[]): Buffer[] {
-  return paths.sort(Buffer.compare).map((p) => Buffer.concat([Buffer.from(sha(readFileSync(Buffer.concat([base, SLASH, p]))).toString('hex')), Buffer.from('  '), p, Buffer.from('\n')]));
-}
-function specRoot(lines: Buffer[]): string {
-  return `sha256:${mth(lines.map((l) => sha(Uint8Array.of(0), l))).toString('hex')}`;
-}
-function specHash(artifact: string): { manifest: string; root: string; children: Record<string, string> } {
-  const root = Buffer.from(artifact);
-  if (lstatSync(root).isFile()) {
-    const lines = specLines(Buffer.from(dirname(artifact)), [Buffer.from(basename(artifact))]);
-    return { manifest: Buffer.concat(lines).toString(), root: specRoot(lines), children: {} };
-  }
-  const found: Buffer[] = [];
-  const visit = (rel: Buffer | null) => {
-    for (const name of readdirSync(rel ? Buffer.concat([root, SLASH, rel]) : root, { encoding: 'buffer' })) {
-      const path = rel ? Buffer.concat([rel, SLASH, name]) : name;
-      const info = lstatSync(Buffer.concat([root, SLASH, path]));
-      if (info.isDirectory()) visit(path);
-      else if (info.isFile()) found.push(path);
-      else throw new Error('spec: not a regular file');
-    }
-  };
-  visit(null);
-  const lines = specLines(root, found);
-  const children: Record<string, string> = {};
-  for (const top of new Set(found.filter((p) => p.includes(SLASH)).map((p) => p.subarray(0, p.indexOf(SLASH)).toString()))) {
-    const inside = found.filter((p) => p.toString().startsWith(`${top}/`)).map((p) => p.subarray(Buffer.byteLength(top) + 1));
-    children[top] = specRoot(specLines(Buffer.concat([root, SLASH, Buffer.from(top)]), inside));
-  }
-  return { manifest: Buffer.concat(lines).toString(), root: specRoot(lines), children };
-}
+import { sha, specHash } from '../helpers/spec-hash.js';
 
 // ---- fixtures ----
 const scratch = mkdtempSync(join(tmpdir(), 'cutover-hash-'));

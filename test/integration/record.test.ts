@@ -16,38 +16,7 @@ import type { StepRecord } from '../../src/run/events.js';
 import type { ArtifactResult, RunResult } from '../../src/run/result.js';
 import { git, gitEnv, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 import { step } from '../unit/record/fixture.js';
-
-// ---- an independent implementation of docs/integrity.md: its own walk, byte sort, SHA-256 and RFC 6962 tree ----
-const sha = (...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
-function treeHash(leaves: Buffer[]): Buffer {
-  if (leaves.length === 0) return sha(new Uint8Array());
-  if (leaves.length === 1) return leaves[0] as Buffer;
-  let k = 1;
-  while (k * 2 < leaves.length) k *= 2;
-  return sha(Uint8Array.of(1), treeHash(leaves.slice(0, k)), treeHash(leaves.slice(k)));
-}
-const rootOfLines = (lines: Buffer[]) => `sha256:${treeHash(lines.map((l) => sha(Uint8Array.of(0), l))).toString('hex')}`;
-function specArtifactRoot(dir: string): string {
-  const found: Buffer[] = [];
-  const visit = (rel: string) => {
-    for (const name of readdirSync(join(dir, rel))) {
-      const path = rel ? `${rel}/${name}` : name;
-      if (lstatSync(join(dir, path)).isDirectory()) visit(path);
-      else found.push(Buffer.from(path));
-    }
-  };
-  if (lstatSync(dir).isFile()) {
-    const name = Buffer.from(dir.split('/').at(-1) as string);
-    return rootOfLines([Buffer.concat([Buffer.from(sha(readFileSync(dir)).toString('hex')), Buffer.from('  '), name, Buffer.from('\n')])]);
-  }
-  visit('');
-  const lines = found.sort(Buffer.compare).map((p) => Buffer.concat([Buffer.from(sha(readFileSync(join(dir, p.toString()))).toString('hex')), Buffer.from('  '), p, Buffer.from('\n')]));
-  return rootOfLines(lines);
-}
-function specRunRoot(artifacts: { name: string; root: string }[]): string {
-  const lines = artifacts.map((a) => Buffer.from(`${a.root.slice(7)}  ${a.name}\n`)).sort((x, y) => Buffer.compare(x.subarray(66), y.subarray(66)));
-  return rootOfLines(lines);
-}
+import { specHash, specRunRoot } from '../helpers/spec-hash.js';
 
 // ---- fixtures ----
 const PLAN_FILE = 'plans/station-56.yaml';
@@ -236,13 +205,13 @@ describe('writeRecord + commitRecord', () => {
   it('writes roots equal to an independent implementation of docs/integrity.md', async () => {
     const repo = fixtureRepo();
     const { run } = await record(repo);
-    const candidate = specArtifactRoot(join(repo, CANDIDATE));
-    const scan = specArtifactRoot(join(repo, SCAN));
+    const candidate = specHash(join(repo, CANDIDATE)).root;
+    const scan = specHash(join(repo, SCAN)).root;
     expect(run.artifacts.map((a) => [a.name, a.root])).toEqual([
       ['candidate', candidate],
       ['scan', scan],
     ]);
-    expect(run.artifacts[0]?.children).toEqual({ kurse: specArtifactRoot(join(repo, CANDIDATE, 'kurse')), users: specArtifactRoot(join(repo, CANDIDATE, 'users')) });
+    expect(run.artifacts[0]?.children).toEqual({ kurse: specHash(join(repo, CANDIDATE, 'kurse')).root, users: specHash(join(repo, CANDIDATE, 'users')).root });
     expect(run.runRoot).toBe(specRunRoot([{ name: 'candidate', root: candidate }, { name: 'scan', root: scan }]));
     // The manifest in the record is what coreutils checks.
     const manifest = join(repo, 'reports/station-56/run-1/manifests/candidate.sha256');
