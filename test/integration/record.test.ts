@@ -96,7 +96,7 @@ async function resultFor(repo: string, options: ResultOptions = {}): Promise<Run
     runId,
     env: {},
     secrets: ['SOURCE_DB_PASSWORD'],
-    approvalsRequired: 0,
+    approvals: { required: 0, distinctFromFreezer: true },
     inputs: [],
     registries: [],
     phases: { preconditions: [], steps: [step('steps', 0, 'dry-run'), step('steps', 1, 'migrate')], rollback: [], finally: [step('finally', 0, 'resume')] },
