@@ -4,7 +4,7 @@ import { canonicalJson } from '../../../src/text/json.js';
 import { parseManifest } from '../../../src/integrity/manifest.js';
 import { buildReport } from '../../../src/record/report.js';
 import { buildRunJson, recordCommitMessage, recordTrailers } from '../../../src/record/run-record.js';
-import { buildStatement } from '../../../src/record/statement.js';
+import { buildLegacyStatement, buildStatement } from '../../../src/record/statement.js';
 import {
   checkArtifactFiles,
   checkLogs,
@@ -106,11 +106,17 @@ describe('record-level checks', () => {
     const manifests = Object.fromEntries(result.artifacts.map((a) => [a.name, a.manifest]));
     const good = canonicalJson(buildStatement(run, { runJson, manifests }));
     expect(checkStatement(run, good, runJson, manifests).ok).toBe(true);
-    const forged = good.replace(/"dirHash": "[0-9a-f]{64}"/, `"dirHash": "${sha('forged')}"`);
+    const manifestDigest = sha(manifests.candidate!);
+    const forged = good.replace(`"sha256": "${manifestDigest}"`, `"sha256": "${sha('forged')}"`);
+    expect(forged).not.toBe(good);
     const check = checkStatement(run, forged, runJson, manifests);
     expect(check.ok).toBe(false);
-    expect(check.files).toContain('changed subject: storage_candidate/v1');
+    expect(check.files).toContain('changed subject: reports/station-56/run-1/manifests/candidate.sha256');
     expect(checkStatement(run, good, `${runJson} `, manifests).ok).toBe(false);
+    // A record written before manifests became subjects keeps verifying, and a forgery of it does not.
+    const legacy = canonicalJson(buildLegacyStatement(run, { runJson, manifests }));
+    expect(checkStatement(run, legacy, runJson, manifests)).toMatchObject({ ok: true, detail: expect.stringContaining('legacy form') });
+    expect(checkStatement(run, legacy.replace(`"dirHash": "${manifestDigest}"`, `"dirHash": "${sha('forged')}"`), runJson, manifests).ok).toBe(false);
   });
 
   it('checks report.md byte for byte from this version, by its roots from another', () => {
