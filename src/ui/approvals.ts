@@ -1,6 +1,7 @@
-// How a judged set of approvals is shown: one JSON shape and one set of text lines, for status, plan and review.
+// How the freeze gate's verdict and its approvals are shown: one JSON shape and one set of text lines, for status, plan and review.
 import type { ApprovalVerdict, CountedApproval } from '../integrity/approvals.js';
 import { approvalName } from '../integrity/approvals.js';
+import type { GateVerdict } from '../integrity/freeze-gate.js';
 import type { Approval } from '../integrity/lock.js';
 import type { colors } from './output.js';
 
@@ -37,4 +38,16 @@ export function approvalLines(v: ApprovalVerdict, c: ReturnType<typeof colors>):
   for (const a of v.valid) lines.push(`  ${c.green('counted')}      ${approvalName(a.approval)}  ${c.dim(approvalStanding(a))}`);
   for (const r of v.rejected) lines.push(`  ${c.yellow('not counted')}  ${approvalName(r.approval)}  ${c.bold(r.reason)}${c.dim(`: ${r.detail}`)}`);
   return lines;
+}
+
+/** The verdict in brief for a preview: frozen or not, approved or not, and the approvals. */
+export function verdictDocument(v: GateVerdict) {
+  return { lock: v.lockFile, frozen: v.frozen, approved: v.approved, freezeDigest: v.freezeDigest, drifted: new Set(v.drift.map((d) => d.path)).size, approvals: approvalsDocument(v.approvals) };
+}
+
+/** The verdict in brief as text: whether a run would pass the gate now, then the approvals. */
+export function verdictLines(v: GateVerdict, display: string, c: ReturnType<typeof colors>): string[] {
+  const drifted = new Set(v.drift.map((d) => d.path)).size;
+  const frozen = v.frozen ? c.green(`frozen (${v.freezeDigest})`) : c.red(`not frozen: ${drifted} file${drifted === 1 ? '' : 's'} differ from ${v.lockFile} (cutover status ${display})`);
+  return [`freeze     ${frozen}`, ...approvalLines(v.approvals, c)];
 }
