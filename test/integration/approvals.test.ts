@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cutover, type CliResult } from '../helpers/cli.js';
-import { git, tempDir, writeFiles } from '../helpers/git-repo.js';
+import { git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
 
 const PLAN = 'plans/p.yaml';
@@ -131,6 +131,13 @@ describe('cutover approve --key', () => {
     const { dir, alice } = signedRepo({ required: 1, distinct: false });
     expect(approveAs(dir, alice).code).toBe(0);
     expect(statusOf(dir)).toMatchObject({ code: 0, doc: { approvals: { counted: [{ principal: ALICE_EMAIL, verified: true }] } } });
+  });
+
+  it('refuses to freeze without the allowed-signers file, pointing at approvals.signers (exit 2)', () => {
+    const dir = gitRepo({ [PLAN]: `${planHead()}  approvals: { required: 1, signers: ${SIGNERS} }\n  steps:\n    - { id: greet, run: node tools/step.js write out/hello.txt hi }\n`, 'config/a.json': '{}\n' });
+    const r = cutover(['freeze', PLAN, '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).problems).toEqual([expect.objectContaining({ code: 'PLAN_PATH', file: PLAN, line: 9, col: 38, message: `approvals.signers: no file at "${SIGNERS}"` })]);
   });
 
   it('freezes the allowed-signers file: changing who may approve makes the lock stale', () => {

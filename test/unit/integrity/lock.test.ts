@@ -44,6 +44,8 @@ function group(kind: FrozenGroup['kind'], name: string, files: Record<string, st
 const PLAN_DIGEST = digestBytes(Buffer.from('apiVersion: cutover/v1\n'));
 const ALICE = 'Alice Operator <alice@example.test>';
 const BOB = 'Bob Reviewer <bob@example.test>';
+const FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
+const SIGNATURE = `U1NIU0lH${'A'.repeat(120)}`;
 const GROUPS = [group('registries', 'mapping', { 'migration/mapping/a.json': '{"a":1}\n', 'migration/mapping/b.json': '{"b":2}\n' }, ['migration/mapping/*.json']), group('inputs', 'source-db', { 'db/index.js': 'module.exports = 1;\n' })];
 
 function sampleLock(approvals: Lock['approvals'] = []): Lock {
@@ -111,6 +113,14 @@ describe('computeLock and parseLock', () => {
     expect(lock.approvals).toEqual([{ by: BOB, digest }]);
   });
 
+  it('keeps a signed approval of the new digest with its principal, key and signature, and round-trips it', () => {
+    const digest = freezeDigestOf(PLAN_DIGEST, GROUPS);
+    const signed = { by: BOB, digest, principal: 'bob@example.test', key: FINGERPRINT, signature: SIGNATURE };
+    const lock = sampleLock([signed, { ...signed, digest: `sha256:${'0'.repeat(64)}` }]);
+    expect(lock.approvals).toEqual([signed]);
+    expect(parseLock(canonicalJson(lock), 'x.lock.json')).toEqual(lock);
+  });
+
   it('round-trips through canonical JSON', () => {
     const lock = sampleLock([{ by: BOB, digest: freezeDigestOf(PLAN_DIGEST, GROUPS) }]);
     const text = canonicalJson(lock);
@@ -147,6 +157,10 @@ describe('computeLock and parseLock', () => {
     ['an identity without an e-mail', (d: any) => (d.frozenBy = 'alice'), 'frozenBy'],
     ['an approval with an extra key', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, at: 'now' }), '"at"'],
     ['a group with no patterns', (d: any) => (d.registries.mapping.patterns = []), 'patterns'],
+    ['a signed approval without its signature', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test', key: FINGERPRINT }), 'lacks "signature"'],
+    ['a principal that is a pattern list', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test,*', key: FINGERPRINT, signature: SIGNATURE }), 'principal'],
+    ['a key that is no fingerprint', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test', key: 'ssh-ed25519 AAAA', signature: SIGNATURE }), 'SSH key fingerprint'],
+    ['a signature that is no SSHSIG blob', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test', key: FINGERPRINT, signature: '-----BEGIN SSH SIGNATURE-----' }), 'SSHSIG'],
   ])('refuses %s', (_name, edit, mentioned) => {
     const data = JSON.parse(canonicalJson(sampleLock()));
     edit(data);

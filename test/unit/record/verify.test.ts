@@ -6,6 +6,7 @@ import { buildReport } from '../../../src/record/report.js';
 import { buildRunJson, recordCommitMessage, recordTrailers } from '../../../src/record/run-record.js';
 import { buildLegacyStatement, buildStatement } from '../../../src/record/statement.js';
 import {
+  checkApprovals,
   checkArtifactFiles,
   checkLogs,
   checkManifest,
@@ -117,6 +118,21 @@ describe('record-level checks', () => {
     const legacy = canonicalJson(buildLegacyStatement(run, { runJson, manifests }));
     expect(checkStatement(run, legacy, runJson, manifests)).toMatchObject({ ok: true, detail: expect.stringContaining('legacy form') });
     expect(checkStatement(run, legacy.replace(`"dirHash": "${manifestDigest}"`, `"dirHash": "${sha('forged')}"`), runJson, manifests).ok).toBe(false);
+  });
+
+  it('passes the approvals the run was gated on, and fails naming each one that does not count', () => {
+    const bob = { by: 'Bob <bob@example.test>', digest: run.freezeDigest, principal: 'bob@example.test', key: `SHA256:${'B'.repeat(43)}`, signature: 'U1NIU0lH' };
+    const eve = { ...bob, by: 'Eve <eve@example.test>', principal: 'eve@example.test' };
+    const signers = '.cutover/allowed_signers';
+    expect(checkApprovals(run, { required: 1, satisfied: true, signers, valid: [{ approval: bob, verified: true }], rejected: [] })).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining(`1 of 1 required against ${signers} at ${run.commit.slice(0, 12)}: bob@example.test (signature verified)`),
+    });
+    const failed = checkApprovals(run, { required: 2, satisfied: false, signers, valid: [{ approval: bob, verified: true }], rejected: [{ approval: eve, reason: 'unknown-principal', detail: `eve@example.test is not a principal of ${signers}` }] });
+    expect(failed).toMatchObject({ ok: false, detail: expect.stringContaining(`1 of 2 required approval(s) of ${run.freezeDigest} count`) });
+    expect(failed.files).toEqual([run.lock.path, `not counted: eve@example.test (unknown-principal): eve@example.test is not a principal of ${signers}`]);
+    expect(checkApprovals(run, { required: 0, satisfied: true, valid: [], rejected: [] })).toMatchObject({ ok: true, detail: 'none required' });
+    expect(checkApprovals(run, { error: 'the plan or the lock is not in commit abc' })).toMatchObject({ ok: false, files: [run.lock.path] });
   });
 
   it('checks report.md byte for byte from this version, by its roots from another', () => {
