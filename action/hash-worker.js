@@ -42,6 +42,7 @@ var EXIT_BY_CODE = {
   REGISTRY_UNFROZEN: EXIT.refused,
   APPROVAL_MISSING: EXIT.refused,
   APPROVAL_REFUSED: EXIT.refused,
+  SSH_UNAVAILABLE: EXIT.refused,
   RUN_LOCKED: EXIT.refused,
   WINDOW_CLOSED: EXIT.refused,
   TREE_DIRTY: EXIT.refused,

@@ -109,7 +109,7 @@ async function runResult(root) {
       runId: 'bench-1',
       env: {},
       secrets: [],
-      approvalsRequired: 0,
+      approvals: { required: 0, distinctFromFreezer: true },
       inputs: [],
       registries: [],
       phases: { preconditions: [], steps: [], rollback: [], finally: [] },

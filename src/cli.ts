@@ -75,7 +75,11 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .command('approve')
     .description("record the caller's approval of the current freeze digest in the lock (a commit of its own)")
     .argument('<plan>', 'plan file')
-    .action((file: string) => run(async (io) => (await import('./commands/approve.js')).approve({ plan: file }, io)));
+    .option('--key <path>', 'sign the approval with this SSH key (ssh-keygen -Y sign; a public key works when ssh-agent holds its private key)')
+    .option('--principal <name>', 'with --key: the allowed-signers principal you approve as (default: the one the signers file gives the key, else your git e-mail)')
+    .action((file: string, o: { key?: string; principal?: string }) =>
+      run(async (io) => (await import('./commands/approve.js')).approve({ plan: file, ...(o.key ? { key: o.key } : {}), ...(o.principal ? { principal: o.principal } : {}) }, io)),
+    );
   program
     .command('run')
     .description('run the plan: preflight, steps, rollback, finally, hashes, record, commit')

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'REGISTRY_UNFROZEN'
   | 'APPROVAL_MISSING'
   | 'APPROVAL_REFUSED'
+  | 'SSH_UNAVAILABLE'
   | 'RUN_LOCKED'
   | 'WINDOW_CLOSED'
   | 'TREE_DIRTY'
@@ -73,6 +74,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   REGISTRY_UNFROZEN: EXIT.refused,
   APPROVAL_MISSING: EXIT.refused,
   APPROVAL_REFUSED: EXIT.refused,
+  SSH_UNAVAILABLE: EXIT.refused,
   RUN_LOCKED: EXIT.refused,
   WINDOW_CLOSED: EXIT.refused,
   TREE_DIRTY: EXIT.refused,

@@ -6,7 +6,7 @@ import { colors, writeJson, writeProblems } from '../ui/output.js';
 import { canonicalJson } from '../text/json.js';
 import { readValidPlan } from '../adapters/plan-file.js';
 import { describeDrift } from '../integrity/freeze-gate.js';
-import { approvalsRequired, hashGroups, locatePlan, readLockText, writeLock } from '../integrity/freeze.js';
+import { approvalPolicy, hashGroups, locatePlan, readLockText, writeLock } from '../integrity/freeze.js';
 import { computeLock, diffLock, digestBytes, freezeDigestOf, groupKey, lockGroupsOf, lockInconsistencies, parseLock, type Approval, type Drift, type FrozenGroup, type Lock } from '../integrity/lock.js';
 import type { CommandIo } from '../adapters/io.js';
 
@@ -51,7 +51,7 @@ export async function freeze(options: FreezeOptions, io: CommandIo): Promise<num
   if (unreadable) notes.unshift(`the previous lock could not be read (${unreadable.message}); it was replaced`);
   if (dropped.length) notes.push(`${dropped.length} approval${dropped.length === 1 ? '' : 's'} of an older freeze digest dropped: ${dropped.map((a) => a.by).join(', ')}`);
 
-  const required = approvalsRequired(plan);
+  const { required, signers } = approvalPolicy(plan);
   if (io.format === 'json') {
     writeJson(io, { ok: true, plan: where.plan, lock: where.lock, written, freezeDigest: lock.freezeDigest, frozenBy: lock.frozenBy, groups: summary(groups), approvals: { required, count: lock.approvals.length }, droppedApprovals: dropped, notes });
     return 0;
@@ -61,7 +61,7 @@ export async function freeze(options: FreezeOptions, io: CommandIo): Promise<num
     const lines = [written ? `${c.green('froze')} ${where.plan} → ${where.lock}` : `${where.lock} is current; nothing written`];
     for (const g of groups) lines.push(`  ${groupKey(g.kind, g.name).padEnd(28)} ${String(g.entries.length).padStart(5)} file${g.entries.length === 1 ? ' ' : 's'}  ${c.dim(g.root)}`);
     lines.push(`freeze digest ${lock.freezeDigest}`, `frozen by     ${lock.frozenBy}`);
-    if (required > 0) lines.push(`approvals     ${lock.approvals.length} recorded, ${required} required (cutover approve ${file.display}, by someone else)`);
+    if (required > 0) lines.push(`approvals     ${lock.approvals.length} recorded, ${required} required (cutover approve ${file.display}${signers === undefined ? '' : ' --key <SSH key>'}, by someone else)`);
     for (const note of notes) lines.push(c.yellow(`note: ${note}`));
     if (written) lines.push(c.dim(`next: commit ${where.lock}`));
     io.stdout.write(`${lines.join('\n')}\n`);

@@ -1,11 +1,14 @@
 // `cutover plan PLAN`: the resolved plan, its freeze status and what would run, in order; no side effects.
-import { problemsError } from '../errors.js';
-import { readGitFacts } from '../adapters/git.js';
+import { isCutoverError, problemsError } from '../errors.js';
+import { findRepositoryRoot, readGitFacts } from '../adapters/git.js';
+import { checkFreeze, type GateVerdict } from '../integrity/freeze-gate.js';
+import { verdictDocument, verdictLines } from '../ui/approvals.js';
+import type { Plan } from '../plan/types.js';
 import { publishToGithub } from '../github/report.js';
 import { maskPreamble, secretValuesOf } from '../github/preview.js';
 import { planSummary } from '../github/summary.js';
 import { colors, writeJson } from '../ui/output.js';
-import { readValidPlan } from '../adapters/plan-file.js';
+import { readValidPlan, type PlanFile } from '../adapters/plan-file.js';
 import { formatDuration } from '../text/duration.js';
 import { resolvePlan, type ResolvedPlan, type ResolvedStep } from '../plan/resolve.js';
 import { createMasker } from '../text/mask.js';
@@ -33,19 +36,33 @@ export async function plan(options: PlanOptions, io: CommandIo): Promise<number>
   if (io.format === 'github') io.stdout.write(maskPreamble(secrets));
   if (problems.length && fixedRunId !== RUN_ID_AT_START) throw problemsError(problems);
 
-  const preview = JSON.parse(masker.mask(JSON.stringify(previewOf(resolved, file.display))));
+  const verdict = await freezeVerdict(file, source, io.cwd);
+  const preview = JSON.parse(masker.mask(JSON.stringify(previewOf(resolved, file.display, verdict))));
   if (io.format === 'json') writeJson(io, preview);
-  else io.stdout.write(masker.mask(renderText(resolved, file.display, io)));
+  else io.stdout.write(masker.mask(renderText(resolved, file.display, verdict, io)));
   await publishToGithub(io, {
-    summary: { markdown: planSummary(resolved.name, file.display, masker.mask(renderText(resolved, file.display, { ...io, color: false }))), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` },
+    summary: { markdown: planSummary(resolved.name, file.display, masker.mask(renderText(resolved, file.display, verdict, { ...io, color: false }))), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` },
   });
   return 0;
 }
 
-/** The machine-readable preview: the resolved plan and the ordered list of what would run. */
-function previewOf(resolved: ResolvedPlan, file: string) {
+/** The freeze gate's verdict now, when the plan is in a repository (null outside one); a gate that cannot judge says why. */
+async function freezeVerdict(file: PlanFile, plan: Plan, cwd: string): Promise<GateVerdict | { error: string } | null> {
+  const root = await findRepositoryRoot({ cwd }).catch(() => undefined);
+  if (root === undefined) return null;
+  try {
+    return await checkFreeze({ root, planFile: file, plan });
+  } catch (error) {
+    if (!isCutoverError(error)) throw error;
+    return { error: `${error.code}: ${error.message}` };
+  }
+}
+
+/** The machine-readable preview: the resolved plan, the freeze verdict and the ordered list of what would run. */
+function previewOf(resolved: ResolvedPlan, file: string, verdict: GateVerdict | { error: string } | null) {
   return {
     plan: file,
+    freeze: verdict === null || 'error' in verdict ? verdict : verdictDocument(verdict),
     resolved,
     order: [
       ...resolved.phases.preconditions,
@@ -71,12 +88,13 @@ function quoteWord(word: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
-function renderText(resolved: ResolvedPlan, file: string, io: CommandIo): string {
+function renderText(resolved: ResolvedPlan, file: string, verdict: GateVerdict | { error: string } | null, io: CommandIo): string {
   const c = colors(io);
   const lines = [`${c.bold(resolved.name)}  ${c.dim(file)}`];
   if (resolved.description) lines.push(resolved.description);
   lines.push(`run id   ${resolved.runId}`, `record   ${resolved.record.dir}${resolved.record.push ? ' (pushed)' : ''}`);
   if (resolved.window) lines.push(`window   ${resolved.window.notBefore ?? '…'} → ${resolved.window.notAfter ?? '…'}`);
+  if (verdict !== null) lines.push('', ...('error' in verdict ? [`freeze     ${c.red(`cannot check: ${verdict.error}`)}`] : verdictLines(verdict, file, c)));
   const section = (title: string, steps: ResolvedStep[]) => {
     if (!steps.length) return;
     lines.push('', c.bold(title));

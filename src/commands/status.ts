@@ -1,6 +1,7 @@
 // `cutover status PLAN`: frozen or not, exactly which files drifted and how, and the approvals; changes nothing.
 import { findRepositoryRoot } from '../adapters/git.js';
 import { colors, writeJson, writeProblems } from '../ui/output.js';
+import { approvalLines, approvalsDocument } from '../ui/approvals.js';
 import { readValidPlan } from '../adapters/plan-file.js';
 import { checkFreeze, describeDrift, type GateVerdict } from '../integrity/freeze-gate.js';
 import type { CommandIo } from '../adapters/io.js';
@@ -37,12 +38,7 @@ function statusDocument(v: GateVerdict, ok: boolean) {
     freezeDigest: v.freezeDigest,
     lockDigest: v.lock?.freezeDigest ?? null,
     frozenBy: v.lock?.frozenBy ?? null,
-    approvals: {
-      required: v.approvals.required,
-      count: v.approvals.counted.length,
-      counted: v.approvals.counted,
-      ignored: v.approvals.ignored.map(({ approval, reason }) => ({ ...approval, reason })),
-    },
+    approvals: approvalsDocument(v.approvals),
     drift: v.drift,
     problems: v.problems,
   };
@@ -53,13 +49,10 @@ function renderText(v: GateVerdict, ok: boolean, display: string, io: CommandIo)
   const lines = [`${c.bold(v.plan)}  ${c.dim(`lock ${v.lockFile}`)}`];
   lines.push(`frozen     ${v.frozen ? c.green('yes') : c.red('no')}`);
   for (const d of v.drift) lines.push(`  ${c.yellow(d.reason.padEnd(12))} ${d.path}  ${c.dim(describeDrift(d))}`);
-  const { required, counted, ignored } = v.approvals;
-  const count = `${counted.length} of ${required} required`;
-  lines.push(`approvals  ${required === 0 ? `${counted.length} (none required)` : v.approved ? c.green(count) : c.red(count)}`);
-  for (const a of counted) lines.push(`  ${c.green('counted')}      ${a.by}`);
-  for (const { approval, reason } of ignored) lines.push(`  ${c.dim('not counted')}  ${approval.by}  ${c.dim(reason)}`);
+  lines.push(...approvalLines(v.approvals, c));
   if (v.lock) lines.push(`frozen by  ${v.lock.frozenBy}`);
   lines.push(`freeze digest ${v.freezeDigest}${v.lock && v.lock.freezeDigest !== v.freezeDigest ? c.dim(` (the lock records ${v.lock.freezeDigest})`) : ''}`);
-  if (!ok) lines.push(c.dim(`next: ${v.frozen ? `another person runs cutover approve ${display}` : `run cutover freeze ${display}, commit the lock and every file listed above`}`));
+  const approve = `another person runs cutover approve ${display}${v.approvals.signers === undefined ? '' : ' --key <their SSH key>'}`;
+  if (!ok) lines.push(c.dim(`next: ${v.frozen ? approve : `run cutover freeze ${display}, commit the lock and every file listed above`}`));
   return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { CutoverError, EXIT, type Problem } from '../errors.js';
+import { CutoverError, EXIT, isCutoverError, type Problem } from '../errors.js';
+import { sshVerifier } from '../adapters/ssh-sign.js';
+import { APPROVAL_NAMESPACE, evaluateApprovals, type ApprovalVerdict } from '../integrity/approvals.js';
+import { lockText, parseLock, type Lock } from '../integrity/lock.js';
+import { approvalPolicyOf } from '../plan/approvals.js';
+import { validatePlan } from '../plan/validate.js';
+import type { RunJson } from '../record/run-record.js';
 import { resolveInside } from '../adapters/fs.js';
 import { findRepositoryRoot, gitClient, readAtRevision, revisionExists } from '../adapters/git.js';
 import { annotation } from '../github/commands.js';
@@ -11,6 +17,7 @@ import { colors, writeJson } from '../ui/output.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
 import type { ManifestLine } from '../integrity/manifest.js';
 import {
+  checkApprovals,
   checkArtifactFiles,
   checkAtCommit,
   checkLogs,
@@ -120,7 +127,7 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
 
   if (root === undefined) {
     const detail = `${options.record} is not inside a git repository`;
-    for (const name of ["plan at the run's commit", "lock at the run's commit", 'plan unchanged since the run', 'lock unchanged since the run', 'commit trailers']) checks.push({ name, ok: false, detail });
+    for (const name of ["plan at the run's commit", "lock at the run's commit", 'plan unchanged since the run', 'lock unchanged since the run', 'approvals', 'commit trailers']) checks.push({ name, ok: false, detail });
     return checks;
   }
   for (const what of ['plan', 'lock'] as const) {
@@ -130,8 +137,28 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     const current = await resolveInside(root, path).then(readBytes, () => undefined);
     checks.push(checkUnchanged(what, run, current === undefined ? undefined : sha256(current)));
   }
+  checks.push(checkApprovals(run, await approvalsAtCommit(root, run)));
   checks.push(checkTrailers(run, await recordCommit(root, recordAbs, runText)));
   return checks;
+}
+
+/** The lock's approvals judged as the run's commit holds the lock, the plan and its allowed-signers file: offline, by ssh-keygen. */
+async function approvalsAtCommit(root: string, run: RunJson): Promise<ApprovalVerdict | { error: string }> {
+  const at = (path: string) => readAtRevision(path, run.commit, { cwd: root });
+  const [planBytes, lockBytes] = [await at(run.plan.path), await at(run.lock.path)];
+  if (!planBytes || !lockBytes) return { error: `the plan or the lock is not in commit ${run.commit.slice(0, 12)}` };
+  const valid = validatePlan(planBytes, run.plan.path);
+  if (!valid.ok) return { error: `the plan at ${run.commit.slice(0, 12)} is not valid: ${valid.problems[0]?.message}` };
+  let lock: Lock;
+  try {
+    lock = parseLock(lockText(lockBytes, run.lock.path), run.lock.path);
+  } catch (error) {
+    if (!isCutoverError(error)) throw error;
+    return { error: `the lock at ${run.commit.slice(0, 12)} does not parse: ${error.message}` };
+  }
+  const policy = approvalPolicyOf(valid.valid.plan);
+  const signers = policy.signers === undefined ? null : ((await at(policy.signers)) ?? null);
+  return evaluateApprovals(lock, policy, run.freezeDigest, sshVerifier(APPROVAL_NAMESPACE, signers));
 }
 
 /**

@@ -1,18 +1,20 @@
 // The freeze gate (docs/runs.md, "Preflight"; docs/integrity.md, "The freeze gate"): the committed lock, the work tree and git agree, and enough people approved.
 import { lstatSync } from 'node:fs';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CutoverError, type Problem } from '../errors.js';
 import { readPathStates, type PathState } from '../adapters/git-files.js';
-import { approvalsRequired, hashGroups, locatePlan, readLock, type FreezablePlan, type PlanLocation } from './freeze.js';
+import { resolveInside } from '../adapters/fs.js';
+import { sshVerifier } from '../adapters/ssh-sign.js';
+import { approvalPolicy, hashGroups, locatePlan, readLock, type FreezablePlan, type PlanLocation } from './freeze.js';
+import { APPROVAL_NAMESPACE, approvalName, evaluateApprovals, type ApprovalVerdict } from './approvals.js';
 import {
-  countApprovals,
   diffLock,
   digestBytes,
   freezeDigestOf,
   lockedPaths,
   lockGroupsOf,
   lockInconsistencies,
-  type ApprovalCount,
   type Drift,
   type FrozenGroup,
   type Lock,
@@ -38,7 +40,7 @@ export interface GateVerdict {
   drift: Drift[];
   /** The freeze digest of the plan, registries and inputs as they are now. */
   freezeDigest: string;
-  approvals: ApprovalCount;
+  approvals: ApprovalVerdict;
   /** Repository-relative paths of the plan and its lock. */
   plan: string;
   lockFile: string;
@@ -65,8 +67,10 @@ export async function checkFreeze(options: FreezeGateOptions): Promise<GateVerdi
   const drift = found.map((f) => f.drift);
   const problems = found.map((f) => f.problem);
   const frozen = problems.length === 0;
-  const approvals = countApprovals(lock, freezeDigest, approvalsRequired(plan));
-  const approved = approvals.counted.length >= approvals.required;
+  const policy = approvalPolicy(plan);
+  const signers = policy.signers === undefined ? null : await readSignersFile(root, policy.signers);
+  const approvals = await evaluateApprovals(lock, policy, freezeDigest, sshVerifier(APPROVAL_NAMESPACE, signers));
+  const approved = approvals.satisfied;
   if (frozen && !approved) problems.push(...approvalProblems(approvals, where.lock, freezeDigest, planFile.display));
   return { frozen, approved, problems, drift, freezeDigest, approvals, plan: where.plan, lockFile: where.lock, lock };
 }
@@ -165,20 +169,29 @@ function stateDrift(state: PathState): Pick<Drift, 'reason' | 'detail'> {
   return { reason: 'uncommitted', detail: `${deleted ? 'deleted, ' : ''}${where}` };
 }
 
-function approvalProblems(approvals: ApprovalCount, lockFile: string, digest: string, planDisplay: string): Problem[] {
-  const have = approvals.counted.length;
+function approvalProblems(approvals: ApprovalVerdict, lockFile: string, digest: string, planDisplay: string): Problem[] {
+  const { required, signers } = approvals;
+  const who = signers === undefined ? 'by distinct people' : `signed by distinct principals of ${signers}`;
   const problems: Problem[] = [
     {
       code: 'APPROVAL_MISSING',
       file: lockFile,
-      message: `the plan needs ${approvals.required} approval${approvals.required === 1 ? '' : 's'} of freeze digest ${digest} by someone other than the one who froze it; the lock holds ${have}`,
-      hint: `another person runs cutover approve ${planDisplay} (it commits the approval)`,
+      message: `the plan needs ${required} approval${required === 1 ? '' : 's'} of freeze digest ${digest} ${who}; ${approvals.valid.length} of the lock's ${approvals.valid.length + approvals.rejected.length} count`,
+      hint: `another person runs cutover approve ${planDisplay}${signers === undefined ? '' : ' --key <their SSH key>'} (it commits the approval)`,
     },
   ];
-  for (const { approval, reason } of approvals.ignored) {
-    problems.push({ code: 'APPROVAL_MISSING', file: lockFile, message: `the approval by ${approval.by} does not count: ${reason}` });
+  for (const { approval, reason, detail } of approvals.rejected) {
+    problems.push({ code: 'APPROVAL_MISSING', file: lockFile, message: `the approval by ${approvalName(approval)} does not count (${reason}): ${detail}` });
   }
   return problems;
+}
+
+/** The allowed-signers file's bytes as the work tree holds them, or null when it is not a regular file there. */
+export async function readSignersFile(root: string, path: string): Promise<Uint8Array | null> {
+  const abs = await resolveInside(root, path);
+  // A link is refused when the file is hashed with the inputs; here it is simply no signers file.
+  const info = await lstat(abs).catch(() => undefined);
+  return info?.isFile() ? readFile(abs) : null;
 }
 
 /** Size, modification time and inode of each repository-relative path (null when gone), for the cheap re-check after a step. */

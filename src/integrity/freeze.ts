@@ -8,6 +8,7 @@ import { isInside, resolveInside, writeFileAtomic } from '../adapters/fs.js';
 import { canonicalJson } from '../text/json.js';
 import { positionOf, type SourceDoc } from '../plan/position.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
+import { approvalPolicyOf, SIGNERS_GROUP, type ApprovalPolicy } from '../plan/approvals.js';
 import type { FileGroup, Plan } from '../plan/types.js';
 import { hashFiles } from './hash-files.js';
 import { GROUP_KINDS, lockPathFor, lockText, parseLock, type FrozenGroup, type GroupKind, type Lock } from './lock.js';
@@ -54,6 +55,9 @@ export interface PlanLocation {
   lock: string;
 }
 
+// The index the signers group stands at: it has no place in spec.inputs, its pattern is spec.approvals.signers.
+const SIGNERS_INDEX = -1;
+
 const UNSAFE_HINT = 'registries and inputs are regular files inside the repository; git records a link, not the bytes it points to';
 
 // A directory listing in which links look like files: the glob then matches a link without ever
@@ -68,15 +72,21 @@ const GLOB_FS = {
   readdirSync: ((path: string, options: object) => linksAsFiles(readdirSync(path, { ...options, withFileTypes: true }))) as unknown as typeof readdirSync,
 };
 
-/** The registry and input groups a plan declares: registries first, each kind in plan order. */
+/**
+ * The registry and input groups a plan declares: registries first, each kind in plan order, then
+ * the allowed-signers file of `approvals.signers` as the input group `approval-signers`.
+ */
 export function declaredGroups(plan: FreezablePlan): DeclaredGroup[] {
   const spec = 'spec' in plan ? plan.spec : plan;
-  return GROUP_KINDS.flatMap((kind) => (spec[kind] ?? []).map((group, index) => ({ kind, index, name: group.name, paths: group.paths })));
+  const groups: DeclaredGroup[] = GROUP_KINDS.flatMap((kind) => (spec[kind] ?? []).map((group, index) => ({ kind, index, name: group.name, paths: group.paths })));
+  const { signers } = approvalPolicy(plan);
+  if (signers !== undefined) groups.push({ kind: 'inputs', index: SIGNERS_INDEX, name: SIGNERS_GROUP, paths: [signers] });
+  return groups;
 }
 
-/** The `approvals.required` a plan sets (0 when it sets none). */
-export function approvalsRequired(plan: FreezablePlan): number {
-  return 'spec' in plan ? (plan.spec.approvals?.required ?? 0) : plan.approvalsRequired;
+/** The approval policy of a plan as written or as resolved. */
+export function approvalPolicy(plan: FreezablePlan): ApprovalPolicy {
+  return 'spec' in plan ? approvalPolicyOf(plan) : plan.approvals;
 }
 
 /** The plan's and its lock's repository-relative paths; a plan outside the repository is refused. */
@@ -171,12 +181,15 @@ function linkDestination(realRoot: string, target: string | undefined): string {
 }
 
 function unmatchedError(unmatched: UnmatchedPattern[], source: SourceDoc | undefined): CutoverError {
-  const problems: Problem[] = unmatched.map((u) => ({
-    code: 'PLAN_PATH',
-    message: `${u.kind} "${u.group}": pattern ${JSON.stringify(u.pattern)} matches no file`,
-    hint: 'patterns are relative to the repository root; a folder needs "/**"',
-    ...(source ? { file: source.file, ...positionOf(source, ['spec', u.kind, u.groupIndex, 'paths', u.patternIndex]) } : {}),
-  }));
+  const problems: Problem[] = unmatched.map((u) => {
+    const signers = u.groupIndex === SIGNERS_INDEX;
+    return {
+      code: 'PLAN_PATH',
+      message: signers ? `approvals.signers: no file at ${JSON.stringify(u.pattern)}` : `${u.kind} "${u.group}": pattern ${JSON.stringify(u.pattern)} matches no file`,
+      hint: signers ? 'commit the allowed-signers file (one line a principal: "email key-type base64-key") at that path' : 'patterns are relative to the repository root; a folder needs "/**"',
+      ...(source ? { file: source.file, ...positionOf(source, signers ? ['spec', 'approvals', 'signers'] : ['spec', u.kind, u.groupIndex, 'paths', u.patternIndex]) } : {}),
+    };
+  });
   return problemsError(problems);
 }
 

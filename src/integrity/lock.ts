@@ -25,10 +25,17 @@ export interface LockGroup {
   root: string;
 }
 
-/** An approval: who approved, and the freeze digest they approved. */
+/**
+ * An approval: who approved (their git identity) and the freeze digest they approved; a signed one
+ * also names its allowed-signers principal, its key's fingerprint and the SSH signature over the
+ * digest (base64 of the SSHSIG blob `ssh-keygen -Y sign` armors).
+ */
 export interface Approval {
   by: string;
   digest: string;
+  principal?: string;
+  key?: string;
+  signature?: string;
 }
 
 /** A lock file's content. */
@@ -65,13 +72,6 @@ export interface Drift {
   detail?: string;
 }
 
-/** The approvals that count towards `required`, and those that do not, with why. */
-export interface ApprovalCount {
-  required: number;
-  counted: Approval[];
-  ignored: { approval: Approval; reason: string }[];
-}
-
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const HEX = /^[0-9a-f]{64}$/;
 const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -79,6 +79,12 @@ const IDENTITY = /^([^<>\n]*) <([^<>\n]+)>$/;
 const LOCK_KEYS = ['approvals', 'format', 'freezeDigest', 'frozenBy', 'inputs', 'plan', 'planDigest', 'registries'];
 const GROUP_KEYS = ['files', 'patterns', 'root'];
 const APPROVAL_KEYS = ['by', 'digest'];
+const SIGNED_KEYS = ['key', 'principal', 'signature'];
+// A principal as `ssh-keygen -Y verify -I` takes it: no space, comma, quote or pattern character.
+const PRINCIPAL = /^[^\s\x00-\x1f\x7f,"'*?!\\]{1,256}$/;
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+// Base64 of an SSHSIG blob, which starts with the magic "SSHSIG".
+const SIGNATURE = /^U1NIU0lH[A-Za-z0-9+/]{1,16384}={0,2}$/;
 
 /** The lock's repository-relative path for a plan's: beside it, named after it without `.yaml`/`.yml`. */
 export function lockPathFor(planPath: string): string {
@@ -122,7 +128,7 @@ export function computeLock(input: { plan: string; planDigest: string; groups: r
     ...lockGroupsOf(input.groups),
     freezeDigest,
     frozenBy: input.frozenBy,
-    approvals: (input.approvals ?? []).filter((a) => a.digest === freezeDigest).map((a) => ({ by: a.by, digest: a.digest })),
+    approvals: (input.approvals ?? []).filter((a) => a.digest === freezeDigest).map(approvalFields),
   };
 }
 
@@ -144,6 +150,11 @@ export function groupsOfLock(lock: Pick<Lock, GroupKind>): FrozenGroup[] {
   return GROUP_KINDS.flatMap((kind) =>
     Object.entries(lock[kind]).map(([name, group]) => ({ kind, name, patterns: group.patterns, entries: groupEntries(group), root: group.root })),
   );
+}
+
+/** An approval with exactly the lock's keys: `by` and `digest`, and the signed three when it is signed. */
+export function approvalFields(a: Approval): Approval {
+  return { by: a.by, digest: a.digest, ...(a.signature !== undefined ? { principal: a.principal, key: a.key, signature: a.signature } : {}) };
 }
 
 /** Every repository-relative file a lock lists, once each. */
@@ -192,19 +203,6 @@ export function identityEmail(identity: string): string {
 /** True when two `Name <email>` identities are the same person (same e-mail, any case or display name). */
 export function sameIdentity(a: string, b: string): boolean {
   return identityEmail(a) === identityEmail(b);
-}
-
-/** Sorts a lock's approvals into those that count for `digest` (one a person, not the freezer) and the rest. */
-export function countApprovals(lock: Pick<Lock, 'approvals' | 'frozenBy'> | null, digest: string, required: number): ApprovalCount {
-  const count: ApprovalCount = { required, counted: [], ignored: [] };
-  for (const approval of lock?.approvals ?? []) {
-    const ignore = (reason: string) => count.ignored.push({ approval, reason });
-    if (approval.digest !== digest) ignore(`it approves ${approval.digest}, an older freeze, not the current ${digest}: an approval binds to content`);
-    else if (sameIdentity(approval.by, lock?.frozenBy ?? '')) ignore('it is by the identity that froze the lock; an approval must come from someone else');
-    else if (count.counted.some((c) => sameIdentity(c.by, approval.by))) ignore('the same identity already approved this digest');
-    else count.counted.push(approval);
-  }
-  return count;
 }
 
 /** Parses a lock strictly: JSON, exactly the known keys, well-formed digests, paths and identities; else LOCK_INVALID. */
@@ -263,10 +261,15 @@ export function parseLock(text: string, file: string): Lock {
     }
     if ('approvals' in lock && check(Array.isArray(lock.approvals), ['approvals'], 'approvals must be a list')) {
       for (const [i, approval] of (lock.approvals as unknown[]).entries()) {
-        if (!keysOf(approval, ['approvals', i], APPROVAL_KEYS)) continue;
-        const { by, digest: approved } = approval as Record<string, unknown>;
+        const signed = isObject(approval) && SIGNED_KEYS.some((key) => key in approval);
+        if (!keysOf(approval, ['approvals', i], signed ? [...APPROVAL_KEYS, ...SIGNED_KEYS] : APPROVAL_KEYS)) continue;
+        const { by, digest: approved, principal, key, signature } = approval as Record<string, unknown>;
         if (by !== undefined) identity(by, ['approvals', i, 'by']);
         if (approved !== undefined) digest(approved, ['approvals', i, 'digest']);
+        if (!signed) continue;
+        if (principal !== undefined) check(typeof principal === 'string' && PRINCIPAL.test(principal), ['approvals', i, 'principal'], `approvals[${i}].principal must be an allowed-signers principal: no spaces, commas, quotes or patterns`);
+        if (key !== undefined) check(typeof key === 'string' && FINGERPRINT.test(key), ['approvals', i, 'key'], `approvals[${i}].key must be an SSH key fingerprint SHA256:<43 base64 characters>`);
+        if (signature !== undefined) check(typeof signature === 'string' && SIGNATURE.test(signature), ['approvals', i, 'signature'], `approvals[${i}].signature must be an SSH signature: the base64 of an SSHSIG blob on one line`);
       }
     }
   }

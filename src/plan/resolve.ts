@@ -6,6 +6,7 @@ import { parseDuration } from '../text/duration.js';
 import type { Scope } from './expression.js';
 import { interpolate } from './interpolate.js';
 import { placedSteps } from './rules.js';
+import { approvalPolicyOf, type ApprovalPolicy } from './approvals.js';
 import { PHASES, type BuiltIn, type JsonExpectation, type Phase, type Plan } from './types.js';
 
 /** How a command step runs: argv without a shell, or a script for a named shell. */
@@ -42,7 +43,7 @@ export interface ResolvedPlan {
   /** The plan's `spec.env`, interpolated. */
   env: Record<string, string>;
   secrets: string[];
-  approvalsRequired: number;
+  approvals: ApprovalPolicy;
   inputs: { name: string; paths: string[] }[];
   registries: { name: string; paths: string[] }[];
   phases: Record<Phase, ResolvedStep[]>;
@@ -127,7 +128,7 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
       ...(plan.spec.window ? { window: plan.spec.window } : {}),
       env,
       secrets: plan.spec.secrets ?? [],
-      approvalsRequired: plan.spec.approvals?.required ?? 0,
+      approvals: approvalPolicyOf(plan),
       inputs: plan.spec.inputs ?? [],
       registries: plan.spec.registries ?? [],
       phases,

@@ -2,6 +2,8 @@
 import type { Problem } from '../errors.js';
 import { parseDuration } from '../text/duration.js';
 import { checkNames, hasTemplate, isTemplateIssue, parseCondition, parseTemplate, type ExpressionKind } from './interpolate.js';
+import { isDynamicPattern } from 'tinyglobby';
+import { SIGNERS_GROUP } from './approvals.js';
 import { pathProblem, pathsOverlap } from './paths.js';
 import { positionInString, positionOf, type DataPath, type SourceDoc } from './position.js';
 import { PHASES, type Plan, type Step } from './types.js';
@@ -20,7 +22,7 @@ export function placedSteps(plan: Plan): PlacedStep[] {
 }
 
 /** Fields where `${{ }}` is not allowed: names and what the lock must pin. */
-const NO_TEMPLATE = [/^metadata\./, /\.id$/, /\.uses$/, /\.shell$/, /\.boundary$/, /\.if$/, /^spec\.(inputs|registries)\./, /^spec\.artifacts\.\d+\.name$/, /^spec\.secrets\./, /\.with\.(rerun|name)/, /^spec\.window\./];
+const NO_TEMPLATE = [/^metadata\./, /\.id$/, /\.uses$/, /\.shell$/, /\.boundary$/, /\.if$/, /^spec\.(inputs|registries)\./, /^spec\.artifacts\.\d+\.name$/, /^spec\.secrets\./, /\.with\.(rerun|name)/, /^spec\.window\./, /^spec\.approvals\./];
 
 /** All semantic problems of a schema-valid plan. */
 export function checkRules(source: SourceDoc, plan: Plan): Problem[] {
@@ -178,6 +180,7 @@ function checkPaths(plan: Plan, add: Add): void {
   }
   for (const [a, artifact] of (plan.spec.artifacts ?? []).entries()) check(['spec', 'artifacts', a, 'path'], artifact.path);
   check(['spec', 'record', 'dir'], plan.spec.record?.dir);
+  check(['spec', 'approvals', 'signers'], plan.spec.approvals?.signers);
   for (const { step, path } of placedSteps(plan)) {
     check([...path, 'cwd'], step.cwd, { allowRoot: true });
     for (const [i, p] of (step.produces ?? []).entries()) check([...path, 'produces', i], p);
@@ -204,10 +207,18 @@ function checkArtifacts(plan: Plan, add: Add): void {
 }
 
 function checkGroups(plan: Plan, add: Add): void {
+  const signers = plan.spec.approvals?.signers;
+  if (signers !== undefined && isDynamicPattern(signers)) {
+    add('PLAN_PATH', ['spec', 'approvals', 'signers'], `approvals.signers ${JSON.stringify(signers)} is a pattern; it names one file`, 'write the literal path of the allowed-signers file');
+  }
   for (const kind of ['inputs', 'registries'] as const) {
-    const seen = new Set<string>();
+    // The allowed-signers file is frozen as an input group of this name; a group of the plan's own may not take it.
+    const seen = new Set<string>(kind === 'inputs' && signers !== undefined ? [SIGNERS_GROUP] : []);
     for (const [i, group] of (plan.spec[kind] ?? []).entries()) {
-      if (seen.has(group.name)) add('PLAN_DUPLICATE', ['spec', kind, i, 'name'], `${kind} name ${JSON.stringify(group.name)} is already used`);
+      if (seen.has(group.name)) {
+        const byPolicy = kind === 'inputs' && group.name === SIGNERS_GROUP && signers !== undefined;
+        add('PLAN_DUPLICATE', ['spec', kind, i, 'name'], `${kind} name ${JSON.stringify(group.name)} is already used${byPolicy ? ' by approvals.signers, which is frozen under it' : ''}`);
+      }
       seen.add(group.name);
     }
   }

@@ -69,7 +69,7 @@ export interface Plan {
     window?: { notBefore?: string; notAfter?: string };
     env?: Record<string, string>;
     secrets?: string[];
-    approvals?: { required?: number };
+    approvals?: { required?: number; signers?: string; distinctFromFreezer?: boolean };
     inputs?: FileGroup[];
     registries?: FileGroup[];
     preconditions?: Step[];

@@ -1,19 +1,22 @@
-// statement.json: an in-toto Statement v1 whose subjects are the run's artifacts (and its run.json).
+// statement.json: an in-toto Statement v1 whose subjects are files with a sha256 (run.json, each manifest, each single-file artifact), so standard tools can match them.
 import { hash } from 'node:crypto';
 import { parseRoot } from '../integrity/merkle.js';
-import { RECORD_VERSION, type RunJson } from './run-record.js';
+import { RECORD_VERSION, type RunJson, type RunJsonArtifact } from './run-record.js';
 
 /** The in-toto Statement type this file follows. */
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 
-/**
- * Our predicate's TypeURI. A TypeURI need not resolve; `.invalid` (RFC 2606) guarantees it names no
- * real host, where a `urn:` would need a registered namespace (RFC 8141).
- */
-export const PREDICATE_TYPE = 'https://cutover.invalid/run-record/v1';
+/** The project's canonical repository: the predicate type, the schema's `$id` and the package metadata all point into it. */
+export const REPOSITORY_URL = 'https://github.com/cutover-dev/cutover';
+
+/** Our predicate's TypeURI: it resolves to the predicate's documentation (docs/predicate.md), its major version in the anchor. */
+export const PREDICATE_TYPE = `${REPOSITORY_URL}/blob/main/docs/predicate.md#run-record-v1`;
+
+/** The predicate type of records written before the manifests became subjects; `verify` still accepts their statements. */
+export const LEGACY_PREDICATE_TYPE = 'https://cutover.invalid/run-record/v1';
 
 /**
- * DigestSet key of our Merkle root (cutover-manifest/v1, lowercase hex without the `sha256:` prefix).
+ * Annotation and legacy DigestSet key of our Merkle root (cutover-manifest/v1, lowercase hex without the `sha256:` prefix).
  * Not a registered algorithm: consumers that do not know it ignore it, as the spec requires.
  */
 export const MERKLE_DIGEST_KEY = 'cutoverMerkleRoot';
@@ -25,26 +28,50 @@ export interface Subject {
   annotations?: Record<string, string | number>;
 }
 
+/** An artifact as the predicate describes it: where it is, and its directory hash and Merkle root when present. */
+export interface PredicateArtifact {
+  name: string;
+  path: string;
+  present: boolean;
+  files: number;
+  bytes: number;
+  root: string;
+  /** in-toto's registered directory hash of the artifact: the manifest's SHA-256 (lowercase hex). */
+  dirHash?: string;
+  /** The subject that carries the manifest. */
+  manifest?: string;
+}
+
+/** The predicate: a summary of run.json, which is itself a subject. */
+export interface Predicate {
+  recordVersion: string;
+  plan: RunJson['plan'];
+  lock: RunJson['lock'];
+  freezeDigest: string;
+  runId: string;
+  outcome: RunJson['outcome'];
+  exitCode: number;
+  commit: string;
+  startedAt: string;
+  endedAt: string;
+  manifestFormat: string;
+  runRoot: string;
+  record: { dir: string; runJson: string };
+  artifacts: PredicateArtifact[];
+}
+
 /** The statement document. */
 export interface Statement {
   _type: typeof STATEMENT_TYPE;
   subject: Subject[];
   predicateType: typeof PREDICATE_TYPE;
-  predicate: {
-    recordVersion: string;
-    plan: RunJson['plan'];
-    lock: RunJson['lock'];
-    freezeDigest: string;
-    runId: string;
-    outcome: RunJson['outcome'];
-    exitCode: number;
-    commit: string;
-    startedAt: string;
-    endedAt: string;
-    manifestFormat: string;
-    runRoot: string;
-    record: { dir: string; runJson: string };
-  };
+  predicate: Predicate;
+}
+
+/** What a statement is built from: run.json's exact text and each artifact's manifest text by artifact name. */
+export interface StatementTexts {
+  runJson: string;
+  manifests: Readonly<Record<string, string>>;
 }
 
 /** Lowercase hex SHA-256 of text (UTF-8). */
@@ -53,13 +80,59 @@ export function sha256Hex(text: string | Uint8Array): string {
 }
 
 /**
- * The statement of a record. Subjects: run.json (`sha256` of its bytes), then every artifact present
- * at the end of the run, named by its repository path, with `dirHash` (the SHA-256 of its manifest,
- * in-toto's registered directory hash: `sha256sum` lines sorted by path bytes), our Merkle root under
- * `cutoverMerkleRoot`, and for a single-file artifact the file's own `sha256`.
- * `manifests` maps an artifact name to its manifest text.
+ * The statement of a record. Every subject is a file named by its repository path with its `sha256`:
+ * run.json; for every artifact present at the end of the run its manifest `manifests/<name>.sha256`
+ * (whose SHA-256 is the artifact's in-toto `dirHash`), annotated with the artifact and its Merkle
+ * root; and a single-file artifact itself. `gh attestation verify FILE` and cosign match a file by
+ * exactly that digest.
  */
-export function buildStatement(run: RunJson, texts: { runJson: string; manifests: Readonly<Record<string, string>> }): Statement {
+export function buildStatement(run: RunJson, texts: StatementTexts): Statement {
+  const runJsonPath = `${run.record.dir}/run.json`;
+  const subject: Subject[] = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
+  for (const artifact of run.artifacts) {
+    if (!artifact.present || !artifact.manifest) continue;
+    const manifest = texts.manifests[artifact.name] ?? '';
+    const merkle = parseRoot(artifact.root)?.toString('hex');
+    subject.push({
+      name: `${run.record.dir}/${artifact.manifest}`,
+      digest: { sha256: sha256Hex(manifest) },
+      annotations: { artifact: artifact.name, path: artifact.path, files: artifact.files, bytes: artifact.bytes, ...(merkle ? { [MERKLE_DIGEST_KEY]: merkle } : {}) },
+    });
+    const file = singleFileDigest(artifact, manifest);
+    if (file) subject.push({ name: artifact.path, digest: { sha256: file }, annotations: { artifact: artifact.name } });
+  }
+  return {
+    _type: STATEMENT_TYPE,
+    subject,
+    predicateType: PREDICATE_TYPE,
+    predicate: {
+      ...predicateSummary(run, runJsonPath),
+      artifacts: run.artifacts.map((a) => ({
+        name: a.name,
+        path: a.path,
+        present: a.present,
+        files: a.files,
+        bytes: a.bytes,
+        root: a.root,
+        ...(a.present && a.manifest ? { dirHash: sha256Hex(texts.manifests[a.name] ?? ''), manifest: `${run.record.dir}/${a.manifest}` } : {}),
+      })),
+    },
+  };
+}
+
+/**
+ * The subjects as a `sha256sum` checksums file (`<hex>  <name>` a line): what `actions/attest` takes
+ * as `subject-checksums`, so an attestation names exactly the subjects of statement.json.
+ */
+export function subjectChecksums(statement: Pick<Statement, 'subject'>): string {
+  return statement.subject.map((s) => `${s.digest.sha256}  ${s.name}\n`).join('');
+}
+
+/**
+ * The statement a record written before manifests became subjects holds: directory subjects with
+ * `dirHash` and the Merkle root, under the legacy predicate type. Only `verify` needs it.
+ */
+export function buildLegacyStatement(run: RunJson, texts: StatementTexts) {
   const runJsonPath = `${run.record.dir}/run.json`;
   const subject: Subject[] = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
   for (const artifact of run.artifacts) {
@@ -68,27 +141,32 @@ export function buildStatement(run: RunJson, texts: { runJson: string; manifests
     const digest: Record<string, string> = { dirHash: sha256Hex(manifest) };
     const root = parseRoot(artifact.root);
     if (root) digest[MERKLE_DIGEST_KEY] = root.toString('hex');
-    if (artifact.kind === 'file' && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(manifest)) digest.sha256 = manifest.slice(0, 64);
+    const file = singleFileDigest(artifact, manifest);
+    if (file) digest.sha256 = file;
     subject.push({ name: artifact.path, digest, annotations: { artifact: artifact.name, files: artifact.files, bytes: artifact.bytes } });
   }
+  return { _type: STATEMENT_TYPE, subject, predicateType: LEGACY_PREDICATE_TYPE, predicate: predicateSummary(run, runJsonPath) };
+}
+
+// A single-file artifact's manifest is one line; its digest is the file's own.
+function singleFileDigest(artifact: RunJsonArtifact, manifest: string): string | undefined {
+  return artifact.kind === 'file' && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(manifest) ? manifest.slice(0, 64) : undefined;
+}
+
+function predicateSummary(run: RunJson, runJsonPath: string): Omit<Predicate, 'artifacts'> {
   return {
-    _type: STATEMENT_TYPE,
-    subject,
-    predicateType: PREDICATE_TYPE,
-    predicate: {
-      recordVersion: RECORD_VERSION,
-      plan: run.plan,
-      lock: run.lock,
-      freezeDigest: run.freezeDigest,
-      runId: run.runId,
-      outcome: run.outcome,
-      exitCode: run.exitCode,
-      commit: run.commit,
-      startedAt: run.startedAt,
-      endedAt: run.endedAt,
-      manifestFormat: run.manifestFormat,
-      runRoot: run.runRoot,
-      record: { dir: run.record.dir, runJson: runJsonPath },
-    },
+    recordVersion: RECORD_VERSION,
+    plan: run.plan,
+    lock: run.lock,
+    freezeDigest: run.freezeDigest,
+    runId: run.runId,
+    outcome: run.outcome,
+    exitCode: run.exitCode,
+    commit: run.commit,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    manifestFormat: run.manifestFormat,
+    runRoot: run.runRoot,
+    record: { dir: run.record.dir, runJson: runJsonPath },
   };
 }

@@ -5,7 +5,8 @@ import { childRoots, manifestRoot, runRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
 import { RECORD_VERSION, manifestPath, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
-import { buildStatement, sha256Hex } from './statement.js';
+import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, sha256Hex, type Subject } from './statement.js';
+import { approvalName, type ApprovalVerdict } from '../integrity/approvals.js';
 import { pauseWindow } from './window.js';
 
 /** One verification check: what was checked, whether it held, and the files that did not. */
@@ -187,7 +188,10 @@ export function checkRecordFiles(run: RunJson, present: readonly string[]): Chec
   return files.length ? fail('record files', 'the record folder does not hold exactly the files run.json lists', files) : pass('record files', `${present.length} file(s), as run.json lists`);
 }
 
-/** statement.json is exactly the in-toto statement run.json and the manifests imply. */
+/**
+ * statement.json is exactly the in-toto statement run.json and the manifests imply: the current
+ * form, or for a record written before manifests became subjects, the legacy form it then had.
+ */
 export function checkStatement(run: RunJson, text: string | undefined, runJson: string, manifests: Readonly<Record<string, string>>): Check {
   const name = 'statement.json';
   if (text === undefined) return fail(name, 'statement.json is missing', ['statement.json']);
@@ -197,13 +201,15 @@ export function checkStatement(run: RunJson, text: string | undefined, runJson: 
   } catch {
     return fail(name, 'statement.json is not JSON', ['statement.json']);
   }
-  let expected: ReturnType<typeof buildStatement>;
+  const legacy = (doc as { predicateType?: unknown } | null)?.predicateType === LEGACY_PREDICATE_TYPE;
+  let expected: { subject: Subject[]; _type: string; predicateType: string; predicate: object };
   try {
-    expected = buildStatement(run, { runJson, manifests });
+    expected = (legacy ? buildLegacyStatement : buildStatement)(run, { runJson, manifests });
   } catch (error) {
     return fail(name, `run.json does not render to a statement (${(error as Error).message})`, ['run.json']);
   }
-  if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
+  const form = legacy ? ' (the legacy form, with directory subjects)' : '';
+  if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests${form} (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
   const got = doc as Partial<typeof expected>;
   const differing = (['_type', 'predicateType', 'predicate'] as const).filter((k) => !isDeepStrictEqual(got?.[k], JSON.parse(JSON.stringify(expected[k]))));
   const gotSubjects = (Array.isArray(got?.subject) ? got.subject : []) as unknown[];
@@ -274,4 +280,20 @@ export function checkTrailers(run: RunJson, found: RecordCommit | { error: strin
   if (!found.sameRunJson) problems.push('run.json in the work tree differs from the committed one');
   const commit = found.commit.slice(0, 12);
   return problems.length ? fail(name, `commit ${commit}: ${problems.join('; ')}`, ['run.json']) : pass(name, `commit ${commit} carries Cutover-Plan, -Run-Id, -Outcome and -Root as run.json says`);
+}
+
+/**
+ * The approvals the run was gated on, judged again from the lock, the plan and the allowed-signers
+ * file as the run's commit holds them, against the freeze digest the run claims.
+ */
+export function checkApprovals(run: RunJson, found: ApprovalVerdict | { error: string }): Check {
+  const name = 'approvals';
+  const lock = run.lock.path;
+  if ('error' in found) return fail(name, found.error, [lock]);
+  const counted = found.valid.map((v) => `${approvalName(v.approval)} (${v.verified ? 'signature verified' : 'claim'})`);
+  const ignored = found.rejected.map((r) => `not counted: ${approvalName(r.approval)} (${r.reason}): ${r.detail}`);
+  const signers = found.signers === undefined ? '' : ` against ${found.signers} at ${run.commit.slice(0, 12)}`;
+  if (!found.satisfied) return fail(name, `${found.valid.length} of ${found.required} required approval(s) of ${run.freezeDigest} count${signers}`, [lock, ...ignored]);
+  if (found.required === 0 && found.valid.length === 0) return pass(name, 'none required');
+  return pass(name, `${found.valid.length} of ${found.required} required${signers}: ${counted.join(', ')}${ignored.length ? `; ${ignored.length} not counted` : ''}`);
 }

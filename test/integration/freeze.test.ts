@@ -381,7 +381,7 @@ describe('the freeze gate refuses (exit 3), names the file and why, and changes 
     lock.approvals.push({ by: `Someone Else <${ALICE.email.toUpperCase()}>`, digest: lock.freezeDigest });
     writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
     git(dir, 'commit', '-q', '-am', 'self approval');
-    await expectRefused(dir, [{ file: LOCK_PATH, reason: 'the identity that froze the lock', code: 'APPROVAL_MISSING' }]);
+    await expectRefused(dir, [{ file: LOCK_PATH, reason: 'does not count (freezer)', code: 'APPROVAL_MISSING' }]);
   });
 });
 
@@ -454,7 +454,7 @@ describe('approve', () => {
     const result = await call(approve, { plan: PLAN_PATH }, dir);
     expect(result.code).toBe(3);
     expect(result.error?.code).toBe('APPROVAL_REFUSED');
-    expect(result.problems[0]).toMatchObject({ file: LOCK_PATH, message: expect.stringContaining('froze this lock and cannot approve it') });
+    expect(result.problems[0]).toMatchObject({ file: LOCK_PATH, message: expect.stringMatching(/would not count \(freezer\): .*froze this lock/) });
     expect(snapshot(dir)).toBe(before);
   });
 

@@ -8,6 +8,8 @@ import { CutoverError } from '../../src/errors.js';
 import { memoryIo } from '../../src/adapters/io.js';
 import { verify } from '../../src/commands/verify.js';
 import { hashArtifact } from '../../src/integrity/hash-artifact.js';
+import { computeLock, digestBytes } from '../../src/integrity/lock.js';
+import { canonicalJson } from '../../src/text/json.js';
 import { commitRecord, pushRecord } from '../../src/record/commit-record.js';
 import { writeRecord, LOG_KEEP, LOG_LIMIT } from '../../src/record/write-record.js';
 import type { RunJson } from '../../src/record/run-record.js';
@@ -36,9 +38,13 @@ function writeArtifacts(dir: string): void {
   });
 }
 
+// A valid plan and its lock: verify judges the approvals from them as the run's commit holds them.
+const PLAN_TEXT = 'apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: station-56 }\nspec:\n  steps:\n    - { id: dry-run, run: node dry-run.js }\n';
+const LOCK_TEXT = canonicalJson(computeLock({ plan: PLAN_FILE, planDigest: digestBytes(Buffer.from(PLAN_TEXT)), groups: [], frozenBy: 'Test Operator <operator@example.test>' }));
+
 /** A repository with a plan and lock committed and the run's artifacts in the work tree (untracked). */
 function fixtureRepo(): string {
-  const repo = gitRepo({ [PLAN_FILE]: 'apiVersion: cutover/v1\nkind: Plan\n', [LOCK_FILE]: '{"freezeDigest":"x"}\n', 'notes.txt': 'unrelated\n' });
+  const repo = gitRepo({ [PLAN_FILE]: PLAN_TEXT, [LOCK_FILE]: LOCK_TEXT, 'notes.txt': 'unrelated\n' });
   writeArtifacts(repo);
   return repo;
 }
@@ -65,7 +71,7 @@ async function resultFor(repo: string, options: ResultOptions = {}): Promise<Run
     runId,
     env: {},
     secrets: ['SOURCE_DB_PASSWORD'],
-    approvalsRequired: 0,
+    approvals: { required: 0, distinctFromFreezer: true },
     inputs: [],
     registries: [],
     phases: { preconditions: [], steps: [step('steps', 0, 'dry-run'), step('steps', 1, 'migrate')], rollback: [], finally: [step('finally', 0, 'resume')] },

@@ -81,7 +81,7 @@ export function runResult(overrides: Partial<RunResult> = {}): RunResult {
     runId: 'run-1',
     env: {},
     secrets: ['SOURCE_DB_PASSWORD'],
-    approvalsRequired: 0,
+    approvals: { required: 0, distinctFromFreezer: true },
     inputs: [],
     registries: [],
     phases,

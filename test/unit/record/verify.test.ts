@@ -4,8 +4,9 @@ import { canonicalJson } from '../../../src/text/json.js';
 import { parseManifest } from '../../../src/integrity/manifest.js';
 import { buildReport } from '../../../src/record/report.js';
 import { buildRunJson, recordCommitMessage, recordTrailers } from '../../../src/record/run-record.js';
-import { buildStatement } from '../../../src/record/statement.js';
+import { buildLegacyStatement, buildStatement } from '../../../src/record/statement.js';
 import {
+  checkApprovals,
   checkArtifactFiles,
   checkLogs,
   checkManifest,
@@ -106,11 +107,32 @@ describe('record-level checks', () => {
     const manifests = Object.fromEntries(result.artifacts.map((a) => [a.name, a.manifest]));
     const good = canonicalJson(buildStatement(run, { runJson, manifests }));
     expect(checkStatement(run, good, runJson, manifests).ok).toBe(true);
-    const forged = good.replace(/"dirHash": "[0-9a-f]{64}"/, `"dirHash": "${sha('forged')}"`);
+    const manifestDigest = sha(manifests.candidate!);
+    const forged = good.replace(`"sha256": "${manifestDigest}"`, `"sha256": "${sha('forged')}"`);
+    expect(forged).not.toBe(good);
     const check = checkStatement(run, forged, runJson, manifests);
     expect(check.ok).toBe(false);
-    expect(check.files).toContain('changed subject: storage_candidate/v1');
+    expect(check.files).toContain('changed subject: reports/station-56/run-1/manifests/candidate.sha256');
     expect(checkStatement(run, good, `${runJson} `, manifests).ok).toBe(false);
+    // A record written before manifests became subjects keeps verifying, and a forgery of it does not.
+    const legacy = canonicalJson(buildLegacyStatement(run, { runJson, manifests }));
+    expect(checkStatement(run, legacy, runJson, manifests)).toMatchObject({ ok: true, detail: expect.stringContaining('legacy form') });
+    expect(checkStatement(run, legacy.replace(`"dirHash": "${manifestDigest}"`, `"dirHash": "${sha('forged')}"`), runJson, manifests).ok).toBe(false);
+  });
+
+  it('passes the approvals the run was gated on, and fails naming each one that does not count', () => {
+    const bob = { by: 'Bob <bob@example.test>', digest: run.freezeDigest, principal: 'bob@example.test', key: `SHA256:${'B'.repeat(43)}`, signature: 'U1NIU0lH' };
+    const eve = { ...bob, by: 'Eve <eve@example.test>', principal: 'eve@example.test' };
+    const signers = '.cutover/allowed_signers';
+    expect(checkApprovals(run, { required: 1, satisfied: true, signers, valid: [{ approval: bob, verified: true }], rejected: [] })).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining(`1 of 1 required against ${signers} at ${run.commit.slice(0, 12)}: bob@example.test (signature verified)`),
+    });
+    const failed = checkApprovals(run, { required: 2, satisfied: false, signers, valid: [{ approval: bob, verified: true }], rejected: [{ approval: eve, reason: 'unknown-principal', detail: `eve@example.test is not a principal of ${signers}` }] });
+    expect(failed).toMatchObject({ ok: false, detail: expect.stringContaining(`1 of 2 required approval(s) of ${run.freezeDigest} count`) });
+    expect(failed.files).toEqual([run.lock.path, `not counted: eve@example.test (unknown-principal): eve@example.test is not a principal of ${signers}`]);
+    expect(checkApprovals(run, { required: 0, satisfied: true, valid: [], rejected: [] })).toMatchObject({ ok: true, detail: 'none required' });
+    expect(checkApprovals(run, { error: 'the plan or the lock is not in commit abc' })).toMatchObject({ ok: false, files: [run.lock.path] });
   });
 
   it('checks report.md byte for byte from this version, by its roots from another', () => {
