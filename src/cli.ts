@@ -72,6 +72,21 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .argument('<plan>', 'plan file')
     .action((file: string) => run(async (io) => (await import('./commands/status.js')).status({ plan: file }, io)));
   program
+    .command('changed')
+    .description('the plans a change touches: the plan, its lock, or a file its registries or inputs match')
+    .argument('<base>', 'where the change starts: a commit, or its merge base with HEAD (forty zeros: every plan)')
+    .argument('[head]', 'where it ends', 'HEAD')
+    .action((base: string, head: string) => run(async (io) => (await import('./commands/changed.js')).changed({ base, head }, io)));
+  program
+    .command('review')
+    .description('the Markdown of a pull-request comment: per plan what changed, the freeze, approvals, refusals, what would run')
+    .argument('[plans...]', 'plan files (default: the plans the change touches)')
+    .requiredOption('--base <ref>', "the pull request's base; the change is from where it and HEAD meet to HEAD")
+    .option('--out <file>', 'also write the body to FILE')
+    .action((plans: string[], o: { base: string; out?: string }) =>
+      run(async (io) => (await import('./commands/review.js')).review({ plans, base: o.base, ...(o.out ? { out: o.out } : {}) }, io)),
+    );
+  program
     .command('approve')
     .description("record the caller's approval of the current freeze digest in the lock (a commit of its own)")
     .argument('<plan>', 'plan file')

@@ -3,7 +3,7 @@ import { CutoverError } from '../errors.js';
 import type { OutputFormat } from '../adapters/io.js';
 
 /** The commands the action runs. */
-export const ACTION_COMMANDS = ['validate', 'plan', 'run', 'verify'] as const;
+export const ACTION_COMMANDS = ['validate', 'plan', 'run', 'verify', 'status', 'changed', 'review'] as const;
 
 /** One of the action's commands. */
 export type ActionCommand = (typeof ACTION_COMMANDS)[number];
@@ -11,8 +11,12 @@ export type ActionCommand = (typeof ACTION_COMMANDS)[number];
 /** The action's inputs, checked. */
 export interface ActionInputs {
   command: ActionCommand;
-  /** Plan files: any number for validate (none: every plan under plans/), exactly one for plan and run. */
+  /** Plan files: any number for validate (none: every plan under plans/) and review (none: those changed), exactly one for plan, run and status. */
   plans: string[];
+  /** changed and review: where the change starts (its merge base with head). */
+  base?: string;
+  /** changed: where the change ends (HEAD by default). */
+  head?: string;
   /** The record folder, for verify. */
   record?: string;
   push: boolean;
@@ -38,11 +42,16 @@ export function readInputs(env: Record<string, string | undefined>): ActionInput
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter(Boolean);
-  if ((command === 'plan' || command === 'run') && plans.length !== 1) {
+  if ((command === 'plan' || command === 'run' || command === 'status') && plans.length !== 1) {
     throw usage(`${command} needs exactly one plan (got ${plans.length})`, 'set plan to the plan file, for example plans/station-56.yaml');
   }
   const record = readInput(env, 'record');
   if (command === 'verify' && !record) throw usage('verify needs the record input', 'set record to the record folder, for example reports/station-56/gh-123-1');
+  const base = readInput(env, 'base');
+  if ((command === 'changed' || command === 'review') && !base) {
+    throw usage(`${command} needs the base input`, "set base to the pull request's base, for example ${{ github.event.pull_request.base.sha }}");
+  }
+  const head = readInput(env, 'head');
   const format = readInput(env, 'format') || 'github';
   if (format !== 'github' && format !== 'text' && format !== 'json') throw usage(`format ${JSON.stringify(format)} is not one of github, text, json`);
   const runId = readInput(env, 'run-id');
@@ -52,6 +61,8 @@ export function readInputs(env: Record<string, string | undefined>): ActionInput
     command: command as ActionCommand,
     plans,
     ...(record ? { record } : {}),
+    ...(base ? { base } : {}),
+    ...(head ? { head } : {}),
     push: readBoolean(env, 'push', false),
     ...(runId ? { runId } : {}),
     ...(requireMerged ? { requireMerged } : {}),

@@ -1,9 +1,13 @@
 // The action as a function: the runner's inputs mapped onto the same command functions the CLI calls,
 // in GitHub's format. Nothing here reimplements a command; it only chooses one and reports its end.
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { CommandIo, OutputFormat } from '../adapters/io.js';
+import { changed } from '../commands/changed.js';
 import { plan } from '../commands/plan.js';
+import { review } from '../commands/review.js';
 import { run } from '../commands/run.js';
+import { status } from '../commands/status.js';
 import { validate } from '../commands/validate.js';
 import { verify } from '../commands/verify.js';
 import { finishGithubCommand } from '../github/report.js';
@@ -46,6 +50,13 @@ export async function dispatch(inputs: ActionInputs, io: CommandIo): Promise<num
       );
     case 'verify':
       return verify({ record: inputs.record as string }, io);
+    case 'status':
+      return status({ plan: inputs.plans[0] as string }, io);
+    case 'changed':
+      return changed({ base: inputs.base as string, ...(inputs.head ? { head: inputs.head } : {}) }, io);
+    case 'review':
+      // The runner's temp folder belongs to this job and is emptied after it: the comment file's place.
+      return review({ plans: inputs.plans, base: inputs.base as string, out: join(io.env.RUNNER_TEMP || tmpdir(), 'cutover-review.md') }, io);
   }
 }
 

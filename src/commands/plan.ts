@@ -10,6 +10,7 @@ import { planSummary } from '../github/summary.js';
 import { colors, writeJson } from '../ui/output.js';
 import { readValidPlan, type PlanFile } from '../adapters/plan-file.js';
 import { formatDuration } from '../text/duration.js';
+import { describeStep } from '../plan/describe.js';
 import { resolvePlan, type ResolvedPlan, type ResolvedStep } from '../plan/resolve.js';
 import { createMasker } from '../text/mask.js';
 import type { CommandIo } from '../adapters/io.js';
@@ -71,21 +72,6 @@ function previewOf(resolved: ResolvedPlan, file: string, verdict: GateVerdict | 
     ].map((s) => ({ phase: s.phase, id: s.id, does: describeStep(s) })),
     onFailure: resolved.phases.rollback.map((s) => ({ phase: s.phase, id: s.id, does: describeStep(s) })),
   };
-}
-
-/** One line saying what a step does. */
-export function describeStep(step: ResolvedStep): string {
-  if (step.uses === 'assert') return 'assert expectations';
-  if (step.uses === 'determinism') return `rerun ${step.with.rerun.join(', ')} and compare ${step.with.paths.join(', ')}`;
-  if (step.uses === 'snapshot') return `snapshot ${step.with.paths.join(', ')} as ${step.with.name}`;
-  if (step.uses === 'restore') return `restore snapshot ${step.with.name}`;
-  const c = step.command;
-  if (!c) return '';
-  return 'argv' in c ? c.argv.map(quoteWord).join(' ') : `${c.shell} -c ${quoteWord(c.script)}`;
-}
-
-function quoteWord(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 function renderText(resolved: ResolvedPlan, file: string, verdict: GateVerdict | { error: string } | null, io: CommandIo): string {

@@ -5,6 +5,7 @@ import { publishToGithub } from '../github/report.js';
 import { validateSummary } from '../github/summary.js';
 import { colors, writeJson, writeProblems } from '../ui/output.js';
 import { readPlanFile } from '../adapters/plan-file.js';
+import { isPlanPath, PLANS_DIR } from '../plan/paths.js';
 import { validatePlan } from '../plan/validate.js';
 import type { CommandIo } from '../adapters/io.js';
 
@@ -46,7 +47,7 @@ async function problemsOf(file: string, cwd: string): Promise<Problem[]> {
 }
 
 async function defaultPlans(cwd: string): Promise<string[]> {
-  const found = await glob(['plans/**/*.yaml', 'plans/**/*.yml'], { cwd, onlyFiles: true, dot: false });
+  const found = (await glob([`${PLANS_DIR}/**`], { cwd, onlyFiles: true, dot: false })).filter(isPlanPath);
   if (found.length === 0) throw new CutoverError('USAGE', 'no plans found under plans/', { hint: 'name a plan file, or create one with `cutover init`' });
   return found.sort();
 }

@@ -1,5 +1,6 @@
 // Markdown for GitHub's step summary: validation results, the plan preview, a refusal; and the outcome name.
 import type { Problem } from '../errors.js';
+import { codeBlock, escapeMarkdown, inlineCode } from '../text/markdown.js';
 
 /** What the `outcome` output says for each exit code (docs/cli.md, "Exit codes"). */
 const OUTCOMES: Record<number, string> = { 0: 'success', 1: 'failure', 2: 'invalid', 3: 'refused', 4: 'mismatch', 130: 'interrupted', 143: 'interrupted' };
@@ -29,8 +30,7 @@ export function validateSummary(results: readonly { file: string; problems: read
 
 /** The summary of `cutover plan`: its text preview (already masked) in a code block. */
 export function planSummary(name: string, file: string, preview: string): string {
-  const fence = fenceFor(preview);
-  return `## cutover plan: ${inlineCode(name)} (${inlineCode(file)})\n\n${fence}text\n${preview.endsWith('\n') ? preview : `${preview}\n`}${fence}\n`;
+  return `## cutover plan: ${inlineCode(name)} (${inlineCode(file)})\n\n${codeBlock(preview, 'text')}`;
 }
 
 /** The summary of a command that was refused or failed before it could report anything else. */
@@ -45,23 +45,4 @@ export function failureSummary(command: string, exitCode: number, problems: read
 function problemLine(p: Problem): string {
   const where = p.file ? `${inlineCode(`${p.file}${p.line ? `:${p.line}:${p.col ?? 1}` : ''}`)} ` : '';
   return `${where}**${p.code}** ${escapeMarkdown(p.message)}${p.hint ? ` _(hint: ${escapeMarkdown(p.hint)})_` : ''}`;
-}
-
-/** A code span that no backtick inside can end and no pipe can split across table cells. */
-function inlineCode(text: string): string {
-  return `\`${text.replace(/[\r\n]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '¦')}\``;
-}
-
-/** Text that Markdown shows as written: no emphasis, links, HTML or table breaks. */
-function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_{}[\]()#+!|~>]/g, (c) => `\\${c}`)
-    .replace(/</g, '&lt;');
-}
-
-/** A backtick fence longer than any run of backticks in `text`, so the block cannot be closed early. */
-function fenceFor(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  return '`'.repeat(Math.max(3, longest + 1));
 }

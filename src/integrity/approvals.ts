@@ -48,6 +48,13 @@ export function approvalName(approval: Approval): string {
   return approval.principal ?? approval.by;
 }
 
+/** What an approval that counts rests on, in a few words. */
+export function approvalStanding({ approval, verified }: CountedApproval): string {
+  if (verified) return `signed with ${approval.key}, verified against the allowed signers`;
+  if (approval.signature !== undefined) return `claim: signed with ${approval.key}, but no approvals.signers file says whose key that is`;
+  return 'claim: unsigned, a git identity anyone can type';
+}
+
 /**
  * Judges every approval of a lock, in lock order. With `policy.signers` only signed approvals count,
  * and only when `ssh-keygen -Y verify` accepts the signature over the current freeze digest for the

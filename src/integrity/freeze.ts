@@ -15,6 +15,7 @@ import { GROUP_KINDS, lockPathFor, lockText, parseLock, type FrozenGroup, type G
 import { entryPathProblem } from './manifest.js';
 import { compareUtf8 } from '../text/utf8.js';
 import { manifestRoot } from './merkle.js';
+import { FROZEN_GLOB } from './pattern-match.js';
 import type { WalkedFile } from './walk.js';
 
 /** A plan as written or as resolved: both name the groups to freeze. */
@@ -114,7 +115,7 @@ export async function hashGroups(root: string, plan: FreezablePlan, options: Has
     const paths = new Set<string>();
     for (const [patternIndex, pattern] of group.paths.entries()) {
       await checkPatternBase(root, realRoot, pattern, group);
-      const found = await glob([pattern], { cwd: root, expandDirectories: false, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: ['**/.git', '**/.git/**'], fs: GLOB_FS });
+      const found = await glob([pattern], { ...FROZEN_GLOB, ignore: [...FROZEN_GLOB.ignore], cwd: root, fs: GLOB_FS });
       if (found.length === 0) unmatched.push({ kind: group.kind, group: group.name, pattern, groupIndex: group.index, patternIndex });
       for (const path of found) paths.add(path);
     }

@@ -32,3 +32,15 @@ export function normaliseRecordDir(dir: string): string {
     .filter((part) => part !== '' && part !== '.')
     .join('/');
 }
+
+/** The folder, relative to the repository root, that `validate`, `changed` and `review` look for plans in. */
+export const PLANS_DIR = 'plans';
+
+/** A plan file's name: `.yaml` or `.yml`, in any case (its lock is named after it without that). */
+export const PLAN_EXTENSION = /\.ya?ml$/i;
+
+/** True for a repository-relative path of a plan under plans/: a YAML file, no hidden folder or file on the way. */
+export function isPlanPath(path: string): boolean {
+  const parts = path.split('/');
+  return parts[0] === PLANS_DIR && parts.length > 1 && parts.every((part) => part !== '' && !part.startsWith('.')) && PLAN_EXTENSION.test(path);
+}

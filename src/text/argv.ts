@@ -22,3 +22,8 @@ export function splitCommand(run: string): SplitResult {
   if (argv[0] === '') return { error: 'the command name is empty' };
   return { argv };
 }
+
+/** A word as a POSIX shell reads it back: as it is when it holds only safe characters, else single-quoted. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,6 +1,6 @@
 // How the freeze gate's verdict and its approvals are shown: one JSON shape and one set of text lines, for status, plan and review.
-import type { ApprovalVerdict, CountedApproval } from '../integrity/approvals.js';
-import { approvalName } from '../integrity/approvals.js';
+import type { ApprovalVerdict } from '../integrity/approvals.js';
+import { approvalName, approvalStanding } from '../integrity/approvals.js';
 import type { GateVerdict } from '../integrity/freeze-gate.js';
 import type { Approval } from '../integrity/lock.js';
 import type { colors } from './output.js';
@@ -21,13 +21,6 @@ export function approvalsDocument(v: ApprovalVerdict) {
     counted: v.valid.map(({ approval, verified }) => ({ ...shown(approval), verified })),
     ignored: v.rejected.map(({ approval, reason, detail }) => ({ ...shown(approval), reason, detail })),
   };
-}
-
-/** What an approval that counts rests on, in a few words. */
-export function approvalStanding({ approval, verified }: CountedApproval): string {
-  if (verified) return `signed with ${approval.key}, verified against the allowed signers`;
-  if (approval.signature !== undefined) return `claim: signed with ${approval.key}, but no approvals.signers file says whose key that is`;
-  return 'claim: unsigned, a git identity anyone can type';
 }
 
 /** The text lines of `status` and `plan`: the count against what is required, then every approval and its standing. */

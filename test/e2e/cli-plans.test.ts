@@ -16,6 +16,14 @@ describe('cutover validate', () => {
     expect(r.stdout).toContain('plans/station-56-cutover.yaml');
   });
 
+  it('finds every plan under plans/ as changed and review do: .yaml, .yml and .YAML, nested, not hidden', () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'plans/a.yaml': minimal, 'plans/b.yml': minimal, 'plans/team/C.YAML': minimal, 'plans/.draft/d.yaml': 'not: [a plan', 'plans/notes.md': '# notes\n' });
+    const r = cutover(['validate', '--format', 'json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).plans.map((p: { file: string }) => p.file)).toEqual(['plans/a.yaml', 'plans/b.yml', 'plans/team/C.YAML']);
+  });
+
   it('exits 2 with FILE:LINE:COL error CODE lines and hints, never a stack trace', () => {
     const dir = tempDir();
     writeFiles(dir, { 'bad.yaml': minimal.replace('timeout: 10m', 'timeout: 0s').replace('path: out', 'path: /abs') });

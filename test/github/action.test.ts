@@ -109,7 +109,7 @@ describe('the action', () => {
 
     // Outputs: exactly those action.yml declares, all set; the summary is the record's report.md.
     const run = JSON.parse(readFileSync(join(dir, 'reports/test-plan/gh-7-1/run.json'), 'utf8'));
-    expect(Object.keys(r.outputs).sort()).toEqual(Object.keys(declared.outputs).sort());
+    expect(Object.keys(r.outputs).sort()).toEqual(Object.keys(declared.outputs).filter((name) => !['plans', 'comment'].includes(name)).sort());
     expect(r.outputs).toEqual({ outcome: 'success', record: 'reports/test-plan/gh-7-1', root: run.runRoot, commit: git(dir, 'rev-parse', 'HEAD'), 'run-id': 'gh-7-1' });
     expect(r.summary).toBe(readFileSync(join(dir, 'reports/test-plan/gh-7-1/report.md'), 'utf8'));
     expect(r.summary).toMatch(/^# test-plan · gh-7-1 ✅ succeeded/);
@@ -204,7 +204,7 @@ describe('the action', () => {
     const dir = gitRepo();
     const none = runAction(dir, {});
     expect(none.code).toBe(2);
-    expect(none.stdout).toMatch(/^::error title=USAGE::USAGE: the command input is required \(hint: set command to one of validate, plan, run, verify\)$/m);
+    expect(none.stdout).toMatch(/^::error title=USAGE::USAGE: the command input is required \(hint: set command to one of validate, plan, run, verify, status, changed, review\)$/m);
     expect(none.outputs).toEqual({ outcome: 'invalid' });
     expect(none.summary).toContain('## ❌ cutover action: invalid (exit 2)');
     const badPush = runAction(dir, { command: 'run', plan: 'plans/p.yaml', push: 'yes' });
@@ -213,5 +213,35 @@ describe('the action', () => {
     const twoPlans = runAction(dir, { command: 'run', plan: 'plans/a.yaml\nplans/b.yaml' });
     expect(twoPlans.code).toBe(2);
     expect(twoPlans.stdout).toContain('run needs exactly one plan (got 2)');
+    const noBase = runAction(dir, { command: 'review' });
+    expect(noBase.code).toBe(2);
+    expect(noBase.stdout).toContain('review needs the base input');
+  });
+
+  it('changed, review and status: the plans output for a matrix, the comment file, the gate\'s outcome', () => {
+    const dir = planRepo(`${planHead()}  steps:\n    - { id: one, run: node tools/step.js append marks.txt one }\n`);
+    git(dir, 'switch', '-q', '-c', 'pr');
+    writeFileSync(join(dir, 'config/a.json'), '{ "a": 2 }\n');
+    git(dir, 'commit', '-q', '-am', 'change the registry');
+
+    const changed = runAction(dir, { command: 'changed', base: 'main' });
+    expect(changed.code, changed.stderr + changed.stdout).toBe(0);
+    expect(changed.outputs).toEqual({ plans: '["plans/p.yaml"]', outcome: 'success' });
+    expect(changed.stdout).toContain('plans/p.yaml: registries/config (1 file)');
+
+    const temp = tempDir('cutover-runner-temp-');
+    const review = runAction(dir, { command: 'review', base: 'main' }, { RUNNER_TEMP: temp });
+    expect(review.code, review.stderr + review.stdout).toBe(0);
+    expect(review.outputs).toEqual({ comment: join(temp, 'cutover-review.md'), outcome: 'success' });
+    const body = readFileSync(join(temp, 'cutover-review.md'), 'utf8');
+    expect(body).toMatch(/^<!-- cutover-review -->\n## cutover review\n/);
+    expect(body).toContain('| Refused now | ❌ REGISTRY_UNFROZEN |');
+
+    const refused = runAction(dir, { command: 'status', plan: 'plans/p.yaml' });
+    expect(refused.code).toBe(3);
+    expect(refused.outputs).toEqual({ outcome: 'refused' });
+    expect(refused.stdout).toMatch(/^::error file=config\/a\.json,title=REGISTRY_UNFROZEN::/m);
+    git(dir, 'switch', '-q', '-f', 'main');
+    expect(runAction(dir, { command: 'status', plan: 'plans/p.yaml' }).outputs).toEqual({ outcome: 'success' });
   });
 });

@@ -1,7 +1,8 @@
 // report.md: headline, tables, the Mermaid gantt timeline, roots and the exact verify commands.
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../src/text/json.js';
-import { buildReport, mermaidText, shellQuote } from '../../../src/record/report.js';
+import { buildReport, mermaidText } from '../../../src/record/report.js';
+import { shellQuote } from '../../../src/text/argv.js';
 import { formatDuration } from '../../../src/text/duration.js';
 import { buildRunJson } from '../../../src/record/run-record.js';
 import { ran, runResult } from './fixture.js';
