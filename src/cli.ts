@@ -109,6 +109,22 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
       ),
     );
   program
+    .command('rehearse')
+    .description('run the plan as the work tree holds it, unfrozen, in a disposable work tree; commits nothing, proves nothing')
+    .argument('<plan>', 'plan file')
+    .option('--in-place', 'run in the work tree itself (the steps change it) instead of a disposable one')
+    .option('--run-id <id>', 'the run id (overrides spec.runId and the default)')
+    .option('--fail-at <step>', 'drill: that step fails on purpose and rollback and finally run for real')
+    .option('--grace <duration>', "how long a step's process group has between SIGTERM and SIGKILL", '5s')
+    .action((file: string, o: { inPlace?: boolean; runId?: string; failAt?: string; grace: string }) =>
+      run(async (io) =>
+        (await import('./commands/rehearse.js')).rehearse(
+          { plan: file, inPlace: Boolean(o.inPlace), ...(o.runId ? { runId: o.runId } : {}), ...(o.failAt ? { failAt: o.failAt } : {}), graceMs: parseGrace(o.grace) },
+          io,
+        ),
+      ),
+    );
+  program
     .command('unlock')
     .description('remove a stale run lock, given the id its refusal printed')
     .argument('<plan>', 'plan file')

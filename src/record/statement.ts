@@ -44,6 +44,8 @@ export interface Statement {
     manifestFormat: string;
     runRoot: string;
     record: { dir: string; runJson: string };
+    /** Present on a rehearsal's statement, so that no signer takes it for evidence. */
+    rehearsal?: true;
   };
 }
 
@@ -89,6 +91,7 @@ export function buildStatement(run: RunJson, texts: { runJson: string; manifests
       manifestFormat: run.manifestFormat,
       runRoot: run.runRoot,
       record: { dir: run.record.dir, runJson: runJsonPath },
+      ...(run.rehearsal ? { rehearsal: true as const } : {}),
     },
   };
 }

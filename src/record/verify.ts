@@ -6,6 +6,7 @@ import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
 import { RECORD_VERSION, manifestPath, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
 import { buildStatement, sha256Hex } from './statement.js';
+import { RUN_OUTCOMES } from '../run/events.js';
 
 /** One verification check: what was checked, whether it held, and the files that did not. */
 export interface Check {
@@ -62,6 +63,8 @@ function shapeProblems(doc: unknown): string[] {
   want(isObject(doc.boundaries), 'boundaries is not an object');
   want(isObject(doc.runner), 'runner is not an object');
   want(num(doc.exitCode), 'exitCode is not a number');
+  want((RUN_OUTCOMES as readonly unknown[]).includes(doc.outcome), `outcome is ${JSON.stringify(doc.outcome)}, expected one of ${RUN_OUTCOMES.join(', ')}`);
+  want(doc.rehearsal === undefined || doc.rehearsal === true, 'rehearsal is neither absent nor true');
   if (!Array.isArray(doc.steps)) problems.push('steps is not a list');
   else {
     doc.steps.forEach((step: unknown, i) => {
@@ -83,6 +86,16 @@ function shapeProblems(doc: unknown): string[] {
     });
   }
   return problems;
+}
+
+/**
+ * A rehearsal is no evidence: it ran a plan as the work tree held it, with no freeze enforced and
+ * nothing committed, so none of the later checks could mean what they mean for a run.
+ */
+export function checkEvidence(run: RunJson): Check {
+  const name = 'evidence';
+  if (run.rehearsal) return fail(name, 'this record is a rehearsal (cutover rehearse): its plan was not frozen or committed and the record was never committed, so it proves nothing', ['run.json']);
+  return pass(name, `a ${run.outcome} run, not a rehearsal`);
 }
 
 /** A manifest in the record parses strictly, and its root, file count and folder roots are run.json's. */
