@@ -125,6 +125,12 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
       ),
     );
   program
+    .command('abandon')
+    .description('end an unfinished run (after a crash) without running anything: commit a record of what had run, clear its journal')
+    .argument('<plan>', 'plan file')
+    .option('--author <identity>', 'author of the record commit, "Name <email>"')
+    .action((file: string, o: { author?: string }) => run(async (io) => (await import('./commands/abandon.js')).abandon({ plan: file, ...(o.author ? { author: o.author } : {}) }, io)));
+  program
     .command('unlock')
     .description('remove a stale run lock, given the id its refusal printed')
     .argument('<plan>', 'plan file')

@@ -104,7 +104,7 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const started = anyStepEnded || options.resume ? journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start') : undefined;
   if (options.resume && !started) throw new CutoverError('RESUME_REFUSED', `no unfinished run of ${name} to resume`, { hint: 'start a new run without --resume' });
   if (!options.resume && started) {
-    throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${options.plan} --resume\`` });
+    throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${planFile} --resume\`, or end it without running anything with \`cutover abandon ${planFile}\`` });
   }
   if (options.resume && options.runId && options.runId !== started!.runId) {
     throw new CutoverError('RESUME_REFUSED', `--run-id ${options.runId} does not match the unfinished run ${started!.runId}`);
