@@ -131,6 +131,12 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .option('--author <identity>', 'author of the record commit, "Name <email>"')
     .action((file: string, o: { author?: string }) => run(async (io) => (await import('./commands/abandon.js')).abandon({ plan: file, ...(o.author ? { author: o.author } : {}) }, io)));
   program
+    .command('history')
+    .description('past runs, newest first, from the record commits: date, plan, run id, outcome, root, commit, record')
+    .argument('[plans...]', 'only the runs of these plan files')
+    .option('--limit <n>', 'how many runs to list', '20')
+    .action((plans: string[], o: { limit: string }) => run(async (io) => (await import('./commands/history.js')).history({ plans, limit: o.limit }, io)));
+  program
     .command('unlock')
     .description('remove a stale run lock, given the id its refusal printed')
     .argument('<plan>', 'plan file')
