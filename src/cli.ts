@@ -137,6 +137,11 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .option('--limit <n>', 'how many runs to list', '20')
     .action((plans: string[], o: { limit: string }) => run(async (io) => (await import('./commands/history.js')).history({ plans, limit: o.limit }, io)));
   program
+    .command('show')
+    .description('one run record: outcome, boundaries, steps, artifacts and roots, the failed step\'s last lines (json: run.json)')
+    .argument('<record>', 'a record folder, or the run id of a committed record')
+    .action((record: string) => run(async (io) => (await import('./commands/show.js')).show({ record }, io)));
+  program
     .command('unlock')
     .description('remove a stale run lock, given the id its refusal printed')
     .argument('<plan>', 'plan file')
