@@ -142,6 +142,11 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .argument('<record>', 'a record folder, or the run id of a committed record')
     .action((record: string) => run(async (io) => (await import('./commands/show.js')).show({ record }, io)));
   program
+    .command('diff')
+    .description('the content diff of the plan and its frozen files since the lock was last committed; exit 1 when they differ')
+    .argument('<plan>', 'plan file')
+    .action((file: string) => run(async (io) => (await import('./commands/diff.js')).diff({ plan: file }, io)));
+  program
     .command('unlock')
     .description('remove a stale run lock, given the id its refusal printed')
     .argument('<plan>', 'plan file')

@@ -1,5 +1,6 @@
 // Git through simple-git: thin verb-named adapters that throw GIT_FAILED and never print.
 import { execFile } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,9 +156,12 @@ export interface PathChange {
 export async function diffWorkTree(commit: string, paths: readonly string[], { cwd, color = false }: { cwd: string; color?: boolean }): Promise<{ changes: PathChange[]; patch: string }> {
   return withTempIndex(async (env, scratch) => {
     await runGit(['read-tree', commit], { cwd, env }, `read commit ${commit.slice(0, 12)}`);
-    if (paths.length) {
+    // A pathspec that matches nothing stops `git add`: only paths the commit or the work tree has.
+    const committed = new Set((await runGit(['ls-files', '-z'], { cwd, env }, 'list the commit')).split('\0'));
+    const present = paths.filter((p) => committed.has(p) || lstatSync(join(cwd, p), { throwIfNoEntry: false }) !== undefined);
+    if (present.length) {
       const list = join(scratch, 'paths');
-      await writeFile(list, paths.map((p) => `:(literal)${p}`).join('\0'));
+      await writeFile(list, present.map((p) => `:(literal)${p}`).join('\0'));
       await runGit(['add', '--all', '--force', `--pathspec-from-file=${list}`, '--pathspec-file-nul'], { cwd, env }, 'compare the work tree');
     }
     const base = ['diff', '--cached', '--no-renames', '--no-ext-diff', '--no-textconv'];
