@@ -93,7 +93,7 @@ async function rehearseIn(root: string, plan: string, records: string, options: 
       }),
     },
   );
-  if (io.format !== 'json' && written) {
+  if (io.format !== 'json' && !io.quiet && written) {
     io.stdout.write(`${colors(io).bold('rehearsal')}: nothing was committed or pushed; the record is ${written} (not evidence: \`cutover verify\` refuses it)\n`);
   }
   return exitCode;
