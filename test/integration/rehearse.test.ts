@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, cutover } from '../helpers/cli.js';
-import { git, writeFiles } from '../helpers/git-repo.js';
+import { git, tempDir, writeFiles } from '../helpers/git-repo.js';
 import { planHead, planRepo } from '../helpers/run-repo.js';
 
 const RECORD = '.git/cutover/rehearsal/records/test-plan/r1';
@@ -101,6 +101,17 @@ describe('cutover rehearse', () => {
     const again = cutover(['rehearse', 'plans/p.yaml', '--in-place'], { cwd: dir, env: { SLEEP_MS: '10' } });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/ended process group \d+ of step slow/);
+  });
+
+  it("in GitHub's format warns with annotations and puts the rehearsal's report into the step summary", () => {
+    const dir = editedRepo();
+    const files = tempDir();
+    const env = { GITHUB_STEP_SUMMARY: join(files, 'summary.md'), GITHUB_OUTPUT: join(files, 'output') };
+    const r = cutover(['rehearse', 'plans/p.yaml', '--format', 'github'], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^::warning file=config\/a\.json,title=REHEARSAL::config\/a\.json: REGISTRY_UNFROZEN: /m);
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')).toMatch(/^# test-plan · r1 🧪 rehearsal · ✅ succeeded\n/);
+    expect(readFileSync(env.GITHUB_OUTPUT, 'utf8')).toContain(join(dir, RECORD));
   });
 
   it('fails a step that changes a registry, as a run would', () => {
