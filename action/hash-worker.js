@@ -50,6 +50,8 @@ var EXIT_BY_CODE = {
   NOT_ON_BRANCH: EXIT.refused,
   RECORD_EXISTS: EXIT.refused,
   RESUME_REFUSED: EXIT.refused,
+  NO_UNFINISHED_RUN: EXIT.refused,
+  RECORD_NOT_FOUND: EXIT.invalid,
   STEP_FAILED: EXIT.stepFailed,
   INTERRUPTED: EXIT.sigint,
   VERIFY_MISMATCH: EXIT.mismatch,

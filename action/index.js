@@ -10928,12 +10928,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve10, reject) {
+        return new Promise(function(resolve11, reject) {
           isexe(path6, options || {}, function(er2, is2) {
             if (er2) {
               reject(er2);
             } else {
-              resolve10(is2);
+              resolve11(is2);
             }
           });
         });
@@ -10999,27 +10999,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve10, reject) => {
+      const step = (i2) => new Promise((resolve11, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve10(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve11(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p2 = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve10(subStep(p2, i2, 0));
+        resolve11(subStep(p2, i2, 0));
       });
-      const subStep = (p2, i2, ii) => new Promise((resolve10, reject) => {
+      const subStep = (p2, i2, ii) => new Promise((resolve11, reject) => {
         if (ii === pathExt.length)
-          return resolve10(step(i2 + 1));
+          return resolve11(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p2 + ext, { pathExt: pathExtExe }, (er2, is2) => {
           if (!er2 && is2) {
             if (opt.all)
               found.push(p2 + ext);
             else
-              return resolve10(p2 + ext);
+              return resolve11(p2 + ext);
           }
-          return resolve10(subStep(p2, i2, ii + 1));
+          return resolve11(subStep(p2, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -14446,8 +14446,8 @@ function cloneObject(obj) {
   return clone(obj);
 }
 function delay(time) {
-  return new Promise((resolve10) => {
-    setTimeout(resolve10, time);
+  return new Promise((resolve11) => {
+    setTimeout(resolve11, time);
   });
 }
 var import_rfdc, ANSI_ESCAPE, ANSI_ESCAPE_CODES, ListrEnvironmentVariables, ListrErrorTypes, ListrEventType, ListrRendererSelection, ListrTaskEventType, ListrTaskState, EventManager, BaseEventMap, CLEAR_LINE_REGEX, BELL_REGEX, color, FIGURES_MAIN, FIGURES_FALLBACK, figures2, ListrLogLevels, LISTR_LOGGER_STYLE, LISTR_LOGGER_STDERR_LEVELS, ListrLogger, ProcessOutputBuffer, ProcessOutputStream, ProcessOutput, ListrPromptAdapter, Spinner, ListrDefaultRendererLogLevels, LISTR_DEFAULT_RENDERER_STYLE, PRESET_TIMER, PRESET_TIMESTAMP, DefaultRenderer, SilentRenderer, SimpleRenderer, TestRendererSerializer, TestRenderer, VerboseRenderer, RENDERERS, clone, Concurrency, ListrError, ListrRendererError, PromptError, TaskWrapper, ListrTaskEventManager, Task, ListrEventManager, Listr;
@@ -15623,8 +15623,8 @@ var init_dist = __esm({
       }
       add(fn2) {
         if (this.count < this.concurrency) return this.run(fn2);
-        return new Promise((resolve10) => {
-          const callback2 = () => resolve10(this.run(fn2));
+        return new Promise((resolve11) => {
+          const callback2 = () => resolve11(this.run(fn2));
           this.queue.add(callback2);
         });
       }
@@ -15974,20 +15974,20 @@ var init_dist = __esm({
             this.emit(ListrTaskEventType.SUBTASK, this.subtasks);
             result = result.run(context);
           } else if (result instanceof Promise) result = result.then(handleResult2);
-          else if (isReadable(result)) result = new Promise((resolve10, reject) => {
+          else if (isReadable(result)) result = new Promise((resolve11, reject) => {
             result.on("data", (data) => {
               this.output$ = data.toString();
             });
             result.on("error", (error) => reject(error));
-            result.on("end", () => resolve10(null));
+            result.on("end", () => resolve11(null));
           });
-          else if (isObservable(result)) result = new Promise((resolve10, reject) => {
+          else if (isObservable(result)) result = new Promise((resolve11, reject) => {
             result.subscribe({
               next: (data) => {
                 this.output$ = data;
               },
               error: reject,
-              complete: resolve10
+              complete: resolve11
             });
           });
           return result;
@@ -16204,7 +16204,7 @@ var require_package = __commonJS({
 
 // src/action/run-action.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join14, resolve as resolve9 } from "node:path";
+import { join as join13, resolve as resolve10 } from "node:path";
 
 // src/adapters/git.ts
 import { execFile } from "node:child_process";
@@ -19688,6 +19688,8 @@ var EXIT_BY_CODE = {
   NOT_ON_BRANCH: EXIT.refused,
   RECORD_EXISTS: EXIT.refused,
   RESUME_REFUSED: EXIT.refused,
+  NO_UNFINISHED_RUN: EXIT.refused,
+  RECORD_NOT_FOUND: EXIT.invalid,
   STEP_FAILED: EXIT.stepFailed,
   INTERRUPTED: EXIT.sigint,
   VERIFY_MISMATCH: EXIT.mismatch,
@@ -19774,8 +19776,8 @@ async function existsAtRevision(path6, rev, { cwd }) {
   }
 }
 async function readAtRevision(path6, rev, { cwd }) {
-  return new Promise((resolve10) => {
-    execFile("git", ["show", `${rev}:${path6}`], { cwd, encoding: "buffer", maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve10(error ? void 0 : stdout));
+  return new Promise((resolve11) => {
+    execFile("git", ["show", `${rev}:${path6}`], { cwd, encoding: "buffer", maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve11(error ? void 0 : stdout));
   });
 }
 async function dirtyPaths(paths, { cwd }) {
@@ -19790,6 +19792,9 @@ async function lastCommitTouching(path6, { cwd }) {
 async function revisionExists(rev, { cwd }) {
   const out = await gitClient(cwd).raw(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]).catch(() => "");
   return out.trim() !== "";
+}
+async function isShallowRepository({ cwd }) {
+  return (await gitClient(cwd).raw(["rev-parse", "--is-shallow-repository"]).catch(() => "")).trim() === "true";
 }
 
 // src/adapters/git-diff.ts
@@ -24192,7 +24197,7 @@ function configure(options) {
         return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
       }
       let res = "";
-      let join15 = ",";
+      let join14 = ",";
       const originalIndentation = indentation;
       if (Array.isArray(value)) {
         if (value.length === 0) {
@@ -24206,7 +24211,7 @@ function configure(options) {
           indentation += spacer;
           res += `
 ${indentation}`;
-          join15 = `,
+          join14 = `,
 ${indentation}`;
         }
         const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -24214,13 +24219,13 @@ ${indentation}`;
         for (; i2 < maximumValuesToStringify - 1; i2++) {
           const tmp2 = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
           res += tmp2 !== void 0 ? tmp2 : "null";
-          res += join15;
+          res += join14;
         }
         const tmp = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
         res += tmp !== void 0 ? tmp : "null";
         if (value.length > maximumBreadth) {
           const removedKeys = value.length - maximumBreadth;
-          res += `${join15}"... ${getItemCount(removedKeys)} not stringified"`;
+          res += `${join14}"... ${getItemCount(removedKeys)} not stringified"`;
         }
         if (spacer !== "") {
           res += `
@@ -24241,7 +24246,7 @@ ${originalIndentation}`;
       let separator = "";
       if (spacer !== "") {
         indentation += spacer;
-        join15 = `,
+        join14 = `,
 ${indentation}`;
         whitespace = " ";
       }
@@ -24255,13 +24260,13 @@ ${indentation}`;
         const tmp = stringifyFnReplacer(key2, value, stack, replacer, spacer, indentation);
         if (tmp !== void 0) {
           res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-          separator = join15;
+          separator = join14;
         }
       }
       if (keyLength > maximumBreadth) {
         const removedKeys = keyLength - maximumBreadth;
         res += `${separator}"...":${whitespace}"${getItemCount(removedKeys)} not stringified"`;
-        separator = join15;
+        separator = join14;
       }
       if (spacer !== "" && separator.length > 1) {
         res = `
@@ -24303,7 +24308,7 @@ ${originalIndentation}`;
     }
     const originalIndentation = indentation;
     let res = "";
-    let join15 = ",";
+    let join14 = ",";
     if (Array.isArray(value)) {
       if (value.length === 0) {
         return "[]";
@@ -24316,7 +24321,7 @@ ${originalIndentation}`;
         indentation += spacer;
         res += `
 ${indentation}`;
-        join15 = `,
+        join14 = `,
 ${indentation}`;
       }
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -24325,14 +24330,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyArrayReplacer(i2, item2, stack, replacer, spacer, indentation) : stringifyPrimitive(item2);
         res += tmp2 !== void 0 ? tmp2 : "null";
-        res += join15;
+        res += join14;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyArrayReplacer(i2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       res += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res += `${join15}"... ${getItemCount(removedKeys)} not stringified"`;
+        res += `${join14}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       if (spacer !== "") {
         res += `
@@ -24348,7 +24353,7 @@ ${originalIndentation}`;
     let whitespace = "";
     if (spacer !== "") {
       indentation += spacer;
-      join15 = `,
+      join14 = `,
 ${indentation}`;
       whitespace = " ";
     }
@@ -24361,7 +24366,7 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyArrayReplacer(key2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-        separator = join15;
+        separator = join14;
       }
     }
     if (spacer !== "" && separator.length > 1) {
@@ -24412,7 +24417,7 @@ ${originalIndentation}`;
       indentation += spacer;
       let res2 = `
 ${indentation}`;
-      const join16 = `,
+      const join15 = `,
 ${indentation}`;
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
       let i2 = 0;
@@ -24420,14 +24425,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyIndent(i2, item2, stack, spacer, indentation) : stringifyPrimitive(item2);
         res2 += tmp2 !== void 0 ? tmp2 : "null";
-        res2 += join16;
+        res2 += join15;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyIndent(i2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       res2 += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res2 += `${join16}"... ${getItemCount(removedKeys)} not stringified"`;
+        res2 += `${join15}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       res2 += `
 ${originalIndentation}`;
@@ -24443,7 +24448,7 @@ ${originalIndentation}`;
       return '"[Object]"';
     }
     indentation += spacer;
-    const join15 = `,
+    const join14 = `,
 ${indentation}`;
     let res = "";
     let separator = "";
@@ -24453,7 +24458,7 @@ ${indentation}`;
       res += stringifyTypedArray(
         /** @type {ArrayLike<number | bigint>} */
         value,
-        join15,
+        join14,
         maximumBreadth,
         bigint,
         fail2,
@@ -24465,7 +24470,7 @@ ${indentation}`;
       );
       maximumPropertiesToStringify -= /** @type {{length: number}} */
       value.length;
-      separator = join15;
+      separator = join14;
     }
     if (deterministic) {
       keys = sort(keys, comparator);
@@ -24480,13 +24485,13 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyIndent(key2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}: ${tmp}`;
-        separator = join15;
+        separator = join14;
       }
     }
     if (keyLength > maximumBreadth) {
       const removedKeys = keyLength - maximumBreadth;
       res += `${separator}"...": "${getItemCount(removedKeys)} not stringified"`;
-      separator = join15;
+      separator = join14;
     }
     if (separator !== "") {
       res = `
@@ -24851,7 +24856,7 @@ async function runInPool(tasks, threads, onBytes, onDone) {
   let next = 0;
   let finished8 = 0;
   let failure;
-  await new Promise((resolve10, reject) => {
+  await new Promise((resolve11, reject) => {
     const fail2 = (error) => {
       if (failure) return;
       failure = error;
@@ -24868,7 +24873,7 @@ async function runInPool(tasks, threads, onBytes, onDone) {
         if (message.type === "progress") return onBytes(message.id, message.bytes);
         if (message.type === "failed") return fail2(workerFailure(message));
         onDone(message.id, message.result);
-        if (++finished8 === tasks.length) resolve10();
+        if (++finished8 === tasks.length) resolve11();
         else feed(worker);
       });
       worker.on("error", fail2);
@@ -25482,7 +25487,7 @@ function describeReason(reason) {
 
 // src/github/report.ts
 import { readFile as readFile2 } from "node:fs/promises";
-import { join as join3 } from "node:path";
+import { resolve as resolve4 } from "node:path";
 
 // src/github/commands.ts
 function escapeData(value) {
@@ -25677,7 +25682,7 @@ async function finishGithubCommand(io2, command2, exitCode, error) {
 async function publishRun(io2, root, result, record) {
   if (!writesGithubFiles(io2)) return;
   const masker = createMasker(result.secretValues);
-  const report2 = record ? await readFile2(join3(root, record.dir, "report.md"), "utf8").catch(() => void 0) : void 0;
+  const report2 = record ? await readFile2(resolve4(root, record.dir, "report.md"), "utf8").catch(() => void 0) : void 0;
   const markdown = report2 ?? `## cutover run: ${result.outcome} (exit ${result.exitCode})
 
 No record was written.
@@ -26252,7 +26257,7 @@ async function changed(options, io2) {
 // src/integrity/freeze-gate.ts
 import { lstatSync as lstatSync2 } from "node:fs";
 import { lstat as lstat3, readFile as readFile3 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { join as join4 } from "node:path";
 
 // src/adapters/git-files.ts
 var PATHSPEC_CHUNK = 1e3;
@@ -26291,7 +26296,7 @@ async function readPathStates(paths, { cwd }) {
 // src/adapters/ssh-sign.ts
 import { mkdtemp, rm as rm2, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join4 } from "node:path";
+import { join as join3 } from "node:path";
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -27861,8 +27866,8 @@ var disconnect = (anyProcess) => {
 // node_modules/execa/lib/utils/deferred.js
 var createDeferred = () => {
   const methods = {};
-  const promise2 = new Promise((resolve10, reject) => {
-    Object.assign(methods, { resolve: resolve10, reject });
+  const promise2 = new Promise((resolve11, reject) => {
+    Object.assign(methods, { resolve: resolve11, reject });
   });
   return Object.assign(promise2, methods);
 };
@@ -32253,11 +32258,11 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   const promises = weakMap.get(stream);
   const promise2 = createDeferred();
   promises.push(promise2);
-  const resolve10 = promise2.resolve.bind(promise2);
-  return { resolve: resolve10, promises };
+  const resolve11 = promise2.resolve.bind(promise2);
+  return { resolve: resolve11, promises };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve10, promises }, subprocess) => {
-  resolve10();
+var waitForConcurrentStreams = async ({ resolve: resolve11, promises }, subprocess) => {
+  resolve11();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
     Promise.all([false, ...promises])
@@ -32904,11 +32909,11 @@ async function sshKeygen(args, input, options = {}) {
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ""), stderr, unsupported };
 }
 async function withFiles(contents, use) {
-  const dir = await mkdtemp(join4(tmpdir(), "cutover-ssh-"));
+  const dir = await mkdtemp(join3(tmpdir(), "cutover-ssh-"));
   try {
     const files = {};
     for (const [name, data] of Object.entries(contents)) {
-      files[name] = join4(dir, name);
+      files[name] = join3(dir, name);
       await writeFile(files[name], data, { mode: 384 });
     }
     return await use(files);
@@ -33003,7 +33008,8 @@ async function checkFreeze(options) {
   const approvals2 = await evaluateApprovals(lock, policy, freezeDigest, sshVerifier(APPROVAL_NAMESPACE, signers));
   const approved = approvals2.satisfied;
   if (frozen && !approved) problems.push(...approvalProblems(approvals2, where.lock, freezeDigest, planFile.display));
-  return { frozen, approved, problems, drift, freezeDigest, approvals: approvals2, plan: where.plan, lockFile: where.lock, lock };
+  const files = [...new Set(groups.flatMap((g2) => g2.entries.map((e) => e.path)))];
+  return { frozen, approved, problems, drift, freezeDigest, approvals: approvals2, plan: where.plan, lockFile: where.lock, lock, files };
 }
 function finding(drift, message, hint) {
   return { drift, problem: { code: "REGISTRY_UNFROZEN", file: drift.path, message, hint } };
@@ -33103,7 +33109,7 @@ function statFiles(root, paths) {
   const stats = /* @__PURE__ */ new Map();
   for (const path6 of paths) {
     try {
-      const info = lstatSync2(join5(root, path6), { bigint: true });
+      const info = lstatSync2(join4(root, path6), { bigint: true });
       stats.set(path6, { size: info.size, mtimeNs: info.mtimeNs, ino: info.ino });
     } catch (error) {
       if (error.code !== "ENOENT") {
@@ -33169,9 +33175,9 @@ import { relative as relative5 } from "node:path";
 
 // src/adapters/plan-file.ts
 import { open as open2 } from "node:fs/promises";
-import { relative as relative4, resolve as resolve4 } from "node:path";
+import { relative as relative4, resolve as resolve5 } from "node:path";
 async function readPlanFile(file, cwd, maxBytes = MAX_PLAN_BYTES) {
-  const path6 = resolve4(cwd, file);
+  const path6 = resolve5(cwd, file);
   const display = relative4(cwd, path6) || file;
   let handle;
   try {
@@ -33314,7 +33320,7 @@ function renderText(resolved, file, verdict, io2) {
 
 // src/commands/review.ts
 import { writeFile as writeFile2 } from "node:fs/promises";
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 
 // src/github/approvals.ts
 function approvalsView(verdict) {
@@ -33526,14 +33532,14 @@ function refusalsOf(facts) {
 var RUN_ID_AT_START2 = "<run id at start>";
 async function review(options, io2) {
   const root = await findRepositoryRoot({ cwd: io2.cwd });
-  const only = await Promise.all(options.plans.map(async (p2) => (await locatePlan(root, resolve5(io2.cwd, p2))).plan));
+  const only = await Promise.all(options.plans.map(async (p2) => (await locatePlan(root, resolve6(io2.cwd, p2))).plan));
   const touched = await findTouchedPlans({ root, base: options.base, head: "HEAD", ...only.length ? { only } : {} });
   const changes2 = new Map(touched.changes.map((c5) => [c5.path, c5]));
   const git = await readGitFacts({ cwd: root });
   const plans = [];
   for (const plan2 of touched.plans) plans.push(await reviewPlan(plan2, { root, io: io2, git, from: touched.range.from, changes: changes2 }));
   const { body, truncated } = renderReview({ range: touched.range, plans, removed: touched.removed });
-  const out = options.out ? resolve5(io2.cwd, options.out) : void 0;
+  const out = options.out ? resolve6(io2.cwd, options.out) : void 0;
   if (out) {
     await writeFile2(out, body).catch((cause) => {
       throw new CutoverError("IO_FAILED", `cannot write ${options.out} (${cause.code ?? String(cause)})`, { cause });
@@ -33581,7 +33587,7 @@ function masked(resolved, env3) {
 
 // src/commands/run.ts
 import { readFile as readFile12 } from "node:fs/promises";
-import { resolve as resolve7 } from "node:path";
+import { resolve as resolve8 } from "node:path";
 
 // src/ui/terminal.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
@@ -33642,9 +33648,9 @@ function createRenderer(io2, github = {}) {
   return lineRenderer(io2, github);
 }
 function deferred() {
-  let resolve10;
-  const promise2 = new Promise((r2) => resolve10 = r2);
-  return { resolve: resolve10, promise: promise2 };
+  let resolve11;
+  const promise2 = new Promise((r2) => resolve11 = r2);
+  return { resolve: resolve11, promise: promise2 };
 }
 function listrRenderer(io2) {
   const pending = /* @__PURE__ */ new Map();
@@ -33797,7 +33803,7 @@ function progressText(event) {
 import { randomBytes } from "node:crypto";
 import { copyFile, lstat as lstat4, mkdir as mkdir2, mkdtemp as mkdtemp2, open as open3, readdir as readdir4, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname4, join as join6, relative as relative6, resolve as resolve6 } from "node:path";
+import { dirname as dirname4, join as join5, relative as relative6, resolve as resolve7 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/adapters/process-status.ts
@@ -33947,6 +33953,7 @@ function buildRunJson(result, facts = {}) {
     exitCode: result.exitCode,
     ...result.drill !== void 0 ? { drill: result.drill } : {},
     resumed: result.resumed,
+    ...result.rehearsal ? { rehearsal: true } : {},
     boundaries,
     ...window2 ? { pauseWindow: window2 } : {},
     ...result.problems?.length ? { problems: [...result.problems] } : {},
@@ -33961,10 +33968,15 @@ function guessKind(path6, manifest) {
   const base = path6.split("/").filter(Boolean).at(-1) ?? "";
   return manifest.length > 66 && manifest.indexOf("\n") === manifest.length - 1 && manifest.slice(66, -1) === base ? "file" : "directory";
 }
+var TRAILERS = { plan: "Cutover-Plan", runId: "Cutover-Run-Id", outcome: "Cutover-Outcome", root: "Cutover-Root" };
+function recordOutcome(run2) {
+  const drilled = run2.drill !== void 0 && run2.steps.some((s) => s.drill === true && s.outcome === "failure");
+  return run2.outcome === "failure" && drilled ? "drill" : run2.outcome;
+}
 function recordCommitMessage(run2) {
   const line = (text) => text.replace(/[\r\n]+/g, " ");
   return [
-    `cutover(${line(run2.plan.name)}): ${line(run2.runId)} ${run2.outcome}`,
+    `cutover(${line(run2.plan.name)}): ${line(run2.runId)} ${recordOutcome(run2)}`,
     "",
     ...recordTrailers(run2).map(([key, value]) => `${key}: ${line(value)}`),
     ""
@@ -33972,10 +33984,10 @@ function recordCommitMessage(run2) {
 }
 function recordTrailers(run2) {
   return [
-    ["Cutover-Plan", run2.plan.path],
-    ["Cutover-Run-Id", run2.runId],
-    ["Cutover-Outcome", run2.outcome],
-    ["Cutover-Root", run2.runRoot]
+    [TRAILERS.plan, run2.plan.path],
+    [TRAILERS.runId, run2.runId],
+    [TRAILERS.outcome, recordOutcome(run2)],
+    [TRAILERS.root, run2.runRoot]
   ];
 }
 
@@ -34005,7 +34017,7 @@ async function commitRecord(options) {
     const git = recordGit(root, hooks, env3);
     const head = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "");
     if (head.trim() === "") throw gitFailed2("the repository has no commit to put the record on");
-    const indexPath = resolve6(root, (await git.raw(["rev-parse", "--git-path", "index"])).trim());
+    const indexPath = resolve7(root, (await git.raw(["rev-parse", "--git-path", "index"])).trim());
     if (result.committed) return syncCommitted(git, scratch, result, recordFiles, relative6(root, indexPath));
     const branch = (await git.raw(["symbolic-ref", "--quiet", "HEAD"]).catch(() => "")).trim();
     if (!branch) {
@@ -34015,7 +34027,7 @@ async function commitRecord(options) {
     }
     const identity3 = await resolveIdentity(git, options.author, env3);
     await removeStaleIndexes(dirname4(indexPath));
-    const tempIndex = join6(dirname4(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const tempIndex = join5(dirname4(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
     let committed = false;
     try {
       const hadIndex = await copyFile(indexPath, tempIndex).then(
@@ -34041,7 +34053,7 @@ async function commitRecord(options) {
           hint: "nothing was committed and the index is as it was; the record is written in the work tree"
         });
       }
-      const message = join6(scratch, "message");
+      const message = join5(scratch, "message");
       await writeFile3(message, recordCommitMessage(buildRunJson(result)));
       await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
         const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
@@ -34107,16 +34119,16 @@ async function removeStaleScratch(dir) {
   for (const name of await readdir4(dir).catch(() => [])) {
     const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat4(join6(dir, name)).catch(() => void 0);
-    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm3(join6(dir, name), { recursive: true, force: true });
+    const info = await lstat4(join5(dir, name)).catch(() => void 0);
+    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm3(join5(dir, name), { recursive: true, force: true });
   }
 }
 async function removeStaleIndexes(gitDir) {
   for (const name of await readdir4(gitDir).catch(() => [])) {
     const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat4(join6(gitDir, name)).catch(() => void 0);
-    if (info && Date.now() - info.mtimeMs > 6e4) await rm3(join6(gitDir, name), { force: true });
+    const info = await lstat4(join5(gitDir, name)).catch(() => void 0);
+    if (info && Date.now() - info.mtimeMs > 6e4) await rm3(join5(gitDir, name), { force: true });
   }
 }
 async function pushRecord(options) {
@@ -34186,7 +34198,7 @@ async function filesArtifacts(root, result) {
   for (const artifact of result.artifacts) {
     if (artifact.commit !== "files" || !artifact.present) continue;
     const path6 = artifact.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/");
-    const isFile = (await lstat4(join6(root, path6)).catch(() => void 0))?.isFile() ?? false;
+    const isFile = (await lstat4(join5(root, path6)).catch(() => void 0))?.isFile() ?? false;
     const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
     out.push({ path: path6, expected: isFile ? [path6] : entries.map((e) => `${path6}/${e.path}`) });
   }
@@ -34234,15 +34246,15 @@ function splitNul(output) {
   return output.split("\0").filter((p2) => p2 !== "");
 }
 async function pathspecFile(scratch, name, paths) {
-  const file = join6(scratch, `${name}.pathspec`);
+  const file = join5(scratch, `${name}.pathspec`);
   await writeFile3(file, paths.map((p2) => `${p2}\0`).join(""));
   return file;
 }
 async function withScratch(fn2) {
   await removeStaleScratch(tmpdir2());
-  const scratch = await mkdtemp2(join6(tmpdir2(), `cutover-git-${process.pid}-`));
+  const scratch = await mkdtemp2(join5(tmpdir2(), `cutover-git-${process.pid}-`));
   try {
-    const hooks = join6(scratch, "no-hooks");
+    const hooks = join5(scratch, "no-hooks");
     await mkdir2(hooks);
     return await fn2(scratch, hooks);
   } finally {
@@ -34264,14 +34276,16 @@ function gitFailed2(message, cause, hint) {
 import { createHash as createHash2, randomBytes as randomBytes2 } from "node:crypto";
 import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4 } from "node:fs";
 import { lstat as lstat5, mkdir as mkdir3, open as open4, readdir as readdir5, readFile as readFile5, rename as rename3, rm as rm4 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname5, join as join7, relative as relative7 } from "node:path";
+import { basename as basename4, dirname as dirname5, join as join6, relative as relative7 } from "node:path";
 
 // src/record/report.ts
 import { posix as posix4 } from "node:path";
 var HEADLINE = {
   success: "✅ succeeded",
   failure: "❌ failed",
-  interrupted: "⚠️ interrupted"
+  interrupted: "⚠️ interrupted",
+  abandoned: "🛑 abandoned",
+  drill: "🧯 drill"
 };
 var STEP_MARK = {
   success: "✅ success",
@@ -34281,8 +34295,13 @@ var STEP_MARK = {
 };
 function buildReport(run2) {
   const out = [];
-  out.push(`# ${escapeMarkdown(run2.plan.name)} · ${escapeMarkdown(run2.runId)} ${HEADLINE[run2.outcome]}`, "");
-  const flags = [run2.drill !== void 0 ? `drill: step \`${codeText(run2.drill)}\` failed on purpose` : "", run2.resumed ? "resumed after an interruption" : ""].filter(Boolean);
+  out.push(`# ${escapeMarkdown(run2.plan.name)} · ${escapeMarkdown(run2.runId)}${run2.rehearsal ? " 🧪 rehearsal ·" : ""} ${HEADLINE[recordOutcome(run2)]}`, "");
+  const flags = [
+    run2.rehearsal ? "rehearsal: the plan ran as the work tree held it, unfrozen and uncommitted; not evidence" : "",
+    run2.drill !== void 0 ? `drill: step \`${codeText(run2.drill)}\` failed on purpose` : "",
+    run2.outcome === "abandoned" ? "abandoned: the run stopped and was closed with `cutover abandon`; nothing ran after the journal ended" : "",
+    run2.resumed ? "resumed after an interruption" : ""
+  ].filter(Boolean);
   out.push(`> **Outcome: ${run2.outcome}** (exit ${run2.exitCode})${flags.length ? ` · ${flags.join(" · ")}` : ""}`, "");
   out.push("| | |", "|---|---|");
   out.push(`| Plan | \`${codeText(run2.plan.name)}\` · \`${codeText(run2.plan.path)}\` · \`${run2.plan.digest}\` |`);
@@ -34342,6 +34361,10 @@ function buildReport(run2) {
     }
   }
   out.push(`**Run root:** \`${run2.runRoot}\``, "");
+  if (run2.rehearsal) {
+    out.push("## Not evidence", "", "A rehearsal ran a plan that was neither frozen nor committed, and nothing of it was committed: `cutover verify` refuses it.", "");
+    return out.join("\n");
+  }
   out.push("## Verify", "", "From the repository root:", "", "```sh", `cutover verify ${shellQuote(run2.record.dir)}`);
   for (const a2 of run2.artifacts.filter((x3) => x3.present && x3.manifest)) out.push(sha256sumCommand(run2, a2));
   out.push("```", "");
@@ -34460,7 +34483,8 @@ function predicateSummary(run2, runJsonPath) {
     endedAt: run2.endedAt,
     manifestFormat: run2.manifestFormat,
     runRoot: run2.runRoot,
-    record: { dir: run2.record.dir, runJson: runJsonPath }
+    record: { dir: run2.record.dir, runJson: runJsonPath },
+    ...run2.rehearsal ? { rehearsal: true } : {}
   };
 }
 
@@ -34488,7 +34512,7 @@ async function checkRecordDir(root, dir) {
 async function refuseLinks(root, rel) {
   let current = root;
   for (const part of rel.split("/")) {
-    current = join7(current, part);
+    current = join6(current, part);
     const info = await lstat5(current).catch(() => void 0);
     if (!info) return;
     if (info.isSymbolicLink()) {
@@ -34498,11 +34522,11 @@ async function refuseLinks(root, rel) {
     }
   }
 }
-async function writeRecord(root, result) {
-  const dir = normaliseRecordDir(result.plan.record.dir);
+async function writeRecord(root, result, into) {
+  const dir = into ?? normaliseRecordDir(result.plan.record.dir);
   if (result.committed) return { dir, files: await committedFiles(root, dir, result.committed.commit) };
   try {
-    return await writeRecordFolder(root, dir, result);
+    return await writeRecordFolder(root, dir, result, into);
   } catch (error) {
     if (error instanceof CutoverError) throw error;
     const e = error;
@@ -34519,20 +34543,20 @@ async function committedFiles(root, dir, commit) {
   });
   return listed.split("\0").filter(Boolean).sort(compareBytes);
 }
-async function writeRecordFolder(root, dir, result) {
-  const abs = await checkRecordDir(root, dir);
+async function writeRecordFolder(root, dir, result, into) {
+  const abs = into ?? await checkRecordDir(root, dir);
   const masker = createMasker(result.secretValues);
   const replacing = await checkLeftover(abs, dir, result.runId);
   checkArtifacts2(result, masker);
   await mkdir3(dirname5(abs), { recursive: true });
-  await refuseLinks(root, dir);
+  if (!into) await refuseLinks(root, dir);
   await removeStaleSiblings(abs);
-  const staging = join7(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
+  const staging = join6(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
   await mkdir3(staging);
   try {
     const written = [];
     const put = async (rel, data) => {
-      await writeNewFile(join7(staging, rel), data);
+      await writeNewFile(join6(staging, rel), data);
       written.push(rel);
     };
     const present = result.artifacts.filter((a2) => a2.present);
@@ -34541,9 +34565,9 @@ async function writeRecordFolder(root, dir, result) {
       const seen = ordinal.get(step.phase) ?? 0;
       ordinal.set(step.phase, seen + 1);
       const path6 = stepLogPath(result.plan, step, seen);
-      return { step, rel: masker.mask(path6), source: join7(result.logsDir, basename4(path6)) };
+      return { step, rel: masker.mask(path6), source: join6(result.logsDir, basename4(path6)) };
     });
-    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join7(staging, rel))));
+    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join6(staging, rel))));
     for (const folder of folders) await mkdir3(folder, { recursive: true });
     const manifests = {};
     for (const artifact of present) {
@@ -34552,7 +34576,7 @@ async function writeRecordFolder(root, dir, result) {
     }
     const logs = /* @__PURE__ */ new Map();
     await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
-      const copied = await copyLog(source, join7(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
+      const copied = await copyLog(source, join6(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
       logs.set(step.id, copied);
       if (copied) written.push(rel);
     });
@@ -34578,7 +34602,7 @@ async function checkLeftover(abs, dir, runId) {
   if (!info) return false;
   const refuse2 = (why) => new CutoverError("RECORD_EXISTS", `the record folder ${dir} ${why}`, { hint: "move it away, or run with another --run-id" });
   if (!info.isDirectory()) throw refuse2("exists and is not a folder");
-  const text = await readFile5(join7(abs, "run.json"), "utf8").catch(() => void 0);
+  const text = await readFile5(join6(abs, "run.json"), "utf8").catch(() => void 0);
   if (text === void 0) return true;
   let previous;
   try {
@@ -34659,13 +34683,13 @@ async function removeStaleSiblings(abs) {
   const prefix = `.${basename4(abs)}.`;
   const names = await readdir5(dirname5(abs)).catch(() => []);
   for (const name of names) {
-    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm4(join7(dirname5(abs), name), { recursive: true, force: true });
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm4(join6(dirname5(abs), name), { recursive: true, force: true });
   }
 }
 async function swapInto(staging, abs, replacing) {
   let aside;
   if (replacing) {
-    aside = join7(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
+    aside = join6(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
     await rename3(abs, aside);
   }
   await rename3(staging, abs);
@@ -34708,9 +34732,8 @@ async function findCommittedRecord(dir, started, root) {
 }
 
 // src/run/lifecycle.ts
-import { rm as rm10 } from "node:fs/promises";
-import { hostname as hostname2 } from "node:os";
-import { join as join12, relative as relative9 } from "node:path";
+import { rm as rm11 } from "node:fs/promises";
+import { join as join11, relative as relative9 } from "node:path";
 
 // src/adapters/process-group.ts
 var POLL_MS = 100;
@@ -34741,7 +34764,7 @@ async function endGroup(pgid, graceMs) {
   signalGroup(pgid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    await new Promise((resolve10) => setTimeout(resolve10, POLL_MS));
+    await new Promise((resolve11) => setTimeout(resolve11, POLL_MS));
     if (!await groupRuns(pgid)) return;
   }
   signalGroup(pgid, "SIGKILL");
@@ -34922,7 +34945,7 @@ async function removeJournal(path6) {
 import { createHash as createHash3 } from "node:crypto";
 import { readFile as readFile7 } from "node:fs/promises";
 import { setTimeout as sleep2 } from "node:timers/promises";
-import { join as join8, relative as relative8 } from "node:path";
+import { join as join7, relative as relative8 } from "node:path";
 function sha256(bytes) {
   return createHash3("sha256").update(bytes).digest("hex");
 }
@@ -34932,7 +34955,8 @@ async function locateRun(options) {
   const planFile = relative8(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
-  const paths = { gitDir, runLock: join8(gitDir, "cutover", "locks", `${name}.lock`), journal: join8(gitDir, "cutover", "journal", `${name}.jsonl`) };
+  const state = options.rehearsal ? join7(gitDir, "cutover", "rehearsal") : join7(gitDir, "cutover");
+  const paths = { gitDir, runLock: join7(gitDir, "cutover", "locks", `${name}.lock`), journal: join7(state, "journal", `${name}.jsonl`), runs: join7(state, "runs", name) };
   return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 function journaledRunId(journal) {
@@ -34946,7 +34970,7 @@ async function prepareRun(located, options) {
   const started = anyStepEnded || options.resume ? journal.find((e) => e.type === "run-start") : void 0;
   if (options.resume && !started) throw new CutoverError("RESUME_REFUSED", `no unfinished run of ${name} to resume`, { hint: "start a new run without --resume" });
   if (!options.resume && started) {
-    throw new CutoverError("RESUME_REFUSED", `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${options.plan} --resume\`` });
+    throw new CutoverError("RESUME_REFUSED", `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${planFile} --resume\`, or end it without running anything with \`cutover abandon ${planFile}\`` });
   }
   if (options.resume && options.runId && options.runId !== started.runId) {
     throw new CutoverError("RESUME_REFUSED", `--run-id ${options.runId} does not match the unfinished run ${started.runId}`);
@@ -34961,7 +34985,7 @@ async function prepareRun(located, options) {
     if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown}`, { hint: "name a step id of the plan" });
   }
   const planBytes = valid.file.bytes;
-  const lockBytes = await readFile7(join8(root, lockFile)).catch(() => void 0);
+  const lockBytes = await readFile7(join7(root, lockFile)).catch(() => void 0);
   const planDigest = sha256(planBytes);
   const lockDigest = lockBytes ? sha256(lockBytes) : "";
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
@@ -34969,11 +34993,11 @@ async function prepareRun(located, options) {
   }
   let committed;
   const recordDir = normaliseRecordDir(resolved.record.dir);
-  if (await existsAtRevision(recordDir, "HEAD", { cwd: root })) {
+  if (!options.rehearsal && await existsAtRevision(recordDir, "HEAD", { cwd: root })) {
     committed = started ? await options.findCommitted(recordDir, started, root) : void 0;
     if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
   }
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join8(paths.gitDir, "cutover", "runs", name, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join7(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
 }
 async function checkRunnable(prepared, options) {
   const { root } = options;
@@ -34993,7 +35017,7 @@ async function checkRunnable(prepared, options) {
   if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
 }
 async function checkIndexLock(gitDir, root) {
-  const lock = join8(gitDir, "index.lock");
+  const lock = join7(gitDir, "index.lock");
   const shown2 = relative8(root, lock);
   for (let waited = 0; await pathExists(lock); waited += 100) {
     if (waited >= 2e3) {
@@ -35014,14 +35038,26 @@ async function checkMerged(ref, files, root) {
   if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
   for (const file of files) {
     const merged = await readAtRevision(file, ref, { cwd: root });
-    const local = await readFile7(join8(root, file)).catch(() => void 0);
+    const local = await readFile7(join7(root, file)).catch(() => void 0);
     if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
     if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
   }
 }
 
-// src/run/run-lock.ts
+// src/run/result.ts
 import { hostname } from "node:os";
+function secretValuesOf2(resolved, env3) {
+  return resolved.secrets.map((name) => env3[name] ?? resolved.env[name] ?? "").filter(Boolean);
+}
+function runnerFacts(env3) {
+  const facts = { host: hostname() };
+  const map = { GITHUB_RUN_ID: "githubRunId", GITHUB_RUN_ATTEMPT: "githubRunAttempt", GITHUB_ACTOR: "githubActor", GITHUB_WORKFLOW: "githubWorkflow", GITHUB_REPOSITORY: "githubRepository", GITHUB_SERVER_URL: "githubServerUrl" };
+  for (const [k2, v2] of Object.entries(map)) if (env3[k2]) facts[v2] = env3[k2];
+  return facts;
+}
+
+// src/run/run-lock.ts
+import { hostname as hostname2 } from "node:os";
 import { mkdir as mkdir5, open as open5, readFile as readFile8, rm as rm6, rmdir } from "node:fs/promises";
 import { dirname as dirname8 } from "node:path";
 import { randomBytes as randomBytes3 } from "node:crypto";
@@ -35033,10 +35069,10 @@ async function readRunLock(path6) {
   }
 }
 function isStale(info) {
-  return info.host === hostname() && !processAlive(info.pid);
+  return info.host === hostname2() && !processAlive(info.pid);
 }
 async function acquireRunLock(path6, runId, onStale) {
-  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
+  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname2(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
   for (let attempt2 = 0; attempt2 < 3; attempt2++) {
     try {
       const handle = await open5(path6, "wx", 420);
@@ -35080,7 +35116,7 @@ async function releaseRunLock(path6, info) {
 import { createHash as createHash5 } from "node:crypto";
 import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
 import { appendFile as appendFile2, mkdir as mkdir8, rm as rm9, stat as stat3 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { join as join10 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/adapters/process.ts
@@ -35122,9 +35158,9 @@ async function runProcess(options) {
       reject: false
     });
     const pid = child.pid;
-    const exited = new Promise((resolve10) => {
-      child.once("exit", (code, signal) => resolve10([code, signal]));
-      void child.then(() => resolve10(void 0));
+    const exited = new Promise((resolve11) => {
+      child.once("exit", (code, signal) => resolve11([code, signal]));
+      void child.then(() => resolve11(void 0));
     });
     if (pid !== void 0) {
       trackGroup(pid);
@@ -35219,7 +35255,7 @@ async function drain(channels, graceMs) {
   let done = false;
   void all.then(() => done = true);
   while (!done) {
-    await Promise.race([all, new Promise((resolve10) => setTimeout(resolve10, POLL_MS2))]);
+    await Promise.race([all, new Promise((resolve11) => setTimeout(resolve11, POLL_MS2))]);
     if (done) break;
     for (const c5 of channels) if (c5.idleFor() >= graceMs || Date.now() >= cap) c5.cut();
   }
@@ -35296,13 +35332,13 @@ function createFresh(path6) {
 
 // src/run/builtins.ts
 import { cp, mkdir as mkdir6, readFile as readFile9, rename as rename4, rm as rm7, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname10, join as join9 } from "node:path";
+import { dirname as dirname10, join as join8 } from "node:path";
 async function runDeterminism(step, ctx) {
   const notes = [];
   const first = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const aside = join9(ctx.scratch, "determinism", step.id, String(i2));
+    const aside = join8(ctx.scratch, "determinism", step.id, String(i2));
     if (await pathExists(aside)) {
       await rm7(abs, { recursive: true, force: true });
       await rename4(aside, abs);
@@ -35351,33 +35387,33 @@ async function runDeterminism(step, ctx) {
   }
 }
 async function runSnapshot(step, ctx) {
-  const dir = join9(ctx.scratch, "snapshots", step.with.name);
+  const dir = join8(ctx.scratch, "snapshots", step.with.name);
   await rm7(dir, { recursive: true, force: true });
   const notes = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const target = join9(dir, String(i2));
+    const target = join8(dir, String(i2));
     if (await pathExists(abs)) {
       await cp(abs, target, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
       notes.push(`saved ${rel}`);
     } else notes.push(`${rel} does not exist; restore will remove it`);
   }
   await mkdir6(dir, { recursive: true });
-  await writeFile4(join9(dir, "paths.json"), JSON.stringify(step.with.paths));
+  await writeFile4(join8(dir, "paths.json"), JSON.stringify(step.with.paths));
   return { ok: true, notes };
 }
 async function runRestore(step, ctx) {
-  const dir = join9(ctx.scratch, "snapshots", step.with.name);
+  const dir = join8(ctx.scratch, "snapshots", step.with.name);
   let paths;
   try {
-    paths = JSON.parse(await readFile9(join9(dir, "paths.json"), "utf8"));
+    paths = JSON.parse(await readFile9(join8(dir, "paths.json"), "utf8"));
   } catch {
     return { ok: false, reason: `snapshot ${step.with.name} was not taken in this run`, notes: [] };
   }
   const notes = [];
   for (const [i2, rel] of paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const saved = join9(dir, String(i2));
+    const saved = join8(dir, String(i2));
     await rm7(abs, { recursive: true, force: true });
     if (await pathExists(saved)) {
       await mkdir6(dirname10(abs), { recursive: true });
@@ -35446,14 +35482,14 @@ async function readHead(path6, bytes) {
 
 // src/run/produces.ts
 import { mkdir as mkdir7, readFile as readFile11, rename as rename5, rm as rm8, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname11, join as join10 } from "node:path";
+import { dirname as dirname11, join as join9 } from "node:path";
 async function setAside(root, paths, scratch) {
   await recoverAside(scratch);
   const marker = `${scratch}.json`;
   const items = [];
   for (const [i2, rel] of paths.entries()) {
     const path6 = await resolveInside(root, rel);
-    items.push({ path: path6, aside: join10(scratch, String(i2)), existed: await pathExists(path6) });
+    items.push({ path: path6, aside: join9(scratch, String(i2)), existed: await pathExists(path6) });
   }
   await mkdir7(dirname11(marker), { recursive: true });
   await writeFile5(marker, JSON.stringify(items));
@@ -35509,14 +35545,14 @@ async function runStep(step, ctx, options = {}) {
   const notRun = (outcome, reason) => ({ ...base, outcome, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
   if (options.interruptible !== false && ctx.signal.aborted) return notRun("skipped", "the run was interrupted");
   if (!shouldRun(step, ctx.scope())) return notRun("skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
-  const logsDir = join11(ctx.scratch, "logs");
+  const logsDir = join10(ctx.scratch, "logs");
   if (!madeDirs.has(logsDir)) {
     await mkdir8(logsDir, { recursive: true });
     madeDirs.add(logsDir);
   }
-  const logPath = join11(logsDir, logName(step));
+  const logPath = join10(logsDir, logName(step));
   const startedAt = /* @__PURE__ */ new Date();
-  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join11(ctx.scratch, "aside", step.id)) : void 0;
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join10(ctx.scratch, "aside", step.id)) : void 0;
   let attempts = 0;
   let last = { ok: false };
   while (attempts <= step.retries.count) {
@@ -35622,19 +35658,46 @@ async function sizeOf(path6) {
   return stat3(path6).then((s) => s.size, () => 0);
 }
 function delay2(ms2, signal) {
-  return new Promise((resolve10) => {
-    const timer = setTimeout(resolve10, ms2);
+  return new Promise((resolve11) => {
+    const timer = setTimeout(resolve11, ms2);
     signal.addEventListener("abort", () => {
       clearTimeout(timer);
-      resolve10();
+      resolve11();
     }, { once: true });
   });
+}
+
+// src/run/unfinished.ts
+import { rm as rm10 } from "node:fs/promises";
+function journaledSteps(entries) {
+  const records = /* @__PURE__ */ new Map();
+  const boundaries = {};
+  for (const e of entries) {
+    if (e.type === "step-end") records.set(e.step.id, e.step);
+    if (e.type === "boundary") boundaries[e.name] = e.at;
+  }
+  return { records, boundaries };
+}
+function stepsInFlight(entries) {
+  const lastEnd = entries.findLastIndex((e) => e.type === "step-end");
+  return entries.slice(lastEnd + 1).filter((e) => e.type === "step-spawn");
+}
+async function endOrphans(entries, options) {
+  for (const e of stepsInFlight(entries)) {
+    if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5e3)) {
+      options.emit({ type: "preflight", check: "orphans", ok: true, detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run` });
+    }
+  }
+}
+async function closeRun(paths) {
+  await rm10(paths.scratch, { recursive: true, force: true });
+  await removeJournal(paths.journal);
 }
 
 // src/run/lifecycle.ts
 async function executeRun(options, checks, finish2) {
   const located = await locateRun(options);
-  const runId = journaledRunId(located.journal) ?? options.runId;
+  const runId = (options.rehearsal ? void 0 : journaledRunId(located.journal)) ?? options.runId;
   const lock = await acquireRunLock(
     located.paths.runLock,
     runId ?? "(new)",
@@ -35644,6 +35707,7 @@ async function executeRun(options, checks, finish2) {
   let opened = false;
   try {
     await endOrphans(located.journal, options);
+    if (options.rehearsal) located.journal = [];
     const preflight = { ...options, now: options.now() };
     const prepared = await prepareRun(located, preflight);
     options = { ...options, emit: maskedSink(options.emit, secretValuesOf2(prepared.resolved, options.env)) };
@@ -35652,11 +35716,11 @@ async function executeRun(options, checks, finish2) {
       return await finishCommitted(prepared, options, finish2);
     }
     const { freezeDigest } = await checks.assertFrozen(prepared);
-    options.emit({ type: "preflight", check: "freeze gate", ok: true, detail: freezeDigest });
-    await checkRunnable(prepared, preflight);
+    if (!options.rehearsal) options.emit({ type: "preflight", check: "freeze gate", ok: true, detail: freezeDigest });
+    if (!options.rehearsal) await checkRunnable(prepared, preflight);
     if (prepared.journal.length === 0) {
       await removeJournal(prepared.paths.journal);
-      await rm10(prepared.paths.scratch, { recursive: true, force: true });
+      await rm11(prepared.paths.scratch, { recursive: true, force: true });
     }
     journal = await openJournal(prepared.paths.journal);
     opened = true;
@@ -35688,31 +35752,13 @@ async function executeRun(options, checks, finish2) {
     await releaseRunLock(located.paths.runLock, lock);
   }
 }
-async function endOrphans(entries, options) {
-  const lastEnd = entries.findLastIndex((e) => e.type === "step-end");
-  for (const e of entries.slice(lastEnd + 1)) {
-    if (e.type !== "step-spawn") continue;
-    if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5e3)) {
-      options.emit({ type: "preflight", check: "orphans", ok: true, detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run` });
-    }
-  }
-}
-async function closeRun(paths) {
-  await rm10(paths.scratch, { recursive: true, force: true });
-  await removeJournal(paths.journal);
-}
 async function finishCommitted(prepared, options, finish2) {
   const { run: run2, commit } = prepared.committed;
   const { resolved, journal: entries } = prepared;
   options.emit({ type: "preflight", check: "record", ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed: true, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
-  const records = /* @__PURE__ */ new Map();
-  const boundaries = {};
-  for (const e of entries) {
-    if (e.type === "step-end") records.set(e.step.id, e.step);
-    if (e.type === "boundary") boundaries[e.name] = e.at;
-  }
+  const { records, boundaries } = journaledSteps(entries);
   const steps = ordered.map((s) => records.get(s.id)).filter((r2) => r2 !== void 0);
   for (const step of steps) options.emit({ type: "step-end", step });
   const result = {
@@ -35725,7 +35771,7 @@ async function finishCommitted(prepared, options, finish2) {
     runId: resolved.runId,
     boundaries,
     steps,
-    logsDir: join12(prepared.paths.scratch, "logs"),
+    logsDir: join11(prepared.paths.scratch, "logs"),
     toolVersion: options.toolVersion,
     secretValues: secretValuesOf2(resolved, options.env),
     committed: { commit }
@@ -35741,9 +35787,6 @@ function maskedSink(sink, secrets) {
   if (secrets.length === 0) return sink;
   const masker = createMasker(secrets);
   return (event) => sink(maskDeep(event, masker));
-}
-function secretValuesOf2(resolved, env3) {
-  return resolved.secrets.map((name) => env3[name] ?? resolved.env[name] ?? "").filter(Boolean);
 }
 async function runPhases(prepared, options, checks, journal, freezeDigest) {
   const { resolved, journal: previous } = prepared;
@@ -35783,7 +35826,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
     scope,
     rerun: async (id) => {
       const step = byId.get(id);
-      const record = await runStep({ ...step, if: "always()", boundary: void 0, produces: [] }, { ...base, scratch: join12(base.scratch, "reruns"), signal: options.signal, failAt: void 0 });
+      const record = await runStep({ ...step, if: "always()", boundary: void 0, produces: [] }, { ...base, scratch: join11(base.scratch, "reruns"), signal: options.signal, failAt: void 0 });
       return { ok: record.outcome === "success", ...record.reason ? { reason: record.reason } : {} };
     }
   };
@@ -35842,11 +35885,12 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
     exitCode,
     ...options.failAt ? { drill: options.failAt } : {},
     resumed,
+    ...options.rehearsal ? { rehearsal: true } : {},
     boundaries,
     steps: ordered.map((s) => records.get(s.id)).filter((r2) => r2 !== void 0),
     artifacts,
     runRoot: runRoot(artifacts.map((a2) => ({ name: a2.name, root: a2.root }))),
-    logsDir: join12(prepared.paths.scratch, "logs"),
+    logsDir: join11(prepared.paths.scratch, "logs"),
     runner: runnerFacts(options.env),
     toolVersion: options.toolVersion,
     secretValues,
@@ -35890,21 +35934,19 @@ async function hashArtifacts(root, plan2, emit) {
   }
   return results;
 }
-function runnerFacts(env3) {
-  const facts = { host: hostname2() };
-  const map = { GITHUB_RUN_ID: "githubRunId", GITHUB_RUN_ATTEMPT: "githubRunAttempt", GITHUB_ACTOR: "githubActor", GITHUB_WORKFLOW: "githubWorkflow", GITHUB_REPOSITORY: "githubRepository", GITHUB_SERVER_URL: "githubServerUrl" };
-  for (const [k2, v2] of Object.entries(map)) if (env3[k2]) facts[v2] = env3[k2];
-  return facts;
-}
 
 // src/adapters/version.ts
 var VERSION = require_package().version;
 
 // src/commands/run.ts
 async function run(options, io2) {
+  const root = await findRepositoryRoot({ cwd: io2.cwd });
+  return runWith(options, io2, { root, checks: freezeChecks(root), finish: (result, sink, onCommitted) => finish(root, result, options, sink, onCommitted) });
+}
+async function runWith(options, io2, way) {
   const github = io2.format === "github" ? await readGithubRunFacts(options.plan, io2, options.runId) : void 0;
   if (github) io2.stdout.write(maskPreamble(github.secrets));
-  const root = await findRepositoryRoot({ cwd: io2.cwd });
+  const { root } = way;
   const renderer = createRenderer(io2, { stepAt: (id) => github?.steps.get(id) });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io2);
@@ -35918,7 +35960,7 @@ async function run(options, io2) {
     const summary = await executeRun(
       {
         root,
-        plan: resolve7(io2.cwd, options.plan),
+        plan: resolve8(io2.cwd, options.plan),
         ...options.runId ? { runId: options.runId } : {},
         ...options.resume ? { resume: true } : {},
         ...options.failAt ? { failAt: options.failAt } : {},
@@ -35931,14 +35973,15 @@ async function run(options, io2) {
         signal: controller.signal,
         verbose: io2.verbose,
         ...options.graceMs !== void 0 ? { graceMs: options.graceMs } : {},
-        toolVersion: VERSION
+        toolVersion: VERSION,
+        ...way.rehearsal ? { rehearsal: true } : {}
       },
-      freezeChecks(root),
-      (result, sink) => finish(root, result, options, sink, (place) => committed = { result, place })
+      way.checks,
+      (result, sink) => way.finish(result, sink, (place) => committed = { result, place })
     );
     emit({ type: "run-end", outcome: summary.result.outcome, exitCode: summary.exitCode });
     await renderer.done();
-    if (io2.format === "json") writeJson(io2, summarize(summary.result));
+    if (io2.format === "json") writeJson(io2, { ...summarize(summary.result), ...way.document?.() });
     await publishRun(io2, root, summary.result, record);
     return summary.exitCode;
   } catch (error) {
@@ -35955,7 +35998,7 @@ function freezeChecks(root) {
   return {
     async assertFrozen(p2) {
       prepared = p2;
-      const verdict = await assertFrozen({ root, planFile: { path: resolve7(root, p2.planFile), display: p2.planFile, bytes: await readFile12(resolve7(root, p2.planFile)) }, plan: p2.resolved });
+      const verdict = await assertFrozen({ root, planFile: { path: resolve8(root, p2.planFile), display: p2.planFile, bytes: await readFile12(resolve8(root, p2.planFile)) }, plan: p2.resolved });
       paths = verdict.lock ? lockedPaths(verdict.lock) : [];
       before = statFiles(root, paths);
       return { freezeDigest: verdict.freezeDigest };
@@ -35965,7 +36008,7 @@ function freezeChecks(root) {
     },
     async rehash() {
       if (!prepared) return [];
-      const lock = parseLock(await readFile12(resolve7(root, prepared.lockFile), "utf8"), prepared.lockFile);
+      const lock = parseLock(await readFile12(resolve8(root, prepared.lockFile), "utf8"), prepared.lockFile);
       return (await rehashFrozen({ root, plan: prepared.resolved, lock })).map((d2) => d2.path);
     }
   };
@@ -35981,7 +36024,7 @@ async function finish(root, result, options, emit, onCommitted) {
   let pushed = false;
   if (options.push || result.plan.record.push) {
     const regate = async () => {
-      await assertFrozen({ root, planFile: { path: resolve7(root, result.planFile), display: result.planFile, bytes: await readFile12(resolve7(root, result.planFile)) }, plan: result.plan });
+      await assertFrozen({ root, planFile: { path: resolve8(root, result.planFile), display: result.planFile, bytes: await readFile12(resolve8(root, result.planFile)) }, plan: result.plan });
     };
     await pushRecord({ root, beforeRetry: regate });
     pushed = true;
@@ -36108,10 +36151,15 @@ async function defaultPlans(cwd) {
 import { createHash as createHash6 } from "node:crypto";
 import { createReadStream as createReadStream5 } from "node:fs";
 import { readdir as readdir7, readFile as readFile13, realpath as realpath3, stat as stat4 } from "node:fs/promises";
-import { join as join13, posix as posix5, relative as relative10, resolve as resolve8, sep as sep5 } from "node:path";
+import { join as join12, posix as posix5, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
 
 // src/record/verify.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
+
+// src/run/events.ts
+var RUN_OUTCOMES = ["success", "failure", "interrupted", "abandoned"];
+
+// src/record/verify.ts
 var EMPTY_ROOT2 = manifestRoot([]);
 var SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 var LOG_PATH = /^logs\/[A-Za-z0-9][A-Za-z0-9._-]*\.log$/;
@@ -36149,6 +36197,8 @@ function shapeProblems(doc) {
   want(isObject3(doc.boundaries), "boundaries is not an object");
   want(isObject3(doc.runner), "runner is not an object");
   want(num(doc.exitCode), "exitCode is not a number");
+  want(RUN_OUTCOMES.includes(doc.outcome), `outcome is ${JSON.stringify(doc.outcome)}, expected one of ${RUN_OUTCOMES.join(", ")}`);
+  want(doc.rehearsal === void 0 || doc.rehearsal === true, "rehearsal is neither absent nor true");
   if (!Array.isArray(doc.steps)) problems.push("steps is not a list");
   else {
     doc.steps.forEach((step, i2) => {
@@ -36170,6 +36220,11 @@ function shapeProblems(doc) {
     });
   }
   return problems;
+}
+function checkEvidence(run2) {
+  const name = "evidence";
+  if (run2.rehearsal) return fail(name, "this record is a rehearsal (cutover rehearse): its plan was not frozen or committed and the record was never committed, so it proves nothing", ["run.json"]);
+  return pass(name, `a ${run2.outcome} run, not a rehearsal`);
 }
 function checkManifest(artifact, text) {
   const name = `manifest ${artifact.name}`;
@@ -36352,25 +36407,26 @@ async function verify(options, io2) {
   }));
   throw new CutoverError("VERIFY_MISMATCH", `${failed.length} of ${checks.length} checks failed`, {
     problems,
-    hint: "the record does not match what is there; each ✗ line above names the files"
+    hint: failed.some((c5) => c5.name === "evidence") ? "a rehearsal tries a plan; evidence is the committed record of `cutover run` on the frozen plan" : "the record does not match what is there; each ✗ line above names the files"
   });
 }
 async function collectChecks(options, io2) {
-  const recordAbs = resolve8(io2.cwd, options.record);
+  const recordAbs = resolve9(io2.cwd, options.record);
   if (!await stat4(recordAbs).then((s) => s.isDirectory(), () => false)) {
     throw new CutoverError("USAGE", `no record folder at ${options.record}`, { hint: "name the folder that holds run.json, e.g. cutover verify reports/<plan>/<run id>" });
   }
   const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => void 0);
-  const runText = await readText(join13(recordAbs, "run.json"));
+  const runText = await readText(join12(recordAbs, "run.json"));
   const parsed = parseRunJson(runText);
   if (!parsed.run || runText === void 0) return [parsed.check];
   const run2 = parsed.run;
+  if (run2.rehearsal) return [parsed.check, checkEvidence(run2)];
   const checks = [parsed.check];
   if (root !== void 0) await assertHistory(root, run2.commit);
   const manifests = {};
   const recorded = /* @__PURE__ */ new Map();
   for (const artifact of run2.artifacts) {
-    const text = artifact.manifest ? await readText(join13(recordAbs, artifact.manifest)) : void 0;
+    const text = artifact.manifest ? await readText(join12(recordAbs, artifact.manifest)) : void 0;
     if (text !== void 0) manifests[artifact.name] = text;
     const { check, entries } = checkManifest(artifact, text);
     checks.push(check);
@@ -36382,10 +36438,10 @@ async function collectChecks(options, io2) {
     const entries = recorded.get(artifact.name);
     if (!artifact.present || !entries) continue;
     const external = options.artifacts !== void 0 && artifact.commit === "manifest";
-    const where = toPosix(external ? join13(options.artifacts, artifact.name) : artifact.path);
+    const where = toPosix(external ? join12(options.artifacts, artifact.name) : artifact.path);
     const base = !external && artifact.kind === "file" ? posix5.dirname(where) : where;
     try {
-      const abs = external ? resolve8(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path);
+      const abs = external ? resolve9(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path);
       const progress = hashProgressReporter(io2, `verify ${artifact.name}`);
       const hashed = await hashArtifact(abs, { onProgress: progress.onProgress });
       progress.done();
@@ -36395,11 +36451,11 @@ async function collectChecks(options, io2) {
     }
   }
   const logs = /* @__PURE__ */ new Map();
-  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join13(recordAbs, step.log.path)));
+  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join12(recordAbs, step.log.path)));
   checks.push(checkLogs(run2, logs));
   checks.push(checkRecordFiles(run2, await listFiles2(recordAbs)));
-  checks.push(checkStatement(run2, await readText(join13(recordAbs, "statement.json")), runText, manifests));
-  checks.push(checkReport(run2, await readText(join13(recordAbs, "report.md")), run2.tool?.version === VERSION));
+  checks.push(checkStatement(run2, await readText(join12(recordAbs, "statement.json")), runText, manifests));
+  checks.push(checkReport(run2, await readText(join12(recordAbs, "report.md")), run2.tool?.version === VERSION));
   if (root === void 0) {
     const detail = `${options.record} is not inside a git repository`;
     for (const name of ["plan at the run's commit", "lock at the run's commit", "plan unchanged since the run", "lock unchanged since the run", "approvals", "commit trailers"]) checks.push({ name, ok: false, detail });
@@ -36435,8 +36491,7 @@ async function approvalsAtCommit(root, run2) {
 }
 async function assertHistory(root, commit) {
   if (typeof commit !== "string" || await revisionExists(commit, { cwd: root })) return;
-  const shallow = (await gitClient(root).raw(["rev-parse", "--is-shallow-repository"]).catch(() => "")).trim() === "true";
-  if (!shallow) return;
+  if (!await isShallowRepository({ cwd: root })) return;
   throw new CutoverError("GIT_FAILED", `the run's commit ${commit.slice(0, 12)} is not in this shallow clone, so the plan and lock it ran with cannot be checked`, {
     hint: "fetch the history first: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)"
   });
@@ -36495,7 +36550,7 @@ async function digestFile(path6) {
 }
 async function listFiles2(dir) {
   const entries = await readdir7(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative10(dir, join13(e.parentPath ?? e.path, e.name)))).sort();
+  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative10(dir, join12(e.parentPath ?? e.path, e.name)))).sort();
 }
 function toPosix(path6) {
   return path6.split(sep5).join("/");
@@ -36591,7 +36646,7 @@ async function dispatch(inputs, io2) {
     case "changed":
       return changed({ base: inputs.base, ...inputs.head ? { head: inputs.head } : {} }, io2);
     case "review":
-      return review({ plans: inputs.plans, base: inputs.base, out: join14(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") }, io2);
+      return review({ plans: inputs.plans, base: inputs.base, out: join13(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") }, io2);
   }
 }
 async function runAction(env3, cwd) {
@@ -36599,7 +36654,7 @@ async function runAction(env3, cwd) {
   const command2 = readInput(env3, "command") || "action";
   try {
     const inputs = readInputs(env3);
-    io2 = actionIo(env3, { cwd: resolve9(cwd, inputs.workingDirectory ?? "."), format: inputs.format, verbose: inputs.verbose });
+    io2 = actionIo(env3, { cwd: resolve10(cwd, inputs.workingDirectory ?? "."), format: inputs.format, verbose: inputs.verbose });
     const exitCode = await dispatch(inputs, io2);
     await finishGithubCommand(io2, command2, exitCode);
     return exitCode;

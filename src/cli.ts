@@ -126,6 +126,44 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
       ),
     );
   program
+    .command('rehearse')
+    .description('run the plan as the work tree holds it, unfrozen, in a disposable work tree; commits nothing, proves nothing')
+    .argument('<plan>', 'plan file')
+    .option('--in-place', 'run in the work tree itself (the steps change it) instead of a disposable one')
+    .option('--run-id <id>', 'the run id (overrides spec.runId and the default)')
+    .option('--fail-at <step>', 'drill: that step fails on purpose and rollback and finally run for real')
+    .option('--grace <duration>', "how long a step's process group has between SIGTERM and SIGKILL", '5s')
+    .action((file: string, o: { inPlace?: boolean; runId?: string; failAt?: string; grace: string }) =>
+      run(async (io) =>
+        (await import('./commands/rehearse.js')).rehearse(
+          { plan: file, inPlace: Boolean(o.inPlace), ...(o.runId ? { runId: o.runId } : {}), ...(o.failAt ? { failAt: o.failAt } : {}), graceMs: parseGrace(o.grace) },
+          io,
+        ),
+      ),
+    );
+  program
+    .command('abandon')
+    .description('end an unfinished run (after a crash) without running anything: commit a record of what had run, clear its journal')
+    .argument('<plan>', 'plan file')
+    .option('--author <identity>', 'author of the record commit, "Name <email>"')
+    .action((file: string, o: { author?: string }) => run(async (io) => (await import('./commands/abandon.js')).abandon({ plan: file, ...(o.author ? { author: o.author } : {}) }, io)));
+  program
+    .command('history')
+    .description('past runs, newest first, from the record commits: date, plan, run id, outcome, root, commit, record')
+    .argument('[plans...]', 'only the runs of these plan files')
+    .option('--limit <n>', 'how many runs to list', '20')
+    .action((plans: string[], o: { limit: string }) => run(async (io) => (await import('./commands/history.js')).history({ plans, limit: o.limit }, io)));
+  program
+    .command('show')
+    .description('one run record: outcome, boundaries, steps, artifacts and roots, the failed step\'s last lines (json: run.json)')
+    .argument('<record>', 'a record folder, or the run id of a committed record')
+    .action((record: string) => run(async (io) => (await import('./commands/show.js')).show({ record }, io)));
+  program
+    .command('diff')
+    .description('the content diff of the plan and its frozen files since the lock was last committed; exit 1 when they differ')
+    .argument('<plan>', 'plan file')
+    .action((file: string) => run(async (io) => (await import('./commands/diff.js')).diff({ plan: file }, io)));
+  program
     .command('unlock')
     .description('remove a stale run lock, given the id its refusal printed')
     .argument('<plan>', 'plan file')

@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'NOT_ON_BRANCH'
   | 'RECORD_EXISTS'
   | 'RESUME_REFUSED'
+  | 'NO_UNFINISHED_RUN'
+  | 'RECORD_NOT_FOUND'
   | 'STEP_FAILED'
   | 'INTERRUPTED'
   | 'VERIFY_MISMATCH'
@@ -82,6 +84,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   NOT_ON_BRANCH: EXIT.refused,
   RECORD_EXISTS: EXIT.refused,
   RESUME_REFUSED: EXIT.refused,
+  NO_UNFINISHED_RUN: EXIT.refused,
+  RECORD_NOT_FOUND: EXIT.invalid,
   STEP_FAILED: EXIT.stepFailed,
   INTERRUPTED: EXIT.sigint,
   VERIFY_MISMATCH: EXIT.mismatch,

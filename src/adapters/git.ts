@@ -1,5 +1,9 @@
 // Git through simple-git: thin verb-named adapters that throw GIT_FAILED and never print.
 import { execFile } from 'node:child_process';
+import { lstatSync } from 'node:fs';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { CutoverError } from '../errors.js';
 
@@ -85,4 +89,140 @@ export async function revisionExists(rev: string, { cwd }: { cwd: string }): Pro
   // With --quiet a miss prints nothing, and simple-git then resolves instead of rejecting: look at the output.
   const out = await gitClient(cwd).raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).catch(() => '');
   return out.trim() !== '';
+}
+
+/** The absolute path of the repository's common git directory (shared by all its work trees). */
+export async function readCommonGitDir({ cwd }: { cwd: string }): Promise<string> {
+  return (await runGit(['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd }, 'find the git directory')).trim();
+}
+
+/** True in a shallow clone (one that lacks older history). */
+export async function isShallowRepository({ cwd }: { cwd: string }): Promise<boolean> {
+  return (await gitClient(cwd).raw(['rev-parse', '--is-shallow-repository']).catch(() => '')).trim() === 'true';
+}
+
+/** The committer dates (ISO 8601) of every commit of HEAD's history this clone holds, newest first. */
+export async function listCommitDates({ cwd }: { cwd: string }): Promise<string[]> {
+  return (await runGit(['log', '--format=%cI', 'HEAD'], { cwd }, 'read the history')).split('\n').filter(Boolean);
+}
+
+/** A commit of `listTrailerCommits`: its id, committer date, subject, trailers and the files it touched that the pathspec matched. */
+export interface TrailerCommit {
+  commit: string;
+  date: string;
+  subject: string;
+  trailers: [string, string][];
+  files: string[];
+}
+
+/**
+ * The commits of HEAD's history, newest first, whose message has a line matching `grep` (a basic
+ * regular expression) and that touched a path `pathspec` matches, with their trailers as git's own
+ * parser reads them. Every commit is looked at (`--full-history`), merged branches included.
+ */
+export async function listTrailerCommits(grep: string, pathspec: string, { cwd }: { cwd: string }): Promise<TrailerCommit[]> {
+  const format = '%x1e%H%x1f%cI%x1f%s%x1f%(trailers:only,unfold)%x1f';
+  const out = await runGit(['log', '-z', '--full-history', '--name-only', `--format=${format}`, `--grep=${grep}`, 'HEAD', '--', pathspec], { cwd }, 'read the history').catch((error: unknown) => {
+    // No commit yet: no history to read.
+    if (/does not have any commits|unknown revision/.test((error as Error).message)) return '';
+    throw error;
+  });
+  return out
+    .split('\x1e')
+    .filter(Boolean)
+    .map((chunk) => {
+      const [commit = '', date = '', subject = '', block = '', names = ''] = chunk.split('\x1f');
+      const trailers = block
+        .split('\n')
+        .map((line) => /^([^:\s]+):\s*(.*?)\s*$/.exec(line))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => [m[1] as string, m[2] as string] as [string, string]);
+      const files = names.split('\0').map((name) => name.replace(/^\n/, '')).filter(Boolean);
+      return { commit, date, subject, trailers, files };
+    });
+}
+
+/** One path that differs between a commit and the work tree. */
+export interface PathChange {
+  path: string;
+  change: 'added' | 'removed' | 'changed';
+}
+
+/**
+ * The difference between `commit` and the work tree for the given paths only: which changed and the
+ * patch (`git diff` text). The paths are staged into a temporary index built from `commit`, so the
+ * real index is never touched and untracked and ignored files are compared too.
+ */
+export async function diffWorkTree(commit: string, paths: readonly string[], { cwd, color = false }: { cwd: string; color?: boolean }): Promise<{ changes: PathChange[]; patch: string }> {
+  return withTempIndex(async (env, scratch) => {
+    await runGit(['read-tree', commit], { cwd, env }, `read commit ${commit.slice(0, 12)}`);
+    // A pathspec that matches nothing stops `git add`: only paths the commit or the work tree has.
+    const committed = new Set((await runGit(['ls-files', '-z'], { cwd, env }, 'list the commit')).split('\0'));
+    const present = paths.filter((p) => committed.has(p) || lstatSync(join(cwd, p), { throwIfNoEntry: false }) !== undefined);
+    if (present.length) {
+      const list = join(scratch, 'paths');
+      await writeFile(list, present.map((p) => `:(literal)${p}`).join('\0'));
+      await runGit(['add', '--all', '--force', `--pathspec-from-file=${list}`, '--pathspec-file-nul'], { cwd, env }, 'compare the work tree');
+    }
+    const base = ['diff', '--cached', '--no-renames', '--no-ext-diff', '--no-textconv'];
+    const status = await runGit([...base, '--name-status', '-z', commit], { cwd, env }, 'compare the work tree');
+    const fields = status.split('\0').filter(Boolean);
+    const changes: PathChange[] = [];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const letter = fields[i] as string;
+      changes.push({ path: fields[i + 1] as string, change: letter === 'A' ? 'added' : letter === 'D' ? 'removed' : 'changed' });
+    }
+    const patch = changes.length ? await runGit([...base, `--color=${color ? 'always' : 'never'}`, commit], { cwd, env }, 'compare the work tree') : '';
+    return { changes, patch };
+  });
+}
+
+/**
+ * The tree of the work tree as it stands: HEAD with every tracked change and every untracked file
+ * that is not ignored, written as git objects through a temporary index. Neither the index nor the
+ * work tree is touched. Returns the tree's id.
+ */
+export async function snapshotWorkTree({ cwd }: { cwd: string }): Promise<string> {
+  const gitDir = await readGitDir({ cwd });
+  return withTempIndex(async (env) => {
+    const copied = await copyFile(join(gitDir, 'index'), env.GIT_INDEX_FILE).then(() => true, () => false);
+    if (!copied) await runGit(['read-tree', 'HEAD'], { cwd, env }, 'read HEAD');
+    await runGit(['add', '--all'], { cwd, env }, 'snapshot the work tree');
+    return (await runGit(['write-tree'], { cwd, env }, 'snapshot the work tree')).trim();
+  });
+}
+
+/** Adds a work tree at `path` on a detached HEAD holding `tree` (no checkout hooks run). */
+export async function addWorktree(path: string, tree: string, { cwd }: { cwd: string }): Promise<void> {
+  await runGit(['worktree', 'add', '--quiet', '--detach', '--no-checkout', path, 'HEAD'], { cwd }, 'add a work tree');
+  await runGit(['read-tree', '-u', '--reset', tree], { cwd: path }, 'fill the work tree');
+}
+
+/** Removes a work tree `addWorktree` made, whatever it holds, and git's record of it. */
+export async function removeWorktree(path: string, { cwd }: { cwd: string }): Promise<void> {
+  await runGit(['worktree', 'remove', '--force', '--force', path], { cwd }, 'remove the work tree').catch(async () => {
+    await rm(path, { recursive: true, force: true });
+    await runGit(['worktree', 'prune'], { cwd }, 'prune work trees');
+  });
+}
+
+// A temporary index (and a scratch folder for argument files) that is removed afterwards, whatever happens.
+async function withTempIndex<T>(action: (env: { GIT_INDEX_FILE: string }, scratch: string) => Promise<T>): Promise<T> {
+  const scratch = await mkdtemp(join(tmpdir(), 'cutover-index-'));
+  try {
+    return await action({ GIT_INDEX_FILE: join(scratch, 'index') }, scratch);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+// git with extra environment variables (which simple-git filters), throwing GIT_FAILED with git's first line.
+function runGit(args: string[], { cwd, env = {} }: { cwd: string; env?: Record<string, string> }, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (!error) return resolve(stdout);
+      const detail = (stderr || error.message).trim().split('\n')[0];
+      reject(new CutoverError('GIT_FAILED', `git could not ${what}: ${detail}`, { cause: error }));
+    });
+  });
 }

@@ -33,12 +33,29 @@ export interface RunCommandOptions {
   graceMs?: number;
 }
 
+/** What a run does around the lifecycle: the freeze checks, what becomes of its result, and what its JSON document adds. */
+export interface RunWay {
+  root: string;
+  checks: FreezeChecks;
+  finish: (result: RunResult, emit: EventSink, onCommitted: (place: RecordPlace) => void) => Promise<void>;
+  /** `cutover rehearse`: the lifecycle's rehearsal mode. */
+  rehearsal?: boolean;
+  /** Added to the one JSON document `--format json` prints. */
+  document?: () => Record<string, unknown>;
+}
+
 /** Runs a plan; the exit code follows docs/cli.md, "Exit codes" (0, 1, 130/143; refusals throw with 2 or 3). */
 export async function run(options: RunCommandOptions, io: CommandIo): Promise<number> {
+  const root = await findRepositoryRoot({ cwd: io.cwd });
+  return runWith(options, io, { root, checks: freezeChecks(root), finish: (result, sink, onCommitted) => finish(root, result, options, sink, onCommitted) });
+}
+
+/** Runs a plan through the lifecycle the way `way` says, with progress, signals and the GitHub report. */
+export async function runWith(options: RunCommandOptions, io: CommandIo, way: RunWay): Promise<number> {
   // In GitHub's format the secrets are masked before anything else is printed (docs/github-actions.md).
   const github = io.format === 'github' ? await readGithubRunFacts(options.plan, io, options.runId) : undefined;
   if (github) io.stdout.write(maskPreamble(github.secrets));
-  const root = await findRepositoryRoot({ cwd: io.cwd });
+  const { root } = way;
   const renderer = createRenderer(io, { stepAt: (id) => github?.steps.get(id) });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io);
@@ -66,13 +83,14 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
         verbose: io.verbose,
         ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
         toolVersion: VERSION,
+        ...(way.rehearsal ? { rehearsal: true } : {}),
       },
-      freezeChecks(root),
-      (result, sink) => finish(root, result, options, sink, (place) => (committed = { result, place })),
+      way.checks,
+      (result, sink) => way.finish(result, sink, (place) => (committed = { result, place })),
     );
     emit({ type: 'run-end', outcome: summary.result.outcome, exitCode: summary.exitCode });
     await renderer.done();
-    if (io.format === 'json') writeJson(io, summarize(summary.result));
+    if (io.format === 'json') writeJson(io, { ...summarize(summary.result), ...way.document?.() });
     await publishRun(io, root, summary.result, record);
     return summary.exitCode;
   } catch (error) {

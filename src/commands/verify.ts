@@ -11,7 +11,7 @@ import { approvalPolicyOf } from '../plan/approvals.js';
 import { validatePlan } from '../plan/validate.js';
 import type { RunJson } from '../record/run-record.js';
 import { resolveInside } from '../adapters/fs.js';
-import { findRepositoryRoot, gitClient, readAtRevision, revisionExists } from '../adapters/git.js';
+import { findRepositoryRoot, gitClient, isShallowRepository, readAtRevision, revisionExists } from '../adapters/git.js';
 import { annotation } from '../github/commands.js';
 import { colors, writeJson } from '../ui/output.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
@@ -20,6 +20,7 @@ import {
   checkApprovals,
   checkArtifactFiles,
   checkAtCommit,
+  checkEvidence,
   checkLogs,
   checkManifest,
   checkRecordFiles,
@@ -68,7 +69,9 @@ export async function verify(options: VerifyOptions, io: CommandIo): Promise<num
   }));
   throw new CutoverError('VERIFY_MISMATCH', `${failed.length} of ${checks.length} checks failed`, {
     problems,
-    hint: 'the record does not match what is there; each ✗ line above names the files',
+    hint: failed.some((c) => c.name === 'evidence')
+      ? 'a rehearsal tries a plan; evidence is the committed record of `cutover run` on the frozen plan'
+      : 'the record does not match what is there; each ✗ line above names the files',
   });
 }
 
@@ -84,6 +87,8 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   const parsed = parseRunJson(runText);
   if (!parsed.run || runText === undefined) return [parsed.check];
   const run = parsed.run;
+  // A rehearsal is refused as a whole: every later check would weigh a record that proves nothing.
+  if (run.rehearsal) return [parsed.check, checkEvidence(run)];
   const checks: Check[] = [parsed.check];
   if (root !== undefined) await assertHistory(root, run.commit);
 
@@ -167,8 +172,7 @@ async function approvalsAtCommit(root: string, run: RunJson): Promise<ApprovalVe
  */
 async function assertHistory(root: string, commit: string): Promise<void> {
   if (typeof commit !== 'string' || (await revisionExists(commit, { cwd: root }))) return;
-  const shallow = (await gitClient(root).raw(['rev-parse', '--is-shallow-repository']).catch(() => '')).trim() === 'true';
-  if (!shallow) return; // a commit missing from a full clone is a finding: the checks below name it
+  if (!(await isShallowRepository({ cwd: root }))) return; // a commit missing from a full clone is a finding: the checks below name it
   throw new CutoverError('GIT_FAILED', `the run's commit ${commit.slice(0, 12)} is not in this shallow clone, so the plan and lock it ran with cannot be checked`, {
     hint: 'fetch the history first: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
   });

@@ -1,6 +1,6 @@
 // Finishing a command inside GitHub Actions: the outcome output, a refusal's summary, a run's report and outputs.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { CommandIo } from '../adapters/io.js';
 import { isCutoverError } from '../errors.js';
 import type { RunResult } from '../run/result.js';
@@ -45,7 +45,7 @@ export async function finishGithubCommand(io: CommandIo, command: string, exitCo
   });
 }
 
-/** Where a run's record went, as the run's `record` event said. */
+/** Where a run's record went, as the run's `record` event said (`dir` absolute for a rehearsal's). */
 export interface RecordPlace {
   dir: string;
   root: string;
@@ -56,7 +56,7 @@ export interface RecordPlace {
 export async function publishRun(io: CommandIo, root: string, result: RunResult, record: RecordPlace | undefined): Promise<void> {
   if (!writesGithubFiles(io)) return;
   const masker = createMasker(result.secretValues);
-  const report = record ? await readFile(join(root, record.dir, 'report.md'), 'utf8').catch(() => undefined) : undefined;
+  const report = record ? await readFile(resolve(root, record.dir, 'report.md'), 'utf8').catch(() => undefined) : undefined;
   const markdown = report ?? `## cutover run: ${result.outcome} (exit ${result.exitCode})\n\nNo record was written.\n`;
   await publishToGithub(io, {
     // report.md is written from the masked run.json already; masking it again could star digits inside digests.

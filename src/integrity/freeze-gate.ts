@@ -45,6 +45,8 @@ export interface GateVerdict {
   plan: string;
   lockFile: string;
   lock: Lock | null;
+  /** Every registry and input file the plan's patterns match now, repository-relative. */
+  files: string[];
 }
 
 /** A regular file's size, modification time and inode, or null when it is gone. */
@@ -72,7 +74,8 @@ export async function checkFreeze(options: FreezeGateOptions): Promise<GateVerdi
   const approvals = await evaluateApprovals(lock, policy, freezeDigest, sshVerifier(APPROVAL_NAMESPACE, signers));
   const approved = approvals.satisfied;
   if (frozen && !approved) problems.push(...approvalProblems(approvals, where.lock, freezeDigest, planFile.display));
-  return { frozen, approved, problems, drift, freezeDigest, approvals, plan: where.plan, lockFile: where.lock, lock };
+  const files = [...new Set(groups.flatMap((g) => g.entries.map((e) => e.path)))];
+  return { frozen, approved, problems, drift, freezeDigest, approvals, plan: where.plan, lockFile: where.lock, lock, files };
 }
 
 interface Finding {

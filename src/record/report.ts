@@ -3,12 +3,14 @@ import { posix } from 'node:path';
 import { formatDuration } from '../text/duration.js';
 import { shellQuote } from '../text/argv.js';
 import { codeText as code, escapeHtml as html, escapeMarkdown as md } from '../text/markdown.js';
-import type { RunJson, RunJsonArtifact, RunJsonStep } from './run-record.js';
+import { recordOutcome, type RecordOutcome, type RunJson, type RunJsonArtifact, type RunJsonStep } from './run-record.js';
 
-const HEADLINE: Record<RunJson['outcome'], string> = {
+const HEADLINE: Record<RecordOutcome, string> = {
   success: '✅ succeeded',
   failure: '❌ failed',
   interrupted: '⚠️ interrupted',
+  abandoned: '🛑 abandoned',
+  drill: '🧯 drill',
 };
 
 const STEP_MARK: Record<RunJsonStep['outcome'], string> = {
@@ -21,8 +23,13 @@ const STEP_MARK: Record<RunJsonStep['outcome'], string> = {
 /** Renders report.md from a (masked) run.json document; the same document always gives the same bytes. */
 export function buildReport(run: RunJson): string {
   const out: string[] = [];
-  out.push(`# ${md(run.plan.name)} · ${md(run.runId)} ${HEADLINE[run.outcome]}`, '');
-  const flags = [run.drill !== undefined ? `drill: step \`${code(run.drill)}\` failed on purpose` : '', run.resumed ? 'resumed after an interruption' : ''].filter(Boolean);
+  out.push(`# ${md(run.plan.name)} · ${md(run.runId)}${run.rehearsal ? ' 🧪 rehearsal ·' : ''} ${HEADLINE[recordOutcome(run)]}`, '');
+  const flags = [
+    run.rehearsal ? 'rehearsal: the plan ran as the work tree held it, unfrozen and uncommitted; not evidence' : '',
+    run.drill !== undefined ? `drill: step \`${code(run.drill)}\` failed on purpose` : '',
+    run.outcome === 'abandoned' ? 'abandoned: the run stopped and was closed with `cutover abandon`; nothing ran after the journal ended' : '',
+    run.resumed ? 'resumed after an interruption' : '',
+  ].filter(Boolean);
   out.push(`> **Outcome: ${run.outcome}** (exit ${run.exitCode})${flags.length ? ` · ${flags.join(' · ')}` : ''}`, '');
 
   out.push('| | |', '|---|---|');
@@ -90,6 +97,10 @@ export function buildReport(run: RunJson): string {
   }
   out.push(`**Run root:** \`${run.runRoot}\``, '');
 
+  if (run.rehearsal) {
+    out.push('## Not evidence', '', 'A rehearsal ran a plan that was neither frozen nor committed, and nothing of it was committed: `cutover verify` refuses it.', '');
+    return out.join('\n');
+  }
   out.push('## Verify', '', 'From the repository root:', '', '```sh', `cutover verify ${shellQuote(run.record.dir)}`);
   for (const a of run.artifacts.filter((x) => x.present && x.manifest)) out.push(sha256sumCommand(run, a));
   out.push('```', '');

@@ -51,6 +51,8 @@ export interface RunJson {
   exitCode: number;
   drill?: string;
   resumed: boolean;
+  /** `cutover rehearse`: the work tree as it stood, unfrozen, nothing committed; never evidence. */
+  rehearsal?: true;
   boundaries: Record<string, string>;
   /** From `paused_at` to `resumed_at`: how long writes were held, and cutover's own share of it. */
   pauseWindow?: PauseWindow;
@@ -161,6 +163,7 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
     exitCode: result.exitCode,
     ...(result.drill !== undefined ? { drill: result.drill } : {}),
     resumed: result.resumed,
+    ...(result.rehearsal ? { rehearsal: true as const } : {}),
     boundaries,
     ...(window ? { pauseWindow: window } : {}),
     ...(result.problems?.length ? { problems: [...result.problems] } : {}),
@@ -178,11 +181,30 @@ function guessKind(path: string, manifest: string): 'file' | 'directory' {
   return manifest.length > 66 && manifest.indexOf('\n') === manifest.length - 1 && manifest.slice(66, -1) === base ? 'file' : 'directory';
 }
 
+/** What a record's commit subject, `Cutover-Outcome` trailer and report headline call its outcome. */
+export type RecordOutcome = RunOutcome | 'drill';
+
+/** The trailers of a record commit, by what they hold. */
+export const TRAILERS = { plan: 'Cutover-Plan', runId: 'Cutover-Run-Id', outcome: 'Cutover-Outcome', root: 'Cutover-Root' } as const;
+
+/** The fields of run.json the commit message is made of. */
+export type MessageFacts = Pick<RunJson, 'plan' | 'runId' | 'outcome' | 'runRoot' | 'drill' | 'steps'>;
+
+/**
+ * The outcome a record shows: `drill` for a `--fail-at` run that failed where it was told to, so a
+ * drill never reads as a plain failure. A drill whose own step was never reached (a real step failed
+ * first) stays a `failure`: that failure was not rehearsed.
+ */
+export function recordOutcome(run: Pick<MessageFacts, 'outcome' | 'drill' | 'steps'>): RecordOutcome {
+  const drilled = run.drill !== undefined && run.steps.some((s) => s.drill === true && s.outcome === 'failure');
+  return run.outcome === 'failure' && drilled ? 'drill' : run.outcome;
+}
+
 /** The commit message of a record: `cutover(<plan>): <runId> <outcome>` and the four trailers. */
-export function recordCommitMessage(run: Pick<RunJson, 'plan' | 'runId' | 'outcome' | 'runRoot'>): string {
+export function recordCommitMessage(run: MessageFacts): string {
   const line = (text: string) => text.replace(/[\r\n]+/g, ' ');
   return [
-    `cutover(${line(run.plan.name)}): ${line(run.runId)} ${run.outcome}`,
+    `cutover(${line(run.plan.name)}): ${line(run.runId)} ${recordOutcome(run)}`,
     '',
     ...recordTrailers(run).map(([key, value]) => `${key}: ${line(value)}`),
     '',
@@ -190,11 +212,11 @@ export function recordCommitMessage(run: Pick<RunJson, 'plan' | 'runId' | 'outco
 }
 
 /** The trailers a record commit carries, in order. */
-export function recordTrailers(run: Pick<RunJson, 'plan' | 'runId' | 'outcome' | 'runRoot'>): [string, string][] {
+export function recordTrailers(run: MessageFacts): [string, string][] {
   return [
-    ['Cutover-Plan', run.plan.path],
-    ['Cutover-Run-Id', run.runId],
-    ['Cutover-Outcome', run.outcome],
-    ['Cutover-Root', run.runRoot],
+    [TRAILERS.plan, run.plan.path],
+    [TRAILERS.runId, run.runId],
+    [TRAILERS.outcome, recordOutcome(run)],
+    [TRAILERS.root, run.runRoot],
   ];
 }

@@ -58,6 +58,8 @@ export interface Predicate {
   runRoot: string;
   record: { dir: string; runJson: string };
   artifacts: PredicateArtifact[];
+  /** Present on a rehearsal's statement, so that no signer takes it for evidence. */
+  rehearsal?: true;
 }
 
 /** The statement document. */
@@ -168,5 +170,6 @@ function predicateSummary(run: RunJson, runJsonPath: string): Omit<Predicate, 'a
     manifestFormat: run.manifestFormat,
     runRoot: run.runRoot,
     record: { dir: run.record.dir, runJson: runJsonPath },
+    ...(run.rehearsal ? { rehearsal: true as const } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { RECORD_VERSION, manifestPath, recordTrailers, recordCommitMessage, type
 import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, sha256Hex, type Subject } from './statement.js';
 import { approvalName, type ApprovalVerdict } from '../integrity/approvals.js';
 import { pauseWindow } from './window.js';
+import { RUN_OUTCOMES } from '../run/events.js';
 
 /** One verification check: what was checked, whether it held, and the files that did not. */
 export interface Check {
@@ -64,6 +65,8 @@ function shapeProblems(doc: unknown): string[] {
   want(isObject(doc.boundaries), 'boundaries is not an object');
   want(isObject(doc.runner), 'runner is not an object');
   want(num(doc.exitCode), 'exitCode is not a number');
+  want((RUN_OUTCOMES as readonly unknown[]).includes(doc.outcome), `outcome is ${JSON.stringify(doc.outcome)}, expected one of ${RUN_OUTCOMES.join(', ')}`);
+  want(doc.rehearsal === undefined || doc.rehearsal === true, 'rehearsal is neither absent nor true');
   if (!Array.isArray(doc.steps)) problems.push('steps is not a list');
   else {
     doc.steps.forEach((step: unknown, i) => {
@@ -85,6 +88,16 @@ function shapeProblems(doc: unknown): string[] {
     });
   }
   return problems;
+}
+
+/**
+ * A rehearsal is no evidence: it ran a plan as the work tree held it, with no freeze enforced and
+ * nothing committed, so none of the later checks could mean what they mean for a run.
+ */
+export function checkEvidence(run: RunJson): Check {
+  const name = 'evidence';
+  if (run.rehearsal) return fail(name, 'this record is a rehearsal (cutover rehearse): its plan was not frozen or committed and the record was never committed, so it proves nothing', ['run.json']);
+  return pass(name, `a ${run.outcome} run, not a rehearsal`);
 }
 
 /** A manifest in the record parses strictly, and its root, file count and folder roots are run.json's. */

@@ -66,13 +66,15 @@ async function refuseLinks(root: string, rel: string): Promise<void> {
  * Writes the record of a finished run to `record.dir` and returns its repository-relative folder and
  * files (in byte order). Everything is written into a fresh sibling folder and renamed into place, so
  * the folder is either absent or complete; a folder left in the work tree by a crashed attempt of the
- * same run is replaced, one holding another run's record is refused (RECORD_EXISTS).
+ * same run is replaced, one holding another run's record is refused (RECORD_EXISTS). With `into` (an
+ * absolute folder outside the work tree: a rehearsal's), the record is written there instead, and the
+ * files returned are absolute.
  */
-export async function writeRecord(root: string, result: RunResult): Promise<{ dir: string; files: string[] }> {
-  const dir = normaliseRecordDir(result.plan.record.dir);
+export async function writeRecord(root: string, result: RunResult, into?: string): Promise<{ dir: string; files: string[] }> {
+  const dir = into ?? normaliseRecordDir(result.plan.record.dir);
   if (result.committed) return { dir, files: await committedFiles(root, dir, result.committed.commit) };
   try {
-    return await writeRecordFolder(root, dir, result);
+    return await writeRecordFolder(root, dir, result, into);
   } catch (error) {
     if (error instanceof CutoverError) throw error;
     // A folder we may not write (read-only, full disk): the steps are done; say how to finish.
@@ -93,14 +95,14 @@ async function committedFiles(root: string, dir: string, commit: string): Promis
   return listed.split('\0').filter(Boolean).sort(compareBytes);
 }
 
-async function writeRecordFolder(root: string, dir: string, result: RunResult): Promise<{ dir: string; files: string[] }> {
-  const abs = await checkRecordDir(root, dir);
+async function writeRecordFolder(root: string, dir: string, result: RunResult, into?: string): Promise<{ dir: string; files: string[] }> {
+  const abs = into ?? (await checkRecordDir(root, dir));
   const masker = createMasker(result.secretValues);
   const replacing = await checkLeftover(abs, dir, result.runId);
   checkArtifacts(result, masker);
 
   await mkdir(dirname(abs), { recursive: true });
-  await refuseLinks(root, dir); // mkdir may have raced a link into place; look again before writing
+  if (!into) await refuseLinks(root, dir); // mkdir may have raced a link into place; look again before writing
   await removeStaleSiblings(abs);
   const staging = join(dirname(abs), `.${basename(abs)}.partial-${randomBytes(6).toString('hex')}`);
   await mkdir(staging);

@@ -40,8 +40,11 @@ export type RunEvent =
   | { type: 'run-end'; outcome: RunOutcome; exitCode: number }
   | { type: 'record'; dir: string; root: string; commit?: string; pushed?: boolean };
 
+/** Every way a run ends as a whole; `abandoned`: a crashed run that `cutover abandon` closed without running anything. */
+export const RUN_OUTCOMES = ['success', 'failure', 'interrupted', 'abandoned'] as const;
+
 /** How a run ended as a whole. */
-export type RunOutcome = 'success' | 'failure' | 'interrupted';
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 /** A consumer of run events. */
 export type EventSink = (event: RunEvent) => void;

@@ -1,11 +1,10 @@
 // The run lifecycle (docs/runs.md): preflight, preconditions, steps, rollback, finally, hashing, record, commit.
 import { rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { CutoverError, EXIT } from '../errors.js';
 import { pathExists, resolveInside } from '../adapters/fs.js';
 import { readAtRevision } from '../adapters/git.js';
-import { endOrphanGroup, processStartTime } from '../adapters/process-group.js';
+import { processStartTime } from '../adapters/process-group.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
 import { manifestRoot, runRoot } from '../integrity/merkle.js';
 import type { Scope } from '../plan/expression.js';
@@ -15,9 +14,10 @@ import { createMasker, maskDeep } from '../text/mask.js';
 import type { EventSink, RunOutcome, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
 import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
-import type { ArtifactResult, RunResult } from './result.js';
+import { runnerFacts, secretValuesOf, type ArtifactResult, type RunResult } from './result.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { runStep, type StepContext } from './step-runner.js';
+import { closeRun, endOrphans, journaledSteps } from './unfinished.js';
 
 /** Integrity checks the run calls (the freeze gate and its re-checks), passed in by the command. */
 export interface FreezeChecks {
@@ -52,7 +52,7 @@ export interface RunSummary {
 /** Runs a plan through its whole lifecycle; refusals throw before anything runs, step failures do not. */
 export async function executeRun(options: RunOptions, checks: FreezeChecks, finish: Finish): Promise<RunSummary> {
   const located = await locateRun(options);
-  const runId = journaledRunId(located.journal) ?? options.runId;
+  const runId = (options.rehearsal ? undefined : journaledRunId(located.journal)) ?? options.runId;
   const lock = await acquireRunLock(located.paths.runLock, runId ?? '(new)', (old) =>
     options.emit({ type: 'preflight', check: 'run lock', ok: true, detail: `replaced the stale lock ${old.id} of pid ${old.pid}` }),
   );
@@ -61,6 +61,8 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
   try {
     // The run lock is ours, so whoever wrote the journal is gone: end what its steps left running.
     await endOrphans(located.journal, options);
+    // A rehearsal is never resumed: what an earlier one left running is ended, the rest discarded.
+    if (options.rehearsal) located.journal = [];
     const preflight = { ...options, now: options.now() };
     const prepared = await prepareRun(located, preflight);
     // From here every event passes the masker: a reason or note may quote what a step wrote.
@@ -71,8 +73,9 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     }
     // The preflight order of docs/runs.md: the freeze gate, then the window, the tree and the merge.
     const { freezeDigest } = await checks.assertFrozen(prepared);
-    options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
-    await checkRunnable(prepared, preflight);
+    if (!options.rehearsal) options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
+    // A rehearsal commits nothing and is no production run: no window, clean tree or branch needed.
+    if (!options.rehearsal) await checkRunnable(prepared, preflight);
     if (prepared.journal.length === 0) {
       // A fresh run: nothing of an abandoned attempt (one that never finished a step) carries over.
       await removeJournal(prepared.paths.journal);
@@ -113,26 +116,6 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
   }
 }
 
-/** Ends the process groups of steps a killed run left running, before anything of this run starts. */
-async function endOrphans(entries: JournalEntry[], options: RunOptions): Promise<void> {
-  // Steps run one at a time and a step's end is journaled after its groups were ended: only what
-  // started after the last journaled end can still be running.
-  const lastEnd = entries.findLastIndex((e) => e.type === 'step-end');
-  for (const e of entries.slice(lastEnd + 1)) {
-    if (e.type !== 'step-spawn') continue;
-    if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5000)) {
-      options.emit({ type: 'preflight', check: 'orphans', ok: true, detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run` });
-    }
-  }
-}
-
-/** Removes a finished run's journal and scratch space. */
-async function closeRun(paths: RunPaths): Promise<void> {
-  // The journal goes last: while it exists, the run counts as unfinished and --resume finishes it.
-  await rm(paths.scratch, { recursive: true, force: true });
-  await removeJournal(paths.journal);
-}
-
 /**
  * Finishes a run whose record an earlier attempt committed before it was killed: nothing runs
  * again and the record is not rewritten; the finish step only brings the index up to the commit
@@ -144,12 +127,7 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
   options.emit({ type: 'preflight', check: 'record', ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed: true, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
-  const records = new Map<string, StepRecord>();
-  const boundaries: Record<string, string> = {};
-  for (const e of entries) {
-    if (e.type === 'step-end') records.set(e.step.id, e.step);
-    if (e.type === 'boundary') boundaries[e.name] = e.at;
-  }
+  const { records, boundaries } = journaledSteps(entries);
   const steps = ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined);
   for (const step of steps) options.emit({ type: 'step-end', step });
   const result: RunResult = {
@@ -181,11 +159,6 @@ function maskedSink(sink: EventSink, secrets: string[]): EventSink {
   if (secrets.length === 0) return sink;
   const masker = createMasker(secrets);
   return (event) => sink(maskDeep(event, masker));
-}
-
-/** The values of the plan's `secrets:` (from the caller's environment or the plan's), to mask everywhere. */
-function secretValuesOf(resolved: ResolvedPlan, env: Record<string, string | undefined>): string[] {
-  return resolved.secrets.map((name) => env[name] ?? resolved.env[name] ?? '').filter(Boolean);
 }
 
 async function runPhases(prepared: Prepared, options: RunOptions, checks: FreezeChecks, journal: Journal, freezeDigest: string): Promise<RunResult> {
@@ -298,6 +271,7 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
     exitCode,
     ...(options.failAt ? { drill: options.failAt } : {}),
     resumed,
+    ...(options.rehearsal ? { rehearsal: true } : {}),
     boundaries,
     steps: ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined),
     artifacts,
@@ -353,12 +327,3 @@ async function hashArtifacts(root: string, plan: ResolvedPlan, emit: EventSink):
   }
   return results;
 }
-
-/** Facts about where the run ran: GitHub's run id, attempt, actor and workflow when present; the host. */
-function runnerFacts(env: Record<string, string | undefined>): Record<string, string> {
-  const facts: Record<string, string> = { host: hostname() };
-  const map: Record<string, string> = { GITHUB_RUN_ID: 'githubRunId', GITHUB_RUN_ATTEMPT: 'githubRunAttempt', GITHUB_ACTOR: 'githubActor', GITHUB_WORKFLOW: 'githubWorkflow', GITHUB_REPOSITORY: 'githubRepository', GITHUB_SERVER_URL: 'githubServerUrl' };
-  for (const [k, v] of Object.entries(map)) if (env[k]) facts[v] = env[k]!;
-  return facts;
-}
-

@@ -53,6 +53,8 @@ export interface PreflightOptions {
   now: Date;
   /** Finds a record this very run already committed (a run killed after its commit). */
   findCommitted: CommittedRecordLookup;
+  /** `cutover rehearse`: a journal and scratch space of its own, and no committed record to clash with. */
+  rehearsal?: boolean;
 }
 
 /** SHA-256 hex of bytes. */
@@ -65,18 +67,21 @@ export interface Located {
   valid: Awaited<ReturnType<typeof readValidPlan>>;
   planFile: string;
   lockFile: string;
-  paths: Omit<RunPaths, 'scratch'>;
+  /** `runs`: the folder holding each run's scratch space (`<runs>/<run id>`). */
+  paths: Omit<RunPaths, 'scratch'> & { runs: string };
   journal: JournalEntry[];
 }
 
 /** Validates the plan and finds its run lock and journal; refuses nothing but an invalid plan. */
-export async function locateRun(options: Pick<PreflightOptions, 'root' | 'plan'>): Promise<Located> {
+export async function locateRun(options: Pick<PreflightOptions, 'root' | 'plan' | 'rehearsal'>): Promise<Located> {
   const { root } = options;
   const valid = await readValidPlan(options.plan, root);
   const planFile = relative(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
-  const paths = { gitDir, runLock: join(gitDir, 'cutover', 'locks', `${name}.lock`), journal: join(gitDir, 'cutover', 'journal', `${name}.jsonl`) };
+  // One run lock for the work tree; a rehearsal's journal and scratch apart, so no rehearsal is ever resumed as a run.
+  const state = options.rehearsal ? join(gitDir, 'cutover', 'rehearsal') : join(gitDir, 'cutover');
+  const paths = { gitDir, runLock: join(gitDir, 'cutover', 'locks', `${name}.lock`), journal: join(state, 'journal', `${name}.jsonl`), runs: join(state, 'runs', name) };
   return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 
@@ -95,7 +100,7 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const started = anyStepEnded || options.resume ? journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start') : undefined;
   if (options.resume && !started) throw new CutoverError('RESUME_REFUSED', `no unfinished run of ${name} to resume`, { hint: 'start a new run without --resume' });
   if (!options.resume && started) {
-    throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${options.plan} --resume\`` });
+    throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${planFile} --resume\`, or end it without running anything with \`cutover abandon ${planFile}\`` });
   }
   if (options.resume && options.runId && options.runId !== started!.runId) {
     throw new CutoverError('RESUME_REFUSED', `--run-id ${options.runId} does not match the unfinished run ${started!.runId}`);
@@ -121,12 +126,13 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
 
   let committed: CommittedRecord | undefined;
   const recordDir = normaliseRecordDir(resolved.record.dir);
-  if (await existsAtRevision(recordDir, 'HEAD', { cwd: root })) {
+  // A rehearsal's record is written outside the work tree and never committed: nothing to clash with.
+  if (!options.rehearsal && (await existsAtRevision(recordDir, 'HEAD', { cwd: root }))) {
     // Killed after its commit, before it could close its journal: the run is done but for that.
     committed = started ? await options.findCommitted(recordDir, started, root) : undefined;
     if (!committed) throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: 'use another --run-id' });
   }
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join(paths.runs, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
 }
 
 /**

@@ -1,4 +1,5 @@
-// Everything a finished run knows, handed to the record writer.
+// Everything a finished run knows, handed to the record writer, and the facts of the run it is built from.
+import { hostname } from 'node:os';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { RunOutcome, StepRecord } from './events.js';
 
@@ -41,6 +42,8 @@ export interface RunResult {
   /** `--fail-at` step id when this run was a drill. */
   drill?: string;
   resumed: boolean;
+  /** Set by `cutover rehearse`: the plan ran as the work tree holds it, unfrozen; not evidence. */
+  rehearsal?: boolean;
   boundaries: Record<string, string>;
   steps: StepRecord[];
   artifacts: ArtifactResult[];
@@ -73,3 +76,16 @@ export interface CommittedRecord {
 
 /** Finds the committed record of this very run (same run id, start time and commit as its journal); reading records is record/'s job. */
 export type CommittedRecordLookup = (dir: string, started: { runId: string; startedAt: string; commit: string }, root: string) => Promise<CommittedRecord | undefined>;
+
+/** The values of the plan's `secrets:` (from the caller's environment or the plan's), to mask everywhere. */
+export function secretValuesOf(resolved: Pick<ResolvedPlan, 'secrets' | 'env'>, env: Record<string, string | undefined>): string[] {
+  return resolved.secrets.map((name) => env[name] ?? resolved.env[name] ?? '').filter(Boolean);
+}
+
+/** Facts about where the run ran: GitHub's run id, attempt, actor and workflow when present; the host. */
+export function runnerFacts(env: Record<string, string | undefined>): Record<string, string> {
+  const facts: Record<string, string> = { host: hostname() };
+  const map: Record<string, string> = { GITHUB_RUN_ID: 'githubRunId', GITHUB_RUN_ATTEMPT: 'githubRunAttempt', GITHUB_ACTOR: 'githubActor', GITHUB_WORKFLOW: 'githubWorkflow', GITHUB_REPOSITORY: 'githubRepository', GITHUB_SERVER_URL: 'githubServerUrl' };
+  for (const [k, v] of Object.entries(map)) if (env[k]) facts[v] = env[k]!;
+  return facts;
+}

@@ -26,6 +26,16 @@ describe('buildReport', () => {
     expect(text).toContain('| `paused_at` | 2026-11-22T01:00:03.000Z |');
   });
 
+  it('heads a drill, an abandoned run and a rehearsal as what they are', () => {
+    const drill = report({ outcome: 'failure', exitCode: 1, drill: 'migrate', steps: [ran('steps', 'migrate', 0, 10, { outcome: 'failure', drill: true })] });
+    expect(drill.split('\n')[0]).toBe('# station-56 · run-1 🧯 drill');
+    expect(report({ outcome: 'abandoned', exitCode: 1 }).split('\n')[0]).toBe('# station-56 · run-1 🛑 abandoned');
+    const rehearsal = report({ rehearsal: true });
+    expect(rehearsal.split('\n')[0]).toBe('# station-56 · run-1 🧪 rehearsal · ✅ succeeded');
+    expect(rehearsal).toContain('`cutover verify` refuses it');
+    expect(rehearsal).not.toContain('## Verify');
+  });
+
   it('has a step table with phase, id, outcome, attempts, exit code and duration', () => {
     const text = report();
     expect(text).toContain('| phase | id | outcome | attempts | exit | duration |');

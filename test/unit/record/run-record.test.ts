@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../src/text/json.js';
 import { MANIFEST_FORMAT } from '../../../src/integrity/manifest.js';
-import { RECORD_VERSION, buildRunJson, recordCommitMessage, stepLogPath } from '../../../src/record/run-record.js';
+import { RECORD_VERSION, buildRunJson, recordCommitMessage, recordOutcome, stepLogPath } from '../../../src/record/run-record.js';
 import { artifact, ran, runResult, sha } from './fixture.js';
 
 describe('buildRunJson', () => {
@@ -100,5 +100,25 @@ describe('recordCommitMessage', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('recordOutcome', () => {
+  const drilled = (outcome: 'success' | 'failure' | 'skipped') => runResult({ outcome: 'failure', drill: 'migrate', steps: [ran('steps', 'migrate', 0, 10, { outcome, ...(outcome === 'failure' ? { drill: true } : {}) })] });
+
+  it('calls a drill whose step failed as planned a drill, in the subject and the trailer', () => {
+    const run = buildRunJson(drilled('failure'));
+    expect(recordOutcome(run)).toBe('drill');
+    expect(recordCommitMessage(run)).toMatch(/^cutover\(station-56\): run-1 drill\n\n(.+\n)*Cutover-Outcome: drill\n/);
+  });
+
+  it('keeps a real failure before the drilled step a failure, and every other outcome as it is', () => {
+    expect(recordOutcome(buildRunJson(drilled('skipped')))).toBe('failure');
+    for (const outcome of ['success', 'failure', 'interrupted', 'abandoned'] as const) expect(recordOutcome(buildRunJson(runResult({ outcome })))).toBe(outcome);
+  });
+
+  it('writes rehearsal: true into run.json only for a rehearsal', () => {
+    expect(buildRunJson(runResult({ rehearsal: true })).rehearsal).toBe(true);
+    expect('rehearsal' in buildRunJson(runResult())).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import { buildLegacyStatement, buildStatement } from '../../../src/record/statem
 import {
   checkApprovals,
   checkArtifactFiles,
+  checkEvidence,
   checkLogs,
   checkManifest,
   checkRecordFiles,
@@ -35,6 +36,19 @@ describe('parseRunJson', () => {
     expect(parseRunJson(canonicalJson(hostile)).check.ok).toBe(false);
     const badLog = { ...run, steps: [{ ...run.steps[1]!, log: { path: '../x.log', digest: 'd', bytes: 1 } }] };
     expect(parseRunJson(canonicalJson(badLog)).check.ok).toBe(false);
+  });
+});
+
+describe('outcomes and rehearsals', () => {
+  it('accepts every outcome a run ends with, abandoned included, and nothing else', () => {
+    for (const outcome of ['success', 'failure', 'interrupted', 'abandoned']) expect(parseRunJson(canonicalJson({ ...run, outcome })).check.ok).toBe(true);
+    expect(parseRunJson(canonicalJson({ ...run, outcome: 'drill' })).check.detail).toMatch(/outcome is "drill"/);
+    expect(parseRunJson(canonicalJson({ ...run, rehearsal: false })).check.detail).toMatch(/rehearsal/);
+  });
+
+  it('refuses a rehearsal as evidence and passes a run', () => {
+    expect(checkEvidence(run)).toMatchObject({ ok: true });
+    expect(checkEvidence(buildRunJson(runResult({ rehearsal: true })))).toMatchObject({ ok: false, detail: expect.stringMatching(/is a rehearsal/) });
   });
 });
 
