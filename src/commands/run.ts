@@ -36,11 +36,13 @@ export interface RunCommandOptions {
 
 /** Runs a plan; the exit code follows DESIGN §3 (0, 1, 130/143; refusals throw with 2 or 3). */
 export async function run(options: RunCommandOptions, io: CommandIo): Promise<number> {
-  // In GitHub's format the secrets are masked before anything else is printed (DESIGN §12).
-  const github = io.format === 'github' ? await readGithubRunFacts(options.plan, io, options.runId) : undefined;
-  if (github) io.stdout.write(maskPreamble(github.secrets));
+  // The secrets are known before anything is printed: everything written from here on is masked
+  // with them, and in GitHub's format the runner is told to mask them first (docs/github-actions.md).
+  const facts = await readGithubRunFacts(options.plan, io, options.runId);
+  if (io.format === 'github') io.commands.write(maskPreamble(facts.secrets));
+  io.addSecrets(facts.secrets.map((s) => s.value));
   const root = await findRepositoryRoot({ cwd: io.cwd });
-  const renderer = createRenderer(io, { stepAt: (id) => github?.steps.get(id) });
+  const renderer = createRenderer(io, { stepAt: (id) => (io.format === 'github' ? facts.steps.get(id) : undefined) });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io);
   let record: RecordPlace | undefined;
@@ -71,6 +73,8 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
       freezeChecks(root),
       (result, sink) => finish(root, result, options, sink, (place) => (committed = { result, place })),
     );
+    // The values the run itself masked, should the plan have read differently a moment ago.
+    io.addSecrets(summary.result.secretValues);
     emit({ type: 'run-end', outcome: summary.result.outcome, exitCode: summary.exitCode });
     await renderer.done();
     if (io.format === 'json') writeJson(io, summarize(summary.result));

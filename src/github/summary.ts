@@ -1,5 +1,6 @@
 // Markdown for GitHub's step summary: validation results, the plan preview, a refusal; and the outcome name.
 import type { Problem } from '../errors.js';
+import { codeSpanText, escapeMarkdown } from '../text/markdown.js';
 
 /** What the `outcome` output says for each exit code (DESIGN §3). */
 const OUTCOMES: Record<number, string> = { 0: 'success', 1: 'failure', 2: 'invalid', 3: 'refused', 4: 'mismatch', 130: 'interrupted', 143: 'interrupted' };
@@ -49,15 +50,7 @@ function problemLine(p: Problem): string {
 
 /** A code span that no backtick inside can end and no pipe can split across table cells. */
 function inlineCode(text: string): string {
-  return `\`${text.replace(/[\r\n]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '¦')}\``;
-}
-
-/** Text that Markdown shows as written: no emphasis, links, HTML or table breaks. */
-function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_{}[\]()#+!|~>]/g, (c) => `\\${c}`)
-    .replace(/</g, '&lt;');
+  return `\`${codeSpanText(text)}\``;
 }
 
 /** A backtick fence longer than any run of backticks in `text`, so the block cannot be closed early. */

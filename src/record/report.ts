@@ -1,5 +1,6 @@
 // report.md: a run record for a reviewer on GitHub: outcome, steps, a Mermaid timeline, roots, how to verify.
 import { posix } from 'node:path';
+import { codeSpanText as code, escapeMarkdown as md } from '../text/markdown.js';
 import type { RunJson, RunJsonArtifact, RunJsonStep } from './run-record.js';
 
 const HEADLINE: Record<RunJson['outcome'], string> = {
@@ -134,19 +135,6 @@ function sortedEntries(record: Readonly<Record<string, string>>): [string, strin
 export function mermaidText(text: string): string {
   const safe = text.replace(/[^\p{L}\p{N} ._()/-]+/gu, ' ').replace(/\s+/g, ' ').trim();
   return safe === '' ? 'step' : safe.slice(0, 80);
-}
-
-/** Escapes text for a Markdown table cell or paragraph (no HTML, no emphasis, no breaking the table). */
-function md(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_{}[\]()#+!|~>]/g, (c) => `\\${c}`)
-    .replace(/</g, '&lt;');
-}
-
-/** Text for inside a code span: no backtick can end it, no pipe can split a table cell. */
-function code(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '¦');
 }
 
 function html(text: string): string {

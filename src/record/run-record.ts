@@ -1,4 +1,5 @@
 // The run.json document (cutover-record/v1): what a finished run claims, masked, ready for canonical JSON.
+import { oneLine } from '../errors.js';
 import { MANIFEST_FORMAT } from '../integrity/manifest.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { Phase } from '../plan/types.js';
@@ -174,11 +175,10 @@ function guessKind(path: string, manifest: string): 'file' | 'directory' {
 
 /** The commit message of a record: `cutover(<plan>): <runId> <outcome>` and the four trailers. */
 export function recordCommitMessage(run: Pick<RunJson, 'plan' | 'runId' | 'outcome' | 'runRoot'>): string {
-  const line = (text: string) => text.replace(/[\r\n]+/g, ' ');
   return [
-    `cutover(${line(run.plan.name)}): ${line(run.runId)} ${run.outcome}`,
+    `cutover(${oneLine(run.plan.name)}): ${oneLine(run.runId)} ${run.outcome}`,
     '',
-    ...recordTrailers(run).map(([key, value]) => `${key}: ${line(value)}`),
+    ...recordTrailers(run).map(([key, value]) => `${key}: ${oneLine(value)}`),
     '',
   ].join('\n');
 }

@@ -2,16 +2,16 @@
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
-import { CutoverError, EXIT } from '../errors.js';
+import { CutoverError, EXIT, oneLine } from '../errors.js';
 import { pathExists, resolveInside } from '../adapters/fs.js';
 import { readAtRevision } from '../adapters/git.js';
 import { endOrphanGroup, processStartTime } from '../adapters/process.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
 import { manifestRoot, runRoot } from '../integrity/merkle.js';
 import type { Scope } from '../plan/expression.js';
-import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
+import { secretValuesOf, type ResolvedPlan, type ResolvedStep } from '../plan/resolve.js';
 import { normaliseRecordDir } from '../plan/paths.js';
-import { createMasker, maskDeep } from '../text/mask.js';
+import { createMasker, maskDeep, type Masker } from '../text/mask.js';
 import type { EventSink, RunOutcome, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
 import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
@@ -63,8 +63,9 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     await endOrphans(located.journal, options);
     const preflight = { ...options, now: options.now() };
     const prepared = await prepareRun(located, preflight);
-    // From here every event passes the masker: a reason or note may quote what a step wrote.
-    options = { ...options, emit: maskedSink(options.emit, secretValuesOf(prepared.resolved, options.env)) };
+    // From here every event and journal line passes the masker: a reason or note may quote what a step wrote.
+    const masker = createMasker(secretsOf(prepared.resolved, options.env));
+    options = { ...options, emit: maskedSink(options.emit, masker) };
     if (prepared.committed) {
       await checkRunnable(prepared, preflight);
       return await finishCommitted(prepared, options, finish);
@@ -78,7 +79,7 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
       await removeJournal(prepared.paths.journal);
       await rm(prepared.paths.scratch, { recursive: true, force: true });
     }
-    journal = await openJournal(prepared.paths.journal);
+    journal = await openJournal(prepared.paths.journal, masker);
     opened = true;
     const result = await runPhases(prepared, options, checks, journal, freezeDigest);
     try {
@@ -164,7 +165,7 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
     steps,
     logsDir: join(prepared.paths.scratch, 'logs'),
     toolVersion: options.toolVersion,
-    secretValues: secretValuesOf(resolved, options.env),
+    secretValues: secretsOf(resolved, options.env),
     committed: { commit },
   };
   try {
@@ -177,15 +178,14 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
 }
 
 /** An event sink that masks secret values in every string of every event. */
-function maskedSink(sink: EventSink, secrets: string[]): EventSink {
-  if (secrets.length === 0) return sink;
-  const masker = createMasker(secrets);
+function maskedSink(sink: EventSink, masker: Masker): EventSink {
+  if (masker.identity) return sink;
   return (event) => sink(maskDeep(event, masker));
 }
 
 /** The values of the plan's `secrets:` (from the caller's environment or the plan's), to mask everywhere. */
-function secretValuesOf(resolved: ResolvedPlan, env: Record<string, string | undefined>): string[] {
-  return resolved.secrets.map((name) => env[name] ?? resolved.env[name] ?? '').filter(Boolean);
+function secretsOf(resolved: ResolvedPlan, env: Record<string, string | undefined>): string[] {
+  return secretValuesOf(resolved, env).map((s) => s.value);
 }
 
 async function runPhases(prepared: Prepared, options: RunOptions, checks: FreezeChecks, journal: Journal, freezeDigest: string): Promise<RunResult> {
@@ -204,7 +204,7 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
 
-  const secretValues = secretValuesOf(resolved, options.env);
+  const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
   const failedSoFar = () => records.failed || problems.length > 0;
   const problems: string[] = [];
@@ -242,7 +242,8 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
     const changed = record.outcome === 'success' ? await checks.recheck() : [];
     const checked: StepRecord = changed.length ? { ...record, outcome: 'failure', reason: `changed frozen file(s): ${changed.join(', ')}` } : record;
     // The journal is on disk until the run ends (for ever, after a crash): nothing secret goes in.
-    const final: StepRecord = checked.reason === undefined ? checked : { ...checked, reason: masker.mask(checked.reason) };
+    // A reason may quote a file or a parser's message: one line, so it cannot start a line of its own.
+    const final: StepRecord = checked.reason === undefined ? checked : { ...checked, reason: oneLine(masker.mask(checked.reason)) };
     records.set(step.id, final);
     journal.append({ type: 'step-end', step: final });
     if (final.outcome === 'success' && step.boundary) {

@@ -16,7 +16,7 @@ export function writeProblems(problems: Problem[], io: CommandIo): void {
   const c = colors(io);
   for (const p of problems) {
     if (io.format === 'github') {
-      io.stdout.write(annotation('error', `${p.code}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`, { file: p.file, line: p.line, col: p.col, title: p.code }));
+      io.commands.write(annotation('error', `${p.code}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`, { file: p.file, line: p.line, col: p.col, title: p.code }));
       continue;
     }
     io.stderr.write(`${formatProblem(p).replace(/error (\w+):/, (_m, code: string) => `${c.red('error')} ${c.bold(code)}:`)}\n`);

@@ -90,9 +90,9 @@ describe('GITHUB_OUTPUT', () => {
   it('appends to the file the runner named, and does nothing without one', async () => {
     const file = join(tempDir(), 'output');
     writeFileSync(file, 'earlier=kept\n');
-    await setOutputs({ GITHUB_OUTPUT: file }, { outcome: 'refused', record: 'a\nb' });
+    await setOutputs({ GITHUB_OUTPUT: file }, { outcome: 'refused', record: 'a\nb' }, (t) => t);
     expect(parseOutputFile(readFileSync(file, 'utf8'))).toEqual({ earlier: 'kept', outcome: 'refused', record: 'a\nb' });
-    await expect(setOutputs({}, { outcome: 'x' })).resolves.toBeUndefined();
+    await expect(setOutputs({}, { outcome: 'x' }, (t) => t)).resolves.toBeUndefined();
   });
 });
 
@@ -130,13 +130,13 @@ describe('GITHUB_STEP_SUMMARY', () => {
   it('appends under what is left of 1 MiB when the step already wrote to the summary', async () => {
     const file = join(tempDir(), 'summary.md');
     writeFileSync(file, `${'x'.repeat(SUMMARY_LIMIT - 5000)}\n`);
-    await appendStepSummary({ GITHUB_STEP_SUMMARY: file }, `${'line of the report\n'.repeat(1000)}`, 'see the record');
+    await appendStepSummary({ GITHUB_STEP_SUMMARY: file }, `${'line of the report\n'.repeat(1000)}`, 'see the record', (t) => t);
     const size = statSync(file).size;
     expect(size).toBeLessThanOrEqual(SUMMARY_LIMIT);
     expect(readFileSync(file, 'utf8')).toMatch(/> \*\*Truncated:\*\* see the record\n$/);
     // Full: nothing more is written, not even a note.
     writeFileSync(file, 'x'.repeat(SUMMARY_LIMIT));
-    await appendStepSummary({ GITHUB_STEP_SUMMARY: file }, 'more', 'note');
+    await appendStepSummary({ GITHUB_STEP_SUMMARY: file }, 'more', 'note', (t) => t);
     expect(statSync(file).size).toBe(SUMMARY_LIMIT);
   });
 });
