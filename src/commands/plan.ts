@@ -8,7 +8,7 @@ import { colors, writeJson } from '../ui/output.js';
 import { readValidPlan } from '../adapters/plan-file.js';
 import { formatDuration } from '../text/duration.js';
 import { resolvePlan, secretValuesOf, type ResolvedPlan, type ResolvedStep } from '../plan/resolve.js';
-import { createMasker, maskDeep } from '../text/mask.js';
+import { createMasker, MASK, maskDeep } from '../text/mask.js';
 import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover plan`. */
@@ -70,6 +70,8 @@ export function describeStep(step: ResolvedStep): string {
 }
 
 function quoteWord(word: string): string {
+  // A masked value shows as *** between its quoted neighbours, as the run's logs show it.
+  if (word.includes(MASK)) return word.split(MASK).map((part) => (part === '' ? '' : quoteWord(part))).join(MASK);
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 

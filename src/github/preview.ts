@@ -1,5 +1,5 @@
-// What a run inside GitHub Actions needs from its plan before it prints anything: the secret values
-// to mask and where each step is written, so annotations point at the step's line.
+// What a run needs from its plan before it prints anything: the secret values to mask (in every
+// format) and, for GitHub's annotations, where each step is written.
 import { relative } from 'node:path';
 import type { CommandIo } from '../adapters/io.js';
 import { readPlanFile } from '../adapters/plan-file.js';

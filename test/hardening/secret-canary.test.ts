@@ -265,7 +265,7 @@ describe('a secret canary', () => {
     // The preview shows where the secrets go, masked: the argv, the env, the command not found.
     const json = JSON.parse(cutover(['plan', 'plans/p.yaml', '--format', 'json'], { cwd: dir, env: baseEnv }).stdout);
     expect(json.resolved.env.PLAN_HOSTILE).toBe('***');
-    expect(json.order.find((s: { id: string }) => s.id === 'not-found').does).toBe("'***'");
+    expect(json.order.find((s: { id: string }) => s.id === 'not-found').does).toBe('***');
     expect(readFileSync(summary, 'utf8')).toContain('## cutover plan');
     expectNowhere([...channels, ['GITHUB_STEP_SUMMARY', readFileSync(summary, 'utf8')]], 'plan');
   });
