@@ -68,15 +68,26 @@ var CutoverError = class extends Error {
   problems;
   exitCode;
   constructor(code, message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    super(oneLine(message), options.cause === void 0 ? void 0 : { cause: options.cause });
     this.name = "CutoverError";
     this.code = code;
-    this.hint = options.hint;
+    this.hint = options.hint === void 0 ? void 0 : oneLine(options.hint);
     this.position = options.position;
-    this.problems = options.problems ?? [{ code, message, ...options.position, ...options.hint ? { hint: options.hint } : {} }];
+    this.problems = (options.problems ?? [{ code, message, ...options.position, ...options.hint ? { hint: options.hint } : {} }]).map(oneLineProblem);
     this.exitCode = options.exitCode ?? EXIT_BY_CODE[code];
   }
 };
+function oneLine(text) {
+  return text.replace(/[\r\n]+/g, " ");
+}
+function oneLineProblem(p) {
+  return {
+    ...p,
+    message: oneLine(p.message),
+    ...p.file !== void 0 ? { file: oneLine(p.file) } : {},
+    ...p.hint !== void 0 ? { hint: oneLine(p.hint) } : {}
+  };
+}
 
 // src/integrity/leaf.ts
 import { Buffer } from "node:buffer";

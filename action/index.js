@@ -16206,6 +16206,384 @@ var require_package = __commonJS({
 import { tmpdir as tmpdir3 } from "node:os";
 import { join as join13, resolve as resolve10 } from "node:path";
 
+// src/text/mask.ts
+import { PassThrough, Transform } from "node:stream";
+
+// src/errors.ts
+var EXIT = {
+  ok: 0,
+  stepFailed: 1,
+  invalid: 2,
+  refused: 3,
+  mismatch: 4,
+  sigint: 130,
+  sigterm: 143
+};
+var EXIT_BY_CODE = {
+  USAGE: EXIT.invalid,
+  PLAN_IO: EXIT.invalid,
+  PLAN_TOO_LARGE: EXIT.invalid,
+  PLAN_ENCODING: EXIT.invalid,
+  PLAN_SYNTAX: EXIT.invalid,
+  PLAN_YAML_FEATURE: EXIT.invalid,
+  PLAN_SCHEMA: EXIT.invalid,
+  PLAN_REFERENCE: EXIT.invalid,
+  PLAN_DUPLICATE: EXIT.invalid,
+  PLAN_EXPRESSION: EXIT.invalid,
+  PLAN_DURATION: EXIT.invalid,
+  PLAN_PATH: EXIT.invalid,
+  PLAN_INTERPOLATION: EXIT.invalid,
+  PLAN_WINDOW: EXIT.invalid,
+  PLAN_ARTIFACT: EXIT.invalid,
+  PATH_UNSAFE: EXIT.invalid,
+  ARTIFACT_INVALID: EXIT.invalid,
+  PROOF_INVALID: EXIT.mismatch,
+  LOCK_INVALID: EXIT.invalid,
+  REGISTRY_UNFROZEN: EXIT.refused,
+  APPROVAL_MISSING: EXIT.refused,
+  APPROVAL_REFUSED: EXIT.refused,
+  SSH_UNAVAILABLE: EXIT.refused,
+  RUN_LOCKED: EXIT.refused,
+  WINDOW_CLOSED: EXIT.refused,
+  TREE_DIRTY: EXIT.refused,
+  NOT_MERGED: EXIT.refused,
+  NOT_ON_BRANCH: EXIT.refused,
+  RECORD_EXISTS: EXIT.refused,
+  RESUME_REFUSED: EXIT.refused,
+  NO_UNFINISHED_RUN: EXIT.refused,
+  RECORD_NOT_FOUND: EXIT.invalid,
+  STEP_FAILED: EXIT.stepFailed,
+  INTERRUPTED: EXIT.sigint,
+  VERIFY_MISMATCH: EXIT.mismatch,
+  GIT_FAILED: EXIT.invalid,
+  GIT_LOCKED: EXIT.refused,
+  IO_FAILED: EXIT.invalid,
+  FILE_EXISTS: EXIT.refused
+};
+var CutoverError = class extends Error {
+  code;
+  hint;
+  position;
+  /** Further problems reported together with this one (all of a plan's mistakes at once). */
+  problems;
+  exitCode;
+  constructor(code, message, options = {}) {
+    super(oneLine(message), options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.name = "CutoverError";
+    this.code = code;
+    this.hint = options.hint === void 0 ? void 0 : oneLine(options.hint);
+    this.position = options.position;
+    this.problems = (options.problems ?? [{ code, message, ...options.position, ...options.hint ? { hint: options.hint } : {} }]).map(oneLineProblem);
+    this.exitCode = options.exitCode ?? EXIT_BY_CODE[code];
+  }
+};
+function problemsError(problems) {
+  const first = problems[0];
+  if (!first) throw new Error("problemsError needs at least one problem");
+  const exitCode = Math.max(...problems.map((p2) => EXIT_BY_CODE[p2.code]));
+  return new CutoverError(first.code, first.message, {
+    problems,
+    exitCode,
+    ...first.hint ? { hint: first.hint } : {},
+    ...first.file ? { position: { file: first.file, line: first.line, col: first.col } } : {}
+  });
+}
+function formatProblem(p2) {
+  const q3 = oneLineProblem(p2);
+  const where = q3.file ? `${q3.file}${q3.line ? `:${q3.line}:${q3.col ?? 1}` : ""}: ` : "";
+  return `${where}error ${q3.code}: ${q3.message}`;
+}
+function oneLine(text) {
+  return text.replace(/[\r\n]+/g, " ");
+}
+function oneLineProblem(p2) {
+  return {
+    ...p2,
+    message: oneLine(p2.message),
+    ...p2.file !== void 0 ? { file: oneLine(p2.file) } : {},
+    ...p2.hint !== void 0 ? { hint: oneLine(p2.hint) } : {}
+  };
+}
+function isCutoverError(e) {
+  return e instanceof CutoverError;
+}
+
+// src/text/markdown.ts
+function escapeMarkdown(text) {
+  return oneLine(text).replace(/[\\`*_{}[\]()#+!|~>]/g, (c5) => `\\${c5}`).replace(/</g, "&lt;");
+}
+function codeText(text) {
+  return oneLine(text).replace(/`/g, "'").replace(/\|/g, "¦");
+}
+function inlineCode(text) {
+  return `\`${codeText(text)}\``;
+}
+function needsCodeBlock(text) {
+  return codeText(text) !== text;
+}
+function codeFence(text) {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m2) => m2[0].length));
+  return "`".repeat(Math.max(3, longest + 1));
+}
+function codeBlock(text, info = "") {
+  const fence = codeFence(text);
+  return `${fence}${info}
+${text.endsWith("\n") ? text : `${text}
+`}${fence}
+`;
+}
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+// src/text/workflow-escape.ts
+function escapeData(value) {
+  return value.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+}
+function escapeProperty(value) {
+  return escapeData(value).replaceAll(":", "%3A").replaceAll(",", "%2C");
+}
+var LINE_START = { lead: "", tail: "" };
+var LEADING_PAIR = /^[\s\u0085]*(:):/;
+var LEAD = /^[\s\u0085]*:?$/;
+function escapeLogText(text, state = LINE_START) {
+  let before = state;
+  const lines3 = text.split("\n").map((line, i2) => {
+    if (i2 > 0) before = LINE_START;
+    const escaped = escapeLine(escapeData(line), before);
+    const joined = (before.lead ?? "") + escaped;
+    before = { lead: before.lead !== null && LEAD.test(joined) ? joined : null, tail: (before.tail + escaped).slice(-2) };
+    return escaped;
+  });
+  return { text: lines3.join("\n"), state: before };
+}
+function escapeLine(escaped, before) {
+  let out = `${before.tail}${escaped}`.replaceAll("##[", "##%5B").slice(before.tail.length);
+  if (before.lead !== null) {
+    const lead = before.lead;
+    const pair = LEADING_PAIR.exec(lead + out);
+    if (pair) {
+      const at2 = pair[0].length - 2 >= lead.length ? pair[0].length - 2 : pair[0].length - 1;
+      out = `${out.slice(0, at2 - lead.length)}%3A${out.slice(at2 - lead.length + 1)}`;
+    }
+  }
+  return out;
+}
+
+// src/text/secret-variants.ts
+var MIN_SECRET_LENGTH = 4;
+var JSON_DEPTH = 3;
+var jsonBody = (text) => JSON.stringify(text).slice(1, -1);
+var LAST_ESCAPES = [(text) => text, escapeData, escapeProperty, escapeMarkdown, codeText];
+function secretVariants(secrets) {
+  const variants = /* @__PURE__ */ new Set();
+  for (const value of secrets) {
+    for (const base of [value, ...value.split(/\r\n|\r|\n/).map((line) => line.trim())]) {
+      if (!longEnough(base)) continue;
+      for (const lined of /* @__PURE__ */ new Set([base, oneLine(base)])) {
+        let json = lined;
+        for (let depth = 0; depth <= JSON_DEPTH; depth++) {
+          for (const escape2 of LAST_ESCAPES) variants.add(escape2(json));
+          json = jsonBody(json);
+        }
+      }
+    }
+  }
+  return [...variants].filter(longEnough);
+}
+function longEnough(text) {
+  return [...text.trim()].length >= MIN_SECRET_LENGTH;
+}
+
+// src/text/mask.ts
+var MASK = "***";
+var MASK_BYTES = Buffer.from(MASK);
+function createMasker(secrets) {
+  const needles = secretVariants(secrets);
+  const needleBytes = needles.map((needle) => Buffer.from(needle, "utf8"));
+  const mask = (text) => needles.length === 0 ? text : applyRuns(text, coveredRuns(text, needles));
+  const maskJson = (text) => {
+    if (needles.length === 0) return text;
+    return text.replace(/"(?:[^"\\]|\\.)*"/gs, (token) => {
+      const body = token.slice(1, -1);
+      return `"${applyRuns(body, snapToEscapes(body, coveredRuns(body, needles)))}"`;
+    });
+  };
+  const maskBytes = (bytes) => {
+    if (needleBytes.length === 0) return bytes;
+    const found = scan(needleBytes.map((n2) => n2.length), (i2, from) => bytes.indexOf(needleBytes[i2], from), bytes.length, { carry: 0, lastCovered: false });
+    return Buffer.concat(found.pieces.map((piece) => piece ? bytes.subarray(piece[0], piece[1]) : MASK_BYTES));
+  };
+  const stream = () => {
+    if (needleBytes.length === 0) return new PassThrough();
+    let tail = Buffer.alloc(0);
+    let state = { carry: 0, lastCovered: false };
+    const step = (buf, final) => {
+      const emitEnd = final ? buf.length : buf.length - pendingPrefix(buf, needleBytes);
+      const found = scan(needleBytes.map((n2) => n2.length), (i2, from) => buf.indexOf(needleBytes[i2], from), emitEnd, state);
+      state = found.state;
+      tail = Buffer.from(buf.subarray(emitEnd));
+      return Buffer.concat(found.pieces.map((piece) => piece ? buf.subarray(piece[0], piece[1]) : MASK_BYTES));
+    };
+    return new Transform({
+      transform(chunk, _encoding, done) {
+        const out = step(tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk, false);
+        done(null, out.length > 0 ? out : void 0);
+      },
+      flush(done) {
+        const out = step(tail, true);
+        done(null, out.length > 0 ? out : void 0);
+      }
+    });
+  };
+  return { identity: needles.length === 0, mask, maskJson, maskBytes, stream };
+}
+var DIGEST = /(?<![0-9a-f])(?:(?:sha256:)?[0-9a-f]{64}|[0-9a-f]{40})(?![0-9a-f])/g;
+function coveredRuns(text, needles) {
+  const digests = [...text.matchAll(DIGEST)].map((m2) => [m2.index, m2.index + m2[0].length]);
+  const insideDigest = (start, end) => digests.some(([s, e]) => s <= start && end <= e && end - start < e - s);
+  const runs = [];
+  for (const needle of needles) {
+    for (let at2 = text.indexOf(needle); at2 !== -1; at2 = text.indexOf(needle, at2 + 1)) {
+      if (!insideDigest(at2, at2 + needle.length)) runs.push([at2, at2 + needle.length]);
+    }
+  }
+  return mergeRuns(runs);
+}
+function mergeRuns(runs) {
+  runs.sort((a2, b3) => a2[0] - b3[0]);
+  const merged = [];
+  for (const [start, end] of runs) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+function applyRuns(text, runs) {
+  let out = "";
+  let position = 0;
+  for (const [start, end] of runs) {
+    out += `${text.slice(position, start)}${MASK}`;
+    position = end;
+  }
+  return out + text.slice(position);
+}
+function snapToEscapes(body, runs) {
+  if (runs.length === 0 || !body.includes("\\")) return runs;
+  const unitStart = [];
+  for (let i2 = 0; i2 < body.length; ) {
+    const length = body[i2] !== "\\" ? 1 : body[i2 + 1] === "u" ? 6 : 2;
+    for (let j3 = i2; j3 < i2 + length && j3 < body.length; j3++) unitStart[j3] = i2;
+    i2 += length;
+  }
+  const unitEnd = (end) => {
+    if (end >= body.length || unitStart[end] === end) return end;
+    const start = unitStart[end];
+    return start + (body[start + 1] === "u" ? 6 : 2);
+  };
+  return mergeRuns(runs.map(([start, end]) => [unitStart[start] ?? start, Math.min(body.length, unitEnd(end))]));
+}
+function pendingPrefix(buf, needles) {
+  let longest = 0;
+  for (const needle of needles) {
+    for (let at2 = Math.max(0, buf.length - needle.length + 1); at2 < buf.length - longest; at2++) {
+      if (buf[at2] === needle[0] && buf.compare(needle, 0, buf.length - at2, at2) === 0) {
+        longest = buf.length - at2;
+        break;
+      }
+    }
+  }
+  return longest;
+}
+function scan(lengths, find, emitEnd, state) {
+  const runs = state.carry > 0 ? [[0, state.carry]] : [];
+  lengths.forEach((length, i2) => {
+    for (let at2 = find(i2, 0); at2 !== -1 && at2 < emitEnd; at2 = find(i2, at2 + 1)) runs.push([at2, at2 + length]);
+  });
+  const merged = mergeRuns(runs);
+  const pieces = [];
+  let position = 0;
+  let lastCovered = state.lastCovered;
+  for (const [start, end] of merged) {
+    if (start >= emitEnd) break;
+    if (start > position) {
+      pieces.push([position, start]);
+      lastCovered = false;
+    }
+    if (!(start === 0 && lastCovered)) pieces.push(null);
+    position = Math.min(end, emitEnd);
+    lastCovered = true;
+  }
+  if (emitEnd > position) {
+    pieces.push([position, emitEnd]);
+    lastCovered = false;
+  }
+  const carry = Math.max(0, (merged.at(-1)?.[1] ?? 0) - emitEnd);
+  return { pieces, state: { carry, lastCovered } };
+}
+function maskDeep(value, masker) {
+  if (typeof value === "string") return masker.mask(value);
+  if (Array.isArray(value)) return value.map((item) => maskDeep(item, masker));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k2, v2]) => [masker.mask(k2), maskDeep(v2, masker)]));
+  }
+  return value;
+}
+
+// src/adapters/io.ts
+function protectIo(base) {
+  let secrets = [];
+  let masker = createMasker([]);
+  const github = base.format === "github";
+  const guarded = (raw) => {
+    let line = LINE_START;
+    const track = (text) => {
+      if (github) line = escapeLogText(text, line).state;
+      return text;
+    };
+    return {
+      plain: {
+        write(chunk) {
+          const masked2 = maskChunk(masker, chunk);
+          if (!github) return raw.write(masked2);
+          const escaped = escapeLogText(masked2, line);
+          line = escaped.state;
+          return raw.write(escaped.text);
+        }
+      },
+      verbatim: { write: (chunk) => raw.write(track(maskChunk(masker, chunk))) }
+    };
+  };
+  const stdout = guarded(base.stdout);
+  const stderr = guarded(base.stderr);
+  return {
+    ...base,
+    stdout: stdout.plain,
+    stderr: stderr.plain,
+    commands: stdout.verbatim,
+    addSecrets(values) {
+      const added = values.filter((v2) => v2 !== "" && !secrets.includes(v2));
+      if (added.length === 0) return;
+      secrets = [...secrets, ...added];
+      masker = createMasker(secrets);
+    },
+    mask: (text) => masker.mask(text)
+  };
+}
+function maskChunk(masker, chunk) {
+  if (masker.identity) return chunk;
+  return /^\s*[[{]/.test(chunk) && isJson(chunk) ? masker.maskJson(chunk) : masker.mask(chunk);
+}
+function isJson(text) {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // src/adapters/git.ts
 import { execFile } from "node:child_process";
 
@@ -19647,93 +20025,6 @@ var wo = (t2, e) => {
   ), new f2(r2, n2);
 };
 
-// src/errors.ts
-var EXIT = {
-  ok: 0,
-  stepFailed: 1,
-  invalid: 2,
-  refused: 3,
-  mismatch: 4,
-  sigint: 130,
-  sigterm: 143
-};
-var EXIT_BY_CODE = {
-  USAGE: EXIT.invalid,
-  PLAN_IO: EXIT.invalid,
-  PLAN_TOO_LARGE: EXIT.invalid,
-  PLAN_ENCODING: EXIT.invalid,
-  PLAN_SYNTAX: EXIT.invalid,
-  PLAN_YAML_FEATURE: EXIT.invalid,
-  PLAN_SCHEMA: EXIT.invalid,
-  PLAN_REFERENCE: EXIT.invalid,
-  PLAN_DUPLICATE: EXIT.invalid,
-  PLAN_EXPRESSION: EXIT.invalid,
-  PLAN_DURATION: EXIT.invalid,
-  PLAN_PATH: EXIT.invalid,
-  PLAN_INTERPOLATION: EXIT.invalid,
-  PLAN_WINDOW: EXIT.invalid,
-  PLAN_ARTIFACT: EXIT.invalid,
-  PATH_UNSAFE: EXIT.invalid,
-  ARTIFACT_INVALID: EXIT.invalid,
-  PROOF_INVALID: EXIT.mismatch,
-  LOCK_INVALID: EXIT.invalid,
-  REGISTRY_UNFROZEN: EXIT.refused,
-  APPROVAL_MISSING: EXIT.refused,
-  APPROVAL_REFUSED: EXIT.refused,
-  SSH_UNAVAILABLE: EXIT.refused,
-  RUN_LOCKED: EXIT.refused,
-  WINDOW_CLOSED: EXIT.refused,
-  TREE_DIRTY: EXIT.refused,
-  NOT_MERGED: EXIT.refused,
-  NOT_ON_BRANCH: EXIT.refused,
-  RECORD_EXISTS: EXIT.refused,
-  RESUME_REFUSED: EXIT.refused,
-  NO_UNFINISHED_RUN: EXIT.refused,
-  RECORD_NOT_FOUND: EXIT.invalid,
-  STEP_FAILED: EXIT.stepFailed,
-  INTERRUPTED: EXIT.sigint,
-  VERIFY_MISMATCH: EXIT.mismatch,
-  GIT_FAILED: EXIT.invalid,
-  GIT_LOCKED: EXIT.refused,
-  IO_FAILED: EXIT.invalid,
-  FILE_EXISTS: EXIT.refused
-};
-var CutoverError = class extends Error {
-  code;
-  hint;
-  position;
-  /** Further problems reported together with this one (all of a plan's mistakes at once). */
-  problems;
-  exitCode;
-  constructor(code, message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.name = "CutoverError";
-    this.code = code;
-    this.hint = options.hint;
-    this.position = options.position;
-    this.problems = options.problems ?? [{ code, message, ...options.position, ...options.hint ? { hint: options.hint } : {} }];
-    this.exitCode = options.exitCode ?? EXIT_BY_CODE[code];
-  }
-};
-function problemsError(problems) {
-  const first = problems[0];
-  if (!first) throw new Error("problemsError needs at least one problem");
-  const exitCode = Math.max(...problems.map((p2) => EXIT_BY_CODE[p2.code]));
-  return new CutoverError(first.code, first.message, {
-    problems,
-    exitCode,
-    ...first.hint ? { hint: first.hint } : {},
-    ...first.file ? { position: { file: first.file, line: first.line, col: first.col } } : {}
-  });
-}
-function formatProblem(p2) {
-  const where = p2.file ? `${p2.file}${p2.line ? `:${p2.line}:${p2.col ?? 1}` : ""}: ` : "";
-  return `${where}error ${p2.code}: ${p2.message}`;
-}
-function isCutoverError(e) {
-  return e instanceof CutoverError;
-}
-
 // src/adapters/git.ts
 function gitClient(cwd) {
   return wo({ baseDir: cwd, unsafe: { allowUnsafeHooksPath: true } });
@@ -20301,111 +20592,6 @@ function splitCommand(run2) {
 }
 function shellQuote(word) {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-// src/text/mask.ts
-import { PassThrough, Transform } from "node:stream";
-var MIN_SECRET_LENGTH = 4;
-var MASK = "***";
-var MASK_BYTES = Buffer.from(MASK);
-function createMasker(secrets) {
-  const needles = secretVariants(secrets);
-  const needleBytes = needles.map((needle) => Buffer.from(needle, "utf8"));
-  const mask = (text) => {
-    if (needles.length === 0) return text;
-    const found = scan(needles.map((n2) => n2.length), (i2, from) => text.indexOf(needles[i2], from), text.length, { carry: 0, lastCovered: false });
-    return found.pieces.map((piece) => piece ? text.slice(piece[0], piece[1]) : MASK).join("");
-  };
-  const maskBytes = (bytes) => {
-    if (needleBytes.length === 0) return bytes;
-    const found = scan(needleBytes.map((n2) => n2.length), (i2, from) => bytes.indexOf(needleBytes[i2], from), bytes.length, { carry: 0, lastCovered: false });
-    return Buffer.concat(found.pieces.map((piece) => piece ? bytes.subarray(piece[0], piece[1]) : MASK_BYTES));
-  };
-  const stream = () => {
-    if (needleBytes.length === 0) return new PassThrough();
-    let tail = Buffer.alloc(0);
-    let state = { carry: 0, lastCovered: false };
-    const step = (buf, final) => {
-      const emitEnd = final ? buf.length : buf.length - pendingPrefix(buf, needleBytes);
-      const found = scan(needleBytes.map((n2) => n2.length), (i2, from) => buf.indexOf(needleBytes[i2], from), emitEnd, state);
-      state = found.state;
-      tail = Buffer.from(buf.subarray(emitEnd));
-      return Buffer.concat(found.pieces.map((piece) => piece ? buf.subarray(piece[0], piece[1]) : MASK_BYTES));
-    };
-    return new Transform({
-      transform(chunk, _encoding, done) {
-        const out = step(tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk, false);
-        done(null, out.length > 0 ? out : void 0);
-      },
-      flush(done) {
-        const out = step(tail, true);
-        done(null, out.length > 0 ? out : void 0);
-      }
-    });
-  };
-  return { identity: needles.length === 0, mask, maskBytes, stream };
-}
-function secretVariants(secrets) {
-  const variants = /* @__PURE__ */ new Set();
-  for (const value of secrets) {
-    for (const candidate of [value, ...value.split(/\r?\n/).map((line) => line.trim())]) {
-      if ([...candidate.trim()].length >= MIN_SECRET_LENGTH) variants.add(candidate);
-    }
-  }
-  return [...variants];
-}
-function pendingPrefix(buf, needles) {
-  let longest = 0;
-  for (const needle of needles) {
-    for (let at2 = Math.max(0, buf.length - needle.length + 1); at2 < buf.length - longest; at2++) {
-      if (buf[at2] === needle[0] && buf.compare(needle, 0, buf.length - at2, at2) === 0) {
-        longest = buf.length - at2;
-        break;
-      }
-    }
-  }
-  return longest;
-}
-function scan(lengths, find, emitEnd, state) {
-  const runs = state.carry > 0 ? [[0, state.carry]] : [];
-  lengths.forEach((length, i2) => {
-    for (let at2 = find(i2, 0); at2 !== -1 && at2 < emitEnd; at2 = find(i2, at2 + 1)) runs.push([at2, at2 + length]);
-  });
-  runs.sort((a2, b3) => a2[0] - b3[0]);
-  const merged = [];
-  for (const [start, end] of runs) {
-    const last = merged.at(-1);
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else merged.push([start, end]);
-  }
-  const pieces = [];
-  let position = 0;
-  let lastCovered = state.lastCovered;
-  for (const [start, end] of merged) {
-    if (start >= emitEnd) break;
-    if (start > position) {
-      pieces.push([position, start]);
-      lastCovered = false;
-    }
-    if (!(start === 0 && lastCovered)) pieces.push(null);
-    position = Math.min(end, emitEnd);
-    lastCovered = true;
-  }
-  if (emitEnd > position) {
-    pieces.push([position, emitEnd]);
-    lastCovered = false;
-  }
-  const carry = Math.max(0, (merged.at(-1)?.[1] ?? 0) - emitEnd);
-  return { pieces, state: { carry, lastCovered } };
-}
-var DIGEST_LIKE = /^(?:sha256:)?[0-9a-f]{64}$|^[0-9a-f]{40}$/;
-function maskDeep(value, masker) {
-  if (typeof value === "string") return DIGEST_LIKE.test(value) ? value : masker.mask(value);
-  if (Array.isArray(value)) return value.map((item) => maskDeep(item, masker));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k2, v2]) => [masker.mask(k2), maskDeep(v2, masker)]));
-  }
-  return value;
 }
 
 // src/text/duration.ts
@@ -21715,6 +21901,9 @@ function splitRun(run2) {
 function interpolateJson(j3, text) {
   const value = (v2) => typeof v2 === "string" ? text(v2) : v2;
   return { ...j3, file: text(j3.file), ..."equals" in j3 ? { equals: value(j3.equals) } : {}, ...j3.in ? { in: j3.in.map(value) } : {} };
+}
+function secretValuesOf(resolved, env3) {
+  return resolved.secrets.map((name) => ({ name, value: env3[name] ?? resolved.env[name] ?? "" })).filter((s) => s.value !== "");
 }
 function secretFinder(names, callerEnv, planEnv) {
   const maskers = names.map((name) => ({ name, masker: createMasker([callerEnv[name] ?? planEnv[name] ?? ""]) }));
@@ -24941,7 +25130,7 @@ import { posix as posix3 } from "node:path";
 // src/integrity/manifest.ts
 import { Buffer as Buffer5, isUtf8 } from "node:buffer";
 var MANIFEST_FORMAT = "cutover-manifest/v1";
-var DIGEST = /^[0-9a-f]{64}$/;
+var DIGEST2 = /^[0-9a-f]{64}$/;
 var LONE_SURROGATE = new RegExp("\\p{Cs}", "u");
 var CONTROL = /[\u0000-\u001F\u007F]/;
 var NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
@@ -24989,7 +25178,7 @@ function parseManifest(text, file = "manifest") {
   let previous;
   for (const [i2, line] of lines3.entries()) {
     const n2 = i2 + 1;
-    if (!DIGEST.test(line.slice(0, 64))) {
+    if (!DIGEST2.test(line.slice(0, 64))) {
       at2(n2, 1, "expected a lowercase SHA-256 hex digest");
       continue;
     }
@@ -25099,7 +25288,7 @@ function childRoots(entries) {
 // src/integrity/lock.ts
 var LOCK_FORMAT = "cutover-lock/v1";
 var GROUP_KINDS = ["registries", "inputs"];
-var DIGEST2 = /^sha256:[0-9a-f]{64}$/;
+var DIGEST3 = /^sha256:[0-9a-f]{64}$/;
 var HEX = /^[0-9a-f]{64}$/;
 var GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 var IDENTITY = /^([^<>\n]*) <([^<>\n]+)>$/;
@@ -25204,7 +25393,7 @@ function parseLock(text, file) {
     for (const key of keys) check(key in record, path6, `${where(path6)} lacks ${JSON.stringify(key)}`);
     return true;
   };
-  const digest = (value, path6) => check(typeof value === "string" && DIGEST2.test(value), path6, `${where(path6)} must be sha256:<64 lowercase hex>`);
+  const digest = (value, path6) => check(typeof value === "string" && DIGEST3.test(value), path6, `${where(path6)} must be sha256:<64 lowercase hex>`);
   const identity3 = (value, path6) => check(typeof value === "string" && IDENTITY.test(value), path6, `${where(path6)} must be a git identity "Name <email>"`);
   if (keysOf(data, [], LOCK_KEYS)) {
     const lock = data;
@@ -25490,12 +25679,6 @@ import { readFile as readFile2 } from "node:fs/promises";
 import { resolve as resolve4 } from "node:path";
 
 // src/github/commands.ts
-function escapeData(value) {
-  return value.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
-}
-function escapeProperty(value) {
-  return escapeData(value).replaceAll(":", "%3A").replaceAll(",", "%2C");
-}
 function workflowCommand(name, properties, message) {
   const props = Object.entries(properties).filter(([, v2]) => v2 !== void 0 && v2 !== "").map(([k2, v2]) => `${k2}=${escapeProperty(String(v2))}`).join(",");
   return `::${name}${props ? ` ${props}` : ""}::${escapeData(message)}
@@ -25504,14 +25687,8 @@ function workflowCommand(name, properties, message) {
 function annotation(level, message, where = {}) {
   return workflowCommand(level, { file: where.file, line: where.line, col: where.col, title: where.title }, message);
 }
-function addMaskCommands(values, minLength = MIN_SECRET_LENGTH) {
-  const masks = /* @__PURE__ */ new Set();
-  for (const value of values) {
-    for (const candidate of [value, ...value.split(/\r?\n/).map((line) => line.trim())]) {
-      if ([...candidate.trim()].length >= minLength) masks.add(candidate);
-    }
-  }
-  return [...masks].map((value) => workflowCommand("add-mask", {}, value)).join("");
+function addMaskCommands(values) {
+  return secretVariants(values).map((value) => workflowCommand("add-mask", {}, value)).join("");
 }
 function stopCommands(token) {
   return `::stop-commands::${token}
@@ -25529,14 +25706,14 @@ var SUMMARY_LIMIT = 1024 * 1024;
 function writesGithubFiles(io2) {
   return io2.format === "github" || io2.env.GITHUB_ACTIONS === "true";
 }
-async function appendStepSummary(env3, markdown, note) {
+async function appendStepSummary(env3, markdown, note, mask) {
   const path6 = env3.GITHUB_STEP_SUMMARY;
   if (!path6) return;
   const used = await stat2(path6).then(
     (info) => info.size,
     () => 0
   );
-  const text = fitSummary(markdown, SUMMARY_LIMIT - used, note);
+  const text = fitSummary(mask(markdown), SUMMARY_LIMIT - used, mask(note));
   if (text === "") return;
   await appendFile(path6, used > 0 ? `
 ${text}` : text).catch((cause) => {
@@ -25571,10 +25748,11 @@ function openFence(markdown) {
   }
   return open7 && open7.length <= FENCE_ALLOWANCE - 1 ? open7.char.repeat(open7.length) : void 0;
 }
-async function setOutputs(env3, outputs) {
+async function setOutputs(env3, outputs, mask) {
   const path6 = env3.GITHUB_OUTPUT;
   if (!path6 || Object.keys(outputs).length === 0) return;
-  await appendFile(path6, formatOutputs(outputs)).catch((cause) => {
+  const masked2 = Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, mask(value)]));
+  await appendFile(path6, formatOutputs(masked2)).catch((cause) => {
     throw new CutoverError("IO_FAILED", `cannot write step outputs (${cause.code ?? String(cause)})`, { cause });
   });
 }
@@ -25594,34 +25772,6 @@ ${delimiter}
 `;
   }
   return text;
-}
-
-// src/text/markdown.ts
-function escapeMarkdown(text) {
-  return text.replace(/[\r\n]+/g, " ").replace(/[\\`*_{}[\]()#+!|~>]/g, (c5) => `\\${c5}`).replace(/</g, "&lt;");
-}
-function codeText(text) {
-  return text.replace(/[\r\n]+/g, " ").replace(/`/g, "'").replace(/\|/g, "¦");
-}
-function inlineCode(text) {
-  return `\`${codeText(text)}\``;
-}
-function needsCodeBlock(text) {
-  return codeText(text) !== text;
-}
-function codeFence(text) {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m2) => m2[0].length));
-  return "`".repeat(Math.max(3, longest + 1));
-}
-function codeBlock(text, info = "") {
-  const fence = codeFence(text);
-  return `${fence}${info}
-${text.endsWith("\n") ? text : `${text}
-`}${fence}
-`;
-}
-function escapeHtml(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 // src/github/summary.ts
@@ -25663,11 +25813,11 @@ function problemLine(p2) {
 async function publishToGithub(io2, publication) {
   if (!writesGithubFiles(io2)) return;
   try {
-    if (publication.summary) await appendStepSummary(io2.env, publication.summary.markdown, publication.summary.truncatedNote);
-    if (publication.outputs) await setOutputs(io2.env, publication.outputs);
+    if (publication.summary) await appendStepSummary(io2.env, publication.summary.markdown, publication.summary.truncatedNote, io2.mask);
+    if (publication.outputs) await setOutputs(io2.env, publication.outputs, io2.mask);
   } catch (error) {
     const message = `cutover could not write GitHub's step files: ${error.message}`;
-    if (io2.format === "github") io2.stdout.write(annotation("warning", message, { title: "IO_FAILED" }));
+    if (io2.format === "github") io2.commands.write(annotation("warning", message, { title: "IO_FAILED" }));
     else io2.stderr.write(`warning: ${message}
 `);
   }
@@ -25688,7 +25838,7 @@ async function publishRun(io2, root, result, record) {
 No record was written.
 `;
   await publishToGithub(io2, {
-    // report.md is written from the masked run.json already; masking it again could star digits inside digests.
+    // report.md is masked already; the summary masks it again as it is written, digests left whole.
     summary: { markdown, truncatedNote: `the summary holds at most 1 MiB; the whole report is ${record ? `${record.dir}/report.md` : "in the record"}` },
     // Roots and commit ids are digests, never a secret's text (see run-record.ts); names are masked.
     outputs: { record: masker.mask(record?.dir ?? ""), root: record?.root ?? result.runRoot, commit: record?.commit ?? "", "run-id": masker.mask(result.runId) }
@@ -26200,9 +26350,9 @@ function colors(io2) {
 }
 function writeProblems(problems, io2) {
   const c5 = colors(io2);
-  for (const p2 of problems) {
+  for (const p2 of problems.map(oneLineProblem)) {
     if (io2.format === "github") {
-      io2.stdout.write(annotation("error", `${p2.code}: ${p2.message}${p2.hint ? ` (hint: ${p2.hint})` : ""}`, { file: p2.file, line: p2.line, col: p2.col, title: p2.code }));
+      io2.commands.write(annotation("error", `${p2.code}: ${p2.message}${p2.hint ? ` (hint: ${p2.hint})` : ""}`, { file: p2.file, line: p2.line, col: p2.col, title: p2.code }));
       continue;
     }
     io2.stderr.write(`${formatProblem(p2).replace(/error (\w+):/, (_m, code) => `${c5.red("error")} ${c5.bold(code)}:`)}
@@ -33208,9 +33358,6 @@ async function readValidPlan(file, cwd) {
 }
 
 // src/github/preview.ts
-function secretValuesOf(resolved, env3) {
-  return resolved.secrets.map((name) => ({ name, value: env3[name] ?? resolved.env[name] ?? "" })).filter((s) => s.value !== "");
-}
 async function readGithubRunFacts(plan2, io2, runId) {
   const none = { secrets: [], steps: /* @__PURE__ */ new Map() };
   try {
@@ -33245,7 +33392,11 @@ function describeStep(step) {
   if (step.uses === "restore") return `restore snapshot ${step.with.name}`;
   const c5 = step.command;
   if (!c5) return "";
-  return "argv" in c5 ? c5.argv.map(shellQuote).join(" ") : `${c5.shell} -c ${shellQuote(c5.script)}`;
+  return "argv" in c5 ? c5.argv.map(quoteWord).join(" ") : `${c5.shell} -c ${quoteWord(c5.script)}`;
+}
+function quoteWord(word) {
+  if (!word.includes(MASK)) return shellQuote(word);
+  return word.split(MASK).map((part) => part === "" ? "" : shellQuote(part)).join(MASK);
 }
 
 // src/commands/plan.ts
@@ -33256,15 +33407,15 @@ async function plan(options, io2) {
   const fixedRunId = options.runId ?? (source.spec.runId === void 0 && io2.env.GITHUB_ACTIONS !== "true" ? RUN_ID_AT_START : void 0);
   const { plan: resolved, problems } = resolvePlan(source, file.display, { env: io2.env, git, now: io2.now(), ...fixedRunId ? { runId: fixedRunId } : {} });
   const secrets = secretValuesOf(resolved, io2.env);
-  const masker = createMasker(secrets.map((s) => s.value));
-  if (io2.format === "github") io2.stdout.write(maskPreamble(secrets));
+  if (io2.format === "github") io2.commands.write(maskPreamble(secrets));
+  io2.addSecrets(secrets.map((s) => s.value));
   if (problems.length && fixedRunId !== RUN_ID_AT_START) throw problemsError(problems);
+  const shown2 = maskDeep(resolved, createMasker(secrets.map((s) => s.value)));
   const verdict = await freezeVerdict(file, source, io2.cwd);
-  const preview = JSON.parse(masker.mask(JSON.stringify(previewOf(resolved, file.display, verdict))));
-  if (io2.format === "json") writeJson(io2, preview);
-  else io2.stdout.write(masker.mask(renderText(resolved, file.display, verdict, io2)));
+  if (io2.format === "json") writeJson(io2, previewOf(shown2, file.display, verdict));
+  else io2.stdout.write(renderText(shown2, file.display, verdict, io2));
   await publishToGithub(io2, {
-    summary: { markdown: planSummary(resolved.name, file.display, masker.mask(renderText(resolved, file.display, verdict, { ...io2, color: false }))), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` }
+    summary: { markdown: planSummary(shown2.name, file.display, renderText(shown2, file.display, verdict, { ...io2, color: false })), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` }
   });
   return 0;
 }
@@ -33581,8 +33732,7 @@ function lines2(path6, changes2) {
   return changes2.get(path6) ?? { path: path6, added: 0, deleted: 0 };
 }
 function masked(resolved, env3) {
-  const masker = createMasker(secretValuesOf(resolved, env3).map((s) => s.value));
-  return JSON.parse(masker.mask(JSON.stringify(resolved)));
+  return maskDeep(resolved, createMasker(secretValuesOf(resolved, env3).map((s) => s.value)));
 }
 
 // src/commands/run.ts
@@ -33730,9 +33880,9 @@ function lineRenderer(io2, options) {
   let stopToken;
   let atLineStart = true;
   const resume = () => {
-    if (!atLineStart) io2.stdout.write("\n");
+    if (!atLineStart) io2.commands.write("\n");
     atLineStart = true;
-    if (stopToken) io2.stdout.write(resumeCommands(stopToken));
+    if (stopToken) io2.commands.write(resumeCommands(stopToken));
     stopToken = void 0;
   };
   const sink = (event) => {
@@ -33745,16 +33895,16 @@ function lineRenderer(io2, options) {
         out(`${event.ok ? c5.green("✓") : c5.red("✗")} preflight: ${event.check}${event.detail ? ` ${c5.dim(event.detail)}` : ""}`);
         break;
       case "step-start":
-        if (github && event.attempt === 1) out(`::group::${escapeData(`${event.phase}/${event.id}`)}`);
+        if (github && event.attempt === 1) io2.commands.write(workflowCommand("group", {}, `${event.phase}/${event.id}`));
         out(`▶ ${event.phase}/${event.id}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`);
         break;
       case "step-output":
         if (event.text === "") break;
         if (github && !stopToken) {
           stopToken = randomUUID3();
-          io2.stdout.write(stopCommands(stopToken));
+          io2.commands.write(stopCommands(stopToken));
         }
-        io2.stdout.write(event.text);
+        (github ? io2.commands : io2.stdout).write(event.text);
         atLineStart = event.text.endsWith("\n");
         break;
       case "step-note":
@@ -33765,11 +33915,11 @@ function lineRenderer(io2, options) {
         const took = s.durationMs ? ` ${c5.dim(formatDuration(s.durationMs))}` : "";
         const mark = s.outcome === "success" ? c5.green("✓") : s.outcome === "skipped" ? c5.dim("-") : s.continueOnError ? c5.yellow("!") : c5.red("✗");
         out(`${mark} ${s.phase}/${s.id} ${s.outcome}${took}${s.reason ? `: ${s.reason}` : ""}`);
-        if (github && s.attempts > 0) out("::endgroup::");
+        if (github && s.attempts > 0) io2.commands.write(workflowCommand("endgroup", {}, ""));
         if (github && (s.outcome === "failure" || s.outcome === "interrupted") && !s.continueOnError) {
           const where = options.stepAt?.(s.id);
           const level = s.outcome === "failure" && !s.drill ? "error" : "warning";
-          io2.stdout.write(annotation(level, `${s.phase}/${s.id} ${s.outcome}${s.reason ? `: ${s.reason}` : ""}`, { ...where, title: s.drill ? "DRILL" : s.outcome === "interrupted" ? "INTERRUPTED" : "STEP_FAILED" }));
+          io2.commands.write(annotation(level, `${s.phase}/${s.id} ${s.outcome}${s.reason ? `: ${s.reason}` : ""}`, { ...where, title: s.drill ? "DRILL" : s.outcome === "interrupted" ? "INTERRUPTED" : "STEP_FAILED" }));
         }
         break;
       }
@@ -33974,11 +34124,10 @@ function recordOutcome(run2) {
   return run2.outcome === "failure" && drilled ? "drill" : run2.outcome;
 }
 function recordCommitMessage(run2) {
-  const line = (text) => text.replace(/[\r\n]+/g, " ");
   return [
-    `cutover(${line(run2.plan.name)}): ${line(run2.runId)} ${recordOutcome(run2)}`,
+    `cutover(${oneLine(run2.plan.name)}): ${oneLine(run2.runId)} ${recordOutcome(run2)}`,
     "",
-    ...recordTrailers(run2).map(([key, value]) => `${key}: ${line(value)}`),
+    ...recordTrailers(run2).map(([key, value]) => `${key}: ${oneLine(value)}`),
     ""
   ].join("\n");
 }
@@ -34054,7 +34203,7 @@ async function commitRecord(options) {
         });
       }
       const message = join5(scratch, "message");
-      await writeFile3(message, recordCommitMessage(buildRunJson(result)));
+      await writeFile3(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
       await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
         const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
         const hint = lock ? `nothing was committed; a git command holds ${relative6(root, lock)}, or one was killed and left it: once none runs, remove it and run \`cutover run ${result.planFile} --resume\`` : "nothing was committed and the index is as it was";
@@ -34585,10 +34734,10 @@ async function writeRecordFolder(root, dir, result, into) {
       const info = await lstat5(await resolveInside(root, artifact.path)).catch(() => void 0);
       if (info) kinds.set(artifact.name, info.isFile() ? "file" : "directory");
     }
-    const run2 = buildRunJson(result, { logs, kinds });
-    const runJson = canonicalJson(run2);
-    await put("report.md", buildReport(run2));
-    await put("statement.json", canonicalJson(buildStatement(run2, { runJson, manifests })));
+    const runJson = masker.maskJson(canonicalJson(buildRunJson(result, { logs, kinds })));
+    const run2 = JSON.parse(runJson);
+    await put("report.md", masker.mask(buildReport(run2)));
+    await put("statement.json", masker.maskJson(canonicalJson(buildStatement(run2, { runJson, manifests }))));
     await put("run.json", runJson);
     await swapInto(staging, abs, replacing);
     return { dir, files: written.map((rel) => `${dir}/${rel}`).sort(compareBytes) };
@@ -34896,7 +35045,7 @@ async function hashArtifact(absPath, options = {}) {
 import { closeSync as closeSync2, fdatasyncSync, fsyncSync, openSync as openSync2, writeSync } from "node:fs";
 import { mkdir as mkdir4, readFile as readFile6, rm as rm5 } from "node:fs/promises";
 import { dirname as dirname7 } from "node:path";
-async function openJournal(path6) {
+async function openJournal(path6, masker) {
   await mkdir4(dirname7(path6), { recursive: true });
   const fd = openSync2(path6, "a", 420);
   const dirFd = openSync2(dirname7(path6), "r");
@@ -34910,7 +35059,7 @@ async function openJournal(path6) {
     // A write survives kill -9 as it is; fsync makes it survive a crash of the machine too, which only
     // an entry that outlives the machine's processes needs (a step's process group dies with it).
     append(entry) {
-      writeSync(fd, `${JSON.stringify(entry)}
+      writeSync(fd, `${masker.maskJson(JSON.stringify(entry))}
 `);
       if (entry.type !== "step-spawn") fdatasyncSync(fd);
     },
@@ -35046,9 +35195,6 @@ async function checkMerged(ref, files, root) {
 
 // src/run/result.ts
 import { hostname } from "node:os";
-function secretValuesOf2(resolved, env3) {
-  return resolved.secrets.map((name) => env3[name] ?? resolved.env[name] ?? "").filter(Boolean);
-}
 function runnerFacts(env3) {
   const facts = { host: hostname() };
   const map = { GITHUB_RUN_ID: "githubRunId", GITHUB_RUN_ATTEMPT: "githubRunAttempt", GITHUB_ACTOR: "githubActor", GITHUB_WORKFLOW: "githubWorkflow", GITHUB_REPOSITORY: "githubRepository", GITHUB_SERVER_URL: "githubServerUrl" };
@@ -35561,7 +35707,7 @@ async function runStep(step, ctx, options = {}) {
     last = await attempt(step, ctx, logPath, attempts);
     if (last.ok || last.drill || last.process?.interrupted || options.interruptible !== false && ctx.signal.aborted) break;
     if (attempts <= step.retries.count) {
-      ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text: `attempt ${attempts} failed (${last.reason}); retrying` });
+      ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`) });
       if (aside) for (const item of aside.items) await rm9(item.path, { recursive: true, force: true });
       if (step.retries.delayMs) await delay2(step.retries.delayMs, ctx.signal);
     }
@@ -35599,7 +35745,7 @@ cutover: attempt ${n2}
     const run2 = step.uses === "determinism" ? runDeterminism : step.uses === "snapshot" ? runSnapshot : runRestore;
     const result2 = await run2(step, builtins);
     const mask = createMasker(ctx.secrets).mask;
-    const notes = result2.notes.map(mask);
+    const notes = result2.notes.map((note) => oneLine(mask(note)));
     await appendFile2(logPath, notes.map((l3) => `${l3}
 `).join(""));
     for (const text of notes) ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text });
@@ -35632,9 +35778,10 @@ async function expectationsOf(step, ctx, logPath, outcome) {
   const failures = await checkExpectations(step, outcome, { root: ctx.root });
   if (failures.length === 0) return { ok: true };
   const mask = createMasker(ctx.secrets).mask;
-  await appendFile2(logPath, failures.map((f3) => `cutover: expectation failed: ${mask(f3)}
+  const lines3 = failures.map((f3) => oneLine(mask(f3)));
+  await appendFile2(logPath, lines3.map((f3) => `cutover: expectation failed: ${f3}
 `).join(""));
-  return { ok: false, reason: mask(failures.join("; ")) };
+  return { ok: false, reason: lines3.join("; ") };
 }
 function childEnv(caller, own) {
   const env3 = {};
@@ -35710,7 +35857,8 @@ async function executeRun(options, checks, finish2) {
     if (options.rehearsal) located.journal = [];
     const preflight = { ...options, now: options.now() };
     const prepared = await prepareRun(located, preflight);
-    options = { ...options, emit: maskedSink(options.emit, secretValuesOf2(prepared.resolved, options.env)) };
+    const masker = createMasker(secretsOf(prepared.resolved, options.env));
+    options = { ...options, emit: maskedSink(options.emit, masker) };
     if (prepared.committed) {
       await checkRunnable(prepared, preflight);
       return await finishCommitted(prepared, options, finish2);
@@ -35722,7 +35870,7 @@ async function executeRun(options, checks, finish2) {
       await removeJournal(prepared.paths.journal);
       await rm11(prepared.paths.scratch, { recursive: true, force: true });
     }
-    journal = await openJournal(prepared.paths.journal);
+    journal = await openJournal(prepared.paths.journal, masker);
     opened = true;
     const result = await runPhases(prepared, options, checks, journal, freezeDigest);
     try {
@@ -35773,7 +35921,7 @@ async function finishCommitted(prepared, options, finish2) {
     steps,
     logsDir: join11(prepared.paths.scratch, "logs"),
     toolVersion: options.toolVersion,
-    secretValues: secretValuesOf2(resolved, options.env),
+    secretValues: secretsOf(resolved, options.env),
     committed: { commit }
   };
   try {
@@ -35783,10 +35931,12 @@ async function finishCommitted(prepared, options, finish2) {
   }
   return { result, exitCode: result.exitCode };
 }
-function maskedSink(sink, secrets) {
-  if (secrets.length === 0) return sink;
-  const masker = createMasker(secrets);
+function maskedSink(sink, masker) {
+  if (masker.identity) return sink;
   return (event) => sink(maskDeep(event, masker));
+}
+function secretsOf(resolved, env3) {
+  return secretValuesOf(resolved, env3).map((s) => s.value);
 }
 async function runPhases(prepared, options, checks, journal, freezeDigest) {
   const { resolved, journal: previous } = prepared;
@@ -35802,7 +35952,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
   }
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
-  const secretValues = secretValuesOf2(resolved, options.env);
+  const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
   const failedSoFar = () => records.failed || problems.length > 0;
   const problems = [];
@@ -35835,7 +35985,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
     const record = await runStep(step, { ...base, signal }, { interruptible }).catch((error) => setupFailure(step, error));
     const changed2 = record.outcome === "success" ? await checks.recheck() : [];
     const checked = changed2.length ? { ...record, outcome: "failure", reason: `changed frozen file(s): ${changed2.join(", ")}` } : record;
-    const final = checked.reason === void 0 ? checked : { ...checked, reason: masker.mask(checked.reason) };
+    const final = checked.reason === void 0 ? checked : { ...checked, reason: oneLine(masker.mask(checked.reason)) };
     records.set(step.id, final);
     journal.append({ type: "step-end", step: final });
     if (final.outcome === "success" && step.boundary) {
@@ -35944,10 +36094,11 @@ async function run(options, io2) {
   return runWith(options, io2, { root, checks: freezeChecks(root), finish: (result, sink, onCommitted) => finish(root, result, options, sink, onCommitted) });
 }
 async function runWith(options, io2, way) {
-  const github = io2.format === "github" ? await readGithubRunFacts(options.plan, io2, options.runId) : void 0;
-  if (github) io2.stdout.write(maskPreamble(github.secrets));
+  const facts = await readGithubRunFacts(options.plan, io2, options.runId);
+  if (io2.format === "github") io2.commands.write(maskPreamble(facts.secrets));
+  io2.addSecrets(facts.secrets.map((s) => s.value));
   const { root } = way;
-  const renderer = createRenderer(io2, { stepAt: (id) => github?.steps.get(id) });
+  const renderer = createRenderer(io2, { stepAt: (id) => io2.format === "github" ? facts.steps.get(id) : void 0 });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io2);
   let record;
@@ -35979,6 +36130,7 @@ async function runWith(options, io2, way) {
       way.checks,
       (result, sink) => way.finish(result, sink, (place) => committed = { result, place })
     );
+    io2.addSecrets(summary.result.secretValues);
     emit({ type: "run-end", outcome: summary.result.outcome, exitCode: summary.exitCode });
     await renderer.done();
     if (io2.format === "json") writeJson(io2, { ...summarize(summary.result), ...way.document?.() });
@@ -36519,7 +36671,7 @@ function printChecks(checks, io2) {
 `);
     if (files.length > SHOWN_FILES) io2.stdout.write(`    … and ${files.length - SHOWN_FILES} more (--format json lists them all)
 `);
-    if (!check.ok && io2.format === "github") io2.stdout.write(annotation("error", `${check.name}: ${check.detail}`, { title: "cutover verify" }));
+    if (!check.ok && io2.format === "github") io2.commands.write(annotation("error", `${check.name}: ${check.detail}`, { title: "cutover verify" }));
   }
   const failed = checks.filter((x3) => !x3.ok).length;
   if (!io2.quiet || failed) io2.stdout.write(failed ? `${c5.red(`${failed} of ${checks.length} checks failed`)}
@@ -36609,7 +36761,7 @@ function usage(message, hint) {
 
 // src/action/run-action.ts
 function actionIo(env3, options) {
-  return {
+  return protectIo({
     cwd: options.cwd,
     env: env3,
     stdout: process.stdout,
@@ -36620,7 +36772,7 @@ function actionIo(env3, options) {
     quiet: false,
     verbose: options.verbose,
     now: () => /* @__PURE__ */ new Date()
-  };
+  });
 }
 async function dispatch(inputs, io2) {
   switch (inputs.command) {

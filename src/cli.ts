@@ -5,7 +5,7 @@ import { CutoverError, EXIT } from './errors.js';
 import { parseDuration } from './text/duration.js';
 import { finishGithubCommand } from './github/report.js';
 import { EXIT_BUG, reportError } from './ui/output.js';
-import type { CommandIo, OutputFormat } from './adapters/io.js';
+import { protectIo, type CommandIo, type OutputFormat } from './adapters/io.js';
 import { VERSION } from './adapters/version.js';
 
 
@@ -22,7 +22,7 @@ function processIo(options: GlobalOptions): CommandIo {
   const isTTY = Boolean(process.stdout.isTTY);
   const format = options.format ?? (env.GITHUB_ACTIONS === 'true' ? 'github' : 'text');
   const color = env.NO_COLOR ? false : env.FORCE_COLOR !== undefined ? env.FORCE_COLOR !== '0' : isTTY && format === 'text';
-  return {
+  return protectIo({
     cwd: resolve(options.cwd ?? process.cwd()),
     env,
     stdout: process.stdout,
@@ -34,7 +34,7 @@ function processIo(options: GlobalOptions): CommandIo {
     quiet: Boolean(options.quiet),
     verbose: Boolean(options.verbose),
     now: () => new Date(),
-  };
+  });
 }
 
 /** Builds the commander program; each action resolves to an exit code. */

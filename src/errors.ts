@@ -126,12 +126,14 @@ export class CutoverError extends Error {
     message: string,
     options: { hint?: string; position?: Position; cause?: unknown; problems?: Problem[]; exitCode?: number } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages quote what they are about (a file's bytes, a parser's error, an env value): every
+    // one is made a single line here, so no quoted text can start a line of its own in any output.
+    super(oneLine(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CutoverError';
     this.code = code;
-    this.hint = options.hint;
+    this.hint = options.hint === undefined ? undefined : oneLine(options.hint);
     this.position = options.position;
-    this.problems = options.problems ?? [{ code, message, ...options.position, ...(options.hint ? { hint: options.hint } : {}) }];
+    this.problems = (options.problems ?? [{ code, message, ...options.position, ...(options.hint ? { hint: options.hint } : {}) }]).map(oneLineProblem);
     this.exitCode = options.exitCode ?? EXIT_BY_CODE[code];
   }
 }
@@ -154,10 +156,26 @@ export function problemsError(problems: Problem[]): CutoverError {
   });
 }
 
-/** Formats a problem as `FILE:LINE:COL error CODE: message`. */
+/** Formats a problem as `FILE:LINE:COL error CODE: message`, on one line. */
 export function formatProblem(p: Problem): string {
-  const where = p.file ? `${p.file}${p.line ? `:${p.line}:${p.col ?? 1}` : ''}: ` : '';
-  return `${where}error ${p.code}: ${p.message}`;
+  const q = oneLineProblem(p);
+  const where = q.file ? `${q.file}${q.line ? `:${q.line}:${q.col ?? 1}` : ''}: ` : '';
+  return `${where}error ${q.code}: ${q.message}`;
+}
+
+/** A message as one line: each run of line breaks becomes a space (records, commit messages and logs say the same). */
+export function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}
+
+/** A problem whose message, hint and file name are each one line. */
+export function oneLineProblem(p: Problem): Problem {
+  return {
+    ...p,
+    message: oneLine(p.message),
+    ...(p.file !== undefined ? { file: oneLine(p.file) } : {}),
+    ...(p.hint !== undefined ? { hint: oneLine(p.hint) } : {}),
+  };
 }
 
 /** True for errors cutover raised on purpose; anything else is a bug. */

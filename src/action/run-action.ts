@@ -2,7 +2,7 @@
 // in GitHub's format. Nothing here reimplements a command; it only chooses one and reports its end.
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CommandIo, OutputFormat } from '../adapters/io.js';
+import { protectIo, type CommandIo, type OutputFormat } from '../adapters/io.js';
 import { changed } from '../commands/changed.js';
 import { plan } from '../commands/plan.js';
 import { review } from '../commands/review.js';
@@ -16,7 +16,7 @@ import { readInput, readInputs, type ActionInputs } from './inputs.js';
 
 /** The io the action runs a command with: the runner's environment and streams, no terminal. */
 export function actionIo(env: Record<string, string | undefined>, options: { cwd: string; format: OutputFormat; verbose: boolean }): CommandIo {
-  return {
+  return protectIo({
     cwd: options.cwd,
     env,
     stdout: process.stdout,
@@ -27,7 +27,7 @@ export function actionIo(env: Record<string, string | undefined>, options: { cwd
     quiet: false,
     verbose: options.verbose,
     now: () => new Date(),
-  };
+  });
 }
 
 /** Runs the command the inputs name and returns its exit code; refusals and failures throw as in the CLI. */

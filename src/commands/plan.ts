@@ -5,14 +5,14 @@ import { checkFreeze, type GateVerdict } from '../integrity/freeze-gate.js';
 import { verdictDocument, verdictLines } from '../ui/approvals.js';
 import type { Plan } from '../plan/types.js';
 import { publishToGithub } from '../github/report.js';
-import { maskPreamble, secretValuesOf } from '../github/preview.js';
+import { maskPreamble } from '../github/preview.js';
 import { planSummary } from '../github/summary.js';
 import { colors, writeJson } from '../ui/output.js';
 import { readValidPlan, type PlanFile } from '../adapters/plan-file.js';
 import { formatDuration } from '../text/duration.js';
 import { describeStep } from '../plan/describe.js';
-import { resolvePlan, type ResolvedPlan, type ResolvedStep } from '../plan/resolve.js';
-import { createMasker } from '../text/mask.js';
+import { resolvePlan, secretValuesOf, type ResolvedPlan, type ResolvedStep } from '../plan/resolve.js';
+import { createMasker, maskDeep } from '../text/mask.js';
 import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover plan`. */
@@ -31,18 +31,20 @@ export async function plan(options: PlanOptions, io: CommandIo): Promise<number>
   const fixedRunId = options.runId ?? (source.spec.runId === undefined && io.env.GITHUB_ACTIONS !== 'true' ? RUN_ID_AT_START : undefined);
   const { plan: resolved, problems } = resolvePlan(source, file.display, { env: io.env, git, now: io.now(), ...(fixedRunId ? { runId: fixedRunId } : {}) });
   // The values the run would mask: the caller's environment first, then the plan's own spec.env.
-  // In GitHub's format they are masked before anything else is printed, a refusal included.
+  // In GitHub's format they are masked before anything else is printed, a refusal included; from
+  // then on everything written is masked with them.
   const secrets = secretValuesOf(resolved, io.env);
-  const masker = createMasker(secrets.map((s) => s.value));
-  if (io.format === 'github') io.stdout.write(maskPreamble(secrets));
+  if (io.format === 'github') io.commands.write(maskPreamble(secrets));
+  io.addSecrets(secrets.map((s) => s.value));
   if (problems.length && fixedRunId !== RUN_ID_AT_START) throw problemsError(problems);
 
+  // Masked as values, before anything quotes, escapes or serialises them.
+  const shown = maskDeep(resolved, createMasker(secrets.map((s) => s.value)));
   const verdict = await freezeVerdict(file, source, io.cwd);
-  const preview = JSON.parse(masker.mask(JSON.stringify(previewOf(resolved, file.display, verdict))));
-  if (io.format === 'json') writeJson(io, preview);
-  else io.stdout.write(masker.mask(renderText(resolved, file.display, verdict, io)));
+  if (io.format === 'json') writeJson(io, previewOf(shown, file.display, verdict));
+  else io.stdout.write(renderText(shown, file.display, verdict, io));
   await publishToGithub(io, {
-    summary: { markdown: planSummary(resolved.name, file.display, masker.mask(renderText(resolved, file.display, verdict, { ...io, color: false }))), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` },
+    summary: { markdown: planSummary(shown.name, file.display, renderText(shown, file.display, verdict, { ...io, color: false })), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` },
   });
   return 0;
 }

@@ -143,7 +143,7 @@ function warn(problems: Problem[], io: CommandIo): void {
   const c = colors(io);
   for (const p of problems) {
     const text = `${formatProblem(p).replace(`error ${p.code}`, p.code)} (not enforced in a rehearsal)`;
-    if (io.format === 'github') io.stdout.write(annotation('warning', text, { file: p.file, line: p.line, col: p.col, title: 'REHEARSAL' }));
+    if (io.format === 'github') io.commands.write(annotation('warning', text, { file: p.file, line: p.line, col: p.col, title: 'REHEARSAL' }));
     else io.stderr.write(`${c.yellow('warning')}: ${text}\n`);
   }
 }

@@ -12,13 +12,13 @@ import { locatePlan } from '../integrity/freeze.js';
 import { groupKey } from '../integrity/lock.js';
 import { findTouchedPlans, type TouchedPlan } from '../integrity/touched.js';
 import { publishToGithub } from '../github/report.js';
-import { secretValuesOf } from '../github/preview.js';
+import { secretValuesOf } from '../plan/resolve.js';
 import { renderReview, type PlanReview } from '../github/review.js';
 import { diffPlans } from '../plan/diff.js';
 import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
 import { validatePlan } from '../plan/validate.js';
 import { refusalsOf } from '../run/refusals.js';
-import { createMasker } from '../text/mask.js';
+import { createMasker, maskDeep } from '../text/mask.js';
 import { writeJson } from '../ui/output.js';
 
 /** Options of `cutover review`. */
@@ -102,6 +102,6 @@ function lines(path: string, changes: ReadonlyMap<string, FileChange>): FileChan
 
 // What the run would mask is masked here too: the comment is as public as the pull request.
 function masked(resolved: ResolvedPlan, env: Record<string, string | undefined>): ResolvedPlan {
-  const masker = createMasker(secretValuesOf(resolved, env).map((s) => s.value));
-  return JSON.parse(masker.mask(JSON.stringify(resolved))) as ResolvedPlan;
+  // Masked as values, before anything quotes or escapes them (an escaped secret would slip past a mask of the text).
+  return maskDeep(resolved, createMasker(secretValuesOf(resolved, env).map((s) => s.value)));
 }

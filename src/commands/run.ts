@@ -52,11 +52,13 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
 
 /** Runs a plan through the lifecycle the way `way` says, with progress, signals and the GitHub report. */
 export async function runWith(options: RunCommandOptions, io: CommandIo, way: RunWay): Promise<number> {
-  // In GitHub's format the secrets are masked before anything else is printed (docs/github-actions.md).
-  const github = io.format === 'github' ? await readGithubRunFacts(options.plan, io, options.runId) : undefined;
-  if (github) io.stdout.write(maskPreamble(github.secrets));
+  // The secrets are known before anything is printed: everything written from here on is masked
+  // with them, and in GitHub's format the runner is told to mask them first (docs/github-actions.md).
+  const facts = await readGithubRunFacts(options.plan, io, options.runId);
+  if (io.format === 'github') io.commands.write(maskPreamble(facts.secrets));
+  io.addSecrets(facts.secrets.map((s) => s.value));
   const { root } = way;
-  const renderer = createRenderer(io, { stepAt: (id) => github?.steps.get(id) });
+  const renderer = createRenderer(io, { stepAt: (id) => (io.format === 'github' ? facts.steps.get(id) : undefined) });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io);
   let record: RecordPlace | undefined;
@@ -88,6 +90,8 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
       way.checks,
       (result, sink) => way.finish(result, sink, (place) => (committed = { result, place })),
     );
+    // The values the run itself masked, should the plan have read differently a moment ago.
+    io.addSecrets(summary.result.secretValues);
     emit({ type: 'run-end', outcome: summary.result.outcome, exitCode: summary.exitCode });
     await renderer.done();
     if (io.format === 'json') writeJson(io, { ...summarize(summary.result), ...way.document?.() });

@@ -206,7 +206,7 @@ function printChecks(checks: Check[], io: CommandIo): void {
     const files = check.ok ? [] : (check.files ?? []);
     for (const file of files.slice(0, SHOWN_FILES)) io.stdout.write(`    ${file}\n`);
     if (files.length > SHOWN_FILES) io.stdout.write(`    … and ${files.length - SHOWN_FILES} more (--format json lists them all)\n`);
-    if (!check.ok && io.format === 'github') io.stdout.write(annotation('error', `${check.name}: ${check.detail}`, { title: 'cutover verify' }));
+    if (!check.ok && io.format === 'github') io.commands.write(annotation('error', `${check.name}: ${check.detail}`, { title: 'cutover verify' }));
   }
   const failed = checks.filter((x) => !x.ok).length;
   if (!io.quiet || failed) io.stdout.write(failed ? `${c.red(`${failed} of ${checks.length} checks failed`)}\n` : `${c.green(`all ${checks.length} checks pass`)}\n`);

@@ -1,15 +1,6 @@
-// GitHub Actions workflow commands: escaping as the runner specifies, annotations, groups, masks.
-import { MIN_SECRET_LENGTH } from '../text/mask.js';
-
-/** Escapes a workflow command's message: `%`, CR and LF. */
-export function escapeData(value: string): string {
-  return value.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
-}
-
-/** Escapes a workflow command's property value: also `:` and `,`. */
-export function escapeProperty(value: string): string {
-  return escapeData(value).replaceAll(':', '%3A').replaceAll(',', '%2C');
-}
+// GitHub Actions workflow commands: annotations, groups, masks, stopping commands; escaped as the runner reads them.
+import { escapeData, escapeProperty } from '../text/workflow-escape.js';
+import { secretVariants } from '../text/secret-variants.js';
 
 /** A workflow command line, `::name key=value,…::message`. */
 export function workflowCommand(name: string, properties: Record<string, string | number | undefined>, message: string): string {
@@ -30,18 +21,14 @@ export function annotation(
 }
 
 /**
- * `::add-mask::` lines for secret values: each value and each of its lines trimmed (the runner masks
- * line by line, so a multi-line value needs every line registered), minus values shorter than the
- * masker's minimum (src/text/mask.ts says why those stay visible everywhere, our records included).
+ * `::add-mask::` lines for secret values: every form the maskers of src/text/mask.ts look for
+ * (each value, each of its lines, their escaped forms), so the runner hides in the job's log what
+ * cutover hides in its own output. Values too short to mask are left out (secret-variants.ts says why).
  */
-export function addMaskCommands(values: readonly string[], minLength = MIN_SECRET_LENGTH): string {
-  const masks = new Set<string>();
-  for (const value of values) {
-    for (const candidate of [value, ...value.split(/\r?\n/).map((line) => line.trim())]) {
-      if ([...candidate.trim()].length >= minLength) masks.add(candidate);
-    }
-  }
-  return [...masks].map((value) => workflowCommand('add-mask', {}, value)).join('');
+export function addMaskCommands(values: readonly string[]): string {
+  return secretVariants(values)
+    .map((value) => workflowCommand('add-mask', {}, value))
+    .join('');
 }
 
 /**

@@ -16,15 +16,21 @@ export function writesGithubFiles(io: Pick<CommandIo, 'format' | 'env'>): boolea
   return io.format === 'github' || io.env.GITHUB_ACTIONS === 'true';
 }
 
-/** Appends Markdown to the step summary, cut to what is left of GitHub's limit with `note` saying so. */
-export async function appendStepSummary(env: Record<string, string | undefined>, markdown: string, note: string): Promise<void> {
+/** How a text is masked before it is written (CommandIo's `mask`). */
+export type MaskText = (text: string) => string;
+
+/**
+ * Appends Markdown to the step summary, cut to what is left of GitHub's limit with `note` saying
+ * so; masked last, as written (the job's other steps and the run's page show the summary).
+ */
+export async function appendStepSummary(env: Record<string, string | undefined>, markdown: string, note: string, mask: MaskText): Promise<void> {
   const path = env.GITHUB_STEP_SUMMARY;
   if (!path) return;
   const used = await stat(path).then(
     (info) => info.size,
     () => 0,
   );
-  const text = fitSummary(markdown, SUMMARY_LIMIT - used, note);
+  const text = fitSummary(mask(markdown), SUMMARY_LIMIT - used, mask(note));
   if (text === '') return;
   await appendFile(path, used > 0 ? `\n${text}` : text).catch((cause: unknown) => {
     throw new CutoverError('IO_FAILED', `cannot append to the step summary (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
@@ -66,11 +72,15 @@ function openFence(markdown: string): string | undefined {
   return open && open.length <= FENCE_ALLOWANCE - 1 ? open.char.repeat(open.length) : undefined;
 }
 
-/** Appends step outputs to GITHUB_OUTPUT (when the runner set it), in the multi-line delimiter form. */
-export async function setOutputs(env: Record<string, string | undefined>, outputs: Record<string, string>): Promise<void> {
+/**
+ * Appends step outputs to GITHUB_OUTPUT (when the runner set it), in the multi-line delimiter form,
+ * each value masked (the delimiters, random, are chosen after: masking cannot break the framing).
+ */
+export async function setOutputs(env: Record<string, string | undefined>, outputs: Record<string, string>, mask: MaskText): Promise<void> {
   const path = env.GITHUB_OUTPUT;
   if (!path || Object.keys(outputs).length === 0) return;
-  await appendFile(path, formatOutputs(outputs)).catch((cause: unknown) => {
+  const masked = Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, mask(value)]));
+  await appendFile(path, formatOutputs(masked)).catch((cause: unknown) => {
     throw new CutoverError('IO_FAILED', `cannot write step outputs (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
   });
 }

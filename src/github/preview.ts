@@ -1,5 +1,5 @@
-// What a run inside GitHub Actions needs from its plan before it prints anything: the secret values
-// to mask and where each step is written, so annotations point at the step's line.
+// What a run needs from its plan before it prints anything: the secret values to mask (in every
+// format) and, for GitHub's annotations, where each step is written.
 import { relative } from 'node:path';
 import type { CommandIo } from '../adapters/io.js';
 import { readPlanFile } from '../adapters/plan-file.js';
@@ -7,15 +7,9 @@ import { findRepositoryRoot, readGitFacts } from '../adapters/git.js';
 import { addMaskCommands, annotation } from './commands.js';
 import { validatePlan } from '../plan/validate.js';
 import { positionOf } from '../plan/position.js';
-import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
+import { resolvePlan, secretValuesOf, type SecretValue } from '../plan/resolve.js';
 import { placedSteps } from '../plan/rules.js';
-import { MIN_SECRET_LENGTH } from '../text/mask.js';
-
-/** A secret's name and its value in this run. */
-export interface SecretValue {
-  name: string;
-  value: string;
-}
+import { MIN_SECRET_LENGTH } from '../text/secret-variants.js';
 
 /** Where a step is written: the plan file (relative to the repository root) and where the step begins. */
 export interface StepPosition {
@@ -28,14 +22,6 @@ export interface StepPosition {
 export interface GithubRunFacts {
   secrets: SecretValue[];
   steps: Map<string, StepPosition>;
-}
-
-/**
- * The values of a resolved plan's secrets, as the run takes them: the caller's environment first,
- * then the plan's own `spec.env` (a value built there from other variables); unset ones are left out.
- */
-export function secretValuesOf(resolved: Pick<ResolvedPlan, 'secrets' | 'env'>, env: Record<string, string | undefined>): SecretValue[] {
-  return resolved.secrets.map((name) => ({ name, value: env[name] ?? resolved.env[name] ?? '' })).filter((s) => s.value !== '');
 }
 
 /**

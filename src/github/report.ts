@@ -22,11 +22,11 @@ export interface GithubPublication {
 export async function publishToGithub(io: CommandIo, publication: GithubPublication): Promise<void> {
   if (!writesGithubFiles(io)) return;
   try {
-    if (publication.summary) await appendStepSummary(io.env, publication.summary.markdown, publication.summary.truncatedNote);
-    if (publication.outputs) await setOutputs(io.env, publication.outputs);
+    if (publication.summary) await appendStepSummary(io.env, publication.summary.markdown, publication.summary.truncatedNote, io.mask);
+    if (publication.outputs) await setOutputs(io.env, publication.outputs, io.mask);
   } catch (error) {
     const message = `cutover could not write GitHub's step files: ${(error as Error).message}`;
-    if (io.format === 'github') io.stdout.write(annotation('warning', message, { title: 'IO_FAILED' }));
+    if (io.format === 'github') io.commands.write(annotation('warning', message, { title: 'IO_FAILED' }));
     else io.stderr.write(`warning: ${message}\n`);
   }
 }
@@ -59,7 +59,7 @@ export async function publishRun(io: CommandIo, root: string, result: RunResult,
   const report = record ? await readFile(resolve(root, record.dir, 'report.md'), 'utf8').catch(() => undefined) : undefined;
   const markdown = report ?? `## cutover run: ${result.outcome} (exit ${result.exitCode})\n\nNo record was written.\n`;
   await publishToGithub(io, {
-    // report.md is written from the masked run.json already; masking it again could star digits inside digests.
+    // report.md is masked already; the summary masks it again as it is written, digests left whole.
     summary: { markdown, truncatedNote: `the summary holds at most 1 MiB; the whole report is ${record ? `${record.dir}/report.md` : 'in the record'}` },
     // Roots and commit ids are digests, never a secret's text (see run-record.ts); names are masked.
     outputs: { record: masker.mask(record?.dir ?? ''), root: record?.root ?? result.runRoot, commit: record?.commit ?? '', 'run-id': masker.mask(result.runId) },

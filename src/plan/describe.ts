@@ -1,5 +1,6 @@
 // One line saying what a resolved step does, as `cutover plan` and the review comment show it.
 import { shellQuote } from '../text/argv.js';
+import { MASK } from '../text/mask.js';
 import type { ResolvedStep } from './resolve.js';
 
 /** What a step does: its command as a shell would read it back, or what a built-in step checks. */
@@ -10,5 +11,14 @@ export function describeStep(step: ResolvedStep): string {
   if (step.uses === 'restore') return `restore snapshot ${step.with.name}`;
   const c = step.command;
   if (!c) return '';
-  return 'argv' in c ? c.argv.map(shellQuote).join(' ') : `${c.shell} -c ${shellQuote(c.script)}`;
+  return 'argv' in c ? c.argv.map(quoteWord).join(' ') : `${c.shell} -c ${quoteWord(c.script)}`;
+}
+
+// A masked value shows as *** between its quoted neighbours, as the run's logs show it.
+function quoteWord(word: string): string {
+  if (!word.includes(MASK)) return shellQuote(word);
+  return word
+    .split(MASK)
+    .map((part) => (part === '' ? '' : shellQuote(part)))
+    .join(MASK);
 }

@@ -164,6 +164,20 @@ function interpolateJson(j: JsonExpectation, text: (v: string) => string): JsonE
   return { ...j, file: text(j.file), ...('equals' in j ? { equals: value(j.equals) } : {}), ...(j.in ? { in: j.in.map(value) } : {}) };
 }
 
+/** A secret's name and its value in this run. */
+export interface SecretValue {
+  name: string;
+  value: string;
+}
+
+/**
+ * The values of a resolved plan's secrets, as the run takes them: the caller's environment first,
+ * then the plan's own `spec.env` (a value built there from other variables); unset ones are left out.
+ */
+export function secretValuesOf(resolved: Pick<ResolvedPlan, 'secrets' | 'env'>, env: Record<string, string | undefined>): SecretValue[] {
+  return resolved.secrets.map((name) => ({ name, value: env[name] ?? resolved.env[name] ?? '' })).filter((s) => s.value !== '');
+}
+
 /** The name of the first secret whose value (as the run masks it) occurs in a text, if any. */
 function secretFinder(names: readonly string[], callerEnv: Record<string, string | undefined>, planEnv: Record<string, string>): (text: string) => string | undefined {
   const maskers = names.map((name) => ({ name, masker: createMasker([callerEnv[name] ?? planEnv[name] ?? '']) }));

@@ -10,6 +10,7 @@ import { parseManifest } from '../integrity/manifest.js';
 import type { RunResult } from '../run/result.js';
 import { processAlive } from '../adapters/process-status.js';
 import { buildRunJson, recordCommitMessage } from './run-record.js';
+import { createMasker } from '../text/mask.js';
 
 /** The identity GitHub Actions commits as when no other is configured. */
 export const GITHUB_BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' } as const;
@@ -119,7 +120,8 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
       }
 
       const message = join(scratch, 'message');
-      await writeFile(message, recordCommitMessage(buildRunJson(result)));
+      // The message is masked as its final bytes too: it is pushed and shown wherever the commit is.
+      await writeFile(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
       await staging
         .raw(['commit', '--no-verify', '--quiet', '--cleanup=verbatim', `--file=${message}`, ...identity.args])
         .catch((cause: unknown) => {

@@ -1,4 +1,5 @@
 // The run.json document (cutover-record/v1): what a finished run claims, masked, ready for canonical JSON.
+import { oneLine } from '../errors.js';
 import { MANIFEST_FORMAT } from '../integrity/manifest.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { Phase } from '../plan/types.js';
@@ -202,11 +203,10 @@ export function recordOutcome(run: Pick<MessageFacts, 'outcome' | 'drill' | 'ste
 
 /** The commit message of a record: `cutover(<plan>): <runId> <outcome>` and the four trailers. */
 export function recordCommitMessage(run: MessageFacts): string {
-  const line = (text: string) => text.replace(/[\r\n]+/g, ' ');
   return [
-    `cutover(${line(run.plan.name)}): ${line(run.runId)} ${recordOutcome(run)}`,
+    `cutover(${oneLine(run.plan.name)}): ${oneLine(run.runId)} ${recordOutcome(run)}`,
     '',
-    ...recordTrailers(run).map(([key, value]) => `${key}: ${line(value)}`),
+    ...recordTrailers(run).map(([key, value]) => `${key}: ${oneLine(value)}`),
     '',
   ].join('\n');
 }

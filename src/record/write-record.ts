@@ -12,7 +12,7 @@ import { manifestRoot, runRoot } from '../integrity/merkle.js';
 import { createMasker, type Masker } from '../text/mask.js';
 import type { RunResult } from '../run/result.js';
 import { buildReport } from './report.js';
-import { buildRunJson, manifestPath, stepLogPath, type CopiedLog } from './run-record.js';
+import { buildRunJson, manifestPath, stepLogPath, type CopiedLog, type RunJson } from './run-record.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { buildStatement } from './statement.js';
 
@@ -144,10 +144,12 @@ async function writeRecordFolder(root: string, dir: string, result: RunResult, i
       if (info) kinds.set(artifact.name, info.isFile() ? 'file' : 'directory');
     }
 
-    const run = buildRunJson(result, { logs, kinds });
-    const runJson = canonicalJson(run);
-    await put('report.md', buildReport(run));
-    await put('statement.json', canonicalJson(buildStatement(run, { runJson, manifests })));
+    // Masked as values by buildRunJson, and each file again as its final bytes (a value's escaped
+    // form included); the report and statement are of run.json as written, as verify reads it.
+    const runJson = masker.maskJson(canonicalJson(buildRunJson(result, { logs, kinds })));
+    const run = JSON.parse(runJson) as RunJson;
+    await put('report.md', masker.mask(buildReport(run)));
+    await put('statement.json', masker.maskJson(canonicalJson(buildStatement(run, { runJson, manifests }))));
     await put('run.json', runJson); // last: a folder with run.json is a finished record
 
     await swapInto(staging, abs, replacing);

@@ -11,7 +11,8 @@ import { validatePlan } from '../plan/validate.js';
 import type { EventSink, StepRecord } from './events.js';
 import type { Finish } from './lifecycle.js';
 import { locateRun, sha256, type Located, type PreflightOptions } from './preflight.js';
-import { runnerFacts, secretValuesOf, type RunResult } from './result.js';
+import { runnerFacts, type RunResult } from './result.js';
+import { secretValuesOf } from '../plan/resolve.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { closeRun, endOrphans, journaledSteps, runStartOf, stepsInFlight, type RunStart } from './unfinished.js';
 
@@ -113,6 +114,6 @@ async function abandonedResult(located: Located, started: RunStart, resolved: Re
     logsDir: join(scratch, 'logs'),
     runner: runnerFacts(options.env),
     toolVersion: options.toolVersion,
-    secretValues: secretValuesOf(resolved, options.env),
+    secretValues: secretValuesOf(resolved, options.env).map((s) => s.value),
   };
 }

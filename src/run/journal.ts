@@ -2,6 +2,7 @@
 import { closeSync, fdatasyncSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Masker } from '../text/mask.js';
 import type { StepRecord } from './events.js';
 
 /** One line of the journal. */
@@ -18,8 +19,11 @@ export interface Journal {
   close(): void;
 }
 
-/** Opens (creating) a journal for appending; the directory is fsynced so the file survives a crash. */
-export async function openJournal(path: string): Promise<Journal> {
+/**
+ * Opens (creating) a journal for appending; the directory is fsynced so the file survives a crash.
+ * Each line is masked as it is written (inside its JSON strings, so it still reads back).
+ */
+export async function openJournal(path: string, masker: Masker): Promise<Journal> {
   await mkdir(dirname(path), { recursive: true });
   const fd = openSync(path, 'a', 0o644);
   const dirFd = openSync(dirname(path), 'r');
@@ -33,7 +37,7 @@ export async function openJournal(path: string): Promise<Journal> {
     // A write survives kill -9 as it is; fsync makes it survive a crash of the machine too, which only
     // an entry that outlives the machine's processes needs (a step's process group dies with it).
     append(entry) {
-      writeSync(fd, `${JSON.stringify(entry)}\n`);
+      writeSync(fd, `${masker.maskJson(JSON.stringify(entry))}\n`);
       if (entry.type !== 'step-spawn') fdatasyncSync(fd);
     },
     close() {

@@ -1,20 +1,20 @@
 // The run lifecycle (docs/runs.md): preflight, preconditions, steps, rollback, finally, hashing, record, commit.
 import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { CutoverError, EXIT } from '../errors.js';
+import { CutoverError, EXIT, oneLine } from '../errors.js';
 import { pathExists, resolveInside } from '../adapters/fs.js';
 import { readAtRevision } from '../adapters/git.js';
 import { processStartTime } from '../adapters/process-group.js';
 import { hashArtifact } from '../integrity/hash-artifact.js';
 import { manifestRoot, runRoot } from '../integrity/merkle.js';
 import type { Scope } from '../plan/expression.js';
-import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
+import { secretValuesOf, type ResolvedPlan, type ResolvedStep } from '../plan/resolve.js';
 import { normaliseRecordDir } from '../plan/paths.js';
-import { createMasker, maskDeep } from '../text/mask.js';
+import { createMasker, maskDeep, type Masker } from '../text/mask.js';
 import type { EventSink, RunOutcome, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
 import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
-import { runnerFacts, secretValuesOf, type ArtifactResult, type RunResult } from './result.js';
+import { runnerFacts, type ArtifactResult, type RunResult } from './result.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { runStep, type StepContext } from './step-runner.js';
 import { closeRun, endOrphans, journaledSteps } from './unfinished.js';
@@ -65,8 +65,9 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     if (options.rehearsal) located.journal = [];
     const preflight = { ...options, now: options.now() };
     const prepared = await prepareRun(located, preflight);
-    // From here every event passes the masker: a reason or note may quote what a step wrote.
-    options = { ...options, emit: maskedSink(options.emit, secretValuesOf(prepared.resolved, options.env)) };
+    // From here every event and journal line passes the masker: a reason or note may quote what a step wrote.
+    const masker = createMasker(secretsOf(prepared.resolved, options.env));
+    options = { ...options, emit: maskedSink(options.emit, masker) };
     if (prepared.committed) {
       await checkRunnable(prepared, preflight);
       return await finishCommitted(prepared, options, finish);
@@ -81,7 +82,7 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
       await removeJournal(prepared.paths.journal);
       await rm(prepared.paths.scratch, { recursive: true, force: true });
     }
-    journal = await openJournal(prepared.paths.journal);
+    journal = await openJournal(prepared.paths.journal, masker);
     opened = true;
     const result = await runPhases(prepared, options, checks, journal, freezeDigest);
     try {
@@ -142,7 +143,7 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
     steps,
     logsDir: join(prepared.paths.scratch, 'logs'),
     toolVersion: options.toolVersion,
-    secretValues: secretValuesOf(resolved, options.env),
+    secretValues: secretsOf(resolved, options.env),
     committed: { commit },
   };
   try {
@@ -155,10 +156,14 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
 }
 
 /** An event sink that masks secret values in every string of every event. */
-function maskedSink(sink: EventSink, secrets: string[]): EventSink {
-  if (secrets.length === 0) return sink;
-  const masker = createMasker(secrets);
+function maskedSink(sink: EventSink, masker: Masker): EventSink {
+  if (masker.identity) return sink;
   return (event) => sink(maskDeep(event, masker));
+}
+
+/** The values of the plan's `secrets:` (from the caller's environment or the plan's), to mask everywhere. */
+function secretsOf(resolved: ResolvedPlan, env: Record<string, string | undefined>): string[] {
+  return secretValuesOf(resolved, env).map((s) => s.value);
 }
 
 async function runPhases(prepared: Prepared, options: RunOptions, checks: FreezeChecks, journal: Journal, freezeDigest: string): Promise<RunResult> {
@@ -177,7 +182,7 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
 
-  const secretValues = secretValuesOf(resolved, options.env);
+  const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
   const failedSoFar = () => records.failed || problems.length > 0;
   const problems: string[] = [];
@@ -215,7 +220,8 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
     const changed = record.outcome === 'success' ? await checks.recheck() : [];
     const checked: StepRecord = changed.length ? { ...record, outcome: 'failure', reason: `changed frozen file(s): ${changed.join(', ')}` } : record;
     // The journal is on disk until the run ends (for ever, after a crash): nothing secret goes in.
-    const final: StepRecord = checked.reason === undefined ? checked : { ...checked, reason: masker.mask(checked.reason) };
+    // A reason may quote a file or a parser's message: one line, so it cannot start a line of its own.
+    const final: StepRecord = checked.reason === undefined ? checked : { ...checked, reason: oneLine(masker.mask(checked.reason)) };
     records.set(step.id, final);
     journal.append({ type: 'step-end', step: final });
     if (final.outcome === 'success' && step.boundary) {

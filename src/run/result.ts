@@ -77,11 +77,6 @@ export interface CommittedRecord {
 /** Finds the committed record of this very run (same run id, start time and commit as its journal); reading records is record/'s job. */
 export type CommittedRecordLookup = (dir: string, started: { runId: string; startedAt: string; commit: string }, root: string) => Promise<CommittedRecord | undefined>;
 
-/** The values of the plan's `secrets:` (from the caller's environment or the plan's), to mask everywhere. */
-export function secretValuesOf(resolved: Pick<ResolvedPlan, 'secrets' | 'env'>, env: Record<string, string | undefined>): string[] {
-  return resolved.secrets.map((name) => env[name] ?? resolved.env[name] ?? '').filter(Boolean);
-}
-
 /** Facts about where the run ran: GitHub's run id, attempt, actor and workflow when present; the host. */
 export function runnerFacts(env: Record<string, string | undefined>): Record<string, string> {
   const facts: Record<string, string> = { host: hostname() };

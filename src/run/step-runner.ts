@@ -4,6 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { oneLine } from '../errors.js';
 import { resolveInside } from '../adapters/fs.js';
 import { runProcess, type ProcessResult } from '../adapters/process.js';
 import type { Scope } from '../plan/expression.js';
@@ -77,7 +78,7 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
     last = await attempt(step, ctx, logPath, attempts);
     if (last.ok || last.drill || last.process?.interrupted || (options.interruptible !== false && ctx.signal.aborted)) break;
     if (attempts <= step.retries.count) {
-      ctx.emit({ type: 'step-note', phase: step.phase, id: step.id, text: `attempt ${attempts} failed (${last.reason}); retrying` });
+      ctx.emit({ type: 'step-note', phase: step.phase, id: step.id, text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`) });
       // A failed attempt's partial outputs go before the next attempt starts.
       if (aside) for (const item of aside.items) await rm(item.path, { recursive: true, force: true });
       if (step.retries.delayMs) await delay(step.retries.delayMs, ctx.signal);
@@ -117,7 +118,7 @@ async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n:
     const run = step.uses === 'determinism' ? runDeterminism : step.uses === 'snapshot' ? runSnapshot : runRestore;
     const result = await run(step, builtins);
     const mask = createMasker(ctx.secrets).mask;
-    const notes = result.notes.map(mask);
+    const notes = result.notes.map((note) => oneLine(mask(note)));
     await appendFile(logPath, notes.map((l) => `${l}\n`).join(''));
     for (const text of notes) ctx.emit({ type: 'step-note', phase: step.phase, id: step.id, text });
     if (!result.ok) return { ok: false, reason: mask(result.reason ?? 'failed') };
@@ -151,10 +152,12 @@ async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n:
 async function expectationsOf(step: ResolvedStep, ctx: StepContext, logPath: string, outcome: { exitCode: number | null; stdoutPath?: string }) {
   const failures = await checkExpectations(step, outcome, { root: ctx.root });
   if (failures.length === 0) return { ok: true };
-  // A failure may quote what a step wrote (a JSON value): it goes through the masker like the step's output.
+  // A failure may quote what a step wrote (a JSON value, a parser's message): masked like the
+  // step's output, and one line each, so that no quoted text starts a line of its own.
   const mask = createMasker(ctx.secrets).mask;
-  await appendFile(logPath, failures.map((f) => `cutover: expectation failed: ${mask(f)}\n`).join(''));
-  return { ok: false, reason: mask(failures.join('; ')) };
+  const lines = failures.map((f) => oneLine(mask(f)));
+  await appendFile(logPath, lines.map((f) => `cutover: expectation failed: ${f}\n`).join(''));
+  return { ok: false, reason: lines.join('; ') };
 }
 
 /** The child's environment: the caller's, with the plan's and the step's variables over it. */

@@ -1,9 +1,9 @@
 // Markdown that shows text as written: the one escaper of report.md, step summaries and review comments.
+import { oneLine } from '../errors.js';
 
 /** Text that Markdown shows as written, on one line: no emphasis, links, HTML, headings or table breaks. */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
+  return oneLine(text)
     .replace(/[\\`*_{}[\]()#+!|~>]/g, (c) => `\\${c}`)
     .replace(/</g, '&lt;');
 }
@@ -13,7 +13,7 @@ export function escapeMarkdown(text: string): string {
  * split a table cell (code spans show backslashes as written, so these two are replaced, not escaped).
  */
 export function codeText(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '¦');
+  return oneLine(text).replace(/`/g, "'").replace(/\|/g, '¦');
 }
 
 /** A code span holding `text` (see codeText). */

@@ -1,12 +1,6 @@
-// Masks secret values in text and in byte streams, also when a value is split across chunks.
+// Masks secret values (in every form secretVariants lists) in text, JSON and byte streams, also when a value is split across chunks.
 import { PassThrough, Transform } from 'node:stream';
-
-/**
- * Secret values shorter than this many characters (ignoring surrounding white space) are not
- * masked: starring every `a` or `1` in a log destroys the log and, by the pattern of stars, tells a
- * reader the value anyway. The lead may warn about such values; they are never silently "safe".
- */
-export const MIN_SECRET_LENGTH = 4;
+import { secretVariants } from './secret-variants.js';
 
 /** What each run of secret bytes is replaced with. */
 export const MASK = '***';
@@ -17,11 +11,20 @@ const MASK_BYTES = Buffer.from(MASK);
 export interface Masker {
   /** True when there is nothing to mask: every text and byte passes unchanged. */
   readonly identity: boolean;
-  /** The text with every occurrence of every secret replaced by `***`. */
+  /**
+   * The text with every occurrence of every secret replaced by `***`, except inside a digest or
+   * commit id (64 or 40 hex digits) that is longer than the occurrence: those are one-way values
+   * that verify recomputes, and a short secret inside one is chance, not the secret.
+   */
   mask(text: string): string;
-  /** The bytes with every occurrence of every secret replaced by `***` (the same as `stream` of them). */
+  /**
+   * The same for a JSON text, inside its strings (and keys) only, a mask never splitting an escape
+   * sequence: the document stays valid JSON with the same shape. Numbers, like digests, are left as they are.
+   */
+  maskJson(text: string): string;
+  /** The bytes (a step's output) with every occurrence of every secret replaced by `***`, digests included. */
   maskBytes(bytes: Buffer): Buffer;
-  /** A fresh byte stream transform doing the same; its output equals `mask` of the whole input. */
+  /** A fresh byte stream transform doing the same; its output equals `maskBytes` of the whole input. */
   stream(): Transform;
 }
 
@@ -30,10 +33,15 @@ export function createMasker(secrets: readonly string[]): Masker {
   const needles = secretVariants(secrets);
   const needleBytes = needles.map((needle) => Buffer.from(needle, 'utf8'));
 
-  const mask = (text: string): string => {
+  const mask = (text: string): string => (needles.length === 0 ? text : applyRuns(text, coveredRuns(text, needles)));
+
+  const maskJson = (text: string): string => {
     if (needles.length === 0) return text;
-    const found = scan(needles.map((n) => n.length), (i, from) => text.indexOf(needles[i]!, from), text.length, { carry: 0, lastCovered: false });
-    return found.pieces.map((piece) => (piece ? text.slice(piece[0], piece[1]) : MASK)).join('');
+    // In valid JSON a string token is exactly this: a quote, escapes or characters other than `"` and `\`, a quote.
+    return text.replace(/"(?:[^"\\]|\\.)*"/gs, (token) => {
+      const body = token.slice(1, -1);
+      return `"${applyRuns(body, snapToEscapes(body, coveredRuns(body, needles)))}"`;
+    });
   };
 
   const maskBytes = (bytes: Buffer): Buffer => {
@@ -69,21 +77,64 @@ export function createMasker(secrets: readonly string[]): Masker {
     });
   };
 
-  return { identity: needles.length === 0, mask, maskBytes, stream };
+  return { identity: needles.length === 0, mask, maskJson, maskBytes, stream };
 }
 
-/**
- * The strings to look for: each value, and each line of it trimmed (a multi-line value such as a
- * key is often printed line by line, as GitHub Actions also assumes), minus the too-short ones.
- */
-function secretVariants(secrets: readonly string[]): string[] {
-  const variants = new Set<string>();
-  for (const value of secrets) {
-    for (const candidate of [value, ...value.split(/\r?\n/).map((line) => line.trim())]) {
-      if ([...candidate.trim()].length >= MIN_SECRET_LENGTH) variants.add(candidate);
+// A digest (sha256:, or bare) or a commit id, standing alone.
+const DIGEST = /(?<![0-9a-f])(?:(?:sha256:)?[0-9a-f]{64}|[0-9a-f]{40})(?![0-9a-f])/g;
+
+/** The maximal runs of a text covered by some needle, in order, leaving out occurrences inside a longer digest. */
+function coveredRuns(text: string, needles: readonly string[]): Array<[number, number]> {
+  const digests = [...text.matchAll(DIGEST)].map((m) => [m.index, m.index + m[0].length] as const);
+  const insideDigest = (start: number, end: number) => digests.some(([s, e]) => s <= start && end <= e && end - start < e - s);
+  const runs: Array<[number, number]> = [];
+  for (const needle of needles) {
+    // Search again from the next position, not past the match: occurrences may overlap.
+    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
+      if (!insideDigest(at, at + needle.length)) runs.push([at, at + needle.length]);
     }
   }
-  return [...variants];
+  return mergeRuns(runs);
+}
+
+/** Sorts and merges touching or overlapping runs: one mask per maximal covered run. */
+function mergeRuns(runs: Array<[number, number]>): Array<[number, number]> {
+  runs.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const [start, end] of runs) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+/** The text with each run replaced by one mask. */
+function applyRuns(text: string, runs: Array<[number, number]>): string {
+  let out = '';
+  let position = 0;
+  for (const [start, end] of runs) {
+    out += `${text.slice(position, start)}${MASK}`;
+    position = end;
+  }
+  return out + text.slice(position);
+}
+
+/** Widens runs over a JSON string body so none starts or ends inside an escape (`\n`, `\"`, `\u00e9`). */
+function snapToEscapes(body: string, runs: Array<[number, number]>): Array<[number, number]> {
+  if (runs.length === 0 || !body.includes('\\')) return runs;
+  const unitStart: number[] = []; // for each position, where the character or escape holding it starts
+  for (let i = 0; i < body.length; ) {
+    const length = body[i] !== '\\' ? 1 : body[i + 1] === 'u' ? 6 : 2;
+    for (let j = i; j < i + length && j < body.length; j++) unitStart[j] = i;
+    i += length;
+  }
+  const unitEnd = (end: number) => {
+    if (end >= body.length || unitStart[end] === end) return end;
+    const start = unitStart[end]!;
+    return start + (body[start + 1] === 'u' ? 6 : 2);
+  };
+  return mergeRuns(runs.map(([start, end]) => [unitStart[start] ?? start, Math.min(body.length, unitEnd(end))]));
 }
 
 /** The length of the longest end of `buf` that is the start (not all) of some needle. */
@@ -128,15 +179,7 @@ function scan(
     // Search again from the next position, not past the match: occurrences may overlap.
     for (let at = find(i, 0); at !== -1 && at < emitEnd; at = find(i, at + 1)) runs.push([at, at + length]);
   });
-  runs.sort((a, b) => a[0] - b[0]);
-
-  // Merge touching or overlapping occurrences: one mask per maximal covered run.
-  const merged: Array<[number, number]> = [];
-  for (const [start, end] of runs) {
-    const last = merged.at(-1);
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else merged.push([start, end]);
-  }
+  const merged = mergeRuns(runs);
 
   const pieces: Piece[] = [];
   let position = 0;
@@ -160,13 +203,9 @@ function scan(
   return { pieces, state: { carry, lastCovered } };
 }
 
-// Digests, roots and commit ids are one-way values, never a secret's text; masking a 4-character
-// secret inside one would only corrupt a number verify recomputes.
-const DIGEST_LIKE = /^(?:sha256:)?[0-9a-f]{64}$|^[0-9a-f]{40}$/;
-
-/** Masks every string value and key of a JSON-like value, leaving digests, numbers and booleans alone. */
+/** Masks every string value and key of a JSON-like value (digests as `mask` does), leaving numbers and booleans alone. */
 export function maskDeep<T>(value: T, masker: Masker): T {
-  if (typeof value === 'string') return (DIGEST_LIKE.test(value) ? value : masker.mask(value)) as T;
+  if (typeof value === 'string') return masker.mask(value) as T;
   if (Array.isArray(value)) return value.map((item: unknown) => maskDeep(item, masker)) as T;
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [masker.mask(k), maskDeep(v, masker)])) as T;

@@ -1,7 +1,7 @@
 // Writing results and problems in the chosen format: text for people, one JSON document, or GitHub commands.
 import type chalk from 'chalk';
 import { Chalk } from 'chalk';
-import { formatProblem, isCutoverError, type Problem } from '../errors.js';
+import { formatProblem, isCutoverError, oneLineProblem, type Problem } from '../errors.js';
 import type { CommandIo } from '../adapters/io.js';
 import { annotation } from '../github/commands.js';
 import { canonicalJson } from '../text/json.js';
@@ -15,9 +15,10 @@ export function colors(io: Pick<CommandIo, 'color'>): typeof chalk {
 /** Writes problems to stderr as text lines (with hints) or GitHub annotations. */
 export function writeProblems(problems: Problem[], io: CommandIo): void {
   const c = colors(io);
-  for (const p of problems) {
+  // Problems not made by a CutoverError (validate's) are made one line here, hints included.
+  for (const p of problems.map(oneLineProblem)) {
     if (io.format === 'github') {
-      io.stdout.write(annotation('error', `${p.code}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`, { file: p.file, line: p.line, col: p.col, title: p.code }));
+      io.commands.write(annotation('error', `${p.code}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`, { file: p.file, line: p.line, col: p.col, title: p.code }));
       continue;
     }
     io.stderr.write(`${formatProblem(p).replace(/error (\w+):/, (_m, code: string) => `${c.red('error')} ${c.bold(code)}:`)}\n`);

@@ -7,7 +7,7 @@ import { formatDuration } from '../text/duration.js';
 import type { EventSink, RunEvent, StepRecord } from '../run/events.js';
 import { colors } from './output.js';
 import { hashProgressText } from './progress.js';
-import { annotation, escapeData, resumeCommands, stopCommands } from '../github/commands.js';
+import { annotation, resumeCommands, stopCommands, workflowCommand } from '../github/commands.js';
 
 /** A consumer of run events and a promise that settles when it has drawn everything. */
 export interface Renderer {
@@ -123,14 +123,16 @@ function listrRenderer(io: CommandIo): Renderer {
 function lineRenderer(io: CommandIo, options: GithubRenderOptions): Renderer {
   const c = colors(io);
   const github = io.format === 'github';
+  // Plain lines go to stdout, which escapes them in GitHub's format; commands and a step's own
+  // output (inside the stop-commands block) go to the io's command writer as they are.
   const out = (line: string) => io.stdout.write(`${line}\n`);
   let lastProgress = 0;
   let stopToken: string | undefined;
   let atLineStart = true;
   const resume = () => {
-    if (!atLineStart) io.stdout.write('\n');
+    if (!atLineStart) io.commands.write('\n');
     atLineStart = true;
-    if (stopToken) io.stdout.write(resumeCommands(stopToken));
+    if (stopToken) io.commands.write(resumeCommands(stopToken));
     stopToken = undefined;
   };
   const sink: EventSink = (event: RunEvent) => {
@@ -143,16 +145,17 @@ function lineRenderer(io: CommandIo, options: GithubRenderOptions): Renderer {
         out(`${event.ok ? c.green('✓') : c.red('✗')} preflight: ${event.check}${event.detail ? ` ${c.dim(event.detail)}` : ''}`);
         break;
       case 'step-start':
-        if (github && event.attempt === 1) out(`::group::${escapeData(`${event.phase}/${event.id}`)}`);
+        if (github && event.attempt === 1) io.commands.write(workflowCommand('group', {}, `${event.phase}/${event.id}`));
         out(`▶ ${event.phase}/${event.id}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`);
         break;
       case 'step-output':
         if (event.text === '') break;
         if (github && !stopToken) {
           stopToken = randomUUID();
-          io.stdout.write(stopCommands(stopToken));
+          io.commands.write(stopCommands(stopToken));
         }
-        io.stdout.write(event.text);
+        // Outside GitHub's format a step's output is plain text like any other.
+        (github ? io.commands : io.stdout).write(event.text);
         atLineStart = event.text.endsWith('\n');
         break;
       case 'step-note':
@@ -163,11 +166,11 @@ function lineRenderer(io: CommandIo, options: GithubRenderOptions): Renderer {
         const took = s.durationMs ? ` ${c.dim(formatDuration(s.durationMs))}` : '';
         const mark = s.outcome === 'success' ? c.green('✓') : s.outcome === 'skipped' ? c.dim('-') : s.continueOnError ? c.yellow('!') : c.red('✗');
         out(`${mark} ${s.phase}/${s.id} ${s.outcome}${took}${s.reason ? `: ${s.reason}` : ''}`);
-        if (github && s.attempts > 0) out('::endgroup::');
+        if (github && s.attempts > 0) io.commands.write(workflowCommand('endgroup', {}, ''));
         if (github && (s.outcome === 'failure' || s.outcome === 'interrupted') && !s.continueOnError) {
           const where = options.stepAt?.(s.id);
           const level = s.outcome === 'failure' && !s.drill ? 'error' : 'warning';
-          io.stdout.write(annotation(level, `${s.phase}/${s.id} ${s.outcome}${s.reason ? `: ${s.reason}` : ''}`, { ...where, title: s.drill ? 'DRILL' : s.outcome === 'interrupted' ? 'INTERRUPTED' : 'STEP_FAILED' }));
+          io.commands.write(annotation(level, `${s.phase}/${s.id} ${s.outcome}${s.reason ? `: ${s.reason}` : ''}`, { ...where, title: s.drill ? 'DRILL' : s.outcome === 'interrupted' ? 'INTERRUPTED' : 'STEP_FAILED' }));
         }
         break;
       }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { appendStepSummary, fitSummary, formatOutputs, setOutputs, SUMMARY_LIMIT } from '../../src/github/files.js';
+import { createMasker } from '../../src/text/mask.js';
 import { tempDir } from '../helpers/git-repo.js';
 
 /**
@@ -90,9 +91,19 @@ describe('GITHUB_OUTPUT', () => {
   it('appends to the file the runner named, and does nothing without one', async () => {
     const file = join(tempDir(), 'output');
     writeFileSync(file, 'earlier=kept\n');
-    await setOutputs({ GITHUB_OUTPUT: file }, { outcome: 'refused', record: 'a\nb' });
+    await setOutputs({ GITHUB_OUTPUT: file }, { outcome: 'refused', record: 'a\nb' }, (t) => t);
     expect(parseOutputFile(readFileSync(file, 'utf8'))).toEqual({ earlier: 'kept', outcome: 'refused', record: 'a\nb' });
-    await expect(setOutputs({}, { outcome: 'x' })).resolves.toBeUndefined();
+    await expect(setOutputs({}, { outcome: 'x' }, (t) => t)).resolves.toBeUndefined();
+  });
+
+  it('masks each value as written, leaving names and delimiters whole', async () => {
+    const file = join(tempDir(), 'output');
+    const secret = 'Tr0ub"le\\Pa55 w0rd';
+    const { mask } = createMasker([secret]);
+    await setOutputs({ GITHUB_OUTPUT: file }, { record: `reports/${secret}`, note: `a\n${JSON.stringify(secret)}` }, mask);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain('Tr0ub');
+    expect(parseOutputFile(text)).toEqual({ record: 'reports/***', note: 'a\n"***"' });
   });
 });
 
@@ -130,13 +141,22 @@ describe('GITHUB_STEP_SUMMARY', () => {
   it('appends under what is left of 1 MiB when the step already wrote to the summary', async () => {
     const file = join(tempDir(), 'summary.md');
     writeFileSync(file, `${'x'.repeat(SUMMARY_LIMIT - 5000)}\n`);
-    await appendStepSummary({ GITHUB_STEP_SUMMARY: file }, `${'line of the report\n'.repeat(1000)}`, 'see the record');
+    await appendStepSummary({ GITHUB_STEP_SUMMARY: file }, `${'line of the report\n'.repeat(1000)}`, 'see the record', (t) => t);
     const size = statSync(file).size;
     expect(size).toBeLessThanOrEqual(SUMMARY_LIMIT);
     expect(readFileSync(file, 'utf8')).toMatch(/> \*\*Truncated:\*\* see the record\n$/);
     // Full: nothing more is written, not even a note.
     writeFileSync(file, 'x'.repeat(SUMMARY_LIMIT));
-    await appendStepSummary({ GITHUB_STEP_SUMMARY: file }, 'more', 'note');
+    await appendStepSummary({ GITHUB_STEP_SUMMARY: file }, 'more', 'note', (t) => t);
     expect(statSync(file).size).toBe(SUMMARY_LIMIT);
+  });
+
+  it('masks the summary and its note as written, in Markdown-escaped form too', async () => {
+    const file = join(tempDir(), 'summary.md');
+    const secret = 'Tr0ub"le\\Pa55_w0rd';
+    const { mask } = createMasker([secret]);
+    const markdown = `- raw ${secret}\n- escaped ${secret.replaceAll('\\', '\\\\').replaceAll('_', '\\_')}\n- code \`${secret}\`\n`;
+    await appendStepSummary({ GITHUB_STEP_SUMMARY: file }, markdown, `note ${secret}`, mask);
+    expect(readFileSync(file, 'utf8')).toBe('- raw ***\n- escaped ***\n- code `***`\n');
   });
 });

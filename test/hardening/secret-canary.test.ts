@@ -1,8 +1,15 @@
 // A secret canary through every output channel and every failure path: steps print it (stdout,
-// stderr, split across writes), it sits in a step's env and argv, in a failing step's output, in an
-// expectation's failure reason, in a run id and a record folder. Then everything cutover wrote is
-// grepped (its output in text, json and github formats, logs, record, report, statement, commit
-// messages, `git log -p --all`, the journal and scratch under .git/cutover, GitHub's step files).
+// stderr, raw and JSON-escaped, split across writes), it sits in a step's env and argv, is a command
+// that cannot be found, in a failing step's output, in an expectation's failure reason, in a run id
+// and a record folder. Then everything cutover wrote is grepped (its output in text, json and github
+// formats, logs, record, report, statement, commit messages, `git log -p --all`, the journal and
+// scratch under .git/cutover, GitHub's step summary and outputs, the `plan` preview).
+//
+// Besides a plain canary, two hostile ones hold what escaping changes: `"`, `\`, `'`, line breaks,
+// `%` and workflow-command escapes, `$`, regex metacharacters, Markdown punctuation and non-ASCII.
+// Random tokens sit between those characters: an escape leaves the tokens as they are, so any form
+// of a secret that reaches a channel (JSON-escaped, %-escaped, Markdown-escaped, cut at a line)
+// shows a token, and the search does not depend on knowing the form.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -12,8 +19,15 @@ import { CLI, cutover, type CliResult } from '../helpers/cli.js';
 import { git, tempDir } from '../helpers/git-repo.js';
 import { planRepo } from '../helpers/run-repo.js';
 
+const token = () => randomBytes(5).toString('hex');
+const T = Array.from({ length: 9 }, token);
 // Letters, digits and dashes only, so it is even a valid run id: the refusal must come from it being a secret.
 const CANARY = `cnry-${randomBytes(10).toString('hex')}`;
+const HOSTILE = `${T[0]}"le\\Pa55 w0rd's %0A%25%3A:,${T[1]} $HOME $(id) \`id\` ${T[2]} .*+?^\${}()|[]/#_~<b> ${T[3]} ünï-ключ-🔑 ${T[4]}`;
+const MULTILINE = `line-${T[5]}\r\n  second "line" ${T[6]}\\\n::error::${T[7]}\n${T[8]}-end`;
+/** What must never show: the plain canary and every token of the hostile ones. */
+const NEEDLES = [CANARY, ...T];
+const ALL = 'CANARY_SECRET+HOSTILE_SECRET+MULTILINE_SECRET';
 const leak = readFileSync(join(import.meta.dirname, 'fixtures/leak.js'), 'utf8');
 
 function head(name: string, extra = ''): string {
@@ -23,52 +37,58 @@ metadata:
   name: ${name}
 spec:
   runId: r1
-  secrets: [CANARY_SECRET]
+  secrets: [CANARY_SECRET, HOSTILE_SECRET, MULTILINE_SECRET]
   env:
     PLAN_TOKEN: \${{ env.CANARY_SECRET }}
+    PLAN_HOSTILE: \${{ env.HOSTILE_SECRET }}
   registries:
     - { name: config, paths: ["config/*.json"] }
 ${extra}`;
 }
 
-// Every step prints the canary; some fail, one through an expectation that quotes a JSON value.
+// Every step prints the canaries; some fail, one through an expectation that quotes a JSON value,
+// two because the command named by a secret cannot be found.
 const MAIN = `${head('canary')}  preconditions:
-    - { id: pre, run: node tools/leak.js print CANARY_SECRET }
+    - { id: pre, run: node tools/leak.js print ${ALL} }
   steps:
-    - { id: printed, run: node tools/leak.js print CANARY_SECRET }
+    - { id: printed, run: node tools/leak.js print ${ALL} }
     - { id: step-env, run: node tools/leak.js print STEP_TOKEN, env: { STEP_TOKEN: "\${{ env.CANARY_SECRET }}" } }
-    - { id: plan-env, run: node tools/leak.js print PLAN_TOKEN }
-    - { id: argv, run: [node, tools/leak.js, arg, "\${{ env.CANARY_SECRET }}"] }
-    - { id: json-expect, run: node tools/leak.js json tmp/value.json CANARY_SECRET, continueOnError: true, expect: { json: [{ file: tmp/value.json, path: value, equals: not-the-secret }] } }
-    - { id: json-in, run: node tools/leak.js print CANARY_SECRET, continueOnError: true, expect: { json: [{ file: tmp/value.json, path: value, in: [a, b] }] } }
-    - { id: stdout-expect, run: node tools/leak.js print CANARY_SECRET, continueOnError: true, expect: { stdout: "^never printed$" } }
+    - { id: plan-env, run: node tools/leak.js print PLAN_TOKEN+PLAN_HOSTILE }
+    - { id: argv, run: [node, tools/leak.js, arg, "\${{ env.CANARY_SECRET }}", "\${{ env.HOSTILE_SECRET }}", "\${{ env.MULTILINE_SECRET }}"] }
+    - { id: json-expect, run: node tools/leak.js json tmp/value.json ${ALL}, continueOnError: true, expect: { json: [{ file: tmp/value.json, path: value, equals: not-the-secret }] } }
+    - { id: json-in, run: node tools/leak.js print ${ALL}, continueOnError: true, expect: { json: [{ file: tmp/value.json, path: value, in: [a, b] }] } }
+    - { id: stdout-expect, run: node tools/leak.js print ${ALL}, continueOnError: true, expect: { stdout: "^never printed$" } }
+    - { id: not-found, run: ["\${{ env.HOSTILE_SECRET }}"], continueOnError: true }
+    - { id: not-found-lines, run: ["\${{ env.MULTILINE_SECRET }}", "\${{ env.CANARY_SECRET }}"], continueOnError: true }
     - { id: build, run: node tools/step.js tree out 3 }
-    - { id: failing, run: node tools/leak.js fail CANARY_SECRET }
+    - { id: failing, run: node tools/leak.js fail ${ALL} }
   rollback:
-    - { id: undo, run: node tools/leak.js print CANARY_SECRET }
+    - { id: undo, run: node tools/leak.js print ${ALL} }
   finally:
-    - { id: fin, run: node tools/leak.js print PLAN_TOKEN }
+    - { id: fin, run: node tools/leak.js print PLAN_TOKEN+PLAN_HOSTILE }
   artifacts:
     - { name: out, path: out, commit: files }
 `;
 
-// An expectation quoting the secret fails first, so the journal and scratch hold its reason mid-run.
+// An expectation quoting the secrets fails first, so the journal and scratch hold its reason mid-run.
 const SLOW = (timeout: string) => `${head('slow')}  steps:
-    - { id: json-expect, run: node tools/leak.js json tmp/value.json CANARY_SECRET, continueOnError: true, expect: { json: [{ file: tmp/value.json, path: value, equals: not-the-secret }] } }
-    - { id: slow, run: node tools/leak.js sleep CANARY_SECRET 30000 slow.started${timeout} }
+    - { id: json-expect, run: node tools/leak.js json tmp/value.json ${ALL}, continueOnError: true, expect: { json: [{ file: tmp/value.json, path: value, equals: not-the-secret }] } }
+    - { id: slow, run: node tools/leak.js sleep ${ALL} 30000 slow.started${timeout} }
   rollback:
-    - { id: undo, run: node tools/leak.js print CANARY_SECRET }
+    - { id: undo, run: node tools/leak.js print ${ALL} }
   finally:
-    - { id: fin, run: node tools/leak.js print CANARY_SECRET }
+    - { id: fin, run: node tools/leak.js print ${ALL} }
 `;
 
-const baseEnv = { CANARY_SECRET: CANARY, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const baseEnv = { CANARY_SECRET: CANARY, HOSTILE_SECRET: HOSTILE, MULTILINE_SECRET: MULTILINE, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
 const repo = (plan: string) => planRepo(plan, { 'tools/leak.js': leak, '.gitignore': 'tmp/\n*.started\n' });
 
-/** Where the canary occurs in a text, with some context, or an empty list. */
+/** Where a canary or one of its tokens occurs in a text, with some context, or an empty list. */
 function occurrences(text: string): string[] {
   const found: string[] = [];
-  for (let i = text.indexOf(CANARY); i !== -1; i = text.indexOf(CANARY, i + 1)) found.push(JSON.stringify(text.slice(Math.max(0, i - 80), i + CANARY.length + 20)));
+  for (const needle of NEEDLES) {
+    for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1)) found.push(JSON.stringify(text.slice(Math.max(0, i - 80), i + needle.length + 20)));
+  }
   return found;
 }
 
@@ -124,8 +144,9 @@ describe('a secret canary', () => {
     const text = cutover(['run', 'plans/p.yaml', '--run-id', 'r-text', '--verbose'], { cwd: dir, env: baseEnv });
     expect(text.code, text.stderr).toBe(1);
     // The steps did print it: the masking is what keeps it out, not a step that stayed silent.
-    expect(readFileSync(join(dir, 'tmp/value.json'), 'utf8')).toContain(CANARY);
+    expect(JSON.parse(readFileSync(join(dir, 'tmp/value.json'), 'utf8'))).toEqual({ value: [CANARY, HOSTILE, MULTILINE] });
     expect(text.stdout).toContain('***');
+    expect(text.stdout).toMatch(/not-found failure[^\n]*could not be started: command not found/);
     channels.push(...outputChannels('text --verbose', text));
 
     const json = cutover(['run', 'plans/p.yaml', '--run-id', 'r-json', '--format', 'json'], { cwd: dir, env: baseEnv });
@@ -144,6 +165,10 @@ describe('a secret canary', () => {
     });
     expect(github.code, github.stderr).toBe(1);
     expect(github.stdout).toContain(`::add-mask::${CANARY}`);
+    // The multi-line canary's third line is `::error::TOKEN`: masked, it never becomes an annotation.
+    const errors = github.stdout.split('\n').filter((line) => line.startsWith('::error'));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const line of errors) expect(line).toMatch(/^::error file=plans\/p\.yaml,line=\d+,col=\d+,title=STEP_FAILED::steps\/failing failure/);
     channels.push(...outputChannels('github', github), ['GITHUB_STEP_SUMMARY', readFileSync(summary, 'utf8')], ['GITHUB_OUTPUT', readFileSync(outputs, 'utf8')]);
 
     for (const id of ['r-text', 'r-json', 'r-github']) {
@@ -194,6 +219,12 @@ describe('a secret canary', () => {
       ['--run-id CANARY --format json', cutover(['run', 'plans/p.yaml', '--run-id', CANARY, '--format', 'json'], { cwd: dir, env: baseEnv })],
       ['plan --run-id CANARY', cutover(['plan', 'plans/p.yaml', '--run-id', CANARY], { cwd: dir, env: baseEnv })],
     ];
+    // In GitHub's format a refusal also goes to the step summary and the outcome output.
+    const summary = join(tempDir('cutover-gh-'), 'summary.md');
+    const outputs = join(tempDir('cutover-gh-'), 'outputs.txt');
+    const githubEnv = { ...baseEnv, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: outputs };
+    results.push(['--run-id CANARY --format github', cutover(['run', 'plans/p.yaml', '--run-id', CANARY, '--format', 'github'], { cwd: dir, env: githubEnv })]);
+    expect(readFileSync(summary, 'utf8')).toContain('the run id holds the value of secret CANARY\\_SECRET');
     for (const [label, r] of results) {
       expect(r.code, `${label}\n${r.stdout}\n${r.stderr}`).toBe(2);
       expect(`${r.stdout}${r.stderr}`, label).toContain('CANARY_SECRET');
@@ -215,19 +246,27 @@ describe('a secret canary', () => {
         ...repositoryChannels(dir),
         ...repositoryChannels(fromPlan),
         ...repositoryChannels(inDir),
+        ['GITHUB_STEP_SUMMARY', readFileSync(summary, 'utf8')],
+        ['GITHUB_OUTPUT', readFileSync(outputs, 'utf8')],
       ],
       'refusals',
     );
   });
 
-  it('cutover plan shows the resolved plan with the secret masked in every format', () => {
+  it('cutover plan shows the resolved plan with the secret masked in every format and in the step summary', () => {
     const dir = repo(MAIN);
     const channels: [string, string][] = [];
+    const summary = join(tempDir('cutover-gh-'), 'summary.md');
     for (const format of ['text', 'json', 'github']) {
-      const r = cutover(['plan', 'plans/p.yaml', '--format', format], { cwd: dir, env: baseEnv });
+      const r = cutover(['plan', 'plans/p.yaml', '--format', format], { cwd: dir, env: { ...baseEnv, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } });
       expect(r.code, r.stderr).toBe(0);
       channels.push(...outputChannels(`plan --format ${format}`, r));
     }
-    expectNowhere(channels, 'plan');
+    // The preview shows where the secrets go, masked: the argv, the env, the command not found.
+    const json = JSON.parse(cutover(['plan', 'plans/p.yaml', '--format', 'json'], { cwd: dir, env: baseEnv }).stdout);
+    expect(json.resolved.env.PLAN_HOSTILE).toBe('***');
+    expect(json.order.find((s: { id: string }) => s.id === 'not-found').does).toBe('***');
+    expect(readFileSync(summary, 'utf8')).toContain('## cutover plan');
+    expectNowhere([...channels, ['GITHUB_STEP_SUMMARY', readFileSync(summary, 'utf8')]], 'plan');
   });
 });

@@ -98,7 +98,7 @@ describe('cutover review', () => {
     const rows = body.split('\n').filter((line) => /^\| \d+ \|/.test(line));
     expect(rows).toEqual([
       '| 1 | step | `dry-run` | `node tools/migrate.js dry-run` | 10m 00s |  |  |',
-      "| 2 | step | `migrate` | `node tools/migrate.js --token '***'` | 1h 00m | 2 every 30.0 s |  |",
+      "| 2 | step | `migrate` | `node tools/migrate.js --token ***` | 1h 00m | 2 every 30.0 s |  |",
       '| 3 | step | `flip` | `node tools/flip.js --to v2` |  |  | `switched` |',
       '| 4 | rollback (on failure) | `repoint` | `node tools/flip.js --previous` |  |  |  |',
       '| 5 | finally (always) | `resume-writes` | `node tools/maintenance.js off` |  |  |  |',

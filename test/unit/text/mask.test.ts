@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMasker, MASK, MIN_SECRET_LENGTH } from '../../../src/text/mask.js';
+import { createMasker, MASK } from '../../../src/text/mask.js';
+import { MIN_SECRET_LENGTH } from '../../../src/text/secret-variants.js';
 
 /** Feeds the chunks through a fresh stream of the masker and returns everything it put out. */
 async function maskStream(secrets: string[], chunks: Buffer[]): Promise<Buffer> {
@@ -111,6 +112,73 @@ describe('createMasker().stream', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('the escaped forms of a secret', () => {
+  // Secrets with what escapes change: quotes, backslashes, line breaks, %, :, ",", Markdown's
+  // punctuation, regex metacharacters, `$` and non-ASCII.
+  const secrets = ['Tr0ub"le\\Pa55 w0rd', 'a\\b"c\nline-two', '50%:off,now', '$(x)|[y]*{z}^.+?', 'pässwörd€ 🔑', 'tab\tand\u0001ctl'];
+  const once = (s: string) => JSON.stringify(s).slice(1, -1);
+  const escapeData = (s: string) => s.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+
+  it('masks a secret JSON-escaped once, twice and three times, as messages and records quote it', () => {
+    for (const secret of secrets) {
+      const { mask } = createMasker([secret]);
+      for (const form of [once(secret), once(once(secret)), once(once(once(secret)))]) {
+        expect(mask(`before ${form} after`), JSON.stringify(form)).toBe(`before ${MASK} after`);
+      }
+    }
+  });
+
+  it('masks a secret as a workflow command escapes it, in a message and in a property', () => {
+    for (const secret of secrets) {
+      const { mask } = createMasker([secret]);
+      const property = escapeData(secret).replaceAll(':', '%3A').replaceAll(',', '%2C');
+      for (const form of [escapeData(secret), property, escapeData(once(secret))]) expect(mask(`x ${form} y`), form).toBe(`x ${MASK} y`);
+    }
+  });
+
+  it('masks a secret as Markdown and one-line messages write it', () => {
+    const { mask } = createMasker(['a\\b*c_d\ne|f`g']);
+    expect(mask('x a\\\\b\\*c\\_d e\\|f\\`g y')).toBe(`x ${MASK} y`); // Markdown text
+    expect(mask("x a\\b*c_d e¦f'g y")).toBe(`x ${MASK} y`); // a code span
+    expect(mask('x a\\b*c_d e|f`g y')).toBe(`x ${MASK} y`); // one line
+  });
+
+  it('leaves a digest or commit id alone when a shorter secret occurs inside it, not a secret that is one', () => {
+    const digest = `sha256:${'0123abcd'.repeat(8)}`;
+    const commit = 'abcd0123'.repeat(5);
+    const { mask } = createMasker(['abcd', commit]);
+    expect(mask(`root ${digest}`)).toBe(`root ${digest}`);
+    expect(mask(`commit ${commit}`)).toBe(`commit ${MASK}`);
+    expect(mask(`x abcd ${'0123abcd'.repeat(8)} abcd0`)).toBe(`x ${MASK} ${'0123abcd'.repeat(8)} ${MASK}0`);
+  });
+});
+
+describe('createMasker().maskJson', () => {
+  it('masks inside strings and keys, never a number, and keeps the document valid', () => {
+    const masker = createMasker(['1234', 'pa"ss\\word']);
+    const doc = { 'pa"ss\\word': 1234, reason: 'pin 1234 and pa"ss\\word', quoted: JSON.stringify('pa"ss\\word'), n: 12345 };
+    const out = masker.maskJson(JSON.stringify(doc, null, 2));
+    expect(JSON.parse(out)).toEqual({ [MASK]: 1234, reason: `pin ${MASK} and ${MASK}`, quoted: `"${MASK}"`, n: 12345 });
+  });
+
+  it('never splits an escape sequence, whatever the secret and the text', () => {
+    const unit = fc.constantFrom('a', 'n', 'u', '0', '"', '\\', '\n', '\u0001', 'é', ' ');
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit, minLength: 4, maxLength: 8 }), { minLength: 1, maxLength: 3 }), fc.array(fc.string({ unit, maxLength: 30 }), { maxLength: 4 }), (secrets, values) => {
+        const masker = createMasker(secrets);
+        const text = JSON.stringify({ values, joined: values.join(secrets[0]) });
+        const out = masker.maskJson(text);
+        expect(() => JSON.parse(out)).not.toThrow();
+        // What the strings held, masked: no secret's value is left in any of them.
+        for (const value of Object.values(JSON.parse(out) as Record<string, unknown>).flat() as string[]) {
+          for (const s of secrets) if ([...s.trim()].length >= MIN_SECRET_LENGTH) expect(value).not.toContain(s);
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 });
