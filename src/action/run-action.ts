@@ -1,6 +1,7 @@
 // The action as a function: the runner's inputs mapped onto the same command functions the CLI calls,
 // in GitHub's format. Nothing here reimplements a command; it only chooses one and reports its end.
 import { resolve } from 'node:path';
+import { guardStreams } from '../adapters/streams.js';
 import type { CommandIo, OutputFormat } from '../adapters/io.js';
 import { plan } from '../commands/plan.js';
 import { run } from '../commands/run.js';
@@ -12,11 +13,12 @@ import { readInput, readInputs, type ActionInputs } from './inputs.js';
 
 /** The io the action runs a command with: the runner's environment and streams, no terminal. */
 export function actionIo(env: Record<string, string | undefined>, options: { cwd: string; format: OutputFormat; verbose: boolean }): CommandIo {
+  const { stdout, stderr } = guardStreams(process);
   return {
     cwd: options.cwd,
     env,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout,
+    stderr,
     format: options.format,
     color: !env.NO_COLOR && env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0',
     isTTY: false,
