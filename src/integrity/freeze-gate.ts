@@ -1,6 +1,7 @@
 // The freeze gate (DESIGN §5 step 2): the committed lock, the work tree and git agree, and enough people approved.
 import { CutoverError, type Problem } from '../errors.js';
-import { digestCommitted, findNestedRepositories, readHiddenPaths, readPathStates, type PathState } from '../adapters/git-files.js';
+import { findNestedRepositories, readHiddenPaths, readPathStates, type PathState } from '../adapters/git-files.js';
+import { digestCommitted } from '../adapters/git-objects.js';
 import { readAtRevision } from '../adapters/git.js';
 import { approvalsRequired, hashGroups, locatePlan, readLock, type FreezablePlan, type PlanLocation } from './freeze.js';
 import {

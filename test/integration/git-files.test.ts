@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { digestCommitted, findNestedRepositories, readHiddenPaths } from '../../src/adapters/git-files.js';
+import { findNestedRepositories, readHiddenPaths } from '../../src/adapters/git-files.js';
+import { digestCommitted } from '../../src/adapters/git-objects.js';
 import { git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
