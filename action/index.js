@@ -277,14 +277,14 @@ var require_common = __commonJS({
           }
         }
       }
-      function matchesTemplate(search, template) {
+      function matchesTemplate(search, template2) {
         let searchIndex = 0;
         let templateIndex = 0;
         let starIndex = -1;
         let matchIndex = 0;
         while (searchIndex < search.length) {
-          if (templateIndex < template.length && (template[templateIndex] === search[searchIndex] || template[templateIndex] === "*")) {
-            if (template[templateIndex] === "*") {
+          if (templateIndex < template2.length && (template2[templateIndex] === search[searchIndex] || template2[templateIndex] === "*")) {
+            if (template2[templateIndex] === "*") {
               starIndex = templateIndex;
               matchIndex = searchIndex;
               templateIndex++;
@@ -300,10 +300,10 @@ var require_common = __commonJS({
             return false;
           }
         }
-        while (templateIndex < template.length && template[templateIndex] === "*") {
+        while (templateIndex < template2.length && template2[templateIndex] === "*") {
           templateIndex++;
         }
-        return templateIndex === template.length;
+        return templateIndex === template2.length;
       }
       function disable() {
         const namespaces = [
@@ -9366,9 +9366,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix6 = POSIX_REGEX_SOURCE[rest2];
-                if (posix6) {
-                  prev.value = pre + posix6;
+                const posix7 = POSIX_REGEX_SOURCE[rest2];
+                if (posix7) {
+                  prev.value = pre + posix7;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -9885,7 +9885,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix6 = opts.windows;
+      const posix7 = opts.windows;
       const regex2 = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -9895,8 +9895,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex2, options, { glob: glob2, posix: posix6 });
-        const result = { glob: glob2, state, regex: regex2, posix: posix6, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch2.test(input, regex2, options, { glob: glob2, posix: posix7 });
+        const result = { glob: glob2, state, regex: regex2, posix: posix7, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -9921,7 +9921,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input, regex2, options, { glob: glob2, posix: posix6 } = {}) => {
+    picomatch2.test = (input, regex2, options, { glob: glob2, posix: posix7 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -9929,7 +9929,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format3 = opts.format || (posix6 ? utils.toPosixSlashes : null);
+      const format3 = opts.format || (posix7 ? utils.toPosixSlashes : null);
       let match = input === glob2;
       let output = match && format3 ? format3(input) : input;
       if (match === false) {
@@ -9938,16 +9938,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex2, options, posix6);
+          match = picomatch2.matchBase(input, regex2, options, posix7);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input, glob2, options, posix6 = options && options.windows) => {
+    picomatch2.matchBase = (input, glob2, options, posix7 = options && options.windows) => {
       const regex2 = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
-      return regex2.test(utils.basename(input, { windows: posix6 }));
+      return regex2.test(utils.basename(input, { windows: posix7 }));
     };
     picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
     picomatch2.parse = (pattern2, options) => {
@@ -10690,7 +10690,7 @@ var require_cutover_plan_schema = __commonJS({
                 "bash",
                 "sh"
               ],
-              description: "Run `run` as a script of this shell. Without it, no shell is involved."
+              description: 'Run `run` as a script of this shell. Without it, no shell is involved. `${{ }}` is not allowed in the script (it would be pasted into shell code): pass the value through `env:` and write `"$NAME"` in the script.'
             },
             uses: {
               enum: [
@@ -11311,7 +11311,7 @@ var require_cross_spawn = __commonJS({
     var cp2 = __require("child_process");
     var parse = require_parse2();
     var enoent = require_enoent();
-    function spawn2(command2, args, options) {
+    function spawn3(command2, args, options) {
       const parsed = parse(command2, args, options);
       const spawned = cp2.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
@@ -11323,8 +11323,8 @@ var require_cross_spawn = __commonJS({
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
-    module.exports = spawn2;
-    module.exports.spawn = spawn2;
+    module.exports = spawn3;
+    module.exports.spawn = spawn3;
     module.exports.sync = spawnSync2;
     module.exports._parse = parse;
     module.exports._enoent = enoent;
@@ -16204,7 +16204,60 @@ var require_package = __commonJS({
 
 // src/action/run-action.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join13, resolve as resolve10 } from "node:path";
+import { join as join14, resolve as resolve10 } from "node:path";
+
+// src/adapters/streams.ts
+import { closeSync, fstatSync, openSync } from "node:fs";
+import { isatty } from "node:tty";
+var guarded = /* @__PURE__ */ new WeakMap();
+function guardStreams(streams) {
+  const terminals = stdioTerminals();
+  const stderr = guardStream(streams.stderr, "stderr", terminals, () => void 0);
+  const stdout = guardStream(streams.stdout, "stdout", terminals, () => stderr);
+  return { stdout, stderr };
+}
+function guardStream(stream, name, terminals, other) {
+  const known = guarded.get(stream);
+  if (known) return known;
+  let broken = false;
+  const fail2 = (error) => {
+    if (broken) return;
+    broken = true;
+    const fd = stream.fd;
+    const terminal2 = terminals.find((t2) => t2.fd === fd);
+    if (terminal2) detachTerminal(terminals.filter((t2) => t2.rdev === terminal2.rdev));
+    const code = error?.code ?? String(error);
+    other()?.write(`cutover: ${name} is closed (${code}); carrying on without printing there
+`);
+  };
+  stream.on("error", fail2);
+  const sink = {
+    write(chunk) {
+      if (broken || stream.destroyed === true) return false;
+      try {
+        return stream.write(chunk);
+      } catch (error) {
+        fail2(error);
+        return false;
+      }
+    }
+  };
+  guarded.set(stream, sink);
+  return sink;
+}
+function stdioTerminals() {
+  return [0, 1, 2].filter((fd) => isatty(fd)).map((fd) => ({ fd, rdev: fstatSync(fd).rdev }));
+}
+function detachTerminal(terminals) {
+  for (const { fd } of terminals) {
+    try {
+      closeSync(fd);
+      const reopened = openSync("/dev/null", "r+");
+      if (reopened !== fd) closeSync(reopened);
+    } catch {
+    }
+  }
+}
 
 // src/text/mask.ts
 import { PassThrough, Transform } from "node:stream";
@@ -16536,7 +16589,7 @@ function protectIo(base) {
   let secrets = [];
   let masker = createMasker([]);
   const github = base.format === "github";
-  const guarded = (raw) => {
+  const guarded2 = (raw) => {
     let line = LINE_START;
     const track = (text) => {
       if (github) line = escapeLogText(text, line).state;
@@ -16555,8 +16608,8 @@ function protectIo(base) {
       verbatim: { write: (chunk) => raw.write(track(maskChunk(masker, chunk))) }
     };
   };
-  const stdout = guarded(base.stdout);
-  const stderr = guarded(base.stderr);
+  const stdout = guarded2(base.stdout);
+  const stderr = guarded2(base.stderr);
   return {
     ...base,
     stdout: stdout.plain,
@@ -20291,7 +20344,27 @@ function positionInString(source, path6, index) {
   const quote = raw.startsWith('"') || raw.startsWith("'") ? 1 : 0;
   const value = String(node.value);
   if (raw.slice(quote, quote + value.length) === value) return lineColOf(source, start + quote + index);
-  return lineColOf(source, start);
+  const inBlock = blockOffset(raw, value, index);
+  return lineColOf(source, start + (inBlock ?? 0));
+}
+function blockOffset(raw, value, index) {
+  if (!/^[|>]/.test(raw)) return void 0;
+  const body = raw.indexOf("\n") + 1;
+  if (body === 0) return void 0;
+  const lines3 = raw.slice(body).split("\n");
+  const indent2 = Math.min(...lines3.filter((l3) => l3.trim() !== "").map((l3) => l3.length - l3.trimStart().length));
+  let at2 = body;
+  let left = index;
+  for (const line of lines3) {
+    const content = Math.max(0, line.length - indent2);
+    if (left <= content) {
+      const offset = at2 + Math.min(indent2, line.length) + left;
+      return raw[offset] === value[index] ? offset : void 0;
+    }
+    left -= content + 1;
+    at2 += line.length + 1;
+  }
+  return void 0;
 }
 
 // src/plan/load.ts
@@ -20592,6 +20665,108 @@ function splitCommand(run2) {
 }
 function shellQuote(word) {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+// src/plan/command.ts
+var TEMPLATE = /\$\{\{.*?\}\}/g;
+function splitRun(run2) {
+  const split2 = splitRunWords(run2);
+  return "error" in split2 ? split2 : { argv: split2.words.map((w2) => w2.text) };
+}
+function splitRunWords(run2) {
+  const templates = [];
+  const guarded2 = run2.replace(TEMPLATE, (text, offset) => `${templates.push({ text, offset }) - 1}`);
+  const split2 = splitCommand(guarded2);
+  if ("error" in split2) return split2;
+  return {
+    words: split2.argv.map((w2) => {
+      const used = [...w2.matchAll(/\u0001(\d+)\u0001/g)].map((m2) => templates[Number(m2[1])]);
+      return { text: w2.replace(/\u0001(\d+)\u0001/g, (_m, i2) => templates[Number(i2)].text), offsets: used.map((t2) => t2.offset) };
+    })
+  };
+}
+function templatesInCode(plan2) {
+  const found = [];
+  for (const phase of ["preconditions", "steps", "rollback", "finally"]) {
+    for (const [index, step] of (plan2.spec[phase] ?? []).entries()) found.push(...stepTemplates(step, ["spec", phase, index, "run"]));
+  }
+  return found;
+}
+function stepTemplates(step, path6) {
+  const { run: run2 } = step;
+  if (run2 === void 0) return [];
+  if (step.shell && typeof run2 === "string") return offsetsIn(run2).map((offset) => template(path6, run2, offset, step.shell, true));
+  const words = [];
+  if (Array.isArray(run2)) run2.forEach((text, i2) => words.push({ text, offsets: offsetsIn(text), path: [...path6, i2], source: text }));
+  else {
+    const split2 = splitRunWords(run2);
+    if ("error" in split2) return [];
+    for (const w2 of split2.words) words.push({ ...w2, path: path6, source: run2 });
+  }
+  return codeWords(words.map((w2) => w2.text)).flatMap(({ index, runner, shell }) => {
+    const w2 = words[index];
+    return w2.offsets.map((offset) => template(w2.path, w2.source, offset, runner, shell));
+  });
+}
+function offsetsIn(text) {
+  const offsets = [];
+  for (let i2 = text.indexOf("${{"); i2 !== -1; i2 = text.indexOf("${{", i2 + 3)) offsets.push(i2);
+  return offsets;
+}
+function template(path6, source, offset, runner, shell) {
+  const close = source.indexOf("}}", offset + 3);
+  return { path: path6, offset, expr: close < 0 ? "" : source.slice(offset + 3, close).trim(), runner, shell };
+}
+var INTERPRETERS = [
+  { name: /^(?:ba|da|z|k|mk|a|y|fi)?sh$/, shell: true, code: ["-c", "--command"], valued: ["-o", "+o", "-O", "+O", "--rcfile", "--init-file"] },
+  { name: /^(?:node|nodejs|bun)$/, shell: false, code: ["-e", "--eval", "-p", "--print"], valued: ["-r", "--require", "--import", "--loader", "--experimental-loader", "-C", "--conditions", "--input-type"] },
+  { name: /^python[0-9.]*$/, shell: false, code: ["-c"], valued: ["-W", "-X"] },
+  { name: /^perl[0-9.]*$/, shell: false, code: ["-e", "-E"], valued: [] },
+  { name: /^ruby[0-9.]*$/, shell: false, code: ["-e"], valued: ["-r", "-I"] },
+  { name: /^php[0-9.]*$/, shell: false, code: ["-r"], valued: ["-c", "-d"] },
+  { name: /^(?:pwsh|powershell)(?:\.exe)?$/i, shell: false, code: ["-c", "-command"], valued: [] }
+];
+function codeWords(argv2) {
+  const found = [];
+  argv2.forEach((word, at2) => {
+    const name = word.split("/").pop();
+    const interpreter = INTERPRETERS.find((i2) => i2.name.test(name));
+    if (!interpreter) return;
+    const code = codeAfter(argv2, at2, interpreter);
+    if (code) found.push({ index: code.index, runner: `${name} ${code.option}`, shell: interpreter.shell });
+  });
+  return found;
+}
+function codeAfter(argv2, at2, interpreter) {
+  const isCode = (option) => interpreter.code.some((c5) => c5.toLowerCase() === option.toLowerCase());
+  let pending;
+  for (let i2 = at2 + 1; i2 < argv2.length; i2++) {
+    const word = argv2[i2];
+    if (word === "--") return pending ? { index: i2 + 1, option: pending } : void 0;
+    if (!/^[-+]./.test(word)) return pending ? { index: i2, option: pending } : void 0;
+    const [option, attached] = word.startsWith("--") ? word.split(/=(.*)/s) : [word, void 0];
+    if (attached !== void 0) {
+      if (isCode(option)) return { index: i2, option };
+      continue;
+    }
+    if (isCode(option)) {
+      if (!interpreter.shell) return { index: i2 + 1, option };
+      pending = option;
+      continue;
+    }
+    if (interpreter.valued.includes(option)) {
+      i2++;
+      continue;
+    }
+    if (/^[-+][A-Za-z]{2,}$/.test(word)) {
+      const last = `-${word.at(-1)}`;
+      const codeLetter = interpreter.code.find((c5) => c5.length === 2 && word.slice(1).includes(c5[1]));
+      if (interpreter.shell && word.startsWith("-") && codeLetter) pending = codeLetter;
+      else if (!interpreter.shell && isCode(last)) return { index: i2 + 1, option: word };
+      if (interpreter.valued.includes(`${word[0]}${word.at(-1)}`)) i2++;
+    }
+  }
+  return void 0;
 }
 
 // src/text/duration.ts
@@ -21640,6 +21815,7 @@ function checkRules(source, plan2) {
   checkUniqueIds(steps, add);
   for (const placed of steps) checkStep(placed, plan2, add);
   checkTemplates(source, plan2, ids, problems);
+  checkCodeTemplates(source, plan2, problems);
   checkConditions(source, steps, ids, problems);
   checkPaths(plan2, add);
   checkWindow(plan2, add);
@@ -21740,6 +21916,25 @@ function checkTemplates(source, plan2, ids, problems) {
     if (dotted.endsWith(".if")) return;
     collect(source, path6, value, problems, () => parseTemplate(value).flatMap((p2) => typeof p2 === "string" ? [] : checkNames(p2.expr, "value", ids).map((i2) => ({ ...i2, offset: i2.offset + p2.offset }))));
   });
+}
+function checkCodeTemplates(source, plan2, problems) {
+  for (const t2 of templatesInCode(plan2)) {
+    const shown2 = t2.expr ? `\`\${{ ${t2.expr} }}\`` : "`${{`";
+    problems.push({
+      code: "PLAN_INTERPOLATION",
+      file: source.file,
+      ...positionInString(source, t2.path, t2.offset),
+      message: `${shown2} would be pasted into code that ${t2.runner} runs: ${t2.shell ? "a value holding $(…), a backquote or a quote would run as a command" : "a value holding a quote would run as code"}`,
+      hint: codeHint(t2)
+    });
+  }
+}
+function codeHint(t2) {
+  const env3 = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(t2.expr)?.[1];
+  const name = env3 ?? (/^[a-z]+\.[a-z]+$/.test(t2.expr) ? t2.expr.replace(".", "_").toUpperCase() : "VALUE");
+  const value = t2.expr ? `\${{ ${t2.expr} }}` : "${{ … }}";
+  const use = t2.shell ? `use "$${name}" (in double quotes) in the script` : `read ${name} from the environment in the code`;
+  return `pass the value through the step's env: (env: { ${name}: "${value}" }) and ${use}`;
 }
 function checkConditions(source, steps, ids, problems) {
   for (const { step, path: path6 } of steps) {
@@ -21891,13 +22086,6 @@ function command(run2, shell, text) {
   const split2 = splitRun(run2);
   return { argv: "argv" in split2 ? split2.argv.map(text) : [run2] };
 }
-function splitRun(run2) {
-  const templates = [];
-  const guarded = run2.replace(/\$\{\{.*?\}\}/g, (m2) => `${templates.push(m2) - 1}`);
-  const split2 = splitCommand(guarded);
-  if ("error" in split2) return split2;
-  return { argv: split2.argv.map((w2) => w2.replace(/\u0001(\d+)\u0001/g, (_m, i2) => templates[Number(i2)])) };
-}
 function interpolateJson(j3, text) {
   const value = (v2) => typeof v2 === "string" ? text(v2) : v2;
   return { ...j3, file: text(j3.file), ..."equals" in j3 ? { equals: value(j3.equals) } : {}, ...j3.in ? { in: j3.in.map(value) } : {} };
@@ -21915,7 +22103,7 @@ function mapValues(record, fn2) {
 
 // src/plan/generated/plan-validator.ts
 var validate = validate20;
-var schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/cutover-dev/cutover/raw/main/schemas/cutover-plan.schema.json", "title": "cutover plan", "description": "A cutover plan (apiVersion cutover/v1): the inputs it reads, the registries that must stay frozen, preconditions, steps, rollback and finally steps, and the artifacts a run produces.", "type": "object", "additionalProperties": false, "required": ["apiVersion", "kind", "metadata", "spec"], "properties": { "apiVersion": { "const": "cutover/v1", "description": "The plan format version. Always `cutover/v1`." }, "kind": { "const": "Plan", "description": "The document kind. Always `Plan`." }, "metadata": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "Who the plan is: its name (which names the record folder) and a description.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The plan's name: lowercase letters, digits and `-`, at most 63 characters. Records are written under `reports/<name>/`.", "examples": ["station-56"] }, "description": { "type": "string", "maxLength": 2e3, "description": "What the cutover does, for a reviewer." } } }, "spec": { "type": "object", "additionalProperties": false, "required": ["steps"], "description": "What the cutover reads, checks, runs and produces.", "properties": { "runId": { "type": "string", "minLength": 1, "maxLength": 256, "description": "The run id (after interpolation it must match `^[A-Za-z0-9._-]{1,64}$`). Defaults to `gh-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>` in GitHub Actions and `local-<UTC time>` elsewhere; `--run-id` overrides both.", "examples": ["${{ env.MIGRATE_RUN_ID ?? 'run-local' }}"] }, "window": { "type": "object", "additionalProperties": false, "description": "The time window in which the plan may run; a run outside it is refused (exit 3).", "properties": { "notBefore": { "type": "string", "format": "date-time", "description": "Earliest start, an RFC 3339 date-time with a zone.", "examples": ["2026-11-22T01:00:00Z"] }, "notAfter": { "type": "string", "format": "date-time", "description": "Latest start, an RFC 3339 date-time with a zone; after `notBefore`.", "examples": ["2026-11-22T05:00:00Z"] } } }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for every step. `${{ env.NAME }}` here reads the caller's environment." }, "secrets": { "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/envName" }, "description": "Names of environment variables whose values are secret: masked in every log, record, report and commit message." }, "approvals": { "type": "object", "additionalProperties": false, "description": 'Approvals the lock must hold before the plan may run (docs/integrity.md, "Approvals").', "properties": { "required": { "type": "integer", "minimum": 0, "maximum": 20, "description": "How many approvals of the current freeze digest the lock must hold, each by a different person (a different principal of `signers` when that is set), none by the one who froze it unless `distinctFromFreezer` is false." }, "signers": { "$ref": "#/$defs/path", "description": "An allowed-signers file in the format git uses for SSH-signed commits (ssh-keygen(1), ALLOWED SIGNERS). When set, only approvals signed with `cutover approve --key` count, and only when their signature over the current freeze digest verifies for one of its principals. The file is frozen with the inputs, so who may approve is reviewed like everything else. A literal path, not a pattern.", "examples": [".cutover/allowed_signers"] }, "distinctFromFreezer": { "type": "boolean", "default": true, "description": "Whether an approval by the identity that froze the lock (its e-mail address, or with `signers` a principal equal to it) is refused; default true. Set false only where one person may both freeze and approve." } } }, "inputs": { "type": "array", "items": { "$ref": "#/$defs/fileGroup" }, "description": "Files the cutover reads; their digests are frozen in the lock and checked before and during the run." }, "registries": { "type": "array", "items": { "$ref": "#/$defs/fileGroup" }, "description": "Approved mapping and configuration files that must stay frozen: their bytes must match the committed lock." }, "preconditions": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Checks that run before any step; a failing precondition stops the run before anything changes." }, "steps": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/step" }, "description": "The cutover's steps, run in order." }, "rollback": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Steps run in order when a step fails." }, "finally": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Steps that always run last: on success, failure and interruption." }, "artifacts": { "type": "array", "items": { "$ref": "#/$defs/artifact" }, "description": "What a run produces; each is hashed into a manifest and a Merkle root in the run record." }, "record": { "type": "object", "additionalProperties": false, "description": "Where the run record goes and whether it is pushed.", "properties": { "dir": { "type": "string", "minLength": 1, "description": "The record folder, relative to the repository root. Default `reports/${{ plan.name }}/${{ run.id }}`.", "examples": ["reports/${{ plan.name }}/${{ run.id }}"] }, "push": { "type": "boolean", "description": "Push the record commit to the upstream (same as `--push`). Default false." } } } } } }, "$defs": { "path": { "type": "string", "minLength": 1, "maxLength": 4096, "description": "A path relative to the repository root; it must stay inside the repository (no `..` escape, no absolute path, no `.git` component)." }, "duration": { "type": "string", "pattern": "^[0-9]{1,6}(ms|s|m|h)$", "description": "A duration: a whole number followed by `ms`, `s`, `m` or `h`.", "examples": ["90s", "10m", "1h"] }, "envName": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$", "description": "An environment variable name." }, "env": { "type": "object", "description": "Environment variables as NAME: value. Values may use `${{ }}` interpolation.", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }, "additionalProperties": { "type": "string", "description": "The variable's value (a string; quote numbers)." } }, "fileGroup": { "type": "object", "additionalProperties": false, "required": ["name", "paths"], "description": "A named group of files, frozen together in the lock.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The group's name in the lock." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "Files or glob patterns (`*`, `**`, `?`, `[...]`), relative to the repository root.", "examples": [["migration/mapping/*.json"]] } } }, "jsonExpectation": { "type": "object", "additionalProperties": false, "required": ["file", "path"], "description": "An assertion on a value in a JSON file a step wrote. Give exactly one of `equals`, `lte`, `gte`, `in`.", "properties": { "file": { "$ref": "#/$defs/path", "description": "The JSON file, relative to the repository root." }, "path": { "type": "string", "minLength": 1, "pattern": "^[^.]+(\\.[^.]+)*$", "description": "A dotted path into the document; numeric segments index arrays.", "examples": ["counts.BLOCKER"] }, "equals": { "description": "The value must equal this (deep equality)." }, "lte": { "type": "number", "description": "The value must be a number less than or equal to this." }, "gte": { "type": "number", "description": "The value must be a number greater than or equal to this." }, "in": { "type": "array", "minItems": 1, "description": "The value must equal one of these." } } }, "expect": { "type": "object", "additionalProperties": false, "description": "What must hold after the step; a failed expectation fails the step.", "properties": { "exitCode": { "anyOf": [{ "type": "integer", "minimum": 0, "maximum": 255 }, { "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 0, "maximum": 255 } }], "description": "The expected exit code, or a list of accepted ones. Default 0." }, "exists": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must exist afterwards." }, "absent": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must not exist afterwards." }, "json": { "type": "array", "items": { "$ref": "#/$defs/jsonExpectation" }, "description": "Assertions on values in JSON files." }, "stdout": { "type": "string", "minLength": 1, "maxLength": 1e3, "description": "A regular expression the step's standard output must match (the first 1 MiB is searched)." } } }, "step": { "type": "object", "additionalProperties": false, "required": ["id"], "description": "One step: a command (`run`) or a built-in (`uses`).", "properties": { "id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "The step's id, unique across all phases: lowercase letters, digits, `-` and `_`." }, "name": { "type": "string", "maxLength": 200, "description": "A human-readable title for progress output and the report." }, "run": { "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "array", "minItems": 1, "items": { "type": "string" } }], "description": "The command. A string is split into words (quotes respected) and run without a shell; a list is the argv. With `shell:`, the string is a script for that shell.", "examples": ["node tools/migration/cli.js dry-run", ["node", "tools/migration/cli.js", "migrate"]] }, "shell": { "enum": ["bash", "sh"], "description": "Run `run` as a script of this shell. Without it, no shell is involved." }, "uses": { "enum": ["assert", "determinism", "snapshot", "restore"], "description": "A built-in step: `assert` (its `expect` alone), `determinism` (rerun steps and compare Merkle roots), `snapshot` (copy paths to a named backup) or `restore` (put a snapshot back)." }, "with": { "type": "object", "additionalProperties": false, "description": "Arguments of a built-in step.", "properties": { "rerun": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "determinism: ids of earlier steps to run again." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "determinism: outputs to compare; snapshot: paths to copy." }, "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "snapshot / restore: the snapshot's name." } } }, "cwd": { "$ref": "#/$defs/path", "description": "Working directory, relative to the repository root. Default the root." }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for this step, over `spec.env`." }, "timeout": { "$ref": "#/$defs/duration", "description": "Ends the step's whole process tree after this long (SIGTERM, then SIGKILL after a grace period)." }, "retries": { "type": "object", "additionalProperties": false, "required": ["count"], "description": "Run the step again when it fails.", "properties": { "count": { "type": "integer", "minimum": 0, "maximum": 100, "description": "How many more attempts after the first." }, "delay": { "$ref": "#/$defs/duration", "description": "Wait between attempts. Default 0s." } } }, "continueOnError": { "type": "boolean", "description": "A failure of this step is recorded but does not fail the run." }, "if": { "type": "string", "minLength": 1, "description": "Run the step only when this expression is true: `success()`, `failure()`, `always()`, `steps.<id>.outcome == 'success'`, `env.NAME == 'value'`, with `&&`, `||`, `!` and parentheses.", "examples": ["steps.dry-run.outcome == 'success'", "failure()"] }, "expect": { "$ref": "#/$defs/expect", "description": "What must hold after the step: exit code, paths that exist or are absent, JSON values, a stdout pattern. A failed expectation fails the step." }, "produces": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Outputs of the step: moved aside before it runs and put back (or removed) if it fails, so a failed step leaves nothing half-written." }, "boundary": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "Records `<boundary>_at` (for example `paused_at`) in the run record when the step ends.", "examples": ["paused"] } } }, "artifact": { "type": "object", "additionalProperties": false, "required": ["name", "path"], "description": "A file or folder a run produces, hashed into the record.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The artifact's name in the record; unique." }, "path": { "$ref": "#/$defs/path", "description": "The file or folder, relative to the repository root." }, "commit": { "enum": ["manifest", "files"], "description": "`manifest` (default) commits only the manifest; `files` also commits the files themselves." }, "roots": { "enum": ["none", "children"], "description": "`children` also records the Merkle root of each immediate subfolder (per-module roots). Default `none`." } } } } };
+var schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/cutover-dev/cutover/raw/main/schemas/cutover-plan.schema.json", "title": "cutover plan", "description": "A cutover plan (apiVersion cutover/v1): the inputs it reads, the registries that must stay frozen, preconditions, steps, rollback and finally steps, and the artifacts a run produces.", "type": "object", "additionalProperties": false, "required": ["apiVersion", "kind", "metadata", "spec"], "properties": { "apiVersion": { "const": "cutover/v1", "description": "The plan format version. Always `cutover/v1`." }, "kind": { "const": "Plan", "description": "The document kind. Always `Plan`." }, "metadata": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "Who the plan is: its name (which names the record folder) and a description.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The plan's name: lowercase letters, digits and `-`, at most 63 characters. Records are written under `reports/<name>/`.", "examples": ["station-56"] }, "description": { "type": "string", "maxLength": 2e3, "description": "What the cutover does, for a reviewer." } } }, "spec": { "type": "object", "additionalProperties": false, "required": ["steps"], "description": "What the cutover reads, checks, runs and produces.", "properties": { "runId": { "type": "string", "minLength": 1, "maxLength": 256, "description": "The run id (after interpolation it must match `^[A-Za-z0-9._-]{1,64}$`). Defaults to `gh-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>` in GitHub Actions and `local-<UTC time>` elsewhere; `--run-id` overrides both.", "examples": ["${{ env.MIGRATE_RUN_ID ?? 'run-local' }}"] }, "window": { "type": "object", "additionalProperties": false, "description": "The time window in which the plan may run; a run outside it is refused (exit 3).", "properties": { "notBefore": { "type": "string", "format": "date-time", "description": "Earliest start, an RFC 3339 date-time with a zone.", "examples": ["2026-11-22T01:00:00Z"] }, "notAfter": { "type": "string", "format": "date-time", "description": "Latest start, an RFC 3339 date-time with a zone; after `notBefore`.", "examples": ["2026-11-22T05:00:00Z"] } } }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for every step. `${{ env.NAME }}` here reads the caller's environment." }, "secrets": { "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/envName" }, "description": "Names of environment variables whose values are secret: masked in every log, record, report and commit message." }, "approvals": { "type": "object", "additionalProperties": false, "description": 'Approvals the lock must hold before the plan may run (docs/integrity.md, "Approvals").', "properties": { "required": { "type": "integer", "minimum": 0, "maximum": 20, "description": "How many approvals of the current freeze digest the lock must hold, each by a different person (a different principal of `signers` when that is set), none by the one who froze it unless `distinctFromFreezer` is false." }, "signers": { "$ref": "#/$defs/path", "description": "An allowed-signers file in the format git uses for SSH-signed commits (ssh-keygen(1), ALLOWED SIGNERS). When set, only approvals signed with `cutover approve --key` count, and only when their signature over the current freeze digest verifies for one of its principals. The file is frozen with the inputs, so who may approve is reviewed like everything else. A literal path, not a pattern.", "examples": [".cutover/allowed_signers"] }, "distinctFromFreezer": { "type": "boolean", "default": true, "description": "Whether an approval by the identity that froze the lock (its e-mail address, or with `signers` a principal equal to it) is refused; default true. Set false only where one person may both freeze and approve." } } }, "inputs": { "type": "array", "items": { "$ref": "#/$defs/fileGroup" }, "description": "Files the cutover reads; their digests are frozen in the lock and checked before and during the run." }, "registries": { "type": "array", "items": { "$ref": "#/$defs/fileGroup" }, "description": "Approved mapping and configuration files that must stay frozen: their bytes must match the committed lock." }, "preconditions": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Checks that run before any step; a failing precondition stops the run before anything changes." }, "steps": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/step" }, "description": "The cutover's steps, run in order." }, "rollback": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Steps run in order when a step fails." }, "finally": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Steps that always run last: on success, failure and interruption." }, "artifacts": { "type": "array", "items": { "$ref": "#/$defs/artifact" }, "description": "What a run produces; each is hashed into a manifest and a Merkle root in the run record." }, "record": { "type": "object", "additionalProperties": false, "description": "Where the run record goes and whether it is pushed.", "properties": { "dir": { "type": "string", "minLength": 1, "description": "The record folder, relative to the repository root. Default `reports/${{ plan.name }}/${{ run.id }}`.", "examples": ["reports/${{ plan.name }}/${{ run.id }}"] }, "push": { "type": "boolean", "description": "Push the record commit to the upstream (same as `--push`). Default false." } } } } } }, "$defs": { "path": { "type": "string", "minLength": 1, "maxLength": 4096, "description": "A path relative to the repository root; it must stay inside the repository (no `..` escape, no absolute path, no `.git` component)." }, "duration": { "type": "string", "pattern": "^[0-9]{1,6}(ms|s|m|h)$", "description": "A duration: a whole number followed by `ms`, `s`, `m` or `h`.", "examples": ["90s", "10m", "1h"] }, "envName": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$", "description": "An environment variable name." }, "env": { "type": "object", "description": "Environment variables as NAME: value. Values may use `${{ }}` interpolation.", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }, "additionalProperties": { "type": "string", "description": "The variable's value (a string; quote numbers)." } }, "fileGroup": { "type": "object", "additionalProperties": false, "required": ["name", "paths"], "description": "A named group of files, frozen together in the lock.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The group's name in the lock." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "Files or glob patterns (`*`, `**`, `?`, `[...]`), relative to the repository root.", "examples": [["migration/mapping/*.json"]] } } }, "jsonExpectation": { "type": "object", "additionalProperties": false, "required": ["file", "path"], "description": "An assertion on a value in a JSON file a step wrote. Give exactly one of `equals`, `lte`, `gte`, `in`.", "properties": { "file": { "$ref": "#/$defs/path", "description": "The JSON file, relative to the repository root." }, "path": { "type": "string", "minLength": 1, "pattern": "^[^.]+(\\.[^.]+)*$", "description": "A dotted path into the document; numeric segments index arrays.", "examples": ["counts.BLOCKER"] }, "equals": { "description": "The value must equal this (deep equality)." }, "lte": { "type": "number", "description": "The value must be a number less than or equal to this." }, "gte": { "type": "number", "description": "The value must be a number greater than or equal to this." }, "in": { "type": "array", "minItems": 1, "description": "The value must equal one of these." } } }, "expect": { "type": "object", "additionalProperties": false, "description": "What must hold after the step; a failed expectation fails the step.", "properties": { "exitCode": { "anyOf": [{ "type": "integer", "minimum": 0, "maximum": 255 }, { "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 0, "maximum": 255 } }], "description": "The expected exit code, or a list of accepted ones. Default 0." }, "exists": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must exist afterwards." }, "absent": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must not exist afterwards." }, "json": { "type": "array", "items": { "$ref": "#/$defs/jsonExpectation" }, "description": "Assertions on values in JSON files." }, "stdout": { "type": "string", "minLength": 1, "maxLength": 1e3, "description": "A regular expression the step's standard output must match (the first 1 MiB is searched)." } } }, "step": { "type": "object", "additionalProperties": false, "required": ["id"], "description": "One step: a command (`run`) or a built-in (`uses`).", "properties": { "id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "The step's id, unique across all phases: lowercase letters, digits, `-` and `_`." }, "name": { "type": "string", "maxLength": 200, "description": "A human-readable title for progress output and the report." }, "run": { "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "array", "minItems": 1, "items": { "type": "string" } }], "description": "The command. A string is split into words (quotes respected) and run without a shell; a list is the argv. With `shell:`, the string is a script for that shell.", "examples": ["node tools/migration/cli.js dry-run", ["node", "tools/migration/cli.js", "migrate"]] }, "shell": { "enum": ["bash", "sh"], "description": 'Run `run` as a script of this shell. Without it, no shell is involved. `${{ }}` is not allowed in the script (it would be pasted into shell code): pass the value through `env:` and write `"$NAME"` in the script.' }, "uses": { "enum": ["assert", "determinism", "snapshot", "restore"], "description": "A built-in step: `assert` (its `expect` alone), `determinism` (rerun steps and compare Merkle roots), `snapshot` (copy paths to a named backup) or `restore` (put a snapshot back)." }, "with": { "type": "object", "additionalProperties": false, "description": "Arguments of a built-in step.", "properties": { "rerun": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "determinism: ids of earlier steps to run again." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "determinism: outputs to compare; snapshot: paths to copy." }, "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "snapshot / restore: the snapshot's name." } } }, "cwd": { "$ref": "#/$defs/path", "description": "Working directory, relative to the repository root. Default the root." }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for this step, over `spec.env`." }, "timeout": { "$ref": "#/$defs/duration", "description": "Ends the step's whole process tree after this long (SIGTERM, then SIGKILL after a grace period)." }, "retries": { "type": "object", "additionalProperties": false, "required": ["count"], "description": "Run the step again when it fails.", "properties": { "count": { "type": "integer", "minimum": 0, "maximum": 100, "description": "How many more attempts after the first." }, "delay": { "$ref": "#/$defs/duration", "description": "Wait between attempts. Default 0s." } } }, "continueOnError": { "type": "boolean", "description": "A failure of this step is recorded but does not fail the run." }, "if": { "type": "string", "minLength": 1, "description": "Run the step only when this expression is true: `success()`, `failure()`, `always()`, `steps.<id>.outcome == 'success'`, `env.NAME == 'value'`, with `&&`, `||`, `!` and parentheses.", "examples": ["steps.dry-run.outcome == 'success'", "failure()"] }, "expect": { "$ref": "#/$defs/expect", "description": "What must hold after the step: exit code, paths that exist or are absent, JSON values, a stdout pattern. A failed expectation fails the step." }, "produces": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Outputs of the step: moved aside before it runs and put back (or removed) if it fails, so a failed step leaves nothing half-written." }, "boundary": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "Records `<boundary>_at` (for example `paused_at`) in the run record when the step ends.", "examples": ["paused"] } } }, "artifact": { "type": "object", "additionalProperties": false, "required": ["name", "path"], "description": "A file or folder a run produces, hashed into the record.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The artifact's name in the record; unique." }, "path": { "$ref": "#/$defs/path", "description": "The file or folder, relative to the repository root." }, "commit": { "enum": ["manifest", "files"], "description": "`manifest` (default) commits only the manifest; `files` also commits the files themselves." }, "roots": { "enum": ["none", "children"], "description": "`children` also records the Merkle root of each immediate subfolder (per-module roots). Default `none`." } } } } };
 var schema32 = { "type": "object", "description": "Environment variables as NAME: value. Values may use `${{ }}` interpolation.", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }, "additionalProperties": { "type": "string", "description": "The variable's value (a string; quote numbers)." } };
 var schema33 = { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$", "description": "An environment variable name." };
 var schema34 = { "type": "string", "minLength": 1, "maxLength": 4096, "description": "A path relative to the repository root; it must stay inside the repository (no `..` escape, no absolute path, no `.git` component)." };
@@ -22055,7 +22243,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 validate21.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-var schema37 = { "type": "object", "additionalProperties": false, "required": ["id"], "description": "One step: a command (`run`) or a built-in (`uses`).", "properties": { "id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "The step's id, unique across all phases: lowercase letters, digits, `-` and `_`." }, "name": { "type": "string", "maxLength": 200, "description": "A human-readable title for progress output and the report." }, "run": { "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "array", "minItems": 1, "items": { "type": "string" } }], "description": "The command. A string is split into words (quotes respected) and run without a shell; a list is the argv. With `shell:`, the string is a script for that shell.", "examples": ["node tools/migration/cli.js dry-run", ["node", "tools/migration/cli.js", "migrate"]] }, "shell": { "enum": ["bash", "sh"], "description": "Run `run` as a script of this shell. Without it, no shell is involved." }, "uses": { "enum": ["assert", "determinism", "snapshot", "restore"], "description": "A built-in step: `assert` (its `expect` alone), `determinism` (rerun steps and compare Merkle roots), `snapshot` (copy paths to a named backup) or `restore` (put a snapshot back)." }, "with": { "type": "object", "additionalProperties": false, "description": "Arguments of a built-in step.", "properties": { "rerun": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "determinism: ids of earlier steps to run again." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "determinism: outputs to compare; snapshot: paths to copy." }, "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "snapshot / restore: the snapshot's name." } } }, "cwd": { "$ref": "#/$defs/path", "description": "Working directory, relative to the repository root. Default the root." }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for this step, over `spec.env`." }, "timeout": { "$ref": "#/$defs/duration", "description": "Ends the step's whole process tree after this long (SIGTERM, then SIGKILL after a grace period)." }, "retries": { "type": "object", "additionalProperties": false, "required": ["count"], "description": "Run the step again when it fails.", "properties": { "count": { "type": "integer", "minimum": 0, "maximum": 100, "description": "How many more attempts after the first." }, "delay": { "$ref": "#/$defs/duration", "description": "Wait between attempts. Default 0s." } } }, "continueOnError": { "type": "boolean", "description": "A failure of this step is recorded but does not fail the run." }, "if": { "type": "string", "minLength": 1, "description": "Run the step only when this expression is true: `success()`, `failure()`, `always()`, `steps.<id>.outcome == 'success'`, `env.NAME == 'value'`, with `&&`, `||`, `!` and parentheses.", "examples": ["steps.dry-run.outcome == 'success'", "failure()"] }, "expect": { "$ref": "#/$defs/expect", "description": "What must hold after the step: exit code, paths that exist or are absent, JSON values, a stdout pattern. A failed expectation fails the step." }, "produces": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Outputs of the step: moved aside before it runs and put back (or removed) if it fails, so a failed step leaves nothing half-written." }, "boundary": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "Records `<boundary>_at` (for example `paused_at`) in the run record when the step ends.", "examples": ["paused"] } } };
+var schema37 = { "type": "object", "additionalProperties": false, "required": ["id"], "description": "One step: a command (`run`) or a built-in (`uses`).", "properties": { "id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "The step's id, unique across all phases: lowercase letters, digits, `-` and `_`." }, "name": { "type": "string", "maxLength": 200, "description": "A human-readable title for progress output and the report." }, "run": { "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "array", "minItems": 1, "items": { "type": "string" } }], "description": "The command. A string is split into words (quotes respected) and run without a shell; a list is the argv. With `shell:`, the string is a script for that shell.", "examples": ["node tools/migration/cli.js dry-run", ["node", "tools/migration/cli.js", "migrate"]] }, "shell": { "enum": ["bash", "sh"], "description": 'Run `run` as a script of this shell. Without it, no shell is involved. `${{ }}` is not allowed in the script (it would be pasted into shell code): pass the value through `env:` and write `"$NAME"` in the script.' }, "uses": { "enum": ["assert", "determinism", "snapshot", "restore"], "description": "A built-in step: `assert` (its `expect` alone), `determinism` (rerun steps and compare Merkle roots), `snapshot` (copy paths to a named backup) or `restore` (put a snapshot back)." }, "with": { "type": "object", "additionalProperties": false, "description": "Arguments of a built-in step.", "properties": { "rerun": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "determinism: ids of earlier steps to run again." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "determinism: outputs to compare; snapshot: paths to copy." }, "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "snapshot / restore: the snapshot's name." } } }, "cwd": { "$ref": "#/$defs/path", "description": "Working directory, relative to the repository root. Default the root." }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for this step, over `spec.env`." }, "timeout": { "$ref": "#/$defs/duration", "description": "Ends the step's whole process tree after this long (SIGTERM, then SIGKILL after a grace period)." }, "retries": { "type": "object", "additionalProperties": false, "required": ["count"], "description": "Run the step again when it fails.", "properties": { "count": { "type": "integer", "minimum": 0, "maximum": 100, "description": "How many more attempts after the first." }, "delay": { "$ref": "#/$defs/duration", "description": "Wait between attempts. Default 0s." } } }, "continueOnError": { "type": "boolean", "description": "A failure of this step is recorded but does not fail the run." }, "if": { "type": "string", "minLength": 1, "description": "Run the step only when this expression is true: `success()`, `failure()`, `always()`, `steps.<id>.outcome == 'success'`, `env.NAME == 'value'`, with `&&`, `||`, `!` and parentheses.", "examples": ["steps.dry-run.outcome == 'success'", "failure()"] }, "expect": { "$ref": "#/$defs/expect", "description": "What must hold after the step: exit code, paths that exist or are absent, JSON values, a stdout pattern. A failed expectation fails the step." }, "produces": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Outputs of the step: moved aside before it runs and put back (or removed) if it fails, so a failed step leaves nothing half-written." }, "boundary": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "Records `<boundary>_at` (for example `paused_at`) in the run record when the step ends.", "examples": ["paused"] } } };
 var schema41 = { "type": "string", "pattern": "^[0-9]{1,6}(ms|s|m|h)$", "description": "A duration: a whole number followed by `ms`, `s`, `m` or `h`.", "examples": ["90s", "10m", "1h"] };
 var pattern8 = new RegExp("^[a-z0-9][a-z0-9_-]{0,62}$", "u");
 var pattern11 = new RegExp("^[0-9]{1,6}(ms|s|m|h)$", "u");
@@ -24386,7 +24574,7 @@ function configure(options) {
         return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
       }
       let res = "";
-      let join14 = ",";
+      let join15 = ",";
       const originalIndentation = indentation;
       if (Array.isArray(value)) {
         if (value.length === 0) {
@@ -24400,7 +24588,7 @@ function configure(options) {
           indentation += spacer;
           res += `
 ${indentation}`;
-          join14 = `,
+          join15 = `,
 ${indentation}`;
         }
         const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -24408,13 +24596,13 @@ ${indentation}`;
         for (; i2 < maximumValuesToStringify - 1; i2++) {
           const tmp2 = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
           res += tmp2 !== void 0 ? tmp2 : "null";
-          res += join14;
+          res += join15;
         }
         const tmp = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
         res += tmp !== void 0 ? tmp : "null";
         if (value.length > maximumBreadth) {
           const removedKeys = value.length - maximumBreadth;
-          res += `${join14}"... ${getItemCount(removedKeys)} not stringified"`;
+          res += `${join15}"... ${getItemCount(removedKeys)} not stringified"`;
         }
         if (spacer !== "") {
           res += `
@@ -24435,7 +24623,7 @@ ${originalIndentation}`;
       let separator = "";
       if (spacer !== "") {
         indentation += spacer;
-        join14 = `,
+        join15 = `,
 ${indentation}`;
         whitespace = " ";
       }
@@ -24449,13 +24637,13 @@ ${indentation}`;
         const tmp = stringifyFnReplacer(key2, value, stack, replacer, spacer, indentation);
         if (tmp !== void 0) {
           res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-          separator = join14;
+          separator = join15;
         }
       }
       if (keyLength > maximumBreadth) {
         const removedKeys = keyLength - maximumBreadth;
         res += `${separator}"...":${whitespace}"${getItemCount(removedKeys)} not stringified"`;
-        separator = join14;
+        separator = join15;
       }
       if (spacer !== "" && separator.length > 1) {
         res = `
@@ -24497,7 +24685,7 @@ ${originalIndentation}`;
     }
     const originalIndentation = indentation;
     let res = "";
-    let join14 = ",";
+    let join15 = ",";
     if (Array.isArray(value)) {
       if (value.length === 0) {
         return "[]";
@@ -24510,7 +24698,7 @@ ${originalIndentation}`;
         indentation += spacer;
         res += `
 ${indentation}`;
-        join14 = `,
+        join15 = `,
 ${indentation}`;
       }
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -24519,14 +24707,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyArrayReplacer(i2, item2, stack, replacer, spacer, indentation) : stringifyPrimitive(item2);
         res += tmp2 !== void 0 ? tmp2 : "null";
-        res += join14;
+        res += join15;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyArrayReplacer(i2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       res += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res += `${join14}"... ${getItemCount(removedKeys)} not stringified"`;
+        res += `${join15}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       if (spacer !== "") {
         res += `
@@ -24542,7 +24730,7 @@ ${originalIndentation}`;
     let whitespace = "";
     if (spacer !== "") {
       indentation += spacer;
-      join14 = `,
+      join15 = `,
 ${indentation}`;
       whitespace = " ";
     }
@@ -24555,7 +24743,7 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyArrayReplacer(key2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-        separator = join14;
+        separator = join15;
       }
     }
     if (spacer !== "" && separator.length > 1) {
@@ -24606,7 +24794,7 @@ ${originalIndentation}`;
       indentation += spacer;
       let res2 = `
 ${indentation}`;
-      const join15 = `,
+      const join16 = `,
 ${indentation}`;
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
       let i2 = 0;
@@ -24614,14 +24802,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyIndent(i2, item2, stack, spacer, indentation) : stringifyPrimitive(item2);
         res2 += tmp2 !== void 0 ? tmp2 : "null";
-        res2 += join15;
+        res2 += join16;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyIndent(i2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       res2 += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res2 += `${join15}"... ${getItemCount(removedKeys)} not stringified"`;
+        res2 += `${join16}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       res2 += `
 ${originalIndentation}`;
@@ -24637,7 +24825,7 @@ ${originalIndentation}`;
       return '"[Object]"';
     }
     indentation += spacer;
-    const join14 = `,
+    const join15 = `,
 ${indentation}`;
     let res = "";
     let separator = "";
@@ -24647,7 +24835,7 @@ ${indentation}`;
       res += stringifyTypedArray(
         /** @type {ArrayLike<number | bigint>} */
         value,
-        join14,
+        join15,
         maximumBreadth,
         bigint,
         fail2,
@@ -24659,7 +24847,7 @@ ${indentation}`;
       );
       maximumPropertiesToStringify -= /** @type {{length: number}} */
       value.length;
-      separator = join14;
+      separator = join15;
     }
     if (deterministic) {
       keys = sort(keys, comparator);
@@ -24674,13 +24862,13 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyIndent(key2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}: ${tmp}`;
-        separator = join14;
+        separator = join15;
       }
     }
     if (keyLength > maximumBreadth) {
       const removedKeys = keyLength - maximumBreadth;
       res += `${separator}"...": "${getItemCount(removedKeys)} not stringified"`;
-      separator = join14;
+      separator = join15;
     }
     if (separator !== "") {
       res = `
@@ -24901,7 +25089,7 @@ import { Worker } from "node:worker_threads";
 // src/integrity/hash-worker.ts
 import { Buffer as Buffer4 } from "node:buffer";
 import { createHash, hash as hash2 } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync as closeSync2, constants, fstatSync as fstatSync2, openSync as openSync2, readSync } from "node:fs";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { sep as sep3 } from "node:path";
 
@@ -24928,15 +25116,15 @@ var PROGRESS_EVERY = 64 << 20;
 function openRegular(abs) {
   let fd;
   try {
-    fd = openSync(abs, OPEN_FLAGS);
+    fd = openSync2(abs, OPEN_FLAGS);
   } catch (error) {
     const code = error.code;
     if (code === "ELOOP") throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${JSON.stringify(abs)}`);
     throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${code ?? String(error)})`, { cause: error });
   }
-  const info = fstatSync(fd);
+  const info = fstatSync2(fd);
   if (!info.isFile()) {
-    closeSync(fd);
+    closeSync2(fd);
     throw new CutoverError("ARTIFACT_INVALID", `${JSON.stringify(abs)} stopped being a regular file while it was hashed`);
   }
   return { fd, expected: info.size };
@@ -24969,7 +25157,7 @@ function hashFileSync(abs, buffer, onBytes) {
   } catch (error) {
     throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${error.code ?? String(error)})`, { cause: error });
   } finally {
-    closeSync(fd);
+    closeSync2(fd);
   }
   const rest = buffer.subarray(0, filled);
   const digest = stream ? stream.update(rest).digest("hex") : hash2("sha256", rest, "hex");
@@ -26405,11 +26593,11 @@ async function changed(options, io2) {
 }
 
 // src/integrity/freeze-gate.ts
-import { lstatSync as lstatSync2 } from "node:fs";
-import { lstat as lstat3, readFile as readFile3 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { lstat as lstat4, readFile as readFile3 } from "node:fs/promises";
 
 // src/adapters/git-files.ts
+import { lstat as lstat3, mkdtemp, rm as rm2 } from "node:fs/promises";
+import { join as join3, posix as posix4 } from "node:path";
 var PATHSPEC_CHUNK = 1e3;
 function gitFailed(what, cause, hint) {
   const detail = cause instanceof Error ? cause.message.trim().split("\n")[0] : String(cause);
@@ -26442,11 +26630,127 @@ async function readPathStates(paths, { cwd }) {
   }
   return states;
 }
+async function readHiddenPaths(paths, { cwd }) {
+  const wanted = new Set(paths);
+  const hidden3 = /* @__PURE__ */ new Map();
+  let output;
+  try {
+    output = await gitClient(cwd).raw(["ls-files", "-v", "-z"]);
+  } catch (cause) {
+    throw gitFailed("read the index's flags", cause);
+  }
+  for (const record of output.split("\0")) {
+    const path6 = record.slice(2);
+    if (!wanted.has(path6)) continue;
+    const tag = record[0];
+    const flags = [];
+    if (tag === "S" || tag === "s") flags.push("skip-worktree");
+    if (tag !== tag.toUpperCase()) flags.push("assume-unchanged");
+    if (flags.length) hidden3.set(path6, flags);
+  }
+  return hidden3;
+}
+async function findNestedRepositories(paths, { cwd }) {
+  const isRepository = /* @__PURE__ */ new Map();
+  const check = (folder) => {
+    let known = isRepository.get(folder);
+    if (!known) isRepository.set(folder, known = lstat3(join3(cwd, folder, ".git")).then(() => true, () => false));
+    return known;
+  };
+  const nested = /* @__PURE__ */ new Map();
+  await Promise.all(
+    paths.map(async (path6) => {
+      const parts = posix4.dirname(path6).split("/").filter((p2) => p2 !== ".");
+      for (let i2 = 1; i2 <= parts.length; i2++) {
+        const folder = parts.slice(0, i2).join("/");
+        if (await check(folder)) return void nested.set(path6, folder);
+      }
+    })
+  );
+  return nested;
+}
+
+// src/adapters/git-objects.ts
+import { spawn } from "node:child_process";
+import { createHash as createHash2 } from "node:crypto";
+async function digestCommitted(paths, rev, { cwd }) {
+  const blobs = await readBlobIds(paths, rev, { cwd });
+  const ids = [...new Set(blobs.values())];
+  const byId = /* @__PURE__ */ new Map();
+  if (ids.length) {
+    const child = spawn("git", ["cat-file", "--batch"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stdout.on("data", batchReader(ids, byId));
+    child.stderr.on("data", (chunk) => stderr += chunk.toString());
+    child.stdin.on("error", () => void 0);
+    child.stdin.end(ids.map((id) => `${id}
+`).join(""));
+    const code = await new Promise((resolve11, reject) => child.on("error", reject).on("close", resolve11)).catch((cause) => {
+      throw gitFailed("read committed files", cause);
+    });
+    if (code !== 0 || byId.size !== ids.length) throw gitFailed("read committed files", new Error(stderr.trim() || `git cat-file exited with ${code}`));
+  }
+  return new Map(paths.map((path6) => [path6, blobs.has(path6) ? byId.get(blobs.get(path6)) : void 0]));
+}
+async function readBlobIds(paths, rev, { cwd }) {
+  const wanted = new Set(paths);
+  const git = gitClient(cwd);
+  let listing;
+  try {
+    listing = await git.raw(["ls-tree", "-r", "-z", "--full-tree", rev]);
+  } catch (cause) {
+    if (!await git.raw(["rev-parse", "--verify", "--quiet", rev]).catch(() => "")) return /* @__PURE__ */ new Map();
+    throw gitFailed(`list the files of ${rev}`, cause);
+  }
+  const blobs = /* @__PURE__ */ new Map();
+  for (const record of listing.split("\0")) {
+    const tab = record.indexOf("	");
+    const [, type, id] = record.slice(0, tab).split(" ");
+    const path6 = record.slice(tab + 1);
+    if (type === "blob" && id && wanted.has(path6)) blobs.set(path6, id);
+  }
+  return blobs;
+}
+function batchReader(asked, digests) {
+  let next = 0;
+  let header = Buffer.alloc(0);
+  let body;
+  return (chunk) => {
+    let data = chunk;
+    while (data.length > 0) {
+      if (body) {
+        const take = Math.min(body.left, data.length);
+        body.hash?.update(data.subarray(0, Math.max(0, take - (body.left === take ? 1 : 0))));
+        body.left -= take;
+        data = data.subarray(take);
+        if (body.left === 0) {
+          digests.set(asked[next++], body.hash?.digest("hex"));
+          body = void 0;
+        }
+        continue;
+      }
+      const end = data.indexOf(10);
+      if (end < 0) {
+        header = Buffer.concat([header, data]);
+        return;
+      }
+      const line = Buffer.concat([header, data.subarray(0, end)]).toString("utf8");
+      header = Buffer.alloc(0);
+      data = data.subarray(end + 1);
+      const found = /^[0-9a-f]{40,64} ([a-z]+) (\d+)$/.exec(line);
+      if (!found) {
+        digests.set(asked[next++], void 0);
+        continue;
+      }
+      body = { hash: found[1] === "blob" ? createHash2("sha256") : void 0, left: Number(found[2]) + 1 };
+    }
+  };
+}
 
 // src/adapters/ssh-sign.ts
-import { mkdtemp, rm as rm2, writeFile } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm3, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join3 } from "node:path";
+import { join as join4 } from "node:path";
 
 // node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -26545,13 +26849,13 @@ var getJoinLength = (uint8Arrays) => {
 var isTemplateString = (templates) => Array.isArray(templates) && Array.isArray(templates.raw);
 var parseTemplates = (templates, expressions) => {
   let tokens = [];
-  for (const [index, template] of templates.entries()) {
+  for (const [index, template2] of templates.entries()) {
     tokens = parseTemplate2({
       templates,
       expressions,
       tokens,
       index,
-      template
+      template: template2
     });
   }
   if (tokens.length === 0) {
@@ -26560,11 +26864,11 @@ var parseTemplates = (templates, expressions) => {
   const [file, ...commandArguments] = tokens;
   return [file, commandArguments, {}];
 };
-var parseTemplate2 = ({ templates, expressions, tokens, index, template }) => {
-  if (template === void 0) {
+var parseTemplate2 = ({ templates, expressions, tokens, index, template: template2 }) => {
+  if (template2 === void 0) {
     throw new TypeError(`Invalid backslash sequence: ${templates.raw[index]}`);
   }
-  const { nextTokens, leadingWhitespaces, trailingWhitespaces } = splitByWhitespaces(template, templates.raw[index]);
+  const { nextTokens, leadingWhitespaces, trailingWhitespaces } = splitByWhitespaces(template2, templates.raw[index]);
   const newTokens = concatTokens(tokens, nextTokens, leadingWhitespaces);
   if (index === expressions.length) {
     return newTokens;
@@ -26573,18 +26877,18 @@ var parseTemplate2 = ({ templates, expressions, tokens, index, template }) => {
   const expressionTokens = Array.isArray(expression) ? expression.map((expression2) => parseExpression2(expression2)) : [parseExpression2(expression)];
   return concatTokens(newTokens, expressionTokens, trailingWhitespaces);
 };
-var splitByWhitespaces = (template, rawTemplate) => {
+var splitByWhitespaces = (template2, rawTemplate) => {
   if (rawTemplate.length === 0) {
     return { nextTokens: [], leadingWhitespaces: false, trailingWhitespaces: false };
   }
   const nextTokens = [];
   let templateStart = 0;
   const leadingWhitespaces = DELIMITERS.has(rawTemplate[0]);
-  for (let templateIndex = 0, rawIndex = 0; templateIndex < template.length; templateIndex += 1, rawIndex += 1) {
+  for (let templateIndex = 0, rawIndex = 0; templateIndex < template2.length; templateIndex += 1, rawIndex += 1) {
     const rawCharacter = rawTemplate[rawIndex];
     if (DELIMITERS.has(rawCharacter)) {
       if (templateStart !== templateIndex) {
-        nextTokens.push(template.slice(templateStart, templateIndex));
+        nextTokens.push(template2.slice(templateStart, templateIndex));
       }
       templateStart = templateIndex + 1;
     } else if (rawCharacter === "\\") {
@@ -26599,9 +26903,9 @@ var splitByWhitespaces = (template, rawTemplate) => {
       }
     }
   }
-  const trailingWhitespaces = templateStart === template.length;
+  const trailingWhitespaces = templateStart === template2.length;
   if (!trailingWhitespaces) {
-    nextTokens.push(template.slice(templateStart));
+    nextTokens.push(template2.slice(templateStart));
   }
   return { nextTokens, leadingWhitespaces, trailingWhitespaces };
 };
@@ -31072,7 +31376,7 @@ var getSyncResult = ({ error, exitCode, signal, timedOut, isMaxBuffer, stdio, al
 
 // node_modules/execa/lib/methods/main-async.js
 import { setMaxListeners } from "node:events";
-import { spawn } from "node:child_process";
+import { spawn as spawn2 } from "node:child_process";
 
 // node_modules/execa/lib/ipc/methods.js
 import process9 from "node:process";
@@ -32770,7 +33074,7 @@ var handleAsyncOptions = ({ timeout, signal, ...options }) => {
 var spawnSubprocessAsync = ({ file, commandArguments, options, startTime, verboseInfo, command: command2, escapedCommand, fileDescriptors }) => {
   let subprocess;
   try {
-    subprocess = spawn(...concatenateShell(file, commandArguments, options));
+    subprocess = spawn2(...concatenateShell(file, commandArguments, options));
   } catch (error) {
     return handleEarlyError({
       error,
@@ -33059,16 +33363,16 @@ async function sshKeygen(args, input, options = {}) {
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ""), stderr, unsupported };
 }
 async function withFiles(contents, use) {
-  const dir = await mkdtemp(join3(tmpdir(), "cutover-ssh-"));
+  const dir = await mkdtemp2(join4(tmpdir(), "cutover-ssh-"));
   try {
     const files = {};
     for (const [name, data] of Object.entries(contents)) {
-      files[name] = join3(dir, name);
+      files[name] = join4(dir, name);
       await writeFile(files[name], data, { mode: 384 });
     }
     return await use(files);
   } finally {
-    await rm2(dir, { recursive: true, force: true });
+    await rm3(dir, { recursive: true, force: true });
   }
 }
 function lastLine(text) {
@@ -33148,7 +33452,7 @@ async function checkFreeze(options) {
   const { groups } = await hashGroups(root, plan2, { allowUnmatched: true, ...options.threads === void 0 ? {} : { threads: options.threads } });
   const freezeDigest = freezeDigestOf(planDigest, groups);
   const freezeHint = `run cutover freeze ${planFile.display} and commit the lock`;
-  const found = [...contentDrift(lock, where, planDigest, groups, freezeHint), ...await gitDrift(root, lock, where, groups, freezeHint)];
+  const found = [...contentDrift(lock, where, planDigest, groups, freezeHint), ...await gitDrift(root, lock, where, { planDigest, groups }, freezeHint)];
   found.sort((a2, b3) => driftOrder(a2.drift, b3.drift));
   const drift = found.map((f3) => f3.drift);
   const problems = found.map((f3) => f3.problem);
@@ -33174,16 +33478,52 @@ function contentDrift(lock, where, planDigest, groups, hint) {
   for (const d2 of diffLock(lock, lockGroupsOf(groups))) found.push(finding(d2, describeDrift(d2), hint));
   return found;
 }
-async function gitDrift(root, lock, where, groups, hint) {
+async function gitDrift(root, lock, where, hashed, hint) {
   const membership = /* @__PURE__ */ new Map([[where.plan, { kind: "plan" }]]);
   if (lock) membership.set(where.lock, { kind: "lock" });
-  for (const group of groups) for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
+  for (const group of hashed.groups) for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
   for (const path6 of lock ? lockedPaths(lock) : []) if (!membership.has(path6)) membership.set(path6, lockMembership(lock, path6));
-  const states = await readPathStates([...membership.keys()], { cwd: root });
-  return [...states.values()].map((state) => {
-    const d2 = { path: state.path, ...membership.get(state.path), ...stateDrift(state) };
-    return finding(d2, describeDrift(d2), d2.reason === "untracked" ? "commit it: the approved state is the committed state" : `commit or revert the change; ${hint}`);
-  });
+  const drift = (path6, found2) => ({ path: path6, ...membership.get(path6), ...found2 });
+  const nested = await findNestedRepositories([...membership.keys()], { cwd: root });
+  const paths = [...membership.keys()].filter((p2) => !nested.has(p2));
+  const states = await readPathStates(paths, { cwd: root });
+  const hidden3 = await readHiddenPaths(paths, { cwd: root });
+  const found = [...nested].map(([path6, folder]) => drift(path6, { reason: "nested", detail: folder }));
+  for (const state of states.values()) found.push(drift(state.path, stateDrift(state)));
+  for (const [path6, flags] of hidden3) found.push(drift(path6, { reason: "hidden", detail: flags.join(" and ") }));
+  found.push(...(await committedDrift(root, lock, where, hashed, paths.filter((p2) => !states.has(p2)))).map((d2) => drift(d2.path, d2)));
+  return found.map((d2) => finding(d2, describeDrift(d2), driftHint(d2, hint)));
+}
+async function committedDrift(root, lock, where, hashed, paths) {
+  const expected = /* @__PURE__ */ new Map([[where.plan, hashed.planDigest.replace(/^sha256:/, "")]]);
+  for (const group of hashed.groups) for (const e of group.entries) expected.set(e.path, e.digest);
+  const asked = paths.filter((p2) => expected.has(p2));
+  const committed = await digestCommitted(asked, "HEAD", { cwd: root });
+  const found = [];
+  for (const path6 of asked) {
+    const digest = committed.get(path6);
+    if (digest === void 0) found.push({ path: path6, reason: "untracked", detail: "HEAD has no such file" });
+    else if (digest !== expected.get(path6)) found.push({ path: path6, reason: "uncommitted", detail: "its bytes differ from HEAD's, though git's status shows no change" });
+  }
+  if (lock && paths.includes(where.lock) && !await sameLockInHead(root, where.lock, lock)) {
+    found.push({ path: where.lock, reason: "uncommitted", detail: "it differs from HEAD's, though git's status shows no change" });
+  }
+  return found;
+}
+async function sameLockInHead(root, lockPath, lock) {
+  const bytes = await readAtRevision(lockPath, "HEAD", { cwd: root });
+  if (bytes === void 0) return false;
+  try {
+    return canonicalJson(parseLock(bytes.toString("utf8"), lockPath)) === canonicalJson(lock);
+  } catch {
+    return false;
+  }
+}
+function driftHint(d2, hint) {
+  if (d2.reason === "untracked") return "commit it: the approved state is the committed state";
+  if (d2.reason === "hidden") return `clear the flag (git update-index --no-skip-worktree --no-assume-unchanged -- ${d2.path}), then commit or revert what git now shows`;
+  if (d2.reason === "nested") return "freeze only files this repository commits: narrow the pattern, or move the files out of the nested repository";
+  return `commit or revert the change; ${hint}`;
 }
 async function assertFrozen(options) {
   const verdict = await checkFreeze(options);
@@ -33211,9 +33551,13 @@ function describeDrift(d2) {
       return `${subject} is not committed${detail}; the approved state is the committed state`;
     case "uncommitted":
       return `${subject} has uncommitted changes${detail}; the approved state is the committed state`;
+    case "hidden":
+      return `${subject} is marked ${d2.detail ?? "hidden"} in git's index, so git's status does not show its changes`;
+    case "nested":
+      return `${subject} is inside a nested repository or submodule (${d2.detail ?? "a folder with .git"}); this repository does not commit it`;
   }
 }
-var REASON_ORDER = ["changed", "added", "removed", "untracked", "uncommitted"];
+var REASON_ORDER = ["changed", "added", "removed", "nested", "hidden", "untracked", "uncommitted"];
 function driftOrder(a2, b3) {
   const rank = (d2) => d2.kind === "lock" ? 0 : d2.kind === "plan" ? 1 : 2;
   return rank(a2) - rank(b3) || compareUtf8(a2.path, b3.path) || REASON_ORDER.indexOf(a2.reason) - REASON_ORDER.indexOf(b3.reason);
@@ -33252,40 +33596,8 @@ function approvalProblems(approvals2, lockFile, digest, planDisplay) {
 }
 async function readSignersFile(root, path6) {
   const abs = await resolveInside(root, path6);
-  const info = await lstat3(abs).catch(() => void 0);
+  const info = await lstat4(abs).catch(() => void 0);
   return info?.isFile() ? readFile3(abs) : null;
-}
-function statFiles(root, paths) {
-  const stats = /* @__PURE__ */ new Map();
-  for (const path6 of paths) {
-    try {
-      const info = lstatSync2(join4(root, path6), { bigint: true });
-      stats.set(path6, { size: info.size, mtimeNs: info.mtimeNs, ino: info.ino });
-    } catch (error) {
-      if (error.code !== "ENOENT") {
-        throw new CutoverError("IO_FAILED", `cannot stat ${JSON.stringify(path6)} (${error.code ?? String(error)})`, { cause: error });
-      }
-      stats.set(path6, null);
-    }
-  }
-  return stats;
-}
-function compareStats(before, after) {
-  const drift = [];
-  for (const [path6, was] of before) {
-    const now = after.get(path6) ?? null;
-    if (was && !now) drift.push({ path: path6, reason: "removed" });
-    else if (!was && now) drift.push({ path: path6, reason: "added" });
-    else if (was && now && (was.size !== now.size || was.mtimeNs !== now.mtimeNs || was.ino !== now.ino)) {
-      drift.push({ path: path6, reason: "changed", detail: was.size !== now.size ? `size ${was.size} → ${now.size}` : "modification time or inode changed" });
-    }
-  }
-  for (const [path6, now] of after) if (!before.has(path6) && now) drift.push({ path: path6, reason: "added" });
-  return drift.sort((a2, b3) => compareUtf8(a2.path, b3.path));
-}
-async function rehashFrozen(options) {
-  const { groups } = await hashGroups(options.root, options.plan, { allowUnmatched: true, ...options.threads === void 0 ? {} : { threads: options.threads } });
-  return diffLock(options.lock, lockGroupsOf(groups));
 }
 
 // src/ui/approvals.ts
@@ -33949,11 +34261,76 @@ function progressText(event) {
   return hashProgressText({ files: event.files, bytes: event.bytes, totalFiles: event.totalFiles ?? event.files, totalBytes: event.totalBytes ?? event.bytes }, elapsed);
 }
 
+// src/integrity/recheck.ts
+import { lstatSync as lstatSync2 } from "node:fs";
+import { join as join5 } from "node:path";
+function statFiles(root, paths) {
+  const stats = /* @__PURE__ */ new Map();
+  for (const path6 of paths) {
+    try {
+      const info = lstatSync2(join5(root, path6), { bigint: true });
+      stats.set(path6, { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino });
+    } catch (error) {
+      if (error.code !== "ENOENT") {
+        throw new CutoverError("IO_FAILED", `cannot stat ${JSON.stringify(path6)} (${error.code ?? String(error)})`, { cause: error });
+      }
+      stats.set(path6, null);
+    }
+  }
+  return stats;
+}
+function compareStats(before, after) {
+  const drift = [];
+  for (const [path6, was] of before) {
+    const now = after.get(path6) ?? null;
+    if (was && !now) drift.push({ path: path6, reason: "removed" });
+    else if (!was && now) drift.push({ path: path6, reason: "added" });
+    else if (was && now && (was.size !== now.size || was.mtimeNs !== now.mtimeNs || was.ctimeNs !== now.ctimeNs || was.ino !== now.ino)) {
+      drift.push({ path: path6, reason: "changed", detail: was.size !== now.size ? `size ${was.size} → ${now.size}` : "modification time, change time or inode moved" });
+    }
+  }
+  for (const [path6, now] of after) if (!before.has(path6) && now) drift.push({ path: path6, reason: "added" });
+  return drift.sort((a2, b3) => compareUtf8(a2.path, b3.path));
+}
+function snapshotFrozen(root, lock) {
+  const digests = /* @__PURE__ */ new Map();
+  for (const kind of GROUP_KINDS) for (const group of Object.values(lock[kind])) for (const [path6, digest] of Object.entries(group.files)) digests.set(path6, digest);
+  return { digests, stats: statFiles(root, [...digests.keys()]) };
+}
+async function recheckFrozen(root, snapshot) {
+  let now;
+  try {
+    now = statFiles(root, [...snapshot.stats.keys()]);
+  } catch (error) {
+    return [...snapshot.stats.keys()].map((path6) => ({ path: path6, reason: "changed", detail: error.message }));
+  }
+  const drift = [];
+  for (const d2 of compareStats(snapshot.stats, now)) {
+    const stat5 = now.get(d2.path);
+    if (!stat5) drift.push(d2);
+    else if (await digestOf(root, d2.path, stat5) === snapshot.digests.get(d2.path)) snapshot.stats.set(d2.path, stat5);
+    else drift.push({ path: d2.path, reason: "changed", detail: "its bytes differ from the lock" });
+  }
+  return drift;
+}
+async function digestOf(root, path6, stat5) {
+  try {
+    const [hashed] = await hashFiles(root, [{ path: path6, size: Number(stat5.size) }], { threads: 0 });
+    return hashed?.digest;
+  } catch {
+    return void 0;
+  }
+}
+async function rehashFrozen(options) {
+  const { groups } = await hashGroups(options.root, options.plan, { allowUnmatched: true, ...options.threads === void 0 ? {} : { threads: options.threads } });
+  return diffLock(options.lock, lockGroupsOf(groups));
+}
+
 // src/record/commit-record.ts
 import { randomBytes } from "node:crypto";
-import { copyFile, lstat as lstat4, mkdir as mkdir2, mkdtemp as mkdtemp2, open as open3, readdir as readdir4, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { copyFile, lstat as lstat5, mkdir as mkdir2, mkdtemp as mkdtemp3, open as open3, readdir as readdir4, rename as rename2, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname4, join as join5, relative as relative6, resolve as resolve7 } from "node:path";
+import { dirname as dirname4, join as join6, relative as relative6, resolve as resolve7 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/adapters/process-status.ts
@@ -34176,7 +34553,7 @@ async function commitRecord(options) {
     }
     const identity3 = await resolveIdentity(git, options.author, env3);
     await removeStaleIndexes(dirname4(indexPath));
-    const tempIndex = join5(dirname4(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const tempIndex = join6(dirname4(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
     let committed = false;
     try {
       const hadIndex = await copyFile(indexPath, tempIndex).then(
@@ -34202,7 +34579,7 @@ async function commitRecord(options) {
           hint: "nothing was committed and the index is as it was; the record is written in the work tree"
         });
       }
-      const message = join5(scratch, "message");
+      const message = join6(scratch, "message");
       await writeFile3(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
       await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
         const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
@@ -34223,7 +34600,7 @@ async function commitRecord(options) {
       const hint = committed ? "the record is committed; check the index with git status" : "nothing was committed and the index is as it was";
       throw gitFailed2(`committing the record failed: ${firstLine(error.message)}`, error, hint);
     } finally {
-      await rm3(tempIndex, { force: true });
+      await rm4(tempIndex, { force: true });
     }
   });
 }
@@ -34260,7 +34637,7 @@ async function replaceIndex(tempIndex, indexPath) {
     await rename2(tempIndex, lock);
     await rename2(lock, indexPath);
   } catch (error) {
-    await rm3(lock, { force: true });
+    await rm4(lock, { force: true });
     throw error;
   }
 }
@@ -34268,16 +34645,16 @@ async function removeStaleScratch(dir) {
   for (const name of await readdir4(dir).catch(() => [])) {
     const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat4(join5(dir, name)).catch(() => void 0);
-    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm3(join5(dir, name), { recursive: true, force: true });
+    const info = await lstat5(join6(dir, name)).catch(() => void 0);
+    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm4(join6(dir, name), { recursive: true, force: true });
   }
 }
 async function removeStaleIndexes(gitDir) {
   for (const name of await readdir4(gitDir).catch(() => [])) {
     const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat4(join5(gitDir, name)).catch(() => void 0);
-    if (info && Date.now() - info.mtimeMs > 6e4) await rm3(join5(gitDir, name), { force: true });
+    const info = await lstat5(join6(gitDir, name)).catch(() => void 0);
+    if (info && Date.now() - info.mtimeMs > 6e4) await rm4(join6(gitDir, name), { force: true });
   }
 }
 async function pushRecord(options) {
@@ -34347,7 +34724,7 @@ async function filesArtifacts(root, result) {
   for (const artifact of result.artifacts) {
     if (artifact.commit !== "files" || !artifact.present) continue;
     const path6 = artifact.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/");
-    const isFile = (await lstat4(join5(root, path6)).catch(() => void 0))?.isFile() ?? false;
+    const isFile = (await lstat5(join6(root, path6)).catch(() => void 0))?.isFile() ?? false;
     const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
     out.push({ path: path6, expected: isFile ? [path6] : entries.map((e) => `${path6}/${e.path}`) });
   }
@@ -34395,19 +34772,19 @@ function splitNul(output) {
   return output.split("\0").filter((p2) => p2 !== "");
 }
 async function pathspecFile(scratch, name, paths) {
-  const file = join5(scratch, `${name}.pathspec`);
+  const file = join6(scratch, `${name}.pathspec`);
   await writeFile3(file, paths.map((p2) => `${p2}\0`).join(""));
   return file;
 }
 async function withScratch(fn2) {
   await removeStaleScratch(tmpdir2());
-  const scratch = await mkdtemp2(join5(tmpdir2(), `cutover-git-${process.pid}-`));
+  const scratch = await mkdtemp3(join6(tmpdir2(), `cutover-git-${process.pid}-`));
   try {
-    const hooks = join5(scratch, "no-hooks");
+    const hooks = join6(scratch, "no-hooks");
     await mkdir2(hooks);
     return await fn2(scratch, hooks);
   } finally {
-    await rm3(scratch, { recursive: true, force: true });
+    await rm4(scratch, { recursive: true, force: true });
   }
 }
 function some(paths) {
@@ -34422,13 +34799,13 @@ function gitFailed2(message, cause, hint) {
 }
 
 // src/record/write-record.ts
-import { createHash as createHash2, randomBytes as randomBytes2 } from "node:crypto";
+import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
 import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4 } from "node:fs";
-import { lstat as lstat5, mkdir as mkdir3, open as open4, readdir as readdir5, readFile as readFile5, rename as rename3, rm as rm4 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname5, join as join6, relative as relative7 } from "node:path";
+import { lstat as lstat6, mkdir as mkdir3, open as open4, readdir as readdir5, readFile as readFile5, rename as rename3, rm as rm5 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5, join as join7, relative as relative7 } from "node:path";
 
 // src/record/report.ts
-import { posix as posix4 } from "node:path";
+import { posix as posix5 } from "node:path";
 var HEADLINE = {
   success: "✅ succeeded",
   failure: "❌ failed",
@@ -34543,11 +34920,11 @@ function gantt(run2) {
   return lines3;
 }
 function sha256sumCommand(run2, artifact) {
-  const manifest = posix4.join(run2.record.dir, artifact.manifest);
-  const folder = artifact.kind === "file" ? posix4.dirname(artifact.path) : artifact.path;
+  const manifest = posix5.join(run2.record.dir, artifact.manifest);
+  const folder = artifact.kind === "file" ? posix5.dirname(artifact.path) : artifact.path;
   const depth = folder.split("/").filter((part) => part !== "" && part !== ".").length;
   const back = depth === 0 ? "." : Array(depth).fill("..").join("/");
-  return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix4.join(back, manifest))})`;
+  return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix5.join(back, manifest))})`;
 }
 function sortedEntries(record) {
   return Object.entries(record).sort(([a2], [b3]) => Buffer.compare(Buffer.from(a2), Buffer.from(b3)));
@@ -34661,8 +35038,8 @@ async function checkRecordDir(root, dir) {
 async function refuseLinks(root, rel) {
   let current = root;
   for (const part of rel.split("/")) {
-    current = join6(current, part);
-    const info = await lstat5(current).catch(() => void 0);
+    current = join7(current, part);
+    const info = await lstat6(current).catch(() => void 0);
     if (!info) return;
     if (info.isSymbolicLink()) {
       throw new CutoverError("PATH_UNSAFE", `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
@@ -34700,12 +35077,12 @@ async function writeRecordFolder(root, dir, result, into) {
   await mkdir3(dirname5(abs), { recursive: true });
   if (!into) await refuseLinks(root, dir);
   await removeStaleSiblings(abs);
-  const staging = join6(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
+  const staging = join7(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
   await mkdir3(staging);
   try {
     const written = [];
     const put = async (rel, data) => {
-      await writeNewFile(join6(staging, rel), data);
+      await writeNewFile(join7(staging, rel), data);
       written.push(rel);
     };
     const present = result.artifacts.filter((a2) => a2.present);
@@ -34714,9 +35091,9 @@ async function writeRecordFolder(root, dir, result, into) {
       const seen = ordinal.get(step.phase) ?? 0;
       ordinal.set(step.phase, seen + 1);
       const path6 = stepLogPath(result.plan, step, seen);
-      return { step, rel: masker.mask(path6), source: join6(result.logsDir, basename4(path6)) };
+      return { step, rel: masker.mask(path6), source: join7(result.logsDir, basename4(path6)) };
     });
-    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join6(staging, rel))));
+    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join7(staging, rel))));
     for (const folder of folders) await mkdir3(folder, { recursive: true });
     const manifests = {};
     for (const artifact of present) {
@@ -34725,13 +35102,13 @@ async function writeRecordFolder(root, dir, result, into) {
     }
     const logs = /* @__PURE__ */ new Map();
     await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
-      const copied = await copyLog(source, join6(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
+      const copied = await copyLog(source, join7(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
       logs.set(step.id, copied);
       if (copied) written.push(rel);
     });
     const kinds = /* @__PURE__ */ new Map();
     for (const artifact of present) {
-      const info = await lstat5(await resolveInside(root, artifact.path)).catch(() => void 0);
+      const info = await lstat6(await resolveInside(root, artifact.path)).catch(() => void 0);
       if (info) kinds.set(artifact.name, info.isFile() ? "file" : "directory");
     }
     const runJson = masker.maskJson(canonicalJson(buildRunJson(result, { logs, kinds })));
@@ -34742,16 +35119,16 @@ async function writeRecordFolder(root, dir, result, into) {
     await swapInto(staging, abs, replacing);
     return { dir, files: written.map((rel) => `${dir}/${rel}`).sort(compareBytes) };
   } catch (error) {
-    await rm4(staging, { recursive: true, force: true });
+    await rm5(staging, { recursive: true, force: true });
     throw error;
   }
 }
 async function checkLeftover(abs, dir, runId) {
-  const info = await lstat5(abs).catch(() => void 0);
+  const info = await lstat6(abs).catch(() => void 0);
   if (!info) return false;
   const refuse2 = (why) => new CutoverError("RECORD_EXISTS", `the record folder ${dir} ${why}`, { hint: "move it away, or run with another --run-id" });
   if (!info.isDirectory()) throw refuse2("exists and is not a folder");
-  const text = await readFile5(join6(abs, "run.json"), "utf8").catch(() => void 0);
+  const text = await readFile5(join7(abs, "run.json"), "utf8").catch(() => void 0);
   if (text === void 0) return true;
   let previous;
   try {
@@ -34787,9 +35164,9 @@ async function copyLog(source, target, masker, length) {
   if (size2 <= LOG_LIMIT) {
     const content2 = masker.maskBytes(readFileSync4(source).subarray(0, size2));
     await writeNewFile(target, content2);
-    return { digest: `sha256:${createHash2("sha256").update(content2).digest("hex")}`, bytes: content2.length };
+    return { digest: `sha256:${createHash3("sha256").update(content2).digest("hex")}`, bytes: content2.length };
   }
-  const full = createHash2("sha256");
+  const full = createHash3("sha256");
   const head = [];
   const tail = [];
   let headBytes = 0;
@@ -34824,7 +35201,7 @@ async function copyLog(source, target, masker, length) {
     content = Buffer.concat([...head, Buffer.from(note), kept]);
   }
   await writeNewFile(target, content);
-  const copy = { digest: `sha256:${createHash2("sha256").update(content).digest("hex")}`, bytes: content.length };
+  const copy = { digest: `sha256:${createHash3("sha256").update(content).digest("hex")}`, bytes: content.length };
   if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
   return copy;
 }
@@ -34832,17 +35209,17 @@ async function removeStaleSiblings(abs) {
   const prefix = `.${basename4(abs)}.`;
   const names = await readdir5(dirname5(abs)).catch(() => []);
   for (const name of names) {
-    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm4(join6(dirname5(abs), name), { recursive: true, force: true });
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm5(join7(dirname5(abs), name), { recursive: true, force: true });
   }
 }
 async function swapInto(staging, abs, replacing) {
   let aside;
   if (replacing) {
-    aside = join6(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
+    aside = join7(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
     await rename3(abs, aside);
   }
   await rename3(staging, abs);
-  if (aside) await rm4(aside, { recursive: true, force: true });
+  if (aside) await rm5(aside, { recursive: true, force: true });
   const parent = await open4(dirname5(abs), "r");
   try {
     await parent.sync();
@@ -34881,8 +35258,8 @@ async function findCommittedRecord(dir, started, root) {
 }
 
 // src/run/lifecycle.ts
-import { rm as rm11 } from "node:fs/promises";
-import { join as join11, relative as relative9 } from "node:path";
+import { rm as rm12 } from "node:fs/promises";
+import { join as join12, relative as relative9 } from "node:path";
 
 // src/adapters/process-group.ts
 var POLL_MS = 100;
@@ -34934,7 +35311,7 @@ async function groupRuns(pgid) {
 // src/integrity/walk.ts
 import { Buffer as Buffer10, isUtf8 as isUtf83 } from "node:buffer";
 import { lstatSync as lstatSync4 } from "node:fs";
-import { lstat as lstat6, readdir as readdir6 } from "node:fs/promises";
+import { lstat as lstat7, readdir as readdir6 } from "node:fs/promises";
 import { basename as basename5, dirname as dirname6 } from "node:path";
 var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
 function refuse(what, shown2) {
@@ -34954,7 +35331,7 @@ function kindOf(entry) {
 async function walkArtifact(absPath) {
   let info;
   try {
-    info = await lstat6(absPath);
+    info = await lstat7(absPath);
   } catch (error) {
     if (error.code === "ENOENT") {
       throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
@@ -35042,17 +35419,17 @@ async function hashArtifact(absPath, options = {}) {
 }
 
 // src/run/journal.ts
-import { closeSync as closeSync2, fdatasyncSync, fsyncSync, openSync as openSync2, writeSync } from "node:fs";
-import { mkdir as mkdir4, readFile as readFile6, rm as rm5 } from "node:fs/promises";
+import { closeSync as closeSync3, fdatasyncSync, fsyncSync, openSync as openSync3, writeSync } from "node:fs";
+import { mkdir as mkdir4, readFile as readFile6, rm as rm6 } from "node:fs/promises";
 import { dirname as dirname7 } from "node:path";
 async function openJournal(path6, masker) {
   await mkdir4(dirname7(path6), { recursive: true });
-  const fd = openSync2(path6, "a", 420);
-  const dirFd = openSync2(dirname7(path6), "r");
+  const fd = openSync3(path6, "a", 420);
+  const dirFd = openSync3(dirname7(path6), "r");
   try {
     fsyncSync(dirFd);
   } finally {
-    closeSync2(dirFd);
+    closeSync3(dirFd);
   }
   return {
     // Synchronous on purpose: an entry is written before the run moves on (and before a signal exit).
@@ -35064,7 +35441,7 @@ async function openJournal(path6, masker) {
       if (entry.type !== "step-spawn") fdatasyncSync(fd);
     },
     close() {
-      closeSync2(fd);
+      closeSync3(fd);
     }
   };
 }
@@ -35087,16 +35464,16 @@ async function readJournal(path6) {
   return entries;
 }
 async function removeJournal(path6) {
-  await rm5(path6, { force: true });
+  await rm6(path6, { force: true });
 }
 
 // src/run/preflight.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { readFile as readFile7 } from "node:fs/promises";
 import { setTimeout as sleep2 } from "node:timers/promises";
-import { join as join7, relative as relative8 } from "node:path";
+import { join as join8, relative as relative8 } from "node:path";
 function sha256(bytes) {
-  return createHash3("sha256").update(bytes).digest("hex");
+  return createHash4("sha256").update(bytes).digest("hex");
 }
 async function locateRun(options) {
   const { root } = options;
@@ -35104,8 +35481,8 @@ async function locateRun(options) {
   const planFile = relative8(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
-  const state = options.rehearsal ? join7(gitDir, "cutover", "rehearsal") : join7(gitDir, "cutover");
-  const paths = { gitDir, runLock: join7(gitDir, "cutover", "locks", `${name}.lock`), journal: join7(state, "journal", `${name}.jsonl`), runs: join7(state, "runs", name) };
+  const state = options.rehearsal ? join8(gitDir, "cutover", "rehearsal") : join8(gitDir, "cutover");
+  const paths = { gitDir, runLock: join8(gitDir, "cutover", "locks", `${name}.lock`), journal: join8(state, "journal", `${name}.jsonl`), runs: join8(state, "runs", name) };
   return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 function journaledRunId(journal) {
@@ -35134,7 +35511,7 @@ async function prepareRun(located, options) {
     if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown}`, { hint: "name a step id of the plan" });
   }
   const planBytes = valid.file.bytes;
-  const lockBytes = await readFile7(join7(root, lockFile)).catch(() => void 0);
+  const lockBytes = await readFile7(join8(root, lockFile)).catch(() => void 0);
   const planDigest = sha256(planBytes);
   const lockDigest = lockBytes ? sha256(lockBytes) : "";
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
@@ -35146,7 +35523,7 @@ async function prepareRun(located, options) {
     committed = started ? await options.findCommitted(recordDir, started, root) : void 0;
     if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
   }
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join7(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join8(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
 }
 async function checkRunnable(prepared, options) {
   const { root } = options;
@@ -35166,7 +35543,7 @@ async function checkRunnable(prepared, options) {
   if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
 }
 async function checkIndexLock(gitDir, root) {
-  const lock = join7(gitDir, "index.lock");
+  const lock = join8(gitDir, "index.lock");
   const shown2 = relative8(root, lock);
   for (let waited = 0; await pathExists(lock); waited += 100) {
     if (waited >= 2e3) {
@@ -35187,7 +35564,7 @@ async function checkMerged(ref, files, root) {
   if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
   for (const file of files) {
     const merged = await readAtRevision(file, ref, { cwd: root });
-    const local = await readFile7(join7(root, file)).catch(() => void 0);
+    const local = await readFile7(join8(root, file)).catch(() => void 0);
     if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
     if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
   }
@@ -35204,7 +35581,7 @@ function runnerFacts(env3) {
 
 // src/run/run-lock.ts
 import { hostname as hostname2 } from "node:os";
-import { mkdir as mkdir5, open as open5, readFile as readFile8, rm as rm6, rmdir } from "node:fs/promises";
+import { mkdir as mkdir5, open as open5, readFile as readFile8, rm as rm7, rmdir } from "node:fs/promises";
 import { dirname as dirname8 } from "node:path";
 import { randomBytes as randomBytes3 } from "node:crypto";
 async function readRunLock(path6) {
@@ -35245,29 +35622,29 @@ async function acquireRunLock(path6, runId, onStale) {
       });
     }
     if (holder) onStale?.(holder);
-    await rm6(path6, { force: true });
+    await rm7(path6, { force: true });
   }
   throw new CutoverError("RUN_LOCKED", "could not take the run lock", { hint: "another run started at the same moment; try again" });
 }
 async function releaseRunLock(path6, info) {
   const current = await readRunLock(path6);
   if (current?.id !== info.id) return;
-  await rm6(path6, { force: true });
+  await rm7(path6, { force: true });
   for (const folder of [dirname8(path6), dirname8(dirname8(path6))]) {
     if (!await rmdir(folder).then(() => true, () => false)) break;
   }
 }
 
 // src/run/step-runner.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
-import { appendFile as appendFile2, mkdir as mkdir8, rm as rm9, stat as stat3 } from "node:fs/promises";
-import { join as join10 } from "node:path";
+import { appendFile as appendFile2, mkdir as mkdir8, rm as rm10, stat as stat3 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/adapters/process.ts
-import { createHash as createHash4 } from "node:crypto";
-import { closeSync as closeSync3, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync2, mkdirSync, openSync as openSync3, rmSync } from "node:fs";
+import { createHash as createHash5 } from "node:crypto";
+import { closeSync as closeSync4, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync3, mkdirSync, openSync as openSync4, rmSync } from "node:fs";
 import { dirname as dirname9 } from "node:path";
 import { Transform as Transform3 } from "node:stream";
 import { finished as finished7, pipeline } from "node:stream/promises";
@@ -35408,7 +35785,7 @@ async function drain(channels, graceMs) {
 }
 async function openLog(path6) {
   const file = await openOutput(path6);
-  const hash6 = createHash4("sha256");
+  const hash6 = createHash5("sha256");
   let bytes = 0;
   const input = new Transform3({
     transform(chunk, _encoding, next) {
@@ -35434,7 +35811,7 @@ async function openDirectLog(path6) {
   const fd = createFresh(path6);
   let open7 = true;
   const closeFd = () => {
-    if (open7) closeSync3(fd);
+    if (open7) closeSync4(fd);
     open7 = false;
   };
   return {
@@ -35444,11 +35821,11 @@ async function openDirectLog(path6) {
     async close() {
       let size2;
       try {
-        size2 = fstatSync2(fd).size;
+        size2 = fstatSync3(fd).size;
       } finally {
         closeFd();
       }
-      const hash6 = createHash4("sha256");
+      const hash6 = createHash5("sha256");
       if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash6.update(chunk);
       return { bytes: size2, digest: hash6.digest("hex") };
     },
@@ -35460,7 +35837,7 @@ async function openOutput(path6) {
   return { input, done: finished7(input) };
 }
 function createFresh(path6) {
-  const create = () => openSync3(path6, constants5.O_WRONLY | constants5.O_CREAT | constants5.O_EXCL | constants5.O_NOFOLLOW, 420);
+  const create = () => openSync4(path6, constants5.O_WRONLY | constants5.O_CREAT | constants5.O_EXCL | constants5.O_NOFOLLOW, 420);
   try {
     try {
       return create();
@@ -35477,16 +35854,16 @@ function createFresh(path6) {
 }
 
 // src/run/builtins.ts
-import { cp, mkdir as mkdir6, readFile as readFile9, rename as rename4, rm as rm7, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname10, join as join8 } from "node:path";
+import { cp, mkdir as mkdir6, readFile as readFile9, rename as rename4, rm as rm8, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname10, join as join9 } from "node:path";
 async function runDeterminism(step, ctx) {
   const notes = [];
   const first = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const aside = join8(ctx.scratch, "determinism", step.id, String(i2));
+    const aside = join9(ctx.scratch, "determinism", step.id, String(i2));
     if (await pathExists(aside)) {
-      await rm7(abs, { recursive: true, force: true });
+      await rm8(abs, { recursive: true, force: true });
       await rename4(aside, abs);
       notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
     }
@@ -35496,7 +35873,7 @@ async function runDeterminism(step, ctx) {
     first.push({ rel, abs, aside, hash: hash6 });
   }
   for (const f3 of first) {
-    await rm7(f3.aside, { recursive: true, force: true });
+    await rm8(f3.aside, { recursive: true, force: true });
     await mkdir6(dirname10(f3.aside), { recursive: true });
     await rename4(f3.abs, f3.aside);
   }
@@ -35526,41 +35903,41 @@ async function runDeterminism(step, ctx) {
   } finally {
     for (const f3 of first) {
       if (await pathExists(f3.aside)) {
-        await rm7(f3.abs, { recursive: true, force: true });
+        await rm8(f3.abs, { recursive: true, force: true });
         await rename4(f3.aside, f3.abs);
       }
     }
   }
 }
 async function runSnapshot(step, ctx) {
-  const dir = join8(ctx.scratch, "snapshots", step.with.name);
-  await rm7(dir, { recursive: true, force: true });
+  const dir = join9(ctx.scratch, "snapshots", step.with.name);
+  await rm8(dir, { recursive: true, force: true });
   const notes = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const target = join8(dir, String(i2));
+    const target = join9(dir, String(i2));
     if (await pathExists(abs)) {
       await cp(abs, target, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
       notes.push(`saved ${rel}`);
     } else notes.push(`${rel} does not exist; restore will remove it`);
   }
   await mkdir6(dir, { recursive: true });
-  await writeFile4(join8(dir, "paths.json"), JSON.stringify(step.with.paths));
+  await writeFile4(join9(dir, "paths.json"), JSON.stringify(step.with.paths));
   return { ok: true, notes };
 }
 async function runRestore(step, ctx) {
-  const dir = join8(ctx.scratch, "snapshots", step.with.name);
+  const dir = join9(ctx.scratch, "snapshots", step.with.name);
   let paths;
   try {
-    paths = JSON.parse(await readFile9(join8(dir, "paths.json"), "utf8"));
+    paths = JSON.parse(await readFile9(join9(dir, "paths.json"), "utf8"));
   } catch {
     return { ok: false, reason: `snapshot ${step.with.name} was not taken in this run`, notes: [] };
   }
   const notes = [];
   for (const [i2, rel] of paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const saved = join8(dir, String(i2));
-    await rm7(abs, { recursive: true, force: true });
+    const saved = join9(dir, String(i2));
+    await rm8(abs, { recursive: true, force: true });
     if (await pathExists(saved)) {
       await mkdir6(dirname10(abs), { recursive: true });
       await cp(saved, abs, { recursive: true, verbatimSymlinks: true });
@@ -35627,20 +36004,20 @@ async function readHead(path6, bytes) {
 }
 
 // src/run/produces.ts
-import { mkdir as mkdir7, readFile as readFile11, rename as rename5, rm as rm8, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname11, join as join9 } from "node:path";
+import { mkdir as mkdir7, readFile as readFile11, rename as rename5, rm as rm9, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname11, join as join10 } from "node:path";
 async function setAside(root, paths, scratch) {
   await recoverAside(scratch);
   const marker = `${scratch}.json`;
   const items = [];
   for (const [i2, rel] of paths.entries()) {
     const path6 = await resolveInside(root, rel);
-    items.push({ path: path6, aside: join9(scratch, String(i2)), existed: await pathExists(path6) });
+    items.push({ path: path6, aside: join10(scratch, String(i2)), existed: await pathExists(path6) });
   }
   await mkdir7(dirname11(marker), { recursive: true });
   await writeFile5(marker, JSON.stringify(items));
   for (const item of items) {
-    await rm8(item.aside, { recursive: true, force: true });
+    await rm9(item.aside, { recursive: true, force: true });
     if (item.existed) {
       await mkdir7(dirname11(item.aside), { recursive: true });
       await rename5(item.path, item.aside);
@@ -35662,17 +36039,17 @@ async function recoverAside(scratch) {
 async function restoreAside(set) {
   for (const item of set.items) {
     if (item.existed && !await pathExists(item.aside)) continue;
-    await rm8(item.path, { recursive: true, force: true });
+    await rm9(item.path, { recursive: true, force: true });
     if (item.existed) {
       await mkdir7(dirname11(item.path), { recursive: true });
       await rename5(item.aside, item.path);
     }
   }
-  await rm8(set.marker, { force: true });
+  await rm9(set.marker, { force: true });
 }
 async function discardAside(set) {
-  await rm8(set.marker, { force: true });
-  for (const item of set.items) await rm8(item.aside, { recursive: true, force: true });
+  await rm9(set.marker, { force: true });
+  for (const item of set.items) await rm9(item.aside, { recursive: true, force: true });
 }
 
 // src/run/step-runner.ts
@@ -35691,14 +36068,14 @@ async function runStep(step, ctx, options = {}) {
   const notRun = (outcome, reason) => ({ ...base, outcome, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
   if (options.interruptible !== false && ctx.signal.aborted) return notRun("skipped", "the run was interrupted");
   if (!shouldRun(step, ctx.scope())) return notRun("skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
-  const logsDir = join10(ctx.scratch, "logs");
+  const logsDir = join11(ctx.scratch, "logs");
   if (!madeDirs.has(logsDir)) {
     await mkdir8(logsDir, { recursive: true });
     madeDirs.add(logsDir);
   }
-  const logPath = join10(logsDir, logName(step));
+  const logPath = join11(logsDir, logName(step));
   const startedAt = /* @__PURE__ */ new Date();
-  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join10(ctx.scratch, "aside", step.id)) : void 0;
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join11(ctx.scratch, "aside", step.id)) : void 0;
   let attempts = 0;
   let last = { ok: false };
   while (attempts <= step.retries.count) {
@@ -35708,7 +36085,7 @@ async function runStep(step, ctx, options = {}) {
     if (last.ok || last.drill || last.process?.interrupted || options.interruptible !== false && ctx.signal.aborted) break;
     if (attempts <= step.retries.count) {
       ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`) });
-      if (aside) for (const item of aside.items) await rm9(item.path, { recursive: true, force: true });
+      if (aside) for (const item of aside.items) await rm10(item.path, { recursive: true, force: true });
       if (step.retries.delayMs) await delay2(step.retries.delayMs, ctx.signal);
     }
   }
@@ -35727,7 +36104,7 @@ async function runStep(step, ctx, options = {}) {
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),
     // The process's own figures hold unless something was appended after it (retries, notes, failed expectations).
-    ...p2 && attempts === 1 && last.ok && !step.uses ? { logDigest: p2.logDigest, logBytes: p2.logBytes } : { logDigest: await digestOf(logPath), logBytes: await sizeOf(logPath) },
+    ...p2 && attempts === 1 && last.ok && !step.uses ? { logDigest: p2.logDigest, logBytes: p2.logBytes } : { logDigest: await digestOf2(logPath), logBytes: await sizeOf(logPath) },
     ...last.reason && !last.ok ? { reason: last.reason } : {},
     ...last.drill ? { drill: true } : {}
   };
@@ -35790,11 +36167,11 @@ function childEnv(caller, own) {
 }
 async function concatAttempt(main, attemptLog) {
   await pipeline2(createReadStream4(attemptLog), createWriteStream3(main, { flags: "a" }));
-  await rm9(attemptLog, { force: true });
+  await rm10(attemptLog, { force: true });
 }
-async function digestOf(path6) {
+async function digestOf2(path6) {
   try {
-    const hash6 = createHash5("sha256");
+    const hash6 = createHash6("sha256");
     for await (const chunk of createReadStream4(path6)) hash6.update(chunk);
     return hash6.digest("hex");
   } catch {
@@ -35815,7 +36192,7 @@ function delay2(ms2, signal) {
 }
 
 // src/run/unfinished.ts
-import { rm as rm10 } from "node:fs/promises";
+import { rm as rm11 } from "node:fs/promises";
 function journaledSteps(entries) {
   const records = /* @__PURE__ */ new Map();
   const boundaries = {};
@@ -35837,7 +36214,7 @@ async function endOrphans(entries, options) {
   }
 }
 async function closeRun(paths) {
-  await rm10(paths.scratch, { recursive: true, force: true });
+  await rm11(paths.scratch, { recursive: true, force: true });
   await removeJournal(paths.journal);
 }
 
@@ -35868,7 +36245,7 @@ async function executeRun(options, checks, finish2) {
     if (!options.rehearsal) await checkRunnable(prepared, preflight);
     if (prepared.journal.length === 0) {
       await removeJournal(prepared.paths.journal);
-      await rm11(prepared.paths.scratch, { recursive: true, force: true });
+      await rm12(prepared.paths.scratch, { recursive: true, force: true });
     }
     journal = await openJournal(prepared.paths.journal, masker);
     opened = true;
@@ -35919,7 +36296,7 @@ async function finishCommitted(prepared, options, finish2) {
     runId: resolved.runId,
     boundaries,
     steps,
-    logsDir: join11(prepared.paths.scratch, "logs"),
+    logsDir: join12(prepared.paths.scratch, "logs"),
     toolVersion: options.toolVersion,
     secretValues: secretsOf(resolved, options.env),
     committed: { commit }
@@ -35976,7 +36353,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
     scope,
     rerun: async (id) => {
       const step = byId.get(id);
-      const record = await runStep({ ...step, if: "always()", boundary: void 0, produces: [] }, { ...base, scratch: join11(base.scratch, "reruns"), signal: options.signal, failAt: void 0 });
+      const record = await runStep({ ...step, if: "always()", boundary: void 0, produces: [] }, { ...base, scratch: join12(base.scratch, "reruns"), signal: options.signal, failAt: void 0 });
       return { ok: record.outcome === "success", ...record.reason ? { reason: record.reason } : {} };
     }
   };
@@ -36040,7 +36417,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
     steps: ordered.map((s) => records.get(s.id)).filter((r2) => r2 !== void 0),
     artifacts,
     runRoot: runRoot(artifacts.map((a2) => ({ name: a2.name, root: a2.root }))),
-    logsDir: join11(prepared.paths.scratch, "logs"),
+    logsDir: join12(prepared.paths.scratch, "logs"),
     runner: runnerFacts(options.env),
     toolVersion: options.toolVersion,
     secretValues,
@@ -36145,18 +36522,17 @@ async function runWith(options, io2, way) {
 }
 function freezeChecks(root) {
   let prepared;
-  let paths = [];
-  let before = /* @__PURE__ */ new Map();
+  let snapshot = { digests: /* @__PURE__ */ new Map(), stats: /* @__PURE__ */ new Map() };
   return {
     async assertFrozen(p2) {
       prepared = p2;
-      const verdict = await assertFrozen({ root, planFile: { path: resolve8(root, p2.planFile), display: p2.planFile, bytes: await readFile12(resolve8(root, p2.planFile)) }, plan: p2.resolved });
-      paths = verdict.lock ? lockedPaths(verdict.lock) : [];
-      before = statFiles(root, paths);
+      const lock = await readLock(root, p2.lockFile);
+      if (lock) snapshot = snapshotFrozen(root, lock);
+      const verdict = await assertFrozen({ root, planFile: { path: resolve8(root, p2.planFile), display: p2.planFile, bytes: await readFile12(resolve8(root, p2.planFile)) }, plan: p2.resolved, lock });
       return { freezeDigest: verdict.freezeDigest };
     },
     async recheck() {
-      return compareStats(before, statFiles(root, paths)).map((d2) => d2.path);
+      return (await recheckFrozen(root, snapshot)).map((d2) => d2.path);
     },
     async rehash() {
       if (!prepared) return [];
@@ -36300,10 +36676,10 @@ async function defaultPlans(cwd) {
 }
 
 // src/commands/verify.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 import { createReadStream as createReadStream5 } from "node:fs";
 import { readdir as readdir7, readFile as readFile13, realpath as realpath3, stat as stat4 } from "node:fs/promises";
-import { join as join12, posix as posix5, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
+import { join as join13, posix as posix6, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
 
 // src/record/verify.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
@@ -36568,7 +36944,7 @@ async function collectChecks(options, io2) {
     throw new CutoverError("USAGE", `no record folder at ${options.record}`, { hint: "name the folder that holds run.json, e.g. cutover verify reports/<plan>/<run id>" });
   }
   const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => void 0);
-  const runText = await readText(join12(recordAbs, "run.json"));
+  const runText = await readText(join13(recordAbs, "run.json"));
   const parsed = parseRunJson(runText);
   if (!parsed.run || runText === void 0) return [parsed.check];
   const run2 = parsed.run;
@@ -36578,7 +36954,7 @@ async function collectChecks(options, io2) {
   const manifests = {};
   const recorded = /* @__PURE__ */ new Map();
   for (const artifact of run2.artifacts) {
-    const text = artifact.manifest ? await readText(join12(recordAbs, artifact.manifest)) : void 0;
+    const text = artifact.manifest ? await readText(join13(recordAbs, artifact.manifest)) : void 0;
     if (text !== void 0) manifests[artifact.name] = text;
     const { check, entries } = checkManifest(artifact, text);
     checks.push(check);
@@ -36590,8 +36966,8 @@ async function collectChecks(options, io2) {
     const entries = recorded.get(artifact.name);
     if (!artifact.present || !entries) continue;
     const external = options.artifacts !== void 0 && artifact.commit === "manifest";
-    const where = toPosix(external ? join12(options.artifacts, artifact.name) : artifact.path);
-    const base = !external && artifact.kind === "file" ? posix5.dirname(where) : where;
+    const where = toPosix(external ? join13(options.artifacts, artifact.name) : artifact.path);
+    const base = !external && artifact.kind === "file" ? posix6.dirname(where) : where;
     try {
       const abs = external ? resolve9(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path);
       const progress = hashProgressReporter(io2, `verify ${artifact.name}`);
@@ -36603,11 +36979,11 @@ async function collectChecks(options, io2) {
     }
   }
   const logs = /* @__PURE__ */ new Map();
-  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join12(recordAbs, step.log.path)));
+  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join13(recordAbs, step.log.path)));
   checks.push(checkLogs(run2, logs));
   checks.push(checkRecordFiles(run2, await listFiles2(recordAbs)));
-  checks.push(checkStatement(run2, await readText(join12(recordAbs, "statement.json")), runText, manifests));
-  checks.push(checkReport(run2, await readText(join12(recordAbs, "report.md")), run2.tool?.version === VERSION));
+  checks.push(checkStatement(run2, await readText(join13(recordAbs, "statement.json")), runText, manifests));
+  checks.push(checkReport(run2, await readText(join13(recordAbs, "report.md")), run2.tool?.version === VERSION));
   if (root === void 0) {
     const detail = `${options.record} is not inside a git repository`;
     for (const name of ["plan at the run's commit", "lock at the run's commit", "plan unchanged since the run", "lock unchanged since the run", "approvals", "commit trailers"]) checks.push({ name, ok: false, detail });
@@ -36685,11 +37061,11 @@ async function readBytes(path6) {
   return readFile13(path6).catch(() => void 0);
 }
 function sha2562(bytes) {
-  return `sha256:${createHash6("sha256").update(bytes).digest("hex")}`;
+  return `sha256:${createHash7("sha256").update(bytes).digest("hex")}`;
 }
 async function digestFile(path6) {
   try {
-    const hash6 = createHash6("sha256");
+    const hash6 = createHash7("sha256");
     let bytes = 0;
     for await (const chunk of createReadStream5(path6)) {
       hash6.update(chunk);
@@ -36702,7 +37078,7 @@ async function digestFile(path6) {
 }
 async function listFiles2(dir) {
   const entries = await readdir7(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative10(dir, join12(e.parentPath ?? e.path, e.name)))).sort();
+  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative10(dir, join13(e.parentPath ?? e.path, e.name)))).sort();
 }
 function toPosix(path6) {
   return path6.split(sep5).join("/");
@@ -36761,11 +37137,12 @@ function usage(message, hint) {
 
 // src/action/run-action.ts
 function actionIo(env3, options) {
+  const { stdout, stderr } = guardStreams(process);
   return protectIo({
     cwd: options.cwd,
     env: env3,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout,
+    stderr,
     format: options.format,
     color: !env3.NO_COLOR && env3.FORCE_COLOR !== void 0 && env3.FORCE_COLOR !== "0",
     isTTY: false,
@@ -36798,7 +37175,7 @@ async function dispatch(inputs, io2) {
     case "changed":
       return changed({ base: inputs.base, ...inputs.head ? { head: inputs.head } : {} }, io2);
     case "review":
-      return review({ plans: inputs.plans, base: inputs.base, out: join13(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") }, io2);
+      return review({ plans: inputs.plans, base: inputs.base, out: join14(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") }, io2);
   }
 }
 async function runAction(env3, cwd) {

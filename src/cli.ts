@@ -5,6 +5,7 @@ import { CutoverError, EXIT } from './errors.js';
 import { parseDuration } from './text/duration.js';
 import { finishGithubCommand } from './github/report.js';
 import { EXIT_BUG, reportError } from './ui/output.js';
+import { guardStreams } from './adapters/streams.js';
 import { protectIo, type CommandIo, type OutputFormat } from './adapters/io.js';
 import { VERSION } from './adapters/version.js';
 
@@ -16,6 +17,9 @@ interface GlobalOptions {
   verbose?: boolean;
 }
 
+// Guarded before anything is printed: a closed stdout or stderr never stops a command (or a run's finally).
+const streams = guardStreams(process);
+
 /** The io a real process gets, from its global options and environment. */
 function processIo(options: GlobalOptions): CommandIo {
   const env = process.env;
@@ -25,8 +29,8 @@ function processIo(options: GlobalOptions): CommandIo {
   return protectIo({
     cwd: resolve(options.cwd ?? process.cwd()),
     env,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: streams.stdout,
+    stderr: streams.stderr,
     format,
     color,
     isTTY,
@@ -238,7 +242,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
+    streams.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
     process.exitCode = EXIT_BUG;
   },
 );

@@ -2,6 +2,7 @@
 // in GitHub's format. Nothing here reimplements a command; it only chooses one and reports its end.
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { guardStreams } from '../adapters/streams.js';
 import { protectIo, type CommandIo, type OutputFormat } from '../adapters/io.js';
 import { changed } from '../commands/changed.js';
 import { plan } from '../commands/plan.js';
@@ -16,11 +17,12 @@ import { readInput, readInputs, type ActionInputs } from './inputs.js';
 
 /** The io the action runs a command with: the runner's environment and streams, no terminal. */
 export function actionIo(env: Record<string, string | undefined>, options: { cwd: string; format: OutputFormat; verbose: boolean }): CommandIo {
+  const { stdout, stderr } = guardStreams(process);
   return protectIo({
     cwd: options.cwd,
     env,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout,
+    stderr,
     format: options.format,
     color: !env.NO_COLOR && env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0',
     isTTY: false,

@@ -1,7 +1,8 @@
-// Git adapters for frozen files: their work-tree state, the caller's identity, and a commit of given paths only.
-import { mkdtemp, rm } from 'node:fs/promises';
+// Git adapters for frozen files: their work-tree state, what git hides of it, the caller's identity,
+// and a commit of given paths only.
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { CutoverError } from '../errors.js';
 import { gitClient } from './git.js';
 
@@ -25,7 +26,8 @@ export interface CommitRequest {
 const PATHSPEC_CHUNK = 1000;
 const IDENTITY_PART = /^[^<>\n]+$/;
 
-function gitFailed(what: string, cause: unknown, hint?: string): CutoverError {
+/** A GIT_FAILED error saying what git could not do, with the first line of its message. */
+export function gitFailed(what: string, cause: unknown, hint?: string): CutoverError {
   const detail = cause instanceof Error ? cause.message.trim().split('\n')[0] : String(cause);
   return new CutoverError('GIT_FAILED', `git could not ${what}: ${detail}`, { cause, ...(hint ? { hint } : {}) });
 }
@@ -63,6 +65,60 @@ export async function readPathStates(paths: readonly string[], { cwd }: { cwd: s
     }
   }
   return states;
+}
+
+/** An index flag that tells git not to compare a path with the work tree. */
+export type IndexFlag = 'skip-worktree' | 'assume-unchanged';
+
+/**
+ * The given paths whose index entries carry `skip-worktree` or `assume-unchanged` (`git ls-files -v`
+ * shows them as `S` and in lowercase): git's status says nothing about their changes. The whole index
+ * is listed once: thousands of pathspecs cost git far more than one pass over every entry.
+ */
+export async function readHiddenPaths(paths: readonly string[], { cwd }: { cwd: string }): Promise<Map<string, IndexFlag[]>> {
+  const wanted = new Set(paths);
+  const hidden = new Map<string, IndexFlag[]>();
+  let output: string;
+  try {
+    output = await gitClient(cwd).raw(['ls-files', '-v', '-z']);
+  } catch (cause) {
+    throw gitFailed("read the index's flags", cause);
+  }
+  for (const record of output.split('\0')) {
+    const path = record.slice(2);
+    if (!wanted.has(path)) continue;
+    const tag = record[0]!;
+    const flags: IndexFlag[] = [];
+    if (tag === 'S' || tag === 's') flags.push('skip-worktree');
+    if (tag !== tag.toUpperCase()) flags.push('assume-unchanged');
+    if (flags.length) hidden.set(path, flags);
+  }
+  return hidden;
+}
+
+/**
+ * The given paths that lie inside a nested repository or a submodule (a folder below the root that
+ * holds `.git`), each with that folder. Git reports such a folder as one untracked entry, or as a
+ * commit id, and never looks at the files inside it.
+ */
+export async function findNestedRepositories(paths: readonly string[], { cwd }: { cwd: string }): Promise<Map<string, string>> {
+  const isRepository = new Map<string, Promise<boolean>>();
+  const check = (folder: string) => {
+    let known = isRepository.get(folder);
+    if (!known) isRepository.set(folder, (known = lstat(join(cwd, folder, '.git')).then(() => true, () => false)));
+    return known;
+  };
+  const nested = new Map<string, string>();
+  await Promise.all(
+    paths.map(async (path) => {
+      const parts = posix.dirname(path).split('/').filter((p) => p !== '.');
+      for (let i = 1; i <= parts.length; i++) {
+        const folder = parts.slice(0, i).join('/');
+        if (await check(folder)) return void nested.set(path, folder);
+      }
+    }),
+  );
+  return nested;
 }
 
 /** The caller's git identity as `Name <email>`, from `user.name` and `user.email`. */

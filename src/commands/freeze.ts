@@ -1,7 +1,7 @@
 // `cutover freeze PLAN`: hashes the plan's registries and inputs and writes the lock beside it; `--check` only compares.
 import { CutoverError, type Problem } from '../errors.js';
 import { findRepositoryRoot } from '../adapters/git.js';
-import { readGitIdentity, readPathStates } from '../adapters/git-files.js';
+import { findNestedRepositories, readGitIdentity, readHiddenPaths, readPathStates } from '../adapters/git-files.js';
 import { colors, writeJson, writeProblems } from '../ui/output.js';
 import { canonicalJson } from '../text/json.js';
 import { readValidPlan } from '../adapters/plan-file.js';
@@ -46,8 +46,12 @@ export async function freeze(options: FreezeOptions, io: CommandIo): Promise<num
   const written = text !== canonicalJson(lock);
   if (written) await writeLock(root, where.lock, lock);
   // Not a refusal: freezing the work tree is how a change gets frozen, but the gate wants it all committed.
-  const states = await readPathStates([where.plan, ...new Set(groups.flatMap((g) => g.entries.map((e) => e.path)))], { cwd: root });
+  const frozenPaths = [where.plan, ...new Set(groups.flatMap((g) => g.entries.map((e) => e.path)))];
+  const states = await readPathStates(frozenPaths, { cwd: root });
   const notes = [...states.values()].map((s) => `${s.path} ${s.state === 'changed' ? 'has uncommitted changes' : s.state === 'ignored' ? 'is ignored by git' : 'is untracked'}: commit it with the lock`);
+  // What the gate will refuse whatever is committed: files git is told not to look at, or cannot.
+  for (const [path, flags] of await readHiddenPaths(frozenPaths, { cwd: root })) notes.push(`${path} is marked ${flags.join(' and ')} in git's index: the gate refuses it until the flag is cleared`);
+  for (const [path, folder] of await findNestedRepositories(frozenPaths, { cwd: root })) notes.push(`${path} is inside the nested repository ${folder}: the gate refuses it`);
   if (unreadable) notes.unshift(`the previous lock could not be read (${unreadable.message}); it was replaced`);
   if (dropped.length) notes.push(`${dropped.length} approval${dropped.length === 1 ? '' : 's'} of an older freeze digest dropped: ${dropped.map((a) => a.by).join(', ')}`);
 

@@ -6,8 +6,10 @@ import { publishRun, type RecordPlace } from '../github/report.js';
 import { maskPreamble, readGithubRunFacts } from '../github/preview.js';
 import { writeJson } from '../ui/output.js';
 import { createRenderer } from '../ui/terminal.js';
-import { assertFrozen, compareStats, rehashFrozen, statFiles, type FileStat } from '../integrity/freeze-gate.js';
-import { lockedPaths, parseLock } from '../integrity/lock.js';
+import { assertFrozen } from '../integrity/freeze-gate.js';
+import { readLock } from '../integrity/freeze.js';
+import { parseLock } from '../integrity/lock.js';
+import { recheckFrozen, rehashFrozen, snapshotFrozen, type FrozenSnapshot } from '../integrity/recheck.js';
 import { commitRecord, pushRecord } from '../record/commit-record.js';
 import { writeRecord } from '../record/write-record.js';
 import type { EventSink } from '../run/events.js';
@@ -107,21 +109,21 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
   }
 }
 
-/** The freeze gate before the run, a stat check after each step, a full re-hash at the end. */
+/** The freeze gate before the run, the frozen bytes re-checked after each step, a full re-hash at the end. */
 function freezeChecks(root: string): FreezeChecks {
   let prepared: Prepared | undefined;
-  let paths: string[] = [];
-  let before = new Map<string, FileStat>();
+  let snapshot: FrozenSnapshot = { digests: new Map(), stats: new Map() };
   return {
     async assertFrozen(p) {
       prepared = p;
-      const verdict = await assertFrozen({ root, planFile: { path: resolve(root, p.planFile), display: p.planFile, bytes: await readFile(resolve(root, p.planFile)) }, plan: p.resolved });
-      paths = verdict.lock ? lockedPaths(verdict.lock) : [];
-      before = statFiles(root, paths);
+      const lock = await readLock(root, p.lockFile);
+      // Stat before the gate reads any byte: whatever changes after this moment shows in the re-check.
+      if (lock) snapshot = snapshotFrozen(root, lock);
+      const verdict = await assertFrozen({ root, planFile: { path: resolve(root, p.planFile), display: p.planFile, bytes: await readFile(resolve(root, p.planFile)) }, plan: p.resolved, lock });
       return { freezeDigest: verdict.freezeDigest };
     },
     async recheck() {
-      return compareStats(before, statFiles(root, paths)).map((d) => d.path);
+      return (await recheckFrozen(root, snapshot)).map((d) => d.path);
     },
     async rehash() {
       if (!prepared) return [];

@@ -1,14 +1,15 @@
 // The freeze gate (docs/runs.md, "Preflight"; docs/integrity.md, "The freeze gate"): the committed lock, the work tree and git agree, and enough people approved.
-import { lstatSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CutoverError, type Problem } from '../errors.js';
-import { readPathStates, type PathState } from '../adapters/git-files.js';
+import { findNestedRepositories, readHiddenPaths, readPathStates, type PathState } from '../adapters/git-files.js';
+import { digestCommitted } from '../adapters/git-objects.js';
+import { readAtRevision } from '../adapters/git.js';
 import { resolveInside } from '../adapters/fs.js';
 import { sshVerifier } from '../adapters/ssh-sign.js';
 import { approvalPolicy, hashGroups, locatePlan, readLock, type FreezablePlan, type PlanLocation } from './freeze.js';
 import { APPROVAL_NAMESPACE, approvalName, evaluateApprovals, type ApprovalVerdict } from './approvals.js';
 import {
+  parseLock,
   diffLock,
   digestBytes,
   freezeDigestOf,
@@ -19,8 +20,8 @@ import {
   type FrozenGroup,
   type Lock,
 } from './lock.js';
+import { canonicalJson } from '../text/json.js';
 import { compareUtf8 } from '../text/utf8.js';
-
 
 /** What the gate needs: the repository root, the plan file as read, the plan, and optionally the lock already read. */
 export interface FreezeGateOptions {
@@ -49,9 +50,6 @@ export interface GateVerdict {
   files: string[];
 }
 
-/** A regular file's size, modification time and inode, or null when it is gone. */
-export type FileStat = { size: bigint; mtimeNs: bigint; ino: bigint } | null;
-
 const SUBJECT = { registries: 'registry', inputs: 'input' } as const;
 
 /** Checks the freeze without changing anything: every refusal reason, one problem each. */
@@ -64,7 +62,7 @@ export async function checkFreeze(options: FreezeGateOptions): Promise<GateVerdi
   const freezeDigest = freezeDigestOf(planDigest, groups);
   const freezeHint = `run cutover freeze ${planFile.display} and commit the lock`;
 
-  const found = [...contentDrift(lock, where, planDigest, groups, freezeHint), ...(await gitDrift(root, lock, where, groups, freezeHint))];
+  const found = [...contentDrift(lock, where, planDigest, groups, freezeHint), ...(await gitDrift(root, lock, where, { planDigest, groups }, freezeHint))];
   found.sort((a, b) => driftOrder(a.drift, b.drift));
   const drift = found.map((f) => f.drift);
   const problems = found.map((f) => f.problem);
@@ -99,17 +97,61 @@ function contentDrift(lock: Lock | null, where: PlanLocation, planDigest: string
   return found;
 }
 
-// What git says: the plan, the lock and every matched or listed file must be committed as they are.
-async function gitDrift(root: string, lock: Lock | null, where: PlanLocation, groups: FrozenGroup[], hint: string): Promise<Finding[]> {
+// What git holds: the plan, the lock and every matched or listed file must be committed as they are.
+// Git's status is not trusted alone: index flags hide changes from it and it does not look inside a
+// nested repository, so every file's bytes are also compared with the committed blob.
+async function gitDrift(root: string, lock: Lock | null, where: PlanLocation, hashed: { planDigest: string; groups: FrozenGroup[] }, hint: string): Promise<Finding[]> {
   const membership = new Map<string, Pick<Drift, 'kind' | 'group'>>([[where.plan, { kind: 'plan' }]]);
   if (lock) membership.set(where.lock, { kind: 'lock' });
-  for (const group of groups) for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
+  for (const group of hashed.groups) for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
   for (const path of lock ? lockedPaths(lock) : []) if (!membership.has(path)) membership.set(path, lockMembership(lock as Lock, path));
-  const states = await readPathStates([...membership.keys()], { cwd: root });
-  return [...states.values()].map((state) => {
-    const d: Drift = { path: state.path, ...membership.get(state.path), ...stateDrift(state) };
-    return finding(d, describeDrift(d), d.reason === 'untracked' ? 'commit it: the approved state is the committed state' : `commit or revert the change; ${hint}`);
-  });
+  const drift = (path: string, found: Pick<Drift, 'reason' | 'detail'>): Drift => ({ path, ...membership.get(path), ...found });
+
+  const nested = await findNestedRepositories([...membership.keys()], { cwd: root });
+  const paths = [...membership.keys()].filter((p) => !nested.has(p));
+  const states = await readPathStates(paths, { cwd: root });
+  const hidden = await readHiddenPaths(paths, { cwd: root });
+  const found: Drift[] = [...nested].map(([path, folder]) => drift(path, { reason: 'nested', detail: folder }));
+  for (const state of states.values()) found.push(drift(state.path, stateDrift(state)));
+  for (const [path, flags] of hidden) found.push(drift(path, { reason: 'hidden', detail: flags.join(' and ') }));
+  found.push(...(await committedDrift(root, lock, where, hashed, paths.filter((p) => !states.has(p)))).map((d) => drift(d.path, d)));
+  return found.map((d) => finding(d, describeDrift(d), driftHint(d, hint)));
+}
+
+// Each file's bytes against the blob HEAD commits: a change git's status missed, or a file HEAD lacks.
+async function committedDrift(root: string, lock: Lock | null, where: PlanLocation, hashed: { planDigest: string; groups: FrozenGroup[] }, paths: string[]): Promise<Drift[]> {
+  const expected = new Map<string, string>([[where.plan, hashed.planDigest.replace(/^sha256:/, '')]]);
+  for (const group of hashed.groups) for (const e of group.entries) expected.set(e.path, e.digest);
+  const asked = paths.filter((p) => expected.has(p));
+  const committed = await digestCommitted(asked, 'HEAD', { cwd: root });
+  const found: Drift[] = [];
+  for (const path of asked) {
+    const digest = committed.get(path);
+    if (digest === undefined) found.push({ path, reason: 'untracked', detail: 'HEAD has no such file' });
+    else if (digest !== expected.get(path)) found.push({ path, reason: 'uncommitted', detail: "its bytes differ from HEAD's, though git's status shows no change" });
+  }
+  // The lock is compared by content: the one the gate read must be the one HEAD commits.
+  if (lock && paths.includes(where.lock) && !(await sameLockInHead(root, where.lock, lock))) {
+    found.push({ path: where.lock, reason: 'uncommitted', detail: "it differs from HEAD's, though git's status shows no change" });
+  }
+  return found;
+}
+
+async function sameLockInHead(root: string, lockPath: string, lock: Lock): Promise<boolean> {
+  const bytes = await readAtRevision(lockPath, 'HEAD', { cwd: root });
+  if (bytes === undefined) return false;
+  try {
+    return canonicalJson(parseLock(bytes.toString('utf8'), lockPath)) === canonicalJson(lock);
+  } catch {
+    return false;
+  }
+}
+
+function driftHint(d: Drift, hint: string): string {
+  if (d.reason === 'untracked') return 'commit it: the approved state is the committed state';
+  if (d.reason === 'hidden') return `clear the flag (git update-index --no-skip-worktree --no-assume-unchanged -- ${d.path}), then commit or revert what git now shows`;
+  if (d.reason === 'nested') return 'freeze only files this repository commits: narrow the pattern, or move the files out of the nested repository';
+  return `commit or revert the change; ${hint}`;
 }
 
 /** The gate as a refusal: REGISTRY_UNFROZEN (exit 3) naming every drifted file, or APPROVAL_MISSING. */
@@ -143,10 +185,14 @@ export function describeDrift(d: Drift): string {
       return `${subject} is not committed${detail}; the approved state is the committed state`;
     case 'uncommitted':
       return `${subject} has uncommitted changes${detail}; the approved state is the committed state`;
+    case 'hidden':
+      return `${subject} is marked ${d.detail ?? 'hidden'} in git's index, so git's status does not show its changes`;
+    case 'nested':
+      return `${subject} is inside a nested repository or submodule (${d.detail ?? 'a folder with .git'}); this repository does not commit it`;
   }
 }
 
-const REASON_ORDER = ['changed', 'added', 'removed', 'untracked', 'uncommitted'];
+const REASON_ORDER = ['changed', 'added', 'removed', 'nested', 'hidden', 'untracked', 'uncommitted'];
 
 // The lock first, then the plan, then file by file (each file's reasons together), as a reader scans them.
 function driftOrder(a: Drift, b: Drift): number {
@@ -197,41 +243,3 @@ export async function readSignersFile(root: string, path: string): Promise<Uint8
   return info?.isFile() ? readFile(abs) : null;
 }
 
-/** Size, modification time and inode of each repository-relative path (null when gone), for the cheap re-check after a step. */
-export function statFiles(root: string, paths: readonly string[]): Map<string, FileStat> {
-  // Synchronous: a run takes this after every step, and an lstat is cheaper than a trip through the thread pool.
-  const stats = new Map<string, FileStat>();
-  for (const path of paths) {
-    try {
-      const info = lstatSync(join(root, path), { bigint: true });
-      stats.set(path, { size: info.size, mtimeNs: info.mtimeNs, ino: info.ino });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new CutoverError('IO_FAILED', `cannot stat ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-      }
-      stats.set(path, null);
-    }
-  }
-  return stats;
-}
-
-/** Files whose size, modification time or inode changed between two stat snapshots; a file that appeared counts as added. */
-export function compareStats(before: ReadonlyMap<string, FileStat>, after: ReadonlyMap<string, FileStat>): Drift[] {
-  const drift: Drift[] = [];
-  for (const [path, was] of before) {
-    const now = after.get(path) ?? null;
-    if (was && !now) drift.push({ path, reason: 'removed' });
-    else if (!was && now) drift.push({ path, reason: 'added' });
-    else if (was && now && (was.size !== now.size || was.mtimeNs !== now.mtimeNs || was.ino !== now.ino)) {
-      drift.push({ path, reason: 'changed', detail: was.size !== now.size ? `size ${was.size} → ${now.size}` : 'modification time or inode changed' });
-    }
-  }
-  for (const [path, now] of after) if (!before.has(path) && now) drift.push({ path, reason: 'added' });
-  return drift.sort((a, b) => compareUtf8(a.path, b.path));
-}
-
-/** Re-hashes every registry and input and lists what differs from the lock (content and glob matches only). */
-export async function rehashFrozen(options: { root: string; plan: FreezablePlan; lock: Lock; threads?: number }): Promise<Drift[]> {
-  const { groups } = await hashGroups(options.root, options.plan, { allowUnmatched: true, ...(options.threads === undefined ? {} : { threads: options.threads }) });
-  return diffLock(options.lock, lockGroupsOf(groups));
-}

@@ -59,8 +59,11 @@ export interface FrozenGroup {
   root: string;
 }
 
-/** Why a frozen file no longer matches: content, glob matches, or its git state. */
-export type DriftReason = 'changed' | 'added' | 'removed' | 'untracked' | 'uncommitted';
+/**
+ * Why a frozen file no longer matches: content, glob matches, or its git state (`hidden`: an index
+ * flag keeps its changes out of git's status; `nested`: it lies in a nested repository or submodule).
+ */
+export type DriftReason = 'changed' | 'added' | 'removed' | 'untracked' | 'uncommitted' | 'hidden' | 'nested';
 
 /** One file that differs from what the lock pins, and how. `group` is set for registry and input files. */
 export interface Drift {

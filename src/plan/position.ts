@@ -106,5 +106,28 @@ export function positionInString(source: SourceDoc, path: DataPath, index: numbe
   const quote = raw.startsWith('"') || raw.startsWith("'") ? 1 : 0;
   const value = String(node.value);
   if (raw.slice(quote, quote + value.length) === value) return lineColOf(source, start + quote + index);
-  return lineColOf(source, start);
+  const inBlock = blockOffset(raw, value, index);
+  return lineColOf(source, start + (inBlock ?? 0));
+}
+
+// A literal or folded block scalar (`|`, `>`): its value is its lines without their indentation, so
+// an offset maps line by line; the mapping is used only where the raw text shows the same character.
+function blockOffset(raw: string, value: string, index: number): number | undefined {
+  if (!/^[|>]/.test(raw)) return undefined;
+  const body = raw.indexOf('\n') + 1;
+  if (body === 0) return undefined;
+  const lines = raw.slice(body).split('\n');
+  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
+  let at = body;
+  let left = index;
+  for (const line of lines) {
+    const content = Math.max(0, line.length - indent);
+    if (left <= content) {
+      const offset = at + Math.min(indent, line.length) + left;
+      return raw[offset] === value[index] ? offset : undefined;
+    }
+    left -= content + 1;
+    at += line.length + 1;
+  }
+  return undefined;
 }

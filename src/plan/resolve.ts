@@ -1,8 +1,8 @@
 // A validated plan made concrete for one run: run id chosen, interpolation done, defaults applied.
 import type { Problem } from '../errors.js';
-import { splitCommand } from '../text/argv.js';
 import { createMasker } from '../text/mask.js';
 import { parseDuration } from '../text/duration.js';
+import { splitRun } from './command.js';
 import type { Scope } from './expression.js';
 import { interpolate } from './interpolate.js';
 import { placedSteps } from './rules.js';
@@ -144,18 +144,6 @@ function command(run: string | string[], shell: string | undefined, text: (v: st
   if (Array.isArray(run)) return { argv: run.map(text) };
   const split = splitRun(run);
   return { argv: 'argv' in split ? split.argv.map(text) : [run] };
-}
-
-/**
- * Splits a `run:` string into words with each `${{ }}` kept whole inside its word, so an
- * expression's spaces do not split it and a value's spaces (substituted later) stay one argument.
- */
-export function splitRun(run: string): ReturnType<typeof splitCommand> {
-  const templates: string[] = [];
-  const guarded = run.replace(/\$\{\{.*?\}\}/g, (m) => `\u0001${templates.push(m) - 1}\u0001`);
-  const split = splitCommand(guarded);
-  if ('error' in split) return split;
-  return { argv: split.argv.map((w) => w.replace(/\u0001(\d+)\u0001/g, (_m, i: string) => templates[Number(i)]!)) };
 }
 
 /** A JSON expectation with `${{ }}` substituted in its file and in string values it compares against. */

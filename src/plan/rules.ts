@@ -1,6 +1,7 @@
 // Semantic rules the schema cannot say: unique ids, references, expressions, durations, paths, window, artifacts.
 import type { Problem } from '../errors.js';
 import { parseDuration } from '../text/duration.js';
+import { templatesInCode, type CodeTemplate } from './command.js';
 import { checkNames, hasTemplate, isTemplateIssue, parseCondition, parseTemplate, type ExpressionKind } from './interpolate.js';
 import { isDynamicPattern } from 'tinyglobby';
 import { SIGNERS_GROUP } from './approvals.js';
@@ -35,6 +36,7 @@ export function checkRules(source: SourceDoc, plan: Plan): Problem[] {
   checkUniqueIds(steps, add);
   for (const placed of steps) checkStep(placed, plan, add);
   checkTemplates(source, plan, ids, problems);
+  checkCodeTemplates(source, plan, problems);
   checkConditions(source, steps, ids, problems);
   checkPaths(plan, add);
   checkWindow(plan, add);
@@ -143,6 +145,30 @@ function checkTemplates(source: SourceDoc, plan: Plan, ids: ReadonlySet<string>,
     if (dotted.endsWith('.if')) return;
     collect(source, path, value, problems, () => parseTemplate(value).flatMap((p) => (typeof p === 'string' ? [] : checkNames(p.expr, 'value', ids).map((i) => ({ ...i, offset: i.offset + p.offset })))));
   });
+}
+
+// GitHub's hardening advice: an expression is never pasted into code, where a value holding `$(…)`,
+// a backquote or a quote would run as a command; it reaches the code through the environment.
+function checkCodeTemplates(source: SourceDoc, plan: Plan, problems: Problem[]): void {
+  for (const t of templatesInCode(plan)) {
+    const shown = t.expr ? `\`\${{ ${t.expr} }}\`` : '`${{`';
+    problems.push({
+      code: 'PLAN_INTERPOLATION',
+      file: source.file,
+      ...positionInString(source, t.path, t.offset),
+      message: `${shown} would be pasted into code that ${t.runner} runs: ${t.shell ? 'a value holding $(…), a backquote or a quote would run as a command' : 'a value holding a quote would run as code'}`,
+      hint: codeHint(t),
+    });
+  }
+}
+
+/** The hint for an expression in code: the same value through `env:`, with a name to use. */
+function codeHint(t: CodeTemplate): string {
+  const env = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(t.expr)?.[1];
+  const name = env ?? (/^[a-z]+\.[a-z]+$/.test(t.expr) ? t.expr.replace('.', '_').toUpperCase() : 'VALUE');
+  const value = t.expr ? `\${{ ${t.expr} }}` : '${{ … }}';
+  const use = t.shell ? `use "$${name}" (in double quotes) in the script` : `read ${name} from the environment in the code`;
+  return `pass the value through the step's env: (env: { ${name}: "${value}" }) and ${use}`;
 }
 
 function checkConditions(source: SourceDoc, steps: PlacedStep[], ids: ReadonlySet<string>, problems: Problem[]): void {

@@ -2,7 +2,8 @@
 import type { Problem } from '../errors.js';
 import { loadPlan, type LoadedPlan } from './load.js';
 import { positionOf } from './position.js';
-import { RUN_ID, splitRun } from './resolve.js';
+import { splitRun } from './command.js';
+import { RUN_ID } from './resolve.js';
 import { checkRules, placedSteps } from './rules.js';
 import { checkSchema } from './schema.js';
 import type { Plan } from './types.js';

@@ -1,5 +1,6 @@
 // freeze, freeze --check, status, approve and the freeze gate against real git repositories.
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { approve } from '../../src/commands/approve.js';
 import { freeze } from '../../src/commands/freeze.js';
 import { status } from '../../src/commands/status.js';
 import { readValidPlan } from '../../src/adapters/plan-file.js';
-import { assertFrozen, checkFreeze, compareStats, rehashFrozen, statFiles } from '../../src/integrity/freeze-gate.js';
+import { assertFrozen, checkFreeze } from '../../src/integrity/freeze-gate.js';
+import { compareStats, recheckFrozen, rehashFrozen, snapshotFrozen, statFiles } from '../../src/integrity/recheck.js';
 import { readLock } from '../../src/integrity/freeze.js';
 import { cutover, stripAnsi } from '../helpers/cli.js';
 import { git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
@@ -505,6 +507,39 @@ describe('re-checks during a run', () => {
       ['mapping/a.json', 'changed'],
       ['mapping/b.json', 'removed'],
     ]);
+  });
+
+  it('compareStats notices a same-size rewrite in place whose modification time was put back: the change time moved', async () => {
+    const dir = repository();
+    await freezeAndCommit(dir);
+    const file = join(dir, 'mapping/a.json');
+    const before = statFiles(dir, ['mapping/a.json']);
+    const { mtimeNs } = statSync(file, { bigint: true });
+    writeFileSync(file, '{"a":7}\n');
+    // `touch -r` puts the modification time back to the nanosecond; the change time cannot be set.
+    execFileSync('touch', ['-d', `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`, file]);
+    const after = statFiles(dir, ['mapping/a.json']);
+    expect([after.get('mapping/a.json')?.size, after.get('mapping/a.json')?.mtimeNs, after.get('mapping/a.json')?.ino]).toEqual([before.get('mapping/a.json')?.size, before.get('mapping/a.json')?.mtimeNs, before.get('mapping/a.json')?.ino]);
+    expect(compareStats(before, after).map((d) => [d.path, d.reason])).toEqual([['mapping/a.json', 'changed']]);
+  });
+
+  it('recheckFrozen hashes what moved and compares it with the lock; bytes written again are no change', async () => {
+    const dir = repository();
+    await freezeAndCommit(dir);
+    const lock = (await readLock(dir, LOCK_PATH))!;
+    const snapshot = snapshotFrozen(dir, lock);
+    expect(await recheckFrozen(dir, snapshot)).toEqual([]);
+    writeFileSync(join(dir, 'mapping/a.json'), readFileSync(join(dir, 'mapping/a.json')));
+    expect(await recheckFrozen(dir, snapshot)).toEqual([]);
+    writeFileSync(join(dir, 'mapping/b.json'), '{"b":9}\n');
+    rmSync(join(dir, 'db/index.js'));
+    expect((await recheckFrozen(dir, snapshot)).map((d) => [d.path, d.reason])).toEqual([
+      ['db/index.js', 'removed'],
+      ['mapping/b.json', 'changed'],
+    ]);
+    writeFileSync(join(dir, 'mapping/b.json'), '{"b":2}\n');
+    writeFileSync(join(dir, 'db/index.js'), 'module.exports = "db";\n');
+    expect(await recheckFrozen(dir, snapshot)).toEqual([]);
   });
 
   it('rehashFrozen finds content changes and new matches against the lock', async () => {
