@@ -76,8 +76,8 @@ function previewOf(resolved: ResolvedPlan, file: string, freeze: FreezeView, war
     does: describeStep(s),
     expect: describeExpectations(s),
     produces: s.produces,
-    timeout: s.timeoutMs === undefined ? null : formatDuration(s.timeoutMs),
-    retries: { count: s.retries.count, delay: formatDuration(s.retries.delayMs) },
+    timeoutMs: s.timeoutMs ?? null,
+    retries: s.retries,
   });
   return {
     plan: file,
