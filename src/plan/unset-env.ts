@@ -19,7 +19,12 @@ const GITHUB_PROVIDED = /^(GITHUB_|RUNNER_|ACTIONS_)|^CI$/;
  * variable and saying what sets it: the caller, a secret, GitHub Actions, or a step's own `env:`,
  * which reaches the command but not `${{ }}`.
  */
-export function unsetProblems(plan: Plan, file: string, unset: readonly UnsetIn[], options: { source?: SourceDoc; preview?: boolean } = {}): { problems: Problem[]; warnings: Problem[] } {
+export function unsetProblems(
+  plan: Plan,
+  file: string,
+  unset: readonly UnsetIn[],
+  options: { source?: SourceDoc; preview?: boolean } = {},
+): { problems: Problem[]; warnings: Problem[] } {
   const { source, preview } = options;
   const warnings: Problem[] = [];
   if (unset.length === 0) return { problems: [], warnings };
@@ -37,7 +42,13 @@ export function unsetProblems(plan: Plan, file: string, unset: readonly UnsetIn[
     const path = places[nth];
     const at = source && path ? positionInString(source, path, u.offset) : {};
     // A preview runs where secrets are withheld on purpose (a pull request): there it is a warning.
-    (preview && isSecret(plan, u.name) ? warnings : problems).push({ code: 'PLAN_INTERPOLATION', file, ...at, message: `${u.name} is not set, so \`env.${u.name}\` would be substituted as an empty string`, hint: hintFor(u.name, plan, path) });
+    (preview && isSecret(plan, u.name) ? warnings : problems).push({
+      code: 'PLAN_INTERPOLATION',
+      file,
+      ...at,
+      message: `${u.name} is not set, so \`env.${u.name}\` would be substituted as an empty string`,
+      hint: hintFor(u.name, plan, path),
+    });
   }
   return { problems, warnings };
 }
@@ -49,10 +60,12 @@ export function isSecret(plan: Plan, name: string): boolean {
 
 function hintFor(name: string, plan: Plan, path: DataPath | undefined): string {
   const fallback = `\${{ env.${name} ?? '…' }}`;
-  if (isSecret(plan, name)) return `${name} is a secret of this plan: set it in the environment (in GitHub Actions, in the step's env: from secrets), or give a default: ${fallback}`;
+  if (isSecret(plan, name))
+    return `${name} is a secret of this plan: set it in the environment (in GitHub Actions, in the step's env: from secrets), or give a default: ${fallback}`;
   if (GITHUB_PROVIDED.test(name)) return `${name} is set by GitHub Actions only: for runs elsewhere give a default: ${fallback}`;
   const [spec, phase, index] = path ?? [];
   const step = spec === 'spec' && typeof index === 'number' ? (plan.spec[phase as 'steps'] ?? [])[index] : undefined;
-  if (step?.env && Object.hasOwn(step.env, name)) return `the step's own env: reaches its command, not \`\${{ }}\`: move ${name} to spec.env, or set it in the environment`;
+  if (step?.env && Object.hasOwn(step.env, name))
+    return `the step's own env: reaches its command, not \`\${{ }}\`: move ${name} to spec.env, or set it in the environment`;
   return `set ${name} in the environment, define it in spec.env, or give a default: ${fallback}`;
 }

@@ -26,12 +26,19 @@ interface Line {
 }
 
 const KEY_LINE = /^(\s*)((?:-\s+)*)([^\s#'"{}[\],:&*!|>%@`-][^#:]*?|-[^\s#:][^#:]*?)\s*:(?:\s|$)/;
-const GENERIC_HINT = 'check the indentation (spaces only, every key of a mapping in the same column) and the quotes on this line and the one above';
+const GENERIC_HINT =
+  'check the indentation (spaces only, every key of a mapping in the same column) and the quotes on this line and the one above';
+
+/** Errors past this many keep the parser's words: a reader fixes the first ones, and each explanation scans lines. */
+const EXPLAINED = 20;
+/** How far back an unclosed quote or bracket is looked for. */
+const LOOK_BACK = 64 * 1024;
 
 /** Explains the parser's errors; an error that only repeats another one at the same place is dropped. */
 export function explainYamlErrors(text: string, errors: readonly YamlError[]): ExplainedError[] {
   const compact = new Set(errors.filter((e) => e.code === 'BLOCK_AS_IMPLICIT_KEY').map((e) => e.offset));
-  return errors.filter((e) => !(e.code === 'MULTILINE_IMPLICIT_KEY' && compact.has(e.offset))).map((e) => explain(text, e));
+  const kept = errors.filter((e) => !(e.code === 'MULTILINE_IMPLICIT_KEY' && compact.has(e.offset)));
+  return kept.map((e, i) => (i < EXPLAINED ? explain(text, e) : plain(e)));
 }
 
 function explain(text: string, e: YamlError): ExplainedError {
@@ -39,11 +46,14 @@ function explain(text: string, e: YamlError): ExplainedError {
   const first = e.message.split('\n')[0] ?? e.message;
   if (e.code === 'BLOCK_AS_IMPLICIT_KEY' && first.startsWith('Nested mappings')) return valueTakesKey(text, line, e.offset) ?? plain(e);
   if (e.code === 'BAD_INDENT' && first.startsWith('All mapping items')) return misaligned(text, line) ?? plain(e);
-  if (e.code === 'BAD_INDENT' && /^Flow (sequence|map)/.test(first)) return unclosedFlow(text, e.offset, first.includes('sequence') ? '[' : '{') ?? plain(e);
+  if (e.code === 'BAD_INDENT' && /^Flow (sequence|map)/.test(first))
+    return unclosedFlow(text, e.offset, first.includes('sequence') ? '[' : '{') ?? plain(e);
   if (e.code === 'MISSING_CHAR' && first.startsWith('Sequence item without')) return strayInList(line);
-  if (e.code === 'MISSING_CHAR' && /^Missing closing ["']quote/.test(first)) return unclosedQuote(text, e.offset, first.includes('"') ? '"' : "'") ?? plain(e);
+  if (e.code === 'MISSING_CHAR' && /^Missing closing ["']quote/.test(first))
+    return unclosedQuote(text, e.offset, first.includes('"') ? '"' : "'") ?? plain(e);
   if (e.code === 'MULTILINE_IMPLICIT_KEY') return notAKey(line);
-  if (e.code === 'TAB_AS_INDENT') return { offset: e.offset, message: 'a tab is used for indentation', hint: 'indent with spaces, not tabs' };
+  if (e.code === 'TAB_AS_INDENT')
+    return { offset: e.offset, message: 'a tab is used for indentation', hint: 'indent with spaces, not tabs' };
   return plain(e);
 }
 
@@ -52,7 +62,11 @@ function valueTakesKey(text: string, line: Line, offset: number): ExplainedError
   if (line.key === undefined) return undefined;
   const value = line.text.slice(offset - line.start);
   if (/:(\s|$)/.test(value)) {
-    return { offset, message: `the value of \`${line.key}\` holds ": ", which YAML reads as the start of another key`, hint: `put the whole value in quotes: ${line.key}: "${value.trim().replace(/"/g, '\\"')}"` };
+    return {
+      offset,
+      message: `the value of \`${line.key}\` holds ": ", which YAML reads as the start of another key`,
+      hint: `put the whole value in quotes: ${line.key}: "${value.trim().replace(/"/g, '\\"')}"`,
+    };
   }
   const next = nextContent(text, line);
   if (!next || next.indent <= line.keyAt!) return undefined;
@@ -87,14 +101,27 @@ function strayInList(line: Line): ExplainedError {
 function notAKey(line: Line): ExplainedError {
   const word = line.text.trim().replace(/^(-\s+)+/, '');
   const glued = /^([^\s:]+):(\S.*)$/.exec(word);
-  if (glued) return { offset: line.start + line.indent, message: `\`${word}\` has no space after its colon, so YAML does not read it as a key`, hint: `write \`${glued[1]}: ${glued[2]}\`` };
-  return { offset: line.start + line.indent, message: `\`${word}\` is not a \`key: value\` line where a key is expected`, hint: 'write it as `key: value`, or start a list item with `- `' };
+  if (glued)
+    return {
+      offset: line.start + line.indent,
+      message: `\`${word}\` has no space after its colon, so YAML does not read it as a key`,
+      hint: `write \`${glued[1]}: ${glued[2]}\``,
+    };
+  return {
+    offset: line.start + line.indent,
+    message: `\`${word}\` is not a \`key: value\` line where a key is expected`,
+    hint: 'write it as `key: value`, or start a list item with `- `',
+  };
 }
 
 function unclosedQuote(text: string, offset: number, quote: string): ExplainedError | undefined {
-  for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+  for (let i = Math.min(offset, text.length) - 1; i >= Math.max(0, offset - LOOK_BACK); i--) {
     if (text[i] === quote && !(quote === '"' && text[i - 1] === '\\')) {
-      return { offset: i, message: `the ${quote === '"' ? 'double' : 'single'} quote opened here is never closed`, hint: `end the value with ${quote} on the same line, or write it without quotes` };
+      return {
+        offset: i,
+        message: `the ${quote === '"' ? 'double' : 'single'} quote opened here is never closed`,
+        hint: `end the value with ${quote} on the same line, or write it without quotes`,
+      };
     }
   }
   return undefined;
@@ -103,10 +130,14 @@ function unclosedQuote(text: string, offset: number, quote: string): ExplainedEr
 function unclosedFlow(text: string, offset: number, open: '[' | '{'): ExplainedError | undefined {
   const close = open === '[' ? ']' : '}';
   let depth = 0;
-  for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+  for (let i = Math.min(offset, text.length) - 1; i >= Math.max(0, offset - LOOK_BACK); i--) {
     if (text[i] === close) depth++;
     else if (text[i] === open && depth-- === 0) {
-      return { offset: i, message: `the \`${open}\` opened here is never closed with \`${close}\``, hint: `end the ${open === '[' ? 'list' : 'mapping'} with \`${close}\` on the same line, or write it one entry a line` };
+      return {
+        offset: i,
+        message: `the \`${open}\` opened here is never closed with \`${close}\``,
+        hint: `end the ${open === '[' ? 'list' : 'mapping'} with \`${close}\` on the same line, or write it one entry a line`,
+      };
     }
   }
   return undefined;

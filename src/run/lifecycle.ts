@@ -17,7 +17,7 @@ import { openJournal, removeJournal, type Journal, type JournalEntry } from './j
 import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
 import type { ArtifactResult, RunResult } from './result.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
-import { recordLogPath, runStep, type StepContext } from './step-runner.js';
+import { runStep, stepEndEvent, type StepContext } from './step-runner.js';
 
 /** Integrity checks the run calls (the freeze gate and its re-checks), passed in by the command. */
 export interface FreezeChecks {
@@ -126,12 +126,6 @@ async function endOrphans(entries: JournalEntry[], options: RunOptions): Promise
   }
 }
 
-/** The step-end event's `log`: where the record will keep the step's log, when it has one. */
-function recordLog(plan: ResolvedPlan, step: StepRecord): { log?: string } {
-  const log = recordLogPath(plan, step);
-  return log ? { log } : {};
-}
-
 /** Removes a finished run's journal and scratch space. */
 async function closeRun(paths: RunPaths): Promise<void> {
   // The journal goes last: while it exists, the run counts as unfinished and --resume finishes it.
@@ -157,7 +151,7 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
     if (e.type === 'boundary') boundaries[e.name] = e.at;
   }
   const steps = ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined);
-  for (const step of steps) options.emit({ type: 'step-end', step, ...recordLog(resolved, step) });
+  for (const step of steps) options.emit(stepEndEvent(resolved, step));
   const result: RunResult = {
     plan: resolved,
     planFile: prepared.planFile,
@@ -255,7 +249,7 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
       boundaries[step.boundary] = final.endedAt!;
       journal.append({ type: 'boundary', name: step.boundary, at: final.endedAt! });
     }
-    options.emit({ type: 'step-end', step: final, ...recordLog(resolved, final) });
+    options.emit(stepEndEvent(resolved, final));
   };
 
   for (const step of resolved.phases.preconditions) await run(step, options.signal);

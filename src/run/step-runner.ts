@@ -11,7 +11,7 @@ import { evaluateCondition } from '../plan/interpolate.js';
 import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { runDeterminism, runRestore, runSnapshot, type BuiltInContext } from './builtins.js';
-import type { EventSink, StepOutcome, StepRecord } from './events.js';
+import type { EventSink, RunEvent, StepOutcome, StepRecord } from './events.js';
 import { checkExpectations } from './expectations.js';
 import { createMasker } from '../text/mask.js';
 import { lastLines, TAIL_BYTES } from '../text/tail.js';
@@ -54,6 +54,12 @@ export function recordLogPath(plan: Pick<ResolvedPlan, 'phases' | 'record'>, ste
   const index = plan.phases[step.phase].findIndex((s) => s.id === step.id);
   if (step.logDigest === null || index < 0) return undefined;
   return posix.join(normaliseRecordDir(plan.record.dir), 'logs', logName({ phase: step.phase, id: step.id, index }));
+}
+
+/** The step-end event of a step's record, with where the record will keep its log. */
+export function stepEndEvent(plan: Pick<ResolvedPlan, 'phases' | 'record'>, step: StepRecord): Extract<RunEvent, { type: 'step-end' }> {
+  const log = recordLogPath(plan, step);
+  return { type: 'step-end', step, ...(log ? { log } : {}) };
 }
 
 /** Whether a step runs: its `if:`, or the phase's default (rollback only after a failure, finally always). */

@@ -24,7 +24,10 @@ function printable(line: string): string {
   const drawn = line.replace(/\r+$/, '').split('\r').pop() ?? '';
   // CSI (colours, cursor moves) and OSC (titles, links) sequences, then any control character but tab.
   // eslint-disable-next-line no-control-regex
-  const plain = drawn.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '').replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  const plain = drawn
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
   const chars = [...plain];
   return chars.length > TAIL_WIDTH ? `${chars.slice(0, TAIL_WIDTH).join('')}…` : plain;
 }

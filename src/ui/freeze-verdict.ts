@@ -41,6 +41,9 @@ export function freezeLines(view: FreezeView, c: ReturnType<typeof colors>): str
   for (const d of v.drift) lines.push(`  ${c.yellow(d.reason.padEnd(12))} ${d.path}  ${c.dim(describeDrift(d))}`);
   const { count, required } = approvalCount(v);
   if (required === 0) lines.push(`approvals  none required${count ? c.dim(` (${count} given)`) : ''}`);
-  else lines.push(`approvals  ${v.approved ? c.green(`valid: ${count} of ${required} required`) : c.red(`${count} of ${required} required; a run is refused`)}`);
+  else
+    lines.push(
+      `approvals  ${v.approved ? c.green(`valid: ${count} of ${required} required`) : c.red(`${count} of ${required} required; a run is refused`)}`,
+    );
   return lines;
 }

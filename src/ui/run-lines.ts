@@ -20,7 +20,8 @@ export function headerLines(event: Of<'run-start'>, c: Chalk): string[] {
 /** The one line a step's end gets: a mark, phase/id, outcome, duration and why. */
 export function stepLine(s: StepRecord, c: Chalk): string {
   const took = s.durationMs ? ` ${c.dim(formatDuration(s.durationMs))}` : '';
-  const mark = s.outcome === 'success' ? c.green('✓') : s.outcome === 'skipped' ? c.dim('-') : s.continueOnError ? c.yellow('!') : c.red('✗');
+  const mark =
+    s.outcome === 'success' ? c.green('✓') : s.outcome === 'skipped' ? c.dim('-') : s.continueOnError ? c.yellow('!') : c.red('✗');
   return `${mark} ${s.phase}/${s.id} ${s.outcome}${took}${s.reason ? `: ${s.reason}` : ''}`;
 }
 
@@ -32,7 +33,11 @@ export function showsTail(s: StepRecord): boolean {
 /** Under a failed step: the last lines of its (masked) output, then where its whole log is. */
 export function failureLines(s: StepRecord, log: string | undefined, c: Chalk): string[] {
   const tail = s.tail ?? [];
-  const lines = tail.length ? [`  ${c.dim(`last ${tail.length} line${tail.length === 1 ? '' : 's'} of its output:`)}`, ...tail.map((l) => `  ${c.dim('│')} ${l}`)] : s.attempts > 0 ? [`  ${c.dim('it printed nothing')}`] : [];
+  const lines = tail.length
+    ? [`  ${c.dim(`last ${tail.length} line${tail.length === 1 ? '' : 's'} of its output:`)}`, ...tail.map((l) => `  ${c.dim('│')} ${l}`)]
+    : s.attempts > 0
+      ? [`  ${c.dim('it printed nothing')}`]
+      : [];
   if (log) lines.push(`  ${c.dim('log')} ${log}`);
   return lines;
 }
@@ -40,8 +45,14 @@ export function failureLines(s: StepRecord, log: string | undefined, c: Chalk): 
 /** The closing line: outcome and exit code, how many steps succeeded, failed and were skipped, and the total time. */
 export function summaryLine(event: Of<'run-end'>, c: Chalk): string {
   const { succeeded, failed, skipped, interrupted } = event.counts;
-  const counts = [`${succeeded} succeeded`, `${failed} failed`, `${skipped} skipped`, ...(interrupted ? [`${interrupted} interrupted`] : [])].join(', ');
-  const head = event.outcome === 'success' ? c.green('run succeeded') : c.red(event.outcome === 'failure' ? 'run failed' : `run ${event.outcome}`);
+  const counts = [
+    `${succeeded} succeeded`,
+    `${failed} failed`,
+    `${skipped} skipped`,
+    ...(interrupted ? [`${interrupted} interrupted`] : []),
+  ].join(', ');
+  const head =
+    event.outcome === 'success' ? c.green('run succeeded') : c.red(event.outcome === 'failure' ? 'run failed' : `run ${event.outcome}`);
   return `${head} (exit ${event.exitCode}) · ${counts} · ${formatDuration(event.durationMs)}`;
 }
 

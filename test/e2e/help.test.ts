@@ -27,8 +27,12 @@ describe('cutover --help', () => {
   });
 
   it('lists the same exit codes and variables as docs/cli.md', () => {
-    const documented = [...cliDoc.slice(cliDoc.indexOf('## Exit codes'), cliDoc.indexOf('## Environment')).matchAll(/^\| `(\d+)`(?: \/ `(\d+)`)? \|/gm)].flatMap((m) => m.slice(1).filter(Boolean).map(Number));
-    const shown = [...help.stdout.slice(help.stdout.indexOf('Exit codes:'), help.stdout.indexOf('Environment:')).matchAll(/^ {2}(\d+)(?:\/(\d+))? /gm)].flatMap((m) => m.slice(1).filter(Boolean).map(Number));
+    const documented = [
+      ...cliDoc.slice(cliDoc.indexOf('## Exit codes'), cliDoc.indexOf('## Environment')).matchAll(/^\| `(\d+)`(?: \/ `(\d+)`)? \|/gm),
+    ].flatMap((m) => m.slice(1).filter(Boolean).map(Number));
+    const shown = [
+      ...help.stdout.slice(help.stdout.indexOf('Exit codes:'), help.stdout.indexOf('Environment:')).matchAll(/^ {2}(\d+)(?:\/(\d+))? /gm),
+    ].flatMap((m) => m.slice(1).filter(Boolean).map(Number));
     expect(shown.sort()).toEqual(documented.sort());
     const variables = [...cliDoc.slice(cliDoc.indexOf('## Environment')).matchAll(/^\| `([A-Z_]+)/gm)].map((m) => m[1]);
     for (const name of variables) expect(help.stdout).toContain(name);
@@ -51,7 +55,8 @@ describe('NO_COLOR and FORCE_COLOR', () => {
     const dir = tempDir();
     writeFiles(dir, { 'bad.yaml': 'apiVersion: cutover/v1\nkind: Plan\n' });
     const ansi = /\x1b\[[0-9;]*m/;
-    const run = (env: Record<string, string | undefined>) => cutover(['validate', 'bad.yaml'], { cwd: dir, env: { NO_COLOR: undefined, ...env } });
+    const run = (env: Record<string, string | undefined>) =>
+      cutover(['validate', 'bad.yaml'], { cwd: dir, env: { NO_COLOR: undefined, ...env } });
     expect(run({ FORCE_COLOR: '1' }).stderr).toMatch(ansi);
     expect(run({}).stderr).not.toMatch(ansi);
     expect(run({ FORCE_COLOR: '0' }).stderr).not.toMatch(ansi);

@@ -10,11 +10,16 @@ import { git, gitEnv, gitRepo, tempDir } from '../helpers/git-repo.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-const plan = 'apiVersion: cutover/v1\nkind: Plan\nmetadata:\n  name: installed\nspec:\n  steps:\n    - { id: hello, run: node --version }\n';
+const plan =
+  'apiVersion: cutover/v1\nkind: Plan\nmetadata:\n  name: installed\nspec:\n  steps:\n    - { id: hello, run: node --version }\n';
 
 /** npm in `cwd`, with the machine's npm cache and no audit or funding calls. */
 function npm(cwd: string, args: string[]) {
-  return spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', env: { ...gitEnv(), npm_config_update_notifier: 'false' } });
+  return spawnSync('npm', [...args, '--no-audit', '--no-fund'], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...gitEnv(), npm_config_update_notifier: 'false' },
+  });
 }
 
 /** A fresh project (a git repository holding one plan) to install cutover into. */
@@ -25,7 +30,12 @@ function freshProject(): string {
 
 /** `npx cutover --version` and `npx cutover validate` answer from the project's own install. */
 function expectWorkingInstall(project: string): void {
-  const npx = (args: string[]) => spawnSync('npx', ['--offline', 'cutover', ...args], { cwd: project, encoding: 'utf8', env: { ...gitEnv(), NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' } });
+  const npx = (args: string[]) =>
+    spawnSync('npx', ['--offline', 'cutover', ...args], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...gitEnv(), NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' },
+    });
   const shown = npx(['--version']);
   expect(shown.status, shown.stderr).toBe(0);
   expect(shown.stdout.trim()).toBe(version);
@@ -41,7 +51,11 @@ function expectWorkingInstall(project: string): void {
 /** A bare repository whose one commit holds this working tree's files (tracked and untracked, not ignored). */
 function bareCloneOfWorkingTree(): string {
   const work = tempDir('cutover-src-');
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8', env: gitEnv() });
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: gitEnv(),
+  });
   for (const rel of listed.split('\0').filter(Boolean)) {
     const source = join(root, rel);
     // A file deleted but not yet staged is listed and absent: the commit is of the tree as it is.
@@ -54,7 +68,19 @@ function bareCloneOfWorkingTree(): string {
   }
   git(work, 'init', '-q', '-b', 'main');
   git(work, 'add', '-A');
-  git(work, '-c', 'user.name=Packager', '-c', 'user.email=packager@example.test', '-c', 'commit.gpgSign=false', 'commit', '-q', '-m', 'cutover as it is');
+  git(
+    work,
+    '-c',
+    'user.name=Packager',
+    '-c',
+    'user.email=packager@example.test',
+    '-c',
+    'commit.gpgSign=false',
+    'commit',
+    '-q',
+    '-m',
+    'cutover as it is',
+  );
   const bare = join(tempDir('cutover-bare-'), 'cutover.git');
   git(dirname(bare), 'clone', '-q', '--bare', work, bare);
   return bare;
@@ -65,7 +91,13 @@ describe('installing cutover', () => {
     const out = tempDir('cutover-pack-');
     // The tarball of the dist/ `npm test` built: prepare (which `npm pack` runs) must not rebuild it
     // under the feet of the tests running it.
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { filename: string }[];
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    ) as { filename: string }[];
     const project = freshProject();
     const installed = npm(project, ['install', '--offline', '--save-dev', join(out, packed[0]!.filename)]);
     expect(installed.status, installed.stderr).toBe(0);

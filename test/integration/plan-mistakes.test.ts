@@ -109,7 +109,9 @@ describe('shell operators in a run: string without shell:', () => {
 describe('YAML syntax errors', () => {
   it('an over-indented timeout: is reported on its own line in plain words with a hint', () => {
     const dir = planRepo(`${planHead()}  steps:\n    - { id: plain, run: "node tools/step.js echo hi" }\n`);
-    writeFiles(dir, { 'plans/bad.yaml': `${planHead('bad')}  steps:\n    - id: migrate\n      run: node tools/step.js echo hi\n        timeout: 10m\n` });
+    writeFiles(dir, {
+      'plans/bad.yaml': `${planHead('bad')}  steps:\n    - id: migrate\n      run: node tools/step.js echo hi\n        timeout: 10m\n`,
+    });
     const r = cutover(['validate', 'plans/bad.yaml'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^plans\/bad\.yaml:12:9: error PLAN_SYNTAX: `timeout:` is indented more than `run:`/m);
@@ -121,7 +123,9 @@ describe('YAML syntax errors', () => {
 describe('did you mean', () => {
   it('names the nearest key for a mistyped one', () => {
     const dir = planRepo(`${planHead()}  steps:\n    - { id: plain, run: "node tools/step.js echo hi" }\n`);
-    writeFiles(dir, { 'plans/bad.yaml': `${planHead('bad')}  steps:\n    - id: migrate\n      run: node tools/step.js echo hi\n      timout: 10m\n` });
+    writeFiles(dir, {
+      'plans/bad.yaml': `${planHead('bad')}  steps:\n    - id: migrate\n      run: node tools/step.js echo hi\n      timout: 10m\n`,
+    });
     const [problem] = problemsOf(cutover(['validate', 'plans/bad.yaml', '--format', 'json'], { cwd: dir }).stdout);
     expect(problem).toMatchObject({ code: 'PLAN_SCHEMA', line: 12, col: 7 });
     expect(problem!.hint).toMatch(/^did you mean "timeout"\? allowed keys: /);
@@ -144,7 +148,11 @@ describe('did you mean', () => {
 
     const drill = runPlan(dir, ['--fail-at', 'migrat']);
     expect(drill.code).toBe(2);
-    expect(problemsOf(drill.stdout)[0]).toMatchObject({ code: 'USAGE', message: '--fail-at: no step has the id "migrat"', hint: 'did you mean "migrate"?' });
+    expect(problemsOf(drill.stdout)[0]).toMatchObject({
+      code: 'USAGE',
+      message: '--fail-at: no step has the id "migrat"',
+      hint: 'did you mean "migrate"?',
+    });
     expect(existsSync(join(dir, 'marks.txt'))).toBe(false);
     const far = runPlan(dir, ['--fail-at', 'zzz']);
     expect(problemsOf(far.stdout)[0]!.hint).toBe('the step ids are migrate');

@@ -31,7 +31,9 @@ describe('cutover plan', () => {
     const dir = planRepo(`${planHead()}${steps}`);
     const text = cutover(['plan', 'plans/p.yaml'], { cwd: dir });
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toContain('expect exit 0 or 3; exists out/a.txt; out/s.json: counts.BLOCKER = 0 · produces out · timeout 10m 00s · retries 2 (5.0 s apart)');
+    expect(text.stdout).toContain(
+      'expect exit 0 or 3; exists out/a.txt; out/s.json: counts.BLOCKER = 0 · produces out · timeout 10m 00s · retries 2 (5.0 s apart)',
+    );
     expect(text.stdout).toContain('expect absent out/error.txt · no timeout · no retries');
     const doc = planJson(dir);
     expect(doc.order[0]).toMatchObject({
@@ -47,8 +49,17 @@ describe('cutover plan', () => {
   it('says frozen when the lock holds, and names each drifted file and how it drifted when not', () => {
     const dir = planRepo(`${planHead()}${steps}`);
     let doc = planJson(dir);
-    expect(doc.freeze).toMatchObject({ checked: true, frozen: true, approved: true, lock: 'plans/p.lock.json', drift: [], approvals: { required: 0, count: 0, valid: true } });
-    expect(cutover(['plan', 'plans/p.yaml'], { cwd: dir }).stdout).toMatch(/^freeze {5}frozen {2}lock plans\/p\.lock\.json · sha256:[0-9a-f]{64}$/m);
+    expect(doc.freeze).toMatchObject({
+      checked: true,
+      frozen: true,
+      approved: true,
+      lock: 'plans/p.lock.json',
+      drift: [],
+      approvals: { required: 0, count: 0, valid: true },
+    });
+    expect(cutover(['plan', 'plans/p.yaml'], { cwd: dir }).stdout).toMatch(
+      /^freeze {5}frozen {2}lock plans\/p\.lock\.json · sha256:[0-9a-f]{64}$/m,
+    );
 
     writeFileSync(join(dir, 'config/a.json'), '{ "a": 2 }\n');
     writeFileSync(join(dir, 'config/new.json'), '{}\n');

@@ -20,7 +20,11 @@ const failing = `${planHead()}  secrets: [CANARY_TOKEN]
 `;
 const env = { CANARY_TOKEN: CANARY };
 const LOG = 'reports/test-plan/r1/logs/steps-02-breaks.log';
-const expectedTail = [...Array.from({ length: 18 }, (_, i) => `output line ${i + 13}`), 'the token is ***', 'cutover: expectation failed: exit code 3, expected 0'];
+const expectedTail = [
+  ...Array.from({ length: 18 }, (_, i) => `output line ${i + 13}`),
+  'the token is ***',
+  'cutover: expectation failed: exit code 3, expected 0',
+];
 
 describe('a failing step', () => {
   it('shows its last 20 lines of masked output and its log under its line, then the counts and the record', () => {
@@ -29,14 +33,27 @@ describe('a failing step', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).not.toContain(CANARY);
     const lines = r.stdout.split('\n');
-    expect(lines.slice(0, 4)).toEqual(['cutover run plans/p.yaml', '  run id   r1', '  record   reports/test-plan/r1', expect.stringMatching(/^ {2}freeze {3}frozen sha256:[0-9a-f]{64}$/)]);
+    expect(lines.slice(0, 4)).toEqual([
+      'cutover run plans/p.yaml',
+      '  run id   r1',
+      '  record   reports/test-plan/r1',
+      expect.stringMatching(/^ {2}freeze {3}frozen sha256:[0-9a-f]{64}$/),
+    ]);
     const at = lines.findIndex((l) => l.startsWith('✗ steps/breaks failure'));
     expect(lines[at]).toMatch(/: exit code 3, expected 0$/);
-    expect(lines.slice(at + 1, at + 23)).toEqual(['  last 20 lines of its output:', ...expectedTail.map((l) => `  │ ${l}`), `  log ${LOG}`]);
+    expect(lines.slice(at + 1, at + 23)).toEqual([
+      '  last 20 lines of its output:',
+      ...expectedTail.map((l) => `  │ ${l}`),
+      `  log ${LOG}`,
+    ]);
     // The log is where the output says, and ends with what was shown.
     expect(readFileSync(join(dir, LOG), 'utf8').trimEnd().split('\n').slice(-20)).toEqual(expectedTail);
     const head = git(dir, 'rev-parse', 'HEAD');
-    expect(lines.slice(-3)).toEqual([expect.stringMatching(/^run failed \(exit 1\) · 2 succeeded, 1 failed, 1 skipped · [0-9.]+ m?s$/), expect.stringMatching(new RegExp(`^record reports/test-plan/r1 {2}root sha256:[0-9a-f]{64} {2}commit ${head.slice(0, 12)}$`)), '']);
+    expect(lines.slice(-3)).toEqual([
+      expect.stringMatching(/^run failed \(exit 1\) · 2 succeeded, 1 failed, 1 skipped · [0-9.]+ m?s$/),
+      expect.stringMatching(new RegExp(`^record reports/test-plan/r1 {2}root sha256:[0-9a-f]{64} {2}commit ${head.slice(0, 12)}$`)),
+      '',
+    ]);
   });
 
   it('carries tail and log in JSON, with the counts and the record commit', () => {
@@ -60,7 +77,9 @@ describe('a failing step', () => {
     const run = JSON.parse(readFileSync(join(dir, 'reports/test-plan/r1/run.json'), 'utf8'));
     expect(run.steps.find((s: { id: string }) => s.id === 'breaks').tail).toEqual(expectedTail);
     const report = readFileSync(join(dir, 'reports/test-plan/r1/report.md'), 'utf8');
-    expect(report).toContain('<details><summary>Last 20 lines of the output of <code>breaks</code> (the whole log: <code>logs/steps-02-breaks.log</code>)</summary>\n\n```text\noutput line 13\n');
+    expect(report).toContain(
+      '<details><summary>Last 20 lines of the output of <code>breaks</code> (the whole log: <code>logs/steps-02-breaks.log</code>)</summary>\n\n```text\noutput line 13\n',
+    );
     expect(report).toContain('the token is ***\ncutover: expectation failed: exit code 3, expected 0\n```\n\n</details>');
     expect(report).not.toContain(CANARY);
     const verified = cutover(['verify', 'reports/test-plan/r1'], { cwd: dir });
@@ -79,7 +98,7 @@ describe('a failing step', () => {
       '::error file=plans/p.yaml,line=10,col=7,title=STEP_FAILED::steps/breaks failure: exit code 3, expected 0%0A%0Alast 4 lines of its output:%0Aoutput line 1%0Aoutput line 2%0A::warning::forged by the step%0Acutover: expectation failed: exit code 3, expected 0%0A%0Alog: reports/test-plan/r1/logs/steps-01-breaks.log',
     );
     // The tail as printed sits between ::stop-commands::TOKEN and ::TOKEN::.
-    const stop = /^::stop-commands::(.+)$/m.exec(r.stdout.slice(r.stdout.indexOf('last 4 lines')  - 200))?.[1];
+    const stop = /^::stop-commands::(.+)$/m.exec(r.stdout.slice(r.stdout.indexOf('last 4 lines') - 200))?.[1];
     expect(stop).toBeDefined();
     const region = r.stdout.slice(r.stdout.indexOf(`::stop-commands::${stop}`), r.stdout.indexOf(`::${stop}::`));
     expect(region).toContain('│ ::warning::forged by the step');
