@@ -9366,9 +9366,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix7 = POSIX_REGEX_SOURCE[rest2];
-                if (posix7) {
-                  prev.value = pre + posix7;
+                const posix8 = POSIX_REGEX_SOURCE[rest2];
+                if (posix8) {
+                  prev.value = pre + posix8;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -9885,7 +9885,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix7 = opts.windows;
+      const posix8 = opts.windows;
       const regex2 = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -9895,8 +9895,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex2, options, { glob: glob2, posix: posix7 });
-        const result = { glob: glob2, state, regex: regex2, posix: posix7, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch2.test(input, regex2, options, { glob: glob2, posix: posix8 });
+        const result = { glob: glob2, state, regex: regex2, posix: posix8, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -9921,7 +9921,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input, regex2, options, { glob: glob2, posix: posix7 } = {}) => {
+    picomatch2.test = (input, regex2, options, { glob: glob2, posix: posix8 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -9929,7 +9929,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format3 = opts.format || (posix7 ? utils.toPosixSlashes : null);
+      const format3 = opts.format || (posix8 ? utils.toPosixSlashes : null);
       let match = input === glob2;
       let output = match && format3 ? format3(input) : input;
       if (match === false) {
@@ -9938,16 +9938,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex2, options, posix7);
+          match = picomatch2.matchBase(input, regex2, options, posix8);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input, glob2, options, posix7 = options && options.windows) => {
+    picomatch2.matchBase = (input, glob2, options, posix8 = options && options.windows) => {
       const regex2 = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
-      return regex2.test(utils.basename(input, { windows: posix7 }));
+      return regex2.test(utils.basename(input, { windows: posix8 }));
     };
     picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
     picomatch2.parse = (pattern2, options) => {
@@ -20367,6 +20367,143 @@ function blockOffset(raw, value, index) {
   return void 0;
 }
 
+// src/plan/yaml-errors.ts
+var KEY_LINE = /^(\s*)((?:-\s+)*)([^\s#'"{}[\],:&*!|>%@`-][^#:]*?|-[^\s#:][^#:]*?)\s*:(?:\s|$)/;
+var GENERIC_HINT = "check the indentation (spaces only, every key of a mapping in the same column) and the quotes on this line and the one above";
+var EXPLAINED = 20;
+var LOOK_BACK = 64 * 1024;
+function explainYamlErrors(text, errors) {
+  const compact = new Set(errors.filter((e) => e.code === "BLOCK_AS_IMPLICIT_KEY").map((e) => e.offset));
+  const kept = errors.filter((e) => !(e.code === "MULTILINE_IMPLICIT_KEY" && compact.has(e.offset)));
+  return kept.map((e, i2) => i2 < EXPLAINED ? explain(text, e) : plain(e));
+}
+function explain(text, e) {
+  const line = lineAt(text, e.offset);
+  const first = e.message.split("\n")[0] ?? e.message;
+  if (e.code === "BLOCK_AS_IMPLICIT_KEY" && first.startsWith("Nested mappings")) return valueTakesKey(text, line, e.offset) ?? plain(e);
+  if (e.code === "BAD_INDENT" && first.startsWith("All mapping items")) return misaligned(text, line) ?? plain(e);
+  if (e.code === "BAD_INDENT" && /^Flow (sequence|map)/.test(first))
+    return unclosedFlow(text, e.offset, first.includes("sequence") ? "[" : "{") ?? plain(e);
+  if (e.code === "MISSING_CHAR" && first.startsWith("Sequence item without")) return strayInList(line);
+  if (e.code === "MISSING_CHAR" && /^Missing closing ["']quote/.test(first))
+    return unclosedQuote(text, e.offset, first.includes('"') ? '"' : "'") ?? plain(e);
+  if (e.code === "MULTILINE_IMPLICIT_KEY") return notAKey(line);
+  if (e.code === "TAB_AS_INDENT")
+    return { offset: e.offset, message: "a tab is used for indentation", hint: "indent with spaces, not tabs" };
+  return plain(e);
+}
+function valueTakesKey(text, line, offset) {
+  if (line.key === void 0) return void 0;
+  const value = line.text.slice(offset - line.start);
+  if (/:(\s|$)/.test(value)) {
+    return {
+      offset,
+      message: `the value of \`${line.key}\` holds ": ", which YAML reads as the start of another key`,
+      hint: `put the whole value in quotes: ${line.key}: "${value.trim().replace(/"/g, '\\"')}"`
+    };
+  }
+  const next = nextContent(text, line);
+  if (!next || next.indent <= line.keyAt) return void 0;
+  const what = next.key === void 0 ? "this line" : `\`${next.key}:\``;
+  return {
+    offset: next.start + next.indent,
+    message: `${what} is indented more than \`${line.key}:\` on the line above, so YAML reads it as part of the value of \`${line.key}\``,
+    hint: `indent it by ${line.keyAt} space${line.keyAt === 1 ? "" : "s"}, like \`${line.key}:\``
+  };
+}
+function misaligned(text, line) {
+  const previous = previousContent(text, line);
+  if (line.key === void 0 || previous?.key === void 0) return void 0;
+  return {
+    offset: line.start + line.keyAt,
+    message: `\`${line.key}:\` starts in column ${line.keyAt + 1}, but \`${previous.key}:\` on the line above starts in column ${previous.keyAt + 1}`,
+    hint: `keys of one mapping start in the same column: line \`${line.key}:\` up with \`${previous.key}:\`, or with the key it belongs under`
+  };
+}
+function strayInList(line) {
+  const what = line.key === void 0 ? "this line" : `\`${line.key}:\``;
+  return {
+    offset: line.start + line.indent,
+    message: `${what} is inside a list but is neither a new item (\`- \`) nor lined up with the keys of the item above`,
+    hint: "indent it exactly like the keys of the item it belongs to (an item written in `{ }` takes no keys on later lines), or start a new item with `- `"
+  };
+}
+function notAKey(line) {
+  const word = line.text.trim().replace(/^(-\s+)+/, "");
+  const glued = /^([^\s:]+):(\S.*)$/.exec(word);
+  if (glued)
+    return {
+      offset: line.start + line.indent,
+      message: `\`${word}\` has no space after its colon, so YAML does not read it as a key`,
+      hint: `write \`${glued[1]}: ${glued[2]}\``
+    };
+  return {
+    offset: line.start + line.indent,
+    message: `\`${word}\` is not a \`key: value\` line where a key is expected`,
+    hint: "write it as `key: value`, or start a list item with `- `"
+  };
+}
+function unclosedQuote(text, offset, quote) {
+  for (let i2 = Math.min(offset, text.length) - 1; i2 >= Math.max(0, offset - LOOK_BACK); i2--) {
+    if (text[i2] === quote && !(quote === '"' && text[i2 - 1] === "\\")) {
+      return {
+        offset: i2,
+        message: `the ${quote === '"' ? "double" : "single"} quote opened here is never closed`,
+        hint: `end the value with ${quote} on the same line, or write it without quotes`
+      };
+    }
+  }
+  return void 0;
+}
+function unclosedFlow(text, offset, open7) {
+  const close = open7 === "[" ? "]" : "}";
+  let depth = 0;
+  for (let i2 = Math.min(offset, text.length) - 1; i2 >= Math.max(0, offset - LOOK_BACK); i2--) {
+    if (text[i2] === close) depth++;
+    else if (text[i2] === open7 && depth-- === 0) {
+      return {
+        offset: i2,
+        message: `the \`${open7}\` opened here is never closed with \`${close}\``,
+        hint: `end the ${open7 === "[" ? "list" : "mapping"} with \`${close}\` on the same line, or write it one entry a line`
+      };
+    }
+  }
+  return void 0;
+}
+function plain(e) {
+  const first = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "");
+  return { offset: e.offset, message: first.charAt(0).toLowerCase() + first.slice(1), hint: GENERIC_HINT };
+}
+function lineAt(text, offset) {
+  const at2 = Math.max(0, Math.min(offset, text.length));
+  const start = text.lastIndexOf("\n", at2 - 1) + 1;
+  const end = text.indexOf("\n", start);
+  return describe(start, text.slice(start, end < 0 ? text.length : end));
+}
+function describe(start, text) {
+  const indent2 = text.length - text.trimStart().length;
+  const m2 = KEY_LINE.exec(text);
+  return { start, text, indent: indent2, ...m2 ? { key: m2[3], keyAt: m2[1].length + m2[2].length } : {} };
+}
+function nextContent(text, line) {
+  let start = line.start + line.text.length + 1;
+  while (start < text.length) {
+    const next = lineAt(text, start);
+    if (!/^\s*(#.*)?$/.test(next.text)) return next;
+    start += next.text.length + 1;
+  }
+  return void 0;
+}
+function previousContent(text, line) {
+  let end = line.start - 1;
+  while (end >= 0) {
+    const previous = lineAt(text, end);
+    if (!/^\s*(#.*)?$/.test(previous.text)) return previous;
+    end = previous.start - 1;
+  }
+  return void 0;
+}
+
 // src/plan/load.ts
 var MAX_PLAN_BYTES = 1024 * 1024;
 var YAML_OPTIONS = {
@@ -20403,13 +20540,13 @@ function loadPlan(bytes, file, maxBytes = MAX_PLAN_BYTES) {
   for (const extra of list.slice(1)) {
     problems.push({ code: "PLAN_SYNTAX", message: "a plan file holds one YAML document; found another", ...at2(extra.range[0]), hint: "remove the `---` separator and everything after it" });
   }
-  for (const e of [...first.errors, ...first.warnings]) {
-    problems.push({
-      code: e.code === "DUPLICATE_KEY" ? "PLAN_DUPLICATE" : e.code === "TAG_RESOLVE_FAILED" ? "PLAN_YAML_FEATURE" : "PLAN_SYNTAX",
-      message: yamlMessage(e.code, e.message),
-      ...at2(e.pos[0]),
-      ...e.code === "TAB_AS_INDENT" ? { hint: "indent with spaces, not tabs" } : {}
-    });
+  const reported = [...first.errors, ...first.warnings];
+  for (const e of reported.filter((r2) => r2.code === "DUPLICATE_KEY" || r2.code === "TAG_RESOLVE_FAILED")) {
+    problems.push({ code: e.code === "DUPLICATE_KEY" ? "PLAN_DUPLICATE" : "PLAN_YAML_FEATURE", message: yamlMessage(e.code, e.message), ...at2(e.pos[0]) });
+  }
+  const syntax = reported.filter((r2) => r2.code !== "DUPLICATE_KEY" && r2.code !== "TAG_RESOLVE_FAILED");
+  for (const e of explainYamlErrors(text, syntax.map((r2) => ({ code: r2.code, message: r2.message, offset: r2.pos[0] })))) {
+    problems.push({ code: "PLAN_SYNTAX", message: e.message, ...at2(e.offset), hint: e.hint });
   }
   const directive = directiveOffset(text, first);
   if (directive >= 0) {
@@ -20458,9 +20595,9 @@ function directiveOffset(text, doc) {
 }
 function yamlMessage(code, message) {
   const firstLine2 = message.split("\n")[0] ?? message;
-  const plain = firstLine2.replace(/ at line \d+, column \d+:?$/, "");
+  const plain2 = firstLine2.replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return 'duplicate key (keys are compared as text, so 1 and "1" are the same key)';
-  return plain.charAt(0).toLowerCase() + plain.slice(1);
+  return plain2.charAt(0).toLowerCase() + plain2.slice(1);
 }
 function dedupe(problems) {
   const seen = /* @__PURE__ */ new Set();
@@ -20666,6 +20803,33 @@ function splitCommand(run2) {
 function shellQuote(word) {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
+var OPERATORS = /* @__PURE__ */ new Set([">", ">>", "<", "|", "||", "&&", ";", "&", "2>&1"]);
+function shellWords(run2) {
+  const text = run2.replace(/\$\{\{.*?\}\}/g, (m2) => "x".repeat(m2.length));
+  const found = [];
+  let start = -1;
+  let quote;
+  for (let i2 = 0; i2 <= text.length; i2++) {
+    const c5 = text[i2];
+    if (quote) {
+      if (c5 === "\\" && quote === '"') i2++;
+      else if (c5 === quote) quote = void 0;
+      continue;
+    }
+    if (c5 === void 0 || c5 === " " || c5 === "	" || c5 === "\n") {
+      if (start >= 0) {
+        const word = text.slice(start, i2);
+        if (OPERATORS.has(word) || /^"?(?:\$\(|`)/.test(word)) found.push({ word: run2.slice(start, i2), index: start });
+      }
+      start = -1;
+      continue;
+    }
+    if (start < 0) start = i2;
+    if (c5 === "\\") i2++;
+    else if (c5 === "'" || c5 === '"') quote = c5;
+  }
+  return found;
+}
 
 // src/plan/command.ts
 var TEMPLATE = /\$\{\{.*?\}\}/g;
@@ -20783,6 +20947,44 @@ function formatDuration(ms2) {
   const s = Math.round(ms2 / 1e3);
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor(s % 3600 / 60)).padStart(2, "0")}m`;
+}
+
+// src/text/nearest.ts
+function editDistance(a2, b3) {
+  const x3 = [...a2];
+  const y2 = [...b3];
+  let before = [];
+  let previous = Array.from({ length: y2.length + 1 }, (_3, j3) => j3);
+  for (let i2 = 1; i2 <= x3.length; i2++) {
+    const current = [i2];
+    for (let j3 = 1; j3 <= y2.length; j3++) {
+      const cost = x3[i2 - 1] === y2[j3 - 1] ? 0 : 1;
+      let best = Math.min(previous[j3] + 1, current[j3 - 1] + 1, previous[j3 - 1] + cost);
+      if (i2 > 1 && j3 > 1 && x3[i2 - 1] === y2[j3 - 2] && x3[i2 - 2] === y2[j3 - 1]) best = Math.min(best, before[j3 - 2] + 1);
+      current.push(best);
+    }
+    before = previous;
+    previous = current;
+  }
+  return previous[y2.length];
+}
+function nearest(word, candidates) {
+  const lower = word.toLowerCase();
+  const limit = Math.max(1, Math.floor([...word].length / 3));
+  let best;
+  for (const name of candidates) {
+    if (name === word) continue;
+    const distance = editDistance(lower, name.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+function didYouMean(word, candidates) {
+  const found = nearest(word, candidates);
+  return found === void 0 ? void 0 : `did you mean ${JSON.stringify(found)}?`;
+}
+function nameHint(word, known, plural) {
+  return didYouMean(word, known) ?? (known.length ? `the ${plural} are ${known.join(", ")}` : `there are no ${plural}`);
 }
 
 // src/plan/expression.ts
@@ -20999,12 +21201,26 @@ function checkNames(expr, kind, stepIds) {
     const known = root === "env" && a2 !== void 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a2) && b3 === void 0 || root === "run" && a2 === "id" && b3 === void 0 || root === "plan" && a2 === "name" && b3 === void 0 || root === "git" && (a2 === "sha" || a2 === "branch") && b3 === void 0;
     if (known) continue;
     if (kind === "condition" && root === "steps" && a2 !== void 0 && b3 === "outcome" && rest.length === 0) {
-      if (!stepIds.has(a2)) issues.push(issue(node.start, "PLAN_REFERENCE", `no step has the id ${JSON.stringify(a2)}`));
+      if (!stepIds.has(a2)) issues.push(issue(node.start, "PLAN_REFERENCE", `no step has the id ${JSON.stringify(a2)}`, nameHint(a2, [...stepIds], "step ids")));
       continue;
     }
     issues.push(issue(node.start, "PLAN_INTERPOLATION", `unknown name ${JSON.stringify(name)}`, kind === "condition" ? `conditions know ${VALUE_NAMES}, steps.<id>.outcome` : `values know ${VALUE_NAMES}`));
   }
   return issues;
+}
+function unsetVariables(value, scope) {
+  if (!hasTemplate(value)) return [];
+  const unset = [];
+  const visit2 = (expr, base) => {
+    if (expr.kind === "ref" && expr.path[0] === "env" && expr.path[1] !== void 0 && scope.env[expr.path[1]] === void 0) {
+      unset.push({ name: expr.path[1], offset: base + expr.start });
+    } else if (expr.kind === "binary" && expr.op === "??") {
+      const left = evaluate(expr.left, scope);
+      if (left === void 0 || left === "") visit2(expr.right, base);
+    }
+  };
+  for (const part of parseTemplate(value)) if (typeof part !== "string") visit2(part.expr, part.offset);
+  return unset;
 }
 function interpolate(value, scope) {
   if (!hasTemplate(value)) return value;
@@ -21876,7 +22092,7 @@ function checkStep({ step, path: path6, phase, index }, plan2, add) {
     const earlier = (plan2.spec.steps ?? []).slice(0, phase === "steps" ? index : void 0).map((s) => s.id);
     for (const [i2, id] of (w2.rerun ?? []).entries()) {
       const target = placedStepsById(plan2).get(id);
-      if (!target) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `no step has the id ${JSON.stringify(id)}`);
+      if (!target) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `no step has the id ${JSON.stringify(id)}`, nameHint(id, earlier.filter((e) => placedStepsById(plan2).get(e)?.run !== void 0), "earlier run steps"));
       else if (target.uses) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} is a built-in; only \`run\` steps can be rerun`);
       else if (phase !== "steps" || !earlier.includes(id)) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} must be an earlier entry of \`steps\``);
     }
@@ -22007,7 +22223,51 @@ function checkGroups(plan2, add) {
   }
 }
 function unknownStep(plan2, id) {
-  return placedSteps(plan2).some((p2) => p2.step.id === id) ? void 0 : `no step has the id ${JSON.stringify(id)}`;
+  const ids = placedSteps(plan2).map((p2) => p2.step.id);
+  return ids.includes(id) ? void 0 : { message: `no step has the id ${JSON.stringify(id)}`, hint: nameHint(id, ids, "step ids") };
+}
+
+// src/plan/unset-env.ts
+var GITHUB_PROVIDED = /^(GITHUB_|RUNNER_|ACTIONS_)|^CI$/;
+function unsetProblems(plan2, file, unset, options = {}) {
+  const { source, preview } = options;
+  const warnings = [];
+  if (unset.length === 0) return { problems: [], warnings };
+  const paths = /* @__PURE__ */ new Map();
+  forEachTemplate(plan2, (value, path6) => paths.set(value, [...paths.get(value) ?? [], path6]));
+  const met = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const u3 of unset) {
+    const key = `${u3.offset}:${u3.value}`;
+    const nth = met.get(key) ?? 0;
+    met.set(key, nth + 1);
+    const places = paths.get(u3.value) ?? [];
+    if (nth > 0 && nth >= places.length) continue;
+    const path6 = places[nth];
+    const at2 = source && path6 ? positionInString(source, path6, u3.offset) : {};
+    (preview && isSecret(plan2, u3.name) ? warnings : problems).push({
+      code: "PLAN_INTERPOLATION",
+      file,
+      ...at2,
+      message: `${u3.name} is not set, so \`env.${u3.name}\` would be substituted as an empty string`,
+      hint: hintFor(u3.name, plan2, path6)
+    });
+  }
+  return { problems, warnings };
+}
+function isSecret(plan2, name) {
+  return (plan2.spec.secrets ?? []).includes(name);
+}
+function hintFor(name, plan2, path6) {
+  const fallback = `\${{ env.${name} ?? '…' }}`;
+  if (isSecret(plan2, name))
+    return `${name} is a secret of this plan: set it in the environment (in GitHub Actions, in the step's env: from secrets), or give a default: ${fallback}`;
+  if (GITHUB_PROVIDED.test(name)) return `${name} is set by GitHub Actions only: for runs elsewhere give a default: ${fallback}`;
+  const [spec, phase, index] = path6 ?? [];
+  const step = spec === "spec" && typeof index === "number" ? (plan2.spec[phase] ?? [])[index] : void 0;
+  if (step?.env && Object.hasOwn(step.env, name))
+    return `the step's own env: reaches its command, not \`\${{ }}\`: move ${name} to spec.env, or set it in the environment`;
+  return `set ${name} in the environment, define it in spec.env, or give a default: ${fallback}`;
 }
 
 // src/plan/resolve.ts
@@ -22018,10 +22278,15 @@ function defaultRunId(env3, now) {
 }
 function resolvePlan(plan2, file, context) {
   const problems = [];
+  const unset = [];
+  const substitute = (value, scope2) => {
+    for (const variable of unsetVariables(value, scope2)) unset.push({ value, ...variable });
+    return interpolate(value, scope2);
+  };
   const base = { env: context.env, run: { id: "" }, plan: { name: plan2.metadata.name }, git: context.git };
-  const runId = context.runId ?? (plan2.spec.runId !== void 0 ? interpolate(plan2.spec.runId, base) : defaultRunId(context.env, context.now));
+  const runId = context.runId ?? (plan2.spec.runId !== void 0 ? substitute(plan2.spec.runId, base) : defaultRunId(context.env, context.now));
   const callerScope = { ...base, run: { id: runId } };
-  const env3 = mapValues(plan2.spec.env ?? {}, (v2) => interpolate(v2, callerScope));
+  const env3 = mapValues(plan2.spec.env ?? {}, (v2) => substitute(v2, callerScope));
   const secretIn = secretFinder(plan2.spec.secrets ?? [], context.env, env3);
   const runIdSecret = secretIn(runId);
   if (runIdSecret) {
@@ -22030,7 +22295,7 @@ function resolvePlan(plan2, file, context) {
     problems.push({ code: "USAGE", file, message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`, hint: "set --run-id or spec.runId to letters, digits, ., _ and -" });
   }
   const scope = { ...callerScope, env: { ...context.env, ...env3 } };
-  const text = (v2) => interpolate(v2, scope);
+  const text = (v2) => substitute(v2, scope);
   const phases = Object.fromEntries(PHASES.map((p2) => [p2, []]));
   for (const { phase, index, step } of placedSteps(plan2)) {
     const resolved = {
@@ -22056,14 +22321,20 @@ function resolvePlan(plan2, file, context) {
       ...step.boundary ? { boundary: step.boundary } : {},
       ...step.timeout ? { timeoutMs: parseDuration(step.timeout) } : {}
     };
-    if (step.run !== void 0) resolved.command = command(step.run, step.shell, text);
+    if (step.run !== void 0) {
+      for (const value of [step.run].flat()) text(value);
+      resolved.command = command(step.run, step.shell, (v2) => interpolate(v2, scope));
+    }
     phases[phase].push(resolved);
   }
   const recordDir = text(plan2.spec.record?.dir ?? "reports/${{ plan.name }}/${{ run.id }}");
   const dirSecret = runIdSecret ? void 0 : secretIn(recordDir);
   if (dirSecret) problems.push({ code: "USAGE", file, message: `the record folder holds the value of secret ${dirSecret}`, hint: "spec.record.dir is written into paths and commits: build it from names that hold no secret" });
+  const unsetFound = unsetProblems(plan2, file, unset, { ...context.source ? { source: context.source } : {}, ...context.preview ? { preview: true } : {} });
+  problems.push(...unsetFound.problems);
   return {
     problems,
+    warnings: unsetFound.warnings,
     plan: {
       name: plan2.metadata.name,
       description: plan2.metadata.description ?? "",
@@ -24184,17 +24455,19 @@ function toProblem(source, e) {
   switch (e.keyword) {
     case "additionalProperties": {
       const key = String(e.params.additionalProperty);
-      return { code, file: source.file, ...positionOf(source, path6, key), message: `unknown key ${JSON.stringify(key)} in ${where}`, hint: `allowed keys: ${allowedKeys(e).join(", ")}` };
+      const allowed = allowedKeys(e);
+      const guess = didYouMean(key, allowed);
+      return { code, file: source.file, ...positionOf(source, path6, key), message: `unknown key ${JSON.stringify(key)} in ${where}`, hint: `${guess ? `${guess} ` : ""}allowed keys: ${allowed.join(", ")}` };
     }
     case "required":
       return { code, file: source.file, ...positionOf(source, path6), message: `${where} needs ${JSON.stringify(e.params.missingProperty)}` };
     case "propertyNames":
       return { code, file: source.file, ...positionOf(source, path6, String(e.params.propertyName)), message: `${JSON.stringify(e.params.propertyName)} is not a valid name in ${where}`, hint: "environment names are letters, digits and _, not starting with a digit" };
     default:
-      return { code, file: source.file, ...positionOf(source, path6), message: `${where} ${describe(e)}`, ...code === "PLAN_DURATION" ? { hint: "write durations like 90s, 10m or 1h" } : {} };
+      return { code, file: source.file, ...positionOf(source, path6), message: `${where} ${describe2(e)}`, ...code === "PLAN_DURATION" ? { hint: "write durations like 90s, 10m or 1h" } : {} };
   }
 }
-function describe(e) {
+function describe2(e) {
   if (e.keyword === "const") return `must be ${JSON.stringify(e.params.allowedValue)}`;
   if (e.keyword === "enum") return `must be one of ${e.params.allowedValues.map((v2) => JSON.stringify(v2)).join(", ")}`;
   if (e.keyword === "anyOf") return anyOfMessage(e);
@@ -24228,7 +24501,7 @@ function validatePlan(bytes, file) {
   const schemaProblems = checkSchema(source, source.data);
   if (schemaProblems.length) return { ok: false, problems: sortProblems(schemaProblems) };
   const plan2 = source.data;
-  const problems = [...checkRules(source, plan2), ...checkCommands(source, plan2), ...checkRunId(source, plan2)];
+  const problems = [...checkRules(source, plan2), ...checkCommands(source, plan2), ...checkShellWords(source, plan2), ...checkRunId(source, plan2)];
   if (problems.length) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, valid: { plan: plan2, source } };
 }
@@ -24237,6 +24510,22 @@ function checkCommands(source, plan2) {
     if (typeof step.run !== "string" || step.shell) return [];
     const split2 = splitRun(step.run);
     return "error" in split2 ? [{ code: "PLAN_SCHEMA", file: source.file, ...positionOf(source, [...path6, "run"]), message: split2.error, hint: "balance the quotes, or write `run` as a list of arguments" }] : [];
+  });
+}
+function checkShellWords(source, plan2) {
+  return placedSteps(plan2).flatMap(({ step, path: path6 }) => {
+    if (typeof step.run !== "string" || step.shell) return [];
+    const first = shellWords(step.run)[0];
+    if (!first) return [];
+    const substitution = /^"?(\$\(|`)/.exec(first.word)?.[1];
+    const what = substitution ? `\`${substitution}\` starts a command substitution` : `\`${first.word}\` is a shell operator`;
+    return [{
+      code: "PLAN_SCHEMA",
+      file: source.file,
+      ...positionInString(source, [...path6, "run"], first.index),
+      message: `${what}, but without \`shell:\` the command runs without a shell and gets it as an argument`,
+      hint: "add `shell: bash` to run the line as a bash script, or write `run` as a list of arguments to pass it as it is"
+    }];
   });
 }
 function checkRunId(source, plan2) {
@@ -24322,6 +24611,19 @@ async function pathExists(path6) {
     return true;
   } catch {
     return false;
+  }
+}
+async function readFileEnd(path6, bytes, upTo = Infinity) {
+  const handle = await open(path6, "r").catch(() => void 0);
+  if (!handle) return void 0;
+  try {
+    const size2 = Math.min((await handle.stat()).size, upTo);
+    const length = Math.min(size2, bytes);
+    const data = Buffer.alloc(length);
+    await handle.read(data, 0, length, size2 - length);
+    return { data, whole: length === size2 };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -26590,6 +26892,70 @@ async function changed(options, io2) {
   }
   await publishToGithub(io2, { outputs: { plans: JSON.stringify(plans) } });
   return 0;
+}
+
+// src/github/preview.ts
+import { relative as relative5 } from "node:path";
+
+// src/adapters/plan-file.ts
+import { open as open2 } from "node:fs/promises";
+import { relative as relative4, resolve as resolve5 } from "node:path";
+async function readPlanFile(file, cwd, maxBytes = MAX_PLAN_BYTES) {
+  const path6 = resolve5(cwd, file);
+  const display = relative4(cwd, path6) || file;
+  let handle;
+  try {
+    handle = await open2(path6, "r");
+  } catch (e) {
+    const code = e.code;
+    throw new CutoverError("PLAN_IO", code === "ENOENT" ? `no such plan file` : `cannot read the plan (${code})`, { position: { file: display }, hint: code === "ENOENT" ? "check the path, or run `cutover init`" : void 0 });
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new CutoverError("PLAN_IO", `the plan is not a regular file`, { position: { file: display } });
+    const size2 = Math.min(info.size, maxBytes + 1);
+    const bytes = new Uint8Array(size2);
+    await handle.read(bytes, 0, size2, 0);
+    if (info.size > maxBytes) {
+      throw new CutoverError("PLAN_TOO_LARGE", `the plan is ${info.size} bytes, over the ${maxBytes}-byte limit`, { position: { file: display }, hint: "split the plan or move data into input files" });
+    }
+    return { path: path6, display, bytes };
+  } finally {
+    await handle.close();
+  }
+}
+async function readValidPlan(file, cwd) {
+  const planFile = await readPlanFile(file, cwd);
+  const result = validatePlan(planFile.bytes, planFile.display);
+  if (!result.ok) throw problemsError(result.problems);
+  return { ...result.valid, file: planFile };
+}
+
+// src/github/preview.ts
+async function readGithubRunFacts(plan2, io2, runId) {
+  const none = { secrets: [], steps: /* @__PURE__ */ new Map() };
+  try {
+    const file = await readPlanFile(plan2, io2.cwd);
+    const result = validatePlan(file.bytes, file.display);
+    if (!result.ok) return none;
+    const { plan: source, source: doc } = result.valid;
+    const root = await findRepositoryRoot({ cwd: io2.cwd }).catch(() => io2.cwd);
+    const display = relative5(root, file.path);
+    const steps = new Map(placedSteps(source).map(({ step, path: path6 }) => [step.id, { file: display, ...positionOf(doc, path6) }]));
+    if (!source.spec.secrets?.length) return { secrets: [], steps };
+    const git = await readGitFacts({ cwd: io2.cwd }).catch(() => ({ sha: "", branch: "" }));
+    const { plan: resolved } = resolvePlan(source, file.display, { env: io2.env, git, now: io2.now(), ...runId ? { runId } : {} });
+    return { secrets: secretValuesOf(resolved, io2.env), steps };
+  } catch {
+    return none;
+  }
+}
+function maskPreamble(secrets) {
+  const short2 = secrets.filter((s) => [...s.value.trim()].length < MIN_SECRET_LENGTH).map((s) => s.name);
+  const warnings = short2.map(
+    (name) => annotation("warning", `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters: it is not masked in logs or records`, { title: "SECRET_TOO_SHORT" })
+  );
+  return `${addMaskCommands(secrets.map((s) => s.value))}${warnings.join("")}`;
 }
 
 // src/integrity/freeze-gate.ts
@@ -32709,17 +33075,17 @@ var addConcurrentStream = (concurrentStreams, stream, waitName) => {
   if (!weakMap.has(stream)) {
     weakMap.set(stream, []);
   }
-  const promises = weakMap.get(stream);
+  const promises2 = weakMap.get(stream);
   const promise2 = createDeferred();
-  promises.push(promise2);
+  promises2.push(promise2);
   const resolve11 = promise2.resolve.bind(promise2);
-  return { resolve: resolve11, promises };
+  return { resolve: resolve11, promises: promises2 };
 };
-var waitForConcurrentStreams = async ({ resolve: resolve11, promises }, subprocess) => {
+var waitForConcurrentStreams = async ({ resolve: resolve11, promises: promises2 }, subprocess) => {
   resolve11();
   const [isSubprocessExit] = await Promise.race([
     Promise.allSettled([true, subprocess]),
-    Promise.all([false, ...promises])
+    Promise.all([false, ...promises2])
   ]);
   return !isSubprocessExit;
 };
@@ -33600,6 +33966,34 @@ async function readSignersFile(root, path6) {
   return info?.isFile() ? readFile3(abs) : null;
 }
 
+// src/plan/describe.ts
+function describeStep(step) {
+  if (step.uses === "assert") return "assert expectations";
+  if (step.uses === "determinism") return `rerun ${step.with.rerun.join(", ")} and compare ${step.with.paths.join(", ")}`;
+  if (step.uses === "snapshot") return `snapshot ${step.with.paths.join(", ")} as ${step.with.name}`;
+  if (step.uses === "restore") return `restore snapshot ${step.with.name}`;
+  const c5 = step.command;
+  if (!c5) return "";
+  return "argv" in c5 ? c5.argv.map(quoteWord).join(" ") : `${c5.shell} -c ${quoteWord(c5.script)}`;
+}
+function quoteWord(word) {
+  if (!word.includes(MASK)) return shellQuote(word);
+  return word.split(MASK).map((part) => part === "" ? "" : shellQuote(part)).join(MASK);
+}
+function describeExpectations(step) {
+  const e = step.expect;
+  const out = [];
+  if (step.command) out.push(`exit ${e.exitCode.join(" or ")}`);
+  if (e.exists.length) out.push(`exists ${e.exists.join(", ")}`);
+  if (e.absent.length) out.push(`absent ${e.absent.join(", ")}`);
+  for (const j3 of e.json) {
+    const [op, value] = "equals" in j3 ? ["=", j3.equals] : "lte" in j3 ? ["<=", j3.lte] : "gte" in j3 ? [">=", j3.gte] : ["in", j3.in];
+    out.push(`${j3.file}: ${j3.path} ${op} ${JSON.stringify(value)}`);
+  }
+  if (e.stdout !== void 0) out.push(`stdout matches /${e.stdout}/`);
+  return out;
+}
+
 // src/ui/approvals.ts
 function shown(approval) {
   const { signature, ...rest } = approval;
@@ -33623,150 +34017,109 @@ function approvalLines(v2, c5) {
   for (const r2 of v2.rejected) lines3.push(`  ${c5.yellow("not counted")}  ${approvalName(r2.approval)}  ${c5.bold(r2.reason)}${c5.dim(`: ${r2.detail}`)}`);
   return lines3;
 }
-function verdictDocument(v2) {
-  return { lock: v2.lockFile, frozen: v2.frozen, approved: v2.approved, freezeDigest: v2.freezeDigest, drifted: new Set(v2.drift.map((d2) => d2.path)).size, approvals: approvalsDocument(v2.approvals) };
-}
-function verdictLines(v2, display, c5) {
-  const drifted = new Set(v2.drift.map((d2) => d2.path)).size;
-  const frozen = v2.frozen ? c5.green(`frozen (${v2.freezeDigest})`) : c5.red(`not frozen: ${drifted} file${drifted === 1 ? "" : "s"} differ from ${v2.lockFile} (cutover status ${display})`);
-  return [`freeze     ${frozen}`, ...approvalLines(v2.approvals, c5)];
-}
 
-// src/github/preview.ts
-import { relative as relative5 } from "node:path";
-
-// src/adapters/plan-file.ts
-import { open as open2 } from "node:fs/promises";
-import { relative as relative4, resolve as resolve5 } from "node:path";
-async function readPlanFile(file, cwd, maxBytes = MAX_PLAN_BYTES) {
-  const path6 = resolve5(cwd, file);
-  const display = relative4(cwd, path6) || file;
-  let handle;
-  try {
-    handle = await open2(path6, "r");
-  } catch (e) {
-    const code = e.code;
-    throw new CutoverError("PLAN_IO", code === "ENOENT" ? `no such plan file` : `cannot read the plan (${code})`, { position: { file: display }, hint: code === "ENOENT" ? "check the path, or run `cutover init`" : void 0 });
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new CutoverError("PLAN_IO", `the plan is not a regular file`, { position: { file: display } });
-    const size2 = Math.min(info.size, maxBytes + 1);
-    const bytes = new Uint8Array(size2);
-    await handle.read(bytes, 0, size2, 0);
-    if (info.size > maxBytes) {
-      throw new CutoverError("PLAN_TOO_LARGE", `the plan is ${info.size} bytes, over the ${maxBytes}-byte limit`, { position: { file: display }, hint: "split the plan or move data into input files" });
-    }
-    return { path: path6, display, bytes };
-  } finally {
-    await handle.close();
-  }
+// src/ui/freeze-verdict.ts
+function freezeDocument(view) {
+  if ("unknown" in view) return { checked: false, reason: view.unknown };
+  const v2 = view.verdict;
+  return {
+    checked: true,
+    frozen: v2.frozen,
+    approved: v2.approved,
+    lock: v2.lockFile,
+    freezeDigest: v2.freezeDigest,
+    lockDigest: v2.lock?.freezeDigest ?? null,
+    drift: v2.drift.map((d2) => ({ ...d2, description: describeDrift(d2) })),
+    approvals: approvalsDocument(v2.approvals)
+  };
 }
-async function readValidPlan(file, cwd) {
-  const planFile = await readPlanFile(file, cwd);
-  const result = validatePlan(planFile.bytes, planFile.display);
-  if (!result.ok) throw problemsError(result.problems);
-  return { ...result.valid, file: planFile };
-}
-
-// src/github/preview.ts
-async function readGithubRunFacts(plan2, io2, runId) {
-  const none = { secrets: [], steps: /* @__PURE__ */ new Map() };
-  try {
-    const file = await readPlanFile(plan2, io2.cwd);
-    const result = validatePlan(file.bytes, file.display);
-    if (!result.ok) return none;
-    const { plan: source, source: doc } = result.valid;
-    const root = await findRepositoryRoot({ cwd: io2.cwd }).catch(() => io2.cwd);
-    const display = relative5(root, file.path);
-    const steps = new Map(placedSteps(source).map(({ step, path: path6 }) => [step.id, { file: display, ...positionOf(doc, path6) }]));
-    if (!source.spec.secrets?.length) return { secrets: [], steps };
-    const git = await readGitFacts({ cwd: io2.cwd }).catch(() => ({ sha: "", branch: "" }));
-    const { plan: resolved } = resolvePlan(source, file.display, { env: io2.env, git, now: io2.now(), ...runId ? { runId } : {} });
-    return { secrets: secretValuesOf(resolved, io2.env), steps };
-  } catch {
-    return none;
-  }
-}
-function maskPreamble(secrets) {
-  const short2 = secrets.filter((s) => [...s.value.trim()].length < MIN_SECRET_LENGTH).map((s) => s.name);
-  const warnings = short2.map(
-    (name) => annotation("warning", `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters: it is not masked in logs or records`, { title: "SECRET_TOO_SHORT" })
-  );
-  return `${addMaskCommands(secrets.map((s) => s.value))}${warnings.join("")}`;
-}
-
-// src/plan/describe.ts
-function describeStep(step) {
-  if (step.uses === "assert") return "assert expectations";
-  if (step.uses === "determinism") return `rerun ${step.with.rerun.join(", ")} and compare ${step.with.paths.join(", ")}`;
-  if (step.uses === "snapshot") return `snapshot ${step.with.paths.join(", ")} as ${step.with.name}`;
-  if (step.uses === "restore") return `restore snapshot ${step.with.name}`;
-  const c5 = step.command;
-  if (!c5) return "";
-  return "argv" in c5 ? c5.argv.map(quoteWord).join(" ") : `${c5.shell} -c ${quoteWord(c5.script)}`;
-}
-function quoteWord(word) {
-  if (!word.includes(MASK)) return shellQuote(word);
-  return word.split(MASK).map((part) => part === "" ? "" : shellQuote(part)).join(MASK);
+function freezeLines(view, c5) {
+  if ("unknown" in view) return [`freeze     ${c5.yellow("not checked")}: ${view.unknown}`];
+  const v2 = view.verdict;
+  const files = new Set(v2.drift.map((d2) => d2.path)).size;
+  const lines3 = [
+    v2.frozen ? `freeze     ${c5.green("frozen")}  ${c5.dim(`lock ${v2.lockFile} · ${v2.freezeDigest}`)}` : `freeze     ${c5.red("not frozen")}: ${files} file${files === 1 ? "" : "s"} differ from the lock ${v2.lockFile}; a run is refused`
+  ];
+  for (const d2 of v2.drift) lines3.push(`  ${c5.yellow(d2.reason.padEnd(12))} ${d2.path}  ${c5.dim(describeDrift(d2))}`);
+  lines3.push(...approvalLines(v2.approvals, c5));
+  return lines3;
 }
 
 // src/commands/plan.ts
 var RUN_ID_AT_START = "local-<UTC time at start>";
 async function plan(options, io2) {
-  const { plan: source, file } = await readValidPlan(options.plan, io2.cwd);
+  const { plan: source, source: doc, file } = await readValidPlan(options.plan, io2.cwd);
   const git = await readGitFacts({ cwd: io2.cwd });
   const fixedRunId = options.runId ?? (source.spec.runId === void 0 && io2.env.GITHUB_ACTIONS !== "true" ? RUN_ID_AT_START : void 0);
-  const { plan: resolved, problems } = resolvePlan(source, file.display, { env: io2.env, git, now: io2.now(), ...fixedRunId ? { runId: fixedRunId } : {} });
+  const { plan: resolved, problems, warnings } = resolvePlan(source, file.display, { env: io2.env, git, now: io2.now(), source: doc, preview: true, ...fixedRunId ? { runId: fixedRunId } : {} });
   const secrets = secretValuesOf(resolved, io2.env);
   if (io2.format === "github") io2.commands.write(maskPreamble(secrets));
   io2.addSecrets(secrets.map((s) => s.value));
-  if (problems.length && fixedRunId !== RUN_ID_AT_START) throw problemsError(problems);
+  const fatal = problems.filter((p2) => fixedRunId !== RUN_ID_AT_START || p2.code !== "USAGE");
+  if (fatal.length) throw problemsError(fatal);
+  if (warnings.length && io2.format !== "json") writeWarnings(warnings, io2);
+  const freeze2 = await freezeOf(io2, file, source);
   const shown2 = maskDeep(resolved, createMasker(secrets.map((s) => s.value)));
-  const verdict = await freezeVerdict(file, source, io2.cwd);
-  if (io2.format === "json") writeJson(io2, previewOf(shown2, file.display, verdict));
-  else io2.stdout.write(renderText(shown2, file.display, verdict, io2));
+  if (io2.format === "json") writeJson(io2, previewOf(shown2, file.display, freeze2, warnings));
+  else io2.stdout.write(renderText(shown2, file.display, freeze2, io2));
   await publishToGithub(io2, {
-    summary: { markdown: planSummary(shown2.name, file.display, renderText(shown2, file.display, verdict, { ...io2, color: false })), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` }
+    summary: { markdown: planSummary(shown2.name, file.display, renderText(shown2, file.display, freeze2, { ...io2, color: false })), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` }
   });
   return 0;
 }
-async function freezeVerdict(file, plan2, cwd) {
-  const root = await findRepositoryRoot({ cwd }).catch(() => void 0);
-  if (root === void 0) return null;
+async function freezeOf(io2, file, source) {
+  const root = await findRepositoryRoot({ cwd: io2.cwd }).catch(() => void 0);
+  if (!root) return { unknown: "not inside a git repository" };
   try {
-    return await checkFreeze({ root, planFile: file, plan: plan2 });
+    const verdict = await checkFreeze({ root, planFile: file, plan: source });
+    return { verdict };
   } catch (error) {
     if (!isCutoverError(error)) throw error;
-    return { error: `${error.code}: ${error.message}` };
+    return { unknown: `cannot check: ${error.code}: ${error.message}` };
   }
 }
-function previewOf(resolved, file, verdict) {
+function writeWarnings(warnings, io2) {
+  const c5 = colors(io2);
+  for (const w2 of warnings) {
+    if (io2.format === "github") io2.commands.write(annotation("warning", `${w2.message}${w2.hint ? ` (hint: ${w2.hint})` : ""}`, { file: w2.file, line: w2.line, col: w2.col, title: "SECRET_UNSET" }));
+    else io2.stderr.write(`${w2.file}:${w2.line}:${w2.col}: ${c5.yellow("warning")} ${w2.message}
+${w2.hint ? `  ${c5.dim(`hint: ${w2.hint}`)}
+` : ""}`);
+  }
+}
+function previewOf(resolved, file, freeze2, warnings) {
+  const entry = (s) => ({
+    phase: s.phase,
+    id: s.id,
+    does: describeStep(s),
+    expect: describeExpectations(s),
+    produces: s.produces,
+    timeoutMs: s.timeoutMs ?? null,
+    retries: s.retries
+  });
   return {
     plan: file,
-    freeze: verdict === null || "error" in verdict ? verdict : verdictDocument(verdict),
+    freeze: freezeDocument(freeze2),
     resolved,
-    order: [
-      ...resolved.phases.preconditions,
-      ...resolved.phases.steps,
-      ...resolved.phases.finally
-    ].map((s) => ({ phase: s.phase, id: s.id, does: describeStep(s) })),
-    onFailure: resolved.phases.rollback.map((s) => ({ phase: s.phase, id: s.id, does: describeStep(s) }))
+    order: [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.finally].map(entry),
+    onFailure: resolved.phases.rollback.map(entry),
+    ...warnings.length ? { warnings } : {}
   };
 }
-function renderText(resolved, file, verdict, io2) {
+function renderText(resolved, file, freeze2, io2) {
   const c5 = colors(io2);
   const lines3 = [`${c5.bold(resolved.name)}  ${c5.dim(file)}`];
   if (resolved.description) lines3.push(resolved.description);
-  lines3.push(`run id   ${resolved.runId}`, `record   ${resolved.record.dir}${resolved.record.push ? " (pushed)" : ""}`);
-  if (resolved.window) lines3.push(`window   ${resolved.window.notBefore ?? "…"} → ${resolved.window.notAfter ?? "…"}`);
-  if (verdict !== null) lines3.push("", ..."error" in verdict ? [`freeze     ${c5.red(`cannot check: ${verdict.error}`)}`] : verdictLines(verdict, file, c5));
+  lines3.push(`run id     ${resolved.runId}`, `record     ${resolved.record.dir}${resolved.record.push ? " (pushed)" : ""}`);
+  if (resolved.window) lines3.push(`window     ${resolved.window.notBefore ?? "…"} → ${resolved.window.notAfter ?? "…"}`);
+  lines3.push(...freezeLines(freeze2, c5));
   const section = (title, steps) => {
     if (!steps.length) return;
     lines3.push("", c5.bold(title));
     for (const s of steps) {
-      const extras = [s.timeoutMs ? `timeout ${formatDuration(s.timeoutMs)}` : "", s.retries.count ? `retries ${s.retries.count}` : "", s.if ? `if ${s.if}` : "", s.boundary ? `boundary ${s.boundary}` : "", s.continueOnError ? "continue on error" : ""].filter(Boolean);
-      lines3.push(`  ${c5.cyan(s.id.padEnd(22))} ${describeStep(s)}${extras.length ? c5.dim(`  (${extras.join(", ")})`) : ""}`);
+      const flags = [s.if ? `if ${s.if}` : "", s.boundary ? `boundary ${s.boundary}` : "", s.continueOnError ? "continue on error" : ""].filter(Boolean);
+      lines3.push(`  ${c5.cyan(s.id.padEnd(22))} ${describeStep(s)}${flags.length ? c5.dim(`  (${flags.join(", ")})`) : ""}`);
+      lines3.push(c5.dim(`  ${" ".repeat(22)} ${promises(s).join(" · ")}`));
     }
   };
   section("preconditions", resolved.phases.preconditions);
@@ -33779,6 +34132,15 @@ function renderText(resolved, file, verdict, io2) {
   }
   return `${lines3.join("\n")}
 `;
+}
+function promises(s) {
+  const expect = describeExpectations(s);
+  return [
+    `expect ${expect.length ? expect.join("; ") : "nothing"}`,
+    ...s.produces.length ? [`produces ${s.produces.join(", ")}`] : [],
+    s.timeoutMs === void 0 ? "no timeout" : `timeout ${formatDuration(s.timeoutMs)}`,
+    s.retries.count ? `retries ${s.retries.count}${s.retries.delayMs ? ` (${formatDuration(s.retries.delayMs)} apart)` : ""}` : "no retries"
+  ];
 }
 
 // src/commands/review.ts
@@ -34100,12 +34462,52 @@ function size(bytes) {
   return `${(bytes / MIB).toFixed(1)} MiB`;
 }
 
+// src/ui/run-lines.ts
+function headerLines(event, c5) {
+  return [
+    `${c5.bold(`cutover run ${event.plan}`)}${event.resumed ? " (resumed)" : ""}`,
+    `  run id   ${event.runId}`,
+    `  record   ${event.record}`,
+    `  freeze   ${c5.green("frozen")} ${c5.dim(event.freezeDigest)}`
+  ];
+}
+function stepLine(s, c5) {
+  const took = s.durationMs ? ` ${c5.dim(formatDuration(s.durationMs))}` : "";
+  const mark = s.outcome === "success" ? c5.green("✓") : s.outcome === "skipped" ? c5.dim("-") : s.continueOnError ? c5.yellow("!") : c5.red("✗");
+  return `${mark} ${s.phase}/${s.id} ${s.outcome}${took}${s.reason ? `: ${s.reason}` : ""}`;
+}
+function showsTail(s) {
+  return s.outcome === "failure" || s.outcome === "interrupted";
+}
+function failureLines(s, log2, c5) {
+  const tail = s.tail ?? [];
+  const lines3 = tail.length ? [`  ${c5.dim(`last ${tail.length} line${tail.length === 1 ? "" : "s"} of its output:`)}`, ...tail.map((l3) => `  ${c5.dim("│")} ${l3}`)] : s.attempts > 0 ? [`  ${c5.dim("it printed nothing")}`] : [];
+  if (log2) lines3.push(`  ${c5.dim("log")} ${log2}`);
+  return lines3;
+}
+function summaryLine(event, c5) {
+  const { succeeded, failed, skipped, interrupted } = event.counts;
+  const counts = [
+    `${succeeded} succeeded`,
+    `${failed} failed`,
+    `${skipped} skipped`,
+    ...interrupted ? [`${interrupted} interrupted`] : []
+  ].join(", ");
+  const head = event.outcome === "success" ? c5.green("run succeeded") : c5.red(event.outcome === "failure" ? "run failed" : `run ${event.outcome}`);
+  return `${head} (exit ${event.exitCode}) · ${counts} · ${formatDuration(event.durationMs)}`;
+}
+function recordLine(event) {
+  return `record ${event.dir}  root ${event.root}${event.commit ? `  commit ${event.commit.slice(0, 12)}` : ""}${event.pushed ? "  pushed" : ""}`;
+}
+
 // src/ui/terminal.ts
 var LISTR_MIN_COLUMNS = 20;
+var TICK_MS = 1e3;
 function createRenderer(io2, github = {}) {
-  if (io2.format === "json" || io2.quiet) return { sink: () => {
+  if (io2.format === "json") return { sink: () => {
   }, done: async () => {
   } };
+  if (io2.quiet) return lineRenderer(io2, github, true);
   if (io2.format === "text" && io2.isTTY && !io2.env.CI && (io2.columns ?? 0) >= LISTR_MIN_COLUMNS) return listrRenderer(io2);
   return lineRenderer(io2, github);
 }
@@ -34115,32 +34517,47 @@ function deferred() {
   return { resolve: resolve11, promise: promise2 };
 }
 function listrRenderer(io2) {
+  const c5 = colors(io2);
   const pending = /* @__PURE__ */ new Map();
   const tasks = /* @__PURE__ */ new Map();
+  const titles = /* @__PURE__ */ new Map();
+  let running;
   let hashing;
   let hashTask2;
-  let running = Promise.resolve();
+  let drawn = Promise.resolve();
+  const closing = [];
+  const lines3 = lineRenderer(io2, {});
+  const ticker = setInterval(() => {
+    const task = running && tasks.get(running.id);
+    if (running && task) task.title = `${titles.get(running.id)} ${c5.dim(formatDuration(Date.now() - running.since))}`;
+  }, TICK_MS);
+  ticker.unref();
   const listr2 = Promise.resolve().then(() => (init_dist(), dist_exports));
+  const stepTask = (s) => {
+    const d2 = deferred();
+    pending.set(s.id, d2);
+    const title = `${s.phase === "steps" ? "" : `${s.phase}: `}${s.name}`;
+    titles.set(s.id, title);
+    return {
+      title,
+      task: async (_ctx, task) => {
+        tasks.set(s.id, task);
+        const record = await d2.promise;
+        const took = record.durationMs ? ` (${formatDuration(record.durationMs)})` : "";
+        if (record.outcome === "skipped") return task.skip(`${title}: skipped, ${record.reason ?? ""}`);
+        if (record.outcome !== "success" && !record.continueOnError) throw new Error(`${title}${took}: ${record.reason ?? record.outcome}`);
+        task.title = `${title}${took}`;
+      }
+    };
+  };
   const sink = (event) => {
     switch (event.type) {
       case "run-start": {
+        for (const line of headerLines(event, c5)) io2.stdout.write(`${line}
+`);
         hashing = deferred();
         const list = [
-          ...event.steps.map((s) => {
-            const d2 = deferred();
-            pending.set(s.id, d2);
-            return {
-              title: `${s.phase === "steps" ? "" : `${s.phase}: `}${s.name}`,
-              task: async (_ctx, task) => {
-                tasks.set(s.id, task);
-                const record = await d2.promise;
-                const took = record.durationMs ? ` (${formatDuration(record.durationMs)})` : "";
-                if (record.outcome === "skipped") return task.skip(`${task.title}: skipped, ${record.reason ?? ""}`);
-                if (record.outcome !== "success" && !record.continueOnError) throw new Error(`${task.title}${took}: ${record.reason ?? record.outcome}`);
-                task.title = `${task.title}${took}`;
-              }
-            };
-          }),
+          ...event.steps.map(stepTask),
           {
             title: "hash artifacts and write the record",
             task: async (_ctx, task) => {
@@ -34149,12 +34566,14 @@ function listrRenderer(io2) {
             }
           }
         ];
-        running = listr2.then(({ Listr: Listr2 }) => new Listr2(list, { concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } }).run()).catch(() => void 0);
+        drawn = listr2.then(({ Listr: Listr2 }) => new Listr2(list, { concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } }).run()).catch(() => void 0);
         break;
       }
-      case "step-start":
+      case "step-start": {
+        if (event.attempt === 1) running = { id: event.id, since: Date.now() };
         if (event.attempt > 1 && tasks.get(event.id)) tasks.get(event.id).output = `attempt ${event.attempt}`;
         break;
+      }
       case "step-note":
       case "step-output": {
         const task = tasks.get(event.id);
@@ -34162,8 +34581,10 @@ function listrRenderer(io2) {
         break;
       }
       case "step-end":
+        if (running?.id === event.step.id) running = void 0;
         pending.get(event.step.id)?.resolve(event.step);
         pending.delete(event.step.id);
+        if (showsTail(event.step)) closing.push(event);
         break;
       case "hash-progress":
         if (hashTask2) hashTask2.output = progressText(event);
@@ -34179,18 +34600,27 @@ function listrRenderer(io2) {
         break;
     }
   };
-  const closing = [];
-  const lines3 = lineRenderer(io2, {});
-  return { sink, done: () => running.then(() => closing.forEach((e) => lines3.sink(e))) };
+  const done = async () => {
+    await drawn;
+    clearInterval(ticker);
+    for (const event of closing) {
+      if (event.type !== "step-end") lines3.sink(event);
+      else for (const line of [stepLine(event.step, c5), ...failureLines(event.step, event.log, c5)]) io2.stdout.write(`${line}
+`);
+    }
+  };
+  return { sink, done };
 }
-function lineRenderer(io2, options) {
+function lineRenderer(io2, options, quiet = false) {
   const c5 = colors(io2);
   const github = io2.format === "github";
   const out = (line) => io2.stdout.write(`${line}
 `);
+  const grouped = /* @__PURE__ */ new Set();
   let lastProgress = 0;
   let stopToken;
   let atLineStart = true;
+  let record;
   const resume = () => {
     if (!atLineStart) io2.commands.write("\n");
     atLineStart = true;
@@ -34201,13 +34631,17 @@ function lineRenderer(io2, options) {
     if (github && event.type !== "step-output") resume();
     switch (event.type) {
       case "run-start":
-        out(`${c5.bold(`cutover run ${event.plan}`)}  run ${event.runId}${event.resumed ? " (resumed)" : ""}`);
+        if (!quiet) headerLines(event, c5).forEach(out);
         break;
       case "preflight":
-        out(`${event.ok ? c5.green("✓") : c5.red("✗")} preflight: ${event.check}${event.detail ? ` ${c5.dim(event.detail)}` : ""}`);
+        if (!quiet && event.check !== "freeze gate") out(`${event.ok ? c5.green("✓") : c5.red("✗")} preflight: ${event.check}${event.detail ? ` ${c5.dim(event.detail)}` : ""}`);
         break;
       case "step-start":
-        if (github && event.attempt === 1) io2.commands.write(workflowCommand("group", {}, `${event.phase}/${event.id}`));
+        if (quiet) break;
+        if (github && event.attempt === 1) {
+          io2.commands.write(workflowCommand("group", {}, `${event.phase}/${event.id}`));
+          grouped.add(event.id);
+        }
         out(`▶ ${event.phase}/${event.id}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`);
         break;
       case "step-output":
@@ -34220,39 +34654,56 @@ function lineRenderer(io2, options) {
         atLineStart = event.text.endsWith("\n");
         break;
       case "step-note":
-        out(`  ${c5.dim(event.text)}`);
+        if (!quiet) out(`  ${c5.dim(event.text)}`);
         break;
-      case "step-end": {
-        const s = event.step;
-        const took = s.durationMs ? ` ${c5.dim(formatDuration(s.durationMs))}` : "";
-        const mark = s.outcome === "success" ? c5.green("✓") : s.outcome === "skipped" ? c5.dim("-") : s.continueOnError ? c5.yellow("!") : c5.red("✗");
-        out(`${mark} ${s.phase}/${s.id} ${s.outcome}${took}${s.reason ? `: ${s.reason}` : ""}`);
-        if (github && s.attempts > 0) io2.commands.write(workflowCommand("endgroup", {}, ""));
-        if (github && (s.outcome === "failure" || s.outcome === "interrupted") && !s.continueOnError) {
-          const where = options.stepAt?.(s.id);
-          const level = s.outcome === "failure" && !s.drill ? "error" : "warning";
-          io2.commands.write(annotation(level, `${s.phase}/${s.id} ${s.outcome}${s.reason ? `: ${s.reason}` : ""}`, { ...where, title: s.drill ? "DRILL" : s.outcome === "interrupted" ? "INTERRUPTED" : "STEP_FAILED" }));
-        }
+      case "step-end":
+        stepEnd(event);
         break;
-      }
       case "hash-progress": {
         const now = Date.now();
-        if (now - lastProgress > 1e3 || event.totalFiles !== void 0 && event.files === event.totalFiles) {
+        if (!quiet && (now - lastProgress > 1e3 || event.totalFiles !== void 0 && event.files === event.totalFiles)) {
           lastProgress = now;
           out(`  hashing ${event.artifact}: ${progressText(event)}`);
         }
         break;
       }
       case "record":
-        out(`record ${event.dir}  root ${event.root}${event.commit ? `  commit ${event.commit.slice(0, 12)}` : ""}${event.pushed ? "  pushed" : ""}`);
+        record = event;
         break;
       case "run-end":
-        out(`${event.outcome === "success" ? c5.green("run succeeded") : c5.red(`run ${event.outcome}`)} (exit ${event.exitCode})`);
+        out(summaryLine(event, c5));
+        if (record) out(recordLine(record));
         break;
+    }
+  };
+  const stepEnd = ({ step: s, log: log2 }) => {
+    const failed = showsTail(s);
+    if (quiet && !failed) return;
+    out(stepLine(s, c5));
+    if (grouped.delete(s.id)) io2.commands.write(workflowCommand("endgroup", {}, ""));
+    if (failed) {
+      const token = github ? randomUUID3() : void 0;
+      if (token) io2.commands.write(stopCommands(token));
+      for (const line of failureLines(s, log2, c5)) (token ? io2.commands : io2.stdout).write(`${line}
+`);
+      if (token) io2.commands.write(resumeCommands(token));
+    }
+    if (github && failed && !s.continueOnError) {
+      const where = options.stepAt?.(s.id);
+      const level = s.outcome === "failure" && !s.drill ? "error" : "warning";
+      io2.commands.write(annotation(level, annotationText(s, log2), { ...where, title: s.drill ? "DRILL" : s.outcome === "interrupted" ? "INTERRUPTED" : "STEP_FAILED" }));
     }
   };
   return { sink, done: async () => {
   } };
+}
+function annotationText(s, log2) {
+  const tail = s.tail ?? [];
+  return [
+    `${s.phase}/${s.id} ${s.outcome}${s.reason ? `: ${s.reason}` : ""}`,
+    ...tail.length ? ["", `last ${tail.length} line${tail.length === 1 ? "" : "s"} of its output:`, ...tail] : [],
+    ...log2 ? ["", `log: ${log2}`] : []
+  ].join("\n");
 }
 var hashStarts = /* @__PURE__ */ new Map();
 function progressText(event) {
@@ -34328,9 +34779,9 @@ async function rehashFrozen(options) {
 
 // src/record/commit-record.ts
 import { randomBytes } from "node:crypto";
-import { copyFile, lstat as lstat5, mkdir as mkdir2, mkdtemp as mkdtemp3, open as open3, readdir as readdir4, rename as rename2, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
+import { copyFile, lstat as lstat6, mkdir as mkdir5, mkdtemp as mkdtemp3, open as open4, readdir as readdir5, rename as rename4, rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname4, join as join6, relative as relative6, resolve as resolve7 } from "node:path";
+import { dirname as dirname8, join as join9, relative as relative6, resolve as resolve7 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/adapters/process-status.ts
@@ -34385,6 +34836,756 @@ function hasProc() {
   return procMounted;
 }
 
+// src/run/step-runner.ts
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream as createReadStream3, createWriteStream as createWriteStream3 } from "node:fs";
+import { appendFile as appendFile2, mkdir as mkdir4, rm as rm6, stat as stat3 } from "node:fs/promises";
+import { join as join8, posix as posix5 } from "node:path";
+import { pipeline as pipeline2 } from "node:stream/promises";
+
+// src/adapters/process.ts
+import { createHash as createHash3 } from "node:crypto";
+import { closeSync as closeSync3, constants as constants5, createReadStream as createReadStream2, createWriteStream as createWriteStream2, fstatSync as fstatSync3, mkdirSync, openSync as openSync3, rmSync } from "node:fs";
+import { dirname as dirname4 } from "node:path";
+import { Transform as Transform3 } from "node:stream";
+import { finished as finished7, pipeline } from "node:stream/promises";
+import { StringDecoder as StringDecoder4 } from "node:string_decoder";
+
+// src/adapters/process-group.ts
+var POLL_MS = 100;
+var liveGroups = /* @__PURE__ */ new Set();
+function trackGroup(pgid) {
+  if (liveGroups.size === 0) process.once("exit", killLiveGroups);
+  liveGroups.add(pgid);
+}
+function untrackGroup(pgid) {
+  liveGroups.delete(pgid);
+  if (liveGroups.size === 0) process.off("exit", killLiveGroups);
+}
+function killLiveGroups() {
+  for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
+}
+function processStartTime(pid) {
+  return readProcessStat(pid)?.startTime;
+}
+async function endOrphanGroup(pgid, startTime, graceMs) {
+  const leader = processStartTime(pgid);
+  if (leader !== void 0 && startTime !== void 0 && leader !== startTime) return false;
+  if (!await groupRuns(pgid)) return false;
+  await endGroup(pgid, graceMs);
+  return true;
+}
+async function endGroup(pgid, graceMs) {
+  if (!await groupRuns(pgid)) return;
+  signalGroup(pgid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve11) => setTimeout(resolve11, POLL_MS));
+    if (!await groupRuns(pgid)) return;
+  }
+  signalGroup(pgid, "SIGKILL");
+}
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+async function groupRuns(pgid) {
+  if (!signalGroup(pgid, 0)) return false;
+  return await groupHasLiveMember(pgid) ?? true;
+}
+
+// src/adapters/process.ts
+async function runProcess(options) {
+  const { command: command2, graceMs = 5e3 } = options;
+  const startedAt = /* @__PURE__ */ new Date();
+  const masker = createMasker(options.secrets ?? []);
+  const log2 = masker.identity && !options.onOutput && options.stdoutPath === void 0 ? await openDirectLog(options.logPath) : await openLog(options.logPath);
+  const stdoutFile = options.stdoutPath === void 0 ? void 0 : await openOutput(options.stdoutPath).catch((error) => {
+    log2.destroy();
+    throw error;
+  });
+  const [file, args] = "argv" in command2 ? [command2.argv[0] ?? "", command2.argv.slice(1)] : [command2.shell, ["-c", command2.script]];
+  const outcome = { timedOut: false, interrupted: false, ioError: void 0 };
+  let exit = { exitCode: null, signal: null };
+  if (options.signal?.aborted) {
+    outcome.interrupted = true;
+    stdoutFile?.input.end();
+  } else {
+    const output = log2.childFd ?? "pipe";
+    const child = execa(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: false,
+      shell: false,
+      detached: true,
+      // setsid: a group of its own to signal as a whole, and no terminal to read
+      stdin: "ignore",
+      stdout: output,
+      stderr: output,
+      buffer: false,
+      encoding: "buffer",
+      reject: false
+    });
+    const pid = child.pid;
+    const exited = new Promise((resolve11) => {
+      child.once("exit", (code, signal) => resolve11([code, signal]));
+      void child.then(() => resolve11(void 0));
+    });
+    if (pid !== void 0) {
+      trackGroup(pid);
+      options.onSpawn?.(pid);
+    }
+    let ending;
+    const end = () => ending ??= pid === void 0 ? Promise.resolve() : endGroup(pid, graceMs);
+    const channels = log2.input ? [
+      channel(child.stdout, masker.stream(), "stdout", log2.input, stdoutFile?.input, options.onOutput),
+      channel(child.stderr, masker.stream(), "stderr", log2.input, void 0, options.onOutput)
+    ] : [];
+    const fail2 = (error) => {
+      outcome.ioError ??= error;
+      void end();
+      for (const c5 of channels) c5.abandon();
+      log2.destroy();
+      stdoutFile?.input.destroy();
+    };
+    log2.done.catch(fail2);
+    stdoutFile?.done.catch(fail2);
+    const stop = (reason) => {
+      outcome[reason] = true;
+      void end();
+    };
+    const timer = options.timeoutMs ? setTimeout(stop, Math.min(options.timeoutMs, 2 ** 31 - 1), "timedOut") : void 0;
+    const onAbort = () => stop("interrupted");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const status2 = await exited;
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    await end();
+    if (pid !== void 0) untrackGroup(pid);
+    if (channels.length) await drain(channels, graceMs);
+    const result = await child;
+    if (status2) exit = { exitCode: status2[0], signal: status2[1] };
+    else exit.error = masker.mask(startError(file, result));
+  }
+  const written = await log2.close().catch((error) => {
+    outcome.ioError ??= error;
+  });
+  await stdoutFile?.done.catch(() => void 0);
+  if (outcome.ioError !== void 0 || !written) {
+    const why = outcome.ioError instanceof Error ? outcome.ioError.message : String(outcome.ioError);
+    throw new CutoverError("IO_FAILED", `cannot write the output of ${JSON.stringify(file)}: ${why}`, { cause: outcome.ioError });
+  }
+  const endedAt = /* @__PURE__ */ new Date();
+  const { timedOut, interrupted } = outcome;
+  const durationMs = endedAt.getTime() - startedAt.getTime();
+  return { ...exit, timedOut, interrupted, startedAt, endedAt, durationMs, logBytes: written.bytes, logDigest: written.digest };
+}
+var SPAWN_ERRORS = { ENOENT: "command not found", EACCES: "permission denied" };
+function startError(file, result) {
+  const detail = String(result.originalMessage ?? "unknown error").split("\n")[0];
+  const plain2 = detail?.startsWith("spawn ") ? SPAWN_ERRORS[String(result.code)] : void 0;
+  return `${JSON.stringify(file)} could not be started: ${plain2 ? `${plain2} (${detail})` : detail}`;
+}
+function channel(source, masked2, name, log2, file, onOutput) {
+  let lastData = Date.now();
+  let ended = false;
+  source.on("data", () => lastData = Date.now());
+  source.once("end", () => ended = true);
+  source.on("error", () => void 0);
+  source.pipe(masked2);
+  masked2.pipe(log2, { end: false });
+  if (file) masked2.pipe(file);
+  if (onOutput) {
+    const decoder = new StringDecoder4("utf8");
+    const emit = (text) => text && onOutput(text, name);
+    masked2.on("data", (chunk) => emit(decoder.write(chunk)));
+    masked2.once("end", () => emit(decoder.end()));
+  }
+  return {
+    done: finished7(masked2).catch(() => void 0),
+    idleFor: () => ended ? Infinity : source.readableLength > 0 ? 0 : Date.now() - lastData,
+    cut() {
+      if (source.destroyed) return;
+      source.unpipe(masked2);
+      source.destroy();
+      masked2.end();
+    },
+    abandon() {
+      source.destroy();
+      masked2.destroy();
+    }
+  };
+}
+var POLL_MS2 = 100;
+var DRAIN_CAP_MS = 3e4;
+async function drain(channels, graceMs) {
+  const cap = Date.now() + Math.max(graceMs, DRAIN_CAP_MS);
+  const all = Promise.all(channels.map((c5) => c5.done));
+  let done = false;
+  void all.then(() => done = true);
+  while (!done) {
+    await Promise.race([all, new Promise((resolve11) => setTimeout(resolve11, POLL_MS2))]);
+    if (done) break;
+    for (const c5 of channels) if (c5.idleFor() >= graceMs || Date.now() >= cap) c5.cut();
+  }
+}
+async function openLog(path6) {
+  const file = await openOutput(path6);
+  const hash6 = createHash3("sha256");
+  let bytes = 0;
+  const input = new Transform3({
+    transform(chunk, _encoding, next) {
+      hash6.update(chunk);
+      bytes += chunk.length;
+      next(null, chunk);
+    }
+  });
+  const done = pipeline(input, file.input);
+  file.done.catch(() => void 0);
+  return {
+    input,
+    done,
+    async close() {
+      input.end();
+      await done;
+      return { bytes, digest: hash6.digest("hex") };
+    },
+    destroy: () => input.destroy()
+  };
+}
+async function openDirectLog(path6) {
+  const fd = createFresh(path6);
+  let open7 = true;
+  const closeFd = () => {
+    if (open7) closeSync3(fd);
+    open7 = false;
+  };
+  return {
+    childFd: fd,
+    done: new Promise(() => void 0),
+    // written by the child: nothing of ours can fail meanwhile
+    async close() {
+      let size2;
+      try {
+        size2 = fstatSync3(fd).size;
+      } finally {
+        closeFd();
+      }
+      const hash6 = createHash3("sha256");
+      if (size2 > 0) for await (const chunk of createReadStream2(path6)) hash6.update(chunk);
+      return { bytes: size2, digest: hash6.digest("hex") };
+    },
+    destroy: closeFd
+  };
+}
+async function openOutput(path6) {
+  const input = createWriteStream2(path6, { fd: createFresh(path6) });
+  return { input, done: finished7(input) };
+}
+function createFresh(path6) {
+  const create = () => openSync3(path6, constants5.O_WRONLY | constants5.O_CREAT | constants5.O_EXCL | constants5.O_NOFOLLOW, 420);
+  try {
+    try {
+      return create();
+    } catch (error) {
+      const code = error.code;
+      if (code === "ENOENT") mkdirSync(dirname4(path6), { recursive: true });
+      else if (code === "EEXIST") rmSync(path6, { force: true });
+      else throw error;
+      return create();
+    }
+  } catch (error) {
+    throw new CutoverError("IO_FAILED", `cannot create ${path6}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+// src/run/builtins.ts
+import { cp, mkdir as mkdir2, readFile as readFile5, rename as rename2, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname as dirname6, join as join6 } from "node:path";
+
+// src/integrity/walk.ts
+import { Buffer as Buffer10, isUtf8 as isUtf83 } from "node:buffer";
+import { lstatSync as lstatSync3 } from "node:fs";
+import { lstat as lstat5, readdir as readdir4 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5 } from "node:path";
+var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
+function refuse(what, shown2) {
+  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown2}`, { hint: HINT });
+}
+function ioFailed(shown2, cause) {
+  const reason = cause.code ?? String(cause);
+  return new CutoverError("IO_FAILED", `cannot read ${shown2} (${reason})`, { cause });
+}
+function kindOf(entry) {
+  if (entry.isSymbolicLink()) return "symbolic link";
+  if (entry.isFIFO()) return "FIFO";
+  if (entry.isSocket()) return "socket";
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return "device";
+  return "special file";
+}
+async function walkArtifact(absPath) {
+  let info;
+  try {
+    info = await lstat5(absPath);
+  } catch (error) {
+    if (error.code === "ENOENT") {
+      throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
+    }
+    throw ioFailed(JSON.stringify(absPath), error);
+  }
+  if (info.isFile()) {
+    const name = basename4(absPath);
+    const problem = entryPathProblem(name);
+    if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: HINT });
+    return { kind: "file", base: dirname5(absPath), files: [{ path: name, size: info.size }] };
+  }
+  if (!info.isDirectory()) throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
+  return { kind: "directory", base: absPath, files: await listFiles(absPath) };
+}
+async function listFiles(root) {
+  const files = [];
+  const pending = [""];
+  while (pending.length > 0) {
+    const prefix = pending.pop();
+    const dir = prefix === "" ? root : `${root}/${prefix}`;
+    let entries;
+    try {
+      entries = await readdir4(dir, { withFileTypes: true });
+    } catch (error) {
+      throw ioFailed(JSON.stringify(dir), error);
+    }
+    for (const entry of entries) {
+      const name = entry.name;
+      if (name.includes("�")) await refuseUndecodable(dir);
+      const path6 = prefix === "" ? name : `${prefix}/${name}`;
+      const problem = entryPathProblem(name);
+      if (problem) {
+        throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, {
+          hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
+        });
+      }
+      if (entry.isDirectory()) pending.push(path6);
+      else if (entry.isFile()) files.push({ path: path6, size: statSize(`${root}/${path6}`) });
+      else throw refuse(kindOf(entry), JSON.stringify(`${root}/${path6}`));
+    }
+  }
+  return files;
+}
+async function refuseUndecodable(dir) {
+  const names = await readdir4(dir, { encoding: "buffer" }).catch((error) => {
+    throw ioFailed(JSON.stringify(dir), error);
+  });
+  const bad = names.find((name) => !isUtf83(name));
+  if (bad) {
+    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer10.concat([Buffer10.from(`${dir}/`), bad]))} is not valid UTF-8`, {
+      hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
+    });
+  }
+}
+function statSize(abs) {
+  try {
+    const info = lstatSync3(abs);
+    if (!info.isFile()) throw refuse(kindOf(info), JSON.stringify(abs));
+    return info.size;
+  } catch (error) {
+    if (error instanceof CutoverError) throw error;
+    throw ioFailed(JSON.stringify(abs), error);
+  }
+}
+
+// src/integrity/hash-artifact.ts
+async function hashArtifact(absPath, options = {}) {
+  const { base, files } = await walkArtifact(absPath);
+  const hashed = await hashFiles(base, files, {
+    ...options.onProgress ? { onProgress: options.onProgress } : {},
+    ...options.threads === void 0 ? {} : { threads: options.threads }
+  });
+  const sorted = sortEntries(files.map(({ path: path6 }, i2) => ({ path: path6, ...hashed[i2] })));
+  const entries = sorted.map(({ path: path6, digest, size: size2 }) => ({ path: path6, digest, size: size2 }));
+  const result = {
+    entries,
+    manifest: formatManifest(entries),
+    root: rootOfLeafHashes(sorted.map((entry) => entry.leaf)),
+    files: entries.length,
+    bytes: entries.reduce((sum, entry) => sum + entry.size, 0)
+  };
+  if (options.children) result.children = childRoots(entries);
+  return result;
+}
+
+// src/run/builtins.ts
+async function runDeterminism(step, ctx) {
+  const notes = [];
+  const first = [];
+  for (const [i2, rel] of step.with.paths.entries()) {
+    const abs = await resolveInside(ctx.root, rel);
+    const aside = join6(ctx.scratch, "determinism", step.id, String(i2));
+    if (await pathExists(aside)) {
+      await rm4(abs, { recursive: true, force: true });
+      await rename2(aside, abs);
+      notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
+    }
+    if (!await pathExists(abs)) return { ok: false, reason: `${rel} does not exist, nothing to compare`, notes };
+    const hash6 = await hashArtifact(abs);
+    notes.push(`first run: ${rel} ${hash6.root} (${hash6.files} files)`);
+    first.push({ rel, abs, aside, hash: hash6 });
+  }
+  for (const f3 of first) {
+    await rm4(f3.aside, { recursive: true, force: true });
+    await mkdir2(dirname6(f3.aside), { recursive: true });
+    await rename2(f3.abs, f3.aside);
+  }
+  try {
+    for (const id of step.with.rerun) {
+      notes.push(`rerunning ${id}`);
+      const again = await ctx.rerun(id);
+      if (!again.ok) return { ok: false, reason: `rerun of ${id} failed: ${again.reason ?? "unknown reason"}`, notes };
+    }
+    const differences = [];
+    for (const f3 of first) {
+      if (!await pathExists(f3.abs)) {
+        differences.push(`${f3.rel}: missing after the rerun`);
+        continue;
+      }
+      const second = await hashArtifact(f3.abs);
+      notes.push(`second run: ${f3.rel} ${second.root} (${second.files} files)`);
+      if (second.root === f3.hash.root) continue;
+      const diff = diffManifests(f3.hash.entries, second.entries);
+      for (const p2 of diff.changed) differences.push(`${f3.rel}/${p2}: changed`);
+      for (const p2 of diff.added) differences.push(`${f3.rel}/${p2}: added`);
+      for (const p2 of diff.removed) differences.push(`${f3.rel}/${p2}: removed`);
+    }
+    notes.push(...differences);
+    if (differences.length) return { ok: false, reason: `not deterministic: ${differences.length} file(s) differ (${differences.slice(0, 3).join("; ")}${differences.length > 3 ? "; …" : ""})`, notes };
+    return { ok: true, notes: [...notes, "roots match"] };
+  } finally {
+    for (const f3 of first) {
+      if (await pathExists(f3.aside)) {
+        await rm4(f3.abs, { recursive: true, force: true });
+        await rename2(f3.aside, f3.abs);
+      }
+    }
+  }
+}
+async function runSnapshot(step, ctx) {
+  const dir = join6(ctx.scratch, "snapshots", step.with.name);
+  await rm4(dir, { recursive: true, force: true });
+  const notes = [];
+  for (const [i2, rel] of step.with.paths.entries()) {
+    const abs = await resolveInside(ctx.root, rel);
+    const target = join6(dir, String(i2));
+    if (await pathExists(abs)) {
+      await cp(abs, target, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
+      notes.push(`saved ${rel}`);
+    } else notes.push(`${rel} does not exist; restore will remove it`);
+  }
+  await mkdir2(dir, { recursive: true });
+  await writeFile3(join6(dir, "paths.json"), JSON.stringify(step.with.paths));
+  return { ok: true, notes };
+}
+async function runRestore(step, ctx) {
+  const dir = join6(ctx.scratch, "snapshots", step.with.name);
+  let paths;
+  try {
+    paths = JSON.parse(await readFile5(join6(dir, "paths.json"), "utf8"));
+  } catch {
+    return { ok: false, reason: `snapshot ${step.with.name} was not taken in this run`, notes: [] };
+  }
+  const notes = [];
+  for (const [i2, rel] of paths.entries()) {
+    const abs = await resolveInside(ctx.root, rel);
+    const saved = join6(dir, String(i2));
+    await rm4(abs, { recursive: true, force: true });
+    if (await pathExists(saved)) {
+      await mkdir2(dirname6(abs), { recursive: true });
+      await cp(saved, abs, { recursive: true, verbatimSymlinks: true });
+      notes.push(`restored ${rel}`);
+    } else notes.push(`removed ${rel} (it did not exist at the snapshot)`);
+  }
+  return { ok: true, notes };
+}
+
+// src/run/expectations.ts
+import { open as open3, readFile as readFile6 } from "node:fs/promises";
+import { isDeepStrictEqual } from "node:util";
+var STDOUT_SEARCH_BYTES = 1024 * 1024;
+async function checkExpectations(step, outcome, { root }) {
+  const failures = [];
+  const expect = step.expect;
+  if (step.command && !expect.exitCode.includes(outcome.exitCode ?? -1)) {
+    failures.push(`exit code ${outcome.exitCode ?? "none"}, expected ${expect.exitCode.join(" or ")}`);
+  }
+  for (const rel of expect.exists) if (!await pathExists(await resolveInside(root, rel))) failures.push(`${rel} does not exist`);
+  for (const rel of expect.absent) if (await pathExists(await resolveInside(root, rel))) failures.push(`${rel} exists but must be absent`);
+  for (const j3 of expect.json) failures.push(...await checkJson(root, j3));
+  if (expect.stdout !== void 0 && outcome.stdoutPath) {
+    const text = await readHead(outcome.stdoutPath, STDOUT_SEARCH_BYTES);
+    if (!new RegExp(expect.stdout, "m").test(text)) failures.push(`stdout does not match /${expect.stdout}/`);
+  }
+  return failures;
+}
+async function checkJson(root, j3) {
+  let doc;
+  try {
+    doc = JSON.parse(await readFile6(await resolveInside(root, j3.file), "utf8"));
+  } catch (e) {
+    return [`${j3.file}: ${e.code === "ENOENT" ? "missing" : `not readable JSON (${e.message})`}`];
+  }
+  const found = valueAt(doc, j3.path);
+  const where = `${j3.file} ${j3.path}`;
+  if (!found.exists) return [`${where} is missing`];
+  const v2 = found.value;
+  if ("equals" in j3 && !isDeepStrictEqual(v2, j3.equals)) return [`${where} is ${JSON.stringify(v2)}, expected ${JSON.stringify(j3.equals)}`];
+  if (j3.in !== void 0 && !j3.in.some((x3) => isDeepStrictEqual(v2, x3))) return [`${where} is ${JSON.stringify(v2)}, expected one of ${JSON.stringify(j3.in)}`];
+  if (j3.lte !== void 0 && !(typeof v2 === "number" && v2 <= j3.lte)) return [`${where} is ${JSON.stringify(v2)}, expected ≤ ${j3.lte}`];
+  if (j3.gte !== void 0 && !(typeof v2 === "number" && v2 >= j3.gte)) return [`${where} is ${JSON.stringify(v2)}, expected ≥ ${j3.gte}`];
+  return [];
+}
+function valueAt(doc, path6) {
+  let current = doc;
+  for (const segment of path6.split(".")) {
+    if (Array.isArray(current) && /^\d+$/.test(segment) && Number(segment) < current.length) current = current[Number(segment)];
+    else if (current && typeof current === "object" && !Array.isArray(current) && Object.hasOwn(current, segment)) current = current[segment];
+    else return { exists: false };
+  }
+  return { exists: true, value: current };
+}
+async function readHead(path6, bytes) {
+  const handle = await open3(path6, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
+// src/text/tail.ts
+var TAIL_LINES = 20;
+var TAIL_BYTES = 64 * 1024;
+var TAIL_WIDTH = 500;
+function lastLines(text, whole, count3 = TAIL_LINES) {
+  const lines3 = text.split("\n");
+  if (!whole) lines3.shift();
+  while (lines3.length > 0 && lines3[lines3.length - 1].trim() === "") lines3.pop();
+  return lines3.slice(-count3).map(printable);
+}
+function printable(line) {
+  const drawn = line.replace(/\r+$/, "").split("\r").pop() ?? "";
+  const plain2 = drawn.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
+  const chars = [...plain2];
+  return chars.length > TAIL_WIDTH ? `${chars.slice(0, TAIL_WIDTH).join("")}…` : plain2;
+}
+
+// src/run/produces.ts
+import { mkdir as mkdir3, readFile as readFile7, rename as rename3, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname7, join as join7 } from "node:path";
+async function setAside(root, paths, scratch) {
+  await recoverAside(scratch);
+  const marker = `${scratch}.json`;
+  const items = [];
+  for (const [i2, rel] of paths.entries()) {
+    const path6 = await resolveInside(root, rel);
+    items.push({ path: path6, aside: join7(scratch, String(i2)), existed: await pathExists(path6) });
+  }
+  await mkdir3(dirname7(marker), { recursive: true });
+  await writeFile4(marker, JSON.stringify(items));
+  for (const item of items) {
+    await rm5(item.aside, { recursive: true, force: true });
+    if (item.existed) {
+      await mkdir3(dirname7(item.aside), { recursive: true });
+      await rename3(item.path, item.aside);
+    }
+  }
+  return { marker, items };
+}
+async function recoverAside(scratch) {
+  const marker = `${scratch}.json`;
+  let items;
+  try {
+    items = JSON.parse(await readFile7(marker, "utf8"));
+  } catch {
+    return false;
+  }
+  await restoreAside({ marker, items });
+  return true;
+}
+async function restoreAside(set) {
+  for (const item of set.items) {
+    if (item.existed && !await pathExists(item.aside)) continue;
+    await rm5(item.path, { recursive: true, force: true });
+    if (item.existed) {
+      await mkdir3(dirname7(item.path), { recursive: true });
+      await rename3(item.aside, item.path);
+    }
+  }
+  await rm5(set.marker, { force: true });
+}
+async function discardAside(set) {
+  await rm5(set.marker, { force: true });
+  for (const item of set.items) await rm5(item.aside, { recursive: true, force: true });
+}
+
+// src/run/step-runner.ts
+var madeDirs = /* @__PURE__ */ new Set();
+function logName(step) {
+  return `${step.phase}-${String(step.index + 1).padStart(2, "0")}-${step.id}.log`;
+}
+function recordLogPath(plan2, step) {
+  const index = plan2.phases[step.phase].findIndex((s) => s.id === step.id);
+  if (step.logDigest === null || index < 0) return void 0;
+  return posix5.join(normaliseRecordDir(plan2.record.dir), "logs", logName({ phase: step.phase, id: step.id, index }));
+}
+function stepEndEvent(plan2, step) {
+  const log2 = recordLogPath(plan2, step);
+  return { type: "step-end", step, ...log2 ? { log: log2 } : {} };
+}
+function shouldRun(step, scope) {
+  if (step.if !== void 0) return evaluateCondition(step.if, scope);
+  if (step.phase === "finally") return true;
+  if (step.phase === "rollback") return scope.failed === true;
+  return scope.failed !== true;
+}
+async function runStep(step, ctx, options = {}) {
+  const base = { phase: step.phase, id: step.id, name: step.name, ...step.boundary ? { boundary: step.boundary } : {}, ...step.continueOnError ? { continueOnError: true } : {} };
+  const notRun = (outcome2, reason) => ({ ...base, outcome: outcome2, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
+  if (options.interruptible !== false && ctx.signal.aborted) return notRun("skipped", "the run was interrupted");
+  if (!shouldRun(step, ctx.scope())) return notRun("skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
+  const logsDir = join8(ctx.scratch, "logs");
+  if (!madeDirs.has(logsDir)) {
+    await mkdir4(logsDir, { recursive: true });
+    madeDirs.add(logsDir);
+  }
+  const logPath = join8(logsDir, logName(step));
+  const startedAt = /* @__PURE__ */ new Date();
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join8(ctx.scratch, "aside", step.id)) : void 0;
+  let attempts = 0;
+  let last = { ok: false };
+  while (attempts <= step.retries.count) {
+    attempts++;
+    ctx.emit({ type: "step-start", phase: step.phase, id: step.id, name: step.name, attempt: attempts });
+    last = await attempt(step, ctx, logPath, attempts);
+    if (last.ok || last.drill || last.process?.interrupted || options.interruptible !== false && ctx.signal.aborted) break;
+    if (attempts <= step.retries.count) {
+      ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`) });
+      if (aside) for (const item of aside.items) await rm6(item.path, { recursive: true, force: true });
+      if (step.retries.delayMs) await delay2(step.retries.delayMs, ctx.signal);
+    }
+  }
+  const interrupted = Boolean(last.process?.interrupted) || !last.ok && options.interruptible !== false && ctx.signal.aborted;
+  if (aside) await (last.ok ? discardAside(aside) : restoreAside(aside));
+  const endedAt = /* @__PURE__ */ new Date();
+  const p2 = last.process;
+  const outcome = last.ok ? "success" : interrupted ? "interrupted" : "failure";
+  const log2 = p2 && attempts === 1 && last.ok && !step.uses ? { logDigest: p2.logDigest, logBytes: p2.logBytes } : { logDigest: await digestOf2(logPath), logBytes: await sizeOf(logPath) };
+  const tail = outcome === "success" ? [] : await readTail(logPath, log2.logBytes);
+  return {
+    ...base,
+    outcome,
+    attempts,
+    exitCode: p2?.exitCode ?? null,
+    signal: p2?.signal ?? null,
+    timedOut: p2?.timedOut ?? false,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    ...log2,
+    ...last.reason && !last.ok ? { reason: last.reason } : {},
+    ...tail.length ? { tail } : {},
+    ...last.drill ? { drill: true } : {}
+  };
+}
+async function attempt(step, ctx, logPath, n2) {
+  if (ctx.failAt === step.id) {
+    await appendFile2(logPath, "cutover: this step fails on purpose (--fail-at drill); its command was not run\n");
+    return { ok: false, drill: true, reason: "failed on purpose (--fail-at drill)" };
+  }
+  if (n2 > 1) await appendFile2(logPath, `
+cutover: attempt ${n2}
+`);
+  if (step.uses && step.uses !== "assert") {
+    const builtins = { root: ctx.root, scratch: ctx.scratch, rerun: ctx.rerun };
+    const run2 = step.uses === "determinism" ? runDeterminism : step.uses === "snapshot" ? runSnapshot : runRestore;
+    const result2 = await run2(step, builtins);
+    const mask = createMasker(ctx.secrets).mask;
+    const notes = result2.notes.map((note) => oneLine(mask(note)));
+    await appendFile2(logPath, notes.map((l3) => `${l3}
+`).join(""));
+    for (const text of notes) ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text });
+    if (!result2.ok) return { ok: false, reason: mask(result2.reason ?? "failed") };
+    return expectationsOf(step, ctx, logPath, { exitCode: 0 });
+  }
+  if (!step.command) return expectationsOf(step, ctx, logPath, { exitCode: 0 });
+  const stdoutPath = step.expect.stdout !== void 0 ? `${logPath}.stdout` : void 0;
+  const process15 = await runProcess({
+    command: step.command,
+    cwd: await resolveInside(ctx.root, step.cwd),
+    env: childEnv(ctx.callerEnv, step.env),
+    ...step.timeoutMs ? { timeoutMs: step.timeoutMs } : {},
+    graceMs: ctx.graceMs,
+    logPath: n2 > 1 ? `${logPath}.attempt-${n2}` : logPath,
+    ...stdoutPath ? { stdoutPath } : {},
+    secrets: ctx.secrets,
+    signal: ctx.signal,
+    ...ctx.verbose ? { onOutput: (text, stream) => ctx.emit({ type: "step-output", phase: step.phase, id: step.id, text, stream }) } : {},
+    ...ctx.onSpawn ? { onSpawn: (pid) => ctx.onSpawn(step, pid) } : {}
+  });
+  if (n2 > 1) await concatAttempt(logPath, `${logPath}.attempt-${n2}`);
+  if (process15.error) return { ok: false, reason: process15.error, process: process15 };
+  if (process15.interrupted) return { ok: false, reason: "interrupted", process: process15 };
+  if (process15.timedOut) return { ok: false, reason: `timed out after ${Math.round((step.timeoutMs ?? 0) / 1e3)}s; its process group was ended`, process: process15 };
+  const result = await expectationsOf(step, ctx, logPath, { exitCode: process15.exitCode, ...stdoutPath ? { stdoutPath } : {} });
+  return { ...result, process: process15 };
+}
+async function expectationsOf(step, ctx, logPath, outcome) {
+  const failures = await checkExpectations(step, outcome, { root: ctx.root });
+  if (failures.length === 0) return { ok: true };
+  const mask = createMasker(ctx.secrets).mask;
+  const lines3 = failures.map((f3) => oneLine(mask(f3)));
+  await appendFile2(logPath, lines3.map((f3) => `cutover: expectation failed: ${f3}
+`).join(""));
+  return { ok: false, reason: lines3.join("; ") };
+}
+function childEnv(caller, own) {
+  const env3 = {};
+  for (const [k2, v2] of Object.entries(caller)) if (v2 !== void 0) env3[k2] = v2;
+  return { ...env3, ...own };
+}
+async function concatAttempt(main, attemptLog) {
+  await pipeline2(createReadStream3(attemptLog), createWriteStream3(main, { flags: "a" }));
+  await rm6(attemptLog, { force: true });
+}
+async function readTail(path6, size2) {
+  const end = await readFileEnd(path6, TAIL_BYTES, size2);
+  return end ? lastLines(end.data.toString("utf8"), end.whole) : [];
+}
+async function digestOf2(path6) {
+  try {
+    const hash6 = createHash4("sha256");
+    for await (const chunk of createReadStream3(path6)) hash6.update(chunk);
+    return hash6.digest("hex");
+  } catch {
+    return null;
+  }
+}
+async function sizeOf(path6) {
+  return stat3(path6).then((s) => s.size, () => 0);
+}
+function delay2(ms2, signal) {
+  return new Promise((resolve11) => {
+    const timer = setTimeout(resolve11, ms2);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve11();
+    }, { once: true });
+  });
+}
+
 // src/record/window.ts
 var WINDOW_FROM = "paused_at";
 var WINDOW_TO = "resumed_at";
@@ -34409,8 +35610,7 @@ var RECORD_VERSION = "cutover-record/v1";
 var HEX64 = /^[0-9a-f]{64}$/;
 function stepLogPath(plan2, step, fallbackIndex = 0) {
   const index = plan2.phases[step.phase]?.findIndex((s) => s.id === step.id) ?? -1;
-  const nn2 = String((index >= 0 ? index : fallbackIndex) + 1).padStart(2, "0");
-  return `logs/${step.phase}-${nn2}-${step.id}.log`;
+  return `logs/${logName({ phase: step.phase, id: step.id, index: index >= 0 ? index : fallbackIndex })}`;
 }
 function manifestPath(name) {
   return `manifests/${name}.sha256`;
@@ -34442,6 +35642,7 @@ function buildRunJson(result, facts = {}) {
       durationMs: step.durationMs,
       log: copied ? { path: stepLogPath(result.plan, step, seen), ...copied } : null,
       ...step.reason !== void 0 ? { reason: step.reason } : {},
+      ...step.tail?.length ? { tail: [...step.tail] } : {},
       ...step.drill ? { drill: true } : {},
       ...step.continueOnError ? { continueOnError: true } : {},
       ...step.boundary ? { boundary: step.boundary } : {}
@@ -34552,8 +35753,8 @@ async function commitRecord(options) {
       });
     }
     const identity3 = await resolveIdentity(git, options.author, env3);
-    await removeStaleIndexes(dirname4(indexPath));
-    const tempIndex = join6(dirname4(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
+    await removeStaleIndexes(dirname8(indexPath));
+    const tempIndex = join9(dirname8(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
     let committed = false;
     try {
       const hadIndex = await copyFile(indexPath, tempIndex).then(
@@ -34579,8 +35780,8 @@ async function commitRecord(options) {
           hint: "nothing was committed and the index is as it was; the record is written in the work tree"
         });
       }
-      const message = join6(scratch, "message");
-      await writeFile3(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
+      const message = join9(scratch, "message");
+      await writeFile5(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
       await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
         const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
         const hint = lock ? `nothing was committed; a git command holds ${relative6(root, lock)}, or one was killed and left it: once none runs, remove it and run \`cutover run ${result.planFile} --resume\`` : "nothing was committed and the index is as it was";
@@ -34600,7 +35801,7 @@ async function commitRecord(options) {
       const hint = committed ? "the record is committed; check the index with git status" : "nothing was committed and the index is as it was";
       throw gitFailed2(`committing the record failed: ${firstLine(error.message)}`, error, hint);
     } finally {
-      await rm4(tempIndex, { force: true });
+      await rm7(tempIndex, { force: true });
     }
   });
 }
@@ -34626,7 +35827,7 @@ async function replaceIndex(tempIndex, indexPath) {
   const lock = `${indexPath}.lock`;
   for (let waited = 0; ; waited += 50) {
     try {
-      await (await open3(lock, "wx")).close();
+      await (await open4(lock, "wx")).close();
       break;
     } catch (error) {
       if (error.code !== "EEXIST" || waited >= 2e3) throw error;
@@ -34634,27 +35835,27 @@ async function replaceIndex(tempIndex, indexPath) {
     }
   }
   try {
-    await rename2(tempIndex, lock);
-    await rename2(lock, indexPath);
+    await rename4(tempIndex, lock);
+    await rename4(lock, indexPath);
   } catch (error) {
-    await rm4(lock, { force: true });
+    await rm7(lock, { force: true });
     throw error;
   }
 }
 async function removeStaleScratch(dir) {
-  for (const name of await readdir4(dir).catch(() => [])) {
+  for (const name of await readdir5(dir).catch(() => [])) {
     const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat5(join6(dir, name)).catch(() => void 0);
-    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm4(join6(dir, name), { recursive: true, force: true });
+    const info = await lstat6(join9(dir, name)).catch(() => void 0);
+    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm7(join9(dir, name), { recursive: true, force: true });
   }
 }
 async function removeStaleIndexes(gitDir) {
-  for (const name of await readdir4(gitDir).catch(() => [])) {
+  for (const name of await readdir5(gitDir).catch(() => [])) {
     const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
     if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat5(join6(gitDir, name)).catch(() => void 0);
-    if (info && Date.now() - info.mtimeMs > 6e4) await rm4(join6(gitDir, name), { force: true });
+    const info = await lstat6(join9(gitDir, name)).catch(() => void 0);
+    if (info && Date.now() - info.mtimeMs > 6e4) await rm7(join9(gitDir, name), { force: true });
   }
 }
 async function pushRecord(options) {
@@ -34724,7 +35925,7 @@ async function filesArtifacts(root, result) {
   for (const artifact of result.artifacts) {
     if (artifact.commit !== "files" || !artifact.present) continue;
     const path6 = artifact.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/");
-    const isFile = (await lstat5(join6(root, path6)).catch(() => void 0))?.isFile() ?? false;
+    const isFile = (await lstat6(join9(root, path6)).catch(() => void 0))?.isFile() ?? false;
     const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
     out.push({ path: path6, expected: isFile ? [path6] : entries.map((e) => `${path6}/${e.path}`) });
   }
@@ -34772,19 +35973,19 @@ function splitNul(output) {
   return output.split("\0").filter((p2) => p2 !== "");
 }
 async function pathspecFile(scratch, name, paths) {
-  const file = join6(scratch, `${name}.pathspec`);
-  await writeFile3(file, paths.map((p2) => `${p2}\0`).join(""));
+  const file = join9(scratch, `${name}.pathspec`);
+  await writeFile5(file, paths.map((p2) => `${p2}\0`).join(""));
   return file;
 }
 async function withScratch(fn2) {
   await removeStaleScratch(tmpdir2());
-  const scratch = await mkdtemp3(join6(tmpdir2(), `cutover-git-${process.pid}-`));
+  const scratch = await mkdtemp3(join9(tmpdir2(), `cutover-git-${process.pid}-`));
   try {
-    const hooks = join6(scratch, "no-hooks");
-    await mkdir2(hooks);
+    const hooks = join9(scratch, "no-hooks");
+    await mkdir5(hooks);
     return await fn2(scratch, hooks);
   } finally {
-    await rm4(scratch, { recursive: true, force: true });
+    await rm7(scratch, { recursive: true, force: true });
   }
 }
 function some(paths) {
@@ -34799,13 +36000,13 @@ function gitFailed2(message, cause, hint) {
 }
 
 // src/record/write-record.ts
-import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
-import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4 } from "node:fs";
-import { lstat as lstat6, mkdir as mkdir3, open as open4, readdir as readdir5, readFile as readFile5, rename as rename3, rm as rm5 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname5, join as join7, relative as relative7 } from "node:path";
+import { createHash as createHash5, randomBytes as randomBytes2 } from "node:crypto";
+import { createReadStream as createReadStream4, lstatSync as lstatSync4, readFileSync as readFileSync4 } from "node:fs";
+import { lstat as lstat7, mkdir as mkdir6, open as open5, readdir as readdir6, readFile as readFile8, rename as rename5, rm as rm8 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname9, join as join10, relative as relative7 } from "node:path";
 
 // src/record/report.ts
-import { posix as posix5 } from "node:path";
+import { posix as posix6 } from "node:path";
 var HEADLINE = {
   success: "✅ succeeded",
   failure: "❌ failed",
@@ -34869,6 +36070,7 @@ function buildReport(run2) {
     for (const step of notes) out.push(`- \`${codeText(step.id)}\`: ${escapeMarkdown(step.reason ?? "")}`);
   }
   out.push("");
+  for (const step of run2.steps.filter((s) => s.tail?.length)) out.push(...tailBlock(step));
   const chart = gantt(run2);
   if (chart.length) out.push("## Timeline", "", "```mermaid", ...chart, "```", "");
   out.push("## Artifacts", "");
@@ -34900,6 +36102,13 @@ function buildReport(run2) {
   );
   return out.join("\n");
 }
+function tailBlock(step) {
+  const lines3 = step.tail ?? [];
+  const longest = Math.max(0, ...lines3.map((l3) => Math.max(0, ...(l3.match(/`+/g) ?? []).map((m2) => m2.length))));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  const log2 = step.log ? ` (the whole log: <code>${escapeHtml(step.log.path)}</code>)` : "";
+  return [`<details><summary>Last ${lines3.length} line${lines3.length === 1 ? "" : "s"} of the output of <code>${escapeHtml(step.id)}</code>${log2}</summary>`, "", `${fence}text`, ...lines3, fence, "", "</details>", ""];
+}
 function gantt(run2) {
   const ran = run2.steps.filter((s) => s.startedAt !== null && !Number.isNaN(Date.parse(s.startedAt)));
   if (ran.length === 0) return [];
@@ -34920,11 +36129,11 @@ function gantt(run2) {
   return lines3;
 }
 function sha256sumCommand(run2, artifact) {
-  const manifest = posix5.join(run2.record.dir, artifact.manifest);
-  const folder = artifact.kind === "file" ? posix5.dirname(artifact.path) : artifact.path;
+  const manifest = posix6.join(run2.record.dir, artifact.manifest);
+  const folder = artifact.kind === "file" ? posix6.dirname(artifact.path) : artifact.path;
   const depth = folder.split("/").filter((part) => part !== "" && part !== ".").length;
   const back = depth === 0 ? "." : Array(depth).fill("..").join("/");
-  return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix5.join(back, manifest))})`;
+  return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix6.join(back, manifest))})`;
 }
 function sortedEntries(record) {
   return Object.entries(record).sort(([a2], [b3]) => Buffer.compare(Buffer.from(a2), Buffer.from(b3)));
@@ -35038,8 +36247,8 @@ async function checkRecordDir(root, dir) {
 async function refuseLinks(root, rel) {
   let current = root;
   for (const part of rel.split("/")) {
-    current = join7(current, part);
-    const info = await lstat6(current).catch(() => void 0);
+    current = join10(current, part);
+    const info = await lstat7(current).catch(() => void 0);
     if (!info) return;
     if (info.isSymbolicLink()) {
       throw new CutoverError("PATH_UNSAFE", `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
@@ -35074,15 +36283,15 @@ async function writeRecordFolder(root, dir, result, into) {
   const masker = createMasker(result.secretValues);
   const replacing = await checkLeftover(abs, dir, result.runId);
   checkArtifacts2(result, masker);
-  await mkdir3(dirname5(abs), { recursive: true });
+  await mkdir6(dirname9(abs), { recursive: true });
   if (!into) await refuseLinks(root, dir);
   await removeStaleSiblings(abs);
-  const staging = join7(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
-  await mkdir3(staging);
+  const staging = join10(dirname9(abs), `.${basename5(abs)}.partial-${randomBytes2(6).toString("hex")}`);
+  await mkdir6(staging);
   try {
     const written = [];
     const put = async (rel, data) => {
-      await writeNewFile(join7(staging, rel), data);
+      await writeNewFile(join10(staging, rel), data);
       written.push(rel);
     };
     const present = result.artifacts.filter((a2) => a2.present);
@@ -35091,10 +36300,10 @@ async function writeRecordFolder(root, dir, result, into) {
       const seen = ordinal.get(step.phase) ?? 0;
       ordinal.set(step.phase, seen + 1);
       const path6 = stepLogPath(result.plan, step, seen);
-      return { step, rel: masker.mask(path6), source: join7(result.logsDir, basename4(path6)) };
+      return { step, rel: masker.mask(path6), source: join10(result.logsDir, basename5(path6)) };
     });
-    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join7(staging, rel))));
-    for (const folder of folders) await mkdir3(folder, { recursive: true });
+    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname9(join10(staging, rel))));
+    for (const folder of folders) await mkdir6(folder, { recursive: true });
     const manifests = {};
     for (const artifact of present) {
       manifests[artifact.name] = artifact.manifest;
@@ -35102,13 +36311,13 @@ async function writeRecordFolder(root, dir, result, into) {
     }
     const logs = /* @__PURE__ */ new Map();
     await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
-      const copied = await copyLog(source, join7(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
+      const copied = await copyLog(source, join10(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
       logs.set(step.id, copied);
       if (copied) written.push(rel);
     });
     const kinds = /* @__PURE__ */ new Map();
     for (const artifact of present) {
-      const info = await lstat6(await resolveInside(root, artifact.path)).catch(() => void 0);
+      const info = await lstat7(await resolveInside(root, artifact.path)).catch(() => void 0);
       if (info) kinds.set(artifact.name, info.isFile() ? "file" : "directory");
     }
     const runJson = masker.maskJson(canonicalJson(buildRunJson(result, { logs, kinds })));
@@ -35119,16 +36328,16 @@ async function writeRecordFolder(root, dir, result, into) {
     await swapInto(staging, abs, replacing);
     return { dir, files: written.map((rel) => `${dir}/${rel}`).sort(compareBytes) };
   } catch (error) {
-    await rm5(staging, { recursive: true, force: true });
+    await rm8(staging, { recursive: true, force: true });
     throw error;
   }
 }
 async function checkLeftover(abs, dir, runId) {
-  const info = await lstat6(abs).catch(() => void 0);
+  const info = await lstat7(abs).catch(() => void 0);
   if (!info) return false;
   const refuse2 = (why) => new CutoverError("RECORD_EXISTS", `the record folder ${dir} ${why}`, { hint: "move it away, or run with another --run-id" });
   if (!info.isDirectory()) throw refuse2("exists and is not a folder");
-  const text = await readFile5(join7(abs, "run.json"), "utf8").catch(() => void 0);
+  const text = await readFile8(join10(abs, "run.json"), "utf8").catch(() => void 0);
   if (text === void 0) return true;
   let previous;
   try {
@@ -35158,21 +36367,21 @@ function checkArtifacts2(result, masker) {
   }
 }
 async function copyLog(source, target, masker, length) {
-  const info = lstatSync3(source, { throwIfNoEntry: false });
+  const info = lstatSync4(source, { throwIfNoEntry: false });
   if (!info?.isFile()) return null;
   const size2 = Math.min(info.size, length ?? Infinity);
   if (size2 <= LOG_LIMIT) {
     const content2 = masker.maskBytes(readFileSync4(source).subarray(0, size2));
     await writeNewFile(target, content2);
-    return { digest: `sha256:${createHash3("sha256").update(content2).digest("hex")}`, bytes: content2.length };
+    return { digest: `sha256:${createHash5("sha256").update(content2).digest("hex")}`, bytes: content2.length };
   }
-  const full = createHash3("sha256");
+  const full = createHash5("sha256");
   const head = [];
   const tail = [];
   let headBytes = 0;
   let tailBytes = 0;
   let total = 0;
-  for await (const piece of createReadStream2(source, { end: size2 - 1 }).pipe(masker.stream())) {
+  for await (const piece of createReadStream4(source, { end: size2 - 1 }).pipe(masker.stream())) {
     let chunk = piece;
     full.update(chunk);
     total += chunk.length;
@@ -35201,26 +36410,26 @@ async function copyLog(source, target, masker, length) {
     content = Buffer.concat([...head, Buffer.from(note), kept]);
   }
   await writeNewFile(target, content);
-  const copy = { digest: `sha256:${createHash3("sha256").update(content).digest("hex")}`, bytes: content.length };
+  const copy = { digest: `sha256:${createHash5("sha256").update(content).digest("hex")}`, bytes: content.length };
   if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
   return copy;
 }
 async function removeStaleSiblings(abs) {
-  const prefix = `.${basename4(abs)}.`;
-  const names = await readdir5(dirname5(abs)).catch(() => []);
+  const prefix = `.${basename5(abs)}.`;
+  const names = await readdir6(dirname9(abs)).catch(() => []);
   for (const name of names) {
-    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm5(join7(dirname5(abs), name), { recursive: true, force: true });
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm8(join10(dirname9(abs), name), { recursive: true, force: true });
   }
 }
 async function swapInto(staging, abs, replacing) {
   let aside;
   if (replacing) {
-    aside = join7(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
-    await rename3(abs, aside);
+    aside = join10(dirname9(abs), `.${basename5(abs)}.old-${randomBytes2(6).toString("hex")}`);
+    await rename5(abs, aside);
   }
-  await rename3(staging, abs);
-  if (aside) await rm5(aside, { recursive: true, force: true });
-  const parent = await open4(dirname5(abs), "r");
+  await rename5(staging, abs);
+  if (aside) await rm8(aside, { recursive: true, force: true });
+  const parent = await open5(dirname9(abs), "r");
   try {
     await parent.sync();
   } finally {
@@ -35229,6 +36438,14 @@ async function swapInto(staging, abs, replacing) {
 }
 function compareBytes(a2, b3) {
   return Buffer.compare(Buffer.from(a2), Buffer.from(b3));
+}
+
+// src/run/events.ts
+var RUN_OUTCOMES = ["success", "failure", "interrupted", "abandoned"];
+function countSteps(steps) {
+  const counts = { succeeded: 0, failed: 0, skipped: 0, interrupted: 0 };
+  for (const s of steps) counts[s.outcome === "success" ? "succeeded" : s.outcome === "failure" ? "failed" : s.outcome]++;
+  return counts;
 }
 
 // src/record/committed.ts
@@ -35261,175 +36478,18 @@ async function findCommittedRecord(dir, started, root) {
 import { rm as rm12 } from "node:fs/promises";
 import { join as join12, relative as relative9 } from "node:path";
 
-// src/adapters/process-group.ts
-var POLL_MS = 100;
-var liveGroups = /* @__PURE__ */ new Set();
-function trackGroup(pgid) {
-  if (liveGroups.size === 0) process.once("exit", killLiveGroups);
-  liveGroups.add(pgid);
-}
-function untrackGroup(pgid) {
-  liveGroups.delete(pgid);
-  if (liveGroups.size === 0) process.off("exit", killLiveGroups);
-}
-function killLiveGroups() {
-  for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
-}
-function processStartTime(pid) {
-  return readProcessStat(pid)?.startTime;
-}
-async function endOrphanGroup(pgid, startTime, graceMs) {
-  const leader = processStartTime(pgid);
-  if (leader !== void 0 && startTime !== void 0 && leader !== startTime) return false;
-  if (!await groupRuns(pgid)) return false;
-  await endGroup(pgid, graceMs);
-  return true;
-}
-async function endGroup(pgid, graceMs) {
-  if (!await groupRuns(pgid)) return;
-  signalGroup(pgid, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    await new Promise((resolve11) => setTimeout(resolve11, POLL_MS));
-    if (!await groupRuns(pgid)) return;
-  }
-  signalGroup(pgid, "SIGKILL");
-}
-function signalGroup(pgid, signal) {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (error) {
-    return error.code === "EPERM";
-  }
-}
-async function groupRuns(pgid) {
-  if (!signalGroup(pgid, 0)) return false;
-  return await groupHasLiveMember(pgid) ?? true;
-}
-
-// src/integrity/walk.ts
-import { Buffer as Buffer10, isUtf8 as isUtf83 } from "node:buffer";
-import { lstatSync as lstatSync4 } from "node:fs";
-import { lstat as lstat7, readdir as readdir6 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname6 } from "node:path";
-var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
-function refuse(what, shown2) {
-  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown2}`, { hint: HINT });
-}
-function ioFailed(shown2, cause) {
-  const reason = cause.code ?? String(cause);
-  return new CutoverError("IO_FAILED", `cannot read ${shown2} (${reason})`, { cause });
-}
-function kindOf(entry) {
-  if (entry.isSymbolicLink()) return "symbolic link";
-  if (entry.isFIFO()) return "FIFO";
-  if (entry.isSocket()) return "socket";
-  if (entry.isBlockDevice() || entry.isCharacterDevice()) return "device";
-  return "special file";
-}
-async function walkArtifact(absPath) {
-  let info;
-  try {
-    info = await lstat7(absPath);
-  } catch (error) {
-    if (error.code === "ENOENT") {
-      throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
-    }
-    throw ioFailed(JSON.stringify(absPath), error);
-  }
-  if (info.isFile()) {
-    const name = basename5(absPath);
-    const problem = entryPathProblem(name);
-    if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: HINT });
-    return { kind: "file", base: dirname6(absPath), files: [{ path: name, size: info.size }] };
-  }
-  if (!info.isDirectory()) throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
-  return { kind: "directory", base: absPath, files: await listFiles(absPath) };
-}
-async function listFiles(root) {
-  const files = [];
-  const pending = [""];
-  while (pending.length > 0) {
-    const prefix = pending.pop();
-    const dir = prefix === "" ? root : `${root}/${prefix}`;
-    let entries;
-    try {
-      entries = await readdir6(dir, { withFileTypes: true });
-    } catch (error) {
-      throw ioFailed(JSON.stringify(dir), error);
-    }
-    for (const entry of entries) {
-      const name = entry.name;
-      if (name.includes("�")) await refuseUndecodable(dir);
-      const path6 = prefix === "" ? name : `${prefix}/${name}`;
-      const problem = entryPathProblem(name);
-      if (problem) {
-        throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, {
-          hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
-        });
-      }
-      if (entry.isDirectory()) pending.push(path6);
-      else if (entry.isFile()) files.push({ path: path6, size: statSize(`${root}/${path6}`) });
-      else throw refuse(kindOf(entry), JSON.stringify(`${root}/${path6}`));
-    }
-  }
-  return files;
-}
-async function refuseUndecodable(dir) {
-  const names = await readdir6(dir, { encoding: "buffer" }).catch((error) => {
-    throw ioFailed(JSON.stringify(dir), error);
-  });
-  const bad = names.find((name) => !isUtf83(name));
-  if (bad) {
-    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer10.concat([Buffer10.from(`${dir}/`), bad]))} is not valid UTF-8`, {
-      hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
-    });
-  }
-}
-function statSize(abs) {
-  try {
-    const info = lstatSync4(abs);
-    if (!info.isFile()) throw refuse(kindOf(info), JSON.stringify(abs));
-    return info.size;
-  } catch (error) {
-    if (error instanceof CutoverError) throw error;
-    throw ioFailed(JSON.stringify(abs), error);
-  }
-}
-
-// src/integrity/hash-artifact.ts
-async function hashArtifact(absPath, options = {}) {
-  const { base, files } = await walkArtifact(absPath);
-  const hashed = await hashFiles(base, files, {
-    ...options.onProgress ? { onProgress: options.onProgress } : {},
-    ...options.threads === void 0 ? {} : { threads: options.threads }
-  });
-  const sorted = sortEntries(files.map(({ path: path6 }, i2) => ({ path: path6, ...hashed[i2] })));
-  const entries = sorted.map(({ path: path6, digest, size: size2 }) => ({ path: path6, digest, size: size2 }));
-  const result = {
-    entries,
-    manifest: formatManifest(entries),
-    root: rootOfLeafHashes(sorted.map((entry) => entry.leaf)),
-    files: entries.length,
-    bytes: entries.reduce((sum, entry) => sum + entry.size, 0)
-  };
-  if (options.children) result.children = childRoots(entries);
-  return result;
-}
-
 // src/run/journal.ts
-import { closeSync as closeSync3, fdatasyncSync, fsyncSync, openSync as openSync3, writeSync } from "node:fs";
-import { mkdir as mkdir4, readFile as readFile6, rm as rm6 } from "node:fs/promises";
-import { dirname as dirname7 } from "node:path";
+import { closeSync as closeSync4, fdatasyncSync, fsyncSync, openSync as openSync4, writeSync } from "node:fs";
+import { mkdir as mkdir7, readFile as readFile9, rm as rm9 } from "node:fs/promises";
+import { dirname as dirname10 } from "node:path";
 async function openJournal(path6, masker) {
-  await mkdir4(dirname7(path6), { recursive: true });
-  const fd = openSync3(path6, "a", 420);
-  const dirFd = openSync3(dirname7(path6), "r");
+  await mkdir7(dirname10(path6), { recursive: true });
+  const fd = openSync4(path6, "a", 420);
+  const dirFd = openSync4(dirname10(path6), "r");
   try {
     fsyncSync(dirFd);
   } finally {
-    closeSync3(dirFd);
+    closeSync4(dirFd);
   }
   return {
     // Synchronous on purpose: an entry is written before the run moves on (and before a signal exit).
@@ -35441,14 +36501,14 @@ async function openJournal(path6, masker) {
       if (entry.type !== "step-spawn") fdatasyncSync(fd);
     },
     close() {
-      closeSync3(fd);
+      closeSync4(fd);
     }
   };
 }
 async function readJournal(path6) {
   let text;
   try {
-    text = await readFile6(path6, "utf8");
+    text = await readFile9(path6, "utf8");
   } catch {
     return [];
   }
@@ -35464,16 +36524,16 @@ async function readJournal(path6) {
   return entries;
 }
 async function removeJournal(path6) {
-  await rm6(path6, { force: true });
+  await rm9(path6, { force: true });
 }
 
 // src/run/preflight.ts
-import { createHash as createHash4 } from "node:crypto";
-import { readFile as readFile7 } from "node:fs/promises";
+import { createHash as createHash6 } from "node:crypto";
+import { readFile as readFile10 } from "node:fs/promises";
 import { setTimeout as sleep2 } from "node:timers/promises";
-import { join as join8, relative as relative8 } from "node:path";
+import { join as join11, relative as relative8 } from "node:path";
 function sha256(bytes) {
-  return createHash4("sha256").update(bytes).digest("hex");
+  return createHash6("sha256").update(bytes).digest("hex");
 }
 async function locateRun(options) {
   const { root } = options;
@@ -35481,8 +36541,8 @@ async function locateRun(options) {
   const planFile = relative8(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
-  const state = options.rehearsal ? join8(gitDir, "cutover", "rehearsal") : join8(gitDir, "cutover");
-  const paths = { gitDir, runLock: join8(gitDir, "cutover", "locks", `${name}.lock`), journal: join8(state, "journal", `${name}.jsonl`), runs: join8(state, "runs", name) };
+  const state = options.rehearsal ? join11(gitDir, "cutover", "rehearsal") : join11(gitDir, "cutover");
+  const paths = { gitDir, runLock: join11(gitDir, "cutover", "locks", `${name}.lock`), journal: join11(state, "journal", `${name}.jsonl`), runs: join11(state, "runs", name) };
   return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 function journaledRunId(journal) {
@@ -35504,14 +36564,14 @@ async function prepareRun(located, options) {
   await checkIndexLock(paths.gitDir, root);
   const git = await readGitFacts({ cwd: root });
   const runId = started?.runId ?? options.runId;
-  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, ...runId ? { runId } : {} });
+  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, source: valid.source, ...runId ? { runId } : {} });
   if (problems.length) throw problemsError(problems);
   if (options.failAt) {
     const unknown = unknownStep(valid.plan, options.failAt);
-    if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown}`, { hint: "name a step id of the plan" });
+    if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown.message}`, { hint: unknown.hint });
   }
   const planBytes = valid.file.bytes;
-  const lockBytes = await readFile7(join8(root, lockFile)).catch(() => void 0);
+  const lockBytes = await readFile10(join11(root, lockFile)).catch(() => void 0);
   const planDigest = sha256(planBytes);
   const lockDigest = lockBytes ? sha256(lockBytes) : "";
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
@@ -35523,7 +36583,7 @@ async function prepareRun(located, options) {
     committed = started ? await options.findCommitted(recordDir, started, root) : void 0;
     if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
   }
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join8(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join11(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
 }
 async function checkRunnable(prepared, options) {
   const { root } = options;
@@ -35543,7 +36603,7 @@ async function checkRunnable(prepared, options) {
   if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
 }
 async function checkIndexLock(gitDir, root) {
-  const lock = join8(gitDir, "index.lock");
+  const lock = join11(gitDir, "index.lock");
   const shown2 = relative8(root, lock);
   for (let waited = 0; await pathExists(lock); waited += 100) {
     if (waited >= 2e3) {
@@ -35564,7 +36624,7 @@ async function checkMerged(ref, files, root) {
   if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
   for (const file of files) {
     const merged = await readAtRevision(file, ref, { cwd: root });
-    const local = await readFile7(join8(root, file)).catch(() => void 0);
+    const local = await readFile10(join11(root, file)).catch(() => void 0);
     if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
     if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
   }
@@ -35581,12 +36641,12 @@ function runnerFacts(env3) {
 
 // src/run/run-lock.ts
 import { hostname as hostname2 } from "node:os";
-import { mkdir as mkdir5, open as open5, readFile as readFile8, rm as rm7, rmdir } from "node:fs/promises";
-import { dirname as dirname8 } from "node:path";
+import { mkdir as mkdir8, open as open6, readFile as readFile11, rm as rm10, rmdir } from "node:fs/promises";
+import { dirname as dirname11 } from "node:path";
 import { randomBytes as randomBytes3 } from "node:crypto";
 async function readRunLock(path6) {
   try {
-    return JSON.parse(await readFile8(path6, "utf8"));
+    return JSON.parse(await readFile11(path6, "utf8"));
   } catch {
     return void 0;
   }
@@ -35598,7 +36658,7 @@ async function acquireRunLock(path6, runId, onStale) {
   const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname2(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
   for (let attempt2 = 0; attempt2 < 3; attempt2++) {
     try {
-      const handle = await open5(path6, "wx", 420);
+      const handle = await open6(path6, "wx", 420);
       try {
         await handle.writeFile(`${JSON.stringify(info)}
 `);
@@ -35610,7 +36670,7 @@ async function acquireRunLock(path6, runId, onStale) {
     } catch (e) {
       const code = e.code;
       if (code === "ENOENT") {
-        await mkdir5(dirname8(path6), { recursive: true });
+        await mkdir8(dirname11(path6), { recursive: true });
         continue;
       }
       if (code !== "EEXIST") throw e;
@@ -35622,573 +36682,17 @@ async function acquireRunLock(path6, runId, onStale) {
       });
     }
     if (holder) onStale?.(holder);
-    await rm7(path6, { force: true });
+    await rm10(path6, { force: true });
   }
   throw new CutoverError("RUN_LOCKED", "could not take the run lock", { hint: "another run started at the same moment; try again" });
 }
 async function releaseRunLock(path6, info) {
   const current = await readRunLock(path6);
   if (current?.id !== info.id) return;
-  await rm7(path6, { force: true });
-  for (const folder of [dirname8(path6), dirname8(dirname8(path6))]) {
+  await rm10(path6, { force: true });
+  for (const folder of [dirname11(path6), dirname11(dirname11(path6))]) {
     if (!await rmdir(folder).then(() => true, () => false)) break;
   }
-}
-
-// src/run/step-runner.ts
-import { createHash as createHash6 } from "node:crypto";
-import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
-import { appendFile as appendFile2, mkdir as mkdir8, rm as rm10, stat as stat3 } from "node:fs/promises";
-import { join as join11 } from "node:path";
-import { pipeline as pipeline2 } from "node:stream/promises";
-
-// src/adapters/process.ts
-import { createHash as createHash5 } from "node:crypto";
-import { closeSync as closeSync4, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync3, mkdirSync, openSync as openSync4, rmSync } from "node:fs";
-import { dirname as dirname9 } from "node:path";
-import { Transform as Transform3 } from "node:stream";
-import { finished as finished7, pipeline } from "node:stream/promises";
-import { StringDecoder as StringDecoder4 } from "node:string_decoder";
-async function runProcess(options) {
-  const { command: command2, graceMs = 5e3 } = options;
-  const startedAt = /* @__PURE__ */ new Date();
-  const masker = createMasker(options.secrets ?? []);
-  const log2 = masker.identity && !options.onOutput && options.stdoutPath === void 0 ? await openDirectLog(options.logPath) : await openLog(options.logPath);
-  const stdoutFile = options.stdoutPath === void 0 ? void 0 : await openOutput(options.stdoutPath).catch((error) => {
-    log2.destroy();
-    throw error;
-  });
-  const [file, args] = "argv" in command2 ? [command2.argv[0] ?? "", command2.argv.slice(1)] : [command2.shell, ["-c", command2.script]];
-  const outcome = { timedOut: false, interrupted: false, ioError: void 0 };
-  let exit = { exitCode: null, signal: null };
-  if (options.signal?.aborted) {
-    outcome.interrupted = true;
-    stdoutFile?.input.end();
-  } else {
-    const output = log2.childFd ?? "pipe";
-    const child = execa(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      extendEnv: false,
-      shell: false,
-      detached: true,
-      // setsid: a group of its own to signal as a whole, and no terminal to read
-      stdin: "ignore",
-      stdout: output,
-      stderr: output,
-      buffer: false,
-      encoding: "buffer",
-      reject: false
-    });
-    const pid = child.pid;
-    const exited = new Promise((resolve11) => {
-      child.once("exit", (code, signal) => resolve11([code, signal]));
-      void child.then(() => resolve11(void 0));
-    });
-    if (pid !== void 0) {
-      trackGroup(pid);
-      options.onSpawn?.(pid);
-    }
-    let ending;
-    const end = () => ending ??= pid === void 0 ? Promise.resolve() : endGroup(pid, graceMs);
-    const channels = log2.input ? [
-      channel(child.stdout, masker.stream(), "stdout", log2.input, stdoutFile?.input, options.onOutput),
-      channel(child.stderr, masker.stream(), "stderr", log2.input, void 0, options.onOutput)
-    ] : [];
-    const fail2 = (error) => {
-      outcome.ioError ??= error;
-      void end();
-      for (const c5 of channels) c5.abandon();
-      log2.destroy();
-      stdoutFile?.input.destroy();
-    };
-    log2.done.catch(fail2);
-    stdoutFile?.done.catch(fail2);
-    const stop = (reason) => {
-      outcome[reason] = true;
-      void end();
-    };
-    const timer = options.timeoutMs ? setTimeout(stop, Math.min(options.timeoutMs, 2 ** 31 - 1), "timedOut") : void 0;
-    const onAbort = () => stop("interrupted");
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    const status2 = await exited;
-    clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onAbort);
-    await end();
-    if (pid !== void 0) untrackGroup(pid);
-    if (channels.length) await drain(channels, graceMs);
-    const result = await child;
-    if (status2) exit = { exitCode: status2[0], signal: status2[1] };
-    else exit.error = masker.mask(startError(file, result));
-  }
-  const written = await log2.close().catch((error) => {
-    outcome.ioError ??= error;
-  });
-  await stdoutFile?.done.catch(() => void 0);
-  if (outcome.ioError !== void 0 || !written) {
-    const why = outcome.ioError instanceof Error ? outcome.ioError.message : String(outcome.ioError);
-    throw new CutoverError("IO_FAILED", `cannot write the output of ${JSON.stringify(file)}: ${why}`, { cause: outcome.ioError });
-  }
-  const endedAt = /* @__PURE__ */ new Date();
-  const { timedOut, interrupted } = outcome;
-  const durationMs = endedAt.getTime() - startedAt.getTime();
-  return { ...exit, timedOut, interrupted, startedAt, endedAt, durationMs, logBytes: written.bytes, logDigest: written.digest };
-}
-var SPAWN_ERRORS = { ENOENT: "command not found", EACCES: "permission denied" };
-function startError(file, result) {
-  const detail = String(result.originalMessage ?? "unknown error").split("\n")[0];
-  const plain = detail?.startsWith("spawn ") ? SPAWN_ERRORS[String(result.code)] : void 0;
-  return `${JSON.stringify(file)} could not be started: ${plain ? `${plain} (${detail})` : detail}`;
-}
-function channel(source, masked2, name, log2, file, onOutput) {
-  let lastData = Date.now();
-  let ended = false;
-  source.on("data", () => lastData = Date.now());
-  source.once("end", () => ended = true);
-  source.on("error", () => void 0);
-  source.pipe(masked2);
-  masked2.pipe(log2, { end: false });
-  if (file) masked2.pipe(file);
-  if (onOutput) {
-    const decoder = new StringDecoder4("utf8");
-    const emit = (text) => text && onOutput(text, name);
-    masked2.on("data", (chunk) => emit(decoder.write(chunk)));
-    masked2.once("end", () => emit(decoder.end()));
-  }
-  return {
-    done: finished7(masked2).catch(() => void 0),
-    idleFor: () => ended ? Infinity : source.readableLength > 0 ? 0 : Date.now() - lastData,
-    cut() {
-      if (source.destroyed) return;
-      source.unpipe(masked2);
-      source.destroy();
-      masked2.end();
-    },
-    abandon() {
-      source.destroy();
-      masked2.destroy();
-    }
-  };
-}
-var POLL_MS2 = 100;
-var DRAIN_CAP_MS = 3e4;
-async function drain(channels, graceMs) {
-  const cap = Date.now() + Math.max(graceMs, DRAIN_CAP_MS);
-  const all = Promise.all(channels.map((c5) => c5.done));
-  let done = false;
-  void all.then(() => done = true);
-  while (!done) {
-    await Promise.race([all, new Promise((resolve11) => setTimeout(resolve11, POLL_MS2))]);
-    if (done) break;
-    for (const c5 of channels) if (c5.idleFor() >= graceMs || Date.now() >= cap) c5.cut();
-  }
-}
-async function openLog(path6) {
-  const file = await openOutput(path6);
-  const hash6 = createHash5("sha256");
-  let bytes = 0;
-  const input = new Transform3({
-    transform(chunk, _encoding, next) {
-      hash6.update(chunk);
-      bytes += chunk.length;
-      next(null, chunk);
-    }
-  });
-  const done = pipeline(input, file.input);
-  file.done.catch(() => void 0);
-  return {
-    input,
-    done,
-    async close() {
-      input.end();
-      await done;
-      return { bytes, digest: hash6.digest("hex") };
-    },
-    destroy: () => input.destroy()
-  };
-}
-async function openDirectLog(path6) {
-  const fd = createFresh(path6);
-  let open7 = true;
-  const closeFd = () => {
-    if (open7) closeSync4(fd);
-    open7 = false;
-  };
-  return {
-    childFd: fd,
-    done: new Promise(() => void 0),
-    // written by the child: nothing of ours can fail meanwhile
-    async close() {
-      let size2;
-      try {
-        size2 = fstatSync3(fd).size;
-      } finally {
-        closeFd();
-      }
-      const hash6 = createHash5("sha256");
-      if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash6.update(chunk);
-      return { bytes: size2, digest: hash6.digest("hex") };
-    },
-    destroy: closeFd
-  };
-}
-async function openOutput(path6) {
-  const input = createWriteStream2(path6, { fd: createFresh(path6) });
-  return { input, done: finished7(input) };
-}
-function createFresh(path6) {
-  const create = () => openSync4(path6, constants5.O_WRONLY | constants5.O_CREAT | constants5.O_EXCL | constants5.O_NOFOLLOW, 420);
-  try {
-    try {
-      return create();
-    } catch (error) {
-      const code = error.code;
-      if (code === "ENOENT") mkdirSync(dirname9(path6), { recursive: true });
-      else if (code === "EEXIST") rmSync(path6, { force: true });
-      else throw error;
-      return create();
-    }
-  } catch (error) {
-    throw new CutoverError("IO_FAILED", `cannot create ${path6}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
-}
-
-// src/run/builtins.ts
-import { cp, mkdir as mkdir6, readFile as readFile9, rename as rename4, rm as rm8, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname10, join as join9 } from "node:path";
-async function runDeterminism(step, ctx) {
-  const notes = [];
-  const first = [];
-  for (const [i2, rel] of step.with.paths.entries()) {
-    const abs = await resolveInside(ctx.root, rel);
-    const aside = join9(ctx.scratch, "determinism", step.id, String(i2));
-    if (await pathExists(aside)) {
-      await rm8(abs, { recursive: true, force: true });
-      await rename4(aside, abs);
-      notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
-    }
-    if (!await pathExists(abs)) return { ok: false, reason: `${rel} does not exist, nothing to compare`, notes };
-    const hash6 = await hashArtifact(abs);
-    notes.push(`first run: ${rel} ${hash6.root} (${hash6.files} files)`);
-    first.push({ rel, abs, aside, hash: hash6 });
-  }
-  for (const f3 of first) {
-    await rm8(f3.aside, { recursive: true, force: true });
-    await mkdir6(dirname10(f3.aside), { recursive: true });
-    await rename4(f3.abs, f3.aside);
-  }
-  try {
-    for (const id of step.with.rerun) {
-      notes.push(`rerunning ${id}`);
-      const again = await ctx.rerun(id);
-      if (!again.ok) return { ok: false, reason: `rerun of ${id} failed: ${again.reason ?? "unknown reason"}`, notes };
-    }
-    const differences = [];
-    for (const f3 of first) {
-      if (!await pathExists(f3.abs)) {
-        differences.push(`${f3.rel}: missing after the rerun`);
-        continue;
-      }
-      const second = await hashArtifact(f3.abs);
-      notes.push(`second run: ${f3.rel} ${second.root} (${second.files} files)`);
-      if (second.root === f3.hash.root) continue;
-      const diff = diffManifests(f3.hash.entries, second.entries);
-      for (const p2 of diff.changed) differences.push(`${f3.rel}/${p2}: changed`);
-      for (const p2 of diff.added) differences.push(`${f3.rel}/${p2}: added`);
-      for (const p2 of diff.removed) differences.push(`${f3.rel}/${p2}: removed`);
-    }
-    notes.push(...differences);
-    if (differences.length) return { ok: false, reason: `not deterministic: ${differences.length} file(s) differ (${differences.slice(0, 3).join("; ")}${differences.length > 3 ? "; …" : ""})`, notes };
-    return { ok: true, notes: [...notes, "roots match"] };
-  } finally {
-    for (const f3 of first) {
-      if (await pathExists(f3.aside)) {
-        await rm8(f3.abs, { recursive: true, force: true });
-        await rename4(f3.aside, f3.abs);
-      }
-    }
-  }
-}
-async function runSnapshot(step, ctx) {
-  const dir = join9(ctx.scratch, "snapshots", step.with.name);
-  await rm8(dir, { recursive: true, force: true });
-  const notes = [];
-  for (const [i2, rel] of step.with.paths.entries()) {
-    const abs = await resolveInside(ctx.root, rel);
-    const target = join9(dir, String(i2));
-    if (await pathExists(abs)) {
-      await cp(abs, target, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
-      notes.push(`saved ${rel}`);
-    } else notes.push(`${rel} does not exist; restore will remove it`);
-  }
-  await mkdir6(dir, { recursive: true });
-  await writeFile4(join9(dir, "paths.json"), JSON.stringify(step.with.paths));
-  return { ok: true, notes };
-}
-async function runRestore(step, ctx) {
-  const dir = join9(ctx.scratch, "snapshots", step.with.name);
-  let paths;
-  try {
-    paths = JSON.parse(await readFile9(join9(dir, "paths.json"), "utf8"));
-  } catch {
-    return { ok: false, reason: `snapshot ${step.with.name} was not taken in this run`, notes: [] };
-  }
-  const notes = [];
-  for (const [i2, rel] of paths.entries()) {
-    const abs = await resolveInside(ctx.root, rel);
-    const saved = join9(dir, String(i2));
-    await rm8(abs, { recursive: true, force: true });
-    if (await pathExists(saved)) {
-      await mkdir6(dirname10(abs), { recursive: true });
-      await cp(saved, abs, { recursive: true, verbatimSymlinks: true });
-      notes.push(`restored ${rel}`);
-    } else notes.push(`removed ${rel} (it did not exist at the snapshot)`);
-  }
-  return { ok: true, notes };
-}
-
-// src/run/expectations.ts
-import { open as open6, readFile as readFile10 } from "node:fs/promises";
-import { isDeepStrictEqual } from "node:util";
-var STDOUT_SEARCH_BYTES = 1024 * 1024;
-async function checkExpectations(step, outcome, { root }) {
-  const failures = [];
-  const expect = step.expect;
-  if (step.command && !expect.exitCode.includes(outcome.exitCode ?? -1)) {
-    failures.push(`exit code ${outcome.exitCode ?? "none"}, expected ${expect.exitCode.join(" or ")}`);
-  }
-  for (const rel of expect.exists) if (!await pathExists(await resolveInside(root, rel))) failures.push(`${rel} does not exist`);
-  for (const rel of expect.absent) if (await pathExists(await resolveInside(root, rel))) failures.push(`${rel} exists but must be absent`);
-  for (const j3 of expect.json) failures.push(...await checkJson(root, j3));
-  if (expect.stdout !== void 0 && outcome.stdoutPath) {
-    const text = await readHead(outcome.stdoutPath, STDOUT_SEARCH_BYTES);
-    if (!new RegExp(expect.stdout, "m").test(text)) failures.push(`stdout does not match /${expect.stdout}/`);
-  }
-  return failures;
-}
-async function checkJson(root, j3) {
-  let doc;
-  try {
-    doc = JSON.parse(await readFile10(await resolveInside(root, j3.file), "utf8"));
-  } catch (e) {
-    return [`${j3.file}: ${e.code === "ENOENT" ? "missing" : `not readable JSON (${e.message})`}`];
-  }
-  const found = valueAt(doc, j3.path);
-  const where = `${j3.file} ${j3.path}`;
-  if (!found.exists) return [`${where} is missing`];
-  const v2 = found.value;
-  if ("equals" in j3 && !isDeepStrictEqual(v2, j3.equals)) return [`${where} is ${JSON.stringify(v2)}, expected ${JSON.stringify(j3.equals)}`];
-  if (j3.in !== void 0 && !j3.in.some((x3) => isDeepStrictEqual(v2, x3))) return [`${where} is ${JSON.stringify(v2)}, expected one of ${JSON.stringify(j3.in)}`];
-  if (j3.lte !== void 0 && !(typeof v2 === "number" && v2 <= j3.lte)) return [`${where} is ${JSON.stringify(v2)}, expected ≤ ${j3.lte}`];
-  if (j3.gte !== void 0 && !(typeof v2 === "number" && v2 >= j3.gte)) return [`${where} is ${JSON.stringify(v2)}, expected ≥ ${j3.gte}`];
-  return [];
-}
-function valueAt(doc, path6) {
-  let current = doc;
-  for (const segment of path6.split(".")) {
-    if (Array.isArray(current) && /^\d+$/.test(segment) && Number(segment) < current.length) current = current[Number(segment)];
-    else if (current && typeof current === "object" && !Array.isArray(current) && Object.hasOwn(current, segment)) current = current[segment];
-    else return { exists: false };
-  }
-  return { exists: true, value: current };
-}
-async function readHead(path6, bytes) {
-  const handle = await open6(path6, "r");
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead).toString("utf8");
-  } finally {
-    await handle.close();
-  }
-}
-
-// src/run/produces.ts
-import { mkdir as mkdir7, readFile as readFile11, rename as rename5, rm as rm9, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname11, join as join10 } from "node:path";
-async function setAside(root, paths, scratch) {
-  await recoverAside(scratch);
-  const marker = `${scratch}.json`;
-  const items = [];
-  for (const [i2, rel] of paths.entries()) {
-    const path6 = await resolveInside(root, rel);
-    items.push({ path: path6, aside: join10(scratch, String(i2)), existed: await pathExists(path6) });
-  }
-  await mkdir7(dirname11(marker), { recursive: true });
-  await writeFile5(marker, JSON.stringify(items));
-  for (const item of items) {
-    await rm9(item.aside, { recursive: true, force: true });
-    if (item.existed) {
-      await mkdir7(dirname11(item.aside), { recursive: true });
-      await rename5(item.path, item.aside);
-    }
-  }
-  return { marker, items };
-}
-async function recoverAside(scratch) {
-  const marker = `${scratch}.json`;
-  let items;
-  try {
-    items = JSON.parse(await readFile11(marker, "utf8"));
-  } catch {
-    return false;
-  }
-  await restoreAside({ marker, items });
-  return true;
-}
-async function restoreAside(set) {
-  for (const item of set.items) {
-    if (item.existed && !await pathExists(item.aside)) continue;
-    await rm9(item.path, { recursive: true, force: true });
-    if (item.existed) {
-      await mkdir7(dirname11(item.path), { recursive: true });
-      await rename5(item.aside, item.path);
-    }
-  }
-  await rm9(set.marker, { force: true });
-}
-async function discardAside(set) {
-  await rm9(set.marker, { force: true });
-  for (const item of set.items) await rm9(item.aside, { recursive: true, force: true });
-}
-
-// src/run/step-runner.ts
-var madeDirs = /* @__PURE__ */ new Set();
-function logName(step) {
-  return `${step.phase}-${String(step.index + 1).padStart(2, "0")}-${step.id}.log`;
-}
-function shouldRun(step, scope) {
-  if (step.if !== void 0) return evaluateCondition(step.if, scope);
-  if (step.phase === "finally") return true;
-  if (step.phase === "rollback") return scope.failed === true;
-  return scope.failed !== true;
-}
-async function runStep(step, ctx, options = {}) {
-  const base = { phase: step.phase, id: step.id, name: step.name, ...step.boundary ? { boundary: step.boundary } : {}, ...step.continueOnError ? { continueOnError: true } : {} };
-  const notRun = (outcome, reason) => ({ ...base, outcome, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
-  if (options.interruptible !== false && ctx.signal.aborted) return notRun("skipped", "the run was interrupted");
-  if (!shouldRun(step, ctx.scope())) return notRun("skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
-  const logsDir = join11(ctx.scratch, "logs");
-  if (!madeDirs.has(logsDir)) {
-    await mkdir8(logsDir, { recursive: true });
-    madeDirs.add(logsDir);
-  }
-  const logPath = join11(logsDir, logName(step));
-  const startedAt = /* @__PURE__ */ new Date();
-  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join11(ctx.scratch, "aside", step.id)) : void 0;
-  let attempts = 0;
-  let last = { ok: false };
-  while (attempts <= step.retries.count) {
-    attempts++;
-    ctx.emit({ type: "step-start", phase: step.phase, id: step.id, name: step.name, attempt: attempts });
-    last = await attempt(step, ctx, logPath, attempts);
-    if (last.ok || last.drill || last.process?.interrupted || options.interruptible !== false && ctx.signal.aborted) break;
-    if (attempts <= step.retries.count) {
-      ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`) });
-      if (aside) for (const item of aside.items) await rm10(item.path, { recursive: true, force: true });
-      if (step.retries.delayMs) await delay2(step.retries.delayMs, ctx.signal);
-    }
-  }
-  const interrupted = Boolean(last.process?.interrupted) || !last.ok && options.interruptible !== false && ctx.signal.aborted;
-  if (aside) await (last.ok ? discardAside(aside) : restoreAside(aside));
-  const endedAt = /* @__PURE__ */ new Date();
-  const p2 = last.process;
-  return {
-    ...base,
-    outcome: last.ok ? "success" : interrupted ? "interrupted" : "failure",
-    attempts,
-    exitCode: p2?.exitCode ?? null,
-    signal: p2?.signal ?? null,
-    timedOut: p2?.timedOut ?? false,
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
-    durationMs: endedAt.getTime() - startedAt.getTime(),
-    // The process's own figures hold unless something was appended after it (retries, notes, failed expectations).
-    ...p2 && attempts === 1 && last.ok && !step.uses ? { logDigest: p2.logDigest, logBytes: p2.logBytes } : { logDigest: await digestOf2(logPath), logBytes: await sizeOf(logPath) },
-    ...last.reason && !last.ok ? { reason: last.reason } : {},
-    ...last.drill ? { drill: true } : {}
-  };
-}
-async function attempt(step, ctx, logPath, n2) {
-  if (ctx.failAt === step.id) {
-    await appendFile2(logPath, "cutover: this step fails on purpose (--fail-at drill); its command was not run\n");
-    return { ok: false, drill: true, reason: "failed on purpose (--fail-at drill)" };
-  }
-  if (n2 > 1) await appendFile2(logPath, `
-cutover: attempt ${n2}
-`);
-  if (step.uses && step.uses !== "assert") {
-    const builtins = { root: ctx.root, scratch: ctx.scratch, rerun: ctx.rerun };
-    const run2 = step.uses === "determinism" ? runDeterminism : step.uses === "snapshot" ? runSnapshot : runRestore;
-    const result2 = await run2(step, builtins);
-    const mask = createMasker(ctx.secrets).mask;
-    const notes = result2.notes.map((note) => oneLine(mask(note)));
-    await appendFile2(logPath, notes.map((l3) => `${l3}
-`).join(""));
-    for (const text of notes) ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text });
-    if (!result2.ok) return { ok: false, reason: mask(result2.reason ?? "failed") };
-    return expectationsOf(step, ctx, logPath, { exitCode: 0 });
-  }
-  if (!step.command) return expectationsOf(step, ctx, logPath, { exitCode: 0 });
-  const stdoutPath = step.expect.stdout !== void 0 ? `${logPath}.stdout` : void 0;
-  const process15 = await runProcess({
-    command: step.command,
-    cwd: await resolveInside(ctx.root, step.cwd),
-    env: childEnv(ctx.callerEnv, step.env),
-    ...step.timeoutMs ? { timeoutMs: step.timeoutMs } : {},
-    graceMs: ctx.graceMs,
-    logPath: n2 > 1 ? `${logPath}.attempt-${n2}` : logPath,
-    ...stdoutPath ? { stdoutPath } : {},
-    secrets: ctx.secrets,
-    signal: ctx.signal,
-    ...ctx.verbose ? { onOutput: (text, stream) => ctx.emit({ type: "step-output", phase: step.phase, id: step.id, text, stream }) } : {},
-    ...ctx.onSpawn ? { onSpawn: (pid) => ctx.onSpawn(step, pid) } : {}
-  });
-  if (n2 > 1) await concatAttempt(logPath, `${logPath}.attempt-${n2}`);
-  if (process15.error) return { ok: false, reason: process15.error, process: process15 };
-  if (process15.interrupted) return { ok: false, reason: "interrupted", process: process15 };
-  if (process15.timedOut) return { ok: false, reason: `timed out after ${Math.round((step.timeoutMs ?? 0) / 1e3)}s; its process group was ended`, process: process15 };
-  const result = await expectationsOf(step, ctx, logPath, { exitCode: process15.exitCode, ...stdoutPath ? { stdoutPath } : {} });
-  return { ...result, process: process15 };
-}
-async function expectationsOf(step, ctx, logPath, outcome) {
-  const failures = await checkExpectations(step, outcome, { root: ctx.root });
-  if (failures.length === 0) return { ok: true };
-  const mask = createMasker(ctx.secrets).mask;
-  const lines3 = failures.map((f3) => oneLine(mask(f3)));
-  await appendFile2(logPath, lines3.map((f3) => `cutover: expectation failed: ${f3}
-`).join(""));
-  return { ok: false, reason: lines3.join("; ") };
-}
-function childEnv(caller, own) {
-  const env3 = {};
-  for (const [k2, v2] of Object.entries(caller)) if (v2 !== void 0) env3[k2] = v2;
-  return { ...env3, ...own };
-}
-async function concatAttempt(main, attemptLog) {
-  await pipeline2(createReadStream4(attemptLog), createWriteStream3(main, { flags: "a" }));
-  await rm10(attemptLog, { force: true });
-}
-async function digestOf2(path6) {
-  try {
-    const hash6 = createHash6("sha256");
-    for await (const chunk of createReadStream4(path6)) hash6.update(chunk);
-    return hash6.digest("hex");
-  } catch {
-    return null;
-  }
-}
-async function sizeOf(path6) {
-  return stat3(path6).then((s) => s.size, () => 0);
-}
-function delay2(ms2, signal) {
-  return new Promise((resolve11) => {
-    const timer = setTimeout(resolve11, ms2);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve11();
-    }, { once: true });
-  });
 }
 
 // src/run/unfinished.ts
@@ -36282,10 +36786,10 @@ async function finishCommitted(prepared, options, finish2) {
   const { resolved, journal: entries } = prepared;
   options.emit({ type: "preflight", check: "record", ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
-  options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed: true, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed: true, record: normaliseRecordDir(resolved.record.dir), freezeDigest: run2.freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
   const { records, boundaries } = journaledSteps(entries);
   const steps = ordered.map((s) => records.get(s.id)).filter((r2) => r2 !== void 0);
-  for (const step of steps) options.emit({ type: "step-end", step });
+  for (const step of steps) options.emit(stepEndEvent(resolved, step));
   const result = {
     plan: resolved,
     planFile: prepared.planFile,
@@ -36328,7 +36832,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
     if (e.type === "boundary") boundaries[e.name] = e.at;
   }
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
-  options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed, record: normaliseRecordDir(resolved.record.dir), freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
   const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
   const failedSoFar = () => records.failed || problems.length > 0;
@@ -36369,7 +36873,7 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
       boundaries[step.boundary] = final.endedAt;
       journal.append({ type: "boundary", name: step.boundary, at: final.endedAt });
     }
-    options.emit({ type: "step-end", step: final });
+    options.emit(stepEndEvent(resolved, final));
   };
   for (const step of resolved.phases.preconditions) await run2(step, options.signal);
   const preconditionFailed = failedSoFar();
@@ -36481,7 +36985,7 @@ async function runWith(options, io2, way) {
   let record;
   let committed;
   const emit = (event) => {
-    if (event.type === "record") record = { dir: event.dir, root: event.root, ...event.commit ? { commit: event.commit } : {} };
+    if (event.type === "record") record = { dir: event.dir, root: event.root, ...event.commit ? { commit: event.commit } : {}, ...event.pushed ? { pushed: true } : {} };
     renderer.sink(event);
   };
   try {
@@ -36505,12 +37009,13 @@ async function runWith(options, io2, way) {
         ...way.rehearsal ? { rehearsal: true } : {}
       },
       way.checks,
-      (result, sink) => way.finish(result, sink, (place) => committed = { result, place })
+      (result2, sink) => way.finish(result2, sink, (place) => committed = { result: result2, place })
     );
     io2.addSecrets(summary.result.secretValues);
-    emit({ type: "run-end", outcome: summary.result.outcome, exitCode: summary.exitCode });
+    const { result } = summary;
+    emit({ type: "run-end", outcome: result.outcome, exitCode: summary.exitCode, counts: countSteps(result.steps), durationMs: Date.parse(result.endedAt) - Date.parse(result.startedAt) });
     await renderer.done();
-    if (io2.format === "json") writeJson(io2, { ...summarize(summary.result), ...way.document?.() });
+    if (io2.format === "json") writeJson(io2, { ...summarize(result, record), ...way.document?.() });
     await publishRun(io2, root, summary.result, record);
     return summary.exitCode;
   } catch (error) {
@@ -36559,7 +37064,11 @@ async function finish(root, result, options, emit, onCommitted) {
   }
   emit({ type: "record", dir: written.dir, root: result.runRoot, commit, pushed });
 }
-function summarize(result) {
+function summarize(result, record) {
+  const step = (s) => {
+    const log2 = recordLogPath(result.plan, s);
+    return { phase: s.phase, id: s.id, outcome: s.outcome, attempts: s.attempts, exitCode: s.exitCode, durationMs: s.durationMs, ...s.reason ? { reason: s.reason } : {}, ...s.tail ? { tail: s.tail } : {}, ...log2 ? { log: log2 } : {} };
+  };
   return {
     ok: result.outcome === "success",
     outcome: result.outcome,
@@ -36567,9 +37076,12 @@ function summarize(result) {
     plan: result.planFile,
     runId: result.runId,
     record: result.plan.record.dir,
+    recordCommit: record?.commit ?? null,
+    pushed: record?.pushed ?? false,
     runRoot: result.runRoot,
+    counts: countSteps(result.steps),
     boundaries: result.boundaries,
-    steps: result.steps.map((s) => ({ phase: s.phase, id: s.id, outcome: s.outcome, attempts: s.attempts, exitCode: s.exitCode, durationMs: s.durationMs, ...s.reason ? { reason: s.reason } : {} })),
+    steps: result.steps.map(step),
     artifacts: result.artifacts.map((a2) => ({ name: a2.name, path: a2.path, present: a2.present, files: a2.files, bytes: a2.bytes, root: a2.root })),
     ...result.problems ? { problems: result.problems } : {}
   };
@@ -36679,15 +37191,10 @@ async function defaultPlans(cwd) {
 import { createHash as createHash7 } from "node:crypto";
 import { createReadStream as createReadStream5 } from "node:fs";
 import { readdir as readdir7, readFile as readFile13, realpath as realpath3, stat as stat4 } from "node:fs/promises";
-import { join as join13, posix as posix6, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
+import { join as join13, posix as posix7, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
 
 // src/record/verify.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
-
-// src/run/events.ts
-var RUN_OUTCOMES = ["success", "failure", "interrupted", "abandoned"];
-
-// src/record/verify.ts
 var EMPTY_ROOT2 = manifestRoot([]);
 var SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 var LOG_PATH = /^logs\/[A-Za-z0-9][A-Za-z0-9._-]*\.log$/;
@@ -36731,6 +37238,7 @@ function shapeProblems(doc) {
   else {
     doc.steps.forEach((step, i2) => {
       if (!isObject3(step) || !str(step.id) || !str(step.phase) || !str(step.outcome)) return problems.push(`steps[${i2}] lacks its id, phase or outcome`);
+      want(step.tail === void 0 || Array.isArray(step.tail) && step.tail.every(str), `steps[${i2}].tail is not a list of lines`);
       const log2 = step.log;
       if (log2 === null) return;
       want(isObject3(log2) && str(log2.path) && LOG_PATH.test(log2.path) && str(log2.digest) && num(log2.bytes), `steps[${i2}].log is not { path: logs/….log, digest, bytes }`);
@@ -36967,7 +37475,7 @@ async function collectChecks(options, io2) {
     if (!artifact.present || !entries) continue;
     const external = options.artifacts !== void 0 && artifact.commit === "manifest";
     const where = toPosix(external ? join13(options.artifacts, artifact.name) : artifact.path);
-    const base = !external && artifact.kind === "file" ? posix6.dirname(where) : where;
+    const base = !external && artifact.kind === "file" ? posix7.dirname(where) : where;
     try {
       const abs = external ? resolve9(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path);
       const progress = hashProgressReporter(io2, `verify ${artifact.name}`);

@@ -41,6 +41,27 @@ function processIo(options: GlobalOptions): CommandIo {
   });
 }
 
+/** What `cutover --help` adds below the commands: the exit codes and the environment (docs/cli.md). */
+const HELP_AFTER = `
+Exit codes:
+  0        success
+  1        a step failed (its produces put back, rollback and finally ran, the record written)
+  2        invalid input: a plan, a flag, a file; nothing ran
+  3        refused: drifted frozen files, missing approvals, a dirty tree, the run lock held,
+           outside the window, not merged; nothing ran
+  4        verification mismatch
+  70       an internal error (a bug)
+  130/143  interrupted by SIGINT/SIGTERM (finally ran, the record was written)
+
+Environment:
+  NO_COLOR=1          no colours
+  FORCE_COLOR=1       colours even when stdout is not a terminal (0 turns them off)
+  CUTOVER_DEBUG=1     print the stack of every error
+  GITHUB_ACTIONS=true the github format by default, the step summary and outputs written
+
+Every command takes the options above; \`cutover COMMAND --help\` lists its own.
+Documentation: docs/cli.md in the package.`;
+
 /** Builds the commander program; each action resolves to an exit code. */
 function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promise<void>): Command {
   const program = new Command('cutover')
@@ -48,9 +69,12 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .version(VERSION)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']))
     .option('--cwd <dir>', 'run as if started in DIR')
-    .option('--quiet', 'print only problems')
+    .option('--quiet', 'print only problems, failed steps and the final lines')
     .option('--verbose', 'stream step output')
     .showHelpAfterError('(run `cutover --help` for usage)')
+    // Every command's --help lists these too: they go before or after the command's own.
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('after', HELP_AFTER)
     .exitOverride();
 
   program

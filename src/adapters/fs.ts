@@ -110,3 +110,21 @@ export async function pathExists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * The last `bytes` of a file's first `upTo` bytes (of all of it by default), with whether that is the
+ * whole of them; undefined when there is no such file. Only the end is read, however long the file.
+ */
+export async function readFileEnd(path: string, bytes: number, upTo = Infinity): Promise<{ data: Buffer; whole: boolean } | undefined> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const size = Math.min((await handle.stat()).size, upTo);
+    const length = Math.min(size, bytes);
+    const data = Buffer.alloc(length);
+    await handle.read(data, 0, length, size - length);
+    return { data, whole: length === size };
+  } finally {
+    await handle.close();
+  }
+}

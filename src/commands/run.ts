@@ -12,7 +12,8 @@ import { parseLock } from '../integrity/lock.js';
 import { recheckFrozen, rehashFrozen, snapshotFrozen, type FrozenSnapshot } from '../integrity/recheck.js';
 import { commitRecord, pushRecord } from '../record/commit-record.js';
 import { writeRecord } from '../record/write-record.js';
-import type { EventSink } from '../run/events.js';
+import { countSteps, type EventSink, type StepRecord } from '../run/events.js';
+import { recordLogPath } from '../run/step-runner.js';
 import { findCommittedRecord } from '../record/committed.js';
 import { executeRun, type FreezeChecks } from '../run/lifecycle.js';
 import type { Prepared } from '../run/preflight.js';
@@ -63,10 +64,10 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
   const renderer = createRenderer(io, { stepAt: (id) => (io.format === 'github' ? facts.steps.get(id) : undefined) });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io);
-  let record: RecordPlace | undefined;
+  let record: (RecordPlace & { pushed?: boolean }) | undefined;
   let committed: { result: RunResult; place: RecordPlace } | undefined;
   const emit: EventSink = (event) => {
-    if (event.type === 'record') record = { dir: event.dir, root: event.root, ...(event.commit ? { commit: event.commit } : {}) };
+    if (event.type === 'record') record = { dir: event.dir, root: event.root, ...(event.commit ? { commit: event.commit } : {}), ...(event.pushed ? { pushed: true } : {}) };
     renderer.sink(event);
   };
   try {
@@ -94,9 +95,10 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
     );
     // The values the run itself masked, should the plan have read differently a moment ago.
     io.addSecrets(summary.result.secretValues);
-    emit({ type: 'run-end', outcome: summary.result.outcome, exitCode: summary.exitCode });
+    const { result } = summary;
+    emit({ type: 'run-end', outcome: result.outcome, exitCode: summary.exitCode, counts: countSteps(result.steps), durationMs: Date.parse(result.endedAt) - Date.parse(result.startedAt) });
     await renderer.done();
-    if (io.format === 'json') writeJson(io, { ...summarize(summary.result), ...way.document?.() });
+    if (io.format === 'json') writeJson(io, { ...summarize(result, record), ...way.document?.() });
     await publishRun(io, root, summary.result, record);
     return summary.exitCode;
   } catch (error) {
@@ -154,8 +156,15 @@ async function finish(root: string, result: RunResult, options: RunCommandOption
   emit({ type: 'record', dir: written.dir, root: result.runRoot, commit, pushed });
 }
 
-/** The one JSON document `--format json` prints for a run. */
-function summarize(result: RunResult) {
+/**
+ * The one JSON document `--format json` prints for a run: with the record's commit (null with
+ * `--no-commit`), and for each step that failed the last lines of its output and where its log is.
+ */
+function summarize(result: RunResult, record: { commit?: string; pushed?: boolean } | undefined) {
+  const step = (s: StepRecord) => {
+    const log = recordLogPath(result.plan, s);
+    return { phase: s.phase, id: s.id, outcome: s.outcome, attempts: s.attempts, exitCode: s.exitCode, durationMs: s.durationMs, ...(s.reason ? { reason: s.reason } : {}), ...(s.tail ? { tail: s.tail } : {}), ...(log ? { log } : {}) };
+  };
   return {
     ok: result.outcome === 'success',
     outcome: result.outcome,
@@ -163,9 +172,12 @@ function summarize(result: RunResult) {
     plan: result.planFile,
     runId: result.runId,
     record: result.plan.record.dir,
+    recordCommit: record?.commit ?? null,
+    pushed: record?.pushed ?? false,
     runRoot: result.runRoot,
+    counts: countSteps(result.steps),
     boundaries: result.boundaries,
-    steps: result.steps.map((s) => ({ phase: s.phase, id: s.id, outcome: s.outcome, attempts: s.attempts, exitCode: s.exitCode, durationMs: s.durationMs, ...(s.reason ? { reason: s.reason } : {}) })),
+    steps: result.steps.map(step),
     artifacts: result.artifacts.map((a) => ({ name: a.name, path: a.path, present: a.present, files: a.files, bytes: a.bytes, root: a.root })),
     ...(result.problems ? { problems: result.problems } : {}),
   };

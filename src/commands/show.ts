@@ -6,8 +6,8 @@ import { findRepositoryRoot, isShallowRepository, readAtRevision } from '../adap
 import type { CommandIo } from '../adapters/io.js';
 import { readHistory } from '../record/history.js';
 import { parseRunJson } from '../record/verify.js';
-import { tailLines } from '../text/tail.js';
-import { failedStep, renderRecord, TAIL_LINES } from '../ui/record-view.js';
+import { lastLines, TAIL_LINES } from '../text/tail.js';
+import { failedStep, renderRecord } from '../ui/record-view.js';
 
 /** Options of `cutover show`: a record folder, or the run id of a record committed in HEAD's history. */
 export interface ShowOptions {
@@ -34,7 +34,7 @@ export async function show(options: ShowOptions, io: CommandIo): Promise<number>
   }
   const failed = failedStep(parsed.run);
   const log = failed?.log ? await source.read(failed.log.path) : undefined;
-  io.stdout.write(renderRecord(parsed.run, source.where, log === undefined ? undefined : tailLines(log, TAIL_LINES), io));
+  io.stdout.write(renderRecord(parsed.run, source.where, log === undefined ? undefined : lastLines(log, true, TAIL_LINES), io));
   return 0;
 }
 

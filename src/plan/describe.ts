@@ -22,3 +22,18 @@ function quoteWord(word: string): string {
     .map((part) => (part === '' ? '' : shellQuote(part)))
     .join(MASK);
 }
+
+/** What a step's `expect` checks, one short phrase each (the exit code only for commands). */
+export function describeExpectations(step: ResolvedStep): string[] {
+  const e = step.expect;
+  const out: string[] = [];
+  if (step.command) out.push(`exit ${e.exitCode.join(' or ')}`);
+  if (e.exists.length) out.push(`exists ${e.exists.join(', ')}`);
+  if (e.absent.length) out.push(`absent ${e.absent.join(', ')}`);
+  for (const j of e.json) {
+    const [op, value] = 'equals' in j ? ['=', j.equals] : 'lte' in j ? ['<=', j.lte] : 'gte' in j ? ['>=', j.gte] : ['in', j.in];
+    out.push(`${j.file}: ${j.path} ${op} ${JSON.stringify(value)}`);
+  }
+  if (e.stdout !== undefined) out.push(`stdout matches /${e.stdout}/`);
+  return out;
+}

@@ -1,4 +1,5 @@
 // `${{ expr }}` templates in string values: parsing, checking names against the closed grammar, substituting.
+import { nameHint } from '../text/nearest.js';
 import { ExpressionError, evaluate, parseExpression, stringify, truthy, walkExpression, type Expr, type Scope } from './expression.js';
 
 /** A template split into literal text and expressions (with their offsets in the string). */
@@ -98,12 +99,38 @@ export function checkNames(expr: Expr, kind: ExpressionKind, stepIds: ReadonlySe
       (root === 'git' && (a === 'sha' || a === 'branch') && b === undefined);
     if (known) continue;
     if (kind === 'condition' && root === 'steps' && a !== undefined && b === 'outcome' && rest.length === 0) {
-      if (!stepIds.has(a)) issues.push(issue(node.start, 'PLAN_REFERENCE', `no step has the id ${JSON.stringify(a)}`));
+      if (!stepIds.has(a)) issues.push(issue(node.start, 'PLAN_REFERENCE', `no step has the id ${JSON.stringify(a)}`, nameHint(a, [...stepIds], 'step ids')));
       continue;
     }
     issues.push(issue(node.start, 'PLAN_INTERPOLATION', `unknown name ${JSON.stringify(name)}`, kind === 'condition' ? `conditions know ${VALUE_NAMES}, steps.<id>.outcome` : `values know ${VALUE_NAMES}`));
   }
   return issues;
+}
+
+/** A `${{ env.NAME }}` that would be substituted while NAME is unset, at its offset in the string. */
+export interface UnsetVariable {
+  name: string;
+  offset: number;
+}
+
+/**
+ * The environment variables a string's `${{ }}` would substitute while they are unset: a bare
+ * `env.NAME`, or the right side of `??` when the left is empty. `env.NAME ?? 'default'` has a
+ * default and counts as set; a comparison (`env.A == 'x'`) substitutes `true` or `false`, never A.
+ */
+export function unsetVariables(value: string, scope: Scope): UnsetVariable[] {
+  if (!hasTemplate(value)) return [];
+  const unset: UnsetVariable[] = [];
+  const visit = (expr: Expr, base: number) => {
+    if (expr.kind === 'ref' && expr.path[0] === 'env' && expr.path[1] !== undefined && scope.env[expr.path[1]] === undefined) {
+      unset.push({ name: expr.path[1], offset: base + expr.start });
+    } else if (expr.kind === 'binary' && expr.op === '??') {
+      const left = evaluate(expr.left, scope);
+      if (left === undefined || left === '') visit(expr.right, base);
+    }
+  };
+  for (const part of parseTemplate(value)) if (typeof part !== 'string') visit(part.expr, part.offset);
+  return unset;
 }
 
 /** Substitutes every `${{ }}` of a string. */

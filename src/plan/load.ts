@@ -3,6 +3,7 @@ import { LineCounter, isAlias, isScalar, parseAllDocuments, visit, type Document
 import type { Problem } from '../errors.js';
 import { firstInvalidUtf8, lineColAt } from '../text/utf8.js';
 import { lineColOf, type SourceDoc } from './position.js';
+import { explainYamlErrors } from './yaml-errors.js';
 
 /** Plans larger than this are refused before parsing (docs/operations.md, "The hardening suite"). */
 export const MAX_PLAN_BYTES = 1024 * 1024;
@@ -54,13 +55,13 @@ export function loadPlan(bytes: Uint8Array, file: string, maxBytes = MAX_PLAN_BY
   for (const extra of list.slice(1)) {
     problems.push({ code: 'PLAN_SYNTAX', message: 'a plan file holds one YAML document; found another', ...at(extra.range[0]), hint: 'remove the `---` separator and everything after it' });
   }
-  for (const e of [...first.errors, ...first.warnings]) {
-    problems.push({
-      code: e.code === 'DUPLICATE_KEY' ? 'PLAN_DUPLICATE' : e.code === 'TAG_RESOLVE_FAILED' ? 'PLAN_YAML_FEATURE' : 'PLAN_SYNTAX',
-      message: yamlMessage(e.code, e.message),
-      ...at(e.pos[0]),
-      ...(e.code === 'TAB_AS_INDENT' ? { hint: 'indent with spaces, not tabs' } : {}),
-    });
+  const reported = [...first.errors, ...first.warnings];
+  for (const e of reported.filter((r) => r.code === 'DUPLICATE_KEY' || r.code === 'TAG_RESOLVE_FAILED')) {
+    problems.push({ code: e.code === 'DUPLICATE_KEY' ? 'PLAN_DUPLICATE' : 'PLAN_YAML_FEATURE', message: yamlMessage(e.code, e.message), ...at(e.pos[0]) });
+  }
+  const syntax = reported.filter((r) => r.code !== 'DUPLICATE_KEY' && r.code !== 'TAG_RESOLVE_FAILED');
+  for (const e of explainYamlErrors(text, syntax.map((r) => ({ code: r.code, message: r.message, offset: r.pos[0] })))) {
+    problems.push({ code: 'PLAN_SYNTAX', message: e.message, ...at(e.offset), hint: e.hint });
   }
   const directive = directiveOffset(text, first);
   if (directive >= 0) {

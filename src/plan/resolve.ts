@@ -4,9 +4,11 @@ import { createMasker } from '../text/mask.js';
 import { parseDuration } from '../text/duration.js';
 import { splitRun } from './command.js';
 import type { Scope } from './expression.js';
-import { interpolate } from './interpolate.js';
+import { interpolate, unsetVariables } from './interpolate.js';
+import type { SourceDoc } from './position.js';
 import { placedSteps } from './rules.js';
 import { approvalPolicyOf, type ApprovalPolicy } from './approvals.js';
+import { unsetProblems, type UnsetIn } from './unset-env.js';
 import { PHASES, type BuiltIn, type JsonExpectation, type Phase, type Plan } from './types.js';
 
 /** How a command step runs: argv without a shell, or a script for a named shell. */
@@ -57,6 +59,10 @@ export interface ResolveContext {
   git: { sha: string; branch: string };
   now: Date;
   runId?: string;
+  /** The plan's parsed source, to place problems (an unset variable) at their line and column. */
+  source?: SourceDoc;
+  /** A preview (`cutover plan`), where an unset secret is a warning: previews run without secrets. */
+  preview?: boolean;
 }
 
 /** Allowed run ids (docs/plan-reference.md, `spec.runId`). */
@@ -68,13 +74,19 @@ export function defaultRunId(env: Record<string, string | undefined>, now: Date)
   return `local-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
 }
 
-/** Resolves a validated plan; problems are the ones only known now (a run id that does not fit). */
-export function resolvePlan(plan: Plan, file: string, context: ResolveContext): { plan: ResolvedPlan; problems: Problem[] } {
+/** Resolves a validated plan; problems are the ones only known now (a run id that does not fit, an unset variable). */
+export function resolvePlan(plan: Plan, file: string, context: ResolveContext): { plan: ResolvedPlan; problems: Problem[]; warnings: Problem[] } {
   const problems: Problem[] = [];
+  // Every value substituted, with the variables it found unset: refused below, at their places.
+  const unset: UnsetIn[] = [];
+  const substitute = (value: string, scope: Scope) => {
+    for (const variable of unsetVariables(value, scope)) unset.push({ value, ...variable });
+    return interpolate(value, scope);
+  };
   const base: Scope = { env: context.env, run: { id: '' }, plan: { name: plan.metadata.name }, git: context.git };
-  const runId = context.runId ?? (plan.spec.runId !== undefined ? interpolate(plan.spec.runId, base) : defaultRunId(context.env, context.now));
+  const runId = context.runId ?? (plan.spec.runId !== undefined ? substitute(plan.spec.runId, base) : defaultRunId(context.env, context.now));
   const callerScope: Scope = { ...base, run: { id: runId } };
-  const env = mapValues(plan.spec.env ?? {}, (v) => interpolate(v, callerScope));
+  const env = mapValues(plan.spec.env ?? {}, (v) => substitute(v, callerScope));
   // A secret's value must never become a name: run ids and record folders end up in paths, commit
   // messages and logs, where masking them would break the record. Refuse, naming the secret only.
   const secretIn = secretFinder(plan.spec.secrets ?? [], context.env, env);
@@ -85,7 +97,7 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
     problems.push({ code: 'USAGE', file, message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`, hint: 'set --run-id or spec.runId to letters, digits, ., _ and -' });
   }
   const scope: Scope = { ...callerScope, env: { ...context.env, ...env } };
-  const text = (v: string) => interpolate(v, scope);
+  const text = (v: string) => substitute(v, scope);
 
   const phases = Object.fromEntries(PHASES.map((p) => [p, [] as ResolvedStep[]])) as Record<Phase, ResolvedStep[]>;
   for (const { phase, index, step } of placedSteps(plan)) {
@@ -112,15 +124,22 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
       ...(step.boundary ? { boundary: step.boundary } : {}),
       ...(step.timeout ? { timeoutMs: parseDuration(step.timeout)! } : {}),
     };
-    if (step.run !== undefined) resolved.command = command(step.run, step.shell, text);
+    if (step.run !== undefined) {
+      // Checked as written: a `run` string is split into words before its words are substituted.
+      for (const value of [step.run].flat()) text(value);
+      resolved.command = command(step.run, step.shell, (v) => interpolate(v, scope));
+    }
     phases[phase].push(resolved);
   }
 
   const recordDir = text(plan.spec.record?.dir ?? 'reports/${{ plan.name }}/${{ run.id }}');
   const dirSecret = runIdSecret ? undefined : secretIn(recordDir);
   if (dirSecret) problems.push({ code: 'USAGE', file, message: `the record folder holds the value of secret ${dirSecret}`, hint: 'spec.record.dir is written into paths and commits: build it from names that hold no secret' });
+  const unsetFound = unsetProblems(plan, file, unset, { ...(context.source ? { source: context.source } : {}), ...(context.preview ? { preview: true } : {}) });
+  problems.push(...unsetFound.problems);
   return {
     problems,
+    warnings: unsetFound.warnings,
     plan: {
       name: plan.metadata.name,
       description: plan.metadata.description ?? '',

@@ -2,6 +2,7 @@
 import type { Problem } from '../errors.js';
 import { parseDuration } from '../text/duration.js';
 import { templatesInCode, type CodeTemplate } from './command.js';
+import { nameHint } from '../text/nearest.js';
 import { checkNames, hasTemplate, isTemplateIssue, parseCondition, parseTemplate, type ExpressionKind } from './interpolate.js';
 import { isDynamicPattern } from 'tinyglobby';
 import { SIGNERS_GROUP } from './approvals.js';
@@ -101,7 +102,7 @@ function checkStep({ step, path, phase, index }: PlacedStep, plan: Plan, add: Ad
     const earlier = (plan.spec.steps ?? []).slice(0, phase === 'steps' ? index : undefined).map((s) => s.id);
     for (const [i, id] of (w.rerun ?? []).entries()) {
       const target = placedStepsById(plan).get(id);
-      if (!target) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `no step has the id ${JSON.stringify(id)}`);
+      if (!target) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `no step has the id ${JSON.stringify(id)}`, nameHint(id, earlier.filter((e) => placedStepsById(plan).get(e)?.run !== undefined), 'earlier run steps'));
       else if (target.uses) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} is a built-in; only \`run\` steps can be rerun`);
       else if (phase !== 'steps' || !earlier.includes(id)) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} must be an earlier entry of \`steps\``);
     }
@@ -117,7 +118,7 @@ function placedStepsById(plan: Plan): Map<string, Step> {
 }
 
 /** Calls `visit` for every string value holding `${{`, with its path (one shared stack, copied only on a hit). */
-function forEachTemplate(value: unknown, visit: (value: string, path: (string | number)[]) => void, path: (string | number)[] = []): void {
+export function forEachTemplate(value: unknown, visit: (value: string, path: (string | number)[]) => void, path: (string | number)[] = []): void {
   if (typeof value === 'string') {
     if (hasTemplate(value)) visit(value, [...path]);
   } else if (Array.isArray(value)) {
@@ -250,7 +251,8 @@ function checkGroups(plan: Plan, add: Add): void {
   }
 }
 
-/** Problem for a `--fail-at` (or other command-line) step id the plan does not define. */
-export function unknownStep(plan: Plan, id: string): string | undefined {
-  return placedSteps(plan).some((p) => p.step.id === id) ? undefined : `no step has the id ${JSON.stringify(id)}`;
+/** Problem for a `--fail-at` (or other command-line) step id the plan does not define, with the nearest id. */
+export function unknownStep(plan: Plan, id: string): { message: string; hint: string } | undefined {
+  const ids = placedSteps(plan).map((p) => p.step.id);
+  return ids.includes(id) ? undefined : { message: `no step has the id ${JSON.stringify(id)}`, hint: nameHint(id, ids, 'step ids') };
 }

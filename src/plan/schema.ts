@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { validate as generatedValidator } from './generated/plan-validator.js';
 import type { Problem } from '../errors.js';
+import { didYouMean } from '../text/nearest.js';
 import { pointerToPath, positionOf, type SourceDoc } from './position.js';
 
 const require = createRequire(import.meta.url);
@@ -32,7 +33,9 @@ function toProblem(source: SourceDoc, e: ErrorObject): Problem {
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(e.params.additionalProperty);
-      return { code, file: source.file, ...positionOf(source, path, key), message: `unknown key ${JSON.stringify(key)} in ${where}`, hint: `allowed keys: ${allowedKeys(e).join(', ')}` };
+      const allowed = allowedKeys(e);
+      const guess = didYouMean(key, allowed);
+      return { code, file: source.file, ...positionOf(source, path, key), message: `unknown key ${JSON.stringify(key)} in ${where}`, hint: `${guess ? `${guess} ` : ''}allowed keys: ${allowed.join(', ')}` };
     }
     case 'required':
       return { code, file: source.file, ...positionOf(source, path), message: `${where} needs ${JSON.stringify(e.params.missingProperty)}` };

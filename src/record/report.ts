@@ -76,6 +76,7 @@ export function buildReport(run: RunJson): string {
     for (const step of notes) out.push(`- \`${code(step.id)}\`: ${md(step.reason ?? '')}`);
   }
   out.push('');
+  for (const step of run.steps.filter((s) => s.tail?.length)) out.push(...tailBlock(step));
 
   const chart = gantt(run);
   if (chart.length) out.push('## Timeline', '', '```mermaid', ...chart, '```', '');
@@ -111,6 +112,16 @@ export function buildReport(run: RunJson): string {
     '',
   );
   return out.join('\n');
+}
+
+/** A failed step's last output lines, collapsed: a reviewer opens it to see why without leaving the report. */
+function tailBlock(step: RunJsonStep): string[] {
+  const lines = step.tail ?? [];
+  // A fence longer than any run of backticks in the output, so the output cannot close it.
+  const longest = Math.max(0, ...lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  const log = step.log ? ` (the whole log: <code>${html(step.log.path)}</code>)` : '';
+  return [`<details><summary>Last ${lines.length} line${lines.length === 1 ? '' : 's'} of the output of <code>${html(step.id)}</code>${log}</summary>`, '', `${fence}text`, ...lines, fence, '', '</details>', ''];
 }
 
 /** The Mermaid gantt chart of the steps that ran (epoch milliseconds in, times of day on the axis). */

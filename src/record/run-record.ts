@@ -4,6 +4,7 @@ import { MANIFEST_FORMAT } from '../integrity/manifest.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { Phase } from '../plan/types.js';
 import type { RunOutcome, StepRecord } from '../run/events.js';
+import { logName } from '../run/step-runner.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { createMasker, maskDeep } from '../text/mask.js';
 import { type PauseWindow, pauseWindow } from './window.js';
@@ -79,8 +80,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 /** Record-relative path of a step's log: `logs/<phase>-<nn>-<id>.log`, nn its 1-based place in its phase. */
 export function stepLogPath(plan: Pick<ResolvedPlan, 'phases'>, step: Pick<StepRecord, 'phase' | 'id'>, fallbackIndex = 0): string {
   const index = plan.phases[step.phase]?.findIndex((s) => s.id === step.id) ?? -1;
-  const nn = String((index >= 0 ? index : fallbackIndex) + 1).padStart(2, '0');
-  return `logs/${step.phase}-${nn}-${step.id}.log`;
+  return `logs/${logName({ phase: step.phase, id: step.id, index: index >= 0 ? index : fallbackIndex })}`;
 }
 
 /** Record-relative path of an artifact's manifest. */
@@ -126,6 +126,7 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
       durationMs: step.durationMs,
       log: copied ? { path: stepLogPath(result.plan, step, seen), ...copied } : null,
       ...(step.reason !== undefined ? { reason: step.reason } : {}),
+      ...(step.tail?.length ? { tail: [...step.tail] } : {}),
       ...(step.drill ? { drill: true } : {}),
       ...(step.continueOnError ? { continueOnError: true } : {}),
       ...(step.boundary ? { boundary: step.boundary } : {}),

@@ -71,6 +71,7 @@ function shapeProblems(doc: unknown): string[] {
   else {
     doc.steps.forEach((step: unknown, i) => {
       if (!isObject(step) || !str(step.id) || !str(step.phase) || !str(step.outcome)) return problems.push(`steps[${i}] lacks its id, phase or outcome`);
+      want(step.tail === undefined || (Array.isArray(step.tail) && step.tail.every(str)), `steps[${i}].tail is not a list of lines`);
       const log = step.log;
       if (log === null) return;
       want(isObject(log) && str(log.path) && LOG_PATH.test(log.path as string) && str(log.digest) && num(log.bytes), `steps[${i}].log is not { path: logs/….log, digest, bytes }`);

@@ -22,6 +22,8 @@ export interface StepRecord {
   logBytes: number;
   /** Why the step failed or was skipped, in one line. */
   reason?: string;
+  /** The last lines of the step's masked log when it failed or was interrupted (src/text/tail.ts). */
+  tail?: string[];
   /** Set when `--fail-at` made this step fail on purpose. */
   drill?: boolean;
   continueOnError?: boolean;
@@ -30,14 +32,24 @@ export interface StepRecord {
 
 /** Every event of a run, in the order they happen. */
 export type RunEvent =
-  | { type: 'run-start'; plan: string; runId: string; resumed: boolean; steps: { phase: Phase; id: string; name: string }[] }
+  | {
+      type: 'run-start';
+      plan: string;
+      runId: string;
+      resumed: boolean;
+      /** The record folder (repository-relative) and the freeze digest the gate passed. */
+      record: string;
+      freezeDigest: string;
+      steps: { phase: Phase; id: string; name: string }[];
+    }
   | { type: 'preflight'; check: string; ok: boolean; detail?: string }
   | { type: 'step-start'; phase: Phase; id: string; name: string; attempt: number }
   | { type: 'step-output'; phase: Phase; id: string; text: string; stream: 'stdout' | 'stderr' }
   | { type: 'step-note'; phase: Phase; id: string; text: string }
-  | { type: 'step-end'; step: StepRecord }
+  /** `log`: where the record keeps the step's log (repository-relative), when the step has one. */
+  | { type: 'step-end'; step: StepRecord; log?: string }
   | { type: 'hash-progress'; artifact: string; files: number; bytes: number; totalFiles?: number; totalBytes?: number }
-  | { type: 'run-end'; outcome: RunOutcome; exitCode: number }
+  | { type: 'run-end'; outcome: RunOutcome; exitCode: number; counts: StepCounts; durationMs: number }
   | { type: 'record'; dir: string; root: string; commit?: string; pushed?: boolean };
 
 /** Every way a run ends as a whole; `abandoned`: a crashed run that `cutover abandon` closed without running anything. */
@@ -48,3 +60,18 @@ export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 /** A consumer of run events. */
 export type EventSink = (event: RunEvent) => void;
+
+/** How many steps of a run ended each way. */
+export interface StepCounts {
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  interrupted: number;
+}
+
+/** Counts step records by outcome (a failure under `continueOnError` still counts as failed). */
+export function countSteps(steps: readonly Pick<StepRecord, 'outcome'>[]): StepCounts {
+  const counts: StepCounts = { succeeded: 0, failed: 0, skipped: 0, interrupted: 0 };
+  for (const s of steps) counts[s.outcome === 'success' ? 'succeeded' : s.outcome === 'failure' ? 'failed' : s.outcome]++;
+  return counts;
+}

@@ -16,7 +16,7 @@ import { openJournal, removeJournal, type Journal, type JournalEntry } from './j
 import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
 import { runnerFacts, type ArtifactResult, type RunResult } from './result.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
-import { runStep, type StepContext } from './step-runner.js';
+import { runStep, stepEndEvent, type StepContext } from './step-runner.js';
 import { closeRun, endOrphans, journaledSteps } from './unfinished.js';
 
 /** Integrity checks the run calls (the freeze gate and its re-checks), passed in by the command. */
@@ -127,10 +127,10 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
   const { resolved, journal: entries } = prepared;
   options.emit({ type: 'preflight', check: 'record', ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
-  options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed: true, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed: true, record: normaliseRecordDir(resolved.record.dir), freezeDigest: run.freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
   const { records, boundaries } = journaledSteps(entries);
   const steps = ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined);
-  for (const step of steps) options.emit({ type: 'step-end', step });
+  for (const step of steps) options.emit(stepEndEvent(resolved, step));
   const result: RunResult = {
     plan: resolved,
     planFile: prepared.planFile,
@@ -180,7 +180,7 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
     if (e.type === 'boundary') boundaries[e.name] = e.at;
   }
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
-  options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed, record: normaliseRecordDir(resolved.record.dir), freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
 
   const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
@@ -228,7 +228,7 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
       boundaries[step.boundary] = final.endedAt!;
       journal.append({ type: 'boundary', name: step.boundary, at: final.endedAt! });
     }
-    options.emit({ type: 'step-end', step: final });
+    options.emit(stepEndEvent(resolved, final));
   };
 
   for (const step of resolved.phases.preconditions) await run(step, options.signal);

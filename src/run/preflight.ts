@@ -109,11 +109,11 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   await checkIndexLock(paths.gitDir, root);
   const git = await readGitFacts({ cwd: root });
   const runId = started?.runId ?? options.runId;
-  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, ...(runId ? { runId } : {}) });
+  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, source: valid.source, ...(runId ? { runId } : {}) });
   if (problems.length) throw problemsError(problems);
   if (options.failAt) {
     const unknown = unknownStep(valid.plan, options.failAt);
-    if (unknown) throw new CutoverError('USAGE', `--fail-at: ${unknown}`, { hint: 'name a step id of the plan' });
+    if (unknown) throw new CutoverError('USAGE', `--fail-at: ${unknown.message}`, { hint: unknown.hint });
   }
 
   const planBytes = valid.file.bytes;

@@ -2,18 +2,20 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { oneLine } from '../errors.js';
-import { resolveInside } from '../adapters/fs.js';
+import { readFileEnd, resolveInside } from '../adapters/fs.js';
 import { runProcess, type ProcessResult } from '../adapters/process.js';
 import type { Scope } from '../plan/expression.js';
 import { evaluateCondition } from '../plan/interpolate.js';
-import type { ResolvedStep } from '../plan/resolve.js';
+import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
+import { normaliseRecordDir } from '../plan/paths.js';
 import { runDeterminism, runRestore, runSnapshot, type BuiltInContext } from './builtins.js';
-import type { EventSink, StepOutcome, StepRecord } from './events.js';
+import type { EventSink, RunEvent, StepOutcome, StepRecord } from './events.js';
 import { checkExpectations } from './expectations.js';
 import { createMasker } from '../text/mask.js';
+import { lastLines, TAIL_BYTES } from '../text/tail.js';
 import { discardAside, restoreAside, setAside } from './produces.js';
 
 /** What running a step needs from the run. */
@@ -43,6 +45,22 @@ const madeDirs = new Set<string>();
 /** The log file name of a step: `<phase>-<nn>-<id>.log` (docs/records.md). */
 export function logName(step: Pick<ResolvedStep, 'phase' | 'index' | 'id'>): string {
   return `${step.phase}-${String(step.index + 1).padStart(2, '0')}-${step.id}.log`;
+}
+
+/**
+ * Where the record keeps a step's log, repository-relative (`<record dir>/logs/<phase>-<nn>-<id>.log`),
+ * or undefined when the step left none (it never ran).
+ */
+export function recordLogPath(plan: Pick<ResolvedPlan, 'phases' | 'record'>, step: Pick<StepRecord, 'phase' | 'id' | 'logDigest'>): string | undefined {
+  const index = plan.phases[step.phase].findIndex((s) => s.id === step.id);
+  if (step.logDigest === null || index < 0) return undefined;
+  return posix.join(normaliseRecordDir(plan.record.dir), 'logs', logName({ phase: step.phase, id: step.id, index }));
+}
+
+/** The step-end event of a step's record, with where the record will keep its log. */
+export function stepEndEvent(plan: Pick<ResolvedPlan, 'phases' | 'record'>, step: StepRecord): Extract<RunEvent, { type: 'step-end' }> {
+  const log = recordLogPath(plan, step);
+  return { type: 'step-end', step, ...(log ? { log } : {}) };
 }
 
 /** Whether a step runs: its `if:`, or the phase's default (rollback only after a failure, finally always). */
@@ -89,9 +107,14 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
 
   const endedAt = new Date();
   const p = last.process;
+  const outcome: StepOutcome = last.ok ? 'success' : interrupted ? 'interrupted' : 'failure';
+  // The process's own figures hold unless something was appended after it (retries, notes, failed expectations).
+  const log = p && attempts === 1 && last.ok && !step.uses ? { logDigest: p.logDigest, logBytes: p.logBytes } : { logDigest: await digestOf(logPath), logBytes: await sizeOf(logPath) };
+  // Why it failed, where one looks first: the end of its (masked) log as it was when the step ended.
+  const tail = outcome === 'success' ? [] : await readTail(logPath, log.logBytes);
   return {
     ...base,
-    outcome: last.ok ? 'success' : interrupted ? 'interrupted' : 'failure',
+    outcome,
     attempts,
     exitCode: p?.exitCode ?? null,
     signal: p?.signal ?? null,
@@ -99,9 +122,9 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),
-    // The process's own figures hold unless something was appended after it (retries, notes, failed expectations).
-    ...(p && attempts === 1 && last.ok && !step.uses ? { logDigest: p.logDigest, logBytes: p.logBytes } : { logDigest: await digestOf(logPath), logBytes: await sizeOf(logPath) }),
+    ...log,
     ...(last.reason && !last.ok ? { reason: last.reason } : {}),
+    ...(tail.length ? { tail } : {}),
     ...(last.drill ? { drill: true } : {}),
   };
 }
@@ -170,6 +193,12 @@ function childEnv(caller: Record<string, string | undefined>, own: Record<string
 async function concatAttempt(main: string, attemptLog: string): Promise<void> {
   await pipeline(createReadStream(attemptLog), createWriteStream(main, { flags: 'a' }));
   await rm(attemptLog, { force: true });
+}
+
+/** The last lines of a log's first `size` bytes (what it held when its step ended). */
+async function readTail(path: string, size: number): Promise<string[]> {
+  const end = await readFileEnd(path, TAIL_BYTES, size);
+  return end ? lastLines(end.data.toString('utf8'), end.whole) : [];
 }
 
 async function digestOf(path: string): Promise<string | null> {

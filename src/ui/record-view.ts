@@ -5,8 +5,6 @@ import { recordOutcome, type RunJson, type RunJsonStep } from '../record/run-rec
 import { formatDuration } from '../text/duration.js';
 import { colors } from './output.js';
 
-/** How many lines of the failed step's log the view shows. */
-export const TAIL_LINES = 20;
 
 /** The step whose log tells why the run failed: the first that failed and stopped it, else the first that did not succeed. */
 export function failedStep(run: RunJson): RunJsonStep | undefined {

@@ -172,7 +172,10 @@ describe('the action', () => {
     expect(r.code, r.stderr).toBe(1);
     // planHead is 8 lines; "steps:" is line 9, the broken step's id line 11, column 7.
     expect(r.stdout).toMatch(/^::error file=plans\/p\.yaml,line=11,col=7,title=STEP_FAILED::steps\/broken failure: /m);
-    expect(r.stdout).not.toContain('::stop-commands::');
+    // The failed step's last lines are printed with workflow commands stopped, and commands resume after them.
+    const stop = /^::stop-commands::(.+)$/m.exec(r.stdout)?.[1];
+    expect(stop).toBeDefined();
+    expect(r.stdout.slice(r.stdout.indexOf(`::stop-commands::${stop}`))).toContain(`\n::${stop}::\n`);
     expect(r.outputs.outcome).toBe('failure');
     expect(r.outputs.record).toBe('reports/test-plan/r1');
     expect(r.summary).toMatch(/^# test-plan · r1 ❌ failed/);

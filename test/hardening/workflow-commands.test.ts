@@ -144,6 +144,10 @@ async function githubCommand(dir: string, env: Record<string, string>, name: str
   return { code, stdout: io.out(), stderr: io.err() };
 }
 
+// Every line of a secret is masked on its own, so each line carries a marker no other payload has:
+// a line such as ` ::endgroup::` would otherwise also be a piece of the record folder's payload.
+const secretOf = (payload: string) => payload.split(/(\r?\n|\r)/).map((part, i) => (i % 2 ? part : `sec-${part}`)).join('');
+
 describe('workflow commands under --format github', () => {
   it('the only commands in the output are cutover’s own, whatever the plan, env, step output and file names hold', async () => {
     let samples = 0;
@@ -163,7 +167,7 @@ describe('workflow commands under --format github', () => {
         git(dir, 'add', '-A');
         git(dir, 'commit', '-q', '-m', 'freeze');
         const summary = join(tempDir('cutover-gh-'), 'summary.md');
-        const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, INJ: p[5]!, DIR: p[6]!, SEC: `sec-${p[7]}`, PATH: process.env.PATH ?? '' };
+        const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, INJ: p[5]!, DIR: p[6]!, SEC: secretOf(p[7]!), PATH: process.env.PATH ?? '' };
 
         const outputs: [string, { code: number; stdout: string; stderr: string }][] = [
           ['validate', await githubCommand(dir, env, 'validate', (io) => validate({ plans: [] }, io))],

@@ -102,4 +102,11 @@ describe('report helpers', () => {
   it('formats durations for people', () => {
     expect([formatDuration(15), formatDuration(1500), formatDuration(184_000), formatDuration(3_720_000)]).toEqual(['15 ms', '1.5 s', '3m 04s', '1h 02m']);
   });
+
+  it("shows a failed step's tail in a collapsed block, fenced longer than any backticks in it", () => {
+    const failed = ran('steps', 'migrate', 1200, 3000, { outcome: 'failure', exitCode: 1, reason: 'exit code 1, expected 0', tail: ['a ``` b', 'last'] });
+    const text = report({ outcome: 'failure', exitCode: 1, steps: [ran('steps', 'dry-run', 10, 1200), failed] });
+    expect(text).toContain('<details><summary>Last 2 lines of the output of <code>migrate</code> (the whole log: <code>logs/steps-02-migrate.log</code>)</summary>\n\n````text\na ``` b\nlast\n````\n\n</details>');
+    expect(report()).not.toContain('<details><summary>Last');
+  });
 });

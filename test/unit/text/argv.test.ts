@@ -1,7 +1,7 @@
 import { quote } from 'shlex';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { splitCommand } from '../../../src/text/argv.js';
+import { shellWords, splitCommand } from '../../../src/text/argv.js';
 
 describe('splitCommand', () => {
   it('leaves shell operators as plain words', () => {
@@ -40,5 +40,23 @@ describe('splitCommand', () => {
         expect(splitCommand(argv.map((w) => quote(w)).join(' '))).toEqual({ argv });
       }),
     );
+  });
+});
+
+describe('shellWords', () => {
+  it('finds unquoted operators standing as words, with their offsets', () => {
+    expect(shellWords('node a.js > out.txt')).toEqual([{ word: '>', index: 10 }]);
+    expect(shellWords('a | b && c; d & e || f >> g < h 2>&1').map((w) => w.word)).toEqual(['|', '&&', '&', '||', '>>', '<', '2>&1']);
+  });
+
+  it('finds command substitution, bare or in double quotes, but not in single quotes', () => {
+    expect(shellWords('node a.js --at $(date +%s)').map((w) => w.word)).toEqual(['$(date']);
+    expect(shellWords('node a.js "$(date)" `id`').map((w) => w.word)).toEqual(['"$(date)"', '`id`']);
+    expect(shellWords("node a.js '$(date)'")).toEqual([]);
+  });
+
+  it('passes operators that are quoted, escaped or part of a word, and ${{ }} expressions', () => {
+    expect(shellWords(String.raw`node a.js '|' ">" \; a;b x>y`)).toEqual([]);
+    expect(shellWords("node a.js ${{ env.A == 'x' && env.B }} --flag")).toEqual([]);
   });
 });
