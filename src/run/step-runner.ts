@@ -10,10 +10,11 @@ import type { Scope } from '../plan/expression.js';
 import { evaluateCondition } from '../plan/interpolate.js';
 import type { ResolvedStep } from '../plan/resolve.js';
 import { runDeterminism, runRestore, runSnapshot, type BuiltInContext } from './builtins.js';
-import type { EventSink, StepOutcome, StepRecord } from './events.js';
+import type { EventSink, StepRecord } from './events.js';
 import { checkExpectations } from './expectations.js';
 import { createMasker } from '../text/mask.js';
 import { discardAside, restoreAside, setAside } from './produces.js';
+import { notRun, stepBase } from './step-record.js';
 
 /** What running a step needs from the run. */
 export interface StepContext {
@@ -25,8 +26,10 @@ export interface StepContext {
   emit: EventSink;
   /** Aborted on the first SIGINT/SIGTERM. */
   signal: AbortSignal;
-  failAt?: string;
+  failAt?: string | undefined;
   verbose: boolean;
+  /** The run's clock: every time a step records comes from it. */
+  now: () => Date;
   graceMs: number;
   /** Told each command's process group as it starts (the journal keeps it for a resume after kill -9). */
   onSpawn?: (step: ResolvedStep, pid: number) => void;
@@ -54,11 +57,8 @@ export function shouldRun(step: ResolvedStep, scope: Scope): boolean {
 
 /** Runs a step to its end and returns its record; never throws for a failing step. */
 export async function runStep(step: ResolvedStep, ctx: StepContext, options: { interruptible?: boolean } = {}): Promise<StepRecord> {
-  const base = { phase: step.phase, id: step.id, name: step.name, ...(step.boundary ? { boundary: step.boundary } : {}), ...(step.continueOnError ? { continueOnError: true } : {}) };
-  const notRun = (outcome: StepOutcome, reason: string): StepRecord => ({ ...base, outcome, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
-
-  if (options.interruptible !== false && ctx.signal.aborted) return notRun('skipped', 'the run was interrupted');
-  if (!shouldRun(step, ctx.scope())) return notRun('skipped', step.if !== undefined ? `condition is false: ${step.if}` : step.phase === 'rollback' ? 'no step failed' : 'an earlier step failed');
+  if (options.interruptible !== false && ctx.signal.aborted) return notRun(step, 'skipped', 'the run was interrupted');
+  if (!shouldRun(step, ctx.scope())) return notRun(step, 'skipped', step.if !== undefined ? `condition is false: ${step.if}` : step.phase === 'rollback' ? 'no step failed' : 'an earlier step failed');
 
   const logsDir = join(ctx.scratch, 'logs');
   if (!madeDirs.has(logsDir)) {
@@ -66,7 +66,7 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
     madeDirs.add(logsDir);
   }
   const logPath = join(logsDir, logName(step));
-  const startedAt = new Date();
+  const startedAt = ctx.now();
   const aside = step.produces.length ? await setAside(ctx.root, step.produces, join(ctx.scratch, 'aside', step.id)) : undefined;
 
   let attempts = 0;
@@ -86,10 +86,10 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
   const interrupted = Boolean(last.process?.interrupted) || (!last.ok && options.interruptible !== false && ctx.signal.aborted);
   if (aside) await (last.ok ? discardAside(aside) : restoreAside(aside));
 
-  const endedAt = new Date();
+  const endedAt = ctx.now();
   const p = last.process;
   return {
-    ...base,
+    ...stepBase(step),
     outcome: last.ok ? 'success' : interrupted ? 'interrupted' : 'failure',
     attempts,
     exitCode: p?.exitCode ?? null,
