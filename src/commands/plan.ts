@@ -1,6 +1,7 @@
 // `cutover plan PLAN`: the resolved plan, its freeze status and what would run, in order; no side effects.
 import { problemsError } from '../errors.js';
-import { readGitFacts } from '../adapters/git.js';
+import { findRepositoryRoot, readGitFacts } from '../adapters/git.js';
+import { readMatrixFiles } from '../adapters/matrix-files.js';
 import { publishToGithub } from '../github/report.js';
 import { maskPreamble, secretValuesOf } from '../github/preview.js';
 import { planSummary } from '../github/summary.js';
@@ -24,8 +25,9 @@ const RUN_ID_AT_START = 'local-<UTC time at start>';
 export async function plan(options: PlanOptions, io: CommandIo): Promise<number> {
   const { plan: source, file } = await readValidPlan(options.plan, io.cwd);
   const git = await readGitFacts({ cwd: io.cwd });
+  const matrix = await readMatrixFiles(await findRepositoryRoot({ cwd: io.cwd }), source);
   const fixedRunId = options.runId ?? (source.spec.runId === undefined && io.env.GITHUB_ACTIONS !== 'true' ? RUN_ID_AT_START : undefined);
-  const { plan: resolved, problems } = resolvePlan(source, file.display, { env: io.env, git, now: io.now(), ...(fixedRunId ? { runId: fixedRunId } : {}) });
+  const { plan: resolved, problems } = resolvePlan(source, file.display, { env: io.env, git, now: io.now(), matrixFiles: matrix.documents, ...(fixedRunId ? { runId: fixedRunId } : {}) });
   // The values the run would mask: the caller's environment first, then the plan's own spec.env.
   // In GitHub's format they are masked before anything else is printed, a refusal included.
   const secrets = secretValuesOf(resolved, io.env);
@@ -51,8 +53,8 @@ function previewOf(resolved: ResolvedPlan, file: string) {
       ...resolved.phases.preconditions,
       ...resolved.phases.steps,
       ...resolved.phases.finally,
-    ].map((s) => ({ phase: s.phase, id: s.id, does: describeStep(s) })),
-    onFailure: resolved.phases.rollback.map((s) => ({ phase: s.phase, id: s.id, does: describeStep(s) })),
+    ].map((s) => ({ phase: s.phase, id: s.id, does: describeStep(s), needs: s.needs })),
+    onFailure: resolved.phases.rollback.map((s) => ({ phase: s.phase, id: s.id, does: describeStep(s), needs: s.needs })),
   };
 }
 
@@ -77,11 +79,13 @@ function renderText(resolved: ResolvedPlan, file: string, io: CommandIo): string
   if (resolved.description) lines.push(resolved.description);
   lines.push(`run id   ${resolved.runId}`, `record   ${resolved.record.dir}${resolved.record.push ? ' (pushed)' : ''}`);
   if (resolved.window) lines.push(`window   ${resolved.window.notBefore ?? '…'} → ${resolved.window.notAfter ?? '…'}`);
+  if (resolved.concurrency > 1) lines.push(`at once  up to ${resolved.concurrency} steps`);
   const section = (title: string, steps: ResolvedStep[]) => {
     if (!steps.length) return;
     lines.push('', c.bold(title));
     for (const s of steps) {
-      const extras = [s.timeoutMs ? `timeout ${formatDuration(s.timeoutMs)}` : '', s.retries.count ? `retries ${s.retries.count}` : '', s.if ? `if ${s.if}` : '', s.boundary ? `boundary ${s.boundary}` : '', s.continueOnError ? 'continue on error' : ''].filter(Boolean);
+      const needs = explicitNeeds(s, steps);
+      const extras = [needs ? `needs ${needs}` : '', s.timeoutMs ? `timeout ${formatDuration(s.timeoutMs)}` : '', s.retries.count ? `retries ${s.retries.count}` : '', s.if ? `if ${s.if}` : '', s.boundary ? `boundary ${s.boundary}` : '', s.continueOnError ? 'continue on error' : ''].filter(Boolean);
       lines.push(`  ${c.cyan(s.id.padEnd(22))} ${describeStep(s)}${extras.length ? c.dim(`  (${extras.join(', ')})`) : ''}`);
     }
   };
@@ -94,4 +98,20 @@ function renderText(resolved: ResolvedPlan, file: string, io: CommandIo): string
     for (const a of resolved.artifacts) lines.push(`  ${a.name.padEnd(22)} ${a.path}  ${c.dim(`commit ${a.commit}${a.roots === 'children' ? ', per-child roots' : ''}`)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What a step waits for, when it is not simply the entry before it (a matrix step counted once, by
+ * its id when all its shards are needed); undefined for the written order.
+ */
+function explicitNeeds(step: ResolvedStep, phase: readonly ResolvedStep[]): string | undefined {
+  const group = (s: ResolvedStep) => s.matrix?.of ?? s.id;
+  const place = phase.findIndex((s) => group(s) === group(step));
+  const previous = place > 0 ? group(phase[place - 1]!) : undefined;
+  const ids = [...new Set(step.needs.map((id) => {
+    const of = phase.find((s) => s.id === id)?.matrix?.of;
+    return of && phase.filter((s) => s.matrix?.of === of).every((s) => step.needs.includes(s.id)) ? of : id;
+  }))];
+  if (ids.length === (previous === undefined ? 0 : 1) && (previous === undefined || ids[0] === previous)) return undefined;
+  return ids.length ? ids.join(', ') : 'nothing (starts with its phase)';
 }

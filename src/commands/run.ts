@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { findRepositoryRoot } from '../adapters/git.js';
+import { baseId } from '../plan/matrix.js';
 import { publishRun, type RecordPlace } from '../github/report.js';
 import { maskPreamble, readGithubRunFacts } from '../github/preview.js';
 import { writeJson } from '../ui/output.js';
@@ -39,7 +40,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
   const github = io.format === 'github' ? await readGithubRunFacts(options.plan, io, options.runId) : undefined;
   if (github) io.stdout.write(maskPreamble(github.secrets));
   const root = await findRepositoryRoot({ cwd: io.cwd });
-  const renderer = createRenderer(io, { stepAt: (id) => github?.steps.get(id) });
+  const renderer = createRenderer(io, { stepAt: (id) => github?.steps.get(baseId(id)) });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io);
   let record: RecordPlace | undefined;

@@ -1,6 +1,7 @@
 // The phase order of a run (docs/runs.md, "Phases"): preconditions, steps, rollback when a step failed, finally always.
 import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
 import { PHASES } from '../plan/types.js';
+import { runGraph } from './schedule.js';
 
 /** Every step of a plan in the order its phases run: preconditions, steps, rollback, finally. */
 export function phaseOrder(plan: Pick<ResolvedPlan, 'phases'>): ResolvedStep[] {
@@ -18,21 +19,23 @@ export interface PhaseRunner {
 }
 
 /**
- * Runs the phases in order. Rollback runs only after a failed step: not after a failed precondition
- * (nothing changed yet) and not after an interrupt. Finally runs on every path, an interrupt
- * included; only a second signal stops it (by exiting). Returns whether the run was interrupted.
+ * Runs the phases in order, each as its steps' `needs` allow, at most `plan.concurrency` steps at
+ * once. Rollback runs only after a failed step: not after a failed precondition (nothing changed
+ * yet) and not after an interrupt. Finally runs on every path, an interrupt included; only a second
+ * signal stops it (by exiting). Returns whether the run was interrupted.
  */
-export async function runPhases(plan: Pick<ResolvedPlan, 'phases'>, runner: PhaseRunner, signal: AbortSignal): Promise<{ interrupted: boolean }> {
-  for (const step of plan.phases.preconditions) await runner.run(step, signal, true);
+export async function runPhases(plan: Pick<ResolvedPlan, 'phases' | 'concurrency'>, runner: PhaseRunner, signal: AbortSignal): Promise<{ interrupted: boolean }> {
+  const limit = plan.concurrency;
+  await runGraph(plan.phases.preconditions, limit, (step) => runner.run(step, signal, true));
   const preconditionFailed = runner.failed();
-  for (const step of plan.phases.steps) await runner.run(step, signal, true);
+  await runGraph(plan.phases.steps, limit, (step) => runner.run(step, signal, true));
   const interrupted = signal.aborted;
-  for (const step of plan.phases.rollback) {
-    if (preconditionFailed) await runner.skip(step, 'a precondition failed; nothing to roll back');
-    else if (interrupted) await runner.skip(step, 'the run was interrupted');
-    else await runner.run(step, signal, true);
-  }
+  await runGraph(plan.phases.rollback, limit, (step) => {
+    if (preconditionFailed) return runner.skip(step, 'a precondition failed; nothing to roll back');
+    if (interrupted) return runner.skip(step, 'the run was interrupted');
+    return runner.run(step, signal, true);
+  });
   const finallySignal = new AbortController().signal;
-  for (const step of plan.phases.finally) await runner.run(step, finallySignal, false);
+  await runGraph(plan.phases.finally, limit, (step) => runner.run(step, finallySignal, false));
   return { interrupted };
 }

@@ -33,10 +33,16 @@ export function keptOnResume(replayed: Replayed): Map<string, StepRecord> {
 }
 
 /**
- * The process groups a killed run may have left running: those journaled as started after the
- * last journaled step end (a step's end is journaled after its groups were ended).
+ * The process groups a killed run may have left running: each journaled start of a step whose end
+ * was not journaled after it (a step's end is journaled after its groups were ended; with
+ * `spec.concurrency` several steps may have been running at once).
  */
 export function possibleOrphans(entries: readonly JournalEntry[]): Extract<JournalEntry, { type: 'step-spawn' }>[] {
-  const lastEnd = entries.findLastIndex((e) => e.type === 'step-end');
-  return entries.slice(lastEnd + 1).filter((e): e is Extract<JournalEntry, { type: 'step-spawn' }> => e.type === 'step-spawn');
+  const endedAfter = new Set<string>();
+  const orphans: Extract<JournalEntry, { type: 'step-spawn' }>[] = [];
+  for (const e of [...entries].reverse()) {
+    if (e.type === 'step-end') endedAfter.add(e.step.id);
+    else if (e.type === 'step-spawn' && !endedAfter.has(e.id)) orphans.unshift(e);
+  }
+  return orphans;
 }

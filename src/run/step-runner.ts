@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { resolveInside } from '../adapters/fs.js';
 import { runProcess, type ProcessResult } from '../adapters/process.js';
 import type { Scope } from '../plan/expression.js';
+import { fileStem } from '../plan/matrix.js';
 import { evaluateCondition } from '../plan/interpolate.js';
 import type { ResolvedStep } from '../plan/resolve.js';
 import { runDeterminism, runRestore, runSnapshot, type BuiltInContext } from './builtins.js';
@@ -14,7 +15,7 @@ import type { EventSink, StepRecord } from './events.js';
 import { checkExpectations } from './expectations.js';
 import { createMasker } from '../text/mask.js';
 import { discardAside, restoreAside, setAside } from './produces.js';
-import { notRun, stepBase } from './step-record.js';
+import { logName, notRun, stepBase } from './step-record.js';
 
 /** What running a step needs from the run. */
 export interface StepContext {
@@ -42,11 +43,6 @@ export interface StepContext {
 // Folders this process already created (the logs folder is made once a run, not once a step).
 const madeDirs = new Set<string>();
 
-/** The log file name of a step: `<phase>-<nn>-<id>.log` (docs/records.md). */
-export function logName(step: Pick<ResolvedStep, 'phase' | 'index' | 'id'>): string {
-  return `${step.phase}-${String(step.index + 1).padStart(2, '0')}-${step.id}.log`;
-}
-
 /** Whether a step runs: its `if:`, or the phase's default (rollback only after a failure, finally always). */
 export function shouldRun(step: ResolvedStep, scope: Scope): boolean {
   if (step.if !== undefined) return evaluateCondition(step.if, scope);
@@ -67,7 +63,7 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
   }
   const logPath = join(logsDir, logName(step));
   const startedAt = ctx.now();
-  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join(ctx.scratch, 'aside', step.id)) : undefined;
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join(ctx.scratch, 'aside', fileStem(step.id))) : undefined;
 
   let attempts = 0;
   let last: { ok: boolean; reason?: string; process?: ProcessResult; drill?: boolean } = { ok: false };
@@ -107,7 +103,8 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
 
 /** One attempt: the drill, the built-in or the command, then the expectations. */
 async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n: number): Promise<{ ok: boolean; reason?: string; process?: ProcessResult; drill?: boolean }> {
-  if (ctx.failAt === step.id) {
+  // A matrix step's id drills each of its shards; a shard's id drills that shard alone.
+  if (ctx.failAt !== undefined && (ctx.failAt === step.id || ctx.failAt === step.matrix?.of)) {
     await appendFile(logPath, 'cutover: this step fails on purpose (--fail-at drill); its command was not run\n');
     return { ok: false, drill: true, reason: 'failed on purpose (--fail-at drill)' };
   }

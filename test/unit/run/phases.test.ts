@@ -5,9 +5,10 @@ import type { Phase } from '../../../src/plan/types.js';
 import { phaseOrder, runPhases, type PhaseRunner } from '../../../src/run/phases.js';
 import { step } from '../record/fixture.js';
 
-function plan(ids: Partial<Record<Phase, string[]>>): Pick<ResolvedPlan, 'phases'> {
-  const phase = (p: Phase) => (ids[p] ?? []).map((id, i) => step(p, i, id));
-  return { phases: { preconditions: phase('preconditions'), steps: phase('steps'), rollback: phase('rollback'), finally: phase('finally') } };
+/** A plan whose phases hold these ids, each step waiting for the one before it (as without `needs`). */
+function plan(ids: Partial<Record<Phase, string[]>>): Pick<ResolvedPlan, 'phases' | 'concurrency'> {
+  const phase = (p: Phase) => (ids[p] ?? []).map((id, i, all) => step(p, i, id, { needs: i ? [all[i - 1]!] : [] }));
+  return { phases: { preconditions: phase('preconditions'), steps: phase('steps'), rollback: phase('rollback'), finally: phase('finally') }, concurrency: 1 };
 }
 
 /** A runner that records what it was asked to do; `fails` ids fail, `abort` aborts the run when that step runs. */

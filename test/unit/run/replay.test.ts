@@ -43,4 +43,10 @@ describe('possibleOrphans', () => {
     expect(possibleOrphans(entries)).toEqual([{ type: 'step-spawn', id: 'b', pgid: 11, startTime: '42' }]);
     expect(possibleOrphans([...entries, ended('b', 'success')])).toEqual([]);
   });
+
+  it('under concurrency names every step started and not ended, even before another step ended', () => {
+    const spawn = (id: string, pgid: number): JournalEntry => ({ type: 'step-spawn', id, pgid });
+    const entries = [start, spawn('m[a]', 10), spawn('m[b]', 11), spawn('m[c]', 12), ended('m[b]', 'success'), spawn('m[d]', 13), ended('m[a]', 'success')];
+    expect(possibleOrphans(entries).map((e) => e.type === 'step-spawn' && e.id)).toEqual(['m[c]', 'm[d]']);
+  });
 });
