@@ -126,6 +126,8 @@ function lineRenderer(io: CommandIo, options: GithubRenderOptions): Renderer {
   let lastProgress = 0;
   let stopToken: string | undefined;
   let atLineStart = true;
+  // GitHub's groups do not nest: with steps running side by side, only the first one open gets a group.
+  let openGroup: string | undefined;
   const resume = () => {
     if (!atLineStart) io.stdout.write('\n');
     atLineStart = true;
@@ -142,7 +144,10 @@ function lineRenderer(io: CommandIo, options: GithubRenderOptions): Renderer {
         out(`${event.ok ? c.green('✓') : c.red('✗')} preflight: ${event.check}${event.detail ? ` ${c.dim(event.detail)}` : ''}`);
         break;
       case 'step-start':
-        if (github && event.attempt === 1) out(`::group::${escapeData(`${event.phase}/${event.id}`)}`);
+        if (github && event.attempt === 1 && openGroup === undefined) {
+          out(`::group::${escapeData(`${event.phase}/${event.id}`)}`);
+          openGroup = event.id;
+        }
         out(`▶ ${event.phase}/${event.id}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`);
         break;
       case 'step-output':
@@ -162,7 +167,10 @@ function lineRenderer(io: CommandIo, options: GithubRenderOptions): Renderer {
         const took = s.durationMs ? ` ${c.dim(formatDuration(s.durationMs))}` : '';
         const mark = s.outcome === 'success' ? c.green('✓') : s.outcome === 'skipped' ? c.dim('-') : s.continueOnError ? c.yellow('!') : c.red('✗');
         out(`${mark} ${s.phase}/${s.id} ${s.outcome}${took}${s.reason ? `: ${s.reason}` : ''}`);
-        if (github && s.attempts > 0) out('::endgroup::');
+        if (github && openGroup === s.id) {
+          out('::endgroup::');
+          openGroup = undefined;
+        }
         if (github && (s.outcome === 'failure' || s.outcome === 'interrupted') && !s.continueOnError) {
           const where = options.stepAt?.(s.id);
           const level = s.outcome === 'failure' && !s.drill ? 'error' : 'warning';

@@ -90,6 +90,49 @@ describe('cutover run with needs and concurrency', () => {
   }, 60_000);
 });
 
+describe('showing steps that run side by side', () => {
+  const plan = `${planHead()}  concurrency: 2
+  steps:
+    - { id: prep, run: node tools/step.js append order.txt prep }
+    - id: migrate
+      needs: [prep]
+      matrix: { module: [left, right] }
+      run: node tools/step.js meet meet.txt \${{ matrix.module }} left right
+      timeout: 30s
+    - { id: report, needs: [], run: node tools/step.js append order.txt report }
+`;
+
+  it("in GitHub's format opens one group at a time: groups do not nest", () => {
+    const dir = planRepo(plan);
+    const r = cutover(['run', 'plans/p.yaml', '--no-commit', '--format', 'github'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    let open = 0;
+    let groups = 0;
+    for (const line of r.stdout.split('\n')) {
+      if (line.startsWith('::group::')) (open++, groups++);
+      if (line === '::endgroup::') open--;
+      expect(open).toBeGreaterThanOrEqual(0);
+      expect(open).toBeLessThanOrEqual(1);
+    }
+    expect(open).toBe(0);
+    expect(groups).toBeGreaterThanOrEqual(2);
+    expect(r.stdout).toContain('✓ steps/migrate[left] success');
+    expect(r.stdout).toContain('✓ steps/migrate[right] success');
+  });
+
+  it('cutover plan shows each shard and what each step waits for', () => {
+    const dir = planRepo(plan);
+    const r = cutover(['plan', 'plans/p.yaml'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('at once  up to 2 steps');
+    expect(r.stdout).toMatch(/migrate\[left\] +node tools\/step\.js meet meet\.txt left left right/);
+    expect(r.stdout).toMatch(/migrate\[right\] +node tools\/step\.js meet meet\.txt right left right/);
+    expect(r.stdout).toMatch(/report .*\(needs nothing \(starts with its phase\)\)/);
+    const json = JSON.parse(cutover(['plan', 'plans/p.yaml', '--format', 'json'], { cwd: dir }).stdout);
+    expect(json.order.map((s: { id: string; needs: string[] }) => `${s.id} ← ${s.needs.join(',')}`)).toEqual(['prep ← ', 'migrate[left] ← prep', 'migrate[right] ← prep', 'report ← ']);
+  });
+});
+
 describe('cutover run with a matrix step', () => {
   it('fails fast: after a shard fails no new shard starts, the running one finishes, its produces are restored, rollback and finally run', () => {
     const dir = planRepo(
