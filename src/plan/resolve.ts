@@ -103,6 +103,9 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
     const expanded = expandMatrix(step.matrix, context.matrixFiles ?? new Map());
     problems.push(...expanded.problems);
     const shards = expanded.shards.map((values) => resolveStep(step, phase, index, { ...scope, matrix: values }, env, values));
+    // A shard's id names its log file and its entry in the record, where a masked secret would break both.
+    const shardSecret = shards.map((s) => s.matrix && secretIn(s.id)).find(Boolean);
+    if (shardSecret) problems.push({ code: 'USAGE', file, message: `a matrix value of step ${step.id} holds the value of secret ${shardSecret}`, hint: 'matrix values name shards, logs and record entries: use values that hold no secret' });
     shardsOf.set(step.id, shards.map((s) => s.id));
     phases[phase].push(...shards);
   }

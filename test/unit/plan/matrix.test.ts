@@ -89,6 +89,13 @@ describe('resolvePlan with matrix steps and needs', () => {
     expect(resolve(serial, { 'migration/modules.json': { modules: ['kurse', 'orte'] } }).problems).toEqual([]);
   });
 
+  it('refuses a matrix value that holds the value of a secret: it would be masked in log names and the record', () => {
+    const result = validatePlan(Buffer.from(`${head}  secrets: [TOKEN]\n  steps:\n    - { id: m, matrix: { t: [public, s3cr3t-value] }, run: x }\n`), 'p.yaml');
+    if (!result.ok) throw new Error('invalid');
+    const { problems } = resolvePlan(result.valid.plan, 'p.yaml', { env: { TOKEN: 's3cr3t-value' }, git: { sha: 'abc', branch: 'main' }, now: new Date(0) });
+    expect(problems.map((p) => `${p.code}: ${p.message}`)).toEqual(['USAGE: a matrix value of step m holds the value of secret TOKEN']);
+  });
+
   it('keeps the written order of a plan without needs', () => {
     const { resolved } = resolve(`${head}  concurrency: 4\n  steps:\n    - { id: a, run: x }\n    - { id: b, run: x }\n  finally:\n    - { id: f, run: x }\n    - { id: g, run: x }\n`);
     expect([...resolved.phases.steps, ...resolved.phases.finally].map((s) => `${s.id} ← ${s.needs.join(',')}`)).toEqual(['a ← ', 'b ← a', 'f ← ', 'g ← f']);
