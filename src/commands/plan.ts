@@ -25,7 +25,8 @@ const RUN_ID_AT_START = 'local-<UTC time at start>';
 export async function plan(options: PlanOptions, io: CommandIo): Promise<number> {
   const { plan: source, file } = await readValidPlan(options.plan, io.cwd);
   const git = await readGitFacts({ cwd: io.cwd });
-  const matrix = await readMatrixFiles(await findRepositoryRoot({ cwd: io.cwd }), source);
+  // Matrix files are relative to the repository root (a plan previewed outside a repository: to here).
+  const matrix = await readMatrixFiles(await findRepositoryRoot({ cwd: io.cwd }).catch(() => io.cwd), source);
   const fixedRunId = options.runId ?? (source.spec.runId === undefined && io.env.GITHUB_ACTIONS !== 'true' ? RUN_ID_AT_START : undefined);
   const { plan: resolved, problems } = resolvePlan(source, file.display, { env: io.env, git, now: io.now(), matrixFiles: matrix.documents, ...(fixedRunId ? { runId: fixedRunId } : {}) });
   // The values the run would mask: the caller's environment first, then the plan's own spec.env.
