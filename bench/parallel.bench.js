@@ -62,7 +62,11 @@ function repository(concurrency) {
   writeFileSync(join(dir, 'tools/tool.js'), TOOL);
   writeFileSync(join(dir, 'tools/package.json'), '{ "type": "module" }\n');
   writeFileSync(join(dir, 'migration/modules.json'), `${JSON.stringify({ modules: MODULES })}\n`);
-  for (const m of MODULES) writeFileSync(join(dir, `source/${m}.json`), `${JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ id: i, name: `${m}-${i}` })))}\n`);
+  for (const m of MODULES)
+    writeFileSync(
+      join(dir, `source/${m}.json`),
+      `${JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ id: i, name: `${m}-${i}` })))}\n`,
+    );
   writeFileSync(join(dir, 'plans/p.yaml'), plan(concurrency));
   git('init', '-q', '-b', 'main');
   git('config', 'user.name', 'Bench');
@@ -98,7 +102,11 @@ try {
   const ok = report(
     'parallel',
     [
-      { case: `serial: ${MODULES.length} shards × ${SHARD_MS / 1000} s, concurrency 1`, medianMs: serialMs.toFixed(0), shards: pairs[0].serial.shards },
+      {
+        case: `serial: ${MODULES.length} shards × ${SHARD_MS / 1000} s, concurrency 1`,
+        medianMs: serialMs.toFixed(0),
+        shards: pairs[0].serial.shards,
+      },
       { case: `parallel: the same plan, concurrency 4`, medianMs: parallelMs.toFixed(0), shards: pairs[0].parallel.shards },
       { case: 'ratio parallel / serial', medianMs: ratio.toFixed(3) },
       { case: 'run root (both runs, every pair)', medianMs: [...roots].join(' ') },

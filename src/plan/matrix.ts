@@ -29,7 +29,8 @@ export function baseId(id: string): string {
 export function matrixFiles(plan: Plan): string[] {
   const files = new Set<string>();
   for (const phase of PHASES) {
-    for (const step of plan.spec[phase] ?? []) for (const source of Object.values(step.matrix ?? {})) if (!Array.isArray(source)) files.add(source.file);
+    for (const step of plan.spec[phase] ?? [])
+      for (const source of Object.values(step.matrix ?? {})) if (!Array.isArray(source)) files.add(source.file);
   }
   return [...files];
 }
@@ -38,7 +39,10 @@ export function matrixFiles(plan: Plan): string[] {
  * The shards of a step: one set of values for each matrix value, in the order written or read
  * (one empty set for a step without a matrix). `documents` holds the parsed matrix files by path.
  */
-export function expandMatrix(matrix: Matrix | undefined, documents: ReadonlyMap<string, unknown>): { shards: MatrixValues[]; problems: Problem[] } {
+export function expandMatrix(
+  matrix: Matrix | undefined,
+  documents: ReadonlyMap<string, unknown>,
+): { shards: MatrixValues[]; problems: Problem[] } {
   if (!matrix) return { shards: [{}], problems: [] };
   const [name, source] = Object.entries(matrix)[0]!;
   if (Array.isArray(source)) return { shards: source.map((value) => ({ [name]: value })), problems: [] };
@@ -48,14 +52,18 @@ export function expandMatrix(matrix: Matrix | undefined, documents: ReadonlyMap<
 }
 
 function valuesFromFile(source: MatrixFile, documents: ReadonlyMap<string, unknown>): { list: string[] } | { problem: Problem } {
-  const problem = (message: string, hint?: string) => ({ problem: { code: 'PLAN_REFERENCE' as const, file: source.file, message, ...(hint ? { hint } : {}) } });
-  if (!documents.has(source.file)) return problem('the matrix file could not be read as JSON', 'check that it exists and holds one JSON document');
+  const problem = (message: string, hint?: string) => ({
+    problem: { code: 'PLAN_REFERENCE' as const, file: source.file, message, ...(hint ? { hint } : {}) },
+  });
+  if (!documents.has(source.file))
+    return problem('the matrix file could not be read as JSON', 'check that it exists and holds one JSON document');
   const found = valueAt(documents.get(source.file), source.path);
   if (!found.exists) return problem(`${source.path} is missing`, 'point matrix.path at a list of values');
   const list = found.value;
   if (!Array.isArray(list) || list.length === 0 || list.length > 256) return problem(`${source.path} is not a list of 1 to 256 values`);
   const bad = list.find((v) => typeof v !== 'string' || !MATRIX_VALUE.test(v));
-  if (bad !== undefined) return problem(`${source.path} holds ${JSON.stringify(bad)}, not a matrix value`, `matrix values match ${MATRIX_VALUE.source}`);
+  if (bad !== undefined)
+    return problem(`${source.path} holds ${JSON.stringify(bad)}, not a matrix value`, `matrix values match ${MATRIX_VALUE.source}`);
   const duplicate = list.find((v, i) => list.indexOf(v) !== i);
   if (duplicate !== undefined) return problem(`${source.path} holds ${JSON.stringify(duplicate)} twice`);
   return { list: list as string[] };

@@ -12,14 +12,41 @@ export async function hashArtifacts(root: string, plan: Pick<ResolvedPlan, 'arti
   for (const a of plan.artifacts) {
     const abs = await resolveInside(root, a.path);
     if (!(await pathExists(abs))) {
-      results.push({ name: a.name, path: a.path, commit: a.commit, present: false, files: 0, bytes: 0, root: manifestRoot([]), manifest: '' });
+      results.push({
+        name: a.name,
+        path: a.path,
+        commit: a.commit,
+        present: false,
+        files: 0,
+        bytes: 0,
+        root: manifestRoot([]),
+        manifest: '',
+      });
       continue;
     }
     const hash = await hashArtifact(abs, {
       children: a.roots === 'children',
-      onProgress: (p) => emit({ type: 'hash-progress', artifact: a.name, files: p.files, bytes: p.bytes, totalFiles: p.totalFiles, totalBytes: p.totalBytes }),
+      onProgress: (p) =>
+        emit({
+          type: 'hash-progress',
+          artifact: a.name,
+          files: p.files,
+          bytes: p.bytes,
+          totalFiles: p.totalFiles,
+          totalBytes: p.totalBytes,
+        }),
     });
-    results.push({ name: a.name, path: a.path, commit: a.commit, present: true, files: hash.files, bytes: hash.bytes, root: hash.root, manifest: hash.manifest, ...(hash.children ? { children: hash.children } : {}) });
+    results.push({
+      name: a.name,
+      path: a.path,
+      commit: a.commit,
+      present: true,
+      files: hash.files,
+      bytes: hash.bytes,
+      root: hash.root,
+      manifest: hash.manifest,
+      ...(hash.children ? { children: hash.children } : {}),
+    });
   }
   return results;
 }

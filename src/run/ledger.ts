@@ -19,7 +19,10 @@ export class Ledger {
   private failedStep = false;
 
   /** A ledger holding what an earlier attempt of the run journaled (not journaled or emitted again). */
-  constructor(private readonly sinks: LedgerSinks, previous: { records?: ReadonlyMap<string, StepRecord>; boundaries?: Record<string, string> } = {}) {
+  constructor(
+    private readonly sinks: LedgerSinks,
+    previous: { records?: ReadonlyMap<string, StepRecord>; boundaries?: Record<string, string> } = {},
+  ) {
     this.boundaries = { ...previous.boundaries };
     for (const record of previous.records?.values() ?? []) this.keep(record);
   }

@@ -14,8 +14,12 @@ export function assertMatrixFrozen(read: ReadonlyMap<string, Uint8Array>, lockBy
     const locked = groups.find((g) => Object.hasOwn(g.files, file))?.files[file];
     // The lock lists files by bare hex digest.
     if (locked !== undefined && digestBytes(bytes) === `sha256:${locked}`) continue;
-    throw new CutoverError('REGISTRY_UNFROZEN', `matrix file ${file} ${locked === undefined ? 'is not in the lock' : 'differs from the lock'}: its shard list is not the one frozen`, {
-      hint: 'restore the file, or freeze the plan again (`cutover freeze`) and have the lock reviewed',
-    });
+    throw new CutoverError(
+      'REGISTRY_UNFROZEN',
+      `matrix file ${file} ${locked === undefined ? 'is not in the lock' : 'differs from the lock'}: its shard list is not the one frozen`,
+      {
+        hint: 'restore the file, or freeze the plan again (`cutover freeze`) and have the lock reviewed',
+      },
+    );
   }
 }

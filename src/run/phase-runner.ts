@@ -39,7 +39,14 @@ export function createPhaseRunner(ledger: Ledger, options: PhaseRunnerOptions): 
   };
   // What `determinism` reruns runs under the id of the determinism step: its groups end before that step's end is journaled.
   const rerunFor = (owner: ResolvedStep) => async (id: string) => {
-    const context: StepContext = { ...base, scratch: join(base.scratch, 'reruns'), signal: options.signal, failAt: undefined, onSpawn: (_step, pid) => journalSpawn(owner.id, pid), rerun: async () => ({ ok: false }) };
+    const context: StepContext = {
+      ...base,
+      scratch: join(base.scratch, 'reruns'),
+      signal: options.signal,
+      failAt: undefined,
+      onSpawn: (_step, pid) => journalSpawn(owner.id, pid),
+      rerun: async () => ({ ok: false }),
+    };
     for (const step of shards.get(id) ?? []) {
       // The rerun logs in a scratch folder of its own: the step's log in the record stays its own run's.
       const record = await runStep(rerunnable(step), context);
@@ -50,9 +57,13 @@ export function createPhaseRunner(ledger: Ledger, options: PhaseRunnerOptions): 
   return {
     async run(step, signal, interruptible) {
       if (ledger.has(step.id)) return;
-      const record = await runStep(step, { ...base, signal, rerun: rerunFor(step) }, { interruptible }).catch((error: unknown) => setupFailure(step, error, base.now()));
+      const record = await runStep(step, { ...base, signal, rerun: rerunFor(step) }, { interruptible }).catch((error: unknown) =>
+        setupFailure(step, error, base.now()),
+      );
       const changed = record.outcome === 'success' ? await options.recheck() : [];
-      const checked: StepRecord = changed.length ? { ...record, outcome: 'failure', reason: `changed frozen file(s): ${changed.join(', ')}` } : record;
+      const checked: StepRecord = changed.length
+        ? { ...record, outcome: 'failure', reason: `changed frozen file(s): ${changed.join(', ')}` }
+        : record;
       ledger.end(checked);
     },
     async skip(step, reason) {
@@ -76,12 +87,23 @@ function shardsById(steps: readonly ResolvedStep[]): Map<string, ResolvedStep[]>
  * `steps.<id>.outcome` of a matrix step, from its shards: failure or interrupted when one shard
  * was, skipped when all were, success when all ended otherwise; pending (absent) until then.
  */
-export function matrixOutcomes(shards: ReadonlyMap<string, readonly ResolvedStep[]>, outcomes: Readonly<Record<string, { outcome: string }>>): Record<string, { outcome: string }> {
+export function matrixOutcomes(
+  shards: ReadonlyMap<string, readonly ResolvedStep[]>,
+  outcomes: Readonly<Record<string, { outcome: string }>>,
+): Record<string, { outcome: string }> {
   const result: Record<string, { outcome: string }> = {};
   for (const [id, steps] of shards) {
     if (!steps[0]?.matrix) continue;
     const ended = steps.map((s) => outcomes[s.id]?.outcome);
-    const outcome = ended.includes('failure') ? 'failure' : ended.includes('interrupted') ? 'interrupted' : ended.includes(undefined) ? undefined : ended.every((o) => o === 'skipped') ? 'skipped' : 'success';
+    const outcome = ended.includes('failure')
+      ? 'failure'
+      : ended.includes('interrupted')
+        ? 'interrupted'
+        : ended.includes(undefined)
+          ? undefined
+          : ended.every((o) => o === 'skipped')
+            ? 'skipped'
+            : 'success';
     if (outcome) result[id] = { outcome };
   }
   return result;

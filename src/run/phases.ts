@@ -24,7 +24,11 @@ export interface PhaseRunner {
  * yet) and not after an interrupt. Finally runs on every path, an interrupt included; only a second
  * signal stops it (by exiting). Returns whether the run was interrupted.
  */
-export async function runPhases(plan: Pick<ResolvedPlan, 'phases' | 'concurrency'>, runner: PhaseRunner, signal: AbortSignal): Promise<{ interrupted: boolean }> {
+export async function runPhases(
+  plan: Pick<ResolvedPlan, 'phases' | 'concurrency'>,
+  runner: PhaseRunner,
+  signal: AbortSignal,
+): Promise<{ interrupted: boolean }> {
   const limit = plan.concurrency;
   await runGraph(plan.phases.preconditions, limit, (step) => runner.run(step, signal, true));
   const preconditionFailed = runner.failed();

@@ -5,7 +5,9 @@ import { CutoverError } from '../errors.js';
 import type { StepOutcome, StepRecord } from './events.js';
 
 /** What every record of a step carries from the step itself: phase, id, name and its flags. */
-export function stepBase(step: Pick<ResolvedStep, 'phase' | 'id' | 'name' | 'boundary' | 'continueOnError' | 'matrix'>): Pick<StepRecord, 'phase' | 'id' | 'name' | 'boundary' | 'continueOnError' | 'matrix'> {
+export function stepBase(
+  step: Pick<ResolvedStep, 'phase' | 'id' | 'name' | 'boundary' | 'continueOnError' | 'matrix'>,
+): Pick<StepRecord, 'phase' | 'id' | 'name' | 'boundary' | 'continueOnError' | 'matrix'> {
   return {
     phase: step.phase,
     id: step.id,
@@ -18,7 +20,20 @@ export function stepBase(step: Pick<ResolvedStep, 'phase' | 'id' | 'name' | 'bou
 
 /** A step that did not run (skipped, or interrupted before it started): no attempt, no times, no log. */
 export function notRun(step: Parameters<typeof stepBase>[0], outcome: StepOutcome, reason: string): StepRecord {
-  return { ...stepBase(step), outcome, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason };
+  return {
+    ...stepBase(step),
+    outcome,
+    attempts: 0,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    startedAt: null,
+    endedAt: null,
+    durationMs: 0,
+    logDigest: null,
+    logBytes: 0,
+    reason,
+  };
 }
 
 /**
@@ -26,7 +41,8 @@ export function notRun(step: Parameters<typeof stepBase>[0], outcome: StepOutcom
  * that cannot be written): it fails as a step at `at`, so rollback and finally still run.
  */
 export function setupFailure(step: Parameters<typeof stepBase>[0], error: unknown, at: Date): StepRecord {
-  const reason = error instanceof CutoverError ? `${error.code}: ${error.message}` : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+  const reason =
+    error instanceof CutoverError ? `${error.code}: ${error.message}` : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
   const time = at.toISOString();
   return { ...notRun(step, 'failure', reason.split('\n')[0]!), attempts: 1, startedAt: time, endedAt: time };
 }

@@ -109,7 +109,10 @@ describe('showing steps that run side by side', () => {
     let open = 0;
     let groups = 0;
     for (const line of r.stdout.split('\n')) {
-      if (line.startsWith('::group::')) (open++, groups++);
+      if (line.startsWith('::group::')) {
+        open++;
+        groups++;
+      }
       if (line === '::endgroup::') open--;
       expect(open).toBeGreaterThanOrEqual(0);
       expect(open).toBeLessThanOrEqual(1);
@@ -129,33 +132,60 @@ describe('showing steps that run side by side', () => {
     expect(r.stdout).toMatch(/migrate\[right\] +node tools\/step\.js meet meet\.txt right left right/);
     expect(r.stdout).toMatch(/report .*\(needs nothing \(starts with its phase\)\)/);
     const json = JSON.parse(cutover(['plan', 'plans/p.yaml', '--format', 'json'], { cwd: dir }).stdout);
-    expect(json.order.map((s: { id: string; needs: string[] }) => `${s.id} ← ${s.needs.join(',')}`)).toEqual(['prep ← ', 'migrate[left] ← prep', 'migrate[right] ← prep', 'report ← ']);
+    expect(json.order.map((s: { id: string; needs: string[] }) => `${s.id} ← ${s.needs.join(',')}`)).toEqual([
+      'prep ← ',
+      'migrate[left] ← prep',
+      'migrate[right] ← prep',
+      'report ← ',
+    ]);
   });
 });
 
 describe('cutover run with a matrix step', () => {
   it('fails fast: after a shard fails no new shard starts, the running one finishes, its produces are restored, rollback and finally run', () => {
     const dir = planRepo(
-      matrixPlan(['kurse', 'orte', 'personen', 'raeume'], 2, '  rollback:\n    - { id: undo, run: node tools/step.js append marks.txt rollback }\n  finally:\n    - { id: fin, run: node tools/step.js append marks.txt finally }\n'),
+      matrixPlan(
+        ['kurse', 'orte', 'personen', 'raeume'],
+        2,
+        '  rollback:\n    - { id: undo, run: node tools/step.js append marks.txt rollback }\n  finally:\n    - { id: fin, run: node tools/step.js append marks.txt finally }\n',
+      ),
       { 'fail/orte': '' },
     );
     const r = runPlan(dir, ['--no-commit']);
     expect(r.code, r.stderr).toBe(1);
-    expect(outcomes(r.doc!)).toEqual({ 'migrate[kurse]': 'success', 'migrate[orte]': 'failure', 'migrate[personen]': 'skipped', 'migrate[raeume]': 'skipped', undo: 'success', fin: 'success' });
+    expect(outcomes(r.doc!)).toEqual({
+      'migrate[kurse]': 'success',
+      'migrate[orte]': 'failure',
+      'migrate[personen]': 'skipped',
+      'migrate[raeume]': 'skipped',
+      undo: 'success',
+      fin: 'success',
+    });
     expect(lines(dir, 'done.txt')).toEqual(['kurse']);
     expect(existsSync(join(dir, 'out/orte'))).toBe(false); // the failed shard's partial output is gone
     expect(read(dir, 'marks.txt')).toBe('rollback\nfinally\n');
   });
 
   it('drills one shard with --fail-at STEP[VALUE]; each shard keeps its own log in the record, which verifies', () => {
-    const dir = planRepo(matrixPlan(['kurse', 'orte', 'personen'], 1, '  rollback:\n    - { id: undo, run: node tools/step.js append marks.txt rollback }\n'));
+    const dir = planRepo(
+      matrixPlan(['kurse', 'orte', 'personen'], 1, '  rollback:\n    - { id: undo, run: node tools/step.js append marks.txt rollback }\n'),
+    );
     const r = runPlan(dir, ['--fail-at', 'migrate[orte]']);
     expect(r.code, r.stderr).toBe(1);
-    expect(outcomes(r.doc!)).toEqual({ 'migrate[kurse]': 'success', 'migrate[orte]': 'failure', 'migrate[personen]': 'skipped', undo: 'success' });
+    expect(outcomes(r.doc!)).toEqual({
+      'migrate[kurse]': 'success',
+      'migrate[orte]': 'failure',
+      'migrate[personen]': 'skipped',
+      undo: 'success',
+    });
     const run = JSON.parse(read(dir, 'reports/test-plan/r1/run.json'));
     expect(run.drill).toBe('migrate[orte]');
     const orte = run.steps.find((s: { id: string }) => s.id === 'migrate[orte]');
-    expect(orte).toMatchObject({ drill: true, matrix: { of: 'migrate', values: { module: 'orte' } }, log: { path: 'logs/steps-01-migrate.orte.log' } });
+    expect(orte).toMatchObject({
+      drill: true,
+      matrix: { of: 'migrate', values: { module: 'orte' } },
+      log: { path: 'logs/steps-01-migrate.orte.log' },
+    });
     expect(read(dir, 'reports/test-plan/r1/logs/steps-01-migrate.orte.log')).toContain('--fail-at drill');
     expect(read(dir, 'reports/test-plan/r1/logs/steps-01-migrate.kurse.log')).toBe('');
     const verified = cutover(['verify', 'reports/test-plan/r1'], { cwd: dir });
@@ -170,7 +200,11 @@ describe('cutover run with a matrix step', () => {
     const dir = planRepo(matrixPlan(modules, 3));
     mkdirSync(join(dir, 'hold'));
     for (const m of ['d4', 'e5', 'f6']) writeFileSync(join(dir, 'hold', m), '');
-    const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--no-commit', '--format', 'json'], { cwd: dir, env: { ...process.env, CI: '', GITHUB_ACTIONS: '' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--no-commit', '--format', 'json'], {
+      cwd: dir,
+      env: { ...process.env, CI: '', GITHUB_ACTIONS: '' },
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const pidFiles = ['d4', 'e5', 'f6'].map((m) => join(dir, 'hold', `${m}.pid`));
     await waitFor(() => pidFiles.every(existsSync));
@@ -213,7 +247,9 @@ describe('cutover run with a matrix step', () => {
   });
 
   it('determinism reruns every shard of a matrix step and compares the roots', () => {
-    const dir = planRepo(matrixPlan(['kurse', 'orte'], 2, '    - { id: check, uses: determinism, with: { rerun: [migrate], paths: [out] } }\n'));
+    const dir = planRepo(
+      matrixPlan(['kurse', 'orte'], 2, '    - { id: check, uses: determinism, with: { rerun: [migrate], paths: [out] } }\n'),
+    );
     const r = runPlan(dir, ['--no-commit']);
     expect(r.code, r.stderr).toBe(0);
     expect(outcomes(r.doc!).check).toBe('success');

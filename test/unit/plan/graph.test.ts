@@ -16,12 +16,24 @@ describe('declaredNeeds', () => {
 
 describe('findCycle', () => {
   it('finds a cycle, starting at a step that needs the next one', () => {
-    expect(findCycle([{ id: 'a', needs: ['c'] }, { id: 'b', needs: ['a'] }, { id: 'c', needs: ['b'] }])).toEqual(['a', 'c', 'b', 'a']);
+    expect(
+      findCycle([
+        { id: 'a', needs: ['c'] },
+        { id: 'b', needs: ['a'] },
+        { id: 'c', needs: ['b'] },
+      ]),
+    ).toEqual(['a', 'c', 'b', 'a']);
     expect(findCycle([{ id: 'a', needs: ['a'] }])).toEqual(['a', 'a']);
   });
 
   it('finds none in a graph without one, and ignores unknown ids', () => {
-    expect(findCycle([{ id: 'a', needs: [] }, { id: 'b', needs: ['a', 'nope'] }, { id: 'c', needs: ['a', 'b'] }])).toBeUndefined();
+    expect(
+      findCycle([
+        { id: 'a', needs: [] },
+        { id: 'b', needs: ['a', 'nope'] },
+        { id: 'c', needs: ['a', 'b'] },
+      ]),
+    ).toBeUndefined();
   });
 });
 

@@ -17,7 +17,12 @@ spec:
 function resolve(text: string, documents: Record<string, unknown> = {}) {
   const result = validatePlan(Buffer.from(text), 'p.yaml');
   if (!result.ok) throw new Error(result.problems.map((p) => `${p.code} ${p.line}:${p.col} ${p.message}`).join('\n'));
-  const { plan: resolved, problems } = resolvePlan(result.valid.plan, 'p.yaml', { env: {}, git: { sha: 'abc', branch: 'main' }, now: new Date(0), matrixFiles: new Map(Object.entries(documents)) });
+  const { plan: resolved, problems } = resolvePlan(result.valid.plan, 'p.yaml', {
+    env: {},
+    git: { sha: 'abc', branch: 'main' },
+    now: new Date(0),
+    matrixFiles: new Map(Object.entries(documents)),
+  });
   return { resolved, problems, source: result.valid.plan };
 }
 
@@ -33,12 +38,18 @@ describe('shard ids', () => {
 describe('expandMatrix', () => {
   it('gives one shard a value, in the order written or read', () => {
     expect(expandMatrix({ module: ['b', 'a'] }, new Map()).shards).toEqual([{ module: 'b' }, { module: 'a' }]);
-    expect(expandMatrix({ m: { file: 'f.json', path: 'x.list' } }, new Map([['f.json', { x: { list: ['p', 'q'] } }]])).shards).toEqual([{ m: 'p' }, { m: 'q' }]);
+    expect(expandMatrix({ m: { file: 'f.json', path: 'x.list' } }, new Map([['f.json', { x: { list: ['p', 'q'] } }]])).shards).toEqual([
+      { m: 'p' },
+      { m: 'q' },
+    ]);
     expect(expandMatrix(undefined, new Map()).shards).toEqual([{}]);
   });
 
   it('names the file and what is wrong with its list', () => {
-    const problem = (doc: unknown) => expandMatrix({ m: { file: 'f.json', path: 'list' } }, doc === undefined ? new Map() : new Map([['f.json', doc]])).problems.map((p) => `${p.file}: ${p.message}`);
+    const problem = (doc: unknown) =>
+      expandMatrix({ m: { file: 'f.json', path: 'list' } }, doc === undefined ? new Map() : new Map([['f.json', doc]])).problems.map(
+        (p) => `${p.file}: ${p.message}`,
+      );
     expect(problem(undefined)).toEqual(['f.json: the matrix file could not be read as JSON']);
     expect(problem({})).toEqual(['f.json: list is missing']);
     expect(problem({ list: [] })).toEqual(['f.json: list is not a list of 1 to 256 values']);
@@ -65,9 +76,21 @@ describe('resolvePlan with matrix steps and needs', () => {
     const { resolved, problems } = resolve(plan, { 'migration/modules.json': { modules: ['kurse', 'orte'] } });
     expect(problems).toEqual([]);
     const steps = resolved.phases.steps;
-    expect(steps.map((s) => `${s.id} ← ${s.needs.join(',')}`)).toEqual(['prep ← ', 'migrate[kurse] ← prep', 'migrate[orte] ← prep', 'report ← prep', 'flip ← migrate[kurse],migrate[orte],report']);
+    expect(steps.map((s) => `${s.id} ← ${s.needs.join(',')}`)).toEqual([
+      'prep ← ',
+      'migrate[kurse] ← prep',
+      'migrate[orte] ← prep',
+      'report ← prep',
+      'flip ← migrate[kurse],migrate[orte],report',
+    ]);
     const orte = steps[2]!;
-    expect(orte).toMatchObject({ name: 'migrate[orte]', index: 1, matrix: { of: 'migrate', values: { module: 'orte' } }, produces: ['out/orte'], command: { argv: ['node', 'migrate.js', 'orte'] } });
+    expect(orte).toMatchObject({
+      name: 'migrate[orte]',
+      index: 1,
+      matrix: { of: 'migrate', values: { module: 'orte' } },
+      produces: ['out/orte'],
+      command: { argv: ['node', 'migrate.js', 'orte'] },
+    });
     expect(orte.env.MODULE).toBe('orte');
     expect(orte.expect.exists).toEqual(['out/orte/done']);
     expect(resolved.concurrency).toBe(3);
@@ -84,21 +107,37 @@ describe('resolvePlan with matrix steps and needs', () => {
   it('refuses steps that may run at once and produce the same path', () => {
     const shared = plan.replace('produces: ["out/${{ matrix.module }}"]', 'produces: ["out"]');
     const { problems } = resolve(shared, { 'migration/modules.json': { modules: ['kurse', 'orte'] } });
-    expect(problems.map((p) => `${p.code}: ${p.message}`)).toEqual(['PLAN_PATH: steps migrate[kurse] and migrate[orte] may run at the same time and both produce out']);
+    expect(problems.map((p) => `${p.code}: ${p.message}`)).toEqual([
+      'PLAN_PATH: steps migrate[kurse] and migrate[orte] may run at the same time and both produce out',
+    ]);
     const serial = shared.replace('concurrency: 3', 'concurrency: 1');
     expect(resolve(serial, { 'migration/modules.json': { modules: ['kurse', 'orte'] } }).problems).toEqual([]);
   });
 
   it('refuses a matrix value that holds the value of a secret: it would be masked in log names and the record', () => {
-    const result = validatePlan(Buffer.from(`${head}  secrets: [TOKEN]\n  steps:\n    - { id: m, matrix: { t: [public, s3cr3t-value] }, run: x }\n`), 'p.yaml');
+    const result = validatePlan(
+      Buffer.from(`${head}  secrets: [TOKEN]\n  steps:\n    - { id: m, matrix: { t: [public, s3cr3t-value] }, run: x }\n`),
+      'p.yaml',
+    );
     if (!result.ok) throw new Error('invalid');
-    const { problems } = resolvePlan(result.valid.plan, 'p.yaml', { env: { TOKEN: 's3cr3t-value' }, git: { sha: 'abc', branch: 'main' }, now: new Date(0) });
+    const { problems } = resolvePlan(result.valid.plan, 'p.yaml', {
+      env: { TOKEN: 's3cr3t-value' },
+      git: { sha: 'abc', branch: 'main' },
+      now: new Date(0),
+    });
     expect(problems.map((p) => `${p.code}: ${p.message}`)).toEqual(['USAGE: a matrix value of step m holds the value of secret TOKEN']);
   });
 
   it('keeps the written order of a plan without needs', () => {
-    const { resolved } = resolve(`${head}  concurrency: 4\n  steps:\n    - { id: a, run: x }\n    - { id: b, run: x }\n  finally:\n    - { id: f, run: x }\n    - { id: g, run: x }\n`);
-    expect([...resolved.phases.steps, ...resolved.phases.finally].map((s) => `${s.id} ← ${s.needs.join(',')}`)).toEqual(['a ← ', 'b ← a', 'f ← ', 'g ← f']);
+    const { resolved } = resolve(
+      `${head}  concurrency: 4\n  steps:\n    - { id: a, run: x }\n    - { id: b, run: x }\n  finally:\n    - { id: f, run: x }\n    - { id: g, run: x }\n`,
+    );
+    expect([...resolved.phases.steps, ...resolved.phases.finally].map((s) => `${s.id} ← ${s.needs.join(',')}`)).toEqual([
+      'a ← ',
+      'b ← a',
+      'f ← ',
+      'g ← f',
+    ]);
   });
 });
 

@@ -9,7 +9,10 @@ import { step } from '../record/fixture.js';
 function ledgerWithSinks(previous?: ConstructorParameters<typeof Ledger>[1]) {
   const journal: JournalEntry[] = [];
   const events: RunEvent[] = [];
-  const ledger = new Ledger({ journal: { append: (e) => journal.push(e) }, emit: (e) => events.push(e), mask: (t) => t.replaceAll('s3cret', '***') }, previous);
+  const ledger = new Ledger(
+    { journal: { append: (e) => journal.push(e) }, emit: (e) => events.push(e), mask: (t) => t.replaceAll('s3cret', '***') },
+    previous,
+  );
   return { ledger, journal, events };
 }
 

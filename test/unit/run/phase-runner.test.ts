@@ -4,11 +4,18 @@ import { matrixOutcomes } from '../../../src/run/phase-runner.js';
 import { step } from '../record/fixture.js';
 
 const shards = new Map([
-  ['migrate', ['kurse', 'orte'].map((v, i) => step('steps', 1, `migrate[${v}]`, { index: i, matrix: { of: 'migrate', values: { module: v } } }))],
+  [
+    'migrate',
+    ['kurse', 'orte'].map((v, i) => step('steps', 1, `migrate[${v}]`, { index: i, matrix: { of: 'migrate', values: { module: v } } })),
+  ],
   ['plain', [step('steps', 0, 'plain')]],
 ]);
 const of = (kurse?: string, orte?: string) =>
-  matrixOutcomes(shards, { ...(kurse ? { 'migrate[kurse]': { outcome: kurse } } : {}), ...(orte ? { 'migrate[orte]': { outcome: orte } } : {}), plain: { outcome: 'failure' } });
+  matrixOutcomes(shards, {
+    ...(kurse ? { 'migrate[kurse]': { outcome: kurse } } : {}),
+    ...(orte ? { 'migrate[orte]': { outcome: orte } } : {}),
+    plain: { outcome: 'failure' },
+  });
 
 describe('matrixOutcomes', () => {
   it('is pending (absent) until every shard ended, unless one already failed', () => {

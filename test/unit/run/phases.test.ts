@@ -8,7 +8,10 @@ import { step } from '../record/fixture.js';
 /** A plan whose phases hold these ids, each step waiting for the one before it (as without `needs`). */
 function plan(ids: Partial<Record<Phase, string[]>>): Pick<ResolvedPlan, 'phases' | 'concurrency'> {
   const phase = (p: Phase) => (ids[p] ?? []).map((id, i, all) => step(p, i, id, { needs: i ? [all[i - 1]!] : [] }));
-  return { phases: { preconditions: phase('preconditions'), steps: phase('steps'), rollback: phase('rollback'), finally: phase('finally') }, concurrency: 1 };
+  return {
+    phases: { preconditions: phase('preconditions'), steps: phase('steps'), rollback: phase('rollback'), finally: phase('finally') },
+    concurrency: 1,
+  };
 }
 
 /** A runner that records what it was asked to do; `fails` ids fail, `abort` aborts the run when that step runs. */
@@ -32,7 +35,14 @@ function fakeRunner(fails: string[] = [], abort?: { id: string; controller: Abor
 describe('phaseOrder', () => {
   it('lists preconditions, steps, rollback and finally in that order, each in its own order', () => {
     const p = plan({ finally: ['fin'], rollback: ['undo1', 'undo2'], steps: ['a', 'b'], preconditions: ['pre'] });
-    expect(phaseOrder(p).map((s) => `${s.phase}/${s.id}`)).toEqual(['preconditions/pre', 'steps/a', 'steps/b', 'rollback/undo1', 'rollback/undo2', 'finally/fin']);
+    expect(phaseOrder(p).map((s) => `${s.phase}/${s.id}`)).toEqual([
+      'preconditions/pre',
+      'steps/a',
+      'steps/b',
+      'rollback/undo1',
+      'rollback/undo2',
+      'finally/fin',
+    ]);
   });
 });
 

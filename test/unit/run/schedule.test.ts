@@ -56,7 +56,13 @@ describe('runGraph', () => {
 
   it('starts independent steps together up to the limit, written order first, and a join after all it needs', async () => {
     const c = controlled();
-    const nodes: Node[] = [{ id: 'prep', needs: [] }, { id: 'x', needs: ['prep'] }, { id: 'y', needs: ['prep'] }, { id: 'z', needs: ['prep'] }, { id: 'join', needs: ['x', 'y', 'z'] }];
+    const nodes: Node[] = [
+      { id: 'prep', needs: [] },
+      { id: 'x', needs: ['prep'] },
+      { id: 'y', needs: ['prep'] },
+      { id: 'z', needs: ['prep'] },
+      { id: 'join', needs: ['x', 'y', 'z'] },
+    ];
     const done = runGraph(nodes, 2, c.run);
     expect(await c.end('prep')).toEqual(['x', 'y']);
     expect(await c.end('y')).toEqual(['x', 'z']);
@@ -100,6 +106,15 @@ describe('runGraph', () => {
   });
 
   it('refuses to wait for ever on steps that wait for each other', async () => {
-    await expect(runGraph([{ id: 'a', needs: ['b'] }, { id: 'b', needs: ['a'] }], 1, async () => {})).rejects.toThrow('steps wait for each other: a, b');
+    await expect(
+      runGraph(
+        [
+          { id: 'a', needs: ['b'] },
+          { id: 'b', needs: ['a'] },
+        ],
+        1,
+        async () => {},
+      ),
+    ).rejects.toThrow('steps wait for each other: a, b');
   });
 });
