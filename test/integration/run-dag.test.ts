@@ -77,9 +77,9 @@ describe('cutover run with needs and concurrency', () => {
   it('never runs more steps at once than spec.concurrency: three steps that can only end together', () => {
     const plan = (n: number) => `${planHead()}  concurrency: ${n}
   steps:
-    - { id: a, needs: [], run: node tools/step.js meet meet.txt a b c, timeout: 3s }
-    - { id: b, needs: [], run: node tools/step.js meet meet.txt b a c, timeout: 3s }
-    - { id: c, needs: [], run: node tools/step.js meet meet.txt c a b, timeout: 3s }
+    - { id: a, needs: [], run: node tools/step.js meet meet.txt a b c, timeout: 8s }
+    - { id: b, needs: [], run: node tools/step.js meet meet.txt b a c, timeout: 8s }
+    - { id: c, needs: [], run: node tools/step.js meet meet.txt c a b, timeout: 8s }
 `;
     const two = runPlan(planRepo(plan(2)), ['--no-commit']);
     expect(two.code, two.stderr).toBe(1);
@@ -149,7 +149,8 @@ describe('cutover run with a matrix step', () => {
         2,
         '  rollback:\n    - { id: undo, run: node tools/step.js append marks.txt rollback }\n  finally:\n    - { id: fin, run: node tools/step.js append marks.txt finally }\n',
       ),
-      { 'fail/orte': '' },
+      // kurse is still running when orte fails: it ends only once orte's failure is journaled.
+      { 'fail/orte': '', 'wait/kurse': '.git/cutover/journal/test-plan.jsonl\n"id":"migrate[orte]","name"' },
     );
     const r = runPlan(dir, ['--no-commit']);
     expect(r.code, r.stderr).toBe(1);
