@@ -314,8 +314,8 @@ var require_common = __commonJS({
         return namespaces;
       }
       function enabled(name) {
-        for (const skip2 of createDebug.skips) {
-          if (matchesTemplate(name, skip2)) {
+        for (const skip of createDebug.skips) {
+          if (matchesTemplate(name, skip)) {
             return false;
           }
         }
@@ -907,6 +907,1782 @@ var require_dist2 = __commonJS({
     exports.deferred = deferred2;
     exports.createDeferred = deferred2;
     exports.default = deferred2;
+  }
+});
+
+// node_modules/picomatch/lib/constants.js
+var require_constants = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports, module) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP2 = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP: SEP2
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants();
+    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
+    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
+    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
+    exports.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform4 = navigator.platform.toLowerCase();
+        return platform4 === "win32" || platform4 === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports.removeBackslashes = (str) => {
+      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports.escapeLast = (input, char, lastIdx) => {
+      const idx = input.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input;
+      if (input[idx - 1] === "\\") return exports.escapeLast(input, char, idx - 1);
+      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    };
+    exports.removePrefix = (input, state = {}) => {
+      let output = input;
+      if (output.startsWith("./")) {
+        output = output.slice(2);
+        state.prefix = "./";
+      }
+      return output;
+    };
+    exports.wrapOutput = (input, state = {}, options = {}) => {
+      const prepend = options.contains ? "" : "^";
+      const append = options.contains ? "" : "$";
+      let output = `${prepend}(?:${input})${append}`;
+      if (state.negated === true) {
+        output = `(?:^(?!${output}).*$)`;
+      }
+      return output;
+    };
+    exports.basename = (path6, { windows } = {}) => {
+      const segs = path6.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports, module) {
+    "use strict";
+    var utils = require_utils();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants();
+    var isPathSeparator = (code) => {
+      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    };
+    var depth = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan2 = (input, options) => {
+      const opts = options || {};
+      const length = input.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str = input;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished8 = false;
+      let braces = 0;
+      let prev;
+      let code;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code;
+        return str.charCodeAt(++index);
+      };
+      while (index < length) {
+        code = advance();
+        let next;
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code = advance();
+          if (code === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished8 = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished8 = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished8 = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished8 === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished8 = true;
+            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code = advance())) {
+                if (code === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished8 = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished8 = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished8 = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished8 = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code = advance())) {
+              if (code === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished8 = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished8 = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str.slice(0, start);
+        str = str.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str.slice(0, lastIndex);
+        glob2 = str.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str;
+      } else {
+        base = str;
+      }
+      if (base && base !== "" && base !== "/" && base !== str) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n3 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i2 = slashes[idx];
+          const value2 = input.slice(n3, i2);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i2 >= start) {
+            parts.push(value2);
+            prevIndex = i2;
+          }
+        }
+        const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input.slice(n2);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+          tokens[tokens.length - 1].value = value;
+          depth(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module.exports = scan2;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports, module) {
+    "use strict";
+    var constants6 = require_constants();
+    var utils = require_utils();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants6;
+    var expandRange = (args, options) => {
+      if (typeof options.expandRange === "function") {
+        return options.expandRange(...args, options);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v2) => utils.escapeRegex(v2)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed2 = true;
+      while (changed2 === true) {
+        changed2 = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed2 = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i2 = 0; i2 < values.length; i2++) {
+        for (let j3 = i2 + 1; j3 < values.length; j3++) {
+          const a2 = values[i2];
+          const b3 = values[j3];
+          const char = a2[0];
+          if (!char || a2 !== char.repeat(a2.length) || b3 !== char.repeat(b3.length)) {
+            continue;
+          }
+          if (a2 === b3 || a2.startsWith(b3) || b3.startsWith(a2)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern2, requireEnd = true) => {
+      if (pattern2[0] !== "+" && pattern2[0] !== "*" || pattern2[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i2 = 1; i2 < pattern2.length; i2++) {
+        const ch = pattern2[i2];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i2 !== pattern2.length - 1) {
+              return;
+            }
+            return {
+              type: pattern2[0],
+              body: pattern2.slice(2, i2),
+              end: i2
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern2) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern2.length) {
+        const match = parseRepeatedExtglob(pattern2.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern2) => {
+      let depth = 0;
+      let value = pattern2.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth;
+    };
+    var analyzeRepeatedExtglob = (body, options) => {
+      if (options.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants6.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal = normalizeSimpleBranch(branch);
+        if (literal && literal.length === 1) {
+          safeChars.push(literal);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse = (input, options) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input = REPLACEMENTS[input] || input;
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants6.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants6.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input = utils.removePrefix(input, state);
+      len = input.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n2 = 1) => input[state.index + n2];
+      const advance = state.advance = () => input[++state.index] || "";
+      const remaining = () => input.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count3 = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count3++;
+        }
+        if (count3 % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment2 = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output = (opts.capture ? "(" : "") + token.open;
+        increment2("parens");
+        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push({ type: "paren", extglob: true, value: advance(), output });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal = input.slice(token.startIndex, state.index + 1);
+        const body = input.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open8 = tokens[token.tokensIndex];
+          open8.type = "text";
+          open8.value = literal;
+          open8.output = safeOutput || utils.escapeRegex(literal);
+          for (let i2 = token.tokensIndex + 1; i2 < tokens.length; i2++) {
+            tokens[i2].value = "";
+            tokens[i2].output = "";
+            delete tokens[i2].suffix;
+          }
+          state.output = token.output + open8.output;
+          state.backtrack = true;
+          push({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse(rest, { ...options, fastpaths: false }).output;
+            output = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push({ type: "paren", extglob: true, value, output });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+        let backslashes = false;
+        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m2;
+          }
+          if (first === "?") {
+            if (esc) {
+              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc) {
+              return esc + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc ? m2 : `\\${m2}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output = output.replace(/\\/g, "");
+          } else {
+            output = output.replace(/\\+/g, (m2) => {
+              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
+            });
+          }
+        }
+        if (output === input && opts.contains === true) {
+          state.output = input;
+          return state;
+        }
+        state.output = utils.wrapOutput(output, state, options);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix8 = POSIX_REGEX_SOURCE[rest2];
+                if (posix8) {
+                  prev.value = pre + posix8;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment2("parens");
+          push({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment2("brackets");
+          }
+          push({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment2("braces");
+          const open8 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open8);
+          push(open8);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push({ type: "text", value, output: value });
+            continue;
+          }
+          let output = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i2 = arr.length - 1; i2 >= 0; i2--) {
+              tokens.pop();
+              if (arr[i2].type === "brace") {
+                break;
+              }
+              if (arr[i2].type !== "dots") {
+                range.unshift(arr[i2].value);
+              }
+            }
+            output = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output = "\\}";
+            state.output = out;
+            for (const t2 of toks) {
+              state.output += t2.output || t2.value;
+            }
+          }
+          push({ type: "brace", value, output });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output = "|";
+          }
+          push({ type: "comma", value, output });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output = `\\${value}`;
+            }
+            push({ type: "text", value, output });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push({ type: "plus", value });
+            continue;
+          }
+          push({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse.fastpaths = (input, options) => {
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input = REPLACEMENTS[input] || input;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants6.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str) => {
+        switch (str) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output = utils.removePrefix(input, state);
+      let source = create(output);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module.exports = parse;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+    "use strict";
+    var scan2 = require_scan();
+    var parse = require_parse();
+    var utils = require_utils();
+    var constants6 = require_constants();
+    var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch3 = (glob2, options, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input) => picomatch3(input, options, returnState));
+        const arrayMatcher = (str) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject3(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options || {};
+      const posix8 = opts.windows;
+      const regex2 = isState ? picomatch3.compileRe(glob2, options) : picomatch3.makeRe(glob2, options, false, true);
+      const state = regex2.state;
+      delete regex2.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input, returnObject = false) => {
+        const { isMatch, match, output } = picomatch3.test(input, regex2, options, { glob: glob2, posix: posix8 });
+        const result = { glob: glob2, state, regex: regex2, posix: posix8, input, output, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch3.test = (input, regex2, options, { glob: glob2, posix: posix8 } = {}) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options || {};
+      const format3 = opts.format || (posix8 ? utils.toPosixSlashes : null);
+      let match = input === glob2;
+      let output = match && format3 ? format3(input) : input;
+      if (match === false) {
+        output = format3 ? format3(input) : input;
+        match = output === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch3.matchBase(input, regex2, options, posix8);
+        } else {
+          match = regex2.exec(output);
+        }
+      }
+      return { isMatch: Boolean(match), match, output };
+    };
+    picomatch3.matchBase = (input, glob2, options, posix8 = options && options.windows) => {
+      const regex2 = glob2 instanceof RegExp ? glob2 : picomatch3.makeRe(glob2, options);
+      return regex2.test(utils.basename(input, { windows: posix8 }));
+    };
+    picomatch3.isMatch = (str, patterns, options) => picomatch3(patterns, options)(str);
+    picomatch3.parse = (pattern2, options) => {
+      if (Array.isArray(pattern2)) return pattern2.map((p2) => picomatch3.parse(p2, options));
+      return parse(pattern2, { ...options, fastpaths: false });
+    };
+    picomatch3.scan = (input, options) => scan2(input, options);
+    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex2 = picomatch3.toRegex(source, options);
+      if (returnState === true) {
+        regex2.state = state;
+      }
+      return regex2;
+    };
+    picomatch3.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+      if (!input || typeof input !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
+        parsed.output = parse.fastpaths(input, options);
+      }
+      if (!parsed.output) {
+        parsed = parse(input, options);
+      }
+      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
+    };
+    picomatch3.toRegex = (source, options) => {
+      try {
+        const opts = options || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options && options.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch3.constants = constants6;
+    module.exports = picomatch3;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports, module) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils();
+    function picomatch3(glob2, options, returnState = false) {
+      if (options && (options.windows === null || options.windows === void 0)) {
+        options = { ...options, windows: utils.isWindows() };
+      }
+      return pico(glob2, options, returnState);
+    }
+    Object.assign(picomatch3, pico);
+    module.exports = picomatch3;
   }
 });
 
@@ -8240,1782 +10016,6 @@ var require_dist3 = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
-var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP2 = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP: SEP2
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants();
-    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
-    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
-    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
-    exports.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform4 = navigator.platform.toLowerCase();
-        return platform4 === "win32" || platform4 === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports.removeBackslashes = (str) => {
-      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports.escapeLast = (input, char, lastIdx) => {
-      const idx = input.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input;
-      if (input[idx - 1] === "\\") return exports.escapeLast(input, char, idx - 1);
-      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
-    };
-    exports.removePrefix = (input, state = {}) => {
-      let output = input;
-      if (output.startsWith("./")) {
-        output = output.slice(2);
-        state.prefix = "./";
-      }
-      return output;
-    };
-    exports.wrapOutput = (input, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
-      if (state.negated === true) {
-        output = `(?:^(?!${output}).*$)`;
-      }
-      return output;
-    };
-    exports.basename = (path6, { windows } = {}) => {
-      const segs = path6.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
-    "use strict";
-    var utils = require_utils();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-    };
-    var depth = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan2 = (input, options) => {
-      const opts = options || {};
-      const length = input.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str = input;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished8 = false;
-      let braces = 0;
-      let prev;
-      let code;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code;
-        return str.charCodeAt(++index);
-      };
-      while (index < length) {
-        code = advance();
-        let next;
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished8 = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished8 = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished8 = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished8 === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished8 = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished8 = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished8 = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished8 = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished8 = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished8 = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished8 = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str;
-      let prefix = "";
-      let glob2 = "";
-      if (start > 0) {
-        prefix = str.slice(0, start);
-        str = str.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str.slice(0, lastIndex);
-        glob2 = str.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob2 = str;
-      } else {
-        base = str;
-      }
-      if (base && base !== "" && base !== "/" && base !== str) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob2) glob2 = utils.removeBackslashes(glob2);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input,
-        start,
-        base,
-        glob: glob2,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n3 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i2 = slashes[idx];
-          const value2 = input.slice(n3, i2);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i2 >= start) {
-            parts.push(value2);
-            prevIndex = i2;
-          }
-        }
-        const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input.slice(n2);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
-          tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module.exports = scan2;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
-    "use strict";
-    var constants6 = require_constants();
-    var utils = require_utils();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants6;
-    var expandRange = (args, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args, options);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v2) => utils.escapeRegex(v2)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed2 = true;
-      while (changed2 === true) {
-        changed2 = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed2 = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i2 = 0; i2 < values.length; i2++) {
-        for (let j3 = i2 + 1; j3 < values.length; j3++) {
-          const a2 = values[i2];
-          const b3 = values[j3];
-          const char = a2[0];
-          if (!char || a2 !== char.repeat(a2.length) || b3 !== char.repeat(b3.length)) {
-            continue;
-          }
-          if (a2 === b3 || a2.startsWith(b3) || b3.startsWith(a2)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern2, requireEnd = true) => {
-      if (pattern2[0] !== "+" && pattern2[0] !== "*" || pattern2[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i2 = 1; i2 < pattern2.length; i2++) {
-        const ch = pattern2[i2];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i2 !== pattern2.length - 1) {
-              return;
-            }
-            return {
-              type: pattern2[0],
-              body: pattern2.slice(2, i2),
-              end: i2
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern2) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern2.length) {
-        const match = parseRepeatedExtglob(pattern2.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern2) => {
-      let depth = 0;
-      let value = pattern2.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth;
-    };
-    var analyzeRepeatedExtglob = (body, options) => {
-      if (options.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants6.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal = normalizeSimpleBranch(branch);
-        if (literal && literal.length === 1) {
-          safeChars.push(literal);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse = (input, options) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input = REPLACEMENTS[input] || input;
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants6.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants6.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input = utils.removePrefix(input, state);
-      len = input.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n2 = 1) => input[state.index + n2];
-      const advance = state.advance = () => input[++state.index] || "";
-      const remaining = () => input.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count3 = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count3++;
-        }
-        if (count3 % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment2 = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output = (opts.capture ? "(" : "") + token.open;
-        increment2("parens");
-        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance(), output });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal = input.slice(token.startIndex, state.index + 1);
-        const body = input.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open7 = tokens[token.tokensIndex];
-          open7.type = "text";
-          open7.value = literal;
-          open7.output = safeOutput || utils.escapeRegex(literal);
-          for (let i2 = token.tokensIndex + 1; i2 < tokens.length; i2++) {
-            tokens[i2].value = "";
-            tokens[i2].output = "";
-            delete tokens[i2].suffix;
-          }
-          state.output = token.output + open7.output;
-          state.backtrack = true;
-          push({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse(rest, { ...options, fastpaths: false }).output;
-            output = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push({ type: "paren", extglob: true, value, output });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
-        let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m2;
-          }
-          if (first === "?") {
-            if (esc) {
-              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc) {
-              return esc + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc ? m2 : `\\${m2}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output = output.replace(/\\/g, "");
-          } else {
-            output = output.replace(/\\+/g, (m2) => {
-              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
-            });
-          }
-        }
-        if (output === input && opts.contains === true) {
-          state.output = input;
-          return state;
-        }
-        state.output = utils.wrapOutput(output, state, options);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix8 = POSIX_REGEX_SOURCE[rest2];
-                if (posix8) {
-                  prev.value = pre + posix8;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment2("parens");
-          push({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment2("brackets");
-          }
-          push({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment2("braces");
-          const open7 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open7);
-          push(open7);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push({ type: "text", value, output: value });
-            continue;
-          }
-          let output = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i2 = arr.length - 1; i2 >= 0; i2--) {
-              tokens.pop();
-              if (arr[i2].type === "brace") {
-                break;
-              }
-              if (arr[i2].type !== "dots") {
-                range.unshift(arr[i2].value);
-              }
-            }
-            output = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output = "\\}";
-            state.output = out;
-            for (const t2 of toks) {
-              state.output += t2.output || t2.value;
-            }
-          }
-          push({ type: "brace", value, output });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output = "|";
-          }
-          push({ type: "comma", value, output });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output = `\\${value}`;
-            }
-            push({ type: "text", value, output });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push({ type: "plus", value });
-            continue;
-          }
-          push({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse.fastpaths = (input, options) => {
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input = REPLACEMENTS[input] || input;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants6.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str) => {
-        switch (str) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output = utils.removePrefix(input, state);
-      let source = create(output);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module.exports = parse;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
-    "use strict";
-    var scan2 = require_scan();
-    var parse = require_parse();
-    var utils = require_utils();
-    var constants6 = require_constants();
-    var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch2 = (glob2, options, returnState = false) => {
-      if (Array.isArray(glob2)) {
-        const fns = glob2.map((input) => picomatch2(input, options, returnState));
-        const arrayMatcher = (str) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject3(glob2) && glob2.tokens && glob2.input;
-      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options || {};
-      const posix8 = opts.windows;
-      const regex2 = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
-      const state = regex2.state;
-      delete regex2.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex2, options, { glob: glob2, posix: posix8 });
-        const result = { glob: glob2, state, regex: regex2, posix: posix8, input, output, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch2.test = (input, regex2, options, { glob: glob2, posix: posix8 } = {}) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options || {};
-      const format3 = opts.format || (posix8 ? utils.toPosixSlashes : null);
-      let match = input === glob2;
-      let output = match && format3 ? format3(input) : input;
-      if (match === false) {
-        output = format3 ? format3(input) : input;
-        match = output === glob2;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex2, options, posix8);
-        } else {
-          match = regex2.exec(output);
-        }
-      }
-      return { isMatch: Boolean(match), match, output };
-    };
-    picomatch2.matchBase = (input, glob2, options, posix8 = options && options.windows) => {
-      const regex2 = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
-      return regex2.test(utils.basename(input, { windows: posix8 }));
-    };
-    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
-    picomatch2.parse = (pattern2, options) => {
-      if (Array.isArray(pattern2)) return pattern2.map((p2) => picomatch2.parse(p2, options));
-      return parse(pattern2, { ...options, fastpaths: false });
-    };
-    picomatch2.scan = (input, options) => scan2(input, options);
-    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex2 = picomatch2.toRegex(source, options);
-      if (returnState === true) {
-        regex2.state = state;
-      }
-      return regex2;
-    };
-    picomatch2.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
-      if (!input || typeof input !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse.fastpaths(input, options);
-      }
-      if (!parsed.output) {
-        parsed = parse(input, options);
-      }
-      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
-    };
-    picomatch2.toRegex = (source, options) => {
-      try {
-        const opts = options || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options && options.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch2.constants = constants6;
-    module.exports = picomatch2;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils();
-    function picomatch2(glob2, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
-      }
-      return pico(glob2, options, returnState);
-    }
-    Object.assign(picomatch2, pico);
-    module.exports = picomatch2;
-  }
-});
-
 // node_modules/ajv/dist/runtime/ucs2length.js
 var require_ucs2length = __commonJS({
   "node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
@@ -10416,6 +10416,12 @@ var require_cutover_plan_schema = __commonJS({
                 }
               }
             },
+            concurrency: {
+              type: "integer",
+              minimum: 1,
+              maximum: 64,
+              description: "How many steps may run at once (default 1). Steps run as soon as the steps they `needs` have ended, at most this many together; a step without `needs` waits for the entry before it, so a plan without `needs` runs in order whatever this says."
+            },
             inputs: {
               type: "array",
               items: {
@@ -10443,7 +10449,7 @@ var require_cutover_plan_schema = __commonJS({
               items: {
                 $ref: "#/$defs/step"
               },
-              description: "The cutover's steps, run in order."
+              description: "The cutover's steps: each waits for the steps it `needs` (by default the entry before it), at most `spec.concurrency` at once."
             },
             rollback: {
               type: "array",
@@ -10661,6 +10667,24 @@ var require_cutover_plan_schema = __commonJS({
               maxLength: 200,
               description: "A human-readable title for progress output and the report."
             },
+            needs: {
+              type: "array",
+              uniqueItems: true,
+              items: {
+                type: "string",
+                pattern: "^[a-z0-9][a-z0-9_-]{0,62}$"
+              },
+              description: "Ids of steps of the same phase this step waits for (all their shards, for a matrix step). Without `needs` a step waits for the entry before it; `needs: []` lets it start with the phase. Unknown ids and cycles are errors.",
+              examples: [
+                [
+                  "dry-run"
+                ]
+              ]
+            },
+            matrix: {
+              $ref: "#/$defs/matrix",
+              description: "Runs the step once for each value, as shards `<id>[<value>]`, each with its own log, outcome, retries and `produces`; `${{ matrix.<name> }}` gives the value in `run`, `env`, `produces` and `expect`. Exactly one name: a list of values, or a list read from a frozen JSON file."
+            },
             run: {
               anyOf: [
                 {
@@ -10791,6 +10815,78 @@ var require_cutover_plan_schema = __commonJS({
               description: "Records `<boundary>_at` (for example `paused_at`) in the run record when the step ends.",
               examples: [
                 "paused"
+              ]
+            }
+          }
+        },
+        matrix: {
+          type: "object",
+          minProperties: 1,
+          maxProperties: 1,
+          propertyNames: {
+            pattern: "^[a-z][a-z0-9_]{0,62}$"
+          },
+          additionalProperties: {
+            anyOf: [
+              {
+                type: "array",
+                minItems: 1,
+                maxItems: 256,
+                uniqueItems: true,
+                items: {
+                  $ref: "#/$defs/matrixValue"
+                }
+              },
+              {
+                $ref: "#/$defs/matrixFile"
+              }
+            ]
+          },
+          description: "One matrix name mapped to its values: a list, or `{ file, path }` naming a list in a JSON file that a registry or input freezes.",
+          examples: [
+            {
+              module: [
+                "kurse",
+                "orte",
+                "personen"
+              ]
+            },
+            {
+              module: {
+                file: "migration/modules.json",
+                path: "modules"
+              }
+            }
+          ]
+        },
+        matrixValue: {
+          type: "string",
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
+          description: "A matrix value: letters, digits, `.`, `_` and `-` (it names the shard, its log file and its record entry)."
+        },
+        matrixFile: {
+          type: "object",
+          additionalProperties: false,
+          required: [
+            "file",
+            "path"
+          ],
+          description: "Matrix values read from a JSON file when the run starts. The file must be matched by a registry or input, so the shard list is frozen like everything else.",
+          properties: {
+            file: {
+              $ref: "#/$defs/path",
+              description: "The JSON file, relative to the repository root; a registry or input must cover it.",
+              examples: [
+                "migration/modules.json"
+              ]
+            },
+            path: {
+              type: "string",
+              minLength: 1,
+              pattern: "^[^.]+(\\.[^.]+)*$",
+              description: "A dotted path to a list of matrix values in the document; numeric segments index arrays.",
+              examples: [
+                "modules"
               ]
             }
           }
@@ -11788,15 +11884,15 @@ var init_colorette = __esm({
     isCI = "CI" in env2 && ("GITHUB_ACTIONS" in env2 || "GITLAB_CI" in env2 || "CIRCLECI" in env2);
     isColorSupported = !isDisabled && (isForced || isWindows && !isDumbTerminal || isCompatibleTerminal || isCI);
     replaceClose = (index, string, close, replace, head = string.substring(0, index) + replace, tail = string.substring(index + close.length), next = tail.indexOf(close)) => head + (next < 0 ? tail : replaceClose(next, tail, close, replace));
-    clearBleed = (index, string, open7, close, replace) => index < 0 ? open7 + string + close : open7 + replaceClose(index, string, close, replace) + close;
-    filterEmpty = (open7, close, replace = open7, at2 = open7.length + 1) => (string) => string || !(string === "" || string === void 0) ? clearBleed(
+    clearBleed = (index, string, open8, close, replace) => index < 0 ? open8 + string + close : open8 + replaceClose(index, string, close, replace) + close;
+    filterEmpty = (open8, close, replace = open8, at2 = open8.length + 1) => (string) => string || !(string === "" || string === void 0) ? clearBleed(
       ("" + string).indexOf(close, at2),
       string,
-      open7,
+      open8,
       close,
       replace
     ) : "";
-    init = (open7, close, replace) => filterEmpty(`\x1B[${open7}m`, `\x1B[${close}m`, replace);
+    init = (open8, close, replace) => filterEmpty(`\x1B[${open8}m`, `\x1B[${close}m`, replace);
     colors2 = {
       reset: init(0, 0),
       bold: init(1, 22, "\x1B[22m\x1B[1m"),
@@ -16204,7 +16300,7 @@ var require_package = __commonJS({
 
 // src/action/run-action.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join14, resolve as resolve10 } from "node:path";
+import { join as join15, resolve as resolve10 } from "node:path";
 
 // src/adapters/streams.ts
 import { closeSync, fstatSync, openSync } from "node:fs";
@@ -20188,6 +20284,7 @@ async function emptyTree(cwd) {
 }
 
 // src/plan/paths.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
 import { posix } from "node:path";
 function pathProblem(path6, { allowRoot = false } = {}) {
   if (path6.includes("\0")) return "contains a NUL character";
@@ -20215,6 +20312,10 @@ var PLAN_EXTENSION = /\.ya?ml$/i;
 function isPlanPath(path6) {
   const parts = path6.split("/");
   return parts[0] === PLANS_DIR && parts.length > 1 && parts.every((part) => part !== "" && !part.startsWith(".")) && PLAN_EXTENSION.test(path6);
+}
+function matchedByPatterns(path6, patterns) {
+  const target = normalizePath(path6);
+  return patterns.some((pattern2) => normalizePath(pattern2) === target || (0, import_picomatch.default)(pattern2, { dot: true, posix: true })(target));
 }
 
 // src/plan/load.ts
@@ -20455,16 +20556,16 @@ function unclosedQuote(text, offset, quote) {
   }
   return void 0;
 }
-function unclosedFlow(text, offset, open7) {
-  const close = open7 === "[" ? "]" : "}";
+function unclosedFlow(text, offset, open8) {
+  const close = open8 === "[" ? "]" : "}";
   let depth = 0;
   for (let i2 = Math.min(offset, text.length) - 1; i2 >= Math.max(0, offset - LOOK_BACK); i2--) {
     if (text[i2] === close) depth++;
-    else if (text[i2] === open7 && depth-- === 0) {
+    else if (text[i2] === open8 && depth-- === 0) {
       return {
         offset: i2,
-        message: `the \`${open7}\` opened here is never closed with \`${close}\``,
-        hint: `end the ${open7 === "[" ? "list" : "mapping"} with \`${close}\` on the same line, or write it one entry a line`
+        message: `the \`${open8}\` opened here is never closed with \`${close}\``,
+        hint: `end the ${open8 === "[" ? "list" : "mapping"} with \`${close}\` on the same line, or write it one entry a line`
       };
     }
   }
@@ -20949,6 +21050,63 @@ function formatDuration(ms2) {
   return `${Math.floor(s / 3600)}h ${String(Math.floor(s % 3600 / 60)).padStart(2, "0")}m`;
 }
 
+// src/plan/graph.ts
+function declaredNeeds(steps) {
+  return steps.map((step, i2) => ({ id: step.id, needs: step.needs ?? (i2 > 0 ? [steps[i2 - 1].id] : []) }));
+}
+function findCycle(nodes) {
+  const byId = new Map(nodes.map((n2) => [n2.id, n2]));
+  const state = /* @__PURE__ */ new Map();
+  const path6 = [];
+  const visit2 = (id) => {
+    if (state.get(id) === "done") return void 0;
+    if (state.get(id) === "open") return [...path6.slice(path6.indexOf(id)), id];
+    state.set(id, "open");
+    path6.push(id);
+    for (const need of byId.get(id)?.needs ?? []) {
+      if (!byId.has(need)) continue;
+      const cycle = visit2(need);
+      if (cycle) return cycle;
+    }
+    path6.pop();
+    state.set(id, "done");
+    return void 0;
+  };
+  for (const node of nodes) {
+    const cycle = visit2(node.id);
+    if (cycle) return cycle;
+  }
+  return void 0;
+}
+function ancestorsOf(nodes) {
+  const byId = new Map(nodes.map((n2) => [n2.id, n2]));
+  const memo = /* @__PURE__ */ new Map();
+  const of = (id) => {
+    const known = memo.get(id);
+    if (known) return known;
+    const all = /* @__PURE__ */ new Set();
+    memo.set(id, all);
+    for (const need of byId.get(id)?.needs ?? []) {
+      if (!byId.has(need)) continue;
+      all.add(need);
+      for (const a2 of of(need)) all.add(a2);
+    }
+    return all;
+  };
+  for (const node of nodes) of(node.id);
+  return memo;
+}
+function unorderedPairs(nodes) {
+  const ancestors = ancestorsOf(nodes);
+  const pairs = [];
+  for (const [i2, a2] of nodes.entries()) {
+    for (const b3 of nodes.slice(i2 + 1)) {
+      if (!ancestors.get(a2.id)?.has(b3.id) && !ancestors.get(b3.id)?.has(a2.id)) pairs.push([a2, b3]);
+    }
+  }
+  return pairs;
+}
+
 // src/text/nearest.ts
 function editDistance(a2, b3) {
   const x3 = [...a2];
@@ -21124,6 +21282,7 @@ function lookup(path6, scope) {
   if (root === "plan" && a2 === "name") return scope.plan.name;
   if (root === "git" && (a2 === "sha" || a2 === "branch")) return scope.git[a2];
   if (root === "steps" && a2 && b3 === "outcome") return scope.steps?.[a2]?.outcome ?? "pending";
+  if (root === "matrix" && a2 && b3 === void 0) return scope.matrix?.[a2];
   return void 0;
 }
 function truthy(value) {
@@ -21143,21 +21302,21 @@ function parseTemplate(value) {
   const parts = [];
   let i2 = 0;
   while (i2 < value.length) {
-    const open7 = value.indexOf(OPEN, i2);
-    if (open7 < 0) {
+    const open8 = value.indexOf(OPEN, i2);
+    if (open8 < 0) {
       parts.push(value.slice(i2));
       break;
     }
-    if (open7 > i2) parts.push(value.slice(i2, open7));
-    const close = value.indexOf(CLOSE, open7 + OPEN.length);
-    if (close < 0) throw issue(open7, "PLAN_INTERPOLATION", "unterminated `${{`: no closing `}}`", "close the expression with `}}`");
-    const source = value.slice(open7 + OPEN.length, close);
+    if (open8 > i2) parts.push(value.slice(i2, open8));
+    const close = value.indexOf(CLOSE, open8 + OPEN.length);
+    if (close < 0) throw issue(open8, "PLAN_INTERPOLATION", "unterminated `${{`: no closing `}}`", "close the expression with `}}`");
+    const source = value.slice(open8 + OPEN.length, close);
     const lead = source.length - source.trimStart().length;
-    if (source.trim() === "") throw issue(open7, "PLAN_INTERPOLATION", "empty `${{ }}`");
+    if (source.trim() === "") throw issue(open8, "PLAN_INTERPOLATION", "empty `${{ }}`");
     try {
-      parts.push({ expr: parseExpression(source), source, offset: open7 + OPEN.length });
+      parts.push({ expr: parseExpression(source), source, offset: open8 + OPEN.length });
     } catch (e) {
-      if (e instanceof ExpressionError) throw issue(open7 + OPEN.length + Math.max(e.offset, lead), "PLAN_EXPRESSION", e.message);
+      if (e instanceof ExpressionError) throw issue(open8 + OPEN.length + Math.max(e.offset, lead), "PLAN_EXPRESSION", e.message);
       throw e;
     }
     i2 = close + CLOSE.length;
@@ -21186,7 +21345,7 @@ function parseCondition(value) {
 }
 var VALUE_NAMES = "env.NAME, run.id, plan.name, git.sha, git.branch";
 var FUNCTIONS = ["success", "failure", "always"];
-function checkNames(expr, kind, stepIds) {
+function checkNames(expr, kind, stepIds, matrixNames = /* @__PURE__ */ new Set()) {
   const issues = [];
   for (const node of walkExpression(expr)) {
     if (node.kind === "call") {
@@ -21198,8 +21357,12 @@ function checkNames(expr, kind, stepIds) {
     if (node.kind !== "ref") continue;
     const [root, a2, b3, ...rest] = node.path;
     const name = node.path.join(".");
-    const known = root === "env" && a2 !== void 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a2) && b3 === void 0 || root === "run" && a2 === "id" && b3 === void 0 || root === "plan" && a2 === "name" && b3 === void 0 || root === "git" && (a2 === "sha" || a2 === "branch") && b3 === void 0;
+    const known = root === "env" && a2 !== void 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a2) && b3 === void 0 || root === "run" && a2 === "id" && b3 === void 0 || root === "plan" && a2 === "name" && b3 === void 0 || root === "git" && (a2 === "sha" || a2 === "branch") && b3 === void 0 || root === "matrix" && a2 !== void 0 && matrixNames.has(a2) && b3 === void 0;
     if (known) continue;
+    if (root === "matrix") {
+      issues.push(issue(node.start, "PLAN_INTERPOLATION", `unknown name ${JSON.stringify(name)}`, matrixNames.size ? `this step's matrix is ${[...matrixNames].map((m2) => `matrix.${m2}`).join(", ")}` : "matrix values may appear in run, env, produces and expect of a step with a matrix"));
+      continue;
+    }
     if (kind === "condition" && root === "steps" && a2 !== void 0 && b3 === "outcome" && rest.length === 0) {
       if (!stepIds.has(a2)) issues.push(issue(node.start, "PLAN_REFERENCE", `no step has the id ${JSON.stringify(a2)}`, nameHint(a2, [...stepIds], "step ids")));
       continue;
@@ -21228,6 +21391,818 @@ function interpolate(value, scope) {
 }
 function evaluateCondition(value, scope) {
   return truthy(evaluate(parseCondition(value).expr, scope));
+}
+
+// node_modules/safe-stable-stringify/index.js
+var { hasOwnProperty } = Object.prototype;
+var strEscapeSequencesRegExp = /[\u0000-\u001f\u0022\u005c\ud800-\udfff]/;
+var nodeVersion = typeof process === "object" ? process?.versions?.node : void 0;
+var strEscapeLength = Number(nodeVersion?.slice(0, nodeVersion.indexOf("."))) >= 22 ? 128 : 5e3;
+function strEscape(str) {
+  if (str.length < strEscapeLength && !strEscapeSequencesRegExp.test(str)) {
+    return `"${str}"`;
+  }
+  return JSON.stringify(str);
+}
+function sort(array, comparator) {
+  if (array.length > 200 || comparator) {
+    return array.sort(comparator);
+  }
+  let moves = 0;
+  if (array.length > 1 && array[0] > array[1]) {
+    const currentValue = array[1];
+    if (array.length > 32 && currentValue > array[array.length - 1]) {
+      return array.sort();
+    }
+    array[1] = array[0];
+    array[0] = currentValue;
+    moves = 1;
+  }
+  for (let i2 = 2; i2 < array.length; i2++) {
+    const currentValue = array[i2];
+    if (array[i2 - 1] <= currentValue) continue;
+    let position = i2;
+    do {
+      array[position] = array[position - 1];
+      position--;
+    } while (position !== 0 && array[position - 1] > currentValue);
+    array[position] = currentValue;
+    moves += i2 - position;
+    if (moves > array.length && moves > 32) return array.sort();
+  }
+  return array;
+}
+var typedArrayPrototypeGetSymbolToStringTag = (
+  // @ts-expect-error
+  Object.getOwnPropertyDescriptor(
+    Object.getPrototypeOf(
+      Object.getPrototypeOf(
+        new Int8Array()
+      )
+    ),
+    Symbol.toStringTag
+  ).get
+);
+function getTypedArrayType(value) {
+  const type = typedArrayPrototypeGetSymbolToStringTag.call(value);
+  return type !== void 0 && value.length !== 0 ? type : void 0;
+}
+function wrapInQuotes(value) {
+  return `"${value}"`;
+}
+function stringifyTypedArray(array, separator, maximumBreadth, bigint, fail2, type) {
+  if (array.length < maximumBreadth) {
+    maximumBreadth = array.length;
+  }
+  const whitespace = separator === "," ? "" : " ";
+  if (type[0] === "F") {
+    let value = array[0];
+    let res2 = `"0":${whitespace}${Number.isFinite(value) ? value : fail2 ? fail2(value) : "null"}`;
+    for (let i2 = 1; i2 < maximumBreadth; i2++) {
+      value = array[i2];
+      res2 += `${separator}"${i2}":${whitespace}${Number.isFinite(value) ? value : fail2 ? fail2(value) : "null"}`;
+    }
+    return res2;
+  }
+  const method = bigint === "string" && array.length > 0 && typeof array[0] === "bigint" ? wrapInQuotes : String;
+  let res = `"0":${whitespace}${method(array[0])}`;
+  for (let i2 = 1; i2 < maximumBreadth; i2++) {
+    res += `${separator}"${i2}":${whitespace}${method(array[i2])}`;
+  }
+  return res;
+}
+function stringifyCircularDepth(index) {
+  return `"[Circular: ${index}]"`;
+}
+function getCircularValueOption(options) {
+  if (hasOwnProperty.call(options, "circularValue")) {
+    const circularValue = options.circularValue;
+    if (typeof circularValue === "string") {
+      return `"${circularValue}"`;
+    }
+    if (circularValue == null) {
+      return circularValue;
+    }
+    if (circularValue === Error || circularValue === TypeError) {
+      return {
+        toString() {
+          throw new TypeError("Converting circular structure to JSON");
+        }
+      };
+    }
+    throw new TypeError('The "circularValue" argument must be of type string or the value null or undefined');
+  }
+  return stringifyCircularDepth;
+}
+function getDeterministicOption(options) {
+  let value;
+  if (hasOwnProperty.call(options, "deterministic")) {
+    value = options.deterministic;
+    if (typeof value !== "boolean" && typeof value !== "function") {
+      throw new TypeError('The "deterministic" argument must be of type boolean or comparator function');
+    }
+  }
+  return value === void 0 ? true : value;
+}
+function getBigIntOption(options) {
+  let value;
+  if (hasOwnProperty.call(options, "bigint")) {
+    value = options.bigint;
+    if (typeof value === "string") {
+      if (value !== "string") {
+        throw new TypeError('The "bigint" argument must be of type boolean or the string "string"');
+      }
+    } else if (typeof value !== "boolean") {
+      throw new TypeError('The "bigint" argument must be of type boolean or the string "string"');
+    }
+  }
+  return value === void 0 ? true : value;
+}
+function getBooleanOption(options, key, defaultValue) {
+  let value;
+  if (hasOwnProperty.call(options, key)) {
+    value = options[key];
+    if (typeof value !== "boolean") {
+      throw new TypeError(`The "${key}" argument must be of type boolean`);
+    }
+  }
+  return value === void 0 ? defaultValue : value;
+}
+function getPositiveIntegerOption(options, key) {
+  let value;
+  if (hasOwnProperty.call(options, key)) {
+    value = options[key];
+    if (typeof value !== "number") {
+      throw new TypeError(`The "${key}" argument must be of type number`);
+    }
+    if (!Number.isInteger(value)) {
+      throw new TypeError(`The "${key}" argument must be an integer`);
+    }
+    if (value < 1) {
+      throw new RangeError(`The "${key}" argument must be >= 1`);
+    }
+  }
+  return value === void 0 ? Infinity : value;
+}
+function getItemCount(number) {
+  if (number === 1) {
+    return "1 item";
+  }
+  return `${number} items`;
+}
+function getUniqueReplacerSet(replacerArray) {
+  const replacerSet = /* @__PURE__ */ new Set();
+  for (const value of replacerArray) {
+    if (typeof value === "string" || typeof value === "number") {
+      replacerSet.add(String(value));
+    }
+  }
+  return replacerSet;
+}
+function getStrictOption(options) {
+  if (hasOwnProperty.call(options, "strict")) {
+    const value = options.strict;
+    if (typeof value !== "boolean") {
+      throw new TypeError('The "strict" argument must be of type boolean');
+    }
+    if (value) {
+      return (value2) => {
+        let message = `Object can not safely be stringified. Received type ${typeof value2}`;
+        if (typeof value2 !== "function") message += ` (${safeErrorMessage(value2)})`;
+        throw new Error(message);
+      };
+    }
+  }
+}
+function safeErrorMessage(error) {
+  try {
+    return String(error);
+  } catch {
+    return "Failed";
+  }
+}
+function getErrorMessage(error, name) {
+  const message = typeof error?.message === "string" ? error.message : safeErrorMessage(error);
+  if (name) {
+    return `Error: Stringification failed with ${name} (${message})`;
+  }
+  return `Error: Stringification failed (${message})`;
+}
+function callSafe(method, thisArg, input) {
+  try {
+    return method.call(thisArg, input);
+  } catch (error) {
+    return getErrorMessage(error, method.name);
+  }
+}
+function makeSafe(method, name) {
+  const safeMethod = function(...input) {
+    try {
+      return method(...input);
+    } catch (error) {
+      if (name !== void 0) {
+        return getErrorMessage(error, name);
+      }
+      return `"${getErrorMessage(error, name)}"`;
+    }
+  };
+  Object.defineProperty(safeMethod, "name", { value: `safe_${method.name}` });
+  return safeMethod;
+}
+function configure(options) {
+  options = { ...options };
+  const fail2 = getStrictOption(options);
+  if (fail2) {
+    if (options.bigint === void 0) {
+      options.bigint = false;
+    }
+    if (!("circularValue" in options)) {
+      options.circularValue = Error;
+    }
+  }
+  const circularValue = getCircularValueOption(options);
+  const bigint = getBigIntOption(options);
+  const deterministic = getDeterministicOption(options);
+  const comparator = typeof deterministic === "function" ? deterministic : void 0;
+  const maximumDepth = getPositiveIntegerOption(options, "maximumDepth");
+  const maximumBreadth = getPositiveIntegerOption(options, "maximumBreadth");
+  const safe = getBooleanOption(options, "safe", false);
+  let stringifyFnReplacer = function(key, parent, stack, replacer, spacer, indentation) {
+    let value = parent[key];
+    if (typeof value === "object" && value !== null && typeof value.toJSON === "function") {
+      value = safe ? callSafe(value.toJSON, value, key) : value.toJSON(key);
+    }
+    value = replacer.call(parent, key, value);
+    if (typeof value === "object") {
+      if (value === null) {
+        return "null";
+      }
+      const circularIndex = stack.indexOf(value);
+      if (circularIndex !== -1) {
+        return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
+      }
+      let res = "";
+      let join16 = ",";
+      const originalIndentation = indentation;
+      if (Array.isArray(value)) {
+        if (value.length === 0) {
+          return "[]";
+        }
+        if (maximumDepth < stack.length + 1) {
+          return '"[Array]"';
+        }
+        stack.push(value);
+        if (spacer !== "") {
+          indentation += spacer;
+          res += `
+${indentation}`;
+          join16 = `,
+${indentation}`;
+        }
+        const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
+        let i2 = 0;
+        for (; i2 < maximumValuesToStringify - 1; i2++) {
+          const tmp2 = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
+          res += tmp2 !== void 0 ? tmp2 : "null";
+          res += join16;
+        }
+        const tmp = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
+        res += tmp !== void 0 ? tmp : "null";
+        if (value.length > maximumBreadth) {
+          const removedKeys = value.length - maximumBreadth;
+          res += `${join16}"... ${getItemCount(removedKeys)} not stringified"`;
+        }
+        if (spacer !== "") {
+          res += `
+${originalIndentation}`;
+        }
+        stack.pop();
+        return `[${res}]`;
+      }
+      let keys = Object.keys(value);
+      const keyLength = keys.length;
+      if (keyLength === 0) {
+        return "{}";
+      }
+      if (maximumDepth < stack.length + 1) {
+        return '"[Object]"';
+      }
+      let whitespace = "";
+      let separator = "";
+      if (spacer !== "") {
+        indentation += spacer;
+        join16 = `,
+${indentation}`;
+        whitespace = " ";
+      }
+      const maximumPropertiesToStringify = Math.min(keyLength, maximumBreadth);
+      if (deterministic && getTypedArrayType(value) === void 0) {
+        keys = sort(keys, comparator);
+      }
+      stack.push(value);
+      for (let i2 = 0; i2 < maximumPropertiesToStringify; i2++) {
+        const key2 = keys[i2];
+        const tmp = stringifyFnReplacer(key2, value, stack, replacer, spacer, indentation);
+        if (tmp !== void 0) {
+          res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
+          separator = join16;
+        }
+      }
+      if (keyLength > maximumBreadth) {
+        const removedKeys = keyLength - maximumBreadth;
+        res += `${separator}"...":${whitespace}"${getItemCount(removedKeys)} not stringified"`;
+        separator = join16;
+      }
+      if (spacer !== "" && separator.length > 1) {
+        res = `
+${indentation}${res}
+${originalIndentation}`;
+      }
+      stack.pop();
+      return `{${res}}`;
+    }
+    return stringifyFnPrimitive(value);
+  };
+  let stringifyArrayReplacer = function(key, value, stack, replacer, spacer, indentation) {
+    if (value === null) {
+      return "null";
+    }
+    if (typeof /** @type {ToJSON} */
+    value.toJSON === "function") {
+      if (typeof key === "number") key = String(key);
+      const jsonValue = safe ? callSafe(
+        /** @type {ToJSON} */
+        value.toJSON,
+        value,
+        key
+      ) : (
+        /** @type {ToJSON} */
+        value.toJSON(key)
+      );
+      if (typeof jsonValue !== "object") {
+        return stringifyPrimitive(jsonValue);
+      }
+      if (jsonValue === null) {
+        return "null";
+      }
+      value = jsonValue;
+    }
+    const circularIndex = stack.indexOf(value);
+    if (circularIndex !== -1) {
+      return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
+    }
+    const originalIndentation = indentation;
+    let res = "";
+    let join16 = ",";
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        return "[]";
+      }
+      if (maximumDepth < stack.length + 1) {
+        return '"[Array]"';
+      }
+      stack.push(value);
+      if (spacer !== "") {
+        indentation += spacer;
+        res += `
+${indentation}`;
+        join16 = `,
+${indentation}`;
+      }
+      const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
+      let i2 = 0;
+      for (; i2 < maximumValuesToStringify - 1; i2++) {
+        const item2 = value[i2];
+        const tmp2 = typeof item2 === "object" ? stringifyArrayReplacer(i2, item2, stack, replacer, spacer, indentation) : stringifyPrimitive(item2);
+        res += tmp2 !== void 0 ? tmp2 : "null";
+        res += join16;
+      }
+      const item = value[i2];
+      const tmp = typeof item === "object" ? stringifyArrayReplacer(i2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
+      res += tmp !== void 0 ? tmp : "null";
+      if (value.length > maximumBreadth) {
+        const removedKeys = value.length - maximumBreadth;
+        res += `${join16}"... ${getItemCount(removedKeys)} not stringified"`;
+      }
+      if (spacer !== "") {
+        res += `
+${originalIndentation}`;
+      }
+      stack.pop();
+      return `[${res}]`;
+    }
+    if (maximumDepth < stack.length + 1) {
+      return '"[Object]"';
+    }
+    stack.push(value);
+    let whitespace = "";
+    if (spacer !== "") {
+      indentation += spacer;
+      join16 = `,
+${indentation}`;
+      whitespace = " ";
+    }
+    let separator = "";
+    for (const key2 of replacer) {
+      const item = (
+        /** @type {Record<string, unknown>} */
+        value[key2]
+      );
+      const tmp = typeof item === "object" ? stringifyArrayReplacer(key2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
+      if (tmp !== void 0) {
+        res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
+        separator = join16;
+      }
+    }
+    if (spacer !== "" && separator.length > 1) {
+      res = `
+${indentation}${res}
+${originalIndentation}`;
+    }
+    stack.pop();
+    return `{${res}}`;
+  };
+  let stringifyIndent = function(key, value, stack, spacer, indentation) {
+    if (value === null) {
+      return "null";
+    }
+    if (typeof /** @type {ToJSON} */
+    value.toJSON === "function") {
+      if (typeof key === "number") key = String(key);
+      const jsonValue = safe ? callSafe(
+        /** @type {ToJSON} */
+        value.toJSON,
+        value,
+        key
+      ) : (
+        /** @type {ToJSON} */
+        value.toJSON(key)
+      );
+      if (typeof jsonValue !== "object") {
+        return stringifyPrimitive(jsonValue);
+      }
+      if (jsonValue === null) {
+        return "null";
+      }
+      value = jsonValue;
+    }
+    const circularIndex = stack.indexOf(value);
+    if (circularIndex !== -1) {
+      return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
+    }
+    const originalIndentation = indentation;
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        return "[]";
+      }
+      if (maximumDepth < stack.length + 1) {
+        return '"[Array]"';
+      }
+      stack.push(value);
+      indentation += spacer;
+      let res2 = `
+${indentation}`;
+      const join17 = `,
+${indentation}`;
+      const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
+      let i2 = 0;
+      for (; i2 < maximumValuesToStringify - 1; i2++) {
+        const item2 = value[i2];
+        const tmp2 = typeof item2 === "object" ? stringifyIndent(i2, item2, stack, spacer, indentation) : stringifyPrimitive(item2);
+        res2 += tmp2 !== void 0 ? tmp2 : "null";
+        res2 += join17;
+      }
+      const item = value[i2];
+      const tmp = typeof item === "object" ? stringifyIndent(i2, item, stack, spacer, indentation) : stringifyPrimitive(item);
+      res2 += tmp !== void 0 ? tmp : "null";
+      if (value.length > maximumBreadth) {
+        const removedKeys = value.length - maximumBreadth;
+        res2 += `${join17}"... ${getItemCount(removedKeys)} not stringified"`;
+      }
+      res2 += `
+${originalIndentation}`;
+      stack.pop();
+      return `[${res2}]`;
+    }
+    let keys = Object.keys(value);
+    const keyLength = keys.length;
+    if (keyLength === 0) {
+      return "{}";
+    }
+    if (maximumDepth < stack.length + 1) {
+      return '"[Object]"';
+    }
+    indentation += spacer;
+    const join16 = `,
+${indentation}`;
+    let res = "";
+    let separator = "";
+    let maximumPropertiesToStringify = Math.min(keyLength, maximumBreadth);
+    const typedArrayType = getTypedArrayType(value);
+    if (typedArrayType !== void 0) {
+      res += stringifyTypedArray(
+        /** @type {ArrayLike<number | bigint>} */
+        value,
+        join16,
+        maximumBreadth,
+        bigint,
+        fail2,
+        typedArrayType
+      );
+      keys = keys.slice(
+        /** @type {{length: number}} */
+        value.length
+      );
+      maximumPropertiesToStringify -= /** @type {{length: number}} */
+      value.length;
+      separator = join16;
+    }
+    if (deterministic) {
+      keys = sort(keys, comparator);
+    }
+    stack.push(value);
+    for (let i2 = 0; i2 < maximumPropertiesToStringify; i2++) {
+      const key2 = keys[i2];
+      const item = (
+        /** @type {Record<string, unknown>} */
+        value[key2]
+      );
+      const tmp = typeof item === "object" ? stringifyIndent(key2, item, stack, spacer, indentation) : stringifyPrimitive(item);
+      if (tmp !== void 0) {
+        res += `${separator}${strEscape(key2)}: ${tmp}`;
+        separator = join16;
+      }
+    }
+    if (keyLength > maximumBreadth) {
+      const removedKeys = keyLength - maximumBreadth;
+      res += `${separator}"...": "${getItemCount(removedKeys)} not stringified"`;
+      separator = join16;
+    }
+    if (separator !== "") {
+      res = `
+${indentation}${res}
+${originalIndentation}`;
+    }
+    stack.pop();
+    return `{${res}}`;
+  };
+  let stringifyPrimitive = function(value) {
+    switch (typeof value) {
+      case "string":
+        return strEscape(value);
+      case "number":
+        return isFinite(value) ? String(value) : fail2 ? fail2(value) : "null";
+      case "boolean":
+        return value === true ? "true" : "false";
+      case "undefined":
+        return void 0;
+      case "bigint":
+        if (bigint) {
+          return bigint === "string" ? `"${value}"` : String(value);
+        }
+      // fallthrough
+      default:
+        return fail2 ? fail2(value) : void 0;
+    }
+  };
+  let stringifyObject = function(key, value, stack) {
+    if (value === null) {
+      return "null";
+    }
+    if (typeof /** @type {ToJSON} */
+    value.toJSON === "function") {
+      if (typeof key === "number") key = String(key);
+      const jsonValue = safe ? callSafe(
+        /** @type {ToJSON} */
+        value.toJSON,
+        value,
+        key
+      ) : (
+        /** @type {ToJSON} */
+        value.toJSON(key)
+      );
+      if (typeof jsonValue !== "object") {
+        return stringifyPrimitive(jsonValue);
+      }
+      if (jsonValue === null) {
+        return "null";
+      }
+      value = jsonValue;
+    }
+    const circularIndex = stack.indexOf(value);
+    if (circularIndex !== -1) {
+      return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
+    }
+    let res = "";
+    const hasLength = (
+      /** @type {{length?: unknown}} */
+      value.length !== void 0
+    );
+    if (hasLength && Array.isArray(value)) {
+      if (value.length === 0) {
+        return "[]";
+      }
+      if (maximumDepth < stack.length + 1) {
+        return '"[Array]"';
+      }
+      stack.push(value);
+      const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
+      let i2 = 0;
+      for (; i2 < maximumValuesToStringify - 1; i2++) {
+        const item2 = value[i2];
+        const tmp2 = typeof item2 === "object" ? stringifyObject(i2, item2, stack) : stringifyPrimitive(item2);
+        res += tmp2 !== void 0 ? tmp2 : "null";
+        res += ",";
+      }
+      const item = value[i2];
+      const tmp = typeof item === "object" ? stringifyObject(i2, item, stack) : stringifyPrimitive(item);
+      res += tmp !== void 0 ? tmp : "null";
+      if (value.length > maximumBreadth) {
+        const removedKeys = value.length - maximumBreadth;
+        res += `,"... ${getItemCount(removedKeys)} not stringified"`;
+      }
+      stack.pop();
+      return `[${res}]`;
+    }
+    let keys = Object.keys(value);
+    const keyLength = keys.length;
+    if (keyLength === 0) {
+      return "{}";
+    }
+    if (maximumDepth < stack.length + 1) {
+      return '"[Object]"';
+    }
+    let separator = "";
+    let maximumPropertiesToStringify = Math.min(keyLength, maximumBreadth);
+    const typedArrayType = hasLength ? getTypedArrayType(value) : void 0;
+    if (typedArrayType !== void 0) {
+      res += stringifyTypedArray(
+        /** @type {ArrayLike<number | bigint>} */
+        value,
+        ",",
+        maximumBreadth,
+        bigint,
+        fail2,
+        typedArrayType
+      );
+      keys = keys.slice(
+        /** @type {{length: number}} */
+        value.length
+      );
+      maximumPropertiesToStringify -= /** @type {{length: number}} */
+      value.length;
+      separator = ",";
+    }
+    if (deterministic) {
+      keys = sort(keys, comparator);
+    }
+    stack.push(value);
+    for (let i2 = 0; i2 < maximumPropertiesToStringify; i2++) {
+      const key2 = keys[i2];
+      const item = (
+        /** @type {Record<string, unknown>} */
+        value[key2]
+      );
+      const tmp = typeof item === "object" ? stringifyObject(key2, item, stack) : stringifyPrimitive(item);
+      if (tmp !== void 0) {
+        res += `${separator}${strEscape(key2)}:${tmp}`;
+        separator = ",";
+      }
+    }
+    if (keyLength > maximumBreadth) {
+      const removedKeys = keyLength - maximumBreadth;
+      res += `${separator}"...":"${getItemCount(removedKeys)} not stringified"`;
+    }
+    stack.pop();
+    return `{${res}}`;
+  };
+  const stringifyFnPrimitive = stringifyPrimitive;
+  if (safe) {
+    stringifyFnReplacer = makeSafe(stringifyFnReplacer);
+    stringifyArrayReplacer = makeSafe(stringifyArrayReplacer);
+    stringifyIndent = makeSafe(stringifyIndent);
+    stringifyObject = makeSafe(stringifyObject);
+    stringifyPrimitive = makeSafe(stringifyPrimitive);
+  }
+  function stringify3(value, replacer, space) {
+    if (arguments.length > 1) {
+      let spacer = "";
+      if (typeof space === "number") {
+        spacer = " ".repeat(Math.max(0, Math.min(space, 10)));
+      } else if (typeof space === "string") {
+        spacer = space.slice(0, 10);
+      }
+      if (replacer != null) {
+        if (typeof replacer === "function") {
+          if (safe) {
+            replacer = makeSafe(replacer, replacer.name);
+          }
+          return stringifyFnReplacer("", { "": value }, [], replacer, spacer, "");
+        }
+        if (Array.isArray(replacer)) {
+          return typeof value === "object" ? stringifyArrayReplacer("", value, [], getUniqueReplacerSet(replacer), spacer, "") : stringifyPrimitive(value);
+        }
+      }
+      if (spacer.length !== 0) {
+        return typeof value === "object" ? stringifyIndent("", value, [], spacer, "") : stringifyPrimitive(value);
+      }
+    }
+    return typeof value === "object" ? stringifyObject("", value, []) : stringifyPrimitive(value);
+  }
+  return stringify3;
+}
+var sharedGlobal = (
+  /** @type {Record<symbol, typeof import('./index.js').default | undefined>} */
+  globalThis
+);
+var exportSymbol = /* @__PURE__ */ Symbol.for("safe-stable-stringify@3.0.0");
+if (sharedGlobal[exportSymbol] === void 0) {
+  const stringify3 = configure();
+  stringify3.configure = configure;
+  stringify3.stringify = stringify3;
+  stringify3.default = stringify3;
+  Object.defineProperty(sharedGlobal, exportSymbol, {
+    configurable: true,
+    enumerable: false,
+    value: (
+      /** @type {typeof import('./index.js').default} */
+      stringify3
+    ),
+    writable: true
+  });
+}
+
+// node_modules/safe-stable-stringify/esm/wrapper.mjs
+var sharedGlobal2 = (
+  /** @type {Record<symbol, typeof import('../index.js').default>} */
+  globalThis
+);
+var stringify2 = sharedGlobal2[/* @__PURE__ */ Symbol.for("safe-stable-stringify@3.0.0")];
+var configure2 = stringify2.configure;
+
+// src/text/json.ts
+var stableStringify = configure2({ deterministic: compareUtf8, circularValue: Error, bigint: false });
+function canonicalJson(value) {
+  return `${stableStringify(value, null, 2) ?? "null"}
+`;
+}
+function valueAt(doc, path6) {
+  let current = doc;
+  for (const segment of path6.split(".")) {
+    if (Array.isArray(current) && /^\d+$/.test(segment) && Number(segment) < current.length) current = current[Number(segment)];
+    else if (current && typeof current === "object" && !Array.isArray(current) && Object.hasOwn(current, segment)) current = current[segment];
+    else return { exists: false };
+  }
+  return { exists: true, value: current };
+}
+
+// src/plan/types.ts
+var PHASES = ["preconditions", "steps", "rollback", "finally"];
+
+// src/plan/matrix.ts
+var MATRIX_VALUE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+function shardId(id, value) {
+  return `${id}[${value}]`;
+}
+function fileStem(id) {
+  return id.replace(/\[([^\]]*)\]$/, ".$1");
+}
+function baseId(id) {
+  const open8 = id.indexOf("[");
+  return open8 < 0 ? id : id.slice(0, open8);
+}
+function matrixFiles(plan2) {
+  const files = /* @__PURE__ */ new Set();
+  for (const phase of PHASES) {
+    for (const step of plan2.spec[phase] ?? [])
+      for (const source of Object.values(step.matrix ?? {})) if (!Array.isArray(source)) files.add(source.file);
+  }
+  return [...files];
+}
+function expandMatrix(matrix, documents) {
+  if (!matrix) return { shards: [{}], problems: [] };
+  const [name, source] = Object.entries(matrix)[0];
+  if (Array.isArray(source)) return { shards: source.map((value) => ({ [name]: value })), problems: [] };
+  const values = valuesFromFile(source, documents);
+  if ("problem" in values) return { shards: [], problems: [values.problem] };
+  return { shards: values.list.map((value) => ({ [name]: value })), problems: [] };
+}
+function valuesFromFile(source, documents) {
+  const problem = (message, hint) => ({
+    problem: { code: "PLAN_REFERENCE", file: source.file, message, ...hint ? { hint } : {} }
+  });
+  if (!documents.has(source.file))
+    return problem("the matrix file could not be read as JSON", "check that it exists and holds one JSON document");
+  const found = valueAt(documents.get(source.file), source.path);
+  if (!found.exists) return problem(`${source.path} is missing`, "point matrix.path at a list of values");
+  const list = found.value;
+  if (!Array.isArray(list) || list.length === 0 || list.length > 256) return problem(`${source.path} is not a list of 1 to 256 values`);
+  const bad = list.find((v2) => typeof v2 !== "string" || !MATRIX_VALUE.test(v2));
+  if (bad !== void 0)
+    return problem(`${source.path} holds ${JSON.stringify(bad)}, not a matrix value`, `matrix values match ${MATRIX_VALUE.source}`);
+  const duplicate = list.find((v2, i2) => list.indexOf(v2) !== i2);
+  if (duplicate !== void 0) return problem(`${source.path} holds ${JSON.stringify(duplicate)} twice`);
+  return { list };
 }
 
 // node_modules/tinyglobby/dist/index.mjs
@@ -21745,7 +22720,7 @@ var Builder = class {
 };
 
 // node_modules/tinyglobby/dist/index.mjs
-var import_picomatch = __toESM(require_picomatch2(), 1);
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
 var isReadonlyArray = Array.isArray;
 var BACKSLASHES = /\\/g;
 var DRIVE_RELATIVE_PATH = /^[A-Za-z]:$/;
@@ -21761,7 +22736,7 @@ function getPartialMatcher(patterns, options = {}) {
     patternsParts[i2] = parts;
     const partsCount = parts.length;
     const partMatchers = Array(partsCount);
-    for (j3 = 0; j3 < partsCount; j3++) partMatchers[j3] = (0, import_picomatch.default)(parts[j3], options);
+    for (j3 = 0; j3 < partsCount; j3++) partMatchers[j3] = (0, import_picomatch2.default)(parts[j3], options);
     matchers[i2] = partMatchers;
   }
   return (input) => {
@@ -21820,7 +22795,7 @@ function ensureNonDriveRelativePath(path6) {
 var splitPatternOptions = { parts: true };
 function splitPattern(path6) {
   var _result$parts;
-  const result = import_picomatch.default.scan(path6, splitPatternOptions);
+  const result = import_picomatch2.default.scan(path6, splitPatternOptions);
   return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path6];
 }
 var POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
@@ -21830,7 +22805,7 @@ var escapeWin32Path = (path6) => path6.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\
 var escapePath = isWin ? escapeWin32Path : escapePosixPath;
 function isDynamicPattern(pattern2, options) {
   if ((options === null || options === void 0 ? void 0 : options.caseSensitiveMatch) === false) return true;
-  const scan2 = import_picomatch.default.scan(pattern2);
+  const scan2 = import_picomatch2.default.scan(pattern2);
   return scan2.isGlob || scan2.negated;
 }
 function log(...tasks) {
@@ -21920,8 +22895,8 @@ function buildCrawler(options, patterns) {
     noglobstar: options.globstar === false,
     posix: true
   };
-  const matcher = (0, import_picomatch.default)(processed.match, matchOptions);
-  const ignore = (0, import_picomatch.default)(processed.ignore, matchOptions);
+  const matcher = (0, import_picomatch2.default)(processed.match, matchOptions);
+  const ignore = (0, import_picomatch2.default)(processed.ignore, matchOptions);
   const partialMatcher = getPartialMatcher(processed.match, matchOptions);
   const format3 = buildFormat(cwd, root, absolute);
   const excludeFormatter = absolute ? format3 : buildFormat(cwd, root, true);
@@ -22015,14 +22990,11 @@ function approvalPolicyOf(plan2) {
   };
 }
 
-// src/plan/types.ts
-var PHASES = ["preconditions", "steps", "rollback", "finally"];
-
 // src/plan/rules.ts
 function placedSteps(plan2) {
   return PHASES.flatMap((phase) => (plan2.spec[phase] ?? []).map((step, index) => ({ phase, index, step, path: ["spec", phase, index] })));
 }
-var NO_TEMPLATE = [/^metadata\./, /\.id$/, /\.uses$/, /\.shell$/, /\.boundary$/, /\.if$/, /^spec\.(inputs|registries)\./, /^spec\.artifacts\.\d+\.name$/, /^spec\.secrets\./, /\.with\.(rerun|name)/, /^spec\.window\./, /^spec\.approvals\./];
+var NO_TEMPLATE = [/^metadata\./, /\.id$/, /\.needs\./, /\.matrix\./, /\.uses$/, /\.shell$/, /\.boundary$/, /\.if$/, /^spec\.(inputs|registries)\./, /^spec\.artifacts\.\d+\.name$/, /^spec\.secrets\./, /\.with\.(rerun|name)/, /^spec\.window\./, /^spec\.approvals\./];
 function checkRules(source, plan2) {
   const problems = [];
   const add = (code, path6, message, hint, key) => problems.push({ code, file: source.file, ...positionOf(source, path6, key), message, ...hint ? { hint } : {} });
@@ -22037,6 +23009,8 @@ function checkRules(source, plan2) {
   checkWindow(plan2, add);
   checkArtifacts(plan2, add);
   checkGroups(plan2, add);
+  checkNeeds(steps, add);
+  checkMatrix(steps, plan2, add);
   return problems;
 }
 function checkUniqueIds(steps, add) {
@@ -22095,12 +23069,16 @@ function checkStep({ step, path: path6, phase, index }, plan2, add) {
       if (!target) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `no step has the id ${JSON.stringify(id)}`, nameHint(id, earlier.filter((e) => placedStepsById(plan2).get(e)?.run !== void 0), "earlier run steps"));
       else if (target.uses) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} is a built-in; only \`run\` steps can be rerun`);
       else if (phase !== "steps" || !earlier.includes(id)) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} must be an earlier entry of \`steps\``);
+      else if (!stepAncestors(plan2, step.id).has(id)) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} may still be running when ${JSON.stringify(step.id)} starts`, `add ${JSON.stringify(id)} to needs (directly or through a step it needs)`);
     }
   }
   if (step.uses === "restore" && w2.name) {
     const snapshots = placedSteps(plan2).filter((p2) => p2.step.uses === "snapshot" && p2.step.with?.name === w2.name);
     if (snapshots.length === 0) add("PLAN_REFERENCE", [...path6, "with", "name"], `no snapshot step is named ${JSON.stringify(w2.name)}`);
   }
+}
+function stepAncestors(plan2, id) {
+  return ancestorsOf(declaredNeeds(plan2.spec.steps ?? [])).get(id) ?? /* @__PURE__ */ new Set();
 }
 function placedStepsById(plan2) {
   return new Map(placedSteps(plan2).map((p2) => [p2.step.id, p2.step]));
@@ -22130,7 +23108,8 @@ function checkTemplates(source, plan2, ids, problems) {
       return;
     }
     if (dotted.endsWith(".if")) return;
-    collect(source, path6, value, problems, () => parseTemplate(value).flatMap((p2) => typeof p2 === "string" ? [] : checkNames(p2.expr, "value", ids).map((i2) => ({ ...i2, offset: i2.offset + p2.offset }))));
+    const matrix = matrixNamesAt(plan2, path6);
+    collect(source, path6, value, problems, () => parseTemplate(value).flatMap((p2) => typeof p2 === "string" ? [] : checkNames(p2.expr, "value", ids, matrix).map((i2) => ({ ...i2, offset: i2.offset + p2.offset }))));
   });
 }
 function checkCodeTemplates(source, plan2, problems) {
@@ -22151,6 +23130,12 @@ function codeHint(t2) {
   const value = t2.expr ? `\${{ ${t2.expr} }}` : "${{ … }}";
   const use = t2.shell ? `use "$${name}" (in double quotes) in the script` : `read ${name} from the environment in the code`;
   return `pass the value through the step's env: (env: { ${name}: "${value}" }) and ${use}`;
+}
+var MATRIX_FIELDS = ["run", "env", "produces", "expect"];
+function matrixNamesAt(plan2, path6) {
+  const [spec, phase, index, field] = path6;
+  if (spec !== "spec" || typeof index !== "number" || !MATRIX_FIELDS.includes(String(field)) || !PHASES.includes(phase)) return /* @__PURE__ */ new Set();
+  return new Set(Object.keys(plan2.spec[phase]?.[index]?.matrix ?? {}));
 }
 function checkConditions(source, steps, ids, problems) {
   for (const { step, path: path6 } of steps) {
@@ -22190,6 +23175,7 @@ function checkPaths(plan2, add) {
     for (const [i2, p2] of (step.with?.paths ?? []).entries()) check([...path6, "with", "paths", i2], p2);
     for (const key of ["exists", "absent"]) for (const [i2, p2] of (step.expect?.[key] ?? []).entries()) check([...path6, "expect", key, i2], p2);
     for (const [i2, j3] of (step.expect?.json ?? []).entries()) check([...path6, "expect", "json", i2, "file"], j3.file);
+    for (const [name, source] of Object.entries(step.matrix ?? {})) if (!Array.isArray(source)) check([...path6, "matrix", name, "file"], source.file);
   }
 }
 function checkWindow(plan2, add) {
@@ -22222,9 +23208,37 @@ function checkGroups(plan2, add) {
     }
   }
 }
-function unknownStep(plan2, id) {
-  const ids = placedSteps(plan2).map((p2) => p2.step.id);
-  return ids.includes(id) ? void 0 : { message: `no step has the id ${JSON.stringify(id)}`, hint: nameHint(id, ids, "step ids") };
+function checkNeeds(steps, add) {
+  const byId = new Map(steps.map((p2) => [p2.step.id, p2]));
+  for (const phase of PHASES) {
+    const inPhase = steps.filter((p2) => p2.phase === phase);
+    for (const { step, path: path6 } of inPhase) {
+      for (const [i2, id] of (step.needs ?? []).entries()) {
+        const target = byId.get(id);
+        if (!target) add("PLAN_REFERENCE", [...path6, "needs", i2], `no step has the id ${JSON.stringify(id)}`);
+        else if (target.phase !== phase) add("PLAN_REFERENCE", [...path6, "needs", i2], `step ${JSON.stringify(id)} is in ${target.phase}; a step waits only for steps of its own phase (${phase})`);
+      }
+    }
+    if (new Set(inPhase.map((p2) => p2.step.id)).size < inPhase.length) continue;
+    const cycle = findCycle(declaredNeeds(inPhase.map((p2) => p2.step)));
+    if (!cycle) continue;
+    const [first, next] = cycle;
+    const placed = byId.get(first);
+    const at2 = placed.step.needs?.indexOf(next) ?? -1;
+    add("PLAN_REFERENCE", at2 >= 0 ? [...placed.path, "needs", at2] : [...placed.path, "id"], `the steps wait for each other in a circle: ${cycle.join(" → ")}`, "remove one of these needs");
+  }
+}
+function checkMatrix(steps, plan2, add) {
+  const frozen = [...plan2.spec.registries ?? [], ...plan2.spec.inputs ?? []].flatMap((g2) => g2.paths);
+  for (const { step, path: path6 } of steps) {
+    if (!step.matrix) continue;
+    if (step.run === void 0) add("PLAN_SCHEMA", [...path6, "matrix"], "a matrix is for `run` steps", void 0, "matrix");
+    if (step.boundary) add("PLAN_SCHEMA", [...path6, "boundary"], "a matrix step has no single end to record as a boundary", "put the boundary on a step that needs this one");
+    for (const [name, source] of Object.entries(step.matrix)) {
+      if (Array.isArray(source) || matchedByPatterns(source.file, frozen)) continue;
+      add("PLAN_REFERENCE", [...path6, "matrix", name, "file"], `matrix file ${JSON.stringify(source.file)} is not a registry or input: its shard list would not be frozen`, "add it to spec.inputs (or spec.registries) and freeze the plan again");
+    }
+  }
 }
 
 // src/plan/unset-env.ts
@@ -22297,36 +23311,25 @@ function resolvePlan(plan2, file, context) {
   const scope = { ...callerScope, env: { ...context.env, ...env3 } };
   const text = (v2) => substitute(v2, scope);
   const phases = Object.fromEntries(PHASES.map((p2) => [p2, []]));
+  const shardsOf = /* @__PURE__ */ new Map();
   for (const { phase, index, step } of placedSteps(plan2)) {
-    const resolved = {
-      id: step.id,
-      name: step.name ?? step.id,
-      phase,
-      index,
-      with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(text), ...step.with?.name ? { name: step.with.name } : {} },
-      cwd: step.cwd ? text(step.cwd) : ".",
-      env: { ...env3, ...mapValues(step.env ?? {}, text) },
-      retries: { count: step.retries?.count ?? 0, delayMs: parseDuration(step.retries?.delay ?? "0s") ?? 0 },
-      continueOnError: step.continueOnError ?? false,
-      expect: {
-        exitCode: [step.expect?.exitCode ?? 0].flat(),
-        exists: (step.expect?.exists ?? []).map(text),
-        absent: (step.expect?.absent ?? []).map(text),
-        json: (step.expect?.json ?? []).map((j3) => interpolateJson(j3, text)),
-        ...step.expect?.stdout !== void 0 ? { stdout: step.expect.stdout } : {}
-      },
-      produces: (step.produces ?? []).map(text),
-      ...step.uses ? { uses: step.uses } : {},
-      ...step.if !== void 0 ? { if: step.if } : {},
-      ...step.boundary ? { boundary: step.boundary } : {},
-      ...step.timeout ? { timeoutMs: parseDuration(step.timeout) } : {}
-    };
-    if (step.run !== void 0) {
-      for (const value of [step.run].flat()) text(value);
-      resolved.command = command(step.run, step.shell, (v2) => interpolate(v2, scope));
-    }
-    phases[phase].push(resolved);
+    const expanded = expandMatrix(step.matrix, context.matrixFiles ?? /* @__PURE__ */ new Map());
+    problems.push(...expanded.problems);
+    const shards = expanded.shards.map((values) => {
+      const shardScope = { ...scope, matrix: values };
+      return resolveStep(step, phase, index, { track: (v2) => substitute(v2, shardScope), plain: (v2) => interpolate(v2, shardScope) }, env3, values);
+    });
+    const shardSecret = shards.map((s) => s.matrix && secretIn(s.id)).find(Boolean);
+    if (shardSecret) problems.push({ code: "USAGE", file, message: `a matrix value of step ${step.id} holds the value of secret ${shardSecret}`, hint: "matrix values name shards, logs and record entries: use values that hold no secret" });
+    shardsOf.set(step.id, shards.map((s) => s.id));
+    phases[phase].push(...shards);
   }
+  for (const phase of PHASES) {
+    const waits = new Map(declaredNeeds(plan2.spec[phase] ?? []).map((n2) => [n2.id, n2.needs.flatMap((id) => shardsOf.get(id) ?? [])]));
+    for (const step of phases[phase]) step.needs = waits.get(step.matrix?.of ?? step.id) ?? [];
+  }
+  const concurrency = plan2.spec.concurrency ?? 1;
+  if (concurrency > 1) problems.push(...overlappingProduces(phases, file));
   const recordDir = text(plan2.spec.record?.dir ?? "reports/${{ plan.name }}/${{ run.id }}");
   const dirSecret = runIdSecret ? void 0 : secretIn(recordDir);
   if (dirSecret) problems.push({ code: "USAGE", file, message: `the record folder holds the value of secret ${dirSecret}`, hint: "spec.record.dir is written into paths and commits: build it from names that hold no secret" });
@@ -22346,10 +23349,56 @@ function resolvePlan(plan2, file, context) {
       inputs: plan2.spec.inputs ?? [],
       registries: plan2.spec.registries ?? [],
       phases,
+      concurrency,
       artifacts: (plan2.spec.artifacts ?? []).map((a2) => ({ name: a2.name, path: text(a2.path), commit: a2.commit ?? "manifest", roots: a2.roots ?? "none" })),
       record: { dir: recordDir, push: plan2.spec.record?.push ?? false }
     }
   };
+}
+function resolveStep(step, phase, index, sub, planEnv, values) {
+  const text = sub.track;
+  const value = Object.values(values)[0];
+  const resolved = {
+    id: value === void 0 ? step.id : shardId(step.id, value),
+    name: value === void 0 ? step.name ?? step.id : step.name ? `${step.name} [${value}]` : shardId(step.id, value),
+    phase,
+    index,
+    with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(text), ...step.with?.name ? { name: step.with.name } : {} },
+    cwd: step.cwd ? text(step.cwd) : ".",
+    env: { ...planEnv, ...mapValues(step.env ?? {}, text) },
+    retries: { count: step.retries?.count ?? 0, delayMs: parseDuration(step.retries?.delay ?? "0s") ?? 0 },
+    continueOnError: step.continueOnError ?? false,
+    expect: {
+      exitCode: [step.expect?.exitCode ?? 0].flat(),
+      exists: (step.expect?.exists ?? []).map(text),
+      absent: (step.expect?.absent ?? []).map(text),
+      json: (step.expect?.json ?? []).map((j3) => interpolateJson(j3, text)),
+      ...step.expect?.stdout !== void 0 ? { stdout: step.expect.stdout } : {}
+    },
+    produces: (step.produces ?? []).map(text),
+    needs: [],
+    ...value !== void 0 ? { matrix: { of: step.id, values } } : {},
+    ...step.uses ? { uses: step.uses } : {},
+    ...step.if !== void 0 ? { if: step.if } : {},
+    ...step.boundary ? { boundary: step.boundary } : {},
+    ...step.timeout ? { timeoutMs: parseDuration(step.timeout) } : {}
+  };
+  if (step.run !== void 0) {
+    for (const value2 of [step.run].flat()) text(value2);
+    resolved.command = command(step.run, step.shell, sub.plain);
+  }
+  return resolved;
+}
+function overlappingProduces(phases, file) {
+  const problems = [];
+  for (const phase of PHASES) {
+    for (const [a2, b3] of unorderedPairs(phases[phase])) {
+      const shared = a2.produces.find((p2) => b3.produces.some((q3) => pathsOverlap(p2, q3)));
+      if (shared === void 0) continue;
+      problems.push({ code: "PLAN_PATH", file, message: `steps ${a2.id} and ${b3.id} may run at the same time and both produce ${shared}`, hint: "give each its own produces path (a matrix step: use ${{ matrix.<name> }} in it), or order them with needs" });
+    }
+  }
+  return problems;
 }
 function command(run2, shell, text) {
   if (shell) return { shell, script: text(run2) };
@@ -22371,10 +23420,15 @@ function secretFinder(names, callerEnv, planEnv) {
 function mapValues(record, fn2) {
   return Object.fromEntries(Object.entries(record).map(([k2, v2]) => [k2, fn2(v2)]));
 }
+function unknownRunStep(plan2, id) {
+  const steps = PHASES.flatMap((phase) => plan2.phases[phase]);
+  const ids = [...new Set(steps.flatMap((s) => s.matrix ? [s.matrix.of, s.id] : [s.id]))];
+  return ids.includes(id) ? void 0 : { message: `no step has the id ${JSON.stringify(id)}`, hint: nameHint(id, ids, "step ids") };
+}
 
 // src/plan/generated/plan-validator.ts
 var validate = validate20;
-var schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/cutover-dev/cutover/raw/main/schemas/cutover-plan.schema.json", "title": "cutover plan", "description": "A cutover plan (apiVersion cutover/v1): the inputs it reads, the registries that must stay frozen, preconditions, steps, rollback and finally steps, and the artifacts a run produces.", "type": "object", "additionalProperties": false, "required": ["apiVersion", "kind", "metadata", "spec"], "properties": { "apiVersion": { "const": "cutover/v1", "description": "The plan format version. Always `cutover/v1`." }, "kind": { "const": "Plan", "description": "The document kind. Always `Plan`." }, "metadata": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "Who the plan is: its name (which names the record folder) and a description.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The plan's name: lowercase letters, digits and `-`, at most 63 characters. Records are written under `reports/<name>/`.", "examples": ["station-56"] }, "description": { "type": "string", "maxLength": 2e3, "description": "What the cutover does, for a reviewer." } } }, "spec": { "type": "object", "additionalProperties": false, "required": ["steps"], "description": "What the cutover reads, checks, runs and produces.", "properties": { "runId": { "type": "string", "minLength": 1, "maxLength": 256, "description": "The run id (after interpolation it must match `^[A-Za-z0-9._-]{1,64}$`). Defaults to `gh-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>` in GitHub Actions and `local-<UTC time>` elsewhere; `--run-id` overrides both.", "examples": ["${{ env.MIGRATE_RUN_ID ?? 'run-local' }}"] }, "window": { "type": "object", "additionalProperties": false, "description": "The time window in which the plan may run; a run outside it is refused (exit 3).", "properties": { "notBefore": { "type": "string", "format": "date-time", "description": "Earliest start, an RFC 3339 date-time with a zone.", "examples": ["2026-11-22T01:00:00Z"] }, "notAfter": { "type": "string", "format": "date-time", "description": "Latest start, an RFC 3339 date-time with a zone; after `notBefore`.", "examples": ["2026-11-22T05:00:00Z"] } } }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for every step. `${{ env.NAME }}` here reads the caller's environment." }, "secrets": { "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/envName" }, "description": "Names of environment variables whose values are secret: masked in every log, record, report and commit message." }, "approvals": { "type": "object", "additionalProperties": false, "description": 'Approvals the lock must hold before the plan may run (docs/integrity.md, "Approvals").', "properties": { "required": { "type": "integer", "minimum": 0, "maximum": 20, "description": "How many approvals of the current freeze digest the lock must hold, each by a different person (a different principal of `signers` when that is set), none by the one who froze it unless `distinctFromFreezer` is false." }, "signers": { "$ref": "#/$defs/path", "description": "An allowed-signers file in the format git uses for SSH-signed commits (ssh-keygen(1), ALLOWED SIGNERS). When set, only approvals signed with `cutover approve --key` count, and only when their signature over the current freeze digest verifies for one of its principals. The file is frozen with the inputs, so who may approve is reviewed like everything else. A literal path, not a pattern.", "examples": [".cutover/allowed_signers"] }, "distinctFromFreezer": { "type": "boolean", "default": true, "description": "Whether an approval by the identity that froze the lock (its e-mail address, or with `signers` a principal equal to it) is refused; default true. Set false only where one person may both freeze and approve." } } }, "inputs": { "type": "array", "items": { "$ref": "#/$defs/fileGroup" }, "description": "Files the cutover reads; their digests are frozen in the lock and checked before and during the run." }, "registries": { "type": "array", "items": { "$ref": "#/$defs/fileGroup" }, "description": "Approved mapping and configuration files that must stay frozen: their bytes must match the committed lock." }, "preconditions": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Checks that run before any step; a failing precondition stops the run before anything changes." }, "steps": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/step" }, "description": "The cutover's steps, run in order." }, "rollback": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Steps run in order when a step fails." }, "finally": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Steps that always run last: on success, failure and interruption." }, "artifacts": { "type": "array", "items": { "$ref": "#/$defs/artifact" }, "description": "What a run produces; each is hashed into a manifest and a Merkle root in the run record." }, "record": { "type": "object", "additionalProperties": false, "description": "Where the run record goes and whether it is pushed.", "properties": { "dir": { "type": "string", "minLength": 1, "description": "The record folder, relative to the repository root. Default `reports/${{ plan.name }}/${{ run.id }}`.", "examples": ["reports/${{ plan.name }}/${{ run.id }}"] }, "push": { "type": "boolean", "description": "Push the record commit to the upstream (same as `--push`). Default false." } } } } } }, "$defs": { "path": { "type": "string", "minLength": 1, "maxLength": 4096, "description": "A path relative to the repository root; it must stay inside the repository (no `..` escape, no absolute path, no `.git` component)." }, "duration": { "type": "string", "pattern": "^[0-9]{1,6}(ms|s|m|h)$", "description": "A duration: a whole number followed by `ms`, `s`, `m` or `h`.", "examples": ["90s", "10m", "1h"] }, "envName": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$", "description": "An environment variable name." }, "env": { "type": "object", "description": "Environment variables as NAME: value. Values may use `${{ }}` interpolation.", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }, "additionalProperties": { "type": "string", "description": "The variable's value (a string; quote numbers)." } }, "fileGroup": { "type": "object", "additionalProperties": false, "required": ["name", "paths"], "description": "A named group of files, frozen together in the lock.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The group's name in the lock." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "Files or glob patterns (`*`, `**`, `?`, `[...]`), relative to the repository root.", "examples": [["migration/mapping/*.json"]] } } }, "jsonExpectation": { "type": "object", "additionalProperties": false, "required": ["file", "path"], "description": "An assertion on a value in a JSON file a step wrote. Give exactly one of `equals`, `lte`, `gte`, `in`.", "properties": { "file": { "$ref": "#/$defs/path", "description": "The JSON file, relative to the repository root." }, "path": { "type": "string", "minLength": 1, "pattern": "^[^.]+(\\.[^.]+)*$", "description": "A dotted path into the document; numeric segments index arrays.", "examples": ["counts.BLOCKER"] }, "equals": { "description": "The value must equal this (deep equality)." }, "lte": { "type": "number", "description": "The value must be a number less than or equal to this." }, "gte": { "type": "number", "description": "The value must be a number greater than or equal to this." }, "in": { "type": "array", "minItems": 1, "description": "The value must equal one of these." } } }, "expect": { "type": "object", "additionalProperties": false, "description": "What must hold after the step; a failed expectation fails the step.", "properties": { "exitCode": { "anyOf": [{ "type": "integer", "minimum": 0, "maximum": 255 }, { "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 0, "maximum": 255 } }], "description": "The expected exit code, or a list of accepted ones. Default 0." }, "exists": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must exist afterwards." }, "absent": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must not exist afterwards." }, "json": { "type": "array", "items": { "$ref": "#/$defs/jsonExpectation" }, "description": "Assertions on values in JSON files." }, "stdout": { "type": "string", "minLength": 1, "maxLength": 1e3, "description": "A regular expression the step's standard output must match (the first 1 MiB is searched)." } } }, "step": { "type": "object", "additionalProperties": false, "required": ["id"], "description": "One step: a command (`run`) or a built-in (`uses`).", "properties": { "id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "The step's id, unique across all phases: lowercase letters, digits, `-` and `_`." }, "name": { "type": "string", "maxLength": 200, "description": "A human-readable title for progress output and the report." }, "run": { "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "array", "minItems": 1, "items": { "type": "string" } }], "description": "The command. A string is split into words (quotes respected) and run without a shell; a list is the argv. With `shell:`, the string is a script for that shell.", "examples": ["node tools/migration/cli.js dry-run", ["node", "tools/migration/cli.js", "migrate"]] }, "shell": { "enum": ["bash", "sh"], "description": 'Run `run` as a script of this shell. Without it, no shell is involved. `${{ }}` is not allowed in the script (it would be pasted into shell code): pass the value through `env:` and write `"$NAME"` in the script.' }, "uses": { "enum": ["assert", "determinism", "snapshot", "restore"], "description": "A built-in step: `assert` (its `expect` alone), `determinism` (rerun steps and compare Merkle roots), `snapshot` (copy paths to a named backup) or `restore` (put a snapshot back)." }, "with": { "type": "object", "additionalProperties": false, "description": "Arguments of a built-in step.", "properties": { "rerun": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "determinism: ids of earlier steps to run again." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "determinism: outputs to compare; snapshot: paths to copy." }, "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "snapshot / restore: the snapshot's name." } } }, "cwd": { "$ref": "#/$defs/path", "description": "Working directory, relative to the repository root. Default the root." }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for this step, over `spec.env`." }, "timeout": { "$ref": "#/$defs/duration", "description": "Ends the step's whole process tree after this long (SIGTERM, then SIGKILL after a grace period)." }, "retries": { "type": "object", "additionalProperties": false, "required": ["count"], "description": "Run the step again when it fails.", "properties": { "count": { "type": "integer", "minimum": 0, "maximum": 100, "description": "How many more attempts after the first." }, "delay": { "$ref": "#/$defs/duration", "description": "Wait between attempts. Default 0s." } } }, "continueOnError": { "type": "boolean", "description": "A failure of this step is recorded but does not fail the run." }, "if": { "type": "string", "minLength": 1, "description": "Run the step only when this expression is true: `success()`, `failure()`, `always()`, `steps.<id>.outcome == 'success'`, `env.NAME == 'value'`, with `&&`, `||`, `!` and parentheses.", "examples": ["steps.dry-run.outcome == 'success'", "failure()"] }, "expect": { "$ref": "#/$defs/expect", "description": "What must hold after the step: exit code, paths that exist or are absent, JSON values, a stdout pattern. A failed expectation fails the step." }, "produces": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Outputs of the step: moved aside before it runs and put back (or removed) if it fails, so a failed step leaves nothing half-written." }, "boundary": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "Records `<boundary>_at` (for example `paused_at`) in the run record when the step ends.", "examples": ["paused"] } } }, "artifact": { "type": "object", "additionalProperties": false, "required": ["name", "path"], "description": "A file or folder a run produces, hashed into the record.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The artifact's name in the record; unique." }, "path": { "$ref": "#/$defs/path", "description": "The file or folder, relative to the repository root." }, "commit": { "enum": ["manifest", "files"], "description": "`manifest` (default) commits only the manifest; `files` also commits the files themselves." }, "roots": { "enum": ["none", "children"], "description": "`children` also records the Merkle root of each immediate subfolder (per-module roots). Default `none`." } } } } };
+var schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://github.com/cutover-dev/cutover/raw/main/schemas/cutover-plan.schema.json", "title": "cutover plan", "description": "A cutover plan (apiVersion cutover/v1): the inputs it reads, the registries that must stay frozen, preconditions, steps, rollback and finally steps, and the artifacts a run produces.", "type": "object", "additionalProperties": false, "required": ["apiVersion", "kind", "metadata", "spec"], "properties": { "apiVersion": { "const": "cutover/v1", "description": "The plan format version. Always `cutover/v1`." }, "kind": { "const": "Plan", "description": "The document kind. Always `Plan`." }, "metadata": { "type": "object", "additionalProperties": false, "required": ["name"], "description": "Who the plan is: its name (which names the record folder) and a description.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The plan's name: lowercase letters, digits and `-`, at most 63 characters. Records are written under `reports/<name>/`.", "examples": ["station-56"] }, "description": { "type": "string", "maxLength": 2e3, "description": "What the cutover does, for a reviewer." } } }, "spec": { "type": "object", "additionalProperties": false, "required": ["steps"], "description": "What the cutover reads, checks, runs and produces.", "properties": { "runId": { "type": "string", "minLength": 1, "maxLength": 256, "description": "The run id (after interpolation it must match `^[A-Za-z0-9._-]{1,64}$`). Defaults to `gh-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>` in GitHub Actions and `local-<UTC time>` elsewhere; `--run-id` overrides both.", "examples": ["${{ env.MIGRATE_RUN_ID ?? 'run-local' }}"] }, "window": { "type": "object", "additionalProperties": false, "description": "The time window in which the plan may run; a run outside it is refused (exit 3).", "properties": { "notBefore": { "type": "string", "format": "date-time", "description": "Earliest start, an RFC 3339 date-time with a zone.", "examples": ["2026-11-22T01:00:00Z"] }, "notAfter": { "type": "string", "format": "date-time", "description": "Latest start, an RFC 3339 date-time with a zone; after `notBefore`.", "examples": ["2026-11-22T05:00:00Z"] } } }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for every step. `${{ env.NAME }}` here reads the caller's environment." }, "secrets": { "type": "array", "uniqueItems": true, "items": { "$ref": "#/$defs/envName" }, "description": "Names of environment variables whose values are secret: masked in every log, record, report and commit message." }, "approvals": { "type": "object", "additionalProperties": false, "description": 'Approvals the lock must hold before the plan may run (docs/integrity.md, "Approvals").', "properties": { "required": { "type": "integer", "minimum": 0, "maximum": 20, "description": "How many approvals of the current freeze digest the lock must hold, each by a different person (a different principal of `signers` when that is set), none by the one who froze it unless `distinctFromFreezer` is false." }, "signers": { "$ref": "#/$defs/path", "description": "An allowed-signers file in the format git uses for SSH-signed commits (ssh-keygen(1), ALLOWED SIGNERS). When set, only approvals signed with `cutover approve --key` count, and only when their signature over the current freeze digest verifies for one of its principals. The file is frozen with the inputs, so who may approve is reviewed like everything else. A literal path, not a pattern.", "examples": [".cutover/allowed_signers"] }, "distinctFromFreezer": { "type": "boolean", "default": true, "description": "Whether an approval by the identity that froze the lock (its e-mail address, or with `signers` a principal equal to it) is refused; default true. Set false only where one person may both freeze and approve." } } }, "concurrency": { "type": "integer", "minimum": 1, "maximum": 64, "description": "How many steps may run at once (default 1). Steps run as soon as the steps they `needs` have ended, at most this many together; a step without `needs` waits for the entry before it, so a plan without `needs` runs in order whatever this says." }, "inputs": { "type": "array", "items": { "$ref": "#/$defs/fileGroup" }, "description": "Files the cutover reads; their digests are frozen in the lock and checked before and during the run." }, "registries": { "type": "array", "items": { "$ref": "#/$defs/fileGroup" }, "description": "Approved mapping and configuration files that must stay frozen: their bytes must match the committed lock." }, "preconditions": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Checks that run before any step; a failing precondition stops the run before anything changes." }, "steps": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/step" }, "description": "The cutover's steps: each waits for the steps it `needs` (by default the entry before it), at most `spec.concurrency` at once." }, "rollback": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Steps run in order when a step fails." }, "finally": { "type": "array", "items": { "$ref": "#/$defs/step" }, "description": "Steps that always run last: on success, failure and interruption." }, "artifacts": { "type": "array", "items": { "$ref": "#/$defs/artifact" }, "description": "What a run produces; each is hashed into a manifest and a Merkle root in the run record." }, "record": { "type": "object", "additionalProperties": false, "description": "Where the run record goes and whether it is pushed.", "properties": { "dir": { "type": "string", "minLength": 1, "description": "The record folder, relative to the repository root. Default `reports/${{ plan.name }}/${{ run.id }}`.", "examples": ["reports/${{ plan.name }}/${{ run.id }}"] }, "push": { "type": "boolean", "description": "Push the record commit to the upstream (same as `--push`). Default false." } } } } } }, "$defs": { "path": { "type": "string", "minLength": 1, "maxLength": 4096, "description": "A path relative to the repository root; it must stay inside the repository (no `..` escape, no absolute path, no `.git` component)." }, "duration": { "type": "string", "pattern": "^[0-9]{1,6}(ms|s|m|h)$", "description": "A duration: a whole number followed by `ms`, `s`, `m` or `h`.", "examples": ["90s", "10m", "1h"] }, "envName": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$", "description": "An environment variable name." }, "env": { "type": "object", "description": "Environment variables as NAME: value. Values may use `${{ }}` interpolation.", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }, "additionalProperties": { "type": "string", "description": "The variable's value (a string; quote numbers)." } }, "fileGroup": { "type": "object", "additionalProperties": false, "required": ["name", "paths"], "description": "A named group of files, frozen together in the lock.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The group's name in the lock." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "Files or glob patterns (`*`, `**`, `?`, `[...]`), relative to the repository root.", "examples": [["migration/mapping/*.json"]] } } }, "jsonExpectation": { "type": "object", "additionalProperties": false, "required": ["file", "path"], "description": "An assertion on a value in a JSON file a step wrote. Give exactly one of `equals`, `lte`, `gte`, `in`.", "properties": { "file": { "$ref": "#/$defs/path", "description": "The JSON file, relative to the repository root." }, "path": { "type": "string", "minLength": 1, "pattern": "^[^.]+(\\.[^.]+)*$", "description": "A dotted path into the document; numeric segments index arrays.", "examples": ["counts.BLOCKER"] }, "equals": { "description": "The value must equal this (deep equality)." }, "lte": { "type": "number", "description": "The value must be a number less than or equal to this." }, "gte": { "type": "number", "description": "The value must be a number greater than or equal to this." }, "in": { "type": "array", "minItems": 1, "description": "The value must equal one of these." } } }, "expect": { "type": "object", "additionalProperties": false, "description": "What must hold after the step; a failed expectation fails the step.", "properties": { "exitCode": { "anyOf": [{ "type": "integer", "minimum": 0, "maximum": 255 }, { "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 0, "maximum": 255 } }], "description": "The expected exit code, or a list of accepted ones. Default 0." }, "exists": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must exist afterwards." }, "absent": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must not exist afterwards." }, "json": { "type": "array", "items": { "$ref": "#/$defs/jsonExpectation" }, "description": "Assertions on values in JSON files." }, "stdout": { "type": "string", "minLength": 1, "maxLength": 1e3, "description": "A regular expression the step's standard output must match (the first 1 MiB is searched)." } } }, "step": { "type": "object", "additionalProperties": false, "required": ["id"], "description": "One step: a command (`run`) or a built-in (`uses`).", "properties": { "id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "The step's id, unique across all phases: lowercase letters, digits, `-` and `_`." }, "name": { "type": "string", "maxLength": 200, "description": "A human-readable title for progress output and the report." }, "needs": { "type": "array", "uniqueItems": true, "items": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$" }, "description": "Ids of steps of the same phase this step waits for (all their shards, for a matrix step). Without `needs` a step waits for the entry before it; `needs: []` lets it start with the phase. Unknown ids and cycles are errors.", "examples": [["dry-run"]] }, "matrix": { "$ref": "#/$defs/matrix", "description": "Runs the step once for each value, as shards `<id>[<value>]`, each with its own log, outcome, retries and `produces`; `${{ matrix.<name> }}` gives the value in `run`, `env`, `produces` and `expect`. Exactly one name: a list of values, or a list read from a frozen JSON file." }, "run": { "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "array", "minItems": 1, "items": { "type": "string" } }], "description": "The command. A string is split into words (quotes respected) and run without a shell; a list is the argv. With `shell:`, the string is a script for that shell.", "examples": ["node tools/migration/cli.js dry-run", ["node", "tools/migration/cli.js", "migrate"]] }, "shell": { "enum": ["bash", "sh"], "description": 'Run `run` as a script of this shell. Without it, no shell is involved. `${{ }}` is not allowed in the script (it would be pasted into shell code): pass the value through `env:` and write `"$NAME"` in the script.' }, "uses": { "enum": ["assert", "determinism", "snapshot", "restore"], "description": "A built-in step: `assert` (its `expect` alone), `determinism` (rerun steps and compare Merkle roots), `snapshot` (copy paths to a named backup) or `restore` (put a snapshot back)." }, "with": { "type": "object", "additionalProperties": false, "description": "Arguments of a built-in step.", "properties": { "rerun": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "determinism: ids of earlier steps to run again." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "determinism: outputs to compare; snapshot: paths to copy." }, "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "snapshot / restore: the snapshot's name." } } }, "cwd": { "$ref": "#/$defs/path", "description": "Working directory, relative to the repository root. Default the root." }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for this step, over `spec.env`." }, "timeout": { "$ref": "#/$defs/duration", "description": "Ends the step's whole process tree after this long (SIGTERM, then SIGKILL after a grace period)." }, "retries": { "type": "object", "additionalProperties": false, "required": ["count"], "description": "Run the step again when it fails.", "properties": { "count": { "type": "integer", "minimum": 0, "maximum": 100, "description": "How many more attempts after the first." }, "delay": { "$ref": "#/$defs/duration", "description": "Wait between attempts. Default 0s." } } }, "continueOnError": { "type": "boolean", "description": "A failure of this step is recorded but does not fail the run." }, "if": { "type": "string", "minLength": 1, "description": "Run the step only when this expression is true: `success()`, `failure()`, `always()`, `steps.<id>.outcome == 'success'`, `env.NAME == 'value'`, with `&&`, `||`, `!` and parentheses.", "examples": ["steps.dry-run.outcome == 'success'", "failure()"] }, "expect": { "$ref": "#/$defs/expect", "description": "What must hold after the step: exit code, paths that exist or are absent, JSON values, a stdout pattern. A failed expectation fails the step." }, "produces": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Outputs of the step: moved aside before it runs and put back (or removed) if it fails, so a failed step leaves nothing half-written." }, "boundary": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "Records `<boundary>_at` (for example `paused_at`) in the run record when the step ends.", "examples": ["paused"] } } }, "matrix": { "type": "object", "minProperties": 1, "maxProperties": 1, "propertyNames": { "pattern": "^[a-z][a-z0-9_]{0,62}$" }, "additionalProperties": { "anyOf": [{ "type": "array", "minItems": 1, "maxItems": 256, "uniqueItems": true, "items": { "$ref": "#/$defs/matrixValue" } }, { "$ref": "#/$defs/matrixFile" }] }, "description": "One matrix name mapped to its values: a list, or `{ file, path }` naming a list in a JSON file that a registry or input freezes.", "examples": [{ "module": ["kurse", "orte", "personen"] }, { "module": { "file": "migration/modules.json", "path": "modules" } }] }, "matrixValue": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "description": "A matrix value: letters, digits, `.`, `_` and `-` (it names the shard, its log file and its record entry)." }, "matrixFile": { "type": "object", "additionalProperties": false, "required": ["file", "path"], "description": "Matrix values read from a JSON file when the run starts. The file must be matched by a registry or input, so the shard list is frozen like everything else.", "properties": { "file": { "$ref": "#/$defs/path", "description": "The JSON file, relative to the repository root; a registry or input must cover it.", "examples": ["migration/modules.json"] }, "path": { "type": "string", "minLength": 1, "pattern": "^[^.]+(\\.[^.]+)*$", "description": "A dotted path to a list of matrix values in the document; numeric segments index arrays.", "examples": ["modules"] } } }, "artifact": { "type": "object", "additionalProperties": false, "required": ["name", "path"], "description": "A file or folder a run produces, hashed into the record.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The artifact's name in the record; unique." }, "path": { "$ref": "#/$defs/path", "description": "The file or folder, relative to the repository root." }, "commit": { "enum": ["manifest", "files"], "description": "`manifest` (default) commits only the manifest; `files` also commits the files themselves." }, "roots": { "enum": ["none", "children"], "description": "`children` also records the Merkle root of each immediate subfolder (per-module roots). Default `none`." } } } } };
 var schema32 = { "type": "object", "description": "Environment variables as NAME: value. Values may use `${{ }}` interpolation.", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }, "additionalProperties": { "type": "string", "description": "The variable's value (a string; quote numbers)." } };
 var schema33 = { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$", "description": "An environment variable name." };
 var schema34 = { "type": "string", "minLength": 1, "maxLength": 4096, "description": "A path relative to the repository root; it must stay inside the repository (no `..` escape, no absolute path, no `.git` component)." };
@@ -22514,14 +23568,16 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 validate21.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-var schema37 = { "type": "object", "additionalProperties": false, "required": ["id"], "description": "One step: a command (`run`) or a built-in (`uses`).", "properties": { "id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "The step's id, unique across all phases: lowercase letters, digits, `-` and `_`." }, "name": { "type": "string", "maxLength": 200, "description": "A human-readable title for progress output and the report." }, "run": { "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "array", "minItems": 1, "items": { "type": "string" } }], "description": "The command. A string is split into words (quotes respected) and run without a shell; a list is the argv. With `shell:`, the string is a script for that shell.", "examples": ["node tools/migration/cli.js dry-run", ["node", "tools/migration/cli.js", "migrate"]] }, "shell": { "enum": ["bash", "sh"], "description": 'Run `run` as a script of this shell. Without it, no shell is involved. `${{ }}` is not allowed in the script (it would be pasted into shell code): pass the value through `env:` and write `"$NAME"` in the script.' }, "uses": { "enum": ["assert", "determinism", "snapshot", "restore"], "description": "A built-in step: `assert` (its `expect` alone), `determinism` (rerun steps and compare Merkle roots), `snapshot` (copy paths to a named backup) or `restore` (put a snapshot back)." }, "with": { "type": "object", "additionalProperties": false, "description": "Arguments of a built-in step.", "properties": { "rerun": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "determinism: ids of earlier steps to run again." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "determinism: outputs to compare; snapshot: paths to copy." }, "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "snapshot / restore: the snapshot's name." } } }, "cwd": { "$ref": "#/$defs/path", "description": "Working directory, relative to the repository root. Default the root." }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for this step, over `spec.env`." }, "timeout": { "$ref": "#/$defs/duration", "description": "Ends the step's whole process tree after this long (SIGTERM, then SIGKILL after a grace period)." }, "retries": { "type": "object", "additionalProperties": false, "required": ["count"], "description": "Run the step again when it fails.", "properties": { "count": { "type": "integer", "minimum": 0, "maximum": 100, "description": "How many more attempts after the first." }, "delay": { "$ref": "#/$defs/duration", "description": "Wait between attempts. Default 0s." } } }, "continueOnError": { "type": "boolean", "description": "A failure of this step is recorded but does not fail the run." }, "if": { "type": "string", "minLength": 1, "description": "Run the step only when this expression is true: `success()`, `failure()`, `always()`, `steps.<id>.outcome == 'success'`, `env.NAME == 'value'`, with `&&`, `||`, `!` and parentheses.", "examples": ["steps.dry-run.outcome == 'success'", "failure()"] }, "expect": { "$ref": "#/$defs/expect", "description": "What must hold after the step: exit code, paths that exist or are absent, JSON values, a stdout pattern. A failed expectation fails the step." }, "produces": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Outputs of the step: moved aside before it runs and put back (or removed) if it fails, so a failed step leaves nothing half-written." }, "boundary": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "Records `<boundary>_at` (for example `paused_at`) in the run record when the step ends.", "examples": ["paused"] } } };
-var schema41 = { "type": "string", "pattern": "^[0-9]{1,6}(ms|s|m|h)$", "description": "A duration: a whole number followed by `ms`, `s`, `m` or `h`.", "examples": ["90s", "10m", "1h"] };
+var schema37 = { "type": "object", "additionalProperties": false, "required": ["id"], "description": "One step: a command (`run`) or a built-in (`uses`).", "properties": { "id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "The step's id, unique across all phases: lowercase letters, digits, `-` and `_`." }, "name": { "type": "string", "maxLength": 200, "description": "A human-readable title for progress output and the report." }, "needs": { "type": "array", "uniqueItems": true, "items": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$" }, "description": "Ids of steps of the same phase this step waits for (all their shards, for a matrix step). Without `needs` a step waits for the entry before it; `needs: []` lets it start with the phase. Unknown ids and cycles are errors.", "examples": [["dry-run"]] }, "matrix": { "$ref": "#/$defs/matrix", "description": "Runs the step once for each value, as shards `<id>[<value>]`, each with its own log, outcome, retries and `produces`; `${{ matrix.<name> }}` gives the value in `run`, `env`, `produces` and `expect`. Exactly one name: a list of values, or a list read from a frozen JSON file." }, "run": { "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "array", "minItems": 1, "items": { "type": "string" } }], "description": "The command. A string is split into words (quotes respected) and run without a shell; a list is the argv. With `shell:`, the string is a script for that shell.", "examples": ["node tools/migration/cli.js dry-run", ["node", "tools/migration/cli.js", "migrate"]] }, "shell": { "enum": ["bash", "sh"], "description": 'Run `run` as a script of this shell. Without it, no shell is involved. `${{ }}` is not allowed in the script (it would be pasted into shell code): pass the value through `env:` and write `"$NAME"` in the script.' }, "uses": { "enum": ["assert", "determinism", "snapshot", "restore"], "description": "A built-in step: `assert` (its `expect` alone), `determinism` (rerun steps and compare Merkle roots), `snapshot` (copy paths to a named backup) or `restore` (put a snapshot back)." }, "with": { "type": "object", "additionalProperties": false, "description": "Arguments of a built-in step.", "properties": { "rerun": { "type": "array", "minItems": 1, "items": { "type": "string" }, "description": "determinism: ids of earlier steps to run again." }, "paths": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/path" }, "description": "determinism: outputs to compare; snapshot: paths to copy." }, "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$", "description": "snapshot / restore: the snapshot's name." } } }, "cwd": { "$ref": "#/$defs/path", "description": "Working directory, relative to the repository root. Default the root." }, "env": { "$ref": "#/$defs/env", "description": "Environment variables for this step, over `spec.env`." }, "timeout": { "$ref": "#/$defs/duration", "description": "Ends the step's whole process tree after this long (SIGTERM, then SIGKILL after a grace period)." }, "retries": { "type": "object", "additionalProperties": false, "required": ["count"], "description": "Run the step again when it fails.", "properties": { "count": { "type": "integer", "minimum": 0, "maximum": 100, "description": "How many more attempts after the first." }, "delay": { "$ref": "#/$defs/duration", "description": "Wait between attempts. Default 0s." } } }, "continueOnError": { "type": "boolean", "description": "A failure of this step is recorded but does not fail the run." }, "if": { "type": "string", "minLength": 1, "description": "Run the step only when this expression is true: `success()`, `failure()`, `always()`, `steps.<id>.outcome == 'success'`, `env.NAME == 'value'`, with `&&`, `||`, `!` and parentheses.", "examples": ["steps.dry-run.outcome == 'success'", "failure()"] }, "expect": { "$ref": "#/$defs/expect", "description": "What must hold after the step: exit code, paths that exist or are absent, JSON values, a stdout pattern. A failed expectation fails the step." }, "produces": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Outputs of the step: moved aside before it runs and put back (or removed) if it fails, so a failed step leaves nothing half-written." }, "boundary": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "Records `<boundary>_at` (for example `paused_at`) in the run record when the step ends.", "examples": ["paused"] } } };
+var schema45 = { "type": "string", "pattern": "^[0-9]{1,6}(ms|s|m|h)$", "description": "A duration: a whole number followed by `ms`, `s`, `m` or `h`.", "examples": ["90s", "10m", "1h"] };
 var pattern8 = new RegExp("^[a-z0-9][a-z0-9_-]{0,62}$", "u");
-var pattern11 = new RegExp("^[0-9]{1,6}(ms|s|m|h)$", "u");
-var pattern14 = new RegExp("^[a-z][a-z0-9_]{0,62}$", "u");
-var schema43 = { "type": "object", "additionalProperties": false, "description": "What must hold after the step; a failed expectation fails the step.", "properties": { "exitCode": { "anyOf": [{ "type": "integer", "minimum": 0, "maximum": 255 }, { "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 0, "maximum": 255 } }], "description": "The expected exit code, or a list of accepted ones. Default 0." }, "exists": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must exist afterwards." }, "absent": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must not exist afterwards." }, "json": { "type": "array", "items": { "$ref": "#/$defs/jsonExpectation" }, "description": "Assertions on values in JSON files." }, "stdout": { "type": "string", "minLength": 1, "maxLength": 1e3, "description": "A regular expression the step's standard output must match (the first 1 MiB is searched)." } } };
-var schema46 = { "type": "object", "additionalProperties": false, "required": ["file", "path"], "description": "An assertion on a value in a JSON file a step wrote. Give exactly one of `equals`, `lte`, `gte`, `in`.", "properties": { "file": { "$ref": "#/$defs/path", "description": "The JSON file, relative to the repository root." }, "path": { "type": "string", "minLength": 1, "pattern": "^[^.]+(\\.[^.]+)*$", "description": "A dotted path into the document; numeric segments index arrays.", "examples": ["counts.BLOCKER"] }, "equals": { "description": "The value must equal this (deep equality)." }, "lte": { "type": "number", "description": "The value must be a number less than or equal to this." }, "gte": { "type": "number", "description": "The value must be a number greater than or equal to this." }, "in": { "type": "array", "minItems": 1, "description": "The value must equal one of these." } } };
-var pattern13 = new RegExp("^[^.]+(\\.[^.]+)*$", "u");
+var pattern15 = new RegExp("^[0-9]{1,6}(ms|s|m|h)$", "u");
+var pattern10 = new RegExp("^[a-z][a-z0-9_]{0,62}$", "u");
+var schema38 = { "type": "object", "minProperties": 1, "maxProperties": 1, "propertyNames": { "pattern": "^[a-z][a-z0-9_]{0,62}$" }, "additionalProperties": { "anyOf": [{ "type": "array", "minItems": 1, "maxItems": 256, "uniqueItems": true, "items": { "$ref": "#/$defs/matrixValue" } }, { "$ref": "#/$defs/matrixFile" }] }, "description": "One matrix name mapped to its values: a list, or `{ file, path }` naming a list in a JSON file that a registry or input freezes.", "examples": [{ "module": ["kurse", "orte", "personen"] }, { "module": { "file": "migration/modules.json", "path": "modules" } }] };
+var schema39 = { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "description": "A matrix value: letters, digits, `.`, `_` and `-` (it names the shard, its log file and its record entry)." };
+var pattern11 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "u");
+var schema40 = { "type": "object", "additionalProperties": false, "required": ["file", "path"], "description": "Matrix values read from a JSON file when the run starts. The file must be matched by a registry or input, so the shard list is frozen like everything else.", "properties": { "file": { "$ref": "#/$defs/path", "description": "The JSON file, relative to the repository root; a registry or input must cover it.", "examples": ["migration/modules.json"] }, "path": { "type": "string", "minLength": 1, "pattern": "^[^.]+(\\.[^.]+)*$", "description": "A dotted path to a list of matrix values in the document; numeric segments index arrays.", "examples": ["modules"] } } };
+var pattern12 = new RegExp("^[^.]+(\\.[^.]+)*$", "u");
 function validate26(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -22534,7 +23590,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.file === void 0) {
-      const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "file" }, message: "must have required property 'file'", schema: schema46.required, parentSchema: schema46, data };
+      const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "file" }, message: "must have required property 'file'", schema: schema40.required, parentSchema: schema40, data };
       if (vErrors === null) {
         vErrors = [err0];
       } else {
@@ -22543,7 +23599,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
       errors++;
     }
     if (data.path === void 0) {
-      const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema46.required, parentSchema: schema46, data };
+      const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema40.required, parentSchema: schema40, data };
       if (vErrors === null) {
         vErrors = [err1];
       } else {
@@ -22552,8 +23608,8 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
       errors++;
     }
     for (const key0 in data) {
-      if (!(key0 === "file" || key0 === "path" || key0 === "equals" || key0 === "lte" || key0 === "gte" || key0 === "in")) {
-        const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema46, data };
+      if (!(key0 === "file" || key0 === "path")) {
+        const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema40, data };
         if (vErrors === null) {
           vErrors = [err2];
         } else {
@@ -22597,7 +23653,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
       let data1 = data.path;
       if (typeof data1 === "string") {
         if (func1(data1) < 1) {
-          const err6 = { instancePath: instancePath + "/path", schemaPath: "#/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema46.properties.path, data: data1 };
+          const err6 = { instancePath: instancePath + "/path", schemaPath: "#/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema40.properties.path, data: data1 };
           if (vErrors === null) {
             vErrors = [err6];
           } else {
@@ -22605,8 +23661,8 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (!pattern13.test(data1)) {
-          const err7 = { instancePath: instancePath + "/path", schemaPath: "#/properties/path/pattern", keyword: "pattern", params: { pattern: "^[^.]+(\\.[^.]+)*$" }, message: 'must match pattern "^[^.]+(\\.[^.]+)*$"', schema: "^[^.]+(\\.[^.]+)*$", parentSchema: schema46.properties.path, data: data1 };
+        if (!pattern12.test(data1)) {
+          const err7 = { instancePath: instancePath + "/path", schemaPath: "#/properties/path/pattern", keyword: "pattern", params: { pattern: "^[^.]+(\\.[^.]+)*$" }, message: 'must match pattern "^[^.]+(\\.[^.]+)*$"', schema: "^[^.]+(\\.[^.]+)*$", parentSchema: schema40.properties.path, data: data1 };
           if (vErrors === null) {
             vErrors = [err7];
           } else {
@@ -22615,7 +23671,7 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
       } else {
-        const err8 = { instancePath: instancePath + "/path", schemaPath: "#/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema46.properties.path.type, parentSchema: schema46.properties.path, data: data1 };
+        const err8 = { instancePath: instancePath + "/path", schemaPath: "#/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema40.properties.path.type, parentSchema: schema40.properties.path, data: data1 };
         if (vErrors === null) {
           vErrors = [err8];
         } else {
@@ -22624,58 +23680,12 @@ function validate26(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.lte !== void 0) {
-      let data2 = data.lte;
-      if (!(typeof data2 == "number" && isFinite(data2))) {
-        const err9 = { instancePath: instancePath + "/lte", schemaPath: "#/properties/lte/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema46.properties.lte.type, parentSchema: schema46.properties.lte, data: data2 };
-        if (vErrors === null) {
-          vErrors = [err9];
-        } else {
-          vErrors.push(err9);
-        }
-        errors++;
-      }
-    }
-    if (data.gte !== void 0) {
-      let data3 = data.gte;
-      if (!(typeof data3 == "number" && isFinite(data3))) {
-        const err10 = { instancePath: instancePath + "/gte", schemaPath: "#/properties/gte/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema46.properties.gte.type, parentSchema: schema46.properties.gte, data: data3 };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-    if (data.in !== void 0) {
-      let data4 = data.in;
-      if (Array.isArray(data4)) {
-        if (data4.length < 1) {
-          const err11 = { instancePath: instancePath + "/in", schemaPath: "#/properties/in/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema46.properties.in, data: data4 };
-          if (vErrors === null) {
-            vErrors = [err11];
-          } else {
-            vErrors.push(err11);
-          }
-          errors++;
-        }
-      } else {
-        const err12 = { instancePath: instancePath + "/in", schemaPath: "#/properties/in/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema46.properties.in.type, parentSchema: schema46.properties.in, data: data4 };
-        if (vErrors === null) {
-          vErrors = [err12];
-        } else {
-          vErrors.push(err12);
-        }
-        errors++;
-      }
-    }
   } else {
-    const err13 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema46.type, parentSchema: schema46, data };
+    const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema40.type, parentSchema: schema40, data };
     if (vErrors === null) {
-      vErrors = [err13];
+      vErrors = [err9];
     } else {
-      vErrors.push(err13);
+      vErrors.push(err9);
     }
     errors++;
   }
@@ -22694,9 +23704,340 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
     evaluated0.items = void 0;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (Object.keys(data).length > 1) {
+      const err0 = { instancePath, schemaPath: "#/maxProperties", keyword: "maxProperties", params: { limit: 1 }, message: "must NOT have more than 1 properties", schema: 1, parentSchema: schema38, data };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (Object.keys(data).length < 1) {
+      const err1 = { instancePath, schemaPath: "#/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema38, data };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      const _errs1 = errors;
+      if (typeof key0 === "string") {
+        if (!pattern10.test(key0)) {
+          const err2 = { instancePath, schemaPath: "#/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9_]{0,62}$" }, message: 'must match pattern "^[a-z][a-z0-9_]{0,62}$"', schema: "^[a-z][a-z0-9_]{0,62}$", parentSchema: schema38.propertyNames, data: key0, propertyName: key0 };
+          if (vErrors === null) {
+            vErrors = [err2];
+          } else {
+            vErrors.push(err2);
+          }
+          errors++;
+        }
+      }
+      var valid0 = _errs1 === errors;
+      if (!valid0) {
+        const err3 = { instancePath, schemaPath: "#/propertyNames", keyword: "propertyNames", params: { propertyName: key0 }, message: "property name must be valid", schema: schema38.propertyNames, parentSchema: schema38, data };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    for (const key1 in data) {
+      let data0 = data[key1];
+      const _errs4 = errors;
+      let valid2 = false;
+      const _errs5 = errors;
+      if (Array.isArray(data0)) {
+        if (data0.length > 256) {
+          const err4 = { instancePath: instancePath + "/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/additionalProperties/anyOf/0/maxItems", keyword: "maxItems", params: { limit: 256 }, message: "must NOT have more than 256 items", schema: 256, parentSchema: schema38.additionalProperties.anyOf[0], data: data0 };
+          if (vErrors === null) {
+            vErrors = [err4];
+          } else {
+            vErrors.push(err4);
+          }
+          errors++;
+        }
+        if (data0.length < 1) {
+          const err5 = { instancePath: instancePath + "/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/additionalProperties/anyOf/0/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema38.additionalProperties.anyOf[0], data: data0 };
+          if (vErrors === null) {
+            vErrors = [err5];
+          } else {
+            vErrors.push(err5);
+          }
+          errors++;
+        }
+        const len0 = data0.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data1 = data0[i0];
+          if (typeof data1 === "string") {
+            if (!pattern11.test(data1)) {
+              const err6 = { instancePath: instancePath + "/" + key1.replace(/~/g, "~0").replace(/\//g, "~1") + "/" + i0, schemaPath: "#/$defs/matrixValue/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"', schema: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", parentSchema: schema39, data: data1 };
+              if (vErrors === null) {
+                vErrors = [err6];
+              } else {
+                vErrors.push(err6);
+              }
+              errors++;
+            }
+          } else {
+            const err7 = { instancePath: instancePath + "/" + key1.replace(/~/g, "~0").replace(/\//g, "~1") + "/" + i0, schemaPath: "#/$defs/matrixValue/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema39.type, parentSchema: schema39, data: data1 };
+            if (vErrors === null) {
+              vErrors = [err7];
+            } else {
+              vErrors.push(err7);
+            }
+            errors++;
+          }
+        }
+        let i1 = data0.length;
+        let j0;
+        if (i1 > 1) {
+          outer0: for (; i1--; ) {
+            for (j0 = i1; j0--; ) {
+              if (func0(data0[i1], data0[j0])) {
+                const err8 = { instancePath: instancePath + "/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/additionalProperties/anyOf/0/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema38.additionalProperties.anyOf[0], data: data0 };
+                if (vErrors === null) {
+                  vErrors = [err8];
+                } else {
+                  vErrors.push(err8);
+                }
+                errors++;
+                break outer0;
+              }
+            }
+          }
+        }
+      } else {
+        const err9 = { instancePath: instancePath + "/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/additionalProperties/anyOf/0/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema38.additionalProperties.anyOf[0].type, parentSchema: schema38.additionalProperties.anyOf[0], data: data0 };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+      var _valid0 = _errs5 === errors;
+      valid2 = valid2 || _valid0;
+      const _errs10 = errors;
+      if (!validate26(data0, { instancePath: instancePath + "/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data, parentDataProperty: key1, rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        errors = vErrors.length;
+      }
+      var _valid0 = _errs10 === errors;
+      valid2 = valid2 || _valid0;
+      if (!valid2) {
+        const err10 = { instancePath: instancePath + "/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/additionalProperties/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema38.additionalProperties.anyOf, parentSchema: schema38.additionalProperties, data: data0 };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      } else {
+        errors = _errs4;
+        if (vErrors !== null) {
+          if (_errs4) {
+            vErrors.length = _errs4;
+          } else {
+            vErrors = null;
+          }
+        }
+      }
+    }
+  } else {
+    const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema38.type, parentSchema: schema38, data };
+    if (vErrors === null) {
+      vErrors = [err11];
+    } else {
+      vErrors.push(err11);
+    }
+    errors++;
+  }
+  validate25.errors = vErrors;
+  return errors === 0;
+}
+validate25.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+var schema47 = { "type": "object", "additionalProperties": false, "description": "What must hold after the step; a failed expectation fails the step.", "properties": { "exitCode": { "anyOf": [{ "type": "integer", "minimum": 0, "maximum": 255 }, { "type": "array", "minItems": 1, "items": { "type": "integer", "minimum": 0, "maximum": 255 } }], "description": "The expected exit code, or a list of accepted ones. Default 0." }, "exists": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must exist afterwards." }, "absent": { "type": "array", "items": { "$ref": "#/$defs/path" }, "description": "Paths that must not exist afterwards." }, "json": { "type": "array", "items": { "$ref": "#/$defs/jsonExpectation" }, "description": "Assertions on values in JSON files." }, "stdout": { "type": "string", "minLength": 1, "maxLength": 1e3, "description": "A regular expression the step's standard output must match (the first 1 MiB is searched)." } } };
+var schema50 = { "type": "object", "additionalProperties": false, "required": ["file", "path"], "description": "An assertion on a value in a JSON file a step wrote. Give exactly one of `equals`, `lte`, `gte`, `in`.", "properties": { "file": { "$ref": "#/$defs/path", "description": "The JSON file, relative to the repository root." }, "path": { "type": "string", "minLength": 1, "pattern": "^[^.]+(\\.[^.]+)*$", "description": "A dotted path into the document; numeric segments index arrays.", "examples": ["counts.BLOCKER"] }, "equals": { "description": "The value must equal this (deep equality)." }, "lte": { "type": "number", "description": "The value must be a number less than or equal to this." }, "gte": { "type": "number", "description": "The value must be a number greater than or equal to this." }, "in": { "type": "array", "minItems": 1, "description": "The value must equal one of these." } } };
+function validate30(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  const evaluated0 = validate30.evaluated;
+  if (evaluated0.dynamicProps) {
+    evaluated0.props = void 0;
+  }
+  if (evaluated0.dynamicItems) {
+    evaluated0.items = void 0;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.file === void 0) {
+      const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "file" }, message: "must have required property 'file'", schema: schema50.required, parentSchema: schema50, data };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.path === void 0) {
+      const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema50.required, parentSchema: schema50, data };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!(key0 === "file" || key0 === "path" || key0 === "equals" || key0 === "lte" || key0 === "gte" || key0 === "in")) {
+        const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema50, data };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.file !== void 0) {
+      let data0 = data.file;
+      if (typeof data0 === "string") {
+        if (func1(data0) > 4096) {
+          const err3 = { instancePath: instancePath + "/file", schemaPath: "#/$defs/path/maxLength", keyword: "maxLength", params: { limit: 4096 }, message: "must NOT have more than 4096 characters", schema: 4096, parentSchema: schema34, data: data0 };
+          if (vErrors === null) {
+            vErrors = [err3];
+          } else {
+            vErrors.push(err3);
+          }
+          errors++;
+        }
+        if (func1(data0) < 1) {
+          const err4 = { instancePath: instancePath + "/file", schemaPath: "#/$defs/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34, data: data0 };
+          if (vErrors === null) {
+            vErrors = [err4];
+          } else {
+            vErrors.push(err4);
+          }
+          errors++;
+        }
+      } else {
+        const err5 = { instancePath: instancePath + "/file", schemaPath: "#/$defs/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.type, parentSchema: schema34, data: data0 };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+    }
+    if (data.path !== void 0) {
+      let data1 = data.path;
+      if (typeof data1 === "string") {
+        if (func1(data1) < 1) {
+          const err6 = { instancePath: instancePath + "/path", schemaPath: "#/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema50.properties.path, data: data1 };
+          if (vErrors === null) {
+            vErrors = [err6];
+          } else {
+            vErrors.push(err6);
+          }
+          errors++;
+        }
+        if (!pattern12.test(data1)) {
+          const err7 = { instancePath: instancePath + "/path", schemaPath: "#/properties/path/pattern", keyword: "pattern", params: { pattern: "^[^.]+(\\.[^.]+)*$" }, message: 'must match pattern "^[^.]+(\\.[^.]+)*$"', schema: "^[^.]+(\\.[^.]+)*$", parentSchema: schema50.properties.path, data: data1 };
+          if (vErrors === null) {
+            vErrors = [err7];
+          } else {
+            vErrors.push(err7);
+          }
+          errors++;
+        }
+      } else {
+        const err8 = { instancePath: instancePath + "/path", schemaPath: "#/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.properties.path.type, parentSchema: schema50.properties.path, data: data1 };
+        if (vErrors === null) {
+          vErrors = [err8];
+        } else {
+          vErrors.push(err8);
+        }
+        errors++;
+      }
+    }
+    if (data.lte !== void 0) {
+      let data2 = data.lte;
+      if (!(typeof data2 == "number" && isFinite(data2))) {
+        const err9 = { instancePath: instancePath + "/lte", schemaPath: "#/properties/lte/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema50.properties.lte.type, parentSchema: schema50.properties.lte, data: data2 };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+    }
+    if (data.gte !== void 0) {
+      let data3 = data.gte;
+      if (!(typeof data3 == "number" && isFinite(data3))) {
+        const err10 = { instancePath: instancePath + "/gte", schemaPath: "#/properties/gte/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema50.properties.gte.type, parentSchema: schema50.properties.gte, data: data3 };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+    if (data.in !== void 0) {
+      let data4 = data.in;
+      if (Array.isArray(data4)) {
+        if (data4.length < 1) {
+          const err11 = { instancePath: instancePath + "/in", schemaPath: "#/properties/in/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema50.properties.in, data: data4 };
+          if (vErrors === null) {
+            vErrors = [err11];
+          } else {
+            vErrors.push(err11);
+          }
+          errors++;
+        }
+      } else {
+        const err12 = { instancePath: instancePath + "/in", schemaPath: "#/properties/in/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.properties.in.type, parentSchema: schema50.properties.in, data: data4 };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err13 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema50.type, parentSchema: schema50, data };
+    if (vErrors === null) {
+      vErrors = [err13];
+    } else {
+      vErrors.push(err13);
+    }
+    errors++;
+  }
+  validate30.errors = vErrors;
+  return errors === 0;
+}
+validate30.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+function validate29(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  const evaluated0 = validate29.evaluated;
+  if (evaluated0.dynamicProps) {
+    evaluated0.props = void 0;
+  }
+  if (evaluated0.dynamicItems) {
+    evaluated0.items = void 0;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
       if (!(key0 === "exitCode" || key0 === "exists" || key0 === "absent" || key0 === "json" || key0 === "stdout")) {
-        const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema43, data };
+        const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema47, data };
         if (vErrors === null) {
           vErrors = [err0];
         } else {
@@ -22711,7 +24052,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
       let valid1 = false;
       const _errs4 = errors;
       if (!(typeof data0 == "number" && (!(data0 % 1) && !isNaN(data0)) && isFinite(data0))) {
-        const err1 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema43.properties.exitCode.anyOf[0].type, parentSchema: schema43.properties.exitCode.anyOf[0], data: data0 };
+        const err1 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema47.properties.exitCode.anyOf[0].type, parentSchema: schema47.properties.exitCode.anyOf[0], data: data0 };
         if (vErrors === null) {
           vErrors = [err1];
         } else {
@@ -22721,7 +24062,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data0 == "number" && isFinite(data0)) {
         if (data0 > 255 || isNaN(data0)) {
-          const err2 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 255 }, message: "must be <= 255", schema: 255, parentSchema: schema43.properties.exitCode.anyOf[0], data: data0 };
+          const err2 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 255 }, message: "must be <= 255", schema: 255, parentSchema: schema47.properties.exitCode.anyOf[0], data: data0 };
           if (vErrors === null) {
             vErrors = [err2];
           } else {
@@ -22730,7 +24071,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
         if (data0 < 0 || isNaN(data0)) {
-          const err3 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema43.properties.exitCode.anyOf[0], data: data0 };
+          const err3 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema47.properties.exitCode.anyOf[0], data: data0 };
           if (vErrors === null) {
             vErrors = [err3];
           } else {
@@ -22744,7 +24085,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
       const _errs6 = errors;
       if (Array.isArray(data0)) {
         if (data0.length < 1) {
-          const err4 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema43.properties.exitCode.anyOf[1], data: data0 };
+          const err4 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema47.properties.exitCode.anyOf[1], data: data0 };
           if (vErrors === null) {
             vErrors = [err4];
           } else {
@@ -22756,7 +24097,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
         for (let i0 = 0; i0 < len0; i0++) {
           let data1 = data0[i0];
           if (!(typeof data1 == "number" && (!(data1 % 1) && !isNaN(data1)) && isFinite(data1))) {
-            const err5 = { instancePath: instancePath + "/exitCode/" + i0, schemaPath: "#/properties/exitCode/anyOf/1/items/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema43.properties.exitCode.anyOf[1].items.type, parentSchema: schema43.properties.exitCode.anyOf[1].items, data: data1 };
+            const err5 = { instancePath: instancePath + "/exitCode/" + i0, schemaPath: "#/properties/exitCode/anyOf/1/items/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema47.properties.exitCode.anyOf[1].items.type, parentSchema: schema47.properties.exitCode.anyOf[1].items, data: data1 };
             if (vErrors === null) {
               vErrors = [err5];
             } else {
@@ -22766,7 +24107,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
           }
           if (typeof data1 == "number" && isFinite(data1)) {
             if (data1 > 255 || isNaN(data1)) {
-              const err6 = { instancePath: instancePath + "/exitCode/" + i0, schemaPath: "#/properties/exitCode/anyOf/1/items/maximum", keyword: "maximum", params: { comparison: "<=", limit: 255 }, message: "must be <= 255", schema: 255, parentSchema: schema43.properties.exitCode.anyOf[1].items, data: data1 };
+              const err6 = { instancePath: instancePath + "/exitCode/" + i0, schemaPath: "#/properties/exitCode/anyOf/1/items/maximum", keyword: "maximum", params: { comparison: "<=", limit: 255 }, message: "must be <= 255", schema: 255, parentSchema: schema47.properties.exitCode.anyOf[1].items, data: data1 };
               if (vErrors === null) {
                 vErrors = [err6];
               } else {
@@ -22775,7 +24116,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
               errors++;
             }
             if (data1 < 0 || isNaN(data1)) {
-              const err7 = { instancePath: instancePath + "/exitCode/" + i0, schemaPath: "#/properties/exitCode/anyOf/1/items/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema43.properties.exitCode.anyOf[1].items, data: data1 };
+              const err7 = { instancePath: instancePath + "/exitCode/" + i0, schemaPath: "#/properties/exitCode/anyOf/1/items/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema47.properties.exitCode.anyOf[1].items, data: data1 };
               if (vErrors === null) {
                 vErrors = [err7];
               } else {
@@ -22786,7 +24127,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err8 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema43.properties.exitCode.anyOf[1].type, parentSchema: schema43.properties.exitCode.anyOf[1], data: data0 };
+        const err8 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema47.properties.exitCode.anyOf[1].type, parentSchema: schema47.properties.exitCode.anyOf[1], data: data0 };
         if (vErrors === null) {
           vErrors = [err8];
         } else {
@@ -22797,7 +24138,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
       var _valid0 = _errs6 === errors;
       valid1 = valid1 || _valid0;
       if (!valid1) {
-        const err9 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema43.properties.exitCode.anyOf, parentSchema: schema43.properties.exitCode, data: data0 };
+        const err9 = { instancePath: instancePath + "/exitCode", schemaPath: "#/properties/exitCode/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema47.properties.exitCode.anyOf, parentSchema: schema47.properties.exitCode, data: data0 };
         if (vErrors === null) {
           vErrors = [err9];
         } else {
@@ -22851,7 +24192,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err13 = { instancePath: instancePath + "/exists", schemaPath: "#/properties/exists/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema43.properties.exists.type, parentSchema: schema43.properties.exists, data: data2 };
+        const err13 = { instancePath: instancePath + "/exists", schemaPath: "#/properties/exists/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema47.properties.exists.type, parentSchema: schema47.properties.exists, data: data2 };
         if (vErrors === null) {
           vErrors = [err13];
         } else {
@@ -22896,7 +24237,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err17 = { instancePath: instancePath + "/absent", schemaPath: "#/properties/absent/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema43.properties.absent.type, parentSchema: schema43.properties.absent, data: data4 };
+        const err17 = { instancePath: instancePath + "/absent", schemaPath: "#/properties/absent/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema47.properties.absent.type, parentSchema: schema47.properties.absent, data: data4 };
         if (vErrors === null) {
           vErrors = [err17];
         } else {
@@ -22910,13 +24251,13 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
       if (Array.isArray(data6)) {
         const len3 = data6.length;
         for (let i3 = 0; i3 < len3; i3++) {
-          if (!validate26(data6[i3], { instancePath: instancePath + "/json/" + i3, parentData: data6, parentDataProperty: i3, rootData, dynamicAnchors })) {
-            vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+          if (!validate30(data6[i3], { instancePath: instancePath + "/json/" + i3, parentData: data6, parentDataProperty: i3, rootData, dynamicAnchors })) {
+            vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
             errors = vErrors.length;
           }
         }
       } else {
-        const err18 = { instancePath: instancePath + "/json", schemaPath: "#/properties/json/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema43.properties.json.type, parentSchema: schema43.properties.json, data: data6 };
+        const err18 = { instancePath: instancePath + "/json", schemaPath: "#/properties/json/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema47.properties.json.type, parentSchema: schema47.properties.json, data: data6 };
         if (vErrors === null) {
           vErrors = [err18];
         } else {
@@ -22929,7 +24270,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
       let data8 = data.stdout;
       if (typeof data8 === "string") {
         if (func1(data8) > 1e3) {
-          const err19 = { instancePath: instancePath + "/stdout", schemaPath: "#/properties/stdout/maxLength", keyword: "maxLength", params: { limit: 1e3 }, message: "must NOT have more than 1000 characters", schema: 1e3, parentSchema: schema43.properties.stdout, data: data8 };
+          const err19 = { instancePath: instancePath + "/stdout", schemaPath: "#/properties/stdout/maxLength", keyword: "maxLength", params: { limit: 1e3 }, message: "must NOT have more than 1000 characters", schema: 1e3, parentSchema: schema47.properties.stdout, data: data8 };
           if (vErrors === null) {
             vErrors = [err19];
           } else {
@@ -22938,7 +24279,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
         if (func1(data8) < 1) {
-          const err20 = { instancePath: instancePath + "/stdout", schemaPath: "#/properties/stdout/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema43.properties.stdout, data: data8 };
+          const err20 = { instancePath: instancePath + "/stdout", schemaPath: "#/properties/stdout/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema47.properties.stdout, data: data8 };
           if (vErrors === null) {
             vErrors = [err20];
           } else {
@@ -22947,7 +24288,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
       } else {
-        const err21 = { instancePath: instancePath + "/stdout", schemaPath: "#/properties/stdout/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema43.properties.stdout.type, parentSchema: schema43.properties.stdout, data: data8 };
+        const err21 = { instancePath: instancePath + "/stdout", schemaPath: "#/properties/stdout/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.properties.stdout.type, parentSchema: schema47.properties.stdout, data: data8 };
         if (vErrors === null) {
           vErrors = [err21];
         } else {
@@ -22957,7 +24298,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
   } else {
-    const err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema43.type, parentSchema: schema43, data };
+    const err22 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema47.type, parentSchema: schema47, data };
     if (vErrors === null) {
       vErrors = [err22];
     } else {
@@ -22965,10 +24306,10 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate25.errors = vErrors;
+  validate29.errors = vErrors;
   return errors === 0;
 }
-validate25.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate29.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate24(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -23044,80 +24385,145 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.run !== void 0) {
-      let data2 = data.run;
-      const _errs7 = errors;
-      let valid1 = false;
-      const _errs8 = errors;
-      if (typeof data2 === "string") {
-        if (func1(data2) < 1) {
-          const err6 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.run.anyOf[0], data: data2 };
-          if (vErrors === null) {
-            vErrors = [err6];
-          } else {
-            vErrors.push(err6);
-          }
-          errors++;
-        }
-      } else {
-        const err7 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.run.anyOf[0].type, parentSchema: schema37.properties.run.anyOf[0], data: data2 };
-        if (vErrors === null) {
-          vErrors = [err7];
-        } else {
-          vErrors.push(err7);
-        }
-        errors++;
-      }
-      var _valid0 = _errs8 === errors;
-      valid1 = valid1 || _valid0;
-      const _errs10 = errors;
+    if (data.needs !== void 0) {
+      let data2 = data.needs;
       if (Array.isArray(data2)) {
-        if (data2.length < 1) {
-          const err8 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema37.properties.run.anyOf[1], data: data2 };
-          if (vErrors === null) {
-            vErrors = [err8];
-          } else {
-            vErrors.push(err8);
-          }
-          errors++;
-        }
         const len0 = data2.length;
         for (let i0 = 0; i0 < len0; i0++) {
           let data3 = data2[i0];
-          if (typeof data3 !== "string") {
-            const err9 = { instancePath: instancePath + "/run/" + i0, schemaPath: "#/properties/run/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.run.anyOf[1].items.type, parentSchema: schema37.properties.run.anyOf[1].items, data: data3 };
+          if (typeof data3 === "string") {
+            if (!pattern8.test(data3)) {
+              const err6 = { instancePath: instancePath + "/needs/" + i0, schemaPath: "#/properties/needs/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9_-]{0,62}$" }, message: 'must match pattern "^[a-z0-9][a-z0-9_-]{0,62}$"', schema: "^[a-z0-9][a-z0-9_-]{0,62}$", parentSchema: schema37.properties.needs.items, data: data3 };
+              if (vErrors === null) {
+                vErrors = [err6];
+              } else {
+                vErrors.push(err6);
+              }
+              errors++;
+            }
+          } else {
+            const err7 = { instancePath: instancePath + "/needs/" + i0, schemaPath: "#/properties/needs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.needs.items.type, parentSchema: schema37.properties.needs.items, data: data3 };
             if (vErrors === null) {
-              vErrors = [err9];
+              vErrors = [err7];
             } else {
-              vErrors.push(err9);
+              vErrors.push(err7);
             }
             errors++;
           }
         }
+        let i1 = data2.length;
+        let j0;
+        if (i1 > 1) {
+          const indices0 = {};
+          for (; i1--; ) {
+            let item0 = data2[i1];
+            if (typeof item0 !== "string") {
+              continue;
+            }
+            if (typeof indices0[item0] == "number") {
+              j0 = indices0[item0];
+              const err8 = { instancePath: instancePath + "/needs", schemaPath: "#/properties/needs/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema37.properties.needs, data: data2 };
+              if (vErrors === null) {
+                vErrors = [err8];
+              } else {
+                vErrors.push(err8);
+              }
+              errors++;
+              break;
+            }
+            indices0[item0] = i1;
+          }
+        }
       } else {
-        const err10 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.run.anyOf[1].type, parentSchema: schema37.properties.run.anyOf[1], data: data2 };
+        const err9 = { instancePath: instancePath + "/needs", schemaPath: "#/properties/needs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.needs.type, parentSchema: schema37.properties.needs, data: data2 };
         if (vErrors === null) {
-          vErrors = [err10];
+          vErrors = [err9];
         } else {
-          vErrors.push(err10);
+          vErrors.push(err9);
         }
         errors++;
       }
-      var _valid0 = _errs10 === errors;
-      valid1 = valid1 || _valid0;
-      if (!valid1) {
-        const err11 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema37.properties.run.anyOf, parentSchema: schema37.properties.run, data: data2 };
+    }
+    if (data.matrix !== void 0) {
+      if (!validate25(data.matrix, { instancePath: instancePath + "/matrix", parentData: data, parentDataProperty: "matrix", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.run !== void 0) {
+      let data5 = data.run;
+      const _errs12 = errors;
+      let valid4 = false;
+      const _errs13 = errors;
+      if (typeof data5 === "string") {
+        if (func1(data5) < 1) {
+          const err10 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.run.anyOf[0], data: data5 };
+          if (vErrors === null) {
+            vErrors = [err10];
+          } else {
+            vErrors.push(err10);
+          }
+          errors++;
+        }
+      } else {
+        const err11 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.run.anyOf[0].type, parentSchema: schema37.properties.run.anyOf[0], data: data5 };
         if (vErrors === null) {
           vErrors = [err11];
         } else {
           vErrors.push(err11);
         }
         errors++;
+      }
+      var _valid0 = _errs13 === errors;
+      valid4 = valid4 || _valid0;
+      const _errs15 = errors;
+      if (Array.isArray(data5)) {
+        if (data5.length < 1) {
+          const err12 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema37.properties.run.anyOf[1], data: data5 };
+          if (vErrors === null) {
+            vErrors = [err12];
+          } else {
+            vErrors.push(err12);
+          }
+          errors++;
+        }
+        const len1 = data5.length;
+        for (let i2 = 0; i2 < len1; i2++) {
+          let data6 = data5[i2];
+          if (typeof data6 !== "string") {
+            const err13 = { instancePath: instancePath + "/run/" + i2, schemaPath: "#/properties/run/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.run.anyOf[1].items.type, parentSchema: schema37.properties.run.anyOf[1].items, data: data6 };
+            if (vErrors === null) {
+              vErrors = [err13];
+            } else {
+              vErrors.push(err13);
+            }
+            errors++;
+          }
+        }
       } else {
-        errors = _errs7;
+        const err14 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.run.anyOf[1].type, parentSchema: schema37.properties.run.anyOf[1], data: data5 };
+        if (vErrors === null) {
+          vErrors = [err14];
+        } else {
+          vErrors.push(err14);
+        }
+        errors++;
+      }
+      var _valid0 = _errs15 === errors;
+      valid4 = valid4 || _valid0;
+      if (!valid4) {
+        const err15 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema37.properties.run.anyOf, parentSchema: schema37.properties.run, data: data5 };
+        if (vErrors === null) {
+          vErrors = [err15];
+        } else {
+          vErrors.push(err15);
+        }
+        errors++;
+      } else {
+        errors = _errs12;
         if (vErrors !== null) {
-          if (_errs7) {
-            vErrors.length = _errs7;
+          if (_errs12) {
+            vErrors.length = _errs12;
           } else {
             vErrors = null;
           }
@@ -23125,236 +24531,187 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
     if (data.shell !== void 0) {
-      let data4 = data.shell;
-      if (!(data4 === "bash" || data4 === "sh")) {
-        const err12 = { instancePath: instancePath + "/shell", schemaPath: "#/properties/shell/enum", keyword: "enum", params: { allowedValues: schema37.properties.shell.enum }, message: "must be equal to one of the allowed values", schema: schema37.properties.shell.enum, parentSchema: schema37.properties.shell, data: data4 };
+      let data7 = data.shell;
+      if (!(data7 === "bash" || data7 === "sh")) {
+        const err16 = { instancePath: instancePath + "/shell", schemaPath: "#/properties/shell/enum", keyword: "enum", params: { allowedValues: schema37.properties.shell.enum }, message: "must be equal to one of the allowed values", schema: schema37.properties.shell.enum, parentSchema: schema37.properties.shell, data: data7 };
         if (vErrors === null) {
-          vErrors = [err12];
+          vErrors = [err16];
         } else {
-          vErrors.push(err12);
+          vErrors.push(err16);
         }
         errors++;
       }
     }
     if (data.uses !== void 0) {
-      let data5 = data.uses;
-      if (!(data5 === "assert" || data5 === "determinism" || data5 === "snapshot" || data5 === "restore")) {
-        const err13 = { instancePath: instancePath + "/uses", schemaPath: "#/properties/uses/enum", keyword: "enum", params: { allowedValues: schema37.properties.uses.enum }, message: "must be equal to one of the allowed values", schema: schema37.properties.uses.enum, parentSchema: schema37.properties.uses, data: data5 };
+      let data8 = data.uses;
+      if (!(data8 === "assert" || data8 === "determinism" || data8 === "snapshot" || data8 === "restore")) {
+        const err17 = { instancePath: instancePath + "/uses", schemaPath: "#/properties/uses/enum", keyword: "enum", params: { allowedValues: schema37.properties.uses.enum }, message: "must be equal to one of the allowed values", schema: schema37.properties.uses.enum, parentSchema: schema37.properties.uses, data: data8 };
         if (vErrors === null) {
-          vErrors = [err13];
+          vErrors = [err17];
         } else {
-          vErrors.push(err13);
+          vErrors.push(err17);
         }
         errors++;
       }
     }
     if (data.with !== void 0) {
-      let data6 = data.with;
-      if (data6 && typeof data6 == "object" && !Array.isArray(data6)) {
-        for (const key1 in data6) {
+      let data9 = data.with;
+      if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
+        for (const key1 in data9) {
           if (!(key1 === "rerun" || key1 === "paths" || key1 === "name")) {
-            const err14 = { instancePath: instancePath + "/with", schemaPath: "#/properties/with/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema37.properties.with, data: data6 };
+            const err18 = { instancePath: instancePath + "/with", schemaPath: "#/properties/with/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema37.properties.with, data: data9 };
             if (vErrors === null) {
-              vErrors = [err14];
+              vErrors = [err18];
             } else {
-              vErrors.push(err14);
+              vErrors.push(err18);
             }
             errors++;
           }
         }
-        if (data6.rerun !== void 0) {
-          let data7 = data6.rerun;
-          if (Array.isArray(data7)) {
-            if (data7.length < 1) {
-              const err15 = { instancePath: instancePath + "/with/rerun", schemaPath: "#/properties/with/properties/rerun/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema37.properties.with.properties.rerun, data: data7 };
+        if (data9.rerun !== void 0) {
+          let data10 = data9.rerun;
+          if (Array.isArray(data10)) {
+            if (data10.length < 1) {
+              const err19 = { instancePath: instancePath + "/with/rerun", schemaPath: "#/properties/with/properties/rerun/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema37.properties.with.properties.rerun, data: data10 };
               if (vErrors === null) {
-                vErrors = [err15];
+                vErrors = [err19];
               } else {
-                vErrors.push(err15);
+                vErrors.push(err19);
               }
               errors++;
             }
-            const len1 = data7.length;
-            for (let i1 = 0; i1 < len1; i1++) {
-              let data8 = data7[i1];
-              if (typeof data8 !== "string") {
-                const err16 = { instancePath: instancePath + "/with/rerun/" + i1, schemaPath: "#/properties/with/properties/rerun/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.with.properties.rerun.items.type, parentSchema: schema37.properties.with.properties.rerun.items, data: data8 };
+            const len2 = data10.length;
+            for (let i3 = 0; i3 < len2; i3++) {
+              let data11 = data10[i3];
+              if (typeof data11 !== "string") {
+                const err20 = { instancePath: instancePath + "/with/rerun/" + i3, schemaPath: "#/properties/with/properties/rerun/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.with.properties.rerun.items.type, parentSchema: schema37.properties.with.properties.rerun.items, data: data11 };
                 if (vErrors === null) {
-                  vErrors = [err16];
+                  vErrors = [err20];
                 } else {
-                  vErrors.push(err16);
+                  vErrors.push(err20);
                 }
                 errors++;
               }
             }
           } else {
-            const err17 = { instancePath: instancePath + "/with/rerun", schemaPath: "#/properties/with/properties/rerun/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.with.properties.rerun.type, parentSchema: schema37.properties.with.properties.rerun, data: data7 };
+            const err21 = { instancePath: instancePath + "/with/rerun", schemaPath: "#/properties/with/properties/rerun/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.with.properties.rerun.type, parentSchema: schema37.properties.with.properties.rerun, data: data10 };
             if (vErrors === null) {
-              vErrors = [err17];
+              vErrors = [err21];
             } else {
-              vErrors.push(err17);
+              vErrors.push(err21);
             }
             errors++;
           }
         }
-        if (data6.paths !== void 0) {
-          let data9 = data6.paths;
-          if (Array.isArray(data9)) {
-            if (data9.length < 1) {
-              const err18 = { instancePath: instancePath + "/with/paths", schemaPath: "#/properties/with/properties/paths/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema37.properties.with.properties.paths, data: data9 };
+        if (data9.paths !== void 0) {
+          let data12 = data9.paths;
+          if (Array.isArray(data12)) {
+            if (data12.length < 1) {
+              const err22 = { instancePath: instancePath + "/with/paths", schemaPath: "#/properties/with/properties/paths/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema37.properties.with.properties.paths, data: data12 };
               if (vErrors === null) {
-                vErrors = [err18];
+                vErrors = [err22];
               } else {
-                vErrors.push(err18);
+                vErrors.push(err22);
               }
               errors++;
             }
-            const len2 = data9.length;
-            for (let i2 = 0; i2 < len2; i2++) {
-              let data10 = data9[i2];
-              if (typeof data10 === "string") {
-                if (func1(data10) > 4096) {
-                  const err19 = { instancePath: instancePath + "/with/paths/" + i2, schemaPath: "#/$defs/path/maxLength", keyword: "maxLength", params: { limit: 4096 }, message: "must NOT have more than 4096 characters", schema: 4096, parentSchema: schema34, data: data10 };
+            const len3 = data12.length;
+            for (let i4 = 0; i4 < len3; i4++) {
+              let data13 = data12[i4];
+              if (typeof data13 === "string") {
+                if (func1(data13) > 4096) {
+                  const err23 = { instancePath: instancePath + "/with/paths/" + i4, schemaPath: "#/$defs/path/maxLength", keyword: "maxLength", params: { limit: 4096 }, message: "must NOT have more than 4096 characters", schema: 4096, parentSchema: schema34, data: data13 };
                   if (vErrors === null) {
-                    vErrors = [err19];
+                    vErrors = [err23];
                   } else {
-                    vErrors.push(err19);
+                    vErrors.push(err23);
                   }
                   errors++;
                 }
-                if (func1(data10) < 1) {
-                  const err20 = { instancePath: instancePath + "/with/paths/" + i2, schemaPath: "#/$defs/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34, data: data10 };
+                if (func1(data13) < 1) {
+                  const err24 = { instancePath: instancePath + "/with/paths/" + i4, schemaPath: "#/$defs/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34, data: data13 };
                   if (vErrors === null) {
-                    vErrors = [err20];
+                    vErrors = [err24];
                   } else {
-                    vErrors.push(err20);
+                    vErrors.push(err24);
                   }
                   errors++;
                 }
               } else {
-                const err21 = { instancePath: instancePath + "/with/paths/" + i2, schemaPath: "#/$defs/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.type, parentSchema: schema34, data: data10 };
+                const err25 = { instancePath: instancePath + "/with/paths/" + i4, schemaPath: "#/$defs/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.type, parentSchema: schema34, data: data13 };
                 if (vErrors === null) {
-                  vErrors = [err21];
+                  vErrors = [err25];
                 } else {
-                  vErrors.push(err21);
+                  vErrors.push(err25);
                 }
                 errors++;
               }
             }
           } else {
-            const err22 = { instancePath: instancePath + "/with/paths", schemaPath: "#/properties/with/properties/paths/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.with.properties.paths.type, parentSchema: schema37.properties.with.properties.paths, data: data9 };
+            const err26 = { instancePath: instancePath + "/with/paths", schemaPath: "#/properties/with/properties/paths/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.with.properties.paths.type, parentSchema: schema37.properties.with.properties.paths, data: data12 };
             if (vErrors === null) {
-              vErrors = [err22];
+              vErrors = [err26];
             } else {
-              vErrors.push(err22);
+              vErrors.push(err26);
             }
             errors++;
           }
         }
-        if (data6.name !== void 0) {
-          let data11 = data6.name;
-          if (typeof data11 === "string") {
-            if (!pattern8.test(data11)) {
-              const err23 = { instancePath: instancePath + "/with/name", schemaPath: "#/properties/with/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9_-]{0,62}$" }, message: 'must match pattern "^[a-z0-9][a-z0-9_-]{0,62}$"', schema: "^[a-z0-9][a-z0-9_-]{0,62}$", parentSchema: schema37.properties.with.properties.name, data: data11 };
+        if (data9.name !== void 0) {
+          let data14 = data9.name;
+          if (typeof data14 === "string") {
+            if (!pattern8.test(data14)) {
+              const err27 = { instancePath: instancePath + "/with/name", schemaPath: "#/properties/with/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9_-]{0,62}$" }, message: 'must match pattern "^[a-z0-9][a-z0-9_-]{0,62}$"', schema: "^[a-z0-9][a-z0-9_-]{0,62}$", parentSchema: schema37.properties.with.properties.name, data: data14 };
               if (vErrors === null) {
-                vErrors = [err23];
+                vErrors = [err27];
               } else {
-                vErrors.push(err23);
+                vErrors.push(err27);
               }
               errors++;
             }
           } else {
-            const err24 = { instancePath: instancePath + "/with/name", schemaPath: "#/properties/with/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.with.properties.name.type, parentSchema: schema37.properties.with.properties.name, data: data11 };
+            const err28 = { instancePath: instancePath + "/with/name", schemaPath: "#/properties/with/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.with.properties.name.type, parentSchema: schema37.properties.with.properties.name, data: data14 };
             if (vErrors === null) {
-              vErrors = [err24];
+              vErrors = [err28];
             } else {
-              vErrors.push(err24);
+              vErrors.push(err28);
             }
             errors++;
           }
         }
       } else {
-        const err25 = { instancePath: instancePath + "/with", schemaPath: "#/properties/with/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.properties.with.type, parentSchema: schema37.properties.with, data: data6 };
+        const err29 = { instancePath: instancePath + "/with", schemaPath: "#/properties/with/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.properties.with.type, parentSchema: schema37.properties.with, data: data9 };
         if (vErrors === null) {
-          vErrors = [err25];
+          vErrors = [err29];
         } else {
-          vErrors.push(err25);
+          vErrors.push(err29);
         }
         errors++;
       }
     }
     if (data.cwd !== void 0) {
-      let data12 = data.cwd;
-      if (typeof data12 === "string") {
-        if (func1(data12) > 4096) {
-          const err26 = { instancePath: instancePath + "/cwd", schemaPath: "#/$defs/path/maxLength", keyword: "maxLength", params: { limit: 4096 }, message: "must NOT have more than 4096 characters", schema: 4096, parentSchema: schema34, data: data12 };
+      let data15 = data.cwd;
+      if (typeof data15 === "string") {
+        if (func1(data15) > 4096) {
+          const err30 = { instancePath: instancePath + "/cwd", schemaPath: "#/$defs/path/maxLength", keyword: "maxLength", params: { limit: 4096 }, message: "must NOT have more than 4096 characters", schema: 4096, parentSchema: schema34, data: data15 };
           if (vErrors === null) {
-            vErrors = [err26];
+            vErrors = [err30];
           } else {
-            vErrors.push(err26);
+            vErrors.push(err30);
           }
           errors++;
         }
-        if (func1(data12) < 1) {
-          const err27 = { instancePath: instancePath + "/cwd", schemaPath: "#/$defs/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34, data: data12 };
+        if (func1(data15) < 1) {
+          const err31 = { instancePath: instancePath + "/cwd", schemaPath: "#/$defs/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34, data: data15 };
           if (vErrors === null) {
-            vErrors = [err27];
+            vErrors = [err31];
           } else {
-            vErrors.push(err27);
+            vErrors.push(err31);
           }
           errors++;
         }
       } else {
-        const err28 = { instancePath: instancePath + "/cwd", schemaPath: "#/$defs/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.type, parentSchema: schema34, data: data12 };
-        if (vErrors === null) {
-          vErrors = [err28];
-        } else {
-          vErrors.push(err28);
-        }
-        errors++;
-      }
-    }
-    if (data.env !== void 0) {
-      let data13 = data.env;
-      if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
-        for (const key2 in data13) {
-          const _errs36 = errors;
-          if (typeof key2 === "string") {
-            if (!pattern5.test(key2)) {
-              const err29 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/env/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]{0,127}$"', schema: "^[A-Za-z_][A-Za-z0-9_]{0,127}$", parentSchema: schema32.propertyNames, data: key2, propertyName: key2 };
-              if (vErrors === null) {
-                vErrors = [err29];
-              } else {
-                vErrors.push(err29);
-              }
-              errors++;
-            }
-          }
-          var valid12 = _errs36 === errors;
-          if (!valid12) {
-            const err30 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/env/propertyNames", keyword: "propertyNames", params: { propertyName: key2 }, message: "property name must be valid", schema: schema32.propertyNames, parentSchema: schema32, data: data13 };
-            if (vErrors === null) {
-              vErrors = [err30];
-            } else {
-              vErrors.push(err30);
-            }
-            errors++;
-          }
-        }
-        for (const key3 in data13) {
-          let data14 = data13[key3];
-          if (typeof data14 !== "string") {
-            const err31 = { instancePath: instancePath + "/env/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/env/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.additionalProperties.type, parentSchema: schema32.additionalProperties, data: data14 };
-            if (vErrors === null) {
-              vErrors = [err31];
-            } else {
-              vErrors.push(err31);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err32 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/env/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema32.type, parentSchema: schema32, data: data13 };
+        const err32 = { instancePath: instancePath + "/cwd", schemaPath: "#/$defs/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.type, parentSchema: schema34, data: data15 };
         if (vErrors === null) {
           vErrors = [err32];
         } else {
@@ -23363,97 +24720,104 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.env !== void 0) {
+      let data16 = data.env;
+      if (data16 && typeof data16 == "object" && !Array.isArray(data16)) {
+        for (const key2 in data16) {
+          const _errs41 = errors;
+          if (typeof key2 === "string") {
+            if (!pattern5.test(key2)) {
+              const err33 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/env/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]{0,127}$"', schema: "^[A-Za-z_][A-Za-z0-9_]{0,127}$", parentSchema: schema32.propertyNames, data: key2, propertyName: key2 };
+              if (vErrors === null) {
+                vErrors = [err33];
+              } else {
+                vErrors.push(err33);
+              }
+              errors++;
+            }
+          }
+          var valid15 = _errs41 === errors;
+          if (!valid15) {
+            const err34 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/env/propertyNames", keyword: "propertyNames", params: { propertyName: key2 }, message: "property name must be valid", schema: schema32.propertyNames, parentSchema: schema32, data: data16 };
+            if (vErrors === null) {
+              vErrors = [err34];
+            } else {
+              vErrors.push(err34);
+            }
+            errors++;
+          }
+        }
+        for (const key3 in data16) {
+          let data17 = data16[key3];
+          if (typeof data17 !== "string") {
+            const err35 = { instancePath: instancePath + "/env/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/env/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema32.additionalProperties.type, parentSchema: schema32.additionalProperties, data: data17 };
+            if (vErrors === null) {
+              vErrors = [err35];
+            } else {
+              vErrors.push(err35);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err36 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/env/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema32.type, parentSchema: schema32, data: data16 };
+        if (vErrors === null) {
+          vErrors = [err36];
+        } else {
+          vErrors.push(err36);
+        }
+        errors++;
+      }
+    }
     if (data.timeout !== void 0) {
-      let data15 = data.timeout;
-      if (typeof data15 === "string") {
-        if (!pattern11.test(data15)) {
-          const err33 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^[0-9]{1,6}(ms|s|m|h)$" }, message: 'must match pattern "^[0-9]{1,6}(ms|s|m|h)$"', schema: "^[0-9]{1,6}(ms|s|m|h)$", parentSchema: schema41, data: data15 };
+      let data18 = data.timeout;
+      if (typeof data18 === "string") {
+        if (!pattern15.test(data18)) {
+          const err37 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^[0-9]{1,6}(ms|s|m|h)$" }, message: 'must match pattern "^[0-9]{1,6}(ms|s|m|h)$"', schema: "^[0-9]{1,6}(ms|s|m|h)$", parentSchema: schema45, data: data18 };
           if (vErrors === null) {
-            vErrors = [err33];
+            vErrors = [err37];
           } else {
-            vErrors.push(err33);
+            vErrors.push(err37);
           }
           errors++;
         }
       } else {
-        const err34 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema41.type, parentSchema: schema41, data: data15 };
+        const err38 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.type, parentSchema: schema45, data: data18 };
         if (vErrors === null) {
-          vErrors = [err34];
+          vErrors = [err38];
         } else {
-          vErrors.push(err34);
+          vErrors.push(err38);
         }
         errors++;
       }
     }
     if (data.retries !== void 0) {
-      let data16 = data.retries;
-      if (data16 && typeof data16 == "object" && !Array.isArray(data16)) {
-        if (data16.count === void 0) {
-          const err35 = { instancePath: instancePath + "/retries", schemaPath: "#/properties/retries/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: schema37.properties.retries.required, parentSchema: schema37.properties.retries, data: data16 };
+      let data19 = data.retries;
+      if (data19 && typeof data19 == "object" && !Array.isArray(data19)) {
+        if (data19.count === void 0) {
+          const err39 = { instancePath: instancePath + "/retries", schemaPath: "#/properties/retries/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: schema37.properties.retries.required, parentSchema: schema37.properties.retries, data: data19 };
           if (vErrors === null) {
-            vErrors = [err35];
+            vErrors = [err39];
           } else {
-            vErrors.push(err35);
+            vErrors.push(err39);
           }
           errors++;
         }
-        for (const key4 in data16) {
+        for (const key4 in data19) {
           if (!(key4 === "count" || key4 === "delay")) {
-            const err36 = { instancePath: instancePath + "/retries", schemaPath: "#/properties/retries/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties", schema: false, parentSchema: schema37.properties.retries, data: data16 };
+            const err40 = { instancePath: instancePath + "/retries", schemaPath: "#/properties/retries/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties", schema: false, parentSchema: schema37.properties.retries, data: data19 };
             if (vErrors === null) {
-              vErrors = [err36];
+              vErrors = [err40];
             } else {
-              vErrors.push(err36);
+              vErrors.push(err40);
             }
             errors++;
           }
         }
-        if (data16.count !== void 0) {
-          let data17 = data16.count;
-          if (!(typeof data17 == "number" && (!(data17 % 1) && !isNaN(data17)) && isFinite(data17))) {
-            const err37 = { instancePath: instancePath + "/retries/count", schemaPath: "#/properties/retries/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema37.properties.retries.properties.count.type, parentSchema: schema37.properties.retries.properties.count, data: data17 };
-            if (vErrors === null) {
-              vErrors = [err37];
-            } else {
-              vErrors.push(err37);
-            }
-            errors++;
-          }
-          if (typeof data17 == "number" && isFinite(data17)) {
-            if (data17 > 100 || isNaN(data17)) {
-              const err38 = { instancePath: instancePath + "/retries/count", schemaPath: "#/properties/retries/properties/count/maximum", keyword: "maximum", params: { comparison: "<=", limit: 100 }, message: "must be <= 100", schema: 100, parentSchema: schema37.properties.retries.properties.count, data: data17 };
-              if (vErrors === null) {
-                vErrors = [err38];
-              } else {
-                vErrors.push(err38);
-              }
-              errors++;
-            }
-            if (data17 < 0 || isNaN(data17)) {
-              const err39 = { instancePath: instancePath + "/retries/count", schemaPath: "#/properties/retries/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema37.properties.retries.properties.count, data: data17 };
-              if (vErrors === null) {
-                vErrors = [err39];
-              } else {
-                vErrors.push(err39);
-              }
-              errors++;
-            }
-          }
-        }
-        if (data16.delay !== void 0) {
-          let data18 = data16.delay;
-          if (typeof data18 === "string") {
-            if (!pattern11.test(data18)) {
-              const err40 = { instancePath: instancePath + "/retries/delay", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^[0-9]{1,6}(ms|s|m|h)$" }, message: 'must match pattern "^[0-9]{1,6}(ms|s|m|h)$"', schema: "^[0-9]{1,6}(ms|s|m|h)$", parentSchema: schema41, data: data18 };
-              if (vErrors === null) {
-                vErrors = [err40];
-              } else {
-                vErrors.push(err40);
-              }
-              errors++;
-            }
-          } else {
-            const err41 = { instancePath: instancePath + "/retries/delay", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema41.type, parentSchema: schema41, data: data18 };
+        if (data19.count !== void 0) {
+          let data20 = data19.count;
+          if (!(typeof data20 == "number" && (!(data20 % 1) && !isNaN(data20)) && isFinite(data20))) {
+            const err41 = { instancePath: instancePath + "/retries/count", schemaPath: "#/properties/retries/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema37.properties.retries.properties.count.type, parentSchema: schema37.properties.retries.properties.count, data: data20 };
             if (vErrors === null) {
               vErrors = [err41];
             } else {
@@ -23461,94 +24825,85 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-        }
-      } else {
-        const err42 = { instancePath: instancePath + "/retries", schemaPath: "#/properties/retries/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.properties.retries.type, parentSchema: schema37.properties.retries, data: data16 };
-        if (vErrors === null) {
-          vErrors = [err42];
-        } else {
-          vErrors.push(err42);
-        }
-        errors++;
-      }
-    }
-    if (data.continueOnError !== void 0) {
-      let data19 = data.continueOnError;
-      if (typeof data19 !== "boolean") {
-        const err43 = { instancePath: instancePath + "/continueOnError", schemaPath: "#/properties/continueOnError/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema37.properties.continueOnError.type, parentSchema: schema37.properties.continueOnError, data: data19 };
-        if (vErrors === null) {
-          vErrors = [err43];
-        } else {
-          vErrors.push(err43);
-        }
-        errors++;
-      }
-    }
-    if (data.if !== void 0) {
-      let data20 = data.if;
-      if (typeof data20 === "string") {
-        if (func1(data20) < 1) {
-          const err44 = { instancePath: instancePath + "/if", schemaPath: "#/properties/if/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.if, data: data20 };
-          if (vErrors === null) {
-            vErrors = [err44];
-          } else {
-            vErrors.push(err44);
+          if (typeof data20 == "number" && isFinite(data20)) {
+            if (data20 > 100 || isNaN(data20)) {
+              const err42 = { instancePath: instancePath + "/retries/count", schemaPath: "#/properties/retries/properties/count/maximum", keyword: "maximum", params: { comparison: "<=", limit: 100 }, message: "must be <= 100", schema: 100, parentSchema: schema37.properties.retries.properties.count, data: data20 };
+              if (vErrors === null) {
+                vErrors = [err42];
+              } else {
+                vErrors.push(err42);
+              }
+              errors++;
+            }
+            if (data20 < 0 || isNaN(data20)) {
+              const err43 = { instancePath: instancePath + "/retries/count", schemaPath: "#/properties/retries/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema37.properties.retries.properties.count, data: data20 };
+              if (vErrors === null) {
+                vErrors = [err43];
+              } else {
+                vErrors.push(err43);
+              }
+              errors++;
+            }
           }
-          errors++;
         }
-      } else {
-        const err45 = { instancePath: instancePath + "/if", schemaPath: "#/properties/if/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.if.type, parentSchema: schema37.properties.if, data: data20 };
-        if (vErrors === null) {
-          vErrors = [err45];
-        } else {
-          vErrors.push(err45);
-        }
-        errors++;
-      }
-    }
-    if (data.expect !== void 0) {
-      if (!validate25(data.expect, { instancePath: instancePath + "/expect", parentData: data, parentDataProperty: "expect", rootData, dynamicAnchors })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.produces !== void 0) {
-      let data22 = data.produces;
-      if (Array.isArray(data22)) {
-        const len3 = data22.length;
-        for (let i3 = 0; i3 < len3; i3++) {
-          let data23 = data22[i3];
-          if (typeof data23 === "string") {
-            if (func1(data23) > 4096) {
-              const err46 = { instancePath: instancePath + "/produces/" + i3, schemaPath: "#/$defs/path/maxLength", keyword: "maxLength", params: { limit: 4096 }, message: "must NOT have more than 4096 characters", schema: 4096, parentSchema: schema34, data: data23 };
+        if (data19.delay !== void 0) {
+          let data21 = data19.delay;
+          if (typeof data21 === "string") {
+            if (!pattern15.test(data21)) {
+              const err44 = { instancePath: instancePath + "/retries/delay", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^[0-9]{1,6}(ms|s|m|h)$" }, message: 'must match pattern "^[0-9]{1,6}(ms|s|m|h)$"', schema: "^[0-9]{1,6}(ms|s|m|h)$", parentSchema: schema45, data: data21 };
               if (vErrors === null) {
-                vErrors = [err46];
+                vErrors = [err44];
               } else {
-                vErrors.push(err46);
-              }
-              errors++;
-            }
-            if (func1(data23) < 1) {
-              const err47 = { instancePath: instancePath + "/produces/" + i3, schemaPath: "#/$defs/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34, data: data23 };
-              if (vErrors === null) {
-                vErrors = [err47];
-              } else {
-                vErrors.push(err47);
+                vErrors.push(err44);
               }
               errors++;
             }
           } else {
-            const err48 = { instancePath: instancePath + "/produces/" + i3, schemaPath: "#/$defs/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.type, parentSchema: schema34, data: data23 };
+            const err45 = { instancePath: instancePath + "/retries/delay", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema45.type, parentSchema: schema45, data: data21 };
             if (vErrors === null) {
-              vErrors = [err48];
+              vErrors = [err45];
             } else {
-              vErrors.push(err48);
+              vErrors.push(err45);
             }
             errors++;
           }
         }
       } else {
-        const err49 = { instancePath: instancePath + "/produces", schemaPath: "#/properties/produces/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.produces.type, parentSchema: schema37.properties.produces, data: data22 };
+        const err46 = { instancePath: instancePath + "/retries", schemaPath: "#/properties/retries/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.properties.retries.type, parentSchema: schema37.properties.retries, data: data19 };
+        if (vErrors === null) {
+          vErrors = [err46];
+        } else {
+          vErrors.push(err46);
+        }
+        errors++;
+      }
+    }
+    if (data.continueOnError !== void 0) {
+      let data22 = data.continueOnError;
+      if (typeof data22 !== "boolean") {
+        const err47 = { instancePath: instancePath + "/continueOnError", schemaPath: "#/properties/continueOnError/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema37.properties.continueOnError.type, parentSchema: schema37.properties.continueOnError, data: data22 };
+        if (vErrors === null) {
+          vErrors = [err47];
+        } else {
+          vErrors.push(err47);
+        }
+        errors++;
+      }
+    }
+    if (data.if !== void 0) {
+      let data23 = data.if;
+      if (typeof data23 === "string") {
+        if (func1(data23) < 1) {
+          const err48 = { instancePath: instancePath + "/if", schemaPath: "#/properties/if/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema37.properties.if, data: data23 };
+          if (vErrors === null) {
+            vErrors = [err48];
+          } else {
+            vErrors.push(err48);
+          }
+          errors++;
+        }
+      } else {
+        const err49 = { instancePath: instancePath + "/if", schemaPath: "#/properties/if/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.if.type, parentSchema: schema37.properties.if, data: data23 };
         if (vErrors === null) {
           vErrors = [err49];
         } else {
@@ -23557,34 +24912,85 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.boundary !== void 0) {
-      let data24 = data.boundary;
-      if (typeof data24 === "string") {
-        if (!pattern14.test(data24)) {
-          const err50 = { instancePath: instancePath + "/boundary", schemaPath: "#/properties/boundary/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9_]{0,62}$" }, message: 'must match pattern "^[a-z][a-z0-9_]{0,62}$"', schema: "^[a-z][a-z0-9_]{0,62}$", parentSchema: schema37.properties.boundary, data: data24 };
-          if (vErrors === null) {
-            vErrors = [err50];
+    if (data.expect !== void 0) {
+      if (!validate29(data.expect, { instancePath: instancePath + "/expect", parentData: data, parentDataProperty: "expect", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.produces !== void 0) {
+      let data25 = data.produces;
+      if (Array.isArray(data25)) {
+        const len4 = data25.length;
+        for (let i5 = 0; i5 < len4; i5++) {
+          let data26 = data25[i5];
+          if (typeof data26 === "string") {
+            if (func1(data26) > 4096) {
+              const err50 = { instancePath: instancePath + "/produces/" + i5, schemaPath: "#/$defs/path/maxLength", keyword: "maxLength", params: { limit: 4096 }, message: "must NOT have more than 4096 characters", schema: 4096, parentSchema: schema34, data: data26 };
+              if (vErrors === null) {
+                vErrors = [err50];
+              } else {
+                vErrors.push(err50);
+              }
+              errors++;
+            }
+            if (func1(data26) < 1) {
+              const err51 = { instancePath: instancePath + "/produces/" + i5, schemaPath: "#/$defs/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema34, data: data26 };
+              if (vErrors === null) {
+                vErrors = [err51];
+              } else {
+                vErrors.push(err51);
+              }
+              errors++;
+            }
           } else {
-            vErrors.push(err50);
+            const err52 = { instancePath: instancePath + "/produces/" + i5, schemaPath: "#/$defs/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema34.type, parentSchema: schema34, data: data26 };
+            if (vErrors === null) {
+              vErrors = [err52];
+            } else {
+              vErrors.push(err52);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err53 = { instancePath: instancePath + "/produces", schemaPath: "#/properties/produces/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema37.properties.produces.type, parentSchema: schema37.properties.produces, data: data25 };
+        if (vErrors === null) {
+          vErrors = [err53];
+        } else {
+          vErrors.push(err53);
+        }
+        errors++;
+      }
+    }
+    if (data.boundary !== void 0) {
+      let data27 = data.boundary;
+      if (typeof data27 === "string") {
+        if (!pattern10.test(data27)) {
+          const err54 = { instancePath: instancePath + "/boundary", schemaPath: "#/properties/boundary/pattern", keyword: "pattern", params: { pattern: "^[a-z][a-z0-9_]{0,62}$" }, message: 'must match pattern "^[a-z][a-z0-9_]{0,62}$"', schema: "^[a-z][a-z0-9_]{0,62}$", parentSchema: schema37.properties.boundary, data: data27 };
+          if (vErrors === null) {
+            vErrors = [err54];
+          } else {
+            vErrors.push(err54);
           }
           errors++;
         }
       } else {
-        const err51 = { instancePath: instancePath + "/boundary", schemaPath: "#/properties/boundary/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.boundary.type, parentSchema: schema37.properties.boundary, data: data24 };
+        const err55 = { instancePath: instancePath + "/boundary", schemaPath: "#/properties/boundary/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.boundary.type, parentSchema: schema37.properties.boundary, data: data27 };
         if (vErrors === null) {
-          vErrors = [err51];
+          vErrors = [err55];
         } else {
-          vErrors.push(err51);
+          vErrors.push(err55);
         }
         errors++;
       }
     }
   } else {
-    const err52 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.type, parentSchema: schema37, data };
+    const err56 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.type, parentSchema: schema37, data };
     if (vErrors === null) {
-      vErrors = [err52];
+      vErrors = [err56];
     } else {
-      vErrors.push(err52);
+      vErrors.push(err56);
     }
     errors++;
   }
@@ -23592,11 +24998,11 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 validate24.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-var schema49 = { "type": "object", "additionalProperties": false, "required": ["name", "path"], "description": "A file or folder a run produces, hashed into the record.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The artifact's name in the record; unique." }, "path": { "$ref": "#/$defs/path", "description": "The file or folder, relative to the repository root." }, "commit": { "enum": ["manifest", "files"], "description": "`manifest` (default) commits only the manifest; `files` also commits the files themselves." }, "roots": { "enum": ["none", "children"], "description": "`children` also records the Merkle root of each immediate subfolder (per-module roots). Default `none`." } } };
-function validate33(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+var schema53 = { "type": "object", "additionalProperties": false, "required": ["name", "path"], "description": "A file or folder a run produces, hashed into the record.", "properties": { "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$", "description": "The artifact's name in the record; unique." }, "path": { "$ref": "#/$defs/path", "description": "The file or folder, relative to the repository root." }, "commit": { "enum": ["manifest", "files"], "description": "`manifest` (default) commits only the manifest; `files` also commits the files themselves." }, "roots": { "enum": ["none", "children"], "description": "`children` also records the Merkle root of each immediate subfolder (per-module roots). Default `none`." } } };
+function validate37(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate33.evaluated;
+  const evaluated0 = validate37.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = void 0;
   }
@@ -23605,7 +25011,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.name === void 0) {
-      const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema49.required, parentSchema: schema49, data };
+      const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: schema53.required, parentSchema: schema53, data };
       if (vErrors === null) {
         vErrors = [err0];
       } else {
@@ -23614,7 +25020,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
       errors++;
     }
     if (data.path === void 0) {
-      const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema49.required, parentSchema: schema49, data };
+      const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: schema53.required, parentSchema: schema53, data };
       if (vErrors === null) {
         vErrors = [err1];
       } else {
@@ -23624,7 +25030,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
     }
     for (const key0 in data) {
       if (!(key0 === "name" || key0 === "path" || key0 === "commit" || key0 === "roots")) {
-        const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema49, data };
+        const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema53, data };
         if (vErrors === null) {
           vErrors = [err2];
         } else {
@@ -23637,7 +25043,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
       let data0 = data.name;
       if (typeof data0 === "string") {
         if (!pattern4.test(data0)) {
-          const err3 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]{0,62}$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]{0,62}$"', schema: "^[a-z0-9][a-z0-9-]{0,62}$", parentSchema: schema49.properties.name, data: data0 };
+          const err3 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]{0,62}$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]{0,62}$"', schema: "^[a-z0-9][a-z0-9-]{0,62}$", parentSchema: schema53.properties.name, data: data0 };
           if (vErrors === null) {
             vErrors = [err3];
           } else {
@@ -23646,7 +25052,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
       } else {
-        const err4 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema49.properties.name.type, parentSchema: schema49.properties.name, data: data0 };
+        const err4 = { instancePath: instancePath + "/name", schemaPath: "#/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema53.properties.name.type, parentSchema: schema53.properties.name, data: data0 };
         if (vErrors === null) {
           vErrors = [err4];
         } else {
@@ -23689,7 +25095,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.commit !== void 0) {
       let data2 = data.commit;
       if (!(data2 === "manifest" || data2 === "files")) {
-        const err8 = { instancePath: instancePath + "/commit", schemaPath: "#/properties/commit/enum", keyword: "enum", params: { allowedValues: schema49.properties.commit.enum }, message: "must be equal to one of the allowed values", schema: schema49.properties.commit.enum, parentSchema: schema49.properties.commit, data: data2 };
+        const err8 = { instancePath: instancePath + "/commit", schemaPath: "#/properties/commit/enum", keyword: "enum", params: { allowedValues: schema53.properties.commit.enum }, message: "must be equal to one of the allowed values", schema: schema53.properties.commit.enum, parentSchema: schema53.properties.commit, data: data2 };
         if (vErrors === null) {
           vErrors = [err8];
         } else {
@@ -23701,7 +25107,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.roots !== void 0) {
       let data3 = data.roots;
       if (!(data3 === "none" || data3 === "children")) {
-        const err9 = { instancePath: instancePath + "/roots", schemaPath: "#/properties/roots/enum", keyword: "enum", params: { allowedValues: schema49.properties.roots.enum }, message: "must be equal to one of the allowed values", schema: schema49.properties.roots.enum, parentSchema: schema49.properties.roots, data: data3 };
+        const err9 = { instancePath: instancePath + "/roots", schemaPath: "#/properties/roots/enum", keyword: "enum", params: { allowedValues: schema53.properties.roots.enum }, message: "must be equal to one of the allowed values", schema: schema53.properties.roots.enum, parentSchema: schema53.properties.roots, data: data3 };
         if (vErrors === null) {
           vErrors = [err9];
         } else {
@@ -23711,7 +25117,7 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
   } else {
-    const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema49.type, parentSchema: schema49, data };
+    const err10 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema53.type, parentSchema: schema53, data };
     if (vErrors === null) {
       vErrors = [err10];
     } else {
@@ -23719,10 +25125,10 @@ function validate33(data, { instancePath = "", parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate33.errors = vErrors;
+  validate37.errors = vErrors;
   return errors === 0;
 }
-validate33.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate37.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   ;
   let vErrors = null;
@@ -24207,18 +25613,10 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data5.inputs !== void 0) {
-          let data18 = data5.inputs;
-          if (Array.isArray(data18)) {
-            const len1 = data18.length;
-            for (let i2 = 0; i2 < len1; i2++) {
-              if (!validate21(data18[i2], { instancePath: instancePath + "/spec/inputs/" + i2, parentData: data18, parentDataProperty: i2, rootData, dynamicAnchors })) {
-                vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-                errors = vErrors.length;
-              }
-            }
-          } else {
-            const err42 = { instancePath: instancePath + "/spec/inputs", schemaPath: "#/properties/spec/properties/inputs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.inputs.type, parentSchema: schema31.properties.spec.properties.inputs, data: data18 };
+        if (data5.concurrency !== void 0) {
+          let data18 = data5.concurrency;
+          if (!(typeof data18 == "number" && (!(data18 % 1) && !isNaN(data18)) && isFinite(data18))) {
+            const err42 = { instancePath: instancePath + "/spec/concurrency", schemaPath: "#/properties/spec/properties/concurrency/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema31.properties.spec.properties.concurrency.type, parentSchema: schema31.properties.spec.properties.concurrency, data: data18 };
             if (vErrors === null) {
               vErrors = [err42];
             } else {
@@ -24226,68 +25624,59 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (typeof data18 == "number" && isFinite(data18)) {
+            if (data18 > 64 || isNaN(data18)) {
+              const err43 = { instancePath: instancePath + "/spec/concurrency", schemaPath: "#/properties/spec/properties/concurrency/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64", schema: 64, parentSchema: schema31.properties.spec.properties.concurrency, data: data18 };
+              if (vErrors === null) {
+                vErrors = [err43];
+              } else {
+                vErrors.push(err43);
+              }
+              errors++;
+            }
+            if (data18 < 1 || isNaN(data18)) {
+              const err44 = { instancePath: instancePath + "/spec/concurrency", schemaPath: "#/properties/spec/properties/concurrency/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema31.properties.spec.properties.concurrency, data: data18 };
+              if (vErrors === null) {
+                vErrors = [err44];
+              } else {
+                vErrors.push(err44);
+              }
+              errors++;
+            }
+          }
         }
-        if (data5.registries !== void 0) {
-          let data20 = data5.registries;
-          if (Array.isArray(data20)) {
-            const len2 = data20.length;
-            for (let i3 = 0; i3 < len2; i3++) {
-              if (!validate21(data20[i3], { instancePath: instancePath + "/spec/registries/" + i3, parentData: data20, parentDataProperty: i3, rootData, dynamicAnchors })) {
+        if (data5.inputs !== void 0) {
+          let data19 = data5.inputs;
+          if (Array.isArray(data19)) {
+            const len1 = data19.length;
+            for (let i2 = 0; i2 < len1; i2++) {
+              if (!validate21(data19[i2], { instancePath: instancePath + "/spec/inputs/" + i2, parentData: data19, parentDataProperty: i2, rootData, dynamicAnchors })) {
                 vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
                 errors = vErrors.length;
               }
             }
           } else {
-            const err43 = { instancePath: instancePath + "/spec/registries", schemaPath: "#/properties/spec/properties/registries/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.registries.type, parentSchema: schema31.properties.spec.properties.registries, data: data20 };
+            const err45 = { instancePath: instancePath + "/spec/inputs", schemaPath: "#/properties/spec/properties/inputs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.inputs.type, parentSchema: schema31.properties.spec.properties.inputs, data: data19 };
             if (vErrors === null) {
-              vErrors = [err43];
+              vErrors = [err45];
             } else {
-              vErrors.push(err43);
+              vErrors.push(err45);
             }
             errors++;
           }
         }
-        if (data5.preconditions !== void 0) {
-          let data22 = data5.preconditions;
-          if (Array.isArray(data22)) {
-            const len3 = data22.length;
-            for (let i4 = 0; i4 < len3; i4++) {
-              if (!validate24(data22[i4], { instancePath: instancePath + "/spec/preconditions/" + i4, parentData: data22, parentDataProperty: i4, rootData, dynamicAnchors })) {
-                vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        if (data5.registries !== void 0) {
+          let data21 = data5.registries;
+          if (Array.isArray(data21)) {
+            const len2 = data21.length;
+            for (let i3 = 0; i3 < len2; i3++) {
+              if (!validate21(data21[i3], { instancePath: instancePath + "/spec/registries/" + i3, parentData: data21, parentDataProperty: i3, rootData, dynamicAnchors })) {
+                vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
                 errors = vErrors.length;
               }
             }
           } else {
-            const err44 = { instancePath: instancePath + "/spec/preconditions", schemaPath: "#/properties/spec/properties/preconditions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.preconditions.type, parentSchema: schema31.properties.spec.properties.preconditions, data: data22 };
-            if (vErrors === null) {
-              vErrors = [err44];
-            } else {
-              vErrors.push(err44);
-            }
-            errors++;
-          }
-        }
-        if (data5.steps !== void 0) {
-          let data24 = data5.steps;
-          if (Array.isArray(data24)) {
-            if (data24.length < 1) {
-              const err45 = { instancePath: instancePath + "/spec/steps", schemaPath: "#/properties/spec/properties/steps/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema31.properties.spec.properties.steps, data: data24 };
-              if (vErrors === null) {
-                vErrors = [err45];
-              } else {
-                vErrors.push(err45);
-              }
-              errors++;
-            }
-            const len4 = data24.length;
-            for (let i5 = 0; i5 < len4; i5++) {
-              if (!validate24(data24[i5], { instancePath: instancePath + "/spec/steps/" + i5, parentData: data24, parentDataProperty: i5, rootData, dynamicAnchors })) {
-                vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-                errors = vErrors.length;
-              }
-            }
-          } else {
-            const err46 = { instancePath: instancePath + "/spec/steps", schemaPath: "#/properties/spec/properties/steps/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.steps.type, parentSchema: schema31.properties.spec.properties.steps, data: data24 };
+            const err46 = { instancePath: instancePath + "/spec/registries", schemaPath: "#/properties/spec/properties/registries/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.registries.type, parentSchema: schema31.properties.spec.properties.registries, data: data21 };
             if (vErrors === null) {
               vErrors = [err46];
             } else {
@@ -24296,18 +25685,18 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data5.rollback !== void 0) {
-          let data26 = data5.rollback;
-          if (Array.isArray(data26)) {
-            const len5 = data26.length;
-            for (let i6 = 0; i6 < len5; i6++) {
-              if (!validate24(data26[i6], { instancePath: instancePath + "/spec/rollback/" + i6, parentData: data26, parentDataProperty: i6, rootData, dynamicAnchors })) {
+        if (data5.preconditions !== void 0) {
+          let data23 = data5.preconditions;
+          if (Array.isArray(data23)) {
+            const len3 = data23.length;
+            for (let i4 = 0; i4 < len3; i4++) {
+              if (!validate24(data23[i4], { instancePath: instancePath + "/spec/preconditions/" + i4, parentData: data23, parentDataProperty: i4, rootData, dynamicAnchors })) {
                 vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
                 errors = vErrors.length;
               }
             }
           } else {
-            const err47 = { instancePath: instancePath + "/spec/rollback", schemaPath: "#/properties/spec/properties/rollback/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.rollback.type, parentSchema: schema31.properties.spec.properties.rollback, data: data26 };
+            const err47 = { instancePath: instancePath + "/spec/preconditions", schemaPath: "#/properties/spec/properties/preconditions/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.preconditions.type, parentSchema: schema31.properties.spec.properties.preconditions, data: data23 };
             if (vErrors === null) {
               vErrors = [err47];
             } else {
@@ -24316,38 +25705,27 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data5.finally !== void 0) {
-          let data28 = data5.finally;
-          if (Array.isArray(data28)) {
-            const len6 = data28.length;
-            for (let i7 = 0; i7 < len6; i7++) {
-              if (!validate24(data28[i7], { instancePath: instancePath + "/spec/finally/" + i7, parentData: data28, parentDataProperty: i7, rootData, dynamicAnchors })) {
+        if (data5.steps !== void 0) {
+          let data25 = data5.steps;
+          if (Array.isArray(data25)) {
+            if (data25.length < 1) {
+              const err48 = { instancePath: instancePath + "/spec/steps", schemaPath: "#/properties/spec/properties/steps/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema31.properties.spec.properties.steps, data: data25 };
+              if (vErrors === null) {
+                vErrors = [err48];
+              } else {
+                vErrors.push(err48);
+              }
+              errors++;
+            }
+            const len4 = data25.length;
+            for (let i5 = 0; i5 < len4; i5++) {
+              if (!validate24(data25[i5], { instancePath: instancePath + "/spec/steps/" + i5, parentData: data25, parentDataProperty: i5, rootData, dynamicAnchors })) {
                 vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
                 errors = vErrors.length;
               }
             }
           } else {
-            const err48 = { instancePath: instancePath + "/spec/finally", schemaPath: "#/properties/spec/properties/finally/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.finally.type, parentSchema: schema31.properties.spec.properties.finally, data: data28 };
-            if (vErrors === null) {
-              vErrors = [err48];
-            } else {
-              vErrors.push(err48);
-            }
-            errors++;
-          }
-        }
-        if (data5.artifacts !== void 0) {
-          let data30 = data5.artifacts;
-          if (Array.isArray(data30)) {
-            const len7 = data30.length;
-            for (let i8 = 0; i8 < len7; i8++) {
-              if (!validate33(data30[i8], { instancePath: instancePath + "/spec/artifacts/" + i8, parentData: data30, parentDataProperty: i8, rootData, dynamicAnchors })) {
-                vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
-                errors = vErrors.length;
-              }
-            }
-          } else {
-            const err49 = { instancePath: instancePath + "/spec/artifacts", schemaPath: "#/properties/spec/properties/artifacts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.artifacts.type, parentSchema: schema31.properties.spec.properties.artifacts, data: data30 };
+            const err49 = { instancePath: instancePath + "/spec/steps", schemaPath: "#/properties/spec/properties/steps/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.steps.type, parentSchema: schema31.properties.spec.properties.steps, data: data25 };
             if (vErrors === null) {
               vErrors = [err49];
             } else {
@@ -24356,46 +25734,72 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
+        if (data5.rollback !== void 0) {
+          let data27 = data5.rollback;
+          if (Array.isArray(data27)) {
+            const len5 = data27.length;
+            for (let i6 = 0; i6 < len5; i6++) {
+              if (!validate24(data27[i6], { instancePath: instancePath + "/spec/rollback/" + i6, parentData: data27, parentDataProperty: i6, rootData, dynamicAnchors })) {
+                vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+                errors = vErrors.length;
+              }
+            }
+          } else {
+            const err50 = { instancePath: instancePath + "/spec/rollback", schemaPath: "#/properties/spec/properties/rollback/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.rollback.type, parentSchema: schema31.properties.spec.properties.rollback, data: data27 };
+            if (vErrors === null) {
+              vErrors = [err50];
+            } else {
+              vErrors.push(err50);
+            }
+            errors++;
+          }
+        }
+        if (data5.finally !== void 0) {
+          let data29 = data5.finally;
+          if (Array.isArray(data29)) {
+            const len6 = data29.length;
+            for (let i7 = 0; i7 < len6; i7++) {
+              if (!validate24(data29[i7], { instancePath: instancePath + "/spec/finally/" + i7, parentData: data29, parentDataProperty: i7, rootData, dynamicAnchors })) {
+                vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+                errors = vErrors.length;
+              }
+            }
+          } else {
+            const err51 = { instancePath: instancePath + "/spec/finally", schemaPath: "#/properties/spec/properties/finally/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.finally.type, parentSchema: schema31.properties.spec.properties.finally, data: data29 };
+            if (vErrors === null) {
+              vErrors = [err51];
+            } else {
+              vErrors.push(err51);
+            }
+            errors++;
+          }
+        }
+        if (data5.artifacts !== void 0) {
+          let data31 = data5.artifacts;
+          if (Array.isArray(data31)) {
+            const len7 = data31.length;
+            for (let i8 = 0; i8 < len7; i8++) {
+              if (!validate37(data31[i8], { instancePath: instancePath + "/spec/artifacts/" + i8, parentData: data31, parentDataProperty: i8, rootData, dynamicAnchors })) {
+                vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+                errors = vErrors.length;
+              }
+            }
+          } else {
+            const err52 = { instancePath: instancePath + "/spec/artifacts", schemaPath: "#/properties/spec/properties/artifacts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.spec.properties.artifacts.type, parentSchema: schema31.properties.spec.properties.artifacts, data: data31 };
+            if (vErrors === null) {
+              vErrors = [err52];
+            } else {
+              vErrors.push(err52);
+            }
+            errors++;
+          }
+        }
         if (data5.record !== void 0) {
-          let data32 = data5.record;
-          if (data32 && typeof data32 == "object" && !Array.isArray(data32)) {
-            for (const key7 in data32) {
+          let data33 = data5.record;
+          if (data33 && typeof data33 == "object" && !Array.isArray(data33)) {
+            for (const key7 in data33) {
               if (!(key7 === "dir" || key7 === "push")) {
-                const err50 = { instancePath: instancePath + "/spec/record", schemaPath: "#/properties/spec/properties/record/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key7 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.spec.properties.record, data: data32 };
-                if (vErrors === null) {
-                  vErrors = [err50];
-                } else {
-                  vErrors.push(err50);
-                }
-                errors++;
-              }
-            }
-            if (data32.dir !== void 0) {
-              let data33 = data32.dir;
-              if (typeof data33 === "string") {
-                if (func1(data33) < 1) {
-                  const err51 = { instancePath: instancePath + "/spec/record/dir", schemaPath: "#/properties/spec/properties/record/properties/dir/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.spec.properties.record.properties.dir, data: data33 };
-                  if (vErrors === null) {
-                    vErrors = [err51];
-                  } else {
-                    vErrors.push(err51);
-                  }
-                  errors++;
-                }
-              } else {
-                const err52 = { instancePath: instancePath + "/spec/record/dir", schemaPath: "#/properties/spec/properties/record/properties/dir/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.spec.properties.record.properties.dir.type, parentSchema: schema31.properties.spec.properties.record.properties.dir, data: data33 };
-                if (vErrors === null) {
-                  vErrors = [err52];
-                } else {
-                  vErrors.push(err52);
-                }
-                errors++;
-              }
-            }
-            if (data32.push !== void 0) {
-              let data34 = data32.push;
-              if (typeof data34 !== "boolean") {
-                const err53 = { instancePath: instancePath + "/spec/record/push", schemaPath: "#/properties/spec/properties/record/properties/push/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema31.properties.spec.properties.record.properties.push.type, parentSchema: schema31.properties.spec.properties.record.properties.push, data: data34 };
+                const err53 = { instancePath: instancePath + "/spec/record", schemaPath: "#/properties/spec/properties/record/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key7 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.spec.properties.record, data: data33 };
                 if (vErrors === null) {
                   vErrors = [err53];
                 } else {
@@ -24404,32 +25808,66 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
+            if (data33.dir !== void 0) {
+              let data34 = data33.dir;
+              if (typeof data34 === "string") {
+                if (func1(data34) < 1) {
+                  const err54 = { instancePath: instancePath + "/spec/record/dir", schemaPath: "#/properties/spec/properties/record/properties/dir/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema31.properties.spec.properties.record.properties.dir, data: data34 };
+                  if (vErrors === null) {
+                    vErrors = [err54];
+                  } else {
+                    vErrors.push(err54);
+                  }
+                  errors++;
+                }
+              } else {
+                const err55 = { instancePath: instancePath + "/spec/record/dir", schemaPath: "#/properties/spec/properties/record/properties/dir/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.spec.properties.record.properties.dir.type, parentSchema: schema31.properties.spec.properties.record.properties.dir, data: data34 };
+                if (vErrors === null) {
+                  vErrors = [err55];
+                } else {
+                  vErrors.push(err55);
+                }
+                errors++;
+              }
+            }
+            if (data33.push !== void 0) {
+              let data35 = data33.push;
+              if (typeof data35 !== "boolean") {
+                const err56 = { instancePath: instancePath + "/spec/record/push", schemaPath: "#/properties/spec/properties/record/properties/push/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema31.properties.spec.properties.record.properties.push.type, parentSchema: schema31.properties.spec.properties.record.properties.push, data: data35 };
+                if (vErrors === null) {
+                  vErrors = [err56];
+                } else {
+                  vErrors.push(err56);
+                }
+                errors++;
+              }
+            }
           } else {
-            const err54 = { instancePath: instancePath + "/spec/record", schemaPath: "#/properties/spec/properties/record/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.spec.properties.record.type, parentSchema: schema31.properties.spec.properties.record, data: data32 };
+            const err57 = { instancePath: instancePath + "/spec/record", schemaPath: "#/properties/spec/properties/record/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.spec.properties.record.type, parentSchema: schema31.properties.spec.properties.record, data: data33 };
             if (vErrors === null) {
-              vErrors = [err54];
+              vErrors = [err57];
             } else {
-              vErrors.push(err54);
+              vErrors.push(err57);
             }
             errors++;
           }
         }
       } else {
-        const err55 = { instancePath: instancePath + "/spec", schemaPath: "#/properties/spec/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.spec.type, parentSchema: schema31.properties.spec, data: data5 };
+        const err58 = { instancePath: instancePath + "/spec", schemaPath: "#/properties/spec/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.spec.type, parentSchema: schema31.properties.spec, data: data5 };
         if (vErrors === null) {
-          vErrors = [err55];
+          vErrors = [err58];
         } else {
-          vErrors.push(err55);
+          vErrors.push(err58);
         }
         errors++;
       }
     }
   } else {
-    const err56 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
+    const err59 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
     if (vErrors === null) {
-      vErrors = [err56];
+      vErrors = [err59];
     } else {
-      vErrors.push(err56);
+      vErrors.push(err59);
     }
     errors++;
   }
@@ -24625,760 +26063,6 @@ async function readFileEnd(path6, bytes, upTo = Infinity) {
   } finally {
     await handle.close();
   }
-}
-
-// node_modules/safe-stable-stringify/index.js
-var { hasOwnProperty } = Object.prototype;
-var strEscapeSequencesRegExp = /[\u0000-\u001f\u0022\u005c\ud800-\udfff]/;
-var nodeVersion = typeof process === "object" ? process?.versions?.node : void 0;
-var strEscapeLength = Number(nodeVersion?.slice(0, nodeVersion.indexOf("."))) >= 22 ? 128 : 5e3;
-function strEscape(str) {
-  if (str.length < strEscapeLength && !strEscapeSequencesRegExp.test(str)) {
-    return `"${str}"`;
-  }
-  return JSON.stringify(str);
-}
-function sort(array, comparator) {
-  if (array.length > 200 || comparator) {
-    return array.sort(comparator);
-  }
-  let moves = 0;
-  if (array.length > 1 && array[0] > array[1]) {
-    const currentValue = array[1];
-    if (array.length > 32 && currentValue > array[array.length - 1]) {
-      return array.sort();
-    }
-    array[1] = array[0];
-    array[0] = currentValue;
-    moves = 1;
-  }
-  for (let i2 = 2; i2 < array.length; i2++) {
-    const currentValue = array[i2];
-    if (array[i2 - 1] <= currentValue) continue;
-    let position = i2;
-    do {
-      array[position] = array[position - 1];
-      position--;
-    } while (position !== 0 && array[position - 1] > currentValue);
-    array[position] = currentValue;
-    moves += i2 - position;
-    if (moves > array.length && moves > 32) return array.sort();
-  }
-  return array;
-}
-var typedArrayPrototypeGetSymbolToStringTag = (
-  // @ts-expect-error
-  Object.getOwnPropertyDescriptor(
-    Object.getPrototypeOf(
-      Object.getPrototypeOf(
-        new Int8Array()
-      )
-    ),
-    Symbol.toStringTag
-  ).get
-);
-function getTypedArrayType(value) {
-  const type = typedArrayPrototypeGetSymbolToStringTag.call(value);
-  return type !== void 0 && value.length !== 0 ? type : void 0;
-}
-function wrapInQuotes(value) {
-  return `"${value}"`;
-}
-function stringifyTypedArray(array, separator, maximumBreadth, bigint, fail2, type) {
-  if (array.length < maximumBreadth) {
-    maximumBreadth = array.length;
-  }
-  const whitespace = separator === "," ? "" : " ";
-  if (type[0] === "F") {
-    let value = array[0];
-    let res2 = `"0":${whitespace}${Number.isFinite(value) ? value : fail2 ? fail2(value) : "null"}`;
-    for (let i2 = 1; i2 < maximumBreadth; i2++) {
-      value = array[i2];
-      res2 += `${separator}"${i2}":${whitespace}${Number.isFinite(value) ? value : fail2 ? fail2(value) : "null"}`;
-    }
-    return res2;
-  }
-  const method = bigint === "string" && array.length > 0 && typeof array[0] === "bigint" ? wrapInQuotes : String;
-  let res = `"0":${whitespace}${method(array[0])}`;
-  for (let i2 = 1; i2 < maximumBreadth; i2++) {
-    res += `${separator}"${i2}":${whitespace}${method(array[i2])}`;
-  }
-  return res;
-}
-function stringifyCircularDepth(index) {
-  return `"[Circular: ${index}]"`;
-}
-function getCircularValueOption(options) {
-  if (hasOwnProperty.call(options, "circularValue")) {
-    const circularValue = options.circularValue;
-    if (typeof circularValue === "string") {
-      return `"${circularValue}"`;
-    }
-    if (circularValue == null) {
-      return circularValue;
-    }
-    if (circularValue === Error || circularValue === TypeError) {
-      return {
-        toString() {
-          throw new TypeError("Converting circular structure to JSON");
-        }
-      };
-    }
-    throw new TypeError('The "circularValue" argument must be of type string or the value null or undefined');
-  }
-  return stringifyCircularDepth;
-}
-function getDeterministicOption(options) {
-  let value;
-  if (hasOwnProperty.call(options, "deterministic")) {
-    value = options.deterministic;
-    if (typeof value !== "boolean" && typeof value !== "function") {
-      throw new TypeError('The "deterministic" argument must be of type boolean or comparator function');
-    }
-  }
-  return value === void 0 ? true : value;
-}
-function getBigIntOption(options) {
-  let value;
-  if (hasOwnProperty.call(options, "bigint")) {
-    value = options.bigint;
-    if (typeof value === "string") {
-      if (value !== "string") {
-        throw new TypeError('The "bigint" argument must be of type boolean or the string "string"');
-      }
-    } else if (typeof value !== "boolean") {
-      throw new TypeError('The "bigint" argument must be of type boolean or the string "string"');
-    }
-  }
-  return value === void 0 ? true : value;
-}
-function getBooleanOption(options, key, defaultValue) {
-  let value;
-  if (hasOwnProperty.call(options, key)) {
-    value = options[key];
-    if (typeof value !== "boolean") {
-      throw new TypeError(`The "${key}" argument must be of type boolean`);
-    }
-  }
-  return value === void 0 ? defaultValue : value;
-}
-function getPositiveIntegerOption(options, key) {
-  let value;
-  if (hasOwnProperty.call(options, key)) {
-    value = options[key];
-    if (typeof value !== "number") {
-      throw new TypeError(`The "${key}" argument must be of type number`);
-    }
-    if (!Number.isInteger(value)) {
-      throw new TypeError(`The "${key}" argument must be an integer`);
-    }
-    if (value < 1) {
-      throw new RangeError(`The "${key}" argument must be >= 1`);
-    }
-  }
-  return value === void 0 ? Infinity : value;
-}
-function getItemCount(number) {
-  if (number === 1) {
-    return "1 item";
-  }
-  return `${number} items`;
-}
-function getUniqueReplacerSet(replacerArray) {
-  const replacerSet = /* @__PURE__ */ new Set();
-  for (const value of replacerArray) {
-    if (typeof value === "string" || typeof value === "number") {
-      replacerSet.add(String(value));
-    }
-  }
-  return replacerSet;
-}
-function getStrictOption(options) {
-  if (hasOwnProperty.call(options, "strict")) {
-    const value = options.strict;
-    if (typeof value !== "boolean") {
-      throw new TypeError('The "strict" argument must be of type boolean');
-    }
-    if (value) {
-      return (value2) => {
-        let message = `Object can not safely be stringified. Received type ${typeof value2}`;
-        if (typeof value2 !== "function") message += ` (${safeErrorMessage(value2)})`;
-        throw new Error(message);
-      };
-    }
-  }
-}
-function safeErrorMessage(error) {
-  try {
-    return String(error);
-  } catch {
-    return "Failed";
-  }
-}
-function getErrorMessage(error, name) {
-  const message = typeof error?.message === "string" ? error.message : safeErrorMessage(error);
-  if (name) {
-    return `Error: Stringification failed with ${name} (${message})`;
-  }
-  return `Error: Stringification failed (${message})`;
-}
-function callSafe(method, thisArg, input) {
-  try {
-    return method.call(thisArg, input);
-  } catch (error) {
-    return getErrorMessage(error, method.name);
-  }
-}
-function makeSafe(method, name) {
-  const safeMethod = function(...input) {
-    try {
-      return method(...input);
-    } catch (error) {
-      if (name !== void 0) {
-        return getErrorMessage(error, name);
-      }
-      return `"${getErrorMessage(error, name)}"`;
-    }
-  };
-  Object.defineProperty(safeMethod, "name", { value: `safe_${method.name}` });
-  return safeMethod;
-}
-function configure(options) {
-  options = { ...options };
-  const fail2 = getStrictOption(options);
-  if (fail2) {
-    if (options.bigint === void 0) {
-      options.bigint = false;
-    }
-    if (!("circularValue" in options)) {
-      options.circularValue = Error;
-    }
-  }
-  const circularValue = getCircularValueOption(options);
-  const bigint = getBigIntOption(options);
-  const deterministic = getDeterministicOption(options);
-  const comparator = typeof deterministic === "function" ? deterministic : void 0;
-  const maximumDepth = getPositiveIntegerOption(options, "maximumDepth");
-  const maximumBreadth = getPositiveIntegerOption(options, "maximumBreadth");
-  const safe = getBooleanOption(options, "safe", false);
-  let stringifyFnReplacer = function(key, parent, stack, replacer, spacer, indentation) {
-    let value = parent[key];
-    if (typeof value === "object" && value !== null && typeof value.toJSON === "function") {
-      value = safe ? callSafe(value.toJSON, value, key) : value.toJSON(key);
-    }
-    value = replacer.call(parent, key, value);
-    if (typeof value === "object") {
-      if (value === null) {
-        return "null";
-      }
-      const circularIndex = stack.indexOf(value);
-      if (circularIndex !== -1) {
-        return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
-      }
-      let res = "";
-      let join15 = ",";
-      const originalIndentation = indentation;
-      if (Array.isArray(value)) {
-        if (value.length === 0) {
-          return "[]";
-        }
-        if (maximumDepth < stack.length + 1) {
-          return '"[Array]"';
-        }
-        stack.push(value);
-        if (spacer !== "") {
-          indentation += spacer;
-          res += `
-${indentation}`;
-          join15 = `,
-${indentation}`;
-        }
-        const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
-        let i2 = 0;
-        for (; i2 < maximumValuesToStringify - 1; i2++) {
-          const tmp2 = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
-          res += tmp2 !== void 0 ? tmp2 : "null";
-          res += join15;
-        }
-        const tmp = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
-        res += tmp !== void 0 ? tmp : "null";
-        if (value.length > maximumBreadth) {
-          const removedKeys = value.length - maximumBreadth;
-          res += `${join15}"... ${getItemCount(removedKeys)} not stringified"`;
-        }
-        if (spacer !== "") {
-          res += `
-${originalIndentation}`;
-        }
-        stack.pop();
-        return `[${res}]`;
-      }
-      let keys = Object.keys(value);
-      const keyLength = keys.length;
-      if (keyLength === 0) {
-        return "{}";
-      }
-      if (maximumDepth < stack.length + 1) {
-        return '"[Object]"';
-      }
-      let whitespace = "";
-      let separator = "";
-      if (spacer !== "") {
-        indentation += spacer;
-        join15 = `,
-${indentation}`;
-        whitespace = " ";
-      }
-      const maximumPropertiesToStringify = Math.min(keyLength, maximumBreadth);
-      if (deterministic && getTypedArrayType(value) === void 0) {
-        keys = sort(keys, comparator);
-      }
-      stack.push(value);
-      for (let i2 = 0; i2 < maximumPropertiesToStringify; i2++) {
-        const key2 = keys[i2];
-        const tmp = stringifyFnReplacer(key2, value, stack, replacer, spacer, indentation);
-        if (tmp !== void 0) {
-          res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-          separator = join15;
-        }
-      }
-      if (keyLength > maximumBreadth) {
-        const removedKeys = keyLength - maximumBreadth;
-        res += `${separator}"...":${whitespace}"${getItemCount(removedKeys)} not stringified"`;
-        separator = join15;
-      }
-      if (spacer !== "" && separator.length > 1) {
-        res = `
-${indentation}${res}
-${originalIndentation}`;
-      }
-      stack.pop();
-      return `{${res}}`;
-    }
-    return stringifyFnPrimitive(value);
-  };
-  let stringifyArrayReplacer = function(key, value, stack, replacer, spacer, indentation) {
-    if (value === null) {
-      return "null";
-    }
-    if (typeof /** @type {ToJSON} */
-    value.toJSON === "function") {
-      if (typeof key === "number") key = String(key);
-      const jsonValue = safe ? callSafe(
-        /** @type {ToJSON} */
-        value.toJSON,
-        value,
-        key
-      ) : (
-        /** @type {ToJSON} */
-        value.toJSON(key)
-      );
-      if (typeof jsonValue !== "object") {
-        return stringifyPrimitive(jsonValue);
-      }
-      if (jsonValue === null) {
-        return "null";
-      }
-      value = jsonValue;
-    }
-    const circularIndex = stack.indexOf(value);
-    if (circularIndex !== -1) {
-      return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
-    }
-    const originalIndentation = indentation;
-    let res = "";
-    let join15 = ",";
-    if (Array.isArray(value)) {
-      if (value.length === 0) {
-        return "[]";
-      }
-      if (maximumDepth < stack.length + 1) {
-        return '"[Array]"';
-      }
-      stack.push(value);
-      if (spacer !== "") {
-        indentation += spacer;
-        res += `
-${indentation}`;
-        join15 = `,
-${indentation}`;
-      }
-      const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
-      let i2 = 0;
-      for (; i2 < maximumValuesToStringify - 1; i2++) {
-        const item2 = value[i2];
-        const tmp2 = typeof item2 === "object" ? stringifyArrayReplacer(i2, item2, stack, replacer, spacer, indentation) : stringifyPrimitive(item2);
-        res += tmp2 !== void 0 ? tmp2 : "null";
-        res += join15;
-      }
-      const item = value[i2];
-      const tmp = typeof item === "object" ? stringifyArrayReplacer(i2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
-      res += tmp !== void 0 ? tmp : "null";
-      if (value.length > maximumBreadth) {
-        const removedKeys = value.length - maximumBreadth;
-        res += `${join15}"... ${getItemCount(removedKeys)} not stringified"`;
-      }
-      if (spacer !== "") {
-        res += `
-${originalIndentation}`;
-      }
-      stack.pop();
-      return `[${res}]`;
-    }
-    if (maximumDepth < stack.length + 1) {
-      return '"[Object]"';
-    }
-    stack.push(value);
-    let whitespace = "";
-    if (spacer !== "") {
-      indentation += spacer;
-      join15 = `,
-${indentation}`;
-      whitespace = " ";
-    }
-    let separator = "";
-    for (const key2 of replacer) {
-      const item = (
-        /** @type {Record<string, unknown>} */
-        value[key2]
-      );
-      const tmp = typeof item === "object" ? stringifyArrayReplacer(key2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
-      if (tmp !== void 0) {
-        res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-        separator = join15;
-      }
-    }
-    if (spacer !== "" && separator.length > 1) {
-      res = `
-${indentation}${res}
-${originalIndentation}`;
-    }
-    stack.pop();
-    return `{${res}}`;
-  };
-  let stringifyIndent = function(key, value, stack, spacer, indentation) {
-    if (value === null) {
-      return "null";
-    }
-    if (typeof /** @type {ToJSON} */
-    value.toJSON === "function") {
-      if (typeof key === "number") key = String(key);
-      const jsonValue = safe ? callSafe(
-        /** @type {ToJSON} */
-        value.toJSON,
-        value,
-        key
-      ) : (
-        /** @type {ToJSON} */
-        value.toJSON(key)
-      );
-      if (typeof jsonValue !== "object") {
-        return stringifyPrimitive(jsonValue);
-      }
-      if (jsonValue === null) {
-        return "null";
-      }
-      value = jsonValue;
-    }
-    const circularIndex = stack.indexOf(value);
-    if (circularIndex !== -1) {
-      return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
-    }
-    const originalIndentation = indentation;
-    if (Array.isArray(value)) {
-      if (value.length === 0) {
-        return "[]";
-      }
-      if (maximumDepth < stack.length + 1) {
-        return '"[Array]"';
-      }
-      stack.push(value);
-      indentation += spacer;
-      let res2 = `
-${indentation}`;
-      const join16 = `,
-${indentation}`;
-      const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
-      let i2 = 0;
-      for (; i2 < maximumValuesToStringify - 1; i2++) {
-        const item2 = value[i2];
-        const tmp2 = typeof item2 === "object" ? stringifyIndent(i2, item2, stack, spacer, indentation) : stringifyPrimitive(item2);
-        res2 += tmp2 !== void 0 ? tmp2 : "null";
-        res2 += join16;
-      }
-      const item = value[i2];
-      const tmp = typeof item === "object" ? stringifyIndent(i2, item, stack, spacer, indentation) : stringifyPrimitive(item);
-      res2 += tmp !== void 0 ? tmp : "null";
-      if (value.length > maximumBreadth) {
-        const removedKeys = value.length - maximumBreadth;
-        res2 += `${join16}"... ${getItemCount(removedKeys)} not stringified"`;
-      }
-      res2 += `
-${originalIndentation}`;
-      stack.pop();
-      return `[${res2}]`;
-    }
-    let keys = Object.keys(value);
-    const keyLength = keys.length;
-    if (keyLength === 0) {
-      return "{}";
-    }
-    if (maximumDepth < stack.length + 1) {
-      return '"[Object]"';
-    }
-    indentation += spacer;
-    const join15 = `,
-${indentation}`;
-    let res = "";
-    let separator = "";
-    let maximumPropertiesToStringify = Math.min(keyLength, maximumBreadth);
-    const typedArrayType = getTypedArrayType(value);
-    if (typedArrayType !== void 0) {
-      res += stringifyTypedArray(
-        /** @type {ArrayLike<number | bigint>} */
-        value,
-        join15,
-        maximumBreadth,
-        bigint,
-        fail2,
-        typedArrayType
-      );
-      keys = keys.slice(
-        /** @type {{length: number}} */
-        value.length
-      );
-      maximumPropertiesToStringify -= /** @type {{length: number}} */
-      value.length;
-      separator = join15;
-    }
-    if (deterministic) {
-      keys = sort(keys, comparator);
-    }
-    stack.push(value);
-    for (let i2 = 0; i2 < maximumPropertiesToStringify; i2++) {
-      const key2 = keys[i2];
-      const item = (
-        /** @type {Record<string, unknown>} */
-        value[key2]
-      );
-      const tmp = typeof item === "object" ? stringifyIndent(key2, item, stack, spacer, indentation) : stringifyPrimitive(item);
-      if (tmp !== void 0) {
-        res += `${separator}${strEscape(key2)}: ${tmp}`;
-        separator = join15;
-      }
-    }
-    if (keyLength > maximumBreadth) {
-      const removedKeys = keyLength - maximumBreadth;
-      res += `${separator}"...": "${getItemCount(removedKeys)} not stringified"`;
-      separator = join15;
-    }
-    if (separator !== "") {
-      res = `
-${indentation}${res}
-${originalIndentation}`;
-    }
-    stack.pop();
-    return `{${res}}`;
-  };
-  let stringifyPrimitive = function(value) {
-    switch (typeof value) {
-      case "string":
-        return strEscape(value);
-      case "number":
-        return isFinite(value) ? String(value) : fail2 ? fail2(value) : "null";
-      case "boolean":
-        return value === true ? "true" : "false";
-      case "undefined":
-        return void 0;
-      case "bigint":
-        if (bigint) {
-          return bigint === "string" ? `"${value}"` : String(value);
-        }
-      // fallthrough
-      default:
-        return fail2 ? fail2(value) : void 0;
-    }
-  };
-  let stringifyObject = function(key, value, stack) {
-    if (value === null) {
-      return "null";
-    }
-    if (typeof /** @type {ToJSON} */
-    value.toJSON === "function") {
-      if (typeof key === "number") key = String(key);
-      const jsonValue = safe ? callSafe(
-        /** @type {ToJSON} */
-        value.toJSON,
-        value,
-        key
-      ) : (
-        /** @type {ToJSON} */
-        value.toJSON(key)
-      );
-      if (typeof jsonValue !== "object") {
-        return stringifyPrimitive(jsonValue);
-      }
-      if (jsonValue === null) {
-        return "null";
-      }
-      value = jsonValue;
-    }
-    const circularIndex = stack.indexOf(value);
-    if (circularIndex !== -1) {
-      return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
-    }
-    let res = "";
-    const hasLength = (
-      /** @type {{length?: unknown}} */
-      value.length !== void 0
-    );
-    if (hasLength && Array.isArray(value)) {
-      if (value.length === 0) {
-        return "[]";
-      }
-      if (maximumDepth < stack.length + 1) {
-        return '"[Array]"';
-      }
-      stack.push(value);
-      const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
-      let i2 = 0;
-      for (; i2 < maximumValuesToStringify - 1; i2++) {
-        const item2 = value[i2];
-        const tmp2 = typeof item2 === "object" ? stringifyObject(i2, item2, stack) : stringifyPrimitive(item2);
-        res += tmp2 !== void 0 ? tmp2 : "null";
-        res += ",";
-      }
-      const item = value[i2];
-      const tmp = typeof item === "object" ? stringifyObject(i2, item, stack) : stringifyPrimitive(item);
-      res += tmp !== void 0 ? tmp : "null";
-      if (value.length > maximumBreadth) {
-        const removedKeys = value.length - maximumBreadth;
-        res += `,"... ${getItemCount(removedKeys)} not stringified"`;
-      }
-      stack.pop();
-      return `[${res}]`;
-    }
-    let keys = Object.keys(value);
-    const keyLength = keys.length;
-    if (keyLength === 0) {
-      return "{}";
-    }
-    if (maximumDepth < stack.length + 1) {
-      return '"[Object]"';
-    }
-    let separator = "";
-    let maximumPropertiesToStringify = Math.min(keyLength, maximumBreadth);
-    const typedArrayType = hasLength ? getTypedArrayType(value) : void 0;
-    if (typedArrayType !== void 0) {
-      res += stringifyTypedArray(
-        /** @type {ArrayLike<number | bigint>} */
-        value,
-        ",",
-        maximumBreadth,
-        bigint,
-        fail2,
-        typedArrayType
-      );
-      keys = keys.slice(
-        /** @type {{length: number}} */
-        value.length
-      );
-      maximumPropertiesToStringify -= /** @type {{length: number}} */
-      value.length;
-      separator = ",";
-    }
-    if (deterministic) {
-      keys = sort(keys, comparator);
-    }
-    stack.push(value);
-    for (let i2 = 0; i2 < maximumPropertiesToStringify; i2++) {
-      const key2 = keys[i2];
-      const item = (
-        /** @type {Record<string, unknown>} */
-        value[key2]
-      );
-      const tmp = typeof item === "object" ? stringifyObject(key2, item, stack) : stringifyPrimitive(item);
-      if (tmp !== void 0) {
-        res += `${separator}${strEscape(key2)}:${tmp}`;
-        separator = ",";
-      }
-    }
-    if (keyLength > maximumBreadth) {
-      const removedKeys = keyLength - maximumBreadth;
-      res += `${separator}"...":"${getItemCount(removedKeys)} not stringified"`;
-    }
-    stack.pop();
-    return `{${res}}`;
-  };
-  const stringifyFnPrimitive = stringifyPrimitive;
-  if (safe) {
-    stringifyFnReplacer = makeSafe(stringifyFnReplacer);
-    stringifyArrayReplacer = makeSafe(stringifyArrayReplacer);
-    stringifyIndent = makeSafe(stringifyIndent);
-    stringifyObject = makeSafe(stringifyObject);
-    stringifyPrimitive = makeSafe(stringifyPrimitive);
-  }
-  function stringify3(value, replacer, space) {
-    if (arguments.length > 1) {
-      let spacer = "";
-      if (typeof space === "number") {
-        spacer = " ".repeat(Math.max(0, Math.min(space, 10)));
-      } else if (typeof space === "string") {
-        spacer = space.slice(0, 10);
-      }
-      if (replacer != null) {
-        if (typeof replacer === "function") {
-          if (safe) {
-            replacer = makeSafe(replacer, replacer.name);
-          }
-          return stringifyFnReplacer("", { "": value }, [], replacer, spacer, "");
-        }
-        if (Array.isArray(replacer)) {
-          return typeof value === "object" ? stringifyArrayReplacer("", value, [], getUniqueReplacerSet(replacer), spacer, "") : stringifyPrimitive(value);
-        }
-      }
-      if (spacer.length !== 0) {
-        return typeof value === "object" ? stringifyIndent("", value, [], spacer, "") : stringifyPrimitive(value);
-      }
-    }
-    return typeof value === "object" ? stringifyObject("", value, []) : stringifyPrimitive(value);
-  }
-  return stringify3;
-}
-var sharedGlobal = (
-  /** @type {Record<symbol, typeof import('./index.js').default | undefined>} */
-  globalThis
-);
-var exportSymbol = /* @__PURE__ */ Symbol.for("safe-stable-stringify@3.0.0");
-if (sharedGlobal[exportSymbol] === void 0) {
-  const stringify3 = configure();
-  stringify3.configure = configure;
-  stringify3.stringify = stringify3;
-  stringify3.default = stringify3;
-  Object.defineProperty(sharedGlobal, exportSymbol, {
-    configurable: true,
-    enumerable: false,
-    value: (
-      /** @type {typeof import('./index.js').default} */
-      stringify3
-    ),
-    writable: true
-  });
-}
-
-// node_modules/safe-stable-stringify/esm/wrapper.mjs
-var sharedGlobal2 = (
-  /** @type {Record<symbol, typeof import('../index.js').default>} */
-  globalThis
-);
-var stringify2 = sharedGlobal2[/* @__PURE__ */ Symbol.for("safe-stable-stringify@3.0.0")];
-var configure2 = stringify2.configure;
-
-// src/text/json.ts
-var stableStringify = configure2({ deterministic: compareUtf8, circularValue: Error, bigint: false });
-function canonicalJson(value) {
-  return `${stableStringify(value, null, 2) ?? "null"}
-`;
 }
 
 // src/integrity/hash-files.ts
@@ -26228,15 +26912,15 @@ function fitSummary(markdown, budget, note) {
 }
 var FENCE_ALLOWANCE = 64;
 function openFence(markdown) {
-  let open7;
+  let open8;
   for (const line of markdown.split("\n")) {
     const match = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
     if (!match) continue;
     const marker = match[1];
-    if (!open7) open7 = { char: marker[0], length: marker.length };
-    else if (marker[0] === open7.char && marker.length >= open7.length && (match[2] ?? "").trim() === "") open7 = void 0;
+    if (!open8) open8 = { char: marker[0], length: marker.length };
+    else if (marker[0] === open8.char && marker.length >= open8.length && (match[2] ?? "").trim() === "") open8 = void 0;
   }
-  return open7 && open7.length <= FENCE_ALLOWANCE - 1 ? open7.char.repeat(open7.length) : void 0;
+  return open8 && open8.length <= FENCE_ALLOWANCE - 1 ? open8.char.repeat(open8.length) : void 0;
 }
 async function setOutputs(env3, outputs, mask) {
   const path6 = env3.GITHUB_OUTPUT;
@@ -26783,18 +27467,18 @@ var proto = Object.defineProperties(() => {
     }
   }
 });
-var createStyler = (open7, close, parent) => {
+var createStyler = (open8, close, parent) => {
   let openAll;
   let closeAll;
   if (parent === void 0) {
-    openAll = open7;
+    openAll = open8;
     closeAll = close;
   } else {
-    openAll = parent.openAll + open7;
+    openAll = parent.openAll + open8;
     closeAll = close + parent.closeAll;
   }
   return {
-    open: open7,
+    open: open8,
     close,
     openAll,
     closeAll,
@@ -26894,18 +27578,44 @@ async function changed(options, io2) {
   return 0;
 }
 
+// src/adapters/matrix-files.ts
+import { open as open2 } from "node:fs/promises";
+async function readMatrixFiles(root, plan2) {
+  const read = { bytes: /* @__PURE__ */ new Map(), documents: /* @__PURE__ */ new Map() };
+  for (const file of matrixFiles(plan2)) {
+    const bytes = await readSmallFile(await resolveInside(root, file)).catch(() => void 0);
+    if (!bytes) continue;
+    read.bytes.set(file, bytes);
+    try {
+      read.documents.set(file, JSON.parse(Buffer.from(bytes).toString("utf8")));
+    } catch {
+    }
+  }
+  return read;
+}
+async function readSmallFile(path6) {
+  const handle = await open2(path6, "r");
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > MAX_PLAN_BYTES) return void 0;
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
 // src/github/preview.ts
 import { relative as relative5 } from "node:path";
 
 // src/adapters/plan-file.ts
-import { open as open2 } from "node:fs/promises";
+import { open as open3 } from "node:fs/promises";
 import { relative as relative4, resolve as resolve5 } from "node:path";
 async function readPlanFile(file, cwd, maxBytes = MAX_PLAN_BYTES) {
   const path6 = resolve5(cwd, file);
   const display = relative4(cwd, path6) || file;
   let handle;
   try {
-    handle = await open2(path6, "r");
+    handle = await open3(path6, "r");
   } catch (e) {
     const code = e.code;
     throw new CutoverError("PLAN_IO", code === "ENOENT" ? `no such plan file` : `cannot read the plan (${code})`, { position: { file: display }, hint: code === "ENOENT" ? "check the path, or run `cutover init`" : void 0 });
@@ -27744,11 +28454,11 @@ var replacements = Object.entries(specialMainSymbols);
 // node_modules/yoctocolors/base.js
 import tty2 from "node:tty";
 var hasColors = tty2?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format = (open7, close) => {
+var format = (open8, close) => {
   if (!hasColors) {
     return (input) => input;
   }
-  const openCode = `\x1B[${open7}m`;
+  const openCode = `\x1B[${open8}m`;
   const closeCode = `\x1B[${close}m`;
   return (input) => {
     const string = input + "";
@@ -34050,8 +34760,9 @@ var RUN_ID_AT_START = "local-<UTC time at start>";
 async function plan(options, io2) {
   const { plan: source, source: doc, file } = await readValidPlan(options.plan, io2.cwd);
   const git = await readGitFacts({ cwd: io2.cwd });
+  const matrix = await readMatrixFiles(await findRepositoryRoot({ cwd: io2.cwd }).catch(() => io2.cwd), source);
   const fixedRunId = options.runId ?? (source.spec.runId === void 0 && io2.env.GITHUB_ACTIONS !== "true" ? RUN_ID_AT_START : void 0);
-  const { plan: resolved, problems, warnings } = resolvePlan(source, file.display, { env: io2.env, git, now: io2.now(), source: doc, preview: true, ...fixedRunId ? { runId: fixedRunId } : {} });
+  const { plan: resolved, problems, warnings } = resolvePlan(source, file.display, { env: io2.env, git, now: io2.now(), source: doc, preview: true, matrixFiles: matrix.documents, ...fixedRunId ? { runId: fixedRunId } : {} });
   const secrets = secretValuesOf(resolved, io2.env);
   if (io2.format === "github") io2.commands.write(maskPreamble(secrets));
   io2.addSecrets(secrets.map((s) => s.value));
@@ -34095,7 +34806,8 @@ function previewOf(resolved, file, freeze2, warnings) {
     expect: describeExpectations(s),
     produces: s.produces,
     timeoutMs: s.timeoutMs ?? null,
-    retries: s.retries
+    retries: s.retries,
+    needs: s.needs
   });
   return {
     plan: file,
@@ -34113,11 +34825,13 @@ function renderText(resolved, file, freeze2, io2) {
   lines3.push(`run id     ${resolved.runId}`, `record     ${resolved.record.dir}${resolved.record.push ? " (pushed)" : ""}`);
   if (resolved.window) lines3.push(`window     ${resolved.window.notBefore ?? "…"} → ${resolved.window.notAfter ?? "…"}`);
   lines3.push(...freezeLines(freeze2, c5));
+  if (resolved.concurrency > 1) lines3.push(`at once    up to ${resolved.concurrency} steps`);
   const section = (title, steps) => {
     if (!steps.length) return;
     lines3.push("", c5.bold(title));
     for (const s of steps) {
-      const flags = [s.if ? `if ${s.if}` : "", s.boundary ? `boundary ${s.boundary}` : "", s.continueOnError ? "continue on error" : ""].filter(Boolean);
+      const needs = explicitNeeds(s, steps);
+      const flags = [needs ? `needs ${needs}` : "", s.if ? `if ${s.if}` : "", s.boundary ? `boundary ${s.boundary}` : "", s.continueOnError ? "continue on error" : ""].filter(Boolean);
       lines3.push(`  ${c5.cyan(s.id.padEnd(22))} ${describeStep(s)}${flags.length ? c5.dim(`  (${flags.join(", ")})`) : ""}`);
       lines3.push(c5.dim(`  ${" ".repeat(22)} ${promises(s).join(" · ")}`));
     }
@@ -34141,6 +34855,17 @@ function promises(s) {
     s.timeoutMs === void 0 ? "no timeout" : `timeout ${formatDuration(s.timeoutMs)}`,
     s.retries.count ? `retries ${s.retries.count}${s.retries.delayMs ? ` (${formatDuration(s.retries.delayMs)} apart)` : ""}` : "no retries"
   ];
+}
+function explicitNeeds(step, phase) {
+  const group = (s) => s.matrix?.of ?? s.id;
+  const place = phase.findIndex((s) => group(s) === group(step));
+  const previous = place > 0 ? group(phase[place - 1]) : void 0;
+  const ids = [...new Set(step.needs.map((id) => {
+    const of = phase.find((s) => s.id === id)?.matrix?.of;
+    return of && phase.filter((s) => s.matrix?.of === of).every((s) => step.needs.includes(s.id)) ? of : id;
+  }))];
+  if (ids.length === (previous === void 0 ? 0 : 1) && (previous === void 0 || ids[0] === previous)) return void 0;
+  return ids.length ? ids.join(", ") : "nothing (starts with its phase)";
 }
 
 // src/commands/review.ts
@@ -34638,7 +35363,7 @@ function lineRenderer(io2, options, quiet = false) {
         break;
       case "step-start":
         if (quiet) break;
-        if (github && event.attempt === 1) {
+        if (github && event.attempt === 1 && grouped.size === 0) {
           io2.commands.write(workflowCommand("group", {}, `${event.phase}/${event.id}`));
           grouped.add(event.id);
         }
@@ -34779,9 +35504,9 @@ async function rehashFrozen(options) {
 
 // src/record/commit-record.ts
 import { randomBytes } from "node:crypto";
-import { copyFile, lstat as lstat6, mkdir as mkdir5, mkdtemp as mkdtemp3, open as open4, readdir as readdir5, rename as rename4, rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
+import { copyFile, lstat as lstat5, mkdir as mkdir2, mkdtemp as mkdtemp3, open as open4, readdir as readdir4, rename as rename2, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname8, join as join9, relative as relative6, resolve as resolve7 } from "node:path";
+import { dirname as dirname4, join as join6, relative as relative6, resolve as resolve7 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/adapters/process-status.ts
@@ -34836,17 +35561,916 @@ function hasProc() {
   return procMounted;
 }
 
+// src/record/window.ts
+var WINDOW_FROM = "paused_at";
+var WINDOW_TO = "resumed_at";
+function pauseWindow(boundaries, steps) {
+  const from = Date.parse(boundaries[WINDOW_FROM] ?? "");
+  const to2 = Date.parse(boundaries[WINDOW_TO] ?? "");
+  if (!Number.isFinite(from) || !Number.isFinite(to2) || to2 < from) return void 0;
+  const inside = steps.map((s) => [Date.parse(s.startedAt ?? ""), Date.parse(s.endedAt ?? "")]).filter(([start, end]) => Number.isFinite(start) && Number.isFinite(end) && start >= from && start <= to2).map(([start, end]) => [start, Math.min(end, to2)]).sort((a2, b3) => a2[0] - b3[0]);
+  let stepsMs = 0;
+  let reached = from;
+  for (const [start, end] of inside) {
+    const begin = Math.max(start, reached);
+    if (end > begin) stepsMs += end - begin;
+    reached = Math.max(reached, end);
+  }
+  const wallMs = to2 - from;
+  return { wallMs, stepsMs, cutoverMs: wallMs - stepsMs, steps: inside.length };
+}
+
+// src/run/step-record.ts
+function stepBase(step) {
+  return {
+    phase: step.phase,
+    id: step.id,
+    name: step.name,
+    ...step.boundary ? { boundary: step.boundary } : {},
+    ...step.continueOnError ? { continueOnError: true } : {},
+    ...step.matrix ? { matrix: { of: step.matrix.of, values: { ...step.matrix.values } } } : {}
+  };
+}
+function notRun(step, outcome, reason) {
+  return {
+    ...stepBase(step),
+    outcome,
+    attempts: 0,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    startedAt: null,
+    endedAt: null,
+    durationMs: 0,
+    logDigest: null,
+    logBytes: 0,
+    reason
+  };
+}
+function setupFailure(step, error, at2) {
+  const reason = error instanceof CutoverError ? `${error.code}: ${error.message}` : `unexpected error: ${error?.message ?? String(error)}`;
+  const time = at2.toISOString();
+  return { ...notRun(step, "failure", reason.split("\n")[0]), attempts: 1, startedAt: time, endedAt: time };
+}
+function logName(step) {
+  return `${step.phase}-${String(step.index + 1).padStart(2, "0")}-${fileStem(step.id)}.log`;
+}
+
+// src/record/run-record.ts
+var RECORD_VERSION = "cutover-record/v1";
+var HEX64 = /^[0-9a-f]{64}$/;
+function stepLogPath(plan2, step, fallbackIndex = 0) {
+  const found = plan2.phases[step.phase]?.find((s) => s.id === step.id);
+  return `logs/${logName(found ?? { phase: step.phase, index: fallbackIndex, id: step.id })}`;
+}
+function manifestPath(name) {
+  return `manifests/${name}.sha256`;
+}
+function prefixedDigest(digest) {
+  return HEX64.test(digest) ? `sha256:${digest}` : digest;
+}
+function boundaryKey(name) {
+  return name.endsWith("_at") ? name : `${name}_at`;
+}
+function buildRunJson(result, facts = {}) {
+  const { logs, kinds } = facts;
+  const ordinal = /* @__PURE__ */ new Map();
+  const steps = result.steps.map((step) => {
+    const seen = ordinal.get(step.phase) ?? 0;
+    ordinal.set(step.phase, seen + 1);
+    const copied = logs ? logs.get(step.id) ?? null : step.logDigest === null ? null : { digest: prefixedDigest(step.logDigest), bytes: step.logBytes };
+    return {
+      phase: step.phase,
+      id: step.id,
+      name: step.name,
+      outcome: step.outcome,
+      attempts: step.attempts,
+      exitCode: step.exitCode,
+      signal: step.signal,
+      timedOut: step.timedOut,
+      startedAt: step.startedAt,
+      endedAt: step.endedAt,
+      durationMs: step.durationMs,
+      log: copied ? { path: stepLogPath(result.plan, step, seen), ...copied } : null,
+      ...step.reason !== void 0 ? { reason: step.reason } : {},
+      ...step.tail?.length ? { tail: [...step.tail] } : {},
+      ...step.drill ? { drill: true } : {},
+      ...step.continueOnError ? { continueOnError: true } : {},
+      ...step.boundary ? { boundary: step.boundary } : {},
+      ...step.matrix ? { matrix: { of: step.matrix.of, values: { ...step.matrix.values } } } : {}
+    };
+  });
+  const artifacts = result.artifacts.map(
+    (a2) => ({
+      name: a2.name,
+      path: a2.path,
+      commit: a2.commit,
+      present: a2.present,
+      files: a2.files,
+      bytes: a2.bytes,
+      root: a2.root,
+      manifest: a2.present ? manifestPath(a2.name) : null,
+      ...a2.present ? { kind: kinds?.get(a2.name) ?? guessKind(a2.path, a2.manifest) } : {},
+      ...a2.children ? { children: { ...a2.children } } : {}
+    })
+  );
+  const boundaries = Object.fromEntries(Object.entries(result.boundaries).map(([k2, v2]) => [boundaryKey(k2), v2]));
+  const window2 = pauseWindow(boundaries, result.steps);
+  const run2 = {
+    recordVersion: RECORD_VERSION,
+    tool: { name: "cutover", version: result.toolVersion },
+    plan: { name: result.plan.name, path: result.planFile, digest: prefixedDigest(result.planDigest) },
+    lock: { path: result.lockFile, digest: prefixedDigest(result.lockDigest) },
+    freezeDigest: result.freezeDigest,
+    runId: result.runId,
+    commit: result.commit,
+    branch: result.branch,
+    runner: { ...result.runner },
+    record: { dir: normaliseRecordDir(result.plan.record.dir) },
+    startedAt: result.startedAt,
+    endedAt: result.endedAt,
+    outcome: result.outcome,
+    exitCode: result.exitCode,
+    ...result.drill !== void 0 ? { drill: result.drill } : {},
+    resumed: result.resumed,
+    ...result.rehearsal ? { rehearsal: true } : {},
+    boundaries,
+    ...window2 ? { pauseWindow: window2 } : {},
+    ...result.problems?.length ? { problems: [...result.problems] } : {},
+    steps,
+    artifacts,
+    manifestFormat: MANIFEST_FORMAT,
+    runRoot: result.runRoot
+  };
+  return maskDeep(run2, createMasker(result.secretValues));
+}
+function guessKind(path6, manifest) {
+  const base = path6.split("/").filter(Boolean).at(-1) ?? "";
+  return manifest.length > 66 && manifest.indexOf("\n") === manifest.length - 1 && manifest.slice(66, -1) === base ? "file" : "directory";
+}
+var TRAILERS = { plan: "Cutover-Plan", runId: "Cutover-Run-Id", outcome: "Cutover-Outcome", root: "Cutover-Root" };
+function recordOutcome(run2) {
+  const drilled = run2.drill !== void 0 && run2.steps.some((s) => s.drill === true && s.outcome === "failure");
+  return run2.outcome === "failure" && drilled ? "drill" : run2.outcome;
+}
+function recordCommitMessage(run2) {
+  return [
+    `cutover(${oneLine(run2.plan.name)}): ${oneLine(run2.runId)} ${recordOutcome(run2)}`,
+    "",
+    ...recordTrailers(run2).map(([key, value]) => `${key}: ${oneLine(value)}`),
+    ""
+  ].join("\n");
+}
+function recordTrailers(run2) {
+  return [
+    [TRAILERS.plan, run2.plan.path],
+    [TRAILERS.runId, run2.runId],
+    [TRAILERS.outcome, recordOutcome(run2)],
+    [TRAILERS.root, run2.runRoot]
+  ];
+}
+
+// src/record/commit-record.ts
+var GITHUB_BOT = { name: "github-actions[bot]", email: "41898282+github-actions[bot]@users.noreply.github.com" };
+var PASSED_ENV = [
+  "GIT_INDEX_FILE",
+  "GIT_LITERAL_PATHSPECS",
+  "GIT_TERMINAL_PROMPT",
+  "GIT_AUTHOR_NAME",
+  "GIT_AUTHOR_EMAIL",
+  "GIT_AUTHOR_DATE",
+  "GIT_COMMITTER_NAME",
+  "GIT_COMMITTER_EMAIL",
+  "GIT_COMMITTER_DATE",
+  "GIT_SSH_COMMAND",
+  "GIT_SSH",
+  "GIT_ASKPASS",
+  "SSH_ASKPASS"
+];
+var DROPPED_ENV = /^(?:git_.*|editor|visual|pager|prefix)$/i;
+var IDENTITY2 = /^[^<>\n]+ <[^<>\n]+>$/;
+async function commitRecord(options) {
+  const { root, result, recordFiles } = options;
+  const env3 = options.env ?? process.env;
+  return withScratch(async (scratch, hooks) => {
+    const git = recordGit(root, hooks, env3);
+    const head = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "");
+    if (head.trim() === "") throw gitFailed2("the repository has no commit to put the record on");
+    const indexPath = resolve7(root, (await git.raw(["rev-parse", "--git-path", "index"])).trim());
+    if (result.committed) return syncCommitted(git, scratch, result, recordFiles, relative6(root, indexPath));
+    const branch = (await git.raw(["symbolic-ref", "--quiet", "HEAD"]).catch(() => "")).trim();
+    if (!branch) {
+      throw new CutoverError("GIT_FAILED", `HEAD is detached: a record committed now would be on no branch and could be lost`, {
+        hint: `the record is written in ${result.plan.record.dir}, not committed; check out a branch at this commit (git switch -c NAME), then \`cutover run ${result.planFile} --resume\` commits it`
+      });
+    }
+    const identity3 = await resolveIdentity(git, options.author, env3);
+    await removeStaleIndexes(dirname4(indexPath));
+    const tempIndex = join6(dirname4(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
+    let committed = false;
+    try {
+      const hadIndex = await copyFile(indexPath, tempIndex).then(
+        () => true,
+        () => false
+      );
+      const staging = recordGit(root, hooks, env3, { GIT_INDEX_FILE: tempIndex }, identity3.config);
+      if (!hadIndex) await staging.raw(["read-tree", "HEAD"]);
+      const before = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
+      if (before.length) await staging.raw(["reset", "--quiet", `--pathspec-from-file=${await pathspecFile(scratch, "before", before)}`, "--pathspec-file-nul", "HEAD"]);
+      const artifacts = await filesArtifacts(root, result);
+      const pathspecs = await pathspecFile(scratch, "stage", [...recordFiles, ...artifacts.map((a2) => a2.path)]);
+      await staging.raw(["add", "--force", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul"]).catch((cause) => {
+        throw gitFailed2(`git add of the record failed: ${firstLine(cause.message)}`, cause, "nothing was committed and the index is as it was; the record is written in the work tree");
+      });
+      const staged = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
+      const status2 = stagedInStatus(await staging.raw(["status", "--porcelain", "-z", "--untracked-files=no", "--no-renames"]));
+      const indexed = /* @__PURE__ */ new Map();
+      for (const artifact of artifacts) indexed.set(artifact.path, splitNul(await staging.raw(["ls-files", "-z", "--", artifact.path])));
+      const problems = stagedProblems({ staged, status: status2, recordFiles, artifacts, indexed });
+      if (problems.length) {
+        throw new CutoverError("GIT_FAILED", `the staged set is not what cutover meant to commit: ${problems.join("; ")}`, {
+          hint: "nothing was committed and the index is as it was; the record is written in the work tree"
+        });
+      }
+      const message = join6(scratch, "message");
+      await writeFile3(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
+      await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
+        const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
+        const hint = lock ? `nothing was committed; a git command holds ${relative6(root, lock)}, or one was killed and left it: once none runs, remove it and run \`cutover run ${result.planFile} --resume\`` : "nothing was committed and the index is as it was";
+        throw gitFailed2(`git commit of the record failed: ${firstLine(cause.message)}`, cause, hint);
+      });
+      committed = true;
+      const commit = (await git.raw(["rev-parse", "HEAD"])).trim();
+      try {
+        if (before.length === 0) await replaceIndex(tempIndex, indexPath);
+        else await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]);
+      } catch (cause) {
+        throw indexNotUpdated(commit, relative6(root, indexPath), cause, [result.plan.record.dir, ...artifacts.map((a2) => a2.path)]);
+      }
+      return { commit };
+    } catch (error) {
+      if (error instanceof CutoverError) throw error;
+      const hint = committed ? "the record is committed; check the index with git status" : "nothing was committed and the index is as it was";
+      throw gitFailed2(`committing the record failed: ${firstLine(error.message)}`, error, hint);
+    } finally {
+      await rm4(tempIndex, { force: true });
+    }
+  });
+}
+async function syncCommitted(git, scratch, result, recordFiles, indexPath) {
+  const commit = result.committed.commit;
+  const paths = [...recordFiles, ...result.artifacts.filter((a2) => a2.commit === "files" && a2.present).map((a2) => a2.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/"))];
+  const pathspecs = await pathspecFile(scratch, "sync", paths);
+  await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]).catch((cause) => {
+    throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir]);
+  });
+  return { commit };
+}
+function indexNotUpdated(commit, indexPath, cause, paths) {
+  const held = /index\.lock|File exists|EEXIST/.test(String(cause?.message ?? cause));
+  const reset3 = `git reset -q -- ${paths.join(" ")}`;
+  return gitFailed2(
+    `the record is committed as ${commit.slice(0, 12)}, but the index could not be brought up to it${held ? ` (${indexPath}.lock exists)` : ""}`,
+    cause,
+    held ? `another git command holds ${indexPath}.lock, or one was killed and left it: once none runs, remove it and run: ${reset3}` : `run: ${reset3}`
+  );
+}
+async function replaceIndex(tempIndex, indexPath) {
+  const lock = `${indexPath}.lock`;
+  for (let waited = 0; ; waited += 50) {
+    try {
+      await (await open4(lock, "wx")).close();
+      break;
+    } catch (error) {
+      if (error.code !== "EEXIST" || waited >= 2e3) throw error;
+      await sleep(50);
+    }
+  }
+  try {
+    await rename2(tempIndex, lock);
+    await rename2(lock, indexPath);
+  } catch (error) {
+    await rm4(lock, { force: true });
+    throw error;
+  }
+}
+async function removeStaleScratch(dir) {
+  for (const name of await readdir4(dir).catch(() => [])) {
+    const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    const info = await lstat5(join6(dir, name)).catch(() => void 0);
+    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm4(join6(dir, name), { recursive: true, force: true });
+  }
+}
+async function removeStaleIndexes(gitDir) {
+  for (const name of await readdir4(gitDir).catch(() => [])) {
+    const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    const info = await lstat5(join6(gitDir, name)).catch(() => void 0);
+    if (info && Date.now() - info.mtimeMs > 6e4) await rm4(join6(gitDir, name), { force: true });
+  }
+}
+async function pushRecord(options) {
+  const env3 = options.env ?? process.env;
+  const attempts = Math.max(1, options.attempts ?? 5);
+  return withScratch(async (_scratch, hooks) => {
+    const identity3 = await resolveIdentity(recordGit(options.root, hooks, env3), void 0, env3).catch(() => ({ args: [], config: [] }));
+    const git = recordGit(options.root, hooks, env3, {}, identity3.config);
+    const { remote, branch } = await upstreamOf(git, options);
+    const head = async () => (await git.raw(["rev-parse", "HEAD"])).trim();
+    const byHand = async () => `the record is committed locally as ${(await head()).slice(0, 12)}; push it by hand: git pull --rebase ${remote} ${branch} && git push ${remote} HEAD:${branch}`;
+    const tracking = `refs/remotes/${remote}/${branch}`;
+    for (let attempt2 = 1; ; attempt2++) {
+      const pushed = await git.raw(["push", "--no-verify", "--quiet", remote, `HEAD:refs/heads/${branch}`]).then(
+        () => void 0,
+        (error) => error
+      );
+      if (!pushed) return { commit: await head(), remote, branch, attempts: attempt2 };
+      if (!isRace(pushed.message)) throw gitFailed2(`git push to ${remote} ${branch} failed: ${firstLine(pushed.message)}`, pushed, await byHand());
+      if (attempt2 >= attempts) throw gitFailed2(`git push to ${remote} ${branch} was rejected ${attempt2} times (the branch kept moving)`, pushed, await byHand());
+      await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/${branch}:${tracking}`]).catch(async (cause) => {
+        throw gitFailed2(`git fetch ${remote} ${branch} failed`, cause, await byHand());
+      });
+      const ahead = Number((await git.raw(["rev-list", "--count", `${tracking}..HEAD`])).trim());
+      if (ahead === 0) return { commit: await head(), remote, branch, attempts: attempt2 };
+      if (ahead !== 1) {
+        throw gitFailed2(`HEAD is ${ahead} commits ahead of ${remote}/${branch}; only the record commit may be rebased`, void 0, await byHand());
+      }
+      await git.raw(["rebase", "--no-verify", "--no-autostash", "--quiet", tracking]).catch(async (cause) => {
+        await git.raw(["rebase", "--abort"]).catch(() => void 0);
+        throw gitFailed2(`rebasing the record onto ${remote}/${branch} failed: ${firstLine(cause.message)}`, cause, await byHand());
+      });
+      if (options.beforeRetry) await options.beforeRetry();
+      const base = options.delayMs ?? 200;
+      await sleep(Math.min(2e3, base * 2 ** (attempt2 - 1)) * (0.5 + Math.random()));
+    }
+  });
+}
+function recordGit(root, hooks, env3, extra = {}, config = []) {
+  const clean = {};
+  for (const [key, value] of Object.entries(env3)) if (value !== void 0 && (!DROPPED_ENV.test(key) || PASSED_ENV.includes(key))) clean[key] = value;
+  return wo({
+    baseDir: root,
+    config: [`core.hooksPath=${hooks}`, "core.fsmonitor=false", ...config],
+    unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true, allowUnsafeSshCommand: true, allowUnsafeAskPass: true },
+    allowEnvironment: PASSED_ENV
+  }).env({ ...clean, GIT_LITERAL_PATHSPECS: "1", GIT_TERMINAL_PROMPT: "0", ...extra });
+}
+async function resolveIdentity(git, author, env3) {
+  const configured = async (key) => (await git.raw(["config", "--get", key]).catch(() => "")).trim();
+  const name = env3.GIT_COMMITTER_NAME ?? await configured("user.name");
+  const email = env3.GIT_COMMITTER_EMAIL ?? await configured("user.email");
+  const hasCommitter = name !== "" && email !== "";
+  if (author !== void 0) {
+    if (!IDENTITY2.test(author)) throw new CutoverError("USAGE", `--author ${JSON.stringify(author)} is not "Name <email>"`);
+    const [, authorName, authorEmail] = /^(.*) <(.*)>$/.exec(author);
+    return { args: [`--author=${author}`], config: hasCommitter ? [] : [`user.name=${authorName}`, `user.email=${authorEmail}`] };
+  }
+  if (hasCommitter) return { args: [], config: [] };
+  if (env3.GITHUB_ACTIONS === "true") return { args: [], config: [`user.name=${GITHUB_BOT.name}`, `user.email=${GITHUB_BOT.email}`] };
+  throw new CutoverError("GIT_FAILED", "no git identity to commit the record with", {
+    hint: 'set git config user.name and user.email, or pass --author "Name <email>"; the record is written in the work tree'
+  });
+}
+async function filesArtifacts(root, result) {
+  const out = [];
+  for (const artifact of result.artifacts) {
+    if (artifact.commit !== "files" || !artifact.present) continue;
+    const path6 = artifact.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/");
+    const isFile = (await lstat5(join6(root, path6)).catch(() => void 0))?.isFile() ?? false;
+    const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
+    out.push({ path: path6, expected: isFile ? [path6] : entries.map((e) => `${path6}/${e.path}`) });
+  }
+  return out;
+}
+function stagedProblems(input) {
+  const problems = [];
+  const staged = new Set(input.staged);
+  const record = new Set(input.recordFiles);
+  const inArtifact = (p2) => input.artifacts.some((a2) => p2 === a2.path || p2.startsWith(`${a2.path}/`));
+  const status2 = new Set(input.status);
+  const statusOnly = input.status.filter((p2) => !staged.has(p2));
+  const diffOnly = input.staged.filter((p2) => !status2.has(p2));
+  if (statusOnly.length || diffOnly.length) problems.push(`git status and git diff --cached disagree on ${some([...statusOnly, ...diffOnly])}`);
+  const unexpected = input.staged.filter((p2) => !record.has(p2) && !inArtifact(p2));
+  if (unexpected.length) problems.push(`staged but not part of the record: ${some(unexpected)}`);
+  const missing = input.recordFiles.filter((p2) => !staged.has(p2));
+  if (missing.length) problems.push(`record files not staged: ${some(missing)}`);
+  for (const artifact of input.artifacts) {
+    const indexed = new Set(input.indexed.get(artifact.path) ?? []);
+    const expected = new Set(artifact.expected);
+    const extra = [...indexed].filter((p2) => !expected.has(p2));
+    const absent = [...expected].filter((p2) => !indexed.has(p2));
+    if (extra.length) problems.push(`in the index under ${artifact.path} but not in its manifest: ${some(extra)}`);
+    if (absent.length) problems.push(`in the manifest of ${artifact.path} but not in the index: ${some(absent)}`);
+  }
+  return problems;
+}
+function stagedInStatus(output) {
+  return splitNul(output).filter((entry) => entry.length > 3 && ![" ", "?", "!"].includes(entry[0])).map((entry) => entry.slice(3));
+}
+async function upstreamOf(git, options) {
+  const current = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
+  const config = async (key) => current ? (await git.raw(["config", "--get", key]).catch(() => "")).trim() : "";
+  const remote = options.remote ?? (await config(`branch.${current}.remote`) || "origin");
+  const merge = await config(`branch.${current}.merge`);
+  const branch = options.branch ?? (merge.replace(/^refs\/heads\//, "") || current);
+  if (!branch) throw gitFailed2("HEAD is detached and no branch to push to was given", void 0, "check out a branch, or name the branch to push to");
+  return { remote, branch };
+}
+function isRace(message) {
+  return /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|incorrect old value|stale info/i.test(message);
+}
+function splitNul(output) {
+  return output.split("\0").filter((p2) => p2 !== "");
+}
+async function pathspecFile(scratch, name, paths) {
+  const file = join6(scratch, `${name}.pathspec`);
+  await writeFile3(file, paths.map((p2) => `${p2}\0`).join(""));
+  return file;
+}
+async function withScratch(fn2) {
+  await removeStaleScratch(tmpdir2());
+  const scratch = await mkdtemp3(join6(tmpdir2(), `cutover-git-${process.pid}-`));
+  try {
+    const hooks = join6(scratch, "no-hooks");
+    await mkdir2(hooks);
+    return await fn2(scratch, hooks);
+  } finally {
+    await rm4(scratch, { recursive: true, force: true });
+  }
+}
+function some(paths) {
+  const shown2 = paths.slice(0, 5).join(", ");
+  return paths.length > 5 ? `${shown2} and ${paths.length - 5} more` : shown2;
+}
+function firstLine(text) {
+  return text.split("\n").map((l3) => l3.trim()).find((l3) => l3 !== "" && !/^hint:/.test(l3)) ?? text.trim();
+}
+function gitFailed2(message, cause, hint) {
+  return new CutoverError("GIT_FAILED", message, { ...cause === void 0 ? {} : { cause }, ...hint ? { hint } : {} });
+}
+
+// src/record/write-record.ts
+import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
+import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4 } from "node:fs";
+import { lstat as lstat6, mkdir as mkdir3, open as open5, readdir as readdir5, readFile as readFile5, rename as rename3, rm as rm5 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5, join as join7, relative as relative7 } from "node:path";
+
+// src/record/report.ts
+import { posix as posix5 } from "node:path";
+var HEADLINE = {
+  success: "✅ succeeded",
+  failure: "❌ failed",
+  interrupted: "⚠️ interrupted",
+  abandoned: "🛑 abandoned",
+  drill: "🧯 drill"
+};
+var STEP_MARK = {
+  success: "✅ success",
+  failure: "❌ failure",
+  skipped: "⏭️ skipped",
+  interrupted: "⚠️ interrupted"
+};
+function buildReport(run2) {
+  const out = [];
+  out.push(`# ${escapeMarkdown(run2.plan.name)} · ${escapeMarkdown(run2.runId)}${run2.rehearsal ? " 🧪 rehearsal ·" : ""} ${HEADLINE[recordOutcome(run2)]}`, "");
+  const flags = [
+    run2.rehearsal ? "rehearsal: the plan ran as the work tree held it, unfrozen and uncommitted; not evidence" : "",
+    run2.drill !== void 0 ? `drill: step \`${codeText(run2.drill)}\` failed on purpose` : "",
+    run2.outcome === "abandoned" ? "abandoned: the run stopped and was closed with `cutover abandon`; nothing ran after the journal ended" : "",
+    run2.resumed ? "resumed after an interruption" : ""
+  ].filter(Boolean);
+  out.push(`> **Outcome: ${run2.outcome}** (exit ${run2.exitCode})${flags.length ? ` · ${flags.join(" · ")}` : ""}`, "");
+  out.push("| | |", "|---|---|");
+  out.push(`| Plan | \`${codeText(run2.plan.name)}\` · \`${codeText(run2.plan.path)}\` · \`${run2.plan.digest}\` |`);
+  out.push(`| Lock | \`${codeText(run2.lock.path)}\` · \`${run2.lock.digest}\` |`);
+  out.push(`| Freeze digest | \`${codeText(run2.freezeDigest)}\` |`);
+  out.push(`| Run id | \`${codeText(run2.runId)}\` |`);
+  out.push(`| Commit | \`${codeText(run2.commit)}\`${run2.branch ? ` on \`${codeText(run2.branch)}\`` : ""} |`);
+  out.push(`| Started | ${escapeMarkdown(run2.startedAt)} |`, `| Ended | ${escapeMarkdown(run2.endedAt)} (${formatDuration(Date.parse(run2.endedAt) - Date.parse(run2.startedAt))}) |`);
+  const runner = sortedEntries(run2.runner).map(([k2, v2]) => `${escapeMarkdown(k2)}: \`${codeText(v2)}\``);
+  if (runner.length) out.push(`| Runner | ${runner.join(" · ")} |`);
+  out.push(`| Tool | cutover ${escapeMarkdown(run2.tool.version)} · record ${run2.recordVersion} · ${run2.manifestFormat} |`, "");
+  if (run2.problems?.length) {
+    out.push("## Problems", "");
+    for (const problem of run2.problems) out.push(`- ${escapeMarkdown(problem)}`);
+    out.push("");
+  }
+  const boundaries = sortedEntries(run2.boundaries).sort(([a2, x3], [b3, y2]) => x3 < y2 ? -1 : x3 > y2 ? 1 : a2 < b3 ? -1 : 1);
+  if (boundaries.length) {
+    out.push("## Boundaries", "", "| boundary | at |", "|---|---|");
+    for (const [name, at2] of boundaries) out.push(`| \`${codeText(name)}\` | ${escapeMarkdown(at2)} |`);
+    out.push("");
+  }
+  const window2 = run2.pauseWindow;
+  if (window2) {
+    out.push(
+      `Writes were paused for **${formatDuration(window2.wallMs)}** (\`paused_at\` → \`resumed_at\`): the ${window2.steps} step(s) inside took ${formatDuration(window2.stepsMs)}, cutover's own time was ${formatDuration(window2.cutoverMs)}.`,
+      ""
+    );
+  }
+  out.push("## Steps", "", "| phase | id | outcome | attempts | exit | duration |", "|---|---|---|---:|---:|---:|");
+  for (const step of run2.steps) {
+    const exit = step.signal ? `signal ${escapeMarkdown(step.signal)}` : step.exitCode === null ? "–" : String(step.exitCode);
+    const outcome = `${STEP_MARK[step.outcome]}${step.timedOut ? " (timed out)" : ""}${step.drill ? " (drill)" : ""}`;
+    out.push(`| ${step.phase} | \`${codeText(step.id)}\` | ${outcome} | ${step.attempts} | ${exit}${step.timedOut ? " ⏱" : ""} | ${step.startedAt ? formatDuration(step.durationMs) : "–"} |`);
+  }
+  const notes = run2.steps.filter((s) => s.reason !== void 0);
+  if (notes.length) {
+    out.push("");
+    for (const step of notes) out.push(`- \`${codeText(step.id)}\`: ${escapeMarkdown(step.reason ?? "")}`);
+  }
+  out.push("");
+  for (const step of run2.steps.filter((s) => s.tail?.length)) out.push(...tailBlock(step));
+  const chart = gantt(run2);
+  if (chart.length) out.push("## Timeline", "", "```mermaid", ...chart, "```", "");
+  out.push("## Artifacts", "");
+  if (run2.artifacts.length === 0) out.push("This plan declares no artifacts.", "");
+  else {
+    out.push("| artifact | path | commit | files | bytes | Merkle root |", "|---|---|---|---:|---:|---|");
+    for (const a2 of run2.artifacts) {
+      const root = a2.present ? `\`${a2.root}\`` : "absent when the run ended";
+      out.push(`| \`${codeText(a2.name)}\` | \`${codeText(a2.path)}\` | ${a2.commit} | ${a2.files} | ${a2.bytes} | ${root} |`);
+    }
+    out.push("");
+    for (const a2 of run2.artifacts.filter((x3) => x3.children && Object.keys(x3.children).length)) {
+      out.push(`<details><summary>Per-folder roots of <code>${escapeHtml(a2.name)}</code></summary>`, "", "| folder | Merkle root |", "|---|---|");
+      for (const [folder, root] of sortedEntries(a2.children ?? {})) out.push(`| \`${codeText(folder)}\` | \`${root}\` |`);
+      out.push("", "</details>", "");
+    }
+  }
+  out.push(`**Run root:** \`${run2.runRoot}\``, "");
+  if (run2.rehearsal) {
+    out.push("## Not evidence", "", "A rehearsal ran a plan that was neither frozen nor committed, and nothing of it was committed: `cutover verify` refuses it.", "");
+    return out.join("\n");
+  }
+  out.push("## Verify", "", "From the repository root:", "", "```sh", `cutover verify ${shellQuote(run2.record.dir)}`);
+  for (const a2 of run2.artifacts.filter((x3) => x3.present && x3.manifest)) out.push(sha256sumCommand(run2, a2));
+  out.push("```", "");
+  out.push(
+    `\`cutover verify\` recomputes every manifest, artifact, root, log digest and the plan and lock digests at \`${codeText(run2.commit.slice(0, 12))}\`; \`sha256sum -c\` checks an artifact with coreutils alone. Artifacts committed as \`manifest\` live outside git: run the check where they are stored, or pass \`--artifacts DIR\` (one folder per artifact name).`,
+    ""
+  );
+  return out.join("\n");
+}
+function tailBlock(step) {
+  const lines3 = step.tail ?? [];
+  const longest = Math.max(0, ...lines3.map((l3) => Math.max(0, ...(l3.match(/`+/g) ?? []).map((m2) => m2.length))));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  const log2 = step.log ? ` (the whole log: <code>${escapeHtml(step.log.path)}</code>)` : "";
+  return [`<details><summary>Last ${lines3.length} line${lines3.length === 1 ? "" : "s"} of the output of <code>${escapeHtml(step.id)}</code>${log2}</summary>`, "", `${fence}text`, ...lines3, fence, "", "</details>", ""];
+}
+function gantt(run2) {
+  const ran = run2.steps.filter((s) => s.startedAt !== null && !Number.isNaN(Date.parse(s.startedAt)));
+  if (ran.length === 0) return [];
+  const lines3 = ["gantt", `  title ${mermaidText(`${run2.plan.name} ${run2.runId}`)}`, "  dateFormat x", "  axisFormat %H:%M:%S", "  todayMarker off"];
+  let section = "";
+  ran.forEach((step, i2) => {
+    if (step.phase !== section) {
+      section = step.phase;
+      lines3.push(`  section ${section}`);
+    }
+    const start = Date.parse(step.startedAt);
+    const ended = step.endedAt === null ? Number.NaN : Date.parse(step.endedAt);
+    const end = Math.max(start + 1, Number.isNaN(ended) ? start + step.durationMs : ended);
+    const tag = step.outcome === "success" ? "done, " : "crit, ";
+    const label = step.name === step.id ? step.id : `${step.id} ${step.name}`;
+    lines3.push(`  ${mermaidText(label)} :${tag}s${i2 + 1}, ${start}, ${end}`);
+  });
+  return lines3;
+}
+function sha256sumCommand(run2, artifact) {
+  const manifest = posix5.join(run2.record.dir, artifact.manifest);
+  const folder = artifact.kind === "file" ? posix5.dirname(artifact.path) : artifact.path;
+  const depth = folder.split("/").filter((part) => part !== "" && part !== ".").length;
+  const back = depth === 0 ? "." : Array(depth).fill("..").join("/");
+  return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix5.join(back, manifest))})`;
+}
+function sortedEntries(record) {
+  return Object.entries(record).sort(([a2], [b3]) => Buffer.compare(Buffer.from(a2), Buffer.from(b3)));
+}
+function mermaidText(text) {
+  const safe = text.replace(/[^\p{L}\p{N} ._()/-]+/gu, " ").replace(/\s+/g, " ").trim();
+  return safe === "" ? "step" : safe.slice(0, 80);
+}
+
+// src/record/statement.ts
+import { hash as hash5 } from "node:crypto";
+var STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
+var REPOSITORY_URL = "https://github.com/cutover-dev/cutover";
+var PREDICATE_TYPE = `${REPOSITORY_URL}/blob/main/docs/predicate.md#run-record-v1`;
+var LEGACY_PREDICATE_TYPE = "https://cutover.invalid/run-record/v1";
+var MERKLE_DIGEST_KEY = "cutoverMerkleRoot";
+function sha256Hex(text) {
+  return hash5("sha256", text, "hex");
+}
+function buildStatement(run2, texts) {
+  const runJsonPath = `${run2.record.dir}/run.json`;
+  const subject = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
+  for (const artifact of run2.artifacts) {
+    if (!artifact.present || !artifact.manifest) continue;
+    const manifest = texts.manifests[artifact.name] ?? "";
+    const merkle = parseRoot(artifact.root)?.toString("hex");
+    subject.push({
+      name: `${run2.record.dir}/${artifact.manifest}`,
+      digest: { sha256: sha256Hex(manifest) },
+      annotations: { artifact: artifact.name, path: artifact.path, files: artifact.files, bytes: artifact.bytes, ...merkle ? { [MERKLE_DIGEST_KEY]: merkle } : {} }
+    });
+    const file = singleFileDigest(artifact, manifest);
+    if (file) subject.push({ name: artifact.path, digest: { sha256: file }, annotations: { artifact: artifact.name } });
+  }
+  return {
+    _type: STATEMENT_TYPE,
+    subject,
+    predicateType: PREDICATE_TYPE,
+    predicate: {
+      ...predicateSummary(run2, runJsonPath),
+      artifacts: run2.artifacts.map((a2) => ({
+        name: a2.name,
+        path: a2.path,
+        present: a2.present,
+        files: a2.files,
+        bytes: a2.bytes,
+        root: a2.root,
+        ...a2.present && a2.manifest ? { dirHash: sha256Hex(texts.manifests[a2.name] ?? ""), manifest: `${run2.record.dir}/${a2.manifest}` } : {}
+      }))
+    }
+  };
+}
+function buildLegacyStatement(run2, texts) {
+  const runJsonPath = `${run2.record.dir}/run.json`;
+  const subject = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
+  for (const artifact of run2.artifacts) {
+    if (!artifact.present) continue;
+    const manifest = texts.manifests[artifact.name] ?? "";
+    const digest = { dirHash: sha256Hex(manifest) };
+    const root = parseRoot(artifact.root);
+    if (root) digest[MERKLE_DIGEST_KEY] = root.toString("hex");
+    const file = singleFileDigest(artifact, manifest);
+    if (file) digest.sha256 = file;
+    subject.push({ name: artifact.path, digest, annotations: { artifact: artifact.name, files: artifact.files, bytes: artifact.bytes } });
+  }
+  return { _type: STATEMENT_TYPE, subject, predicateType: LEGACY_PREDICATE_TYPE, predicate: predicateSummary(run2, runJsonPath) };
+}
+function singleFileDigest(artifact, manifest) {
+  return artifact.kind === "file" && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(manifest) ? manifest.slice(0, 64) : void 0;
+}
+function predicateSummary(run2, runJsonPath) {
+  return {
+    recordVersion: RECORD_VERSION,
+    plan: run2.plan,
+    lock: run2.lock,
+    freezeDigest: run2.freezeDigest,
+    runId: run2.runId,
+    outcome: run2.outcome,
+    exitCode: run2.exitCode,
+    commit: run2.commit,
+    startedAt: run2.startedAt,
+    endedAt: run2.endedAt,
+    manifestFormat: run2.manifestFormat,
+    runRoot: run2.runRoot,
+    record: { dir: run2.record.dir, runJson: runJsonPath },
+    ...run2.rehearsal ? { rehearsal: true } : {}
+  };
+}
+
+// src/record/write-record.ts
+var LOG_LIMIT = 8 * 1024 * 1024;
+var LOG_KEEP = 4 * 1024 * 1024;
+var COPY_PARALLEL = 8;
+async function checkRecordDir(root, dir) {
+  const rel = normaliseRecordDir(dir);
+  if (rel === "") throw new CutoverError("PATH_UNSAFE", "the record folder is the repository root", { hint: "set spec.record.dir to a folder such as reports/<plan>/<run id>" });
+  const abs = await resolveInside(root, rel);
+  await refuseLinks(root, rel);
+  const git = gitClient(root);
+  const listed = await git.raw(["ls-tree", "--name-only", "HEAD", "--", rel]).catch(async (cause) => {
+    if (!await revisionExists("HEAD", { cwd: root })) return "";
+    throw new CutoverError("GIT_FAILED", `cannot list ${rel} in HEAD`, { cause });
+  });
+  if (listed.trim() !== "") {
+    throw new CutoverError("RECORD_EXISTS", `the record folder ${rel} is already committed`, {
+      hint: "a committed record is immutable: run with another --run-id, or set spec.record.dir to a new folder"
+    });
+  }
+  return abs;
+}
+async function refuseLinks(root, rel) {
+  let current = root;
+  for (const part of rel.split("/")) {
+    current = join7(current, part);
+    const info = await lstat6(current).catch(() => void 0);
+    if (!info) return;
+    if (info.isSymbolicLink()) {
+      throw new CutoverError("PATH_UNSAFE", `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
+        hint: "records are written to real folders only; remove the link"
+      });
+    }
+  }
+}
+async function writeRecord(root, result, into) {
+  const dir = into ?? normaliseRecordDir(result.plan.record.dir);
+  if (result.committed) return { dir, files: await committedFiles(root, dir, result.committed.commit) };
+  try {
+    return await writeRecordFolder(root, dir, result, into);
+  } catch (error) {
+    if (error instanceof CutoverError) throw error;
+    const e = error;
+    const failed = e.path ? relative7(root, e.path) || "." : dir;
+    throw new CutoverError("IO_FAILED", `cannot write the record folder ${dir}: ${e.code ?? e.message} (${e.syscall ?? "writing"} ${failed})`, {
+      cause: error,
+      hint: `the steps are done and will not run again: make ${failed} writable (or free space), then \`cutover run ${result.planFile} --resume\` writes and commits the record`
+    });
+  }
+}
+async function committedFiles(root, dir, commit) {
+  const listed = await gitClient(root).raw(["ls-tree", "-r", "-z", "--name-only", commit, "--", dir]).catch((cause) => {
+    throw new CutoverError("GIT_FAILED", `cannot list the committed record ${dir}`, { cause });
+  });
+  return listed.split("\0").filter(Boolean).sort(compareBytes);
+}
+async function writeRecordFolder(root, dir, result, into) {
+  const abs = into ?? await checkRecordDir(root, dir);
+  const masker = createMasker(result.secretValues);
+  const replacing = await checkLeftover(abs, dir, result.runId);
+  checkArtifacts2(result, masker);
+  await mkdir3(dirname5(abs), { recursive: true });
+  if (!into) await refuseLinks(root, dir);
+  await removeStaleSiblings(abs);
+  const staging = join7(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
+  await mkdir3(staging);
+  try {
+    const written = [];
+    const put = async (rel, data) => {
+      await writeNewFile(join7(staging, rel), data);
+      written.push(rel);
+    };
+    const present = result.artifacts.filter((a2) => a2.present);
+    const ordinal = /* @__PURE__ */ new Map();
+    const copies = result.steps.map((step) => {
+      const seen = ordinal.get(step.phase) ?? 0;
+      ordinal.set(step.phase, seen + 1);
+      const path6 = stepLogPath(result.plan, step, seen);
+      return { step, rel: masker.mask(path6), source: join7(result.logsDir, basename4(path6)) };
+    });
+    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join7(staging, rel))));
+    for (const folder of folders) await mkdir3(folder, { recursive: true });
+    const manifests = {};
+    for (const artifact of present) {
+      manifests[artifact.name] = artifact.manifest;
+      await put(masker.mask(manifestPath(artifact.name)), artifact.manifest);
+    }
+    const logs = /* @__PURE__ */ new Map();
+    await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
+      const copied = await copyLog(source, join7(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
+      logs.set(step.id, copied);
+      if (copied) written.push(rel);
+    });
+    const kinds = /* @__PURE__ */ new Map();
+    for (const artifact of present) {
+      const info = await lstat6(await resolveInside(root, artifact.path)).catch(() => void 0);
+      if (info) kinds.set(artifact.name, info.isFile() ? "file" : "directory");
+    }
+    const runJson = masker.maskJson(canonicalJson(buildRunJson(result, { logs, kinds })));
+    const run2 = JSON.parse(runJson);
+    await put("report.md", masker.mask(buildReport(run2)));
+    await put("statement.json", masker.maskJson(canonicalJson(buildStatement(run2, { runJson, manifests }))));
+    await put("run.json", runJson);
+    await swapInto(staging, abs, replacing);
+    return { dir, files: written.map((rel) => `${dir}/${rel}`).sort(compareBytes) };
+  } catch (error) {
+    await rm5(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+async function checkLeftover(abs, dir, runId) {
+  const info = await lstat6(abs).catch(() => void 0);
+  if (!info) return false;
+  const refuse2 = (why) => new CutoverError("RECORD_EXISTS", `the record folder ${dir} ${why}`, { hint: "move it away, or run with another --run-id" });
+  if (!info.isDirectory()) throw refuse2("exists and is not a folder");
+  const text = await readFile5(join7(abs, "run.json"), "utf8").catch(() => void 0);
+  if (text === void 0) return true;
+  let previous;
+  try {
+    previous = JSON.parse(text);
+  } catch {
+    return true;
+  }
+  const previousId = previous?.runId;
+  if (previousId !== runId) throw refuse2(`holds the record of another run (${JSON.stringify(previousId)})`);
+  return true;
+}
+function checkArtifacts2(result, masker) {
+  for (const artifact of result.artifacts.filter((a2) => a2.present)) {
+    const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
+    if (manifestRoot(entries) !== artifact.root) {
+      throw new CutoverError("ARTIFACT_INVALID", `artifact ${artifact.name}: its manifest does not give its root ${artifact.root}`);
+    }
+    const leaking = entries.find((e) => masker.mask(e.path) !== e.path);
+    if (leaking) {
+      throw new CutoverError("ARTIFACT_INVALID", `artifact ${artifact.name} has a file whose path contains a secret value`, {
+        hint: "rename the file so its path holds no secret; the record cannot show the path masked without changing the root"
+      });
+    }
+  }
+  if (runRoot(result.artifacts) !== result.runRoot) {
+    throw new CutoverError("ARTIFACT_INVALID", `the run root ${result.runRoot} is not the root of the artifacts' roots`);
+  }
+}
+async function copyLog(source, target, masker, length) {
+  const info = lstatSync3(source, { throwIfNoEntry: false });
+  if (!info?.isFile()) return null;
+  const size2 = Math.min(info.size, length ?? Infinity);
+  if (size2 <= LOG_LIMIT) {
+    const content2 = masker.maskBytes(readFileSync4(source).subarray(0, size2));
+    await writeNewFile(target, content2);
+    return { digest: `sha256:${createHash3("sha256").update(content2).digest("hex")}`, bytes: content2.length };
+  }
+  const full = createHash3("sha256");
+  const head = [];
+  const tail = [];
+  let headBytes = 0;
+  let tailBytes = 0;
+  let total = 0;
+  for await (const piece of createReadStream2(source, { end: size2 - 1 }).pipe(masker.stream())) {
+    let chunk = piece;
+    full.update(chunk);
+    total += chunk.length;
+    if (headBytes < LOG_KEEP) {
+      const take = chunk.subarray(0, LOG_KEEP - headBytes);
+      head.push(take);
+      headBytes += take.length;
+      chunk = chunk.subarray(take.length);
+    }
+    if (chunk.length === 0) continue;
+    tail.push(chunk);
+    tailBytes += chunk.length;
+    while (tail.length > 1 && tailBytes - tail[0].length >= LOG_KEEP) tailBytes -= tail.shift().length;
+  }
+  let content;
+  const fullDigest = full.digest("hex");
+  if (total <= LOG_LIMIT) content = Buffer.concat([...head, ...tail]);
+  else {
+    const last = Buffer.concat(tail);
+    const kept = last.subarray(last.length - LOG_KEEP);
+    const note = `
+
+[cutover: log truncated: ${total - 2 * LOG_KEEP} bytes omitted here; the record keeps the first ${LOG_KEEP} and the last ${LOG_KEEP} of ${total} bytes; the full log had SHA-256 ${fullDigest}]
+
+`;
+    content = Buffer.concat([...head, Buffer.from(note), kept]);
+  }
+  await writeNewFile(target, content);
+  const copy = { digest: `sha256:${createHash3("sha256").update(content).digest("hex")}`, bytes: content.length };
+  if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
+  return copy;
+}
+async function removeStaleSiblings(abs) {
+  const prefix = `.${basename4(abs)}.`;
+  const names = await readdir5(dirname5(abs)).catch(() => []);
+  for (const name of names) {
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm5(join7(dirname5(abs), name), { recursive: true, force: true });
+  }
+}
+async function swapInto(staging, abs, replacing) {
+  let aside;
+  if (replacing) {
+    aside = join7(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
+    await rename3(abs, aside);
+  }
+  await rename3(staging, abs);
+  if (aside) await rm5(aside, { recursive: true, force: true });
+  const parent = await open5(dirname5(abs), "r");
+  try {
+    await parent.sync();
+  } finally {
+    await parent.close();
+  }
+}
+function compareBytes(a2, b3) {
+  return Buffer.compare(Buffer.from(a2), Buffer.from(b3));
+}
+
+// src/run/events.ts
+var RUN_OUTCOMES = ["success", "failure", "interrupted", "abandoned"];
+function countSteps(steps) {
+  const counts = { succeeded: 0, failed: 0, skipped: 0, interrupted: 0 };
+  for (const s of steps) counts[s.outcome === "success" ? "succeeded" : s.outcome === "failure" ? "failed" : s.outcome]++;
+  return counts;
+}
+
 // src/run/step-runner.ts
-import { createHash as createHash4 } from "node:crypto";
-import { createReadStream as createReadStream3, createWriteStream as createWriteStream3 } from "node:fs";
-import { appendFile as appendFile2, mkdir as mkdir4, rm as rm6, stat as stat3 } from "node:fs/promises";
-import { join as join8, posix as posix5 } from "node:path";
+import { createHash as createHash5 } from "node:crypto";
+import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
+import { appendFile as appendFile2, mkdir as mkdir6, rm as rm8, stat as stat3 } from "node:fs/promises";
+import { join as join10, posix as posix6 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/adapters/process.ts
-import { createHash as createHash3 } from "node:crypto";
-import { closeSync as closeSync3, constants as constants5, createReadStream as createReadStream2, createWriteStream as createWriteStream2, fstatSync as fstatSync3, mkdirSync, openSync as openSync3, rmSync } from "node:fs";
-import { dirname as dirname4 } from "node:path";
+import { createHash as createHash4 } from "node:crypto";
+import { closeSync as closeSync3, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync3, mkdirSync, openSync as openSync3, rmSync } from "node:fs";
+import { dirname as dirname6 } from "node:path";
 import { Transform as Transform3 } from "node:stream";
 import { finished as finished7, pipeline } from "node:stream/promises";
 import { StringDecoder as StringDecoder4 } from "node:string_decoder";
@@ -35035,7 +36659,7 @@ async function drain(channels, graceMs) {
 }
 async function openLog(path6) {
   const file = await openOutput(path6);
-  const hash6 = createHash3("sha256");
+  const hash6 = createHash4("sha256");
   let bytes = 0;
   const input = new Transform3({
     transform(chunk, _encoding, next) {
@@ -35059,10 +36683,10 @@ async function openLog(path6) {
 }
 async function openDirectLog(path6) {
   const fd = createFresh(path6);
-  let open7 = true;
+  let open8 = true;
   const closeFd = () => {
-    if (open7) closeSync3(fd);
-    open7 = false;
+    if (open8) closeSync3(fd);
+    open8 = false;
   };
   return {
     childFd: fd,
@@ -35075,8 +36699,8 @@ async function openDirectLog(path6) {
       } finally {
         closeFd();
       }
-      const hash6 = createHash3("sha256");
-      if (size2 > 0) for await (const chunk of createReadStream2(path6)) hash6.update(chunk);
+      const hash6 = createHash4("sha256");
+      if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash6.update(chunk);
       return { bytes: size2, digest: hash6.digest("hex") };
     },
     destroy: closeFd
@@ -35093,7 +36717,7 @@ function createFresh(path6) {
       return create();
     } catch (error) {
       const code = error.code;
-      if (code === "ENOENT") mkdirSync(dirname4(path6), { recursive: true });
+      if (code === "ENOENT") mkdirSync(dirname6(path6), { recursive: true });
       else if (code === "EEXIST") rmSync(path6, { force: true });
       else throw error;
       return create();
@@ -35104,14 +36728,14 @@ function createFresh(path6) {
 }
 
 // src/run/builtins.ts
-import { cp, mkdir as mkdir2, readFile as readFile5, rename as rename2, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname6, join as join6 } from "node:path";
+import { cp, mkdir as mkdir4, readFile as readFile6, rename as rename4, rm as rm6, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname8, join as join8 } from "node:path";
 
 // src/integrity/walk.ts
 import { Buffer as Buffer10, isUtf8 as isUtf83 } from "node:buffer";
-import { lstatSync as lstatSync3 } from "node:fs";
-import { lstat as lstat5, readdir as readdir4 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname5 } from "node:path";
+import { lstatSync as lstatSync4 } from "node:fs";
+import { lstat as lstat7, readdir as readdir6 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname7 } from "node:path";
 var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
 function refuse(what, shown2) {
   return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown2}`, { hint: HINT });
@@ -35130,7 +36754,7 @@ function kindOf(entry) {
 async function walkArtifact(absPath) {
   let info;
   try {
-    info = await lstat5(absPath);
+    info = await lstat7(absPath);
   } catch (error) {
     if (error.code === "ENOENT") {
       throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
@@ -35138,10 +36762,10 @@ async function walkArtifact(absPath) {
     throw ioFailed(JSON.stringify(absPath), error);
   }
   if (info.isFile()) {
-    const name = basename4(absPath);
+    const name = basename5(absPath);
     const problem = entryPathProblem(name);
     if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: HINT });
-    return { kind: "file", base: dirname5(absPath), files: [{ path: name, size: info.size }] };
+    return { kind: "file", base: dirname7(absPath), files: [{ path: name, size: info.size }] };
   }
   if (!info.isDirectory()) throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
   return { kind: "directory", base: absPath, files: await listFiles(absPath) };
@@ -35154,7 +36778,7 @@ async function listFiles(root) {
     const dir = prefix === "" ? root : `${root}/${prefix}`;
     let entries;
     try {
-      entries = await readdir4(dir, { withFileTypes: true });
+      entries = await readdir6(dir, { withFileTypes: true });
     } catch (error) {
       throw ioFailed(JSON.stringify(dir), error);
     }
@@ -35176,7 +36800,7 @@ async function listFiles(root) {
   return files;
 }
 async function refuseUndecodable(dir) {
-  const names = await readdir4(dir, { encoding: "buffer" }).catch((error) => {
+  const names = await readdir6(dir, { encoding: "buffer" }).catch((error) => {
     throw ioFailed(JSON.stringify(dir), error);
   });
   const bad = names.find((name) => !isUtf83(name));
@@ -35188,7 +36812,7 @@ async function refuseUndecodable(dir) {
 }
 function statSize(abs) {
   try {
-    const info = lstatSync3(abs);
+    const info = lstatSync4(abs);
     if (!info.isFile()) throw refuse(kindOf(info), JSON.stringify(abs));
     return info.size;
   } catch (error) {
@@ -35223,10 +36847,10 @@ async function runDeterminism(step, ctx) {
   const first = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const aside = join6(ctx.scratch, "determinism", step.id, String(i2));
+    const aside = join8(ctx.scratch, "determinism", step.id, String(i2));
     if (await pathExists(aside)) {
-      await rm4(abs, { recursive: true, force: true });
-      await rename2(aside, abs);
+      await rm6(abs, { recursive: true, force: true });
+      await rename4(aside, abs);
       notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
     }
     if (!await pathExists(abs)) return { ok: false, reason: `${rel} does not exist, nothing to compare`, notes };
@@ -35235,9 +36859,9 @@ async function runDeterminism(step, ctx) {
     first.push({ rel, abs, aside, hash: hash6 });
   }
   for (const f3 of first) {
-    await rm4(f3.aside, { recursive: true, force: true });
-    await mkdir2(dirname6(f3.aside), { recursive: true });
-    await rename2(f3.abs, f3.aside);
+    await rm6(f3.aside, { recursive: true, force: true });
+    await mkdir4(dirname8(f3.aside), { recursive: true });
+    await rename4(f3.abs, f3.aside);
   }
   try {
     for (const id of step.with.rerun) {
@@ -35265,43 +36889,43 @@ async function runDeterminism(step, ctx) {
   } finally {
     for (const f3 of first) {
       if (await pathExists(f3.aside)) {
-        await rm4(f3.abs, { recursive: true, force: true });
-        await rename2(f3.aside, f3.abs);
+        await rm6(f3.abs, { recursive: true, force: true });
+        await rename4(f3.aside, f3.abs);
       }
     }
   }
 }
 async function runSnapshot(step, ctx) {
-  const dir = join6(ctx.scratch, "snapshots", step.with.name);
-  await rm4(dir, { recursive: true, force: true });
+  const dir = join8(ctx.scratch, "snapshots", step.with.name);
+  await rm6(dir, { recursive: true, force: true });
   const notes = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const target = join6(dir, String(i2));
+    const target = join8(dir, String(i2));
     if (await pathExists(abs)) {
       await cp(abs, target, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
       notes.push(`saved ${rel}`);
     } else notes.push(`${rel} does not exist; restore will remove it`);
   }
-  await mkdir2(dir, { recursive: true });
-  await writeFile3(join6(dir, "paths.json"), JSON.stringify(step.with.paths));
+  await mkdir4(dir, { recursive: true });
+  await writeFile4(join8(dir, "paths.json"), JSON.stringify(step.with.paths));
   return { ok: true, notes };
 }
 async function runRestore(step, ctx) {
-  const dir = join6(ctx.scratch, "snapshots", step.with.name);
+  const dir = join8(ctx.scratch, "snapshots", step.with.name);
   let paths;
   try {
-    paths = JSON.parse(await readFile5(join6(dir, "paths.json"), "utf8"));
+    paths = JSON.parse(await readFile6(join8(dir, "paths.json"), "utf8"));
   } catch {
     return { ok: false, reason: `snapshot ${step.with.name} was not taken in this run`, notes: [] };
   }
   const notes = [];
   for (const [i2, rel] of paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const saved = join6(dir, String(i2));
-    await rm4(abs, { recursive: true, force: true });
+    const saved = join8(dir, String(i2));
+    await rm6(abs, { recursive: true, force: true });
     if (await pathExists(saved)) {
-      await mkdir2(dirname6(abs), { recursive: true });
+      await mkdir4(dirname8(abs), { recursive: true });
       await cp(saved, abs, { recursive: true, verbatimSymlinks: true });
       notes.push(`restored ${rel}`);
     } else notes.push(`removed ${rel} (it did not exist at the snapshot)`);
@@ -35310,7 +36934,7 @@ async function runRestore(step, ctx) {
 }
 
 // src/run/expectations.ts
-import { open as open3, readFile as readFile6 } from "node:fs/promises";
+import { open as open6, readFile as readFile7 } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 var STDOUT_SEARCH_BYTES = 1024 * 1024;
 async function checkExpectations(step, outcome, { root }) {
@@ -35331,7 +36955,7 @@ async function checkExpectations(step, outcome, { root }) {
 async function checkJson(root, j3) {
   let doc;
   try {
-    doc = JSON.parse(await readFile6(await resolveInside(root, j3.file), "utf8"));
+    doc = JSON.parse(await readFile7(await resolveInside(root, j3.file), "utf8"));
   } catch (e) {
     return [`${j3.file}: ${e.code === "ENOENT" ? "missing" : `not readable JSON (${e.message})`}`];
   }
@@ -35345,17 +36969,8 @@ async function checkJson(root, j3) {
   if (j3.gte !== void 0 && !(typeof v2 === "number" && v2 >= j3.gte)) return [`${where} is ${JSON.stringify(v2)}, expected ≥ ${j3.gte}`];
   return [];
 }
-function valueAt(doc, path6) {
-  let current = doc;
-  for (const segment of path6.split(".")) {
-    if (Array.isArray(current) && /^\d+$/.test(segment) && Number(segment) < current.length) current = current[Number(segment)];
-    else if (current && typeof current === "object" && !Array.isArray(current) && Object.hasOwn(current, segment)) current = current[segment];
-    else return { exists: false };
-  }
-  return { exists: true, value: current };
-}
 async function readHead(path6, bytes) {
-  const handle = await open3(path6, "r");
+  const handle = await open6(path6, "r");
   try {
     const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
@@ -35383,23 +36998,23 @@ function printable(line) {
 }
 
 // src/run/produces.ts
-import { mkdir as mkdir3, readFile as readFile7, rename as rename3, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname7, join as join7 } from "node:path";
+import { mkdir as mkdir5, readFile as readFile8, rename as rename5, rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname9, join as join9 } from "node:path";
 async function setAside(root, paths, scratch) {
   await recoverAside(scratch);
   const marker = `${scratch}.json`;
   const items = [];
   for (const [i2, rel] of paths.entries()) {
     const path6 = await resolveInside(root, rel);
-    items.push({ path: path6, aside: join7(scratch, String(i2)), existed: await pathExists(path6) });
+    items.push({ path: path6, aside: join9(scratch, String(i2)), existed: await pathExists(path6) });
   }
-  await mkdir3(dirname7(marker), { recursive: true });
-  await writeFile4(marker, JSON.stringify(items));
+  await mkdir5(dirname9(marker), { recursive: true });
+  await writeFile5(marker, JSON.stringify(items));
   for (const item of items) {
-    await rm5(item.aside, { recursive: true, force: true });
+    await rm7(item.aside, { recursive: true, force: true });
     if (item.existed) {
-      await mkdir3(dirname7(item.aside), { recursive: true });
-      await rename3(item.path, item.aside);
+      await mkdir5(dirname9(item.aside), { recursive: true });
+      await rename5(item.path, item.aside);
     }
   }
   return { marker, items };
@@ -35408,7 +37023,7 @@ async function recoverAside(scratch) {
   const marker = `${scratch}.json`;
   let items;
   try {
-    items = JSON.parse(await readFile7(marker, "utf8"));
+    items = JSON.parse(await readFile8(marker, "utf8"));
   } catch {
     return false;
   }
@@ -35418,28 +37033,25 @@ async function recoverAside(scratch) {
 async function restoreAside(set) {
   for (const item of set.items) {
     if (item.existed && !await pathExists(item.aside)) continue;
-    await rm5(item.path, { recursive: true, force: true });
+    await rm7(item.path, { recursive: true, force: true });
     if (item.existed) {
-      await mkdir3(dirname7(item.path), { recursive: true });
-      await rename3(item.aside, item.path);
+      await mkdir5(dirname9(item.path), { recursive: true });
+      await rename5(item.aside, item.path);
     }
   }
-  await rm5(set.marker, { force: true });
+  await rm7(set.marker, { force: true });
 }
 async function discardAside(set) {
-  await rm5(set.marker, { force: true });
-  for (const item of set.items) await rm5(item.aside, { recursive: true, force: true });
+  await rm7(set.marker, { force: true });
+  for (const item of set.items) await rm7(item.aside, { recursive: true, force: true });
 }
 
 // src/run/step-runner.ts
 var madeDirs = /* @__PURE__ */ new Set();
-function logName(step) {
-  return `${step.phase}-${String(step.index + 1).padStart(2, "0")}-${step.id}.log`;
-}
 function recordLogPath(plan2, step) {
-  const index = plan2.phases[step.phase].findIndex((s) => s.id === step.id);
-  if (step.logDigest === null || index < 0) return void 0;
-  return posix5.join(normaliseRecordDir(plan2.record.dir), "logs", logName({ phase: step.phase, id: step.id, index }));
+  const found = plan2.phases[step.phase].find((s) => s.id === step.id);
+  if (step.logDigest === null || !found) return void 0;
+  return posix6.join(normaliseRecordDir(plan2.record.dir), "logs", logName(found));
 }
 function stepEndEvent(plan2, step) {
   const log2 = recordLogPath(plan2, step);
@@ -35452,18 +37064,16 @@ function shouldRun(step, scope) {
   return scope.failed !== true;
 }
 async function runStep(step, ctx, options = {}) {
-  const base = { phase: step.phase, id: step.id, name: step.name, ...step.boundary ? { boundary: step.boundary } : {}, ...step.continueOnError ? { continueOnError: true } : {} };
-  const notRun = (outcome2, reason) => ({ ...base, outcome: outcome2, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
-  if (options.interruptible !== false && ctx.signal.aborted) return notRun("skipped", "the run was interrupted");
-  if (!shouldRun(step, ctx.scope())) return notRun("skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
-  const logsDir = join8(ctx.scratch, "logs");
+  if (options.interruptible !== false && ctx.signal.aborted) return notRun(step, "skipped", "the run was interrupted");
+  if (!shouldRun(step, ctx.scope())) return notRun(step, "skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
+  const logsDir = join10(ctx.scratch, "logs");
   if (!madeDirs.has(logsDir)) {
-    await mkdir4(logsDir, { recursive: true });
+    await mkdir6(logsDir, { recursive: true });
     madeDirs.add(logsDir);
   }
-  const logPath = join8(logsDir, logName(step));
-  const startedAt = /* @__PURE__ */ new Date();
-  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join8(ctx.scratch, "aside", step.id)) : void 0;
+  const logPath = join10(logsDir, logName(step));
+  const startedAt = ctx.now();
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join10(ctx.scratch, "aside", fileStem(step.id))) : void 0;
   let attempts = 0;
   let last = { ok: false };
   while (attempts <= step.retries.count) {
@@ -35473,19 +37083,19 @@ async function runStep(step, ctx, options = {}) {
     if (last.ok || last.drill || last.process?.interrupted || options.interruptible !== false && ctx.signal.aborted) break;
     if (attempts <= step.retries.count) {
       ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`) });
-      if (aside) for (const item of aside.items) await rm6(item.path, { recursive: true, force: true });
+      if (aside) for (const item of aside.items) await rm8(item.path, { recursive: true, force: true });
       if (step.retries.delayMs) await delay2(step.retries.delayMs, ctx.signal);
     }
   }
   const interrupted = Boolean(last.process?.interrupted) || !last.ok && options.interruptible !== false && ctx.signal.aborted;
   if (aside) await (last.ok ? discardAside(aside) : restoreAside(aside));
-  const endedAt = /* @__PURE__ */ new Date();
+  const endedAt = ctx.now();
   const p2 = last.process;
   const outcome = last.ok ? "success" : interrupted ? "interrupted" : "failure";
   const log2 = p2 && attempts === 1 && last.ok && !step.uses ? { logDigest: p2.logDigest, logBytes: p2.logBytes } : { logDigest: await digestOf2(logPath), logBytes: await sizeOf(logPath) };
   const tail = outcome === "success" ? [] : await readTail(logPath, log2.logBytes);
   return {
-    ...base,
+    ...stepBase(step),
     outcome,
     attempts,
     exitCode: p2?.exitCode ?? null,
@@ -35501,7 +37111,7 @@ async function runStep(step, ctx, options = {}) {
   };
 }
 async function attempt(step, ctx, logPath, n2) {
-  if (ctx.failAt === step.id) {
+  if (ctx.failAt !== void 0 && (ctx.failAt === step.id || ctx.failAt === step.matrix?.of)) {
     await appendFile2(logPath, "cutover: this step fails on purpose (--fail-at drill); its command was not run\n");
     return { ok: false, drill: true, reason: "failed on purpose (--fail-at drill)" };
   }
@@ -35557,8 +37167,8 @@ function childEnv(caller, own) {
   return { ...env3, ...own };
 }
 async function concatAttempt(main, attemptLog) {
-  await pipeline2(createReadStream3(attemptLog), createWriteStream3(main, { flags: "a" }));
-  await rm6(attemptLog, { force: true });
+  await pipeline2(createReadStream4(attemptLog), createWriteStream3(main, { flags: "a" }));
+  await rm8(attemptLog, { force: true });
 }
 async function readTail(path6, size2) {
   const end = await readFileEnd(path6, TAIL_BYTES, size2);
@@ -35566,8 +37176,8 @@ async function readTail(path6, size2) {
 }
 async function digestOf2(path6) {
   try {
-    const hash6 = createHash4("sha256");
-    for await (const chunk of createReadStream3(path6)) hash6.update(chunk);
+    const hash6 = createHash5("sha256");
+    for await (const chunk of createReadStream4(path6)) hash6.update(chunk);
     return hash6.digest("hex");
   } catch {
     return null;
@@ -35584,868 +37194,6 @@ function delay2(ms2, signal) {
       resolve11();
     }, { once: true });
   });
-}
-
-// src/record/window.ts
-var WINDOW_FROM = "paused_at";
-var WINDOW_TO = "resumed_at";
-function pauseWindow(boundaries, steps) {
-  const from = Date.parse(boundaries[WINDOW_FROM] ?? "");
-  const to2 = Date.parse(boundaries[WINDOW_TO] ?? "");
-  if (!Number.isFinite(from) || !Number.isFinite(to2) || to2 < from) return void 0;
-  const inside = steps.map((s) => [Date.parse(s.startedAt ?? ""), Date.parse(s.endedAt ?? "")]).filter(([start, end]) => Number.isFinite(start) && Number.isFinite(end) && start >= from && start <= to2).map(([start, end]) => [start, Math.min(end, to2)]).sort((a2, b3) => a2[0] - b3[0]);
-  let stepsMs = 0;
-  let reached = from;
-  for (const [start, end] of inside) {
-    const begin = Math.max(start, reached);
-    if (end > begin) stepsMs += end - begin;
-    reached = Math.max(reached, end);
-  }
-  const wallMs = to2 - from;
-  return { wallMs, stepsMs, cutoverMs: wallMs - stepsMs, steps: inside.length };
-}
-
-// src/record/run-record.ts
-var RECORD_VERSION = "cutover-record/v1";
-var HEX64 = /^[0-9a-f]{64}$/;
-function stepLogPath(plan2, step, fallbackIndex = 0) {
-  const index = plan2.phases[step.phase]?.findIndex((s) => s.id === step.id) ?? -1;
-  return `logs/${logName({ phase: step.phase, id: step.id, index: index >= 0 ? index : fallbackIndex })}`;
-}
-function manifestPath(name) {
-  return `manifests/${name}.sha256`;
-}
-function prefixedDigest(digest) {
-  return HEX64.test(digest) ? `sha256:${digest}` : digest;
-}
-function boundaryKey(name) {
-  return name.endsWith("_at") ? name : `${name}_at`;
-}
-function buildRunJson(result, facts = {}) {
-  const { logs, kinds } = facts;
-  const ordinal = /* @__PURE__ */ new Map();
-  const steps = result.steps.map((step) => {
-    const seen = ordinal.get(step.phase) ?? 0;
-    ordinal.set(step.phase, seen + 1);
-    const copied = logs ? logs.get(step.id) ?? null : step.logDigest === null ? null : { digest: prefixedDigest(step.logDigest), bytes: step.logBytes };
-    return {
-      phase: step.phase,
-      id: step.id,
-      name: step.name,
-      outcome: step.outcome,
-      attempts: step.attempts,
-      exitCode: step.exitCode,
-      signal: step.signal,
-      timedOut: step.timedOut,
-      startedAt: step.startedAt,
-      endedAt: step.endedAt,
-      durationMs: step.durationMs,
-      log: copied ? { path: stepLogPath(result.plan, step, seen), ...copied } : null,
-      ...step.reason !== void 0 ? { reason: step.reason } : {},
-      ...step.tail?.length ? { tail: [...step.tail] } : {},
-      ...step.drill ? { drill: true } : {},
-      ...step.continueOnError ? { continueOnError: true } : {},
-      ...step.boundary ? { boundary: step.boundary } : {}
-    };
-  });
-  const artifacts = result.artifacts.map(
-    (a2) => ({
-      name: a2.name,
-      path: a2.path,
-      commit: a2.commit,
-      present: a2.present,
-      files: a2.files,
-      bytes: a2.bytes,
-      root: a2.root,
-      manifest: a2.present ? manifestPath(a2.name) : null,
-      ...a2.present ? { kind: kinds?.get(a2.name) ?? guessKind(a2.path, a2.manifest) } : {},
-      ...a2.children ? { children: { ...a2.children } } : {}
-    })
-  );
-  const boundaries = Object.fromEntries(Object.entries(result.boundaries).map(([k2, v2]) => [boundaryKey(k2), v2]));
-  const window2 = pauseWindow(boundaries, result.steps);
-  const run2 = {
-    recordVersion: RECORD_VERSION,
-    tool: { name: "cutover", version: result.toolVersion },
-    plan: { name: result.plan.name, path: result.planFile, digest: prefixedDigest(result.planDigest) },
-    lock: { path: result.lockFile, digest: prefixedDigest(result.lockDigest) },
-    freezeDigest: result.freezeDigest,
-    runId: result.runId,
-    commit: result.commit,
-    branch: result.branch,
-    runner: { ...result.runner },
-    record: { dir: normaliseRecordDir(result.plan.record.dir) },
-    startedAt: result.startedAt,
-    endedAt: result.endedAt,
-    outcome: result.outcome,
-    exitCode: result.exitCode,
-    ...result.drill !== void 0 ? { drill: result.drill } : {},
-    resumed: result.resumed,
-    ...result.rehearsal ? { rehearsal: true } : {},
-    boundaries,
-    ...window2 ? { pauseWindow: window2 } : {},
-    ...result.problems?.length ? { problems: [...result.problems] } : {},
-    steps,
-    artifacts,
-    manifestFormat: MANIFEST_FORMAT,
-    runRoot: result.runRoot
-  };
-  return maskDeep(run2, createMasker(result.secretValues));
-}
-function guessKind(path6, manifest) {
-  const base = path6.split("/").filter(Boolean).at(-1) ?? "";
-  return manifest.length > 66 && manifest.indexOf("\n") === manifest.length - 1 && manifest.slice(66, -1) === base ? "file" : "directory";
-}
-var TRAILERS = { plan: "Cutover-Plan", runId: "Cutover-Run-Id", outcome: "Cutover-Outcome", root: "Cutover-Root" };
-function recordOutcome(run2) {
-  const drilled = run2.drill !== void 0 && run2.steps.some((s) => s.drill === true && s.outcome === "failure");
-  return run2.outcome === "failure" && drilled ? "drill" : run2.outcome;
-}
-function recordCommitMessage(run2) {
-  return [
-    `cutover(${oneLine(run2.plan.name)}): ${oneLine(run2.runId)} ${recordOutcome(run2)}`,
-    "",
-    ...recordTrailers(run2).map(([key, value]) => `${key}: ${oneLine(value)}`),
-    ""
-  ].join("\n");
-}
-function recordTrailers(run2) {
-  return [
-    [TRAILERS.plan, run2.plan.path],
-    [TRAILERS.runId, run2.runId],
-    [TRAILERS.outcome, recordOutcome(run2)],
-    [TRAILERS.root, run2.runRoot]
-  ];
-}
-
-// src/record/commit-record.ts
-var GITHUB_BOT = { name: "github-actions[bot]", email: "41898282+github-actions[bot]@users.noreply.github.com" };
-var PASSED_ENV = [
-  "GIT_INDEX_FILE",
-  "GIT_LITERAL_PATHSPECS",
-  "GIT_TERMINAL_PROMPT",
-  "GIT_AUTHOR_NAME",
-  "GIT_AUTHOR_EMAIL",
-  "GIT_AUTHOR_DATE",
-  "GIT_COMMITTER_NAME",
-  "GIT_COMMITTER_EMAIL",
-  "GIT_COMMITTER_DATE",
-  "GIT_SSH_COMMAND",
-  "GIT_SSH",
-  "GIT_ASKPASS",
-  "SSH_ASKPASS"
-];
-var DROPPED_ENV = /^(?:git_.*|editor|visual|pager|prefix)$/i;
-var IDENTITY2 = /^[^<>\n]+ <[^<>\n]+>$/;
-async function commitRecord(options) {
-  const { root, result, recordFiles } = options;
-  const env3 = options.env ?? process.env;
-  return withScratch(async (scratch, hooks) => {
-    const git = recordGit(root, hooks, env3);
-    const head = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "");
-    if (head.trim() === "") throw gitFailed2("the repository has no commit to put the record on");
-    const indexPath = resolve7(root, (await git.raw(["rev-parse", "--git-path", "index"])).trim());
-    if (result.committed) return syncCommitted(git, scratch, result, recordFiles, relative6(root, indexPath));
-    const branch = (await git.raw(["symbolic-ref", "--quiet", "HEAD"]).catch(() => "")).trim();
-    if (!branch) {
-      throw new CutoverError("GIT_FAILED", `HEAD is detached: a record committed now would be on no branch and could be lost`, {
-        hint: `the record is written in ${result.plan.record.dir}, not committed; check out a branch at this commit (git switch -c NAME), then \`cutover run ${result.planFile} --resume\` commits it`
-      });
-    }
-    const identity3 = await resolveIdentity(git, options.author, env3);
-    await removeStaleIndexes(dirname8(indexPath));
-    const tempIndex = join9(dirname8(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
-    let committed = false;
-    try {
-      const hadIndex = await copyFile(indexPath, tempIndex).then(
-        () => true,
-        () => false
-      );
-      const staging = recordGit(root, hooks, env3, { GIT_INDEX_FILE: tempIndex }, identity3.config);
-      if (!hadIndex) await staging.raw(["read-tree", "HEAD"]);
-      const before = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
-      if (before.length) await staging.raw(["reset", "--quiet", `--pathspec-from-file=${await pathspecFile(scratch, "before", before)}`, "--pathspec-file-nul", "HEAD"]);
-      const artifacts = await filesArtifacts(root, result);
-      const pathspecs = await pathspecFile(scratch, "stage", [...recordFiles, ...artifacts.map((a2) => a2.path)]);
-      await staging.raw(["add", "--force", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul"]).catch((cause) => {
-        throw gitFailed2(`git add of the record failed: ${firstLine(cause.message)}`, cause, "nothing was committed and the index is as it was; the record is written in the work tree");
-      });
-      const staged = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
-      const status2 = stagedInStatus(await staging.raw(["status", "--porcelain", "-z", "--untracked-files=no", "--no-renames"]));
-      const indexed = /* @__PURE__ */ new Map();
-      for (const artifact of artifacts) indexed.set(artifact.path, splitNul(await staging.raw(["ls-files", "-z", "--", artifact.path])));
-      const problems = stagedProblems({ staged, status: status2, recordFiles, artifacts, indexed });
-      if (problems.length) {
-        throw new CutoverError("GIT_FAILED", `the staged set is not what cutover meant to commit: ${problems.join("; ")}`, {
-          hint: "nothing was committed and the index is as it was; the record is written in the work tree"
-        });
-      }
-      const message = join9(scratch, "message");
-      await writeFile5(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
-      await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
-        const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
-        const hint = lock ? `nothing was committed; a git command holds ${relative6(root, lock)}, or one was killed and left it: once none runs, remove it and run \`cutover run ${result.planFile} --resume\`` : "nothing was committed and the index is as it was";
-        throw gitFailed2(`git commit of the record failed: ${firstLine(cause.message)}`, cause, hint);
-      });
-      committed = true;
-      const commit = (await git.raw(["rev-parse", "HEAD"])).trim();
-      try {
-        if (before.length === 0) await replaceIndex(tempIndex, indexPath);
-        else await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]);
-      } catch (cause) {
-        throw indexNotUpdated(commit, relative6(root, indexPath), cause, [result.plan.record.dir, ...artifacts.map((a2) => a2.path)]);
-      }
-      return { commit };
-    } catch (error) {
-      if (error instanceof CutoverError) throw error;
-      const hint = committed ? "the record is committed; check the index with git status" : "nothing was committed and the index is as it was";
-      throw gitFailed2(`committing the record failed: ${firstLine(error.message)}`, error, hint);
-    } finally {
-      await rm7(tempIndex, { force: true });
-    }
-  });
-}
-async function syncCommitted(git, scratch, result, recordFiles, indexPath) {
-  const commit = result.committed.commit;
-  const paths = [...recordFiles, ...result.artifacts.filter((a2) => a2.commit === "files" && a2.present).map((a2) => a2.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/"))];
-  const pathspecs = await pathspecFile(scratch, "sync", paths);
-  await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]).catch((cause) => {
-    throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir]);
-  });
-  return { commit };
-}
-function indexNotUpdated(commit, indexPath, cause, paths) {
-  const held = /index\.lock|File exists|EEXIST/.test(String(cause?.message ?? cause));
-  const reset3 = `git reset -q -- ${paths.join(" ")}`;
-  return gitFailed2(
-    `the record is committed as ${commit.slice(0, 12)}, but the index could not be brought up to it${held ? ` (${indexPath}.lock exists)` : ""}`,
-    cause,
-    held ? `another git command holds ${indexPath}.lock, or one was killed and left it: once none runs, remove it and run: ${reset3}` : `run: ${reset3}`
-  );
-}
-async function replaceIndex(tempIndex, indexPath) {
-  const lock = `${indexPath}.lock`;
-  for (let waited = 0; ; waited += 50) {
-    try {
-      await (await open4(lock, "wx")).close();
-      break;
-    } catch (error) {
-      if (error.code !== "EEXIST" || waited >= 2e3) throw error;
-      await sleep(50);
-    }
-  }
-  try {
-    await rename4(tempIndex, lock);
-    await rename4(lock, indexPath);
-  } catch (error) {
-    await rm7(lock, { force: true });
-    throw error;
-  }
-}
-async function removeStaleScratch(dir) {
-  for (const name of await readdir5(dir).catch(() => [])) {
-    const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat6(join9(dir, name)).catch(() => void 0);
-    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm7(join9(dir, name), { recursive: true, force: true });
-  }
-}
-async function removeStaleIndexes(gitDir) {
-  for (const name of await readdir5(gitDir).catch(() => [])) {
-    const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat6(join9(gitDir, name)).catch(() => void 0);
-    if (info && Date.now() - info.mtimeMs > 6e4) await rm7(join9(gitDir, name), { force: true });
-  }
-}
-async function pushRecord(options) {
-  const env3 = options.env ?? process.env;
-  const attempts = Math.max(1, options.attempts ?? 5);
-  return withScratch(async (_scratch, hooks) => {
-    const identity3 = await resolveIdentity(recordGit(options.root, hooks, env3), void 0, env3).catch(() => ({ args: [], config: [] }));
-    const git = recordGit(options.root, hooks, env3, {}, identity3.config);
-    const { remote, branch } = await upstreamOf(git, options);
-    const head = async () => (await git.raw(["rev-parse", "HEAD"])).trim();
-    const byHand = async () => `the record is committed locally as ${(await head()).slice(0, 12)}; push it by hand: git pull --rebase ${remote} ${branch} && git push ${remote} HEAD:${branch}`;
-    const tracking = `refs/remotes/${remote}/${branch}`;
-    for (let attempt2 = 1; ; attempt2++) {
-      const pushed = await git.raw(["push", "--no-verify", "--quiet", remote, `HEAD:refs/heads/${branch}`]).then(
-        () => void 0,
-        (error) => error
-      );
-      if (!pushed) return { commit: await head(), remote, branch, attempts: attempt2 };
-      if (!isRace(pushed.message)) throw gitFailed2(`git push to ${remote} ${branch} failed: ${firstLine(pushed.message)}`, pushed, await byHand());
-      if (attempt2 >= attempts) throw gitFailed2(`git push to ${remote} ${branch} was rejected ${attempt2} times (the branch kept moving)`, pushed, await byHand());
-      await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/${branch}:${tracking}`]).catch(async (cause) => {
-        throw gitFailed2(`git fetch ${remote} ${branch} failed`, cause, await byHand());
-      });
-      const ahead = Number((await git.raw(["rev-list", "--count", `${tracking}..HEAD`])).trim());
-      if (ahead === 0) return { commit: await head(), remote, branch, attempts: attempt2 };
-      if (ahead !== 1) {
-        throw gitFailed2(`HEAD is ${ahead} commits ahead of ${remote}/${branch}; only the record commit may be rebased`, void 0, await byHand());
-      }
-      await git.raw(["rebase", "--no-verify", "--no-autostash", "--quiet", tracking]).catch(async (cause) => {
-        await git.raw(["rebase", "--abort"]).catch(() => void 0);
-        throw gitFailed2(`rebasing the record onto ${remote}/${branch} failed: ${firstLine(cause.message)}`, cause, await byHand());
-      });
-      if (options.beforeRetry) await options.beforeRetry();
-      const base = options.delayMs ?? 200;
-      await sleep(Math.min(2e3, base * 2 ** (attempt2 - 1)) * (0.5 + Math.random()));
-    }
-  });
-}
-function recordGit(root, hooks, env3, extra = {}, config = []) {
-  const clean = {};
-  for (const [key, value] of Object.entries(env3)) if (value !== void 0 && (!DROPPED_ENV.test(key) || PASSED_ENV.includes(key))) clean[key] = value;
-  return wo({
-    baseDir: root,
-    config: [`core.hooksPath=${hooks}`, "core.fsmonitor=false", ...config],
-    unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true, allowUnsafeSshCommand: true, allowUnsafeAskPass: true },
-    allowEnvironment: PASSED_ENV
-  }).env({ ...clean, GIT_LITERAL_PATHSPECS: "1", GIT_TERMINAL_PROMPT: "0", ...extra });
-}
-async function resolveIdentity(git, author, env3) {
-  const configured = async (key) => (await git.raw(["config", "--get", key]).catch(() => "")).trim();
-  const name = env3.GIT_COMMITTER_NAME ?? await configured("user.name");
-  const email = env3.GIT_COMMITTER_EMAIL ?? await configured("user.email");
-  const hasCommitter = name !== "" && email !== "";
-  if (author !== void 0) {
-    if (!IDENTITY2.test(author)) throw new CutoverError("USAGE", `--author ${JSON.stringify(author)} is not "Name <email>"`);
-    const [, authorName, authorEmail] = /^(.*) <(.*)>$/.exec(author);
-    return { args: [`--author=${author}`], config: hasCommitter ? [] : [`user.name=${authorName}`, `user.email=${authorEmail}`] };
-  }
-  if (hasCommitter) return { args: [], config: [] };
-  if (env3.GITHUB_ACTIONS === "true") return { args: [], config: [`user.name=${GITHUB_BOT.name}`, `user.email=${GITHUB_BOT.email}`] };
-  throw new CutoverError("GIT_FAILED", "no git identity to commit the record with", {
-    hint: 'set git config user.name and user.email, or pass --author "Name <email>"; the record is written in the work tree'
-  });
-}
-async function filesArtifacts(root, result) {
-  const out = [];
-  for (const artifact of result.artifacts) {
-    if (artifact.commit !== "files" || !artifact.present) continue;
-    const path6 = artifact.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/");
-    const isFile = (await lstat6(join9(root, path6)).catch(() => void 0))?.isFile() ?? false;
-    const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
-    out.push({ path: path6, expected: isFile ? [path6] : entries.map((e) => `${path6}/${e.path}`) });
-  }
-  return out;
-}
-function stagedProblems(input) {
-  const problems = [];
-  const staged = new Set(input.staged);
-  const record = new Set(input.recordFiles);
-  const inArtifact = (p2) => input.artifacts.some((a2) => p2 === a2.path || p2.startsWith(`${a2.path}/`));
-  const status2 = new Set(input.status);
-  const statusOnly = input.status.filter((p2) => !staged.has(p2));
-  const diffOnly = input.staged.filter((p2) => !status2.has(p2));
-  if (statusOnly.length || diffOnly.length) problems.push(`git status and git diff --cached disagree on ${some([...statusOnly, ...diffOnly])}`);
-  const unexpected = input.staged.filter((p2) => !record.has(p2) && !inArtifact(p2));
-  if (unexpected.length) problems.push(`staged but not part of the record: ${some(unexpected)}`);
-  const missing = input.recordFiles.filter((p2) => !staged.has(p2));
-  if (missing.length) problems.push(`record files not staged: ${some(missing)}`);
-  for (const artifact of input.artifacts) {
-    const indexed = new Set(input.indexed.get(artifact.path) ?? []);
-    const expected = new Set(artifact.expected);
-    const extra = [...indexed].filter((p2) => !expected.has(p2));
-    const absent = [...expected].filter((p2) => !indexed.has(p2));
-    if (extra.length) problems.push(`in the index under ${artifact.path} but not in its manifest: ${some(extra)}`);
-    if (absent.length) problems.push(`in the manifest of ${artifact.path} but not in the index: ${some(absent)}`);
-  }
-  return problems;
-}
-function stagedInStatus(output) {
-  return splitNul(output).filter((entry) => entry.length > 3 && ![" ", "?", "!"].includes(entry[0])).map((entry) => entry.slice(3));
-}
-async function upstreamOf(git, options) {
-  const current = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
-  const config = async (key) => current ? (await git.raw(["config", "--get", key]).catch(() => "")).trim() : "";
-  const remote = options.remote ?? (await config(`branch.${current}.remote`) || "origin");
-  const merge = await config(`branch.${current}.merge`);
-  const branch = options.branch ?? (merge.replace(/^refs\/heads\//, "") || current);
-  if (!branch) throw gitFailed2("HEAD is detached and no branch to push to was given", void 0, "check out a branch, or name the branch to push to");
-  return { remote, branch };
-}
-function isRace(message) {
-  return /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|incorrect old value|stale info/i.test(message);
-}
-function splitNul(output) {
-  return output.split("\0").filter((p2) => p2 !== "");
-}
-async function pathspecFile(scratch, name, paths) {
-  const file = join9(scratch, `${name}.pathspec`);
-  await writeFile5(file, paths.map((p2) => `${p2}\0`).join(""));
-  return file;
-}
-async function withScratch(fn2) {
-  await removeStaleScratch(tmpdir2());
-  const scratch = await mkdtemp3(join9(tmpdir2(), `cutover-git-${process.pid}-`));
-  try {
-    const hooks = join9(scratch, "no-hooks");
-    await mkdir5(hooks);
-    return await fn2(scratch, hooks);
-  } finally {
-    await rm7(scratch, { recursive: true, force: true });
-  }
-}
-function some(paths) {
-  const shown2 = paths.slice(0, 5).join(", ");
-  return paths.length > 5 ? `${shown2} and ${paths.length - 5} more` : shown2;
-}
-function firstLine(text) {
-  return text.split("\n").map((l3) => l3.trim()).find((l3) => l3 !== "" && !/^hint:/.test(l3)) ?? text.trim();
-}
-function gitFailed2(message, cause, hint) {
-  return new CutoverError("GIT_FAILED", message, { ...cause === void 0 ? {} : { cause }, ...hint ? { hint } : {} });
-}
-
-// src/record/write-record.ts
-import { createHash as createHash5, randomBytes as randomBytes2 } from "node:crypto";
-import { createReadStream as createReadStream4, lstatSync as lstatSync4, readFileSync as readFileSync4 } from "node:fs";
-import { lstat as lstat7, mkdir as mkdir6, open as open5, readdir as readdir6, readFile as readFile8, rename as rename5, rm as rm8 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname9, join as join10, relative as relative7 } from "node:path";
-
-// src/record/report.ts
-import { posix as posix6 } from "node:path";
-var HEADLINE = {
-  success: "✅ succeeded",
-  failure: "❌ failed",
-  interrupted: "⚠️ interrupted",
-  abandoned: "🛑 abandoned",
-  drill: "🧯 drill"
-};
-var STEP_MARK = {
-  success: "✅ success",
-  failure: "❌ failure",
-  skipped: "⏭️ skipped",
-  interrupted: "⚠️ interrupted"
-};
-function buildReport(run2) {
-  const out = [];
-  out.push(`# ${escapeMarkdown(run2.plan.name)} · ${escapeMarkdown(run2.runId)}${run2.rehearsal ? " 🧪 rehearsal ·" : ""} ${HEADLINE[recordOutcome(run2)]}`, "");
-  const flags = [
-    run2.rehearsal ? "rehearsal: the plan ran as the work tree held it, unfrozen and uncommitted; not evidence" : "",
-    run2.drill !== void 0 ? `drill: step \`${codeText(run2.drill)}\` failed on purpose` : "",
-    run2.outcome === "abandoned" ? "abandoned: the run stopped and was closed with `cutover abandon`; nothing ran after the journal ended" : "",
-    run2.resumed ? "resumed after an interruption" : ""
-  ].filter(Boolean);
-  out.push(`> **Outcome: ${run2.outcome}** (exit ${run2.exitCode})${flags.length ? ` · ${flags.join(" · ")}` : ""}`, "");
-  out.push("| | |", "|---|---|");
-  out.push(`| Plan | \`${codeText(run2.plan.name)}\` · \`${codeText(run2.plan.path)}\` · \`${run2.plan.digest}\` |`);
-  out.push(`| Lock | \`${codeText(run2.lock.path)}\` · \`${run2.lock.digest}\` |`);
-  out.push(`| Freeze digest | \`${codeText(run2.freezeDigest)}\` |`);
-  out.push(`| Run id | \`${codeText(run2.runId)}\` |`);
-  out.push(`| Commit | \`${codeText(run2.commit)}\`${run2.branch ? ` on \`${codeText(run2.branch)}\`` : ""} |`);
-  out.push(`| Started | ${escapeMarkdown(run2.startedAt)} |`, `| Ended | ${escapeMarkdown(run2.endedAt)} (${formatDuration(Date.parse(run2.endedAt) - Date.parse(run2.startedAt))}) |`);
-  const runner = sortedEntries(run2.runner).map(([k2, v2]) => `${escapeMarkdown(k2)}: \`${codeText(v2)}\``);
-  if (runner.length) out.push(`| Runner | ${runner.join(" · ")} |`);
-  out.push(`| Tool | cutover ${escapeMarkdown(run2.tool.version)} · record ${run2.recordVersion} · ${run2.manifestFormat} |`, "");
-  if (run2.problems?.length) {
-    out.push("## Problems", "");
-    for (const problem of run2.problems) out.push(`- ${escapeMarkdown(problem)}`);
-    out.push("");
-  }
-  const boundaries = sortedEntries(run2.boundaries).sort(([a2, x3], [b3, y2]) => x3 < y2 ? -1 : x3 > y2 ? 1 : a2 < b3 ? -1 : 1);
-  if (boundaries.length) {
-    out.push("## Boundaries", "", "| boundary | at |", "|---|---|");
-    for (const [name, at2] of boundaries) out.push(`| \`${codeText(name)}\` | ${escapeMarkdown(at2)} |`);
-    out.push("");
-  }
-  const window2 = run2.pauseWindow;
-  if (window2) {
-    out.push(
-      `Writes were paused for **${formatDuration(window2.wallMs)}** (\`paused_at\` → \`resumed_at\`): the ${window2.steps} step(s) inside took ${formatDuration(window2.stepsMs)}, cutover's own time was ${formatDuration(window2.cutoverMs)}.`,
-      ""
-    );
-  }
-  out.push("## Steps", "", "| phase | id | outcome | attempts | exit | duration |", "|---|---|---|---:|---:|---:|");
-  for (const step of run2.steps) {
-    const exit = step.signal ? `signal ${escapeMarkdown(step.signal)}` : step.exitCode === null ? "–" : String(step.exitCode);
-    const outcome = `${STEP_MARK[step.outcome]}${step.timedOut ? " (timed out)" : ""}${step.drill ? " (drill)" : ""}`;
-    out.push(`| ${step.phase} | \`${codeText(step.id)}\` | ${outcome} | ${step.attempts} | ${exit}${step.timedOut ? " ⏱" : ""} | ${step.startedAt ? formatDuration(step.durationMs) : "–"} |`);
-  }
-  const notes = run2.steps.filter((s) => s.reason !== void 0);
-  if (notes.length) {
-    out.push("");
-    for (const step of notes) out.push(`- \`${codeText(step.id)}\`: ${escapeMarkdown(step.reason ?? "")}`);
-  }
-  out.push("");
-  for (const step of run2.steps.filter((s) => s.tail?.length)) out.push(...tailBlock(step));
-  const chart = gantt(run2);
-  if (chart.length) out.push("## Timeline", "", "```mermaid", ...chart, "```", "");
-  out.push("## Artifacts", "");
-  if (run2.artifacts.length === 0) out.push("This plan declares no artifacts.", "");
-  else {
-    out.push("| artifact | path | commit | files | bytes | Merkle root |", "|---|---|---|---:|---:|---|");
-    for (const a2 of run2.artifacts) {
-      const root = a2.present ? `\`${a2.root}\`` : "absent when the run ended";
-      out.push(`| \`${codeText(a2.name)}\` | \`${codeText(a2.path)}\` | ${a2.commit} | ${a2.files} | ${a2.bytes} | ${root} |`);
-    }
-    out.push("");
-    for (const a2 of run2.artifacts.filter((x3) => x3.children && Object.keys(x3.children).length)) {
-      out.push(`<details><summary>Per-folder roots of <code>${escapeHtml(a2.name)}</code></summary>`, "", "| folder | Merkle root |", "|---|---|");
-      for (const [folder, root] of sortedEntries(a2.children ?? {})) out.push(`| \`${codeText(folder)}\` | \`${root}\` |`);
-      out.push("", "</details>", "");
-    }
-  }
-  out.push(`**Run root:** \`${run2.runRoot}\``, "");
-  if (run2.rehearsal) {
-    out.push("## Not evidence", "", "A rehearsal ran a plan that was neither frozen nor committed, and nothing of it was committed: `cutover verify` refuses it.", "");
-    return out.join("\n");
-  }
-  out.push("## Verify", "", "From the repository root:", "", "```sh", `cutover verify ${shellQuote(run2.record.dir)}`);
-  for (const a2 of run2.artifacts.filter((x3) => x3.present && x3.manifest)) out.push(sha256sumCommand(run2, a2));
-  out.push("```", "");
-  out.push(
-    `\`cutover verify\` recomputes every manifest, artifact, root, log digest and the plan and lock digests at \`${codeText(run2.commit.slice(0, 12))}\`; \`sha256sum -c\` checks an artifact with coreutils alone. Artifacts committed as \`manifest\` live outside git: run the check where they are stored, or pass \`--artifacts DIR\` (one folder per artifact name).`,
-    ""
-  );
-  return out.join("\n");
-}
-function tailBlock(step) {
-  const lines3 = step.tail ?? [];
-  const longest = Math.max(0, ...lines3.map((l3) => Math.max(0, ...(l3.match(/`+/g) ?? []).map((m2) => m2.length))));
-  const fence = "`".repeat(Math.max(3, longest + 1));
-  const log2 = step.log ? ` (the whole log: <code>${escapeHtml(step.log.path)}</code>)` : "";
-  return [`<details><summary>Last ${lines3.length} line${lines3.length === 1 ? "" : "s"} of the output of <code>${escapeHtml(step.id)}</code>${log2}</summary>`, "", `${fence}text`, ...lines3, fence, "", "</details>", ""];
-}
-function gantt(run2) {
-  const ran = run2.steps.filter((s) => s.startedAt !== null && !Number.isNaN(Date.parse(s.startedAt)));
-  if (ran.length === 0) return [];
-  const lines3 = ["gantt", `  title ${mermaidText(`${run2.plan.name} ${run2.runId}`)}`, "  dateFormat x", "  axisFormat %H:%M:%S", "  todayMarker off"];
-  let section = "";
-  ran.forEach((step, i2) => {
-    if (step.phase !== section) {
-      section = step.phase;
-      lines3.push(`  section ${section}`);
-    }
-    const start = Date.parse(step.startedAt);
-    const ended = step.endedAt === null ? Number.NaN : Date.parse(step.endedAt);
-    const end = Math.max(start + 1, Number.isNaN(ended) ? start + step.durationMs : ended);
-    const tag = step.outcome === "success" ? "done, " : "crit, ";
-    const label = step.name === step.id ? step.id : `${step.id} ${step.name}`;
-    lines3.push(`  ${mermaidText(label)} :${tag}s${i2 + 1}, ${start}, ${end}`);
-  });
-  return lines3;
-}
-function sha256sumCommand(run2, artifact) {
-  const manifest = posix6.join(run2.record.dir, artifact.manifest);
-  const folder = artifact.kind === "file" ? posix6.dirname(artifact.path) : artifact.path;
-  const depth = folder.split("/").filter((part) => part !== "" && part !== ".").length;
-  const back = depth === 0 ? "." : Array(depth).fill("..").join("/");
-  return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix6.join(back, manifest))})`;
-}
-function sortedEntries(record) {
-  return Object.entries(record).sort(([a2], [b3]) => Buffer.compare(Buffer.from(a2), Buffer.from(b3)));
-}
-function mermaidText(text) {
-  const safe = text.replace(/[^\p{L}\p{N} ._()/-]+/gu, " ").replace(/\s+/g, " ").trim();
-  return safe === "" ? "step" : safe.slice(0, 80);
-}
-
-// src/record/statement.ts
-import { hash as hash5 } from "node:crypto";
-var STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
-var REPOSITORY_URL = "https://github.com/cutover-dev/cutover";
-var PREDICATE_TYPE = `${REPOSITORY_URL}/blob/main/docs/predicate.md#run-record-v1`;
-var LEGACY_PREDICATE_TYPE = "https://cutover.invalid/run-record/v1";
-var MERKLE_DIGEST_KEY = "cutoverMerkleRoot";
-function sha256Hex(text) {
-  return hash5("sha256", text, "hex");
-}
-function buildStatement(run2, texts) {
-  const runJsonPath = `${run2.record.dir}/run.json`;
-  const subject = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
-  for (const artifact of run2.artifacts) {
-    if (!artifact.present || !artifact.manifest) continue;
-    const manifest = texts.manifests[artifact.name] ?? "";
-    const merkle = parseRoot(artifact.root)?.toString("hex");
-    subject.push({
-      name: `${run2.record.dir}/${artifact.manifest}`,
-      digest: { sha256: sha256Hex(manifest) },
-      annotations: { artifact: artifact.name, path: artifact.path, files: artifact.files, bytes: artifact.bytes, ...merkle ? { [MERKLE_DIGEST_KEY]: merkle } : {} }
-    });
-    const file = singleFileDigest(artifact, manifest);
-    if (file) subject.push({ name: artifact.path, digest: { sha256: file }, annotations: { artifact: artifact.name } });
-  }
-  return {
-    _type: STATEMENT_TYPE,
-    subject,
-    predicateType: PREDICATE_TYPE,
-    predicate: {
-      ...predicateSummary(run2, runJsonPath),
-      artifacts: run2.artifacts.map((a2) => ({
-        name: a2.name,
-        path: a2.path,
-        present: a2.present,
-        files: a2.files,
-        bytes: a2.bytes,
-        root: a2.root,
-        ...a2.present && a2.manifest ? { dirHash: sha256Hex(texts.manifests[a2.name] ?? ""), manifest: `${run2.record.dir}/${a2.manifest}` } : {}
-      }))
-    }
-  };
-}
-function buildLegacyStatement(run2, texts) {
-  const runJsonPath = `${run2.record.dir}/run.json`;
-  const subject = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
-  for (const artifact of run2.artifacts) {
-    if (!artifact.present) continue;
-    const manifest = texts.manifests[artifact.name] ?? "";
-    const digest = { dirHash: sha256Hex(manifest) };
-    const root = parseRoot(artifact.root);
-    if (root) digest[MERKLE_DIGEST_KEY] = root.toString("hex");
-    const file = singleFileDigest(artifact, manifest);
-    if (file) digest.sha256 = file;
-    subject.push({ name: artifact.path, digest, annotations: { artifact: artifact.name, files: artifact.files, bytes: artifact.bytes } });
-  }
-  return { _type: STATEMENT_TYPE, subject, predicateType: LEGACY_PREDICATE_TYPE, predicate: predicateSummary(run2, runJsonPath) };
-}
-function singleFileDigest(artifact, manifest) {
-  return artifact.kind === "file" && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(manifest) ? manifest.slice(0, 64) : void 0;
-}
-function predicateSummary(run2, runJsonPath) {
-  return {
-    recordVersion: RECORD_VERSION,
-    plan: run2.plan,
-    lock: run2.lock,
-    freezeDigest: run2.freezeDigest,
-    runId: run2.runId,
-    outcome: run2.outcome,
-    exitCode: run2.exitCode,
-    commit: run2.commit,
-    startedAt: run2.startedAt,
-    endedAt: run2.endedAt,
-    manifestFormat: run2.manifestFormat,
-    runRoot: run2.runRoot,
-    record: { dir: run2.record.dir, runJson: runJsonPath },
-    ...run2.rehearsal ? { rehearsal: true } : {}
-  };
-}
-
-// src/record/write-record.ts
-var LOG_LIMIT = 8 * 1024 * 1024;
-var LOG_KEEP = 4 * 1024 * 1024;
-var COPY_PARALLEL = 8;
-async function checkRecordDir(root, dir) {
-  const rel = normaliseRecordDir(dir);
-  if (rel === "") throw new CutoverError("PATH_UNSAFE", "the record folder is the repository root", { hint: "set spec.record.dir to a folder such as reports/<plan>/<run id>" });
-  const abs = await resolveInside(root, rel);
-  await refuseLinks(root, rel);
-  const git = gitClient(root);
-  const listed = await git.raw(["ls-tree", "--name-only", "HEAD", "--", rel]).catch(async (cause) => {
-    if (!await revisionExists("HEAD", { cwd: root })) return "";
-    throw new CutoverError("GIT_FAILED", `cannot list ${rel} in HEAD`, { cause });
-  });
-  if (listed.trim() !== "") {
-    throw new CutoverError("RECORD_EXISTS", `the record folder ${rel} is already committed`, {
-      hint: "a committed record is immutable: run with another --run-id, or set spec.record.dir to a new folder"
-    });
-  }
-  return abs;
-}
-async function refuseLinks(root, rel) {
-  let current = root;
-  for (const part of rel.split("/")) {
-    current = join10(current, part);
-    const info = await lstat7(current).catch(() => void 0);
-    if (!info) return;
-    if (info.isSymbolicLink()) {
-      throw new CutoverError("PATH_UNSAFE", `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
-        hint: "records are written to real folders only; remove the link"
-      });
-    }
-  }
-}
-async function writeRecord(root, result, into) {
-  const dir = into ?? normaliseRecordDir(result.plan.record.dir);
-  if (result.committed) return { dir, files: await committedFiles(root, dir, result.committed.commit) };
-  try {
-    return await writeRecordFolder(root, dir, result, into);
-  } catch (error) {
-    if (error instanceof CutoverError) throw error;
-    const e = error;
-    const failed = e.path ? relative7(root, e.path) || "." : dir;
-    throw new CutoverError("IO_FAILED", `cannot write the record folder ${dir}: ${e.code ?? e.message} (${e.syscall ?? "writing"} ${failed})`, {
-      cause: error,
-      hint: `the steps are done and will not run again: make ${failed} writable (or free space), then \`cutover run ${result.planFile} --resume\` writes and commits the record`
-    });
-  }
-}
-async function committedFiles(root, dir, commit) {
-  const listed = await gitClient(root).raw(["ls-tree", "-r", "-z", "--name-only", commit, "--", dir]).catch((cause) => {
-    throw new CutoverError("GIT_FAILED", `cannot list the committed record ${dir}`, { cause });
-  });
-  return listed.split("\0").filter(Boolean).sort(compareBytes);
-}
-async function writeRecordFolder(root, dir, result, into) {
-  const abs = into ?? await checkRecordDir(root, dir);
-  const masker = createMasker(result.secretValues);
-  const replacing = await checkLeftover(abs, dir, result.runId);
-  checkArtifacts2(result, masker);
-  await mkdir6(dirname9(abs), { recursive: true });
-  if (!into) await refuseLinks(root, dir);
-  await removeStaleSiblings(abs);
-  const staging = join10(dirname9(abs), `.${basename5(abs)}.partial-${randomBytes2(6).toString("hex")}`);
-  await mkdir6(staging);
-  try {
-    const written = [];
-    const put = async (rel, data) => {
-      await writeNewFile(join10(staging, rel), data);
-      written.push(rel);
-    };
-    const present = result.artifacts.filter((a2) => a2.present);
-    const ordinal = /* @__PURE__ */ new Map();
-    const copies = result.steps.map((step) => {
-      const seen = ordinal.get(step.phase) ?? 0;
-      ordinal.set(step.phase, seen + 1);
-      const path6 = stepLogPath(result.plan, step, seen);
-      return { step, rel: masker.mask(path6), source: join10(result.logsDir, basename5(path6)) };
-    });
-    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname9(join10(staging, rel))));
-    for (const folder of folders) await mkdir6(folder, { recursive: true });
-    const manifests = {};
-    for (const artifact of present) {
-      manifests[artifact.name] = artifact.manifest;
-      await put(masker.mask(manifestPath(artifact.name)), artifact.manifest);
-    }
-    const logs = /* @__PURE__ */ new Map();
-    await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
-      const copied = await copyLog(source, join10(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
-      logs.set(step.id, copied);
-      if (copied) written.push(rel);
-    });
-    const kinds = /* @__PURE__ */ new Map();
-    for (const artifact of present) {
-      const info = await lstat7(await resolveInside(root, artifact.path)).catch(() => void 0);
-      if (info) kinds.set(artifact.name, info.isFile() ? "file" : "directory");
-    }
-    const runJson = masker.maskJson(canonicalJson(buildRunJson(result, { logs, kinds })));
-    const run2 = JSON.parse(runJson);
-    await put("report.md", masker.mask(buildReport(run2)));
-    await put("statement.json", masker.maskJson(canonicalJson(buildStatement(run2, { runJson, manifests }))));
-    await put("run.json", runJson);
-    await swapInto(staging, abs, replacing);
-    return { dir, files: written.map((rel) => `${dir}/${rel}`).sort(compareBytes) };
-  } catch (error) {
-    await rm8(staging, { recursive: true, force: true });
-    throw error;
-  }
-}
-async function checkLeftover(abs, dir, runId) {
-  const info = await lstat7(abs).catch(() => void 0);
-  if (!info) return false;
-  const refuse2 = (why) => new CutoverError("RECORD_EXISTS", `the record folder ${dir} ${why}`, { hint: "move it away, or run with another --run-id" });
-  if (!info.isDirectory()) throw refuse2("exists and is not a folder");
-  const text = await readFile8(join10(abs, "run.json"), "utf8").catch(() => void 0);
-  if (text === void 0) return true;
-  let previous;
-  try {
-    previous = JSON.parse(text);
-  } catch {
-    return true;
-  }
-  const previousId = previous?.runId;
-  if (previousId !== runId) throw refuse2(`holds the record of another run (${JSON.stringify(previousId)})`);
-  return true;
-}
-function checkArtifacts2(result, masker) {
-  for (const artifact of result.artifacts.filter((a2) => a2.present)) {
-    const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
-    if (manifestRoot(entries) !== artifact.root) {
-      throw new CutoverError("ARTIFACT_INVALID", `artifact ${artifact.name}: its manifest does not give its root ${artifact.root}`);
-    }
-    const leaking = entries.find((e) => masker.mask(e.path) !== e.path);
-    if (leaking) {
-      throw new CutoverError("ARTIFACT_INVALID", `artifact ${artifact.name} has a file whose path contains a secret value`, {
-        hint: "rename the file so its path holds no secret; the record cannot show the path masked without changing the root"
-      });
-    }
-  }
-  if (runRoot(result.artifacts) !== result.runRoot) {
-    throw new CutoverError("ARTIFACT_INVALID", `the run root ${result.runRoot} is not the root of the artifacts' roots`);
-  }
-}
-async function copyLog(source, target, masker, length) {
-  const info = lstatSync4(source, { throwIfNoEntry: false });
-  if (!info?.isFile()) return null;
-  const size2 = Math.min(info.size, length ?? Infinity);
-  if (size2 <= LOG_LIMIT) {
-    const content2 = masker.maskBytes(readFileSync4(source).subarray(0, size2));
-    await writeNewFile(target, content2);
-    return { digest: `sha256:${createHash5("sha256").update(content2).digest("hex")}`, bytes: content2.length };
-  }
-  const full = createHash5("sha256");
-  const head = [];
-  const tail = [];
-  let headBytes = 0;
-  let tailBytes = 0;
-  let total = 0;
-  for await (const piece of createReadStream4(source, { end: size2 - 1 }).pipe(masker.stream())) {
-    let chunk = piece;
-    full.update(chunk);
-    total += chunk.length;
-    if (headBytes < LOG_KEEP) {
-      const take = chunk.subarray(0, LOG_KEEP - headBytes);
-      head.push(take);
-      headBytes += take.length;
-      chunk = chunk.subarray(take.length);
-    }
-    if (chunk.length === 0) continue;
-    tail.push(chunk);
-    tailBytes += chunk.length;
-    while (tail.length > 1 && tailBytes - tail[0].length >= LOG_KEEP) tailBytes -= tail.shift().length;
-  }
-  let content;
-  const fullDigest = full.digest("hex");
-  if (total <= LOG_LIMIT) content = Buffer.concat([...head, ...tail]);
-  else {
-    const last = Buffer.concat(tail);
-    const kept = last.subarray(last.length - LOG_KEEP);
-    const note = `
-
-[cutover: log truncated: ${total - 2 * LOG_KEEP} bytes omitted here; the record keeps the first ${LOG_KEEP} and the last ${LOG_KEEP} of ${total} bytes; the full log had SHA-256 ${fullDigest}]
-
-`;
-    content = Buffer.concat([...head, Buffer.from(note), kept]);
-  }
-  await writeNewFile(target, content);
-  const copy = { digest: `sha256:${createHash5("sha256").update(content).digest("hex")}`, bytes: content.length };
-  if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
-  return copy;
-}
-async function removeStaleSiblings(abs) {
-  const prefix = `.${basename5(abs)}.`;
-  const names = await readdir6(dirname9(abs)).catch(() => []);
-  for (const name of names) {
-    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm8(join10(dirname9(abs), name), { recursive: true, force: true });
-  }
-}
-async function swapInto(staging, abs, replacing) {
-  let aside;
-  if (replacing) {
-    aside = join10(dirname9(abs), `.${basename5(abs)}.old-${randomBytes2(6).toString("hex")}`);
-    await rename5(abs, aside);
-  }
-  await rename5(staging, abs);
-  if (aside) await rm8(aside, { recursive: true, force: true });
-  const parent = await open5(dirname9(abs), "r");
-  try {
-    await parent.sync();
-  } finally {
-    await parent.close();
-  }
-}
-function compareBytes(a2, b3) {
-  return Buffer.compare(Buffer.from(a2), Buffer.from(b3));
-}
-
-// src/run/events.ts
-var RUN_OUTCOMES = ["success", "failure", "interrupted", "abandoned"];
-function countSteps(steps) {
-  const counts = { succeeded: 0, failed: 0, skipped: 0, interrupted: 0 };
-  for (const s of steps) counts[s.outcome === "success" ? "succeeded" : s.outcome === "failure" ? "failed" : s.outcome]++;
-  return counts;
 }
 
 // src/record/committed.ts
@@ -36476,7 +37224,52 @@ async function findCommittedRecord(dir, started, root) {
 
 // src/run/lifecycle.ts
 import { rm as rm12 } from "node:fs/promises";
-import { join as join12, relative as relative9 } from "node:path";
+import { hostname as hostname2 } from "node:os";
+import { relative as relative9 } from "node:path";
+
+// src/run/artifacts.ts
+async function hashArtifacts(root, plan2, emit) {
+  const results = [];
+  for (const a2 of plan2.artifacts) {
+    const abs = await resolveInside(root, a2.path);
+    if (!await pathExists(abs)) {
+      results.push({
+        name: a2.name,
+        path: a2.path,
+        commit: a2.commit,
+        present: false,
+        files: 0,
+        bytes: 0,
+        root: manifestRoot([]),
+        manifest: ""
+      });
+      continue;
+    }
+    const hash6 = await hashArtifact(abs, {
+      children: a2.roots === "children",
+      onProgress: (p2) => emit({
+        type: "hash-progress",
+        artifact: a2.name,
+        files: p2.files,
+        bytes: p2.bytes,
+        totalFiles: p2.totalFiles,
+        totalBytes: p2.totalBytes
+      })
+    });
+    results.push({
+      name: a2.name,
+      path: a2.path,
+      commit: a2.commit,
+      present: true,
+      files: hash6.files,
+      bytes: hash6.bytes,
+      root: hash6.root,
+      manifest: hash6.manifest,
+      ...hash6.children ? { children: hash6.children } : {}
+    });
+  }
+  return results;
+}
 
 // src/run/journal.ts
 import { closeSync as closeSync4, fdatasyncSync, fsyncSync, openSync as openSync4, writeSync } from "node:fs";
@@ -36527,11 +37320,208 @@ async function removeJournal(path6) {
   await rm9(path6, { force: true });
 }
 
+// src/run/ledger.ts
+var Ledger = class {
+  /** A ledger holding what an earlier attempt of the run journaled (not journaled or emitted again). */
+  constructor(sinks, previous = {}) {
+    this.sinks = sinks;
+    this.boundaries = { ...previous.boundaries };
+    for (const record of previous.records?.values() ?? []) this.keep(record);
+  }
+  sinks;
+  /** Outcome of each ended step, as `steps.<id>.outcome` reads it. */
+  outcomes = {};
+  boundaries;
+  records = /* @__PURE__ */ new Map();
+  failedStep = false;
+  /** Whether a step has ended (in this attempt or an earlier one). */
+  has(id) {
+    return this.records.has(id);
+  }
+  /** Whether a step without `continueOnError` has failed. */
+  get failed() {
+    return this.failedStep;
+  }
+  /**
+   * Records a step's end: its reason masked (the journal stays on disk until the run ends, for ever
+   * after a crash: nothing secret goes in), journaled, its boundary reached, then emitted.
+   */
+  end(record) {
+    const final = record.reason === void 0 ? record : { ...record, reason: this.sinks.mask(record.reason) };
+    this.keep(final);
+    this.sinks.journal.append({ type: "step-end", step: final });
+    if (final.outcome === "success" && final.boundary && final.endedAt) {
+      this.boundaries[final.boundary] = final.endedAt;
+      this.sinks.journal.append({ type: "boundary", name: final.boundary, at: final.endedAt });
+    }
+    this.sinks.emit({ type: "step-end", step: final });
+    return final;
+  }
+  /** The records of the given steps, in their order (steps that never ended are left out). */
+  inOrder(steps) {
+    return steps.map((s) => this.records.get(s.id)).filter((r2) => r2 !== void 0);
+  }
+  keep(record) {
+    this.records.set(record.id, record);
+    this.outcomes[record.id] = { outcome: record.outcome };
+    if (record.outcome === "failure" && !record.continueOnError) this.failedStep = true;
+  }
+};
+
+// src/run/phase-runner.ts
+import { join as join11 } from "node:path";
+function createPhaseRunner(ledger, options) {
+  const shards = shardsById(options.steps);
+  const journalSpawn = (id, pid) => {
+    const startTime = processStartTime(pid);
+    options.journal.append({ type: "step-spawn", id, pgid: pid, ...startTime ? { startTime } : {} });
+  };
+  const base = {
+    ...options.context,
+    onSpawn: (step, pid) => journalSpawn(step.id, pid),
+    scope: () => ({ ...options.scope, steps: { ...ledger.outcomes, ...matrixOutcomes(shards, ledger.outcomes) }, failed: ledger.failed })
+  };
+  const rerunFor = (owner) => async (id) => {
+    const context = {
+      ...base,
+      scratch: join11(base.scratch, "reruns"),
+      signal: options.signal,
+      failAt: void 0,
+      onSpawn: (_step, pid) => journalSpawn(owner.id, pid),
+      rerun: async () => ({ ok: false })
+    };
+    for (const step of shards.get(id) ?? []) {
+      const record = await runStep(rerunnable(step), context);
+      if (record.outcome !== "success") return { ok: false, ...record.reason ? { reason: `${step.id}: ${record.reason}` } : {} };
+    }
+    return { ok: true };
+  };
+  return {
+    async run(step, signal, interruptible) {
+      if (ledger.has(step.id)) return;
+      const record = await runStep(step, { ...base, signal, rerun: rerunFor(step) }, { interruptible }).catch(
+        (error) => setupFailure(step, error, base.now())
+      );
+      const changed2 = record.outcome === "success" ? await options.recheck() : [];
+      const checked = changed2.length ? { ...record, outcome: "failure", reason: `changed frozen file(s): ${changed2.join(", ")}` } : record;
+      ledger.end(checked);
+    },
+    async skip(step, reason) {
+      if (!ledger.has(step.id)) ledger.end(notRun(step, "skipped", reason));
+    },
+    failed: () => ledger.failed
+  };
+}
+function shardsById(steps) {
+  const byId = /* @__PURE__ */ new Map();
+  for (const step of steps) {
+    const id = step.matrix?.of ?? step.id;
+    byId.set(id, [...byId.get(id) ?? [], step]);
+  }
+  return byId;
+}
+function matrixOutcomes(shards, outcomes) {
+  const result = {};
+  for (const [id, steps] of shards) {
+    if (!steps[0]?.matrix) continue;
+    const ended = steps.map((s) => outcomes[s.id]?.outcome);
+    const outcome = ended.includes("failure") ? "failure" : ended.includes("interrupted") ? "interrupted" : ended.includes(void 0) ? void 0 : ended.every((o3) => o3 === "skipped") ? "skipped" : "success";
+    if (outcome) result[id] = { outcome };
+  }
+  return result;
+}
+function rerunnable(step) {
+  const { boundary: _boundary, if: _if, ...rest } = step;
+  return { ...rest, if: "always()", produces: [] };
+}
+
+// src/run/schedule.ts
+function runGraph(nodes, limit, run2) {
+  const ids = new Set(nodes.map((n2) => n2.id));
+  const waiting = [...nodes];
+  const ended = /* @__PURE__ */ new Set();
+  let running = 0;
+  let failure;
+  return new Promise((resolve11, reject) => {
+    const settle = () => {
+      if (running > 0) return;
+      if (failure) reject(failure.error);
+      else if (waiting.length) reject(new Error(`steps wait for each other: ${waiting.map((n2) => n2.id).join(", ")}`));
+      else resolve11();
+    };
+    const pump = () => {
+      for (let i2 = 0; !failure && i2 < waiting.length && running < Math.max(1, limit); ) {
+        const node = waiting[i2];
+        if (!node.needs.every((id) => ended.has(id) || !ids.has(id))) {
+          i2++;
+          continue;
+        }
+        waiting.splice(i2, 1);
+        running++;
+        run2(node).then(
+          () => {
+            running--;
+            ended.add(node.id);
+            pump();
+          },
+          (error) => {
+            running--;
+            failure ??= { error };
+            settle();
+          }
+        );
+      }
+      settle();
+    };
+    pump();
+  });
+}
+
+// src/run/phases.ts
+function phaseOrder(plan2) {
+  return PHASES.flatMap((phase) => plan2.phases[phase]);
+}
+async function runPhases(plan2, runner, signal) {
+  const limit = plan2.concurrency;
+  await runGraph(plan2.phases.preconditions, limit, (step) => runner.run(step, signal, true));
+  const preconditionFailed = runner.failed();
+  await runGraph(plan2.phases.steps, limit, (step) => runner.run(step, signal, true));
+  const interrupted = signal.aborted;
+  await runGraph(plan2.phases.rollback, limit, (step) => {
+    if (preconditionFailed) return runner.skip(step, "a precondition failed; nothing to roll back");
+    if (interrupted) return runner.skip(step, "the run was interrupted");
+    return runner.run(step, signal, true);
+  });
+  const finallySignal = new AbortController().signal;
+  await runGraph(plan2.phases.finally, limit, (step) => runner.run(step, finallySignal, false));
+  return { interrupted };
+}
+
 // src/run/preflight.ts
 import { createHash as createHash6 } from "node:crypto";
 import { readFile as readFile10 } from "node:fs/promises";
 import { setTimeout as sleep2 } from "node:timers/promises";
-import { join as join11, relative as relative8 } from "node:path";
+import { join as join12, relative as relative8 } from "node:path";
+
+// src/run/matrix-frozen.ts
+function assertMatrixFrozen(read, lockBytes, lockFile) {
+  if (read.size === 0 || !lockBytes) return;
+  const lock = parseLock(lockText(lockBytes, lockFile), lockFile);
+  const groups = GROUP_KINDS.flatMap((kind) => Object.values(lock[kind]));
+  for (const [file, bytes] of read) {
+    const locked = groups.find((g2) => Object.hasOwn(g2.files, file))?.files[file];
+    if (locked !== void 0 && digestBytes(bytes) === `sha256:${locked}`) continue;
+    throw new CutoverError(
+      "REGISTRY_UNFROZEN",
+      `matrix file ${file} ${locked === void 0 ? "is not in the lock" : "differs from the lock"}: its shard list is not the one frozen`,
+      {
+        hint: "restore the file, or freeze the plan again (`cutover freeze`) and have the lock reviewed"
+      }
+    );
+  }
+}
+
+// src/run/preflight.ts
 function sha256(bytes) {
   return createHash6("sha256").update(bytes).digest("hex");
 }
@@ -36541,8 +37531,8 @@ async function locateRun(options) {
   const planFile = relative8(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
-  const state = options.rehearsal ? join11(gitDir, "cutover", "rehearsal") : join11(gitDir, "cutover");
-  const paths = { gitDir, runLock: join11(gitDir, "cutover", "locks", `${name}.lock`), journal: join11(state, "journal", `${name}.jsonl`), runs: join11(state, "runs", name) };
+  const state = options.rehearsal ? join12(gitDir, "cutover", "rehearsal") : join12(gitDir, "cutover");
+  const paths = { gitDir, runLock: join12(gitDir, "cutover", "locks", `${name}.lock`), journal: join12(state, "journal", `${name}.jsonl`), runs: join12(state, "runs", name) };
   return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 function journaledRunId(journal) {
@@ -36564,16 +37554,18 @@ async function prepareRun(located, options) {
   await checkIndexLock(paths.gitDir, root);
   const git = await readGitFacts({ cwd: root });
   const runId = started?.runId ?? options.runId;
-  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, source: valid.source, ...runId ? { runId } : {} });
+  const matrix = await readMatrixFiles(root, valid.plan);
+  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, source: valid.source, matrixFiles: matrix.documents, ...runId ? { runId } : {} });
   if (problems.length) throw problemsError(problems);
   if (options.failAt) {
-    const unknown = unknownStep(valid.plan, options.failAt);
+    const unknown = unknownRunStep(resolved, options.failAt);
     if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown.message}`, { hint: unknown.hint });
   }
   const planBytes = valid.file.bytes;
-  const lockBytes = await readFile10(join11(root, lockFile)).catch(() => void 0);
+  const lockBytes = await readFile10(join12(root, lockFile)).catch(() => void 0);
   const planDigest = sha256(planBytes);
   const lockDigest = lockBytes ? sha256(lockBytes) : "";
+  assertMatrixFrozen(matrix.bytes, lockBytes, lockFile);
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
     throw new CutoverError("RESUME_REFUSED", `the ${started.planDigest !== planDigest ? "plan" : "lock"} changed since run ${started.runId} started`, { hint: "a resumed run must run what was approved; restore it, or remove the journal and start over" });
   }
@@ -36583,7 +37575,7 @@ async function prepareRun(located, options) {
     committed = started ? await options.findCommitted(recordDir, started, root) : void 0;
     if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
   }
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join11(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join12(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
 }
 async function checkRunnable(prepared, options) {
   const { root } = options;
@@ -36603,7 +37595,7 @@ async function checkRunnable(prepared, options) {
   if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
 }
 async function checkIndexLock(gitDir, root) {
-  const lock = join11(gitDir, "index.lock");
+  const lock = join12(gitDir, "index.lock");
   const shown2 = relative8(root, lock);
   for (let waited = 0; await pathExists(lock); waited += 100) {
     if (waited >= 2e3) {
@@ -36624,24 +37616,80 @@ async function checkMerged(ref, files, root) {
   if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
   for (const file of files) {
     const merged = await readAtRevision(file, ref, { cwd: root });
-    const local = await readFile10(join11(root, file)).catch(() => void 0);
+    const local = await readFile10(join12(root, file)).catch(() => void 0);
     if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
     if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
   }
 }
 
+// src/run/replay.ts
+function replayJournal(entries) {
+  const records = /* @__PURE__ */ new Map();
+  const boundaries = {};
+  let start;
+  for (const e of entries) {
+    if (e.type === "run-start") start ??= e;
+    else if (e.type === "step-end") records.set(e.step.id, e.step);
+    else if (e.type === "boundary") boundaries[e.name] = e.at;
+  }
+  return { ...start ? { start } : {}, records, boundaries };
+}
+function keptOnResume(replayed) {
+  return new Map([...replayed.records].filter(([, record]) => record.outcome !== "interrupted"));
+}
+function possibleOrphans(entries) {
+  const endedAfter = /* @__PURE__ */ new Set();
+  const orphans = [];
+  for (const e of [...entries].reverse()) {
+    if (e.type === "step-end") endedAfter.add(e.step.id);
+    else if (e.type === "step-spawn" && !endedAfter.has(e.id)) orphans.unshift(e);
+  }
+  return orphans;
+}
+
 // src/run/result.ts
-import { hostname } from "node:os";
-function runnerFacts(env3) {
-  const facts = { host: hostname() };
+import { join as join13 } from "node:path";
+function assembleResult(parts) {
+  const { prepared, run: run2 } = parts;
+  return {
+    plan: prepared.resolved,
+    planFile: prepared.planFile,
+    planDigest: prepared.planDigest,
+    lockFile: prepared.lockFile,
+    lockDigest: prepared.lockDigest,
+    ...run2,
+    runId: prepared.resolved.runId,
+    boundaries: parts.boundaries,
+    steps: parts.steps,
+    logsDir: join13(prepared.paths.scratch, "logs"),
+    toolVersion: parts.toolVersion,
+    secretValues: parts.secretValues,
+    ...parts.committed ? { committed: parts.committed } : {}
+  };
+}
+function concludeRun(ending) {
+  const problems = [...ending.problems];
+  let outcome = ending.interrupted ? "interrupted" : ending.stepFailed || problems.length ? "failure" : "success";
+  if (outcome === "success") {
+    const missing = ending.artifacts.filter((a2) => !a2.present).map((a2) => a2.path);
+    if (missing.length) {
+      problems.push(`artifacts missing at the end of the run: ${missing.join(", ")}`);
+      outcome = "failure";
+    }
+  }
+  const exitCode = outcome === "success" ? EXIT.ok : outcome === "failure" ? EXIT.stepFailed : ending.signal === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
+  return { outcome, exitCode, problems };
+}
+function runnerFacts(env3, host) {
+  const facts = { host };
   const map = { GITHUB_RUN_ID: "githubRunId", GITHUB_RUN_ATTEMPT: "githubRunAttempt", GITHUB_ACTOR: "githubActor", GITHUB_WORKFLOW: "githubWorkflow", GITHUB_REPOSITORY: "githubRepository", GITHUB_SERVER_URL: "githubServerUrl" };
   for (const [k2, v2] of Object.entries(map)) if (env3[k2]) facts[v2] = env3[k2];
   return facts;
 }
 
 // src/run/run-lock.ts
-import { hostname as hostname2 } from "node:os";
-import { mkdir as mkdir8, open as open6, readFile as readFile11, rm as rm10, rmdir } from "node:fs/promises";
+import { hostname } from "node:os";
+import { mkdir as mkdir8, open as open7, readFile as readFile11, rm as rm10, rmdir } from "node:fs/promises";
 import { dirname as dirname11 } from "node:path";
 import { randomBytes as randomBytes3 } from "node:crypto";
 async function readRunLock(path6) {
@@ -36652,13 +37700,13 @@ async function readRunLock(path6) {
   }
 }
 function isStale(info) {
-  return info.host === hostname2() && !processAlive(info.pid);
+  return info.host === hostname() && !processAlive(info.pid);
 }
 async function acquireRunLock(path6, runId, onStale) {
-  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname2(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
+  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
   for (let attempt2 = 0; attempt2 < 3; attempt2++) {
     try {
-      const handle = await open6(path6, "wx", 420);
+      const handle = await open7(path6, "wx", 420);
       try {
         await handle.writeFile(`${JSON.stringify(info)}
 `);
@@ -36697,21 +37745,8 @@ async function releaseRunLock(path6, info) {
 
 // src/run/unfinished.ts
 import { rm as rm11 } from "node:fs/promises";
-function journaledSteps(entries) {
-  const records = /* @__PURE__ */ new Map();
-  const boundaries = {};
-  for (const e of entries) {
-    if (e.type === "step-end") records.set(e.step.id, e.step);
-    if (e.type === "boundary") boundaries[e.name] = e.at;
-  }
-  return { records, boundaries };
-}
-function stepsInFlight(entries) {
-  const lastEnd = entries.findLastIndex((e) => e.type === "step-end");
-  return entries.slice(lastEnd + 1).filter((e) => e.type === "step-spawn");
-}
 async function endOrphans(entries, options) {
-  for (const e of stepsInFlight(entries)) {
+  for (const e of possibleOrphans(entries)) {
     if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5e3)) {
       options.emit({ type: "preflight", check: "orphans", ok: true, detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run` });
     }
@@ -36753,7 +37788,7 @@ async function executeRun(options, checks, finish2) {
     }
     journal = await openJournal(prepared.paths.journal, masker);
     opened = true;
-    const result = await runPhases(prepared, options, checks, journal, freezeDigest);
+    const result = await runAll(prepared, options, checks, journal, freezeDigest);
     try {
       await finish2(result, options.emit);
     } catch (error) {
@@ -36770,41 +37805,29 @@ async function executeRun(options, checks, finish2) {
     await closeRun(prepared.paths);
     return { result, exitCode: result.exitCode };
   } catch (error) {
-    const e = error;
-    if (!opened || error instanceof CutoverError || typeof e?.code !== "string" || !e.syscall) throw error;
-    throw new CutoverError("IO_FAILED", `${e.syscall} ${e.path ? `${JSON.stringify(relative9(options.root, e.path))} ` : ""}failed: ${e.code}`, {
-      cause: error,
-      hint: `the steps that finished are journaled; fix the cause, then \`cutover run ${located.planFile} --resume\``
-    });
+    throw opened ? asIoFailure(error, options.root, located.planFile) : error;
   } finally {
     journal?.close();
     await releaseRunLock(located.paths.runLock, lock);
   }
 }
+function asIoFailure(error, root, planFile) {
+  const e = error;
+  if (error instanceof CutoverError || typeof e?.code !== "string" || !e.syscall) return error;
+  return new CutoverError("IO_FAILED", `${e.syscall} ${e.path ? `${JSON.stringify(relative9(root, e.path))} ` : ""}failed: ${e.code}`, {
+    cause: error,
+    hint: `the steps that finished are journaled; fix the cause, then \`cutover run ${planFile} --resume\``
+  });
+}
 async function finishCommitted(prepared, options, finish2) {
   const { run: run2, commit } = prepared.committed;
-  const { resolved, journal: entries } = prepared;
   options.emit({ type: "preflight", check: "record", ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
-  const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
-  options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed: true, record: normaliseRecordDir(resolved.record.dir), freezeDigest: run2.freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
-  const { records, boundaries } = journaledSteps(entries);
+  const ordered = phaseOrder(prepared.resolved);
+  options.emit({ type: "run-start", plan: prepared.planFile, runId: prepared.resolved.runId, resumed: true, record: normaliseRecordDir(prepared.resolved.record.dir), freezeDigest: run2.freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  const { records, boundaries } = replayJournal(prepared.journal);
   const steps = ordered.map((s) => records.get(s.id)).filter((r2) => r2 !== void 0);
-  for (const step of steps) options.emit(stepEndEvent(resolved, step));
-  const result = {
-    plan: resolved,
-    planFile: prepared.planFile,
-    planDigest: prepared.planDigest,
-    lockFile: prepared.lockFile,
-    lockDigest: prepared.lockDigest,
-    ...run2,
-    runId: resolved.runId,
-    boundaries,
-    steps,
-    logsDir: join12(prepared.paths.scratch, "logs"),
-    toolVersion: options.toolVersion,
-    secretValues: secretsOf(resolved, options.env),
-    committed: { commit }
-  };
+  for (const step of steps) options.emit(stepEndEvent(prepared.resolved, step));
+  const result = assembleResult({ prepared, run: run2, steps, boundaries, toolVersion: options.toolVersion, secretValues: secretsOf(prepared.resolved, options.env), committed: { commit } });
   try {
     await finish2(result, options.emit);
   } finally {
@@ -36819,73 +37842,38 @@ function maskedSink(sink, masker) {
 function secretsOf(resolved, env3) {
   return secretValuesOf(resolved, env3).map((s) => s.value);
 }
-async function runPhases(prepared, options, checks, journal, freezeDigest) {
-  const { resolved, journal: previous } = prepared;
-  const resumed = previous.length > 0;
-  const start = previous.find((e) => e.type === "run-start");
-  const startedAt = start?.startedAt ?? options.now().toISOString();
+async function runAll(prepared, options, checks, journal, freezeDigest) {
+  const { resolved } = prepared;
+  const replayed = replayJournal(prepared.journal);
+  const resumed = prepared.journal.length > 0;
+  const startedAt = replayed.start?.startedAt ?? options.now().toISOString();
   if (!resumed) journal.append({ type: "run-start", runId: resolved.runId, planDigest: prepared.planDigest, lockDigest: prepared.lockDigest, startedAt, commit: prepared.git.sha });
-  const records = new StepRecords();
-  const boundaries = {};
-  for (const e of previous) {
-    if (e.type === "step-end" && e.step.outcome !== "interrupted") records.set(e.step.id, e.step);
-    if (e.type === "boundary") boundaries[e.name] = e.at;
-  }
-  const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
+  const ordered = phaseOrder(resolved);
   options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed, record: normaliseRecordDir(resolved.record.dir), freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
   const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
-  const failedSoFar = () => records.failed || problems.length > 0;
-  const problems = [];
-  const scopeEnv = { ...options.env, ...resolved.env };
-  const scope = () => ({ env: scopeEnv, run: { id: resolved.runId }, plan: { name: resolved.name }, git: prepared.git, steps: records.outcomes, failed: failedSoFar() });
-  const byId = new Map(ordered.map((s) => [s.id, s]));
-  const finallySignal = new AbortController();
-  const base = {
-    root: options.root,
-    scratch: prepared.paths.scratch,
-    callerEnv: options.env,
-    secrets: secretValues,
-    emit: options.emit,
-    ...options.failAt ? { failAt: options.failAt } : {},
-    verbose: Boolean(options.verbose),
-    graceMs: options.graceMs ?? 5e3,
-    onSpawn: (step, pid) => {
-      const startTime = processStartTime(pid);
-      journal.append({ type: "step-spawn", id: step.id, pgid: pid, ...startTime ? { startTime } : {} });
+  const emit = (event) => options.emit(event.type === "step-end" ? stepEndEvent(resolved, event.step) : event);
+  const ledger = new Ledger({ journal, emit, mask: (text) => oneLine(masker.mask(text)) }, { records: keptOnResume(replayed), boundaries: replayed.boundaries });
+  const runner = createPhaseRunner(ledger, {
+    context: {
+      root: options.root,
+      scratch: prepared.paths.scratch,
+      callerEnv: options.env,
+      secrets: secretValues,
+      emit: options.emit,
+      ...options.failAt ? { failAt: options.failAt } : {},
+      verbose: Boolean(options.verbose),
+      graceMs: options.graceMs ?? 5e3,
+      now: options.now
     },
-    scope,
-    rerun: async (id) => {
-      const step = byId.get(id);
-      const record = await runStep({ ...step, if: "always()", boundary: void 0, produces: [] }, { ...base, scratch: join12(base.scratch, "reruns"), signal: options.signal, failAt: void 0 });
-      return { ok: record.outcome === "success", ...record.reason ? { reason: record.reason } : {} };
-    }
-  };
-  const run2 = async (step, signal, interruptible = true) => {
-    if (records.has(step.id)) return;
-    const record = await runStep(step, { ...base, signal }, { interruptible }).catch((error) => setupFailure(step, error));
-    const changed2 = record.outcome === "success" ? await checks.recheck() : [];
-    const checked = changed2.length ? { ...record, outcome: "failure", reason: `changed frozen file(s): ${changed2.join(", ")}` } : record;
-    const final = checked.reason === void 0 ? checked : { ...checked, reason: oneLine(masker.mask(checked.reason)) };
-    records.set(step.id, final);
-    journal.append({ type: "step-end", step: final });
-    if (final.outcome === "success" && step.boundary) {
-      boundaries[step.boundary] = final.endedAt;
-      journal.append({ type: "boundary", name: step.boundary, at: final.endedAt });
-    }
-    options.emit(stepEndEvent(resolved, final));
-  };
-  for (const step of resolved.phases.preconditions) await run2(step, options.signal);
-  const preconditionFailed = failedSoFar();
-  for (const step of resolved.phases.steps) await run2(step, options.signal);
-  const interrupted = options.signal.aborted;
-  for (const step of resolved.phases.rollback) {
-    if (preconditionFailed || interrupted) await skip(step, records, journal, options.emit, preconditionFailed ? "a precondition failed; nothing to roll back" : "the run was interrupted");
-    else await run2(step, options.signal);
-  }
-  for (const step of resolved.phases.finally) await run2(step, finallySignal.signal, false);
+    scope: { env: { ...options.env, ...resolved.env }, run: { id: resolved.runId }, plan: { name: resolved.name }, git: prepared.git },
+    steps: ordered,
+    journal,
+    recheck: () => checks.recheck(),
+    signal: options.signal
+  });
+  const { interrupted } = await runPhases(resolved, runner, options.signal);
   const drift = await checks.rehash();
-  if (drift.length) problems.push(`frozen files changed during the run: ${drift.join(", ")}`);
   const artifacts = await hashArtifacts(options.root, resolved, options.emit).catch((error) => {
     if (!(error instanceof CutoverError)) throw error;
     throw new CutoverError(error.code, error.message, {
@@ -36893,77 +37881,24 @@ async function runPhases(prepared, options, checks, journal, freezeDigest) {
       hint: `the steps are done and will not run again: replace the link with what it points to, or remove it, then \`cutover run ${prepared.planFile} --resume\``
     });
   });
-  const outcome = interrupted ? "interrupted" : failedSoFar() ? "failure" : "success";
-  if (outcome === "success") {
-    const missing = artifacts.filter((a2) => !a2.present).map((a2) => a2.path);
-    if (missing.length) problems.push(`artifacts missing at the end of the run: ${missing.join(", ")}`);
-  }
-  const finalOutcome = outcome === "success" && problems.length ? "failure" : outcome;
-  const exitCode = finalOutcome === "success" ? EXIT.ok : finalOutcome === "failure" ? EXIT.stepFailed : options.signal.reason === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
-  return {
-    plan: resolved,
-    planFile: prepared.planFile,
-    planDigest: prepared.planDigest,
-    lockFile: prepared.lockFile,
-    lockDigest: prepared.lockDigest,
+  const { outcome, exitCode, problems } = concludeRun({ interrupted, signal: options.signal.reason, stepFailed: ledger.failed, problems: drift.length ? [`frozen files changed during the run: ${drift.join(", ")}`] : [], artifacts });
+  const run2 = {
     freezeDigest,
-    runId: resolved.runId,
     commit: prepared.git.sha,
     branch: prepared.git.branch,
     startedAt,
     endedAt: options.now().toISOString(),
-    outcome: finalOutcome,
+    outcome,
     exitCode,
     ...options.failAt ? { drill: options.failAt } : {},
     resumed,
-    ...options.rehearsal ? { rehearsal: true } : {},
-    boundaries,
-    steps: ordered.map((s) => records.get(s.id)).filter((r2) => r2 !== void 0),
     artifacts,
     runRoot: runRoot(artifacts.map((a2) => ({ name: a2.name, root: a2.root }))),
-    logsDir: join12(prepared.paths.scratch, "logs"),
-    runner: runnerFacts(options.env),
-    toolVersion: options.toolVersion,
-    secretValues,
-    ...problems.length ? { problems } : {}
+    runner: runnerFacts(options.env, hostname2()),
+    ...problems.length ? { problems } : {},
+    ...options.rehearsal ? { rehearsal: true } : {}
   };
-}
-function setupFailure(step, error) {
-  const reason = error instanceof CutoverError ? `${error.code}: ${error.message}` : `unexpected error: ${error?.message ?? String(error)}`;
-  const now = (/* @__PURE__ */ new Date()).toISOString();
-  return { phase: step.phase, id: step.id, name: step.name, outcome: "failure", attempts: 1, exitCode: null, signal: null, timedOut: false, startedAt: now, endedAt: now, durationMs: 0, logDigest: null, logBytes: 0, reason: reason.split("\n")[0] };
-}
-var StepRecords = class extends Map {
-  outcomes = {};
-  failed = false;
-  set(id, record) {
-    this.outcomes[id] = { outcome: record.outcome };
-    if (record.outcome === "failure" && !record.continueOnError) this.failed = true;
-    return super.set(id, record);
-  }
-};
-async function skip(step, records, journal, emit, reason) {
-  if (records.has(step.id)) return;
-  const record = { phase: step.phase, id: step.id, name: step.name, outcome: "skipped", attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason };
-  records.set(step.id, record);
-  journal.append({ type: "step-end", step: record });
-  emit({ type: "step-end", step: record });
-}
-async function hashArtifacts(root, plan2, emit) {
-  const results = [];
-  for (const a2 of plan2.artifacts) {
-    const abs = await resolveInside(root, a2.path);
-    if (!await pathExists(abs)) {
-      results.push({ name: a2.name, path: a2.path, commit: a2.commit, present: false, files: 0, bytes: 0, root: manifestRoot([]), manifest: "" });
-      continue;
-    }
-    const hash6 = await hashArtifact(abs, {
-      children: a2.roots === "children",
-      onProgress: (p2) => emit({ type: "hash-progress", artifact: a2.name, files: p2.files, bytes: p2.bytes, totalFiles: p2.totalFiles, totalBytes: p2.totalBytes })
-    });
-    results.push({ name: a2.name, path: a2.path, commit: a2.commit, present: true, files: hash6.files, bytes: hash6.bytes, root: hash6.root, manifest: hash6.manifest, ...hash6.children ? { children: hash6.children } : {} });
-  }
-  return results;
+  return assembleResult({ prepared, run: run2, steps: ledger.inOrder(ordered), boundaries: ledger.boundaries, toolVersion: options.toolVersion, secretValues });
 }
 
 // src/adapters/version.ts
@@ -36979,7 +37914,7 @@ async function runWith(options, io2, way) {
   if (io2.format === "github") io2.commands.write(maskPreamble(facts.secrets));
   io2.addSecrets(facts.secrets.map((s) => s.value));
   const { root } = way;
-  const renderer = createRenderer(io2, { stepAt: (id) => io2.format === "github" ? facts.steps.get(id) : void 0 });
+  const renderer = createRenderer(io2, { stepAt: (id) => io2.format === "github" ? facts.steps.get(baseId(id)) : void 0 });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io2);
   let record;
@@ -37191,7 +38126,7 @@ async function defaultPlans(cwd) {
 import { createHash as createHash7 } from "node:crypto";
 import { createReadStream as createReadStream5 } from "node:fs";
 import { readdir as readdir7, readFile as readFile13, realpath as realpath3, stat as stat4 } from "node:fs/promises";
-import { join as join13, posix as posix7, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
+import { join as join14, posix as posix7, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
 
 // src/record/verify.ts
 import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
@@ -37452,7 +38387,7 @@ async function collectChecks(options, io2) {
     throw new CutoverError("USAGE", `no record folder at ${options.record}`, { hint: "name the folder that holds run.json, e.g. cutover verify reports/<plan>/<run id>" });
   }
   const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => void 0);
-  const runText = await readText(join13(recordAbs, "run.json"));
+  const runText = await readText(join14(recordAbs, "run.json"));
   const parsed = parseRunJson(runText);
   if (!parsed.run || runText === void 0) return [parsed.check];
   const run2 = parsed.run;
@@ -37462,7 +38397,7 @@ async function collectChecks(options, io2) {
   const manifests = {};
   const recorded = /* @__PURE__ */ new Map();
   for (const artifact of run2.artifacts) {
-    const text = artifact.manifest ? await readText(join13(recordAbs, artifact.manifest)) : void 0;
+    const text = artifact.manifest ? await readText(join14(recordAbs, artifact.manifest)) : void 0;
     if (text !== void 0) manifests[artifact.name] = text;
     const { check, entries } = checkManifest(artifact, text);
     checks.push(check);
@@ -37474,7 +38409,7 @@ async function collectChecks(options, io2) {
     const entries = recorded.get(artifact.name);
     if (!artifact.present || !entries) continue;
     const external = options.artifacts !== void 0 && artifact.commit === "manifest";
-    const where = toPosix(external ? join13(options.artifacts, artifact.name) : artifact.path);
+    const where = toPosix(external ? join14(options.artifacts, artifact.name) : artifact.path);
     const base = !external && artifact.kind === "file" ? posix7.dirname(where) : where;
     try {
       const abs = external ? resolve9(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path);
@@ -37487,11 +38422,11 @@ async function collectChecks(options, io2) {
     }
   }
   const logs = /* @__PURE__ */ new Map();
-  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join13(recordAbs, step.log.path)));
+  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join14(recordAbs, step.log.path)));
   checks.push(checkLogs(run2, logs));
   checks.push(checkRecordFiles(run2, await listFiles2(recordAbs)));
-  checks.push(checkStatement(run2, await readText(join13(recordAbs, "statement.json")), runText, manifests));
-  checks.push(checkReport(run2, await readText(join13(recordAbs, "report.md")), run2.tool?.version === VERSION));
+  checks.push(checkStatement(run2, await readText(join14(recordAbs, "statement.json")), runText, manifests));
+  checks.push(checkReport(run2, await readText(join14(recordAbs, "report.md")), run2.tool?.version === VERSION));
   if (root === void 0) {
     const detail = `${options.record} is not inside a git repository`;
     for (const name of ["plan at the run's commit", "lock at the run's commit", "plan unchanged since the run", "lock unchanged since the run", "approvals", "commit trailers"]) checks.push({ name, ok: false, detail });
@@ -37586,7 +38521,7 @@ async function digestFile(path6) {
 }
 async function listFiles2(dir) {
   const entries = await readdir7(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative10(dir, join13(e.parentPath ?? e.path, e.name)))).sort();
+  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative10(dir, join14(e.parentPath ?? e.path, e.name)))).sort();
 }
 function toPosix(path6) {
   return path6.split(sep5).join("/");
@@ -37683,7 +38618,7 @@ async function dispatch(inputs, io2) {
     case "changed":
       return changed({ base: inputs.base, ...inputs.head ? { head: inputs.head } : {} }, io2);
     case "review":
-      return review({ plans: inputs.plans, base: inputs.base, out: join14(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") }, io2);
+      return review({ plans: inputs.plans, base: inputs.base, out: join15(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") }, io2);
   }
 }
 async function runAction(env3, cwd) {

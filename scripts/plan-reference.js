@@ -23,7 +23,7 @@ function typeOf(node) {
   if (n.defName === 'duration') return 'duration';
   if (n.defName === 'path') return 'path';
   if (n.type === 'array') return `list of ${typeOf(n.items ?? {})}`;
-  if (n.type === 'object' && n.additionalProperties && typeof n.additionalProperties === 'object') return 'map of string';
+  if (n.type === 'object' && n.additionalProperties && typeof n.additionalProperties === 'object') return `map of ${typeOf(n.additionalProperties)}`;
   if (n.type === 'object' && n.defName) return `[${n.defName}](#${n.defName.toLowerCase()})`;
   return n.type ?? 'any value';
 }
@@ -43,6 +43,11 @@ function section(title, node, anchor, out, seen) {
     out.push(`| \`${key}\` | ${typeOf(value)} | ${required.has(key) ? 'yes' : ''} | ${(v.description ?? '').replaceAll('|', '\\|')}${pattern}${examples} |`);
     const inner = v.type === 'array' ? deref(v.items) : v;
     if (inner?.properties) nested.push([inner.defName ?? key, inner, (inner.defName ?? `${anchor}-${key}`).toLowerCase()]);
+    // A map whose values may be objects of their own (a matrix's `{ file, path }`): those get a section too.
+    for (const option of v.additionalProperties?.anyOf ?? []) {
+      const o = deref(option);
+      if (o?.properties) nested.push([o.defName, o, o.defName.toLowerCase()]);
+    }
   }
   out.push('');
   for (const [name, inner, a] of nested) section(name, inner, a, out, seen);
@@ -65,7 +70,9 @@ export function render() {
     '- `run` as a string is split into words before interpolation, so a substituted value is always one argument.',
     "- Without `shell:`, a `run` string may not hold a shell operator as a word (`>`, `>>`, `<`, `|`, `||`, `&&`, `;`, `&`, `2>&1`) or a word starting with `$(` or a backtick: nothing would interpret it. Add `shell: bash`, or write `run` as a list to pass it as an argument (quoted, `'|'` is an argument too).",
     '- `if` takes `success()`, `failure()`, `always()`, `steps.<id>.outcome`, `env.NAME`, string literals, `==`, `!=`, `&&`, `||`, `!` and parentheses.',
-    '- Interpolation is not allowed in names, ids, `uses`, `shell`, `boundary`, `window`, `secrets`, or the paths of inputs and registries (the lock pins them literally).',
+    '- `${{ matrix.<name> }}` is the value of one shard of a step with `matrix`, in its `run`, `env`, `produces` and `expect`.',
+    '- Steps wait for the steps they `needs` (by default the entry before them) and run at most `spec.concurrency` at once: [runs.md](runs.md#2-phases).',
+    '- Interpolation is not allowed in names, ids, `uses`, `shell`, `boundary`, `needs`, `matrix`, `window`, `secrets`, or the paths of inputs and registries (the lock pins them literally).',
     '',
   ];
   section('Plan', schema, 'plan', out, new Set());

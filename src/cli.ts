@@ -132,7 +132,7 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .option('--push', 'push the record commit to the upstream')
     .option('--resume', 'continue the unfinished run of this plan')
     .option('--require-merged <ref>', 'refuse unless the plan and lock are byte-equal to those in REF')
-    .option('--fail-at <step>', 'drill: that step fails on purpose and rollback and finally run for real')
+    .option('--fail-at <step>', 'drill: that step (or one shard, STEP[VALUE]) fails on purpose and rollback and finally run for real')
     .option('--author <identity>', 'author of the record commit, "Name <email>"')
     .option('--grace <duration>', "how long a step's process group has between SIGTERM and SIGKILL", '5s')
     .action((file: string, o: { runId?: string; commit: boolean; push?: boolean; resume?: boolean; requireMerged?: string; failAt?: string; author?: string; grace: string }) =>

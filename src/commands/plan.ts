@@ -2,6 +2,7 @@
 // order, with what each step promises (expectations, produces, timeout, retries); no side effects.
 import { isCutoverError, problemsError, type Problem } from '../errors.js';
 import { findRepositoryRoot, readGitFacts } from '../adapters/git.js';
+import { readMatrixFiles } from '../adapters/matrix-files.js';
 import { publishToGithub } from '../github/report.js';
 import { maskPreamble } from '../github/preview.js';
 import { planSummary } from '../github/summary.js';
@@ -30,8 +31,10 @@ const RUN_ID_AT_START = 'local-<UTC time at start>';
 export async function plan(options: PlanOptions, io: CommandIo): Promise<number> {
   const { plan: source, source: doc, file } = await readValidPlan(options.plan, io.cwd);
   const git = await readGitFacts({ cwd: io.cwd });
+  // Matrix files are relative to the repository root (a plan previewed outside a repository: to here).
+  const matrix = await readMatrixFiles(await findRepositoryRoot({ cwd: io.cwd }).catch(() => io.cwd), source);
   const fixedRunId = options.runId ?? (source.spec.runId === undefined && io.env.GITHUB_ACTIONS !== 'true' ? RUN_ID_AT_START : undefined);
-  const { plan: resolved, problems, warnings } = resolvePlan(source, file.display, { env: io.env, git, now: io.now(), source: doc, preview: true, ...(fixedRunId ? { runId: fixedRunId } : {}) });
+  const { plan: resolved, problems, warnings } = resolvePlan(source, file.display, { env: io.env, git, now: io.now(), source: doc, preview: true, matrixFiles: matrix.documents, ...(fixedRunId ? { runId: fixedRunId } : {}) });
   // The values the run would mask: the caller's environment first, then the plan's own spec.env.
   // In GitHub's format they are masked before anything else is printed, a refusal included.
   const secrets = secretValuesOf(resolved, io.env);
@@ -86,6 +89,7 @@ function previewOf(resolved: ResolvedPlan, file: string, freeze: FreezeView, war
     produces: s.produces,
     timeoutMs: s.timeoutMs ?? null,
     retries: s.retries,
+    needs: s.needs,
   });
   return {
     plan: file,
@@ -104,11 +108,13 @@ function renderText(resolved: ResolvedPlan, file: string, freeze: FreezeView, io
   lines.push(`run id     ${resolved.runId}`, `record     ${resolved.record.dir}${resolved.record.push ? ' (pushed)' : ''}`);
   if (resolved.window) lines.push(`window     ${resolved.window.notBefore ?? '…'} → ${resolved.window.notAfter ?? '…'}`);
   lines.push(...freezeLines(freeze, c));
+  if (resolved.concurrency > 1) lines.push(`at once    up to ${resolved.concurrency} steps`);
   const section = (title: string, steps: ResolvedStep[]) => {
     if (!steps.length) return;
     lines.push('', c.bold(title));
     for (const s of steps) {
-      const flags = [s.if ? `if ${s.if}` : '', s.boundary ? `boundary ${s.boundary}` : '', s.continueOnError ? 'continue on error' : ''].filter(Boolean);
+      const needs = explicitNeeds(s, steps);
+      const flags = [needs ? `needs ${needs}` : '', s.if ? `if ${s.if}` : '', s.boundary ? `boundary ${s.boundary}` : '', s.continueOnError ? 'continue on error' : ''].filter(Boolean);
       lines.push(`  ${c.cyan(s.id.padEnd(22))} ${describeStep(s)}${flags.length ? c.dim(`  (${flags.join(', ')})`) : ''}`);
       lines.push(c.dim(`  ${' '.repeat(22)} ${promises(s).join(' · ')}`));
     }
@@ -133,4 +139,20 @@ function promises(s: ResolvedStep): string[] {
     s.timeoutMs === undefined ? 'no timeout' : `timeout ${formatDuration(s.timeoutMs)}`,
     s.retries.count ? `retries ${s.retries.count}${s.retries.delayMs ? ` (${formatDuration(s.retries.delayMs)} apart)` : ''}` : 'no retries',
   ];
+}
+
+/**
+ * What a step waits for, when it is not simply the entry before it (a matrix step counted once, by
+ * its id when all its shards are needed); undefined for the written order.
+ */
+function explicitNeeds(step: ResolvedStep, phase: readonly ResolvedStep[]): string | undefined {
+  const group = (s: ResolvedStep) => s.matrix?.of ?? s.id;
+  const place = phase.findIndex((s) => group(s) === group(step));
+  const previous = place > 0 ? group(phase[place - 1]!) : undefined;
+  const ids = [...new Set(step.needs.map((id) => {
+    const of = phase.find((s) => s.id === id)?.matrix?.of;
+    return of && phase.filter((s) => s.matrix?.of === of).every((s) => step.needs.includes(s.id)) ? of : id;
+  }))];
+  if (ids.length === (previous === undefined ? 0 : 1) && (previous === undefined || ids[0] === previous)) return undefined;
+  return ids.length ? ids.join(', ') : 'nothing (starts with its phase)';
 }

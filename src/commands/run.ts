@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { findRepositoryRoot } from '../adapters/git.js';
+import { baseId } from '../plan/matrix.js';
 import { publishRun, type RecordPlace } from '../github/report.js';
 import { maskPreamble, readGithubRunFacts } from '../github/preview.js';
 import { writeJson } from '../ui/output.js';
@@ -61,7 +62,7 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
   if (io.format === 'github') io.commands.write(maskPreamble(facts.secrets));
   io.addSecrets(facts.secrets.map((s) => s.value));
   const { root } = way;
-  const renderer = createRenderer(io, { stepAt: (id) => (io.format === 'github' ? facts.steps.get(id) : undefined) });
+  const renderer = createRenderer(io, { stepAt: (id) => (io.format === 'github' ? facts.steps.get(baseId(id)) : undefined) });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io);
   let record: (RecordPlace & { pushed?: boolean }) | undefined;

@@ -135,6 +135,8 @@ export interface Scope {
   steps?: Record<string, { outcome: string }>;
   /** Whether the run has failed so far (conditions only). */
   failed?: boolean;
+  /** A matrix shard's values (`run`, `env`, `produces` and `expect` of a matrix step only). */
+  matrix?: Record<string, string>;
 }
 
 type Value = string | boolean | undefined;
@@ -171,6 +173,7 @@ function lookup(path: string[], scope: Scope): Value {
   if (root === 'plan' && a === 'name') return scope.plan.name;
   if (root === 'git' && (a === 'sha' || a === 'branch')) return scope.git[a];
   if (root === 'steps' && a && b === 'outcome') return scope.steps?.[a]?.outcome ?? 'pending';
+  if (root === 'matrix' && a && b === undefined) return scope.matrix?.[a];
   return undefined;
 }
 

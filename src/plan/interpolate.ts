@@ -79,8 +79,11 @@ export function parseCondition(value: string): { expr: Expr; offset: number } {
 const VALUE_NAMES = 'env.NAME, run.id, plan.name, git.sha, git.branch';
 const FUNCTIONS = ['success', 'failure', 'always'];
 
-/** Names in an expression that the grammar does not know (or, for steps, that the plan does not define). */
-export function checkNames(expr: Expr, kind: ExpressionKind, stepIds: ReadonlySet<string>): TemplateIssue[] {
+/**
+ * Names in an expression that the grammar does not know (or, for steps, that the plan does not
+ * define). `matrix.<name>` is known only for the names in `matrixNames` (where a matrix value may go).
+ */
+export function checkNames(expr: Expr, kind: ExpressionKind, stepIds: ReadonlySet<string>, matrixNames: ReadonlySet<string> = new Set()): TemplateIssue[] {
   const issues: TemplateIssue[] = [];
   for (const node of walkExpression(expr)) {
     if (node.kind === 'call') {
@@ -96,8 +99,13 @@ export function checkNames(expr: Expr, kind: ExpressionKind, stepIds: ReadonlySe
       (root === 'env' && a !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a) && b === undefined) ||
       (root === 'run' && a === 'id' && b === undefined) ||
       (root === 'plan' && a === 'name' && b === undefined) ||
-      (root === 'git' && (a === 'sha' || a === 'branch') && b === undefined);
+      (root === 'git' && (a === 'sha' || a === 'branch') && b === undefined) ||
+      (root === 'matrix' && a !== undefined && matrixNames.has(a) && b === undefined);
     if (known) continue;
+    if (root === 'matrix') {
+      issues.push(issue(node.start, 'PLAN_INTERPOLATION', `unknown name ${JSON.stringify(name)}`, matrixNames.size ? `this step's matrix is ${[...matrixNames].map((m) => `matrix.${m}`).join(', ')}` : 'matrix values may appear in run, env, produces and expect of a step with a matrix'));
+      continue;
+    }
     if (kind === 'condition' && root === 'steps' && a !== undefined && b === 'outcome' && rest.length === 0) {
       if (!stepIds.has(a)) issues.push(issue(node.start, 'PLAN_REFERENCE', `no step has the id ${JSON.stringify(a)}`, nameHint(a, [...stepIds], 'step ids')));
       continue;

@@ -1,5 +1,6 @@
 // Lexical checks of the paths a plan names: relative, inside the repository, no `.git` component.
 import { posix } from 'node:path';
+import picomatch from 'picomatch';
 
 /** Why a repository-relative path is unsafe, or undefined when it is fine. */
 export function pathProblem(path: string, { allowRoot = false } = {}): string | undefined {
@@ -43,4 +44,11 @@ export const PLAN_EXTENSION = /\.ya?ml$/i;
 export function isPlanPath(path: string): boolean {
   const parts = path.split('/');
   return parts[0] === PLANS_DIR && parts.length > 1 && parts.every((part) => part !== '' && !part.startsWith('.')) && PLAN_EXTENSION.test(path);
+}
+
+/** Whether a path is matched by one of the glob patterns of the plan's registries or inputs (as freeze expands them). */
+export function matchedByPatterns(path: string, patterns: readonly string[]): boolean {
+  const target = normalizePath(path);
+  // The options freeze's glob matches with: dot files included, `/` the only separator.
+  return patterns.some((pattern) => normalizePath(pattern) === target || picomatch(pattern, { dot: true, posix: true })(target));
 }

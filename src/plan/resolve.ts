@@ -4,12 +4,16 @@ import { createMasker } from '../text/mask.js';
 import { parseDuration } from '../text/duration.js';
 import { splitRun } from './command.js';
 import type { Scope } from './expression.js';
+import { declaredNeeds, unorderedPairs } from './graph.js';
 import { interpolate, unsetVariables } from './interpolate.js';
+import { expandMatrix, shardId, type MatrixValues } from './matrix.js';
+import { pathsOverlap } from './paths.js';
 import type { SourceDoc } from './position.js';
 import { placedSteps } from './rules.js';
 import { approvalPolicyOf, type ApprovalPolicy } from './approvals.js';
 import { unsetProblems, type UnsetIn } from './unset-env.js';
-import { PHASES, type BuiltIn, type JsonExpectation, type Phase, type Plan } from './types.js';
+import { PHASES, type BuiltIn, type JsonExpectation, type Phase, type Plan, type Step } from './types.js';
+import { nameHint } from '../text/nearest.js';
 
 /** How a command step runs: argv without a shell, or a script for a named shell. */
 export type StepCommand = { argv: string[] } | { shell: string; script: string };
@@ -34,6 +38,10 @@ export interface ResolvedStep {
   expect: { exitCode: number[]; exists: string[]; absent: string[]; json: JsonExpectation[]; stdout?: string };
   produces: string[];
   boundary?: string;
+  /** Ids of the steps (shards included) of its phase this step waits for. */
+  needs: string[];
+  /** For a shard of a matrix step: the step's id and the values this shard runs with. */
+  matrix?: { of: string; values: MatrixValues };
 }
 
 /** A plan resolved for one run. */
@@ -49,6 +57,8 @@ export interface ResolvedPlan {
   inputs: { name: string; paths: string[] }[];
   registries: { name: string; paths: string[] }[];
   phases: Record<Phase, ResolvedStep[]>;
+  /** How many steps may run at once. */
+  concurrency: number;
   artifacts: { name: string; path: string; commit: 'manifest' | 'files'; roots: 'none' | 'children' }[];
   record: { dir: string; push: boolean };
 }
@@ -63,6 +73,8 @@ export interface ResolveContext {
   source?: SourceDoc;
   /** A preview (`cutover plan`), where an unset secret is a warning: previews run without secrets. */
   preview?: boolean;
+  /** The parsed JSON documents of the plan's matrix files, by path (see `matrixFiles`). */
+  matrixFiles?: ReadonlyMap<string, unknown>;
 }
 
 /** Allowed run ids (docs/plan-reference.md, `spec.runId`). */
@@ -100,37 +112,27 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
   const text = (v: string) => substitute(v, scope);
 
   const phases = Object.fromEntries(PHASES.map((p) => [p, [] as ResolvedStep[]])) as Record<Phase, ResolvedStep[]>;
+  const shardsOf = new Map<string, string[]>();
   for (const { phase, index, step } of placedSteps(plan)) {
-    const resolved: ResolvedStep = {
-      id: step.id,
-      name: step.name ?? step.id,
-      phase,
-      index,
-      with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(text), ...(step.with?.name ? { name: step.with.name } : {}) },
-      cwd: step.cwd ? text(step.cwd) : '.',
-      env: { ...env, ...mapValues(step.env ?? {}, text) },
-      retries: { count: step.retries?.count ?? 0, delayMs: parseDuration(step.retries?.delay ?? '0s') ?? 0 },
-      continueOnError: step.continueOnError ?? false,
-      expect: {
-        exitCode: [step.expect?.exitCode ?? 0].flat(),
-        exists: (step.expect?.exists ?? []).map(text),
-        absent: (step.expect?.absent ?? []).map(text),
-        json: (step.expect?.json ?? []).map((j) => interpolateJson(j, text)),
-        ...(step.expect?.stdout !== undefined ? { stdout: step.expect.stdout } : {}),
-      },
-      produces: (step.produces ?? []).map(text),
-      ...(step.uses ? { uses: step.uses } : {}),
-      ...(step.if !== undefined ? { if: step.if } : {}),
-      ...(step.boundary ? { boundary: step.boundary } : {}),
-      ...(step.timeout ? { timeoutMs: parseDuration(step.timeout)! } : {}),
-    };
-    if (step.run !== undefined) {
-      // Checked as written: a `run` string is split into words before its words are substituted.
-      for (const value of [step.run].flat()) text(value);
-      resolved.command = command(step.run, step.shell, (v) => interpolate(v, scope));
-    }
-    phases[phase].push(resolved);
+    const expanded = expandMatrix(step.matrix, context.matrixFiles ?? new Map());
+    problems.push(...expanded.problems);
+    const shards = expanded.shards.map((values) => {
+      const shardScope = { ...scope, matrix: values };
+      return resolveStep(step, phase, index, { track: (v) => substitute(v, shardScope), plain: (v) => interpolate(v, shardScope) }, env, values);
+    });
+    // A shard's id names its log file and its entry in the record, where a masked secret would break both.
+    const shardSecret = shards.map((s) => s.matrix && secretIn(s.id)).find(Boolean);
+    if (shardSecret) problems.push({ code: 'USAGE', file, message: `a matrix value of step ${step.id} holds the value of secret ${shardSecret}`, hint: 'matrix values name shards, logs and record entries: use values that hold no secret' });
+    shardsOf.set(step.id, shards.map((s) => s.id));
+    phases[phase].push(...shards);
   }
+  // What each step waits for, by the ids of the shards its `needs` (or the entry before it) expand to.
+  for (const phase of PHASES) {
+    const waits = new Map(declaredNeeds(plan.spec[phase] ?? []).map((n) => [n.id, n.needs.flatMap((id) => shardsOf.get(id) ?? [])]));
+    for (const step of phases[phase]) step.needs = waits.get(step.matrix?.of ?? step.id) ?? [];
+  }
+  const concurrency = plan.spec.concurrency ?? 1;
+  if (concurrency > 1) problems.push(...overlappingProduces(phases, file));
 
   const recordDir = text(plan.spec.record?.dir ?? 'reports/${{ plan.name }}/${{ run.id }}');
   const dirSecret = runIdSecret ? undefined : secretIn(recordDir);
@@ -151,10 +153,67 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
       inputs: plan.spec.inputs ?? [],
       registries: plan.spec.registries ?? [],
       phases,
+      concurrency,
       artifacts: (plan.spec.artifacts ?? []).map((a) => ({ name: a.name, path: text(a.path), commit: a.commit ?? 'manifest', roots: a.roots ?? 'none' })),
       record: { dir: recordDir, push: plan.spec.record?.push ?? false },
     },
   };
+}
+
+/** One step (or one shard of a matrix step) with its values substituted and defaults applied; `needs` comes later. */
+/** How a step's values are substituted: `track` also notes unset variables, `plain` only substitutes. */
+interface Substitution {
+  track: (value: string) => string;
+  plain: (value: string) => string;
+}
+
+function resolveStep(step: Step, phase: Phase, index: number, sub: Substitution, planEnv: Record<string, string>, values: MatrixValues): ResolvedStep {
+  const text = sub.track;
+  const value = Object.values(values)[0];
+  const resolved: ResolvedStep = {
+    id: value === undefined ? step.id : shardId(step.id, value),
+    name: value === undefined ? (step.name ?? step.id) : step.name ? `${step.name} [${value}]` : shardId(step.id, value),
+    phase,
+    index,
+    with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(text), ...(step.with?.name ? { name: step.with.name } : {}) },
+    cwd: step.cwd ? text(step.cwd) : '.',
+    env: { ...planEnv, ...mapValues(step.env ?? {}, text) },
+    retries: { count: step.retries?.count ?? 0, delayMs: parseDuration(step.retries?.delay ?? '0s') ?? 0 },
+    continueOnError: step.continueOnError ?? false,
+    expect: {
+      exitCode: [step.expect?.exitCode ?? 0].flat(),
+      exists: (step.expect?.exists ?? []).map(text),
+      absent: (step.expect?.absent ?? []).map(text),
+      json: (step.expect?.json ?? []).map((j) => interpolateJson(j, text)),
+      ...(step.expect?.stdout !== undefined ? { stdout: step.expect.stdout } : {}),
+    },
+    produces: (step.produces ?? []).map(text),
+    needs: [],
+    ...(value !== undefined ? { matrix: { of: step.id, values } } : {}),
+    ...(step.uses ? { uses: step.uses } : {}),
+    ...(step.if !== undefined ? { if: step.if } : {}),
+    ...(step.boundary ? { boundary: step.boundary } : {}),
+    ...(step.timeout ? { timeoutMs: parseDuration(step.timeout)! } : {}),
+  };
+  if (step.run !== undefined) {
+    // Checked as written: a `run` string is split into words before its words are substituted.
+    for (const value of [step.run].flat()) text(value);
+    resolved.command = command(step.run, step.shell, sub.plain);
+  }
+  return resolved;
+}
+
+/** Steps that may run at the same time must not write the same paths: each would restore the other's on failure. */
+function overlappingProduces(phases: Record<Phase, ResolvedStep[]>, file: string): Problem[] {
+  const problems: Problem[] = [];
+  for (const phase of PHASES) {
+    for (const [a, b] of unorderedPairs(phases[phase])) {
+      const shared = a.produces.find((p) => b.produces.some((q) => pathsOverlap(p, q)));
+      if (shared === undefined) continue;
+      problems.push({ code: 'PLAN_PATH', file, message: `steps ${a.id} and ${b.id} may run at the same time and both produce ${shared}`, hint: 'give each its own produces path (a matrix step: use ${{ matrix.<name> }} in it), or order them with needs' });
+    }
+  }
+  return problems;
 }
 
 // Words are split before interpolation, so a value with spaces stays one argument.
@@ -198,4 +257,11 @@ function mapValues(record: Record<string, string>, fn: (v: string) => string): R
 /** Every step in the order a successful run meets it: preconditions, steps, finally. */
 export function runOrder(plan: ResolvedPlan): ResolvedStep[] {
   return [...plan.phases.preconditions, ...plan.phases.steps, ...plan.phases.finally];
+}
+
+/** Problem for a `--fail-at` step id the plan does not define: a step id, a matrix step's id (all its shards) or one shard's id. */
+export function unknownRunStep(plan: Pick<ResolvedPlan, 'phases'>, id: string): { message: string; hint: string } | undefined {
+  const steps = PHASES.flatMap((phase) => plan.phases[phase]);
+  const ids = [...new Set(steps.flatMap((s) => (s.matrix ? [s.matrix.of, s.id] : [s.id])))];
+  return ids.includes(id) ? undefined : { message: `no step has the id ${JSON.stringify(id)}`, hint: nameHint(id, ids, 'step ids') };
 }

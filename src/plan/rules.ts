@@ -3,12 +3,13 @@ import type { Problem } from '../errors.js';
 import { parseDuration } from '../text/duration.js';
 import { templatesInCode, type CodeTemplate } from './command.js';
 import { nameHint } from '../text/nearest.js';
+import { ancestorsOf, declaredNeeds, findCycle } from './graph.js';
 import { checkNames, hasTemplate, isTemplateIssue, parseCondition, parseTemplate, type ExpressionKind } from './interpolate.js';
 import { isDynamicPattern } from 'tinyglobby';
 import { SIGNERS_GROUP } from './approvals.js';
-import { pathProblem, pathsOverlap } from './paths.js';
+import { matchedByPatterns, pathProblem, pathsOverlap } from './paths.js';
 import { positionInString, positionOf, type DataPath, type SourceDoc } from './position.js';
-import { PHASES, type Plan, type Step } from './types.js';
+import { PHASES, type Phase, type Plan, type Step } from './types.js';
 
 /** Every step with the phase and index it sits at. */
 export interface PlacedStep {
@@ -24,7 +25,7 @@ export function placedSteps(plan: Plan): PlacedStep[] {
 }
 
 /** Fields where `${{ }}` is not allowed: names and what the lock must pin. */
-const NO_TEMPLATE = [/^metadata\./, /\.id$/, /\.uses$/, /\.shell$/, /\.boundary$/, /\.if$/, /^spec\.(inputs|registries)\./, /^spec\.artifacts\.\d+\.name$/, /^spec\.secrets\./, /\.with\.(rerun|name)/, /^spec\.window\./, /^spec\.approvals\./];
+const NO_TEMPLATE = [/^metadata\./, /\.id$/, /\.needs\./, /\.matrix\./, /\.uses$/, /\.shell$/, /\.boundary$/, /\.if$/, /^spec\.(inputs|registries)\./, /^spec\.artifacts\.\d+\.name$/, /^spec\.secrets\./, /\.with\.(rerun|name)/, /^spec\.window\./, /^spec\.approvals\./];
 
 /** All semantic problems of a schema-valid plan. */
 export function checkRules(source: SourceDoc, plan: Plan): Problem[] {
@@ -43,6 +44,8 @@ export function checkRules(source: SourceDoc, plan: Plan): Problem[] {
   checkWindow(plan, add);
   checkArtifacts(plan, add);
   checkGroups(plan, add);
+  checkNeeds(steps, add);
+  checkMatrix(steps, plan, add);
   return problems;
 }
 
@@ -105,12 +108,18 @@ function checkStep({ step, path, phase, index }: PlacedStep, plan: Plan, add: Ad
       if (!target) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `no step has the id ${JSON.stringify(id)}`, nameHint(id, earlier.filter((e) => placedStepsById(plan).get(e)?.run !== undefined), 'earlier run steps'));
       else if (target.uses) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} is a built-in; only \`run\` steps can be rerun`);
       else if (phase !== 'steps' || !earlier.includes(id)) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} must be an earlier entry of \`steps\``);
+      else if (!stepAncestors(plan, step.id).has(id)) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} may still be running when ${JSON.stringify(step.id)} starts`, `add ${JSON.stringify(id)} to needs (directly or through a step it needs)`);
     }
   }
   if (step.uses === 'restore' && w.name) {
     const snapshots = placedSteps(plan).filter((p) => p.step.uses === 'snapshot' && p.step.with?.name === w.name);
     if (snapshots.length === 0) add('PLAN_REFERENCE', [...path, 'with', 'name'], `no snapshot step is named ${JSON.stringify(w.name)}`);
   }
+}
+
+/** Every step id of \`steps\` a step waits for, directly or through others. */
+function stepAncestors(plan: Plan, id: string): Set<string> {
+  return ancestorsOf(declaredNeeds(plan.spec.steps ?? [])).get(id) ?? new Set();
 }
 
 function placedStepsById(plan: Plan): Map<string, Step> {
@@ -144,7 +153,8 @@ function checkTemplates(source: SourceDoc, plan: Plan, ids: ReadonlySet<string>,
       return;
     }
     if (dotted.endsWith('.if')) return;
-    collect(source, path, value, problems, () => parseTemplate(value).flatMap((p) => (typeof p === 'string' ? [] : checkNames(p.expr, 'value', ids).map((i) => ({ ...i, offset: i.offset + p.offset })))));
+    const matrix = matrixNamesAt(plan, path);
+    collect(source, path, value, problems, () => parseTemplate(value).flatMap((p) => (typeof p === 'string' ? [] : checkNames(p.expr, 'value', ids, matrix).map((i) => ({ ...i, offset: i.offset + p.offset })))));
   });
 }
 
@@ -170,6 +180,16 @@ function codeHint(t: CodeTemplate): string {
   const value = t.expr ? `\${{ ${t.expr} }}` : '${{ … }}';
   const use = t.shell ? `use "$${name}" (in double quotes) in the script` : `read ${name} from the environment in the code`;
   return `pass the value through the step's env: (env: { ${name}: "${value}" }) and ${use}`;
+}
+
+/** The fields of a step where its matrix values may be substituted. */
+const MATRIX_FIELDS = ['run', 'env', 'produces', 'expect'];
+
+/** The matrix names a value at `path` may use: those of its step, in `run`, `env`, `produces` and `expect`. */
+function matrixNamesAt(plan: Plan, path: (string | number)[]): Set<string> {
+  const [spec, phase, index, field] = path;
+  if (spec !== 'spec' || typeof index !== 'number' || !MATRIX_FIELDS.includes(String(field)) || !(PHASES as readonly unknown[]).includes(phase)) return new Set();
+  return new Set(Object.keys(plan.spec[phase as Phase]?.[index]?.matrix ?? {}));
 }
 
 function checkConditions(source: SourceDoc, steps: PlacedStep[], ids: ReadonlySet<string>, problems: Problem[]): void {
@@ -214,6 +234,7 @@ function checkPaths(plan: Plan, add: Add): void {
     for (const [i, p] of (step.with?.paths ?? []).entries()) check([...path, 'with', 'paths', i], p);
     for (const key of ['exists', 'absent'] as const) for (const [i, p] of (step.expect?.[key] ?? []).entries()) check([...path, 'expect', key, i], p);
     for (const [i, j] of (step.expect?.json ?? []).entries()) check([...path, 'expect', 'json', i, 'file'], j.file);
+    for (const [name, source] of Object.entries(step.matrix ?? {})) if (!Array.isArray(source)) check([...path, 'matrix', name, 'file'], source.file);
   }
 }
 
@@ -251,8 +272,42 @@ function checkGroups(plan: Plan, add: Add): void {
   }
 }
 
-/** Problem for a `--fail-at` (or other command-line) step id the plan does not define, with the nearest id. */
-export function unknownStep(plan: Plan, id: string): { message: string; hint: string } | undefined {
-  const ids = placedSteps(plan).map((p) => p.step.id);
-  return ids.includes(id) ? undefined : { message: `no step has the id ${JSON.stringify(id)}`, hint: nameHint(id, ids, 'step ids') };
+/**
+ * `needs` name steps of the same phase and form no cycle (docs/runs.md, "Order and concurrency").
+ * Each problem is reported at the `needs` entry that causes it.
+ */
+function checkNeeds(steps: PlacedStep[], add: Add): void {
+  const byId = new Map(steps.map((p) => [p.step.id, p]));
+  for (const phase of PHASES) {
+    const inPhase = steps.filter((p) => p.phase === phase);
+    for (const { step, path } of inPhase) {
+      for (const [i, id] of (step.needs ?? []).entries()) {
+        const target = byId.get(id);
+        if (!target) add('PLAN_REFERENCE', [...path, 'needs', i], `no step has the id ${JSON.stringify(id)}`);
+        else if (target.phase !== phase) add('PLAN_REFERENCE', [...path, 'needs', i], `step ${JSON.stringify(id)} is in ${target.phase}; a step waits only for steps of its own phase (${phase})`);
+      }
+    }
+    // Duplicate ids are reported as such; the graph of a phase holding them means nothing.
+    if (new Set(inPhase.map((p) => p.step.id)).size < inPhase.length) continue;
+    const cycle = findCycle(declaredNeeds(inPhase.map((p) => p.step)));
+    if (!cycle) continue;
+    const [first, next] = cycle as [string, string];
+    const placed = byId.get(first)!;
+    const at = placed.step.needs?.indexOf(next) ?? -1;
+    add('PLAN_REFERENCE', at >= 0 ? [...placed.path, 'needs', at] : [...placed.path, 'id'], `the steps wait for each other in a circle: ${cycle.join(' → ')}`, 'remove one of these needs');
+  }
+}
+
+/** A matrix is for `run` steps, its file is frozen (a registry or input), and a boundary belongs to a single step. */
+function checkMatrix(steps: PlacedStep[], plan: Plan, add: Add): void {
+  const frozen = [...(plan.spec.registries ?? []), ...(plan.spec.inputs ?? [])].flatMap((g) => g.paths);
+  for (const { step, path } of steps) {
+    if (!step.matrix) continue;
+    if (step.run === undefined) add('PLAN_SCHEMA', [...path, 'matrix'], 'a matrix is for `run` steps', undefined, 'matrix');
+    if (step.boundary) add('PLAN_SCHEMA', [...path, 'boundary'], 'a matrix step has no single end to record as a boundary', 'put the boundary on a step that needs this one');
+    for (const [name, source] of Object.entries(step.matrix)) {
+      if (Array.isArray(source) || matchedByPatterns(source.file, frozen)) continue;
+      add('PLAN_REFERENCE', [...path, 'matrix', name, 'file'], `matrix file ${JSON.stringify(source.file)} is not a registry or input: its shard list would not be frozen`, 'add it to spec.inputs (or spec.registries) and freeze the plan again');
+    }
+  }
 }

@@ -22,10 +22,21 @@ export interface Expect {
 /** Built-in step kinds. */
 export type BuiltIn = 'assert' | 'determinism' | 'snapshot' | 'restore';
 
+/** Matrix values read from a frozen JSON file: the list at a dotted path. */
+export interface MatrixFile {
+  file: string;
+  path: string;
+}
+
+/** A step's matrix: one name mapped to its values, written out or read from a file. */
+export type Matrix = Record<string, string[] | MatrixFile>;
+
 /** One step, in any phase. */
 export interface Step {
   id: string;
   name?: string;
+  needs?: string[];
+  matrix?: Matrix;
   run?: string | string[];
   shell?: 'bash' | 'sh';
   uses?: BuiltIn;
@@ -70,6 +81,7 @@ export interface Plan {
     env?: Record<string, string>;
     secrets?: string[];
     approvals?: { required?: number; signers?: string; distinctFromFreezer?: boolean };
+    concurrency?: number;
     inputs?: FileGroup[];
     registries?: FileGroup[];
     preconditions?: Step[];

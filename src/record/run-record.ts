@@ -4,11 +4,11 @@ import { MANIFEST_FORMAT } from '../integrity/manifest.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { Phase } from '../plan/types.js';
 import type { RunOutcome, StepRecord } from '../run/events.js';
-import { logName } from '../run/step-runner.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { createMasker, maskDeep } from '../text/mask.js';
 import { type PauseWindow, pauseWindow } from './window.js';
 import type { ArtifactResult, RunResult } from '../run/result.js';
+import { logName } from '../run/step-record.js';
 
 /** Version of the record layout; verify refuses records of another version. */
 export const RECORD_VERSION = 'cutover-record/v1';
@@ -77,10 +77,10 @@ export interface RecordFacts {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** Record-relative path of a step's log: `logs/<phase>-<nn>-<id>.log`, nn its 1-based place in its phase. */
+/** Record-relative path of a step's log: `logs/` and the name the step logged under (nn its 1-based place in its phase). */
 export function stepLogPath(plan: Pick<ResolvedPlan, 'phases'>, step: Pick<StepRecord, 'phase' | 'id'>, fallbackIndex = 0): string {
-  const index = plan.phases[step.phase]?.findIndex((s) => s.id === step.id) ?? -1;
-  return `logs/${logName({ phase: step.phase, id: step.id, index: index >= 0 ? index : fallbackIndex })}`;
+  const found = plan.phases[step.phase]?.find((s) => s.id === step.id);
+  return `logs/${logName(found ?? { phase: step.phase, index: fallbackIndex, id: step.id })}`;
 }
 
 /** Record-relative path of an artifact's manifest. */
@@ -130,6 +130,7 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
       ...(step.drill ? { drill: true } : {}),
       ...(step.continueOnError ? { continueOnError: true } : {}),
       ...(step.boundary ? { boundary: step.boundary } : {}),
+      ...(step.matrix ? { matrix: { of: step.matrix.of, values: { ...step.matrix.values } } } : {}),
     };
   });
   const artifacts = result.artifacts.map(

@@ -1,5 +1,6 @@
 // Abandoning an unfinished run (after a crash) without running anything: the run's result as its
 // journal tells it, outcome `abandoned`, handed on to be recorded; then its journal is cleared.
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CutoverError, EXIT, problemsError } from '../errors.js';
 import { existsAtRevision, readAtRevision, readGitFacts } from '../adapters/git.js';
@@ -14,7 +15,8 @@ import { locateRun, sha256, type Located, type PreflightOptions } from './prefli
 import { runnerFacts, type RunResult } from './result.js';
 import { secretValuesOf } from '../plan/resolve.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
-import { closeRun, endOrphans, journaledSteps, runStartOf, stepsInFlight, type RunStart } from './unfinished.js';
+import { closeRun, endOrphans } from './unfinished.js';
+import { possibleOrphans, replayJournal, type RunStart } from './replay.js';
 
 /** What abandoning needs: the plan, the caller's environment and clock, and how to find a record already committed. */
 export interface AbandonOptions extends Pick<PreflightOptions, 'root' | 'plan' | 'env' | 'findCommitted'> {
@@ -33,7 +35,7 @@ export interface AbandonOptions extends Pick<PreflightOptions, 'root' | 'plan' |
 export async function abandonRun(options: AbandonOptions, finish: Finish): Promise<RunResult> {
   const located = await locateRun(options);
   const name = located.valid.plan.metadata.name;
-  const started = runStartOf(located.journal);
+  const started = replayJournal(located.journal).start;
   if (!started) throw new CutoverError('NO_UNFINISHED_RUN', `no unfinished run of ${name} to abandon`, { hint: `a run that ended has its record already; start a new one with \`cutover run ${located.planFile}\`` });
   const lock = await acquireRunLock(located.paths.runLock, started.runId);
   try {
@@ -78,8 +80,8 @@ async function planAsRun(located: Located, started: RunStart, options: AbandonOp
 
 /** The run as its journal tells it: ended steps as journaled, the one in flight interrupted, the rest not run. */
 async function abandonedResult(located: Located, started: RunStart, resolved: ResolvedPlan, scratch: string, options: AbandonOptions): Promise<RunResult> {
-  const { records, boundaries } = journaledSteps(located.journal);
-  const inFlight = new Set(stepsInFlight(located.journal).map((e) => e.id));
+  const { records, boundaries } = replayJournal(located.journal);
+  const inFlight = new Set(possibleOrphans(located.journal).map((e) => e.id));
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   const steps = ordered.map((step): StepRecord => {
     const ended = records.get(step.id);
@@ -112,7 +114,7 @@ async function abandonedResult(located: Located, started: RunStart, resolved: Re
     artifacts: [],
     runRoot: runRoot([]),
     logsDir: join(scratch, 'logs'),
-    runner: runnerFacts(options.env),
+    runner: runnerFacts(options.env, hostname()),
     toolVersion: options.toolVersion,
     secretValues: secretValuesOf(resolved, options.env).map((s) => s.value),
   };

@@ -28,6 +28,8 @@ export interface StepRecord {
   drill?: boolean;
   continueOnError?: boolean;
   boundary?: string;
+  /** For a shard of a matrix step: the step's id and the values the shard ran with. */
+  matrix?: { of: string; values: Record<string, string> };
 }
 
 /** Every event of a run, in the order they happen. */

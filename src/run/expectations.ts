@@ -3,6 +3,7 @@ import { open, readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { pathExists, resolveInside } from '../adapters/fs.js';
 import type { ResolvedStep } from '../plan/resolve.js';
+import { valueAt } from '../text/json.js';
 
 /** How much of stdout a `stdout` expectation searches. */
 export const STDOUT_SEARCH_BYTES = 1024 * 1024;
@@ -44,17 +45,6 @@ async function checkJson(root: string, j: ResolvedStep['expect']['json'][number]
   if (j.lte !== undefined && !(typeof v === 'number' && v <= j.lte)) return [`${where} is ${JSON.stringify(v)}, expected ≤ ${j.lte}`];
   if (j.gte !== undefined && !(typeof v === 'number' && v >= j.gte)) return [`${where} is ${JSON.stringify(v)}, expected ≥ ${j.gte}`];
   return [];
-}
-
-/** The value at a dotted path (numeric segments index arrays). */
-export function valueAt(doc: unknown, path: string): { exists: boolean; value?: unknown } {
-  let current: unknown = doc;
-  for (const segment of path.split('.')) {
-    if (Array.isArray(current) && /^\d+$/.test(segment) && Number(segment) < current.length) current = current[Number(segment)];
-    else if (current && typeof current === 'object' && !Array.isArray(current) && Object.hasOwn(current, segment)) current = (current as Record<string, unknown>)[segment];
-    else return { exists: false };
-  }
-  return { exists: true, value: current };
 }
 
 async function readHead(path: string, bytes: number): Promise<string> {

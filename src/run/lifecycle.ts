@@ -1,23 +1,25 @@
-// The run lifecycle (docs/runs.md): preflight, preconditions, steps, rollback, finally, hashing, record, commit.
+// The run lifecycle (docs/runs.md): preflight, the phases, hashing, the record and its commit, resume.
 import { rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { CutoverError, EXIT, oneLine } from '../errors.js';
-import { pathExists, resolveInside } from '../adapters/fs.js';
-import { readAtRevision } from '../adapters/git.js';
-import { processStartTime } from '../adapters/process-group.js';
-import { hashArtifact } from '../integrity/hash-artifact.js';
-import { manifestRoot, runRoot } from '../integrity/merkle.js';
-import type { Scope } from '../plan/expression.js';
-import { secretValuesOf, type ResolvedPlan, type ResolvedStep } from '../plan/resolve.js';
+import { hostname } from 'node:os';
+import { relative } from 'node:path';
+import { CutoverError, oneLine } from '../errors.js';
+import { runRoot } from '../integrity/merkle.js';
+import type { ResolvedPlan } from '../plan/resolve.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { createMasker, maskDeep, type Masker } from '../text/mask.js';
-import type { EventSink, RunOutcome, StepRecord } from './events.js';
+import { hashArtifacts } from './artifacts.js';
+import type { EventSink, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
+import { Ledger } from './ledger.js';
+import { createPhaseRunner } from './phase-runner.js';
+import { phaseOrder, runPhases } from './phases.js';
 import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
-import { runnerFacts, type ArtifactResult, type RunResult } from './result.js';
+import { keptOnResume, possibleOrphans, replayJournal } from './replay.js';
+import { assembleResult, concludeRun, runnerFacts, type RunResult } from './result.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
-import { runStep, stepEndEvent, type StepContext } from './step-runner.js';
-import { closeRun, endOrphans, journaledSteps } from './unfinished.js';
+import { closeRun, endOrphans } from './unfinished.js';
+import { secretValuesOf } from '../plan/resolve.js';
+import { stepEndEvent } from './step-runner.js';
 
 /** Integrity checks the run calls (the freeze gate and its re-checks), passed in by the command. */
 export interface FreezeChecks {
@@ -84,7 +86,7 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     }
     journal = await openJournal(prepared.paths.journal, masker);
     opened = true;
-    const result = await runPhases(prepared, options, checks, journal, freezeDigest);
+    const result = await runAll(prepared, options, checks, journal, freezeDigest);
     try {
       await finish(result, options.emit);
     } catch (error) {
@@ -103,18 +105,24 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     await closeRun(prepared.paths);
     return { result, exitCode: result.exitCode };
   } catch (error) {
-    // A file system failing under a started run (full disk, a folder made read-only) is the
-    // operator's to fix, and the journal keeps what finished: not a bug with a stack trace.
-    const e = error as NodeJS.ErrnoException;
-    if (!opened || error instanceof CutoverError || typeof e?.code !== 'string' || !e.syscall) throw error;
-    throw new CutoverError('IO_FAILED', `${e.syscall} ${e.path ? `${JSON.stringify(relative(options.root, e.path))} ` : ''}failed: ${e.code}`, {
-      cause: error,
-      hint: `the steps that finished are journaled; fix the cause, then \`cutover run ${located.planFile} --resume\``,
-    });
+    throw opened ? asIoFailure(error, options.root, located.planFile) : error;
   } finally {
     journal?.close();
     await releaseRunLock(located.paths.runLock, lock);
   }
+}
+
+/**
+ * A file system failing under a started run (full disk, a folder made read-only) is the operator's
+ * to fix, and the journal keeps what finished: a coded error with a hint, not a bug with a stack trace.
+ */
+function asIoFailure(error: unknown, root: string, planFile: string): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (error instanceof CutoverError || typeof e?.code !== 'string' || !e.syscall) return error;
+  return new CutoverError('IO_FAILED', `${e.syscall} ${e.path ? `${JSON.stringify(relative(root, e.path))} ` : ''}failed: ${e.code}`, {
+    cause: error,
+    hint: `the steps that finished are journaled; fix the cause, then \`cutover run ${planFile} --resume\``,
+  });
 }
 
 /**
@@ -124,28 +132,13 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
  */
 async function finishCommitted(prepared: Prepared, options: RunOptions, finish: Finish): Promise<RunSummary> {
   const { run, commit } = prepared.committed!;
-  const { resolved, journal: entries } = prepared;
   options.emit({ type: 'preflight', check: 'record', ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
-  const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
-  options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed: true, record: normaliseRecordDir(resolved.record.dir), freezeDigest: run.freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
-  const { records, boundaries } = journaledSteps(entries);
+  const ordered = phaseOrder(prepared.resolved);
+  options.emit({ type: 'run-start', plan: prepared.planFile, runId: prepared.resolved.runId, resumed: true, record: normaliseRecordDir(prepared.resolved.record.dir), freezeDigest: run.freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  const { records, boundaries } = replayJournal(prepared.journal);
   const steps = ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined);
-  for (const step of steps) options.emit(stepEndEvent(resolved, step));
-  const result: RunResult = {
-    plan: resolved,
-    planFile: prepared.planFile,
-    planDigest: prepared.planDigest,
-    lockFile: prepared.lockFile,
-    lockDigest: prepared.lockDigest,
-    ...run,
-    runId: resolved.runId,
-    boundaries,
-    steps,
-    logsDir: join(prepared.paths.scratch, 'logs'),
-    toolVersion: options.toolVersion,
-    secretValues: secretsOf(resolved, options.env),
-    committed: { commit },
-  };
+  for (const step of steps) options.emit(stepEndEvent(prepared.resolved, step));
+  const result = assembleResult({ prepared, run, steps, boundaries, toolVersion: options.toolVersion, secretValues: secretsOf(prepared.resolved, options.env), committed: { commit } });
   try {
     await finish(result, options.emit);
   } finally {
@@ -166,85 +159,43 @@ function secretsOf(resolved: ResolvedPlan, env: Record<string, string | undefine
   return secretValuesOf(resolved, env).map((s) => s.value);
 }
 
-async function runPhases(prepared: Prepared, options: RunOptions, checks: FreezeChecks, journal: Journal, freezeDigest: string): Promise<RunResult> {
-  const { resolved, journal: previous } = prepared;
-  const resumed = previous.length > 0;
-  const start = previous.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start');
-  const startedAt = start?.startedAt ?? options.now().toISOString();
+/** Runs the phases of a prepared run (the steps an earlier attempt finished are kept), then hashes its artifacts. */
+async function runAll(prepared: Prepared, options: RunOptions, checks: FreezeChecks, journal: Journal, freezeDigest: string): Promise<RunResult> {
+  const { resolved } = prepared;
+  const replayed = replayJournal(prepared.journal);
+  const resumed = prepared.journal.length > 0;
+  const startedAt = replayed.start?.startedAt ?? options.now().toISOString();
   if (!resumed) journal.append({ type: 'run-start', runId: resolved.runId, planDigest: prepared.planDigest, lockDigest: prepared.lockDigest, startedAt, commit: prepared.git.sha });
-
-  const records = new StepRecords();
-  const boundaries: Record<string, string> = {};
-  for (const e of previous) {
-    if (e.type === 'step-end' && e.step.outcome !== 'interrupted') records.set(e.step.id, e.step);
-    if (e.type === 'boundary') boundaries[e.name] = e.at;
-  }
-  const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
+  const ordered = phaseOrder(resolved);
   options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed, record: normaliseRecordDir(resolved.record.dir), freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
 
   const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
-  const failedSoFar = () => records.failed || problems.length > 0;
-  const problems: string[] = [];
-  const scopeEnv = { ...options.env, ...resolved.env };
-  const scope = (): Scope => ({ env: scopeEnv, run: { id: resolved.runId }, plan: { name: resolved.name }, git: prepared.git, steps: records.outcomes, failed: failedSoFar() });
-  const byId = new Map(ordered.map((s) => [s.id, s]));
-  const finallySignal = new AbortController();
-  const base: Omit<StepContext, 'signal'> = {
-    root: options.root,
-    scratch: prepared.paths.scratch,
-    callerEnv: options.env,
-    secrets: secretValues,
-    emit: options.emit,
-    ...(options.failAt ? { failAt: options.failAt } : {}),
-    verbose: Boolean(options.verbose),
-    graceMs: options.graceMs ?? 5000,
-    onSpawn: (step, pid) => {
-      const startTime = processStartTime(pid);
-      journal.append({ type: 'step-spawn', id: step.id, pgid: pid, ...(startTime ? { startTime } : {}) });
+  // A step's end says where the record will keep its log; a reason is masked and one line, so it
+  // cannot start a line of its own in any output.
+  const emit: EventSink = (event) => options.emit(event.type === 'step-end' ? stepEndEvent(resolved, event.step) : event);
+  const ledger = new Ledger({ journal, emit, mask: (text) => oneLine(masker.mask(text)) }, { records: keptOnResume(replayed), boundaries: replayed.boundaries });
+  const runner = createPhaseRunner(ledger, {
+    context: {
+      root: options.root,
+      scratch: prepared.paths.scratch,
+      callerEnv: options.env,
+      secrets: secretValues,
+      emit: options.emit,
+      ...(options.failAt ? { failAt: options.failAt } : {}),
+      verbose: Boolean(options.verbose),
+      graceMs: options.graceMs ?? 5000,
+      now: options.now,
     },
-    scope,
-    rerun: async (id) => {
-      const step = byId.get(id)!;
-      // The rerun logs in a scratch folder of its own: the step's log in the record stays its own run's.
-      const record = await runStep({ ...step, if: 'always()', boundary: undefined as never, produces: [] } as ResolvedStep, { ...base, scratch: join(base.scratch, 'reruns'), signal: options.signal, failAt: undefined as never });
-      return { ok: record.outcome === 'success', ...(record.reason ? { reason: record.reason } : {}) };
-    },
-  };
-
-  const run = async (step: ResolvedStep, signal: AbortSignal, interruptible = true) => {
-    if (records.has(step.id)) return;
-    // A step that cannot even be set up or checked (a path through a link that leads outside, a log
-    // we cannot write) fails as a step: rollback and finally still run, the record says why.
-    const record = await runStep(step, { ...base, signal }, { interruptible }).catch((error: unknown) => setupFailure(step, error));
-    const changed = record.outcome === 'success' ? await checks.recheck() : [];
-    const checked: StepRecord = changed.length ? { ...record, outcome: 'failure', reason: `changed frozen file(s): ${changed.join(', ')}` } : record;
-    // The journal is on disk until the run ends (for ever, after a crash): nothing secret goes in.
-    // A reason may quote a file or a parser's message: one line, so it cannot start a line of its own.
-    const final: StepRecord = checked.reason === undefined ? checked : { ...checked, reason: oneLine(masker.mask(checked.reason)) };
-    records.set(step.id, final);
-    journal.append({ type: 'step-end', step: final });
-    if (final.outcome === 'success' && step.boundary) {
-      boundaries[step.boundary] = final.endedAt!;
-      journal.append({ type: 'boundary', name: step.boundary, at: final.endedAt! });
-    }
-    options.emit(stepEndEvent(resolved, final));
-  };
-
-  for (const step of resolved.phases.preconditions) await run(step, options.signal);
-  const preconditionFailed = failedSoFar();
-  for (const step of resolved.phases.steps) await run(step, options.signal);
-  const interrupted = options.signal.aborted;
-  for (const step of resolved.phases.rollback) {
-    // Rollback undoes steps; after a failed precondition or an interrupt nothing is rolled back.
-    if (preconditionFailed || interrupted) await skip(step, records, journal, options.emit, preconditionFailed ? 'a precondition failed; nothing to roll back' : 'the run was interrupted');
-    else await run(step, options.signal);
-  }
-  // finally runs on every path, interrupt included; only a second signal stops it (by exiting).
-  for (const step of resolved.phases.finally) await run(step, finallySignal.signal, false);
+    scope: { env: { ...options.env, ...resolved.env }, run: { id: resolved.runId }, plan: { name: resolved.name }, git: prepared.git },
+    steps: ordered,
+    journal,
+    recheck: () => checks.recheck(),
+    signal: options.signal,
+  });
+  const { interrupted } = await runPhases(resolved, runner, options.signal);
 
   const drift = await checks.rehash();
-  if (drift.length) problems.push(`frozen files changed during the run: ${drift.join(', ')}`);
   const artifacts = await hashArtifacts(options.root, resolved, options.emit).catch((error: unknown) => {
     // An artifact the record cannot describe (a link in it or at it): the steps are done and journaled.
     if (!(error instanceof CutoverError)) throw error;
@@ -253,83 +204,22 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
       hint: `the steps are done and will not run again: replace the link with what it points to, or remove it, then \`cutover run ${prepared.planFile} --resume\``,
     });
   });
-  const outcome: RunOutcome = interrupted ? 'interrupted' : failedSoFar() ? 'failure' : 'success';
-  if (outcome === 'success') {
-    const missing = artifacts.filter((a) => !a.present).map((a) => a.path);
-    if (missing.length) problems.push(`artifacts missing at the end of the run: ${missing.join(', ')}`);
-  }
-  const finalOutcome: RunOutcome = outcome === 'success' && problems.length ? 'failure' : outcome;
-  const exitCode = finalOutcome === 'success' ? EXIT.ok : finalOutcome === 'failure' ? EXIT.stepFailed : options.signal.reason === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
-
-  return {
-    plan: resolved,
-    planFile: prepared.planFile,
-    planDigest: prepared.planDigest,
-    lockFile: prepared.lockFile,
-    lockDigest: prepared.lockDigest,
+  const { outcome, exitCode, problems } = concludeRun({ interrupted, signal: options.signal.reason, stepFailed: ledger.failed, problems: drift.length ? [`frozen files changed during the run: ${drift.join(', ')}`] : [], artifacts });
+  const run = {
     freezeDigest,
-    runId: resolved.runId,
     commit: prepared.git.sha,
     branch: prepared.git.branch,
     startedAt,
     endedAt: options.now().toISOString(),
-    outcome: finalOutcome,
+    outcome,
     exitCode,
     ...(options.failAt ? { drill: options.failAt } : {}),
     resumed,
-    ...(options.rehearsal ? { rehearsal: true } : {}),
-    boundaries,
-    steps: ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined),
     artifacts,
     runRoot: runRoot(artifacts.map((a) => ({ name: a.name, root: a.root }))),
-    logsDir: join(prepared.paths.scratch, 'logs'),
-    runner: runnerFacts(options.env),
-    toolVersion: options.toolVersion,
-    secretValues,
+    runner: runnerFacts(options.env, hostname()),
     ...(problems.length ? { problems } : {}),
+    ...(options.rehearsal ? { rehearsal: true } : {}),
   };
-}
-
-function setupFailure(step: ResolvedStep, error: unknown): StepRecord {
-  const reason = error instanceof CutoverError ? `${error.code}: ${error.message}` : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-  const now = new Date().toISOString();
-  return { phase: step.phase, id: step.id, name: step.name, outcome: 'failure', attempts: 1, exitCode: null, signal: null, timedOut: false, startedAt: now, endedAt: now, durationMs: 0, logDigest: null, logBytes: 0, reason: reason.split('\n')[0]! };
-}
-
-/** Step records by id, keeping the outcomes conditions read (and whether the run failed) up to date as they arrive. */
-class StepRecords extends Map<string, StepRecord> {
-  readonly outcomes: Record<string, { outcome: string }> = {};
-  failed = false;
-
-  override set(id: string, record: StepRecord): this {
-    this.outcomes[id] = { outcome: record.outcome };
-    if (record.outcome === 'failure' && !record.continueOnError) this.failed = true;
-    return super.set(id, record);
-  }
-}
-
-async function skip(step: ResolvedStep, records: StepRecords, journal: Journal, emit: EventSink, reason: string): Promise<void> {
-  if (records.has(step.id)) return;
-  const record: StepRecord = { phase: step.phase, id: step.id, name: step.name, outcome: 'skipped', attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason };
-  records.set(step.id, record);
-  journal.append({ type: 'step-end', step: record });
-  emit({ type: 'step-end', step: record });
-}
-
-/** Hashes every declared artifact (an absent one is recorded as absent, with the empty root). */
-async function hashArtifacts(root: string, plan: ResolvedPlan, emit: EventSink): Promise<ArtifactResult[]> {
-  const results: ArtifactResult[] = [];
-  for (const a of plan.artifacts) {
-    const abs = await resolveInside(root, a.path);
-    if (!(await pathExists(abs))) {
-      results.push({ name: a.name, path: a.path, commit: a.commit, present: false, files: 0, bytes: 0, root: manifestRoot([]), manifest: '' });
-      continue;
-    }
-    const hash = await hashArtifact(abs, {
-      children: a.roots === 'children',
-      onProgress: (p) => emit({ type: 'hash-progress', artifact: a.name, files: p.files, bytes: p.bytes, totalFiles: p.totalFiles, totalBytes: p.totalBytes }),
-    });
-    results.push({ name: a.name, path: a.path, commit: a.commit, present: true, files: hash.files, bytes: hash.bytes, root: hash.root, manifest: hash.manifest, ...(hash.children ? { children: hash.children } : {}) });
-  }
-  return results;
+  return assembleResult({ prepared, run, steps: ledger.inOrder(ordered), boundaries: ledger.boundaries, toolVersion: options.toolVersion, secretValues });
 }

@@ -8,12 +8,13 @@ import { CutoverError, problemsError } from '../errors.js';
 import { dirtyPaths, existsAtRevision, lastCommitTouching, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../adapters/git.js';
 import { readValidPlan } from '../adapters/plan-file.js';
 import { lockPathFor } from '../integrity/lock.js';
-import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
-import { unknownStep } from '../plan/rules.js';
+import { readMatrixFiles } from '../adapters/matrix-files.js';
+import { resolvePlan, unknownRunStep, type ResolvedPlan } from '../plan/resolve.js';
 import type { Plan } from '../plan/types.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import type { CommittedRecord, CommittedRecordLookup } from './result.js';
 import { readJournal, type JournalEntry } from './journal.js';
+import { assertMatrixFrozen } from './matrix-frozen.js';
 
 /** Where a plan's run lock, journal and scratch space live, inside the git directory. */
 export interface RunPaths {
@@ -109,10 +110,11 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   await checkIndexLock(paths.gitDir, root);
   const git = await readGitFacts({ cwd: root });
   const runId = started?.runId ?? options.runId;
-  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, source: valid.source, ...(runId ? { runId } : {}) });
+  const matrix = await readMatrixFiles(root, valid.plan);
+  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, source: valid.source, matrixFiles: matrix.documents, ...(runId ? { runId } : {}) });
   if (problems.length) throw problemsError(problems);
   if (options.failAt) {
-    const unknown = unknownStep(valid.plan, options.failAt);
+    const unknown = unknownRunStep(resolved, options.failAt);
     if (unknown) throw new CutoverError('USAGE', `--fail-at: ${unknown.message}`, { hint: unknown.hint });
   }
 
@@ -120,6 +122,7 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const lockBytes = await readFile(join(root, lockFile)).catch(() => undefined);
   const planDigest = sha256(planBytes);
   const lockDigest = lockBytes ? sha256(lockBytes) : '';
+  assertMatrixFrozen(matrix.bytes, lockBytes, lockFile);
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
     throw new CutoverError('RESUME_REFUSED', `the ${started.planDigest !== planDigest ? 'plan' : 'lock'} changed since run ${started.runId} started`, { hint: 'a resumed run must run what was approved; restore it, or remove the journal and start over' });
   }

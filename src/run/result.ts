@@ -1,5 +1,6 @@
-// Everything a finished run knows, handed to the record writer, and the facts of the run it is built from.
-import { hostname } from 'node:os';
+// Everything a finished run knows, handed to the record writer, and the one place it is assembled.
+import { join } from 'node:path';
+import { EXIT } from '../errors.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { RunOutcome, StepRecord } from './events.js';
 
@@ -77,9 +78,67 @@ export interface CommittedRecord {
 /** Finds the committed record of this very run (same run id, start time and commit as its journal); reading records is record/'s job. */
 export type CommittedRecordLookup = (dir: string, started: { runId: string; startedAt: string; commit: string }, root: string) => Promise<CommittedRecord | undefined>;
 
+/** What a run's result is made of besides its outcome: the plan's facts, the steps, the tool. */
+export interface ResultParts {
+  prepared: { resolved: ResolvedPlan; planFile: string; planDigest: string; lockFile: string; lockDigest: string; paths: { scratch: string } };
+  run: CommittedRun;
+  steps: StepRecord[];
+  boundaries: Record<string, string>;
+  toolVersion: string;
+  secretValues: string[];
+  committed?: { commit: string };
+}
+
+/** Assembles the result of a run: the one place a RunResult is built, for a finished or an already committed run. */
+export function assembleResult(parts: ResultParts): RunResult {
+  const { prepared, run } = parts;
+  return {
+    plan: prepared.resolved,
+    planFile: prepared.planFile,
+    planDigest: prepared.planDigest,
+    lockFile: prepared.lockFile,
+    lockDigest: prepared.lockDigest,
+    ...run,
+    runId: prepared.resolved.runId,
+    boundaries: parts.boundaries,
+    steps: parts.steps,
+    logsDir: join(prepared.paths.scratch, 'logs'),
+    toolVersion: parts.toolVersion,
+    secretValues: parts.secretValues,
+    ...(parts.committed ? { committed: parts.committed } : {}),
+  };
+}
+
+/** How the steps went, and what the end of the run found. */
+export interface Ending {
+  interrupted: boolean;
+  /** The signal that interrupted the run (its exit code is 143 for SIGTERM, 130 otherwise). */
+  signal?: unknown;
+  /** Whether a step without `continueOnError` failed. */
+  stepFailed: boolean;
+  /** Run-level problems found so far (frozen files that changed). */
+  problems: string[];
+  artifacts: readonly Pick<ArtifactResult, 'path' | 'present'>[];
+}
+
+/** The outcome, exit code and problems of a run: a missing artifact fails a run that otherwise succeeded. */
+export function concludeRun(ending: Ending): { outcome: RunOutcome; exitCode: number; problems: string[] } {
+  const problems = [...ending.problems];
+  let outcome: RunOutcome = ending.interrupted ? 'interrupted' : ending.stepFailed || problems.length ? 'failure' : 'success';
+  if (outcome === 'success') {
+    const missing = ending.artifacts.filter((a) => !a.present).map((a) => a.path);
+    if (missing.length) {
+      problems.push(`artifacts missing at the end of the run: ${missing.join(', ')}`);
+      outcome = 'failure';
+    }
+  }
+  const exitCode = outcome === 'success' ? EXIT.ok : outcome === 'failure' ? EXIT.stepFailed : ending.signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
+  return { outcome, exitCode, problems };
+}
+
 /** Facts about where the run ran: GitHub's run id, attempt, actor and workflow when present; the host. */
-export function runnerFacts(env: Record<string, string | undefined>): Record<string, string> {
-  const facts: Record<string, string> = { host: hostname() };
+export function runnerFacts(env: Record<string, string | undefined>, host: string): Record<string, string> {
+  const facts: Record<string, string> = { host };
   const map: Record<string, string> = { GITHUB_RUN_ID: 'githubRunId', GITHUB_RUN_ATTEMPT: 'githubRunAttempt', GITHUB_ACTOR: 'githubActor', GITHUB_WORKFLOW: 'githubWorkflow', GITHUB_REPOSITORY: 'githubRepository', GITHUB_SERVER_URL: 'githubServerUrl' };
   for (const [k, v] of Object.entries(map)) if (env[k]) facts[v] = env[k]!;
   return facts;

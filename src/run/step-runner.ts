@@ -8,6 +8,7 @@ import { oneLine } from '../errors.js';
 import { readFileEnd, resolveInside } from '../adapters/fs.js';
 import { runProcess, type ProcessResult } from '../adapters/process.js';
 import type { Scope } from '../plan/expression.js';
+import { fileStem } from '../plan/matrix.js';
 import { evaluateCondition } from '../plan/interpolate.js';
 import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
 import { normaliseRecordDir } from '../plan/paths.js';
@@ -17,6 +18,7 @@ import { checkExpectations } from './expectations.js';
 import { createMasker } from '../text/mask.js';
 import { lastLines, TAIL_BYTES } from '../text/tail.js';
 import { discardAside, restoreAside, setAside } from './produces.js';
+import { logName, notRun, stepBase } from './step-record.js';
 
 /** What running a step needs from the run. */
 export interface StepContext {
@@ -28,8 +30,10 @@ export interface StepContext {
   emit: EventSink;
   /** Aborted on the first SIGINT/SIGTERM. */
   signal: AbortSignal;
-  failAt?: string;
+  failAt?: string | undefined;
   verbose: boolean;
+  /** The run's clock: every time a step records comes from it. */
+  now: () => Date;
   graceMs: number;
   /** Told each command's process group as it starts (the journal keeps it for a resume after kill -9). */
   onSpawn?: (step: ResolvedStep, pid: number) => void;
@@ -42,19 +46,14 @@ export interface StepContext {
 // Folders this process already created (the logs folder is made once a run, not once a step).
 const madeDirs = new Set<string>();
 
-/** The log file name of a step: `<phase>-<nn>-<id>.log` (docs/records.md). */
-export function logName(step: Pick<ResolvedStep, 'phase' | 'index' | 'id'>): string {
-  return `${step.phase}-${String(step.index + 1).padStart(2, '0')}-${step.id}.log`;
-}
-
 /**
  * Where the record keeps a step's log, repository-relative (`<record dir>/logs/<phase>-<nn>-<id>.log`),
  * or undefined when the step left none (it never ran).
  */
 export function recordLogPath(plan: Pick<ResolvedPlan, 'phases' | 'record'>, step: Pick<StepRecord, 'phase' | 'id' | 'logDigest'>): string | undefined {
-  const index = plan.phases[step.phase].findIndex((s) => s.id === step.id);
-  if (step.logDigest === null || index < 0) return undefined;
-  return posix.join(normaliseRecordDir(plan.record.dir), 'logs', logName({ phase: step.phase, id: step.id, index }));
+  const found = plan.phases[step.phase].find((s) => s.id === step.id);
+  if (step.logDigest === null || !found) return undefined;
+  return posix.join(normaliseRecordDir(plan.record.dir), 'logs', logName(found));
 }
 
 /** The step-end event of a step's record, with where the record will keep its log. */
@@ -73,11 +72,8 @@ export function shouldRun(step: ResolvedStep, scope: Scope): boolean {
 
 /** Runs a step to its end and returns its record; never throws for a failing step. */
 export async function runStep(step: ResolvedStep, ctx: StepContext, options: { interruptible?: boolean } = {}): Promise<StepRecord> {
-  const base = { phase: step.phase, id: step.id, name: step.name, ...(step.boundary ? { boundary: step.boundary } : {}), ...(step.continueOnError ? { continueOnError: true } : {}) };
-  const notRun = (outcome: StepOutcome, reason: string): StepRecord => ({ ...base, outcome, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason });
-
-  if (options.interruptible !== false && ctx.signal.aborted) return notRun('skipped', 'the run was interrupted');
-  if (!shouldRun(step, ctx.scope())) return notRun('skipped', step.if !== undefined ? `condition is false: ${step.if}` : step.phase === 'rollback' ? 'no step failed' : 'an earlier step failed');
+  if (options.interruptible !== false && ctx.signal.aborted) return notRun(step, 'skipped', 'the run was interrupted');
+  if (!shouldRun(step, ctx.scope())) return notRun(step, 'skipped', step.if !== undefined ? `condition is false: ${step.if}` : step.phase === 'rollback' ? 'no step failed' : 'an earlier step failed');
 
   const logsDir = join(ctx.scratch, 'logs');
   if (!madeDirs.has(logsDir)) {
@@ -85,8 +81,8 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
     madeDirs.add(logsDir);
   }
   const logPath = join(logsDir, logName(step));
-  const startedAt = new Date();
-  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join(ctx.scratch, 'aside', step.id)) : undefined;
+  const startedAt = ctx.now();
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join(ctx.scratch, 'aside', fileStem(step.id))) : undefined;
 
   let attempts = 0;
   let last: { ok: boolean; reason?: string; process?: ProcessResult; drill?: boolean } = { ok: false };
@@ -105,7 +101,7 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
   const interrupted = Boolean(last.process?.interrupted) || (!last.ok && options.interruptible !== false && ctx.signal.aborted);
   if (aside) await (last.ok ? discardAside(aside) : restoreAside(aside));
 
-  const endedAt = new Date();
+  const endedAt = ctx.now();
   const p = last.process;
   const outcome: StepOutcome = last.ok ? 'success' : interrupted ? 'interrupted' : 'failure';
   // The process's own figures hold unless something was appended after it (retries, notes, failed expectations).
@@ -113,7 +109,7 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
   // Why it failed, where one looks first: the end of its (masked) log as it was when the step ended.
   const tail = outcome === 'success' ? [] : await readTail(logPath, log.logBytes);
   return {
-    ...base,
+    ...stepBase(step),
     outcome,
     attempts,
     exitCode: p?.exitCode ?? null,
@@ -131,7 +127,8 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
 
 /** One attempt: the drill, the built-in or the command, then the expectations. */
 async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n: number): Promise<{ ok: boolean; reason?: string; process?: ProcessResult; drill?: boolean }> {
-  if (ctx.failAt === step.id) {
+  // A matrix step's id drills each of its shards; a shard's id drills that shard alone.
+  if (ctx.failAt !== undefined && (ctx.failAt === step.id || ctx.failAt === step.matrix?.of)) {
     await appendFile(logPath, 'cutover: this step fails on purpose (--fail-at drill); its command was not run\n');
     return { ok: false, drill: true, reason: 'failed on purpose (--fail-at drill)' };
   }

@@ -185,7 +185,8 @@ function lineRenderer(io: CommandIo, options: GithubRenderOptions, quiet = false
         break;
       case 'step-start':
         if (quiet) break;
-        if (github && event.attempt === 1) {
+        // GitHub's groups do not nest: with steps running side by side, only the first one open gets a group.
+        if (github && event.attempt === 1 && grouped.size === 0) {
           io.commands.write(workflowCommand('group', {}, `${event.phase}/${event.id}`));
           grouped.add(event.id);
         }

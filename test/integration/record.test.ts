@@ -75,6 +75,7 @@ async function resultFor(repo: string, options: ResultOptions = {}): Promise<Run
     inputs: [],
     registries: [],
     phases: { preconditions: [], steps: [step('steps', 0, 'dry-run'), step('steps', 1, 'migrate')], rollback: [], finally: [step('finally', 0, 'resume')] },
+    concurrency: 1,
     artifacts: [
       { name: 'candidate', path: CANDIDATE, commit: 'manifest', roots: 'children' },
       { name: 'scan', path: SCAN, commit: 'files', roots: 'none' },

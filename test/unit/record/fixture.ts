@@ -23,6 +23,7 @@ export function step(phase: Phase, index: number, id: string, extra: Partial<Res
     continueOnError: false,
     expect: { exitCode: [0], exists: [], absent: [], json: [] },
     produces: [],
+    needs: [],
     ...extra,
   };
 }
@@ -85,6 +86,7 @@ export function runResult(overrides: Partial<RunResult> = {}): RunResult {
     inputs: [],
     registries: [],
     phases,
+    concurrency: 1,
     artifacts: [
       { name: 'candidate', path: 'storage_candidate/v1', commit: 'manifest', roots: 'children' },
       { name: 'summary', path: 'reports/summary.json', commit: 'files', roots: 'none' },
