@@ -11,6 +11,7 @@ import { assertFrozen, compareStats, rehashFrozen, statFiles, type FileStat } fr
 import { lockedPaths, parseLock } from '../integrity/lock.js';
 import { commitRecord, pushRecord } from '../record/commit-record.js';
 import { writeRecord } from '../record/write-record.js';
+import { checkRecordFolder } from '../record/record-folder.js';
 import type { EventSink } from '../run/events.js';
 import { findCommittedRecord } from '../record/committed.js';
 import { executeRun, type FreezeChecks } from '../run/lifecycle.js';
@@ -62,6 +63,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
         env: io.env,
         now: io.now,
         findCommitted: findCommittedRecord,
+        checkRecordFolder,
         emit,
         signal: controller.signal,
         verbose: io.verbose,

@@ -2,7 +2,7 @@
 import type { Problem } from '../errors.js';
 import { loadPlan, type LoadedPlan } from './load.js';
 import { positionOf } from './position.js';
-import { RUN_ID, splitRun } from './resolve.js';
+import { runIdProblem, splitRun } from './resolve.js';
 import { checkRules, placedSteps } from './rules.js';
 import { checkSchema } from './schema.js';
 import type { Plan } from './types.js';
@@ -36,8 +36,8 @@ function checkCommands(source: LoadedPlan, plan: Plan): Problem[] {
 
 function checkRunId(source: LoadedPlan, plan: Plan): Problem[] {
   const runId = plan.spec.runId;
-  if (runId === undefined || runId.includes('${{') || RUN_ID.test(runId)) return [];
-  return [{ code: 'PLAN_SCHEMA', file: source.file, ...positionOf(source, ['spec', 'runId']), message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}` }];
+  const problem = runId === undefined || runId.includes('${{') ? undefined : runIdProblem(runId);
+  return problem ? [{ code: 'PLAN_SCHEMA', file: source.file, ...positionOf(source, ['spec', 'runId']), message: problem }] : [];
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

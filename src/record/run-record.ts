@@ -77,6 +77,14 @@ export function stepLogPath(plan: Pick<ResolvedPlan, 'phases'>, step: Pick<StepR
   return `logs/${step.phase}-${nn}-${step.id}.log`;
 }
 
+/** The record-relative files a record holds, by its run.json: run.json, report.md, statement.json, each manifest and log. */
+export function recordFiles(run: Pick<RunJson, 'artifacts' | 'steps'>): Set<string> {
+  const files = new Set(['run.json', 'report.md', 'statement.json']);
+  for (const a of run.artifacts) if (a.manifest) files.add(a.manifest);
+  for (const s of run.steps) if (s.log) files.add(s.log.path);
+  return files;
+}
+
 /** Record-relative path of an artifact's manifest. */
 export function manifestPath(name: string): string {
   return `manifests/${name}.sha256`;

@@ -4,7 +4,7 @@ import { MANIFEST_FORMAT, diffManifests, parseManifest, type ManifestLine } from
 import { childRoots, manifestRoot, runRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
-import { RECORD_VERSION, manifestPath, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
+import { RECORD_VERSION, manifestPath, recordFiles, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
 import { buildStatement, sha256Hex } from './statement.js';
 
 /** One verification check: what was checked, whether it held, and the files that did not. */
@@ -169,9 +169,7 @@ export function checkLogs(run: RunJson, found: ReadonlyMap<string, FileDigest | 
 
 /** The record folder holds exactly the files run.json implies: nothing missing, nothing smuggled in. */
 export function checkRecordFiles(run: RunJson, present: readonly string[]): Check {
-  const expected = new Set(['run.json', 'report.md', 'statement.json']);
-  for (const a of run.artifacts) if (a.manifest) expected.add(a.manifest);
-  for (const s of run.steps) if (s.log) expected.add(s.log.path);
+  const expected = recordFiles(run);
   const have = new Set(present);
   const files = [...[...expected].filter((f) => !have.has(f)).map((f) => `missing: ${f}`), ...present.filter((f) => !expected.has(f)).map((f) => `added: ${f}`)];
   return files.length ? fail('record files', 'the record folder does not hold exactly the files run.json lists', files) : pass('record files', `${present.length} file(s), as run.json lists`);

@@ -16,6 +16,7 @@ import type { EventSink, RunOutcome, StepRecord } from './events.js';
 import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
 import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
 import type { ArtifactResult, RunResult } from './result.js';
+import { pendingAside, recoverAside } from './produces.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { runStep, type StepContext } from './step-runner.js';
 
@@ -74,8 +75,10 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
     await checkRunnable(prepared, preflight);
     if (prepared.journal.length === 0) {
-      // A fresh run: nothing of an abandoned attempt (one that never finished a step) carries over.
+      // A fresh run: nothing of an abandoned attempt (one that never finished a step) carries over,
+      // but what one of its steps set aside (a journal removed by hand) is put back, never discarded.
       await removeJournal(prepared.paths.journal);
+      for (const aside of await pendingAside(prepared.paths.scratch)) await recoverAside(aside);
       await rm(prepared.paths.scratch, { recursive: true, force: true });
     }
     journal = await openJournal(prepared.paths.journal);
@@ -267,11 +270,12 @@ async function runPhases(prepared: Prepared, options: RunOptions, checks: Freeze
   const drift = await checks.rehash();
   if (drift.length) problems.push(`frozen files changed during the run: ${drift.join(', ')}`);
   const artifacts = await hashArtifacts(options.root, resolved, options.emit).catch((error: unknown) => {
-    // An artifact the record cannot describe (a link in it or at it): the steps are done and journaled.
+    // An artifact the record cannot describe (a link, a device, a name with a newline): its own hint
+    // says what to fix; the steps are done and journaled.
     if (!(error instanceof CutoverError)) throw error;
     throw new CutoverError(error.code, error.message, {
       cause: error,
-      hint: `the steps are done and will not run again: replace the link with what it points to, or remove it, then \`cutover run ${prepared.planFile} --resume\``,
+      hint: `${error.hint ? `${error.hint}; ` : ''}the steps are done and will not run again: once it is fixed, \`cutover run ${prepared.planFile} --resume\` records the run`,
     });
   });
   const outcome: RunOutcome = interrupted ? 'interrupted' : failedSoFar() ? 'failure' : 'success';
@@ -340,7 +344,7 @@ async function skip(step: ResolvedStep, records: StepRecords, journal: Journal, 
 async function hashArtifacts(root: string, plan: ResolvedPlan, emit: EventSink): Promise<ArtifactResult[]> {
   const results: ArtifactResult[] = [];
   for (const a of plan.artifacts) {
-    const abs = await resolveInside(root, a.path);
+    const abs = await resolveInside(root, a.path, { links: 'none' });
     if (!(await pathExists(abs))) {
       results.push({ name: a.name, path: a.path, commit: a.commit, present: false, files: 0, bytes: 0, root: manifestRoot([]), manifest: '' });
       continue;

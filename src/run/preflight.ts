@@ -11,8 +11,10 @@ import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
 import { unknownStep } from '../plan/rules.js';
 import type { Plan } from '../plan/types.js';
 import { normaliseRecordDir } from '../plan/paths.js';
-import type { CommittedRecord, CommittedRecordLookup } from './result.js';
+import type { CommittedRecord, CommittedRecordLookup, RecordFolderCheck } from './result.js';
 import { readJournal, type JournalEntry } from './journal.js';
+import { checkNothingInTheWay, checkPlanPaths } from './path-checks.js';
+import { pendingAside } from './produces.js';
 
 /** Where a plan's run lock, journal and scratch space live, inside the git directory. */
 export interface RunPaths {
@@ -52,6 +54,8 @@ export interface PreflightOptions {
   now: Date;
   /** Finds a record this very run already committed (a run killed after its commit). */
   findCommitted: CommittedRecordLookup;
+  /** Refuses a record folder holding anything but an uncommitted record of this run. */
+  checkRecordFolder: RecordFolderCheck;
 }
 
 /** SHA-256 hex of bytes. */
@@ -94,12 +98,16 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const { root } = options;
   const { valid, planFile, lockFile, paths, journal } = located;
   const name = valid.plan.metadata.name;
-  // A journal without a finished step is a run that never got going: a fresh run may replace it.
+  // A journal without a finished step is a run that never got going: a fresh run may replace it,
+  // unless a step was stopped with its produces set aside (only a resume puts them back).
   const anyStepEnded = journal.some((e) => e.type === 'step-end');
-  const started = anyStepEnded || options.resume ? journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start') : undefined;
+  const journaled = journaledRunId(journal);
+  const setAside = !anyStepEnded && journaled !== undefined && (await pendingAside(scratchOf(paths.gitDir, name, journaled))).length > 0;
+  const started = anyStepEnded || setAside || options.resume ? journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start') : undefined;
   if (options.resume && !started) throw new CutoverError('RESUME_REFUSED', `no unfinished run of ${name} to resume`, { hint: 'start a new run without --resume' });
   if (!options.resume && started) {
-    throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${options.plan} --resume\`` });
+    const why = anyStepEnded ? 'did not finish' : 'was stopped while a step had its produces set aside';
+    throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} ${why}`, { hint: `continue it with \`cutover run ${options.plan} --resume\`${anyStepEnded ? '' : ', which first puts the earlier content back'}` });
   }
   if (options.resume && options.runId && options.runId !== started!.runId) {
     throw new CutoverError('RESUME_REFUSED', `--run-id ${options.runId} does not match the unfinished run ${started!.runId}`);
@@ -114,6 +122,8 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
     const unknown = unknownStep(valid.plan, options.failAt);
     if (unknown) throw new CutoverError('USAGE', `--fail-at: ${unknown}`, { hint: 'name a step id of the plan' });
   }
+  const pathInput = { root, plan: valid.plan, source: valid.source, resolved };
+  const planPaths = await checkPlanPaths(pathInput);
 
   const planBytes = valid.file.bytes;
   const lockBytes = await readFile(join(root, lockFile)).catch(() => undefined);
@@ -125,12 +135,18 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
 
   let committed: CommittedRecord | undefined;
   const recordDir = normaliseRecordDir(resolved.record.dir);
-  if (await existsAtRevision(recordDir, 'HEAD', { cwd: root })) {
+  if (await existsAtRevision(`${recordDir}/run.json`, 'HEAD', { cwd: root })) {
     // Killed after its commit, before it could close its journal: the run is done but for that.
     committed = started ? await options.findCommitted(recordDir, started, root) : undefined;
     if (!committed) throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: 'use another --run-id' });
   }
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: join(paths.gitDir, 'cutover', 'runs', name, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
+  if (!committed) await checkNothingInTheWay(pathInput, planPaths, { fresh: !started, checkRecordFolder: options.checkRecordFolder });
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { ...paths, scratch: scratchOf(paths.gitDir, name, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
+}
+
+/** A run's scratch space: logs, what its steps set aside, snapshots. */
+function scratchOf(gitDir: string, plan: string, runId: string): string {
+  return join(gitDir, 'cutover', 'runs', plan, runId);
 }
 
 /**

@@ -73,3 +73,6 @@ export interface CommittedRecord {
 
 /** Finds the committed record of this very run (same run id, start time and commit as its journal); reading records is record/'s job. */
 export type CommittedRecordLookup = (dir: string, started: { runId: string; startedAt: string; commit: string }, root: string) => Promise<CommittedRecord | undefined>;
+
+/** Refuses (exit 3, naming the files) a record folder holding anything but an uncommitted record of this plan and run id; reading records is record/'s job. */
+export type RecordFolderCheck = (root: string, dir: string, owner: { plan: string; runId: string }) => Promise<unknown>;
