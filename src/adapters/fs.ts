@@ -116,6 +116,8 @@ export async function pathExists(path: string): Promise<boolean> {
 /** What `readRegularFile` found instead of a regular file within its bound. */
 export interface NotRead {
   problem: string;
+  /** Set when the file was regular but larger than the bound. */
+  tooLarge?: true;
 }
 
 /**
@@ -135,7 +137,7 @@ export async function readRegularFile(path: string, maxBytes: number, onChunk?: 
   try {
     const info = await handle.stat();
     if (!info.isFile()) return { problem: `is a ${kindOf(info)}, not a regular file` };
-    if (info.size > maxBytes) return { problem: `is ${info.size} bytes, more than the ${maxBytes} expected` };
+    if (info.size > maxBytes) return { problem: `is ${info.size} bytes, more than the ${maxBytes} expected`, tooLarge: true };
     const kept: Buffer[] = [];
     let size = 0;
     const buffer = Buffer.alloc(Math.min(1 << 20, maxBytes + 1));
@@ -144,7 +146,7 @@ export async function readRegularFile(path: string, maxBytes: number, onChunk?: 
       const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, maxBytes + 1 - size), null);
       if (bytesRead === 0) break;
       size += bytesRead;
-      if (size > maxBytes) return { problem: `holds more than the ${maxBytes} bytes expected` };
+      if (size > maxBytes) return { problem: `holds more than the ${maxBytes} bytes expected`, tooLarge: true };
       const chunk = Buffer.from(buffer.subarray(0, bytesRead));
       if (onChunk) onChunk(chunk);
       else kept.push(chunk);

@@ -6,7 +6,7 @@ import { gitClient, revisionExists } from '../adapters/git.js';
 import { readRegularFile, resolveInside } from '../adapters/fs.js';
 import { listEntries, nameFiles } from '../adapters/unsaved.js';
 import { normaliseRecordDir } from '../plan/paths.js';
-import { recordFiles } from './run-record.js';
+import { RUN_JSON_LIMIT, recordFiles } from './run-record.js';
 import { parseRunJson } from './verify.js';
 
 /** Whose record a folder may hold to be replaced: the plan's name and the run id. */
@@ -15,8 +15,6 @@ export interface RecordOwner {
   runId: string;
 }
 
-/** run.json is read only up to this size: a record's own is far smaller. */
-const RUN_JSON_LIMIT = 64 * 1024 * 1024;
 
 /**
  * Checks that a record folder may be written: inside the repository, through no symbolic link, and

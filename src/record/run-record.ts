@@ -7,6 +7,9 @@ import { normaliseRecordDir } from '../plan/paths.js';
 import { createMasker, maskDeep } from '../text/mask.js';
 import type { ArtifactResult, RunResult } from '../run/result.js';
 
+/** run.json is read only up to this size (a record's own is far smaller): a planted huge file is not loaded. */
+export const RUN_JSON_LIMIT = 64 * 1024 * 1024;
+
 /** Version of the record layout; verify refuses records of another version. */
 export const RECORD_VERSION = 'cutover-record/v1';
 

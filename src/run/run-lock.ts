@@ -1,10 +1,10 @@
 // One run per plan per repository: a lock file created with O_EXCL, recognised as stale when its process is gone.
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { mkdir, open, readFile, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CutoverError } from '../errors.js';
+import { processAlive } from '../adapters/owner.js';
 
 /** What a run lock holds. */
 export interface RunLockInfo {
@@ -13,23 +13,6 @@ export interface RunLockInfo {
   host: string;
   runId: string;
   startedAt: string;
-}
-
-/** True when a process with this pid runs on this host (a zombie does not: it is dead, only not yet reaped). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  // kill(0) succeeds on a zombie, and a container whose init does not reap keeps zombies for ever.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
 }
 
 /** Reads a run lock, or undefined when there is none (or it is unreadable, as after a torn write). */

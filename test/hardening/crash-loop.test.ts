@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { processAlive } from '../../src/run/run-lock.js';
+import { processAlive } from '../../src/adapters/owner.js';
 import { CLI } from '../helpers/cli.js';
 import { git, writeFiles } from '../helpers/git-repo.js';
 import { SOAK, baseSeed, figures, rng } from './soak.js';
@@ -229,7 +229,7 @@ async function crashPoint(n: number, moment: Moment, seed: number): Promise<stri
   if (existsSync(lock)) expect(processAlive((JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid), label).toBe(false);
   expect(existsSync(join(dir, '.git/cutover/runs/crash/r1')), label).toBe(false);
   expect(readdirSync(join(dir, 'reports/crash')), label).toEqual(['r1']);
-  // A killed commit's temporary index may stay (a later commit removes it once a minute old); no lock may.
+  // A killed commit's temporary index may stay until the next commit removes it; no lock may.
   expect(readdirSync(join(dir, '.git')).filter((name) => name.endsWith('.lock')), label).toEqual([]);
   if (SOAK || n % 5 === 0) {
     const verified = await cutoverAsync(dir, ['verify', RECORD], markers);
