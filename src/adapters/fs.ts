@@ -4,6 +4,7 @@ import { lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promise
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CutoverError } from '../errors.js';
+import { quote } from '../text/quote.js';
 
 /** True when `child` (absolute) is `root` or lies below it. */
 export function isInside(root: string, child: string): boolean {
@@ -18,7 +19,7 @@ export function isInside(root: string, child: string): boolean {
  */
 export async function resolveInside(root: string, rel: string, { links = 'inside' }: { links?: 'inside' | 'none' } = {}): Promise<string> {
   const unsafe = (why: string) =>
-    new CutoverError('PATH_UNSAFE', `path ${JSON.stringify(rel)} ${why}`, {
+    new CutoverError('PATH_UNSAFE', `path ${quote(rel)} ${why}`, {
       hint: 'paths are relative to the repository root and must stay inside it',
     });
   if (isAbsolute(rel)) throw unsafe('is absolute');
@@ -40,7 +41,7 @@ export async function resolveInside(root: string, rel: string, { links = 'inside
     }
     if (!info.isSymbolicLink()) continue;
     // Moving or removing through a link would act on whatever it points at, inside or not.
-    if (links === 'none') throw new CutoverError('PATH_UNSAFE', `path ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(relative(root, current))})`, { hint: 'cutover writes, moves and removes real files and folders only; replace the link with a folder, or remove it' });
+    if (links === 'none') throw new CutoverError('PATH_UNSAFE', `path ${quote(rel)} passes through a symbolic link (${quote(relative(root, current))})`, { hint: 'cutover writes, moves and removes real files and folders only; replace the link with a folder, or remove it' });
     let target: string | null;
     try {
       target = realpathSync.native(current);

@@ -2,6 +2,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CutoverError } from '../errors.js';
+import { quote } from '../text/quote.js';
 import { unchangedTrackedFiles } from './git.js';
 
 /**
@@ -18,7 +19,7 @@ export async function listEntries(root: string, rel: string): Promise<string[]> 
   while (pending.length > 0) {
     const dir = pending.pop() as string;
     const entries = await readdir(join(root, dir), { withFileTypes: true }).catch((cause: unknown) => {
-      throw new CutoverError('IO_FAILED', `cannot list ${JSON.stringify(dir)} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+      throw new CutoverError('IO_FAILED', `cannot list ${quote(dir)} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
     });
     for (const entry of entries) {
       const path = `${dir}/${entry.name}`;
@@ -43,6 +44,6 @@ export async function unsavedFiles(root: string, rel: string): Promise<string[]>
 
 /** Files for a one-line message: the first ten, quoted (a name may hold anything), and how many more. */
 export function nameFiles(files: readonly string[], shown = 10): string {
-  const listed = files.slice(0, shown).map((f) => JSON.stringify(f)).join(', ');
+  const listed = files.slice(0, shown).map(quote).join(', ');
   return files.length > shown ? `${listed} and ${files.length - shown} more` : listed;
 }

@@ -1,6 +1,7 @@
 // Every path a resolved plan names, where the plan writes it, and the lexical check each needs once
 // interpolation is done: a value from the environment may hold anything.
 import type { Problem } from '../errors.js';
+import { quote } from '../text/quote.js';
 import { pathProblem } from './paths.js';
 import { positionOf, type DataPath, type SourceDoc } from './position.js';
 import type { ResolvedPlan } from './resolve.js';
@@ -70,7 +71,7 @@ export function resolvedPathProblems(source: SourceDoc, paths: readonly PlanPath
       code: 'PATH_UNSAFE',
       file: source.file,
       ...positionOf(source, p.at),
-      message: `${describePath(p)} resolves to ${JSON.stringify(p.path)}, which ${why}`,
+      message: `${describePath(p)} resolves to ${quote(p.path)}, which ${why}`,
       hint: 'paths stay inside the repository, outside .git, with no control character, after `${{ }}` is substituted: check the values the plan reads from the environment',
     });
   }

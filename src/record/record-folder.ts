@@ -7,6 +7,7 @@ import { readRegularFile, resolveInside } from '../adapters/fs.js';
 import { listEntries, nameFiles } from '../adapters/unsaved.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { RUN_JSON_LIMIT, recordFiles } from './run-record.js';
+import { quote } from '../text/quote.js';
 import { parseRunJson } from './verify.js';
 
 /** Whose record a folder may hold to be replaced: the plan's name and the run id. */
@@ -55,7 +56,7 @@ export async function checkRecordFolder(root: string, dir: string, owner: Record
   const read = await readRegularFile(`${abs}/run.json`, RUN_JSON_LIMIT);
   const run = 'bytes' in read ? parseRunJson(read.bytes.toString('utf8')).run : undefined;
   if (run && (run.plan.name !== owner.plan || run.runId !== owner.runId)) {
-    throw new CutoverError('RECORD_EXISTS', `the record folder ${rel} holds the record of another run (${JSON.stringify(run.plan.name)} run ${JSON.stringify(run.runId)})`, {
+    throw new CutoverError('RECORD_EXISTS', `the record folder ${rel} holds the record of another run (${quote(run.plan.name)} run ${quote(run.runId)})`, {
       hint: 'move it away, or run with another --run-id',
     });
   }

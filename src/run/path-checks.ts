@@ -8,6 +8,7 @@ import type { ResolvedPlan } from '../plan/resolve.js';
 import { describePath, planPaths, resolvedPathProblems, type PlanPath } from '../plan/resolved-paths.js';
 import type { Plan } from '../plan/types.js';
 import type { RecordFolderCheck } from './result.js';
+import { quote } from '../text/quote.js';
 
 /** What the path checks need: the validated plan with its source (for positions) and the resolved one. */
 export interface PathCheckInput {
@@ -64,7 +65,7 @@ export async function checkNothingInTheWay(input: PathCheckInput, paths: readonl
         code: 'FILE_EXISTS',
         file: source.file,
         ...positionOf(source, p.at),
-        message: `${describePath(p)} ${JSON.stringify(p.path)} holds files cutover did not write and git does not keep: ${nameFiles(unsaved)}`,
+        message: `${describePath(p)} ${quote(p.path)} holds files cutover did not write and git does not keep: ${nameFiles(unsaved)}`,
         hint: p.use === 'produces'
           ? 'a step\'s produces are set aside before it runs and discarded when it succeeds; cutover never removes what it did not write: move them away (or commit them) first'
           : 'a determinism check moves its paths aside and reruns the steps that write them; they must hold only what this run writes: move them away (or commit them) first',
