@@ -151,7 +151,7 @@ function scratchOf(gitDir: string, plan: string, runId: string): string {
 
 /**
  * Checks, after the freeze gate, that the run may start here and now: the window, a clean tree where
- * it will commit, a branch to commit to, and `--require-merged`.
+ * it will commit its `files` artifacts, a branch to commit to, and `--require-merged`.
  */
 export async function checkRunnable(prepared: Prepared, options: Pick<PreflightOptions, 'root' | 'commit' | 'requireMerged' | 'now'>): Promise<void> {
   const { root } = options;
@@ -159,7 +159,8 @@ export async function checkRunnable(prepared: Prepared, options: Pick<PreflightO
   const started = prepared.journal.length > 0;
   if (!committed) checkWindow(resolved, options.now);
   if (!started) {
-    const commitPaths = [resolved.record.dir, ...resolved.artifacts.filter((a) => a.commit === 'files').map((a) => a.path)];
+    // The record folder was checked in prepareRun: nothing in it but this run's own record, which it replaces.
+    const commitPaths = resolved.artifacts.filter((a) => a.commit === 'files').map((a) => a.path);
     const dirty = await dirtyPaths(commitPaths, { cwd: root });
     if (dirty.length) {
       throw new CutoverError('TREE_DIRTY', `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`, { hint: 'commit or remove them first; the run commits only what it writes' });
