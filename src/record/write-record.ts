@@ -57,7 +57,13 @@ async function committedFiles(root: string, dir: string, commit: string): Promis
 
 async function writeRecordFolder(root: string, dir: string, result: RunResult): Promise<{ dir: string; files: string[] }> {
   // Steps ran since preflight checked the folder: look again, right before writing.
-  const replacing = await checkRecordFolder(root, dir, { plan: result.plan.name, runId: result.runId });
+  const replacing = await checkRecordFolder(root, dir, { plan: result.plan.name, runId: result.runId }).catch((error: unknown) => {
+    if (!(error instanceof CutoverError) || error.code === 'PATH_UNSAFE') throw error;
+    throw new CutoverError(error.code, error.message, {
+      cause: error,
+      hint: `cutover never removes what it did not write, and the steps are done and will not run again: move them away, then \`cutover run ${result.planFile} --resume\` writes and commits the record`,
+    });
+  });
   const abs = join(root, dir);
   const masker = createMasker(result.secretValues);
   checkArtifacts(result, masker);

@@ -146,6 +146,20 @@ describe('a record folder holding what the run did not write', () => {
     tally.record++;
   });
 
+  it('a file a step writes into the record folder: the record is refused, not written over it; moved away, --resume records', () => {
+    const dir = planRepo(`${planHead()}${MARK}  steps:\n    - { id: one, run: node tools/step.js write reports/test-plan/r1/export.csv "a step's own output" }\n`);
+    const r = runPlan(dir);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.doc!.problems[0]).toMatchObject({ code: 'FILE_EXISTS', message: expect.stringContaining('reports/test-plan/r1/export.csv'), hint: expect.stringContaining('--resume') });
+    expect(readFileSync(join(dir, 'reports/test-plan/r1/export.csv'), 'utf8')).toBe("a step's own output");
+    execFileSync('mv', [join(dir, 'reports/test-plan/r1/export.csv'), join(dir, 'export.csv')]);
+    const resumed = runPlan(dir, ['--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('mark\n');
+    expect(git(dir, 'log', '-1', '--format=%s')).toBe('cutover(test-plan): r1 success');
+    tally.record++;
+  });
+
   it("replaces this run's own uncommitted record (a --no-commit run, then the run), and commits it", () => {
     const dir = planRepo(`${planHead()}${MARK}${STEPS}`);
     expect(runPlan(dir, ['--no-commit']).code).toBe(0);
