@@ -826,12 +826,12 @@ var require_src2 = __commonJS({
     function check(path6, isFile, isDirectory) {
       log2(`checking %s`, path6);
       try {
-        const stat5 = fs_1.statSync(path6);
-        if (stat5.isFile() && isFile) {
+        const stat4 = fs_1.statSync(path6);
+        if (stat4.isFile() && isFile) {
           log2(`[OK] path represents a file`);
           return true;
         }
-        if (stat5.isDirectory() && isDirectory) {
+        if (stat4.isDirectory() && isDirectory) {
           log2(`[OK] path represents a directory`);
           return true;
         }
@@ -1518,7 +1518,7 @@ var require_scan = __commonJS({
 var require_parse = __commonJS({
   "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
-    var constants6 = require_constants();
+    var constants7 = require_constants();
     var utils = require_utils();
     var {
       MAX_LENGTH,
@@ -1526,7 +1526,7 @@ var require_parse = __commonJS({
       REGEX_NON_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
-    } = constants6;
+    } = constants7;
     var expandRange = (args, options) => {
       if (typeof options.expandRange === "function") {
         return options.expandRange(...args, options);
@@ -1547,7 +1547,7 @@ var require_parse = __commonJS({
       const parts = [];
       let bracket = 0;
       let paren = 0;
-      let quote = 0;
+      let quote2 = 0;
       let value = "";
       let escaped = false;
       for (const ch of input) {
@@ -1562,11 +1562,11 @@ var require_parse = __commonJS({
           continue;
         }
         if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
+          quote2 = quote2 === 1 ? 0 : 1;
           value += ch;
           continue;
         }
-        if (quote === 0) {
+        if (quote2 === 0) {
           if (ch === "[") {
             bracket++;
           } else if (ch === "]" && bracket > 0) {
@@ -1643,7 +1643,7 @@ var require_parse = __commonJS({
       }
       let bracket = 0;
       let paren = 0;
-      let quote = 0;
+      let quote2 = 0;
       let escaped = false;
       for (let i2 = 1; i2 < pattern2.length; i2++) {
         const ch = pattern2[i2];
@@ -1656,10 +1656,10 @@ var require_parse = __commonJS({
           continue;
         }
         if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
+          quote2 = quote2 === 1 ? 0 : 1;
           continue;
         }
-        if (quote === 1) {
+        if (quote2 === 1) {
           continue;
         }
         if (ch === "[") {
@@ -1735,7 +1735,7 @@ var require_parse = __commonJS({
       if (options.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants6.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants7.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
         if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -1781,8 +1781,8 @@ var require_parse = __commonJS({
       const bos = { type: "bos", value: "", output: opts.prepend || "" };
       const tokens = [bos];
       const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants6.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants6.extglobChars(PLATFORM_CHARS);
+      const PLATFORM_CHARS = constants7.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants7.extglobChars(PLATFORM_CHARS);
       const {
         DOT_LITERAL,
         PLUS_LITERAL,
@@ -2478,7 +2478,7 @@ var require_parse = __commonJS({
         NO_DOTS_SLASH,
         STAR,
         START_ANCHOR
-      } = constants6.globChars(opts.windows);
+      } = constants7.globChars(opts.windows);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture = opts.capture ? "" : "?:";
@@ -2536,7 +2536,7 @@ var require_picomatch = __commonJS({
     var scan2 = require_scan();
     var parse = require_parse();
     var utils = require_utils();
-    var constants6 = require_constants();
+    var constants7 = require_constants();
     var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch3 = (glob2, options, returnState = false) => {
       if (Array.isArray(glob2)) {
@@ -2664,7 +2664,7 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants6;
+    picomatch3.constants = constants7;
     module.exports = picomatch3;
   }
 });
@@ -8691,9 +8691,9 @@ var require_lexer = __commonJS({
         }
       }
       *parseQuotedScalar() {
-        const quote = this.charAt(0);
-        let end = this.buffer.indexOf(quote, this.pos + 1);
-        if (quote === "'") {
+        const quote2 = this.charAt(0);
+        let end = this.buffer.indexOf(quote2, this.pos + 1);
+        if (quote2 === "'") {
           while (end !== -1 && this.buffer[end + 1] === "'")
             end = this.buffer.indexOf("'", end + 2);
         } else {
@@ -10953,15 +10953,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat5, path6, options) {
-      if (!stat5.isSymbolicLink() && !stat5.isFile()) {
+    function checkStat(stat4, path6, options) {
+      if (!stat4.isSymbolicLink() && !stat4.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs2.stat(path6, function(er2, stat5) {
-        cb(er2, er2 ? false : checkStat(stat5, path6, options));
+      fs2.stat(path6, function(er2, stat4) {
+        cb(er2, er2 ? false : checkStat(stat4, path6, options));
       });
     }
     function sync2(path6, options) {
@@ -10977,20 +10977,20 @@ var require_mode = __commonJS({
     isexe.sync = sync2;
     var fs2 = __require("fs");
     function isexe(path6, options, cb) {
-      fs2.stat(path6, function(er2, stat5) {
-        cb(er2, er2 ? false : checkStat(stat5, options));
+      fs2.stat(path6, function(er2, stat4) {
+        cb(er2, er2 ? false : checkStat(stat4, options));
       });
     }
     function sync2(path6, options) {
       return checkStat(fs2.statSync(path6), options);
     }
-    function checkStat(stat5, options) {
-      return stat5.isFile() && checkMode(stat5, options);
+    function checkStat(stat4, options) {
+      return stat4.isFile() && checkMode(stat4, options);
     }
-    function checkMode(stat5, options) {
-      var mod = stat5.mode;
-      var uid = stat5.uid;
-      var gid = stat5.gid;
+    function checkMode(stat4, options) {
+      var mod = stat4.mode;
+      var uid = stat4.uid;
+      var gid = stat4.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u3 = parseInt("100", 8);
@@ -11885,8 +11885,8 @@ var init_colorette = __esm({
     isColorSupported = !isDisabled && (isForced || isWindows && !isDumbTerminal || isCompatibleTerminal || isCI);
     replaceClose = (index, string, close, replace, head = string.substring(0, index) + replace, tail = string.substring(index + close.length), next = tail.indexOf(close)) => head + (next < 0 ? tail : replaceClose(next, tail, close, replace));
     clearBleed = (index, string, open8, close, replace) => index < 0 ? open8 + string + close : open8 + replaceClose(index, string, close, replace) + close;
-    filterEmpty = (open8, close, replace = open8, at2 = open8.length + 1) => (string) => string || !(string === "" || string === void 0) ? clearBleed(
-      ("" + string).indexOf(close, at2),
+    filterEmpty = (open8, close, replace = open8, at3 = open8.length + 1) => (string) => string || !(string === "" || string === void 0) ? clearBleed(
+      ("" + string).indexOf(close, at3),
       string,
       open8,
       close,
@@ -16300,7 +16300,7 @@ var require_package = __commonJS({
 
 // src/action/run-action.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join15, resolve as resolve10 } from "node:path";
+import { join as join16, resolve as resolve10 } from "node:path";
 
 // src/adapters/streams.ts
 import { closeSync, fstatSync, openSync } from "node:fs";
@@ -16512,8 +16512,8 @@ function escapeLine(escaped, before) {
     const lead = before.lead;
     const pair = LEADING_PAIR.exec(lead + out);
     if (pair) {
-      const at2 = pair[0].length - 2 >= lead.length ? pair[0].length - 2 : pair[0].length - 1;
-      out = `${out.slice(0, at2 - lead.length)}%3A${out.slice(at2 - lead.length + 1)}`;
+      const at3 = pair[0].length - 2 >= lead.length ? pair[0].length - 2 : pair[0].length - 1;
+      out = `${out.slice(0, at3 - lead.length)}%3A${out.slice(at3 - lead.length + 1)}`;
     }
   }
   return out;
@@ -16593,8 +16593,8 @@ function coveredRuns(text, needles) {
   const insideDigest = (start, end) => digests.some(([s, e]) => s <= start && end <= e && end - start < e - s);
   const runs = [];
   for (const needle of needles) {
-    for (let at2 = text.indexOf(needle); at2 !== -1; at2 = text.indexOf(needle, at2 + 1)) {
-      if (!insideDigest(at2, at2 + needle.length)) runs.push([at2, at2 + needle.length]);
+    for (let at3 = text.indexOf(needle); at3 !== -1; at3 = text.indexOf(needle, at3 + 1)) {
+      if (!insideDigest(at3, at3 + needle.length)) runs.push([at3, at3 + needle.length]);
     }
   }
   return mergeRuns(runs);
@@ -16636,9 +16636,9 @@ function snapToEscapes(body, runs) {
 function pendingPrefix(buf, needles) {
   let longest = 0;
   for (const needle of needles) {
-    for (let at2 = Math.max(0, buf.length - needle.length + 1); at2 < buf.length - longest; at2++) {
-      if (buf[at2] === needle[0] && buf.compare(needle, 0, buf.length - at2, at2) === 0) {
-        longest = buf.length - at2;
+    for (let at3 = Math.max(0, buf.length - needle.length + 1); at3 < buf.length - longest; at3++) {
+      if (buf[at3] === needle[0] && buf.compare(needle, 0, buf.length - at3, at3) === 0) {
+        longest = buf.length - at3;
         break;
       }
     }
@@ -16648,7 +16648,7 @@ function pendingPrefix(buf, needles) {
 function scan(lengths, find, emitEnd, state) {
   const runs = state.carry > 0 ? [[0, state.carry]] : [];
   lengths.forEach((length, i2) => {
-    for (let at2 = find(i2, 0); at2 !== -1 && at2 < emitEnd; at2 = find(i2, at2 + 1)) runs.push([at2, at2 + length]);
+    for (let at3 = find(i2, 0); at3 !== -1 && at3 < emitEnd; at3 = find(i2, at3 + 1)) runs.push([at3, at3 + length]);
   });
   const merged = mergeRuns(runs);
   const pieces = [];
@@ -20225,6 +20225,19 @@ async function dirtyPaths(paths, { cwd }) {
   const out = await gitClient(cwd).raw(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ...paths.map((p2) => `:(literal)${p2}`)]);
   return out.split("\0").filter((entry) => entry.length > 3).map((entry) => entry.slice(3));
 }
+async function unchangedTrackedFiles(path6, { cwd }) {
+  const git = gitClient(cwd);
+  const spec = `:(literal)${path6}`;
+  const split2 = (out) => out.split("\0").filter((entry) => entry !== "");
+  try {
+    const tracked = split2(await git.raw(["ls-files", "-z", "--cached", "--", spec]));
+    if (tracked.length === 0) return /* @__PURE__ */ new Set();
+    const changed2 = new Set(split2(await git.raw(["status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames", "--", spec])).map((entry) => entry.slice(3)));
+    return new Set(tracked.filter((file) => !changed2.has(file)));
+  } catch (cause) {
+    throw new CutoverError("GIT_FAILED", `cannot read git's view of ${JSON.stringify(path6)}`, { cause });
+  }
+}
 async function lastCommitTouching(path6, { cwd }) {
   const out = await gitClient(cwd).raw(["rev-list", "-1", "HEAD", "--", `:(literal)${path6}`]).catch(() => "");
   return out.trim() || void 0;
@@ -20286,8 +20299,10 @@ async function emptyTree(cwd) {
 // src/plan/paths.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
 import { posix } from "node:path";
+var CONTROL = /[\u0000-\u001f\u007f]/;
 function pathProblem(path6, { allowRoot = false } = {}) {
-  if (path6.includes("\0")) return "contains a NUL character";
+  const control = CONTROL.exec(path6);
+  if (control) return `contains a control character (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")})`;
   if (path6.includes("\\")) return "contains a backslash; use `/`";
   if (path6.startsWith("/") || /^[A-Za-z]:/.test(path6)) return "is absolute; paths are relative to the repository root";
   const normal = posix.normalize(path6);
@@ -20297,7 +20312,7 @@ function pathProblem(path6, { allowRoot = false } = {}) {
   return void 0;
 }
 function normalizePath(path6) {
-  return posix.normalize(path6).replace(/\/+$/, "");
+  return posix.normalize(path6).replace(/(?<=.)\/+$/, "");
 }
 function pathsOverlap(a2, b3) {
   const x3 = normalizePath(a2);
@@ -20384,17 +20399,17 @@ function lineColOf(source, offset) {
     for (let i2 = source.text.indexOf("\n"); i2 !== -1; i2 = source.text.indexOf("\n", i2 + 1)) starts.push(i2 + 1);
     lineStartsOf.set(source, starts);
   }
-  const at2 = Math.max(0, Math.min(Number.isFinite(offset) ? offset : 0, source.text.length));
+  const at3 = Math.max(0, Math.min(Number.isFinite(offset) ? offset : 0, source.text.length));
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {
     const mid = lo + hi + 1 >> 1;
-    if (starts[mid] <= at2) lo = mid;
+    if (starts[mid] <= at3) lo = mid;
     else hi = mid - 1;
   }
   const lineStart = starts[lo];
   let col = 1;
-  for (let i2 = lineStart; i2 < at2; i2++) {
+  for (let i2 = lineStart; i2 < at3; i2++) {
     const unit = source.text.charCodeAt(i2);
     if (unit >= 56320 && unit <= 57343 && i2 > lineStart && isHighSurrogate(source.text.charCodeAt(i2 - 1))) continue;
     col++;
@@ -20442,9 +20457,9 @@ function positionInString(source, path6, index) {
   if (!(0, import_yaml.isScalar)(node) || !node.range) return positionOf(source, path6);
   const start = node.range[0];
   const raw = source.text.slice(start, node.range[1]);
-  const quote = raw.startsWith('"') || raw.startsWith("'") ? 1 : 0;
+  const quote2 = raw.startsWith('"') || raw.startsWith("'") ? 1 : 0;
   const value = String(node.value);
-  if (raw.slice(quote, quote + value.length) === value) return lineColOf(source, start + quote + index);
+  if (raw.slice(quote2, quote2 + value.length) === value) return lineColOf(source, start + quote2 + index);
   const inBlock = blockOffset(raw, value, index);
   return lineColOf(source, start + (inBlock ?? 0));
 }
@@ -20454,16 +20469,16 @@ function blockOffset(raw, value, index) {
   if (body === 0) return void 0;
   const lines3 = raw.slice(body).split("\n");
   const indent2 = Math.min(...lines3.filter((l3) => l3.trim() !== "").map((l3) => l3.length - l3.trimStart().length));
-  let at2 = body;
+  let at3 = body;
   let left = index;
   for (const line of lines3) {
     const content = Math.max(0, line.length - indent2);
     if (left <= content) {
-      const offset = at2 + Math.min(indent2, line.length) + left;
+      const offset = at3 + Math.min(indent2, line.length) + left;
       return raw[offset] === value[index] ? offset : void 0;
     }
     left -= content + 1;
-    at2 += line.length + 1;
+    at3 += line.length + 1;
   }
   return void 0;
 }
@@ -20544,13 +20559,13 @@ function notAKey(line) {
     hint: "write it as `key: value`, or start a list item with `- `"
   };
 }
-function unclosedQuote(text, offset, quote) {
+function unclosedQuote(text, offset, quote2) {
   for (let i2 = Math.min(offset, text.length) - 1; i2 >= Math.max(0, offset - LOOK_BACK); i2--) {
-    if (text[i2] === quote && !(quote === '"' && text[i2 - 1] === "\\")) {
+    if (text[i2] === quote2 && !(quote2 === '"' && text[i2 - 1] === "\\")) {
       return {
         offset: i2,
-        message: `the ${quote === '"' ? "double" : "single"} quote opened here is never closed`,
-        hint: `end the value with ${quote} on the same line, or write it without quotes`
+        message: `the ${quote2 === '"' ? "double" : "single"} quote opened here is never closed`,
+        hint: `end the value with ${quote2} on the same line, or write it without quotes`
       };
     }
   }
@@ -20576,8 +20591,8 @@ function plain(e) {
   return { offset: e.offset, message: first.charAt(0).toLowerCase() + first.slice(1), hint: GENERIC_HINT };
 }
 function lineAt(text, offset) {
-  const at2 = Math.max(0, Math.min(offset, text.length));
-  const start = text.lastIndexOf("\n", at2 - 1) + 1;
+  const at3 = Math.max(0, Math.min(offset, text.length));
+  const start = text.lastIndexOf("\n", at3 - 1) + 1;
   const end = text.indexOf("\n", start);
   return describe(start, text.slice(start, end < 0 ? text.length : end));
 }
@@ -20637,26 +20652,26 @@ function loadPlan(bytes, file, maxBytes = MAX_PLAN_BYTES) {
   }
   const source = { file, text, doc: first, lines: lines3 };
   const problems = [];
-  const at2 = (offset) => ({ file, ...lineColOf(source, offset) });
+  const at3 = (offset) => ({ file, ...lineColOf(source, offset) });
   for (const extra of list.slice(1)) {
-    problems.push({ code: "PLAN_SYNTAX", message: "a plan file holds one YAML document; found another", ...at2(extra.range[0]), hint: "remove the `---` separator and everything after it" });
+    problems.push({ code: "PLAN_SYNTAX", message: "a plan file holds one YAML document; found another", ...at3(extra.range[0]), hint: "remove the `---` separator and everything after it" });
   }
   const reported = [...first.errors, ...first.warnings];
   for (const e of reported.filter((r2) => r2.code === "DUPLICATE_KEY" || r2.code === "TAG_RESOLVE_FAILED")) {
-    problems.push({ code: e.code === "DUPLICATE_KEY" ? "PLAN_DUPLICATE" : "PLAN_YAML_FEATURE", message: yamlMessage(e.code, e.message), ...at2(e.pos[0]) });
+    problems.push({ code: e.code === "DUPLICATE_KEY" ? "PLAN_DUPLICATE" : "PLAN_YAML_FEATURE", message: yamlMessage(e.code, e.message), ...at3(e.pos[0]) });
   }
   const syntax = reported.filter((r2) => r2.code !== "DUPLICATE_KEY" && r2.code !== "TAG_RESOLVE_FAILED");
   for (const e of explainYamlErrors(text, syntax.map((r2) => ({ code: r2.code, message: r2.message, offset: r2.pos[0] })))) {
-    problems.push({ code: "PLAN_SYNTAX", message: e.message, ...at2(e.offset), hint: e.hint });
+    problems.push({ code: "PLAN_SYNTAX", message: e.message, ...at3(e.offset), hint: e.hint });
   }
   const directive = directiveOffset(text, first);
   if (directive >= 0) {
-    problems.push({ code: "PLAN_YAML_FEATURE", message: "YAML directives are not allowed", ...at2(directive), hint: "remove the `%` line: plans are read as YAML 1.2 (core schema) only" });
+    problems.push({ code: "PLAN_YAML_FEATURE", message: "YAML directives are not allowed", ...at3(directive), hint: "remove the `%` line: plans are read as YAML 1.2 (core schema) only" });
   }
   problems.push(...unsupportedNodes(first).map(({ node, what }) => ({
     code: "PLAN_YAML_FEATURE",
     message: `${what} are not allowed in plans`,
-    ...at2(markerOffset(text, node.range?.[0] ?? 0, what === "tags" ? "!" : what === "anchors" ? "&" : "*")),
+    ...at3(markerOffset(text, node.range?.[0] ?? 0, what === "tags" ? "!" : what === "anchors" ? "&" : "*")),
     hint: what === "tags" ? "write the value as a plain string" : "write the value out in full"
   })));
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) };
@@ -20726,14 +20741,14 @@ var Shlexer = class {
   readChar() {
     return this.string.charAt(this.i++);
   }
-  processEscapes(string, quote, isAnsiCQuote) {
-    if (!isAnsiCQuote && !this.escapedQuotes.includes(quote)) {
+  processEscapes(string, quote2, isAnsiCQuote) {
+    if (!isAnsiCQuote && !this.escapedQuotes.includes(quote2)) {
       return string;
     }
     const anyEscape = "[" + this.escapes.replace(/(.)/g, "\\$1") + "]";
-    if (!isAnsiCQuote && this.escapedQuotes.includes(quote)) {
+    if (!isAnsiCQuote && this.escapedQuotes.includes(quote2)) {
       const re2 = new RegExp(
-        anyEscape + "(" + anyEscape + "|\\" + quote + ")",
+        anyEscape + "(" + anyEscape + "|\\" + quote2 + ")",
         "g"
       );
       return string.replace(re2, "$1");
@@ -20909,12 +20924,12 @@ function shellWords(run2) {
   const text = run2.replace(/\$\{\{.*?\}\}/g, (m2) => "x".repeat(m2.length));
   const found = [];
   let start = -1;
-  let quote;
+  let quote2;
   for (let i2 = 0; i2 <= text.length; i2++) {
     const c5 = text[i2];
-    if (quote) {
-      if (c5 === "\\" && quote === '"') i2++;
-      else if (c5 === quote) quote = void 0;
+    if (quote2) {
+      if (c5 === "\\" && quote2 === '"') i2++;
+      else if (c5 === quote2) quote2 = void 0;
       continue;
     }
     if (c5 === void 0 || c5 === " " || c5 === "	" || c5 === "\n") {
@@ -20927,7 +20942,7 @@ function shellWords(run2) {
     }
     if (start < 0) start = i2;
     if (c5 === "\\") i2++;
-    else if (c5 === "'" || c5 === '"') quote = c5;
+    else if (c5 === "'" || c5 === '"') quote2 = c5;
   }
   return found;
 }
@@ -20993,19 +21008,19 @@ var INTERPRETERS = [
 ];
 function codeWords(argv2) {
   const found = [];
-  argv2.forEach((word, at2) => {
+  argv2.forEach((word, at3) => {
     const name = word.split("/").pop();
     const interpreter = INTERPRETERS.find((i2) => i2.name.test(name));
     if (!interpreter) return;
-    const code = codeAfter(argv2, at2, interpreter);
+    const code = codeAfter(argv2, at3, interpreter);
     if (code) found.push({ index: code.index, runner: `${name} ${code.option}`, shell: interpreter.shell });
   });
   return found;
 }
-function codeAfter(argv2, at2, interpreter) {
+function codeAfter(argv2, at3, interpreter) {
   const isCode = (option) => interpreter.code.some((c5) => c5.toLowerCase() === option.toLowerCase());
   let pending;
-  for (let i2 = at2 + 1; i2 < argv2.length; i2++) {
+  for (let i2 = at3 + 1; i2 < argv2.length; i2++) {
     const word = argv2[i2];
     if (word === "--") return pending ? { index: i2 + 1, option: pending } : void 0;
     if (!/^[-+]./.test(word)) return pending ? { index: i2, option: pending } : void 0;
@@ -21642,7 +21657,7 @@ function configure(options) {
         return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
       }
       let res = "";
-      let join16 = ",";
+      let join17 = ",";
       const originalIndentation = indentation;
       if (Array.isArray(value)) {
         if (value.length === 0) {
@@ -21656,7 +21671,7 @@ function configure(options) {
           indentation += spacer;
           res += `
 ${indentation}`;
-          join16 = `,
+          join17 = `,
 ${indentation}`;
         }
         const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -21664,13 +21679,13 @@ ${indentation}`;
         for (; i2 < maximumValuesToStringify - 1; i2++) {
           const tmp2 = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
           res += tmp2 !== void 0 ? tmp2 : "null";
-          res += join16;
+          res += join17;
         }
         const tmp = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
         res += tmp !== void 0 ? tmp : "null";
         if (value.length > maximumBreadth) {
           const removedKeys = value.length - maximumBreadth;
-          res += `${join16}"... ${getItemCount(removedKeys)} not stringified"`;
+          res += `${join17}"... ${getItemCount(removedKeys)} not stringified"`;
         }
         if (spacer !== "") {
           res += `
@@ -21691,7 +21706,7 @@ ${originalIndentation}`;
       let separator = "";
       if (spacer !== "") {
         indentation += spacer;
-        join16 = `,
+        join17 = `,
 ${indentation}`;
         whitespace = " ";
       }
@@ -21705,13 +21720,13 @@ ${indentation}`;
         const tmp = stringifyFnReplacer(key2, value, stack, replacer, spacer, indentation);
         if (tmp !== void 0) {
           res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-          separator = join16;
+          separator = join17;
         }
       }
       if (keyLength > maximumBreadth) {
         const removedKeys = keyLength - maximumBreadth;
         res += `${separator}"...":${whitespace}"${getItemCount(removedKeys)} not stringified"`;
-        separator = join16;
+        separator = join17;
       }
       if (spacer !== "" && separator.length > 1) {
         res = `
@@ -21753,7 +21768,7 @@ ${originalIndentation}`;
     }
     const originalIndentation = indentation;
     let res = "";
-    let join16 = ",";
+    let join17 = ",";
     if (Array.isArray(value)) {
       if (value.length === 0) {
         return "[]";
@@ -21766,7 +21781,7 @@ ${originalIndentation}`;
         indentation += spacer;
         res += `
 ${indentation}`;
-        join16 = `,
+        join17 = `,
 ${indentation}`;
       }
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -21775,14 +21790,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyArrayReplacer(i2, item2, stack, replacer, spacer, indentation) : stringifyPrimitive(item2);
         res += tmp2 !== void 0 ? tmp2 : "null";
-        res += join16;
+        res += join17;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyArrayReplacer(i2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       res += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res += `${join16}"... ${getItemCount(removedKeys)} not stringified"`;
+        res += `${join17}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       if (spacer !== "") {
         res += `
@@ -21798,7 +21813,7 @@ ${originalIndentation}`;
     let whitespace = "";
     if (spacer !== "") {
       indentation += spacer;
-      join16 = `,
+      join17 = `,
 ${indentation}`;
       whitespace = " ";
     }
@@ -21811,7 +21826,7 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyArrayReplacer(key2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-        separator = join16;
+        separator = join17;
       }
     }
     if (spacer !== "" && separator.length > 1) {
@@ -21862,7 +21877,7 @@ ${originalIndentation}`;
       indentation += spacer;
       let res2 = `
 ${indentation}`;
-      const join17 = `,
+      const join18 = `,
 ${indentation}`;
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
       let i2 = 0;
@@ -21870,14 +21885,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyIndent(i2, item2, stack, spacer, indentation) : stringifyPrimitive(item2);
         res2 += tmp2 !== void 0 ? tmp2 : "null";
-        res2 += join17;
+        res2 += join18;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyIndent(i2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       res2 += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res2 += `${join17}"... ${getItemCount(removedKeys)} not stringified"`;
+        res2 += `${join18}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       res2 += `
 ${originalIndentation}`;
@@ -21893,7 +21908,7 @@ ${originalIndentation}`;
       return '"[Object]"';
     }
     indentation += spacer;
-    const join16 = `,
+    const join17 = `,
 ${indentation}`;
     let res = "";
     let separator = "";
@@ -21903,7 +21918,7 @@ ${indentation}`;
       res += stringifyTypedArray(
         /** @type {ArrayLike<number | bigint>} */
         value,
-        join16,
+        join17,
         maximumBreadth,
         bigint,
         fail2,
@@ -21915,7 +21930,7 @@ ${indentation}`;
       );
       maximumPropertiesToStringify -= /** @type {{length: number}} */
       value.length;
-      separator = join16;
+      separator = join17;
     }
     if (deterministic) {
       keys = sort(keys, comparator);
@@ -21930,13 +21945,13 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyIndent(key2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}: ${tmp}`;
-        separator = join16;
+        separator = join17;
       }
     }
     if (keyLength > maximumBreadth) {
       const removedKeys = keyLength - maximumBreadth;
       res += `${separator}"...": "${getItemCount(removedKeys)} not stringified"`;
-      separator = join16;
+      separator = join17;
     }
     if (separator !== "") {
       res = `
@@ -22330,10 +22345,10 @@ var resolveSymlinksAsync = function(path6, state, callback$1) {
   queue.enqueue();
   fs2.realpath(path6, (error, resolvedPath) => {
     if (error) return queue.dequeue(suppressErrors ? null : error, state);
-    fs2.stat(resolvedPath, (error$1, stat5) => {
+    fs2.stat(resolvedPath, (error$1, stat4) => {
       if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
-      if (stat5.isDirectory() && isRecursive(path6, resolvedPath, state)) return queue.dequeue(null, state);
-      callback$1(stat5, resolvedPath);
+      if (stat4.isDirectory() && isRecursive(path6, resolvedPath, state)) return queue.dequeue(null, state);
+      callback$1(stat4, resolvedPath);
       queue.dequeue(null, state);
     });
   });
@@ -22343,9 +22358,9 @@ var resolveSymlinks = function(path6, state, callback$1) {
   queue.enqueue();
   try {
     const resolvedPath = fs2.realpathSync(path6);
-    const stat5 = fs2.statSync(resolvedPath);
-    if (stat5.isDirectory() && isRecursive(path6, resolvedPath, state)) return;
-    callback$1(stat5, resolvedPath);
+    const stat4 = fs2.statSync(resolvedPath);
+    if (stat4.isDirectory() && isRecursive(path6, resolvedPath, state)) return;
+    callback$1(stat4, resolvedPath);
   } catch (e) {
     if (!suppressErrors) throw e;
   }
@@ -22542,8 +22557,8 @@ var Walker = class {
         this.walkDirectory(this.state, path6, path6, depth - 1, this.walk);
       } else if (this.resolveSymlink && entry.isSymbolicLink()) {
         let path6 = joinPathWithBasePath(entry.name, directoryPath);
-        this.resolveSymlink(path6, this.state, (stat5, resolvedPath) => {
-          if (stat5.isDirectory()) {
+        this.resolveSymlink(path6, this.state, (stat4, resolvedPath) => {
+          if (stat4.isDirectory()) {
             resolvedPath = normalizePath2(resolvedPath, this.state.options);
             if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path6 + pathSeparator)) return;
             this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path6 + pathSeparator, depth - 1, this.walk);
@@ -23224,8 +23239,8 @@ function checkNeeds(steps, add) {
     if (!cycle) continue;
     const [first, next] = cycle;
     const placed = byId.get(first);
-    const at2 = placed.step.needs?.indexOf(next) ?? -1;
-    add("PLAN_REFERENCE", at2 >= 0 ? [...placed.path, "needs", at2] : [...placed.path, "id"], `the steps wait for each other in a circle: ${cycle.join(" → ")}`, "remove one of these needs");
+    const at3 = placed.step.needs?.indexOf(next) ?? -1;
+    add("PLAN_REFERENCE", at3 >= 0 ? [...placed.path, "needs", at3] : [...placed.path, "id"], `the steps wait for each other in a circle: ${cycle.join(" → ")}`, "remove one of these needs");
   }
 }
 function checkMatrix(steps, plan2, add) {
@@ -23258,11 +23273,11 @@ function unsetProblems(plan2, file, unset, options = {}) {
     const places = paths.get(u3.value) ?? [];
     if (nth > 0 && nth >= places.length) continue;
     const path6 = places[nth];
-    const at2 = source && path6 ? positionInString(source, path6, u3.offset) : {};
+    const at3 = source && path6 ? positionInString(source, path6, u3.offset) : {};
     (preview && isSecret(plan2, u3.name) ? warnings : problems).push({
       code: "PLAN_INTERPOLATION",
       file,
-      ...at2,
+      ...at3,
       message: `${u3.name} is not set, so \`env.${u3.name}\` would be substituted as an empty string`,
       hint: hintFor(u3.name, plan2, path6)
     });
@@ -23286,6 +23301,11 @@ function hintFor(name, plan2, path6) {
 
 // src/plan/resolve.ts
 var RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
+function runIdProblem(runId) {
+  if (!RUN_ID.test(runId)) return `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`;
+  if (runId === "." || runId === "..") return `run id ${JSON.stringify(runId)} would name ${runId === "." ? "the plan's records folder itself" : "the folder above it"}, not a folder of its own`;
+  return void 0;
+}
 function defaultRunId(env3, now) {
   if (env3.GITHUB_ACTIONS === "true" && env3.GITHUB_RUN_ID) return `gh-${env3.GITHUB_RUN_ID}-${env3.GITHUB_RUN_ATTEMPT ?? "1"}`;
   return `local-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
@@ -23305,11 +23325,12 @@ function resolvePlan(plan2, file, context) {
   const runIdSecret = secretIn(runId);
   if (runIdSecret) {
     problems.push({ code: "USAGE", file, message: `the run id holds the value of secret ${runIdSecret}`, hint: "a run id is written into paths, commit messages and logs: choose one that holds no secret" });
-  } else if (!RUN_ID.test(runId)) {
-    problems.push({ code: "USAGE", file, message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`, hint: "set --run-id or spec.runId to letters, digits, ., _ and -" });
+  } else if (runIdProblem(runId)) {
+    problems.push({ code: "USAGE", file, message: runIdProblem(runId), hint: "set --run-id or spec.runId to letters, digits, ., _ and - (not `.` or `..`)" });
   }
   const scope = { ...callerScope, env: { ...context.env, ...env3 } };
   const text = (v2) => substitute(v2, scope);
+  const path6 = (v2) => normalizePath(text(v2));
   const phases = Object.fromEntries(PHASES.map((p2) => [p2, []]));
   const shardsOf = /* @__PURE__ */ new Map();
   for (const { phase, index, step } of placedSteps(plan2)) {
@@ -23330,7 +23351,7 @@ function resolvePlan(plan2, file, context) {
   }
   const concurrency = plan2.spec.concurrency ?? 1;
   if (concurrency > 1) problems.push(...overlappingProduces(phases, file));
-  const recordDir = text(plan2.spec.record?.dir ?? "reports/${{ plan.name }}/${{ run.id }}");
+  const recordDir = path6(plan2.spec.record?.dir ?? "reports/${{ plan.name }}/${{ run.id }}");
   const dirSecret = runIdSecret ? void 0 : secretIn(recordDir);
   if (dirSecret) problems.push({ code: "USAGE", file, message: `the record folder holds the value of secret ${dirSecret}`, hint: "spec.record.dir is written into paths and commits: build it from names that hold no secret" });
   const unsetFound = unsetProblems(plan2, file, unset, { ...context.source ? { source: context.source } : {}, ...context.preview ? { preview: true } : {} });
@@ -23350,32 +23371,33 @@ function resolvePlan(plan2, file, context) {
       registries: plan2.spec.registries ?? [],
       phases,
       concurrency,
-      artifacts: (plan2.spec.artifacts ?? []).map((a2) => ({ name: a2.name, path: text(a2.path), commit: a2.commit ?? "manifest", roots: a2.roots ?? "none" })),
+      artifacts: (plan2.spec.artifacts ?? []).map((a2) => ({ name: a2.name, path: path6(a2.path), commit: a2.commit ?? "manifest", roots: a2.roots ?? "none" })),
       record: { dir: recordDir, push: plan2.spec.record?.push ?? false }
     }
   };
 }
 function resolveStep(step, phase, index, sub, planEnv, values) {
   const text = sub.track;
+  const path6 = (v2) => normalizePath(text(v2));
   const value = Object.values(values)[0];
   const resolved = {
     id: value === void 0 ? step.id : shardId(step.id, value),
     name: value === void 0 ? step.name ?? step.id : step.name ? `${step.name} [${value}]` : shardId(step.id, value),
     phase,
     index,
-    with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(text), ...step.with?.name ? { name: step.with.name } : {} },
-    cwd: step.cwd ? text(step.cwd) : ".",
+    with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(path6), ...step.with?.name ? { name: step.with.name } : {} },
+    cwd: step.cwd ? path6(step.cwd) : ".",
     env: { ...planEnv, ...mapValues(step.env ?? {}, text) },
     retries: { count: step.retries?.count ?? 0, delayMs: parseDuration(step.retries?.delay ?? "0s") ?? 0 },
     continueOnError: step.continueOnError ?? false,
     expect: {
       exitCode: [step.expect?.exitCode ?? 0].flat(),
-      exists: (step.expect?.exists ?? []).map(text),
-      absent: (step.expect?.absent ?? []).map(text),
-      json: (step.expect?.json ?? []).map((j3) => interpolateJson(j3, text)),
+      exists: (step.expect?.exists ?? []).map(path6),
+      absent: (step.expect?.absent ?? []).map(path6),
+      json: (step.expect?.json ?? []).map((j3) => interpolateJson(j3, text, path6)),
       ...step.expect?.stdout !== void 0 ? { stdout: step.expect.stdout } : {}
     },
-    produces: (step.produces ?? []).map(text),
+    produces: (step.produces ?? []).map(path6),
     needs: [],
     ...value !== void 0 ? { matrix: { of: step.id, values } } : {},
     ...step.uses ? { uses: step.uses } : {},
@@ -23406,9 +23428,9 @@ function command(run2, shell, text) {
   const split2 = splitRun(run2);
   return { argv: "argv" in split2 ? split2.argv.map(text) : [run2] };
 }
-function interpolateJson(j3, text) {
+function interpolateJson(j3, text, path6) {
   const value = (v2) => typeof v2 === "string" ? text(v2) : v2;
-  return { ...j3, file: text(j3.file), ..."equals" in j3 ? { equals: value(j3.equals) } : {}, ...j3.in ? { in: j3.in.map(value) } : {} };
+  return { ...j3, file: path6(j3.file), ..."equals" in j3 ? { equals: value(j3.equals) } : {}, ...j3.in ? { in: j3.in.map(value) } : {} };
 }
 function secretValuesOf(resolved, env3) {
   return resolved.secrets.map((name) => ({ name, value: env3[name] ?? resolved.env[name] ?? "" })).filter((s) => s.value !== "");
@@ -25968,8 +25990,8 @@ function checkShellWords(source, plan2) {
 }
 function checkRunId(source, plan2) {
   const runId = plan2.spec.runId;
-  if (runId === void 0 || runId.includes("${{") || RUN_ID.test(runId)) return [];
-  return [{ code: "PLAN_SCHEMA", file: source.file, ...positionOf(source, ["spec", "runId"]), message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}` }];
+  const problem = runId === void 0 || runId.includes("${{") ? void 0 : runIdProblem(runId);
+  return problem ? [{ code: "PLAN_SCHEMA", file: source.file, ...positionOf(source, ["spec", "runId"]), message: problem }] : [];
 }
 function sortProblems(problems) {
   return [...problems].sort((a2, b3) => (a2.line ?? 0) - (b3.line ?? 0) || (a2.col ?? 0) - (b3.col ?? 0));
@@ -25981,15 +26003,23 @@ import { lstat as lstat2, readFile, realpath as realpath2 } from "node:fs/promis
 import { basename as basename3, dirname as dirname3, join as join2, relative as relative3, sep as sep4 } from "node:path";
 
 // src/adapters/fs.ts
-import { lstatSync, realpathSync as realpathSync2 } from "node:fs";
+import { constants, lstatSync, realpathSync as realpathSync2 } from "node:fs";
 import { lstat, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+
+// src/text/quote.ts
+var UNESCAPED = /[\u007f-\u009f\u2028\u2029]/g;
+function quote(value) {
+  return JSON.stringify(value).replace(UNESCAPED, (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+// src/adapters/fs.ts
 function isInside(root, child) {
   const rel = relative2(root, child);
   return rel === "" || !rel.startsWith("..") && !isAbsolute2(rel);
 }
-async function resolveInside(root, rel) {
-  const unsafe = (why) => new CutoverError("PATH_UNSAFE", `path ${JSON.stringify(rel)} ${why}`, {
+async function resolveInside(root, rel, { links = "inside" } = {}) {
+  const unsafe = (why) => new CutoverError("PATH_UNSAFE", `path ${quote(rel)} ${why}`, {
     hint: "paths are relative to the repository root and must stay inside it"
   });
   if (isAbsolute2(rel)) throw unsafe("is absolute");
@@ -26007,15 +26037,15 @@ async function resolveInside(root, rel) {
     } catch {
       return abs;
     }
-    if (info.isSymbolicLink()) {
-      let target;
-      try {
-        target = realpathSync2.native(current);
-      } catch {
-        target = null;
-      }
-      if (target === null || !isInside(realRoot, target)) throw unsafe(`passes through a symbolic link (${relative2(root, current)}) that leads outside`);
+    if (!info.isSymbolicLink()) continue;
+    if (links === "none") throw new CutoverError("PATH_UNSAFE", `path ${quote(rel)} passes through a symbolic link (${quote(relative2(root, current))})`, { hint: "cutover writes, moves and removes real files and folders only; replace the link with a folder, or remove it" });
+    let target;
+    try {
+      target = realpathSync2.native(current);
+    } catch {
+      target = null;
     }
+    if (target === null || !isInside(realRoot, target)) throw unsafe(`passes through a symbolic link (${relative2(root, current)}) that leads outside`);
   }
   return abs;
 }
@@ -26064,6 +26094,44 @@ async function readFileEnd(path6, bytes, upTo = Infinity) {
     await handle.close();
   }
 }
+async function readRegularFile(path6, maxBytes, onChunk) {
+  let handle;
+  try {
+    handle = await open(path6, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = error.code;
+    return { problem: code === "ENOENT" ? "is missing" : code === "ELOOP" ? "is a symbolic link" : `cannot be read (${code ?? String(error)})` };
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return { problem: `is a ${kindOf(info)}, not a regular file` };
+    if (info.size > maxBytes) return { problem: `is ${info.size} bytes, more than the ${maxBytes} expected`, tooLarge: true };
+    const kept = [];
+    let size2 = 0;
+    const buffer = Buffer.alloc(Math.min(1 << 20, maxBytes + 1));
+    for (; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, maxBytes + 1 - size2), null);
+      if (bytesRead === 0) break;
+      size2 += bytesRead;
+      if (size2 > maxBytes) return { problem: `holds more than the ${maxBytes} bytes expected`, tooLarge: true };
+      const chunk = Buffer.from(buffer.subarray(0, bytesRead));
+      if (onChunk) onChunk(chunk);
+      else kept.push(chunk);
+    }
+    return { bytes: Buffer.concat(kept), size: size2 };
+  } finally {
+    await handle.close();
+  }
+}
+function kindOf(info) {
+  if (info.isFile()) return "file";
+  if (info.isDirectory()) return "folder";
+  if (info.isSymbolicLink()) return "symbolic link";
+  if (info.isFIFO()) return "FIFO";
+  if (info.isSocket()) return "socket";
+  if (info.isBlockDevice() || info.isCharacterDevice()) return "device";
+  return "special file";
+}
 
 // src/integrity/hash-files.ts
 import { existsSync } from "node:fs";
@@ -26075,7 +26143,7 @@ import { Worker } from "node:worker_threads";
 // src/integrity/hash-worker.ts
 import { Buffer as Buffer4 } from "node:buffer";
 import { createHash, hash as hash2 } from "node:crypto";
-import { closeSync as closeSync2, constants, fstatSync as fstatSync2, openSync as openSync2, readSync } from "node:fs";
+import { closeSync as closeSync2, constants as constants2, fstatSync as fstatSync2, openSync as openSync2, readSync } from "node:fs";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { sep as sep3 } from "node:path";
 
@@ -26087,17 +26155,17 @@ function entryLeafHash({ digest, path: path6 }) {
   const length = 1 + Buffer3.byteLength(digest, "utf8") + 2 + Buffer3.byteLength(path6, "utf8") + 1;
   if (leafScratch.length < length) leafScratch = Buffer3.alloc(2 * length);
   leafScratch[0] = 0;
-  let at2 = 1 + leafScratch.write(digest, 1, "utf8");
-  at2 += leafScratch.write("  ", at2, "utf8");
-  at2 += leafScratch.write(path6, at2, "utf8");
-  leafScratch[at2] = 10;
+  let at3 = 1 + leafScratch.write(digest, 1, "utf8");
+  at3 += leafScratch.write("  ", at3, "utf8");
+  at3 += leafScratch.write(path6, at3, "utf8");
+  leafScratch[at3] = 10;
   return hash("sha256", leafScratch.subarray(0, length), "buffer");
 }
 
 // src/integrity/hash-worker.ts
 var HASH_WORKER_ROLE = "cutover-hash-worker";
 var READ_SIZE = 1 << 20;
-var OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+var OPEN_FLAGS = constants2.O_RDONLY | (constants2.O_NOFOLLOW ?? 0) | (constants2.O_NONBLOCK ?? 0);
 var PROGRESS_EVERY = 64 << 20;
 function openRegular(abs) {
   let fd;
@@ -26306,11 +26374,11 @@ import { Buffer as Buffer5, isUtf8 } from "node:buffer";
 var MANIFEST_FORMAT = "cutover-manifest/v1";
 var DIGEST2 = /^[0-9a-f]{64}$/;
 var LONE_SURROGATE = new RegExp("\\p{Cs}", "u");
-var CONTROL = /[\u0000-\u001F\u007F]/;
+var CONTROL2 = /[\u0000-\u001F\u007F]/;
 var NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
 function displayPath(path6) {
-  if (typeof path6 === "string") return JSON.stringify(path6);
-  if (isUtf8(path6)) return JSON.stringify(Buffer5.from(path6).toString("utf8"));
+  if (typeof path6 === "string") return quote(path6);
+  if (isUtf8(path6)) return quote(Buffer5.from(path6).toString("utf8"));
   const shown2 = Array.from(path6, (b3) => b3 >= 32 && b3 < 127 && b3 !== 92 && b3 !== 34 ? String.fromCharCode(b3) : `\\x${b3.toString(16).padStart(2, "0")}`);
   return `"${shown2.join("")}"`;
 }
@@ -26318,7 +26386,7 @@ function entryPathProblem(path6) {
   if (typeof path6 !== "string") return isUtf8(path6) ? entryPathProblem(Buffer5.from(path6).toString("utf8")) : "is not valid UTF-8";
   if (path6 === "") return "is empty";
   if (LONE_SURROGATE.test(path6)) return "is not valid UTF-8 (lone surrogate)";
-  if (CONTROL.test(path6)) return "contains a control character (U+0000–U+001F or U+007F)";
+  if (CONTROL2.test(path6)) return "contains a control character (U+0000–U+001F or U+007F)";
   if (path6.includes("\\")) return "contains a backslash";
   if (path6.startsWith("/")) return "is absolute";
   if (NOT_CANONICAL.test(path6)) return 'has an empty, "." or ".." component';
@@ -26344,28 +26412,28 @@ function formatManifest(entries) {
 }
 function parseManifest(text, file = "manifest") {
   const problems = [];
-  const at2 = (line, col, message) => problems.push({ code: "ARTIFACT_INVALID", message, file, line, col });
+  const at3 = (line, col, message) => problems.push({ code: "ARTIFACT_INVALID", message, file, line, col });
   const entries = [];
-  if (text !== "" && !text.endsWith("\n")) at2(text.split("\n").length, 1, "manifest does not end with a newline");
+  if (text !== "" && !text.endsWith("\n")) at3(text.split("\n").length, 1, "manifest does not end with a newline");
   const lines3 = text.split("\n");
   lines3.pop();
   let previous;
   for (const [i2, line] of lines3.entries()) {
     const n2 = i2 + 1;
     if (!DIGEST2.test(line.slice(0, 64))) {
-      at2(n2, 1, "expected a lowercase SHA-256 hex digest");
+      at3(n2, 1, "expected a lowercase SHA-256 hex digest");
       continue;
     }
     if (line.slice(64, 66) !== "  ") {
-      at2(n2, 65, "expected two spaces after the digest");
+      at3(n2, 65, "expected two spaces after the digest");
       continue;
     }
     const path6 = line.slice(66);
     const problem = entryPathProblem(path6);
     const order = previous === void 0 ? -1 : compareUtf8(previous, path6);
-    if (problem) at2(n2, 67, `entry path ${displayPath(path6)} ${problem}`);
-    else if (order === 0) at2(n2, 67, `duplicate entry ${displayPath(path6)}`);
-    else if (order > 0) at2(n2, 67, `entry ${displayPath(path6)} is out of byte order`);
+    if (problem) at3(n2, 67, `entry path ${displayPath(path6)} ${problem}`);
+    else if (order === 0) at3(n2, 67, `duplicate entry ${displayPath(path6)}`);
+    else if (order > 0) at3(n2, 67, `entry ${displayPath(path6)} is out of byte order`);
     else entries.push({ path: path6, digest: line.slice(0, 64) });
     previous = path6;
   }
@@ -26579,19 +26647,19 @@ function parseLock(text, file) {
     for (const kind of GROUP_KINDS) {
       if (!(kind in lock) || !check(isObject(lock[kind]), [kind], `${kind} must be an object of groups`)) continue;
       for (const [name, group] of Object.entries(lock[kind])) {
-        const at2 = [kind, name];
+        const at3 = [kind, name];
         check(GROUP_NAME.test(name), [kind], `group name ${JSON.stringify(name)} must match ${GROUP_NAME.source}`, name);
-        if (!keysOf(group, at2, GROUP_KEYS)) continue;
+        if (!keysOf(group, at3, GROUP_KEYS)) continue;
         const { patterns, files, root } = group;
-        if ("root" in group) digest(root, [...at2, "root"]);
+        if ("root" in group) digest(root, [...at3, "root"]);
         if ("patterns" in group) {
-          check(Array.isArray(patterns) && patterns.length > 0 && patterns.every((p2) => typeof p2 === "string" && p2 !== ""), [...at2, "patterns"], `${where([...at2, "patterns"])} must be a non-empty list of patterns`);
+          check(Array.isArray(patterns) && patterns.length > 0 && patterns.every((p2) => typeof p2 === "string" && p2 !== ""), [...at3, "patterns"], `${where([...at3, "patterns"])} must be a non-empty list of patterns`);
         }
-        if (!("files" in group) || !check(isObject(files), [...at2, "files"], `${where([...at2, "files"])} must map paths to digests`)) continue;
+        if (!("files" in group) || !check(isObject(files), [...at3, "files"], `${where([...at3, "files"])} must map paths to digests`)) continue;
         for (const [path6, value] of Object.entries(files)) {
           const why = entryPathProblem(path6) ?? pathProblem(path6);
-          check(why === void 0, [...at2, "files"], `file path ${JSON.stringify(path6)} ${why}`, path6);
-          check(typeof value === "string" && HEX.test(value), [...at2, "files", path6], `the digest of ${JSON.stringify(path6)} must be 64 lowercase hex digits`);
+          check(why === void 0, [...at3, "files"], `file path ${JSON.stringify(path6)} ${why}`, path6);
+          check(typeof value === "string" && HEX.test(value), [...at3, "files", path6], `the digest of ${JSON.stringify(path6)} must be 64 lowercase hex digits`);
         }
       }
     }
@@ -28813,10 +28881,10 @@ var ExecaSyncError = class extends Error {
 setErrorName(ExecaSyncError, ExecaSyncError.name);
 
 // node_modules/execa/lib/terminate/signal.js
-import { constants as constants4 } from "node:os";
+import { constants as constants5 } from "node:os";
 
 // node_modules/human-signals/build/src/main.js
-import { constants as constants3 } from "node:os";
+import { constants as constants4 } from "node:os";
 
 // node_modules/human-signals/build/src/realtime.js
 var getRealtimeSignals = () => {
@@ -28834,7 +28902,7 @@ var SIGRTMIN = 34;
 var SIGRTMAX = 64;
 
 // node_modules/human-signals/build/src/signals.js
-import { constants as constants2 } from "node:os";
+import { constants as constants3 } from "node:os";
 
 // node_modules/human-signals/build/src/core.js
 var SIGNALS = [
@@ -29125,7 +29193,7 @@ var normalizeSignal = ({
 }) => {
   const {
     signals: { [name]: constantSignal }
-  } = constants2;
+  } = constants3;
   const supported = constantSignal !== void 0;
   const number = supported ? constantSignal : defaultNumber;
   return { name, number, description, supported, action, forced, standard };
@@ -29174,7 +29242,7 @@ var getSignalByNumber = (number, signals2) => {
   };
 };
 var findSignalByNumber = (number, signals2) => {
-  const signal = signals2.find(({ name }) => constants3.signals[name] === number);
+  const signal = signals2.find(({ name }) => constants4.signals[name] === number);
   if (signal !== void 0) {
     return signal;
   }
@@ -29208,13 +29276,13 @@ var normalizeSignalInteger = (signalInteger, optionName) => {
   throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
 ${getAvailableSignals()}`);
 };
-var getSignalsIntegerToName = () => new Map(Object.entries(constants4.signals).reverse().map(([signalName, signalInteger]) => [signalInteger, signalName]));
+var getSignalsIntegerToName = () => new Map(Object.entries(constants5.signals).reverse().map(([signalName, signalInteger]) => [signalInteger, signalName]));
 var signalsIntegerToName = getSignalsIntegerToName();
 var normalizeSignalName = (signalName, optionName) => {
-  if (signalName in constants4.signals) {
+  if (signalName in constants5.signals) {
     return signalName;
   }
-  if (signalName.toUpperCase() in constants4.signals) {
+  if (signalName.toUpperCase() in constants5.signals) {
     throw new TypeError(`Invalid ${optionName} '${signalName}': please rename it to '${signalName.toUpperCase()}'.`);
   }
   throw new TypeError(`Invalid ${optionName} '${signalName}': this signal name does not exist.
@@ -29222,8 +29290,8 @@ ${getAvailableSignals()}`);
 };
 var getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
 Available signal numbers: ${getAvailableSignalIntegers()}.`;
-var getAvailableSignalNames = () => Object.keys(constants4.signals).sort().map((signalName) => `'${signalName}'`).join(", ");
-var getAvailableSignalIntegers = () => [...new Set(Object.values(constants4.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
+var getAvailableSignalNames = () => Object.keys(constants5.signals).sort().map((signalName) => `'${signalName}'`).join(", ");
+var getAvailableSignalIntegers = () => [...new Set(Object.values(constants5.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
 var getSignalDescription = (signal) => signalsByName[signal].description;
 
 // node_modules/execa/lib/terminate/kill.js
@@ -35135,7 +35203,7 @@ function masked(resolved, env3) {
 }
 
 // src/commands/run.ts
-import { readFile as readFile12 } from "node:fs/promises";
+import { readFile as readFile11 } from "node:fs/promises";
 import { resolve as resolve8 } from "node:path";
 
 // src/ui/terminal.ts
@@ -35482,16 +35550,16 @@ async function recheckFrozen(root, snapshot) {
   }
   const drift = [];
   for (const d2 of compareStats(snapshot.stats, now)) {
-    const stat5 = now.get(d2.path);
-    if (!stat5) drift.push(d2);
-    else if (await digestOf(root, d2.path, stat5) === snapshot.digests.get(d2.path)) snapshot.stats.set(d2.path, stat5);
+    const stat4 = now.get(d2.path);
+    if (!stat4) drift.push(d2);
+    else if (await digestOf(root, d2.path, stat4) === snapshot.digests.get(d2.path)) snapshot.stats.set(d2.path, stat4);
     else drift.push({ path: d2.path, reason: "changed", detail: "its bytes differ from the lock" });
   }
   return drift;
 }
-async function digestOf(root, path6, stat5) {
+async function digestOf(root, path6, stat4) {
   try {
-    const [hashed] = await hashFiles(root, [{ path: path6, size: Number(stat5.size) }], { threads: 0 });
+    const [hashed] = await hashFiles(root, [{ path: path6, size: Number(stat4.size) }], { threads: 0 });
     return hashed?.digest;
   } catch {
     return void 0;
@@ -35508,6 +35576,10 @@ import { copyFile, lstat as lstat5, mkdir as mkdir2, mkdtemp as mkdtemp3, open a
 import { tmpdir as tmpdir2 } from "node:os";
 import { dirname as dirname4, join as join6, relative as relative6, resolve as resolve7 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+
+// src/adapters/owner.ts
+import { createHash as createHash3 } from "node:crypto";
+import { hostname } from "node:os";
 
 // src/adapters/process-status.ts
 import { readFileSync as readFileSync3 } from "node:fs";
@@ -35528,8 +35600,8 @@ function readProcessStat(pid) {
     return void 0;
   }
 }
-function isDefunct(stat5) {
-  return stat5.state === "Z" || stat5.state === "X";
+function isDefunct(stat4) {
+  return stat4.state === "Z" || stat4.state === "X";
 }
 function processAlive(pid) {
   try {
@@ -35538,8 +35610,8 @@ function processAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   if (!hasProc()) return true;
-  const stat5 = readProcessStat(pid);
-  return stat5 !== void 0 && !isDefunct(stat5);
+  const stat4 = readProcessStat(pid);
+  return stat4 !== void 0 && !isDefunct(stat4);
 }
 async function groupHasLiveMember(pgid) {
   let entries;
@@ -35550,8 +35622,8 @@ async function groupHasLiveMember(pgid) {
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat5 = parseProcessStat(await readFile4(`/proc/${entry}/stat`, "utf8").catch(() => ""));
-    if (stat5 && stat5.pgrp === pgid && !isDefunct(stat5)) return true;
+    const stat4 = parseProcessStat(await readFile4(`/proc/${entry}/stat`, "utf8").catch(() => ""));
+    if (stat4 && stat4.pgrp === pgid && !isDefunct(stat4)) return true;
   }
   return false;
 }
@@ -35559,6 +35631,68 @@ var procMounted;
 function hasProc() {
   procMounted ??= readProcessStat(process.pid) !== void 0;
   return procMounted;
+}
+
+// src/adapters/process-group.ts
+var POLL_MS = 100;
+var liveGroups = /* @__PURE__ */ new Set();
+function trackGroup(pgid) {
+  if (liveGroups.size === 0) process.once("exit", killLiveGroups);
+  liveGroups.add(pgid);
+}
+function untrackGroup(pgid) {
+  liveGroups.delete(pgid);
+  if (liveGroups.size === 0) process.off("exit", killLiveGroups);
+}
+function killLiveGroups() {
+  for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
+}
+function processStartTime(pid) {
+  return readProcessStat(pid)?.startTime;
+}
+async function endOrphanGroup(pgid, startTime, graceMs) {
+  const leader = processStartTime(pgid);
+  if (leader !== void 0 && startTime !== void 0 && leader !== startTime) return false;
+  if (!await groupRuns(pgid)) return false;
+  await endGroup(pgid, graceMs);
+  return true;
+}
+async function endGroup(pgid, graceMs) {
+  if (!await groupRuns(pgid)) return;
+  signalGroup(pgid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve11) => setTimeout(resolve11, POLL_MS));
+    if (!await groupRuns(pgid)) return;
+  }
+  signalGroup(pgid, "SIGKILL");
+}
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+async function groupRuns(pgid) {
+  if (!signalGroup(pgid, 0)) return false;
+  return await groupHasLiveMember(pgid) ?? true;
+}
+
+// src/adapters/owner.ts
+var HOST = createHash3("sha256").update(hostname()).digest("hex").slice(0, 8);
+var OWNER_TAG = "[0-9a-f]{8}-\\d+-\\d+";
+function ownerTag() {
+  return `${HOST}-${process.pid}-${processStartTime(process.pid) ?? "0"}`;
+}
+function ownerGone(tag) {
+  const match = /^([0-9a-f]{8})-(\d+)-(\d+)$/.exec(tag);
+  if (!match || match[1] !== HOST) return false;
+  const pid = Number(match[2]);
+  if (!processAlive(pid)) return true;
+  const started = processStartTime(pid);
+  return match[3] !== "0" && started !== void 0 && started !== match[3];
 }
 
 // src/record/window.ts
@@ -35607,9 +35741,9 @@ function notRun(step, outcome, reason) {
     reason
   };
 }
-function setupFailure(step, error, at2) {
+function setupFailure(step, error, at3) {
   const reason = error instanceof CutoverError ? `${error.code}: ${error.message}` : `unexpected error: ${error?.message ?? String(error)}`;
-  const time = at2.toISOString();
+  const time = at3.toISOString();
   return { ...notRun(step, "failure", reason.split("\n")[0]), attempts: 1, startedAt: time, endedAt: time };
 }
 function logName(step) {
@@ -35617,11 +35751,18 @@ function logName(step) {
 }
 
 // src/record/run-record.ts
+var RUN_JSON_LIMIT = 64 * 1024 * 1024;
 var RECORD_VERSION = "cutover-record/v1";
 var HEX64 = /^[0-9a-f]{64}$/;
 function stepLogPath(plan2, step, fallbackIndex = 0) {
   const found = plan2.phases[step.phase]?.find((s) => s.id === step.id);
   return `logs/${logName(found ?? { phase: step.phase, index: fallbackIndex, id: step.id })}`;
+}
+function recordFiles(run2) {
+  const files = /* @__PURE__ */ new Set(["run.json", "report.md", "statement.json"]);
+  for (const a2 of run2.artifacts) if (a2.manifest) files.add(a2.manifest);
+  for (const s of run2.steps) if (s.log) files.add(s.log.path);
+  return files;
 }
 function manifestPath(name) {
   return `manifests/${name}.sha256`;
@@ -35750,14 +35891,15 @@ var PASSED_ENV = [
 var DROPPED_ENV = /^(?:git_.*|editor|visual|pager|prefix)$/i;
 var IDENTITY2 = /^[^<>\n]+ <[^<>\n]+>$/;
 async function commitRecord(options) {
-  const { root, result, recordFiles } = options;
+  const { root, result, recordFiles: recordFiles2 } = options;
   const env3 = options.env ?? process.env;
   return withScratch(async (scratch, hooks) => {
     const git = recordGit(root, hooks, env3);
     const head = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "");
     if (head.trim() === "") throw gitFailed2("the repository has no commit to put the record on");
     const indexPath = resolve7(root, (await git.raw(["rev-parse", "--git-path", "index"])).trim());
-    if (result.committed) return syncCommitted(git, scratch, result, recordFiles, relative6(root, indexPath));
+    await removeStaleIndexes(dirname4(indexPath));
+    if (result.committed) return syncCommitted(git, scratch, result, recordFiles2, relative6(root, indexPath));
     const branch = (await git.raw(["symbolic-ref", "--quiet", "HEAD"]).catch(() => "")).trim();
     if (!branch) {
       throw new CutoverError("GIT_FAILED", `HEAD is detached: a record committed now would be on no branch and could be lost`, {
@@ -35765,8 +35907,7 @@ async function commitRecord(options) {
       });
     }
     const identity3 = await resolveIdentity(git, options.author, env3);
-    await removeStaleIndexes(dirname4(indexPath));
-    const tempIndex = join6(dirname4(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const tempIndex = join6(dirname4(indexPath), `cutover-index-${ownerTag()}-${randomBytes(6).toString("hex")}`);
     let committed = false;
     try {
       const hadIndex = await copyFile(indexPath, tempIndex).then(
@@ -35778,7 +35919,7 @@ async function commitRecord(options) {
       const before = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
       if (before.length) await staging.raw(["reset", "--quiet", `--pathspec-from-file=${await pathspecFile(scratch, "before", before)}`, "--pathspec-file-nul", "HEAD"]);
       const artifacts = await filesArtifacts(root, result);
-      const pathspecs = await pathspecFile(scratch, "stage", [...recordFiles, ...artifacts.map((a2) => a2.path)]);
+      const pathspecs = await pathspecFile(scratch, "stage", [...recordFiles2, ...artifacts.map((a2) => a2.path)]);
       await staging.raw(["add", "--force", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul"]).catch((cause) => {
         throw gitFailed2(`git add of the record failed: ${firstLine(cause.message)}`, cause, "nothing was committed and the index is as it was; the record is written in the work tree");
       });
@@ -35786,7 +35927,7 @@ async function commitRecord(options) {
       const status2 = stagedInStatus(await staging.raw(["status", "--porcelain", "-z", "--untracked-files=no", "--no-renames"]));
       const indexed = /* @__PURE__ */ new Map();
       for (const artifact of artifacts) indexed.set(artifact.path, splitNul(await staging.raw(["ls-files", "-z", "--", artifact.path])));
-      const problems = stagedProblems({ staged, status: status2, recordFiles, artifacts, indexed });
+      const problems = stagedProblems({ staged, status: status2, recordFiles: recordFiles2, artifacts, indexed });
       if (problems.length) {
         throw new CutoverError("GIT_FAILED", `the staged set is not what cutover meant to commit: ${problems.join("; ")}`, {
           hint: "nothing was committed and the index is as it was; the record is written in the work tree"
@@ -35817,9 +35958,9 @@ async function commitRecord(options) {
     }
   });
 }
-async function syncCommitted(git, scratch, result, recordFiles, indexPath) {
+async function syncCommitted(git, scratch, result, recordFiles2, indexPath) {
   const commit = result.committed.commit;
-  const paths = [...recordFiles, ...result.artifacts.filter((a2) => a2.commit === "files" && a2.present).map((a2) => a2.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/"))];
+  const paths = [...recordFiles2, ...result.artifacts.filter((a2) => a2.commit === "files" && a2.present).map((a2) => a2.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/"))];
   const pathspecs = await pathspecFile(scratch, "sync", paths);
   await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]).catch((cause) => {
     throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir]);
@@ -35855,19 +35996,15 @@ async function replaceIndex(tempIndex, indexPath) {
   }
 }
 async function removeStaleScratch(dir) {
-  for (const name of await readdir4(dir).catch(() => [])) {
-    const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat5(join6(dir, name)).catch(() => void 0);
-    if (info?.isDirectory() && Date.now() - info.mtimeMs > 6e4) await rm4(join6(dir, name), { recursive: true, force: true });
-  }
+  await removeOrphaned(dir, new RegExp(`^cutover-git-(${OWNER_TAG})-[A-Za-z0-9]{6}$`));
 }
 async function removeStaleIndexes(gitDir) {
-  for (const name of await readdir4(gitDir).catch(() => [])) {
-    const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat5(join6(gitDir, name)).catch(() => void 0);
-    if (info && Date.now() - info.mtimeMs > 6e4) await rm4(join6(gitDir, name), { force: true });
+  await removeOrphaned(gitDir, new RegExp(`^cutover-index-(${OWNER_TAG})-[0-9a-f]{12}(?:\\.lock)?$`));
+}
+async function removeOrphaned(dir, pattern2) {
+  for (const name of await readdir4(dir).catch(() => [])) {
+    const owner = pattern2.exec(name)?.[1];
+    if (owner !== void 0 && ownerGone(owner)) await rm4(join6(dir, name), { recursive: true, force: true }).catch(() => void 0);
   }
 }
 async function pushRecord(options) {
@@ -35991,7 +36128,7 @@ async function pathspecFile(scratch, name, paths) {
 }
 async function withScratch(fn2) {
   await removeStaleScratch(tmpdir2());
-  const scratch = await mkdtemp3(join6(tmpdir2(), `cutover-git-${process.pid}-`));
+  const scratch = await mkdtemp3(join6(tmpdir2(), `cutover-git-${ownerTag()}-`));
   try {
     const hooks = join6(scratch, "no-hooks");
     await mkdir2(hooks);
@@ -36012,10 +36149,10 @@ function gitFailed2(message, cause, hint) {
 }
 
 // src/record/write-record.ts
-import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
-import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4 } from "node:fs";
-import { lstat as lstat6, mkdir as mkdir3, open as open5, readdir as readdir5, readFile as readFile5, rename as rename3, rm as rm5 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname5, join as join7, relative as relative7 } from "node:path";
+import { createHash as createHash4, randomBytes as randomBytes2 } from "node:crypto";
+import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4, existsSync as existsSync2 } from "node:fs";
+import { lstat as lstat8, mkdir as mkdir3, open as open5, readdir as readdir6, rename as rename3, rm as rm5 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5, join as join8, relative as relative7 } from "node:path";
 
 // src/record/report.ts
 import { posix as posix5 } from "node:path";
@@ -36060,7 +36197,7 @@ function buildReport(run2) {
   const boundaries = sortedEntries(run2.boundaries).sort(([a2, x3], [b3, y2]) => x3 < y2 ? -1 : x3 > y2 ? 1 : a2 < b3 ? -1 : 1);
   if (boundaries.length) {
     out.push("## Boundaries", "", "| boundary | at |", "|---|---|");
-    for (const [name, at2] of boundaries) out.push(`| \`${codeText(name)}\` | ${escapeMarkdown(at2)} |`);
+    for (const [name, at3] of boundaries) out.push(`| \`${codeText(name)}\` | ${escapeMarkdown(at3)} |`);
     out.push("");
   }
   const window2 = run2.pauseWindow;
@@ -36235,40 +36372,338 @@ function predicateSummary(run2, runJsonPath) {
   };
 }
 
-// src/record/write-record.ts
-var LOG_LIMIT = 8 * 1024 * 1024;
-var LOG_KEEP = 4 * 1024 * 1024;
-var COPY_PARALLEL = 8;
+// src/record/record-folder.ts
+import { lstat as lstat7 } from "node:fs/promises";
+
+// src/adapters/unsaved.ts
+import { lstat as lstat6, readdir as readdir5 } from "node:fs/promises";
+import { join as join7 } from "node:path";
+async function listEntries(root, rel) {
+  const top = await lstat6(join7(root, rel)).catch(() => void 0);
+  if (!top) return [];
+  if (!top.isDirectory()) return [rel];
+  const found = [];
+  const pending = [rel];
+  while (pending.length > 0) {
+    const dir = pending.pop();
+    const entries = await readdir5(join7(root, dir), { withFileTypes: true }).catch((cause) => {
+      throw new CutoverError("IO_FAILED", `cannot list ${quote(dir)} (${cause.code ?? String(cause)})`, { cause });
+    });
+    for (const entry of entries) {
+      const path6 = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) pending.push(path6);
+      else found.push(path6);
+    }
+  }
+  return found.sort();
+}
+async function unsavedFiles(root, rel) {
+  const entries = await listEntries(root, rel);
+  if (entries.length === 0) return [];
+  const saved = await unchangedTrackedFiles(rel, { cwd: root });
+  return entries.filter((path6) => !saved.has(path6));
+}
+function nameFiles(files, shown2 = 10) {
+  const listed = files.slice(0, shown2).map(quote).join(", ");
+  return files.length > shown2 ? `${listed} and ${files.length - shown2} more` : listed;
+}
+
+// src/record/verify.ts
+import { isDeepStrictEqual } from "node:util";
+
+// src/run/events.ts
+var RUN_OUTCOMES = ["success", "failure", "interrupted", "abandoned"];
+function countSteps(steps) {
+  const counts = { succeeded: 0, failed: 0, skipped: 0, interrupted: 0 };
+  for (const s of steps) counts[s.outcome === "success" ? "succeeded" : s.outcome === "failure" ? "failed" : s.outcome]++;
+  return counts;
+}
+
+// src/record/verify.ts
+var EMPTY_ROOT2 = manifestRoot([]);
+var SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+var LOG_PATH = /^logs\/[A-Za-z0-9][A-Za-z0-9._-]*\.log$/;
+var pass = (name, detail) => ({ name, ok: true, detail });
+var fail = (name, detail, files) => ({ name, ok: false, detail, ...files?.length ? { files } : {} });
+function parseRunJson(text, unread = "is missing") {
+  const name = "run.json";
+  if (text === void 0) return { check: fail(name, `run.json ${unread}`, ["run.json"]) };
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    return { check: fail(name, `run.json is not JSON (${error.message})`, ["run.json"]) };
+  }
+  const problems = shapeProblems(doc);
+  if (problems.length) return { check: fail(name, `run.json is not a ${RECORD_VERSION} record: ${problems.slice(0, 5).join("; ")}`, ["run.json"]) };
+  const run2 = doc;
+  return { run: run2, check: pass(name, `${RECORD_VERSION}: plan ${run2.plan.name}, run ${run2.runId}, ${run2.outcome}, ${run2.artifacts.length} artifact(s), ${run2.steps.length} step(s)`) };
+}
+function shapeProblems(doc) {
+  const problems = [];
+  const isObject3 = (v2) => typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
+  if (!isObject3(doc)) return ["not a JSON object"];
+  const want = (ok, what) => ok || problems.push(what);
+  const str = (v2) => typeof v2 === "string";
+  const num = (v2) => typeof v2 === "number" && Number.isFinite(v2);
+  want(doc.recordVersion === RECORD_VERSION, `recordVersion is ${JSON.stringify(doc.recordVersion)}, expected ${RECORD_VERSION}`);
+  want(doc.manifestFormat === MANIFEST_FORMAT, `manifestFormat is ${JSON.stringify(doc.manifestFormat)}, expected ${MANIFEST_FORMAT}`);
+  for (const key of ["runId", "commit", "branch", "startedAt", "endedAt", "outcome", "freezeDigest", "runRoot"]) want(str(doc[key]), `${key} is not a string`);
+  for (const key of ["plan", "lock"]) {
+    const part = doc[key];
+    want(isObject3(part) && str(part.path) && str(part.digest) && (key === "lock" || str(part.name)), `${key} lacks its path or digest`);
+  }
+  want(isObject3(doc.record) && str(doc.record.dir), "record.dir is not a string");
+  want(isObject3(doc.boundaries), "boundaries is not an object");
+  want(isObject3(doc.runner), "runner is not an object");
+  want(num(doc.exitCode), "exitCode is not a number");
+  want(RUN_OUTCOMES.includes(doc.outcome), `outcome is ${JSON.stringify(doc.outcome)}, expected one of ${RUN_OUTCOMES.join(", ")}`);
+  want(doc.rehearsal === void 0 || doc.rehearsal === true, "rehearsal is neither absent nor true");
+  if (!Array.isArray(doc.steps)) problems.push("steps is not a list");
+  else {
+    doc.steps.forEach((step, i2) => {
+      if (!isObject3(step) || !str(step.id) || !str(step.phase) || !str(step.outcome)) return problems.push(`steps[${i2}] lacks its id, phase or outcome`);
+      want(step.tail === void 0 || Array.isArray(step.tail) && step.tail.every(str), `steps[${i2}].tail is not a list of lines`);
+      const log2 = step.log;
+      if (log2 === null) return;
+      want(isObject3(log2) && str(log2.path) && LOG_PATH.test(log2.path) && str(log2.digest) && num(log2.bytes), `steps[${i2}].log is not { path: logs/….log, digest, bytes }`);
+    });
+  }
+  if (!Array.isArray(doc.artifacts)) problems.push("artifacts is not a list");
+  else {
+    doc.artifacts.forEach((a2, i2) => {
+      if (!isObject3(a2)) return problems.push(`artifacts[${i2}] is not an object`);
+      want(str(a2.name) && SAFE_NAME.test(a2.name), `artifacts[${i2}].name is not an artifact name`);
+      want(str(a2.path) && str(a2.root) && typeof a2.present === "boolean" && num(a2.files) && num(a2.bytes), `artifacts[${i2}] lacks its path, root, present, files or bytes`);
+      want(a2.commit === "files" || a2.commit === "manifest", `artifacts[${i2}].commit is neither files nor manifest`);
+      want(a2.present ? a2.manifest === manifestPath(String(a2.name)) : a2.manifest === null, `artifacts[${i2}].manifest is not ${a2.present ? manifestPath(String(a2.name)) : "null"}`);
+      want(a2.children === void 0 || isObject3(a2.children) && Object.values(a2.children).every(str), `artifacts[${i2}].children is not a map of roots`);
+    });
+  }
+  return problems;
+}
+function checkEvidence(run2) {
+  const name = "evidence";
+  if (run2.rehearsal) return fail(name, "this record is a rehearsal (cutover rehearse): its plan was not frozen or committed and the record was never committed, so it proves nothing", ["run.json"]);
+  return pass(name, `a ${run2.outcome} run, not a rehearsal`);
+}
+function checkManifest(artifact, text) {
+  const name = `manifest ${artifact.name}`;
+  if (!artifact.present) {
+    const ok = artifact.root === EMPTY_ROOT2 && artifact.files === 0 && artifact.bytes === 0;
+    return { check: ok ? pass(name, "absent when the run ended: no manifest, the empty root") : fail(name, `marked absent but claims ${artifact.files} file(s) and root ${artifact.root}`) };
+  }
+  const file = artifact.manifest;
+  if (text === void 0) return { check: fail(name, `${file} is missing from the record`, [file]) };
+  let entries;
+  try {
+    entries = parseManifest(text, file);
+  } catch (error) {
+    if (!isCutoverError(error)) throw error;
+    const first = error.problems[0];
+    return { check: fail(name, `${file} does not parse: line ${first?.line ?? "?"}: ${first?.message ?? error.message}`, [file]) };
+  }
+  const root = manifestRoot(entries);
+  if (root !== artifact.root) return { check: fail(name, `${file} has root ${root}; run.json claims ${artifact.root}`, [file]), entries };
+  if (entries.length !== artifact.files) return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };
+  if (artifact.children !== void 0) {
+    const children = childRoots(entries);
+    const names = [.../* @__PURE__ */ new Set([...Object.keys(children), ...Object.keys(artifact.children)])].sort();
+    const differing = names.filter((folder) => children[folder] !== artifact.children?.[folder]);
+    if (differing.length) return { check: fail(name, `folder roots differ from run.json for ${differing.join(", ")}`, differing.map((f3) => `${artifact.path}/${f3}`)), entries };
+  }
+  return { check: pass(name, `${entries.length} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ""}`), entries };
+}
+function checkArtifactFiles(artifact, recorded, found, where, base = where) {
+  const name = `artifact ${artifact.name}`;
+  if ("error" in found) return fail(name, `cannot hash ${where}: ${found.error}`, [where]);
+  const diff = diffManifests(recorded, found.entries);
+  const at3 = (p2) => base === "" || base === "." ? p2 : `${base}/${p2}`;
+  const files = [...diff.added.map((p2) => `added: ${at3(p2)}`), ...diff.removed.map((p2) => `removed: ${at3(p2)}`), ...diff.changed.map((p2) => `changed: ${at3(p2)}`)];
+  if (files.length) {
+    const counts = [diff.added.length && `${diff.added.length} added`, diff.removed.length && `${diff.removed.length} removed`, diff.changed.length && `${diff.changed.length} changed`].filter(Boolean).join(", ");
+    return fail(name, `${where} differs from its manifest: ${counts}`, files);
+  }
+  if (found.bytes !== artifact.bytes) return fail(name, `${where} holds ${found.bytes} bytes; run.json claims ${artifact.bytes}`, [where]);
+  return pass(name, `${where} matches its manifest (${found.entries.length} file(s), ${found.bytes} bytes)`);
+}
+function checkRunRoot(run2) {
+  let root;
+  try {
+    root = runRoot(run2.artifacts);
+  } catch (error) {
+    if (!isCutoverError(error)) throw error;
+    return fail("run root", error.message, ["run.json"]);
+  }
+  return root === run2.runRoot ? pass("run root", root) : fail("run root", `the artifacts' roots give ${root}; run.json claims ${run2.runRoot}`, ["run.json"]);
+}
+function checkPauseWindow(run2) {
+  const expected = pauseWindow(run2.boundaries ?? {}, run2.steps ?? []);
+  if (isDeepStrictEqual(expected, run2.pauseWindow)) {
+    return pass("pause window", expected ? `${expected.wallMs} ms paused, ${expected.cutoverMs} ms of it cutover's own` : "no paused and resumed boundaries");
+  }
+  return fail("pause window", `the boundaries and step times give ${JSON.stringify(expected ?? null)}; run.json claims ${JSON.stringify(run2.pauseWindow ?? null)}`, ["run.json"]);
+}
+function checkLogs(run2, found) {
+  const bad = [];
+  let count3 = 0;
+  let truncated = 0;
+  for (const step of run2.steps) {
+    if (!step.log) continue;
+    count3++;
+    if (step.log.full) truncated++;
+    const actual = found.get(step.log.path);
+    if (!actual) bad.push(`missing: ${step.log.path}`);
+    else if (actual.digest !== step.log.digest || actual.bytes !== step.log.bytes) bad.push(`changed: ${step.log.path}`);
+  }
+  if (bad.length) return fail("step logs", `${bad.length} of ${count3} log(s) differ from run.json`, bad);
+  return pass("step logs", `${count3} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ""}`);
+}
+function checkRecordFiles(run2, present, irregular = /* @__PURE__ */ new Map()) {
+  const expected = recordFiles(run2);
+  const have = new Set(present);
+  const files = [
+    ...[...expected].filter((f3) => !have.has(f3)).map((f3) => `missing: ${f3}`),
+    ...present.filter((f3) => !expected.has(f3)).map((f3) => `added: ${f3}`),
+    ...present.filter((f3) => expected.has(f3) && irregular.has(f3)).map((f3) => `not a regular file: ${f3} (${irregular.get(f3)})`)
+  ];
+  return files.length ? fail("record files", "the record folder does not hold exactly the files run.json lists", files) : pass("record files", `${present.length} file(s), as run.json lists`);
+}
+function checkStatement(run2, text, runJson, manifests) {
+  const name = "statement.json";
+  if (text === void 0) return fail(name, "statement.json is missing", ["statement.json"]);
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return fail(name, "statement.json is not JSON", ["statement.json"]);
+  }
+  const legacy = doc?.predicateType === LEGACY_PREDICATE_TYPE;
+  let expected;
+  try {
+    expected = (legacy ? buildLegacyStatement : buildStatement)(run2, { runJson, manifests });
+  } catch (error) {
+    return fail(name, `run.json does not render to a statement (${error.message})`, ["run.json"]);
+  }
+  const form = legacy ? " (the legacy form, with directory subjects)" : "";
+  if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests${form} (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
+  const got = doc;
+  const differing = ["_type", "predicateType", "predicate"].filter((k2) => !isDeepStrictEqual(got?.[k2], JSON.parse(JSON.stringify(expected[k2]))));
+  const gotSubjects = Array.isArray(got?.subject) ? got.subject : [];
+  const nameOf = (g2) => String(g2?.name);
+  const subjects = [
+    ...expected.subject.filter((s) => !gotSubjects.some((g2) => isDeepStrictEqual(g2, s))).map((s) => `${gotSubjects.some((g2) => nameOf(g2) === s.name) ? "changed" : "missing"} subject: ${s.name}`),
+    ...gotSubjects.filter((g2) => !expected.subject.some((s) => s.name === nameOf(g2))).map((g2) => `unexpected subject: ${nameOf(g2)}`)
+  ];
+  return fail(name, `statement.json disagrees with run.json or the manifests${differing.length ? ` (${differing.join(", ")})` : ""}`, ["statement.json", ...subjects]);
+}
+function checkReport(run2, text, sameVersion) {
+  const name = "report.md";
+  if (text === void 0) return fail(name, "report.md is missing", ["report.md"]);
+  if (sameVersion) {
+    let expected;
+    try {
+      expected = buildReport(run2);
+    } catch (error) {
+      return fail(name, `run.json does not render to a report (${error.message})`, ["run.json"]);
+    }
+    return text === expected ? pass(name, "is the report of run.json") : fail(name, "report.md is not the report run.json renders to", ["report.md"]);
+  }
+  const needed = [run2.runRoot, run2.runId, ...run2.artifacts.filter((a2) => a2.present).map((a2) => a2.root)];
+  const missing = needed.filter((n2) => !text.includes(n2));
+  return missing.length ? fail(name, `report.md does not mention ${missing.join(", ")}`, ["report.md"]) : pass(name, `names the run and every root (written by cutover ${run2.tool.version})`);
+}
+function checkAtCommit(what, run2, found) {
+  const claim = run2[what];
+  const name = `${what} at the run's commit`;
+  const commit = run2.commit.slice(0, 12);
+  if (found === void 0) return fail(name, `${claim.path} is not in commit ${commit} (or the commit is not in this clone)`, [claim.path]);
+  return found === claim.digest ? pass(name, `${claim.path} at ${commit} is ${found}`) : fail(name, `${claim.path} at ${commit} is ${found}; run.json claims ${claim.digest}`, [claim.path]);
+}
+function checkUnchanged(what, run2, found) {
+  const claim = run2[what];
+  const name = `${what} unchanged since the run`;
+  if (found === void 0) return fail(name, `${claim.path} is gone from the checkout`, [`removed: ${claim.path}`]);
+  return found === claim.digest ? pass(name, `${claim.path} is still ${found}`) : fail(name, `the ${what} changed after the run: ${claim.path} is now ${found}; the run used ${claim.digest}`, [`changed: ${claim.path}`]);
+}
+function checkTrailers(run2, found) {
+  const name = "commit trailers";
+  if ("error" in found) return fail(name, found.error, ["run.json"]);
+  const problems = [];
+  for (const [key, value] of recordTrailers(run2)) {
+    const values = found.trailers.filter(([k2]) => k2.toLowerCase() === key.toLowerCase()).map(([, v2]) => v2);
+    if (values.length !== 1 || values[0] !== value) problems.push(`${key} is ${values.length ? values.map((v2) => JSON.stringify(v2)).join(" and ") : "missing"}, expected ${JSON.stringify(value)}`);
+  }
+  const subject = recordCommitMessage(run2).split("\n")[0];
+  if (found.subject !== subject) problems.push(`subject is ${JSON.stringify(found.subject)}, expected ${JSON.stringify(subject)}`);
+  if (!found.sameRunJson) problems.push("run.json in the work tree differs from the committed one");
+  const commit = found.commit.slice(0, 12);
+  return problems.length ? fail(name, `commit ${commit}: ${problems.join("; ")}`, ["run.json"]) : pass(name, `commit ${commit} carries Cutover-Plan, -Run-Id, -Outcome and -Root as run.json says`);
+}
+function checkApprovals(run2, found) {
+  const name = "approvals";
+  const lock = run2.lock.path;
+  if ("error" in found) return fail(name, found.error, [lock]);
+  const counted = found.valid.map((v2) => `${approvalName(v2.approval)} (${v2.verified ? "signature verified" : "claim"})`);
+  const ignored = found.rejected.map((r2) => `not counted: ${approvalName(r2.approval)} (${r2.reason}): ${r2.detail}`);
+  const signers = found.signers === void 0 ? "" : ` against ${found.signers} at ${run2.commit.slice(0, 12)}`;
+  if (!found.satisfied) return fail(name, `${found.valid.length} of ${found.required} required approval(s) of ${run2.freezeDigest} count${signers}`, [lock, ...ignored]);
+  if (found.required === 0 && found.valid.length === 0) return pass(name, "none required");
+  return pass(name, `${found.valid.length} of ${found.required} required${signers}: ${counted.join(", ")}${ignored.length ? `; ${ignored.length} not counted` : ""}`);
+}
+
+// src/record/record-folder.ts
 async function checkRecordDir(root, dir) {
   const rel = normaliseRecordDir(dir);
   if (rel === "") throw new CutoverError("PATH_UNSAFE", "the record folder is the repository root", { hint: "set spec.record.dir to a folder such as reports/<plan>/<run id>" });
-  const abs = await resolveInside(root, rel);
-  await refuseLinks(root, rel);
-  const git = gitClient(root);
-  const listed = await git.raw(["ls-tree", "--name-only", "HEAD", "--", rel]).catch(async (cause) => {
+  const abs = await resolveInside(root, rel, { links: "none" });
+  const listed = await gitClient(root).raw(["ls-tree", "-r", "--name-only", "HEAD", "--", rel]).catch(async (cause) => {
     if (!await revisionExists("HEAD", { cwd: root })) return "";
     throw new CutoverError("GIT_FAILED", `cannot list ${rel} in HEAD`, { cause });
   });
-  if (listed.trim() !== "") {
+  const committed = listed.split("\n").filter(Boolean);
+  if (committed.includes(`${rel}/run.json`)) {
     throw new CutoverError("RECORD_EXISTS", `the record folder ${rel} is already committed`, {
       hint: "a committed record is immutable: run with another --run-id, or set spec.record.dir to a new folder"
     });
   }
+  if (committed.length) throw inTheWay(rel, committed, "holds committed files that are not a record");
   return abs;
 }
-async function refuseLinks(root, rel) {
-  let current = root;
-  for (const part of rel.split("/")) {
-    current = join7(current, part);
-    const info = await lstat6(current).catch(() => void 0);
-    if (!info) return;
-    if (info.isSymbolicLink()) {
-      throw new CutoverError("PATH_UNSAFE", `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
-        hint: "records are written to real folders only; remove the link"
-      });
-    }
+async function checkRecordFolder(root, dir, owner) {
+  const rel = normaliseRecordDir(dir);
+  const abs = await checkRecordDir(root, rel);
+  const info = await lstat7(abs).catch(() => void 0);
+  if (!info) return false;
+  if (!info.isDirectory()) throw inTheWay(rel, [rel], "exists and is not a folder");
+  const entries = (await listEntries(root, rel)).map((path6) => path6.slice(rel.length + 1));
+  if (entries.length === 0) return true;
+  const read = await readRegularFile(`${abs}/run.json`, RUN_JSON_LIMIT);
+  const run2 = "bytes" in read ? parseRunJson(read.bytes.toString("utf8")).run : void 0;
+  if (run2 && (run2.plan.name !== owner.plan || run2.runId !== owner.runId)) {
+    throw new CutoverError("RECORD_EXISTS", `the record folder ${rel} holds the record of another run (${quote(run2.plan.name)} run ${quote(run2.runId)})`, {
+      hint: "move it away, or run with another --run-id"
+    });
   }
+  const own = run2 ? recordFiles(run2) : /* @__PURE__ */ new Set();
+  const foreign = [];
+  for (const entry of entries) {
+    const kind = own.has(entry) ? await lstat7(`${abs}/${entry}`).then((s) => s.isFile(), () => false) : false;
+    if (!kind) foreign.push(`${rel}/${entry}`);
+  }
+  if (foreign.length) throw inTheWay(rel, foreign, run2 ? "holds files that are not part of its record" : "holds files that are not a record of this run");
+  return true;
 }
+function inTheWay(rel, files, why) {
+  return new CutoverError("FILE_EXISTS", `the record folder ${rel} ${why}: ${nameFiles(files)}`, {
+    hint: "cutover never removes or overwrites what it did not write: move them away, or set spec.record.dir (or --run-id) to a folder of its own"
+  });
+}
+
+// src/record/write-record.ts
+var LOG_LIMIT = 8 * 1024 * 1024;
+var LOG_KEEP = 4 * 1024 * 1024;
+var COPY_PARALLEL = 8;
 async function writeRecord(root, result, into) {
   const dir = into ?? normaliseRecordDir(result.plan.record.dir);
   if (result.committed) return { dir, files: await committedFiles(root, dir, result.committed.commit) };
@@ -36291,19 +36726,25 @@ async function committedFiles(root, dir, commit) {
   return listed.split("\0").filter(Boolean).sort(compareBytes);
 }
 async function writeRecordFolder(root, dir, result, into) {
-  const abs = into ?? await checkRecordDir(root, dir);
+  const replacing = into ? existsSync2(into) : await checkRecordFolder(root, dir, { plan: result.plan.name, runId: result.runId }).catch((error) => {
+    if (!(error instanceof CutoverError) || error.code === "PATH_UNSAFE") throw error;
+    throw new CutoverError(error.code, error.message, {
+      cause: error,
+      hint: `cutover never removes what it did not write, and the steps are done and will not run again: move them away, then \`cutover run ${result.planFile} --resume\` writes and commits the record`
+    });
+  });
+  const abs = into ?? join8(root, dir);
   const masker = createMasker(result.secretValues);
-  const replacing = await checkLeftover(abs, dir, result.runId);
   checkArtifacts2(result, masker);
   await mkdir3(dirname5(abs), { recursive: true });
-  if (!into) await refuseLinks(root, dir);
+  if (!into) await resolveInside(root, dir, { links: "none" });
   await removeStaleSiblings(abs);
-  const staging = join7(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
+  const staging = join8(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
   await mkdir3(staging);
   try {
     const written = [];
     const put = async (rel, data) => {
-      await writeNewFile(join7(staging, rel), data);
+      await writeNewFile(join8(staging, rel), data);
       written.push(rel);
     };
     const present = result.artifacts.filter((a2) => a2.present);
@@ -36312,9 +36753,9 @@ async function writeRecordFolder(root, dir, result, into) {
       const seen = ordinal.get(step.phase) ?? 0;
       ordinal.set(step.phase, seen + 1);
       const path6 = stepLogPath(result.plan, step, seen);
-      return { step, rel: masker.mask(path6), source: join7(result.logsDir, basename4(path6)) };
+      return { step, rel: masker.mask(path6), source: join8(result.logsDir, basename4(path6)) };
     });
-    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join7(staging, rel))));
+    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join8(staging, rel))));
     for (const folder of folders) await mkdir3(folder, { recursive: true });
     const manifests = {};
     for (const artifact of present) {
@@ -36323,13 +36764,13 @@ async function writeRecordFolder(root, dir, result, into) {
     }
     const logs = /* @__PURE__ */ new Map();
     await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
-      const copied = await copyLog(source, join7(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
+      const copied = await copyLog(source, join8(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
       logs.set(step.id, copied);
       if (copied) written.push(rel);
     });
     const kinds = /* @__PURE__ */ new Map();
     for (const artifact of present) {
-      const info = await lstat6(await resolveInside(root, artifact.path)).catch(() => void 0);
+      const info = await lstat8(await resolveInside(root, artifact.path)).catch(() => void 0);
       if (info) kinds.set(artifact.name, info.isFile() ? "file" : "directory");
     }
     const runJson = masker.maskJson(canonicalJson(buildRunJson(result, { logs, kinds })));
@@ -36343,23 +36784,6 @@ async function writeRecordFolder(root, dir, result, into) {
     await rm5(staging, { recursive: true, force: true });
     throw error;
   }
-}
-async function checkLeftover(abs, dir, runId) {
-  const info = await lstat6(abs).catch(() => void 0);
-  if (!info) return false;
-  const refuse2 = (why) => new CutoverError("RECORD_EXISTS", `the record folder ${dir} ${why}`, { hint: "move it away, or run with another --run-id" });
-  if (!info.isDirectory()) throw refuse2("exists and is not a folder");
-  const text = await readFile5(join7(abs, "run.json"), "utf8").catch(() => void 0);
-  if (text === void 0) return true;
-  let previous;
-  try {
-    previous = JSON.parse(text);
-  } catch {
-    return true;
-  }
-  const previousId = previous?.runId;
-  if (previousId !== runId) throw refuse2(`holds the record of another run (${JSON.stringify(previousId)})`);
-  return true;
 }
 function checkArtifacts2(result, masker) {
   for (const artifact of result.artifacts.filter((a2) => a2.present)) {
@@ -36385,9 +36809,9 @@ async function copyLog(source, target, masker, length) {
   if (size2 <= LOG_LIMIT) {
     const content2 = masker.maskBytes(readFileSync4(source).subarray(0, size2));
     await writeNewFile(target, content2);
-    return { digest: `sha256:${createHash3("sha256").update(content2).digest("hex")}`, bytes: content2.length };
+    return { digest: `sha256:${createHash4("sha256").update(content2).digest("hex")}`, bytes: content2.length };
   }
-  const full = createHash3("sha256");
+  const full = createHash4("sha256");
   const head = [];
   const tail = [];
   let headBytes = 0;
@@ -36422,21 +36846,21 @@ async function copyLog(source, target, masker, length) {
     content = Buffer.concat([...head, Buffer.from(note), kept]);
   }
   await writeNewFile(target, content);
-  const copy = { digest: `sha256:${createHash3("sha256").update(content).digest("hex")}`, bytes: content.length };
+  const copy = { digest: `sha256:${createHash4("sha256").update(content).digest("hex")}`, bytes: content.length };
   if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
   return copy;
 }
 async function removeStaleSiblings(abs) {
   const prefix = `.${basename4(abs)}.`;
-  const names = await readdir5(dirname5(abs)).catch(() => []);
+  const names = await readdir6(dirname5(abs)).catch(() => []);
   for (const name of names) {
-    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm5(join7(dirname5(abs), name), { recursive: true, force: true });
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm5(join8(dirname5(abs), name), { recursive: true, force: true });
   }
 }
 async function swapInto(staging, abs, replacing) {
   let aside;
   if (replacing) {
-    aside = join7(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
+    aside = join8(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
     await rename3(abs, aside);
   }
   await rename3(staging, abs);
@@ -36452,77 +36876,20 @@ function compareBytes(a2, b3) {
   return Buffer.compare(Buffer.from(a2), Buffer.from(b3));
 }
 
-// src/run/events.ts
-var RUN_OUTCOMES = ["success", "failure", "interrupted", "abandoned"];
-function countSteps(steps) {
-  const counts = { succeeded: 0, failed: 0, skipped: 0, interrupted: 0 };
-  for (const s of steps) counts[s.outcome === "success" ? "succeeded" : s.outcome === "failure" ? "failed" : s.outcome]++;
-  return counts;
-}
-
 // src/run/step-runner.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
 import { appendFile as appendFile2, mkdir as mkdir6, rm as rm8, stat as stat3 } from "node:fs/promises";
-import { join as join10, posix as posix6 } from "node:path";
+import { join as join11, posix as posix6 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/adapters/process.ts
-import { createHash as createHash4 } from "node:crypto";
-import { closeSync as closeSync3, constants as constants5, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync3, mkdirSync, openSync as openSync3, rmSync } from "node:fs";
+import { createHash as createHash5 } from "node:crypto";
+import { closeSync as closeSync3, constants as constants6, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync3, mkdirSync, openSync as openSync3, rmSync } from "node:fs";
 import { dirname as dirname6 } from "node:path";
 import { Transform as Transform3 } from "node:stream";
 import { finished as finished7, pipeline } from "node:stream/promises";
 import { StringDecoder as StringDecoder4 } from "node:string_decoder";
-
-// src/adapters/process-group.ts
-var POLL_MS = 100;
-var liveGroups = /* @__PURE__ */ new Set();
-function trackGroup(pgid) {
-  if (liveGroups.size === 0) process.once("exit", killLiveGroups);
-  liveGroups.add(pgid);
-}
-function untrackGroup(pgid) {
-  liveGroups.delete(pgid);
-  if (liveGroups.size === 0) process.off("exit", killLiveGroups);
-}
-function killLiveGroups() {
-  for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
-}
-function processStartTime(pid) {
-  return readProcessStat(pid)?.startTime;
-}
-async function endOrphanGroup(pgid, startTime, graceMs) {
-  const leader = processStartTime(pgid);
-  if (leader !== void 0 && startTime !== void 0 && leader !== startTime) return false;
-  if (!await groupRuns(pgid)) return false;
-  await endGroup(pgid, graceMs);
-  return true;
-}
-async function endGroup(pgid, graceMs) {
-  if (!await groupRuns(pgid)) return;
-  signalGroup(pgid, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    await new Promise((resolve11) => setTimeout(resolve11, POLL_MS));
-    if (!await groupRuns(pgid)) return;
-  }
-  signalGroup(pgid, "SIGKILL");
-}
-function signalGroup(pgid, signal) {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (error) {
-    return error.code === "EPERM";
-  }
-}
-async function groupRuns(pgid) {
-  if (!signalGroup(pgid, 0)) return false;
-  return await groupHasLiveMember(pgid) ?? true;
-}
-
-// src/adapters/process.ts
 async function runProcess(options) {
   const { command: command2, graceMs = 5e3 } = options;
   const startedAt = /* @__PURE__ */ new Date();
@@ -36659,7 +37026,7 @@ async function drain(channels, graceMs) {
 }
 async function openLog(path6) {
   const file = await openOutput(path6);
-  const hash6 = createHash4("sha256");
+  const hash6 = createHash5("sha256");
   let bytes = 0;
   const input = new Transform3({
     transform(chunk, _encoding, next) {
@@ -36699,7 +37066,7 @@ async function openDirectLog(path6) {
       } finally {
         closeFd();
       }
-      const hash6 = createHash4("sha256");
+      const hash6 = createHash5("sha256");
       if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash6.update(chunk);
       return { bytes: size2, digest: hash6.digest("hex") };
     },
@@ -36711,7 +37078,7 @@ async function openOutput(path6) {
   return { input, done: finished7(input) };
 }
 function createFresh(path6) {
-  const create = () => openSync3(path6, constants5.O_WRONLY | constants5.O_CREAT | constants5.O_EXCL | constants5.O_NOFOLLOW, 420);
+  const create = () => openSync3(path6, constants6.O_WRONLY | constants6.O_CREAT | constants6.O_EXCL | constants6.O_NOFOLLOW, 420);
   try {
     try {
       return create();
@@ -36728,23 +37095,24 @@ function createFresh(path6) {
 }
 
 // src/run/builtins.ts
-import { cp, mkdir as mkdir4, readFile as readFile6, rename as rename4, rm as rm6, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname8, join as join8 } from "node:path";
+import { cp, mkdir as mkdir4, readFile as readFile5, rename as rename4, rm as rm6, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname8, join as join9 } from "node:path";
 
 // src/integrity/walk.ts
 import { Buffer as Buffer10, isUtf8 as isUtf83 } from "node:buffer";
 import { lstatSync as lstatSync4 } from "node:fs";
-import { lstat as lstat7, readdir as readdir6 } from "node:fs/promises";
+import { lstat as lstat9, readdir as readdir7 } from "node:fs/promises";
 import { basename as basename5, dirname as dirname7 } from "node:path";
 var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
+var NAME_HINT = "entry paths are valid UTF-8 with no control character and no backslash; rename the file";
 function refuse(what, shown2) {
-  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown2}`, { hint: HINT });
+  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown2}`, { hint: what === "symbolic link" ? `${HINT}: replace the link with what it points to, or remove it` : HINT });
 }
 function ioFailed(shown2, cause) {
   const reason = cause.code ?? String(cause);
   return new CutoverError("IO_FAILED", `cannot read ${shown2} (${reason})`, { cause });
 }
-function kindOf(entry) {
+function kindOf2(entry) {
   if (entry.isSymbolicLink()) return "symbolic link";
   if (entry.isFIFO()) return "FIFO";
   if (entry.isSocket()) return "socket";
@@ -36754,7 +37122,7 @@ function kindOf(entry) {
 async function walkArtifact(absPath) {
   let info;
   try {
-    info = await lstat7(absPath);
+    info = await lstat9(absPath);
   } catch (error) {
     if (error.code === "ENOENT") {
       throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
@@ -36764,10 +37132,10 @@ async function walkArtifact(absPath) {
   if (info.isFile()) {
     const name = basename5(absPath);
     const problem = entryPathProblem(name);
-    if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: HINT });
+    if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: NAME_HINT });
     return { kind: "file", base: dirname7(absPath), files: [{ path: name, size: info.size }] };
   }
-  if (!info.isDirectory()) throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
+  if (!info.isDirectory()) throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf2(info)}`, { hint: HINT });
   return { kind: "directory", base: absPath, files: await listFiles(absPath) };
 }
 async function listFiles(root) {
@@ -36778,7 +37146,7 @@ async function listFiles(root) {
     const dir = prefix === "" ? root : `${root}/${prefix}`;
     let entries;
     try {
-      entries = await readdir6(dir, { withFileTypes: true });
+      entries = await readdir7(dir, { withFileTypes: true });
     } catch (error) {
       throw ioFailed(JSON.stringify(dir), error);
     }
@@ -36788,32 +37156,28 @@ async function listFiles(root) {
       const path6 = prefix === "" ? name : `${prefix}/${name}`;
       const problem = entryPathProblem(name);
       if (problem) {
-        throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, {
-          hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
-        });
+        throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
       }
       if (entry.isDirectory()) pending.push(path6);
       else if (entry.isFile()) files.push({ path: path6, size: statSize(`${root}/${path6}`) });
-      else throw refuse(kindOf(entry), JSON.stringify(`${root}/${path6}`));
+      else throw refuse(kindOf2(entry), JSON.stringify(`${root}/${path6}`));
     }
   }
   return files;
 }
 async function refuseUndecodable(dir) {
-  const names = await readdir6(dir, { encoding: "buffer" }).catch((error) => {
+  const names = await readdir7(dir, { encoding: "buffer" }).catch((error) => {
     throw ioFailed(JSON.stringify(dir), error);
   });
   const bad = names.find((name) => !isUtf83(name));
   if (bad) {
-    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer10.concat([Buffer10.from(`${dir}/`), bad]))} is not valid UTF-8`, {
-      hint: "entry paths are valid UTF-8 with no control character and no backslash; rename the file"
-    });
+    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer10.concat([Buffer10.from(`${dir}/`), bad]))} is not valid UTF-8`, { hint: NAME_HINT });
   }
 }
 function statSize(abs) {
   try {
     const info = lstatSync4(abs);
-    if (!info.isFile()) throw refuse(kindOf(info), JSON.stringify(abs));
+    if (!info.isFile()) throw refuse(kindOf2(info), JSON.stringify(abs));
     return info.size;
   } catch (error) {
     if (error instanceof CutoverError) throw error;
@@ -36846,8 +37210,8 @@ async function runDeterminism(step, ctx) {
   const notes = [];
   const first = [];
   for (const [i2, rel] of step.with.paths.entries()) {
-    const abs = await resolveInside(ctx.root, rel);
-    const aside = join8(ctx.scratch, "determinism", step.id, String(i2));
+    const abs = await resolveInside(ctx.root, rel, { links: "none" });
+    const aside = join9(ctx.scratch, "determinism", step.id, String(i2));
     if (await pathExists(aside)) {
       await rm6(abs, { recursive: true, force: true });
       await rename4(aside, abs);
@@ -36896,33 +37260,33 @@ async function runDeterminism(step, ctx) {
   }
 }
 async function runSnapshot(step, ctx) {
-  const dir = join8(ctx.scratch, "snapshots", step.with.name);
+  const dir = join9(ctx.scratch, "snapshots", step.with.name);
   await rm6(dir, { recursive: true, force: true });
   const notes = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const target = join8(dir, String(i2));
+    const target = join9(dir, String(i2));
     if (await pathExists(abs)) {
       await cp(abs, target, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
       notes.push(`saved ${rel}`);
     } else notes.push(`${rel} does not exist; restore will remove it`);
   }
   await mkdir4(dir, { recursive: true });
-  await writeFile4(join8(dir, "paths.json"), JSON.stringify(step.with.paths));
+  await writeFile4(join9(dir, "paths.json"), JSON.stringify(step.with.paths));
   return { ok: true, notes };
 }
 async function runRestore(step, ctx) {
-  const dir = join8(ctx.scratch, "snapshots", step.with.name);
+  const dir = join9(ctx.scratch, "snapshots", step.with.name);
   let paths;
   try {
-    paths = JSON.parse(await readFile6(join8(dir, "paths.json"), "utf8"));
+    paths = JSON.parse(await readFile5(join9(dir, "paths.json"), "utf8"));
   } catch {
     return { ok: false, reason: `snapshot ${step.with.name} was not taken in this run`, notes: [] };
   }
   const notes = [];
   for (const [i2, rel] of paths.entries()) {
-    const abs = await resolveInside(ctx.root, rel);
-    const saved = join8(dir, String(i2));
+    const abs = await resolveInside(ctx.root, rel, { links: "none" });
+    const saved = join9(dir, String(i2));
     await rm6(abs, { recursive: true, force: true });
     if (await pathExists(saved)) {
       await mkdir4(dirname8(abs), { recursive: true });
@@ -36934,8 +37298,8 @@ async function runRestore(step, ctx) {
 }
 
 // src/run/expectations.ts
-import { open as open6, readFile as readFile7 } from "node:fs/promises";
-import { isDeepStrictEqual } from "node:util";
+import { open as open6, readFile as readFile6 } from "node:fs/promises";
+import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
 var STDOUT_SEARCH_BYTES = 1024 * 1024;
 async function checkExpectations(step, outcome, { root }) {
   const failures = [];
@@ -36955,7 +37319,7 @@ async function checkExpectations(step, outcome, { root }) {
 async function checkJson(root, j3) {
   let doc;
   try {
-    doc = JSON.parse(await readFile7(await resolveInside(root, j3.file), "utf8"));
+    doc = JSON.parse(await readFile6(await resolveInside(root, j3.file), "utf8"));
   } catch (e) {
     return [`${j3.file}: ${e.code === "ENOENT" ? "missing" : `not readable JSON (${e.message})`}`];
   }
@@ -36963,8 +37327,8 @@ async function checkJson(root, j3) {
   const where = `${j3.file} ${j3.path}`;
   if (!found.exists) return [`${where} is missing`];
   const v2 = found.value;
-  if ("equals" in j3 && !isDeepStrictEqual(v2, j3.equals)) return [`${where} is ${JSON.stringify(v2)}, expected ${JSON.stringify(j3.equals)}`];
-  if (j3.in !== void 0 && !j3.in.some((x3) => isDeepStrictEqual(v2, x3))) return [`${where} is ${JSON.stringify(v2)}, expected one of ${JSON.stringify(j3.in)}`];
+  if ("equals" in j3 && !isDeepStrictEqual2(v2, j3.equals)) return [`${where} is ${JSON.stringify(v2)}, expected ${JSON.stringify(j3.equals)}`];
+  if (j3.in !== void 0 && !j3.in.some((x3) => isDeepStrictEqual2(v2, x3))) return [`${where} is ${JSON.stringify(v2)}, expected one of ${JSON.stringify(j3.in)}`];
   if (j3.lte !== void 0 && !(typeof v2 === "number" && v2 <= j3.lte)) return [`${where} is ${JSON.stringify(v2)}, expected ≤ ${j3.lte}`];
   if (j3.gte !== void 0 && !(typeof v2 === "number" && v2 >= j3.gte)) return [`${where} is ${JSON.stringify(v2)}, expected ≥ ${j3.gte}`];
   return [];
@@ -36998,15 +37362,15 @@ function printable(line) {
 }
 
 // src/run/produces.ts
-import { mkdir as mkdir5, readFile as readFile8, rename as rename5, rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname9, join as join9 } from "node:path";
+import { mkdir as mkdir5, readdir as readdir8, readFile as readFile7, rename as rename5, rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname9, join as join10 } from "node:path";
 async function setAside(root, paths, scratch) {
   await recoverAside(scratch);
   const marker = `${scratch}.json`;
   const items = [];
   for (const [i2, rel] of paths.entries()) {
-    const path6 = await resolveInside(root, rel);
-    items.push({ path: path6, aside: join9(scratch, String(i2)), existed: await pathExists(path6) });
+    const path6 = await resolveInside(root, rel, { links: "none" });
+    items.push({ path: path6, aside: join10(scratch, String(i2)), existed: await pathExists(path6) });
   }
   await mkdir5(dirname9(marker), { recursive: true });
   await writeFile5(marker, JSON.stringify(items));
@@ -37019,11 +37383,15 @@ async function setAside(root, paths, scratch) {
   }
   return { marker, items };
 }
+async function pendingAside(runScratch) {
+  const names = await readdir8(join10(runScratch, "aside")).catch(() => []);
+  return names.filter((name) => name.endsWith(".json")).map((name) => join10(runScratch, "aside", name.slice(0, -".json".length)));
+}
 async function recoverAside(scratch) {
   const marker = `${scratch}.json`;
   let items;
   try {
-    items = JSON.parse(await readFile8(marker, "utf8"));
+    items = JSON.parse(await readFile7(marker, "utf8"));
   } catch {
     return false;
   }
@@ -37066,14 +37434,14 @@ function shouldRun(step, scope) {
 async function runStep(step, ctx, options = {}) {
   if (options.interruptible !== false && ctx.signal.aborted) return notRun(step, "skipped", "the run was interrupted");
   if (!shouldRun(step, ctx.scope())) return notRun(step, "skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
-  const logsDir = join10(ctx.scratch, "logs");
+  const logsDir = join11(ctx.scratch, "logs");
   if (!madeDirs.has(logsDir)) {
     await mkdir6(logsDir, { recursive: true });
     madeDirs.add(logsDir);
   }
-  const logPath = join10(logsDir, logName(step));
+  const logPath = join11(logsDir, logName(step));
   const startedAt = ctx.now();
-  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join10(ctx.scratch, "aside", fileStem(step.id))) : void 0;
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join11(ctx.scratch, "aside", fileStem(step.id))) : void 0;
   let attempts = 0;
   let last = { ok: false };
   while (attempts <= step.retries.count) {
@@ -37176,7 +37544,7 @@ async function readTail(path6, size2) {
 }
 async function digestOf2(path6) {
   try {
-    const hash6 = createHash5("sha256");
+    const hash6 = createHash6("sha256");
     for await (const chunk of createReadStream4(path6)) hash6.update(chunk);
     return hash6.digest("hex");
   } catch {
@@ -37224,14 +37592,14 @@ async function findCommittedRecord(dir, started, root) {
 
 // src/run/lifecycle.ts
 import { rm as rm12 } from "node:fs/promises";
-import { hostname as hostname2 } from "node:os";
+import { hostname as hostname3 } from "node:os";
 import { relative as relative9 } from "node:path";
 
 // src/run/artifacts.ts
 async function hashArtifacts(root, plan2, emit) {
   const results = [];
   for (const a2 of plan2.artifacts) {
-    const abs = await resolveInside(root, a2.path);
+    const abs = await resolveInside(root, a2.path, { links: "none" });
     if (!await pathExists(abs)) {
       results.push({
         name: a2.name,
@@ -37273,7 +37641,7 @@ async function hashArtifacts(root, plan2, emit) {
 
 // src/run/journal.ts
 import { closeSync as closeSync4, fdatasyncSync, fsyncSync, openSync as openSync4, writeSync } from "node:fs";
-import { mkdir as mkdir7, readFile as readFile9, rm as rm9 } from "node:fs/promises";
+import { mkdir as mkdir7, readFile as readFile8, rm as rm9 } from "node:fs/promises";
 import { dirname as dirname10 } from "node:path";
 async function openJournal(path6, masker) {
   await mkdir7(dirname10(path6), { recursive: true });
@@ -37301,7 +37669,7 @@ async function openJournal(path6, masker) {
 async function readJournal(path6) {
   let text;
   try {
-    text = await readFile9(path6, "utf8");
+    text = await readFile8(path6, "utf8");
   } catch {
     return [];
   }
@@ -37369,7 +37737,7 @@ var Ledger = class {
 };
 
 // src/run/phase-runner.ts
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 function createPhaseRunner(ledger, options) {
   const shards = shardsById(options.steps);
   const journalSpawn = (id, pid) => {
@@ -37384,7 +37752,7 @@ function createPhaseRunner(ledger, options) {
   const rerunFor = (owner) => async (id) => {
     const context = {
       ...base,
-      scratch: join11(base.scratch, "reruns"),
+      scratch: join12(base.scratch, "reruns"),
       signal: options.signal,
       failAt: void 0,
       onSpawn: (_step, pid) => journalSpawn(owner.id, pid),
@@ -37498,10 +37866,10 @@ async function runPhases(plan2, runner, signal) {
 }
 
 // src/run/preflight.ts
-import { createHash as createHash6 } from "node:crypto";
-import { readFile as readFile10 } from "node:fs/promises";
+import { createHash as createHash7 } from "node:crypto";
+import { readFile as readFile9 } from "node:fs/promises";
 import { setTimeout as sleep2 } from "node:timers/promises";
-import { join as join12, relative as relative8 } from "node:path";
+import { join as join13, relative as relative8 } from "node:path";
 
 // src/run/matrix-frozen.ts
 function assertMatrixFrozen(read, lockBytes, lockFile) {
@@ -37521,9 +37889,104 @@ function assertMatrixFrozen(read, lockBytes, lockFile) {
   }
 }
 
+// src/plan/resolved-paths.ts
+function planPaths(plan2, resolved) {
+  const recordAt = plan2.spec.record?.dir !== void 0 ? ["spec", "record", "dir"] : plan2.spec.runId !== void 0 ? ["spec", "runId"] : ["spec"];
+  const paths = [{ use: "record", path: resolved.record.dir, at: recordAt }];
+  resolved.artifacts.forEach((a2, i2) => paths.push({ use: "artifact", path: a2.path, at: ["spec", "artifacts", i2, "path"] }));
+  for (const step of Object.values(resolved.phases).flat()) {
+    const at3 = ["spec", step.phase, step.index];
+    const add = (use, path6, ...rest) => paths.push({ use, path: path6, at: [...at3, ...rest], step: step.id });
+    if (step.cwd !== ".") add("cwd", step.cwd, "cwd");
+    step.produces.forEach((p2, i2) => add("produces", p2, "produces", i2));
+    const builtIn = step.uses === "determinism" ? "determinism" : step.uses === "snapshot" ? "snapshot" : void 0;
+    if (builtIn) step.with.paths.forEach((p2, i2) => add(builtIn, p2, "with", "paths", i2));
+    for (const key of ["exists", "absent"]) step.expect[key].forEach((p2, i2) => add("expect", p2, "expect", key, i2));
+    step.expect.json.forEach((j3, i2) => add("expect", j3.file, "expect", "json", i2, "file"));
+  }
+  return paths;
+}
+function describePath(p2) {
+  const of = p2.step ? ` of step ${p2.step}` : "";
+  switch (p2.use) {
+    case "record":
+      return "the record folder";
+    case "artifact":
+      return "artifact path";
+    case "determinism":
+    case "snapshot":
+      return `with.paths${of}`;
+    default:
+      return `${p2.use}${of}`;
+  }
+}
+function resolvedPathProblems(source, paths) {
+  const problems = [];
+  for (const p2 of paths) {
+    const why = pathProblem(p2.path, { allowRoot: p2.use === "cwd" });
+    if (!why) continue;
+    problems.push({
+      code: "PATH_UNSAFE",
+      file: source.file,
+      ...positionOf(source, p2.at),
+      message: `${describePath(p2)} resolves to ${quote(p2.path)}, which ${why}`,
+      hint: "paths stay inside the repository, outside .git, with no control character, after `${{ }}` is substituted: check the values the plan reads from the environment"
+    });
+  }
+  return problems;
+}
+
+// src/run/path-checks.ts
+async function checkPlanPaths({ root, plan: plan2, source, resolved }) {
+  const paths = planPaths(plan2, resolved);
+  const lexical = resolvedPathProblems(source, paths);
+  if (lexical.length) throw problemsError(lexical);
+  const problems = [];
+  for (const p2 of paths) {
+    try {
+      await resolveInside(root, p2.path, { links: p2.use === "cwd" ? "inside" : "none" });
+    } catch (error) {
+      if (!isCutoverError(error)) throw error;
+      problems.push(at2(source, p2, error));
+    }
+  }
+  if (problems.length) throw problemsError(problems);
+  return paths;
+}
+async function checkNothingInTheWay(input, paths, options) {
+  const { root, source, resolved } = input;
+  const problems = [];
+  const record = paths.find((p2) => p2.use === "record");
+  await options.checkRecordFolder(root, resolved.record.dir, { plan: resolved.name, runId: resolved.runId }).catch((error) => {
+    if (!isCutoverError(error)) throw error;
+    problems.push(at2(source, record, error));
+  });
+  if (options.fresh) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const p2 of paths) {
+      if (p2.use !== "produces" && p2.use !== "determinism" || seen.has(p2.path)) continue;
+      seen.add(p2.path);
+      const unsaved = await unsavedFiles(root, p2.path);
+      if (unsaved.length === 0) continue;
+      problems.push({
+        code: "FILE_EXISTS",
+        file: source.file,
+        ...positionOf(source, p2.at),
+        message: `${describePath(p2)} ${quote(p2.path)} holds files cutover did not write and git does not keep: ${nameFiles(unsaved)}`,
+        hint: p2.use === "produces" ? "a step's produces are set aside before it runs and discarded when it succeeds; cutover never removes what it did not write: move them away (or commit them) first" : "a determinism check moves its paths aside and reruns the steps that write them; they must hold only what this run writes: move them away (or commit them) first"
+      });
+    }
+  }
+  if (problems.length) throw problemsError(problems);
+}
+function at2(source, p2, error) {
+  const message = error.message.startsWith(describePath(p2)) ? error.message : `${describePath(p2)}: ${error.message}`;
+  return { code: error.code, file: source.file, ...positionOf(source, p2.at), message, ...error.hint ? { hint: error.hint } : {} };
+}
+
 // src/run/preflight.ts
 function sha256(bytes) {
-  return createHash6("sha256").update(bytes).digest("hex");
+  return createHash7("sha256").update(bytes).digest("hex");
 }
 async function locateRun(options) {
   const { root } = options;
@@ -37531,8 +37994,8 @@ async function locateRun(options) {
   const planFile = relative8(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
-  const state = options.rehearsal ? join12(gitDir, "cutover", "rehearsal") : join12(gitDir, "cutover");
-  const paths = { gitDir, runLock: join12(gitDir, "cutover", "locks", `${name}.lock`), journal: join12(state, "journal", `${name}.jsonl`), runs: join12(state, "runs", name) };
+  const state = options.rehearsal ? join13(gitDir, "cutover", "rehearsal") : join13(gitDir, "cutover");
+  const paths = { gitDir, runLock: join13(gitDir, "cutover", "locks", `${name}.lock`), journal: join13(state, "journal", `${name}.jsonl`), runs: join13(state, "runs", name) };
   return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 function journaledRunId(journal) {
@@ -37543,10 +38006,15 @@ async function prepareRun(located, options) {
   const { valid, planFile, lockFile, paths, journal } = located;
   const name = valid.plan.metadata.name;
   const anyStepEnded = journal.some((e) => e.type === "step-end");
-  const started = anyStepEnded || options.resume ? journal.find((e) => e.type === "run-start") : void 0;
+  const journaled = journaledRunId(journal);
+  const setAside2 = !anyStepEnded && journaled !== void 0 && (await pendingAside(join13(paths.runs, journaled))).length > 0;
+  const started = anyStepEnded || setAside2 || options.resume ? journal.find((e) => e.type === "run-start") : void 0;
   if (options.resume && !started) throw new CutoverError("RESUME_REFUSED", `no unfinished run of ${name} to resume`, { hint: "start a new run without --resume" });
   if (!options.resume && started) {
-    throw new CutoverError("RESUME_REFUSED", `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${planFile} --resume\`, or end it without running anything with \`cutover abandon ${planFile}\`` });
+    const why = anyStepEnded ? "did not finish" : "was stopped while a step had its produces set aside";
+    throw new CutoverError("RESUME_REFUSED", `run ${started.runId} of ${name} ${why}`, {
+      hint: `continue it with \`cutover run ${planFile} --resume\`${anyStepEnded ? "" : ", which first puts the earlier content back"}, or end it without running anything with \`cutover abandon ${planFile}\``
+    });
   }
   if (options.resume && options.runId && options.runId !== started.runId) {
     throw new CutoverError("RESUME_REFUSED", `--run-id ${options.runId} does not match the unfinished run ${started.runId}`);
@@ -37561,8 +38029,10 @@ async function prepareRun(located, options) {
     const unknown = unknownRunStep(resolved, options.failAt);
     if (unknown) throw new CutoverError("USAGE", `--fail-at: ${unknown.message}`, { hint: unknown.hint });
   }
+  const pathInput = { root, plan: valid.plan, source: valid.source, resolved };
+  const planPaths2 = await checkPlanPaths(pathInput);
   const planBytes = valid.file.bytes;
-  const lockBytes = await readFile10(join12(root, lockFile)).catch(() => void 0);
+  const lockBytes = await readFile9(join13(root, lockFile)).catch(() => void 0);
   const planDigest = sha256(planBytes);
   const lockDigest = lockBytes ? sha256(lockBytes) : "";
   assertMatrixFrozen(matrix.bytes, lockBytes, lockFile);
@@ -37571,11 +38041,12 @@ async function prepareRun(located, options) {
   }
   let committed;
   const recordDir = normaliseRecordDir(resolved.record.dir);
-  if (!options.rehearsal && await existsAtRevision(recordDir, "HEAD", { cwd: root })) {
+  if (!options.rehearsal && await existsAtRevision(`${recordDir}/run.json`, "HEAD", { cwd: root })) {
     committed = started ? await options.findCommitted(recordDir, started, root) : void 0;
     if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
   }
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join12(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+  if (!committed) await checkNothingInTheWay(pathInput, planPaths2, { fresh: !started, checkRecordFolder: options.checkRecordFolder });
+  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join13(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
 }
 async function checkRunnable(prepared, options) {
   const { root } = options;
@@ -37583,7 +38054,7 @@ async function checkRunnable(prepared, options) {
   const started = prepared.journal.length > 0;
   if (!committed) checkWindow2(resolved, options.now);
   if (!started) {
-    const commitPaths = [resolved.record.dir, ...resolved.artifacts.filter((a2) => a2.commit === "files").map((a2) => a2.path)];
+    const commitPaths = resolved.artifacts.filter((a2) => a2.commit === "files").map((a2) => a2.path);
     const dirty = await dirtyPaths(commitPaths, { cwd: root });
     if (dirty.length) {
       throw new CutoverError("TREE_DIRTY", `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}`, { hint: "commit or remove them first; the run commits only what it writes" });
@@ -37595,7 +38066,7 @@ async function checkRunnable(prepared, options) {
   if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
 }
 async function checkIndexLock(gitDir, root) {
-  const lock = join12(gitDir, "index.lock");
+  const lock = join13(gitDir, "index.lock");
   const shown2 = relative8(root, lock);
   for (let waited = 0; await pathExists(lock); waited += 100) {
     if (waited >= 2e3) {
@@ -37616,7 +38087,7 @@ async function checkMerged(ref, files, root) {
   if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
   for (const file of files) {
     const merged = await readAtRevision(file, ref, { cwd: root });
-    const local = await readFile10(join12(root, file)).catch(() => void 0);
+    const local = await readFile9(join13(root, file)).catch(() => void 0);
     if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
     if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
   }
@@ -37648,7 +38119,7 @@ function possibleOrphans(entries) {
 }
 
 // src/run/result.ts
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 function assembleResult(parts) {
   const { prepared, run: run2 } = parts;
   return {
@@ -37661,7 +38132,7 @@ function assembleResult(parts) {
     runId: prepared.resolved.runId,
     boundaries: parts.boundaries,
     steps: parts.steps,
-    logsDir: join13(prepared.paths.scratch, "logs"),
+    logsDir: join14(prepared.paths.scratch, "logs"),
     toolVersion: parts.toolVersion,
     secretValues: parts.secretValues,
     ...parts.committed ? { committed: parts.committed } : {}
@@ -37688,22 +38159,22 @@ function runnerFacts(env3, host) {
 }
 
 // src/run/run-lock.ts
-import { hostname } from "node:os";
-import { mkdir as mkdir8, open as open7, readFile as readFile11, rm as rm10, rmdir } from "node:fs/promises";
+import { hostname as hostname2 } from "node:os";
+import { mkdir as mkdir8, open as open7, readFile as readFile10, rm as rm10, rmdir } from "node:fs/promises";
 import { dirname as dirname11 } from "node:path";
 import { randomBytes as randomBytes3 } from "node:crypto";
 async function readRunLock(path6) {
   try {
-    return JSON.parse(await readFile11(path6, "utf8"));
+    return JSON.parse(await readFile10(path6, "utf8"));
   } catch {
     return void 0;
   }
 }
 function isStale(info) {
-  return info.host === hostname() && !processAlive(info.pid);
+  return info.host === hostname2() && !processAlive(info.pid);
 }
 async function acquireRunLock(path6, runId, onStale) {
-  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
+  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname2(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
   for (let attempt2 = 0; attempt2 < 3; attempt2++) {
     try {
       const handle = await open7(path6, "wx", 420);
@@ -37784,6 +38255,7 @@ async function executeRun(options, checks, finish2) {
     if (!options.rehearsal) await checkRunnable(prepared, preflight);
     if (prepared.journal.length === 0) {
       await removeJournal(prepared.paths.journal);
+      for (const aside of await pendingAside(prepared.paths.scratch)) await recoverAside(aside);
       await rm12(prepared.paths.scratch, { recursive: true, force: true });
     }
     journal = await openJournal(prepared.paths.journal, masker);
@@ -37878,7 +38350,7 @@ async function runAll(prepared, options, checks, journal, freezeDigest) {
     if (!(error instanceof CutoverError)) throw error;
     throw new CutoverError(error.code, error.message, {
       cause: error,
-      hint: `the steps are done and will not run again: replace the link with what it points to, or remove it, then \`cutover run ${prepared.planFile} --resume\``
+      hint: `${error.hint ? `${error.hint}; ` : ""}the steps are done and will not run again: once it is fixed, \`cutover run ${prepared.planFile} --resume\` records the run`
     });
   });
   const { outcome, exitCode, problems } = concludeRun({ interrupted, signal: options.signal.reason, stepFailed: ledger.failed, problems: drift.length ? [`frozen files changed during the run: ${drift.join(", ")}`] : [], artifacts });
@@ -37894,7 +38366,7 @@ async function runAll(prepared, options, checks, journal, freezeDigest) {
     resumed,
     artifacts,
     runRoot: runRoot(artifacts.map((a2) => ({ name: a2.name, root: a2.root }))),
-    runner: runnerFacts(options.env, hostname2()),
+    runner: runnerFacts(options.env, hostname3()),
     ...problems.length ? { problems } : {},
     ...options.rehearsal ? { rehearsal: true } : {}
   };
@@ -37936,6 +38408,7 @@ async function runWith(options, io2, way) {
         env: io2.env,
         now: io2.now,
         findCommitted: findCommittedRecord,
+        checkRecordFolder,
         emit,
         signal: controller.signal,
         verbose: io2.verbose,
@@ -37968,7 +38441,7 @@ function freezeChecks(root) {
       prepared = p2;
       const lock = await readLock(root, p2.lockFile);
       if (lock) snapshot = snapshotFrozen(root, lock);
-      const verdict = await assertFrozen({ root, planFile: { path: resolve8(root, p2.planFile), display: p2.planFile, bytes: await readFile12(resolve8(root, p2.planFile)) }, plan: p2.resolved, lock });
+      const verdict = await assertFrozen({ root, planFile: { path: resolve8(root, p2.planFile), display: p2.planFile, bytes: await readFile11(resolve8(root, p2.planFile)) }, plan: p2.resolved, lock });
       return { freezeDigest: verdict.freezeDigest };
     },
     async recheck() {
@@ -37976,7 +38449,7 @@ function freezeChecks(root) {
     },
     async rehash() {
       if (!prepared) return [];
-      const lock = parseLock(await readFile12(resolve8(root, prepared.lockFile), "utf8"), prepared.lockFile);
+      const lock = parseLock(await readFile11(resolve8(root, prepared.lockFile), "utf8"), prepared.lockFile);
       return (await rehashFrozen({ root, plan: prepared.resolved, lock })).map((d2) => d2.path);
     }
   };
@@ -37992,7 +38465,7 @@ async function finish(root, result, options, emit, onCommitted) {
   let pushed = false;
   if (options.push || result.plan.record.push) {
     const regate = async () => {
-      await assertFrozen({ root, planFile: { path: resolve8(root, result.planFile), display: result.planFile, bytes: await readFile12(resolve8(root, result.planFile)) }, plan: result.plan });
+      await assertFrozen({ root, planFile: { path: resolve8(root, result.planFile), display: result.planFile, bytes: await readFile11(resolve8(root, result.planFile)) }, plan: result.plan });
     };
     await pushRecord({ root, beforeRetry: regate });
     pushed = true;
@@ -38123,244 +38596,9 @@ async function defaultPlans(cwd) {
 }
 
 // src/commands/verify.ts
-import { createHash as createHash7 } from "node:crypto";
-import { createReadStream as createReadStream5 } from "node:fs";
-import { readdir as readdir7, readFile as readFile13, realpath as realpath3, stat as stat4 } from "node:fs/promises";
-import { join as join14, posix as posix7, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
-
-// src/record/verify.ts
-import { isDeepStrictEqual as isDeepStrictEqual2 } from "node:util";
-var EMPTY_ROOT2 = manifestRoot([]);
-var SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-var LOG_PATH = /^logs\/[A-Za-z0-9][A-Za-z0-9._-]*\.log$/;
-var pass = (name, detail) => ({ name, ok: true, detail });
-var fail = (name, detail, files) => ({ name, ok: false, detail, ...files?.length ? { files } : {} });
-function parseRunJson(text) {
-  const name = "run.json";
-  if (text === void 0) return { check: fail(name, "run.json is missing", ["run.json"]) };
-  let doc;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    return { check: fail(name, `run.json is not JSON (${error.message})`, ["run.json"]) };
-  }
-  const problems = shapeProblems(doc);
-  if (problems.length) return { check: fail(name, `run.json is not a ${RECORD_VERSION} record: ${problems.slice(0, 5).join("; ")}`, ["run.json"]) };
-  const run2 = doc;
-  return { run: run2, check: pass(name, `${RECORD_VERSION}: plan ${run2.plan.name}, run ${run2.runId}, ${run2.outcome}, ${run2.artifacts.length} artifact(s), ${run2.steps.length} step(s)`) };
-}
-function shapeProblems(doc) {
-  const problems = [];
-  const isObject3 = (v2) => typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
-  if (!isObject3(doc)) return ["not a JSON object"];
-  const want = (ok, what) => ok || problems.push(what);
-  const str = (v2) => typeof v2 === "string";
-  const num = (v2) => typeof v2 === "number" && Number.isFinite(v2);
-  want(doc.recordVersion === RECORD_VERSION, `recordVersion is ${JSON.stringify(doc.recordVersion)}, expected ${RECORD_VERSION}`);
-  want(doc.manifestFormat === MANIFEST_FORMAT, `manifestFormat is ${JSON.stringify(doc.manifestFormat)}, expected ${MANIFEST_FORMAT}`);
-  for (const key of ["runId", "commit", "branch", "startedAt", "endedAt", "outcome", "freezeDigest", "runRoot"]) want(str(doc[key]), `${key} is not a string`);
-  for (const key of ["plan", "lock"]) {
-    const part = doc[key];
-    want(isObject3(part) && str(part.path) && str(part.digest) && (key === "lock" || str(part.name)), `${key} lacks its path or digest`);
-  }
-  want(isObject3(doc.record) && str(doc.record.dir), "record.dir is not a string");
-  want(isObject3(doc.boundaries), "boundaries is not an object");
-  want(isObject3(doc.runner), "runner is not an object");
-  want(num(doc.exitCode), "exitCode is not a number");
-  want(RUN_OUTCOMES.includes(doc.outcome), `outcome is ${JSON.stringify(doc.outcome)}, expected one of ${RUN_OUTCOMES.join(", ")}`);
-  want(doc.rehearsal === void 0 || doc.rehearsal === true, "rehearsal is neither absent nor true");
-  if (!Array.isArray(doc.steps)) problems.push("steps is not a list");
-  else {
-    doc.steps.forEach((step, i2) => {
-      if (!isObject3(step) || !str(step.id) || !str(step.phase) || !str(step.outcome)) return problems.push(`steps[${i2}] lacks its id, phase or outcome`);
-      want(step.tail === void 0 || Array.isArray(step.tail) && step.tail.every(str), `steps[${i2}].tail is not a list of lines`);
-      const log2 = step.log;
-      if (log2 === null) return;
-      want(isObject3(log2) && str(log2.path) && LOG_PATH.test(log2.path) && str(log2.digest) && num(log2.bytes), `steps[${i2}].log is not { path: logs/….log, digest, bytes }`);
-    });
-  }
-  if (!Array.isArray(doc.artifacts)) problems.push("artifacts is not a list");
-  else {
-    doc.artifacts.forEach((a2, i2) => {
-      if (!isObject3(a2)) return problems.push(`artifacts[${i2}] is not an object`);
-      want(str(a2.name) && SAFE_NAME.test(a2.name), `artifacts[${i2}].name is not an artifact name`);
-      want(str(a2.path) && str(a2.root) && typeof a2.present === "boolean" && num(a2.files) && num(a2.bytes), `artifacts[${i2}] lacks its path, root, present, files or bytes`);
-      want(a2.commit === "files" || a2.commit === "manifest", `artifacts[${i2}].commit is neither files nor manifest`);
-      want(a2.present ? a2.manifest === manifestPath(String(a2.name)) : a2.manifest === null, `artifacts[${i2}].manifest is not ${a2.present ? manifestPath(String(a2.name)) : "null"}`);
-      want(a2.children === void 0 || isObject3(a2.children) && Object.values(a2.children).every(str), `artifacts[${i2}].children is not a map of roots`);
-    });
-  }
-  return problems;
-}
-function checkEvidence(run2) {
-  const name = "evidence";
-  if (run2.rehearsal) return fail(name, "this record is a rehearsal (cutover rehearse): its plan was not frozen or committed and the record was never committed, so it proves nothing", ["run.json"]);
-  return pass(name, `a ${run2.outcome} run, not a rehearsal`);
-}
-function checkManifest(artifact, text) {
-  const name = `manifest ${artifact.name}`;
-  if (!artifact.present) {
-    const ok = artifact.root === EMPTY_ROOT2 && artifact.files === 0 && artifact.bytes === 0;
-    return { check: ok ? pass(name, "absent when the run ended: no manifest, the empty root") : fail(name, `marked absent but claims ${artifact.files} file(s) and root ${artifact.root}`) };
-  }
-  const file = artifact.manifest;
-  if (text === void 0) return { check: fail(name, `${file} is missing from the record`, [file]) };
-  let entries;
-  try {
-    entries = parseManifest(text, file);
-  } catch (error) {
-    if (!isCutoverError(error)) throw error;
-    const first = error.problems[0];
-    return { check: fail(name, `${file} does not parse: line ${first?.line ?? "?"}: ${first?.message ?? error.message}`, [file]) };
-  }
-  const root = manifestRoot(entries);
-  if (root !== artifact.root) return { check: fail(name, `${file} has root ${root}; run.json claims ${artifact.root}`, [file]), entries };
-  if (entries.length !== artifact.files) return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };
-  if (artifact.children !== void 0) {
-    const children = childRoots(entries);
-    const names = [.../* @__PURE__ */ new Set([...Object.keys(children), ...Object.keys(artifact.children)])].sort();
-    const differing = names.filter((folder) => children[folder] !== artifact.children?.[folder]);
-    if (differing.length) return { check: fail(name, `folder roots differ from run.json for ${differing.join(", ")}`, differing.map((f3) => `${artifact.path}/${f3}`)), entries };
-  }
-  return { check: pass(name, `${entries.length} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ""}`), entries };
-}
-function checkArtifactFiles(artifact, recorded, found, where, base = where) {
-  const name = `artifact ${artifact.name}`;
-  if ("error" in found) return fail(name, `cannot hash ${where}: ${found.error}`, [where]);
-  const diff = diffManifests(recorded, found.entries);
-  const at2 = (p2) => base === "" || base === "." ? p2 : `${base}/${p2}`;
-  const files = [...diff.added.map((p2) => `added: ${at2(p2)}`), ...diff.removed.map((p2) => `removed: ${at2(p2)}`), ...diff.changed.map((p2) => `changed: ${at2(p2)}`)];
-  if (files.length) {
-    const counts = [diff.added.length && `${diff.added.length} added`, diff.removed.length && `${diff.removed.length} removed`, diff.changed.length && `${diff.changed.length} changed`].filter(Boolean).join(", ");
-    return fail(name, `${where} differs from its manifest: ${counts}`, files);
-  }
-  if (found.bytes !== artifact.bytes) return fail(name, `${where} holds ${found.bytes} bytes; run.json claims ${artifact.bytes}`, [where]);
-  return pass(name, `${where} matches its manifest (${found.entries.length} file(s), ${found.bytes} bytes)`);
-}
-function checkRunRoot(run2) {
-  let root;
-  try {
-    root = runRoot(run2.artifacts);
-  } catch (error) {
-    if (!isCutoverError(error)) throw error;
-    return fail("run root", error.message, ["run.json"]);
-  }
-  return root === run2.runRoot ? pass("run root", root) : fail("run root", `the artifacts' roots give ${root}; run.json claims ${run2.runRoot}`, ["run.json"]);
-}
-function checkPauseWindow(run2) {
-  const expected = pauseWindow(run2.boundaries ?? {}, run2.steps ?? []);
-  if (isDeepStrictEqual2(expected, run2.pauseWindow)) {
-    return pass("pause window", expected ? `${expected.wallMs} ms paused, ${expected.cutoverMs} ms of it cutover's own` : "no paused and resumed boundaries");
-  }
-  return fail("pause window", `the boundaries and step times give ${JSON.stringify(expected ?? null)}; run.json claims ${JSON.stringify(run2.pauseWindow ?? null)}`, ["run.json"]);
-}
-function checkLogs(run2, found) {
-  const bad = [];
-  let count3 = 0;
-  let truncated = 0;
-  for (const step of run2.steps) {
-    if (!step.log) continue;
-    count3++;
-    if (step.log.full) truncated++;
-    const actual = found.get(step.log.path);
-    if (!actual) bad.push(`missing: ${step.log.path}`);
-    else if (actual.digest !== step.log.digest || actual.bytes !== step.log.bytes) bad.push(`changed: ${step.log.path}`);
-  }
-  if (bad.length) return fail("step logs", `${bad.length} of ${count3} log(s) differ from run.json`, bad);
-  return pass("step logs", `${count3} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ""}`);
-}
-function checkRecordFiles(run2, present) {
-  const expected = /* @__PURE__ */ new Set(["run.json", "report.md", "statement.json"]);
-  for (const a2 of run2.artifacts) if (a2.manifest) expected.add(a2.manifest);
-  for (const s of run2.steps) if (s.log) expected.add(s.log.path);
-  const have = new Set(present);
-  const files = [...[...expected].filter((f3) => !have.has(f3)).map((f3) => `missing: ${f3}`), ...present.filter((f3) => !expected.has(f3)).map((f3) => `added: ${f3}`)];
-  return files.length ? fail("record files", "the record folder does not hold exactly the files run.json lists", files) : pass("record files", `${present.length} file(s), as run.json lists`);
-}
-function checkStatement(run2, text, runJson, manifests) {
-  const name = "statement.json";
-  if (text === void 0) return fail(name, "statement.json is missing", ["statement.json"]);
-  let doc;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return fail(name, "statement.json is not JSON", ["statement.json"]);
-  }
-  const legacy = doc?.predicateType === LEGACY_PREDICATE_TYPE;
-  let expected;
-  try {
-    expected = (legacy ? buildLegacyStatement : buildStatement)(run2, { runJson, manifests });
-  } catch (error) {
-    return fail(name, `run.json does not render to a statement (${error.message})`, ["run.json"]);
-  }
-  const form = legacy ? " (the legacy form, with directory subjects)" : "";
-  if (isDeepStrictEqual2(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests${form} (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
-  const got = doc;
-  const differing = ["_type", "predicateType", "predicate"].filter((k2) => !isDeepStrictEqual2(got?.[k2], JSON.parse(JSON.stringify(expected[k2]))));
-  const gotSubjects = Array.isArray(got?.subject) ? got.subject : [];
-  const nameOf = (g2) => String(g2?.name);
-  const subjects = [
-    ...expected.subject.filter((s) => !gotSubjects.some((g2) => isDeepStrictEqual2(g2, s))).map((s) => `${gotSubjects.some((g2) => nameOf(g2) === s.name) ? "changed" : "missing"} subject: ${s.name}`),
-    ...gotSubjects.filter((g2) => !expected.subject.some((s) => s.name === nameOf(g2))).map((g2) => `unexpected subject: ${nameOf(g2)}`)
-  ];
-  return fail(name, `statement.json disagrees with run.json or the manifests${differing.length ? ` (${differing.join(", ")})` : ""}`, ["statement.json", ...subjects]);
-}
-function checkReport(run2, text, sameVersion) {
-  const name = "report.md";
-  if (text === void 0) return fail(name, "report.md is missing", ["report.md"]);
-  if (sameVersion) {
-    let expected;
-    try {
-      expected = buildReport(run2);
-    } catch (error) {
-      return fail(name, `run.json does not render to a report (${error.message})`, ["run.json"]);
-    }
-    return text === expected ? pass(name, "is the report of run.json") : fail(name, "report.md is not the report run.json renders to", ["report.md"]);
-  }
-  const needed = [run2.runRoot, run2.runId, ...run2.artifacts.filter((a2) => a2.present).map((a2) => a2.root)];
-  const missing = needed.filter((n2) => !text.includes(n2));
-  return missing.length ? fail(name, `report.md does not mention ${missing.join(", ")}`, ["report.md"]) : pass(name, `names the run and every root (written by cutover ${run2.tool.version})`);
-}
-function checkAtCommit(what, run2, found) {
-  const claim = run2[what];
-  const name = `${what} at the run's commit`;
-  const commit = run2.commit.slice(0, 12);
-  if (found === void 0) return fail(name, `${claim.path} is not in commit ${commit} (or the commit is not in this clone)`, [claim.path]);
-  return found === claim.digest ? pass(name, `${claim.path} at ${commit} is ${found}`) : fail(name, `${claim.path} at ${commit} is ${found}; run.json claims ${claim.digest}`, [claim.path]);
-}
-function checkUnchanged(what, run2, found) {
-  const claim = run2[what];
-  const name = `${what} unchanged since the run`;
-  if (found === void 0) return fail(name, `${claim.path} is gone from the checkout`, [`removed: ${claim.path}`]);
-  return found === claim.digest ? pass(name, `${claim.path} is still ${found}`) : fail(name, `the ${what} changed after the run: ${claim.path} is now ${found}; the run used ${claim.digest}`, [`changed: ${claim.path}`]);
-}
-function checkTrailers(run2, found) {
-  const name = "commit trailers";
-  if ("error" in found) return fail(name, found.error, ["run.json"]);
-  const problems = [];
-  for (const [key, value] of recordTrailers(run2)) {
-    const values = found.trailers.filter(([k2]) => k2.toLowerCase() === key.toLowerCase()).map(([, v2]) => v2);
-    if (values.length !== 1 || values[0] !== value) problems.push(`${key} is ${values.length ? values.map((v2) => JSON.stringify(v2)).join(" and ") : "missing"}, expected ${JSON.stringify(value)}`);
-  }
-  const subject = recordCommitMessage(run2).split("\n")[0];
-  if (found.subject !== subject) problems.push(`subject is ${JSON.stringify(found.subject)}, expected ${JSON.stringify(subject)}`);
-  if (!found.sameRunJson) problems.push("run.json in the work tree differs from the committed one");
-  const commit = found.commit.slice(0, 12);
-  return problems.length ? fail(name, `commit ${commit}: ${problems.join("; ")}`, ["run.json"]) : pass(name, `commit ${commit} carries Cutover-Plan, -Run-Id, -Outcome and -Root as run.json says`);
-}
-function checkApprovals(run2, found) {
-  const name = "approvals";
-  const lock = run2.lock.path;
-  if ("error" in found) return fail(name, found.error, [lock]);
-  const counted = found.valid.map((v2) => `${approvalName(v2.approval)} (${v2.verified ? "signature verified" : "claim"})`);
-  const ignored = found.rejected.map((r2) => `not counted: ${approvalName(r2.approval)} (${r2.reason}): ${r2.detail}`);
-  const signers = found.signers === void 0 ? "" : ` against ${found.signers} at ${run2.commit.slice(0, 12)}`;
-  if (!found.satisfied) return fail(name, `${found.valid.length} of ${found.required} required approval(s) of ${run2.freezeDigest} count${signers}`, [lock, ...ignored]);
-  if (found.required === 0 && found.valid.length === 0) return pass(name, "none required");
-  return pass(name, `${found.valid.length} of ${found.required} required${signers}: ${counted.join(", ")}${ignored.length ? `; ${ignored.length} not counted` : ""}`);
-}
-
-// src/commands/verify.ts
+import { createHash as createHash8 } from "node:crypto";
+import { lstat as lstat10, realpath as realpath3 } from "node:fs/promises";
+import { basename as basename6, dirname as dirname12, join as join15, posix as posix7, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
 var SHOWN_FILES = 50;
 async function verify(options, io2) {
   const checks = await collectChecks(options, io2);
@@ -38383,12 +38621,13 @@ async function verify(options, io2) {
 }
 async function collectChecks(options, io2) {
   const recordAbs = resolve9(io2.cwd, options.record);
-  if (!await stat4(recordAbs).then((s) => s.isDirectory(), () => false)) {
-    throw new CutoverError("USAGE", `no record folder at ${options.record}`, { hint: "name the folder that holds run.json, e.g. cutover verify reports/<plan>/<run id>" });
+  if (!await lstat10(recordAbs).then((s) => s.isDirectory(), () => false)) {
+    throw new CutoverError("USAGE", `no record folder at ${options.record}`, { hint: "name the folder that holds run.json (not a link to it), e.g. cutover verify reports/<plan>/<run id>" });
   }
   const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => void 0);
-  const runText = await readText(join14(recordAbs, "run.json"));
-  const parsed = parseRunJson(runText);
+  const runRead = await readRegularFile(join15(recordAbs, "run.json"), RUN_JSON_LIMIT);
+  const runText = "bytes" in runRead ? runRead.bytes.toString("utf8") : void 0;
+  const parsed = parseRunJson(runText, "problem" in runRead ? runRead.problem : void 0);
   if (!parsed.run || runText === void 0) return [parsed.check];
   const run2 = parsed.run;
   if (run2.rehearsal) return [parsed.check, checkEvidence(run2)];
@@ -38397,7 +38636,7 @@ async function collectChecks(options, io2) {
   const manifests = {};
   const recorded = /* @__PURE__ */ new Map();
   for (const artifact of run2.artifacts) {
-    const text = artifact.manifest ? await readText(join14(recordAbs, artifact.manifest)) : void 0;
+    const text = artifact.manifest ? await readText(join15(recordAbs, artifact.manifest), artifact.files * (64 + 2 + 4096 + 1)) : void 0;
     if (text !== void 0) manifests[artifact.name] = text;
     const { check, entries } = checkManifest(artifact, text);
     checks.push(check);
@@ -38409,10 +38648,10 @@ async function collectChecks(options, io2) {
     const entries = recorded.get(artifact.name);
     if (!artifact.present || !entries) continue;
     const external = options.artifacts !== void 0 && artifact.commit === "manifest";
-    const where = toPosix(external ? join14(options.artifacts, artifact.name) : artifact.path);
+    const where = toPosix(external ? join15(options.artifacts, artifact.name) : artifact.path);
     const base = !external && artifact.kind === "file" ? posix7.dirname(where) : where;
     try {
-      const abs = external ? resolve9(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path);
+      const abs = external ? resolve9(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path, { links: "none" });
       const progress = hashProgressReporter(io2, `verify ${artifact.name}`);
       const hashed = await hashArtifact(abs, { onProgress: progress.onProgress });
       progress.done();
@@ -38422,11 +38661,13 @@ async function collectChecks(options, io2) {
     }
   }
   const logs = /* @__PURE__ */ new Map();
-  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join14(recordAbs, step.log.path)));
+  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join15(recordAbs, step.log.path), step.log.bytes));
   checks.push(checkLogs(run2, logs));
-  checks.push(checkRecordFiles(run2, await listFiles2(recordAbs)));
-  checks.push(checkStatement(run2, await readText(join14(recordAbs, "statement.json")), runText, manifests));
-  checks.push(checkReport(run2, await readText(join14(recordAbs, "report.md")), run2.tool?.version === VERSION));
+  const { files, irregular } = await listFiles2(recordAbs);
+  checks.push(checkRecordFiles(run2, files, irregular));
+  const derived = 1024 * 1024 + 4 * Buffer.byteLength(runText);
+  checks.push(checkStatement(run2, await readText(join15(recordAbs, "statement.json"), derived), runText, manifests));
+  checks.push(checkReport(run2, await readText(join15(recordAbs, "report.md"), derived), run2.tool?.version === VERSION));
   if (root === void 0) {
     const detail = `${options.record} is not inside a git repository`;
     for (const name of ["plan at the run's commit", "lock at the run's commit", "plan unchanged since the run", "lock unchanged since the run", "approvals", "commit trailers"]) checks.push({ name, ok: false, detail });
@@ -38436,16 +38677,17 @@ async function collectChecks(options, io2) {
     const path6 = run2[what].path;
     const atCommit = await readAtRevision(path6, run2.commit, { cwd: root });
     checks.push(checkAtCommit(what, run2, atCommit === void 0 ? void 0 : sha2562(atCommit)));
-    const current = await resolveInside(root, path6).then(readBytes, () => void 0);
-    checks.push(checkUnchanged(what, run2, current === void 0 ? void 0 : sha2562(current)));
+    const bound = atCommit?.length ?? MAX_PLAN_BYTES;
+    const current = await resolveInside(root, path6, { links: "none" }).then((abs) => currentDigest(abs, bound), () => void 0);
+    checks.push(checkUnchanged(what, run2, current));
   }
   checks.push(checkApprovals(run2, await approvalsAtCommit(root, run2)));
   checks.push(checkTrailers(run2, await recordCommit(root, recordAbs, runText)));
   return checks;
 }
 async function approvalsAtCommit(root, run2) {
-  const at2 = (path6) => readAtRevision(path6, run2.commit, { cwd: root });
-  const [planBytes, lockBytes] = [await at2(run2.plan.path), await at2(run2.lock.path)];
+  const at3 = (path6) => readAtRevision(path6, run2.commit, { cwd: root });
+  const [planBytes, lockBytes] = [await at3(run2.plan.path), await at3(run2.lock.path)];
   if (!planBytes || !lockBytes) return { error: `the plan or the lock is not in commit ${run2.commit.slice(0, 12)}` };
   const valid = validatePlan(planBytes, run2.plan.path);
   if (!valid.ok) return { error: `the plan at ${run2.commit.slice(0, 12)} is not valid: ${valid.problems[0]?.message}` };
@@ -38457,7 +38699,7 @@ async function approvalsAtCommit(root, run2) {
     return { error: `the lock at ${run2.commit.slice(0, 12)} does not parse: ${error.message}` };
   }
   const policy = approvalPolicyOf(valid.valid.plan);
-  const signers = policy.signers === void 0 ? null : await at2(policy.signers) ?? null;
+  const signers = policy.signers === void 0 ? null : await at3(policy.signers) ?? null;
   return evaluateApprovals(lock, policy, run2.freezeDigest, sshVerifier(APPROVAL_NAMESPACE, signers));
 }
 async function assertHistory(root, commit) {
@@ -38497,31 +38739,33 @@ function printChecks(checks, io2) {
 ` : `${c5.green(`all ${checks.length} checks pass`)}
 `);
 }
-async function readText(path6) {
-  return readFile13(path6, "utf8").catch(() => void 0);
+async function readText(path6, maxBytes) {
+  const read = await readRegularFile(path6, maxBytes);
+  return "bytes" in read ? read.bytes.toString("utf8") : void 0;
 }
-async function readBytes(path6) {
-  return readFile13(path6).catch(() => void 0);
+async function currentDigest(path6, maxBytes) {
+  const read = await readRegularFile(path6, maxBytes);
+  if ("bytes" in read) return sha2562(read.bytes);
+  return read.tooLarge ? `larger than its ${maxBytes} bytes at the run's commit` : void 0;
 }
 function sha2562(bytes) {
-  return `sha256:${createHash7("sha256").update(bytes).digest("hex")}`;
+  return `sha256:${createHash8("sha256").update(bytes).digest("hex")}`;
 }
-async function digestFile(path6) {
-  try {
-    const hash6 = createHash7("sha256");
-    let bytes = 0;
-    for await (const chunk of createReadStream5(path6)) {
-      hash6.update(chunk);
-      bytes += chunk.length;
-    }
-    return { digest: `sha256:${hash6.digest("hex")}`, bytes };
-  } catch {
-    return void 0;
-  }
+async function digestFile(path6, stated) {
+  const hash6 = createHash8("sha256");
+  const read = await readRegularFile(path6, Number.isSafeInteger(stated) && stated >= 0 ? stated : 0, (chunk) => hash6.update(chunk));
+  if ("size" in read) return { digest: `sha256:${hash6.digest("hex")}`, bytes: read.size };
+  return read.tooLarge ? { digest: "more bytes than run.json states", bytes: stated + 1 } : void 0;
 }
 async function listFiles2(dir) {
-  const entries = await readdir7(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => !e.isDirectory()).map((e) => toPosix(relative10(dir, join14(e.parentPath ?? e.path, e.name)))).sort();
+  const entries = await listEntries(dirname12(dir), basename6(dir)).catch(() => []);
+  const files = entries.map((e) => e.slice(basename6(dir).length + 1)).sort();
+  const irregular = /* @__PURE__ */ new Map();
+  for (const file of files) {
+    const info = await lstat10(join15(dir, file)).catch(() => void 0);
+    if (info && !info.isFile()) irregular.set(file, kindOf(info));
+  }
+  return { files, irregular };
 }
 function toPosix(path6) {
   return path6.split(sep5).join("/");
@@ -38618,7 +38862,7 @@ async function dispatch(inputs, io2) {
     case "changed":
       return changed({ base: inputs.base, ...inputs.head ? { head: inputs.head } : {} }, io2);
     case "review":
-      return review({ plans: inputs.plans, base: inputs.base, out: join15(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") }, io2);
+      return review({ plans: inputs.plans, base: inputs.base, out: join16(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") }, io2);
   }
 }
 async function runAction(env3, cwd) {

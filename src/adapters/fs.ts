@@ -1,9 +1,10 @@
 // File-system helpers that never follow a link out of the repository and never leave half-written files.
-import { lstatSync, realpathSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { constants, lstatSync, realpathSync, type Stats } from 'node:fs';
+import { lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CutoverError } from '../errors.js';
+import { quote } from '../text/quote.js';
 
 /** True when `child` (absolute) is `root` or lies below it. */
 export function isInside(root: string, child: string): boolean {
@@ -13,11 +14,12 @@ export function isInside(root: string, child: string): boolean {
 
 /**
  * Resolves a repository-relative path and refuses it when it escapes the root lexically, has a
- * `.git` component, or when any existing component on the way is a symbolic link that leads out.
+ * `.git` component, or when an existing component on the way is a symbolic link: one that leads out,
+ * or with `links: 'none'` (for every path cutover writes, moves or removes) any link at all.
  */
-export async function resolveInside(root: string, rel: string): Promise<string> {
+export async function resolveInside(root: string, rel: string, { links = 'inside' }: { links?: 'inside' | 'none' } = {}): Promise<string> {
   const unsafe = (why: string) =>
-    new CutoverError('PATH_UNSAFE', `path ${JSON.stringify(rel)} ${why}`, {
+    new CutoverError('PATH_UNSAFE', `path ${quote(rel)} ${why}`, {
       hint: 'paths are relative to the repository root and must stay inside it',
     });
   if (isAbsolute(rel)) throw unsafe('is absolute');
@@ -37,15 +39,16 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
     } catch {
       return abs; // the rest does not exist yet: nothing to follow
     }
-    if (info.isSymbolicLink()) {
-      let target: string | null;
-      try {
-        target = realpathSync.native(current);
-      } catch {
-        target = null;
-      }
-      if (target === null || !isInside(realRoot, target)) throw unsafe(`passes through a symbolic link (${relative(root, current)}) that leads outside`);
+    if (!info.isSymbolicLink()) continue;
+    // Moving or removing through a link would act on whatever it points at, inside or not.
+    if (links === 'none') throw new CutoverError('PATH_UNSAFE', `path ${quote(rel)} passes through a symbolic link (${quote(relative(root, current))})`, { hint: 'cutover writes, moves and removes real files and folders only; replace the link with a folder, or remove it' });
+    let target: string | null;
+    try {
+      target = realpathSync.native(current);
+    } catch {
+      target = null;
     }
+    if (target === null || !isInside(realRoot, target)) throw unsafe(`passes through a symbolic link (${relative(root, current)}) that leads outside`);
   }
   return abs;
 }
@@ -127,4 +130,59 @@ export async function readFileEnd(path: string, bytes: number, upTo = Infinity):
   } finally {
     await handle.close();
   }
+}
+
+/** What `readRegularFile` found instead of a regular file within its bound. */
+export interface NotRead {
+  problem: string;
+  /** Set when the file was regular but larger than the bound. */
+  tooLarge?: true;
+}
+
+/**
+ * Reads a regular file, at most `maxBytes` of it, without following a link, blocking on a FIFO or
+ * reading a device. `onChunk` streams it instead of keeping it (the bytes returned are then empty).
+ * Anything else (missing, a link, a device, larger than the bound) is returned as a problem.
+ */
+export async function readRegularFile(path: string, maxBytes: number, onChunk?: (chunk: Buffer) => void): Promise<{ bytes: Buffer; size: number } | NotRead> {
+  let handle: FileHandle;
+  try {
+    // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; fstat then refuses it.
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { problem: code === 'ENOENT' ? 'is missing' : code === 'ELOOP' ? 'is a symbolic link' : `cannot be read (${code ?? String(error)})` };
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return { problem: `is a ${kindOf(info)}, not a regular file` };
+    if (info.size > maxBytes) return { problem: `is ${info.size} bytes, more than the ${maxBytes} expected`, tooLarge: true };
+    const kept: Buffer[] = [];
+    let size = 0;
+    const buffer = Buffer.alloc(Math.min(1 << 20, maxBytes + 1));
+    // Read one byte past the bound: a file that grew since fstat is caught too.
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, maxBytes + 1 - size), null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      if (size > maxBytes) return { problem: `holds more than the ${maxBytes} bytes expected`, tooLarge: true };
+      const chunk = Buffer.from(buffer.subarray(0, bytesRead));
+      if (onChunk) onChunk(chunk);
+      else kept.push(chunk);
+    }
+    return { bytes: Buffer.concat(kept), size };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What kind of file system entry something is, in words (for messages). */
+export function kindOf(info: Stats): string {
+  if (info.isFile()) return 'file';
+  if (info.isDirectory()) return 'folder';
+  if (info.isSymbolicLink()) return 'symbolic link';
+  if (info.isFIFO()) return 'FIFO';
+  if (info.isSocket()) return 'socket';
+  if (info.isBlockDevice() || info.isCharacterDevice()) return 'device';
+  return 'special file';
 }

@@ -78,6 +78,21 @@ export async function dirtyPaths(paths: string[], { cwd }: { cwd: string }): Pro
     .map((entry) => entry.slice(3));
 }
 
+/** Files below `path` that git tracks and that are unchanged since HEAD (staged and work tree alike): git holds their bytes. */
+export async function unchangedTrackedFiles(path: string, { cwd }: { cwd: string }): Promise<Set<string>> {
+  const git = gitClient(cwd);
+  const spec = `:(literal)${path}`;
+  const split = (out: string) => out.split('\0').filter((entry) => entry !== '');
+  try {
+    const tracked = split(await git.raw(['ls-files', '-z', '--cached', '--', spec]));
+    if (tracked.length === 0) return new Set();
+    const changed = new Set(split(await git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', '--', spec])).map((entry) => entry.slice(3)));
+    return new Set(tracked.filter((file) => !changed.has(file)));
+  } catch (cause) {
+    throw new CutoverError('GIT_FAILED', `cannot read git's view of ${JSON.stringify(path)}`, { cause });
+  }
+}
+
 /** The newest commit of HEAD's history that touched `path`, or undefined when none did. */
 export async function lastCommitTouching(path: string, { cwd }: { cwd: string }): Promise<string | undefined> {
   const out = await gitClient(cwd).raw(['rev-list', '-1', 'HEAD', '--', `:(literal)${path}`]).catch(() => '');

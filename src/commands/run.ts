@@ -13,6 +13,7 @@ import { parseLock } from '../integrity/lock.js';
 import { recheckFrozen, rehashFrozen, snapshotFrozen, type FrozenSnapshot } from '../integrity/recheck.js';
 import { commitRecord, pushRecord } from '../record/commit-record.js';
 import { writeRecord } from '../record/write-record.js';
+import { checkRecordFolder } from '../record/record-folder.js';
 import { countSteps, type EventSink, type StepRecord } from '../run/events.js';
 import { recordLogPath } from '../run/step-runner.js';
 import { findCommittedRecord } from '../record/committed.js';
@@ -84,6 +85,7 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
         env: io.env,
         now: io.now,
         findCommitted: findCommittedRecord,
+        checkRecordFolder,
         emit,
         signal: controller.signal,
         verbose: io.verbose,

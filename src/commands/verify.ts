@@ -1,16 +1,17 @@
 // `cutover verify RECORD`: recomputes everything a run record claims and prints each check.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join, posix, relative, resolve, sep } from 'node:path';
+import { lstat, realpath } from 'node:fs/promises';
+import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { CutoverError, EXIT, isCutoverError, type Problem } from '../errors.js';
 import { sshVerifier } from '../adapters/ssh-sign.js';
 import { APPROVAL_NAMESPACE, evaluateApprovals, type ApprovalVerdict } from '../integrity/approvals.js';
 import { lockText, parseLock, type Lock } from '../integrity/lock.js';
 import { approvalPolicyOf } from '../plan/approvals.js';
 import { validatePlan } from '../plan/validate.js';
-import type { RunJson } from '../record/run-record.js';
-import { resolveInside } from '../adapters/fs.js';
+import { RUN_JSON_LIMIT, type RunJson } from '../record/run-record.js';
+import { kindOf, readRegularFile, resolveInside } from '../adapters/fs.js';
+import { listEntries } from '../adapters/unsaved.js';
+import { MAX_PLAN_BYTES } from '../plan/load.js';
 import { findRepositoryRoot, gitClient, isShallowRepository, readAtRevision, revisionExists } from '../adapters/git.js';
 import { annotation } from '../github/commands.js';
 import { colors, writeJson } from '../ui/output.js';
@@ -78,13 +79,15 @@ export async function verify(options: VerifyOptions, io: CommandIo): Promise<num
 /** Gathers the facts a record's claims are checked against and runs every check. */
 async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Check[]> {
   const recordAbs = resolve(io.cwd, options.record);
-  if (!(await stat(recordAbs).then((s) => s.isDirectory(), () => false))) {
-    throw new CutoverError('USAGE', `no record folder at ${options.record}`, { hint: 'name the folder that holds run.json, e.g. cutover verify reports/<plan>/<run id>' });
+  // The folder itself, not what a link there points at: nothing of a record is ever followed.
+  if (!(await lstat(recordAbs).then((s) => s.isDirectory(), () => false))) {
+    throw new CutoverError('USAGE', `no record folder at ${options.record}`, { hint: 'name the folder that holds run.json (not a link to it), e.g. cutover verify reports/<plan>/<run id>' });
   }
   // The repository the record lives in, which need not be the one the command started in.
   const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => undefined);
-  const runText = await readText(join(recordAbs, 'run.json'));
-  const parsed = parseRunJson(runText);
+  const runRead = await readRegularFile(join(recordAbs, 'run.json'), RUN_JSON_LIMIT);
+  const runText = 'bytes' in runRead ? runRead.bytes.toString('utf8') : undefined;
+  const parsed = parseRunJson(runText, 'problem' in runRead ? runRead.problem : undefined);
   if (!parsed.run || runText === undefined) return [parsed.check];
   const run = parsed.run;
   // A rehearsal is refused as a whole: every later check would weigh a record that proves nothing.
@@ -95,7 +98,8 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   const manifests: Record<string, string> = {};
   const recorded = new Map<string, ManifestLine[]>();
   for (const artifact of run.artifacts) {
-    const text = artifact.manifest ? await readText(join(recordAbs, artifact.manifest)) : undefined;
+    // A manifest line is a digest, two spaces, a path (at most 4096 bytes) and a newline.
+    const text = artifact.manifest ? await readText(join(recordAbs, artifact.manifest), artifact.files * (64 + 2 + 4096 + 1)) : undefined;
     if (text !== undefined) manifests[artifact.name] = text;
     const { check, entries } = checkManifest(artifact, text);
     checks.push(check);
@@ -113,7 +117,7 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     // A single file's entry is its base name, relative to its folder; under DIR/<name> it sits in that folder.
     const base = !external && artifact.kind === 'file' ? posix.dirname(where) : where;
     try {
-      const abs = external ? resolve(io.cwd, where) : await resolveInside(root ?? io.cwd, artifact.path);
+      const abs = external ? resolve(io.cwd, where) : await resolveInside(root ?? io.cwd, artifact.path, { links: 'none' });
       const progress = hashProgressReporter(io, `verify ${artifact.name}`);
       const hashed = await hashArtifact(abs, { onProgress: progress.onProgress });
       progress.done();
@@ -124,11 +128,14 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   }
 
   const logs = new Map<string, FileDigest | undefined>();
-  for (const step of run.steps) if (step.log) logs.set(step.log.path, await digestFile(join(recordAbs, step.log.path)));
+  for (const step of run.steps) if (step.log) logs.set(step.log.path, await digestFile(join(recordAbs, step.log.path), step.log.bytes));
   checks.push(checkLogs(run, logs));
-  checks.push(checkRecordFiles(run, await listFiles(recordAbs)));
-  checks.push(checkStatement(run, await readText(join(recordAbs, 'statement.json')), runText, manifests));
-  checks.push(checkReport(run, await readText(join(recordAbs, 'report.md')), run.tool?.version === VERSION));
+  const { files, irregular } = await listFiles(recordAbs);
+  checks.push(checkRecordFiles(run, files, irregular));
+  // statement.json and report.md are rendered from run.json: a few times its size at most.
+  const derived = 1024 * 1024 + 4 * Buffer.byteLength(runText);
+  checks.push(checkStatement(run, await readText(join(recordAbs, 'statement.json'), derived), runText, manifests));
+  checks.push(checkReport(run, await readText(join(recordAbs, 'report.md'), derived), run.tool?.version === VERSION));
 
   if (root === undefined) {
     const detail = `${options.record} is not inside a git repository`;
@@ -139,8 +146,10 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     const path = run[what].path;
     const atCommit = await readAtRevision(path, run.commit, { cwd: root });
     checks.push(checkAtCommit(what, run, atCommit === undefined ? undefined : sha256(atCommit)));
-    const current = await resolveInside(root, path).then(readBytes, () => undefined);
-    checks.push(checkUnchanged(what, run, current === undefined ? undefined : sha256(current)));
+    // More bytes than the committed file has cannot be the same file: read no further.
+    const bound = atCommit?.length ?? MAX_PLAN_BYTES;
+    const current = await resolveInside(root, path, { links: 'none' }).then((abs) => currentDigest(abs, bound), () => undefined);
+    checks.push(checkUnchanged(what, run, current));
   }
   checks.push(checkApprovals(run, await approvalsAtCommit(root, run)));
   checks.push(checkTrailers(run, await recordCommit(root, recordAbs, runText)));
@@ -212,40 +221,44 @@ function printChecks(checks: Check[], io: CommandIo): void {
   if (!io.quiet || failed) io.stdout.write(failed ? `${c.red(`${failed} of ${checks.length} checks failed`)}\n` : `${c.green(`all ${checks.length} checks pass`)}\n`);
 }
 
-async function readText(path: string): Promise<string | undefined> {
-  return readFile(path, 'utf8').catch(() => undefined);
+/** A record file's text, read as a regular file of at most `maxBytes` (never a link, device or FIFO); undefined otherwise. */
+async function readText(path: string, maxBytes: number): Promise<string | undefined> {
+  const read = await readRegularFile(path, maxBytes);
+  return 'bytes' in read ? read.bytes.toString('utf8') : undefined;
 }
 
-async function readBytes(path: string): Promise<Buffer | undefined> {
-  return readFile(path).catch(() => undefined);
+/** A checkout file's digest, read as a regular file of at most `maxBytes`; a larger one is said to be so (it changed). */
+async function currentDigest(path: string, maxBytes: number): Promise<string | undefined> {
+  const read = await readRegularFile(path, maxBytes);
+  if ('bytes' in read) return sha256(read.bytes);
+  return read.tooLarge ? `larger than its ${maxBytes} bytes at the run's commit` : undefined;
 }
 
 function sha256(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** A file's SHA-256 and size, streamed; undefined when it cannot be read. */
-async function digestFile(path: string): Promise<FileDigest | undefined> {
-  try {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of createReadStream(path)) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-    return { digest: `sha256:${hash.digest('hex')}`, bytes };
-  } catch {
-    return undefined;
-  }
+/**
+ * A log's SHA-256 and size, streamed, reading no more than the `stated` size run.json gives (a log
+ * that holds more has changed); undefined when it is missing or no regular file.
+ */
+async function digestFile(path: string, stated: number): Promise<FileDigest | undefined> {
+  const hash = createHash('sha256');
+  const read = await readRegularFile(path, Number.isSafeInteger(stated) && stated >= 0 ? stated : 0, (chunk) => hash.update(chunk));
+  if ('size' in read) return { digest: `sha256:${hash.digest('hex')}`, bytes: read.size };
+  return read.tooLarge ? { digest: 'more bytes than run.json states', bytes: stated + 1 } : undefined;
 }
 
-/** Every file below a folder, record-relative and `/`-separated (links and all, as names). */
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => !e.isDirectory())
-    .map((e) => toPosix(relative(dir, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))))
-    .sort();
+/** Every entry below a record folder that is not a folder, record-relative, never following a link; and those that are no regular file. */
+async function listFiles(dir: string): Promise<{ files: string[]; irregular: Map<string, string> }> {
+  const entries = await listEntries(dirname(dir), basename(dir)).catch(() => [] as string[]);
+  const files = entries.map((e) => e.slice(basename(dir).length + 1)).sort();
+  const irregular = new Map<string, string>();
+  for (const file of files) {
+    const info = await lstat(join(dir, file)).catch(() => undefined);
+    if (info && !info.isFile()) irregular.set(file, kindOf(info));
+  }
+  return { files, irregular };
 }
 
 function toPosix(path: string): string {

@@ -2,6 +2,7 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { CutoverError, problemsError, type Problem } from '../errors.js';
 import { compareUtf8, HIGH_UNITS } from '../text/utf8.js';
+import { quote } from '../text/quote.js';
 
 /** Name of the manifest and Merkle construction; records carry it so the format can evolve. */
 export const MANIFEST_FORMAT = 'cutover-manifest/v1';
@@ -31,8 +32,8 @@ const NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
 
 /** Renders a path for a message: valid text as a JSON string, other bytes as \xNN escapes. */
 export function displayPath(path: string | Uint8Array): string {
-  if (typeof path === 'string') return JSON.stringify(path);
-  if (isUtf8(path)) return JSON.stringify(Buffer.from(path).toString('utf8'));
+  if (typeof path === 'string') return quote(path);
+  if (isUtf8(path)) return quote(Buffer.from(path).toString('utf8'));
   const shown = Array.from(path, (b) => (b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x22 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`));
   return `"${shown.join('')}"`;
 }

@@ -21,9 +21,10 @@ export interface ArtifactFiles {
 }
 
 const HINT = 'an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused';
+const NAME_HINT = 'entry paths are valid UTF-8 with no control character and no backslash; rename the file';
 
 function refuse(what: string, shown: string): CutoverError {
-  return new CutoverError('ARTIFACT_INVALID', `${what} inside artifact: ${shown}`, { hint: HINT });
+  return new CutoverError('ARTIFACT_INVALID', `${what} inside artifact: ${shown}`, { hint: what === 'symbolic link' ? `${HINT}: replace the link with what it points to, or remove it` : HINT });
 }
 
 function ioFailed(shown: string, cause: unknown): CutoverError {
@@ -53,7 +54,7 @@ export async function walkArtifact(absPath: string): Promise<ArtifactFiles> {
   if (info.isFile()) {
     const name = basename(absPath);
     const problem = entryPathProblem(name);
-    if (problem) throw new CutoverError('ARTIFACT_INVALID', `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: HINT });
+    if (problem) throw new CutoverError('ARTIFACT_INVALID', `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: NAME_HINT });
     return { kind: 'file', base: dirname(absPath), files: [{ path: name, size: info.size }] };
   }
   if (!info.isDirectory()) throw new CutoverError('ARTIFACT_INVALID', `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
@@ -84,9 +85,7 @@ async function listFiles(root: string): Promise<WalkedFile[]> {
       const path = prefix === '' ? name : `${prefix}/${name}`;
       const problem = entryPathProblem(name);
       if (problem) {
-        throw new CutoverError('ARTIFACT_INVALID', `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, {
-          hint: 'entry paths are valid UTF-8 with no control character and no backslash; rename the file',
-        });
+        throw new CutoverError('ARTIFACT_INVALID', `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
       }
       if (entry.isDirectory()) pending.push(path);
       else if (entry.isFile()) files.push({ path, size: statSize(`${root}/${path}`) });
@@ -103,9 +102,7 @@ async function refuseUndecodable(dir: string): Promise<void> {
   });
   const bad = names.find((name) => !isUtf8(name));
   if (bad) {
-    throw new CutoverError('ARTIFACT_INVALID', `entry path ${displayPath(Buffer.concat([Buffer.from(`${dir}/`), bad]))} is not valid UTF-8`, {
-      hint: 'entry paths are valid UTF-8 with no control character and no backslash; rename the file',
-    });
+    throw new CutoverError('ARTIFACT_INVALID', `entry path ${displayPath(Buffer.concat([Buffer.from(`${dir}/`), bad]))} is not valid UTF-8`, { hint: NAME_HINT });
   }
 }
 

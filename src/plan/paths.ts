@@ -2,9 +2,14 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 
+// C0 controls and DEL: a path holding one breaks lines, logs, commit messages and terminals.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** Why a repository-relative path is unsafe, or undefined when it is fine. */
 export function pathProblem(path: string, { allowRoot = false } = {}): string | undefined {
-  if (path.includes('\0')) return 'contains a NUL character';
+  const control = CONTROL.exec(path);
+  if (control) return `contains a control character (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
   if (path.includes('\\')) return 'contains a backslash; use `/`';
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'is absolute; paths are relative to the repository root';
   const normal = posix.normalize(path);
@@ -14,9 +19,9 @@ export function pathProblem(path: string, { allowRoot = false } = {}): string | 
   return undefined;
 }
 
-/** The normalised form of a relative path, without a trailing slash. */
+/** The normalised form of a relative path (`a/./b/../c` is `a/c`), without a trailing slash; `/` stays `/`. */
 export function normalizePath(path: string): string {
-  return posix.normalize(path).replace(/\/+$/, '');
+  return posix.normalize(path).replace(/(?<=.)\/+$/, '');
 }
 
 /** True when `a` and `b` are the same path or one lies inside the other. */

@@ -7,7 +7,7 @@ import type { Scope } from './expression.js';
 import { declaredNeeds, unorderedPairs } from './graph.js';
 import { interpolate, unsetVariables } from './interpolate.js';
 import { expandMatrix, shardId, type MatrixValues } from './matrix.js';
-import { pathsOverlap } from './paths.js';
+import { normalizePath, pathsOverlap } from './paths.js';
 import type { SourceDoc } from './position.js';
 import { placedSteps } from './rules.js';
 import { approvalPolicyOf, type ApprovalPolicy } from './approvals.js';
@@ -77,8 +77,15 @@ export interface ResolveContext {
   matrixFiles?: ReadonlyMap<string, unknown>;
 }
 
-/** Allowed run ids (docs/plan-reference.md, `spec.runId`). */
+/** Allowed run ids (docs/plan-reference.md, `spec.runId`); `.` and `..` match it but are never one ({@link runIdProblem}). */
 export const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Why a run id cannot be used, or undefined: it names a folder of the record path, so `.` and `..` would name another. */
+export function runIdProblem(runId: string): string | undefined {
+  if (!RUN_ID.test(runId)) return `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`;
+  if (runId === '.' || runId === '..') return `run id ${JSON.stringify(runId)} would name ${runId === '.' ? 'the plan\'s records folder itself' : 'the folder above it'}, not a folder of its own`;
+  return undefined;
+}
 
 /** The default run id: GitHub's run id and attempt in Actions, the UTC time elsewhere. */
 export function defaultRunId(env: Record<string, string | undefined>, now: Date): string {
@@ -105,11 +112,13 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
   const runIdSecret = secretIn(runId);
   if (runIdSecret) {
     problems.push({ code: 'USAGE', file, message: `the run id holds the value of secret ${runIdSecret}`, hint: 'a run id is written into paths, commit messages and logs: choose one that holds no secret' });
-  } else if (!RUN_ID.test(runId)) {
-    problems.push({ code: 'USAGE', file, message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`, hint: 'set --run-id or spec.runId to letters, digits, ., _ and -' });
+  } else if (runIdProblem(runId)) {
+    problems.push({ code: 'USAGE', file, message: runIdProblem(runId)!, hint: 'set --run-id or spec.runId to letters, digits, ., _ and - (not `.` or `..`)' });
   }
   const scope: Scope = { ...callerScope, env: { ...context.env, ...env } };
   const text = (v: string) => substitute(v, scope);
+  // Paths in normal form (`a/../b` is `b`, no trailing `/`): what preflight checks is what is used.
+  const path = (v: string) => normalizePath(text(v));
 
   const phases = Object.fromEntries(PHASES.map((p) => [p, [] as ResolvedStep[]])) as Record<Phase, ResolvedStep[]>;
   const shardsOf = new Map<string, string[]>();
@@ -134,7 +143,7 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
   const concurrency = plan.spec.concurrency ?? 1;
   if (concurrency > 1) problems.push(...overlappingProduces(phases, file));
 
-  const recordDir = text(plan.spec.record?.dir ?? 'reports/${{ plan.name }}/${{ run.id }}');
+  const recordDir = path(plan.spec.record?.dir ?? 'reports/${{ plan.name }}/${{ run.id }}');
   const dirSecret = runIdSecret ? undefined : secretIn(recordDir);
   if (dirSecret) problems.push({ code: 'USAGE', file, message: `the record folder holds the value of secret ${dirSecret}`, hint: 'spec.record.dir is written into paths and commits: build it from names that hold no secret' });
   const unsetFound = unsetProblems(plan, file, unset, { ...(context.source ? { source: context.source } : {}), ...(context.preview ? { preview: true } : {}) });
@@ -154,7 +163,7 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
       registries: plan.spec.registries ?? [],
       phases,
       concurrency,
-      artifacts: (plan.spec.artifacts ?? []).map((a) => ({ name: a.name, path: text(a.path), commit: a.commit ?? 'manifest', roots: a.roots ?? 'none' })),
+      artifacts: (plan.spec.artifacts ?? []).map((a) => ({ name: a.name, path: path(a.path), commit: a.commit ?? 'manifest', roots: a.roots ?? 'none' })),
       record: { dir: recordDir, push: plan.spec.record?.push ?? false },
     },
   };
@@ -169,25 +178,27 @@ interface Substitution {
 
 function resolveStep(step: Step, phase: Phase, index: number, sub: Substitution, planEnv: Record<string, string>, values: MatrixValues): ResolvedStep {
   const text = sub.track;
+  // Paths in normal form (`a/../b` is `b`, no trailing `/`): what preflight checks is what is used.
+  const path = (v: string) => normalizePath(text(v));
   const value = Object.values(values)[0];
   const resolved: ResolvedStep = {
     id: value === undefined ? step.id : shardId(step.id, value),
     name: value === undefined ? (step.name ?? step.id) : step.name ? `${step.name} [${value}]` : shardId(step.id, value),
     phase,
     index,
-    with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(text), ...(step.with?.name ? { name: step.with.name } : {}) },
-    cwd: step.cwd ? text(step.cwd) : '.',
+    with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(path), ...(step.with?.name ? { name: step.with.name } : {}) },
+    cwd: step.cwd ? path(step.cwd) : '.',
     env: { ...planEnv, ...mapValues(step.env ?? {}, text) },
     retries: { count: step.retries?.count ?? 0, delayMs: parseDuration(step.retries?.delay ?? '0s') ?? 0 },
     continueOnError: step.continueOnError ?? false,
     expect: {
       exitCode: [step.expect?.exitCode ?? 0].flat(),
-      exists: (step.expect?.exists ?? []).map(text),
-      absent: (step.expect?.absent ?? []).map(text),
-      json: (step.expect?.json ?? []).map((j) => interpolateJson(j, text)),
+      exists: (step.expect?.exists ?? []).map(path),
+      absent: (step.expect?.absent ?? []).map(path),
+      json: (step.expect?.json ?? []).map((j) => interpolateJson(j, text, path)),
       ...(step.expect?.stdout !== undefined ? { stdout: step.expect.stdout } : {}),
     },
-    produces: (step.produces ?? []).map(text),
+    produces: (step.produces ?? []).map(path),
     needs: [],
     ...(value !== undefined ? { matrix: { of: step.id, values } } : {}),
     ...(step.uses ? { uses: step.uses } : {}),
@@ -225,9 +236,9 @@ function command(run: string | string[], shell: string | undefined, text: (v: st
 }
 
 /** A JSON expectation with `${{ }}` substituted in its file and in string values it compares against. */
-function interpolateJson(j: JsonExpectation, text: (v: string) => string): JsonExpectation {
+function interpolateJson(j: JsonExpectation, text: (v: string) => string, path: (v: string) => string): JsonExpectation {
   const value = (v: unknown) => (typeof v === 'string' ? text(v) : v);
-  return { ...j, file: text(j.file), ...('equals' in j ? { equals: value(j.equals) } : {}), ...(j.in ? { in: j.in.map(value) } : {}) };
+  return { ...j, file: path(j.file), ...('equals' in j ? { equals: value(j.equals) } : {}), ...(j.in ? { in: j.in.map(value) } : {}) };
 }
 
 /** A secret's name and its value in this run. */

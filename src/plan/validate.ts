@@ -4,7 +4,7 @@ import { loadPlan, type LoadedPlan } from './load.js';
 import { positionInString, positionOf } from './position.js';
 import { splitRun } from './command.js';
 import { shellWords } from '../text/argv.js';
-import { RUN_ID } from './resolve.js';
+import { RUN_ID, runIdProblem } from './resolve.js';
 import { checkRules, placedSteps } from './rules.js';
 import { checkSchema } from './schema.js';
 import type { Plan } from './types.js';
@@ -59,8 +59,8 @@ function checkShellWords(source: LoadedPlan, plan: Plan): Problem[] {
 
 function checkRunId(source: LoadedPlan, plan: Plan): Problem[] {
   const runId = plan.spec.runId;
-  if (runId === undefined || runId.includes('${{') || RUN_ID.test(runId)) return [];
-  return [{ code: 'PLAN_SCHEMA', file: source.file, ...positionOf(source, ['spec', 'runId']), message: `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}` }];
+  const problem = runId === undefined || runId.includes('${{') ? undefined : runIdProblem(runId);
+  return problem ? [{ code: 'PLAN_SCHEMA', file: source.file, ...positionOf(source, ['spec', 'runId']), message: problem }] : [];
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

@@ -8,7 +8,7 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { CutoverError } from '../errors.js';
 import { parseManifest } from '../integrity/manifest.js';
 import type { RunResult } from '../run/result.js';
-import { processAlive } from '../adapters/process-status.js';
+import { OWNER_TAG, ownerGone, ownerTag } from '../adapters/owner.js';
 import { buildRunJson, recordCommitMessage } from './run-record.js';
 import { createMasker } from '../text/mask.js';
 
@@ -78,6 +78,8 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
     const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '');
     if (head.trim() === '') throw gitFailed('the repository has no commit to put the record on');
     const indexPath = resolve(root, (await git.raw(['rev-parse', '--git-path', 'index'])).trim());
+    // What a killed commit left (its temporary index and git's lock on it) goes before anything else.
+    await removeStaleIndexes(dirname(indexPath));
     if (result.committed) return syncCommitted(git, scratch, result, recordFiles, relative(root, indexPath));
     // On a detached HEAD the record commit would belong to no branch: one checkout later it is lost.
     const branch = (await git.raw(['symbolic-ref', '--quiet', 'HEAD']).catch(() => '')).trim();
@@ -87,8 +89,8 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
       });
     }
     const identity = await resolveIdentity(git, options.author, env);
-    await removeStaleIndexes(dirname(indexPath));
-    const tempIndex = join(dirname(indexPath), `cutover-index-${process.pid}-${randomBytes(6).toString('hex')}`);
+    // The owner tag lets the next run tell this index from a live run's once this process is gone.
+    const tempIndex = join(dirname(indexPath), `cutover-index-${ownerTag()}-${randomBytes(6).toString('hex')}`);
     let committed = false;
     try {
       const hadIndex = await copyFile(indexPath, tempIndex).then(
@@ -207,22 +209,20 @@ async function replaceIndex(tempIndex: string, indexPath: string): Promise<void>
 
 /** Removes scratch folders (hooks, message, pathspecs) left in the temp folder by killed cutover processes. */
 async function removeStaleScratch(dir: string): Promise<void> {
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const match = /^cutover-git-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
-    const info = await lstat(join(dir, name)).catch(() => undefined);
-    if (info?.isDirectory() && Date.now() - info.mtimeMs > 60_000) await rm(join(dir, name), { recursive: true, force: true });
-  }
+  await removeOrphaned(dir, new RegExp(`^cutover-git-(${OWNER_TAG})-[A-Za-z0-9]{6}$`));
 }
 
-/** Removes temporary indexes (and their locks) left a while ago by cutover processes that were killed. */
+/** Removes temporary indexes, and git's locks on them, that cutover processes since killed left in the git directory. */
 async function removeStaleIndexes(gitDir: string): Promise<void> {
-  for (const name of await readdir(gitDir).catch(() => [] as string[])) {
-    const match = /^cutover-index-(\d+)-[0-9a-f]{12}(?:\.lock)?$/.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
-    // The age guards against a live process of another pid namespace sharing this repository.
-    const info = await lstat(join(gitDir, name)).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > 60_000) await rm(join(gitDir, name), { force: true });
+  await removeOrphaned(gitDir, new RegExp(`^cutover-index-(${OWNER_TAG})-[0-9a-f]{12}(?:\\.lock)?$`));
+}
+
+/** Removes the entries of a folder whose names match `pattern` and whose owner (its first group) is gone. */
+async function removeOrphaned(dir: string, pattern: RegExp): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const owner = pattern.exec(name)?.[1];
+    // Another user's leftovers in a shared temp folder may not be ours to remove: never fail over them.
+    if (owner !== undefined && ownerGone(owner)) await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -382,8 +382,8 @@ async function pathspecFile(scratch: string, name: string, paths: readonly strin
 
 async function withScratch<T>(fn: (scratch: string, hooks: string) => Promise<T>): Promise<T> {
   await removeStaleScratch(tmpdir());
-  // The pid in the name lets a later run tell the folder of a killed one from a live one's.
-  const scratch = await mkdtemp(join(tmpdir(), `cutover-git-${process.pid}-`));
+  // The owner tag in the name lets a later run tell the folder of a killed one from a live one's.
+  const scratch = await mkdtemp(join(tmpdir(), `cutover-git-${ownerTag()}-`));
   try {
     const hooks = join(scratch, 'no-hooks');
     await mkdir(hooks);

@@ -10,6 +10,9 @@ import { type PauseWindow, pauseWindow } from './window.js';
 import type { ArtifactResult, RunResult } from '../run/result.js';
 import { logName } from '../run/step-record.js';
 
+/** run.json is read only up to this size (a record's own is far smaller): a planted huge file is not loaded. */
+export const RUN_JSON_LIMIT = 64 * 1024 * 1024;
+
 /** Version of the record layout; verify refuses records of another version. */
 export const RECORD_VERSION = 'cutover-record/v1';
 
@@ -81,6 +84,14 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export function stepLogPath(plan: Pick<ResolvedPlan, 'phases'>, step: Pick<StepRecord, 'phase' | 'id'>, fallbackIndex = 0): string {
   const found = plan.phases[step.phase]?.find((s) => s.id === step.id);
   return `logs/${logName(found ?? { phase: step.phase, index: fallbackIndex, id: step.id })}`;
+}
+
+/** The record-relative files a record holds, by its run.json: run.json, report.md, statement.json, each manifest and log. */
+export function recordFiles(run: Pick<RunJson, 'artifacts' | 'steps'>): Set<string> {
+  const files = new Set(['run.json', 'report.md', 'statement.json']);
+  for (const a of run.artifacts) if (a.manifest) files.add(a.manifest);
+  for (const s of run.steps) if (s.log) files.add(s.log.path);
+  return files;
 }
 
 /** Record-relative path of an artifact's manifest. */

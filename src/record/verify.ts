@@ -4,7 +4,7 @@ import { MANIFEST_FORMAT, diffManifests, parseManifest, type ManifestLine } from
 import { childRoots, manifestRoot, runRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
-import { RECORD_VERSION, manifestPath, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
+import { RECORD_VERSION, manifestPath, recordFiles, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
 import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, sha256Hex, type Subject } from './statement.js';
 import { approvalName, type ApprovalVerdict } from '../integrity/approvals.js';
 import { pauseWindow } from './window.js';
@@ -31,9 +31,9 @@ const pass = (name: string, detail: string): Check => ({ name, ok: true, detail 
 const fail = (name: string, detail: string, files?: string[]): Check => ({ name, ok: false, detail, ...(files?.length ? { files } : {}) });
 
 /** Parses run.json and checks its version and shape; a record that fails here cannot be checked further. */
-export function parseRunJson(text: string | undefined): { run?: RunJson; check: Check } {
+export function parseRunJson(text: string | undefined, unread = 'is missing'): { run?: RunJson; check: Check } {
   const name = 'run.json';
-  if (text === undefined) return { check: fail(name, 'run.json is missing', ['run.json']) };
+  if (text === undefined) return { check: fail(name, `run.json ${unread}`, ['run.json']) };
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -192,13 +192,18 @@ export function checkLogs(run: RunJson, found: ReadonlyMap<string, FileDigest | 
   return pass('step logs', `${count} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ''}`);
 }
 
-/** The record folder holds exactly the files run.json implies: nothing missing, nothing smuggled in. */
-export function checkRecordFiles(run: RunJson, present: readonly string[]): Check {
-  const expected = new Set(['run.json', 'report.md', 'statement.json']);
-  for (const a of run.artifacts) if (a.manifest) expected.add(a.manifest);
-  for (const s of run.steps) if (s.log) expected.add(s.log.path);
+/**
+ * The record folder holds exactly the files run.json implies, each a regular file: nothing missing,
+ * nothing smuggled in, no link, device or FIFO in their place (`irregular`: such entries and their kind).
+ */
+export function checkRecordFiles(run: RunJson, present: readonly string[], irregular: ReadonlyMap<string, string> = new Map()): Check {
+  const expected = recordFiles(run);
   const have = new Set(present);
-  const files = [...[...expected].filter((f) => !have.has(f)).map((f) => `missing: ${f}`), ...present.filter((f) => !expected.has(f)).map((f) => `added: ${f}`)];
+  const files = [
+    ...[...expected].filter((f) => !have.has(f)).map((f) => `missing: ${f}`),
+    ...present.filter((f) => !expected.has(f)).map((f) => `added: ${f}`),
+    ...present.filter((f) => expected.has(f) && irregular.has(f)).map((f) => `not a regular file: ${f} (${irregular.get(f)})`),
+  ];
   return files.length ? fail('record files', 'the record folder does not hold exactly the files run.json lists', files) : pass('record files', `${present.length} file(s), as run.json lists`);
 }
 

@@ -1,10 +1,10 @@
 // Writes a run's record folder: run.json, report.md, statement.json, manifests and masked logs, all at once.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, lstatSync, readFileSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { createReadStream, lstatSync, readFileSync, existsSync } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { CutoverError } from '../errors.js';
-import { gitClient, revisionExists } from '../adapters/git.js';
+import { gitClient } from '../adapters/git.js';
 import { canonicalJson } from '../text/json.js';
 import { eachLimit, resolveInside, writeNewFile } from '../adapters/fs.js';
 import { parseManifest } from '../integrity/manifest.js';
@@ -15,6 +15,7 @@ import { buildReport } from './report.js';
 import { buildRunJson, manifestPath, stepLogPath, type CopiedLog, type RunJson } from './run-record.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { buildStatement } from './statement.js';
+import { checkRecordFolder } from './record-folder.js';
 
 /** A log longer than this is kept as its head and tail (the full log's digest and size go into run.json). */
 export const LOG_LIMIT = 8 * 1024 * 1024;
@@ -24,49 +25,10 @@ export const LOG_KEEP = 4 * 1024 * 1024;
 const COPY_PARALLEL = 8;
 
 /**
- * Checks that a record folder may be written: inside the repository, through no symbolic link, and
- * not already in HEAD (RECORD_EXISTS, exit 3). Returns its absolute path. The run's preflight calls
- * this too, so a run whose record exists is refused before anything runs.
- */
-export async function checkRecordDir(root: string, dir: string): Promise<string> {
-  const rel = normaliseRecordDir(dir);
-  if (rel === '') throw new CutoverError('PATH_UNSAFE', 'the record folder is the repository root', { hint: 'set spec.record.dir to a folder such as reports/<plan>/<run id>' });
-  const abs = await resolveInside(root, rel);
-  await refuseLinks(root, rel);
-  const git = gitClient(root);
-  const listed = await git.raw(['ls-tree', '--name-only', 'HEAD', '--', rel]).catch(async (cause: unknown) => {
-    // No HEAD yet: nothing is committed, so nothing can clash.
-    if (!(await revisionExists('HEAD', { cwd: root }))) return '';
-    throw new CutoverError('GIT_FAILED', `cannot list ${rel} in HEAD`, { cause });
-  });
-  if (listed.trim() !== '') {
-    throw new CutoverError('RECORD_EXISTS', `the record folder ${rel} is already committed`, {
-      hint: 'a committed record is immutable: run with another --run-id, or set spec.record.dir to a new folder',
-    });
-  }
-  return abs;
-}
-
-// resolveInside allows a link that stays inside the repository; a record is never written through one.
-async function refuseLinks(root: string, rel: string): Promise<void> {
-  let current = root;
-  for (const part of rel.split('/')) {
-    current = join(current, part);
-    const info = await lstat(current).catch(() => undefined);
-    if (!info) return;
-    if (info.isSymbolicLink()) {
-      throw new CutoverError('PATH_UNSAFE', `the record folder ${JSON.stringify(rel)} passes through a symbolic link (${JSON.stringify(current.slice(root.length + 1))})`, {
-        hint: 'records are written to real folders only; remove the link',
-      });
-    }
-  }
-}
-
-/**
  * Writes the record of a finished run to `record.dir` and returns its repository-relative folder and
  * files (in byte order). Everything is written into a fresh sibling folder and renamed into place, so
- * the folder is either absent or complete; a folder left in the work tree by a crashed attempt of the
- * same run is replaced, one holding another run's record is refused (RECORD_EXISTS). With `into` (an
+ * the folder is either absent or complete; a folder holding an uncommitted record of the same run is
+ * replaced, anything else in the way is refused (checkRecordFolder), never removed. With `into` (an
  * absolute folder outside the work tree: a rehearsal's), the record is written there instead, and the
  * files returned are absolute.
  */
@@ -96,13 +58,23 @@ async function committedFiles(root: string, dir: string, commit: string): Promis
 }
 
 async function writeRecordFolder(root: string, dir: string, result: RunResult, into?: string): Promise<{ dir: string; files: string[] }> {
-  const abs = into ?? (await checkRecordDir(root, dir));
+  // Steps ran since preflight checked the folder: look again, right before writing.
+  // A rehearsal's folder is cutover's own (under the git directory): an earlier rehearsal's is replaced.
+  const replacing = into
+    ? existsSync(into)
+    : await checkRecordFolder(root, dir, { plan: result.plan.name, runId: result.runId }).catch((error: unknown) => {
+        if (!(error instanceof CutoverError) || error.code === 'PATH_UNSAFE') throw error;
+        throw new CutoverError(error.code, error.message, {
+          cause: error,
+          hint: `cutover never removes what it did not write, and the steps are done and will not run again: move them away, then \`cutover run ${result.planFile} --resume\` writes and commits the record`,
+        });
+      });
+  const abs = into ?? join(root, dir);
   const masker = createMasker(result.secretValues);
-  const replacing = await checkLeftover(abs, dir, result.runId);
   checkArtifacts(result, masker);
 
   await mkdir(dirname(abs), { recursive: true });
-  if (!into) await refuseLinks(root, dir); // mkdir may have raced a link into place; look again before writing
+  if (!into) await resolveInside(root, dir, { links: 'none' }); // mkdir may have raced a link into place; look again before writing
   await removeStaleSiblings(abs);
   const staging = join(dirname(abs), `.${basename(abs)}.partial-${randomBytes(6).toString('hex')}`);
   await mkdir(staging);
@@ -158,26 +130,6 @@ async function writeRecordFolder(root: string, dir: string, result: RunResult, i
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** Whether a work-tree folder from a crashed attempt of this run is there to replace; refuses anything else. */
-async function checkLeftover(abs: string, dir: string, runId: string): Promise<boolean> {
-  const info = await lstat(abs).catch(() => undefined);
-  if (!info) return false;
-  const refuse = (why: string) =>
-    new CutoverError('RECORD_EXISTS', `the record folder ${dir} ${why}`, { hint: 'move it away, or run with another --run-id' });
-  if (!info.isDirectory()) throw refuse('exists and is not a folder');
-  const text = await readFile(join(abs, 'run.json'), 'utf8').catch(() => undefined);
-  if (text === undefined) return true; // no run.json: an attempt that never finished writing
-  let previous: unknown;
-  try {
-    previous = JSON.parse(text);
-  } catch {
-    return true;
-  }
-  const previousId = (previous as { runId?: unknown } | null)?.runId;
-  if (previousId !== runId) throw refuse(`holds the record of another run (${JSON.stringify(previousId)})`);
-  return true;
 }
 
 /** Refuses artifacts the record cannot describe faithfully: a manifest that is not its root's, a secret in a path. */

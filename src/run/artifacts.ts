@@ -10,7 +10,7 @@ import type { ArtifactResult } from './result.js';
 export async function hashArtifacts(root: string, plan: Pick<ResolvedPlan, 'artifacts'>, emit: EventSink): Promise<ArtifactResult[]> {
   const results: ArtifactResult[] = [];
   for (const a of plan.artifacts) {
-    const abs = await resolveInside(root, a.path);
+    const abs = await resolveInside(root, a.path, { links: 'none' });
     if (!(await pathExists(abs))) {
       results.push({
         name: a.name,

@@ -28,7 +28,8 @@ export async function runDeterminism(step: ResolvedStep, ctx: BuiltInContext): P
   const notes: string[] = [];
   const first: { rel: string; abs: string; aside: string; hash: ArtifactHash }[] = [];
   for (const [i, rel] of step.with.paths.entries()) {
-    const abs = await resolveInside(ctx.root, rel);
+    // Moved aside and back: through a link that would move whatever it points at.
+    const abs = await resolveInside(ctx.root, rel, { links: 'none' });
     const aside = join(ctx.scratch, 'determinism', step.id, String(i));
     // An aside copy left behind means a crash during an earlier rerun: the first outputs are the aside ones.
     if (await pathExists(aside)) {
@@ -109,7 +110,7 @@ export async function runRestore(step: ResolvedStep, ctx: BuiltInContext): Promi
   }
   const notes: string[] = [];
   for (const [i, rel] of paths.entries()) {
-    const abs = await resolveInside(ctx.root, rel);
+    const abs = await resolveInside(ctx.root, rel, { links: 'none' });
     const saved = join(dir, String(i));
     await rm(abs, { recursive: true, force: true });
     if (await pathExists(saved)) {

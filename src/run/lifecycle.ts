@@ -16,6 +16,7 @@ import { phaseOrder, runPhases } from './phases.js';
 import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
 import { keptOnResume, possibleOrphans, replayJournal } from './replay.js';
 import { assembleResult, concludeRun, runnerFacts, type RunResult } from './result.js';
+import { pendingAside, recoverAside } from './produces.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { closeRun, endOrphans } from './unfinished.js';
 import { secretValuesOf } from '../plan/resolve.js';
@@ -80,8 +81,10 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     // A rehearsal commits nothing and is no production run: no window, clean tree or branch needed.
     if (!options.rehearsal) await checkRunnable(prepared, preflight);
     if (prepared.journal.length === 0) {
-      // A fresh run: nothing of an abandoned attempt (one that never finished a step) carries over.
+      // A fresh run: nothing of an abandoned attempt (one that never finished a step) carries over,
+      // but what one of its steps set aside (a journal removed by hand) is put back, never discarded.
       await removeJournal(prepared.paths.journal);
+      for (const aside of await pendingAside(prepared.paths.scratch)) await recoverAside(aside);
       await rm(prepared.paths.scratch, { recursive: true, force: true });
     }
     journal = await openJournal(prepared.paths.journal, masker);
@@ -197,11 +200,12 @@ async function runAll(prepared: Prepared, options: RunOptions, checks: FreezeChe
 
   const drift = await checks.rehash();
   const artifacts = await hashArtifacts(options.root, resolved, options.emit).catch((error: unknown) => {
-    // An artifact the record cannot describe (a link in it or at it): the steps are done and journaled.
+    // An artifact the record cannot describe (a link, a device, a name with a newline): its own hint
+    // says what to fix; the steps are done and journaled.
     if (!(error instanceof CutoverError)) throw error;
     throw new CutoverError(error.code, error.message, {
       cause: error,
-      hint: `the steps are done and will not run again: replace the link with what it points to, or remove it, then \`cutover run ${prepared.planFile} --resume\``,
+      hint: `${error.hint ? `${error.hint}; ` : ''}the steps are done and will not run again: once it is fixed, \`cutover run ${prepared.planFile} --resume\` records the run`,
     });
   });
   const { outcome, exitCode, problems } = concludeRun({ interrupted, signal: options.signal.reason, stepFailed: ledger.failed, problems: drift.length ? [`frozen files changed during the run: ${drift.join(', ')}`] : [], artifacts });

@@ -12,9 +12,11 @@ import { readMatrixFiles } from '../adapters/matrix-files.js';
 import { resolvePlan, unknownRunStep, type ResolvedPlan } from '../plan/resolve.js';
 import type { Plan } from '../plan/types.js';
 import { normaliseRecordDir } from '../plan/paths.js';
-import type { CommittedRecord, CommittedRecordLookup } from './result.js';
+import type { CommittedRecord, CommittedRecordLookup, RecordFolderCheck } from './result.js';
 import { readJournal, type JournalEntry } from './journal.js';
 import { assertMatrixFrozen } from './matrix-frozen.js';
+import { checkNothingInTheWay, checkPlanPaths } from './path-checks.js';
+import { pendingAside } from './produces.js';
 
 /** Where a plan's run lock, journal and scratch space live, inside the git directory. */
 export interface RunPaths {
@@ -56,6 +58,8 @@ export interface PreflightOptions {
   findCommitted: CommittedRecordLookup;
   /** `cutover rehearse`: a journal and scratch space of its own, and no committed record to clash with. */
   rehearsal?: boolean;
+  /** Refuses a record folder holding anything but an uncommitted record of this run. */
+  checkRecordFolder: RecordFolderCheck;
 }
 
 /** SHA-256 hex of bytes. */
@@ -96,12 +100,18 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const { root } = options;
   const { valid, planFile, lockFile, paths, journal } = located;
   const name = valid.plan.metadata.name;
-  // A journal without a finished step is a run that never got going: a fresh run may replace it.
+  // A journal without a finished step is a run that never got going: a fresh run may replace it,
+  // unless a step was stopped with its produces set aside (only a resume puts them back).
   const anyStepEnded = journal.some((e) => e.type === 'step-end');
-  const started = anyStepEnded || options.resume ? journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start') : undefined;
+  const journaled = journaledRunId(journal);
+  const setAside = !anyStepEnded && journaled !== undefined && (await pendingAside(join(paths.runs, journaled))).length > 0;
+  const started = anyStepEnded || setAside || options.resume ? journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start') : undefined;
   if (options.resume && !started) throw new CutoverError('RESUME_REFUSED', `no unfinished run of ${name} to resume`, { hint: 'start a new run without --resume' });
   if (!options.resume && started) {
-    throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} did not finish`, { hint: `continue it with \`cutover run ${planFile} --resume\`, or end it without running anything with \`cutover abandon ${planFile}\`` });
+    const why = anyStepEnded ? 'did not finish' : 'was stopped while a step had its produces set aside';
+    throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} ${why}`, {
+      hint: `continue it with \`cutover run ${planFile} --resume\`${anyStepEnded ? '' : ', which first puts the earlier content back'}, or end it without running anything with \`cutover abandon ${planFile}\``,
+    });
   }
   if (options.resume && options.runId && options.runId !== started!.runId) {
     throw new CutoverError('RESUME_REFUSED', `--run-id ${options.runId} does not match the unfinished run ${started!.runId}`);
@@ -117,6 +127,8 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
     const unknown = unknownRunStep(resolved, options.failAt);
     if (unknown) throw new CutoverError('USAGE', `--fail-at: ${unknown.message}`, { hint: unknown.hint });
   }
+  const pathInput = { root, plan: valid.plan, source: valid.source, resolved };
+  const planPaths = await checkPlanPaths(pathInput);
 
   const planBytes = valid.file.bytes;
   const lockBytes = await readFile(join(root, lockFile)).catch(() => undefined);
@@ -130,17 +142,18 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   let committed: CommittedRecord | undefined;
   const recordDir = normaliseRecordDir(resolved.record.dir);
   // A rehearsal's record is written outside the work tree and never committed: nothing to clash with.
-  if (!options.rehearsal && (await existsAtRevision(recordDir, 'HEAD', { cwd: root }))) {
+  if (!options.rehearsal && (await existsAtRevision(`${recordDir}/run.json`, 'HEAD', { cwd: root }))) {
     // Killed after its commit, before it could close its journal: the run is done but for that.
     committed = started ? await options.findCommitted(recordDir, started, root) : undefined;
     if (!committed) throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: 'use another --run-id' });
   }
+  if (!committed) await checkNothingInTheWay(pathInput, planPaths, { fresh: !started, checkRecordFolder: options.checkRecordFolder });
   return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join(paths.runs, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
 }
 
 /**
  * Checks, after the freeze gate, that the run may start here and now: the window, a clean tree where
- * it will commit, a branch to commit to, and `--require-merged`.
+ * it will commit its `files` artifacts, a branch to commit to, and `--require-merged`.
  */
 export async function checkRunnable(prepared: Prepared, options: Pick<PreflightOptions, 'root' | 'commit' | 'requireMerged' | 'now'>): Promise<void> {
   const { root } = options;
@@ -148,7 +161,8 @@ export async function checkRunnable(prepared: Prepared, options: Pick<PreflightO
   const started = prepared.journal.length > 0;
   if (!committed) checkWindow(resolved, options.now);
   if (!started) {
-    const commitPaths = [resolved.record.dir, ...resolved.artifacts.filter((a) => a.commit === 'files').map((a) => a.path)];
+    // The record folder was checked in prepareRun: nothing in it but this run's own record, which it replaces.
+    const commitPaths = resolved.artifacts.filter((a) => a.commit === 'files').map((a) => a.path);
     const dirty = await dirtyPaths(commitPaths, { cwd: root });
     if (dirty.length) {
       throw new CutoverError('TREE_DIRTY', `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`, { hint: 'commit or remove them first; the run commits only what it writes' });

@@ -1,5 +1,5 @@
 // `produces`: a step's outputs are moved aside before it runs and put back if it fails, so nothing half-written stays.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathExists, resolveInside } from '../adapters/fs.js';
 
@@ -17,7 +17,8 @@ export async function setAside(root: string, paths: string[], scratch: string): 
   const marker = `${scratch}.json`;
   const items: SetAside['items'] = [];
   for (const [i, rel] of paths.entries()) {
-    const path = await resolveInside(root, rel);
+    // Moving through a link would move whatever it points at: produces are real paths only.
+    const path = await resolveInside(root, rel, { links: 'none' });
     items.push({ path, aside: join(scratch, String(i)), existed: await pathExists(path) });
   }
   // The marker goes first: whatever moment a crash hits, resume knows where the earlier content is.
@@ -31,6 +32,12 @@ export async function setAside(root: string, paths: string[], scratch: string): 
     }
   }
   return { marker, items };
+}
+
+/** The markers of steps whose earlier content is still set aside in a run's scratch space (a step killed mid-way). */
+export async function pendingAside(runScratch: string): Promise<string[]> {
+  const names = await readdir(join(runScratch, 'aside')).catch(() => [] as string[]);
+  return names.filter((name) => name.endsWith('.json')).map((name) => join(runScratch, 'aside', name.slice(0, -'.json'.length)));
 }
 
 /** Restores what a crashed step had set aside, if anything (on resume). */

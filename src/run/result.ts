@@ -143,3 +143,6 @@ export function runnerFacts(env: Record<string, string | undefined>, host: strin
   for (const [k, v] of Object.entries(map)) if (env[k]) facts[v] = env[k]!;
   return facts;
 }
+
+/** Refuses (exit 3, naming the files) a record folder holding anything but an uncommitted record of this plan and run id; reading records is record/'s job. */
+export type RecordFolderCheck = (root: string, dir: string, owner: { plan: string; runId: string }) => Promise<unknown>;

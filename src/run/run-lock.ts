@@ -1,4 +1,4 @@
-
+// One run per plan per repository: a lock file created with O_EXCL, recognised as stale when its process is gone.
 import { hostname } from 'node:os';
 import { mkdir, open, readFile, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';

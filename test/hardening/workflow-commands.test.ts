@@ -120,7 +120,7 @@ spec:
   registries: [{ name: config, paths: ["config/*.json"] }]
   steps:
     - { id: say, name: ${q(p[2]!)}, run: [node, tools/say.js, "0", ${q(p[3]!)}, "\${{ env.INJ }}"], continueOnError: true, expect: { json: [{ file: tmp/bad.json, path: value, equals: x }] } }
-    - { id: value, name: ${q(p[4]!)}, run: [node, tools/say.js, "0"], continueOnError: true, expect: { json: [{ file: tmp/value.json, path: ${q(`value.${p[5]}`)}, equals: ${q(p[6]!)} }], exists: [${q(`tmp/${p[7]}`)}] } }
+    - { id: value, name: ${q(p[4]!)}, run: [node, tools/say.js, "0"], continueOnError: true, expect: { json: [{ file: tmp/value.json, path: ${q(`value.${p[5]}`)}, equals: ${q(p[6]!)} }], exists: [${q(`tmp/${p[7]!.replace(/[\u0000-\u001f\u007f]/g, '_')}`)}] } }
     - { id: out, run: [node, tools/say.js, "0"], continueOnError: true, expect: { stdout: ${q(p[8]!.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'))} } }
     - { id: fails, name: ${q(p[9]!)}, run: [node, tools/say.js, "3", "\${{ env.SEC }}"], env: { STEP_P: ${q(p[10]!)} } }
   rollback:
@@ -236,8 +236,13 @@ spec:
     git(dir, 'commit', '-q', '-m', 'freeze');
     const env = { D: 'r\n::error::PWNED-DIR', GITHUB_ACTIONS: 'true' };
     const previewed = cutover(['plan', 'plans/p.yaml', '--format', 'github'], { cwd: dir, env });
-    const ran = cutover(['run', 'plans/p.yaml', '--format', 'github'], { cwd: dir, env });
-    for (const r of [previewed, ran]) {
+    // A record folder with a newline is refused before any step (one escaped annotation); with a
+    // plain folder the step runs and fails on the file's bytes.
+    const refused = cutover(['run', 'plans/p.yaml', '--format', 'github'], { cwd: dir, env });
+    const ran = cutover(['run', 'plans/p.yaml', '--format', 'github'], { cwd: dir, env: { ...env, D: 'r' } });
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(/^::error [^\n]*title=PATH_UNSAFE::[^\n]*PWNED-DIR/m);
+    for (const r of [previewed, refused, ran]) {
       expect(unintendedCommands(r.stdout), r.stdout).toEqual([]);
       expect(unintendedCommands(r.stderr), r.stderr).toEqual([]);
     }
@@ -246,6 +251,6 @@ spec:
     expect(previewed.stdout).toContain('%3A:error::PWNED-ARGV');
     // (the parser's message quotes the file's first bytes: `"\n::error::"… is not valid JSON`)
     expect(ran.stdout).toMatch(/^✗ steps\/w failure .*not readable JSON.*::error::/m);
-    expect(`${ran.stdout}${ran.stderr}`).toContain('PWNED-DIR');
+    expect(`${refused.stdout}${refused.stderr}`).toContain('PWNED-DIR');
   });
 });

@@ -1,8 +1,9 @@
 // A real repository holding a plan, its step program and a committed lock, ready for `cutover run`.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { cutover, type CliResult } from './cli.js';
+import { CLI, cutover, type CliResult } from './cli.js';
 import { git, gitRepo } from './git-repo.js';
 
 const stepProgram = readFileSync(join(import.meta.dirname, '../fixtures/steps/step.js'), 'utf8');
@@ -32,4 +33,24 @@ export function runPlan(dir: string, args: string[] = [], env: Record<string, st
     doc = undefined;
   }
   return { ...result, doc };
+}
+
+/** Starts `cutover run plans/p.yaml --format json ARGS` in the background, for signals and kill -9. */
+export function startRun(dir: string, args: string[] = [], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--format', 'json', ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/** Waits until `check` holds, polling; throws after `ms` (a guard against a hang, not a timing). */
+export async function waitFor(check: () => boolean, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

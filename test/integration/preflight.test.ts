@@ -41,12 +41,18 @@ describe('cutover run preflight', () => {
     expect(expectRefused(dir, 'WINDOW_CLOSED')).toMatch(/the window closed at 2020-01-02T00:00:00Z/);
   });
 
-  it('refuses uncommitted files where the run will commit its record, and only there', () => {
-    const dir = planRepo(`${planHead()}${steps}`);
+  it('refuses uncommitted files where the run will commit, and only there', () => {
+    const dir = planRepo(`${planHead()}${steps}  artifacts:\n    - { name: out, path: out, commit: files }\n`, { 'out/kept.txt': 'committed\n' });
     writeFileSync(join(dir, 'elsewhere.txt'), 'an untracked file outside the record is no concern\n');
+    writeFileSync(join(dir, 'out/new.txt'), 'not committed\n');
+    expect(expectRefused(dir, 'TREE_DIRTY')).toContain('out/new.txt');
+  });
+
+  it('refuses a record folder holding a file the run did not write, naming it', () => {
+    const dir = planRepo(`${planHead()}${steps}`);
     mkdirSync(join(dir, 'reports/test-plan/r1'), { recursive: true });
     writeFileSync(join(dir, 'reports/test-plan/r1/notes.md'), "not the run's\n");
-    expect(expectRefused(dir, 'TREE_DIRTY')).toContain('reports/test-plan/r1/notes.md');
+    expect(expectRefused(dir, 'FILE_EXISTS')).toContain('reports/test-plan/r1/notes.md');
   });
 
   it('with --require-merged, runs what the ref holds and refuses an unknown ref, a missing file or a different one', () => {

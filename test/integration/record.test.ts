@@ -239,18 +239,23 @@ describe('writeRecord + commitRecord', () => {
     expect(readFileSync(join(repo, 'reports/station-56/run-1/run.json')).equals(runJson)).toBe(true);
   });
 
-  it('replaces a folder a crashed attempt of the same run left, refuses one of another run', async () => {
+  it('replaces an uncommitted record of the same run; refuses anything else in the folder, removing nothing', async () => {
     const repo = fixtureRepo();
     const dir = join(repo, 'reports/station-56/run-1');
-    writeFiles(dir, { 'logs/steps-01-dry-run.log': 'half', 'stray.tmp': 'x' });
     writeFiles(join(repo, 'reports/station-56'), { '.run-1.partial-0123456789ab/run.json': '{' });
     const result = await resultFor(repo);
-    const written = await writeRecord(repo, result);
-    expect(existsSync(join(dir, 'stray.tmp'))).toBe(false);
-    expect(readdirSync(join(repo, 'reports/station-56'))).toEqual(['run-1']);
-    expect(written.files).toContain('reports/station-56/run-1/run.json');
+    const first = await writeRecord(repo, result);
+    expect(readdirSync(join(repo, 'reports/station-56'))).toEqual(['run-1']); // the stray staging folder of a crash went
+    const again = await writeRecord(repo, { ...result, endedAt: at(98) }); // the same run, written again (--no-commit, then a rerun)
+    expect(again.files).toEqual(first.files);
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).endedAt).toBe(at(98));
 
-    writeFileSync(join(dir, 'run.json'), '{"runId":"run-0"}\n');
+    writeFileSync(join(dir, 'stray.tmp'), 'not written by cutover\n');
+    await expect(writeRecord(repo, result)).rejects.toMatchObject({ code: 'FILE_EXISTS', message: expect.stringContaining('stray.tmp') });
+    expect(readFileSync(join(dir, 'stray.tmp'), 'utf8')).toBe('not written by cutover\n');
+    rmSync(join(dir, 'stray.tmp'));
+
+    writeFileSync(join(dir, 'run.json'), readFileSync(join(dir, 'run.json'), 'utf8').replace('"runId": "run-1"', '"runId": "run-0"'));
     await expect(writeRecord(repo, result)).rejects.toMatchObject({ code: 'RECORD_EXISTS' });
   });
 
