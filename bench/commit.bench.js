@@ -26,7 +26,14 @@ try {
   mkdirSync(template);
   git(template, 'init', '-q', '-b', 'main');
   // No background `gc --auto` (100,000 loose objects would start one): it would skew both contenders.
-  for (const [k, v] of [['user.name', 'Bench'], ['user.email', 'bench@example.test'], ['commit.gpgSign', 'false'], ['gc.auto', '0'], ['maintenance.auto', 'false']]) git(template, 'config', k, v);
+  for (const [k, v] of [
+    ['user.name', 'Bench'],
+    ['user.email', 'bench@example.test'],
+    ['commit.gpgSign', 'false'],
+    ['gc.auto', '0'],
+    ['maintenance.auto', 'false'],
+  ])
+    git(template, 'config', k, v);
   writeFileSync(join(template, 'README.md'), '# bench\n');
   git(template, 'add', 'README.md');
   git(template, 'commit', '-q', '-m', 'initial');
@@ -71,7 +78,8 @@ try {
     };
     // Alternate who goes first, so a slow stretch of the disk hurts both alike.
     const [ours, plain] = round % 2 ? [await runOurs(), await runPlain()] : await runPlain().then(async (p) => [await runOurs(), p]);
-    if (ours.files !== plain.files || ours.files !== DIRS * PER_DIR + written.files.length + 1) throw new Error('the two commits differ in their files');
+    if (ours.files !== plain.files || ours.files !== DIRS * PER_DIR + written.files.length + 1)
+      throw new Error('the two commits differ in their files');
     if (round > 0) {
       // round 0 warms the page cache and the binaries
       samples.commitRecord.push(ours.took);
@@ -85,10 +93,25 @@ try {
   const ok = report(
     'commit',
     [
-      { contender: 'commitRecord', files: DIRS * PER_DIR + written.files.length, medianMs: Math.round(ours), samplesMs: samples.commitRecord.map(Math.round).join(' ') },
-      { contender: 'git add && git commit', files: DIRS * PER_DIR + written.files.length, medianMs: Math.round(plain), samplesMs: samples.plain.map(Math.round).join(' ') },
+      {
+        contender: 'commitRecord',
+        files: DIRS * PER_DIR + written.files.length,
+        medianMs: Math.round(ours),
+        samplesMs: samples.commitRecord.map(Math.round).join(' '),
+      },
+      {
+        contender: 'git add && git commit',
+        files: DIRS * PER_DIR + written.files.length,
+        medianMs: Math.round(plain),
+        samplesMs: samples.plain.map(Math.round).join(' '),
+      },
     ],
-    [{ pass: ratio <= TARGET, label: `commitRecord takes ${ratio.toFixed(2)}× plain git add + commit, median of ${RUNS} (per-round ratio ${pairRatio.toFixed(2)}×; target ≤ ${TARGET}×)` }],
+    [
+      {
+        pass: ratio <= TARGET,
+        label: `commitRecord takes ${ratio.toFixed(2)}× plain git add + commit, median of ${RUNS} (per-round ratio ${pairRatio.toFixed(2)}×; target ≤ ${TARGET}×)`,
+      },
+    ],
   );
   process.exitCode = ok ? 0 : 1;
 } finally {
@@ -98,7 +121,18 @@ try {
 /** A minimal finished run whose one artifact (committed as files) is the 100,000-file folder. */
 async function runResult(root) {
   const hashed = await hashArtifact(join(root, ARTIFACT));
-  const artifacts = [{ name: 'scan', path: ARTIFACT, commit: 'files', present: true, files: hashed.files, bytes: hashed.bytes, root: hashed.root, manifest: hashed.manifest }];
+  const artifacts = [
+    {
+      name: 'scan',
+      path: ARTIFACT,
+      commit: 'files',
+      present: true,
+      files: hashed.files,
+      bytes: hashed.bytes,
+      root: hashed.root,
+      manifest: hashed.manifest,
+    },
+  ];
   const logsDir = join(scratch, 'logs');
   mkdirSync(logsDir, { recursive: true });
   const now = new Date().toISOString();

@@ -4,7 +4,18 @@
 // same tree (CONTRIBUTING.md, "Performance").
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,8 +62,15 @@ function makeSmall(dir) {
 // The root our engine prints must equal the root of the digests sha256sum computes, sorted by bytes.
 function sameRootAsCoreutils(dir) {
   const ours = spawnSync(process.execPath, [cli, 'hash', dir], { encoding: 'utf8' }).stdout.trim();
-  const sums = spawnSync('sh', ['-c', 'find . -type f -print0 | xargs -0 sha256sum'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 }).stdout;
-  const entries = sums.trim().split('\n').map((line) => ({ digest: line.slice(0, 64), path: line.slice(68) }));
+  const sums = spawnSync('sh', ['-c', 'find . -type f -print0 | xargs -0 sha256sum'], {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  }).stdout;
+  const entries = sums
+    .trim()
+    .split('\n')
+    .map((line) => ({ digest: line.slice(0, 64), path: line.slice(68) }));
   return ours === manifestRoot(sortEntries(entries));
 }
 
@@ -103,7 +121,11 @@ function compare(commands, options = {}) {
   return Object.fromEntries(
     Object.entries(samples).map(([name, runs]) => [
       name,
-      { medianMs: Math.round(median(runs.map((r) => r.wallMs))), peakRssMiB: Math.round(Math.max(...runs.map((r) => r.rssMiB))), samplesMs: runs.map((r) => Math.round(r.wallMs)) },
+      {
+        medianMs: Math.round(median(runs.map((r) => r.wallMs))),
+        peakRssMiB: Math.round(Math.max(...runs.map((r) => r.rssMiB))),
+        samplesMs: runs.map((r) => Math.round(r.wallMs)),
+      },
     ]),
   );
 }
@@ -117,11 +139,18 @@ try {
   const bigDir = join(root, 'big');
   mkdirSync(bigDir);
   const bigFiles = makeBig(bigDir);
-  const big = compare({ cutover: ours(bigDir), openssl: ['openssl', 'dgst', '-sha256', ...bigFiles], 'find|xargs sha256sum': xargs(bigDir) });
+  const big = compare({
+    cutover: ours(bigDir),
+    openssl: ['openssl', 'dgst', '-sha256', ...bigFiles],
+    'find|xargs sha256sum': xargs(bigDir),
+  });
   const bigRatio = big.openssl.medianMs / big.cutover.medianMs;
   ok =
     report('hash-large-files', big, [
-      { label: `4 × 256 MiB: ${bigRatio.toFixed(2)}× one openssl dgst -sha256 (target ≥ 1.6×; the limit is about ${availableParallelism()}×)`, pass: bigRatio >= 1.6 },
+      {
+        label: `4 × 256 MiB: ${bigRatio.toFixed(2)}× one openssl dgst -sha256 (target ≥ 1.6×; the limit is about ${availableParallelism()}×)`,
+        pass: bigRatio >= 1.6,
+      },
       { label: `4 × 256 MiB: peak RSS ${big.cutover.peakRssMiB} MiB (target < 200 MiB)`, pass: big.cutover.peakRssMiB < 200 },
       { label: '4 × 256 MiB: root equals the root of sha256sum digests', pass: sameRootAsCoreutils(bigDir) },
     ]) && ok;
@@ -141,12 +170,21 @@ try {
 
   // A record of a run whose artifact is that tree, then verify against hash side by side.
   const repo = recordRepo(root, smallDir);
-  const verified = compare({ 'cutover verify': [process.execPath, cli, 'verify', 'reports/bench/v1', '--quiet'], 'cutover hash': ours(join(repo, 'data')) }, { cwd: repo });
+  const verified = compare(
+    { 'cutover verify': [process.execPath, cli, 'verify', 'reports/bench/v1', '--quiet'], 'cutover hash': ours(join(repo, 'data')) },
+    { cwd: repo },
+  );
   const verifyRatio = verified['cutover verify'].medianMs / verified['cutover hash'].medianMs;
   ok =
     report('verify-100k-files', verified, [
-      { label: `verify of a 100,000-file artifact: ${verifyRatio.toFixed(2)}× cutover hash of the same tree (target ≤ 1.15×)`, pass: verifyRatio <= 1.15 },
-      { label: `verify: peak RSS ${verified['cutover verify'].peakRssMiB} MiB (target < 300 MiB)`, pass: verified['cutover verify'].peakRssMiB < 300 },
+      {
+        label: `verify of a 100,000-file artifact: ${verifyRatio.toFixed(2)}× cutover hash of the same tree (target ≤ 1.15×)`,
+        pass: verifyRatio <= 1.15,
+      },
+      {
+        label: `verify: peak RSS ${verified['cutover verify'].peakRssMiB} MiB (target < 300 MiB)`,
+        pass: verified['cutover verify'].peakRssMiB < 300,
+      },
     ]) && ok;
 } finally {
   rmSync(root, { recursive: true, force: true });

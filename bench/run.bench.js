@@ -17,7 +17,10 @@ try {
   mkdirSync(join(dir, 'config'));
   writeFileSync(join(dir, 'config/a.json'), '{}\n');
   const steps = Array.from({ length: STEPS }, (_, i) => `    - { id: s${i}, run: ["true"] }`).join('\n');
-  writeFileSync(join(dir, 'plans/p.yaml'), `apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: bench }\nspec:\n  registries:\n    - { name: config, paths: ["config/*.json"] }\n  steps:\n${steps}\n`);
+  writeFileSync(
+    join(dir, 'plans/p.yaml'),
+    `apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: bench }\nspec:\n  registries:\n    - { name: config, paths: ["config/*.json"] }\n  steps:\n${steps}\n`,
+  );
   // `/usr/bin/true` as a process per command on both sides, so the difference is cutover's own work.
   writeFileSync(join(dir, 'same.sh'), `#!/bin/bash\nset -e\n${Array.from({ length: STEPS }, () => '/usr/bin/true').join('\n')}\n`);
   git('init', '-q', '-b', 'main');
@@ -46,7 +49,11 @@ try {
     'run-overhead',
     [
       { case: `bash: ${STEPS} × /usr/bin/true`, medianMs: median(pairs.map((p) => p.bash.wallMs)).toFixed(0) },
-      { case: `cutover run: ${STEPS} no-op steps`, medianMs: median(pairs.map((p) => p.run.wallMs)).toFixed(0), peakRssMiB: Math.max(...pairs.map((p) => p.run.rssMiB)).toFixed(1) },
+      {
+        case: `cutover run: ${STEPS} no-op steps`,
+        medianMs: median(pairs.map((p) => p.run.wallMs)).toFixed(0),
+        peakRssMiB: Math.max(...pairs.map((p) => p.run.rssMiB)).toFixed(1),
+      },
       { case: `overhead a step, each of ${PAIRS} pairs (ms)`, medianMs: pairs.map((p) => p.perStep.toFixed(2)).join(' ') },
     ],
     [{ label: `executor overhead ${perStep.toFixed(2)} ms a step, median of ${PAIRS} pairs (target < 5 ms)`, pass: perStep < 5 }],

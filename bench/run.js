@@ -10,7 +10,7 @@ const wanted = process.argv.slice(2);
 // The latency-bound benchmarks first: the write-heavy ones (commit, hash) leave gigabytes for the
 // kernel to write back, which slows every fsync and file creation for a while after them.
 const ORDER = ['validate', 'run', 'window', 'parallel', 'commit', 'hash', 'soak'];
-const rank = (f) => (ORDER.indexOf(f.replace(/\.bench\.js$/, '')) + 1 || ORDER.length + 1);
+const rank = (f) => ORDER.indexOf(f.replace(/\.bench\.js$/, '')) + 1 || ORDER.length + 1;
 const all = readdirSync(here)
   .filter((f) => f.endsWith('.bench.js'))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));

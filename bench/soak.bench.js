@@ -53,7 +53,13 @@ try {
     const hash = measure([process.execPath, cli, 'hash', 'data', '--quiet'], { cwd: repo });
     const run = measure([process.execPath, cli, 'run', 'plans/soak.yaml', '--quiet'], { cwd: repo });
     const verify = measure([process.execPath, cli, 'verify', 'reports/soak/s1', '--quiet'], { cwd: repo });
-    rows.push({ files, hashMs: hash.wallMs, runMs: run.wallMs, verifyMs: verify.wallMs, peakRssMiB: Math.max(hash.rssMiB, run.rssMiB, verify.rssMiB) });
+    rows.push({
+      files,
+      hashMs: hash.wallMs,
+      runMs: run.wallMs,
+      verifyMs: verify.wallMs,
+      peakRssMiB: Math.max(hash.rssMiB, run.rssMiB, verify.rssMiB),
+    });
     rmSync(repo, { recursive: true, force: true });
   }
   const [small, large] = rows;
@@ -61,10 +67,19 @@ try {
   const linear = (key) => growth(key) < (SIZES[1] / SIZES[0]) * 1.3;
   const ok = report(
     'soak-1m-files',
-    rows.map((r) => ({ files: r.files, hashMs: r.hashMs.toFixed(0), runMs: r.runMs.toFixed(0), verifyMs: r.verifyMs.toFixed(0), peakRssMiB: r.peakRssMiB.toFixed(0) })),
+    rows.map((r) => ({
+      files: r.files,
+      hashMs: r.hashMs.toFixed(0),
+      runMs: r.runMs.toFixed(0),
+      verifyMs: r.verifyMs.toFixed(0),
+      peakRssMiB: r.peakRssMiB.toFixed(0),
+    })),
     [
       { label: `1,000,000 files: peak RSS ${large.peakRssMiB.toFixed(0)} MiB (target < 300 MiB)`, pass: large.peakRssMiB < 300 },
-      ...['hashMs', 'runMs', 'verifyMs'].map((key) => ({ label: `${key.replace('Ms', '')}: ${growth(key).toFixed(2)}× the time for 4× the files (linear: < 5.2×)`, pass: linear(key) })),
+      ...['hashMs', 'runMs', 'verifyMs'].map((key) => ({
+        label: `${key.replace('Ms', '')}: ${growth(key).toFixed(2)}× the time for 4× the files (linear: < 5.2×)`,
+        pass: linear(key),
+      })),
     ],
   );
   process.exitCode = ok ? 0 : 1;

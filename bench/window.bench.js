@@ -18,7 +18,11 @@ function windowOfOneRun(id) {
     execFileSync(process.execPath, [CLI, 'freeze', plan], { cwd: dir, stdio: 'ignore' });
     git('add', '-A');
     git('commit', '-q', '-m', 'freeze');
-    const run = spawnSync(process.execPath, [CLI, 'run', plan, '--quiet', '--run-id', id], { cwd: dir, encoding: 'utf8', env: { ...process.env, MIGRATE_RUN_ID: id } });
+    const run = spawnSync(process.execPath, [CLI, 'run', plan, '--quiet', '--run-id', id], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, MIGRATE_RUN_ID: id },
+    });
     if (run.status !== 0) throw new Error(`station-56 run ${id} failed (${run.status}): ${run.stdout}${run.stderr}`);
     return JSON.parse(readFileSync(join(dir, 'reports/station-56', id, 'run.json'), 'utf8')).pauseWindow;
   } finally {
@@ -34,7 +38,12 @@ function windowOfOneRun(id) {
   const ok = report(
     'pause-window',
     windows.map((w, i) => ({ run: `w${i}`, pausedMs: w.wallMs, stepsMs: w.stepsMs, cutoverMs: w.cutoverMs, steps: w.steps })),
-    [{ label: `station-56: cutover's own time in the pause window ${own} ms over ${steps} steps, median of ${RUNS} runs (target < ${target} ms = 50 + 3 a step)`, pass: own < target }],
+    [
+      {
+        label: `station-56: cutover's own time in the pause window ${own} ms over ${steps} steps, median of ${RUNS} runs (target < ${target} ms = 50 + 3 a step)`,
+        pass: own < target,
+      },
+    ],
   );
   process.exitCode = ok ? 0 : 1;
 }

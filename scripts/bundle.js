@@ -20,7 +20,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const targets = {
-  action: { entry: { index: 'src/action/index.ts' }, outdir: 'action', script: 'npm run build:action', note: 'A test checks it is current.', split: false },
+  action: {
+    entry: { index: 'src/action/index.ts' },
+    outdir: 'action',
+    script: 'npm run build:action',
+    note: 'A test checks it is current.',
+    split: false,
+  },
   cli: { entry: { cli: 'src/bin.ts' }, outdir: 'dist', script: 'npm run build', note: '', split: true },
 };
 const target = targets[process.argv[2]];
@@ -52,7 +58,9 @@ const bundleRequires = {
     // Only the version is read from package.json: bundling all of it would make every dependency
     // or script change a change of the bundle.
     b.onResolve({ filter: /(^|\/)package\.json$/ }, (args) =>
-      ours(args.importer) ? { path: relative(root, resolve(args.resolveDir, args.path)).split(sep).join('/'), namespace: 'package-version' } : undefined,
+      ours(args.importer)
+        ? { path: relative(root, resolve(args.resolveDir, args.path)).split(sep).join('/'), namespace: 'package-version' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'package-version' }, async (args) => {
       const { name, version } = JSON.parse(await readFile(join(root, args.path), 'utf8'));
@@ -91,5 +99,16 @@ await build({
 if (process.argv[2] === 'cli') {
   // The modules one to one, without bundling; cli.js and hash-worker.js are the bundles above.
   const modules = await glob(['src/**/*.ts', '!src/bin.ts', '!src/cli.ts'], { cwd: root });
-  await build({ absWorkingDir: root, entryPoints: modules, outdir, outbase: 'src', bundle: false, platform: 'node', format: 'esm', target: 'node20', charset: 'utf8', logLevel: 'warning' });
+  await build({
+    absWorkingDir: root,
+    entryPoints: modules,
+    outdir,
+    outbase: 'src',
+    bundle: false,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    charset: 'utf8',
+    logLevel: 'warning',
+  });
 }

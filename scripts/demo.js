@@ -18,7 +18,11 @@ const say = (text) => console.log(`\n\x1b[1m${text}\x1b[0m`);
 /** Runs a cutover command in the demo repository, showing its output; stops the demo when it fails. */
 function cutover(...args) {
   console.log(`$ cutover ${args.join(' ')}`);
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, stdio: 'inherit', env: { ...process.env, MIGRATE_RUN_ID: 'demo-1' } });
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    stdio: 'inherit',
+    env: { ...process.env, MIGRATE_RUN_ID: 'demo-1' },
+  });
   if (result.status !== 0) {
     console.error(`\ncutover ${args[0]} exited ${result.status}; the repository is kept at ${dir}`);
     process.exit(result.status ?? 1);
@@ -40,7 +44,10 @@ cutover('status', plan);
 say('3. Run the plan: preflight, steps, rollback drill, determinism check, finally; then hash, record, commit');
 cutover('run', plan);
 
-const recordDir = git('log', '-1', '--name-only', '--format=').split('\n').find((l) => l.endsWith('/run.json')).replace(/\/run\.json$/, '');
+const recordDir = git('log', '-1', '--name-only', '--format=')
+  .split('\n')
+  .find((l) => l.endsWith('/run.json'))
+  .replace(/\/run\.json$/, '');
 const record = JSON.parse(readFileSync(join(dir, recordDir, 'run.json'), 'utf8'));
 say('4. A reviewer verifies the committed record against the artifacts, the plan and the lock');
 cutover('verify', recordDir);

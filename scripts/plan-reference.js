@@ -23,7 +23,8 @@ function typeOf(node) {
   if (n.defName === 'duration') return 'duration';
   if (n.defName === 'path') return 'path';
   if (n.type === 'array') return `list of ${typeOf(n.items ?? {})}`;
-  if (n.type === 'object' && n.additionalProperties && typeof n.additionalProperties === 'object') return `map of ${typeOf(n.additionalProperties)}`;
+  if (n.type === 'object' && n.additionalProperties && typeof n.additionalProperties === 'object')
+    return `map of ${typeOf(n.additionalProperties)}`;
   if (n.type === 'object' && n.defName) return `[${n.defName}](#${n.defName.toLowerCase()})`;
   return n.type ?? 'any value';
 }
@@ -34,13 +35,26 @@ function section(title, node, anchor, out, seen) {
   if (!n.properties || seen.has(anchor)) return;
   seen.add(anchor);
   const required = new Set(n.required ?? []);
-  out.push(`## ${title}`, '', `<a id="${anchor}"></a>`, '', n.description ?? '', '', '| key | type | required | description |', '|---|---|---|---|');
+  out.push(
+    `## ${title}`,
+    '',
+    `<a id="${anchor}"></a>`,
+    '',
+    n.description ?? '',
+    '',
+    '| key | type | required | description |',
+    '|---|---|---|---|',
+  );
   const nested = [];
   for (const [key, value] of Object.entries(n.properties)) {
     const v = deref(value);
-    const examples = v.examples ? ` Example: ${v.examples.map((e) => `\`${typeof e === 'string' ? e : JSON.stringify(e)}\``).join(', ')}.` : '';
+    const examples = v.examples
+      ? ` Example: ${v.examples.map((e) => `\`${typeof e === 'string' ? e : JSON.stringify(e)}\``).join(', ')}.`
+      : '';
     const pattern = v.pattern && !v.defName ? ` Pattern: \`${v.pattern}\`.` : '';
-    out.push(`| \`${key}\` | ${typeOf(value)} | ${required.has(key) ? 'yes' : ''} | ${(v.description ?? '').replaceAll('|', '\\|')}${pattern}${examples} |`);
+    out.push(
+      `| \`${key}\` | ${typeOf(value)} | ${required.has(key) ? 'yes' : ''} | ${(v.description ?? '').replaceAll('|', '\\|')}${pattern}${examples} |`,
+    );
     const inner = v.type === 'array' ? deref(v.items) : v;
     if (inner?.properties) nested.push([inner.defName ?? key, inner, (inner.defName ?? `${anchor}-${key}`).toLowerCase()]);
     // A map whose values may be objects of their own (a matrix's `{ file, path }`): those get a section too.
@@ -65,7 +79,7 @@ export function render() {
     'Paths are relative to the repository root and stay inside it. Durations are `250ms`, `90s`, `10m`, `1h`.',
     'Editors with yaml-language-server complete plans from the schema (`cutover schema` prints it).',
     '',
-    '- `${{ env.NAME }}` in `spec.runId` and `spec.env` reads the caller\'s environment; elsewhere it also sees `spec.env`.',
+    "- `${{ env.NAME }}` in `spec.runId` and `spec.env` reads the caller's environment; elsewhere it also sees `spec.env`.",
     "- `${{ env.NAME }}` with `NAME` unset and no `??` default is refused by `cutover plan` and `cutover run` before anything runs (exit 2, at the expression, naming the variable); `${{ env.NAME ?? '' }}` asks for an empty default. In `cutover plan` an unset secret is a warning: previews run where secrets are withheld.",
     '- `run` as a string is split into words before interpolation, so a substituted value is always one argument.',
     "- Without `shell:`, a `run` string may not hold a shell operator as a word (`>`, `>>`, `<`, `|`, `||`, `&&`, `;`, `&`, `2>&1`) or a word starting with `$(` or a backtick: nothing would interpret it. Add `shell: bash`, or write `run` as a list to pass it as an argument (quoted, `'|'` is an argument too).",
@@ -76,7 +90,10 @@ export function render() {
     '',
   ];
   section('Plan', schema, 'plan', out, new Set());
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -9,7 +9,6 @@ import { guardStreams } from './adapters/streams.js';
 import { protectIo, type CommandIo, type OutputFormat } from './adapters/io.js';
 import { VERSION } from './adapters/version.js';
 
-
 interface GlobalOptions {
   format?: OutputFormat;
   cwd?: string;
@@ -87,13 +86,17 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .description('show the resolved plan and what would run, in order; changes nothing')
     .argument('<plan>', 'plan file')
     .option('--run-id <id>', 'the run id to resolve with')
-    .action((file: string, o: { runId?: string }) => run(async (io) => (await import('./commands/plan.js')).plan({ plan: file, ...(o.runId ? { runId: o.runId } : {}) }, io)));
+    .action((file: string, o: { runId?: string }) =>
+      run(async (io) => (await import('./commands/plan.js')).plan({ plan: file, ...(o.runId ? { runId: o.runId } : {}) }, io)),
+    );
   program
     .command('freeze')
     .description('hash the registries and inputs and write the lock beside the plan')
     .argument('<plan>', 'plan file')
     .option('--check', 'write nothing; exit 3 when the lock is missing or stale')
-    .action((file: string, o: { check?: boolean }) => run(async (io) => (await import('./commands/freeze.js')).freeze({ plan: file, check: Boolean(o.check) }, io)));
+    .action((file: string, o: { check?: boolean }) =>
+      run(async (io) => (await import('./commands/freeze.js')).freeze({ plan: file, check: Boolean(o.check) }, io)),
+    );
   program
     .command('status')
     .description('frozen or not, and exactly which files drifted')
@@ -118,10 +121,21 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .command('approve')
     .description("record the caller's approval of the current freeze digest in the lock (a commit of its own)")
     .argument('<plan>', 'plan file')
-    .option('--key <path>', 'sign the approval with this SSH key (ssh-keygen -Y sign; a public key works when ssh-agent holds its private key)')
-    .option('--principal <name>', 'with --key: the allowed-signers principal you approve as (default: the one the signers file gives the key, else your git e-mail)')
+    .option(
+      '--key <path>',
+      'sign the approval with this SSH key (ssh-keygen -Y sign; a public key works when ssh-agent holds its private key)',
+    )
+    .option(
+      '--principal <name>',
+      'with --key: the allowed-signers principal you approve as (default: the one the signers file gives the key, else your git e-mail)',
+    )
     .action((file: string, o: { key?: string; principal?: string }) =>
-      run(async (io) => (await import('./commands/approve.js')).approve({ plan: file, ...(o.key ? { key: o.key } : {}), ...(o.principal ? { principal: o.principal } : {}) }, io)),
+      run(async (io) =>
+        (await import('./commands/approve.js')).approve(
+          { plan: file, ...(o.key ? { key: o.key } : {}), ...(o.principal ? { principal: o.principal } : {}) },
+          io,
+        ),
+      ),
     );
   program
     .command('run')
@@ -135,23 +149,36 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .option('--fail-at <step>', 'drill: that step (or one shard, STEP[VALUE]) fails on purpose and rollback and finally run for real')
     .option('--author <identity>', 'author of the record commit, "Name <email>"')
     .option('--grace <duration>', "how long a step's process group has between SIGTERM and SIGKILL", '5s')
-    .action((file: string, o: { runId?: string; commit: boolean; push?: boolean; resume?: boolean; requireMerged?: string; failAt?: string; author?: string; grace: string }) =>
-      run(async (io) =>
-        (await import('./commands/run.js')).run(
-          {
-            plan: file,
-            commit: o.commit,
-            ...(o.runId ? { runId: o.runId } : {}),
-            ...(o.push ? { push: true } : {}),
-            ...(o.resume ? { resume: true } : {}),
-            ...(o.requireMerged ? { requireMerged: o.requireMerged } : {}),
-            ...(o.failAt ? { failAt: o.failAt } : {}),
-            ...(o.author ? { author: o.author } : {}),
-            graceMs: parseGrace(o.grace),
-          },
-          io,
+    .action(
+      (
+        file: string,
+        o: {
+          runId?: string;
+          commit: boolean;
+          push?: boolean;
+          resume?: boolean;
+          requireMerged?: string;
+          failAt?: string;
+          author?: string;
+          grace: string;
+        },
+      ) =>
+        run(async (io) =>
+          (await import('./commands/run.js')).run(
+            {
+              plan: file,
+              commit: o.commit,
+              ...(o.runId ? { runId: o.runId } : {}),
+              ...(o.push ? { push: true } : {}),
+              ...(o.resume ? { resume: true } : {}),
+              ...(o.requireMerged ? { requireMerged: o.requireMerged } : {}),
+              ...(o.failAt ? { failAt: o.failAt } : {}),
+              ...(o.author ? { author: o.author } : {}),
+              graceMs: parseGrace(o.grace),
+            },
+            io,
+          ),
         ),
-      ),
     );
   program
     .command('rehearse')
@@ -164,7 +191,13 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .action((file: string, o: { inPlace?: boolean; runId?: string; failAt?: string; grace: string }) =>
       run(async (io) =>
         (await import('./commands/rehearse.js')).rehearse(
-          { plan: file, inPlace: Boolean(o.inPlace), ...(o.runId ? { runId: o.runId } : {}), ...(o.failAt ? { failAt: o.failAt } : {}), graceMs: parseGrace(o.grace) },
+          {
+            plan: file,
+            inPlace: Boolean(o.inPlace),
+            ...(o.runId ? { runId: o.runId } : {}),
+            ...(o.failAt ? { failAt: o.failAt } : {}),
+            graceMs: parseGrace(o.grace),
+          },
           io,
         ),
       ),
@@ -174,16 +207,20 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .description('end an unfinished run (after a crash) without running anything: commit a record of what had run, clear its journal')
     .argument('<plan>', 'plan file')
     .option('--author <identity>', 'author of the record commit, "Name <email>"')
-    .action((file: string, o: { author?: string }) => run(async (io) => (await import('./commands/abandon.js')).abandon({ plan: file, ...(o.author ? { author: o.author } : {}) }, io)));
+    .action((file: string, o: { author?: string }) =>
+      run(async (io) => (await import('./commands/abandon.js')).abandon({ plan: file, ...(o.author ? { author: o.author } : {}) }, io)),
+    );
   program
     .command('history')
     .description('past runs, newest first, from the record commits: date, plan, run id, outcome, root, commit, record')
     .argument('[plans...]', 'only the runs of these plan files')
     .option('--limit <n>', 'how many runs to list', '20')
-    .action((plans: string[], o: { limit: string }) => run(async (io) => (await import('./commands/history.js')).history({ plans, limit: o.limit }, io)));
+    .action((plans: string[], o: { limit: string }) =>
+      run(async (io) => (await import('./commands/history.js')).history({ plans, limit: o.limit }, io)),
+    );
   program
     .command('show')
-    .description('one run record: outcome, boundaries, steps, artifacts and roots, the failed step\'s last lines (json: run.json)')
+    .description("one run record: outcome, boundaries, steps, artifacts and roots, the failed step's last lines (json: run.json)")
     .argument('<record>', 'a record folder, or the run id of a committed record')
     .action((record: string) => run(async (io) => (await import('./commands/show.js')).show({ record }, io)));
   program
@@ -202,7 +239,9 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .description('recompute and compare everything a committed run record claims')
     .argument('<record>', 'the record folder')
     .option('--artifacts <dir>', 'check artifacts stored under DIR/<artifact name> instead of their paths')
-    .action((record: string, o: { artifacts?: string }) => run(async (io) => (await import('./commands/verify.js')).verify({ record, ...(o.artifacts ? { artifacts: o.artifacts } : {}) }, io)));
+    .action((record: string, o: { artifacts?: string }) =>
+      run(async (io) => (await import('./commands/verify.js')).verify({ record, ...(o.artifacts ? { artifacts: o.artifacts } : {}) }, io)),
+    );
   program
     .command('hash')
     .description('manifest and Merkle root of a file or folder; inclusion proofs')
@@ -266,7 +305,9 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    streams.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
+    streams.stderr.write(
+      `cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`,
+    );
     process.exitCode = EXIT_BUG;
   },
 );

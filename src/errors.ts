@@ -133,7 +133,9 @@ export class CutoverError extends Error {
     this.code = code;
     this.hint = options.hint === undefined ? undefined : oneLine(options.hint);
     this.position = options.position;
-    this.problems = (options.problems ?? [{ code, message, ...options.position, ...(options.hint ? { hint: options.hint } : {}) }]).map(oneLineProblem);
+    this.problems = (options.problems ?? [{ code, message, ...options.position, ...(options.hint ? { hint: options.hint } : {}) }]).map(
+      oneLineProblem,
+    );
     this.exitCode = options.exitCode ?? EXIT_BY_CODE[code];
   }
 }

@@ -6,7 +6,9 @@ runAction(process.env, process.cwd()).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
+    process.stderr.write(
+      `cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`,
+    );
     process.exitCode = 70;
   },
 );

@@ -36,7 +36,10 @@ export function readInput(env: Record<string, string | undefined>, name: string)
 export function readInputs(env: Record<string, string | undefined>): ActionInputs {
   const command = readInput(env, 'command');
   if (!(ACTION_COMMANDS as readonly string[]).includes(command)) {
-    throw usage(command ? `command ${JSON.stringify(command)} is not one the action runs` : 'the command input is required', `set command to one of ${ACTION_COMMANDS.join(', ')}`);
+    throw usage(
+      command ? `command ${JSON.stringify(command)} is not one the action runs` : 'the command input is required',
+      `set command to one of ${ACTION_COMMANDS.join(', ')}`,
+    );
   }
   const plans = readInput(env, 'plan')
     .split(/\r?\n/)
@@ -46,14 +49,19 @@ export function readInputs(env: Record<string, string | undefined>): ActionInput
     throw usage(`${command} needs exactly one plan (got ${plans.length})`, 'set plan to the plan file, for example plans/station-56.yaml');
   }
   const record = readInput(env, 'record');
-  if (command === 'verify' && !record) throw usage('verify needs the record input', 'set record to the record folder, for example reports/station-56/gh-123-1');
+  if (command === 'verify' && !record)
+    throw usage('verify needs the record input', 'set record to the record folder, for example reports/station-56/gh-123-1');
   const base = readInput(env, 'base');
   if ((command === 'changed' || command === 'review') && !base) {
-    throw usage(`${command} needs the base input`, "set base to the pull request's base, for example ${{ github.event.pull_request.base.sha }}");
+    throw usage(
+      `${command} needs the base input`,
+      "set base to the pull request's base, for example ${{ github.event.pull_request.base.sha }}",
+    );
   }
   const head = readInput(env, 'head');
   const format = readInput(env, 'format') || 'github';
-  if (format !== 'github' && format !== 'text' && format !== 'json') throw usage(`format ${JSON.stringify(format)} is not one of github, text, json`);
+  if (format !== 'github' && format !== 'text' && format !== 'json')
+    throw usage(`format ${JSON.stringify(format)} is not one of github, text, json`);
   const runId = readInput(env, 'run-id');
   const requireMerged = readInput(env, 'require-merged');
   const workingDirectory = readInput(env, 'working-directory');

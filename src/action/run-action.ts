@@ -16,7 +16,10 @@ import { reportError } from '../ui/output.js';
 import { readInput, readInputs, type ActionInputs } from './inputs.js';
 
 /** The io the action runs a command with: the runner's environment and streams, no terminal. */
-export function actionIo(env: Record<string, string | undefined>, options: { cwd: string; format: OutputFormat; verbose: boolean }): CommandIo {
+export function actionIo(
+  env: Record<string, string | undefined>,
+  options: { cwd: string; format: OutputFormat; verbose: boolean },
+): CommandIo {
   const { stdout, stderr } = guardStreams(process);
   return protectIo({
     cwd: options.cwd,
@@ -58,7 +61,10 @@ export async function dispatch(inputs: ActionInputs, io: CommandIo): Promise<num
       return changed({ base: inputs.base as string, ...(inputs.head ? { head: inputs.head } : {}) }, io);
     case 'review':
       // The runner's temp folder belongs to this job and is emptied after it: the comment file's place.
-      return review({ plans: inputs.plans, base: inputs.base as string, out: join(io.env.RUNNER_TEMP || tmpdir(), 'cutover-review.md') }, io);
+      return review(
+        { plans: inputs.plans, base: inputs.base as string, out: join(io.env.RUNNER_TEMP || tmpdir(), 'cutover-review.md') },
+        io,
+      );
   }
 }
 
@@ -79,4 +85,3 @@ export async function runAction(env: Record<string, string | undefined>, cwd: st
     return exitCode;
   }
 }
-

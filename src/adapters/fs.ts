@@ -41,14 +41,18 @@ export async function resolveInside(root: string, rel: string, { links = 'inside
     }
     if (!info.isSymbolicLink()) continue;
     // Moving or removing through a link would act on whatever it points at, inside or not.
-    if (links === 'none') throw new CutoverError('PATH_UNSAFE', `path ${quote(rel)} passes through a symbolic link (${quote(relative(root, current))})`, { hint: 'cutover writes, moves and removes real files and folders only; replace the link with a folder, or remove it' });
+    if (links === 'none')
+      throw new CutoverError('PATH_UNSAFE', `path ${quote(rel)} passes through a symbolic link (${quote(relative(root, current))})`, {
+        hint: 'cutover writes, moves and removes real files and folders only; replace the link with a folder, or remove it',
+      });
     let target: string | null;
     try {
       target = realpathSync.native(current);
     } catch {
       target = null;
     }
-    if (target === null || !isInside(realRoot, target)) throw unsafe(`passes through a symbolic link (${relative(root, current)}) that leads outside`);
+    if (target === null || !isInside(realRoot, target))
+      throw unsafe(`passes through a symbolic link (${relative(root, current)}) that leads outside`);
   }
   return abs;
 }
@@ -144,14 +148,20 @@ export interface NotRead {
  * reading a device. `onChunk` streams it instead of keeping it (the bytes returned are then empty).
  * Anything else (missing, a link, a device, larger than the bound) is returned as a problem.
  */
-export async function readRegularFile(path: string, maxBytes: number, onChunk?: (chunk: Buffer) => void): Promise<{ bytes: Buffer; size: number } | NotRead> {
+export async function readRegularFile(
+  path: string,
+  maxBytes: number,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<{ bytes: Buffer; size: number } | NotRead> {
   let handle: FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; fstat then refuses it.
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { problem: code === 'ENOENT' ? 'is missing' : code === 'ELOOP' ? 'is a symbolic link' : `cannot be read (${code ?? String(error)})` };
+    return {
+      problem: code === 'ENOENT' ? 'is missing' : code === 'ELOOP' ? 'is a symbolic link' : `cannot be read (${code ?? String(error)})`,
+    };
   }
   try {
     const info = await handle.stat();

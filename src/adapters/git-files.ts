@@ -51,7 +51,16 @@ export async function readPathStates(paths: readonly string[], { cwd }: { cwd: s
     const specs = unique.slice(i, i + PATHSPEC_CHUNK).map(literalPathspec);
     let output: string;
     try {
-      output = await git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored=traditional', '--no-renames', '--', ...specs]);
+      output = await git.raw([
+        'status',
+        '--porcelain=v1',
+        '-z',
+        '--untracked-files=all',
+        '--ignored=traditional',
+        '--no-renames',
+        '--',
+        ...specs,
+      ]);
     } catch (cause) {
       throw gitFailed('read the work tree status', cause);
     }
@@ -105,13 +114,23 @@ export async function findNestedRepositories(paths: readonly string[], { cwd }: 
   const isRepository = new Map<string, Promise<boolean>>();
   const check = (folder: string) => {
     let known = isRepository.get(folder);
-    if (!known) isRepository.set(folder, (known = lstat(join(cwd, folder, '.git')).then(() => true, () => false)));
+    if (!known)
+      isRepository.set(
+        folder,
+        (known = lstat(join(cwd, folder, '.git')).then(
+          () => true,
+          () => false,
+        )),
+      );
     return known;
   };
   const nested = new Map<string, string>();
   await Promise.all(
     paths.map(async (path) => {
-      const parts = posix.dirname(path).split('/').filter((p) => p !== '.');
+      const parts = posix
+        .dirname(path)
+        .split('/')
+        .filter((p) => p !== '.');
       for (let i = 1; i <= parts.length; i++) {
         const folder = parts.slice(0, i).join('/');
         if (await check(folder)) return void nested.set(path, folder);
@@ -133,7 +152,8 @@ export async function readGitIdentity({ cwd }: { cwd: string }): Promise<string>
     throw gitFailed('read user.name and user.email', cause);
   }
   const hint = 'set them with `git config user.name "Your Name"` and `git config user.email you@example.com`';
-  if (!name?.trim() || !email?.trim()) throw new CutoverError('GIT_FAILED', 'no git identity: user.name and user.email must both be set', { hint });
+  if (!name?.trim() || !email?.trim())
+    throw new CutoverError('GIT_FAILED', 'no git identity: user.name and user.email must both be set', { hint });
   if (!IDENTITY_PART.test(name.trim()) || !IDENTITY_PART.test(email.trim())) {
     throw new CutoverError('GIT_FAILED', 'the git identity must not contain "<", ">" or a line break', { hint });
   }
@@ -149,7 +169,19 @@ export async function commitPaths({ paths, message, author }: CommitRequest, { c
   const git = gitClient(cwd);
   const hooks = await mkdtemp(join(tmpdir(), 'cutover-hooks-'));
   try {
-    await git.raw(['-c', `core.hooksPath=${hooks}`, 'commit', '--quiet', '--no-verify', '--only', `--author=${author}`, '-m', message, '--', ...paths.map(literalPathspec)]);
+    await git.raw([
+      '-c',
+      `core.hooksPath=${hooks}`,
+      'commit',
+      '--quiet',
+      '--no-verify',
+      '--only',
+      `--author=${author}`,
+      '-m',
+      message,
+      '--',
+      ...paths.map(literalPathspec),
+    ]);
   } catch (cause) {
     throw gitFailed('commit', cause);
   } finally {
@@ -159,12 +191,17 @@ export async function commitPaths({ paths, message, author }: CommitRequest, { c
   let changed: string[];
   try {
     sha = (await git.revparse(['HEAD'])).trim();
-    changed = (await git.raw(['diff-tree', '--no-commit-id', '--name-only', '--no-renames', '-r', '-z', 'HEAD'])).split('\0').filter(Boolean);
+    changed = (await git.raw(['diff-tree', '--no-commit-id', '--name-only', '--no-renames', '-r', '-z', 'HEAD']))
+      .split('\0')
+      .filter(Boolean);
   } catch (cause) {
     throw gitFailed('read back the commit', cause);
   }
   const expected = new Set(paths);
   const unexpected = changed.filter((p) => !expected.has(p));
-  if (unexpected.length) throw new CutoverError('GIT_FAILED', `commit ${sha.slice(0, 12)} changed more than asked: ${unexpected.join(', ')}`, { hint: 'inspect it with `git show --stat HEAD`' });
+  if (unexpected.length)
+    throw new CutoverError('GIT_FAILED', `commit ${sha.slice(0, 12)} changed more than asked: ${unexpected.join(', ')}`, {
+      hint: 'inspect it with `git show --stat HEAD`',
+    });
   return sha;
 }

@@ -9,7 +9,11 @@ import { gitFailed } from './git-files.js';
  * filters or line-ending conversion), or undefined when `rev` has no file there. The tree is listed
  * once (`git ls-tree -r`) and the blobs streamed by id (`git cat-file --batch`), never held whole.
  */
-export async function digestCommitted(paths: readonly string[], rev: string, { cwd }: { cwd: string }): Promise<Map<string, string | undefined>> {
+export async function digestCommitted(
+  paths: readonly string[],
+  rev: string,
+  { cwd }: { cwd: string },
+): Promise<Map<string, string | undefined>> {
   const blobs = await readBlobIds(paths, rev, { cwd });
   const ids = [...new Set(blobs.values())];
   const byId = new Map<string, string | undefined>();
@@ -20,10 +24,13 @@ export async function digestCommitted(paths: readonly string[], rev: string, { c
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdin.on('error', () => undefined);
     child.stdin.end(ids.map((id) => `${id}\n`).join(''));
-    const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('close', resolve)).catch((cause: unknown) => {
-      throw gitFailed('read committed files', cause);
-    });
-    if (code !== 0 || byId.size !== ids.length) throw gitFailed('read committed files', new Error(stderr.trim() || `git cat-file exited with ${code}`));
+    const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('close', resolve)).catch(
+      (cause: unknown) => {
+        throw gitFailed('read committed files', cause);
+      },
+    );
+    if (code !== 0 || byId.size !== ids.length)
+      throw gitFailed('read committed files', new Error(stderr.trim() || `git cat-file exited with ${code}`));
   }
   return new Map(paths.map((path) => [path, blobs.has(path) ? byId.get(blobs.get(path)!) : undefined]));
 }

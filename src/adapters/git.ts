@@ -36,7 +36,10 @@ export async function findRepositoryRoot({ cwd }: { cwd: string }): Promise<stri
     gitDirs.set(root, gitDir);
     return root;
   } catch (cause) {
-    throw new CutoverError('GIT_FAILED', `${cwd} is not inside a git repository`, { cause, hint: 'run cutover inside the repository that holds the plan' });
+    throw new CutoverError('GIT_FAILED', `${cwd} is not inside a git repository`, {
+      cause,
+      hint: 'run cutover inside the repository that holds the plan',
+    });
   }
 }
 
@@ -64,14 +67,23 @@ export async function existsAtRevision(path: string, rev: string, { cwd }: { cwd
 /** A file's bytes at a revision, or undefined when the revision has no such file. */
 export async function readAtRevision(path: string, rev: string, { cwd }: { cwd: string }): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    execFile('git', ['show', `${rev}:${path}`], { cwd, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout));
+    execFile('git', ['show', `${rev}:${path}`], { cwd, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) =>
+      resolve(error ? undefined : stdout),
+    );
   });
 }
 
 /** Paths under the given pathspecs with uncommitted changes or untracked files (`git status --porcelain -z`). */
 export async function dirtyPaths(paths: string[], { cwd }: { cwd: string }): Promise<string[]> {
   if (paths.length === 0) return [];
-  const out = await gitClient(cwd).raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths.map((p) => `:(literal)${p}`)]);
+  const out = await gitClient(cwd).raw([
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=all',
+    '--',
+    ...paths.map((p) => `:(literal)${p}`),
+  ]);
   return out
     .split('\0')
     .filter((entry) => entry.length > 3)
@@ -86,7 +98,11 @@ export async function unchangedTrackedFiles(path: string, { cwd }: { cwd: string
   try {
     const tracked = split(await git.raw(['ls-files', '-z', '--cached', '--', spec]));
     if (tracked.length === 0) return new Set();
-    const changed = new Set(split(await git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', '--', spec])).map((entry) => entry.slice(3)));
+    const changed = new Set(
+      split(await git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', '--', spec])).map((entry) =>
+        entry.slice(3),
+      ),
+    );
     return new Set(tracked.filter((file) => !changed.has(file)));
   } catch (cause) {
     throw new CutoverError('GIT_FAILED', `cannot read git's view of ${JSON.stringify(path)}`, { cause });
@@ -95,14 +111,18 @@ export async function unchangedTrackedFiles(path: string, { cwd }: { cwd: string
 
 /** The newest commit of HEAD's history that touched `path`, or undefined when none did. */
 export async function lastCommitTouching(path: string, { cwd }: { cwd: string }): Promise<string | undefined> {
-  const out = await gitClient(cwd).raw(['rev-list', '-1', 'HEAD', '--', `:(literal)${path}`]).catch(() => '');
+  const out = await gitClient(cwd)
+    .raw(['rev-list', '-1', 'HEAD', '--', `:(literal)${path}`])
+    .catch(() => '');
   return out.trim() || undefined;
 }
 
 /** True when `rev` names a commit. */
 export async function revisionExists(rev: string, { cwd }: { cwd: string }): Promise<boolean> {
   // With --quiet a miss prints nothing, and simple-git then resolves instead of rejecting: look at the output.
-  const out = await gitClient(cwd).raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).catch(() => '');
+  const out = await gitClient(cwd)
+    .raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])
+    .catch(() => '');
   return out.trim() !== '';
 }
 
@@ -113,7 +133,13 @@ export async function readCommonGitDir({ cwd }: { cwd: string }): Promise<string
 
 /** True in a shallow clone (one that lacks older history). */
 export async function isShallowRepository({ cwd }: { cwd: string }): Promise<boolean> {
-  return (await gitClient(cwd).raw(['rev-parse', '--is-shallow-repository']).catch(() => '')).trim() === 'true';
+  return (
+    (
+      await gitClient(cwd)
+        .raw(['rev-parse', '--is-shallow-repository'])
+        .catch(() => '')
+    ).trim() === 'true'
+  );
 }
 
 /** The committer dates (ISO 8601) of every commit of HEAD's history this clone holds, newest first. */
@@ -137,7 +163,11 @@ export interface TrailerCommit {
  */
 export async function listTrailerCommits(grep: string, pathspec: string, { cwd }: { cwd: string }): Promise<TrailerCommit[]> {
   const format = '%x1e%H%x1f%cI%x1f%s%x1f%(trailers:only,unfold)%x1f';
-  const out = await runGit(['log', '-z', '--full-history', '--name-only', `--format=${format}`, `--grep=${grep}`, 'HEAD', '--', pathspec], { cwd }, 'read the history').catch((error: unknown) => {
+  const out = await runGit(
+    ['log', '-z', '--full-history', '--name-only', `--format=${format}`, `--grep=${grep}`, 'HEAD', '--', pathspec],
+    { cwd },
+    'read the history',
+  ).catch((error: unknown) => {
     // No commit yet: no history to read.
     if (/does not have any commits|unknown revision/.test((error as Error).message)) return '';
     throw error;
@@ -152,7 +182,10 @@ export async function listTrailerCommits(grep: string, pathspec: string, { cwd }
         .map((line) => /^([^:\s]+):\s*(.*?)\s*$/.exec(line))
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => [m[1] as string, m[2] as string] as [string, string]);
-      const files = names.split('\0').map((name) => name.replace(/^\n/, '')).filter(Boolean);
+      const files = names
+        .split('\0')
+        .map((name) => name.replace(/^\n/, ''))
+        .filter(Boolean);
       return { commit, date, subject, trailers, files };
     });
 }
@@ -168,7 +201,11 @@ export interface PathChange {
  * patch (`git diff` text). The paths are staged into a temporary index built from `commit`, so the
  * real index is never touched and untracked and ignored files are compared too.
  */
-export async function diffWorkTree(commit: string, paths: readonly string[], { cwd, color = false }: { cwd: string; color?: boolean }): Promise<{ changes: PathChange[]; patch: string }> {
+export async function diffWorkTree(
+  commit: string,
+  paths: readonly string[],
+  { cwd, color = false }: { cwd: string; color?: boolean },
+): Promise<{ changes: PathChange[]; patch: string }> {
   return withTempIndex(async (env, scratch) => {
     await runGit(['read-tree', commit], { cwd, env }, `read commit ${commit.slice(0, 12)}`);
     // A pathspec that matches nothing stops `git add`: only paths the commit or the work tree has.
@@ -177,7 +214,11 @@ export async function diffWorkTree(commit: string, paths: readonly string[], { c
     if (present.length) {
       const list = join(scratch, 'paths');
       await writeFile(list, present.map((p) => `:(literal)${p}`).join('\0'));
-      await runGit(['add', '--all', '--force', `--pathspec-from-file=${list}`, '--pathspec-file-nul'], { cwd, env }, 'compare the work tree');
+      await runGit(
+        ['add', '--all', '--force', `--pathspec-from-file=${list}`, '--pathspec-file-nul'],
+        { cwd, env },
+        'compare the work tree',
+      );
     }
     const base = ['diff', '--cached', '--no-renames', '--no-ext-diff', '--no-textconv'];
     const status = await runGit([...base, '--name-status', '-z', commit], { cwd, env }, 'compare the work tree');
@@ -187,7 +228,9 @@ export async function diffWorkTree(commit: string, paths: readonly string[], { c
       const letter = fields[i] as string;
       changes.push({ path: fields[i + 1] as string, change: letter === 'A' ? 'added' : letter === 'D' ? 'removed' : 'changed' });
     }
-    const patch = changes.length ? await runGit([...base, `--color=${color ? 'always' : 'never'}`, commit], { cwd, env }, 'compare the work tree') : '';
+    const patch = changes.length
+      ? await runGit([...base, `--color=${color ? 'always' : 'never'}`, commit], { cwd, env }, 'compare the work tree')
+      : '';
     return { changes, patch };
   });
 }
@@ -200,7 +243,10 @@ export async function diffWorkTree(commit: string, paths: readonly string[], { c
 export async function snapshotWorkTree({ cwd }: { cwd: string }): Promise<string> {
   const gitDir = await readGitDir({ cwd });
   return withTempIndex(async (env) => {
-    const copied = await copyFile(join(gitDir, 'index'), env.GIT_INDEX_FILE).then(() => true, () => false);
+    const copied = await copyFile(join(gitDir, 'index'), env.GIT_INDEX_FILE).then(
+      () => true,
+      () => false,
+    );
     if (!copied) await runGit(['read-tree', 'HEAD'], { cwd, env }, 'read HEAD');
     await runGit(['add', '--all'], { cwd, env }, 'snapshot the work tree');
     return (await runGit(['write-tree'], { cwd, env }, 'snapshot the work tree')).trim();

@@ -21,7 +21,10 @@ export async function readPlanFile(file: string, cwd: string, maxBytes = MAX_PLA
     handle = await open(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CutoverError('PLAN_IO', code === 'ENOENT' ? `no such plan file` : `cannot read the plan (${code})`, { position: { file: display }, hint: code === 'ENOENT' ? 'check the path, or run `cutover init`' : undefined });
+    throw new CutoverError('PLAN_IO', code === 'ENOENT' ? `no such plan file` : `cannot read the plan (${code})`, {
+      position: { file: display },
+      hint: code === 'ENOENT' ? 'check the path, or run `cutover init`' : undefined,
+    });
   }
   try {
     const info = await handle.stat();
@@ -31,7 +34,10 @@ export async function readPlanFile(file: string, cwd: string, maxBytes = MAX_PLA
     const bytes = new Uint8Array(size);
     await handle.read(bytes, 0, size, 0);
     if (info.size > maxBytes) {
-      throw new CutoverError('PLAN_TOO_LARGE', `the plan is ${info.size} bytes, over the ${maxBytes}-byte limit`, { position: { file: display }, hint: 'split the plan or move data into input files' });
+      throw new CutoverError('PLAN_TOO_LARGE', `the plan is ${info.size} bytes, over the ${maxBytes}-byte limit`, {
+        position: { file: display },
+        hint: 'split the plan or move data into input files',
+      });
     }
     return { path, display, bytes };
   } finally {

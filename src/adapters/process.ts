@@ -64,11 +64,17 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const masker = createMasker(options.secrets ?? []);
   // With nothing to mask, show or split out, the child writes straight into its log file: no pipe,
   // no copy through this process, and its two streams interleaved exactly as it wrote them.
-  const log = masker.identity && !options.onOutput && options.stdoutPath === undefined ? await openDirectLog(options.logPath) : await openLog(options.logPath);
-  const stdoutFile = options.stdoutPath === undefined ? undefined : await openOutput(options.stdoutPath).catch((error: unknown) => {
-    log.destroy();
-    throw error;
-  });
+  const log =
+    masker.identity && !options.onOutput && options.stdoutPath === undefined
+      ? await openDirectLog(options.logPath)
+      : await openLog(options.logPath);
+  const stdoutFile =
+    options.stdoutPath === undefined
+      ? undefined
+      : await openOutput(options.stdoutPath).catch((error: unknown) => {
+          log.destroy();
+          throw error;
+        });
   const [file, args] = 'argv' in command ? [command.argv[0] ?? '', command.argv.slice(1)] : [command.shell, ['-c', command.script]];
   const outcome = { timedOut: false, interrupted: false, ioError: undefined as unknown };
   let exit: Pick<ProcessResult, 'exitCode' | 'signal' | 'error'> = { exitCode: null, signal: null };
@@ -174,7 +180,14 @@ interface Channel {
 }
 
 /** Pipes one of the child's outputs through its masker into the log, its own file, and `onOutput`. */
-function channel(source: Readable, masked: Transform, name: 'stdout' | 'stderr', log: Writable, file: Writable | undefined, onOutput: RunProcessOptions['onOutput']): Channel {
+function channel(
+  source: Readable,
+  masked: Transform,
+  name: 'stdout' | 'stderr',
+  log: Writable,
+  file: Writable | undefined,
+  onOutput: RunProcessOptions['onOutput'],
+): Channel {
   let lastData = Date.now();
   let ended = false;
   source.on('data', () => (lastData = Date.now()));
@@ -319,6 +332,8 @@ function createFresh(path: string): number {
       return create();
     }
   } catch (error) {
-    throw new CutoverError('IO_FAILED', `cannot create ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new CutoverError('IO_FAILED', `cannot create ${path}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }

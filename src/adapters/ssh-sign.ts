@@ -53,13 +53,20 @@ export function sshVerifier(namespace: string, signers: Uint8Array | null): Sign
       if (!signers) return [];
       return withFiles({ sig: armor(signature), signers }, async (files) => {
         const run = await sshKeygen(['-Y', 'find-principals', '-s', files.sig, '-f', files.signers]);
-        return run.exitCode === 0 ? run.stdout.split('\n').map((line) => line.trim()).filter(Boolean) : [];
+        return run.exitCode === 0
+          ? run.stdout
+              .split('\n')
+              .map((line) => line.trim())
+              .filter(Boolean)
+          : [];
       });
     },
     knows: async (principal) => {
       if (!signers) return false;
       return withFiles({ signers }, async (files) => {
-        const run = await sshKeygen(['-Y', 'match-principals', '-I', principal, '-f', files.signers], undefined, { unsupportedIsError: false });
+        const run = await sshKeygen(['-Y', 'match-principals', '-I', principal, '-f', files.signers], undefined, {
+          unsupportedIsError: false,
+        });
         if (run.unsupported) return undefined;
         return run.exitCode === 0 && run.stdout.trim() !== '';
       });
@@ -71,7 +78,12 @@ export function sshVerifier(namespace: string, signers: Uint8Array | null): Sign
  * Signs `message` with an SSH key (`-Y sign`): a private key file, or a public key whose private
  * half an ssh-agent holds (as git's `user.signingKey`). Returns the signature as one base64 line.
  */
-export async function signMessage(message: string, key: string, namespace: string, { env }: { env: Record<string, string | undefined> }): Promise<string> {
+export async function signMessage(
+  message: string,
+  key: string,
+  namespace: string,
+  { env }: { env: Record<string, string | undefined> },
+): Promise<string> {
   const run = await sshKeygen(['-Y', 'sign', '-f', key, '-n', namespace], message, { env });
   const signature = dearmor(run.stdout);
   if (run.exitCode !== 0 || signature === undefined) {
@@ -101,7 +113,11 @@ interface KeygenRun {
 }
 
 // One ssh-keygen call; a missing ssh-keygen, or one too old for the operation, is SSH_UNAVAILABLE.
-async function sshKeygen(args: string[], input?: string, options: { env?: Record<string, string | undefined>; unsupportedIsError?: boolean } = {}): Promise<KeygenRun> {
+async function sshKeygen(
+  args: string[],
+  input?: string,
+  options: { env?: Record<string, string | undefined>; unsupportedIsError?: boolean } = {},
+): Promise<KeygenRun> {
   const result = await execa('ssh-keygen', args, {
     reject: false,
     stripFinalNewline: false,
@@ -109,18 +125,27 @@ async function sshKeygen(args: string[], input?: string, options: { env?: Record
     ...(options.env ? { env: options.env, extendEnv: false } : {}),
   });
   if ((result as { code?: string }).code === 'ENOENT') {
-    throw new CutoverError('SSH_UNAVAILABLE', 'ssh-keygen is not installed, so SSH signatures cannot be made or checked', { hint: TOOL_HINT });
+    throw new CutoverError('SSH_UNAVAILABLE', 'ssh-keygen is not installed, so SSH signatures cannot be made or checked', {
+      hint: TOOL_HINT,
+    });
   }
   const stderr = String(result.stderr ?? '');
   const unsupported = result.exitCode !== 0 && UNSUPPORTED.test(stderr);
   if (unsupported && options.unsupportedIsError !== false) {
-    throw new CutoverError('SSH_UNAVAILABLE', `this ssh-keygen cannot run "${args.slice(0, 2).join(' ')}": ${lastLine(stderr.split('\n')[0] ?? '')}`, { hint: TOOL_HINT });
+    throw new CutoverError(
+      'SSH_UNAVAILABLE',
+      `this ssh-keygen cannot run "${args.slice(0, 2).join(' ')}": ${lastLine(stderr.split('\n')[0] ?? '')}`,
+      { hint: TOOL_HINT },
+    );
   }
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ''), stderr, unsupported };
 }
 
 // Temporary copies of a signature and a signers file, removed when the call is done.
-async function withFiles<K extends string, T>(contents: Record<K, string | Uint8Array>, use: (files: Record<K, string>) => Promise<T>): Promise<T> {
+async function withFiles<K extends string, T>(
+  contents: Record<K, string | Uint8Array>,
+  use: (files: Record<K, string>) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'cutover-ssh-'));
   try {
     const files = {} as Record<K, string>;
@@ -135,5 +160,12 @@ async function withFiles<K extends string, T>(contents: Record<K, string | Uint8
 }
 
 function lastLine(text: string): string {
-  return text.trim().split('\n').filter((line) => !/^Signing data on standard input/.test(line)).pop()?.trim() ?? '';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .filter((line) => !/^Signing data on standard input/.test(line))
+      .pop()
+      ?.trim() ?? ''
+  );
 }

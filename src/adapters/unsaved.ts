@@ -19,7 +19,9 @@ export async function listEntries(root: string, rel: string): Promise<string[]> 
   while (pending.length > 0) {
     const dir = pending.pop() as string;
     const entries = await readdir(join(root, dir), { withFileTypes: true }).catch((cause: unknown) => {
-      throw new CutoverError('IO_FAILED', `cannot list ${quote(dir)} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+      throw new CutoverError('IO_FAILED', `cannot list ${quote(dir)} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, {
+        cause,
+      });
     });
     for (const entry of entries) {
       const path = `${dir}/${entry.name}`;

@@ -41,7 +41,9 @@ export async function abandon(options: AbandonCommandOptions, io: CommandIo): Pr
     async (run) => {
       const written = await writeRecord(root, run);
       dir = written.dir;
-      commit = (await commitRecord({ root, result: run, recordFiles: written.files, ...(options.author ? { author: options.author } : {}) })).commit;
+      commit = (
+        await commitRecord({ root, result: run, recordFiles: written.files, ...(options.author ? { author: options.author } : {}) })
+      ).commit;
     },
   );
   const count = (outcome: string) => result.steps.filter((s) => s.outcome === outcome).length;
@@ -61,8 +63,12 @@ export async function abandon(options: AbandonCommandOptions, io: CommandIo): Pr
   if (io.quiet) return 0;
   const c = colors(io);
   for (const note of notes) io.stdout.write(`${c.dim(note)}\n`);
-  io.stdout.write(`${c.bold(`abandoned run ${result.runId} of ${result.plan.name}`)}: ${ended} step(s) had ended, ${count('interrupted')} was running, ${count('skipped')} did not run\n`);
+  io.stdout.write(
+    `${c.bold(`abandoned run ${result.runId} of ${result.plan.name}`)}: ${ended} step(s) had ended, ${count('interrupted')} was running, ${count('skipped')} did not run\n`,
+  );
   io.stdout.write(`record ${dir}  commit ${commit.slice(0, 12)}\n`);
-  io.stdout.write(c.dim(`nothing ran; what the steps did stays done. A new run starts with \`cutover run ${result.planFile} --run-id NEW_ID\`\n`));
+  io.stdout.write(
+    c.dim(`nothing ran; what the steps did stays done. A new run starts with \`cutover run ${result.planFile} --run-id NEW_ID\`\n`),
+  );
   return 0;
 }

@@ -21,7 +21,9 @@ export async function diff(options: DiffOptions, io: CommandIo): Promise<number>
   const where = await locatePlan(root, file.path);
   const commit = await lastCommitTouching(where.lock, { cwd: root });
   if (!commit) {
-    throw new CutoverError('REGISTRY_UNFROZEN', `${where.lock} is in no commit: there is no frozen state to compare with`, { hint: `run cutover freeze ${file.display} and commit the lock` });
+    throw new CutoverError('REGISTRY_UNFROZEN', `${where.lock} is in no commit: there is no frozen state to compare with`, {
+      hint: `run cutover freeze ${file.display} and commit the lock`,
+    });
   }
   const committed = await readAtRevision(where.lock, commit, { cwd: root });
   const lock = committed && parseLock(committed.toString('utf8'), where.lock);

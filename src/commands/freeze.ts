@@ -7,7 +7,20 @@ import { canonicalJson } from '../text/json.js';
 import { readValidPlan } from '../adapters/plan-file.js';
 import { describeDrift } from '../integrity/freeze-gate.js';
 import { approvalPolicy, hashGroups, locatePlan, readLockText, writeLock } from '../integrity/freeze.js';
-import { computeLock, diffLock, digestBytes, freezeDigestOf, groupKey, lockGroupsOf, lockInconsistencies, parseLock, type Approval, type Drift, type FrozenGroup, type Lock } from '../integrity/lock.js';
+import {
+  computeLock,
+  diffLock,
+  digestBytes,
+  freezeDigestOf,
+  groupKey,
+  lockGroupsOf,
+  lockInconsistencies,
+  parseLock,
+  type Approval,
+  type Drift,
+  type FrozenGroup,
+  type Lock,
+} from '../integrity/lock.js';
 import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover freeze`. */
@@ -41,31 +54,64 @@ export async function freeze(options: FreezeOptions, io: CommandIo): Promise<num
   if (options.check) return reportCheck(io, { ...where, freezeDigest, existing, stale, display: file.display });
 
   const current = existing !== null && stale.length === 0;
-  const lock = current ? existing! : computeLock({ plan: where.plan, planDigest, groups, frozenBy: await readGitIdentity({ cwd: root }), approvals: existing?.approvals ?? [] });
+  const lock = current
+    ? existing!
+    : computeLock({
+        plan: where.plan,
+        planDigest,
+        groups,
+        frozenBy: await readGitIdentity({ cwd: root }),
+        approvals: existing?.approvals ?? [],
+      });
   const dropped: Approval[] = current ? [] : (existing?.approvals ?? []).filter((a) => a.digest !== lock.freezeDigest);
   const written = text !== canonicalJson(lock);
   if (written) await writeLock(root, where.lock, lock);
   // Not a refusal: freezing the work tree is how a change gets frozen, but the gate wants it all committed.
   const frozenPaths = [where.plan, ...new Set(groups.flatMap((g) => g.entries.map((e) => e.path)))];
   const states = await readPathStates(frozenPaths, { cwd: root });
-  const notes = [...states.values()].map((s) => `${s.path} ${s.state === 'changed' ? 'has uncommitted changes' : s.state === 'ignored' ? 'is ignored by git' : 'is untracked'}: commit it with the lock`);
+  const notes = [...states.values()].map(
+    (s) =>
+      `${s.path} ${s.state === 'changed' ? 'has uncommitted changes' : s.state === 'ignored' ? 'is ignored by git' : 'is untracked'}: commit it with the lock`,
+  );
   // What the gate will refuse whatever is committed: files git is told not to look at, or cannot.
-  for (const [path, flags] of await readHiddenPaths(frozenPaths, { cwd: root })) notes.push(`${path} is marked ${flags.join(' and ')} in git's index: the gate refuses it until the flag is cleared`);
-  for (const [path, folder] of await findNestedRepositories(frozenPaths, { cwd: root })) notes.push(`${path} is inside the nested repository ${folder}: the gate refuses it`);
+  for (const [path, flags] of await readHiddenPaths(frozenPaths, { cwd: root }))
+    notes.push(`${path} is marked ${flags.join(' and ')} in git's index: the gate refuses it until the flag is cleared`);
+  for (const [path, folder] of await findNestedRepositories(frozenPaths, { cwd: root }))
+    notes.push(`${path} is inside the nested repository ${folder}: the gate refuses it`);
   if (unreadable) notes.unshift(`the previous lock could not be read (${unreadable.message}); it was replaced`);
-  if (dropped.length) notes.push(`${dropped.length} approval${dropped.length === 1 ? '' : 's'} of an older freeze digest dropped: ${dropped.map((a) => a.by).join(', ')}`);
+  if (dropped.length)
+    notes.push(
+      `${dropped.length} approval${dropped.length === 1 ? '' : 's'} of an older freeze digest dropped: ${dropped.map((a) => a.by).join(', ')}`,
+    );
 
   const { required, signers } = approvalPolicy(plan);
   if (io.format === 'json') {
-    writeJson(io, { ok: true, plan: where.plan, lock: where.lock, written, freezeDigest: lock.freezeDigest, frozenBy: lock.frozenBy, groups: summary(groups), approvals: { required, count: lock.approvals.length }, droppedApprovals: dropped, notes });
+    writeJson(io, {
+      ok: true,
+      plan: where.plan,
+      lock: where.lock,
+      written,
+      freezeDigest: lock.freezeDigest,
+      frozenBy: lock.frozenBy,
+      groups: summary(groups),
+      approvals: { required, count: lock.approvals.length },
+      droppedApprovals: dropped,
+      notes,
+    });
     return 0;
   }
   if (!io.quiet) {
     const c = colors(io);
     const lines = [written ? `${c.green('froze')} ${where.plan} → ${where.lock}` : `${where.lock} is current; nothing written`];
-    for (const g of groups) lines.push(`  ${groupKey(g.kind, g.name).padEnd(28)} ${String(g.entries.length).padStart(5)} file${g.entries.length === 1 ? ' ' : 's'}  ${c.dim(g.root)}`);
+    for (const g of groups)
+      lines.push(
+        `  ${groupKey(g.kind, g.name).padEnd(28)} ${String(g.entries.length).padStart(5)} file${g.entries.length === 1 ? ' ' : 's'}  ${c.dim(g.root)}`,
+      );
     lines.push(`freeze digest ${lock.freezeDigest}`, `frozen by     ${lock.frozenBy}`);
-    if (required > 0) lines.push(`approvals     ${lock.approvals.length} recorded, ${required} required (cutover approve ${file.display}${signers === undefined ? '' : ' --key <SSH key>'}, by someone else)`);
+    if (required > 0)
+      lines.push(
+        `approvals     ${lock.approvals.length} recorded, ${required} required (cutover approve ${file.display}${signers === undefined ? '' : ' --key <SSH key>'}, by someone else)`,
+      );
     for (const note of notes) lines.push(c.yellow(`note: ${note}`));
     if (written) lines.push(c.dim(`next: commit ${where.lock}`));
     io.stdout.write(`${lines.join('\n')}\n`);
@@ -76,21 +122,47 @@ export async function freeze(options: FreezeOptions, io: CommandIo): Promise<num
 /** Why a lock does not pin the current content: each drifted file, a changed plan, or a hand edit. */
 function staleness(lock: Lock | null, now: { plan: string; planDigest: string; groups: FrozenGroup[]; freezeDigest: string }): Drift[] {
   if (!lock) return [];
-  const drift: Drift[] = lockInconsistencies(lock).map((detail) => ({ path: '', kind: 'lock', reason: 'changed', detail: `edited by hand: ${detail}` }));
+  const drift: Drift[] = lockInconsistencies(lock).map((detail) => ({
+    path: '',
+    kind: 'lock',
+    reason: 'changed',
+    detail: `edited by hand: ${detail}`,
+  }));
   if (lock.plan !== now.plan) drift.push({ path: '', kind: 'lock', reason: 'changed', detail: `frozen for ${lock.plan}` });
   if (lock.planDigest !== now.planDigest) drift.push({ path: now.plan, kind: 'plan', reason: 'changed' });
   drift.push(...diffLock(lock, lockGroupsOf(now.groups)));
-  if (drift.length === 0 && lock.freezeDigest !== now.freezeDigest) drift.push({ path: '', kind: 'lock', reason: 'changed', detail: 'freeze digest differs' });
+  if (drift.length === 0 && lock.freezeDigest !== now.freezeDigest)
+    drift.push({ path: '', kind: 'lock', reason: 'changed', detail: 'freeze digest differs' });
   return drift;
 }
 
-function reportCheck(io: CommandIo, r: { plan: string; lock: string; freezeDigest: string; existing: Lock | null; stale: Drift[]; display: string }): number {
-  const drift = r.existing ? r.stale.map((d) => (d.path === '' ? { ...d, path: r.lock } : d)) : [{ path: r.lock, kind: 'lock' as const, reason: 'removed' as const, detail: 'no lock' }];
+function reportCheck(
+  io: CommandIo,
+  r: { plan: string; lock: string; freezeDigest: string; existing: Lock | null; stale: Drift[]; display: string },
+): number {
+  const drift = r.existing
+    ? r.stale.map((d) => (d.path === '' ? { ...d, path: r.lock } : d))
+    : [{ path: r.lock, kind: 'lock' as const, reason: 'removed' as const, detail: 'no lock' }];
   const hint = `run cutover freeze ${r.display} and commit the lock`;
-  const problems: Problem[] = drift.map((d) => ({ code: 'REGISTRY_UNFROZEN', file: d.path, message: d.detail === 'no lock' ? 'no lock: the registries and inputs of this plan were never frozen' : describeDrift(d), hint }));
+  const problems: Problem[] = drift.map((d) => ({
+    code: 'REGISTRY_UNFROZEN',
+    file: d.path,
+    message: d.detail === 'no lock' ? 'no lock: the registries and inputs of this plan were never frozen' : describeDrift(d),
+    hint,
+  }));
   const current = problems.length === 0;
   if (io.format === 'json') {
-    writeJson(io, { ok: current, ...(current ? {} : { code: 'REGISTRY_UNFROZEN' }), plan: r.plan, lock: r.lock, current, freezeDigest: r.freezeDigest, lockDigest: r.existing?.freezeDigest ?? null, drift, problems });
+    writeJson(io, {
+      ok: current,
+      ...(current ? {} : { code: 'REGISTRY_UNFROZEN' }),
+      plan: r.plan,
+      lock: r.lock,
+      current,
+      freezeDigest: r.freezeDigest,
+      lockDigest: r.existing?.freezeDigest ?? null,
+      drift,
+      problems,
+    });
   } else if (current) {
     if (!io.quiet) io.stdout.write(`${r.lock} is current (${r.freezeDigest})\n`);
   } else {

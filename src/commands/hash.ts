@@ -47,7 +47,11 @@ function print(io: CommandIo, json: unknown, text: string): void {
 
 /** Prints an artifact's root (default), manifest, inclusion proof, or checks a proof; returns the exit code. */
 export async function hash(options: HashOptions, io: CommandIo): Promise<number> {
-  const modes = [options.manifest && '--manifest', options.prove !== undefined && '--prove', options.checkProof !== undefined && '--check-proof'].filter(Boolean);
+  const modes = [
+    options.manifest && '--manifest',
+    options.prove !== undefined && '--prove',
+    options.checkProof !== undefined && '--check-proof',
+  ].filter(Boolean);
   if (modes.length > 1) throw usage(`${modes.join(' and ')} cannot be combined`);
   if (options.root !== undefined && options.checkProof === undefined) throw usage('--root is only used with --check-proof');
   if (options.checkProof !== undefined) return checkProof(options.checkProof, options, io);
@@ -57,7 +61,11 @@ export async function hash(options: HashOptions, io: CommandIo): Promise<number>
   const artifact = await hashArtifact(abs, { onProgress: progress.onProgress });
   progress.done();
   if (options.prove !== undefined) {
-    const proof = proveEntry(artifact.entries, findEntry(artifact.entries, abs, resolve(io.cwd, options.prove), options.prove), artifact.root);
+    const proof = proveEntry(
+      artifact.entries,
+      findEntry(artifact.entries, abs, resolve(io.cwd, options.prove), options.prove),
+      artifact.root,
+    );
     io.stdout.write(`${JSON.stringify(proof, null, 2)}\n`);
     return 0;
   }
@@ -74,7 +82,11 @@ function findEntry(entries: readonly ManifestEntry[], artifactAbs: string, fileA
   const rel = entries.length === 1 && fileAbs === artifactAbs ? entries[0]?.path : relative(artifactAbs, fileAbs).split(sep).join('/');
   // A path leading outside the artifact ("../x") can match no entry, as entries have no ".." component.
   const byFile = entries.findIndex((entry) => entry.path === rel);
-  if (byFile < 0) throw usage(`${JSON.stringify(given)} is not a file of the artifact`, 'name it as the manifest does (cutover hash PATH --manifest lists them)');
+  if (byFile < 0)
+    throw usage(
+      `${JSON.stringify(given)} is not a file of the artifact`,
+      'name it as the manifest does (cutover hash PATH --manifest lists them)',
+    );
   return byFile;
 }
 
@@ -104,7 +116,8 @@ async function readProof(file: string, io: CommandIo): Promise<ProofDocument> {
     const why = error instanceof SyntaxError ? 'is not JSON' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
     throw new CutoverError(error instanceof SyntaxError ? 'USAGE' : 'IO_FAILED', `proof ${JSON.stringify(file)} ${why}`, { cause: error });
   }
-  const bad = (field: string) => usage(`proof ${JSON.stringify(file)}: ${field}`, `expected a ${PROOF_FORMAT} document written by cutover hash --prove`);
+  const bad = (field: string) =>
+    usage(`proof ${JSON.stringify(file)}: ${field}`, `expected a ${PROOF_FORMAT} document written by cutover hash --prove`);
   if (doc === null || typeof doc !== 'object') throw bad('not a JSON object');
   if (doc.format !== PROOF_FORMAT) throw bad(`format is not ${PROOF_FORMAT}`);
   if (doc.manifestFormat !== MANIFEST_FORMAT) throw bad(`manifestFormat is not ${MANIFEST_FORMAT}`);
@@ -112,7 +125,8 @@ async function readProof(file: string, io: CommandIo): Promise<ProofDocument> {
   if (typeof doc.line !== 'string') throw bad('line is not a string');
   if (!Number.isSafeInteger(doc.size) || (doc.size as number) < 1) throw bad('size is not a positive integer');
   if (!Number.isSafeInteger(doc.index) || (doc.index as number) < 0) throw bad('index is not a non-negative integer');
-  if (!Array.isArray(doc.proof) || !doc.proof.every((node) => typeof node === 'string' && HEX32.test(node))) throw bad('proof is not a list of SHA-256 hex strings');
+  if (!Array.isArray(doc.proof) || !doc.proof.every((node) => typeof node === 'string' && HEX32.test(node)))
+    throw bad('proof is not a list of SHA-256 hex strings');
   if (typeof doc.root !== 'string' || !parseRoot(doc.root)) throw bad('root is not sha256:<64 hex>');
   return doc as ProofDocument;
 }
@@ -160,7 +174,10 @@ async function digestOfEntry(artifactAbs: string, entryPath: string): Promise<st
     current = `${current}/${part}`;
     const step = await lstat(current).catch(() => undefined);
     const wanted = i === parts.length - 1 ? step?.isFile() : step?.isDirectory();
-    if (!step || !wanted) throw step?.isSymbolicLink() ? new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${JSON.stringify(current)}`) : missing();
+    if (!step || !wanted)
+      throw step?.isSymbolicLink()
+        ? new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${JSON.stringify(current)}`)
+        : missing();
     if (i === parts.length - 1) return digestOf(artifactAbs, entryPath, step.size);
   }
   throw missing();

@@ -19,7 +19,8 @@ export const HISTORY_LIMIT = 20;
 /** Lists past runs; exit 0, also when there are none. */
 export async function history(options: HistoryOptions, io: CommandIo): Promise<number> {
   const text = String(options.limit ?? HISTORY_LIMIT);
-  if (!/^[1-9][0-9]{0,8}$/.test(text)) throw new CutoverError('USAGE', `--limit ${text} is not a positive whole number`, { hint: 'for example --limit 50' });
+  if (!/^[1-9][0-9]{0,8}$/.test(text))
+    throw new CutoverError('USAGE', `--limit ${text} is not a positive whole number`, { hint: 'for example --limit 50' });
   const limit = Number(text);
   const root = await findRepositoryRoot({ cwd: io.cwd });
   const plans = options.plans.map((p) => relative(root, resolve(io.cwd, p)).split(sep).join('/'));
@@ -27,7 +28,12 @@ export async function history(options: HistoryOptions, io: CommandIo): Promise<n
   const runs = all.slice(0, limit);
   const depth = await readHistoryDepth(root);
   if (io.format === 'json') {
-    writeJson(io, { runs, total: all.length, limit, shallow: depth.shallow ? { commits: depth.commits, since: depth.since ?? null } : null });
+    writeJson(io, {
+      runs,
+      total: all.length,
+      limit,
+      shallow: depth.shallow ? { commits: depth.commits, since: depth.since ?? null } : null,
+    });
     return 0;
   }
   io.stdout.write(renderText(runs, all.length, depth, io));
@@ -36,20 +42,42 @@ export async function history(options: HistoryOptions, io: CommandIo): Promise<n
 
 function renderText(runs: HistoryEntry[], total: number, depth: HistoryDepth, io: CommandIo): string {
   const c = colors(io);
-  const paint: Record<string, (text: string) => string> = { success: c.green, failure: c.red, drill: c.cyan, interrupted: c.yellow, abandoned: c.yellow };
+  const paint: Record<string, (text: string) => string> = {
+    success: c.green,
+    failure: c.red,
+    drill: c.cyan,
+    interrupted: c.yellow,
+    abandoned: c.yellow,
+  };
   const lines: string[] = [];
   if (runs.length === 0) lines.push('no runs recorded');
   else {
-    const rows = runs.map((r) => [r.date.slice(0, 16).replace('T', ' '), r.plan, r.runId, r.outcome, `${r.root.slice(0, 19)}…`, r.commit.slice(0, 12), r.record]);
+    const rows = runs.map((r) => [
+      r.date.slice(0, 16).replace('T', ' '),
+      r.plan,
+      r.runId,
+      r.outcome,
+      `${r.root.slice(0, 19)}…`,
+      r.commit.slice(0, 12),
+      r.record,
+    ]);
     const header = ['date', 'plan', 'run id', 'outcome', 'run root', 'commit', 'record'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    const line = (cells: string[], style = (text: string, _i: number) => text) => cells.map((cell, i) => style(i === cells.length - 1 ? cell : cell.padEnd(widths[i]!), i)).join('  ').trimEnd();
+    const line = (cells: string[], style = (text: string, _i: number) => text) =>
+      cells
+        .map((cell, i) => style(i === cells.length - 1 ? cell : cell.padEnd(widths[i]!), i))
+        .join('  ')
+        .trimEnd();
     lines.push(c.dim(line(header)));
     for (const row of rows) lines.push(line(row, (text, i) => (i === 3 ? (paint[row[3]!] ?? ((t: string) => t))(text) : text)));
   }
   if (total > runs.length) lines.push(c.dim(`${total - runs.length} older run(s) not shown (--limit)`));
   if (depth.shallow) {
-    lines.push(c.yellow(`shallow clone: looked back ${depth.commits} commit(s)${depth.since ? ` (to ${depth.since})` : ''}; older runs are not in this clone (git fetch --unshallow)`));
+    lines.push(
+      c.yellow(
+        `shallow clone: looked back ${depth.commits} commit(s)${depth.since ? ` (to ${depth.since})` : ''}; older runs are not in this clone (git fetch --unshallow)`,
+      ),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

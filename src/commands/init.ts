@@ -58,7 +58,10 @@ export async function init(io: CommandIo): Promise<number> {
   const lock = 'plans/example.lock.json';
   for (const rel of [...files.map(([f]) => f), lock]) {
     if (await pathExists(join(root, rel))) {
-      throw new CutoverError('FILE_EXISTS', `${rel} already exists; init never overwrites`, { position: { file: rel }, hint: 'edit the existing files, or move them aside first' });
+      throw new CutoverError('FILE_EXISTS', `${rel} already exists; init never overwrites`, {
+        position: { file: rel },
+        hint: 'edit the existing files, or move them aside first',
+      });
     }
   }
   for (const [rel, content] of files) await createFile(join(root, rel), content);

@@ -34,7 +34,19 @@ export async function plan(options: PlanOptions, io: CommandIo): Promise<number>
   // Matrix files are relative to the repository root (a plan previewed outside a repository: to here).
   const matrix = await readMatrixFiles(await findRepositoryRoot({ cwd: io.cwd }).catch(() => io.cwd), source);
   const fixedRunId = options.runId ?? (source.spec.runId === undefined && io.env.GITHUB_ACTIONS !== 'true' ? RUN_ID_AT_START : undefined);
-  const { plan: resolved, problems, warnings } = resolvePlan(source, file.display, { env: io.env, git, now: io.now(), source: doc, preview: true, matrixFiles: matrix.documents, ...(fixedRunId ? { runId: fixedRunId } : {}) });
+  const {
+    plan: resolved,
+    problems,
+    warnings,
+  } = resolvePlan(source, file.display, {
+    env: io.env,
+    git,
+    now: io.now(),
+    source: doc,
+    preview: true,
+    matrixFiles: matrix.documents,
+    ...(fixedRunId ? { runId: fixedRunId } : {}),
+  });
   // The values the run would mask: the caller's environment first, then the plan's own spec.env.
   // In GitHub's format they are masked before anything else is printed, a refusal included.
   const secrets = secretValuesOf(resolved, io.env);
@@ -51,7 +63,10 @@ export async function plan(options: PlanOptions, io: CommandIo): Promise<number>
   if (io.format === 'json') writeJson(io, previewOf(shown, file.display, freeze, warnings));
   else io.stdout.write(renderText(shown, file.display, freeze, io));
   await publishToGithub(io, {
-    summary: { markdown: planSummary(shown.name, file.display, renderText(shown, file.display, freeze, { ...io, color: false })), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` },
+    summary: {
+      markdown: planSummary(shown.name, file.display, renderText(shown, file.display, freeze, { ...io, color: false })),
+      truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it`,
+    },
   });
   return 0;
 }
@@ -74,8 +89,19 @@ async function freezeOf(io: CommandIo, file: PlanFile, source: FreezablePlan): P
 function writeWarnings(warnings: Problem[], io: CommandIo): void {
   const c = colors(io);
   for (const w of warnings) {
-    if (io.format === 'github') io.commands.write(annotation('warning', `${w.message}${w.hint ? ` (hint: ${w.hint})` : ''}`, { file: w.file, line: w.line, col: w.col, title: 'SECRET_UNSET' }));
-    else io.stderr.write(`${w.file}:${w.line}:${w.col}: ${c.yellow('warning')} ${w.message}\n${w.hint ? `  ${c.dim(`hint: ${w.hint}`)}\n` : ''}`);
+    if (io.format === 'github')
+      io.commands.write(
+        annotation('warning', `${w.message}${w.hint ? ` (hint: ${w.hint})` : ''}`, {
+          file: w.file,
+          line: w.line,
+          col: w.col,
+          title: 'SECRET_UNSET',
+        }),
+      );
+    else
+      io.stderr.write(
+        `${w.file}:${w.line}:${w.col}: ${c.yellow('warning')} ${w.message}\n${w.hint ? `  ${c.dim(`hint: ${w.hint}`)}\n` : ''}`,
+      );
   }
 }
 
@@ -114,7 +140,12 @@ function renderText(resolved: ResolvedPlan, file: string, freeze: FreezeView, io
     lines.push('', c.bold(title));
     for (const s of steps) {
       const needs = explicitNeeds(s, steps);
-      const flags = [needs ? `needs ${needs}` : '', s.if ? `if ${s.if}` : '', s.boundary ? `boundary ${s.boundary}` : '', s.continueOnError ? 'continue on error' : ''].filter(Boolean);
+      const flags = [
+        needs ? `needs ${needs}` : '',
+        s.if ? `if ${s.if}` : '',
+        s.boundary ? `boundary ${s.boundary}` : '',
+        s.continueOnError ? 'continue on error' : '',
+      ].filter(Boolean);
       lines.push(`  ${c.cyan(s.id.padEnd(22))} ${describeStep(s)}${flags.length ? c.dim(`  (${flags.join(', ')})`) : ''}`);
       lines.push(c.dim(`  ${' '.repeat(22)} ${promises(s).join(' · ')}`));
     }
@@ -125,7 +156,8 @@ function renderText(resolved: ResolvedPlan, file: string, freeze: FreezeView, io
   section('finally (always)', resolved.phases.finally);
   if (resolved.artifacts.length) {
     lines.push('', c.bold('artifacts'));
-    for (const a of resolved.artifacts) lines.push(`  ${a.name.padEnd(22)} ${a.path}  ${c.dim(`commit ${a.commit}${a.roots === 'children' ? ', per-child roots' : ''}`)}`);
+    for (const a of resolved.artifacts)
+      lines.push(`  ${a.name.padEnd(22)} ${a.path}  ${c.dim(`commit ${a.commit}${a.roots === 'children' ? ', per-child roots' : ''}`)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -137,7 +169,9 @@ function promises(s: ResolvedStep): string[] {
     `expect ${expect.length ? expect.join('; ') : 'nothing'}`,
     ...(s.produces.length ? [`produces ${s.produces.join(', ')}`] : []),
     s.timeoutMs === undefined ? 'no timeout' : `timeout ${formatDuration(s.timeoutMs)}`,
-    s.retries.count ? `retries ${s.retries.count}${s.retries.delayMs ? ` (${formatDuration(s.retries.delayMs)} apart)` : ''}` : 'no retries',
+    s.retries.count
+      ? `retries ${s.retries.count}${s.retries.delayMs ? ` (${formatDuration(s.retries.delayMs)} apart)` : ''}`
+      : 'no retries',
   ];
 }
 
@@ -149,10 +183,14 @@ function explicitNeeds(step: ResolvedStep, phase: readonly ResolvedStep[]): stri
   const group = (s: ResolvedStep) => s.matrix?.of ?? s.id;
   const place = phase.findIndex((s) => group(s) === group(step));
   const previous = place > 0 ? group(phase[place - 1]!) : undefined;
-  const ids = [...new Set(step.needs.map((id) => {
-    const of = phase.find((s) => s.id === id)?.matrix?.of;
-    return of && phase.filter((s) => s.matrix?.of === of).every((s) => step.needs.includes(s.id)) ? of : id;
-  }))];
+  const ids = [
+    ...new Set(
+      step.needs.map((id) => {
+        const of = phase.find((s) => s.id === id)?.matrix?.of;
+        return of && phase.filter((s) => s.matrix?.of === of).every((s) => step.needs.includes(s.id)) ? of : id;
+      }),
+    ),
+  ];
   if (ids.length === (previous === undefined ? 0 : 1) && (previous === undefined || ids[0] === previous)) return undefined;
   return ids.length ? ids.join(', ') : 'nothing (starts with its phase)';
 }

@@ -36,7 +36,9 @@ export async function rehearse(options: RehearseOptions, io: CommandIo): Promise
   const root = await findRepositoryRoot({ cwd: io.cwd });
   const plan = relative(root, resolve(io.cwd, options.plan));
   if (plan.startsWith('..') || isAbsolute(plan)) {
-    throw new CutoverError('USAGE', `the plan ${options.plan} is outside the repository ${root}`, { hint: 'rehearse a plan of the repository you are in' });
+    throw new CutoverError('USAGE', `the plan ${options.plan} is outside the repository ${root}`, {
+      hint: 'rehearse a plan of the repository you are in',
+    });
   }
   const records = join(await readCommonGitDir({ cwd: root }), REHEARSAL_RECORDS);
   if (options.inPlace) return rehearseIn(root, plan, records, options, io);
@@ -95,7 +97,9 @@ async function rehearseIn(root: string, plan: string, records: string, options: 
     },
   );
   if (io.format !== 'json' && !io.quiet && written) {
-    io.stdout.write(`${colors(io).bold('rehearsal')}: nothing was committed or pushed; the record is ${written} (not evidence: \`cutover verify\` refuses it)\n`);
+    io.stdout.write(
+      `${colors(io).bold('rehearsal')}: nothing was committed or pushed; the record is ${written} (not evidence: \`cutover verify\` refuses it)\n`,
+    );
   }
   return exitCode;
 }
@@ -112,7 +116,10 @@ function rehearsalChecks(root: string, onVerdict: (verdict: GateVerdict, problem
   return {
     async assertFrozen(prepared: Prepared) {
       const runId = prepared.resolved.runId;
-      if (/^\.+$/.test(runId)) throw new CutoverError('USAGE', `run id ${JSON.stringify(runId)} cannot name the rehearsal's record folder`, { hint: 'pass --run-id with a letter or digit in it' });
+      if (/^\.+$/.test(runId))
+        throw new CutoverError('USAGE', `run id ${JSON.stringify(runId)} cannot name the rehearsal's record folder`, {
+          hint: 'pass --run-id with a letter or digit in it',
+        });
       const verdict = await readVerdict(root, prepared);
       onVerdict(verdict.verdict, verdict.problems);
       paths = [...new Set([...verdict.verdict.files, ...(verdict.verdict.lock ? lockedPaths(verdict.verdict.lock) : [])])];
@@ -144,7 +151,8 @@ function warn(problems: Problem[], io: CommandIo): void {
   const c = colors(io);
   for (const p of problems) {
     const text = `${formatProblem(p).replace(`error ${p.code}`, p.code)} (not enforced in a rehearsal)`;
-    if (io.format === 'github') io.commands.write(annotation('warning', text, { file: p.file, line: p.line, col: p.col, title: 'REHEARSAL' }));
+    if (io.format === 'github')
+      io.commands.write(annotation('warning', text, { file: p.file, line: p.line, col: p.col, title: 'REHEARSAL' }));
     else io.stderr.write(`${c.yellow('warning')}: ${text}\n`);
   }
 }

@@ -46,12 +46,28 @@ export async function review(options: ReviewOptions, io: CommandIo): Promise<num
   const out = options.out ? resolve(io.cwd, options.out) : undefined;
   if (out) {
     await writeFile(out, body).catch((cause: unknown) => {
-      throw new CutoverError('IO_FAILED', `cannot write ${options.out} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+      throw new CutoverError('IO_FAILED', `cannot write ${options.out} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, {
+        cause,
+      });
     });
   }
   if (io.format === 'json') {
-    const summary = plans.map((p) => ({ plan: p.path, valid: p.problems.length === 0, frozen: p.verdict?.frozen ?? false, approved: p.verdict?.approved ?? false, refusals: p.refusals }));
-    writeJson(io, { base: touched.range.base, head: touched.range.head, mergeBase: touched.range.from, plans: summary, removed: touched.removed, truncated, body });
+    const summary = plans.map((p) => ({
+      plan: p.path,
+      valid: p.problems.length === 0,
+      frozen: p.verdict?.frozen ?? false,
+      approved: p.verdict?.approved ?? false,
+      refusals: p.refusals,
+    }));
+    writeJson(io, {
+      base: touched.range.base,
+      head: touched.range.head,
+      mergeBase: touched.range.from,
+      plans: summary,
+      removed: touched.removed,
+      truncated,
+      body,
+    });
   } else io.stdout.write(body);
   await publishToGithub(io, { outputs: out ? { comment: out } : {} });
   return 0;
@@ -66,11 +82,17 @@ interface Context {
 }
 
 async function reviewPlan(touched: TouchedPlan, { root, io, git, from, changes }: Context): Promise<PlanReview> {
-  const frozenChanges = touched.reasons.flatMap((r) => ('paths' in r ? r.paths.map((path) => ({ ...lines(path, changes), group: groupKey(r.kind, r.group) })) : []));
+  const frozenChanges = touched.reasons.flatMap((r) =>
+    'paths' in r ? r.paths.map((path) => ({ ...lines(path, changes), group: groupKey(r.kind, r.group) })) : [],
+  );
   const base = await readAtRevision(touched.path, from, { cwd: root });
   const before = base ? validatePlan(base, touched.path) : undefined;
   const planChange = changes.has(touched.path)
-    ? { lines: lines(touched.path, changes), isNew: base === undefined, ...(before?.ok && touched.plan ? { diff: diffPlans(before.valid.plan, touched.plan) } : {}) }
+    ? {
+        lines: lines(touched.path, changes),
+        isNew: base === undefined,
+        ...(before?.ok && touched.plan ? { diff: diffPlans(before.valid.plan, touched.plan) } : {}),
+      }
     : null;
   const lockChange = changes.has(touched.lock) ? lines(touched.lock, changes) : null;
   const common = { path: touched.path, lock: touched.lock, planChange, lockChange, frozenChanges };
@@ -88,12 +110,25 @@ async function reviewPlan(touched: TouchedPlan, { root, io, git, from, changes }
   const plan = result.valid.plan;
   const verdict = await checkFreeze({ root, planFile: file, plan });
   const fixedRunId = plan.spec.runId !== undefined;
-  const resolution = resolvePlan(plan, touched.path, { env: io.env, git, now: io.now(), ...(fixedRunId ? {} : { runId: RUN_ID_AT_START }) });
+  const resolution = resolvePlan(plan, touched.path, {
+    env: io.env,
+    git,
+    now: io.now(),
+    ...(fixedRunId ? {} : { runId: RUN_ID_AT_START }),
+  });
   // The placeholder is no valid run id; a fixed one that does not fit is a refusal.
   const problems: Problem[] = fixedRunId ? resolution.problems : [];
   const resolved = masked(resolution.plan, io.env);
-  const recordExists = fixedRunId && problems.length === 0 && (await existsAtRevision(`${resolved.record.dir}/run.json`, 'HEAD', { cwd: root }));
-  return { ...common, name: plan.metadata.name, problems, verdict, resolved, refusals: refusalsOf({ problems, verdict, resolved, recordExists }) };
+  const recordExists =
+    fixedRunId && problems.length === 0 && (await existsAtRevision(`${resolved.record.dir}/run.json`, 'HEAD', { cwd: root }));
+  return {
+    ...common,
+    name: plan.metadata.name,
+    problems,
+    verdict,
+    resolved,
+    refusals: refusalsOf({ problems, verdict, resolved, recordExists }),
+  };
 }
 
 function lines(path: string, changes: ReadonlyMap<string, FileChange>): FileChange {

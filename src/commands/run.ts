@@ -23,7 +23,6 @@ import type { RunResult } from '../run/result.js';
 import type { CommandIo } from '../adapters/io.js';
 import { VERSION } from '../adapters/version.js';
 
-
 /** Options of `cutover run`. */
 export interface RunCommandOptions {
   plan: string;
@@ -52,7 +51,11 @@ export interface RunWay {
 /** Runs a plan; the exit code follows docs/cli.md, "Exit codes" (0, 1, 130/143; refusals throw with 2 or 3). */
 export async function run(options: RunCommandOptions, io: CommandIo): Promise<number> {
   const root = await findRepositoryRoot({ cwd: io.cwd });
-  return runWith(options, io, { root, checks: freezeChecks(root), finish: (result, sink, onCommitted) => finish(root, result, options, sink, onCommitted) });
+  return runWith(options, io, {
+    root,
+    checks: freezeChecks(root),
+    finish: (result, sink, onCommitted) => finish(root, result, options, sink, onCommitted),
+  });
 }
 
 /** Runs a plan through the lifecycle the way `way` says, with progress, signals and the GitHub report. */
@@ -69,7 +72,13 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
   let record: (RecordPlace & { pushed?: boolean }) | undefined;
   let committed: { result: RunResult; place: RecordPlace } | undefined;
   const emit: EventSink = (event) => {
-    if (event.type === 'record') record = { dir: event.dir, root: event.root, ...(event.commit ? { commit: event.commit } : {}), ...(event.pushed ? { pushed: true } : {}) };
+    if (event.type === 'record')
+      record = {
+        dir: event.dir,
+        root: event.root,
+        ...(event.commit ? { commit: event.commit } : {}),
+        ...(event.pushed ? { pushed: true } : {}),
+      };
     renderer.sink(event);
   };
   try {
@@ -99,7 +108,13 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
     // The values the run itself masked, should the plan have read differently a moment ago.
     io.addSecrets(summary.result.secretValues);
     const { result } = summary;
-    emit({ type: 'run-end', outcome: result.outcome, exitCode: summary.exitCode, counts: countSteps(result.steps), durationMs: Date.parse(result.endedAt) - Date.parse(result.startedAt) });
+    emit({
+      type: 'run-end',
+      outcome: result.outcome,
+      exitCode: summary.exitCode,
+      counts: countSteps(result.steps),
+      durationMs: Date.parse(result.endedAt) - Date.parse(result.startedAt),
+    });
     await renderer.done();
     if (io.format === 'json') writeJson(io, { ...summarize(result, record), ...way.document?.() });
     await publishRun(io, root, summary.result, record);
@@ -124,7 +139,12 @@ function freezeChecks(root: string): FreezeChecks {
       const lock = await readLock(root, p.lockFile);
       // Stat before the gate reads any byte: whatever changes after this moment shows in the re-check.
       if (lock) snapshot = snapshotFrozen(root, lock);
-      const verdict = await assertFrozen({ root, planFile: { path: resolve(root, p.planFile), display: p.planFile, bytes: await readFile(resolve(root, p.planFile)) }, plan: p.resolved, lock });
+      const verdict = await assertFrozen({
+        root,
+        planFile: { path: resolve(root, p.planFile), display: p.planFile, bytes: await readFile(resolve(root, p.planFile)) },
+        plan: p.resolved,
+        lock,
+      });
       return { freezeDigest: verdict.freezeDigest };
     },
     async recheck() {
@@ -139,19 +159,34 @@ function freezeChecks(root: string): FreezeChecks {
 }
 
 /** Writes the record, commits it unless told not to, and pushes when asked. */
-async function finish(root: string, result: RunResult, options: RunCommandOptions, emit: EventSink, onCommitted: (place: RecordPlace) => void): Promise<void> {
+async function finish(
+  root: string,
+  result: RunResult,
+  options: RunCommandOptions,
+  emit: EventSink,
+  onCommitted: (place: RecordPlace) => void,
+): Promise<void> {
   const written = await writeRecord(root, result);
   if (options.commit === false) {
     emit({ type: 'record', dir: written.dir, root: result.runRoot });
     return;
   }
-  const { commit } = await commitRecord({ root, result, recordFiles: written.files, ...(options.author ? { author: options.author } : {}) });
+  const { commit } = await commitRecord({
+    root,
+    result,
+    recordFiles: written.files,
+    ...(options.author ? { author: options.author } : {}),
+  });
   onCommitted({ dir: written.dir, root: result.runRoot, commit });
   let pushed = false;
   if (options.push || result.plan.record.push) {
     // After a rebase onto someone else's push, what is checked out changed: gate it again before pushing.
     const regate = async () => {
-      await assertFrozen({ root, planFile: { path: resolve(root, result.planFile), display: result.planFile, bytes: await readFile(resolve(root, result.planFile)) }, plan: result.plan });
+      await assertFrozen({
+        root,
+        planFile: { path: resolve(root, result.planFile), display: result.planFile, bytes: await readFile(resolve(root, result.planFile)) },
+        plan: result.plan,
+      });
     };
     await pushRecord({ root, beforeRetry: regate });
     pushed = true;
@@ -166,7 +201,17 @@ async function finish(root: string, result: RunResult, options: RunCommandOption
 function summarize(result: RunResult, record: { commit?: string; pushed?: boolean } | undefined) {
   const step = (s: StepRecord) => {
     const log = recordLogPath(result.plan, s);
-    return { phase: s.phase, id: s.id, outcome: s.outcome, attempts: s.attempts, exitCode: s.exitCode, durationMs: s.durationMs, ...(s.reason ? { reason: s.reason } : {}), ...(s.tail ? { tail: s.tail } : {}), ...(log ? { log } : {}) };
+    return {
+      phase: s.phase,
+      id: s.id,
+      outcome: s.outcome,
+      attempts: s.attempts,
+      exitCode: s.exitCode,
+      durationMs: s.durationMs,
+      ...(s.reason ? { reason: s.reason } : {}),
+      ...(s.tail ? { tail: s.tail } : {}),
+      ...(log ? { log } : {}),
+    };
   };
   return {
     ok: result.outcome === 'success',
@@ -181,7 +226,14 @@ function summarize(result: RunResult, record: { commit?: string; pushed?: boolea
     counts: countSteps(result.steps),
     boundaries: result.boundaries,
     steps: result.steps.map(step),
-    artifacts: result.artifacts.map((a) => ({ name: a.name, path: a.path, present: a.present, files: a.files, bytes: a.bytes, root: a.root })),
+    artifacts: result.artifacts.map((a) => ({
+      name: a.name,
+      path: a.path,
+      present: a.present,
+      files: a.files,
+      bytes: a.bytes,
+      root: a.root,
+    })),
     ...(result.problems ? { problems: result.problems } : {}),
   };
 }

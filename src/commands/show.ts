@@ -26,7 +26,10 @@ export async function show(options: ShowOptions, io: CommandIo): Promise<number>
   const source = await locateRecord(options.record, io);
   const text = await source.read('run.json');
   const parsed = parseRunJson(text);
-  if (!parsed.run || text === undefined) throw new CutoverError('RECORD_NOT_FOUND', `${source.where} holds no readable record: ${parsed.check.detail}`, { hint: 'name a record folder (the one holding run.json) or a run id from `cutover history`' });
+  if (!parsed.run || text === undefined)
+    throw new CutoverError('RECORD_NOT_FOUND', `${source.where} holds no readable record: ${parsed.check.detail}`, {
+      hint: 'name a record folder (the one holding run.json) or a run id from `cutover history`',
+    });
   if (io.format === 'json') {
     // run.json is canonical JSON already: printed as it is, byte for byte.
     io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -41,18 +44,31 @@ export async function show(options: ShowOptions, io: CommandIo): Promise<number>
 /** A folder on disk when one is there; otherwise the one record in HEAD's history with that run id. */
 async function locateRecord(name: string, io: CommandIo): Promise<RecordSource> {
   const folder = resolve(io.cwd, name);
-  if (await stat(folder).then((s) => s.isDirectory(), () => false)) {
+  if (
+    await stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
+    )
+  ) {
     return { where: name, read: (rel) => readFile(join(folder, rel), 'utf8').catch(() => undefined) };
   }
   const root = await findRepositoryRoot({ cwd: io.cwd });
   const found = (await readHistory(root)).filter((e) => e.runId === name && e.record !== '');
   const records = [...new Map(found.map((e) => [`${e.plan}\0${e.record}`, e])).values()];
   if (records.length === 0) {
-    const shallow = (await isShallowRepository({ cwd: root })) ? '; this is a shallow clone, so an older record may not be in it (git fetch --unshallow)' : '';
-    throw new CutoverError('RECORD_NOT_FOUND', `no record folder ${name} and no record of run ${name} in the history of HEAD${shallow}`, { hint: '`cutover history` lists the runs recorded here' });
+    const shallow = (await isShallowRepository({ cwd: root }))
+      ? '; this is a shallow clone, so an older record may not be in it (git fetch --unshallow)'
+      : '';
+    throw new CutoverError('RECORD_NOT_FOUND', `no record folder ${name} and no record of run ${name} in the history of HEAD${shallow}`, {
+      hint: '`cutover history` lists the runs recorded here',
+    });
   }
   if (records.length > 1) {
-    throw new CutoverError('USAGE', `run id ${name} names ${records.length} records: ${records.map((e) => `${e.record} (${e.plan})`).join(', ')}`, { hint: 'name the record folder instead' });
+    throw new CutoverError(
+      'USAGE',
+      `run id ${name} names ${records.length} records: ${records.map((e) => `${e.record} (${e.plan})`).join(', ')}`,
+      { hint: 'name the record folder instead' },
+    );
   }
   // The newest commit that wrote it: the record as committed, whatever the work tree holds now.
   const { commit, record } = records[0]!;

@@ -51,7 +51,9 @@ function renderText(v: GateVerdict, ok: boolean, display: string, io: CommandIo)
   for (const d of v.drift) lines.push(`  ${c.yellow(d.reason.padEnd(12))} ${d.path}  ${c.dim(describeDrift(d))}`);
   lines.push(...approvalLines(v.approvals, c));
   if (v.lock) lines.push(`frozen by  ${v.lock.frozenBy}`);
-  lines.push(`freeze digest ${v.freezeDigest}${v.lock && v.lock.freezeDigest !== v.freezeDigest ? c.dim(` (the lock records ${v.lock.freezeDigest})`) : ''}`);
+  lines.push(
+    `freeze digest ${v.freezeDigest}${v.lock && v.lock.freezeDigest !== v.freezeDigest ? c.dim(` (the lock records ${v.lock.freezeDigest})`) : ''}`,
+  );
   const approve = `another person runs cutover approve ${display}${v.approvals.signers === undefined ? '' : ' --key <their SSH key>'}`;
   if (!ok) lines.push(c.dim(`next: ${v.frozen ? approve : `run cutover freeze ${display}, commit the lock and every file listed above`}`));
   return `${lines.join('\n')}\n`;

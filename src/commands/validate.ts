@@ -22,7 +22,10 @@ export async function validate(options: ValidateOptions, io: CommandIo): Promise
 
   const invalid = results.filter((r) => r.problems.length > 0);
   if (io.format === 'json') {
-    writeJson(io, { ok: invalid.length === 0, plans: results.map((r) => ({ file: r.file, ok: r.problems.length === 0, problems: r.problems })) });
+    writeJson(io, {
+      ok: invalid.length === 0,
+      plans: results.map((r) => ({ file: r.file, ok: r.problems.length === 0, problems: r.problems })),
+    });
   } else {
     const c = colors(io);
     for (const r of results) {
@@ -48,6 +51,7 @@ async function problemsOf(file: string, cwd: string): Promise<Problem[]> {
 
 async function defaultPlans(cwd: string): Promise<string[]> {
   const found = (await glob([`${PLANS_DIR}/**`], { cwd, onlyFiles: true, dot: false })).filter(isPlanPath);
-  if (found.length === 0) throw new CutoverError('USAGE', 'no plans found under plans/', { hint: 'name a plan file, or create one with `cutover init`' });
+  if (found.length === 0)
+    throw new CutoverError('USAGE', 'no plans found under plans/', { hint: 'name a plan file, or create one with `cutover init`' });
   return found.sort();
 }

@@ -80,8 +80,15 @@ export async function verify(options: VerifyOptions, io: CommandIo): Promise<num
 async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Check[]> {
   const recordAbs = resolve(io.cwd, options.record);
   // The folder itself, not what a link there points at: nothing of a record is ever followed.
-  if (!(await lstat(recordAbs).then((s) => s.isDirectory(), () => false))) {
-    throw new CutoverError('USAGE', `no record folder at ${options.record}`, { hint: 'name the folder that holds run.json (not a link to it), e.g. cutover verify reports/<plan>/<run id>' });
+  if (
+    !(await lstat(recordAbs).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new CutoverError('USAGE', `no record folder at ${options.record}`, {
+      hint: 'name the folder that holds run.json (not a link to it), e.g. cutover verify reports/<plan>/<run id>',
+    });
   }
   // The repository the record lives in, which need not be the one the command started in.
   const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => undefined);
@@ -139,7 +146,15 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
 
   if (root === undefined) {
     const detail = `${options.record} is not inside a git repository`;
-    for (const name of ["plan at the run's commit", "lock at the run's commit", 'plan unchanged since the run', 'lock unchanged since the run', 'approvals', 'commit trailers']) checks.push({ name, ok: false, detail });
+    for (const name of [
+      "plan at the run's commit",
+      "lock at the run's commit",
+      'plan unchanged since the run',
+      'lock unchanged since the run',
+      'approvals',
+      'commit trailers',
+    ])
+      checks.push({ name, ok: false, detail });
     return checks;
   }
   for (const what of ['plan', 'lock'] as const) {
@@ -148,7 +163,10 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     checks.push(checkAtCommit(what, run, atCommit === undefined ? undefined : sha256(atCommit)));
     // More bytes than the committed file has cannot be the same file: read no further.
     const bound = atCommit?.length ?? MAX_PLAN_BYTES;
-    const current = await resolveInside(root, path, { links: 'none' }).then((abs) => currentDigest(abs, bound), () => undefined);
+    const current = await resolveInside(root, path, { links: 'none' }).then(
+      (abs) => currentDigest(abs, bound),
+      () => undefined,
+    );
     checks.push(checkUnchanged(what, run, current));
   }
   checks.push(checkApprovals(run, await approvalsAtCommit(root, run)));
@@ -182,9 +200,13 @@ async function approvalsAtCommit(root: string, run: RunJson): Promise<ApprovalVe
 async function assertHistory(root: string, commit: string): Promise<void> {
   if (typeof commit !== 'string' || (await revisionExists(commit, { cwd: root }))) return;
   if (!(await isShallowRepository({ cwd: root }))) return; // a commit missing from a full clone is a finding: the checks below name it
-  throw new CutoverError('GIT_FAILED', `the run's commit ${commit.slice(0, 12)} is not in this shallow clone, so the plan and lock it ran with cannot be checked`, {
-    hint: 'fetch the history first: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
-  });
+  throw new CutoverError(
+    'GIT_FAILED',
+    `the run's commit ${commit.slice(0, 12)} is not in this shallow clone, so the plan and lock it ran with cannot be checked`,
+    {
+      hint: 'fetch the history first: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
+    },
+  );
 }
 
 /** The commit that last touched `<record>/run.json`, its subject, its trailers (git's own parser) and whether run.json still equals it. */
@@ -215,10 +237,14 @@ function printChecks(checks: Check[], io: CommandIo): void {
     const files = check.ok ? [] : (check.files ?? []);
     for (const file of files.slice(0, SHOWN_FILES)) io.stdout.write(`    ${file}\n`);
     if (files.length > SHOWN_FILES) io.stdout.write(`    … and ${files.length - SHOWN_FILES} more (--format json lists them all)\n`);
-    if (!check.ok && io.format === 'github') io.commands.write(annotation('error', `${check.name}: ${check.detail}`, { title: 'cutover verify' }));
+    if (!check.ok && io.format === 'github')
+      io.commands.write(annotation('error', `${check.name}: ${check.detail}`, { title: 'cutover verify' }));
   }
   const failed = checks.filter((x) => !x.ok).length;
-  if (!io.quiet || failed) io.stdout.write(failed ? `${c.red(`${failed} of ${checks.length} checks failed`)}\n` : `${c.green(`all ${checks.length} checks pass`)}\n`);
+  if (!io.quiet || failed)
+    io.stdout.write(
+      failed ? `${c.red(`${failed} of ${checks.length} checks failed`)}\n` : `${c.green(`all ${checks.length} checks pass`)}\n`,
+    );
 }
 
 /** A record file's text, read as a regular file of at most `maxBytes` (never a link, device or FIFO); undefined otherwise. */

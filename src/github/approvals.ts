@@ -29,8 +29,18 @@ export function approvalsView(verdict: GateVerdict): ApprovalsView {
     valid: valid.length,
     digest: verdict.freezeDigest,
     rows: [
-      ...valid.map((counted) => ({ by: approvalName(counted.approval), signed: counted.verified, counts: true, why: approvalStanding(counted) })),
-      ...rejected.map(({ approval, reason, detail }) => ({ by: approvalName(approval), signed: approval.signature !== undefined, counts: false, why: `${reason}: ${detail}` })),
+      ...valid.map((counted) => ({
+        by: approvalName(counted.approval),
+        signed: counted.verified,
+        counts: true,
+        why: approvalStanding(counted),
+      })),
+      ...rejected.map(({ approval, reason, detail }) => ({
+        by: approvalName(approval),
+        signed: approval.signature !== undefined,
+        counts: false,
+        why: `${reason}: ${detail}`,
+      })),
     ],
   };
 }

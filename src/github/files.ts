@@ -23,7 +23,12 @@ export type MaskText = (text: string) => string;
  * Appends Markdown to the step summary, cut to what is left of GitHub's limit with `note` saying
  * so; masked last, as written (the job's other steps and the run's page show the summary).
  */
-export async function appendStepSummary(env: Record<string, string | undefined>, markdown: string, note: string, mask: MaskText): Promise<void> {
+export async function appendStepSummary(
+  env: Record<string, string | undefined>,
+  markdown: string,
+  note: string,
+  mask: MaskText,
+): Promise<void> {
   const path = env.GITHUB_STEP_SUMMARY;
   if (!path) return;
   const used = await stat(path).then(
@@ -33,7 +38,9 @@ export async function appendStepSummary(env: Record<string, string | undefined>,
   const text = fitSummary(mask(markdown), SUMMARY_LIMIT - used, mask(note));
   if (text === '') return;
   await appendFile(path, used > 0 ? `\n${text}` : text).catch((cause: unknown) => {
-    throw new CutoverError('IO_FAILED', `cannot append to the step summary (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+    throw new CutoverError('IO_FAILED', `cannot append to the step summary (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, {
+      cause,
+    });
   });
 }
 

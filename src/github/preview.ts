@@ -54,7 +54,9 @@ export async function readGithubRunFacts(plan: string, io: CommandIo, runId?: st
 export function maskPreamble(secrets: readonly SecretValue[]): string {
   const short = secrets.filter((s) => [...s.value.trim()].length < MIN_SECRET_LENGTH).map((s) => s.name);
   const warnings = short.map((name) =>
-    annotation('warning', `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters: it is not masked in logs or records`, { title: 'SECRET_TOO_SHORT' }),
+    annotation('warning', `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters: it is not masked in logs or records`, {
+      title: 'SECRET_TOO_SHORT',
+    }),
   );
   return `${addMaskCommands(secrets.map((s) => s.value))}${warnings.join('')}`;
 }

@@ -60,8 +60,16 @@ export async function publishRun(io: CommandIo, root: string, result: RunResult,
   const markdown = report ?? `## cutover run: ${result.outcome} (exit ${result.exitCode})\n\nNo record was written.\n`;
   await publishToGithub(io, {
     // report.md is masked already; the summary masks it again as it is written, digests left whole.
-    summary: { markdown, truncatedNote: `the summary holds at most 1 MiB; the whole report is ${record ? `${record.dir}/report.md` : 'in the record'}` },
+    summary: {
+      markdown,
+      truncatedNote: `the summary holds at most 1 MiB; the whole report is ${record ? `${record.dir}/report.md` : 'in the record'}`,
+    },
     // Roots and commit ids are digests, never a secret's text (see run-record.ts); names are masked.
-    outputs: { record: masker.mask(record?.dir ?? ''), root: record?.root ?? result.runRoot, commit: record?.commit ?? '', 'run-id': masker.mask(result.runId) },
+    outputs: {
+      record: masker.mask(record?.dir ?? ''),
+      root: record?.root ?? result.runRoot,
+      commit: record?.commit ?? '',
+      'run-id': masker.mask(result.runId),
+    },
   });
 }

@@ -68,7 +68,14 @@ export function renderReview(facts: ReviewFacts): ReviewBody {
   }
   const body = render(facts, low);
   if (fits(body)) return { body, truncated: true };
-  return { body: fitSummary(body, REVIEW_LIMIT, 'the comment is cut to fit GitHub\'s limit of 65,536 characters; `cutover review` prints all of it'), truncated: true };
+  return {
+    body: fitSummary(
+      body,
+      REVIEW_LIMIT,
+      "the comment is cut to fit GitHub's limit of 65,536 characters; `cutover review` prints all of it",
+    ),
+    truncated: true,
+  };
 }
 
 function fits(body: string): boolean {
@@ -77,10 +84,15 @@ function fits(body: string): boolean {
 
 function render(facts: ReviewFacts, maxRows: number): string {
   const { range } = facts;
-  const from = range.from === range.base ? inlineCode(short(range.base)) : `${inlineCode(short(range.from))} (where ${inlineCode(short(range.base))} and HEAD meet)`;
+  const from =
+    range.from === range.base
+      ? inlineCode(short(range.base))
+      : `${inlineCode(short(range.from))} (where ${inlineCode(short(range.base))} and HEAD meet)`;
   const out = [REVIEW_MARKER, '## cutover review', ''];
   const count = facts.plans.length;
-  out.push(`Changes from ${from} to ${inlineCode(short(range.head))}: ${count === 0 ? 'no cutover plan is touched' : `${count} plan${count === 1 ? '' : 's'} to review`}.`);
+  out.push(
+    `Changes from ${from} to ${inlineCode(short(range.head))}: ${count === 0 ? 'no cutover plan is touched' : `${count} plan${count === 1 ? '' : 's'} to review`}.`,
+  );
   if (facts.removed.length) out.push('', `Deleted plans (a deleted plan runs nothing): ${facts.removed.map(inlineCode).join(', ')}.`);
   for (const plan of facts.plans) out.push('', ...planSection(plan, range.head, maxRows));
   return `${out.join('\n')}\n`;
@@ -91,16 +103,23 @@ function planSection(p: PlanReview, head: string, maxRows: number): string[] {
   const out = [`### ${blocking.length ? '❌' : '✅'} ${p.name ? `${inlineCode(p.name)} · ` : ''}${inlineCode(p.path)}`, ''];
   const verdict = p.verdict;
   out.push('| | |', '|---|---|');
-  out.push(`| Freeze at ${inlineCode(short(head))} | ${verdict ? (verdict.frozen ? '✅ frozen' : '❌ not frozen') : '❌ not checked: the plan is invalid'} |`);
+  out.push(
+    `| Freeze at ${inlineCode(short(head))} | ${verdict ? (verdict.frozen ? '✅ frozen' : '❌ not frozen') : '❌ not checked: the plan is invalid'} |`,
+  );
   if (verdict) {
     const a = approvalsView(verdict);
-    out.push(`| Approvals | ${a.required === 0 ? 'none required' : `${a.valid >= a.required ? '✅' : '❌'} ${a.valid} valid of ${a.required} required`} |`);
+    out.push(
+      `| Approvals | ${a.required === 0 ? 'none required' : `${a.valid >= a.required ? '✅' : '❌'} ${a.valid} valid of ${a.required} required`} |`,
+    );
   }
   out.push(`| Refused now | ${blocking.length ? `❌ ${blocking.map((r) => r.code).join(', ')}` : '✅ no: it runs once merged'} |`, '');
   out.push('#### What changed', '', ...changes(p), '');
   if (p.problems.length) {
     out.push('#### Problems', '');
-    for (const problem of p.problems) out.push(`- ${problem.line ? `${inlineCode(`${problem.file ?? p.path}:${problem.line}:${problem.col ?? 1}`)} ` : ''}**${problem.code}** ${escapeMarkdown(problem.message)}`);
+    for (const problem of p.problems)
+      out.push(
+        `- ${problem.line ? `${inlineCode(`${problem.file ?? p.path}:${problem.line}:${problem.col ?? 1}`)} ` : ''}**${problem.code}** ${escapeMarkdown(problem.message)}`,
+      );
     out.push('');
   }
   if (verdict) out.push(...freeze(verdict), ...approvals(verdict));
@@ -113,13 +132,17 @@ function planSection(p: PlanReview, head: string, maxRows: number): string[] {
 function changes(p: PlanReview): string[] {
   const out: string[] = [];
   if (!p.planChange) out.push('- **Plan**: unchanged');
-  else out.push(`- **Plan**: ${p.planChange.isNew ? 'new' : 'changed'}, ${lines(p.planChange.lines)}${p.planChange.diff ? planDiff(p.planChange.diff) : ''}`);
+  else
+    out.push(
+      `- **Plan**: ${p.planChange.isNew ? 'new' : 'changed'}, ${lines(p.planChange.lines)}${p.planChange.diff ? planDiff(p.planChange.diff) : ''}`,
+    );
   out.push(`- **Lock** ${inlineCode(p.lock)}: ${p.lockChange ? `changed, ${lines(p.lockChange)}` : 'unchanged'}`);
   if (p.frozenChanges.length === 0) out.push('- **Frozen files**: none changed');
   else {
     out.push(`- **Frozen files**: ${p.frozenChanges.length} changed`, '', '| file | group | lines |', '|---|---|---:|');
     for (const f of p.frozenChanges.slice(0, MAX_FILE_ROWS)) out.push(`| ${inlineCode(f.path)} | ${inlineCode(f.group)} | ${lines(f)} |`);
-    if (p.frozenChanges.length > MAX_FILE_ROWS) out.push('', `_and ${p.frozenChanges.length - MAX_FILE_ROWS} more; the pull request's files list shows them all._`);
+    if (p.frozenChanges.length > MAX_FILE_ROWS)
+      out.push('', `_and ${p.frozenChanges.length - MAX_FILE_ROWS} more; the pull request's files list shows them all._`);
   }
   return out;
 }
@@ -136,8 +159,19 @@ function planDiff(d: PlanDiff): string {
 }
 
 function freeze(v: GateVerdict): string[] {
-  if (v.frozen) return ['#### Freeze', '', `✅ The plan, its registries and inputs are as the committed lock pins them (freeze digest ${inlineCode(v.freezeDigest)}).`, ''];
-  const out = ['#### Freeze', '', `❌ Not frozen: what the lock pins differs from HEAD (freeze digest now ${inlineCode(v.freezeDigest)}).`, ''];
+  if (v.frozen)
+    return [
+      '#### Freeze',
+      '',
+      `✅ The plan, its registries and inputs are as the committed lock pins them (freeze digest ${inlineCode(v.freezeDigest)}).`,
+      '',
+    ];
+  const out = [
+    '#### Freeze',
+    '',
+    `❌ Not frozen: what the lock pins differs from HEAD (freeze digest now ${inlineCode(v.freezeDigest)}).`,
+    '',
+  ];
   for (const d of v.drift.slice(0, MAX_FILE_ROWS)) out.push(`- ${inlineCode(d.path)} ${escapeMarkdown(describeDrift(d))}`);
   if (v.drift.length > MAX_FILE_ROWS) out.push(`- _and ${v.drift.length - MAX_FILE_ROWS} more_`);
   out.push('', `Fix: ${inlineCode(`cutover freeze ${v.plan}`)}, then commit the lock and review its diff.`, '');
@@ -146,14 +180,22 @@ function freeze(v: GateVerdict): string[] {
 
 function approvals(v: GateVerdict): string[] {
   const a = approvalsView(v);
-  const out = ['#### Approvals', '', `${a.valid} of ${a.required} required approval${a.required === 1 ? '' : 's'} of freeze digest ${inlineCode(a.digest)}.`, ''];
+  const out = [
+    '#### Approvals',
+    '',
+    `${a.valid} of ${a.required} required approval${a.required === 1 ? '' : 's'} of freeze digest ${inlineCode(a.digest)}.`,
+    '',
+  ];
   if (a.rows.length === 0 && a.required === 0) return ['#### Approvals', '', 'None required (the plan sets no `approvals.required`).', ''];
   if (a.rows.length === 0) {
     if (a.required) out.push(`None yet: another person runs ${inlineCode(`cutover approve ${v.plan}`)} and commits the lock.`, '');
     return out;
   }
   out.push('| by | signed | counts |', '|---|---|---|');
-  for (const row of a.rows) out.push(`| ${escapeMarkdown(row.by)} | ${row.signed ? '✅ signed' : 'no: a claim'} | ${row.counts ? '✅' : `❌ ${escapeMarkdown(row.why ?? '')}`} |`);
+  for (const row of a.rows)
+    out.push(
+      `| ${escapeMarkdown(row.by)} | ${row.signed ? '✅ signed' : 'no: a claim'} | ${row.counts ? '✅' : `❌ ${escapeMarkdown(row.why ?? '')}`} |`,
+    );
   out.push('');
   return out;
 }

@@ -3,7 +3,15 @@ import type { Problem } from '../errors.js';
 import { codeBlock, escapeMarkdown, inlineCode } from '../text/markdown.js';
 
 /** What the `outcome` output says for each exit code (docs/cli.md, "Exit codes"). */
-const OUTCOMES: Record<number, string> = { 0: 'success', 1: 'failure', 2: 'invalid', 3: 'refused', 4: 'mismatch', 130: 'interrupted', 143: 'interrupted' };
+const OUTCOMES: Record<number, string> = {
+  0: 'success',
+  1: 'failure',
+  2: 'invalid',
+  3: 'refused',
+  4: 'mismatch',
+  130: 'interrupted',
+  143: 'interrupted',
+};
 
 /**
  * The `outcome` output of a command that ended with `exitCode` (and these problems): success, failure,
@@ -18,9 +26,14 @@ export function outcomeOf(exitCode: number, problems: readonly Problem[] = []): 
 /** The summary of `cutover validate`: one row a plan, then each invalid plan's problems at their lines. */
 export function validateSummary(results: readonly { file: string; problems: readonly Problem[] }[]): string {
   const invalid = results.filter((r) => r.problems.length > 0);
-  const headline = invalid.length ? `❌ ${invalid.length} of ${results.length} plan${results.length === 1 ? '' : 's'} invalid` : `✅ ${results.length} plan${results.length === 1 ? '' : 's'} valid`;
+  const headline = invalid.length
+    ? `❌ ${invalid.length} of ${results.length} plan${results.length === 1 ? '' : 's'} invalid`
+    : `✅ ${results.length} plan${results.length === 1 ? '' : 's'} valid`;
   const out = [`## cutover validate: ${headline}`, '', '| plan | result |', '|---|---|'];
-  for (const r of results) out.push(`| ${inlineCode(r.file)} | ${r.problems.length ? `❌ ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}` : '✅ valid'} |`);
+  for (const r of results)
+    out.push(
+      `| ${inlineCode(r.file)} | ${r.problems.length ? `❌ ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}` : '✅ valid'} |`,
+    );
   for (const r of invalid) {
     out.push('', `### ${inlineCode(r.file)}`, '');
     for (const p of r.problems) out.push(`- ${problemLine(p)}`);

@@ -7,7 +7,15 @@ import { identityEmail, sameIdentity, type Approval, type Lock } from './lock.js
 export const APPROVAL_NAMESPACE = 'cutover-approval';
 
 /** Why an approval does not count, as a name `status`, `plan` and the gate show with the detail. */
-export type RejectReason = 'unsigned' | 'hand-edited' | 'key-mismatch' | 'older-digest' | 'unknown-principal' | 'not-allowed' | 'freezer' | 'duplicate';
+export type RejectReason =
+  | 'unsigned'
+  | 'hand-edited'
+  | 'key-mismatch'
+  | 'older-digest'
+  | 'unknown-principal'
+  | 'not-allowed'
+  | 'freezer'
+  | 'duplicate';
 
 /** An approval that counts; `verified` when the allowed-signers file vouches for its principal's key, else a claim. */
 export interface CountedApproval {
@@ -62,8 +70,19 @@ export function approvalStanding({ approval, verified }: CountedApproval): strin
  * one must still verify with its own key. An approval by the freezer (`distinctFromFreezer`) or by
  * someone already counted does not count.
  */
-export async function evaluateApprovals(lock: Pick<Lock, 'approvals' | 'frozenBy'> | null, policy: ApprovalPolicy, digest: string, verifier: SignatureVerifier): Promise<ApprovalVerdict> {
-  const verdict: ApprovalVerdict = { required: policy.required, satisfied: false, ...(policy.signers !== undefined ? { signers: policy.signers } : {}), valid: [], rejected: [] };
+export async function evaluateApprovals(
+  lock: Pick<Lock, 'approvals' | 'frozenBy'> | null,
+  policy: ApprovalPolicy,
+  digest: string,
+  verifier: SignatureVerifier,
+): Promise<ApprovalVerdict> {
+  const verdict: ApprovalVerdict = {
+    required: policy.required,
+    satisfied: false,
+    ...(policy.signers !== undefined ? { signers: policy.signers } : {}),
+    valid: [],
+    rejected: [],
+  };
   const counted = new Set<string>();
   for (const approval of lock?.approvals ?? []) {
     const judged = await judgeProof(approval, policy, digest, verifier);
@@ -86,15 +105,27 @@ type Judged = { verified: boolean } | { reason: RejectReason; detail: string };
 
 // Whether the approval proves what it claims: its signature, its key, its digest, its principal.
 async function judgeProof(approval: Approval, policy: ApprovalPolicy, digest: string, verifier: SignatureVerifier): Promise<Judged> {
-  const older = { reason: 'older-digest' as const, detail: `it approves ${approval.digest}, an older freeze, not the current ${digest}: an approval binds to content` };
+  const older = {
+    reason: 'older-digest' as const,
+    detail: `it approves ${approval.digest}, an older freeze, not the current ${digest}: an approval binds to content`,
+  };
   if (approval.signature === undefined || approval.key === undefined || approval.principal === undefined) {
-    if (policy.signers !== undefined) return { reason: 'unsigned', detail: `it is not signed, and with approvals.signers (${policy.signers}) only signed approvals count: cutover approve --key` };
+    if (policy.signers !== undefined)
+      return {
+        reason: 'unsigned',
+        detail: `it is not signed, and with approvals.signers (${policy.signers}) only signed approvals count: cutover approve --key`,
+      };
     return approval.digest === digest ? { verified: false } : older;
   }
   const message = approvalMessage(approval.digest);
   const checked = await verifier.check(message, approval.signature);
-  if (!checked.ok) return { reason: 'hand-edited', detail: `its signature does not verify over the digest it names (${checked.error}): the approval was edited by hand` };
-  if (checked.fingerprint !== approval.key) return { reason: 'key-mismatch', detail: `it names key ${approval.key}, but its signature was made with key ${checked.fingerprint}` };
+  if (!checked.ok)
+    return {
+      reason: 'hand-edited',
+      detail: `its signature does not verify over the digest it names (${checked.error}): the approval was edited by hand`,
+    };
+  if (checked.fingerprint !== approval.key)
+    return { reason: 'key-mismatch', detail: `it names key ${approval.key}, but its signature was made with key ${checked.fingerprint}` };
   if (approval.digest !== digest) return older;
   if (policy.signers === undefined) return { verified: false };
   const verified = await verifier.verify(message, approval.signature, approval.principal);
@@ -103,13 +134,23 @@ async function judgeProof(approval: Approval, policy: ApprovalPolicy, digest: st
 }
 
 // ssh-keygen says only that verification failed; find-principals and match-principals say why.
-async function whyNotAllowed(approval: Approval, fingerprint: string, signers: string, error: string, verifier: SignatureVerifier): Promise<Judged> {
+async function whyNotAllowed(
+  approval: Approval,
+  fingerprint: string,
+  signers: string,
+  error: string,
+  verifier: SignatureVerifier,
+): Promise<Judged> {
   const principal = approval.principal as string;
-  if ((await verifier.knows(principal)) === false) return { reason: 'unknown-principal', detail: `${principal} is not a principal of ${signers}` };
+  if ((await verifier.knows(principal)) === false)
+    return { reason: 'unknown-principal', detail: `${principal} is not a principal of ${signers}` };
   const holders = await verifier.principalsOf(approval.signature as string);
   if (!holders.includes(principal)) {
     const owner = holders.length ? `; ${signers} gives it to ${holders.join(', ')}` : `; ${signers} lists it for no one`;
     return { reason: 'key-mismatch', detail: `key ${fingerprint} that signed it is not a key of ${principal} in ${signers}${owner}` };
   }
-  return { reason: 'not-allowed', detail: `${signers} does not let ${principal} sign approvals with key ${fingerprint} (${error}); check its namespaces= and valid-before= options` };
+  return {
+    reason: 'not-allowed',
+    detail: `${signers} does not let ${principal} sign approvals with key ${fingerprint} (${error}); check its namespaces= and valid-before= options`,
+  };
 }

@@ -58,11 +58,17 @@ export async function checkFreeze(options: FreezeGateOptions): Promise<GateVerdi
   const where = await locatePlan(root, planFile.path);
   const lock = options.lock === undefined ? await readLock(root, where.lock) : options.lock;
   const planDigest = digestBytes(planFile.bytes);
-  const { groups } = await hashGroups(root, plan, { allowUnmatched: true, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  const { groups } = await hashGroups(root, plan, {
+    allowUnmatched: true,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
   const freezeDigest = freezeDigestOf(planDigest, groups);
   const freezeHint = `run cutover freeze ${planFile.display} and commit the lock`;
 
-  const found = [...contentDrift(lock, where, planDigest, groups, freezeHint), ...(await gitDrift(root, lock, where, { planDigest, groups }, freezeHint))];
+  const found = [
+    ...contentDrift(lock, where, planDigest, groups, freezeHint),
+    ...(await gitDrift(root, lock, where, { planDigest, groups }, freezeHint)),
+  ];
   found.sort((a, b) => driftOrder(a.drift, b.drift));
   const drift = found.map((f) => f.drift);
   const problems = found.map((f) => f.problem);
@@ -87,11 +93,33 @@ function finding(drift: Drift, message: string, hint: string): Finding {
 
 // What the lock says against what the work tree holds: the lock itself, the plan, every group's files.
 function contentDrift(lock: Lock | null, where: PlanLocation, planDigest: string, groups: FrozenGroup[], hint: string): Finding[] {
-  if (!lock) return [finding({ path: where.lock, kind: 'lock', reason: 'removed', detail: 'no lock' }, 'no lock: the registries and inputs of this plan were never frozen', hint)];
-  const found = lockInconsistencies(lock).map((detail) => finding({ path: where.lock, kind: 'lock', reason: 'changed', detail }, `the lock was edited by hand: ${detail}`, hint));
-  if (lock.plan !== where.plan) found.push(finding({ path: where.lock, kind: 'lock', reason: 'changed', detail: `frozen for ${lock.plan}` }, `the lock was frozen for ${lock.plan}, not ${where.plan}`, hint));
+  if (!lock)
+    return [
+      finding(
+        { path: where.lock, kind: 'lock', reason: 'removed', detail: 'no lock' },
+        'no lock: the registries and inputs of this plan were never frozen',
+        hint,
+      ),
+    ];
+  const found = lockInconsistencies(lock).map((detail) =>
+    finding({ path: where.lock, kind: 'lock', reason: 'changed', detail }, `the lock was edited by hand: ${detail}`, hint),
+  );
+  if (lock.plan !== where.plan)
+    found.push(
+      finding(
+        { path: where.lock, kind: 'lock', reason: 'changed', detail: `frozen for ${lock.plan}` },
+        `the lock was frozen for ${lock.plan}, not ${where.plan}`,
+        hint,
+      ),
+    );
   if (lock.planDigest !== planDigest) {
-    found.push(finding({ path: where.plan, kind: 'plan', reason: 'changed', detail: `lock ${lock.planDigest.slice(0, 19)}…` }, 'the plan changed since the lock was frozen; an approval covers the plan too', hint));
+    found.push(
+      finding(
+        { path: where.plan, kind: 'plan', reason: 'changed', detail: `lock ${lock.planDigest.slice(0, 19)}…` },
+        'the plan changed since the lock was frozen; an approval covers the plan too',
+        hint,
+      ),
+    );
   }
   for (const d of diffLock(lock, lockGroupsOf(groups))) found.push(finding(d, describeDrift(d), hint));
   return found;
@@ -100,10 +128,17 @@ function contentDrift(lock: Lock | null, where: PlanLocation, planDigest: string
 // What git holds: the plan, the lock and every matched or listed file must be committed as they are.
 // Git's status is not trusted alone: index flags hide changes from it and it does not look inside a
 // nested repository, so every file's bytes are also compared with the committed blob.
-async function gitDrift(root: string, lock: Lock | null, where: PlanLocation, hashed: { planDigest: string; groups: FrozenGroup[] }, hint: string): Promise<Finding[]> {
+async function gitDrift(
+  root: string,
+  lock: Lock | null,
+  where: PlanLocation,
+  hashed: { planDigest: string; groups: FrozenGroup[] },
+  hint: string,
+): Promise<Finding[]> {
   const membership = new Map<string, Pick<Drift, 'kind' | 'group'>>([[where.plan, { kind: 'plan' }]]);
   if (lock) membership.set(where.lock, { kind: 'lock' });
-  for (const group of hashed.groups) for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
+  for (const group of hashed.groups)
+    for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
   for (const path of lock ? lockedPaths(lock) : []) if (!membership.has(path)) membership.set(path, lockMembership(lock as Lock, path));
   const drift = (path: string, found: Pick<Drift, 'reason' | 'detail'>): Drift => ({ path, ...membership.get(path), ...found });
 
@@ -114,12 +149,28 @@ async function gitDrift(root: string, lock: Lock | null, where: PlanLocation, ha
   const found: Drift[] = [...nested].map(([path, folder]) => drift(path, { reason: 'nested', detail: folder }));
   for (const state of states.values()) found.push(drift(state.path, stateDrift(state)));
   for (const [path, flags] of hidden) found.push(drift(path, { reason: 'hidden', detail: flags.join(' and ') }));
-  found.push(...(await committedDrift(root, lock, where, hashed, paths.filter((p) => !states.has(p)))).map((d) => drift(d.path, d)));
+  found.push(
+    ...(
+      await committedDrift(
+        root,
+        lock,
+        where,
+        hashed,
+        paths.filter((p) => !states.has(p)),
+      )
+    ).map((d) => drift(d.path, d)),
+  );
   return found.map((d) => finding(d, describeDrift(d), driftHint(d, hint)));
 }
 
 // Each file's bytes against the blob HEAD commits: a change git's status missed, or a file HEAD lacks.
-async function committedDrift(root: string, lock: Lock | null, where: PlanLocation, hashed: { planDigest: string; groups: FrozenGroup[] }, paths: string[]): Promise<Drift[]> {
+async function committedDrift(
+  root: string,
+  lock: Lock | null,
+  where: PlanLocation,
+  hashed: { planDigest: string; groups: FrozenGroup[] },
+  paths: string[],
+): Promise<Drift[]> {
   const expected = new Map<string, string>([[where.plan, hashed.planDigest.replace(/^sha256:/, '')]]);
   for (const group of hashed.groups) for (const e of group.entries) expected.set(e.path, e.digest);
   const asked = paths.filter((p) => expected.has(p));
@@ -128,7 +179,8 @@ async function committedDrift(root: string, lock: Lock | null, where: PlanLocati
   for (const path of asked) {
     const digest = committed.get(path);
     if (digest === undefined) found.push({ path, reason: 'untracked', detail: 'HEAD has no such file' });
-    else if (digest !== expected.get(path)) found.push({ path, reason: 'uncommitted', detail: "its bytes differ from HEAD's, though git's status shows no change" });
+    else if (digest !== expected.get(path))
+      found.push({ path, reason: 'uncommitted', detail: "its bytes differ from HEAD's, though git's status shows no change" });
   }
   // The lock is compared by content: the one the gate read must be the one HEAD commits.
   if (lock && paths.includes(where.lock) && !(await sameLockInHead(root, where.lock, lock))) {
@@ -149,8 +201,10 @@ async function sameLockInHead(root: string, lockPath: string, lock: Lock): Promi
 
 function driftHint(d: Drift, hint: string): string {
   if (d.reason === 'untracked') return 'commit it: the approved state is the committed state';
-  if (d.reason === 'hidden') return `clear the flag (git update-index --no-skip-worktree --no-assume-unchanged -- ${d.path}), then commit or revert what git now shows`;
-  if (d.reason === 'nested') return 'freeze only files this repository commits: narrow the pattern, or move the files out of the nested repository';
+  if (d.reason === 'hidden')
+    return `clear the flag (git update-index --no-skip-worktree --no-assume-unchanged -- ${d.path}), then commit or revert what git now shows`;
+  if (d.reason === 'nested')
+    return 'freeze only files this repository commits: narrow the pattern, or move the files out of the nested repository';
   return `commit or revert the change; ${hint}`;
 }
 
@@ -166,13 +220,16 @@ export function gateError(verdict: GateVerdict): CutoverError {
   const code = verdict.frozen ? 'APPROVAL_MISSING' : 'REGISTRY_UNFROZEN';
   const first = verdict.problems[0];
   const files = new Set(verdict.drift.map((d) => d.path)).size;
-  const message = verdict.frozen ? (first?.message ?? 'approvals missing') : `not frozen: ${files} file${files === 1 ? '' : 's'} differ from the committed lock`;
+  const message = verdict.frozen
+    ? (first?.message ?? 'approvals missing')
+    : `not frozen: ${files} file${files === 1 ? '' : 's'} differ from the committed lock`;
   return new CutoverError(code, message, { problems: verdict.problems, ...(first?.hint ? { hint: first.hint } : {}) });
 }
 
 /** One line for a drifted file: what it is to the plan and how it drifted. */
 export function describeDrift(d: Drift): string {
-  const subject = d.kind === 'plan' ? 'the plan' : d.kind === 'lock' ? 'the lock' : d.kind ? `${SUBJECT[d.kind]} "${d.group}" file` : 'frozen file';
+  const subject =
+    d.kind === 'plan' ? 'the plan' : d.kind === 'lock' ? 'the lock' : d.kind ? `${SUBJECT[d.kind]} "${d.group}" file` : 'frozen file';
   const detail = d.detail ? ` (${d.detail})` : '';
   switch (d.reason) {
     case 'changed':
@@ -230,7 +287,11 @@ function approvalProblems(approvals: ApprovalVerdict, lockFile: string, digest: 
     },
   ];
   for (const { approval, reason, detail } of approvals.rejected) {
-    problems.push({ code: 'APPROVAL_MISSING', file: lockFile, message: `the approval by ${approvalName(approval)} does not count (${reason}): ${detail}` });
+    problems.push({
+      code: 'APPROVAL_MISSING',
+      file: lockFile,
+      message: `the approval by ${approvalName(approval)} does not count (${reason}): ${detail}`,
+    });
   }
   return problems;
 }
@@ -242,4 +303,3 @@ export async function readSignersFile(root: string, path: string): Promise<Uint8
   const info = await lstat(abs).catch(() => undefined);
   return info?.isFile() ? readFile(abs) : null;
 }
-

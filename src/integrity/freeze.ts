@@ -65,12 +65,17 @@ const UNSAFE_HINT = 'registries and inputs are regular files inside the reposito
 // following it, and checkMatch refuses it by name (tinyglobby otherwise either skips links silently or
 // follows them, which can walk out of the repository and across the whole file system).
 function linksAsFiles(entries: Dirent[]): Dirent[] {
-  return entries.map((entry) => (entry.isSymbolicLink() ? Object.create(entry, { isFile: { value: () => true }, isSymbolicLink: { value: () => false } }) : entry));
+  return entries.map((entry) =>
+    entry.isSymbolicLink() ? Object.create(entry, { isFile: { value: () => true }, isSymbolicLink: { value: () => false } }) : entry,
+  );
 }
 const GLOB_FS = {
   readdir: ((path: string, options: object, callback: (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void) =>
-    readdir(path, { ...options, withFileTypes: true }, (error, entries) => callback(error, error ? entries : linksAsFiles(entries)))) as unknown as typeof readdir,
-  readdirSync: ((path: string, options: object) => linksAsFiles(readdirSync(path, { ...options, withFileTypes: true }))) as unknown as typeof readdirSync,
+    readdir(path, { ...options, withFileTypes: true }, (error, entries) =>
+      callback(error, error ? entries : linksAsFiles(entries)),
+    )) as unknown as typeof readdir,
+  readdirSync: ((path: string, options: object) =>
+    linksAsFiles(readdirSync(path, { ...options, withFileTypes: true }))) as unknown as typeof readdirSync,
 };
 
 /**
@@ -79,7 +84,9 @@ const GLOB_FS = {
  */
 export function declaredGroups(plan: FreezablePlan): DeclaredGroup[] {
   const spec = 'spec' in plan ? plan.spec : plan;
-  const groups: DeclaredGroup[] = GROUP_KINDS.flatMap((kind) => (spec[kind] ?? []).map((group, index) => ({ kind, index, name: group.name, paths: group.paths })));
+  const groups: DeclaredGroup[] = GROUP_KINDS.flatMap((kind) =>
+    (spec[kind] ?? []).map((group, index) => ({ kind, index, name: group.name, paths: group.paths })),
+  );
   const { signers } = approvalPolicy(plan);
   if (signers !== undefined) groups.push({ kind: 'inputs', index: SIGNERS_INDEX, name: SIGNERS_GROUP, paths: [signers] });
   return groups;
@@ -95,7 +102,9 @@ export async function locatePlan(root: string, planPath: string): Promise<PlanLo
   const realRoot = await realpath(root);
   const real = join(await realpath(dirname(planPath)), basename(planPath));
   if (!isInside(realRoot, real) || real === realRoot) {
-    throw new CutoverError('USAGE', `the plan ${planPath} is outside the repository ${realRoot}`, { hint: 'a plan and its lock live in the repository whose files they freeze' });
+    throw new CutoverError('USAGE', `the plan ${planPath} is outside the repository ${realRoot}`, {
+      hint: 'a plan and its lock live in the repository whose files they freeze',
+    });
   }
   const plan = relative(realRoot, real).split(sep).join('/');
   return { plan, lock: lockPathFor(plan) };
@@ -146,14 +155,25 @@ async function checkPatternBase(root: string, realRoot: string, pattern: string,
     if (!info) return;
     if (info.isSymbolicLink()) {
       const target = await realpath(join(root, prefix)).catch(() => undefined);
-      throw new CutoverError('PATH_UNSAFE', `${group.kind} "${group.name}": pattern ${JSON.stringify(pattern)} passes through ${JSON.stringify(prefix)}, a symbolic link${linkDestination(realRoot, target)}`, { hint: UNSAFE_HINT });
+      throw new CutoverError(
+        'PATH_UNSAFE',
+        `${group.kind} "${group.name}": pattern ${JSON.stringify(pattern)} passes through ${JSON.stringify(prefix)}, a symbolic link${linkDestination(realRoot, target)}`,
+        { hint: UNSAFE_HINT },
+      );
     }
   }
 }
 
 // A match must be a regular file reached without passing through a link: checked component by component.
-async function checkMatch(root: string, realRoot: string, path: string, group: DeclaredGroup, checked: Map<string, Promise<Stats>>): Promise<WalkedFile> {
-  const unsafe = (why: string) => new CutoverError('PATH_UNSAFE', `${group.kind} "${group.name}": ${JSON.stringify(path)} ${why}`, { hint: UNSAFE_HINT });
+async function checkMatch(
+  root: string,
+  realRoot: string,
+  path: string,
+  group: DeclaredGroup,
+  checked: Map<string, Promise<Stats>>,
+): Promise<WalkedFile> {
+  const unsafe = (why: string) =>
+    new CutoverError('PATH_UNSAFE', `${group.kind} "${group.name}": ${JSON.stringify(path)} ${why}`, { hint: UNSAFE_HINT });
   const problem = entryPathProblem(path);
   if (problem) throw unsafe(problem);
   const parts = path.split('/');
@@ -165,7 +185,11 @@ async function checkMatch(root: string, realRoot: string, path: string, group: D
     try {
       info = await pending;
     } catch (error) {
-      throw new CutoverError('IO_FAILED', `${group.kind} "${group.name}": cannot read ${JSON.stringify(prefix)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+      throw new CutoverError(
+        'IO_FAILED',
+        `${group.kind} "${group.name}": cannot read ${JSON.stringify(prefix)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        { cause: error },
+      );
     }
     if (info.isSymbolicLink()) {
       const target = await realpath(join(root, prefix)).catch(() => undefined);
@@ -186,9 +210,18 @@ function unmatchedError(unmatched: UnmatchedPattern[], source: SourceDoc | undef
     const signers = u.groupIndex === SIGNERS_INDEX;
     return {
       code: 'PLAN_PATH',
-      message: signers ? `approvals.signers: no file at ${JSON.stringify(u.pattern)}` : `${u.kind} "${u.group}": pattern ${JSON.stringify(u.pattern)} matches no file`,
-      hint: signers ? 'commit the allowed-signers file (one line a principal: "email key-type base64-key") at that path' : 'patterns are relative to the repository root; a folder needs "/**"',
-      ...(source ? { file: source.file, ...positionOf(source, signers ? ['spec', 'approvals', 'signers'] : ['spec', u.kind, u.groupIndex, 'paths', u.patternIndex]) } : {}),
+      message: signers
+        ? `approvals.signers: no file at ${JSON.stringify(u.pattern)}`
+        : `${u.kind} "${u.group}": pattern ${JSON.stringify(u.pattern)} matches no file`,
+      hint: signers
+        ? 'commit the allowed-signers file (one line a principal: "email key-type base64-key") at that path'
+        : 'patterns are relative to the repository root; a folder needs "/**"',
+      ...(source
+        ? {
+            file: source.file,
+            ...positionOf(source, signers ? ['spec', 'approvals', 'signers'] : ['spec', u.kind, u.groupIndex, 'paths', u.patternIndex]),
+          }
+        : {}),
     };
   });
   return problemsError(problems);
@@ -202,9 +235,16 @@ export async function readLockText(root: string, lockPath: string): Promise<stri
     info = await lstat(abs);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new CutoverError('IO_FAILED', `cannot read the lock (${(error as NodeJS.ErrnoException).code})`, { position: { file: lockPath }, cause: error });
+    throw new CutoverError('IO_FAILED', `cannot read the lock (${(error as NodeJS.ErrnoException).code})`, {
+      position: { file: lockPath },
+      cause: error,
+    });
   }
-  if (!info.isFile()) throw new CutoverError('LOCK_INVALID', 'the lock is not a regular file (a link or a folder)', { position: { file: lockPath }, hint: 'remove it and run `cutover freeze PLAN`' });
+  if (!info.isFile())
+    throw new CutoverError('LOCK_INVALID', 'the lock is not a regular file (a link or a folder)', {
+      position: { file: lockPath },
+      hint: 'remove it and run `cutover freeze PLAN`',
+    });
   return lockText(await readFile(abs), lockPath);
 }
 

@@ -54,7 +54,9 @@ const WORKER_URL = new URL('./hash-worker.js', import.meta.url);
 export function workersAvailable(): boolean {
   if (WORKER_URL.protocol !== 'file:' || import.meta.url.endsWith('.ts')) return false;
   if (existsSync(fileURLToPath(WORKER_URL))) return true;
-  throw new Error(`the hashing worker ${fileURLToPath(WORKER_URL)} is missing beside ${fileURLToPath(import.meta.url)}: the build is incomplete`);
+  throw new Error(
+    `the hashing worker ${fileURLToPath(WORKER_URL)} is missing beside ${fileURLToPath(import.meta.url)}: the build is incomplete`,
+  );
 }
 
 function planTasks(base: string, files: readonly WalkedFile[]): PlannedTask[] {
@@ -83,7 +85,12 @@ function workerFailure(message: Extract<WorkerMessage, { type: 'failed' }>): Err
   return new Error(`hash worker failed: ${message.message}`);
 }
 
-async function runInPool(tasks: PlannedTask[], threads: number, onBytes: (id: number, bytes: number) => void, onDone: (id: number, result: HashTaskResult) => void): Promise<void> {
+async function runInPool(
+  tasks: PlannedTask[],
+  threads: number,
+  onBytes: (id: number, bytes: number) => void,
+  onDone: (id: number, result: HashTaskResult) => void,
+): Promise<void> {
   const workers: Worker[] = [];
   let next = 0;
   let finished = 0;
@@ -160,7 +167,10 @@ export async function hashFiles(base: string, files: readonly WalkedFile[], opti
   } else {
     const buffer = Buffer.allocUnsafe(READ_SIZE);
     for (const [id, planned] of tasks.entries()) {
-      onDone(id, hashTask(planned.task, buffer, (bytes) => onBytes(id, bytes)));
+      onDone(
+        id,
+        hashTask(planned.task, buffer, (bytes) => onBytes(id, bytes)),
+      );
       await nextTurn(); // let timers and I/O run between batches
     }
   }

@@ -92,7 +92,9 @@ export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: numb
       }
     }
   } catch (error) {
-    throw new CutoverError('IO_FAILED', `cannot read ${JSON.stringify(abs)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    throw new CutoverError('IO_FAILED', `cannot read ${JSON.stringify(abs)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+      cause: error,
+    });
   } finally {
     closeSync(fd);
   }

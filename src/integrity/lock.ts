@@ -122,7 +122,13 @@ export function groupEntries(group: LockGroup): ManifestLine[] {
 }
 
 /** Builds a lock from hashed groups; approvals not bound to the new freeze digest are left out. */
-export function computeLock(input: { plan: string; planDigest: string; groups: readonly FrozenGroup[]; frozenBy: string; approvals?: readonly Approval[] }): Lock {
+export function computeLock(input: {
+  plan: string;
+  planDigest: string;
+  groups: readonly FrozenGroup[];
+  frozenBy: string;
+  approvals?: readonly Approval[];
+}): Lock {
   const freezeDigest = freezeDigestOf(input.planDigest, input.groups);
   return {
     format: LOCK_FORMAT,
@@ -151,13 +157,23 @@ export function lockGroupsOf(groups: readonly FrozenGroup[]): Pick<Lock, GroupKi
 /** A lock's groups in the shape hashing yields: registries first, entries in UTF-8 byte order. */
 export function groupsOfLock(lock: Pick<Lock, GroupKind>): FrozenGroup[] {
   return GROUP_KINDS.flatMap((kind) =>
-    Object.entries(lock[kind]).map(([name, group]) => ({ kind, name, patterns: group.patterns, entries: groupEntries(group), root: group.root })),
+    Object.entries(lock[kind]).map(([name, group]) => ({
+      kind,
+      name,
+      patterns: group.patterns,
+      entries: groupEntries(group),
+      root: group.root,
+    })),
   );
 }
 
 /** An approval with exactly the lock's keys: `by` and `digest`, and the signed three when it is signed. */
 export function approvalFields(a: Approval): Approval {
-  return { by: a.by, digest: a.digest, ...(a.signature !== undefined ? { principal: a.principal, key: a.key, signature: a.signature } : {}) };
+  return {
+    by: a.by,
+    digest: a.digest,
+    ...(a.signature !== undefined ? { principal: a.principal, key: a.key, signature: a.signature } : {}),
+  };
 }
 
 /** Every repository-relative file a lock lists, once each. */
@@ -173,7 +189,8 @@ export function lockInconsistencies(lock: Lock): string[] {
     if (root !== group.root) found.push(`${groupKey(group.kind, group.name)} records root ${group.root}, but its file list gives ${root}`);
   }
   const digest = freezeDigestOf(lock.planDigest, groupsOfLock(lock));
-  if (digest !== lock.freezeDigest) found.push(`freezeDigest is ${lock.freezeDigest}, but the recorded plan digest and group roots give ${digest}`);
+  if (digest !== lock.freezeDigest)
+    found.push(`freezeDigest is ${lock.freezeDigest}, but the recorded plan digest and group roots give ${digest}`);
   return found;
 }
 
@@ -189,7 +206,8 @@ export function diffLock(expected: Pick<Lock, GroupKind>, actual: Pick<Lock, Gro
       for (const [path, digest] of after) {
         const old = before.get(path);
         if (old === undefined) here.push({ path, kind, group, reason: 'added' });
-        else if (old !== digest) here.push({ path, kind, group, reason: 'changed', detail: `lock ${old.slice(0, 12)}…, now ${digest.slice(0, 12)}…` });
+        else if (old !== digest)
+          here.push({ path, kind, group, reason: 'changed', detail: `lock ${old.slice(0, 12)}…, now ${digest.slice(0, 12)}…` });
       }
       for (const path of before.keys()) if (!after.has(path)) here.push({ path, kind, group, reason: 'removed' });
       drift.push(...here.sort((a, b) => compareUtf8(a.path, b.path)));
@@ -215,17 +233,27 @@ export function parseLock(text: string, file: string): Lock {
     data = JSON.parse(text);
   } catch (error) {
     const offset = Number(/at position (\d+)/.exec((error as Error).message)?.[1] ?? 0);
-    throw new CutoverError('LOCK_INVALID', `the lock is not valid JSON: ${(error as Error).message.replace(/ in JSON at position.*$/s, '')}`, {
-      position: { file, ...lineColAtOffset(text, offset) },
-      hint: 'run `cutover freeze PLAN` to write it again',
-    });
+    throw new CutoverError(
+      'LOCK_INVALID',
+      `the lock is not valid JSON: ${(error as Error).message.replace(/ in JSON at position.*$/s, '')}`,
+      {
+        position: { file, ...lineColAtOffset(text, offset) },
+        hint: 'run `cutover freeze PLAN` to write it again',
+      },
+    );
   }
   const issues: { path: DataPath; key?: string; message: string }[] = [];
   const check = (ok: boolean, path: DataPath, message: string, key?: string) => {
     if (!ok) issues.push({ path, message, ...(key === undefined ? {} : { key }) });
     return ok;
   };
-  const where = (path: DataPath) => (path.length ? path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1) : 'the lock');
+  const where = (path: DataPath) =>
+    path.length
+      ? path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+          .join('')
+          .slice(1)
+      : 'the lock';
   const keysOf = (value: unknown, path: DataPath, keys: readonly string[]) => {
     if (!check(isObject(value), path, `${where(path)} must be an object`)) return false;
     const record = value as Record<string, unknown>;
@@ -233,13 +261,25 @@ export function parseLock(text: string, file: string): Lock {
     for (const key of keys) check(key in record, path, `${where(path)} lacks ${JSON.stringify(key)}`);
     return true;
   };
-  const digest = (value: unknown, path: DataPath) => check(typeof value === 'string' && DIGEST.test(value), path, `${where(path)} must be sha256:<64 lowercase hex>`);
-  const identity = (value: unknown, path: DataPath) => check(typeof value === 'string' && IDENTITY.test(value), path, `${where(path)} must be a git identity "Name <email>"`);
+  const digest = (value: unknown, path: DataPath) =>
+    check(typeof value === 'string' && DIGEST.test(value), path, `${where(path)} must be sha256:<64 lowercase hex>`);
+  const identity = (value: unknown, path: DataPath) =>
+    check(typeof value === 'string' && IDENTITY.test(value), path, `${where(path)} must be a git identity "Name <email>"`);
 
   if (keysOf(data, [], LOCK_KEYS)) {
     const lock = data as Record<string, unknown>;
-    if ('format' in lock) check(lock.format === LOCK_FORMAT, ['format'], `unsupported lock format ${JSON.stringify(lock.format)}; this cutover reads ${LOCK_FORMAT}`);
-    if ('plan' in lock) check(typeof lock.plan === 'string' && pathProblem(lock.plan) === undefined, ['plan'], 'plan must be the repository-relative path of the plan');
+    if ('format' in lock)
+      check(
+        lock.format === LOCK_FORMAT,
+        ['format'],
+        `unsupported lock format ${JSON.stringify(lock.format)}; this cutover reads ${LOCK_FORMAT}`,
+      );
+    if ('plan' in lock)
+      check(
+        typeof lock.plan === 'string' && pathProblem(lock.plan) === undefined,
+        ['plan'],
+        'plan must be the repository-relative path of the plan',
+      );
     if ('planDigest' in lock) digest(lock.planDigest, ['planDigest']);
     if ('freezeDigest' in lock) digest(lock.freezeDigest, ['freezeDigest']);
     if ('frozenBy' in lock) identity(lock.frozenBy, ['frozenBy']);
@@ -252,13 +292,25 @@ export function parseLock(text: string, file: string): Lock {
         const { patterns, files, root } = group as Record<string, unknown>;
         if ('root' in (group as object)) digest(root, [...at, 'root']);
         if ('patterns' in (group as object)) {
-          check(Array.isArray(patterns) && patterns.length > 0 && patterns.every((p) => typeof p === 'string' && p !== ''), [...at, 'patterns'], `${where([...at, 'patterns'])} must be a non-empty list of patterns`);
+          check(
+            Array.isArray(patterns) && patterns.length > 0 && patterns.every((p) => typeof p === 'string' && p !== ''),
+            [...at, 'patterns'],
+            `${where([...at, 'patterns'])} must be a non-empty list of patterns`,
+          );
         }
-        if (!('files' in (group as object)) || !check(isObject(files), [...at, 'files'], `${where([...at, 'files'])} must map paths to digests`)) continue;
+        if (
+          !('files' in (group as object)) ||
+          !check(isObject(files), [...at, 'files'], `${where([...at, 'files'])} must map paths to digests`)
+        )
+          continue;
         for (const [path, value] of Object.entries(files as Record<string, unknown>)) {
           const why = entryPathProblem(path) ?? pathProblem(path);
           check(why === undefined, [...at, 'files'], `file path ${JSON.stringify(path)} ${why}`, path);
-          check(typeof value === 'string' && HEX.test(value), [...at, 'files', path], `the digest of ${JSON.stringify(path)} must be 64 lowercase hex digits`);
+          check(
+            typeof value === 'string' && HEX.test(value),
+            [...at, 'files', path],
+            `the digest of ${JSON.stringify(path)} must be 64 lowercase hex digits`,
+          );
         }
       }
     }
@@ -270,9 +322,24 @@ export function parseLock(text: string, file: string): Lock {
         if (by !== undefined) identity(by, ['approvals', i, 'by']);
         if (approved !== undefined) digest(approved, ['approvals', i, 'digest']);
         if (!signed) continue;
-        if (principal !== undefined) check(typeof principal === 'string' && PRINCIPAL.test(principal), ['approvals', i, 'principal'], `approvals[${i}].principal must be an allowed-signers principal: no spaces, commas, quotes or patterns`);
-        if (key !== undefined) check(typeof key === 'string' && FINGERPRINT.test(key), ['approvals', i, 'key'], `approvals[${i}].key must be an SSH key fingerprint SHA256:<43 base64 characters>`);
-        if (signature !== undefined) check(typeof signature === 'string' && SIGNATURE.test(signature), ['approvals', i, 'signature'], `approvals[${i}].signature must be an SSH signature: the base64 of an SSHSIG blob on one line`);
+        if (principal !== undefined)
+          check(
+            typeof principal === 'string' && PRINCIPAL.test(principal),
+            ['approvals', i, 'principal'],
+            `approvals[${i}].principal must be an allowed-signers principal: no spaces, commas, quotes or patterns`,
+          );
+        if (key !== undefined)
+          check(
+            typeof key === 'string' && FINGERPRINT.test(key),
+            ['approvals', i, 'key'],
+            `approvals[${i}].key must be an SSH key fingerprint SHA256:<43 base64 characters>`,
+          );
+        if (signature !== undefined)
+          check(
+            typeof signature === 'string' && SIGNATURE.test(signature),
+            ['approvals', i, 'signature'],
+            `approvals[${i}].signature must be an SSH signature: the base64 of an SSHSIG blob on one line`,
+          );
       }
     }
   }
@@ -288,7 +355,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function lockError(text: string, file: string, issues: { path: DataPath; key?: string; message: string }[]): CutoverError {
   const lines = new LineCounter();
   const source = { file, text, doc: parseDocument(text, { lineCounter: lines, uniqueKeys: false }), lines };
-  const problems: Problem[] = issues.map((issue) => ({ code: 'LOCK_INVALID', file, ...positionOf(source, issue.path, issue.key), message: issue.message }));
+  const problems: Problem[] = issues.map((issue) => ({
+    code: 'LOCK_INVALID',
+    file,
+    ...positionOf(source, issue.path, issue.key),
+    message: issue.message,
+  }));
   const first = problems[0] as Problem;
   return new CutoverError('LOCK_INVALID', first.message, {
     problems: problems.map((p, i) => (i === 0 ? { ...p, hint: 'run `cutover freeze PLAN` to write the lock again' } : p)),
@@ -305,6 +377,10 @@ function lineColAtOffset(text: string, offset: number): { line: number; col: num
 
 /** The lock bytes as UTF-8 text, refusing bytes that are not UTF-8. */
 export function lockText(bytes: Uint8Array, file: string): string {
-  if (!isUtf8(bytes)) throw new CutoverError('LOCK_INVALID', 'the lock is not valid UTF-8', { position: { file }, hint: 'run `cutover freeze PLAN` to write it again' });
+  if (!isUtf8(bytes))
+    throw new CutoverError('LOCK_INVALID', 'the lock is not valid UTF-8', {
+      position: { file },
+      hint: 'run `cutover freeze PLAN` to write it again',
+    });
   return new TextDecoder().decode(bytes);
 }

@@ -34,7 +34,9 @@ const NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
 export function displayPath(path: string | Uint8Array): string {
   if (typeof path === 'string') return quote(path);
   if (isUtf8(path)) return quote(Buffer.from(path).toString('utf8'));
-  const shown = Array.from(path, (b) => (b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x22 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`));
+  const shown = Array.from(path, (b) =>
+    b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x22 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`,
+  );
   return `"${shown.join('')}"`;
 }
 

@@ -84,7 +84,8 @@ export function runRoot(artifacts: readonly { name: string; root: string }[]): s
   });
   lines.sort((a, b) => compareUtf8(a.path, b.path));
   lines.forEach((line, i) => {
-    if (i > 0 && lines[i - 1]?.path === line.path) throw new CutoverError('ARTIFACT_INVALID', `artifact name ${displayPath(line.path)} appears twice`);
+    if (i > 0 && lines[i - 1]?.path === line.path)
+      throw new CutoverError('ARTIFACT_INVALID', `artifact name ${displayPath(line.path)} appears twice`);
   });
   return manifestRoot(lines);
 }

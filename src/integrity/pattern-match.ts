@@ -29,7 +29,9 @@ export async function matchPattern(pattern: string, tree: VirtualTree): Promise<
     const rel = dir.replace(/^\/+|\/+$/g, '');
     const entries = tree.get(rel);
     if (!entries) throw Object.assign(new Error(`ENOENT: ${dir}`), { code: 'ENOENT' });
-    return [...entries].map(([name, isFile]) => ({ name, isFile: () => isFile, isDirectory: () => !isFile, isSymbolicLink: () => false }) as Dirent);
+    return [...entries].map(
+      ([name, isFile]) => ({ name, isFile: () => isFile, isDirectory: () => !isFile, isSymbolicLink: () => false }) as Dirent,
+    );
   };
   const fs = {
     readdir: (dir: string, _options: object, callback: (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void) => {

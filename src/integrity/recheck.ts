@@ -27,7 +27,11 @@ export function statFiles(root: string, paths: readonly string[]): Map<string, F
       stats.set(path, { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new CutoverError('IO_FAILED', `cannot stat ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+        throw new CutoverError(
+          'IO_FAILED',
+          `cannot stat ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+          { cause: error },
+        );
       }
       stats.set(path, null);
     }
@@ -47,7 +51,11 @@ export function compareStats(before: ReadonlyMap<string, FileStat>, after: Reado
     if (was && !now) drift.push({ path, reason: 'removed' });
     else if (!was && now) drift.push({ path, reason: 'added' });
     else if (was && now && (was.size !== now.size || was.mtimeNs !== now.mtimeNs || was.ctimeNs !== now.ctimeNs || was.ino !== now.ino)) {
-      drift.push({ path, reason: 'changed', detail: was.size !== now.size ? `size ${was.size} → ${now.size}` : 'modification time, change time or inode moved' });
+      drift.push({
+        path,
+        reason: 'changed',
+        detail: was.size !== now.size ? `size ${was.size} → ${now.size}` : 'modification time, change time or inode moved',
+      });
     }
   }
   for (const [path, now] of after) if (!before.has(path) && now) drift.push({ path, reason: 'added' });
@@ -57,7 +65,8 @@ export function compareStats(before: ReadonlyMap<string, FileStat>, after: Reado
 /** The snapshot a run starts from: every file the lock lists, its digest, and its stat now. */
 export function snapshotFrozen(root: string, lock: Pick<Lock, 'registries' | 'inputs'>): FrozenSnapshot {
   const digests = new Map<string, string>();
-  for (const kind of GROUP_KINDS) for (const group of Object.values(lock[kind])) for (const [path, digest] of Object.entries(group.files)) digests.set(path, digest);
+  for (const kind of GROUP_KINDS)
+    for (const group of Object.values(lock[kind])) for (const [path, digest] of Object.entries(group.files)) digests.set(path, digest);
   return { digests, stats: statFiles(root, [...digests.keys()]) };
 }
 
@@ -96,6 +105,9 @@ async function digestOf(root: string, path: string, stat: NonNullable<FileStat>)
 
 /** Re-hashes every registry and input and lists what differs from the lock (content and glob matches only). */
 export async function rehashFrozen(options: { root: string; plan: FreezablePlan; lock: Lock; threads?: number }): Promise<Drift[]> {
-  const { groups } = await hashGroups(options.root, options.plan, { allowUnmatched: true, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  const { groups } = await hashGroups(options.root, options.plan, {
+    allowUnmatched: true,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
   return diffLock(options.lock, lockGroupsOf(groups));
 }

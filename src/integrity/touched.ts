@@ -33,7 +33,12 @@ export interface TouchedPlans {
  * The plans under plans/ at HEAD that the change from BASE (its merge base with HEAD) to HEAD touches;
  * with `only`, exactly those plans (repository-relative), each with what of it the change touched.
  */
-export async function findTouchedPlans(options: { root: string; base: string; head: string; only?: readonly string[] }): Promise<TouchedPlans> {
+export async function findTouchedPlans(options: {
+  root: string;
+  base: string;
+  head: string;
+  only?: readonly string[];
+}): Promise<TouchedPlans> {
   const { root } = options;
   const range = await resolveRange(options.base, options.head, { cwd: root });
   const changes = await diffFiles(range.from, range.head, { cwd: root });
@@ -50,7 +55,13 @@ export async function findTouchedPlans(options: { root: string; base: string; he
   return { range, changes, plans, removed };
 }
 
-async function touchesOf(path: string, head: string, root: string, changed: ReadonlySet<string>, tree: ReturnType<typeof virtualTree>): Promise<TouchedPlan> {
+async function touchesOf(
+  path: string,
+  head: string,
+  root: string,
+  changed: ReadonlySet<string>,
+  tree: ReturnType<typeof virtualTree>,
+): Promise<TouchedPlan> {
   const lock = lockPathFor(path);
   const reasons: TouchReason[] = [];
   if (changed.has(path)) reasons.push({ kind: 'plan', path });

@@ -24,7 +24,9 @@ const HINT = 'an artifact holds regular files and folders only; links, devices, 
 const NAME_HINT = 'entry paths are valid UTF-8 with no control character and no backslash; rename the file';
 
 function refuse(what: string, shown: string): CutoverError {
-  return new CutoverError('ARTIFACT_INVALID', `${what} inside artifact: ${shown}`, { hint: what === 'symbolic link' ? `${HINT}: replace the link with what it points to, or remove it` : HINT });
+  return new CutoverError('ARTIFACT_INVALID', `${what} inside artifact: ${shown}`, {
+    hint: what === 'symbolic link' ? `${HINT}: replace the link with what it points to, or remove it` : HINT,
+  });
 }
 
 function ioFailed(shown: string, cause: unknown): CutoverError {
@@ -57,7 +59,8 @@ export async function walkArtifact(absPath: string): Promise<ArtifactFiles> {
     if (problem) throw new CutoverError('ARTIFACT_INVALID', `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: NAME_HINT });
     return { kind: 'file', base: dirname(absPath), files: [{ path: name, size: info.size }] };
   }
-  if (!info.isDirectory()) throw new CutoverError('ARTIFACT_INVALID', `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
+  if (!info.isDirectory())
+    throw new CutoverError('ARTIFACT_INVALID', `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
   return { kind: 'directory', base: absPath, files: await listFiles(absPath) };
 }
 
@@ -102,7 +105,11 @@ async function refuseUndecodable(dir: string): Promise<void> {
   });
   const bad = names.find((name) => !isUtf8(name));
   if (bad) {
-    throw new CutoverError('ARTIFACT_INVALID', `entry path ${displayPath(Buffer.concat([Buffer.from(`${dir}/`), bad]))} is not valid UTF-8`, { hint: NAME_HINT });
+    throw new CutoverError(
+      'ARTIFACT_INVALID',
+      `entry path ${displayPath(Buffer.concat([Buffer.from(`${dir}/`), bad]))} is not valid UTF-8`,
+      { hint: NAME_HINT },
+    );
   }
 }
 

@@ -94,8 +94,18 @@ interface Interpreter {
 }
 
 const INTERPRETERS: Interpreter[] = [
-  { name: /^(?:ba|da|z|k|mk|a|y|fi)?sh$/, shell: true, code: ['-c', '--command'], valued: ['-o', '+o', '-O', '+O', '--rcfile', '--init-file'] },
-  { name: /^(?:node|nodejs|bun)$/, shell: false, code: ['-e', '--eval', '-p', '--print'], valued: ['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--input-type'] },
+  {
+    name: /^(?:ba|da|z|k|mk|a|y|fi)?sh$/,
+    shell: true,
+    code: ['-c', '--command'],
+    valued: ['-o', '+o', '-O', '+O', '--rcfile', '--init-file'],
+  },
+  {
+    name: /^(?:node|nodejs|bun)$/,
+    shell: false,
+    code: ['-e', '--eval', '-p', '--print'],
+    valued: ['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--input-type'],
+  },
   { name: /^python[0-9.]*$/, shell: false, code: ['-c'], valued: ['-W', '-X'] },
   { name: /^perl[0-9.]*$/, shell: false, code: ['-e', '-E'], valued: [] },
   { name: /^ruby[0-9.]*$/, shell: false, code: ['-e'], valued: ['-r', '-I'] },

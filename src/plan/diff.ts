@@ -21,14 +21,16 @@ export interface PlanDiff {
 
 /** Compares two valid plans step by step and key by key. */
 export function diffPlans(before: Plan, after: Plan): PlanDiff {
-  const stepsOf = (plan: Plan) => new Map(placedSteps(plan).map(({ phase, step }) => [`${phase}/${step.id}` as StepRef, canonicalJson(step)]));
+  const stepsOf = (plan: Plan) =>
+    new Map(placedSteps(plan).map(({ phase, step }) => [`${phase}/${step.id}` as StepRef, canonicalJson(step)]));
   const old = stepsOf(before);
   const now = stepsOf(after);
   const added = [...now.keys()].filter((ref) => !old.has(ref));
   const removed = [...old.keys()].filter((ref) => !now.has(ref));
   const changed = [...now.keys()].filter((ref) => old.has(ref) && old.get(ref) !== now.get(ref));
   const reordered = PHASES.filter((phase) => {
-    const kept = (plan: Plan, other: Map<StepRef, string>) => (plan.spec[phase] ?? []).map((s) => `${phase}/${s.id}` as StepRef).filter((ref) => other.has(ref));
+    const kept = (plan: Plan, other: Map<StepRef, string>) =>
+      (plan.spec[phase] ?? []).map((s) => `${phase}/${s.id}` as StepRef).filter((ref) => other.has(ref));
     return kept(before, now).join('\n') !== kept(after, old).join('\n');
   });
   return { added, removed, changed, reordered, settings: settingsChanged(before, after) };
@@ -47,10 +49,12 @@ function settingsChanged(before: Plan, after: Plan): string[] {
       .filter((k) => !phases.has(k))
       .map((k) => `spec.${k}`),
   ];
-  const valueOf = (plan: Plan, key: string) => {
-    const [part, name] = key.split('.') as ['metadata' | 'spec', string];
-    return canonicalJson((plan[part] as Record<string, unknown>)[name] ?? null);
+  const settingOf = (plan: Plan, key: string) => {
+    const [part, field] = key.split('.') as ['metadata' | 'spec', string];
+    return canonicalJson((plan[part] as Record<string, unknown>)[field] ?? null);
   };
   const all = [...new Set([...keys(before), ...keys(after), 'apiVersion', 'kind'])].sort(compareUtf8);
-  return all.filter((key) => (key.includes('.') ? valueOf(before, key) !== valueOf(after, key) : before[key as 'kind'] !== after[key as 'kind']));
+  return all.filter((key) =>
+    key.includes('.') ? settingOf(before, key) !== settingOf(after, key) : before[key as 'kind'] !== after[key as 'kind'],
+  );
 }

@@ -11,7 +11,10 @@ export type Expr =
 
 /** A syntax error at an offset in the expression source. */
 export class ExpressionError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
   }
 }

@@ -83,12 +83,24 @@ const FUNCTIONS = ['success', 'failure', 'always'];
  * Names in an expression that the grammar does not know (or, for steps, that the plan does not
  * define). `matrix.<name>` is known only for the names in `matrixNames` (where a matrix value may go).
  */
-export function checkNames(expr: Expr, kind: ExpressionKind, stepIds: ReadonlySet<string>, matrixNames: ReadonlySet<string> = new Set()): TemplateIssue[] {
+export function checkNames(
+  expr: Expr,
+  kind: ExpressionKind,
+  stepIds: ReadonlySet<string>,
+  matrixNames: ReadonlySet<string> = new Set(),
+): TemplateIssue[] {
   const issues: TemplateIssue[] = [];
   for (const node of walkExpression(expr)) {
     if (node.kind === 'call') {
       if (kind === 'value' || !FUNCTIONS.includes(node.name)) {
-        issues.push(issue(node.start, 'PLAN_INTERPOLATION', `unknown function ${node.name}()`, kind === 'condition' ? 'conditions know success(), failure() and always()' : `values know ${VALUE_NAMES}`));
+        issues.push(
+          issue(
+            node.start,
+            'PLAN_INTERPOLATION',
+            `unknown function ${node.name}()`,
+            kind === 'condition' ? 'conditions know success(), failure() and always()' : `values know ${VALUE_NAMES}`,
+          ),
+        );
       }
       continue;
     }
@@ -103,14 +115,31 @@ export function checkNames(expr: Expr, kind: ExpressionKind, stepIds: ReadonlySe
       (root === 'matrix' && a !== undefined && matrixNames.has(a) && b === undefined);
     if (known) continue;
     if (root === 'matrix') {
-      issues.push(issue(node.start, 'PLAN_INTERPOLATION', `unknown name ${JSON.stringify(name)}`, matrixNames.size ? `this step's matrix is ${[...matrixNames].map((m) => `matrix.${m}`).join(', ')}` : 'matrix values may appear in run, env, produces and expect of a step with a matrix'));
+      issues.push(
+        issue(
+          node.start,
+          'PLAN_INTERPOLATION',
+          `unknown name ${JSON.stringify(name)}`,
+          matrixNames.size
+            ? `this step's matrix is ${[...matrixNames].map((m) => `matrix.${m}`).join(', ')}`
+            : 'matrix values may appear in run, env, produces and expect of a step with a matrix',
+        ),
+      );
       continue;
     }
     if (kind === 'condition' && root === 'steps' && a !== undefined && b === 'outcome' && rest.length === 0) {
-      if (!stepIds.has(a)) issues.push(issue(node.start, 'PLAN_REFERENCE', `no step has the id ${JSON.stringify(a)}`, nameHint(a, [...stepIds], 'step ids')));
+      if (!stepIds.has(a))
+        issues.push(issue(node.start, 'PLAN_REFERENCE', `no step has the id ${JSON.stringify(a)}`, nameHint(a, [...stepIds], 'step ids')));
       continue;
     }
-    issues.push(issue(node.start, 'PLAN_INTERPOLATION', `unknown name ${JSON.stringify(name)}`, kind === 'condition' ? `conditions know ${VALUE_NAMES}, steps.<id>.outcome` : `values know ${VALUE_NAMES}`));
+    issues.push(
+      issue(
+        node.start,
+        'PLAN_INTERPOLATION',
+        `unknown name ${JSON.stringify(name)}`,
+        kind === 'condition' ? `conditions know ${VALUE_NAMES}, steps.<id>.outcome` : `values know ${VALUE_NAMES}`,
+      ),
+    );
   }
   return issues;
 }

@@ -24,19 +24,27 @@ const YAML_OPTIONS = {
   prettyErrors: true,
   maxAliasCount: 0,
   // `1` and "1" are one key to a reader, so they are one key to us.
-  uniqueKeys: (a: unknown, b: unknown) =>
-    isScalar(a) && isScalar(b) ? String(a.value) === String(b.value) : a === b,
+  uniqueKeys: (a: unknown, b: unknown) => (isScalar(a) && isScalar(b) ? String(a.value) === String(b.value) : a === b),
 } as const;
 
 /** Parses plan bytes. Pure: the caller reads the file (and checks its size before reading). */
 export function loadPlan(bytes: Uint8Array, file: string, maxBytes = MAX_PLAN_BYTES): LoadResult {
   const fail = (problem: Omit<Problem, 'file'>): LoadResult => ({ ok: false, problems: [{ file, ...problem }] });
   if (bytes.length > maxBytes) {
-    return fail({ code: 'PLAN_TOO_LARGE', message: `the plan is ${bytes.length} bytes, over the ${maxBytes}-byte limit`, hint: 'split the plan or move data into input files' });
+    return fail({
+      code: 'PLAN_TOO_LARGE',
+      message: `the plan is ${bytes.length} bytes, over the ${maxBytes}-byte limit`,
+      hint: 'split the plan or move data into input files',
+    });
   }
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) {
-    return fail({ code: 'PLAN_ENCODING', message: `byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} is not valid UTF-8`, ...lineColAt(bytes, bad), hint: 'save the plan as UTF-8' });
+    return fail({
+      code: 'PLAN_ENCODING',
+      message: `byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} is not valid UTF-8`,
+      ...lineColAt(bytes, bad),
+      hint: 'save the plan as UTF-8',
+    });
   }
   let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.startsWith('\uFEFF')) text = text.slice(1);
@@ -46,33 +54,58 @@ export function loadPlan(bytes: Uint8Array, file: string, maxBytes = MAX_PLAN_BY
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
   const first = list[0];
   if (!first || first.contents === null) {
-    return fail({ code: 'PLAN_SYNTAX', message: 'the plan is empty', line: 1, col: 1, hint: 'start from `cutover init` or `cutover schema`' });
+    return fail({
+      code: 'PLAN_SYNTAX',
+      message: 'the plan is empty',
+      line: 1,
+      col: 1,
+      hint: 'start from `cutover init` or `cutover schema`',
+    });
   }
   const source: SourceDoc = { file, text, doc: first, lines };
   const problems: Problem[] = [];
   const at = (offset: number) => ({ file, ...lineColOf(source, offset) });
 
   for (const extra of list.slice(1)) {
-    problems.push({ code: 'PLAN_SYNTAX', message: 'a plan file holds one YAML document; found another', ...at(extra.range[0]), hint: 'remove the `---` separator and everything after it' });
+    problems.push({
+      code: 'PLAN_SYNTAX',
+      message: 'a plan file holds one YAML document; found another',
+      ...at(extra.range[0]),
+      hint: 'remove the `---` separator and everything after it',
+    });
   }
   const reported = [...first.errors, ...first.warnings];
   for (const e of reported.filter((r) => r.code === 'DUPLICATE_KEY' || r.code === 'TAG_RESOLVE_FAILED')) {
-    problems.push({ code: e.code === 'DUPLICATE_KEY' ? 'PLAN_DUPLICATE' : 'PLAN_YAML_FEATURE', message: yamlMessage(e.code, e.message), ...at(e.pos[0]) });
+    problems.push({
+      code: e.code === 'DUPLICATE_KEY' ? 'PLAN_DUPLICATE' : 'PLAN_YAML_FEATURE',
+      message: yamlMessage(e.code, e.message),
+      ...at(e.pos[0]),
+    });
   }
   const syntax = reported.filter((r) => r.code !== 'DUPLICATE_KEY' && r.code !== 'TAG_RESOLVE_FAILED');
-  for (const e of explainYamlErrors(text, syntax.map((r) => ({ code: r.code, message: r.message, offset: r.pos[0] })))) {
+  for (const e of explainYamlErrors(
+    text,
+    syntax.map((r) => ({ code: r.code, message: r.message, offset: r.pos[0] })),
+  )) {
     problems.push({ code: 'PLAN_SYNTAX', message: e.message, ...at(e.offset), hint: e.hint });
   }
   const directive = directiveOffset(text, first);
   if (directive >= 0) {
-    problems.push({ code: 'PLAN_YAML_FEATURE', message: 'YAML directives are not allowed', ...at(directive), hint: 'remove the `%` line: plans are read as YAML 1.2 (core schema) only' });
+    problems.push({
+      code: 'PLAN_YAML_FEATURE',
+      message: 'YAML directives are not allowed',
+      ...at(directive),
+      hint: 'remove the `%` line: plans are read as YAML 1.2 (core schema) only',
+    });
   }
-  problems.push(...unsupportedNodes(first).map(({ node, what }) => ({
-    code: 'PLAN_YAML_FEATURE' as const,
-    message: `${what} are not allowed in plans`,
-    ...at(markerOffset(text, node.range?.[0] ?? 0, what === 'tags' ? '!' : what === 'anchors' ? '&' : '*')),
-    hint: what === 'tags' ? 'write the value as a plain string' : 'write the value out in full',
-  })));
+  problems.push(
+    ...unsupportedNodes(first).map(({ node, what }) => ({
+      code: 'PLAN_YAML_FEATURE' as const,
+      message: `${what} are not allowed in plans`,
+      ...at(markerOffset(text, node.range?.[0] ?? 0, what === 'tags' ? '!' : what === 'anchors' ? '&' : '*')),
+      hint: what === 'tags' ? 'write the value as a plain string' : 'write the value out in full',
+    })),
+  );
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) };
   return { ok: true, plan: { ...source, data: first.toJS({ maxAliasCount: 0 }) } };
 }

@@ -48,7 +48,9 @@ export const PLAN_EXTENSION = /\.ya?ml$/i;
 /** True for a repository-relative path of a plan under plans/: a YAML file, no hidden folder or file on the way. */
 export function isPlanPath(path: string): boolean {
   const parts = path.split('/');
-  return parts[0] === PLANS_DIR && parts.length > 1 && parts.every((part) => part !== '' && !part.startsWith('.')) && PLAN_EXTENSION.test(path);
+  return (
+    parts[0] === PLANS_DIR && parts.length > 1 && parts.every((part) => part !== '' && !part.startsWith('.')) && PLAN_EXTENSION.test(path)
+  );
 }
 
 /** Whether a path is matched by one of the glob patterns of the plan's registries or inputs (as freeze expands them). */

@@ -83,18 +83,26 @@ export const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Why a run id cannot be used, or undefined: it names a folder of the record path, so `.` and `..` would name another. */
 export function runIdProblem(runId: string): string | undefined {
   if (!RUN_ID.test(runId)) return `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`;
-  if (runId === '.' || runId === '..') return `run id ${JSON.stringify(runId)} would name ${runId === '.' ? 'the plan\'s records folder itself' : 'the folder above it'}, not a folder of its own`;
+  if (runId === '.' || runId === '..')
+    return `run id ${JSON.stringify(runId)} would name ${runId === '.' ? "the plan's records folder itself" : 'the folder above it'}, not a folder of its own`;
   return undefined;
 }
 
 /** The default run id: GitHub's run id and attempt in Actions, the UTC time elsewhere. */
 export function defaultRunId(env: Record<string, string | undefined>, now: Date): string {
   if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID) return `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`;
-  return `local-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  return `local-${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`;
 }
 
 /** Resolves a validated plan; problems are the ones only known now (a run id that does not fit, an unset variable). */
-export function resolvePlan(plan: Plan, file: string, context: ResolveContext): { plan: ResolvedPlan; problems: Problem[]; warnings: Problem[] } {
+export function resolvePlan(
+  plan: Plan,
+  file: string,
+  context: ResolveContext,
+): { plan: ResolvedPlan; problems: Problem[]; warnings: Problem[] } {
   const problems: Problem[] = [];
   // Every value substituted, with the variables it found unset: refused below, at their places.
   const unset: UnsetIn[] = [];
@@ -103,7 +111,8 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
     return interpolate(value, scope);
   };
   const base: Scope = { env: context.env, run: { id: '' }, plan: { name: plan.metadata.name }, git: context.git };
-  const runId = context.runId ?? (plan.spec.runId !== undefined ? substitute(plan.spec.runId, base) : defaultRunId(context.env, context.now));
+  const runId =
+    context.runId ?? (plan.spec.runId !== undefined ? substitute(plan.spec.runId, base) : defaultRunId(context.env, context.now));
   const callerScope: Scope = { ...base, run: { id: runId } };
   const env = mapValues(plan.spec.env ?? {}, (v) => substitute(v, callerScope));
   // A secret's value must never become a name: run ids and record folders end up in paths, commit
@@ -111,9 +120,19 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
   const secretIn = secretFinder(plan.spec.secrets ?? [], context.env, env);
   const runIdSecret = secretIn(runId);
   if (runIdSecret) {
-    problems.push({ code: 'USAGE', file, message: `the run id holds the value of secret ${runIdSecret}`, hint: 'a run id is written into paths, commit messages and logs: choose one that holds no secret' });
+    problems.push({
+      code: 'USAGE',
+      file,
+      message: `the run id holds the value of secret ${runIdSecret}`,
+      hint: 'a run id is written into paths, commit messages and logs: choose one that holds no secret',
+    });
   } else if (runIdProblem(runId)) {
-    problems.push({ code: 'USAGE', file, message: runIdProblem(runId)!, hint: 'set --run-id or spec.runId to letters, digits, ., _ and - (not `.` or `..`)' });
+    problems.push({
+      code: 'USAGE',
+      file,
+      message: runIdProblem(runId)!,
+      hint: 'set --run-id or spec.runId to letters, digits, ., _ and - (not `.` or `..`)',
+    });
   }
   const scope: Scope = { ...callerScope, env: { ...context.env, ...env } };
   const text = (v: string) => substitute(v, scope);
@@ -127,12 +146,28 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
     problems.push(...expanded.problems);
     const shards = expanded.shards.map((values) => {
       const shardScope = { ...scope, matrix: values };
-      return resolveStep(step, phase, index, { track: (v) => substitute(v, shardScope), plain: (v) => interpolate(v, shardScope) }, env, values);
+      return resolveStep(
+        step,
+        phase,
+        index,
+        { track: (v) => substitute(v, shardScope), plain: (v) => interpolate(v, shardScope) },
+        env,
+        values,
+      );
     });
     // A shard's id names its log file and its entry in the record, where a masked secret would break both.
     const shardSecret = shards.map((s) => s.matrix && secretIn(s.id)).find(Boolean);
-    if (shardSecret) problems.push({ code: 'USAGE', file, message: `a matrix value of step ${step.id} holds the value of secret ${shardSecret}`, hint: 'matrix values name shards, logs and record entries: use values that hold no secret' });
-    shardsOf.set(step.id, shards.map((s) => s.id));
+    if (shardSecret)
+      problems.push({
+        code: 'USAGE',
+        file,
+        message: `a matrix value of step ${step.id} holds the value of secret ${shardSecret}`,
+        hint: 'matrix values name shards, logs and record entries: use values that hold no secret',
+      });
+    shardsOf.set(
+      step.id,
+      shards.map((s) => s.id),
+    );
     phases[phase].push(...shards);
   }
   // What each step waits for, by the ids of the shards its `needs` (or the entry before it) expand to.
@@ -145,8 +180,17 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
 
   const recordDir = path(plan.spec.record?.dir ?? 'reports/${{ plan.name }}/${{ run.id }}');
   const dirSecret = runIdSecret ? undefined : secretIn(recordDir);
-  if (dirSecret) problems.push({ code: 'USAGE', file, message: `the record folder holds the value of secret ${dirSecret}`, hint: 'spec.record.dir is written into paths and commits: build it from names that hold no secret' });
-  const unsetFound = unsetProblems(plan, file, unset, { ...(context.source ? { source: context.source } : {}), ...(context.preview ? { preview: true } : {}) });
+  if (dirSecret)
+    problems.push({
+      code: 'USAGE',
+      file,
+      message: `the record folder holds the value of secret ${dirSecret}`,
+      hint: 'spec.record.dir is written into paths and commits: build it from names that hold no secret',
+    });
+  const unsetFound = unsetProblems(plan, file, unset, {
+    ...(context.source ? { source: context.source } : {}),
+    ...(context.preview ? { preview: true } : {}),
+  });
   problems.push(...unsetFound.problems);
   return {
     problems,
@@ -163,7 +207,12 @@ export function resolvePlan(plan: Plan, file: string, context: ResolveContext): 
       registries: plan.spec.registries ?? [],
       phases,
       concurrency,
-      artifacts: (plan.spec.artifacts ?? []).map((a) => ({ name: a.name, path: path(a.path), commit: a.commit ?? 'manifest', roots: a.roots ?? 'none' })),
+      artifacts: (plan.spec.artifacts ?? []).map((a) => ({
+        name: a.name,
+        path: path(a.path),
+        commit: a.commit ?? 'manifest',
+        roots: a.roots ?? 'none',
+      })),
       record: { dir: recordDir, push: plan.spec.record?.push ?? false },
     },
   };
@@ -176,7 +225,14 @@ interface Substitution {
   plain: (value: string) => string;
 }
 
-function resolveStep(step: Step, phase: Phase, index: number, sub: Substitution, planEnv: Record<string, string>, values: MatrixValues): ResolvedStep {
+function resolveStep(
+  step: Step,
+  phase: Phase,
+  index: number,
+  sub: Substitution,
+  planEnv: Record<string, string>,
+  values: MatrixValues,
+): ResolvedStep {
   const text = sub.track;
   // Paths in normal form (`a/../b` is `b`, no trailing `/`): what preflight checks is what is used.
   const path = (v: string) => normalizePath(text(v));
@@ -186,7 +242,11 @@ function resolveStep(step: Step, phase: Phase, index: number, sub: Substitution,
     name: value === undefined ? (step.name ?? step.id) : step.name ? `${step.name} [${value}]` : shardId(step.id, value),
     phase,
     index,
-    with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(path), ...(step.with?.name ? { name: step.with.name } : {}) },
+    with: {
+      rerun: step.with?.rerun ?? [],
+      paths: (step.with?.paths ?? []).map(path),
+      ...(step.with?.name ? { name: step.with.name } : {}),
+    },
     cwd: step.cwd ? path(step.cwd) : '.',
     env: { ...planEnv, ...mapValues(step.env ?? {}, text) },
     retries: { count: step.retries?.count ?? 0, delayMs: parseDuration(step.retries?.delay ?? '0s') ?? 0 },
@@ -221,7 +281,12 @@ function overlappingProduces(phases: Record<Phase, ResolvedStep[]>, file: string
     for (const [a, b] of unorderedPairs(phases[phase])) {
       const shared = a.produces.find((p) => b.produces.some((q) => pathsOverlap(p, q)));
       if (shared === undefined) continue;
-      problems.push({ code: 'PLAN_PATH', file, message: `steps ${a.id} and ${b.id} may run at the same time and both produce ${shared}`, hint: 'give each its own produces path (a matrix step: use ${{ matrix.<name> }} in it), or order them with needs' });
+      problems.push({
+        code: 'PLAN_PATH',
+        file,
+        message: `steps ${a.id} and ${b.id} may run at the same time and both produce ${shared}`,
+        hint: 'give each its own produces path (a matrix step: use ${{ matrix.<name> }} in it), or order them with needs',
+      });
     }
   }
   return problems;
@@ -256,7 +321,11 @@ export function secretValuesOf(resolved: Pick<ResolvedPlan, 'secrets' | 'env'>, 
 }
 
 /** The name of the first secret whose value (as the run masks it) occurs in a text, if any. */
-function secretFinder(names: readonly string[], callerEnv: Record<string, string | undefined>, planEnv: Record<string, string>): (text: string) => string | undefined {
+function secretFinder(
+  names: readonly string[],
+  callerEnv: Record<string, string | undefined>,
+  planEnv: Record<string, string>,
+): (text: string) => string | undefined {
   const maskers = names.map((name) => ({ name, masker: createMasker([callerEnv[name] ?? planEnv[name] ?? '']) }));
   return (text) => maskers.find(({ masker }) => masker.mask(text) !== text)?.name;
 }

@@ -24,12 +24,14 @@ export interface PlanPath {
 /** Every path of a resolved plan (record folder, artifacts, each step's produces, built-in paths, expectations, cwd). */
 export function planPaths(plan: Plan, resolved: ResolvedPlan): PlanPath[] {
   // The default record folder is built from the run id: point there when the plan sets one.
-  const recordAt: DataPath = plan.spec.record?.dir !== undefined ? ['spec', 'record', 'dir'] : plan.spec.runId !== undefined ? ['spec', 'runId'] : ['spec'];
+  const recordAt: DataPath =
+    plan.spec.record?.dir !== undefined ? ['spec', 'record', 'dir'] : plan.spec.runId !== undefined ? ['spec', 'runId'] : ['spec'];
   const paths: PlanPath[] = [{ use: 'record', path: resolved.record.dir, at: recordAt }];
   resolved.artifacts.forEach((a, i) => paths.push({ use: 'artifact', path: a.path, at: ['spec', 'artifacts', i, 'path'] }));
   for (const step of Object.values(resolved.phases).flat()) {
     const at = ['spec', step.phase, step.index];
-    const add = (use: PathUse, path: string, ...rest: (string | number)[]) => paths.push({ use, path, at: [...at, ...rest], step: step.id });
+    const add = (use: PathUse, path: string, ...rest: (string | number)[]) =>
+      paths.push({ use, path, at: [...at, ...rest], step: step.id });
     if (step.cwd !== '.') add('cwd', step.cwd, 'cwd');
     step.produces.forEach((p, i) => add('produces', p, 'produces', i));
     const builtIn: PathUse | undefined = step.uses === 'determinism' ? 'determinism' : step.uses === 'snapshot' ? 'snapshot' : undefined;

@@ -25,7 +25,22 @@ export function placedSteps(plan: Plan): PlacedStep[] {
 }
 
 /** Fields where `${{ }}` is not allowed: names and what the lock must pin. */
-const NO_TEMPLATE = [/^metadata\./, /\.id$/, /\.needs\./, /\.matrix\./, /\.uses$/, /\.shell$/, /\.boundary$/, /\.if$/, /^spec\.(inputs|registries)\./, /^spec\.artifacts\.\d+\.name$/, /^spec\.secrets\./, /\.with\.(rerun|name)/, /^spec\.window\./, /^spec\.approvals\./];
+const NO_TEMPLATE = [
+  /^metadata\./,
+  /\.id$/,
+  /\.needs\./,
+  /\.matrix\./,
+  /\.uses$/,
+  /\.shell$/,
+  /\.boundary$/,
+  /\.if$/,
+  /^spec\.(inputs|registries)\./,
+  /^spec\.artifacts\.\d+\.name$/,
+  /^spec\.secrets\./,
+  /\.with\.(rerun|name)/,
+  /^spec\.window\./,
+  /^spec\.approvals\./,
+];
 
 /** All semantic problems of a schema-valid plan. */
 export function checkRules(source: SourceDoc, plan: Plan): Problem[] {
@@ -56,11 +71,22 @@ function checkUniqueIds(steps: PlacedStep[], add: Add): void {
   const boundaries = new Map<string, PlacedStep>();
   for (const placed of steps) {
     const first = seen.get(placed.step.id);
-    if (first) add('PLAN_DUPLICATE', [...placed.path, 'id'], `step id ${JSON.stringify(placed.step.id)} is already used in ${first.phase}[${first.index}]`, 'ids are unique across preconditions, steps, rollback and finally');
+    if (first)
+      add(
+        'PLAN_DUPLICATE',
+        [...placed.path, 'id'],
+        `step id ${JSON.stringify(placed.step.id)} is already used in ${first.phase}[${first.index}]`,
+        'ids are unique across preconditions, steps, rollback and finally',
+      );
     else seen.set(placed.step.id, placed);
     const boundary = placed.step.boundary;
     if (boundary) {
-      if (boundaries.has(boundary)) add('PLAN_DUPLICATE', [...placed.path, 'boundary'], `boundary ${JSON.stringify(boundary)} is already recorded by step ${JSON.stringify(boundaries.get(boundary)!.step.id)}`);
+      if (boundaries.has(boundary))
+        add(
+          'PLAN_DUPLICATE',
+          [...placed.path, 'boundary'],
+          `boundary ${JSON.stringify(boundary)} is already recorded by step ${JSON.stringify(boundaries.get(boundary)!.step.id)}`,
+        );
       else boundaries.set(boundary, placed);
     }
   }
@@ -68,20 +94,34 @@ function checkUniqueIds(steps: PlacedStep[], add: Add): void {
 
 function checkStep({ step, path, phase, index }: PlacedStep, plan: Plan, add: Add): void {
   if (step.run !== undefined && step.uses !== undefined) {
-    add('PLAN_SCHEMA', path, `step ${JSON.stringify(step.id)} has both \`run\` and \`uses\``, 'a step either runs a command or uses a built-in', 'uses');
+    add(
+      'PLAN_SCHEMA',
+      path,
+      `step ${JSON.stringify(step.id)} has both \`run\` and \`uses\``,
+      'a step either runs a command or uses a built-in',
+      'uses',
+    );
     return;
   }
-  if (step.run === undefined && step.uses === undefined) add('PLAN_SCHEMA', path, `step ${JSON.stringify(step.id)} needs \`run\` or \`uses\``);
+  if (step.run === undefined && step.uses === undefined)
+    add('PLAN_SCHEMA', path, `step ${JSON.stringify(step.id)} needs \`run\` or \`uses\``);
   if (step.shell && Array.isArray(step.run)) add('PLAN_SCHEMA', [...path, 'shell'], '`shell` needs `run` as a string (the script)');
   if (step.shell && step.run === undefined) add('PLAN_SCHEMA', [...path, 'shell'], '`shell` needs a `run` script');
   if (step.with && !step.uses) add('PLAN_SCHEMA', path, '`with` is only for built-in steps (`uses`)', undefined, 'with');
   for (const key of ['timeout', 'retries'] as const) {
-    if (step[key] !== undefined && step.uses === 'assert') add('PLAN_SCHEMA', path, `\`${key}\` has no meaning for \`uses: assert\``, undefined, key);
+    if (step[key] !== undefined && step.uses === 'assert')
+      add('PLAN_SCHEMA', path, `\`${key}\` has no meaning for \`uses: assert\``, undefined, key);
   }
-  if (step.timeout !== undefined && parseDuration(step.timeout) === 0) add('PLAN_DURATION', [...path, 'timeout'], 'a timeout must be longer than 0', 'write durations like 90s, 10m or 1h');
+  if (step.timeout !== undefined && parseDuration(step.timeout) === 0)
+    add('PLAN_DURATION', [...path, 'timeout'], 'a timeout must be longer than 0', 'write durations like 90s, 10m or 1h');
   for (const [i, j] of (step.expect?.json ?? []).entries()) {
     const ops = (['equals', 'lte', 'gte', 'in'] as const).filter((k) => k in j);
-    if (ops.length !== 1) add('PLAN_SCHEMA', [...path, 'expect', 'json', i], `a json expectation needs exactly one of equals, lte, gte, in (has ${ops.length ? ops.join(', ') : 'none'})`);
+    if (ops.length !== 1)
+      add(
+        'PLAN_SCHEMA',
+        [...path, 'expect', 'json', i],
+        `a json expectation needs exactly one of equals, lte, gte, in (has ${ops.length ? ops.join(', ') : 'none'})`,
+      );
   }
   if (step.expect?.stdout !== undefined) {
     try {
@@ -94,7 +134,8 @@ function checkStep({ step, path, phase, index }: PlacedStep, plan: Plan, add: Ad
   const allowed: Record<string, string[]> = { assert: [], determinism: ['rerun', 'paths'], snapshot: ['name', 'paths'], restore: ['name'] };
   if (step.uses) {
     for (const key of Object.keys(w)) {
-      if (!allowed[step.uses]!.includes(key)) add('PLAN_SCHEMA', [...path, 'with'], `\`with.${key}\` does not apply to \`uses: ${step.uses}\``, undefined, key);
+      if (!allowed[step.uses]!.includes(key))
+        add('PLAN_SCHEMA', [...path, 'with'], `\`with.${key}\` does not apply to \`uses: ${step.uses}\``, undefined, key);
     }
     for (const key of allowed[step.uses]!) {
       if (!(key in w)) add('PLAN_SCHEMA', step.with ? [...path, 'with'] : path, `\`uses: ${step.uses}\` needs \`with.${key}\``);
@@ -105,10 +146,28 @@ function checkStep({ step, path, phase, index }: PlacedStep, plan: Plan, add: Ad
     const earlier = (plan.spec.steps ?? []).slice(0, phase === 'steps' ? index : undefined).map((s) => s.id);
     for (const [i, id] of (w.rerun ?? []).entries()) {
       const target = placedStepsById(plan).get(id);
-      if (!target) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `no step has the id ${JSON.stringify(id)}`, nameHint(id, earlier.filter((e) => placedStepsById(plan).get(e)?.run !== undefined), 'earlier run steps'));
-      else if (target.uses) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} is a built-in; only \`run\` steps can be rerun`);
-      else if (phase !== 'steps' || !earlier.includes(id)) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} must be an earlier entry of \`steps\``);
-      else if (!stepAncestors(plan, step.id).has(id)) add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} may still be running when ${JSON.stringify(step.id)} starts`, `add ${JSON.stringify(id)} to needs (directly or through a step it needs)`);
+      if (!target)
+        add(
+          'PLAN_REFERENCE',
+          [...path, 'with', 'rerun', i],
+          `no step has the id ${JSON.stringify(id)}`,
+          nameHint(
+            id,
+            earlier.filter((e) => placedStepsById(plan).get(e)?.run !== undefined),
+            'earlier run steps',
+          ),
+        );
+      else if (target.uses)
+        add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} is a built-in; only \`run\` steps can be rerun`);
+      else if (phase !== 'steps' || !earlier.includes(id))
+        add('PLAN_REFERENCE', [...path, 'with', 'rerun', i], `step ${JSON.stringify(id)} must be an earlier entry of \`steps\``);
+      else if (!stepAncestors(plan, step.id).has(id))
+        add(
+          'PLAN_REFERENCE',
+          [...path, 'with', 'rerun', i],
+          `step ${JSON.stringify(id)} may still be running when ${JSON.stringify(step.id)} starts`,
+          `add ${JSON.stringify(id)} to needs (directly or through a step it needs)`,
+        );
     }
   }
   if (step.uses === 'restore' && w.name) {
@@ -127,7 +186,11 @@ function placedStepsById(plan: Plan): Map<string, Step> {
 }
 
 /** Calls `visit` for every string value holding `${{`, with its path (one shared stack, copied only on a hit). */
-export function forEachTemplate(value: unknown, visit: (value: string, path: (string | number)[]) => void, path: (string | number)[] = []): void {
+export function forEachTemplate(
+  value: unknown,
+  visit: (value: string, path: (string | number)[]) => void,
+  path: (string | number)[] = [],
+): void {
   if (typeof value === 'string') {
     if (hasTemplate(value)) visit(value, [...path]);
   } else if (Array.isArray(value)) {
@@ -149,12 +212,22 @@ function checkTemplates(source: SourceDoc, plan: Plan, ids: ReadonlySet<string>,
   forEachTemplate(plan, (value, path) => {
     const dotted = path.join('.');
     if (NO_TEMPLATE.some((re) => re.test(dotted)) && !dotted.endsWith('.if')) {
-      problems.push({ code: 'PLAN_INTERPOLATION', file: source.file, ...positionInString(source, path, value.indexOf('${{')), message: `\`\${{ }}\` is not allowed in ${dotted}`, hint: 'names, ids and frozen paths are written literally' });
+      problems.push({
+        code: 'PLAN_INTERPOLATION',
+        file: source.file,
+        ...positionInString(source, path, value.indexOf('${{')),
+        message: `\`\${{ }}\` is not allowed in ${dotted}`,
+        hint: 'names, ids and frozen paths are written literally',
+      });
       return;
     }
     if (dotted.endsWith('.if')) return;
     const matrix = matrixNamesAt(plan, path);
-    collect(source, path, value, problems, () => parseTemplate(value).flatMap((p) => (typeof p === 'string' ? [] : checkNames(p.expr, 'value', ids, matrix).map((i) => ({ ...i, offset: i.offset + p.offset })))));
+    collect(source, path, value, problems, () =>
+      parseTemplate(value).flatMap((p) =>
+        typeof p === 'string' ? [] : checkNames(p.expr, 'value', ids, matrix).map((i) => ({ ...i, offset: i.offset + p.offset })),
+      ),
+    );
   });
 }
 
@@ -188,7 +261,13 @@ const MATRIX_FIELDS = ['run', 'env', 'produces', 'expect'];
 /** The matrix names a value at `path` may use: those of its step, in `run`, `env`, `produces` and `expect`. */
 function matrixNamesAt(plan: Plan, path: (string | number)[]): Set<string> {
   const [spec, phase, index, field] = path;
-  if (spec !== 'spec' || typeof index !== 'number' || !MATRIX_FIELDS.includes(String(field)) || !(PHASES as readonly unknown[]).includes(phase)) return new Set();
+  if (
+    spec !== 'spec' ||
+    typeof index !== 'number' ||
+    !MATRIX_FIELDS.includes(String(field)) ||
+    !(PHASES as readonly unknown[]).includes(phase)
+  )
+    return new Set();
   return new Set(Object.keys(plan.spec[phase as Phase]?.[index]?.matrix ?? {}));
 }
 
@@ -204,15 +283,28 @@ function checkConditions(source: SourceDoc, steps: PlacedStep[], ids: ReadonlySe
 }
 
 /** Runs an expression check, turning thrown and returned issues into positioned problems. */
-function collect(source: SourceDoc, path: DataPath, value: string, problems: Problem[], check: () => { offset: number; code: Problem['code']; message: string; hint?: string }[]): void {
-  let issues;
+function collect(
+  source: SourceDoc,
+  path: DataPath,
+  _value: string,
+  problems: Problem[],
+  check: () => { offset: number; code: Problem['code']; message: string; hint?: string }[],
+): void {
+  let issues: ReturnType<typeof check>;
   try {
     issues = check();
   } catch (e) {
     if (!isTemplateIssue(e)) throw e;
     issues = [e];
   }
-  for (const i of issues) problems.push({ code: i.code, file: source.file, ...positionInString(source, path, i.offset), message: i.message, ...(i.hint ? { hint: i.hint } : {}) });
+  for (const i of issues)
+    problems.push({
+      code: i.code,
+      file: source.file,
+      ...positionInString(source, path, i.offset),
+      message: i.message,
+      ...(i.hint ? { hint: i.hint } : {}),
+    });
 }
 
 function checkPaths(plan: Plan, add: Add): void {
@@ -223,7 +315,8 @@ function checkPaths(plan: Plan, add: Add): void {
     if (why) add('PLAN_PATH', path, `path ${JSON.stringify(value)} ${why}`, 'paths are relative to the repository root and stay inside it');
   };
   for (const kind of ['inputs', 'registries'] as const) {
-    for (const [g, group] of (plan.spec[kind] ?? []).entries()) for (const [i, p] of group.paths.entries()) check(['spec', kind, g, 'paths', i], p);
+    for (const [g, group] of (plan.spec[kind] ?? []).entries())
+      for (const [i, p] of group.paths.entries()) check(['spec', kind, g, 'paths', i], p);
   }
   for (const [a, artifact] of (plan.spec.artifacts ?? []).entries()) check(['spec', 'artifacts', a, 'path'], artifact.path);
   check(['spec', 'record', 'dir'], plan.spec.record?.dir);
@@ -232,24 +325,43 @@ function checkPaths(plan: Plan, add: Add): void {
     check([...path, 'cwd'], step.cwd, { allowRoot: true });
     for (const [i, p] of (step.produces ?? []).entries()) check([...path, 'produces', i], p);
     for (const [i, p] of (step.with?.paths ?? []).entries()) check([...path, 'with', 'paths', i], p);
-    for (const key of ['exists', 'absent'] as const) for (const [i, p] of (step.expect?.[key] ?? []).entries()) check([...path, 'expect', key, i], p);
+    for (const key of ['exists', 'absent'] as const)
+      for (const [i, p] of (step.expect?.[key] ?? []).entries()) check([...path, 'expect', key, i], p);
     for (const [i, j] of (step.expect?.json ?? []).entries()) check([...path, 'expect', 'json', i, 'file'], j.file);
-    for (const [name, source] of Object.entries(step.matrix ?? {})) if (!Array.isArray(source)) check([...path, 'matrix', name, 'file'], source.file);
+    for (const [name, source] of Object.entries(step.matrix ?? {}))
+      if (!Array.isArray(source)) check([...path, 'matrix', name, 'file'], source.file);
   }
 }
 
 function checkWindow(plan: Plan, add: Add): void {
   const w = plan.spec.window;
   if (!w?.notBefore || !w.notAfter) return;
-  if (Date.parse(w.notAfter) <= Date.parse(w.notBefore)) add('PLAN_WINDOW', ['spec', 'window', 'notAfter'], `the window ends (${w.notAfter}) before it starts (${w.notBefore})`, 'notAfter must be later than notBefore');
+  if (Date.parse(w.notAfter) <= Date.parse(w.notBefore))
+    add(
+      'PLAN_WINDOW',
+      ['spec', 'window', 'notAfter'],
+      `the window ends (${w.notAfter}) before it starts (${w.notBefore})`,
+      'notAfter must be later than notBefore',
+    );
 }
 
 function checkArtifacts(plan: Plan, add: Add): void {
   const artifacts = plan.spec.artifacts ?? [];
   for (const [i, a] of artifacts.entries()) {
     for (const [j, b] of artifacts.slice(0, i).entries()) {
-      if (a.name === b.name) add('PLAN_DUPLICATE', ['spec', 'artifacts', i, 'name'], `artifact name ${JSON.stringify(a.name)} is already used by artifacts[${j}]`);
-      else if (pathsOverlap(a.path, b.path)) add('PLAN_ARTIFACT', ['spec', 'artifacts', i, 'path'], `artifact ${JSON.stringify(a.name)} (${a.path}) overlaps artifact ${JSON.stringify(b.name)} (${b.path})`, 'artifact paths must not be nested in one another');
+      if (a.name === b.name)
+        add(
+          'PLAN_DUPLICATE',
+          ['spec', 'artifacts', i, 'name'],
+          `artifact name ${JSON.stringify(a.name)} is already used by artifacts[${j}]`,
+        );
+      else if (pathsOverlap(a.path, b.path))
+        add(
+          'PLAN_ARTIFACT',
+          ['spec', 'artifacts', i, 'path'],
+          `artifact ${JSON.stringify(a.name)} (${a.path}) overlaps artifact ${JSON.stringify(b.name)} (${b.path})`,
+          'artifact paths must not be nested in one another',
+        );
     }
   }
 }
@@ -257,7 +369,12 @@ function checkArtifacts(plan: Plan, add: Add): void {
 function checkGroups(plan: Plan, add: Add): void {
   const signers = plan.spec.approvals?.signers;
   if (signers !== undefined && isDynamicPattern(signers)) {
-    add('PLAN_PATH', ['spec', 'approvals', 'signers'], `approvals.signers ${JSON.stringify(signers)} is a pattern; it names one file`, 'write the literal path of the allowed-signers file');
+    add(
+      'PLAN_PATH',
+      ['spec', 'approvals', 'signers'],
+      `approvals.signers ${JSON.stringify(signers)} is a pattern; it names one file`,
+      'write the literal path of the allowed-signers file',
+    );
   }
   for (const kind of ['inputs', 'registries'] as const) {
     // The allowed-signers file is frozen as an input group of this name; a group of the plan's own may not take it.
@@ -265,7 +382,11 @@ function checkGroups(plan: Plan, add: Add): void {
     for (const [i, group] of (plan.spec[kind] ?? []).entries()) {
       if (seen.has(group.name)) {
         const byPolicy = kind === 'inputs' && group.name === SIGNERS_GROUP && signers !== undefined;
-        add('PLAN_DUPLICATE', ['spec', kind, i, 'name'], `${kind} name ${JSON.stringify(group.name)} is already used${byPolicy ? ' by approvals.signers, which is frozen under it' : ''}`);
+        add(
+          'PLAN_DUPLICATE',
+          ['spec', kind, i, 'name'],
+          `${kind} name ${JSON.stringify(group.name)} is already used${byPolicy ? ' by approvals.signers, which is frozen under it' : ''}`,
+        );
       }
       seen.add(group.name);
     }
@@ -284,7 +405,12 @@ function checkNeeds(steps: PlacedStep[], add: Add): void {
       for (const [i, id] of (step.needs ?? []).entries()) {
         const target = byId.get(id);
         if (!target) add('PLAN_REFERENCE', [...path, 'needs', i], `no step has the id ${JSON.stringify(id)}`);
-        else if (target.phase !== phase) add('PLAN_REFERENCE', [...path, 'needs', i], `step ${JSON.stringify(id)} is in ${target.phase}; a step waits only for steps of its own phase (${phase})`);
+        else if (target.phase !== phase)
+          add(
+            'PLAN_REFERENCE',
+            [...path, 'needs', i],
+            `step ${JSON.stringify(id)} is in ${target.phase}; a step waits only for steps of its own phase (${phase})`,
+          );
       }
     }
     // Duplicate ids are reported as such; the graph of a phase holding them means nothing.
@@ -294,7 +420,12 @@ function checkNeeds(steps: PlacedStep[], add: Add): void {
     const [first, next] = cycle as [string, string];
     const placed = byId.get(first)!;
     const at = placed.step.needs?.indexOf(next) ?? -1;
-    add('PLAN_REFERENCE', at >= 0 ? [...placed.path, 'needs', at] : [...placed.path, 'id'], `the steps wait for each other in a circle: ${cycle.join(' → ')}`, 'remove one of these needs');
+    add(
+      'PLAN_REFERENCE',
+      at >= 0 ? [...placed.path, 'needs', at] : [...placed.path, 'id'],
+      `the steps wait for each other in a circle: ${cycle.join(' → ')}`,
+      'remove one of these needs',
+    );
   }
 }
 
@@ -304,10 +435,21 @@ function checkMatrix(steps: PlacedStep[], plan: Plan, add: Add): void {
   for (const { step, path } of steps) {
     if (!step.matrix) continue;
     if (step.run === undefined) add('PLAN_SCHEMA', [...path, 'matrix'], 'a matrix is for `run` steps', undefined, 'matrix');
-    if (step.boundary) add('PLAN_SCHEMA', [...path, 'boundary'], 'a matrix step has no single end to record as a boundary', 'put the boundary on a step that needs this one');
+    if (step.boundary)
+      add(
+        'PLAN_SCHEMA',
+        [...path, 'boundary'],
+        'a matrix step has no single end to record as a boundary',
+        'put the boundary on a step that needs this one',
+      );
     for (const [name, source] of Object.entries(step.matrix)) {
       if (Array.isArray(source) || matchedByPatterns(source.file, frozen)) continue;
-      add('PLAN_REFERENCE', [...path, 'matrix', name, 'file'], `matrix file ${JSON.stringify(source.file)} is not a registry or input: its shard list would not be frozen`, 'add it to spec.inputs (or spec.registries) and freeze the plan again');
+      add(
+        'PLAN_REFERENCE',
+        [...path, 'matrix', name, 'file'],
+        `matrix file ${JSON.stringify(source.file)} is not a registry or input: its shard list would not be frozen`,
+        'add it to spec.inputs (or spec.registries) and freeze the plan again',
+      );
     }
   }
 }

@@ -35,14 +35,37 @@ function toProblem(source: SourceDoc, e: ErrorObject): Problem {
       const key = String(e.params.additionalProperty);
       const allowed = allowedKeys(e);
       const guess = didYouMean(key, allowed);
-      return { code, file: source.file, ...positionOf(source, path, key), message: `unknown key ${JSON.stringify(key)} in ${where}`, hint: `${guess ? `${guess} ` : ''}allowed keys: ${allowed.join(', ')}` };
+      return {
+        code,
+        file: source.file,
+        ...positionOf(source, path, key),
+        message: `unknown key ${JSON.stringify(key)} in ${where}`,
+        hint: `${guess ? `${guess} ` : ''}allowed keys: ${allowed.join(', ')}`,
+      };
     }
     case 'required':
-      return { code, file: source.file, ...positionOf(source, path), message: `${where} needs ${JSON.stringify(e.params.missingProperty)}` };
+      return {
+        code,
+        file: source.file,
+        ...positionOf(source, path),
+        message: `${where} needs ${JSON.stringify(e.params.missingProperty)}`,
+      };
     case 'propertyNames':
-      return { code, file: source.file, ...positionOf(source, path, String(e.params.propertyName)), message: `${JSON.stringify(e.params.propertyName)} is not a valid name in ${where}`, hint: 'environment names are letters, digits and _, not starting with a digit' };
+      return {
+        code,
+        file: source.file,
+        ...positionOf(source, path, String(e.params.propertyName)),
+        message: `${JSON.stringify(e.params.propertyName)} is not a valid name in ${where}`,
+        hint: 'environment names are letters, digits and _, not starting with a digit',
+      };
     default:
-      return { code, file: source.file, ...positionOf(source, path), message: `${where} ${describe(e)}`, ...(code === 'PLAN_DURATION' ? { hint: 'write durations like 90s, 10m or 1h' } : {}) };
+      return {
+        code,
+        file: source.file,
+        ...positionOf(source, path),
+        message: `${where} ${describe(e)}`,
+        ...(code === 'PLAN_DURATION' ? { hint: 'write durations like 90s, 10m or 1h' } : {}),
+      };
   }
 }
 
@@ -56,7 +79,9 @@ function describe(e: ErrorObject): string {
 }
 
 function anyOfMessage(e: ErrorObject): string {
-  return e.instancePath.endsWith('/exitCode') ? 'must be an exit code (0-255) or a list of them' : 'must be a string or a non-empty list of strings';
+  return e.instancePath.endsWith('/exitCode')
+    ? 'must be an exit code (0-255) or a list of them'
+    : 'must be a string or a non-empty list of strings';
 }
 
 function allowedKeys(e: ErrorObject): string[] {
@@ -69,8 +94,14 @@ function simplify(errors: ErrorObject[]): ErrorObject[] {
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const namePaths = new Set(errors.filter((e) => e.keyword === 'propertyNames').map((e) => e.instancePath));
   // A propertyNames failure also reports the inner pattern error at the same place: keep one.
-  errors = errors.filter((e) => !(e.keyword !== 'propertyNames' && namePaths.has(e.instancePath) && e.schemaPath.includes('/propertyNames/')));
-  return errors.filter((e) => e.keyword === 'anyOf' || !(anyOfPaths.has(e.instancePath) && e.schemaPath.includes('/anyOf/')) && !isInsideAnyOfBranch(e, anyOfPaths));
+  errors = errors.filter(
+    (e) => !(e.keyword !== 'propertyNames' && namePaths.has(e.instancePath) && e.schemaPath.includes('/propertyNames/')),
+  );
+  return errors.filter(
+    (e) =>
+      e.keyword === 'anyOf' ||
+      (!(anyOfPaths.has(e.instancePath) && e.schemaPath.includes('/anyOf/')) && !isInsideAnyOfBranch(e, anyOfPaths)),
+  );
 }
 
 function isInsideAnyOfBranch(e: ErrorObject, anyOfPaths: Set<string>): boolean {

@@ -4,7 +4,7 @@ import { loadPlan, type LoadedPlan } from './load.js';
 import { positionInString, positionOf } from './position.js';
 import { splitRun } from './command.js';
 import { shellWords } from '../text/argv.js';
-import { RUN_ID, runIdProblem } from './resolve.js';
+import { runIdProblem } from './resolve.js';
 import { checkRules, placedSteps } from './rules.js';
 import { checkSchema } from './schema.js';
 import type { Plan } from './types.js';
@@ -23,7 +23,12 @@ export function validatePlan(bytes: Uint8Array, file: string): { ok: true; valid
   const schemaProblems = checkSchema(source, source.data);
   if (schemaProblems.length) return { ok: false, problems: sortProblems(schemaProblems) };
   const plan = source.data as Plan;
-  const problems = [...checkRules(source, plan), ...checkCommands(source, plan), ...checkShellWords(source, plan), ...checkRunId(source, plan)];
+  const problems = [
+    ...checkRules(source, plan),
+    ...checkCommands(source, plan),
+    ...checkShellWords(source, plan),
+    ...checkRunId(source, plan),
+  ];
   if (problems.length) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, valid: { plan, source } };
 }
@@ -32,7 +37,17 @@ function checkCommands(source: LoadedPlan, plan: Plan): Problem[] {
   return placedSteps(plan).flatMap(({ step, path }) => {
     if (typeof step.run !== 'string' || step.shell) return [];
     const split = splitRun(step.run);
-    return 'error' in split ? [{ code: 'PLAN_SCHEMA' as const, file: source.file, ...positionOf(source, [...path, 'run']), message: split.error, hint: 'balance the quotes, or write `run` as a list of arguments' }] : [];
+    return 'error' in split
+      ? [
+          {
+            code: 'PLAN_SCHEMA' as const,
+            file: source.file,
+            ...positionOf(source, [...path, 'run']),
+            message: split.error,
+            hint: 'balance the quotes, or write `run` as a list of arguments',
+          },
+        ]
+      : [];
   });
 }
 
@@ -47,13 +62,15 @@ function checkShellWords(source: LoadedPlan, plan: Plan): Problem[] {
     if (!first) return [];
     const substitution = /^"?(\$\(|`)/.exec(first.word)?.[1];
     const what = substitution ? `\`${substitution}\` starts a command substitution` : `\`${first.word}\` is a shell operator`;
-    return [{
-      code: 'PLAN_SCHEMA' as const,
-      file: source.file,
-      ...positionInString(source, [...path, 'run'], first.index),
-      message: `${what}, but without \`shell:\` the command runs without a shell and gets it as an argument`,
-      hint: 'add `shell: bash` to run the line as a bash script, or write `run` as a list of arguments to pass it as it is',
-    }];
+    return [
+      {
+        code: 'PLAN_SCHEMA' as const,
+        file: source.file,
+        ...positionInString(source, [...path, 'run'], first.index),
+        message: `${what}, but without \`shell:\` the command runs without a shell and gets it as an argument`,
+        hint: 'add `shell: bash` to run the line as a bash script, or write `run` as a list of arguments to pass it as it is',
+      },
+    ];
   });
 }
 

@@ -102,12 +102,23 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
 
       // Whatever was staged before us stays staged in the real index and out of our commit.
       const before = splitNul(await staging.raw(['diff', '--cached', '--name-only', '-z', '--no-renames', 'HEAD']));
-      if (before.length) await staging.raw(['reset', '--quiet', `--pathspec-from-file=${await pathspecFile(scratch, 'before', before)}`, '--pathspec-file-nul', 'HEAD']);
+      if (before.length)
+        await staging.raw([
+          'reset',
+          '--quiet',
+          `--pathspec-from-file=${await pathspecFile(scratch, 'before', before)}`,
+          '--pathspec-file-nul',
+          'HEAD',
+        ]);
 
       const artifacts = await filesArtifacts(root, result);
       const pathspecs = await pathspecFile(scratch, 'stage', [...recordFiles, ...artifacts.map((a) => a.path)]);
       await staging.raw(['add', '--force', `--pathspec-from-file=${pathspecs}`, '--pathspec-file-nul']).catch((cause: unknown) => {
-        throw gitFailed(`git add of the record failed: ${firstLine((cause as Error).message)}`, cause, 'nothing was committed and the index is as it was; the record is written in the work tree');
+        throw gitFailed(
+          `git add of the record failed: ${firstLine((cause as Error).message)}`,
+          cause,
+          'nothing was committed and the index is as it was; the record is written in the work tree',
+        );
       });
 
       const staged = splitNul(await staging.raw(['diff', '--cached', '--name-only', '-z', '--no-renames', 'HEAD']));
@@ -149,7 +160,9 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
     } catch (error) {
       // Anything git refused here is reported, not a bug; before the commit the real index was never touched.
       if (error instanceof CutoverError) throw error;
-      const hint = committed ? 'the record is committed; check the index with git status' : 'nothing was committed and the index is as it was';
+      const hint = committed
+        ? 'the record is committed; check the index with git status'
+        : 'nothing was committed and the index is as it was';
       throw gitFailed(`committing the record failed: ${firstLine((error as Error).message)}`, error, hint);
     } finally {
       await rm(tempIndex, { force: true });
@@ -162,9 +175,25 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
  * committed again; only the index is brought up to HEAD for the record's paths (the attempt may have
  * died between its commit and its index update, which would leave the record staged for deletion).
  */
-async function syncCommitted(git: SimpleGit, scratch: string, result: RunResult, recordFiles: readonly string[], indexPath: string): Promise<{ commit: string }> {
+async function syncCommitted(
+  git: SimpleGit,
+  scratch: string,
+  result: RunResult,
+  recordFiles: readonly string[],
+  indexPath: string,
+): Promise<{ commit: string }> {
   const commit = result.committed!.commit;
-  const paths = [...recordFiles, ...result.artifacts.filter((a) => a.commit === 'files' && a.present).map((a) => a.path.split('/').filter((p) => p !== '' && p !== '.').join('/'))];
+  const paths = [
+    ...recordFiles,
+    ...result.artifacts
+      .filter((a) => a.commit === 'files' && a.present)
+      .map((a) =>
+        a.path
+          .split('/')
+          .filter((p) => p !== '' && p !== '.')
+          .join('/'),
+      ),
+  ];
   const pathspecs = await pathspecFile(scratch, 'sync', paths);
   await git.raw(['reset', '--quiet', `--pathspec-from-file=${pathspecs}`, '--pathspec-file-nul', 'HEAD']).catch((cause: unknown) => {
     throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir]);
@@ -179,7 +208,9 @@ function indexNotUpdated(commit: string, indexPath: string, cause: unknown, path
   return gitFailed(
     `the record is committed as ${commit.slice(0, 12)}, but the index could not be brought up to it${held ? ` (${indexPath}.lock exists)` : ''}`,
     cause,
-    held ? `another git command holds ${indexPath}.lock, or one was killed and left it: once none runs, remove it and run: ${reset}` : `run: ${reset}`,
+    held
+      ? `another git command holds ${indexPath}.lock, or one was killed and left it: once none runs, remove it and run: ${reset}`
+      : `run: ${reset}`,
   );
 }
 
@@ -231,16 +262,22 @@ async function removeOrphaned(dir: string, pattern: RegExp): Promise<void> {
  * commit onto the remote branch, call `beforeRetry`, wait a short jittered delay and push again, up
  * to `attempts` times. Throws GIT_FAILED with a hint to push by hand (the record stays committed).
  */
-export async function pushRecord(options: PushRecordOptions): Promise<{ commit: string; remote: string; branch: string; attempts: number }> {
+export async function pushRecord(
+  options: PushRecordOptions,
+): Promise<{ commit: string; remote: string; branch: string; attempts: number }> {
   const env = options.env ?? process.env;
   const attempts = Math.max(1, options.attempts ?? 5);
   return withScratch(async (_scratch, hooks) => {
     // A rebase commits too: it needs the committer identity the record commit had.
-    const identity = await resolveIdentity(recordGit(options.root, hooks, env), undefined, env).catch(() => ({ args: [], config: [] as string[] }));
+    const identity = await resolveIdentity(recordGit(options.root, hooks, env), undefined, env).catch(() => ({
+      args: [],
+      config: [] as string[],
+    }));
     const git = recordGit(options.root, hooks, env, {}, identity.config);
     const { remote, branch } = await upstreamOf(git, options);
     const head = async () => (await git.raw(['rev-parse', 'HEAD'])).trim();
-    const byHand = async () => `the record is committed locally as ${(await head()).slice(0, 12)}; push it by hand: git pull --rebase ${remote} ${branch} && git push ${remote} HEAD:${branch}`;
+    const byHand = async () =>
+      `the record is committed locally as ${(await head()).slice(0, 12)}; push it by hand: git pull --rebase ${remote} ${branch} && git push ${remote} HEAD:${branch}`;
     const tracking = `refs/remotes/${remote}/${branch}`;
 
     for (let attempt = 1; ; attempt++) {
@@ -249,8 +286,10 @@ export async function pushRecord(options: PushRecordOptions): Promise<{ commit: 
         (error: unknown) => error as Error,
       );
       if (!pushed) return { commit: await head(), remote, branch, attempts: attempt };
-      if (!isRace(pushed.message)) throw gitFailed(`git push to ${remote} ${branch} failed: ${firstLine(pushed.message)}`, pushed, await byHand());
-      if (attempt >= attempts) throw gitFailed(`git push to ${remote} ${branch} was rejected ${attempt} times (the branch kept moving)`, pushed, await byHand());
+      if (!isRace(pushed.message))
+        throw gitFailed(`git push to ${remote} ${branch} failed: ${firstLine(pushed.message)}`, pushed, await byHand());
+      if (attempt >= attempts)
+        throw gitFailed(`git push to ${remote} ${branch} was rejected ${attempt} times (the branch kept moving)`, pushed, await byHand());
 
       await git.raw(['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:${tracking}`]).catch(async (cause: unknown) => {
         throw gitFailed(`git fetch ${remote} ${branch} failed`, cause, await byHand());
@@ -259,11 +298,19 @@ export async function pushRecord(options: PushRecordOptions): Promise<{ commit: 
       if (ahead === 0) return { commit: await head(), remote, branch, attempts: attempt }; // already there
       if (ahead !== 1) {
         // Rebasing more than our record commit would rewrite the commit the run ran on, which run.json names.
-        throw gitFailed(`HEAD is ${ahead} commits ahead of ${remote}/${branch}; only the record commit may be rebased`, undefined, await byHand());
+        throw gitFailed(
+          `HEAD is ${ahead} commits ahead of ${remote}/${branch}; only the record commit may be rebased`,
+          undefined,
+          await byHand(),
+        );
       }
       await git.raw(['rebase', '--no-verify', '--no-autostash', '--quiet', tracking]).catch(async (cause: unknown) => {
         await git.raw(['rebase', '--abort']).catch(() => undefined);
-        throw gitFailed(`rebasing the record onto ${remote}/${branch} failed: ${firstLine((cause as Error).message)}`, cause, await byHand());
+        throw gitFailed(
+          `rebasing the record onto ${remote}/${branch} failed: ${firstLine((cause as Error).message)}`,
+          cause,
+          await byHand(),
+        );
       });
       if (options.beforeRetry) await options.beforeRetry();
       const base = options.delayMs ?? 200;
@@ -273,10 +320,17 @@ export async function pushRecord(options: PushRecordOptions): Promise<{ commit: 
 }
 
 /** A simple-git client for our writes: hooks off (an empty hooks folder), fsmonitor off, literal pathspecs. */
-function recordGit(root: string, hooks: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}, config: string[] = []): SimpleGit {
+function recordGit(
+  root: string,
+  hooks: string,
+  env: Record<string, string | undefined>,
+  extra: Record<string, string> = {},
+  config: string[] = [],
+): SimpleGit {
   // simple-git refuses GIT_* variables it was not told about; pass ours, drop the rest.
   const clean: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && (!DROPPED_ENV.test(key) || PASSED_ENV.includes(key))) clean[key] = value;
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && (!DROPPED_ENV.test(key) || PASSED_ENV.includes(key))) clean[key] = value;
   return simpleGit({
     baseDir: root,
     config: [`core.hooksPath=${hooks}`, 'core.fsmonitor=false', ...config],
@@ -286,7 +340,11 @@ function recordGit(root: string, hooks: string, env: Record<string, string | und
 }
 
 /** Who commits: `--author`, else git's configured identity, else GitHub's bot in Actions; else GIT_FAILED. */
-async function resolveIdentity(git: SimpleGit, author: string | undefined, env: Record<string, string | undefined>): Promise<{ args: string[]; config: string[] }> {
+async function resolveIdentity(
+  git: SimpleGit,
+  author: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<{ args: string[]; config: string[] }> {
   const configured = async (key: string) => (await git.raw(['config', '--get', key]).catch(() => '')).trim();
   const name = env.GIT_COMMITTER_NAME ?? (await configured('user.name'));
   const email = env.GIT_COMMITTER_EMAIL ?? (await configured('user.email'));
@@ -308,7 +366,10 @@ async function filesArtifacts(root: string, result: RunResult): Promise<{ path: 
   const out: { path: string; expected: string[] }[] = [];
   for (const artifact of result.artifacts) {
     if (artifact.commit !== 'files' || !artifact.present) continue;
-    const path = artifact.path.split('/').filter((p) => p !== '' && p !== '.').join('/');
+    const path = artifact.path
+      .split('/')
+      .filter((p) => p !== '' && p !== '.')
+      .join('/');
     const isFile = (await lstat(join(root, path)).catch(() => undefined))?.isFile() ?? false;
     const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
     out.push({ path, expected: isFile ? [path] : entries.map((e) => `${path}/${e.path}`) });
@@ -331,7 +392,8 @@ export function stagedProblems(input: {
   const status = new Set(input.status);
   const statusOnly = input.status.filter((p) => !staged.has(p));
   const diffOnly = input.staged.filter((p) => !status.has(p));
-  if (statusOnly.length || diffOnly.length) problems.push(`git status and git diff --cached disagree on ${some([...statusOnly, ...diffOnly])}`);
+  if (statusOnly.length || diffOnly.length)
+    problems.push(`git status and git diff --cached disagree on ${some([...statusOnly, ...diffOnly])}`);
   const unexpected = input.staged.filter((p) => !record.has(p) && !inArtifact(p));
   if (unexpected.length) problems.push(`staged but not part of the record: ${some(unexpected)}`);
   const missing = input.recordFiles.filter((p) => !staged.has(p));
@@ -361,7 +423,8 @@ async function upstreamOf(git: SimpleGit, options: PushRecordOptions): Promise<{
   const remote = options.remote ?? ((await config(`branch.${current}.remote`)) || 'origin');
   const merge = await config(`branch.${current}.merge`);
   const branch = options.branch ?? (merge.replace(/^refs\/heads\//, '') || current);
-  if (!branch) throw gitFailed('HEAD is detached and no branch to push to was given', undefined, 'check out a branch, or name the branch to push to');
+  if (!branch)
+    throw gitFailed('HEAD is detached and no branch to push to was given', undefined, 'check out a branch, or name the branch to push to');
   return { remote, branch };
 }
 
@@ -399,7 +462,12 @@ function some(paths: readonly string[]): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !/^hint:/.test(l)) ?? text.trim();
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !/^hint:/.test(l)) ?? text.trim()
+  );
 }
 
 function gitFailed(message: string, cause?: unknown, hint?: string): CutoverError {

@@ -5,7 +5,11 @@ import type { ArtifactResult, CommittedRecord } from '../run/result.js';
 import type { RunJson } from './run-record.js';
 
 /** The committed record of this very run (same run id, start time and commit as its journal), if that is what HEAD holds. */
-export async function findCommittedRecord(dir: string, started: { runId: string; startedAt: string; commit: string }, root: string): Promise<CommittedRecord | undefined> {
+export async function findCommittedRecord(
+  dir: string,
+  started: { runId: string; startedAt: string; commit: string },
+  root: string,
+): Promise<CommittedRecord | undefined> {
   const text = await readAtRevision(`${dir}/run.json`, 'HEAD', { cwd: root });
   if (!text) return undefined;
   let run: Partial<RunJson>;
@@ -21,11 +25,35 @@ export async function findCommittedRecord(dir: string, started: { runId: string;
   const artifacts: ArtifactResult[] = [];
   for (const a of full.artifacts) {
     const manifest = a.manifest ? ((await readAtRevision(`${dir}/${a.manifest}`, commit, { cwd: root }))?.toString('utf8') ?? '') : '';
-    artifacts.push({ name: a.name, path: a.path, commit: a.commit, present: a.present, files: a.files, bytes: a.bytes, root: a.root, manifest, ...(a.children ? { children: a.children } : {}) });
+    artifacts.push({
+      name: a.name,
+      path: a.path,
+      commit: a.commit,
+      present: a.present,
+      files: a.files,
+      bytes: a.bytes,
+      root: a.root,
+      manifest,
+      ...(a.children ? { children: a.children } : {}),
+    });
   }
   const { freezeDigest, branch, startedAt, endedAt, outcome, exitCode, drill, resumed, runRoot, runner, problems } = full;
   return {
     commit,
-    run: { freezeDigest, commit: full.commit, branch, startedAt, endedAt, outcome, exitCode, resumed, runRoot, runner, artifacts, ...(drill !== undefined ? { drill } : {}), ...(problems?.length ? { problems } : {}) },
+    run: {
+      freezeDigest,
+      commit: full.commit,
+      branch,
+      startedAt,
+      endedAt,
+      outcome,
+      exitCode,
+      resumed,
+      runRoot,
+      runner,
+      artifacts,
+      ...(drill !== undefined ? { drill } : {}),
+      ...(problems?.length ? { problems } : {}),
+    },
   };
 }

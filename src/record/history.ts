@@ -38,7 +38,15 @@ export function historyEntry(commit: TrailerCommit): HistoryEntry | undefined {
   const [plan, runId, outcome, root] = [value(TRAILERS.plan), value(TRAILERS.runId), value(TRAILERS.outcome), value(TRAILERS.root)];
   if (plan === undefined || runId === undefined || outcome === undefined || root === undefined) return undefined;
   const runJsons = commit.files.filter((f) => posix.basename(f) === 'run.json');
-  return { date: commit.date, plan, runId, outcome, root, commit: commit.commit, record: runJsons.length === 1 ? posix.dirname(runJsons[0]!) : '' };
+  return {
+    date: commit.date,
+    plan,
+    runId,
+    outcome,
+    root,
+    commit: commit.commit,
+    record: runJsons.length === 1 ? posix.dirname(runJsons[0]!) : '',
+  };
 }
 
 /** Every run recorded in HEAD's history, newest first; with `plans`, only those plans' (repository-relative paths). */

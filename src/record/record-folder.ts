@@ -16,20 +16,24 @@ export interface RecordOwner {
   runId: string;
 }
 
-
 /**
  * Checks that a record folder may be written: inside the repository, through no symbolic link, and
  * not already in HEAD (RECORD_EXISTS, exit 3). Returns its absolute path.
  */
 export async function checkRecordDir(root: string, dir: string): Promise<string> {
   const rel = normaliseRecordDir(dir);
-  if (rel === '') throw new CutoverError('PATH_UNSAFE', 'the record folder is the repository root', { hint: 'set spec.record.dir to a folder such as reports/<plan>/<run id>' });
+  if (rel === '')
+    throw new CutoverError('PATH_UNSAFE', 'the record folder is the repository root', {
+      hint: 'set spec.record.dir to a folder such as reports/<plan>/<run id>',
+    });
   const abs = await resolveInside(root, rel, { links: 'none' });
-  const listed = await gitClient(root).raw(['ls-tree', '-r', '--name-only', 'HEAD', '--', rel]).catch(async (cause: unknown) => {
-    // No HEAD yet: nothing is committed, so nothing can clash.
-    if (!(await revisionExists('HEAD', { cwd: root }))) return '';
-    throw new CutoverError('GIT_FAILED', `cannot list ${rel} in HEAD`, { cause });
-  });
+  const listed = await gitClient(root)
+    .raw(['ls-tree', '-r', '--name-only', 'HEAD', '--', rel])
+    .catch(async (cause: unknown) => {
+      // No HEAD yet: nothing is committed, so nothing can clash.
+      if (!(await revisionExists('HEAD', { cwd: root }))) return '';
+      throw new CutoverError('GIT_FAILED', `cannot list ${rel} in HEAD`, { cause });
+    });
   const committed = listed.split('\n').filter(Boolean);
   if (committed.includes(`${rel}/run.json`)) {
     throw new CutoverError('RECORD_EXISTS', `the record folder ${rel} is already committed`, {
@@ -56,17 +60,27 @@ export async function checkRecordFolder(root: string, dir: string, owner: Record
   const read = await readRegularFile(`${abs}/run.json`, RUN_JSON_LIMIT);
   const run = 'bytes' in read ? parseRunJson(read.bytes.toString('utf8')).run : undefined;
   if (run && (run.plan.name !== owner.plan || run.runId !== owner.runId)) {
-    throw new CutoverError('RECORD_EXISTS', `the record folder ${rel} holds the record of another run (${quote(run.plan.name)} run ${quote(run.runId)})`, {
-      hint: 'move it away, or run with another --run-id',
-    });
+    throw new CutoverError(
+      'RECORD_EXISTS',
+      `the record folder ${rel} holds the record of another run (${quote(run.plan.name)} run ${quote(run.runId)})`,
+      {
+        hint: 'move it away, or run with another --run-id',
+      },
+    );
   }
   const own = run ? recordFiles(run) : new Set<string>();
   const foreign: string[] = [];
   for (const entry of entries) {
-    const kind = own.has(entry) ? await lstat(`${abs}/${entry}`).then((s) => s.isFile(), () => false) : false;
+    const kind = own.has(entry)
+      ? await lstat(`${abs}/${entry}`).then(
+          (s) => s.isFile(),
+          () => false,
+        )
+      : false;
     if (!kind) foreign.push(`${rel}/${entry}`);
   }
-  if (foreign.length) throw inTheWay(rel, foreign, run ? 'holds files that are not part of its record' : 'holds files that are not a record of this run');
+  if (foreign.length)
+    throw inTheWay(rel, foreign, run ? 'holds files that are not part of its record' : 'holds files that are not a record of this run');
   return true;
 }
 

@@ -27,7 +27,9 @@ export function buildReport(run: RunJson): string {
   const flags = [
     run.rehearsal ? 'rehearsal: the plan ran as the work tree held it, unfrozen and uncommitted; not evidence' : '',
     run.drill !== undefined ? `drill: step \`${code(run.drill)}\` failed on purpose` : '',
-    run.outcome === 'abandoned' ? 'abandoned: the run stopped and was closed with `cutover abandon`; nothing ran after the journal ended' : '',
+    run.outcome === 'abandoned'
+      ? 'abandoned: the run stopped and was closed with `cutover abandon`; nothing ran after the journal ended'
+      : '',
     run.resumed ? 'resumed after an interruption' : '',
   ].filter(Boolean);
   out.push(`> **Outcome: ${run.outcome}** (exit ${run.exitCode})${flags.length ? ` · ${flags.join(' · ')}` : ''}`, '');
@@ -38,7 +40,10 @@ export function buildReport(run: RunJson): string {
   out.push(`| Freeze digest | \`${code(run.freezeDigest)}\` |`);
   out.push(`| Run id | \`${code(run.runId)}\` |`);
   out.push(`| Commit | \`${code(run.commit)}\`${run.branch ? ` on \`${code(run.branch)}\`` : ''} |`);
-  out.push(`| Started | ${md(run.startedAt)} |`, `| Ended | ${md(run.endedAt)} (${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}) |`);
+  out.push(
+    `| Started | ${md(run.startedAt)} |`,
+    `| Ended | ${md(run.endedAt)} (${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}) |`,
+  );
   const runner = sortedEntries(run.runner).map(([k, v]) => `${md(k)}: \`${code(v)}\``);
   if (runner.length) out.push(`| Runner | ${runner.join(' · ')} |`);
   out.push(`| Tool | cutover ${md(run.tool.version)} · record ${run.recordVersion} · ${run.manifestFormat} |`, '');
@@ -68,7 +73,9 @@ export function buildReport(run: RunJson): string {
   for (const step of run.steps) {
     const exit = step.signal ? `signal ${md(step.signal)}` : step.exitCode === null ? '–' : String(step.exitCode);
     const outcome = `${STEP_MARK[step.outcome]}${step.timedOut ? ' (timed out)' : ''}${step.drill ? ' (drill)' : ''}`;
-    out.push(`| ${step.phase} | \`${code(step.id)}\` | ${outcome} | ${step.attempts} | ${exit}${step.timedOut ? ' ⏱' : ''} | ${step.startedAt ? formatDuration(step.durationMs) : '–'} |`);
+    out.push(
+      `| ${step.phase} | \`${code(step.id)}\` | ${outcome} | ${step.attempts} | ${exit}${step.timedOut ? ' ⏱' : ''} | ${step.startedAt ? formatDuration(step.durationMs) : '–'} |`,
+    );
   }
   const notes = run.steps.filter((s) => s.reason !== undefined);
   if (notes.length) {
@@ -99,16 +106,21 @@ export function buildReport(run: RunJson): string {
   out.push(`**Run root:** \`${run.runRoot}\``, '');
 
   if (run.rehearsal) {
-    out.push('## Not evidence', '', 'A rehearsal ran a plan that was neither frozen nor committed, and nothing of it was committed: `cutover verify` refuses it.', '');
+    out.push(
+      '## Not evidence',
+      '',
+      'A rehearsal ran a plan that was neither frozen nor committed, and nothing of it was committed: `cutover verify` refuses it.',
+      '',
+    );
     return out.join('\n');
   }
   out.push('## Verify', '', 'From the repository root:', '', '```sh', `cutover verify ${shellQuote(run.record.dir)}`);
   for (const a of run.artifacts.filter((x) => x.present && x.manifest)) out.push(sha256sumCommand(run, a));
   out.push('```', '');
   out.push(
-    `\`cutover verify\` recomputes every manifest, artifact, root, log digest and the plan and lock digests at \`${code(run.commit.slice(0, 12))}\`; `
-      + '`sha256sum -c` checks an artifact with coreutils alone. Artifacts committed as `manifest` live outside git: '
-      + 'run the check where they are stored, or pass `--artifacts DIR` (one folder per artifact name).',
+    `\`cutover verify\` recomputes every manifest, artifact, root, log digest and the plan and lock digests at \`${code(run.commit.slice(0, 12))}\`; ` +
+      '`sha256sum -c` checks an artifact with coreutils alone. Artifacts committed as `manifest` live outside git: ' +
+      'run the check where they are stored, or pass `--artifacts DIR` (one folder per artifact name).',
     '',
   );
   return out.join('\n');
@@ -121,14 +133,29 @@ function tailBlock(step: RunJsonStep): string[] {
   const longest = Math.max(0, ...lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))));
   const fence = '`'.repeat(Math.max(3, longest + 1));
   const log = step.log ? ` (the whole log: <code>${html(step.log.path)}</code>)` : '';
-  return [`<details><summary>Last ${lines.length} line${lines.length === 1 ? '' : 's'} of the output of <code>${html(step.id)}</code>${log}</summary>`, '', `${fence}text`, ...lines, fence, '', '</details>', ''];
+  return [
+    `<details><summary>Last ${lines.length} line${lines.length === 1 ? '' : 's'} of the output of <code>${html(step.id)}</code>${log}</summary>`,
+    '',
+    `${fence}text`,
+    ...lines,
+    fence,
+    '',
+    '</details>',
+    '',
+  ];
 }
 
 /** The Mermaid gantt chart of the steps that ran (epoch milliseconds in, times of day on the axis). */
 function gantt(run: RunJson): string[] {
   const ran = run.steps.filter((s) => s.startedAt !== null && !Number.isNaN(Date.parse(s.startedAt)));
   if (ran.length === 0) return [];
-  const lines = ['gantt', `  title ${mermaidText(`${run.plan.name} ${run.runId}`)}`, '  dateFormat x', '  axisFormat %H:%M:%S', '  todayMarker off'];
+  const lines = [
+    'gantt',
+    `  title ${mermaidText(`${run.plan.name} ${run.runId}`)}`,
+    '  dateFormat x',
+    '  axisFormat %H:%M:%S',
+    '  todayMarker off',
+  ];
   let section = '';
   ran.forEach((step, i) => {
     if (step.phase !== section) {
@@ -164,7 +191,9 @@ function sortedEntries(record: Readonly<Record<string, string>>): [string, strin
 
 /** Text safe inside a Mermaid gantt line: letters, digits and a few punctuation marks survive. */
 export function mermaidText(text: string): string {
-  const safe = text.replace(/[^\p{L}\p{N} ._()/-]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  const safe = text
+    .replace(/[^\p{L}\p{N} ._()/-]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return safe === '' ? 'step' : safe.slice(0, 80);
 }
-

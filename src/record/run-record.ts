@@ -122,7 +122,11 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
   const steps = result.steps.map((step): RunJsonStep => {
     const seen = ordinal.get(step.phase) ?? 0;
     ordinal.set(step.phase, seen + 1);
-    const copied = logs ? (logs.get(step.id) ?? null) : step.logDigest === null ? null : { digest: prefixedDigest(step.logDigest), bytes: step.logBytes };
+    const copied = logs
+      ? (logs.get(step.id) ?? null)
+      : step.logDigest === null
+        ? null
+        : { digest: prefixedDigest(step.logDigest), bytes: step.logBytes };
     return {
       phase: step.phase,
       id: step.id,

@@ -98,7 +98,13 @@ export function buildStatement(run: RunJson, texts: StatementTexts): Statement {
     subject.push({
       name: `${run.record.dir}/${artifact.manifest}`,
       digest: { sha256: sha256Hex(manifest) },
-      annotations: { artifact: artifact.name, path: artifact.path, files: artifact.files, bytes: artifact.bytes, ...(merkle ? { [MERKLE_DIGEST_KEY]: merkle } : {}) },
+      annotations: {
+        artifact: artifact.name,
+        path: artifact.path,
+        files: artifact.files,
+        bytes: artifact.bytes,
+        ...(merkle ? { [MERKLE_DIGEST_KEY]: merkle } : {}),
+      },
     });
     const file = singleFileDigest(artifact, manifest);
     if (file) subject.push({ name: artifact.path, digest: { sha256: file }, annotations: { artifact: artifact.name } });
@@ -116,7 +122,9 @@ export function buildStatement(run: RunJson, texts: StatementTexts): Statement {
         files: a.files,
         bytes: a.bytes,
         root: a.root,
-        ...(a.present && a.manifest ? { dirHash: sha256Hex(texts.manifests[a.name] ?? ''), manifest: `${run.record.dir}/${a.manifest}` } : {}),
+        ...(a.present && a.manifest
+          ? { dirHash: sha256Hex(texts.manifests[a.name] ?? ''), manifest: `${run.record.dir}/${a.manifest}` }
+          : {}),
       })),
     },
   };

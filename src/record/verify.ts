@@ -4,7 +4,15 @@ import { MANIFEST_FORMAT, diffManifests, parseManifest, type ManifestLine } from
 import { childRoots, manifestRoot, runRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
-import { RECORD_VERSION, manifestPath, recordFiles, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
+import {
+  RECORD_VERSION,
+  manifestPath,
+  recordFiles,
+  recordTrailers,
+  recordCommitMessage,
+  type RunJson,
+  type RunJsonArtifact,
+} from './run-record.js';
 import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, sha256Hex, type Subject } from './statement.js';
 import { approvalName, type ApprovalVerdict } from '../integrity/approvals.js';
 import { pauseWindow } from './window.js';
@@ -41,9 +49,16 @@ export function parseRunJson(text: string | undefined, unread = 'is missing'): {
     return { check: fail(name, `run.json is not JSON (${(error as Error).message})`, ['run.json']) };
   }
   const problems = shapeProblems(doc);
-  if (problems.length) return { check: fail(name, `run.json is not a ${RECORD_VERSION} record: ${problems.slice(0, 5).join('; ')}`, ['run.json']) };
+  if (problems.length)
+    return { check: fail(name, `run.json is not a ${RECORD_VERSION} record: ${problems.slice(0, 5).join('; ')}`, ['run.json']) };
   const run = doc as RunJson;
-  return { run, check: pass(name, `${RECORD_VERSION}: plan ${run.plan.name}, run ${run.runId}, ${run.outcome}, ${run.artifacts.length} artifact(s), ${run.steps.length} step(s)`) };
+  return {
+    run,
+    check: pass(
+      name,
+      `${RECORD_VERSION}: plan ${run.plan.name}, run ${run.runId}, ${run.outcome}, ${run.artifacts.length} artifact(s), ${run.steps.length} step(s)`,
+    ),
+  };
 }
 
 // A structural check of what verify reads; every later check may then rely on these types.
@@ -56,7 +71,8 @@ function shapeProblems(doc: unknown): string[] {
   const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
   want(doc.recordVersion === RECORD_VERSION, `recordVersion is ${JSON.stringify(doc.recordVersion)}, expected ${RECORD_VERSION}`);
   want(doc.manifestFormat === MANIFEST_FORMAT, `manifestFormat is ${JSON.stringify(doc.manifestFormat)}, expected ${MANIFEST_FORMAT}`);
-  for (const key of ['runId', 'commit', 'branch', 'startedAt', 'endedAt', 'outcome', 'freezeDigest', 'runRoot']) want(str(doc[key]), `${key} is not a string`);
+  for (const key of ['runId', 'commit', 'branch', 'startedAt', 'endedAt', 'outcome', 'freezeDigest', 'runRoot'])
+    want(str(doc[key]), `${key} is not a string`);
   for (const key of ['plan', 'lock']) {
     const part = doc[key];
     want(isObject(part) && str(part.path) && str(part.digest) && (key === 'lock' || str(part.name)), `${key} lacks its path or digest`);
@@ -65,16 +81,23 @@ function shapeProblems(doc: unknown): string[] {
   want(isObject(doc.boundaries), 'boundaries is not an object');
   want(isObject(doc.runner), 'runner is not an object');
   want(num(doc.exitCode), 'exitCode is not a number');
-  want((RUN_OUTCOMES as readonly unknown[]).includes(doc.outcome), `outcome is ${JSON.stringify(doc.outcome)}, expected one of ${RUN_OUTCOMES.join(', ')}`);
+  want(
+    (RUN_OUTCOMES as readonly unknown[]).includes(doc.outcome),
+    `outcome is ${JSON.stringify(doc.outcome)}, expected one of ${RUN_OUTCOMES.join(', ')}`,
+  );
   want(doc.rehearsal === undefined || doc.rehearsal === true, 'rehearsal is neither absent nor true');
   if (!Array.isArray(doc.steps)) problems.push('steps is not a list');
   else {
     doc.steps.forEach((step: unknown, i) => {
-      if (!isObject(step) || !str(step.id) || !str(step.phase) || !str(step.outcome)) return problems.push(`steps[${i}] lacks its id, phase or outcome`);
+      if (!isObject(step) || !str(step.id) || !str(step.phase) || !str(step.outcome))
+        return problems.push(`steps[${i}] lacks its id, phase or outcome`);
       want(step.tail === undefined || (Array.isArray(step.tail) && step.tail.every(str)), `steps[${i}].tail is not a list of lines`);
       const log = step.log;
       if (log === null) return;
-      want(isObject(log) && str(log.path) && LOG_PATH.test(log.path as string) && str(log.digest) && num(log.bytes), `steps[${i}].log is not { path: logs/….log, digest, bytes }`);
+      want(
+        isObject(log) && str(log.path) && LOG_PATH.test(log.path as string) && str(log.digest) && num(log.bytes),
+        `steps[${i}].log is not { path: logs/….log, digest, bytes }`,
+      );
     });
   }
   if (!Array.isArray(doc.artifacts)) problems.push('artifacts is not a list');
@@ -82,10 +105,19 @@ function shapeProblems(doc: unknown): string[] {
     doc.artifacts.forEach((a: unknown, i) => {
       if (!isObject(a)) return problems.push(`artifacts[${i}] is not an object`);
       want(str(a.name) && SAFE_NAME.test(a.name as string), `artifacts[${i}].name is not an artifact name`);
-      want(str(a.path) && str(a.root) && typeof a.present === 'boolean' && num(a.files) && num(a.bytes), `artifacts[${i}] lacks its path, root, present, files or bytes`);
+      want(
+        str(a.path) && str(a.root) && typeof a.present === 'boolean' && num(a.files) && num(a.bytes),
+        `artifacts[${i}] lacks its path, root, present, files or bytes`,
+      );
       want(a.commit === 'files' || a.commit === 'manifest', `artifacts[${i}].commit is neither files nor manifest`);
-      want(a.present ? a.manifest === manifestPath(String(a.name)) : a.manifest === null, `artifacts[${i}].manifest is not ${a.present ? manifestPath(String(a.name)) : 'null'}`);
-      want(a.children === undefined || (isObject(a.children) && Object.values(a.children).every(str)), `artifacts[${i}].children is not a map of roots`);
+      want(
+        a.present ? a.manifest === manifestPath(String(a.name)) : a.manifest === null,
+        `artifacts[${i}].manifest is not ${a.present ? manifestPath(String(a.name)) : 'null'}`,
+      );
+      want(
+        a.children === undefined || (isObject(a.children) && Object.values(a.children).every(str)),
+        `artifacts[${i}].children is not a map of roots`,
+      );
     });
   }
   return problems;
@@ -97,7 +129,12 @@ function shapeProblems(doc: unknown): string[] {
  */
 export function checkEvidence(run: RunJson): Check {
   const name = 'evidence';
-  if (run.rehearsal) return fail(name, 'this record is a rehearsal (cutover rehearse): its plan was not frozen or committed and the record was never committed, so it proves nothing', ['run.json']);
+  if (run.rehearsal)
+    return fail(
+      name,
+      'this record is a rehearsal (cutover rehearse): its plan was not frozen or committed and the record was never committed, so it proves nothing',
+      ['run.json'],
+    );
   return pass(name, `a ${run.outcome} run, not a rehearsal`);
 }
 
@@ -106,7 +143,11 @@ export function checkManifest(artifact: RunJsonArtifact, text: string | undefine
   const name = `manifest ${artifact.name}`;
   if (!artifact.present) {
     const ok = artifact.root === EMPTY_ROOT && artifact.files === 0 && artifact.bytes === 0;
-    return { check: ok ? pass(name, 'absent when the run ended: no manifest, the empty root') : fail(name, `marked absent but claims ${artifact.files} file(s) and root ${artifact.root}`) };
+    return {
+      check: ok
+        ? pass(name, 'absent when the run ended: no manifest, the empty root')
+        : fail(name, `marked absent but claims ${artifact.files} file(s) and root ${artifact.root}`),
+    };
   }
   const file = artifact.manifest as string;
   if (text === undefined) return { check: fail(name, `${file} is missing from the record`, [file]) };
@@ -120,14 +161,29 @@ export function checkManifest(artifact: RunJsonArtifact, text: string | undefine
   }
   const root = manifestRoot(entries);
   if (root !== artifact.root) return { check: fail(name, `${file} has root ${root}; run.json claims ${artifact.root}`, [file]), entries };
-  if (entries.length !== artifact.files) return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };
+  if (entries.length !== artifact.files)
+    return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };
   if (artifact.children !== undefined) {
     const children = childRoots(entries);
     const names = [...new Set([...Object.keys(children), ...Object.keys(artifact.children)])].sort();
     const differing = names.filter((folder) => children[folder] !== artifact.children?.[folder]);
-    if (differing.length) return { check: fail(name, `folder roots differ from run.json for ${differing.join(', ')}`, differing.map((f) => `${artifact.path}/${f}`)), entries };
+    if (differing.length)
+      return {
+        check: fail(
+          name,
+          `folder roots differ from run.json for ${differing.join(', ')}`,
+          differing.map((f) => `${artifact.path}/${f}`),
+        ),
+        entries,
+      };
   }
-  return { check: pass(name, `${entries.length} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ''}`), entries };
+  return {
+    check: pass(
+      name,
+      `${entries.length} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ''}`,
+    ),
+    entries,
+  };
 }
 
 /**
@@ -145,9 +201,19 @@ export function checkArtifactFiles(
   if ('error' in found) return fail(name, `cannot hash ${where}: ${found.error}`, [where]);
   const diff = diffManifests(recorded, found.entries);
   const at = (p: string) => (base === '' || base === '.' ? p : `${base}/${p}`);
-  const files = [...diff.added.map((p) => `added: ${at(p)}`), ...diff.removed.map((p) => `removed: ${at(p)}`), ...diff.changed.map((p) => `changed: ${at(p)}`)];
+  const files = [
+    ...diff.added.map((p) => `added: ${at(p)}`),
+    ...diff.removed.map((p) => `removed: ${at(p)}`),
+    ...diff.changed.map((p) => `changed: ${at(p)}`),
+  ];
   if (files.length) {
-    const counts = [diff.added.length && `${diff.added.length} added`, diff.removed.length && `${diff.removed.length} removed`, diff.changed.length && `${diff.changed.length} changed`].filter(Boolean).join(', ');
+    const counts = [
+      diff.added.length && `${diff.added.length} added`,
+      diff.removed.length && `${diff.removed.length} removed`,
+      diff.changed.length && `${diff.changed.length} changed`,
+    ]
+      .filter(Boolean)
+      .join(', ');
     return fail(name, `${where} differs from its manifest: ${counts}`, files);
   }
   if (found.bytes !== artifact.bytes) return fail(name, `${where} holds ${found.bytes} bytes; run.json claims ${artifact.bytes}`, [where]);
@@ -163,16 +229,25 @@ export function checkRunRoot(run: RunJson): Check {
     if (!isCutoverError(error)) throw error;
     return fail('run root', error.message, ['run.json']);
   }
-  return root === run.runRoot ? pass('run root', root) : fail('run root', `the artifacts' roots give ${root}; run.json claims ${run.runRoot}`, ['run.json']);
+  return root === run.runRoot
+    ? pass('run root', root)
+    : fail('run root', `the artifacts' roots give ${root}; run.json claims ${run.runRoot}`, ['run.json']);
 }
 
 /** The pause window run.json claims is the one its boundaries and step times give. */
 export function checkPauseWindow(run: RunJson): Check {
   const expected = pauseWindow(run.boundaries ?? {}, run.steps ?? []);
   if (isDeepStrictEqual(expected, run.pauseWindow)) {
-    return pass('pause window', expected ? `${expected.wallMs} ms paused, ${expected.cutoverMs} ms of it cutover's own` : 'no paused and resumed boundaries');
+    return pass(
+      'pause window',
+      expected ? `${expected.wallMs} ms paused, ${expected.cutoverMs} ms of it cutover's own` : 'no paused and resumed boundaries',
+    );
   }
-  return fail('pause window', `the boundaries and step times give ${JSON.stringify(expected ?? null)}; run.json claims ${JSON.stringify(run.pauseWindow ?? null)}`, ['run.json']);
+  return fail(
+    'pause window',
+    `the boundaries and step times give ${JSON.stringify(expected ?? null)}; run.json claims ${JSON.stringify(run.pauseWindow ?? null)}`,
+    ['run.json'],
+  );
 }
 
 /** Every step log in the record has the digest and size run.json claims. `found` maps a log path to its digest. */
@@ -189,7 +264,10 @@ export function checkLogs(run: RunJson, found: ReadonlyMap<string, FileDigest | 
     else if (actual.digest !== step.log.digest || actual.bytes !== step.log.bytes) bad.push(`changed: ${step.log.path}`);
   }
   if (bad.length) return fail('step logs', `${bad.length} of ${count} log(s) differ from run.json`, bad);
-  return pass('step logs', `${count} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ''}`);
+  return pass(
+    'step logs',
+    `${count} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ''}`,
+  );
 }
 
 /**
@@ -204,14 +282,21 @@ export function checkRecordFiles(run: RunJson, present: readonly string[], irreg
     ...present.filter((f) => !expected.has(f)).map((f) => `added: ${f}`),
     ...present.filter((f) => expected.has(f) && irregular.has(f)).map((f) => `not a regular file: ${f} (${irregular.get(f)})`),
   ];
-  return files.length ? fail('record files', 'the record folder does not hold exactly the files run.json lists', files) : pass('record files', `${present.length} file(s), as run.json lists`);
+  return files.length
+    ? fail('record files', 'the record folder does not hold exactly the files run.json lists', files)
+    : pass('record files', `${present.length} file(s), as run.json lists`);
 }
 
 /**
  * statement.json is exactly the in-toto statement run.json and the manifests imply: the current
  * form, or for a record written before manifests became subjects, the legacy form it then had.
  */
-export function checkStatement(run: RunJson, text: string | undefined, runJson: string, manifests: Readonly<Record<string, string>>): Check {
+export function checkStatement(
+  run: RunJson,
+  text: string | undefined,
+  runJson: string,
+  manifests: Readonly<Record<string, string>>,
+): Check {
   const name = 'statement.json';
   if (text === undefined) return fail(name, 'statement.json is missing', ['statement.json']);
   let doc: unknown;
@@ -228,16 +313,27 @@ export function checkStatement(run: RunJson, text: string | undefined, runJson: 
     return fail(name, `run.json does not render to a statement (${(error as Error).message})`, ['run.json']);
   }
   const form = legacy ? ' (the legacy form, with directory subjects)' : '';
-  if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests${form} (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
+  if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected))))
+    return pass(
+      name,
+      `${expected.subject.length} subject(s) agree with run.json and the manifests${form} (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`,
+    );
   const got = doc as Partial<typeof expected>;
-  const differing = (['_type', 'predicateType', 'predicate'] as const).filter((k) => !isDeepStrictEqual(got?.[k], JSON.parse(JSON.stringify(expected[k]))));
+  const differing = (['_type', 'predicateType', 'predicate'] as const).filter(
+    (k) => !isDeepStrictEqual(got?.[k], JSON.parse(JSON.stringify(expected[k]))),
+  );
   const gotSubjects = (Array.isArray(got?.subject) ? got.subject : []) as unknown[];
   const nameOf = (g: unknown) => String((g as { name?: unknown } | null)?.name);
   const subjects = [
-    ...expected.subject.filter((s) => !gotSubjects.some((g) => isDeepStrictEqual(g, s))).map((s) => `${gotSubjects.some((g) => nameOf(g) === s.name) ? 'changed' : 'missing'} subject: ${s.name}`),
+    ...expected.subject
+      .filter((s) => !gotSubjects.some((g) => isDeepStrictEqual(g, s)))
+      .map((s) => `${gotSubjects.some((g) => nameOf(g) === s.name) ? 'changed' : 'missing'} subject: ${s.name}`),
     ...gotSubjects.filter((g) => !expected.subject.some((s) => s.name === nameOf(g))).map((g) => `unexpected subject: ${nameOf(g)}`),
   ];
-  return fail(name, `statement.json disagrees with run.json or the manifests${differing.length ? ` (${differing.join(', ')})` : ''}`, ['statement.json', ...subjects]);
+  return fail(name, `statement.json disagrees with run.json or the manifests${differing.length ? ` (${differing.join(', ')})` : ''}`, [
+    'statement.json',
+    ...subjects,
+  ]);
 }
 
 /** report.md is the report of this run.json: byte for byte when written by this version, else it names the roots. */
@@ -252,11 +348,15 @@ export function checkReport(run: RunJson, text: string | undefined, sameVersion:
       // A run.json edited into a shape the shape check lets through (a reason that is a number).
       return fail(name, `run.json does not render to a report (${(error as Error).message})`, ['run.json']);
     }
-    return text === expected ? pass(name, 'is the report of run.json') : fail(name, 'report.md is not the report run.json renders to', ['report.md']);
+    return text === expected
+      ? pass(name, 'is the report of run.json')
+      : fail(name, 'report.md is not the report run.json renders to', ['report.md']);
   }
   const needed = [run.runRoot, run.runId, ...run.artifacts.filter((a) => a.present).map((a) => a.root)];
   const missing = needed.filter((n) => !text.includes(n));
-  return missing.length ? fail(name, `report.md does not mention ${missing.join(', ')}`, ['report.md']) : pass(name, `names the run and every root (written by cutover ${run.tool.version})`);
+  return missing.length
+    ? fail(name, `report.md does not mention ${missing.join(', ')}`, ['report.md'])
+    : pass(name, `names the run and every root (written by cutover ${run.tool.version})`);
 }
 
 /** A file as the run's commit held it has the digest run.json claims (`found` undefined: not in that commit). */
@@ -265,7 +365,9 @@ export function checkAtCommit(what: 'plan' | 'lock', run: RunJson, found: string
   const name = `${what} at the run's commit`;
   const commit = run.commit.slice(0, 12);
   if (found === undefined) return fail(name, `${claim.path} is not in commit ${commit} (or the commit is not in this clone)`, [claim.path]);
-  return found === claim.digest ? pass(name, `${claim.path} at ${commit} is ${found}`) : fail(name, `${claim.path} at ${commit} is ${found}; run.json claims ${claim.digest}`, [claim.path]);
+  return found === claim.digest
+    ? pass(name, `${claim.path} at ${commit} is ${found}`)
+    : fail(name, `${claim.path} at ${commit} is ${found}; run.json claims ${claim.digest}`, [claim.path]);
 }
 
 /** The plan or lock in the current checkout is still the one the run used. */
@@ -273,7 +375,11 @@ export function checkUnchanged(what: 'plan' | 'lock', run: RunJson, found: strin
   const claim = run[what];
   const name = `${what} unchanged since the run`;
   if (found === undefined) return fail(name, `${claim.path} is gone from the checkout`, [`removed: ${claim.path}`]);
-  return found === claim.digest ? pass(name, `${claim.path} is still ${found}`) : fail(name, `the ${what} changed after the run: ${claim.path} is now ${found}; the run used ${claim.digest}`, [`changed: ${claim.path}`]);
+  return found === claim.digest
+    ? pass(name, `${claim.path} is still ${found}`)
+    : fail(name, `the ${what} changed after the run: ${claim.path} is now ${found}; the run used ${claim.digest}`, [
+        `changed: ${claim.path}`,
+      ]);
 }
 
 /** What git says about the commit that last touched run.json. */
@@ -292,13 +398,18 @@ export function checkTrailers(run: RunJson, found: RecordCommit | { error: strin
   const problems: string[] = [];
   for (const [key, value] of recordTrailers(run)) {
     const values = found.trailers.filter(([k]) => k.toLowerCase() === key.toLowerCase()).map(([, v]) => v);
-    if (values.length !== 1 || values[0] !== value) problems.push(`${key} is ${values.length ? values.map((v) => JSON.stringify(v)).join(' and ') : 'missing'}, expected ${JSON.stringify(value)}`);
+    if (values.length !== 1 || values[0] !== value)
+      problems.push(
+        `${key} is ${values.length ? values.map((v) => JSON.stringify(v)).join(' and ') : 'missing'}, expected ${JSON.stringify(value)}`,
+      );
   }
   const subject = recordCommitMessage(run).split('\n')[0];
   if (found.subject !== subject) problems.push(`subject is ${JSON.stringify(found.subject)}, expected ${JSON.stringify(subject)}`);
   if (!found.sameRunJson) problems.push('run.json in the work tree differs from the committed one');
   const commit = found.commit.slice(0, 12);
-  return problems.length ? fail(name, `commit ${commit}: ${problems.join('; ')}`, ['run.json']) : pass(name, `commit ${commit} carries Cutover-Plan, -Run-Id, -Outcome and -Root as run.json says`);
+  return problems.length
+    ? fail(name, `commit ${commit}: ${problems.join('; ')}`, ['run.json'])
+    : pass(name, `commit ${commit} carries Cutover-Plan, -Run-Id, -Outcome and -Root as run.json says`);
 }
 
 /**
@@ -312,7 +423,14 @@ export function checkApprovals(run: RunJson, found: ApprovalVerdict | { error: s
   const counted = found.valid.map((v) => `${approvalName(v.approval)} (${v.verified ? 'signature verified' : 'claim'})`);
   const ignored = found.rejected.map((r) => `not counted: ${approvalName(r.approval)} (${r.reason}): ${r.detail}`);
   const signers = found.signers === undefined ? '' : ` against ${found.signers} at ${run.commit.slice(0, 12)}`;
-  if (!found.satisfied) return fail(name, `${found.valid.length} of ${found.required} required approval(s) of ${run.freezeDigest} count${signers}`, [lock, ...ignored]);
+  if (!found.satisfied)
+    return fail(name, `${found.valid.length} of ${found.required} required approval(s) of ${run.freezeDigest} count${signers}`, [
+      lock,
+      ...ignored,
+    ]);
   if (found.required === 0 && found.valid.length === 0) return pass(name, 'none required');
-  return pass(name, `${found.valid.length} of ${found.required} required${signers}: ${counted.join(', ')}${ignored.length ? `; ${ignored.length} not counted` : ''}`);
+  return pass(
+    name,
+    `${found.valid.length} of ${found.required} required${signers}: ${counted.join(', ')}${ignored.length ? `; ${ignored.length} not counted` : ''}`,
+  );
 }

@@ -17,7 +17,10 @@ export interface PauseWindow {
 }
 
 /** The pause window of a run's boundaries and steps, or undefined without both boundaries. */
-export function pauseWindow(boundaries: Readonly<Record<string, string>>, steps: readonly { startedAt?: string | null; endedAt?: string | null }[]): PauseWindow | undefined {
+export function pauseWindow(
+  boundaries: Readonly<Record<string, string>>,
+  steps: readonly { startedAt?: string | null; endedAt?: string | null }[],
+): PauseWindow | undefined {
   const from = Date.parse(boundaries[WINDOW_FROM] ?? '');
   const to = Date.parse(boundaries[WINDOW_TO] ?? '');
   if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) return undefined;

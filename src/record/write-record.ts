@@ -42,18 +42,24 @@ export async function writeRecord(root: string, result: RunResult, into?: string
     // A folder we may not write (read-only, full disk): the steps are done; say how to finish.
     const e = error as NodeJS.ErrnoException;
     const failed = e.path ? relative(root, e.path) || '.' : dir;
-    throw new CutoverError('IO_FAILED', `cannot write the record folder ${dir}: ${e.code ?? e.message} (${e.syscall ?? 'writing'} ${failed})`, {
-      cause: error,
-      hint: `the steps are done and will not run again: make ${failed} writable (or free space), then \`cutover run ${result.planFile} --resume\` writes and commits the record`,
-    });
+    throw new CutoverError(
+      'IO_FAILED',
+      `cannot write the record folder ${dir}: ${e.code ?? e.message} (${e.syscall ?? 'writing'} ${failed})`,
+      {
+        cause: error,
+        hint: `the steps are done and will not run again: make ${failed} writable (or free space), then \`cutover run ${result.planFile} --resume\` writes and commits the record`,
+      },
+    );
   }
 }
 
 /** The files of a record committed in `commit`, repository-relative, in byte order. */
 async function committedFiles(root: string, dir: string, commit: string): Promise<string[]> {
-  const listed = await gitClient(root).raw(['ls-tree', '-r', '-z', '--name-only', commit, '--', dir]).catch((cause: unknown) => {
-    throw new CutoverError('GIT_FAILED', `cannot list the committed record ${dir}`, { cause });
-  });
+  const listed = await gitClient(root)
+    .raw(['ls-tree', '-r', '-z', '--name-only', commit, '--', dir])
+    .catch((cause: unknown) => {
+      throw new CutoverError('GIT_FAILED', `cannot list the committed record ${dir}`, { cause });
+    });
   return listed.split('\0').filter(Boolean).sort(compareBytes);
 }
 
@@ -94,7 +100,9 @@ async function writeRecordFolder(root: string, dir: string, result: RunResult, i
       const path = stepLogPath(result.plan, step, seen);
       return { step, rel: masker.mask(path), source: join(result.logsDir, basename(path)) };
     });
-    const folders = new Set([...present.map((a) => masker.mask(manifestPath(a.name))), ...copies.map((c) => c.rel)].map((rel) => dirname(join(staging, rel))));
+    const folders = new Set(
+      [...present.map((a) => masker.mask(manifestPath(a.name))), ...copies.map((c) => c.rel)].map((rel) => dirname(join(staging, rel))),
+    );
     for (const folder of folders) await mkdir(folder, { recursive: true });
 
     const manifests: Record<string, string> = {};
@@ -210,7 +218,8 @@ async function removeStaleSiblings(abs: string): Promise<void> {
   const prefix = `.${basename(abs)}.`;
   const names = await readdir(dirname(abs)).catch(() => [] as string[]);
   for (const name of names) {
-    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm(join(dirname(abs), name), { recursive: true, force: true });
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name))
+      await rm(join(dirname(abs), name), { recursive: true, force: true });
   }
 }
 

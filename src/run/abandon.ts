@@ -36,7 +36,10 @@ export async function abandonRun(options: AbandonOptions, finish: Finish): Promi
   const located = await locateRun(options);
   const name = located.valid.plan.metadata.name;
   const started = replayJournal(located.journal).start;
-  if (!started) throw new CutoverError('NO_UNFINISHED_RUN', `no unfinished run of ${name} to abandon`, { hint: `a run that ended has its record already; start a new one with \`cutover run ${located.planFile}\`` });
+  if (!started)
+    throw new CutoverError('NO_UNFINISHED_RUN', `no unfinished run of ${name} to abandon`, {
+      hint: `a run that ended has its record already; start a new one with \`cutover run ${located.planFile}\``,
+    });
   const lock = await acquireRunLock(located.paths.runLock, started.runId);
   try {
     await endOrphans(located.journal, options);
@@ -44,8 +47,15 @@ export async function abandonRun(options: AbandonOptions, finish: Finish): Promi
     const recordDir = normaliseRecordDir(resolved.record.dir);
     if (await existsAtRevision(recordDir, 'HEAD', { cwd: options.root })) {
       const committed = await options.findCommitted(recordDir, started, options.root);
-      if (committed) throw new CutoverError('NO_UNFINISHED_RUN', `run ${started.runId} of ${name} ended: its record is committed as ${committed.commit.slice(0, 12)}`, { hint: `\`cutover run ${located.planFile} --resume\` closes it without running anything` });
-      throw new CutoverError('RECORD_EXISTS', `the record ${recordDir} is already committed; a committed record is immutable`, { hint: 'move it away in a commit of its own, then abandon again' });
+      if (committed)
+        throw new CutoverError(
+          'NO_UNFINISHED_RUN',
+          `run ${started.runId} of ${name} ended: its record is committed as ${committed.commit.slice(0, 12)}`,
+          { hint: `\`cutover run ${located.planFile} --resume\` closes it without running anything` },
+        );
+      throw new CutoverError('RECORD_EXISTS', `the record ${recordDir} is already committed; a committed record is immutable`, {
+        hint: 'move it away in a commit of its own, then abandon again',
+      });
     }
     const scratch = join(located.paths.runs, started.runId);
     const result = await abandonedResult(located, started, resolved, scratch, options);
@@ -65,29 +75,58 @@ async function planAsRun(located: Located, started: RunStart, options: AbandonOp
   const atCommit = started.commit ? await readAtRevision(located.planFile, started.commit, { cwd: options.root }) : undefined;
   const bytes = [atCommit, Buffer.from(located.valid.file.bytes)].find((b) => b !== undefined && sha256(b) === started.planDigest);
   if (!bytes) {
-    throw new CutoverError('PLAN_IO', `the plan run ${started.runId} ran (sha256:${started.planDigest}) is neither in commit ${started.commit.slice(0, 12)} nor in the work tree`, {
-      position: { file: located.planFile },
-      hint: 'check out the commit the run started on, then abandon it there',
-    });
+    throw new CutoverError(
+      'PLAN_IO',
+      `the plan run ${started.runId} ran (sha256:${started.planDigest}) is neither in commit ${started.commit.slice(0, 12)} nor in the work tree`,
+      {
+        position: { file: located.planFile },
+        hint: 'check out the commit the run started on, then abandon it there',
+      },
+    );
   }
   const checked = validatePlan(bytes, located.valid.file.display);
   if (!checked.ok) throw problemsError(checked.problems);
   const git = { sha: started.commit, branch: (await readGitFacts({ cwd: options.root })).branch };
-  const { plan, problems } = resolvePlan(checked.valid.plan, located.valid.file.display, { env: options.env, git, now: new Date(started.startedAt), runId: started.runId });
+  const { plan, problems } = resolvePlan(checked.valid.plan, located.valid.file.display, {
+    env: options.env,
+    git,
+    now: new Date(started.startedAt),
+    runId: started.runId,
+  });
   if (problems.length) throw problemsError(problems);
   return plan;
 }
 
 /** The run as its journal tells it: ended steps as journaled, the one in flight interrupted, the rest not run. */
-async function abandonedResult(located: Located, started: RunStart, resolved: ResolvedPlan, scratch: string, options: AbandonOptions): Promise<RunResult> {
+async function abandonedResult(
+  located: Located,
+  started: RunStart,
+  resolved: ResolvedPlan,
+  scratch: string,
+  options: AbandonOptions,
+): Promise<RunResult> {
   const { records, boundaries } = replayJournal(located.journal);
   const inFlight = new Set(possibleOrphans(located.journal).map((e) => e.id));
   const ordered = [...resolved.phases.preconditions, ...resolved.phases.steps, ...resolved.phases.rollback, ...resolved.phases.finally];
   const steps = ordered.map((step): StepRecord => {
     const ended = records.get(step.id);
     if (ended) return ended;
-    const base = { phase: step.phase, id: step.id, name: step.name, attempts: 0, exitCode: null, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0 };
-    if (inFlight.has(step.id)) return { ...base, outcome: 'interrupted', attempts: 1, reason: 'the run stopped while this step ran; it was abandoned' };
+    const base = {
+      phase: step.phase,
+      id: step.id,
+      name: step.name,
+      attempts: 0,
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      startedAt: null,
+      endedAt: null,
+      durationMs: 0,
+      logDigest: null,
+      logBytes: 0,
+    };
+    if (inFlight.has(step.id))
+      return { ...base, outcome: 'interrupted', attempts: 1, reason: 'the run stopped while this step ran; it was abandoned' };
     return { ...base, outcome: 'skipped', reason: 'not run: the run was abandoned' };
   });
   const lockText = started.commit ? await readAtRevision(located.lockFile, started.commit, { cwd: options.root }) : undefined;

@@ -68,7 +68,12 @@ export async function runDeterminism(step: ResolvedStep, ctx: BuiltInContext): P
       for (const p of diff.removed) differences.push(`${f.rel}/${p}: removed`);
     }
     notes.push(...differences);
-    if (differences.length) return { ok: false, reason: `not deterministic: ${differences.length} file(s) differ (${differences.slice(0, 3).join('; ')}${differences.length > 3 ? '; …' : ''})`, notes };
+    if (differences.length)
+      return {
+        ok: false,
+        reason: `not deterministic: ${differences.length} file(s) differ (${differences.slice(0, 3).join('; ')}${differences.length > 3 ? '; …' : ''})`,
+        notes,
+      };
     return { ok: true, notes: [...notes, 'roots match'] };
   } finally {
     // The first outputs are the ones the run goes on with.

@@ -41,7 +41,8 @@ async function checkJson(root: string, j: ResolvedStep['expect']['json'][number]
   if (!found.exists) return [`${where} is missing`];
   const v = found.value;
   if ('equals' in j && !isDeepStrictEqual(v, j.equals)) return [`${where} is ${JSON.stringify(v)}, expected ${JSON.stringify(j.equals)}`];
-  if (j.in !== undefined && !j.in.some((x) => isDeepStrictEqual(v, x))) return [`${where} is ${JSON.stringify(v)}, expected one of ${JSON.stringify(j.in)}`];
+  if (j.in !== undefined && !j.in.some((x) => isDeepStrictEqual(v, x)))
+    return [`${where} is ${JSON.stringify(v)}, expected one of ${JSON.stringify(j.in)}`];
   if (j.lte !== undefined && !(typeof v === 'number' && v <= j.lte)) return [`${where} is ${JSON.stringify(v)}, expected ≤ ${j.lte}`];
   if (j.gte !== undefined && !(typeof v === 'number' && v >= j.gte)) return [`${where} is ${JSON.stringify(v)}, expected ≥ ${j.gte}`];
   return [];

@@ -7,7 +7,15 @@ import type { StepRecord } from './events.js';
 
 /** One line of the journal. */
 export type JournalEntry =
-  | { type: 'run-start'; runId: string; planDigest: string; lockDigest: string; startedAt: string; commit: string; boundaries?: Record<string, string> }
+  | {
+      type: 'run-start';
+      runId: string;
+      planDigest: string;
+      lockDigest: string;
+      startedAt: string;
+      commit: string;
+      boundaries?: Record<string, string>;
+    }
   | { type: 'step-spawn'; id: string; pgid: number; startTime?: string }
   | { type: 'step-end'; step: StepRecord }
   | { type: 'boundary'; name: string; at: string }

@@ -9,12 +9,12 @@ import { normaliseRecordDir } from '../plan/paths.js';
 import { createMasker, maskDeep, type Masker } from '../text/mask.js';
 import { hashArtifacts } from './artifacts.js';
 import type { EventSink, StepRecord } from './events.js';
-import { openJournal, removeJournal, type Journal, type JournalEntry } from './journal.js';
+import { openJournal, removeJournal, type Journal } from './journal.js';
 import { Ledger } from './ledger.js';
 import { createPhaseRunner } from './phase-runner.js';
 import { phaseOrder, runPhases } from './phases.js';
-import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions, type RunPaths } from './preflight.js';
-import { keptOnResume, possibleOrphans, replayJournal } from './replay.js';
+import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions } from './preflight.js';
+import { keptOnResume, replayJournal } from './replay.js';
 import { assembleResult, concludeRun, runnerFacts, type RunResult } from './result.js';
 import { pendingAside, recoverAside } from './produces.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
@@ -135,13 +135,34 @@ function asIoFailure(error: unknown, root: string, planFile: string): unknown {
  */
 async function finishCommitted(prepared: Prepared, options: RunOptions, finish: Finish): Promise<RunSummary> {
   const { run, commit } = prepared.committed!;
-  options.emit({ type: 'preflight', check: 'record', ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
+  options.emit({
+    type: 'preflight',
+    check: 'record',
+    ok: true,
+    detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted`,
+  });
   const ordered = phaseOrder(prepared.resolved);
-  options.emit({ type: 'run-start', plan: prepared.planFile, runId: prepared.resolved.runId, resumed: true, record: normaliseRecordDir(prepared.resolved.record.dir), freezeDigest: run.freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  options.emit({
+    type: 'run-start',
+    plan: prepared.planFile,
+    runId: prepared.resolved.runId,
+    resumed: true,
+    record: normaliseRecordDir(prepared.resolved.record.dir),
+    freezeDigest: run.freezeDigest,
+    steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })),
+  });
   const { records, boundaries } = replayJournal(prepared.journal);
   const steps = ordered.map((s) => records.get(s.id)).filter((r): r is StepRecord => r !== undefined);
   for (const step of steps) options.emit(stepEndEvent(prepared.resolved, step));
-  const result = assembleResult({ prepared, run, steps, boundaries, toolVersion: options.toolVersion, secretValues: secretsOf(prepared.resolved, options.env), committed: { commit } });
+  const result = assembleResult({
+    prepared,
+    run,
+    steps,
+    boundaries,
+    toolVersion: options.toolVersion,
+    secretValues: secretsOf(prepared.resolved, options.env),
+    committed: { commit },
+  });
   try {
     await finish(result, options.emit);
   } finally {
@@ -163,21 +184,46 @@ function secretsOf(resolved: ResolvedPlan, env: Record<string, string | undefine
 }
 
 /** Runs the phases of a prepared run (the steps an earlier attempt finished are kept), then hashes its artifacts. */
-async function runAll(prepared: Prepared, options: RunOptions, checks: FreezeChecks, journal: Journal, freezeDigest: string): Promise<RunResult> {
+async function runAll(
+  prepared: Prepared,
+  options: RunOptions,
+  checks: FreezeChecks,
+  journal: Journal,
+  freezeDigest: string,
+): Promise<RunResult> {
   const { resolved } = prepared;
   const replayed = replayJournal(prepared.journal);
   const resumed = prepared.journal.length > 0;
   const startedAt = replayed.start?.startedAt ?? options.now().toISOString();
-  if (!resumed) journal.append({ type: 'run-start', runId: resolved.runId, planDigest: prepared.planDigest, lockDigest: prepared.lockDigest, startedAt, commit: prepared.git.sha });
+  if (!resumed)
+    journal.append({
+      type: 'run-start',
+      runId: resolved.runId,
+      planDigest: prepared.planDigest,
+      lockDigest: prepared.lockDigest,
+      startedAt,
+      commit: prepared.git.sha,
+    });
   const ordered = phaseOrder(resolved);
-  options.emit({ type: 'run-start', plan: prepared.planFile, runId: resolved.runId, resumed, record: normaliseRecordDir(resolved.record.dir), freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  options.emit({
+    type: 'run-start',
+    plan: prepared.planFile,
+    runId: resolved.runId,
+    resumed,
+    record: normaliseRecordDir(resolved.record.dir),
+    freezeDigest,
+    steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })),
+  });
 
   const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
   // A step's end says where the record will keep its log; a reason is masked and one line, so it
   // cannot start a line of its own in any output.
   const emit: EventSink = (event) => options.emit(event.type === 'step-end' ? stepEndEvent(resolved, event.step) : event);
-  const ledger = new Ledger({ journal, emit, mask: (text) => oneLine(masker.mask(text)) }, { records: keptOnResume(replayed), boundaries: replayed.boundaries });
+  const ledger = new Ledger(
+    { journal, emit, mask: (text) => oneLine(masker.mask(text)) },
+    { records: keptOnResume(replayed), boundaries: replayed.boundaries },
+  );
   const runner = createPhaseRunner(ledger, {
     context: {
       root: options.root,
@@ -208,7 +254,13 @@ async function runAll(prepared: Prepared, options: RunOptions, checks: FreezeChe
       hint: `${error.hint ? `${error.hint}; ` : ''}the steps are done and will not run again: once it is fixed, \`cutover run ${prepared.planFile} --resume\` records the run`,
     });
   });
-  const { outcome, exitCode, problems } = concludeRun({ interrupted, signal: options.signal.reason, stepFailed: ledger.failed, problems: drift.length ? [`frozen files changed during the run: ${drift.join(', ')}`] : [], artifacts });
+  const { outcome, exitCode, problems } = concludeRun({
+    interrupted,
+    signal: options.signal.reason,
+    stepFailed: ledger.failed,
+    problems: drift.length ? [`frozen files changed during the run: ${drift.join(', ')}`] : [],
+    artifacts,
+  });
   const run = {
     freezeDigest,
     commit: prepared.git.sha,
@@ -225,5 +277,12 @@ async function runAll(prepared: Prepared, options: RunOptions, checks: FreezeChe
     ...(problems.length ? { problems } : {}),
     ...(options.rehearsal ? { rehearsal: true } : {}),
   };
-  return assembleResult({ prepared, run, steps: ledger.inOrder(ordered), boundaries: ledger.boundaries, toolVersion: options.toolVersion, secretValues });
+  return assembleResult({
+    prepared,
+    run,
+    steps: ledger.inOrder(ordered),
+    boundaries: ledger.boundaries,
+    toolVersion: options.toolVersion,
+    secretValues,
+  });
 }

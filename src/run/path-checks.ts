@@ -1,6 +1,6 @@
 // Preflight over every path of the resolved plan, before any step runs: lexically safe after
 // interpolation, no symbolic link on the way, and nothing in the way that cutover did not write.
-import { CutoverError, isCutoverError, problemsError, type Problem } from '../errors.js';
+import { type CutoverError, isCutoverError, problemsError, type Problem } from '../errors.js';
 import { resolveInside } from '../adapters/fs.js';
 import { nameFiles, unsavedFiles } from '../adapters/unsaved.js';
 import { positionOf, type SourceDoc } from '../plan/position.js';
@@ -46,7 +46,11 @@ export async function checkPlanPaths({ root, plan, source, resolved }: PathCheck
  * or determinism path holding files git does not keep (untracked, ignored, changed). Names the files.
  * A resumed run's produces hold what its own steps wrote since the first preflight found them empty.
  */
-export async function checkNothingInTheWay(input: PathCheckInput, paths: readonly PlanPath[], options: { fresh: boolean; checkRecordFolder: RecordFolderCheck }): Promise<void> {
+export async function checkNothingInTheWay(
+  input: PathCheckInput,
+  paths: readonly PlanPath[],
+  options: { fresh: boolean; checkRecordFolder: RecordFolderCheck },
+): Promise<void> {
   const { root, source, resolved } = input;
   const problems: Problem[] = [];
   const record = paths.find((p) => p.use === 'record')!;
@@ -66,9 +70,10 @@ export async function checkNothingInTheWay(input: PathCheckInput, paths: readonl
         file: source.file,
         ...positionOf(source, p.at),
         message: `${describePath(p)} ${quote(p.path)} holds files cutover did not write and git does not keep: ${nameFiles(unsaved)}`,
-        hint: p.use === 'produces'
-          ? 'a step\'s produces are set aside before it runs and discarded when it succeeds; cutover never removes what it did not write: move them away (or commit them) first'
-          : 'a determinism check moves its paths aside and reruns the steps that write them; they must hold only what this run writes: move them away (or commit them) first',
+        hint:
+          p.use === 'produces'
+            ? "a step's produces are set aside before it runs and discarded when it succeeds; cutover never removes what it did not write: move them away (or commit them) first"
+            : 'a determinism check moves its paths aside and reruns the steps that write them; they must hold only what this run writes: move them away (or commit them) first',
       });
     }
   }

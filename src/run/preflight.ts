@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathExists } from '../adapters/fs.js';
 import { join, relative } from 'node:path';
 import { CutoverError, problemsError } from '../errors.js';
-import { dirtyPaths, existsAtRevision, lastCommitTouching, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../adapters/git.js';
+import { dirtyPaths, existsAtRevision, readAtRevision, readGitDir, readGitFacts, revisionExists } from '../adapters/git.js';
 import { readValidPlan } from '../adapters/plan-file.js';
 import { lockPathFor } from '../integrity/lock.js';
 import { readMatrixFiles } from '../adapters/matrix-files.js';
@@ -86,7 +86,12 @@ export async function locateRun(options: Pick<PreflightOptions, 'root' | 'plan' 
   const name = valid.plan.metadata.name;
   // One run lock for the work tree; a rehearsal's journal and scratch apart, so no rehearsal is ever resumed as a run.
   const state = options.rehearsal ? join(gitDir, 'cutover', 'rehearsal') : join(gitDir, 'cutover');
-  const paths = { gitDir, runLock: join(gitDir, 'cutover', 'locks', `${name}.lock`), journal: join(state, 'journal', `${name}.jsonl`), runs: join(state, 'runs', name) };
+  const paths = {
+    gitDir,
+    runLock: join(gitDir, 'cutover', 'locks', `${name}.lock`),
+    journal: join(state, 'journal', `${name}.jsonl`),
+    runs: join(state, 'runs', name),
+  };
   return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 
@@ -105,8 +110,12 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const anyStepEnded = journal.some((e) => e.type === 'step-end');
   const journaled = journaledRunId(journal);
   const setAside = !anyStepEnded && journaled !== undefined && (await pendingAside(join(paths.runs, journaled))).length > 0;
-  const started = anyStepEnded || setAside || options.resume ? journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start') : undefined;
-  if (options.resume && !started) throw new CutoverError('RESUME_REFUSED', `no unfinished run of ${name} to resume`, { hint: 'start a new run without --resume' });
+  const started =
+    anyStepEnded || setAside || options.resume
+      ? journal.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start')
+      : undefined;
+  if (options.resume && !started)
+    throw new CutoverError('RESUME_REFUSED', `no unfinished run of ${name} to resume`, { hint: 'start a new run without --resume' });
   if (!options.resume && started) {
     const why = anyStepEnded ? 'did not finish' : 'was stopped while a step had its produces set aside';
     throw new CutoverError('RESUME_REFUSED', `run ${started.runId} of ${name} ${why}`, {
@@ -121,7 +130,14 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const git = await readGitFacts({ cwd: root });
   const runId = started?.runId ?? options.runId;
   const matrix = await readMatrixFiles(root, valid.plan);
-  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, source: valid.source, matrixFiles: matrix.documents, ...(runId ? { runId } : {}) });
+  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, {
+    env: options.env,
+    git: started ? { sha: started.commit, branch: git.branch } : git,
+    now: options.now,
+    source: valid.source,
+    matrixFiles: matrix.documents,
+    ...(runId ? { runId } : {}),
+  });
   if (problems.length) throw problemsError(problems);
   if (options.failAt) {
     const unknown = unknownRunStep(resolved, options.failAt);
@@ -136,7 +152,11 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   const lockDigest = lockBytes ? sha256(lockBytes) : '';
   assertMatrixFrozen(matrix.bytes, lockBytes, lockFile);
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
-    throw new CutoverError('RESUME_REFUSED', `the ${started.planDigest !== planDigest ? 'plan' : 'lock'} changed since run ${started.runId} started`, { hint: 'a resumed run must run what was approved; restore it, or remove the journal and start over' });
+    throw new CutoverError(
+      'RESUME_REFUSED',
+      `the ${started.planDigest !== planDigest ? 'plan' : 'lock'} changed since run ${started.runId} started`,
+      { hint: 'a resumed run must run what was approved; restore it, or remove the journal and start over' },
+    );
   }
 
   let committed: CommittedRecord | undefined;
@@ -145,17 +165,34 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
   if (!options.rehearsal && (await existsAtRevision(`${recordDir}/run.json`, 'HEAD', { cwd: root }))) {
     // Killed after its commit, before it could close its journal: the run is done but for that.
     committed = started ? await options.findCommitted(recordDir, started, root) : undefined;
-    if (!committed) throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: 'use another --run-id' });
+    if (!committed)
+      throw new CutoverError('RECORD_EXISTS', `the record ${resolved.record.dir} is already committed; a committed record is immutable`, {
+        hint: 'use another --run-id',
+      });
   }
   if (!committed) await checkNothingInTheWay(pathInput, planPaths, { fresh: !started, checkRecordFolder: options.checkRecordFolder });
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join(paths.runs, resolved.runId) }, journal: started ? journal : [], ...(committed ? { committed } : {}) };
+  return {
+    plan: valid.plan,
+    resolved,
+    planFile,
+    lockFile,
+    planDigest,
+    lockDigest,
+    git: started ? { sha: started.commit, branch: git.branch } : git,
+    paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join(paths.runs, resolved.runId) },
+    journal: started ? journal : [],
+    ...(committed ? { committed } : {}),
+  };
 }
 
 /**
  * Checks, after the freeze gate, that the run may start here and now: the window, a clean tree where
  * it will commit its `files` artifacts, a branch to commit to, and `--require-merged`.
  */
-export async function checkRunnable(prepared: Prepared, options: Pick<PreflightOptions, 'root' | 'commit' | 'requireMerged' | 'now'>): Promise<void> {
+export async function checkRunnable(
+  prepared: Prepared,
+  options: Pick<PreflightOptions, 'root' | 'commit' | 'requireMerged' | 'now'>,
+): Promise<void> {
   const { root } = options;
   const { resolved, committed } = prepared;
   const started = prepared.journal.length > 0;
@@ -165,11 +202,17 @@ export async function checkRunnable(prepared: Prepared, options: Pick<PreflightO
     const commitPaths = resolved.artifacts.filter((a) => a.commit === 'files').map((a) => a.path);
     const dirty = await dirtyPaths(commitPaths, { cwd: root });
     if (dirty.length) {
-      throw new CutoverError('TREE_DIRTY', `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`, { hint: 'commit or remove them first; the run commits only what it writes' });
+      throw new CutoverError(
+        'TREE_DIRTY',
+        `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`,
+        { hint: 'commit or remove them first; the run commits only what it writes' },
+      );
     }
   }
   if (options.commit !== false && !committed && !prepared.git.branch) {
-    throw new CutoverError('NOT_ON_BRANCH', 'HEAD is detached: the record commit would belong to no branch', { hint: 'switch to a branch first (`git switch -c NAME`), or run with --no-commit' });
+    throw new CutoverError('NOT_ON_BRANCH', 'HEAD is detached: the record commit would belong to no branch', {
+      hint: 'switch to a branch first (`git switch -c NAME`), or run with --no-commit',
+    });
   }
   if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
 }
@@ -184,9 +227,13 @@ async function checkIndexLock(gitDir: string, root: string): Promise<void> {
   const shown = relative(root, lock);
   for (let waited = 0; await pathExists(lock); waited += 100) {
     if (waited >= 2000) {
-      throw new CutoverError('GIT_LOCKED', `git's index is locked (${shown} exists): another git command is running here, or one was killed and left the lock`, {
-        hint: `if no git command is running, remove ${shown} and run again; nothing was run or written`,
-      });
+      throw new CutoverError(
+        'GIT_LOCKED',
+        `git's index is locked (${shown} exists): another git command is running here, or one was killed and left the lock`,
+        {
+          hint: `if no git command is running, remove ${shown} and run again; nothing was run or written`,
+        },
+      );
     }
     await sleep(100);
   }
@@ -195,16 +242,30 @@ async function checkIndexLock(gitDir: string, root: string): Promise<void> {
 function checkWindow(plan: ResolvedPlan, now: Date): void {
   const w = plan.window;
   if (!w) return;
-  if (w.notBefore && now < new Date(w.notBefore)) throw new CutoverError('WINDOW_CLOSED', `the window opens at ${w.notBefore}; it is ${now.toISOString()}`, { hint: 'run it inside spec.window' });
-  if (w.notAfter && now > new Date(w.notAfter)) throw new CutoverError('WINDOW_CLOSED', `the window closed at ${w.notAfter}; it is ${now.toISOString()}`, { hint: 'agree a new window and change spec.window in a reviewed commit' });
+  if (w.notBefore && now < new Date(w.notBefore))
+    throw new CutoverError('WINDOW_CLOSED', `the window opens at ${w.notBefore}; it is ${now.toISOString()}`, {
+      hint: 'run it inside spec.window',
+    });
+  if (w.notAfter && now > new Date(w.notAfter))
+    throw new CutoverError('WINDOW_CLOSED', `the window closed at ${w.notAfter}; it is ${now.toISOString()}`, {
+      hint: 'agree a new window and change spec.window in a reviewed commit',
+    });
 }
 
 async function checkMerged(ref: string, files: string[], root: string): Promise<void> {
-  if (!(await revisionExists(ref, { cwd: root }))) throw new CutoverError('NOT_MERGED', `${ref} is not a known revision`, { hint: 'fetch it first (for example `git fetch origin main`)' });
+  if (!(await revisionExists(ref, { cwd: root })))
+    throw new CutoverError('NOT_MERGED', `${ref} is not a known revision`, {
+      hint: 'fetch it first (for example `git fetch origin main`)',
+    });
   for (const file of files) {
     const merged = await readAtRevision(file, ref, { cwd: root });
     const local = await readFile(join(root, file)).catch(() => undefined);
-    if (!merged) throw new CutoverError('NOT_MERGED', `${file} is not in ${ref}`, { position: { file }, hint: 'run plans only after they are merged' });
-    if (!local || !merged.equals(local)) throw new CutoverError('NOT_MERGED', `${file} differs from ${ref}`, { position: { file }, hint: 'run exactly what was merged' });
+    if (!merged)
+      throw new CutoverError('NOT_MERGED', `${file} is not in ${ref}`, {
+        position: { file },
+        hint: 'run plans only after they are merged',
+      });
+    if (!local || !merged.equals(local))
+      throw new CutoverError('NOT_MERGED', `${file} differs from ${ref}`, { position: { file }, hint: 'run exactly what was merged' });
   }
 }

@@ -27,13 +27,32 @@ export function refusalsOf(facts: RefusalFacts): Refusal[] {
   const { verdict, resolved } = facts;
   if (verdict && !verdict.frozen) {
     const files = new Set(verdict.drift.map((d) => d.path)).size;
-    found.push({ code: 'REGISTRY_UNFROZEN', now: true, message: verdict.lock ? `${files === 1 ? '1 file differs' : `${files} files differ`} from the committed lock` : 'there is no lock: the plan was never frozen' });
+    found.push({
+      code: 'REGISTRY_UNFROZEN',
+      now: true,
+      message: verdict.lock
+        ? `${files === 1 ? '1 file differs' : `${files} files differ`} from the committed lock`
+        : 'there is no lock: the plan was never frozen',
+    });
   } else if (verdict && !verdict.approved) {
     const { required, valid } = verdict.approvals;
-    found.push({ code: 'APPROVAL_MISSING', now: true, message: `it needs ${required} approval${required === 1 ? '' : 's'} of the current freeze digest by someone other than the one who froze it; ${valid.length} count` });
+    found.push({
+      code: 'APPROVAL_MISSING',
+      now: true,
+      message: `it needs ${required} approval${required === 1 ? '' : 's'} of the current freeze digest by someone other than the one who froze it; ${valid.length} count`,
+    });
   }
-  if (facts.recordExists && resolved) found.push({ code: 'RECORD_EXISTS', now: true, message: `the record ${resolved.record.dir} is already committed, and the plan fixes its run id` });
-  found.push({ code: 'NOT_MERGED', now: false, message: 'with --require-merged REF (execute-plan.yml passes origin/main): until the plan and its lock are merged there, byte for byte' });
+  if (facts.recordExists && resolved)
+    found.push({
+      code: 'RECORD_EXISTS',
+      now: true,
+      message: `the record ${resolved.record.dir} is already committed, and the plan fixes its run id`,
+    });
+  found.push({
+    code: 'NOT_MERGED',
+    now: false,
+    message: 'with --require-merged REF (execute-plan.yml passes origin/main): until the plan and its lock are merged there, byte for byte',
+  });
   if (resolved?.window) {
     const { notBefore, notAfter } = resolved.window;
     const bounds = [notBefore ? `not before ${notBefore}` : '', notAfter ? `not after ${notAfter}` : ''].filter(Boolean).join(', ');

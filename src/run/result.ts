@@ -67,7 +67,22 @@ export interface RunResult {
 }
 
 /** What a committed record says of its run: all `--resume` needs to finish a run killed after its commit. */
-export type CommittedRun = Pick<RunResult, 'freezeDigest' | 'commit' | 'branch' | 'startedAt' | 'endedAt' | 'outcome' | 'exitCode' | 'drill' | 'resumed' | 'artifacts' | 'runRoot' | 'runner' | 'problems'>;
+export type CommittedRun = Pick<
+  RunResult,
+  | 'freezeDigest'
+  | 'commit'
+  | 'branch'
+  | 'startedAt'
+  | 'endedAt'
+  | 'outcome'
+  | 'exitCode'
+  | 'drill'
+  | 'resumed'
+  | 'artifacts'
+  | 'runRoot'
+  | 'runner'
+  | 'problems'
+>;
 
 /** A record committed by an earlier attempt of the run being resumed, and its commit. */
 export interface CommittedRecord {
@@ -76,11 +91,22 @@ export interface CommittedRecord {
 }
 
 /** Finds the committed record of this very run (same run id, start time and commit as its journal); reading records is record/'s job. */
-export type CommittedRecordLookup = (dir: string, started: { runId: string; startedAt: string; commit: string }, root: string) => Promise<CommittedRecord | undefined>;
+export type CommittedRecordLookup = (
+  dir: string,
+  started: { runId: string; startedAt: string; commit: string },
+  root: string,
+) => Promise<CommittedRecord | undefined>;
 
 /** What a run's result is made of besides its outcome: the plan's facts, the steps, the tool. */
 export interface ResultParts {
-  prepared: { resolved: ResolvedPlan; planFile: string; planDigest: string; lockFile: string; lockDigest: string; paths: { scratch: string } };
+  prepared: {
+    resolved: ResolvedPlan;
+    planFile: string;
+    planDigest: string;
+    lockFile: string;
+    lockDigest: string;
+    paths: { scratch: string };
+  };
   run: CommittedRun;
   steps: StepRecord[];
   boundaries: Record<string, string>;
@@ -132,14 +158,22 @@ export function concludeRun(ending: Ending): { outcome: RunOutcome; exitCode: nu
       outcome = 'failure';
     }
   }
-  const exitCode = outcome === 'success' ? EXIT.ok : outcome === 'failure' ? EXIT.stepFailed : ending.signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
+  const exitCode =
+    outcome === 'success' ? EXIT.ok : outcome === 'failure' ? EXIT.stepFailed : ending.signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
   return { outcome, exitCode, problems };
 }
 
 /** Facts about where the run ran: GitHub's run id, attempt, actor and workflow when present; the host. */
 export function runnerFacts(env: Record<string, string | undefined>, host: string): Record<string, string> {
   const facts: Record<string, string> = { host };
-  const map: Record<string, string> = { GITHUB_RUN_ID: 'githubRunId', GITHUB_RUN_ATTEMPT: 'githubRunAttempt', GITHUB_ACTOR: 'githubActor', GITHUB_WORKFLOW: 'githubWorkflow', GITHUB_REPOSITORY: 'githubRepository', GITHUB_SERVER_URL: 'githubServerUrl' };
+  const map: Record<string, string> = {
+    GITHUB_RUN_ID: 'githubRunId',
+    GITHUB_RUN_ATTEMPT: 'githubRunAttempt',
+    GITHUB_ACTOR: 'githubActor',
+    GITHUB_WORKFLOW: 'githubWorkflow',
+    GITHUB_REPOSITORY: 'githubRepository',
+    GITHUB_SERVER_URL: 'githubServerUrl',
+  };
   for (const [k, v] of Object.entries(map)) if (env[k]) facts[v] = env[k]!;
   return facts;
 }

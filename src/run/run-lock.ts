@@ -34,7 +34,13 @@ export function isStale(info: RunLockInfo): boolean {
  * this host is replaced, and the caller is told so through `onStale`.
  */
 export async function acquireRunLock(path: string, runId: string, onStale?: (old: RunLockInfo) => void): Promise<RunLockInfo> {
-  const info: RunLockInfo = { id: randomBytes(6).toString('hex'), pid: process.pid, host: hostname(), runId, startedAt: new Date().toISOString() };
+  const info: RunLockInfo = {
+    id: randomBytes(6).toString('hex'),
+    pid: process.pid,
+    host: hostname(),
+    runId,
+    startedAt: new Date().toISOString(),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(path, 'wx', 0o644);
@@ -56,9 +62,13 @@ export async function acquireRunLock(path: string, runId: string, onStale?: (old
     }
     const holder = await readRunLock(path);
     if (holder && !isStale(holder)) {
-      throw new CutoverError('RUN_LOCKED', `another run holds the run lock (id ${holder.id}, run ${holder.runId}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
-        hint: `wait for it to finish; if it is gone, \`cutover unlock PLAN ${holder.id}\``,
-      });
+      throw new CutoverError(
+        'RUN_LOCKED',
+        `another run holds the run lock (id ${holder.id}, run ${holder.runId}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`,
+        {
+          hint: `wait for it to finish; if it is gone, \`cutover unlock PLAN ${holder.id}\``,
+        },
+      );
     }
     if (holder) onStale?.(holder);
     await rm(path, { force: true });
@@ -74,7 +84,13 @@ export async function releaseRunLock(path: string, info: RunLockInfo): Promise<v
   // The locks folder, and cutover's folder above it, go when nothing else is in them: a run refused
   // in preflight leaves the git directory as it found it.
   for (const folder of [dirname(path), dirname(dirname(path))]) {
-    if (!(await rmdir(folder).then(() => true, () => false))) break;
+    if (
+      !(await rmdir(folder).then(
+        () => true,
+        () => false,
+      ))
+    )
+      break;
   }
 }
 
@@ -84,7 +100,9 @@ export async function removeRunLock(path: string, id: string): Promise<RunLockIn
   if (!current) throw new CutoverError('USAGE', 'no run lock is held for this plan');
   if (current.id !== id) throw new CutoverError('USAGE', `the run lock's id is not ${id}`, { hint: 'give the id the refusal printed' });
   if (!isStale(current) && current.host === hostname()) {
-    throw new CutoverError('RUN_LOCKED', `run ${current.runId} (pid ${current.pid}) is still running`, { hint: 'stop it first; unlock is for locks whose run is gone' });
+    throw new CutoverError('RUN_LOCKED', `run ${current.runId} (pid ${current.pid}) is still running`, {
+      hint: 'stop it first; unlock is for locks whose run is gone',
+    });
   }
   await rm(path, { force: true });
   return current;

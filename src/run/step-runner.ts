@@ -50,7 +50,10 @@ const madeDirs = new Set<string>();
  * Where the record keeps a step's log, repository-relative (`<record dir>/logs/<phase>-<nn>-<id>.log`),
  * or undefined when the step left none (it never ran).
  */
-export function recordLogPath(plan: Pick<ResolvedPlan, 'phases' | 'record'>, step: Pick<StepRecord, 'phase' | 'id' | 'logDigest'>): string | undefined {
+export function recordLogPath(
+  plan: Pick<ResolvedPlan, 'phases' | 'record'>,
+  step: Pick<StepRecord, 'phase' | 'id' | 'logDigest'>,
+): string | undefined {
   const found = plan.phases[step.phase].find((s) => s.id === step.id);
   if (step.logDigest === null || !found) return undefined;
   return posix.join(normaliseRecordDir(plan.record.dir), 'logs', logName(found));
@@ -73,7 +76,12 @@ export function shouldRun(step: ResolvedStep, scope: Scope): boolean {
 /** Runs a step to its end and returns its record; never throws for a failing step. */
 export async function runStep(step: ResolvedStep, ctx: StepContext, options: { interruptible?: boolean } = {}): Promise<StepRecord> {
   if (options.interruptible !== false && ctx.signal.aborted) return notRun(step, 'skipped', 'the run was interrupted');
-  if (!shouldRun(step, ctx.scope())) return notRun(step, 'skipped', step.if !== undefined ? `condition is false: ${step.if}` : step.phase === 'rollback' ? 'no step failed' : 'an earlier step failed');
+  if (!shouldRun(step, ctx.scope()))
+    return notRun(
+      step,
+      'skipped',
+      step.if !== undefined ? `condition is false: ${step.if}` : step.phase === 'rollback' ? 'no step failed' : 'an earlier step failed',
+    );
 
   const logsDir = join(ctx.scratch, 'logs');
   if (!madeDirs.has(logsDir)) {
@@ -92,7 +100,12 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
     last = await attempt(step, ctx, logPath, attempts);
     if (last.ok || last.drill || last.process?.interrupted || (options.interruptible !== false && ctx.signal.aborted)) break;
     if (attempts <= step.retries.count) {
-      ctx.emit({ type: 'step-note', phase: step.phase, id: step.id, text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`) });
+      ctx.emit({
+        type: 'step-note',
+        phase: step.phase,
+        id: step.id,
+        text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`),
+      });
       // A failed attempt's partial outputs go before the next attempt starts.
       if (aside) for (const item of aside.items) await rm(item.path, { recursive: true, force: true });
       if (step.retries.delayMs) await delay(step.retries.delayMs, ctx.signal);
@@ -105,7 +118,10 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
   const p = last.process;
   const outcome: StepOutcome = last.ok ? 'success' : interrupted ? 'interrupted' : 'failure';
   // The process's own figures hold unless something was appended after it (retries, notes, failed expectations).
-  const log = p && attempts === 1 && last.ok && !step.uses ? { logDigest: p.logDigest, logBytes: p.logBytes } : { logDigest: await digestOf(logPath), logBytes: await sizeOf(logPath) };
+  const log =
+    p && attempts === 1 && last.ok && !step.uses
+      ? { logDigest: p.logDigest, logBytes: p.logBytes }
+      : { logDigest: await digestOf(logPath), logBytes: await sizeOf(logPath) };
   // Why it failed, where one looks first: the end of its (masked) log as it was when the step ended.
   const tail = outcome === 'success' ? [] : await readTail(logPath, log.logBytes);
   return {
@@ -126,7 +142,12 @@ export async function runStep(step: ResolvedStep, ctx: StepContext, options: { i
 }
 
 /** One attempt: the drill, the built-in or the command, then the expectations. */
-async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n: number): Promise<{ ok: boolean; reason?: string; process?: ProcessResult; drill?: boolean }> {
+async function attempt(
+  step: ResolvedStep,
+  ctx: StepContext,
+  logPath: string,
+  n: number,
+): Promise<{ ok: boolean; reason?: string; process?: ProcessResult; drill?: boolean }> {
   // A matrix step's id drills each of its shards; a shard's id drills that shard alone.
   if (ctx.failAt !== undefined && (ctx.failAt === step.id || ctx.failAt === step.matrix?.of)) {
     await appendFile(logPath, 'cutover: this step fails on purpose (--fail-at drill); its command was not run\n');
@@ -158,18 +179,29 @@ async function attempt(step: ResolvedStep, ctx: StepContext, logPath: string, n:
     ...(stdoutPath ? { stdoutPath } : {}),
     secrets: ctx.secrets,
     signal: ctx.signal,
-    ...(ctx.verbose ? { onOutput: (text: string, stream: 'stdout' | 'stderr') => ctx.emit({ type: 'step-output', phase: step.phase, id: step.id, text, stream }) } : {}),
+    ...(ctx.verbose
+      ? {
+          onOutput: (text: string, stream: 'stdout' | 'stderr') =>
+            ctx.emit({ type: 'step-output', phase: step.phase, id: step.id, text, stream }),
+        }
+      : {}),
     ...(ctx.onSpawn ? { onSpawn: (pid: number) => ctx.onSpawn!(step, pid) } : {}),
   });
   if (n > 1) await concatAttempt(logPath, `${logPath}.attempt-${n}`);
   if (process.error) return { ok: false, reason: process.error, process };
   if (process.interrupted) return { ok: false, reason: 'interrupted', process };
-  if (process.timedOut) return { ok: false, reason: `timed out after ${Math.round((step.timeoutMs ?? 0) / 1000)}s; its process group was ended`, process };
+  if (process.timedOut)
+    return { ok: false, reason: `timed out after ${Math.round((step.timeoutMs ?? 0) / 1000)}s; its process group was ended`, process };
   const result = await expectationsOf(step, ctx, logPath, { exitCode: process.exitCode, ...(stdoutPath ? { stdoutPath } : {}) });
   return { ...result, process };
 }
 
-async function expectationsOf(step: ResolvedStep, ctx: StepContext, logPath: string, outcome: { exitCode: number | null; stdoutPath?: string }) {
+async function expectationsOf(
+  step: ResolvedStep,
+  ctx: StepContext,
+  logPath: string,
+  outcome: { exitCode: number | null; stdoutPath?: string },
+) {
   const failures = await checkExpectations(step, outcome, { root: ctx.root });
   if (failures.length === 0) return { ok: true };
   // A failure may quote what a step wrote (a JSON value, a parser's message): masked like the
@@ -209,15 +241,22 @@ async function digestOf(path: string): Promise<string | null> {
 }
 
 async function sizeOf(path: string): Promise<number> {
-  return stat(path).then((s) => s.size, () => 0);
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

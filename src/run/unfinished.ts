@@ -11,7 +11,12 @@ import { possibleOrphans } from './replay.js';
 export async function endOrphans(entries: readonly JournalEntry[], options: { emit: EventSink; graceMs?: number }): Promise<void> {
   for (const e of possibleOrphans(entries)) {
     if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5000)) {
-      options.emit({ type: 'preflight', check: 'orphans', ok: true, detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run` });
+      options.emit({
+        type: 'preflight',
+        check: 'orphans',
+        ok: true,
+        detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run`,
+      });
     }
   }
 }

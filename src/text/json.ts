@@ -15,7 +15,8 @@ export function valueAt(doc: unknown, path: string): { exists: boolean; value?: 
   let current: unknown = doc;
   for (const segment of path.split('.')) {
     if (Array.isArray(current) && /^\d+$/.test(segment) && Number(segment) < current.length) current = current[Number(segment)];
-    else if (current && typeof current === 'object' && !Array.isArray(current) && Object.hasOwn(current, segment)) current = (current as Record<string, unknown>)[segment];
+    else if (current && typeof current === 'object' && !Array.isArray(current) && Object.hasOwn(current, segment))
+      current = (current as Record<string, unknown>)[segment];
     else return { exists: false };
   }
   return { exists: true, value: current };

@@ -46,7 +46,12 @@ export function createMasker(secrets: readonly string[]): Masker {
 
   const maskBytes = (bytes: Buffer): Buffer => {
     if (needleBytes.length === 0) return bytes;
-    const found = scan(needleBytes.map((n) => n.length), (i, from) => bytes.indexOf(needleBytes[i]!, from), bytes.length, { carry: 0, lastCovered: false });
+    const found = scan(
+      needleBytes.map((n) => n.length),
+      (i, from) => bytes.indexOf(needleBytes[i]!, from),
+      bytes.length,
+      { carry: 0, lastCovered: false },
+    );
     return Buffer.concat(found.pieces.map((piece) => (piece ? bytes.subarray(piece[0], piece[1]) : MASK_BYTES)));
   };
 
@@ -59,7 +64,12 @@ export function createMasker(secrets: readonly string[]): Masker {
     let state: ScanState = { carry: 0, lastCovered: false };
     const step = (buf: Buffer, final: boolean): Buffer => {
       const emitEnd = final ? buf.length : buf.length - pendingPrefix(buf, needleBytes);
-      const found = scan(needleBytes.map((n) => n.length), (i, from) => buf.indexOf(needleBytes[i]!, from), emitEnd, state);
+      const found = scan(
+        needleBytes.map((n) => n.length),
+        (i, from) => buf.indexOf(needleBytes[i]!, from),
+        emitEnd,
+        state,
+      );
       state = found.state;
       // Copy the tail so it does not pin the whole incoming chunk in memory.
       tail = Buffer.from(buf.subarray(emitEnd));

@@ -39,7 +39,7 @@ export function secretVariants(secrets: readonly string[]): string[] {
       for (const lined of new Set([base, oneLine(base)])) {
         let json = lined;
         for (let depth = 0; depth <= JSON_DEPTH; depth++) {
-          for (const escape of LAST_ESCAPES) variants.add(escape(json));
+          for (const last of LAST_ESCAPES) variants.add(last(json));
           json = jsonBody(json);
         }
       }

@@ -29,18 +29,28 @@ export function approvalLines(v: ApprovalVerdict, c: ReturnType<typeof colors>):
   const head = v.required === 0 ? `${v.valid.length} (none required)` : v.satisfied ? c.green(count) : c.red(count);
   const lines = [`approvals  ${head}${v.signers === undefined ? '' : c.dim(`  signed, by the principals of ${v.signers}`)}`];
   for (const a of v.valid) lines.push(`  ${c.green('counted')}      ${approvalName(a.approval)}  ${c.dim(approvalStanding(a))}`);
-  for (const r of v.rejected) lines.push(`  ${c.yellow('not counted')}  ${approvalName(r.approval)}  ${c.bold(r.reason)}${c.dim(`: ${r.detail}`)}`);
+  for (const r of v.rejected)
+    lines.push(`  ${c.yellow('not counted')}  ${approvalName(r.approval)}  ${c.bold(r.reason)}${c.dim(`: ${r.detail}`)}`);
   return lines;
 }
 
 /** The verdict in brief for a preview: frozen or not, approved or not, and the approvals. */
 export function verdictDocument(v: GateVerdict) {
-  return { lock: v.lockFile, frozen: v.frozen, approved: v.approved, freezeDigest: v.freezeDigest, drifted: new Set(v.drift.map((d) => d.path)).size, approvals: approvalsDocument(v.approvals) };
+  return {
+    lock: v.lockFile,
+    frozen: v.frozen,
+    approved: v.approved,
+    freezeDigest: v.freezeDigest,
+    drifted: new Set(v.drift.map((d) => d.path)).size,
+    approvals: approvalsDocument(v.approvals),
+  };
 }
 
 /** The verdict in brief as text: whether a run would pass the gate now, then the approvals. */
 export function verdictLines(v: GateVerdict, display: string, c: ReturnType<typeof colors>): string[] {
   const drifted = new Set(v.drift.map((d) => d.path)).size;
-  const frozen = v.frozen ? c.green(`frozen (${v.freezeDigest})`) : c.red(`not frozen: ${drifted} file${drifted === 1 ? '' : 's'} differ from ${v.lockFile} (cutover status ${display})`);
+  const frozen = v.frozen
+    ? c.green(`frozen (${v.freezeDigest})`)
+    : c.red(`not frozen: ${drifted} file${drifted === 1 ? '' : 's'} differ from ${v.lockFile} (cutover status ${display})`);
   return [`freeze     ${frozen}`, ...approvalLines(v.approvals, c)];
 }

@@ -6,7 +6,6 @@ import type { CommandIo } from '../adapters/io.js';
 import { annotation } from '../github/commands.js';
 import { canonicalJson } from '../text/json.js';
 
-
 /** A chalk instance that honours the io's colour setting. */
 export function colors(io: Pick<CommandIo, 'color'>): typeof chalk {
   return new Chalk({ level: io.color ? 1 : 0 });
@@ -18,7 +17,14 @@ export function writeProblems(problems: Problem[], io: CommandIo): void {
   // Problems not made by a CutoverError (validate's) are made one line here, hints included.
   for (const p of problems.map(oneLineProblem)) {
     if (io.format === 'github') {
-      io.commands.write(annotation('error', `${p.code}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`, { file: p.file, line: p.line, col: p.col, title: p.code }));
+      io.commands.write(
+        annotation('error', `${p.code}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`, {
+          file: p.file,
+          line: p.line,
+          col: p.col,
+          title: p.code,
+        }),
+      );
       continue;
     }
     io.stderr.write(`${formatProblem(p).replace(/error (\w+):/, (_m, code: string) => `${c.red('error')} ${c.bold(code)}:`)}\n`);
@@ -42,6 +48,8 @@ export function reportError(error: unknown, io: CommandIo): number {
     if (io.env.CUTOVER_DEBUG === '1') io.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
-  io.stderr.write(`cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`);
+  io.stderr.write(
+    `cutover: internal error (a bug; please report it with this output)\n${(error as Error)?.stack ?? JSON.stringify(error)}\n`,
+  );
   return EXIT_BUG;
 }

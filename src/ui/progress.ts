@@ -11,11 +11,16 @@ export function hashProgressText(p: HashProgress, elapsedMs: number): string {
   const share = p.totalBytes ? p.bytes / p.totalBytes : p.totalFiles ? p.files / p.totalFiles : 0;
   const filled = Math.max(0, Math.min(20, Math.round(share * 20)));
   const seconds = elapsedMs / 1000;
-  const parts = [`[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${count(p.files)}/${count(p.totalFiles)} files`, `${size(p.bytes)} of ${size(p.totalBytes)}`];
+  const parts = [
+    `[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${count(p.files)}/${count(p.totalFiles)} files`,
+    `${size(p.bytes)} of ${size(p.totalBytes)}`,
+  ];
   if (seconds >= 0.2 && p.bytes > 0) {
     parts.push(`${rate(p.bytes / MIB / seconds)} MiB/s`, `${rate(p.files / seconds)} files/s`);
     // What is left at the rate so far, by bytes (files when there are no bytes to go by).
-    const left = p.totalBytes ? ((p.totalBytes - p.bytes) / p.bytes) * elapsedMs : ((p.totalFiles - p.files) / Math.max(1, p.files)) * elapsedMs;
+    const left = p.totalBytes
+      ? ((p.totalBytes - p.bytes) / p.bytes) * elapsedMs
+      : ((p.totalFiles - p.files) / Math.max(1, p.files)) * elapsedMs;
     if (share < 1) parts.push(`${formatDuration(left)} left`);
   }
   return parts.join(', ');

@@ -37,6 +37,7 @@ export function createRenderer(io: CommandIo, github: GithubRenderOptions = {}):
 }
 
 type Deferred = { resolve: (r: StepRecord) => void; promise: Promise<StepRecord> };
+// biome-ignore lint/suspicious/noExplicitAny: listr2's renderer types are generic over classes we never name
 type Task = ListrTaskWrapper<unknown, any, any>;
 
 function deferred(): Deferred {
@@ -103,7 +104,14 @@ function listrRenderer(io: CommandIo): Renderer {
           },
         ];
         drawn = listr2
-          .then(({ Listr }) => new Listr<unknown, 'default', 'simple'>(list, { concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } }).run())
+          .then(({ Listr }) =>
+            new Listr<unknown, 'default', 'simple'>(list, {
+              concurrent: false,
+              exitOnError: false,
+              registerSignalListeners: false,
+              rendererOptions: { collapseErrors: false, showErrorMessage: true },
+            }).run(),
+          )
           .catch(() => undefined);
         break;
       }
@@ -181,7 +189,8 @@ function lineRenderer(io: CommandIo, options: GithubRenderOptions, quiet = false
         break;
       case 'preflight':
         // The freeze gate's verdict is in the header.
-        if (!quiet && event.check !== 'freeze gate') out(`${event.ok ? c.green('✓') : c.red('✗')} preflight: ${event.check}${event.detail ? ` ${c.dim(event.detail)}` : ''}`);
+        if (!quiet && event.check !== 'freeze gate')
+          out(`${event.ok ? c.green('✓') : c.red('✗')} preflight: ${event.check}${event.detail ? ` ${c.dim(event.detail)}` : ''}`);
         break;
       case 'step-start':
         if (quiet) break;
@@ -242,7 +251,12 @@ function lineRenderer(io: CommandIo, options: GithubRenderOptions, quiet = false
     if (github && failed && !s.continueOnError) {
       const where = options.stepAt?.(s.id);
       const level = s.outcome === 'failure' && !s.drill ? 'error' : 'warning';
-      io.commands.write(annotation(level, annotationText(s, log), { ...where, title: s.drill ? 'DRILL' : s.outcome === 'interrupted' ? 'INTERRUPTED' : 'STEP_FAILED' }));
+      io.commands.write(
+        annotation(level, annotationText(s, log), {
+          ...where,
+          title: s.drill ? 'DRILL' : s.outcome === 'interrupted' ? 'INTERRUPTED' : 'STEP_FAILED',
+        }),
+      );
     }
   };
   return { sink, done: async () => {} };
@@ -265,5 +279,8 @@ const hashStarts = new Map<string, number>();
 function progressText(event: Extract<RunEvent, { type: 'hash-progress' }>): string {
   if (!hashStarts.has(event.artifact)) hashStarts.set(event.artifact, performance.now());
   const elapsed = performance.now() - (hashStarts.get(event.artifact) ?? 0);
-  return hashProgressText({ files: event.files, bytes: event.bytes, totalFiles: event.totalFiles ?? event.files, totalBytes: event.totalBytes ?? event.bytes }, elapsed);
+  return hashProgressText(
+    { files: event.files, bytes: event.bytes, totalFiles: event.totalFiles ?? event.files, totalBytes: event.totalBytes ?? event.bytes },
+    elapsed,
+  );
 }

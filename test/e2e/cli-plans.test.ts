@@ -18,7 +18,13 @@ describe('cutover validate', () => {
 
   it('finds every plan under plans/ as changed and review do: .yaml, .yml and .YAML, nested, not hidden', () => {
     const dir = tempDir();
-    writeFiles(dir, { 'plans/a.yaml': minimal, 'plans/b.yml': minimal, 'plans/team/C.YAML': minimal, 'plans/.draft/d.yaml': 'not: [a plan', 'plans/notes.md': '# notes\n' });
+    writeFiles(dir, {
+      'plans/a.yaml': minimal,
+      'plans/b.yml': minimal,
+      'plans/team/C.YAML': minimal,
+      'plans/.draft/d.yaml': 'not: [a plan',
+      'plans/notes.md': '# notes\n',
+    });
     const r = cutover(['validate', '--format', 'json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).plans.map((p: { file: string }) => p.file)).toEqual(['plans/a.yaml', 'plans/b.yml', 'plans/team/C.YAML']);
@@ -44,7 +50,10 @@ describe('cutover validate', () => {
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.stdout);
     expect(doc.ok).toBe(false);
-    expect(doc.plans.map((p: { file: string; ok: boolean }) => [p.file, p.ok])).toEqual([['plans/bad.yaml', false], ['plans/good.yaml', true]]);
+    expect(doc.plans.map((p: { file: string; ok: boolean }) => [p.file, p.ok])).toEqual([
+      ['plans/bad.yaml', false],
+      ['plans/good.yaml', true],
+    ]);
     expect(doc.plans[0].problems[0]).toMatchObject({ code: 'PLAN_DUPLICATE', line: 12, col: 11 });
   });
 
@@ -54,7 +63,9 @@ describe('cutover validate', () => {
     const r = cutover(['validate', 'we:ird,50%.yaml', '--format', 'github'], { cwd: dir });
     expect(r.code).toBe(2);
     const line = r.stdout.split('\n').find((l) => l.startsWith('::error'))!;
-    expect(line).toMatch(/^::error file=we%3Aird%2C50%25\.yaml,line=5,col=3,title=PLAN_SCHEMA::PLAN_SCHEMA: unknown key "50%25" in metadata/);
+    expect(line).toMatch(
+      /^::error file=we%3Aird%2C50%25\.yaml,line=5,col=3,title=PLAN_SCHEMA::PLAN_SCHEMA: unknown key "50%25" in metadata/,
+    );
   });
 
   it('is the default format inside GitHub Actions', () => {
@@ -76,7 +87,9 @@ describe('cutover validate', () => {
 describe('cutover plan', () => {
   it('is byte-stable in JSON for the same input and masks secrets', () => {
     const dir = tempDir();
-    const plan = minimal.replace('spec:\n', 'spec:\n  secrets: [API_TOKEN]\n  env: { TOKEN: "${{ env.API_TOKEN }}" }\n').replace('run: node first.js', 'run: node first.js --token ${{ env.API_TOKEN }}');
+    const plan = minimal
+      .replace('spec:\n', 'spec:\n  secrets: [API_TOKEN]\n  env: { TOKEN: "${{ env.API_TOKEN }}" }\n')
+      .replace('run: node first.js', 'run: node first.js --token ${{ env.API_TOKEN }}');
     writeFiles(dir, { 'p.yaml': plan });
     const env = { API_TOKEN: 'canary-s3cr3t-value' };
     const a = cutover(['plan', 'p.yaml', '--format', 'json'], { cwd: dir, env });
@@ -104,7 +117,12 @@ describe('cutover schema and init', () => {
     const r = cutover(['init'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'plans/example.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=/);
-    for (const f of ['config/example.json', 'plans/example.lock.json', '.github/workflows/validate-plans.yml', '.github/workflows/execute-plan.yml']) {
+    for (const f of [
+      'config/example.json',
+      'plans/example.lock.json',
+      '.github/workflows/validate-plans.yml',
+      '.github/workflows/execute-plan.yml',
+    ]) {
       expect(existsSync(join(dir, f)), f).toBe(true);
     }
     expect(cutover(['validate'], { cwd: dir }).code).toBe(0);

@@ -57,7 +57,10 @@ describe('the daily loop', () => {
     expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
 
     const history = JSON.parse(cutover(['history', '--format', 'json'], { cwd: dir }).stdout);
-    expect(history.runs.map((r: { runId: string; outcome: string }) => `${r.runId} ${r.outcome}`)).toEqual(['second success', 'first failure']);
+    expect(history.runs.map((r: { runId: string; outcome: string }) => `${r.runId} ${r.outcome}`)).toEqual([
+      'second success',
+      'first failure',
+    ]);
 
     const showFailed = cutover(['show', 'first'], { cwd: dir });
     expect(showFailed.code).toBe(0);

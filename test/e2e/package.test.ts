@@ -13,7 +13,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 it('runs init, run and verify from the packed files alone, hashing on worker threads', () => {
   const out = tempDir('cutover-pack-');
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { filename: string }[];
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  ) as { filename: string }[];
   execFileSync('tar', ['-xzf', join(out, packed[0]!.filename), '-C', out]);
   const cli = join(out, 'package/dist/cli.js');
   expect(existsSync(join(out, 'package/dist/chunks/hash-worker.js'))).toBe(true);

@@ -18,7 +18,11 @@ function frozenExample(name: Example, plan = EXAMPLES[name]): string {
 }
 
 function cutover(dir: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...env } });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 
@@ -47,14 +51,22 @@ describe.concurrent('station-56 through cutover', () => {
     const verify = cutover(dir, ['verify', r.doc!.record]);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     const run1 = JSON.parse(readFileSync(join(dir, r.doc!.record, 'run.json'), 'utf8'));
-    expect(Object.keys(run1.artifacts.find((a: { name: string }) => a.name === 'candidate').children).sort()).toEqual(['buchungen', 'checksums', 'dozenten', 'kurse', 'teilnehmer']);
+    expect(Object.keys(run1.artifacts.find((a: { name: string }) => a.name === 'candidate').children).sort()).toEqual([
+      'buchungen',
+      'checksums',
+      'dozenten',
+      'kurse',
+      'teilnehmer',
+    ]);
     // The pause window: from freeze-writes' end to resume-writes' end, the steps' share and cutover's own.
     const window = run1.pauseWindow;
     expect(window.wallMs).toBe(Date.parse(run1.boundaries.resumed_at) - Date.parse(run1.boundaries.paused_at));
     expect(window.steps).toBeGreaterThan(5);
     expect(window.stepsMs + window.cutoverMs).toBe(window.wallMs);
     expect(window.cutoverMs).toBeGreaterThanOrEqual(0);
-    expect(readFileSync(join(dir, r.doc!.record, 'report.md'), 'utf8')).toMatch(/Writes were paused for \*\*[^*]+\*\* .* cutover's own time was /);
+    expect(readFileSync(join(dir, r.doc!.record, 'report.md'), 'utf8')).toMatch(
+      /Writes were paused for \*\*[^*]+\*\* .* cutover's own time was /,
+    );
   });
 
   it('refuses a tampered registry before anything runs, leaving the repository untouched', () => {

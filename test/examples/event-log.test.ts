@@ -48,14 +48,26 @@ describe.concurrent('event-log cicsc CLI', () => {
       doc.events.splice(12, 0, { ...doc.events[11], seq: 13 }, { ...doc.events[11], seq: 11 });
     });
     const regression = json((await cli(repo, ['migration-preflight', ...V0_TO_V1])).stdout);
-    expect(regression.checks.history_integrity.errors).toEqual(expect.arrayContaining([expect.stringMatching(/^seq regression at events\[13\]: 11 after 13/)]));
+    expect(regression.checks.history_integrity.errors).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^seq regression at events\[13\]: 11 after 13/)]),
+    );
   });
 
   test('preflight refuses a missing migration and a backward one', async ({ expect, onTestFinished }) => {
     const repo = copyExample('event-log', onTestFinished);
     const missing = json((await cli(repo, ['migration-preflight', ...V0_TO_V1.slice(0, -1), 'v0_to_v9'])).stdout);
     expect(missing.checks.migration_present).toEqual({ errors: ['bundle version 1 has no migration v0_to_v9 (has: v0_to_v1)'], ok: false });
-    const backward = await cli(repo, ['migration-preflight', '--from', 'bundle.v1.json', '--to', 'bundle.v0.json', '--events', 'events.v0.json', '--migration', 'v0_to_v1']);
+    const backward = await cli(repo, [
+      'migration-preflight',
+      '--from',
+      'bundle.v1.json',
+      '--to',
+      'bundle.v0.json',
+      '--events',
+      'events.v0.json',
+      '--migration',
+      'v0_to_v1',
+    ]);
     expect(backward.code).toBe(1);
     expect(json(backward.stdout).checks.migration_present.ok).toBe(false);
   });
@@ -69,7 +81,13 @@ describe.concurrent('event-log cicsc CLI', () => {
     const bytes = readFileSync(path.join(repo, 'artifacts/migration-dry-run.json'), 'utf8');
     expect(readFileSync(path.join(repo, 'artifacts/again.json'), 'utf8')).toBe(bytes);
     const artifact = json(bytes);
-    expect(artifact).toMatchObject({ version: 'cicsc/migration-dry-run-v1', ok: true, source_events: 42, migrated_events: 42, dropped_events: 0 });
+    expect(artifact).toMatchObject({
+      version: 'cicsc/migration-dry-run-v1',
+      ok: true,
+      source_events: 42,
+      migrated_events: 42,
+      dropped_events: 0,
+    });
     expect(artifact.preflight.ok).toBe(true);
     expect(Object.keys(artifact.preflight.checks)).toHaveLength(7);
     expect(artifact.replay).toMatchObject({ ok: true, streams: 8, errors: [] });
@@ -95,7 +113,13 @@ describe.concurrent('event-log cicsc CLI', () => {
 
   test('the full cutover leaves the tenant switched to v1 and resumed', async ({ expect, onTestFinished }) => {
     const repo = copyExample('event-log', onTestFinished);
-    expect(readJson(repo, 'state/tenant.json')).toEqual({ active_version: 0, bundle: 'bundle.v0.json', events: 'events.v0.json', tenant: 'acme-support', writes: 'open' });
+    expect(readJson(repo, 'state/tenant.json')).toEqual({
+      active_version: 0,
+      bundle: 'bundle.v0.json',
+      events: 'events.v0.json',
+      tenant: 'acme-support',
+      writes: 'open',
+    });
     // The history steps refuse while the tenant still accepts writes.
     const early = await cli(repo, ['verify-replay', ...V0_TO_V1]);
     expect(early.code).toBe(3);
@@ -120,7 +144,13 @@ describe.concurrent('event-log cicsc CLI', () => {
     const resumedAgain = await cli(repo, ['resume']);
     expect(json(resumedAgain.stdout).changed).toBe(false);
     expect(json((await cli(repo, ['switch', '--to', 'v1'])).stdout).changed).toBe(false);
-    expect(readJson(repo, 'state/tenant.json')).toEqual({ active_version: 1, bundle: 'bundle.v1.json', events: 'events.v1.json', tenant: 'acme-support', writes: 'open' });
+    expect(readJson(repo, 'state/tenant.json')).toEqual({
+      active_version: 1,
+      bundle: 'bundle.v1.json',
+      events: 'events.v1.json',
+      tenant: 'acme-support',
+      writes: 'open',
+    });
     expect(readJson(repo, 'events.v0.json').version).toBe(0);
   });
 
@@ -137,10 +167,22 @@ describe.concurrent('event-log cicsc CLI', () => {
     const repo = copyExample('event-log', onTestFinished);
     await cli(repo, ['pause']);
     expect((await cli(repo, ['migrate-history', ...V0_TO_V1, '--out', 'events.v1.json'])).code).toBe(0);
-    const rollback = await cli(repo, ['migration-rollback', '--to', './bundle.v1.json', '--events', './events.v1.json', '--migration', 'v0_to_v1', '--out-events', './events.v0.rolledback.json']);
+    const rollback = await cli(repo, [
+      'migration-rollback',
+      '--to',
+      './bundle.v1.json',
+      '--events',
+      './events.v1.json',
+      '--migration',
+      'v0_to_v1',
+      '--out-events',
+      './events.v0.rolledback.json',
+    ]);
     expect(rollback.code).toBe(0);
     expect(json(rollback.stdout)).toMatchObject({ ok: true, reversible: true, events: 42, version: 0 });
-    expect(readFileSync(path.join(repo, 'events.v0.rolledback.json'), 'utf8')).toBe(readFileSync(path.join(repo, 'events.v0.json'), 'utf8'));
+    expect(readFileSync(path.join(repo, 'events.v0.rolledback.json'), 'utf8')).toBe(
+      readFileSync(path.join(repo, 'events.v0.json'), 'utf8'),
+    );
   });
 
   test('rolling back the irreversible migration refuses with every reason and writes nothing', async ({ expect, onTestFinished }) => {
@@ -152,7 +194,17 @@ describe.concurrent('event-log cicsc CLI', () => {
     expect(readJson(repo, 'events.v2.json').events).toHaveLength(34); // the comments are dropped
     const before = readdirSync(repo).sort();
 
-    const refused = await cli(repo, ['migration-rollback', '--to', 'bundle.v2.json', '--events', 'events.v2.json', '--migration', 'v1_to_v2', '--out-events', 'events.v1.rolledback.json']);
+    const refused = await cli(repo, [
+      'migration-rollback',
+      '--to',
+      'bundle.v2.json',
+      '--events',
+      'events.v2.json',
+      '--migration',
+      'v1_to_v2',
+      '--out-events',
+      'events.v1.rolledback.json',
+    ]);
     expect(refused.code).toBe(3);
     expect(json(refused.stdout).reasons.map((r: { code: string }) => r.code)).toEqual([
       'DROPPED_EVENTS',
@@ -176,11 +228,32 @@ describe.concurrent('event-log cicsc CLI', () => {
 
   test('migration-rollback --if-present does nothing when the migrated history was never written', async ({ expect, onTestFinished }) => {
     const repo = copyExample('event-log', onTestFinished);
-    const result = await cli(repo, ['migration-rollback', '--to', 'bundle.v1.json', '--events', 'events.v1.json', '--migration', 'v0_to_v1', '--out-events', 'events.v0.rolledback.json', '--if-present']);
+    const result = await cli(repo, [
+      'migration-rollback',
+      '--to',
+      'bundle.v1.json',
+      '--events',
+      'events.v1.json',
+      '--migration',
+      'v0_to_v1',
+      '--out-events',
+      'events.v0.rolledback.json',
+      '--if-present',
+    ]);
     expect(result.code).toBe(0);
     expect(json(result.stdout).rolled_back).toBeNull();
     expect(exists(repo, 'events.v0.rolledback.json')).toBe(false);
-    const strict = await cli(repo, ['migration-rollback', '--to', 'bundle.v1.json', '--events', 'events.v1.json', '--migration', 'v0_to_v1', '--out-events', 'events.v0.rolledback.json']);
+    const strict = await cli(repo, [
+      'migration-rollback',
+      '--to',
+      'bundle.v1.json',
+      '--events',
+      'events.v1.json',
+      '--migration',
+      'v0_to_v1',
+      '--out-events',
+      'events.v0.rolledback.json',
+    ]);
     expect(strict.code).toBe(2);
   });
 });

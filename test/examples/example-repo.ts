@@ -39,7 +39,15 @@ function ignoredTopLevel(source: string): RegExp[] {
   return lines
     .map((line) => line.trim().replace(/\/$/, ''))
     .filter((line) => line !== '' && !line.startsWith('#') && !line.includes('/'))
-    .map((line) => new RegExp(`^${line.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
+    .map(
+      (line) =>
+        new RegExp(
+          `^${line
+            .split('*')
+            .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        ),
+    );
 }
 
 /** Runs `node SCRIPT ARGS…` in cwd with the given extra env (MIGRATE_* from the outer env removed). */
@@ -63,7 +71,10 @@ export function treeDigests(dir: string): Record<string, string> {
     for (const name of readdirSync(path.join(dir, rel)).sort()) {
       const child = rel ? `${rel}/${name}` : name;
       if (lstatSync(path.join(dir, child)).isDirectory()) walk(child);
-      else out[child] = createHash('sha256').update(readFileSync(path.join(dir, child))).digest('hex');
+      else
+        out[child] = createHash('sha256')
+          .update(readFileSync(path.join(dir, child)))
+          .digest('hex');
     }
   };
   walk('');

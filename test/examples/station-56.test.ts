@@ -6,7 +6,7 @@ import { copyExample, editJson, exists, readJson, runNode, treeDigests } from '.
 
 const CLI = 'tools/migration/cli.js';
 const CANDIDATE = 'storage_candidate/v1';
-const PLAN = 'plans/station-56-cutover.yaml';
+const _PLAN = 'plans/station-56-cutover.yaml';
 const cli = (repo: string, args: string[], env: Record<string, string> = {}) => runNode(repo, CLI, args, env);
 
 interface Finding {
@@ -23,7 +23,9 @@ describe.concurrent('station-56 migration CLI', () => {
     expect(first.code).toBe(0);
     const summary = readJson(repo, 'storage_reports/latest-dry-run/summary.json');
     expect(summary.counts).toEqual({ BLOCKER: 0, WARNING: 1, INFO: 3 });
-    expect(summary.findings.map((f: Finding) => f.code)).toEqual(expect.arrayContaining(['SOURCE_WRITES_OPEN', 'COLUMN_DROPPED', 'EMAIL_NORMALISED']));
+    expect(summary.findings.map((f: Finding) => f.code)).toEqual(
+      expect.arrayContaining(['SOURCE_WRITES_OPEN', 'COLUMN_DROPPED', 'EMAIL_NORMALISED']),
+    );
     expect(summary.order).toEqual(['dozenten', 'kurse', 'teilnehmer', 'buchungen']);
     expect(summary.modules.buchungen).toEqual({ records: 48, sourceRows: 48, sourceTable: 'buchungen' });
 
@@ -32,7 +34,10 @@ describe.concurrent('station-56 migration CLI', () => {
     expect(readJson(repo, 'storage_reports/latest-dry-run/summary.json').counts).toEqual({ BLOCKER: 0, WARNING: 0, INFO: 3 });
   });
 
-  test('dry-run reports a broken mapping and an orphaned reference as BLOCKERs; migrate refuses them', async ({ expect, onTestFinished }) => {
+  test('dry-run reports a broken mapping and an orphaned reference as BLOCKERs; migrate refuses them', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const repo = copyExample('station-56', onTestFinished);
     editJson(repo, 'migration/mapping/kurse.json', (m) => {
       m.fields.find((f: { name: string }) => f.name === 'maxTeilnehmer').from = 'max_teilnehmer';
@@ -120,7 +125,9 @@ describe.concurrent('station-56 migration CLI', () => {
     const before = treeDigests(path.join(repo, CANDIDATE));
     expect((await cli(repo, ['migrate'], { MIGRATE_FAIL_AFTER_MODULE: 'kurse', MIGRATE_RUN_ID: 'other' })).code).toBe(1);
     expect(treeDigests(path.join(repo, CANDIDATE))).toEqual(before);
-    expect(treeDigests(path.join(repo, 'storage_candidate'))).toEqual(Object.fromEntries(Object.entries(before).map(([f, d]) => [`v1/${f}`, d])));
+    expect(treeDigests(path.join(repo, 'storage_candidate'))).toEqual(
+      Object.fromEntries(Object.entries(before).map(([f, d]) => [`v1/${f}`, d])),
+    );
 
     // A drill naming no module would silently succeed: refused as an input error.
     expect((await cli(repo, ['migrate'], { MIGRATE_FAIL_AFTER_MODULE: 'kurs' })).code).toBe(2);
@@ -139,7 +146,10 @@ describe.concurrent('station-56 migration CLI', () => {
     expect(readJson(repo, 'storage_live.previous.json')).toEqual({ target: 'storage_previous/v0' });
     expect((await cli(repo, ['smoke'])).stdout).toMatch(/smoke: ok, storage_candidate\/v1 \(runId run-flip/);
     expect((await cli(repo, ['scan-all', '--live'])).code).toBe(0);
-    expect(readJson(repo, 'storage_reports/latest-live-scan/summary.json')).toMatchObject({ storage: CANDIDATE, counts: { BLOCKER: 0, WARNING: 0 } });
+    expect(readJson(repo, 'storage_reports/latest-live-scan/summary.json')).toMatchObject({
+      storage: CANDIDATE,
+      counts: { BLOCKER: 0, WARNING: 0 },
+    });
     const again = await cli(repo, ['flip']);
     expect(again.stdout).toMatch(/already live/);
     expect(readJson(repo, 'storage_live.previous.json')).toEqual({ target: 'storage_previous/v0' });
@@ -213,7 +223,12 @@ describe.concurrent('station-56 migration CLI', () => {
 
   test('clean removes the candidate and the latest reports, and nothing else', async ({ expect, onTestFinished }) => {
     const repo = copyExample('station-56', onTestFinished);
-    for (const dir of [`${CANDIDATE}/kurse`, 'storage_candidate/.v1.partial', 'storage_reports/latest-scan', 'storage_reports/previous-scan']) {
+    for (const dir of [
+      `${CANDIDATE}/kurse`,
+      'storage_candidate/.v1.partial',
+      'storage_reports/latest-scan',
+      'storage_reports/previous-scan',
+    ]) {
       mkdirSync(path.join(repo, dir), { recursive: true });
       writeFileSync(path.join(repo, dir, 'x.json'), '{}\n');
     }

@@ -57,12 +57,28 @@ function runAction(cwd: string, inputs: Record<string, string>, env: Record<stri
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]));
   const r = spawnSync(process.execPath, [join(plain, 'action/index.js')], {
     cwd,
-    env: { ...base, NO_COLOR: '1', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile, GITHUB_OUTPUT: outputFile, GITHUB_WORKSPACE: cwd, ...inputEnv, ...env },
+    env: {
+      ...base,
+      NO_COLOR: '1',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_STEP_SUMMARY: summaryFile,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_WORKSPACE: cwd,
+      ...inputEnv,
+      ...env,
+    },
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
   const outputText = readFileSync(outputFile, 'utf8');
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, summary: readFileSync(summaryFile, 'utf8'), outputs: parseOutputs(outputText), outputFile: outputText };
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    summary: readFileSync(summaryFile, 'utf8'),
+    outputs: parseOutputs(outputText),
+    outputFile: outputText,
+  };
 }
 
 /** Every file below a folder, as [relative path, content]. */
@@ -109,8 +125,18 @@ describe('the action', () => {
 
     // Outputs: exactly those action.yml declares, all set; the summary is the record's report.md.
     const run = JSON.parse(readFileSync(join(dir, 'reports/test-plan/gh-7-1/run.json'), 'utf8'));
-    expect(Object.keys(r.outputs).sort()).toEqual(Object.keys(declared.outputs).filter((name) => !['plans', 'comment'].includes(name)).sort());
-    expect(r.outputs).toEqual({ outcome: 'success', record: 'reports/test-plan/gh-7-1', root: run.runRoot, commit: git(dir, 'rev-parse', 'HEAD'), 'run-id': 'gh-7-1' });
+    expect(Object.keys(r.outputs).sort()).toEqual(
+      Object.keys(declared.outputs)
+        .filter((name) => !['plans', 'comment'].includes(name))
+        .sort(),
+    );
+    expect(r.outputs).toEqual({
+      outcome: 'success',
+      record: 'reports/test-plan/gh-7-1',
+      root: run.runRoot,
+      commit: git(dir, 'rev-parse', 'HEAD'),
+      'run-id': 'gh-7-1',
+    });
     expect(r.summary).toBe(readFileSync(join(dir, 'reports/test-plan/gh-7-1/report.md'), 'utf8'));
     expect(r.summary).toMatch(/^# test-plan · gh-7-1 ✅ succeeded/);
 
@@ -122,7 +148,9 @@ describe('the action', () => {
     expect(r.summary).not.toContain(CANARY);
     expect(r.outputFile).not.toContain(CANARY);
     const record = filesBelow(join(dir, 'reports'));
-    expect(record.map(([rel]) => rel)).toEqual(expect.arrayContaining(['test-plan/gh-7-1/run.json', 'test-plan/gh-7-1/report.md', 'test-plan/gh-7-1/logs/steps-01-greet.log']));
+    expect(record.map(([rel]) => rel)).toEqual(
+      expect.arrayContaining(['test-plan/gh-7-1/run.json', 'test-plan/gh-7-1/report.md', 'test-plan/gh-7-1/logs/steps-01-greet.log']),
+    );
     for (const [rel, bytes] of record) expect(bytes.includes(CANARY), rel).toBe(false);
     expect(readFileSync(join(dir, 'reports/test-plan/gh-7-1/logs/steps-01-greet.log'), 'utf8')).toContain('token=***');
     const history = git(dir, 'log', '--all', '-p', '--format=%H%n%B');
@@ -133,13 +161,16 @@ describe('the action', () => {
   it('annotates an invalid plan at its lines, exits 2, and says so in the summary and the outcome', () => {
     const dir = gitRepo({
       'plans/good.yaml': `${planHead('good-plan')}  steps:\n    - { id: one, run: node tools/step.js echo hi }\n`,
-      'plans/p.yaml': 'apiVersion: cutover/v1\nkind: Plan\nmetadata:\n  name: bad-plan\nspec:\n  steps:\n    - id: first\n      run: node tools/step.js echo hi\n      tiemout: 5s\n',
+      'plans/p.yaml':
+        'apiVersion: cutover/v1\nkind: Plan\nmetadata:\n  name: bad-plan\nspec:\n  steps:\n    - id: first\n      run: node tools/step.js echo hi\n      tiemout: 5s\n',
     });
     const r = runAction(dir, { command: 'validate' });
     expect(r.code).toBe(2);
     const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^::error file=plans\/p\.yaml,line=9,col=7,title=PLAN_SCHEMA::PLAN_SCHEMA: unknown key "tiemout" in spec\.steps\.0/);
+    expect(errors[0]).toMatch(
+      /^::error file=plans\/p\.yaml,line=9,col=7,title=PLAN_SCHEMA::PLAN_SCHEMA: unknown key "tiemout" in spec\.steps\.0/,
+    );
     expect(r.stdout).toContain('plans/good.yaml: valid');
     expect(r.outputs).toEqual({ outcome: 'invalid' });
     expect(r.summary).toContain('## cutover validate: ❌ 1 of 2 plans invalid');
@@ -153,7 +184,9 @@ describe('the action', () => {
   });
 
   it('refuses a run whose registry drifted: annotation on the file, exit 3, nothing written, the refusal in the summary', () => {
-    const dir = planRepo(`${planHead()}  secrets: [CANARY_TOKEN]\n  steps:\n    - { id: one, run: node tools/step.js append marks.txt one }\n`);
+    const dir = planRepo(
+      `${planHead()}  secrets: [CANARY_TOKEN]\n  steps:\n    - { id: one, run: node tools/step.js append marks.txt one }\n`,
+    );
     writeFileSync(join(dir, 'config/a.json'), '{ "a": 2 }\n');
     const head = git(dir, 'rev-parse', 'HEAD');
     const r = runAction(dir, { command: 'run', plan: 'plans/p.yaml', push: 'true' }, { CANARY_TOKEN: CANARY });
@@ -167,7 +200,9 @@ describe('the action', () => {
   });
 
   it('annotates a failed step at its line in the plan and still publishes the failed run’s report', () => {
-    const dir = planRepo(`${planHead()}  steps:\n    - { id: fine, run: node tools/step.js append marks.txt fine }\n    - id: broken\n      run: node tools/step.js fail 3\n  finally:\n    - { id: tidy, run: node tools/step.js append marks.txt tidy }\n`);
+    const dir = planRepo(
+      `${planHead()}  steps:\n    - { id: fine, run: node tools/step.js append marks.txt fine }\n    - id: broken\n      run: node tools/step.js fail 3\n  finally:\n    - { id: tidy, run: node tools/step.js append marks.txt tidy }\n`,
+    );
     const r = runAction(dir, { command: 'run', plan: 'plans/p.yaml', verbose: 'false' });
     expect(r.code, r.stderr).toBe(1);
     // planHead is 8 lines; "steps:" is line 9, the broken step's id line 11, column 7.
@@ -186,13 +221,25 @@ describe('the action', () => {
     const dir = planRepo(`${planHead()}  steps:\n    - { id: one, run: node tools/step.js append marks.txt one }\n`);
     const r = runAction(dir, { command: 'run', plan: 'plans/p.yaml', push: 'true', verbose: 'false' });
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/^::error title=GIT_FAILED::GIT_FAILED: git push to origin main failed: .*hint: the record is committed locally as [0-9a-f]{12}/m);
-    expect(r.outputs).toEqual({ outcome: 'error', record: 'reports/test-plan/r1', root: expect.stringMatching(/^sha256:/), commit: git(dir, 'rev-parse', 'HEAD'), 'run-id': 'r1' });
-    expect(r.summary).toMatch(/^# test-plan · r1 ✅ succeeded\n[\s\S]*\n## ❌ cutover run: error \(exit 2\)\n\n- \*\*GIT_FAILED\*\* git push to origin main failed/);
+    expect(r.stdout).toMatch(
+      /^::error title=GIT_FAILED::GIT_FAILED: git push to origin main failed: .*hint: the record is committed locally as [0-9a-f]{12}/m,
+    );
+    expect(r.outputs).toEqual({
+      outcome: 'error',
+      record: 'reports/test-plan/r1',
+      root: expect.stringMatching(/^sha256:/),
+      commit: git(dir, 'rev-parse', 'HEAD'),
+      'run-id': 'r1',
+    });
+    expect(r.summary).toMatch(
+      /^# test-plan · r1 ✅ succeeded\n[\s\S]*\n## ❌ cutover run: error \(exit 2\)\n\n- \*\*GIT_FAILED\*\* git push to origin main failed/,
+    );
   });
 
   it('previews a plan into the summary with the secret masked, the mask first', () => {
-    const dir = gitRepo({ 'plans/p.yaml': `${planHead()}  secrets: [CANARY_TOKEN]\n  steps:\n    - { id: call, run: "node tools/step.js echo \${{ env.CANARY_TOKEN }}" }\n` });
+    const dir = gitRepo({
+      'plans/p.yaml': `${planHead()}  secrets: [CANARY_TOKEN]\n  steps:\n    - { id: call, run: "node tools/step.js echo \${{ env.CANARY_TOKEN }}" }\n`,
+    });
     const r = runAction(dir, { command: 'plan', plan: 'plans/p.yaml' }, { CANARY_TOKEN: CANARY });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe(`::add-mask::${CANARY}`);
@@ -207,7 +254,9 @@ describe('the action', () => {
     const dir = gitRepo();
     const none = runAction(dir, {});
     expect(none.code).toBe(2);
-    expect(none.stdout).toMatch(/^::error title=USAGE::USAGE: the command input is required \(hint: set command to one of validate, plan, run, verify, status, changed, review\)$/m);
+    expect(none.stdout).toMatch(
+      /^::error title=USAGE::USAGE: the command input is required \(hint: set command to one of validate, plan, run, verify, status, changed, review\)$/m,
+    );
     expect(none.outputs).toEqual({ outcome: 'invalid' });
     expect(none.summary).toContain('## ❌ cutover action: invalid (exit 2)');
     const badPush = runAction(dir, { command: 'run', plan: 'plans/p.yaml', push: 'yes' });
@@ -221,7 +270,7 @@ describe('the action', () => {
     expect(noBase.stdout).toContain('review needs the base input');
   });
 
-  it('changed, review and status: the plans output for a matrix, the comment file, the gate\'s outcome', () => {
+  it("changed, review and status: the plans output for a matrix, the comment file, the gate's outcome", () => {
     const dir = planRepo(`${planHead()}  steps:\n    - { id: one, run: node tools/step.js append marks.txt one }\n`);
     git(dir, 'switch', '-q', '-c', 'pr');
     writeFileSync(join(dir, 'config/a.json'), '{ "a": 2 }\n');

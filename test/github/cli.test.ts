@@ -12,7 +12,17 @@ function runnerEnv(extra: Record<string, string> = {}) {
   const files = { summary: join(dir, 'summary'), output: join(dir, 'output') };
   writeFileSync(files.summary, '');
   writeFileSync(files.output, '');
-  return { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: files.summary, GITHUB_OUTPUT: files.output, GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', ...extra }, read: () => ({ summary: readFileSync(files.summary, 'utf8'), output: readFileSync(files.output, 'utf8') }) };
+  return {
+    env: {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_RUN_ID: '42',
+      GITHUB_RUN_ATTEMPT: '2',
+      ...extra,
+    },
+    read: () => ({ summary: readFileSync(files.summary, 'utf8'), output: readFileSync(files.output, 'utf8') }),
+  };
 }
 
 /** name → value of the delimiter-form outputs. */
@@ -22,14 +32,21 @@ function outputsOf(text: string): Record<string, string> {
 
 describe('cutover in GitHub Actions', () => {
   it('run: the github format by default, the report as the summary, outputs; with --format json only the JSON on stdout', () => {
-    const dir = planRepo(`${planHead()}  secrets: [TOKEN]\n  steps:\n    - { id: one, run: node tools/step.js echo hello }\n`.replace('  runId: r1\n', ''));
+    const dir = planRepo(
+      `${planHead()}  secrets: [TOKEN]\n  steps:\n    - { id: one, run: node tools/step.js echo hello }\n`.replace('  runId: r1\n', ''),
+    );
     const runner = runnerEnv({ TOKEN: 'token-value-1234' });
     const r = cutover(['run', 'plans/p.yaml'], { cwd: dir, env: runner.env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('::add-mask::token-value-1234');
     expect(r.stdout).toContain('::group::steps/one');
     const { summary, output } = runner.read();
-    expect(outputsOf(output)).toMatchObject({ outcome: 'success', record: 'reports/test-plan/gh-42-2', 'run-id': 'gh-42-2', commit: git(dir, 'rev-parse', 'HEAD') });
+    expect(outputsOf(output)).toMatchObject({
+      outcome: 'success',
+      record: 'reports/test-plan/gh-42-2',
+      'run-id': 'gh-42-2',
+      commit: git(dir, 'rev-parse', 'HEAD'),
+    });
     expect(summary).toBe(readFileSync(join(dir, 'reports/test-plan/gh-42-2/report.md'), 'utf8'));
 
     const json = runnerEnv({ TOKEN: 'token-value-1234' });
@@ -46,7 +63,9 @@ describe('cutover in GitHub Actions', () => {
     const check = runnerEnv();
     const r = cutover(['freeze', '--check', 'plans/p.yaml'], { cwd: dir, env: check.env });
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^::error file=config\/b\.json,title=REGISTRY_UNFROZEN::REGISTRY_UNFROZEN: .*\(hint: run cutover freeze plans\/p\.yaml and commit the lock\)$/m);
+    expect(r.stdout).toMatch(
+      /^::error file=config\/b\.json,title=REGISTRY_UNFROZEN::REGISTRY_UNFROZEN: .*\(hint: run cutover freeze plans\/p\.yaml and commit the lock\)$/m,
+    );
     expect(outputsOf(check.read().output)).toEqual({ outcome: 'refused' });
 
     const run = runnerEnv();

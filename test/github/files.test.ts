@@ -133,7 +133,12 @@ describe('GITHUB_STEP_SUMMARY', () => {
       const fitted = fitSummary(markdown, budget, 'cut');
       expect(Buffer.byteLength(fitted)).toBeLessThan(budget);
       expect(fitted).not.toContain('\uFFFD');
-      expect(fitted.split('\n').filter((l) => l.startsWith('𝄞')).every((l) => l === line)).toBe(true);
+      expect(
+        fitted
+          .split('\n')
+          .filter((l) => l.startsWith('𝄞'))
+          .every((l) => l === line),
+      ).toBe(true);
     }
     expect(fitSummary(markdown, 10, 'a note far longer than the ten bytes left')).toBe('');
   });

@@ -25,12 +25,30 @@ it('reads every input under the name the runner gives it', () => {
       INPUT_VERBOSE: 'FALSE',
       'INPUT_WORKING-DIRECTORY': 'repo',
     }),
-  ).toEqual({ command: 'run', plans: ['plans/station-56.yaml'], push: true, runId: 'gh-1-1', requireMerged: 'origin/main', format: 'text', verbose: false, workingDirectory: 'repo' });
+  ).toEqual({
+    command: 'run',
+    plans: ['plans/station-56.yaml'],
+    push: true,
+    runId: 'gh-1-1',
+    requireMerged: 'origin/main',
+    format: 'text',
+    verbose: false,
+    workingDirectory: 'repo',
+  });
 });
 
 it('defaults as action.yml does, and takes several plans (or none) for validate', () => {
-  expect(readInputs({ INPUT_COMMAND: 'validate', INPUT_PUSH: '', INPUT_FORMAT: '' })).toEqual({ command: 'validate', plans: [], push: false, format: 'github', verbose: true });
-  expect(readInputs({ INPUT_COMMAND: 'validate', INPUT_PLAN: 'plans/a.yaml\r\n\n  plans/b.yaml  \n' }).plans).toEqual(['plans/a.yaml', 'plans/b.yaml']);
+  expect(readInputs({ INPUT_COMMAND: 'validate', INPUT_PUSH: '', INPUT_FORMAT: '' })).toEqual({
+    command: 'validate',
+    plans: [],
+    push: false,
+    format: 'github',
+    verbose: true,
+  });
+  expect(readInputs({ INPUT_COMMAND: 'validate', INPUT_PLAN: 'plans/a.yaml\r\n\n  plans/b.yaml  \n' }).plans).toEqual([
+    'plans/a.yaml',
+    'plans/b.yaml',
+  ]);
   expect(readInputs({ INPUT_COMMAND: 'verify', INPUT_RECORD: 'reports/p/r1' }).record).toBe('reports/p/r1');
 });
 

@@ -36,7 +36,8 @@ function unpinned(text: string): string[] {
   if (parsed !== uses.length) found.push(`${parsed} steps use an action, ${uses.length} lines say uses:`);
   for (const { line, ref, rest } of uses) {
     if (ref.startsWith('./') || ref.startsWith('docker://')) continue;
-    if (!/^[\w.-]+\/[\w.-]+(\/[^@\s]+)?@[0-9a-f]{40}$/.test(ref) || !/^\s+# v\d+(\.\d+){0,2}$/.test(rest)) found.push(`line ${line}: uses: ${ref}${rest}`);
+    if (!/^[\w.-]+\/[\w.-]+(\/[^@\s]+)?@[0-9a-f]{40}$/.test(ref) || !/^\s+# v\d+(\.\d+){0,2}$/.test(rest))
+      found.push(`line ${line}: uses: ${ref}${rest}`);
   }
   return found;
 }
@@ -44,7 +45,10 @@ function unpinned(text: string): string[] {
 /** Whether a job's token can write (or is the repository's default, which may) or it gets secrets or an environment's. */
 function privileged(workflow: Workflow, job: Job): boolean {
   const permissions = job.permissions ?? workflow.permissions;
-  const writes = permissions === undefined || permissions === 'write-all' || (typeof permissions === 'object' && Object.values(permissions).includes('write'));
+  const writes =
+    permissions === undefined ||
+    permissions === 'write-all' ||
+    (typeof permissions === 'object' && Object.values(permissions).includes('write'));
   return writes || job.environment !== undefined || JSON.stringify(job).includes('secrets.');
 }
 
@@ -56,7 +60,11 @@ function installScripts(text: string): string[] {
     if (!privileged(workflow, job)) continue;
     for (const step of job.steps ?? []) {
       for (const line of (step.run ?? '').split('\n')) {
-        if (/\b(npm\s+(ci|install|i|add)|yarn(\s+(install|add))?|pnpm\s+(install|i|add))\b/.test(line) && !line.includes('--ignore-scripts')) found.push(`${name}: ${line.trim()}`);
+        if (
+          /\b(npm\s+(ci|install|i|add)|yarn(\s+(install|add))?|pnpm\s+(install|i|add))\b/.test(line) &&
+          !line.includes('--ignore-scripts')
+        )
+          found.push(`${name}: ${line.trim()}`);
       }
     }
   }
@@ -71,8 +79,16 @@ function scaffolded(): Record<string, string> {
   const dir = gitRepo();
   const r = cutover(['init'], { cwd: dir });
   expect(r.code, r.stderr).toBe(0);
-  scaffoldedFiles = Object.fromEntries(readdirSync(join(dir, '.github/workflows')).map((f) => [`init: .github/workflows/${f}`, readFileSync(join(dir, '.github/workflows', f), 'utf8')]));
-  expect(Object.keys(scaffoldedFiles).sort()).toEqual(['init: .github/workflows/execute-plan.yml', 'init: .github/workflows/validate-plans.yml']);
+  scaffoldedFiles = Object.fromEntries(
+    readdirSync(join(dir, '.github/workflows')).map((f) => [
+      `init: .github/workflows/${f}`,
+      readFileSync(join(dir, '.github/workflows', f), 'utf8'),
+    ]),
+  );
+  expect(Object.keys(scaffoldedFiles).sort()).toEqual([
+    'init: .github/workflows/execute-plan.yml',
+    'init: .github/workflows/validate-plans.yml',
+  ]);
   return scaffoldedFiles;
 }
 
@@ -80,7 +96,9 @@ const all = (): [string, string][] => [...SHIPPED.map((f) => [f, read(f)] as [st
 
 describe('GitHub’s workflow parser', () => {
   it('accepts every workflow shipped or scaffolded', async () => {
-    expect(SHIPPED).toEqual(expect.arrayContaining(['examples/workflows/validate-plans.yml', 'examples/workflows/execute-plan.yml', '.github/workflows/ci.yml']));
+    expect(SHIPPED).toEqual(
+      expect.arrayContaining(['examples/workflows/validate-plans.yml', 'examples/workflows/execute-plan.yml', '.github/workflows/ci.yml']),
+    );
     for (const [name, text] of all()) expect(await workflowErrors(name, text), name).toEqual([]);
   });
 
@@ -97,14 +115,22 @@ describe('GitHub’s workflow parser', () => {
 
   it('accepts action.yml, node24 included, and every input and output says what it is', async () => {
     const text = read('action.yml');
-    expect(await actionErrors('action.yml', text)).toEqual({ errors: [], runs: expect.objectContaining({ using: 'node24', main: 'action/index.js' }) });
+    expect(await actionErrors('action.yml', text)).toEqual({
+      errors: [],
+      runs: expect.objectContaining({ using: 'node24', main: 'action/index.js' }),
+    });
     const action = parse(text) as { inputs: Record<string, { description?: string }>; outputs: Record<string, { description?: string }> };
-    for (const [name, entry] of [...Object.entries(action.inputs), ...Object.entries(action.outputs)]) expect(entry.description, name).toMatch(/\S/);
+    for (const [name, entry] of [...Object.entries(action.inputs), ...Object.entries(action.outputs)])
+      expect(entry.description, name).toMatch(/\S/);
   });
 
   it('rejects a broken copy of action.yml (a misspelt key, an unknown runtime, an expression in a description)', async () => {
     const text = read('action.yml');
-    for (const broken of [text.replace(/^ {2}main: /m, '  mian: '), text.replace(/^ {2}using: node24$/m, '  using: node23'), text.replace(/^( {4}description: ")/m, '$1${{ github.sha }} ')]) {
+    for (const broken of [
+      text.replace(/^ {2}main: /m, '  mian: '),
+      text.replace(/^ {2}using: node24$/m, '  using: node23'),
+      text.replace(/^( {4}description: ")/m, '$1${{ github.sha }} '),
+    ]) {
       expect(broken).not.toBe(text);
       expect((await actionErrors('action.yml', broken)).errors.length).toBeGreaterThan(0);
     }
@@ -122,14 +148,22 @@ describe('the supply chain of every workflow shipped or scaffolded', () => {
 
   it('catches a tag instead of a SHA, a SHA without its version, and npm ci with scripts in a privileged job', () => {
     const execute = read('examples/workflows/execute-plan.yml');
-    expect(unpinned(execute.replace(/actions\/checkout@[0-9a-f]{40} # v5\.1\.0/, 'actions/checkout@v5'))).toEqual([expect.stringContaining('uses: actions/checkout@v5')]);
+    expect(unpinned(execute.replace(/actions\/checkout@[0-9a-f]{40} # v5\.1\.0/, 'actions/checkout@v5'))).toEqual([
+      expect.stringContaining('uses: actions/checkout@v5'),
+    ]);
     expect(unpinned(execute.replace(/(actions\/attest@[0-9a-f]{40}) # v4\.2\.2/, '$1'))).toHaveLength(1);
-    expect(unpinned(execute.replace('      - run: npm ci --ignore-scripts\n', '      - { uses: "actions/cache@v4" }\n'))).toEqual(['8 steps use an action, 7 lines say uses:']);
+    expect(unpinned(execute.replace('      - run: npm ci --ignore-scripts\n', '      - { uses: "actions/cache@v4" }\n'))).toEqual([
+      '8 steps use an action, 7 lines say uses:',
+    ]);
     expect(installScripts(execute.replaceAll('npm ci --ignore-scripts', 'npm ci'))).toEqual(['run: npm ci']);
     // The same install in a read-only job without secrets is left alone; with a secret in it, it is not.
     const validate = read('examples/workflows/validate-plans.yml').replace('npm ci --ignore-scripts', 'npm ci');
     expect(installScripts(validate)).toEqual([]);
-    expect(installScripts(validate.replace('      - run: npm ci\n', '      - run: npm ci\n        env:\n          TOKEN: ${{ secrets.NPM_TOKEN }}\n'))).toEqual(['validate: npm ci']);
+    expect(
+      installScripts(
+        validate.replace('      - run: npm ci\n', '      - run: npm ci\n        env:\n          TOKEN: ${{ secrets.NPM_TOKEN }}\n'),
+      ),
+    ).toEqual(['validate: npm ci']);
   });
 });
 
@@ -158,9 +192,14 @@ describe('the example workflows', () => {
     const attest = w.jobs.attest as Job & { if: string };
     expect(attest.permissions).toEqual({ 'id-token': 'write', attestations: 'write' });
     expect(attest.if).toContain("vars.CUTOVER_ATTEST == 'true'");
-    for (const [name, job] of Object.entries(w.jobs)) if (name !== 'attest') expect(JSON.stringify(job.permissions), name).not.toMatch(/id-token|attestations/);
+    for (const [name, job] of Object.entries(w.jobs))
+      if (name !== 'attest') expect(JSON.stringify(job.permissions), name).not.toMatch(/id-token|attestations/);
     const step = attest.steps?.find((s) => s.uses?.startsWith('actions/attest@'));
-    expect(step?.with).toEqual({ 'subject-checksums': '${{ runner.temp }}/cutover-subjects.sha256', 'predicate-type': PREDICATE_TYPE, 'predicate-path': '${{ runner.temp }}/cutover-predicate.json' });
+    expect(step?.with).toEqual({
+      'subject-checksums': '${{ runner.temp }}/cutover-subjects.sha256',
+      'predicate-type': PREDICATE_TYPE,
+      'predicate-path': '${{ runner.temp }}/cutover-predicate.json',
+    });
     expect(attest.steps?.map((s) => s.run ?? '').join('\n')).toContain('.subject[] | select(.digest.sha256 != null)');
     expect(attest.steps?.some((s) => s.run?.includes('npm'))).toBe(false);
   });
@@ -180,15 +219,16 @@ describe('the example workflows', () => {
     expect(script).toContain('GITHUB_STEP_SUMMARY');
     const review = w.jobs.validate?.steps?.find((s) => s.run?.includes('cutover review'));
     expect(review?.run).toBe('npx cutover review --base "$BASE" --out "$RUNNER_TEMP/cutover-review.md"');
-    for (const other of SHIPPED.filter((f) => f !== 'examples/workflows/validate-plans.yml')) expect(read(other), other).not.toContain('pull-requests: write');
+    for (const other of SHIPPED.filter((f) => f !== 'examples/workflows/validate-plans.yml'))
+      expect(read(other), other).not.toContain('pull-requests: write');
   });
 
   it('pastes no expression into a shell script: inputs reach scripts through the environment', () => {
     for (const [name, text] of all()) {
-      for (const job of Object.values((parse(text) as Workflow).jobs)) for (const step of job.steps ?? []) expect(step.run ?? '', `${name}: ${step.run}`).not.toMatch(/\$\{\{/);
+      for (const job of Object.values((parse(text) as Workflow).jobs))
+        for (const step of job.steps ?? []) expect(step.run ?? '', `${name}: ${step.run}`).not.toMatch(/\$\{\{/);
     }
     const ci = parse(read('.github/workflows/ci.yml')) as { jobs: { test: { strategy: { matrix: { node: number[] } } } } };
     expect(ci.jobs.test.strategy.matrix.node).toEqual([20, 22, 24]);
   });
 });
-

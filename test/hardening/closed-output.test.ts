@@ -42,7 +42,16 @@ function runPiped(dir: string, args: string[], bytes: number, both = false): Pip
   const marker = join(side, 'reader-closed');
   const redirect = both ? '2>&1' : `2>'${side}/stderr.txt'`;
   const script = `'${process.execPath}' '${CLI}' ${args.join(' ')} ${redirect} | (head -c ${bytes} > '${side}/read.txt'; exec 0<&-; : > '${marker}'); echo "\${PIPESTATUS[0]}" > '${side}/code.txt'`;
-  const env = { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', CI: '', CUTOVER_DEBUG: '', GITHUB_STEP_SUMMARY: '', GITHUB_OUTPUT: '', READER_CLOSED: marker };
+  const env = {
+    ...process.env,
+    NO_COLOR: '1',
+    GITHUB_ACTIONS: '',
+    CI: '',
+    CUTOVER_DEBUG: '',
+    GITHUB_STEP_SUMMARY: '',
+    GITHUB_OUTPUT: '',
+    READER_CLOSED: marker,
+  };
   const shell = spawnSync('bash', ['-c', script], { cwd: dir, env, encoding: 'utf8' });
   expect(shell.status, shell.stderr).toBe(0);
   const file = (name: string) => (existsSync(join(side, name)) ? readFileSync(join(side, name), 'utf8') : '');
@@ -81,7 +90,11 @@ async function runOnVanishingTerminal(dir: string, args: string[]): Promise<Pipe
   const side = tempDir('cutover-pty-');
   const marker = join(side, 'reader-closed');
   const command = `trap '' HUP; stty cols 100 rows 40; '${process.execPath}' '${CLI}' ${args.join(' ')} 2>'${side}/stderr.txt'; echo $? > '${side}/code.txt'`;
-  const terminal = spawn('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...process.env, CI: '', GITHUB_ACTIONS: '', TERM: 'xterm', NO_COLOR: '', READER_CLOSED: marker }, stdio: ['pipe', 'pipe', 'ignore'] });
+  const terminal = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd: dir,
+    env: { ...process.env, CI: '', GITHUB_ACTIONS: '', TERM: 'xterm', NO_COLOR: '', READER_CLOSED: marker },
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
   let screen = '';
   await new Promise<void>((resolve) => {
     terminal.stdout.on('data', (data: Buffer) => {
@@ -95,7 +108,12 @@ async function runOnVanishingTerminal(dir: string, args: string[]): Promise<Pipe
   });
   // cutover is no child of ours any more: its shell writes the exit code when it ends.
   while (!existsSync(join(side, 'code.txt')) || readFileSync(join(side, 'code.txt'), 'utf8') === '') await sleep(50);
-  return { code: Number(readFileSync(join(side, 'code.txt'), 'utf8').trim()), read: '', stderr: readFileSync(join(side, 'stderr.txt'), 'utf8'), screen };
+  return {
+    code: Number(readFileSync(join(side, 'code.txt'), 'utf8').trim()),
+    read: '',
+    stderr: readFileSync(join(side, 'stderr.txt'), 'utf8'),
+    screen,
+  };
 }
 
 describe('a closed output channel never stops a run', () => {
@@ -158,12 +176,15 @@ describe('a closed output channel never stops a run', () => {
     expectRecorded(dir, 'drill', 'failure', ['first', 'undo', 'finally']);
   });
 
-  it.skipIf(!hasScript)('listr2 on a terminal that hangs up mid-run: finally runs, the record is committed, exit 0 (not an abort)', async () => {
-    const dir = planRepo(plan(''));
-    const p = await runOnVanishingTerminal(dir, ['run', 'plans/p.yaml', '--run-id', 'terminal']);
-    expectNoCrash(p);
-    expect(p.stderr).toContain('cutover: stdout is closed (EIO)');
-    expect(p.code, p.stderr).toBe(0);
-    expectRecorded(dir, 'terminal', 'success', ['first', 'after', 'finally']);
-  });
+  it.skipIf(!hasScript)(
+    'listr2 on a terminal that hangs up mid-run: finally runs, the record is committed, exit 0 (not an abort)',
+    async () => {
+      const dir = planRepo(plan(''));
+      const p = await runOnVanishingTerminal(dir, ['run', 'plans/p.yaml', '--run-id', 'terminal']);
+      expectNoCrash(p);
+      expect(p.stderr).toContain('cutover: stdout is closed (EIO)');
+      expect(p.code, p.stderr).toBe(0);
+      expectRecorded(dir, 'terminal', 'success', ['first', 'after', 'finally']);
+    },
+  );
 });

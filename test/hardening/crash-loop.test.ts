@@ -48,7 +48,16 @@ let templateHead: string;
 let reference: { runRoot: string; artifacts: Record<string, string>; ms: number };
 
 function cliEnv(markers: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', CUTOVER_DEBUG: '', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', CRASH_MARKERS: markers };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    CI: '',
+    GITHUB_ACTIONS: '',
+    CUTOVER_DEBUG: '',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    CRASH_MARKERS: markers,
+  };
   delete env.FORCE_COLOR;
   return env;
 }
@@ -59,7 +68,12 @@ function cutoverSync(dir: string, args: string[], markers: string) {
 }
 
 /** Runs a command without blocking the event loop (the other lane's kill watch keeps polling). */
-function exec(file: string, args: string[], dir: string, env: NodeJS.ProcessEnv = cliEnv(dir)): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function exec(
+  file: string,
+  args: string[],
+  dir: string,
+  env: NodeJS.ProcessEnv = cliEnv(dir),
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -160,7 +174,13 @@ beforeAll(() => {
   git(template, 'config', 'user.name', 'Crash Tester');
   git(template, 'config', 'user.email', 'crash@example.test');
   git(template, 'config', 'commit.gpgSign', 'false');
-  writeFiles(template, { 'plans/crash.yaml': PLAN, 'tools/crash-step.js': stepProgram, 'tools/package.json': '{ "type": "module" }\n', 'config/a.json': '{ "a": 1 }\n', '.gitignore': 'out/\n' });
+  writeFiles(template, {
+    'plans/crash.yaml': PLAN,
+    'tools/crash-step.js': stepProgram,
+    'tools/package.json': '{ "type": "module" }\n',
+    'config/a.json': '{ "a": 1 }\n',
+    '.gitignore': 'out/\n',
+  });
   git(template, 'add', '-A');
   git(template, 'commit', '-q', '-m', 'initial');
   const frozen = cutoverSync(template, ['freeze', 'plans/crash.yaml'], work);
@@ -213,7 +233,10 @@ async function crashPoint(n: number, moment: Moment, seed: number): Promise<stri
 
   // The record an uninterrupted run writes: same artifact roots, same run root.
   const roots = rootsOf(await gitAsync(dir, 'show', `HEAD:${RECORD}/run.json`));
-  expect({ runRoot: roots.runRoot, artifacts: roots.artifacts }, label).toEqual({ runRoot: reference.runRoot, artifacts: reference.artifacts });
+  expect({ runRoot: roots.runRoot, artifacts: roots.artifacts }, label).toEqual({
+    runRoot: reference.runRoot,
+    artifacts: reference.artifacts,
+  });
   expect(roots.outcome, label).toBe('success');
   // Exactly one record commit for the run id: none lost, none duplicated.
   const commits = (await gitAsync(dir, 'log', '--format=%H', '--grep=^Cutover-Run-Id: r1$')).split('\n').filter(Boolean);
@@ -222,7 +245,20 @@ async function crashPoint(n: number, moment: Moment, seed: number): Promise<stri
   expect(fsck.code, `${label}: git fsck\n${fsck.stderr}`).toBe(0);
   // Nothing half-done is left: the record and files artifacts match HEAD in the index and the work
   // tree; no journal, run lock or scratch; no staging folder; no lock file in .git.
-  expect(await gitAsync(dir, 'status', '--porcelain', '--untracked-files=all', '--', 'reports', 'data/small', 'reports-out', 'data/summary.json'), label).toBe('');
+  expect(
+    await gitAsync(
+      dir,
+      'status',
+      '--porcelain',
+      '--untracked-files=all',
+      '--',
+      'reports',
+      'data/small',
+      'reports-out',
+      'data/summary.json',
+    ),
+    label,
+  ).toBe('');
   expect(existsSync(journal), label).toBe(false);
   // The run lock is gone, or (killed in the instant after the journal went) left by a dead process: stale.
   const lock = join(dir, '.git/cutover/locks/crash.lock');
@@ -230,7 +266,10 @@ async function crashPoint(n: number, moment: Moment, seed: number): Promise<stri
   expect(existsSync(join(dir, '.git/cutover/runs/crash/r1')), label).toBe(false);
   expect(readdirSync(join(dir, 'reports/crash')), label).toEqual(['r1']);
   // A killed commit's temporary index and lock are gone: the run that finished removed what the dead one left.
-  expect(readdirSync(join(dir, '.git')).filter((name) => name.endsWith('.lock') || name.startsWith('cutover-index-')), label).toEqual([]);
+  expect(
+    readdirSync(join(dir, '.git')).filter((name) => name.endsWith('.lock') || name.startsWith('cutover-index-')),
+    label,
+  ).toEqual([]);
   if (SOAK || n % 5 === 0) {
     const verified = await cutoverAsync(dir, ['verify', RECORD], markers);
     expect(verified.code, `${label}: verify\n${verified.stdout}\n${verified.stderr}`).toBe(0);
@@ -258,7 +297,13 @@ describe('kill -9 at random moments, then --resume', () => {
     await Promise.all([lane(), lane()]);
     const tally = new Map<string, number>();
     for (const o of outcomes) tally.set(o, (tally.get(o) ?? 0) + 1);
-    figures('crash-loop', `${outcomes.length} crash points survived (seed ${seed}): ${[...tally].sort().map(([k, v]) => `${v}× ${k}`).join('; ')}`);
+    figures(
+      'crash-loop',
+      `${outcomes.length} crash points survived (seed ${seed}): ${[...tally]
+        .sort()
+        .map(([k, v]) => `${v}× ${k}`)
+        .join('; ')}`,
+    );
     expect(outcomes).toHaveLength(POINTS);
   });
 });
@@ -268,7 +313,11 @@ describe('a run lock left by a killed cutover that nobody reaped', () => {
     const { dir, markers } = freshRepo(10_000);
     // `exec sleep` turns the shell into a parent that never waits: once killed, cutover stays a zombie
     // (as under a container init that does not reap), and kill(pid, 0) still succeeds on it.
-    const holder = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" run plans/crash.yaml & echo $! > "${markers}/cutover.pid"; exec sleep 120`], { cwd: dir, env: cliEnv(markers), stdio: 'ignore' });
+    const holder = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" "${CLI}" run plans/crash.yaml & echo $! > "${markers}/cutover.pid"; exec sleep 120`],
+      { cwd: dir, env: cliEnv(markers), stdio: 'ignore' },
+    );
     onTestFinished(() => {
       holder.kill('SIGKILL');
     });

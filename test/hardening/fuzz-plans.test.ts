@@ -14,7 +14,10 @@ import { tempDir } from '../helpers/git-repo.js';
 import { SOAK, baseSeed, figures } from './soak.js';
 
 const root = join(import.meta.dirname, '../..');
-const VALID = ['plans/station-56-cutover.yaml', 'test/fixtures/plans/valid/minimal.yaml'].map((file) => ({ file, text: readFileSync(join(root, file), 'utf8') }));
+const VALID = ['plans/station-56-cutover.yaml', 'test/fixtures/plans/valid/minimal.yaml'].map((file) => ({
+  file,
+  text: readFileSync(join(root, file), 'utf8'),
+}));
 
 // Bounded: a few seconds in CI. Soak: 200 inputs a property under each of 10 seeds.
 const RUNS = SOAK ? 200 : 60;
@@ -31,10 +34,13 @@ function checkOutcome(bytes: Uint8Array, label: string): void {
   try {
     result = validatePlan(bytes, 'fuzz.yaml');
   } catch (error) {
-    throw new Error(`${label}: validatePlan threw ${(error as Error)?.stack ?? String(error)}\ninput: ${JSON.stringify(Buffer.from(bytes).toString('utf8'))}`);
+    throw new Error(
+      `${label}: validatePlan threw ${(error as Error)?.stack ?? String(error)}\ninput: ${JSON.stringify(Buffer.from(bytes).toString('utf8'))}`,
+    );
   }
   const took = performance.now() - started;
-  if (took > HANG_MS) throw new Error(`${label}: validatePlan took ${Math.round(took)} ms\ninput: ${JSON.stringify(Buffer.from(bytes).toString('utf8'))}`);
+  if (took > HANG_MS)
+    throw new Error(`${label}: validatePlan took ${Math.round(took)} ms\ninput: ${JSON.stringify(Buffer.from(bytes).toString('utf8'))}`);
   if (result.ok) return;
   if (result.problems.length === 0) throw new Error(`${label}: not ok, but no problem reported`);
   const problem = positionProblem(bytes, result.problems);
@@ -46,39 +52,197 @@ function positionProblem(bytes: Uint8Array, problems: readonly Problem[]): strin
   const lines = lineLengths(bytes);
   for (const p of problems) {
     const shown = JSON.stringify(p);
-    if (!/^[A-Z_]+$/.test(p.code) || exitCodeFor(p.code) !== 2) return `problem with code ${p.code} (exit ${exitCodeFor(p.code)}), expected a plan error (exit 2): ${shown}`;
-    if (typeof p.message !== 'string' || p.message === '' || p.message.includes('\n    at ')) return `problem without a one-line message: ${shown}`;
+    if (!/^[A-Z_]+$/.test(p.code) || exitCodeFor(p.code) !== 2)
+      return `problem with code ${p.code} (exit ${exitCodeFor(p.code)}), expected a plan error (exit 2): ${shown}`;
+    if (typeof p.message !== 'string' || p.message === '' || p.message.includes('\n    at '))
+      return `problem without a one-line message: ${shown}`;
     if (p.code === 'PLAN_TOO_LARGE') continue;
     if (p.line === undefined || p.col === undefined) return `problem without a position: ${shown}`;
     if (!Number.isInteger(p.line) || p.line < 1 || p.line > lines.length) return `line ${p.line} outside 1..${lines.length}: ${shown}`;
     // Columns count characters; one past the end of the line is where "missing …" errors point.
-    if (!Number.isInteger(p.col) || p.col < 1 || p.col > lines[p.line - 1]! + 1) return `column ${p.col} outside 1..${lines[p.line - 1]! + 1} on line ${p.line}: ${shown}`;
+    if (!Number.isInteger(p.col) || p.col < 1 || p.col > lines[p.line - 1]! + 1)
+      return `column ${p.col} outside 1..${lines[p.line - 1]! + 1} on line ${p.line}: ${shown}`;
   }
   return undefined;
 }
 
 /** Each line's length in characters; the count is the number of lines (`\n` separated). */
 function lineLengths(bytes: Uint8Array): number[] {
-  return Buffer.from(bytes).toString('utf8').split('\n').map((l) => [...l].length);
+  return Buffer.from(bytes)
+    .toString('utf8')
+    .split('\n')
+    .map((l) => [...l].length);
 }
 
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 
 // ---- generators ---------------------------------------------------------------------------------
 
-const KEYS = ['apiVersion', 'kind', 'metadata', 'name', 'description', 'spec', 'runId', 'window', 'notBefore', 'notAfter', 'env', 'secrets', 'inputs', 'registries', 'paths', 'preconditions', 'steps', 'rollback', 'finally', 'artifacts', 'record', 'dir', 'push', 'id', 'run', 'uses', 'with', 'rerun', 'shell', 'cwd', 'timeout', 'retries', 'count', 'delay', 'continueOnError', 'if', 'expect', 'exitCode', 'exists', 'absent', 'json', 'file', 'path', 'equals', 'lte', 'gte', 'in', 'stdout', 'produces', 'boundary', 'commit', 'roots', 'approvals', 'required'];
-const VALUES = ['cutover/v1', 'Plan', 'station-56', 'x', 'node tools/step.js', 'assert', 'determinism', 'snapshot', 'restore', 'bash', 'files', 'manifest', 'children', '10m', '90s', '1h', '0s', '..', '/etc/passwd', '.git/config', 'a/../../b', '${{ run.id }}', "${{ env.X ?? 'y' }}", '${{ steps.a.outcome }}', '${{', 'always()', 'failure()', '2026-11-22T01:00:00Z', 'not-a-date', '*.json', '**', '[a-', '(a+)+$'];
+const KEYS = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'name',
+  'description',
+  'spec',
+  'runId',
+  'window',
+  'notBefore',
+  'notAfter',
+  'env',
+  'secrets',
+  'inputs',
+  'registries',
+  'paths',
+  'preconditions',
+  'steps',
+  'rollback',
+  'finally',
+  'artifacts',
+  'record',
+  'dir',
+  'push',
+  'id',
+  'run',
+  'uses',
+  'with',
+  'rerun',
+  'shell',
+  'cwd',
+  'timeout',
+  'retries',
+  'count',
+  'delay',
+  'continueOnError',
+  'if',
+  'expect',
+  'exitCode',
+  'exists',
+  'absent',
+  'json',
+  'file',
+  'path',
+  'equals',
+  'lte',
+  'gte',
+  'in',
+  'stdout',
+  'produces',
+  'boundary',
+  'commit',
+  'roots',
+  'approvals',
+  'required',
+];
+const VALUES = [
+  'cutover/v1',
+  'Plan',
+  'station-56',
+  'x',
+  'node tools/step.js',
+  'assert',
+  'determinism',
+  'snapshot',
+  'restore',
+  'bash',
+  'files',
+  'manifest',
+  'children',
+  '10m',
+  '90s',
+  '1h',
+  '0s',
+  '..',
+  '/etc/passwd',
+  '.git/config',
+  'a/../../b',
+  '${{ run.id }}',
+  "${{ env.X ?? 'y' }}",
+  '${{ steps.a.outcome }}',
+  '${{',
+  'always()',
+  'failure()',
+  '2026-11-22T01:00:00Z',
+  'not-a-date',
+  '*.json',
+  '**',
+  '[a-',
+  '(a+)+$',
+];
 const TOKENS = [
   ...KEYS.map((k) => `${k}: `),
   ...VALUES,
-  ':', ': ', ' ', '  ', '    ', '\n', '\n  ', '\n    ', '\r\n', '\t', '- ', '-', '[', ']', '{', '}', ',', '"', "'", '\\', '#', '# c\n',
-  '&a ', '*a', '&b [*a, *a]', '<<: ', '!!str ', '!!binary ', '!!js/function ', '!foo ', '!<tag:x> ', '%YAML 1.1\n', '%TAG ! tag:x,\n', '---\n', '...\n',
-  '? ', '|\n', '>-\n', '|+2\n', 'null', '~', 'yes', 'no', 'on', 'true', '0x1F', '0o17', '.inf', '-.nan', '1e400', '123456789012345678901234567890', '"\\u0000"', '"\\x"', "'it''s'",
-  '\u0000', '\u0085', '\u2028', '\uFEFF', '\uD800', 'é', '😀', 'İ', '\u0301',
+  ':',
+  ': ',
+  ' ',
+  '  ',
+  '    ',
+  '\n',
+  '\n  ',
+  '\n    ',
+  '\r\n',
+  '\t',
+  '- ',
+  '-',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '"',
+  "'",
+  '\\',
+  '#',
+  '# c\n',
+  '&a ',
+  '*a',
+  '&b [*a, *a]',
+  '<<: ',
+  '!!str ',
+  '!!binary ',
+  '!!js/function ',
+  '!foo ',
+  '!<tag:x> ',
+  '%YAML 1.1\n',
+  '%TAG ! tag:x,\n',
+  '---\n',
+  '...\n',
+  '? ',
+  '|\n',
+  '>-\n',
+  '|+2\n',
+  'null',
+  '~',
+  'yes',
+  'no',
+  'on',
+  'true',
+  '0x1F',
+  '0o17',
+  '.inf',
+  '-.nan',
+  '1e400',
+  '123456789012345678901234567890',
+  '"\\u0000"',
+  '"\\x"',
+  "'it''s'",
+  '\u0000',
+  '\u0085',
+  '\u2028',
+  '\uFEFF',
+  '\uD800',
+  'é',
+  '😀',
+  'İ',
+  '\u0301',
 ];
 
 /** Any string, including lone surrogates and control characters. */
-const anyString = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ maxLength: 300 }));
+const anyString = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.string({ unit: 'grapheme', maxLength: 300 }),
+  fc.string({ maxLength: 300 }),
+);
 /** Raw bytes (invalid UTF-8 included). */
 const anyBytes = fc.uint8Array({ maxLength: 400 });
 /** YAML-ish token soup. */
@@ -120,7 +284,7 @@ function mutateData(text: string, n: number, op: number, noise: unknown, unicode
   const data = parse(text) as unknown;
   const paths = pathsOf(data);
   const path = paths[n % paths.length]!;
-  const parent = path.length ? getAt(data, path.slice(0, -1)) as Record<string | number, unknown> : undefined;
+  const parent = path.length ? (getAt(data, path.slice(0, -1)) as Record<string | number, unknown>) : undefined;
   const key = path.at(-1)!;
   const current = path.length ? parent![key] : data;
   const set = (v: unknown) => {
@@ -132,16 +296,31 @@ function mutateData(text: string, n: number, op: number, noise: unknown, unicode
       else if (parent) delete parent[key];
       break;
     case 1: // swap the type
-      set(typeof current === 'string' ? 7 : typeof current === 'number' ? String(current) : Array.isArray(current) ? { items: current } : current && typeof current === 'object' ? Object.values(current) : 'text');
+      set(
+        typeof current === 'string'
+          ? 7
+          : typeof current === 'number'
+            ? String(current)
+            : Array.isArray(current)
+              ? { items: current }
+              : current && typeof current === 'object'
+                ? Object.values(current)
+                : 'text',
+      );
       break;
     case 2: // random unicode inside a string (or the value becomes one)
-      set(typeof current === 'string' ? current.slice(0, offset % (current.length + 1)) + unicode + current.slice(offset % (current.length + 1)) : unicode);
+      set(
+        typeof current === 'string'
+          ? current.slice(0, offset % (current.length + 1)) + unicode + current.slice(offset % (current.length + 1))
+          : unicode,
+      );
       break;
     case 3: // any value at all
       set(noise);
       break;
     default: // an unknown key beside it
-      if (current && typeof current === 'object' && !Array.isArray(current)) (current as Record<string, unknown>)[unicode || 'extra'] = noise;
+      if (current && typeof current === 'object' && !Array.isArray(current))
+        (current as Record<string, unknown>)[unicode || 'extra'] = noise;
       else set([current, noise]);
   }
   try {
@@ -196,7 +375,12 @@ const GENERATORS: [string, fc.Arbitrary<Uint8Array>][] = [
   ['nested structures', nestedYaml.map(utf8)],
   ['valid plans, data mutated', dataMutation.map(utf8)],
   ['valid plans, text mutated', textMutations.map(utf8)],
-  ['valid plans, both', fc.tuple(dataMutation, fc.nat(), fc.nat(), fc.nat(), unicodeBits).map(([text, op, at, other, insert]) => utf8(mutateText(text, op, at, other, insert)))],
+  [
+    'valid plans, both',
+    fc
+      .tuple(dataMutation, fc.nat(), fc.nat(), fc.nat(), unicodeBits)
+      .map(([text, op, at, other, insert]) => utf8(mutateText(text, op, at, other, insert))),
+  ],
 ];
 
 /** Runs a property under SEEDS seeds; a failure names the seed and fast-check's replay path. */
@@ -207,7 +391,9 @@ function assertUnderSeeds(property: (seed: number) => fc.IProperty<[Uint8Array]>
     try {
       fc.assert(property(seed), { seed, numRuns: RUNS, endOnFailure: false });
     } catch (error) {
-      throw new Error(`fuzz failure under seed ${seed} (replay with CUTOVER_SEED=${base}${SOAK ? ' CUTOVER_SOAK=1' : ''}):\n${(error as Error).message}`);
+      throw new Error(
+        `fuzz failure under seed ${seed} (replay with CUTOVER_SEED=${base}${SOAK ? ' CUTOVER_SOAK=1' : ''}):\n${(error as Error).message}`,
+      );
     }
   }
 }
@@ -222,7 +408,16 @@ describe('fuzzing the plan loader and validator in-process', () => {
   });
 
   it('hostile shapes: alias bombs, merge loops, deep nesting, huge scalars, size cap', () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(',')}]`,
+      ),
+    ].join('\n');
     const inputs = [
       bomb,
       'a: &a { <<: *a }',
@@ -247,7 +442,8 @@ describe('fuzzing the plan loader and validator in-process', () => {
 describe('fuzzing the plan loader through the built CLI', () => {
   // A few dozen inputs through one `cutover validate` each format: the process-level property.
   const count = SOAK ? 200 : 25;
-  const samples = (seed: number): Uint8Array[] => GENERATORS.flatMap(([, arbitrary]) => fc.sample(arbitrary, { seed, numRuns: Math.ceil(count / GENERATORS.length) }));
+  const samples = (seed: number): Uint8Array[] =>
+    GENERATORS.flatMap(([, arbitrary]) => fc.sample(arbitrary, { seed, numRuns: Math.ceil(count / GENERATORS.length) }));
 
   it.each(['json', 'text', 'github'] as const)('cutover validate --format %s exits 0 or 2 without a stack trace', (format) => {
     const seed = baseSeed();
@@ -259,7 +455,13 @@ describe('fuzzing the plan loader through the built CLI', () => {
       return file;
     });
     tried += inputs.length;
-    const result = spawnSync(process.execPath, [CLI, 'validate', '--format', format, ...files], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', CI: '', CUTOVER_DEBUG: '' }, maxBuffer: 64 << 20 });
+    const result = spawnSync(process.execPath, [CLI, 'validate', '--format', format, ...files], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', CI: '', CUTOVER_DEBUG: '' },
+      maxBuffer: 64 << 20,
+    });
     const context = `seed ${seed} (replay with CUTOVER_SEED=${seed}), format ${format}\n${result.stderr.slice(0, 2000)}`;
     expect(result.error, context).toBeUndefined(); // a timeout (hang) shows here
     expect([0, 2], context).toContain(result.status);
@@ -273,9 +475,13 @@ describe('fuzzing the plan loader through the built CLI', () => {
       }
     } else if (format === 'text') {
       // Every stderr line is a problem `FILE:LINE:COL error CODE: message` or its hint.
-      for (const line of result.stderr.split('\n').filter(Boolean)) expect(line, context).toMatch(/^p\d{3}\.yaml:\d+:\d+: error [A-Z_]+: |^ {2}hint: /);
+      for (const line of result.stderr.split('\n').filter(Boolean))
+        expect(line, context).toMatch(/^p\d{3}\.yaml:\d+:\d+: error [A-Z_]+: |^ {2}hint: /);
     } else {
-      for (const line of result.stdout.split('\n').filter(Boolean)) expect(line, context).toMatch(/^::error file=p\d{3}\.yaml,line=\d+,col=\d+,title=[A-Z_]+::|^p\d{3}\.yaml: valid$|^\d+ of \d+ plans valid$/);
+      for (const line of result.stdout.split('\n').filter(Boolean))
+        expect(line, context).toMatch(
+          /^::error file=p\d{3}\.yaml,line=\d+,col=\d+,title=[A-Z_]+::|^p\d{3}\.yaml: valid$|^\d+ of \d+ plans valid$/,
+        );
     }
   });
 });

@@ -33,7 +33,9 @@ function refreezeLockOnly(dir: string): void {
 function expectRefused(dir: string, result: CliResult, file: string, why: RegExp): void {
   const context = `${result.stdout}\n${result.stderr}`;
   expect(result.code, context).toBe(3);
-  expect(result.stderr, context).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: error REGISTRY_UNFROZEN: .*${why.source}`, 'm'));
+  expect(result.stderr, context).toMatch(
+    new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: error REGISTRY_UNFROZEN: .*${why.source}`, 'm'),
+  );
   expect(context).not.toMatch(/internal error|\n\s+at .+:\d+:\d+\)?$/m);
   expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
   expect(git(dir, 'log', '--format=%H', '--grep=^Cutover-Run-Id:')).toBe('');
@@ -126,7 +128,9 @@ describe('the freeze gate compares committed bytes, not git’s index flags', ()
   });
 
   it('a submodule under an input pattern: refused, naming its files', () => {
-    const upstream = planRepo(`${planHead('upstream')}  steps:\n    - { id: a, run: node tools/step.js append x y }\n`, { 'rows.csv': 'id\n5\n' });
+    const upstream = planRepo(`${planHead('upstream')}  steps:\n    - { id: a, run: node tools/step.js append x y }\n`, {
+      'rows.csv': 'id\n5\n',
+    });
     const dir = repo();
     git(dir, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', upstream, 'data/vendor');
     git(dir, 'commit', '-q', '-m', 'submodule');
@@ -163,14 +167,20 @@ describe('during a run, frozen bytes are re-checked after every step', () => {
 `;
 
   it.each([
-    ['rewritten in place, same size, modification time put back (touch -r)', '[node, tools/tamper.js, in-place, config/a.json, "{ \\"a\\": 7 }\\n"]'],
+    [
+      'rewritten in place, same size, modification time put back (touch -r)',
+      '[node, tools/tamper.js, in-place, config/a.json, "{ \\"a\\": 7 }\\n"]',
+    ],
     ['replaced by a rename, same size, modification time put back', '[node, tools/tamper.js, replace, config/a.json, "{ \\"a\\": 8 }\\n"]'],
   ])('%s: the step fails, later steps do not run, rollback does', (_label, step) => {
     const dir = planRepo(plan(step), { 'tools/tamper.js': tamper });
     const result = cutover(['run', 'plans/p.yaml', '--format', 'json'], { cwd: dir });
     expect(result.code, result.stderr).toBe(1);
     const doc = JSON.parse(result.stdout);
-    expect(doc.steps.find((s: { id: string }) => s.id === 'tamper')).toMatchObject({ outcome: 'failure', reason: 'changed frozen file(s): config/a.json' });
+    expect(doc.steps.find((s: { id: string }) => s.id === 'tamper')).toMatchObject({
+      outcome: 'failure',
+      reason: 'changed frozen file(s): config/a.json',
+    });
     expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('undo\n');
   });
 

@@ -17,7 +17,8 @@ const PLAN = `${planHead()}  steps:
 `;
 const RECORD = 'reports/test-plan/r1';
 
-const run = (dir: string, args: string[] = [], env: Record<string, string> = {}) => cutover(['run', 'plans/p.yaml', ...args], { cwd: dir, env: { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...env } });
+const run = (dir: string, args: string[] = [], env: Record<string, string> = {}) =>
+  cutover(['run', 'plans/p.yaml', ...args], { cwd: dir, env: { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...env } });
 
 /** The refusal is one `error CODE: message` line (and a hint line): no stack trace, no other noise. */
 function expectOneLineError(result: CliResult, code: string, exitCode: number): string {
@@ -31,14 +32,23 @@ function expectOneLineError(result: CliResult, code: string, exitCode: number): 
 }
 
 const recordCommits = (dir: string) => git(dir, 'log', '--all', '--format=%H', '--grep=^Cutover-Run-Id: r1$').split('\n').filter(Boolean);
-const committedRoot = (dir: string, rev = 'HEAD') => (JSON.parse(git(dir, 'show', `${rev}:${RECORD}/run.json`)) as { runRoot: string }).runRoot;
+const committedRoot = (dir: string, rev = 'HEAD') =>
+  (JSON.parse(git(dir, 'show', `${rev}:${RECORD}/run.json`)) as { runRoot: string }).runRoot;
 const marks = (dir: string) => readFileSync(join(dir, 'marks.txt'), 'utf8');
 
 /** `cutover run` without the power to ignore file permissions (root has it, through setpriv; a CI runner has not). */
 function runWithoutDacOverride(dir: string): CliResult {
   const wrap = process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--'] : [];
   const argv = [...wrap, process.execPath, CLI, 'run', 'plans/p.yaml'];
-  const env = { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', CI: '', CUTOVER_DEBUG: '', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+  const env = {
+    ...process.env,
+    NO_COLOR: '1',
+    GITHUB_ACTIONS: '',
+    CI: '',
+    CUTOVER_DEBUG: '',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+  };
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, env, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -65,7 +75,9 @@ describe('git faults', () => {
 
   it('an index lock that appears during the run: the record is committed anyway and the error says how to fix the index', () => {
     // The last step leaves git's index lock behind, as a git command killed beside the run would.
-    const dir = planRepo(PLAN.replace('  artifacts:', '    - { id: grab, run: node tools/step.js write .git/index.lock held }\n  artifacts:'));
+    const dir = planRepo(
+      PLAN.replace('  artifacts:', '    - { id: grab, run: node tools/step.js write .git/index.lock held }\n  artifacts:'),
+    );
     const result = run(dir);
     const stderr = expectOneLineError(result, 'GIT_FAILED', 2);
     expect(stderr).toMatch(/the record is committed as [0-9a-f]{12}/);
@@ -142,7 +154,9 @@ describe('git faults', () => {
     const result = run(dir, ['--push']);
     const stderr = expectOneLineError(result, 'GIT_FAILED', 2);
     expect(stderr).toMatch(/git push to origin main failed/);
-    expect(stderr).toMatch(/the record is committed locally as [0-9a-f]{12}; push it by hand: git pull --rebase origin main && git push origin HEAD:main/);
+    expect(stderr).toMatch(
+      /the record is committed locally as [0-9a-f]{12}; push it by hand: git pull --rebase origin main && git push origin HEAD:main/,
+    );
     expect(recordCommits(dir)).toHaveLength(1);
     expect(git(remote, 'rev-parse', 'main')).toBe(remoteHead);
     // The run is over: nothing to resume, and a push by hand delivers the record as it is.

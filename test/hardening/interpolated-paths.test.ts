@@ -60,12 +60,16 @@ describe('the issue reproductions', () => {
 
   it('record.dir reports/../../../outside: one PATH_UNSAFE line at record.dir, exit 2, not 70', () => {
     const dir = planRepo(plan);
-    expect(expectOneLine(dir, run(dir, { D: '../../../outside' }), 'PATH_UNSAFE', 2, valueAt(plan, '"reports/'))).toMatch(/leaves the repository/);
+    expect(expectOneLine(dir, run(dir, { D: '../../../outside' }), 'PATH_UNSAFE', 2, valueAt(plan, '"reports/'))).toMatch(
+      /leaves the repository/,
+    );
   });
 
   it('an artifact path /etc/hostname: one PATH_UNSAFE line at the artifact, exit 2', () => {
     const dir = planRepo(plan);
-    expect(expectOneLine(dir, run(dir, { D: 'x', ART: '/etc/hostname' }), 'PATH_UNSAFE', 2, valueAt(plan, '"${{ env.ART'))).toMatch(/is absolute/);
+    expect(expectOneLine(dir, run(dir, { D: 'x', ART: '/etc/hostname' }), 'PATH_UNSAFE', 2, valueAt(plan, '"${{ env.ART'))).toMatch(
+      /is absolute/,
+    );
   });
 });
 
@@ -102,20 +106,24 @@ const LINKED: [string, string, string][] = [
 ];
 
 describe('a symbolic link already on the way', () => {
-  it.each(LINKED)('%s through a link (%s, the link at %s), even one inside the repository: PATH_UNSAFE, nothing followed', (kind, value, link) => {
-    const plan = `${planHead()}${KINDS[kind]}`;
-    const dir = planRepo(plan);
-    writeFiles(dir, { 'elsewhere/keep.txt': 'kept\n' });
-    mkdirSync(join(dir, link, '..'), { recursive: true });
-    symlinkSync(join(dir, 'elsewhere'), join(dir, link));
-    const line = expectOneLine(dir, run(dir, { P: value }), 'PATH_UNSAFE', 2, valueAt(plan));
-    expect(line).toMatch(/symbolic link/);
-    expect(line).toContain(link);
-    expect(readdirSync(join(dir, 'elsewhere'))).toEqual(['keep.txt']);
-    expect(git(dir, 'log', '--format=%s')).not.toMatch(/^cutover\(/m);
-    tally.links++;
-    if (tally.links === LINKED.length) figures('interpolated-paths', `${tally.lexical} unsafe values and ${tally.links} links refused before any step`);
-  });
+  it.each(LINKED)(
+    '%s through a link (%s, the link at %s), even one inside the repository: PATH_UNSAFE, nothing followed',
+    (kind, value, link) => {
+      const plan = `${planHead()}${KINDS[kind]}`;
+      const dir = planRepo(plan);
+      writeFiles(dir, { 'elsewhere/keep.txt': 'kept\n' });
+      mkdirSync(join(dir, link, '..'), { recursive: true });
+      symlinkSync(join(dir, 'elsewhere'), join(dir, link));
+      const line = expectOneLine(dir, run(dir, { P: value }), 'PATH_UNSAFE', 2, valueAt(plan));
+      expect(line).toMatch(/symbolic link/);
+      expect(line).toContain(link);
+      expect(readdirSync(join(dir, 'elsewhere'))).toEqual(['keep.txt']);
+      expect(git(dir, 'log', '--format=%s')).not.toMatch(/^cutover\(/m);
+      tally.links++;
+      if (tally.links === LINKED.length)
+        figures('interpolated-paths', `${tally.lexical} unsafe values and ${tally.links} links refused before any step`);
+    },
+  );
 
   it("a step's cwd through a link inside the repository is fine (it only runs there)", () => {
     const plan = `${planHead()}${MARK}  steps:\n    - { id: s, run: [node, ../tools/step.js, tree, out, "1"], cwd: ${VALUE} }\n`;

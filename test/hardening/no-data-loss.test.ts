@@ -24,7 +24,8 @@ function plant(dir: string, rels: string[]): Record<string, string> {
 }
 
 function expectIntact(dir: string, files: Record<string, string>): void {
-  for (const [rel, content] of Object.entries(files)) expect(readFileSync(join(dir, rel), 'utf8'), `${rel} was changed or removed`).toBe(content);
+  for (const [rel, content] of Object.entries(files))
+    expect(readFileSync(join(dir, rel), 'utf8'), `${rel} was changed or removed`).toBe(content);
 }
 
 /** The run is refused before any step ran: exit 3 with `code`, every named file in the problems, no journal, no commit. */
@@ -34,7 +35,10 @@ function expectRefused(dir: string, args: string[], env: Record<string, string>,
   const context = `${r.stdout}\n${r.stderr}`;
   expect(r.code, context).toBe(3);
   const problems = (r.doc?.problems ?? []) as { code: string; message: string }[];
-  expect(problems.map((p) => p.code), context).toContain(code);
+  expect(
+    problems.map((p) => p.code),
+    context,
+  ).toContain(code);
   const text = problems.map((p) => p.message).join('\n');
   for (const name of names) expect(text, context).toContain(name);
   expect(existsSync(join(dir, 'ran.txt')), 'a step ran').toBe(false);
@@ -65,12 +69,46 @@ interface RecordVariant {
 }
 
 const RECORD_VARIANTS: RecordVariant[] = [
-  { label: 'record.dir is a git-ignored data folder (the reproduction)', plan: '  record: { dir: data }\n', files: { '.gitignore': 'data/\n' }, plant: ['data/extract.csv'], names: ['data/extract.csv'] },
-  { label: 'record.dir from the environment, reports/../dumps (the reproduction)', plan: '  record: { dir: "reports/${{ env.D }}" }\n', env: { D: '../dumps' }, files: { '.gitignore': 'dumps/\n' }, plant: ['dumps/prod.sql'], names: ['dumps/prod.sql'] },
-  { label: 'record.dir from the environment, reports/../config: committed registry files', plan: '  record: { dir: "reports/${{ env.D }}" }\n', env: { D: '../config' }, names: ['config/a.json'] },
-  { label: 'an untracked note in the default record folder', plant: ['reports/test-plan/r1/notes.md'], names: ['reports/test-plan/r1/notes.md'] },
-  { label: 'an ignored log where the record keeps its logs', files: { '.gitignore': '*.log\n' }, plant: ['reports/test-plan/r1/logs/steps-01-one.log'], names: ['reports/test-plan/r1/logs/steps-01-one.log'] },
-  { label: 'an ignored folder of records, the run id from the environment', plan: '  record: { dir: "archive/${{ env.R }}" }\n', env: { R: 'r1' }, files: { '.gitignore': 'archive/\n' }, plant: ['archive/r1/2023/ledger.csv'], names: ['archive/r1/2023/ledger.csv'] },
+  {
+    label: 'record.dir is a git-ignored data folder (the reproduction)',
+    plan: '  record: { dir: data }\n',
+    files: { '.gitignore': 'data/\n' },
+    plant: ['data/extract.csv'],
+    names: ['data/extract.csv'],
+  },
+  {
+    label: 'record.dir from the environment, reports/../dumps (the reproduction)',
+    plan: '  record: { dir: "reports/${{ env.D }}" }\n',
+    env: { D: '../dumps' },
+    files: { '.gitignore': 'dumps/\n' },
+    plant: ['dumps/prod.sql'],
+    names: ['dumps/prod.sql'],
+  },
+  {
+    label: 'record.dir from the environment, reports/../config: committed registry files',
+    plan: '  record: { dir: "reports/${{ env.D }}" }\n',
+    env: { D: '../config' },
+    names: ['config/a.json'],
+  },
+  {
+    label: 'an untracked note in the default record folder',
+    plant: ['reports/test-plan/r1/notes.md'],
+    names: ['reports/test-plan/r1/notes.md'],
+  },
+  {
+    label: 'an ignored log where the record keeps its logs',
+    files: { '.gitignore': '*.log\n' },
+    plant: ['reports/test-plan/r1/logs/steps-01-one.log'],
+    names: ['reports/test-plan/r1/logs/steps-01-one.log'],
+  },
+  {
+    label: 'an ignored folder of records, the run id from the environment',
+    plan: '  record: { dir: "archive/${{ env.R }}" }\n',
+    env: { R: 'r1' },
+    files: { '.gitignore': 'archive/\n' },
+    plant: ['archive/r1/2023/ledger.csv'],
+    names: ['archive/r1/2023/ledger.csv'],
+  },
   {
     label: "this run's uncommitted record, and a file beside it",
     setup: (dir) => {
@@ -128,10 +166,16 @@ describe('a record folder holding what the run did not write', () => {
     const dir = planRepo(`${planHead()}${v.plan ?? ''}${MARK}${STEPS}`, v.files ?? {});
     v.setup?.(dir);
     const planted = plant(dir, v.plant ?? []);
-    const before = readdirSync(join(dir, v.plant?.[0]?.split('/')[0] ?? 'config'), { recursive: true }).map(String).sort();
+    const before = readdirSync(join(dir, v.plant?.[0]?.split('/')[0] ?? 'config'), { recursive: true })
+      .map(String)
+      .sort();
     expectRefused(dir, v.args ?? [], v.env ?? {}, v.code ?? 'FILE_EXISTS', v.names);
     expectIntact(dir, planted);
-    expect(readdirSync(join(dir, v.plant?.[0]?.split('/')[0] ?? 'config'), { recursive: true }).map(String).sort()).toEqual(before);
+    expect(
+      readdirSync(join(dir, v.plant?.[0]?.split('/')[0] ?? 'config'), { recursive: true })
+        .map(String)
+        .sort(),
+    ).toEqual(before);
     tally.record++;
   });
 
@@ -147,10 +191,16 @@ describe('a record folder holding what the run did not write', () => {
   });
 
   it('a file a step writes into the record folder: the record is refused, not written over it; moved away, --resume records', () => {
-    const dir = planRepo(`${planHead()}${MARK}  steps:\n    - { id: one, run: node tools/step.js write reports/test-plan/r1/export.csv "a step's own output" }\n`);
+    const dir = planRepo(
+      `${planHead()}${MARK}  steps:\n    - { id: one, run: node tools/step.js write reports/test-plan/r1/export.csv "a step's own output" }\n`,
+    );
     const r = runPlan(dir);
     expect(r.code, r.stderr).toBe(3);
-    expect(r.doc!.problems[0]).toMatchObject({ code: 'FILE_EXISTS', message: expect.stringContaining('reports/test-plan/r1/export.csv'), hint: expect.stringContaining('--resume') });
+    expect(r.doc!.problems[0]).toMatchObject({
+      code: 'FILE_EXISTS',
+      message: expect.stringContaining('reports/test-plan/r1/export.csv'),
+      hint: expect.stringContaining('--resume'),
+    });
     expect(readFileSync(join(dir, 'reports/test-plan/r1/export.csv'), 'utf8')).toBe("a step's own output");
     execFileSync('mv', [join(dir, 'reports/test-plan/r1/export.csv'), join(dir, 'export.csv')]);
     const resumed = runPlan(dir, ['--resume']);
@@ -173,9 +223,19 @@ describe('a record folder holding what the run did not write', () => {
 
 // Where the run would set aside and replace, each kind of content git does not keep.
 const WHAT: { label: string; files?: Record<string, string>; setup: (dir: string) => void; names: string[]; path?: string }[] = [
-  { label: 'an ignored file', files: { '.gitignore': 'out/\n' }, setup: (dir) => void plant(dir, ['out/data/extract.csv']), names: ['out/data/extract.csv'] },
+  {
+    label: 'an ignored file',
+    files: { '.gitignore': 'out/\n' },
+    setup: (dir) => void plant(dir, ['out/data/extract.csv']),
+    names: ['out/data/extract.csv'],
+  },
   { label: 'an untracked file', setup: (dir) => void plant(dir, ['out/data/notes.txt']), names: ['out/data/notes.txt'] },
-  { label: 'a tracked file with uncommitted changes', files: { 'out/data/tracked.txt': 'committed\n' }, setup: (dir) => writeFileSync(join(dir, 'out/data/tracked.txt'), 'edited, not committed\n'), names: ['out/data/tracked.txt'] },
+  {
+    label: 'a tracked file with uncommitted changes',
+    files: { 'out/data/tracked.txt': 'committed\n' },
+    setup: (dir) => writeFileSync(join(dir, 'out/data/tracked.txt'), 'edited, not committed\n'),
+    names: ['out/data/tracked.txt'],
+  },
   {
     label: 'a file only staged',
     setup: (dir) => {
@@ -192,14 +252,33 @@ const WHAT: { label: string; files?: Record<string, string>; setup: (dir: string
     },
     names: ['out/data/sub/'],
   },
-  { label: 'a link', setup: (dir) => (mkdirSync(join(dir, 'out/data'), { recursive: true }), symlinkSync('../../config/a.json', join(dir, 'out/data/link'))), names: ['out/data/link'] },
-  { label: 'a single untracked file', setup: (dir) => void plant(dir, ['out/report.json']), names: ['out/report.json'], path: 'out/report.json' },
-  { label: 'a path from the environment', setup: (dir) => void plant(dir, ['out/from-env/kept.txt']), names: ['out/from-env/kept.txt'], path: '${{ env.OUT }}' },
+  {
+    label: 'a link',
+    setup: (dir) => {
+      mkdirSync(join(dir, 'out/data'), { recursive: true });
+      symlinkSync('../../config/a.json', join(dir, 'out/data/link'));
+    },
+    names: ['out/data/link'],
+  },
+  {
+    label: 'a single untracked file',
+    setup: (dir) => void plant(dir, ['out/report.json']),
+    names: ['out/report.json'],
+    path: 'out/report.json',
+  },
+  {
+    label: 'a path from the environment',
+    setup: (dir) => void plant(dir, ['out/from-env/kept.txt']),
+    names: ['out/from-env/kept.txt'],
+    path: '${{ env.OUT }}',
+  },
 ];
 
 const WHERE = {
-  produces: (path: string) => `  steps:\n    - { id: build, run: node tools/step.js tree ${path.includes('env') ? 'out/from-env' : path} 2, produces: ["${path}"] }\n`,
-  determinism: (path: string) => `  steps:\n    - { id: build, run: node tools/step.js tree ${path.includes('env') ? 'out/from-env' : path} 2 }\n    - { id: same, uses: determinism, with: { rerun: [build], paths: ["${path}"] } }\n`,
+  produces: (path: string) =>
+    `  steps:\n    - { id: build, run: node tools/step.js tree ${path.includes('env') ? 'out/from-env' : path} 2, produces: ["${path}"] }\n`,
+  determinism: (path: string) =>
+    `  steps:\n    - { id: build, run: node tools/step.js tree ${path.includes('env') ? 'out/from-env' : path} 2 }\n    - { id: same, uses: determinism, with: { rerun: [build], paths: ["${path}"] } }\n`,
 };
 
 describe.each(Object.keys(WHERE) as (keyof typeof WHERE)[])('%s holding what git does not keep', (where) => {
@@ -215,12 +294,14 @@ describe.each(Object.keys(WHERE) as (keyof typeof WHERE)[])('%s holding what git
     expect(git(dir, 'status', '--porcelain', '--ignored', '--untracked-files=all')).toBe(status);
     tally[where]++;
   });
-
 });
 
 describe('files committed and unchanged are no obstacle: git keeps their bytes', () => {
   it('in produces: the run goes ahead, and the failing step puts them back', () => {
-    const dir = planRepo(`${planHead()}${MARK}  steps:\n    - { id: build, run: node tools/step.js fail 3 out/data/partial.txt, produces: [out/data] }\n`, { 'out/data/tracked.txt': 'committed\n' });
+    const dir = planRepo(
+      `${planHead()}${MARK}  steps:\n    - { id: build, run: node tools/step.js fail 3 out/data/partial.txt, produces: [out/data] }\n`,
+      { 'out/data/tracked.txt': 'committed\n' },
+    );
     const r = runPlan(dir, ['--no-commit']);
     expect(r.code, r.stderr).toBe(1);
     expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('mark\n');
@@ -237,7 +318,10 @@ describe('files committed and unchanged are no obstacle: git keeps their bytes',
 
 describe('a step killed with its produces set aside', () => {
   it('blocks a fresh run (only --resume puts the earlier content back), and --resume restores it', async () => {
-    const dir = planRepo(`${planHead()}  steps:\n    - { id: slow, run: node tools/step.js sleep 60000 out/data/partial.txt, produces: [out/data] }\n`, { 'out/data/tracked.txt': 'committed\n' });
+    const dir = planRepo(
+      `${planHead()}  steps:\n    - { id: slow, run: node tools/step.js sleep 60000 out/data/partial.txt, produces: [out/data] }\n`,
+      { 'out/data/tracked.txt': 'committed\n' },
+    );
     const run = startRun(dir, ['--no-commit']);
     await waitFor(() => existsSync(join(dir, 'out/data/partial.txt')));
     run.child.kill('SIGKILL');
@@ -343,7 +427,10 @@ describe('sentinels beside every place a run writes', () => {
     expectIntact(outside, outsidePlanted);
     tally.modes++;
     if (tally.modes === MODES.length) {
-      figures('no-data-loss', `variants refused: record folder ${tally.record}, produces ${tally.produces}, determinism ${tally.determinism}; ${SENTINELS.length} sentinels intact across ${tally.modes} modes`);
+      figures(
+        'no-data-loss',
+        `variants refused: record folder ${tally.record}, produces ${tally.produces}, determinism ${tally.determinism}; ${SENTINELS.length} sentinels intact across ${tally.modes} modes`,
+      );
     }
   });
 });

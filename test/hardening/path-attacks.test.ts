@@ -52,11 +52,14 @@ describe('path attacks at run time', () => {
   it('a link at an artifact path leading outside: PATH_UNSAFE, nothing written outside; removed, --resume records', () => {
     const outside = outsideTarget();
     const before = outside.snapshot();
-    const dir = repoWith(`    - { id: build, run: node tools/plant.js tree out/real 3 }
+    const dir = repoWith(
+      `    - { id: build, run: node tools/plant.js tree out/real 3 }
     - { id: evil, run: node tools/plant.js link out/a ${outside.dir} }
-`, `    - { name: a, path: out/a, commit: files }
+`,
+      `    - { name: a, path: out/a, commit: files }
     - { name: real, path: out/real }
-`);
+`,
+    );
     const stderr = expectRefused(run(dir), 'PATH_UNSAFE');
     expect(stderr).toContain('out/a');
     expect(stderr).toContain('--resume');
@@ -79,10 +82,13 @@ describe('path attacks at run time', () => {
   ])('a link inside %s leading outside: ARTIFACT_INVALID naming it, nothing staged or written outside', (_label, commit) => {
     const outside = outsideTarget();
     const before = outside.snapshot();
-    const dir = repoWith(`    - { id: build, run: node tools/plant.js tree out/a 3 }
+    const dir = repoWith(
+      `    - { id: build, run: node tools/plant.js tree out/a 3 }
     - { id: evil, run: node tools/plant.js link out/a/escape ${outside.dir}/keep.txt }
-`, `    - { name: a, path: out/a, commit: ${commit} }
-`);
+`,
+      `    - { name: a, path: out/a, commit: ${commit} }
+`,
+    );
     const head = git(dir, 'rev-parse', 'HEAD');
     const stderr = expectRefused(run(dir), 'ARTIFACT_INVALID');
     expect(stderr).toContain('symbolic link');
@@ -99,10 +105,13 @@ describe('path attacks at run time', () => {
   ])('a link at %s leading outside: PATH_UNSAFE, no record written through it', (_label, at) => {
     const outside = outsideTarget();
     const before = outside.snapshot();
-    const dir = repoWith(`    - { id: build, run: node tools/plant.js tree out/a 3 }
+    const dir = repoWith(
+      `    - { id: build, run: node tools/plant.js tree out/a 3 }
     - { id: evil, run: node tools/plant.js link ${at} ${outside.dir} }
-`, `    - { name: a, path: out/a, commit: files }
-`);
+`,
+      `    - { name: a, path: out/a, commit: files }
+`,
+    );
     const stderr = expectRefused(run(dir), 'PATH_UNSAFE');
     expect(stderr).toMatch(/symbolic link/);
     expect(outside.snapshot()).toBe(before);
@@ -110,10 +119,13 @@ describe('path attacks at run time', () => {
   });
 
   it('a link at the record folder leading elsewhere inside the repository: PATH_UNSAFE too (records go to real folders)', () => {
-    const dir = repoWith(`    - { id: build, run: node tools/plant.js tree out/a 3 }
+    const dir = repoWith(
+      `    - { id: build, run: node tools/plant.js tree out/a 3 }
     - { id: evil, run: node tools/plant.js link reports/test-plan/r1 ../../out }
-`, `    - { name: a, path: out/a }
-`);
+`,
+      `    - { name: a, path: out/a }
+`,
+    );
     expectRefused(run(dir), 'PATH_UNSAFE');
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['a']);
   });

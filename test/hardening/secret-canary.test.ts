@@ -80,14 +80,21 @@ const SLOW = (timeout: string) => `${head('slow')}  steps:
     - { id: fin, run: node tools/leak.js print ${ALL} }
 `;
 
-const baseEnv = { CANARY_SECRET: CANARY, HOSTILE_SECRET: HOSTILE, MULTILINE_SECRET: MULTILINE, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const baseEnv = {
+  CANARY_SECRET: CANARY,
+  HOSTILE_SECRET: HOSTILE,
+  MULTILINE_SECRET: MULTILINE,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
 const repo = (plan: string) => planRepo(plan, { 'tools/leak.js': leak, '.gitignore': 'tmp/\n*.started\n' });
 
 /** Where a canary or one of its tokens occurs in a text, with some context, or an empty list. */
 function occurrences(text: string): string[] {
   const found: string[] = [];
   for (const needle of NEEDLES) {
-    for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1)) found.push(JSON.stringify(text.slice(Math.max(0, i - 80), i + needle.length + 20)));
+    for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1))
+      found.push(JSON.stringify(text.slice(Math.max(0, i - 80), i + needle.length + 20)));
   }
   return found;
 }
@@ -126,7 +133,10 @@ function repositoryChannels(dir: string): [string, string][] {
 function expectNowhere(channels: [string, string][], label: string): void {
   const leaks: string[] = [];
   for (const [name, text] of channels) {
-    const visible = text.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+    const visible = text
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
     for (const hit of occurrences(visible)) leaks.push(`${name}: ${hit}`);
   }
   expect(leaks, `${label}: the canary leaked`).toEqual([]);
@@ -161,15 +171,27 @@ describe('a secret canary', () => {
     writeFileSync(outputs, '');
     const github = cutover(['run', 'plans/p.yaml', '--run-id', 'r-github', '--format', 'github', '--verbose'], {
       cwd: dir,
-      env: { ...baseEnv, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: outputs, GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '1' },
+      env: {
+        ...baseEnv,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_OUTPUT: outputs,
+        GITHUB_RUN_ID: '7',
+        GITHUB_RUN_ATTEMPT: '1',
+      },
     });
     expect(github.code, github.stderr).toBe(1);
     expect(github.stdout).toContain(`::add-mask::${CANARY}`);
     // The multi-line canary's third line is `::error::TOKEN`: masked, it never becomes an annotation.
     const errors = github.stdout.split('\n').filter((line) => line.startsWith('::error'));
     expect(errors.length).toBeGreaterThan(0);
-    for (const line of errors) expect(line).toMatch(/^::error file=plans\/p\.yaml,line=\d+,col=\d+,title=STEP_FAILED::steps\/failing failure/);
-    channels.push(...outputChannels('github', github), ['GITHUB_STEP_SUMMARY', readFileSync(summary, 'utf8')], ['GITHUB_OUTPUT', readFileSync(outputs, 'utf8')]);
+    for (const line of errors)
+      expect(line).toMatch(/^::error file=plans\/p\.yaml,line=\d+,col=\d+,title=STEP_FAILED::steps\/failing failure/);
+    channels.push(
+      ...outputChannels('github', github),
+      ['GITHUB_STEP_SUMMARY', readFileSync(summary, 'utf8')],
+      ['GITHUB_OUTPUT', readFileSync(outputs, 'utf8')],
+    );
 
     for (const id of ['r-text', 'r-json', 'r-github']) {
       const verified = cutover(['verify', `reports/canary/${id}`], { cwd: dir, env: baseEnv });
@@ -189,7 +211,11 @@ describe('a secret canary', () => {
 
   it('an interrupt leaks nothing, neither while the step runs (journal, scratch) nor after', async () => {
     const dir = repo(SLOW(''));
-    const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--verbose'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...baseEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--verbose'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...baseEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -204,7 +230,10 @@ describe('a secret canary', () => {
     }
     await new Promise((r) => setTimeout(r, 100)); // the split write is done
     // Mid-run: the journal and scratch (logs in progress) under .git/cutover.
-    expectNowhere(filesBelow(join(dir, '.git/cutover')).map(([p, t]): [string, string] => [`.git/cutover/${p} (mid-run)`, t]), 'mid-run');
+    expectNowhere(
+      filesBelow(join(dir, '.git/cutover')).map(([p, t]): [string, string] => [`.git/cutover/${p} (mid-run)`, t]),
+      'mid-run',
+    );
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(git(dir, 'log', '-1', '--format=%s')).toBe('cutover(slow): r1 interrupted');
@@ -216,14 +245,20 @@ describe('a secret canary', () => {
     const results: [string, CliResult][] = [
       ['--run-id CANARY', cutover(['run', 'plans/p.yaml', '--run-id', CANARY], { cwd: dir, env: baseEnv })],
       ['--run-id CANARY!', cutover(['run', 'plans/p.yaml', '--run-id', `${CANARY}!`], { cwd: dir, env: baseEnv })],
-      ['--run-id CANARY --format json', cutover(['run', 'plans/p.yaml', '--run-id', CANARY, '--format', 'json'], { cwd: dir, env: baseEnv })],
+      [
+        '--run-id CANARY --format json',
+        cutover(['run', 'plans/p.yaml', '--run-id', CANARY, '--format', 'json'], { cwd: dir, env: baseEnv }),
+      ],
       ['plan --run-id CANARY', cutover(['plan', 'plans/p.yaml', '--run-id', CANARY], { cwd: dir, env: baseEnv })],
     ];
     // In GitHub's format a refusal also goes to the step summary and the outcome output.
     const summary = join(tempDir('cutover-gh-'), 'summary.md');
     const outputs = join(tempDir('cutover-gh-'), 'outputs.txt');
     const githubEnv = { ...baseEnv, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: outputs };
-    results.push(['--run-id CANARY --format github', cutover(['run', 'plans/p.yaml', '--run-id', CANARY, '--format', 'github'], { cwd: dir, env: githubEnv })]);
+    results.push([
+      '--run-id CANARY --format github',
+      cutover(['run', 'plans/p.yaml', '--run-id', CANARY, '--format', 'github'], { cwd: dir, env: githubEnv }),
+    ]);
     expect(readFileSync(summary, 'utf8')).toContain('the run id holds the value of secret CANARY\\_SECRET');
     for (const [label, r] of results) {
       expect(r.code, `${label}\n${r.stdout}\n${r.stderr}`).toBe(2);
@@ -258,7 +293,10 @@ describe('a secret canary', () => {
     const channels: [string, string][] = [];
     const summary = join(tempDir('cutover-gh-'), 'summary.md');
     for (const format of ['text', 'json', 'github']) {
-      const r = cutover(['plan', 'plans/p.yaml', '--format', format], { cwd: dir, env: { ...baseEnv, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } });
+      const r = cutover(['plan', 'plans/p.yaml', '--format', format], {
+        cwd: dir,
+        env: { ...baseEnv, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+      });
       expect(r.code, r.stderr).toBe(0);
       channels.push(...outputChannels(`plan --format ${format}`, r));
     }

@@ -15,7 +15,12 @@ const stepProgram = readFileSync(join(import.meta.dirname, '../fixtures/steps/st
 
 /** A repository holding the plan, frozen and committed when freeze accepts it (it refuses a plan that does not validate). */
 function repoWith(plan: string): string {
-  const dir = gitRepo({ 'plans/p.yaml': plan, 'tools/step.js': stepProgram, 'tools/package.json': '{ "type": "module" }\n', 'config/a.json': '{ "a": 1 }\n' });
+  const dir = gitRepo({
+    'plans/p.yaml': plan,
+    'tools/step.js': stepProgram,
+    'tools/package.json': '{ "type": "module" }\n',
+    'config/a.json': '{ "a": 1 }\n',
+  });
   if (cutover(['freeze', 'plans/p.yaml'], { cwd: dir }).code === 0) {
     git(dir, 'add', 'plans/p.lock.json');
     git(dir, 'commit', '-q', '-m', 'freeze');
@@ -77,13 +82,48 @@ describe('an expression is never pasted into code', () => {
 
   // Each variant: the steps (an expression in code somewhere), the line that holds it, the name the hint proposes.
   const variants: [string, string, string, string][] = [
-    ['a sh block script in preconditions', `  preconditions:\n    - id: check\n      shell: sh\n      run: |\n        set -e\n        echo checking\n        test -n "\${{ env.PAYLOAD }}"\n  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n`, 'test -n', 'PAYLOAD'],
-    ['a folded bash script in finally', `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n  finally:\n    - id: tidy\n      shell: bash\n      run: >\n        echo tidying\n        \${{ env.PAYLOAD }}\n`, '        ${{ env.PAYLOAD }}', 'PAYLOAD'],
-    ['a single-quoted script in rollback', `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n  rollback:\n    - { id: undo, shell: bash, run: 'rm -f "\${{ env.PAYLOAD }}.tmp"' }\n`, 'id: undo', 'PAYLOAD'],
-    ['bash -c in an argv list', `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n    - { id: argv, run: [bash, -c, "echo \${{ env.PAYLOAD }}"] }\n`, 'id: argv', 'PAYLOAD'],
-    ['sh -ec in a run string', `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n    - { id: words, run: "sh -ec 'echo \${{ env.PAYLOAD }}'" }\n`, 'id: words', 'PAYLOAD'],
-    ['/usr/bin/env bash -o pipefail -c', `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n    - { id: wrapped, run: [/usr/bin/env, bash, -o, pipefail, -c, "echo \${{ env.PAYLOAD }} | cat"] }\n`, 'id: wrapped', 'PAYLOAD'],
-    ['a second expression after a safe one', `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n    - id: two\n      shell: bash\n      env: { SAFE: "\${{ env.PAYLOAD }}" }\n      run: echo "$SAFE" \${{ env.PAYLOAD }}\n`, 'run: echo "$SAFE"', 'PAYLOAD'],
+    [
+      'a sh block script in preconditions',
+      `  preconditions:\n    - id: check\n      shell: sh\n      run: |\n        set -e\n        echo checking\n        test -n "\${{ env.PAYLOAD }}"\n  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n`,
+      'test -n',
+      'PAYLOAD',
+    ],
+    [
+      'a folded bash script in finally',
+      `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n  finally:\n    - id: tidy\n      shell: bash\n      run: >\n        echo tidying\n        \${{ env.PAYLOAD }}\n`,
+      '        ${{ env.PAYLOAD }}',
+      'PAYLOAD',
+    ],
+    [
+      'a single-quoted script in rollback',
+      `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n  rollback:\n    - { id: undo, shell: bash, run: 'rm -f "\${{ env.PAYLOAD }}.tmp"' }\n`,
+      'id: undo',
+      'PAYLOAD',
+    ],
+    [
+      'bash -c in an argv list',
+      `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n    - { id: argv, run: [bash, -c, "echo \${{ env.PAYLOAD }}"] }\n`,
+      'id: argv',
+      'PAYLOAD',
+    ],
+    [
+      'sh -ec in a run string',
+      `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n    - { id: words, run: "sh -ec 'echo \${{ env.PAYLOAD }}'" }\n`,
+      'id: words',
+      'PAYLOAD',
+    ],
+    [
+      '/usr/bin/env bash -o pipefail -c',
+      `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n    - { id: wrapped, run: [/usr/bin/env, bash, -o, pipefail, -c, "echo \${{ env.PAYLOAD }} | cat"] }\n`,
+      'id: wrapped',
+      'PAYLOAD',
+    ],
+    [
+      'a second expression after a safe one',
+      `  steps:\n    - { id: ran, run: node tools/step.js append ran.txt yes }\n    - id: two\n      shell: bash\n      env: { SAFE: "\${{ env.PAYLOAD }}" }\n      run: echo "$SAFE" \${{ env.PAYLOAD }}\n`,
+      'run: echo "$SAFE"',
+      'PAYLOAD',
+    ],
   ];
 
   it.each(variants)('%s: refused at its position, the payload never runs', (_label, steps, needle, name) => {

@@ -29,7 +29,12 @@ function recorded(): string {
 
 /** `cutover verify` with a guard: a verify that hangs is killed after a minute and the test fails. */
 function verify(dir: string, record = RECORD) {
-  const r = spawnSync(process.execPath, [CLI, 'verify', record, '--format', 'json'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' } });
+  const r = spawnSync(process.execPath, [CLI, 'verify', record, '--format', 'json'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' },
+  });
   expect(r.error, 'verify hung and was killed').toBeUndefined();
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -45,7 +50,8 @@ const fifo = (dir: string, file: string) => {
 };
 // A terabyte of holes: reading it through would take hours; a sparse file costs no disk.
 const huge = (dir: string, file: string) => truncateSync(join(dir, RECORD, file), 2 ** 40);
-const logOf = (dir: string) => (JSON.parse(readFileSync(join(dir, RECORD, 'run.json'), 'utf8')) as { steps: { log: { path: string } | null }[] }).steps[0]!.log!.path;
+const logOf = (dir: string) =>
+  (JSON.parse(readFileSync(join(dir, RECORD, 'run.json'), 'utf8')) as { steps: { log: { path: string } | null }[] }).steps[0]!.log!.path;
 
 const PLANTED: [string, (dir: string) => string, (dir: string, file: string) => void][] = [
   ['a step log linked to /dev/zero (the reproduction)', logOf, linkTo('/dev/zero')],

@@ -36,7 +36,7 @@ function unintendedCommands(log: string): string[] {
   let preamble = true;
   let groupOpen = false;
   for (const line of log.split(/\r\n|\r|\n/)) {
-    const v2 = /^::([^\s:]*)( [^]*?)?::([^]*)$/.exec(line.replace(/^[\s\u0085]+/, ''));
+    const v2 = /^::([^\s:]*)( [\s\S]*?)?::([\s\S]*)$/.exec(line.replace(/^[\s\u0085]+/, ''));
     if (token !== undefined) {
       if (v2?.[1] === token && v2[3] === '') token = undefined;
       continue;
@@ -92,7 +92,12 @@ const INJECTIONS = [
   '##[error]PWNED',
 ];
 const payload = fc
-  .tuple(fc.string({ unit: fc.constantFrom('a', ' ', ':', '%', '#', '['), maxLength: 3 }), fc.constantFrom(...BREAKS), fc.constantFrom(...INJECTIONS), fc.constantFrom('', '\n', ' tail'))
+  .tuple(
+    fc.string({ unit: fc.constantFrom('a', ' ', ':', '%', '#', '['), maxLength: 3 }),
+    fc.constantFrom(...BREAKS),
+    fc.constantFrom(...INJECTIONS),
+    fc.constantFrom('', '\n', ' tail'),
+  )
   .map(([before, brk, injection, after]) => `p${before}${brk}${injection}${after}`);
 
 /** A step that prints its arguments and the payload variables, writes the JSON files expectations read, and exits as told. */
@@ -146,7 +151,11 @@ async function githubCommand(dir: string, env: Record<string, string>, name: str
 
 // Every line of a secret is masked on its own, so each line carries a marker no other payload has:
 // a line such as ` ::endgroup::` would otherwise also be a piece of the record folder's payload.
-const secretOf = (payload: string) => payload.split(/(\r?\n|\r)/).map((part, i) => (i % 2 ? part : `sec-${part}`)).join('');
+const secretOf = (payload: string) =>
+  payload
+    .split(/(\r?\n|\r)/)
+    .map((part, i) => (i % 2 ? part : `sec-${part}`))
+    .join('');
 
 describe('workflow commands under --format github', () => {
   it('the only commands in the output are cutover’s own, whatever the plan, env, step output and file names hold', async () => {
@@ -167,7 +176,14 @@ describe('workflow commands under --format github', () => {
         git(dir, 'add', '-A');
         git(dir, 'commit', '-q', '-m', 'freeze');
         const summary = join(tempDir('cutover-gh-'), 'summary.md');
-        const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, INJ: p[5]!, DIR: p[6]!, SEC: secretOf(p[7]!), PATH: process.env.PATH ?? '' };
+        const env = {
+          GITHUB_ACTIONS: 'true',
+          GITHUB_STEP_SUMMARY: summary,
+          INJ: p[5]!,
+          DIR: p[6]!,
+          SEC: secretOf(p[7]!),
+          PATH: process.env.PATH ?? '',
+        };
 
         const outputs: [string, { code: number; stdout: string; stderr: string }][] = [
           ['validate', await githubCommand(dir, env, 'validate', (io) => validate({ plans: [] }, io))],
@@ -202,7 +218,11 @@ describe('workflow commands under --format github', () => {
 
   it('the oracle finds what the runner would act on', () => {
     const token = '0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b';
-    expect(unintendedCommands(`::add-mask::s3cret\n::group::steps/a\n::stop-commands::${token}\n::error::inside\n::${token}::\n::endgroup::\n::error file=a,title=T::steps/a failed`)).toEqual([]);
+    expect(
+      unintendedCommands(
+        `::add-mask::s3cret\n::group::steps/a\n::stop-commands::${token}\n::error::inside\n::${token}::\n::endgroup::\n::error file=a,title=T::steps/a failed`,
+      ),
+    ).toEqual([]);
     expect(unintendedCommands('text\n::add-mask::late')).toEqual(['::add-mask::late']);
     expect(unintendedCommands('ok\r  ::error::PWNED')).toEqual(['  ::error::PWNED']);
     expect(unintendedCommands('::error title=STEP_FAILED::PWNED')).toHaveLength(1);

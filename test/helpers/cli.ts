@@ -13,8 +13,19 @@ export interface CliResult {
 }
 
 /** Runs `cutover ARGS` in `cwd` with a controlled environment (no inherited GitHub/CI variables). */
-export function cutover(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', CI: '', CUTOVER_DEBUG: '', GITHUB_STEP_SUMMARY: '', GITHUB_OUTPUT: '' };
+export function cutover(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
+): CliResult {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    GITHUB_ACTIONS: '',
+    CI: '',
+    CUTOVER_DEBUG: '',
+    GITHUB_STEP_SUMMARY: '',
+    GITHUB_OUTPUT: '',
+  };
   delete env.FORCE_COLOR;
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? process.cwd(),

@@ -15,7 +15,13 @@ export function planHead(name = 'test-plan'): string {
 
 /** A repository with the plan at plans/p.yaml, frozen and committed. */
 export function planRepo(plan: string, files: Record<string, string> = {}): string {
-  const dir = gitRepo({ 'plans/p.yaml': plan, 'tools/step.js': stepProgram, 'tools/package.json': '{ "type": "module" }\n', 'config/a.json': '{ "a": 1 }\n', ...files });
+  const dir = gitRepo({
+    'plans/p.yaml': plan,
+    'tools/step.js': stepProgram,
+    'tools/package.json': '{ "type": "module" }\n',
+    'config/a.json': '{ "a": 1 }\n',
+    ...files,
+  });
   const frozen = cutover(['freeze', 'plans/p.yaml'], { cwd: dir });
   expect(frozen.code, frozen.stderr).toBe(0);
   git(dir, 'add', 'plans/p.lock.json');
@@ -24,7 +30,11 @@ export function planRepo(plan: string, files: Record<string, string> = {}): stri
 }
 
 /** Runs `cutover run plans/p.yaml --format json` and parses its one document. */
-export function runPlan(dir: string, args: string[] = [], env: Record<string, string> = {}): CliResult & { doc: Record<string, any> | undefined } {
+export function runPlan(
+  dir: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): CliResult & { doc: Record<string, any> | undefined } {
   const result = cutover(['run', 'plans/p.yaml', '--format', 'json', ...args], { cwd: dir, env });
   let doc: Record<string, any> | undefined;
   try {
@@ -37,12 +47,18 @@ export function runPlan(dir: string, args: string[] = [], env: Record<string, st
 
 /** Starts `cutover run plans/p.yaml --format json ARGS` in the background, for signals and kill -9. */
 export function startRun(dir: string, args: string[] = [], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--format', 'json', ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--format', 'json', ...args], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
   child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 

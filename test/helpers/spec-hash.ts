@@ -23,7 +23,8 @@ export function treeHash(leaves: Buffer[]): Buffer {
 }
 
 /** The leaf hash of one line: SHA-256(0x00 ‖ line). */
-export const leaf = (line: Uint8Array | string): Buffer => sha(Uint8Array.of(0), typeof line === 'string' ? Buffer.from(line, 'utf8') : line);
+export const leaf = (line: Uint8Array | string): Buffer =>
+  sha(Uint8Array.of(0), typeof line === 'string' ? Buffer.from(line, 'utf8') : line);
 
 /** `sha256:<hex>` root of manifest lines (each with its `\n`), in the order given. */
 export const rootOfLines = (lines: (Uint8Array | string)[]): string => `sha256:${hex(treeHash(lines.map(leaf)))}`;
@@ -32,7 +33,9 @@ export const rootOfLines = (lines: (Uint8Array | string)[]): string => `sha256:$
 function specLines(base: Buffer, paths: Buffer[]): Buffer[] {
   return paths
     .sort(Buffer.compare)
-    .map((p) => Buffer.concat([Buffer.from(hex(sha(readFileSync(Buffer.concat([base, SLASH, p]))))), Buffer.from('  '), p, Buffer.from('\n')]));
+    .map((p) =>
+      Buffer.concat([Buffer.from(hex(sha(readFileSync(Buffer.concat([base, SLASH, p]))))), Buffer.from('  '), p, Buffer.from('\n')]),
+    );
 }
 
 /** Manifest, root and per-subfolder roots of a file or folder, walked without following links. */
@@ -64,6 +67,8 @@ export function specHash(artifact: string): { manifest: string; root: string; ch
 
 /** A run's root: the same tree over `<artifact root hex>  <name>\n`, in name byte order. */
 export function specRunRoot(artifacts: { name: string; root: string }[]): string {
-  const lines = artifacts.map((a) => Buffer.from(`${a.root.slice(7)}  ${a.name}\n`)).sort((x, y) => Buffer.compare(x.subarray(66), y.subarray(66)));
+  const lines = artifacts
+    .map((a) => Buffer.from(`${a.root.slice(7)}  ${a.name}\n`))
+    .sort((x, y) => Buffer.compare(x.subarray(66), y.subarray(66)));
   return rootOfLines(lines);
 }

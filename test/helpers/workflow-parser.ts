@@ -9,7 +9,8 @@ import { build } from 'esbuild';
 
 type WorkflowParser = typeof import('@actions/workflow-parser');
 type ActionParser = typeof import('@actions/workflow-parser/actions/index');
-type Parsers = Pick<WorkflowParser, 'parseWorkflow' | 'convertWorkflowTemplate' | 'NoOperationTraceWriter'> & Pick<ActionParser, 'parseAction' | 'convertActionTemplate'>;
+type Parsers = Pick<WorkflowParser, 'parseWorkflow' | 'convertWorkflowTemplate' | 'NoOperationTraceWriter'> &
+  Pick<ActionParser, 'parseAction' | 'convertActionTemplate'>;
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let parsers: Promise<Parsers> | undefined;

@@ -29,7 +29,11 @@ function alive(pid: number): boolean {
 
 /** Starts `cutover run`, waits until the slow step runs, and returns the cutover process and the step's pid. */
 async function runUntilSlow(dir: string) {
-  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml'], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1', CI: '' },
+    stdio: 'ignore',
+  });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   while (!existsSync(join(dir, 'slow.pid'))) await new Promise((r) => setTimeout(r, 50));
   return { child, exited, stepPid: Number(readFileSync(join(dir, 'slow.pid'), 'utf8')) };
@@ -59,7 +63,12 @@ describe('cutover abandon', () => {
     expect(git(dir, 'log', '-1', '--format=%(trailers:key=Cutover-Outcome,valueonly)')).toBe('abandoned');
     const run = JSON.parse(readFileSync(join(dir, 'reports/test-plan/r1/run.json'), 'utf8'));
     expect(run.outcome).toBe('abandoned');
-    expect(run.steps.map((s: { id: string; outcome: string }) => `${s.id}:${s.outcome}`)).toEqual(['one:success', 'slow:interrupted', 'three:skipped', 'fin:skipped']);
+    expect(run.steps.map((s: { id: string; outcome: string }) => `${s.id}:${s.outcome}`)).toEqual([
+      'one:success',
+      'slow:interrupted',
+      'three:skipped',
+      'fin:skipped',
+    ]);
     expect(run.artifacts).toEqual([]);
     expect(readFileSync(join(dir, 'reports/test-plan/r1/report.md'), 'utf8').split('\n')[0]).toBe('# test-plan · r1 🛑 abandoned');
     const v = cutover(['verify', 'reports/test-plan/r1'], { cwd: dir });
@@ -77,7 +86,10 @@ describe('cutover abandon', () => {
     const fresh = cutover(['run', 'plans/p.yaml', '--run-id', 'r2', '--format', 'json'], { cwd: dir, env: { SLEEP_MS: '10' } });
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(JSON.parse(fresh.stdout).outcome).toBe('success');
-    expect(git(dir, 'log', '-2', '--format=%s').split('\n')).toEqual(['cutover(test-plan): r2 success', 'cutover(test-plan): r1 abandoned']);
+    expect(git(dir, 'log', '-2', '--format=%s').split('\n')).toEqual([
+      'cutover(test-plan): r2 success',
+      'cutover(test-plan): r1 abandoned',
+    ]);
   });
 
   it('refuses when there is no unfinished run, and while the run is alive', async () => {

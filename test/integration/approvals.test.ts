@@ -30,8 +30,15 @@ function person(name: string, email: string): Person {
 
 /** An approval made by hand with ssh-keygen, as a lock holds it: the armor's base64 on one line. */
 function signedByHand(who: Person, digest: string, principal = who.email) {
-  const armored = execFileSync('ssh-keygen', ['-Y', 'sign', '-f', who.key, '-n', NAMESPACE], { input: `${digest}\n`, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
-  const signature = armored.split('\n').filter((line) => line && !line.startsWith('-----')).join('');
+  const armored = execFileSync('ssh-keygen', ['-Y', 'sign', '-f', who.key, '-n', NAMESPACE], {
+    input: `${digest}\n`,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const signature = armored
+    .split('\n')
+    .filter((line) => line && !line.startsWith('-----'))
+    .join('');
   return { by: `${who.name} <${who.email}>`, digest, principal, key: who.fingerprint, signature };
 }
 
@@ -39,10 +46,22 @@ const ALICE_EMAIL = 'operator@example.test'; // the identity planRepo freezes wi
 
 /** A repository whose plan needs `required` signed approvals by principals of an allowed-signers file, frozen and committed. */
 function signedRepo(options: { required: number; distinct?: boolean; signers?: boolean } = { required: 2 }) {
-  const people = { alice: person('Test Operator', ALICE_EMAIL), bob: person('Bob Reviewer', 'bob@example.test'), carol: person('Carol Reviewer', 'carol@example.test'), eve: person('Eve Outsider', 'eve@example.test') };
+  const people = {
+    alice: person('Test Operator', ALICE_EMAIL),
+    bob: person('Bob Reviewer', 'bob@example.test'),
+    carol: person('Carol Reviewer', 'carol@example.test'),
+    eve: person('Eve Outsider', 'eve@example.test'),
+  };
   const listed = [people.alice, people.bob, people.carol].map((p) => `${p.email} ${p.pub}\n`).join('');
-  const policy = [`required: ${options.required}`, ...(options.signers === false ? [] : [`signers: ${SIGNERS}`]), ...(options.distinct === false ? ['distinctFromFreezer: false'] : [])];
-  const dir = planRepo(`${planHead()}  approvals: { ${policy.join(', ')} }\n  steps:\n    - { id: greet, run: node tools/step.js write out/hello.txt hi }\n`, { [SIGNERS]: listed });
+  const policy = [
+    `required: ${options.required}`,
+    ...(options.signers === false ? [] : [`signers: ${SIGNERS}`]),
+    ...(options.distinct === false ? ['distinctFromFreezer: false'] : []),
+  ];
+  const dir = planRepo(
+    `${planHead()}  approvals: { ${policy.join(', ')} }\n  steps:\n    - { id: greet, run: node tools/step.js write out/hello.txt hi }\n`,
+    { [SIGNERS]: listed },
+  );
   return { dir, ...people };
 }
 
@@ -75,7 +94,11 @@ function statusOf(dir: string) {
 }
 
 function snapshot(dir: string): string {
-  return [git(dir, 'rev-parse', 'HEAD'), git(dir, 'status', '--porcelain', '--untracked-files=all'), readFileSync(join(dir, LOCK), 'utf8')].join('\n');
+  return [
+    git(dir, 'rev-parse', 'HEAD'),
+    git(dir, 'status', '--porcelain', '--untracked-files=all'),
+    readFileSync(join(dir, LOCK), 'utf8'),
+  ].join('\n');
 }
 
 describe('ssh-keygen', () => {
@@ -92,18 +115,41 @@ describe('cutover approve --key', () => {
     const { dir, bob } = signedRepo({ required: 1 });
     const r = approveAs(dir, bob);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, principal: bob.email, key: bob.fingerprint, verified: true, approvals: { count: 1, required: 1 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: true,
+      principal: bob.email,
+      key: bob.fingerprint,
+      verified: true,
+      approvals: { count: 1, required: 1 },
+    });
     const lock = readLock(dir);
-    expect(lock.approvals).toEqual([{ by: `${bob.name} <${bob.email}>`, digest: lock.freezeDigest, principal: bob.email, key: bob.fingerprint, signature: expect.stringMatching(/^U1NIU0lH[A-Za-z0-9+/=]+$/) }]);
+    expect(lock.approvals).toEqual([
+      {
+        by: `${bob.name} <${bob.email}>`,
+        digest: lock.freezeDigest,
+        principal: bob.email,
+        key: bob.fingerprint,
+        signature: expect.stringMatching(/^U1NIU0lH[A-Za-z0-9+/=]+$/),
+      },
+    ]);
     expect(git(dir, 'log', '-1', '--format=%(trailers:key=Cutover-Approval-Key,valueonly)')).toBe(bob.fingerprint);
     // The check docs/integrity.md gives an auditor, with nothing of cutover's.
     const sig = join(tempDir(), 'approval.sig');
     writeFileSync(sig, `-----BEGIN SSH SIGNATURE-----\n${lock.approvals[0].signature}\n-----END SSH SIGNATURE-----\n`);
-    const verified = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', join(dir, SIGNERS), '-I', bob.email, '-n', NAMESPACE, '-s', sig], { input: `${lock.freezeDigest}\n`, encoding: 'utf8' });
+    const verified = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', join(dir, SIGNERS), '-I', bob.email, '-n', NAMESPACE, '-s', sig], {
+      input: `${lock.freezeDigest}\n`,
+      encoding: 'utf8',
+    });
     expect(verified.status, verified.stderr).toBe(0);
     const status = statusOf(dir);
     expect(status.code).toBe(0);
-    expect(status.doc.approvals).toMatchObject({ required: 1, satisfied: true, signers: SIGNERS, counted: [{ principal: bob.email, verified: true, signed: true }], ignored: [] });
+    expect(status.doc.approvals).toMatchObject({
+      required: 1,
+      satisfied: true,
+      signers: SIGNERS,
+      counted: [{ principal: bob.email, verified: true, signed: true }],
+      ignored: [],
+    });
   });
 
   it('refuses, changing nothing, an approval that would not count: unsigned, a key not in the file, another principal, the freezer, twice', () => {
@@ -134,10 +180,15 @@ describe('cutover approve --key', () => {
   });
 
   it('refuses to freeze without the allowed-signers file, pointing at approvals.signers (exit 2)', () => {
-    const dir = gitRepo({ [PLAN]: `${planHead()}  approvals: { required: 1, signers: ${SIGNERS} }\n  steps:\n    - { id: greet, run: node tools/step.js write out/hello.txt hi }\n`, 'config/a.json': '{}\n' });
+    const dir = gitRepo({
+      [PLAN]: `${planHead()}  approvals: { required: 1, signers: ${SIGNERS} }\n  steps:\n    - { id: greet, run: node tools/step.js write out/hello.txt hi }\n`,
+      'config/a.json': '{}\n',
+    });
     const r = cutover(['freeze', PLAN, '--format', 'json'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout).problems).toEqual([expect.objectContaining({ code: 'PLAN_PATH', file: PLAN, line: 9, col: 38, message: `approvals.signers: no file at "${SIGNERS}"` })]);
+    expect(JSON.parse(r.stdout).problems).toEqual([
+      expect.objectContaining({ code: 'PLAN_PATH', file: PLAN, line: 9, col: 38, message: `approvals.signers: no file at "${SIGNERS}"` }),
+    ]);
   });
 
   it('freezes the allowed-signers file: changing who may approve makes the lock stale', () => {
@@ -146,7 +197,11 @@ describe('cutover approve --key', () => {
     git(dir, 'commit', '-q', '-am', 'let eve approve');
     const status = statusOf(dir);
     expect(status.code).toBe(3);
-    expect(status.doc).toMatchObject({ frozen: false, code: 'REGISTRY_UNFROZEN', drift: [{ path: SIGNERS, kind: 'inputs', group: 'approval-signers', reason: 'changed' }] });
+    expect(status.doc).toMatchObject({
+      frozen: false,
+      code: 'REGISTRY_UNFROZEN',
+      drift: [{ path: SIGNERS, kind: 'inputs', group: 'approval-signers', reason: 'changed' }],
+    });
   });
 });
 
@@ -195,7 +250,16 @@ describe('the gate with approvals.signers', () => {
       valid,
       signedByHand(alice, digest),
     ]);
-    const expected = ['unsigned', 'older-digest', 'hand-edited', 'unknown-principal', 'key-mismatch', 'key-mismatch', 'duplicate', 'freezer'];
+    const expected = [
+      'unsigned',
+      'older-digest',
+      'hand-edited',
+      'unknown-principal',
+      'key-mismatch',
+      'key-mismatch',
+      'duplicate',
+      'freezer',
+    ];
 
     const status = statusOf(dir);
     expect(status.code).toBe(3);
@@ -206,7 +270,9 @@ describe('the gate with approvals.signers', () => {
     expect(run.code).toBe(3);
     expect(run.doc?.code).toBe('APPROVAL_MISSING');
     const messages: string[] = run.doc?.problems.map((p: { message: string }) => p.message);
-    expect(messages[0]).toMatch(/needs 2 approvals .* signed by distinct principals of \.cutover\/allowed_signers; 1 of the lock's 9 count/);
+    expect(messages[0]).toMatch(
+      /needs 2 approvals .* signed by distinct principals of \.cutover\/allowed_signers; 1 of the lock's 9 count/,
+    );
     expect(messages.slice(1).map((m) => /does not count \(([a-z-]+)\)/.exec(m)?.[1])).toEqual(expected);
     expect(messages.join('\n')).toMatch(/eve@example\.test is not a principal of \.cutover\/allowed_signers/);
     expect(messages.join('\n')).toMatch(/edited by hand/);
@@ -226,7 +292,14 @@ describe('without approvals.signers', () => {
     expect(status.code).toBe(0);
     expect(status.doc.approvals.counted).toEqual([
       { by: `${bob.name} <${bob.email}>`, digest: expect.any(String), signed: false, verified: false },
-      { by: `${carol.name} <${carol.email}>`, digest: expect.any(String), principal: carol.email, key: carol.fingerprint, signed: true, verified: false },
+      {
+        by: `${carol.name} <${carol.email}>`,
+        digest: expect.any(String),
+        principal: carol.email,
+        key: carol.fingerprint,
+        signed: true,
+        verified: false,
+      },
     ]);
     const text = cutover(['status', PLAN], { cwd: dir }).stdout;
     expect(text).toContain('claim: unsigned');

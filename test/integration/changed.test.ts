@@ -28,7 +28,8 @@ async function pullRequestRepo(): Promise<string> {
     'other/x.txt': 'x\n',
     'never/x.json': '{}\n',
   });
-  for (const p of ['plans/a.yaml', 'plans/b.yml', 'plans/c.YAML', 'plans/team/d.yaml', 'plans/old.yaml']) expect(await freeze({ plan: p }, memoryIo({ cwd: dir }))).toBe(0);
+  for (const p of ['plans/a.yaml', 'plans/b.yml', 'plans/c.YAML', 'plans/team/d.yaml', 'plans/old.yaml'])
+    expect(await freeze({ plan: p }, memoryIo({ cwd: dir }))).toBe(0);
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'plans, frozen');
   git(dir, 'switch', '-q', '-c', 'pr');
@@ -74,7 +75,12 @@ describe('cutover changed', () => {
     expect(doc.head).toBe(git(dir, 'rev-parse', 'pr'));
     expect(doc.mergeBase).toBe(git(dir, 'merge-base', 'main', 'pr'));
     expect(doc.plans).toEqual([
-      { plan: 'plans/a.yaml', lock: 'plans/a.lock.json', valid: true, reasons: [{ kind: 'registries', group: 'files', paths: ['config/b.json'] }] },
+      {
+        plan: 'plans/a.yaml',
+        lock: 'plans/a.lock.json',
+        valid: true,
+        reasons: [{ kind: 'registries', group: 'files', paths: ['config/b.json'] }],
+      },
       { plan: 'plans/b.yml', lock: 'plans/b.lock.json', valid: true, reasons: [{ kind: 'lock', path: 'plans/b.lock.json' }] },
       { plan: 'plans/c.YAML', lock: 'plans/c.lock.json', valid: true, reasons: [{ kind: 'lock', path: 'plans/c.lock.json' }] },
     ]);
@@ -86,22 +92,36 @@ describe('cutover changed', () => {
 
   it('counts a plan touched by its inputs (a binary file too), by its own file, and an invalid plan by its file', async () => {
     const dir = await pullRequestRepo();
-    writeFiles(dir, { 'data/deep/x.bin': Buffer.from([9, 9]), 'plans/team/d.yaml': 'apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: delta }\nspec: {}\n' });
+    writeFiles(dir, {
+      'data/deep/x.bin': Buffer.from([9, 9]),
+      'plans/team/d.yaml': 'apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: delta }\nspec: {}\n',
+    });
     git(dir, 'commit', '-q', '-am', 'inputs and a broken plan');
     const doc = await changedJson(dir, 'main');
     expect(doc.plans).toEqual([
-      { plan: 'plans/b.yml', lock: 'plans/b.lock.json', valid: true, reasons: [{ kind: 'inputs', group: 'files', paths: ['data/deep/x.bin'] }] },
+      {
+        plan: 'plans/b.yml',
+        lock: 'plans/b.lock.json',
+        valid: true,
+        reasons: [{ kind: 'inputs', group: 'files', paths: ['data/deep/x.bin'] }],
+      },
       { plan: 'plans/team/d.yaml', lock: 'plans/team/d.lock.json', valid: false, reasons: [{ kind: 'plan', path: 'plans/team/d.yaml' }] },
     ]);
   });
 
-  it('lists nothing for a change that touches no plan, and every plan for GitHub\'s all-zero base', async () => {
+  it("lists nothing for a change that touches no plan, and every plan for GitHub's all-zero base", async () => {
     const dir = await pullRequestRepo();
     writeFiles(dir, { 'README.md': 'other\n' });
     git(dir, 'commit', '-q', '-am', 'docs');
     expect((await changedJson(dir, 'main')).plans).toEqual([]);
     const all = await changedJson(dir, '0'.repeat(40));
-    expect(all.plans.map((p: { plan: string }) => p.plan)).toEqual(['plans/a.yaml', 'plans/b.yml', 'plans/c.YAML', 'plans/old.yaml', 'plans/team/d.yaml']);
+    expect(all.plans.map((p: { plan: string }) => p.plan)).toEqual([
+      'plans/a.yaml',
+      'plans/b.yml',
+      'plans/c.YAML',
+      'plans/old.yaml',
+      'plans/team/d.yaml',
+    ]);
   });
 
   it('from the command line: a JSON array in the plans output for a job matrix; an unknown base is a usage error', async () => {
@@ -114,7 +134,9 @@ describe('cutover changed', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('plans/b.yml: the lock\n');
     const output = readFileSync(outputFile, 'utf8');
-    expect(output).toMatch(/^plans<<(ghadelimiter_[-0-9a-f]+)\n\["plans\/b\.yml"\]\n\1\noutcome<<(ghadelimiter_[-0-9a-f]+)\nsuccess\n\2\n$/);
+    expect(output).toMatch(
+      /^plans<<(ghadelimiter_[-0-9a-f]+)\n\["plans\/b\.yml"\]\n\1\noutcome<<(ghadelimiter_[-0-9a-f]+)\nsuccess\n\2\n$/,
+    );
 
     const unknown = cutover(['changed', 'no-such-branch'], { cwd: dir });
     expect(unknown.code).toBe(2);

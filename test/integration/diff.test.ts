@@ -23,7 +23,9 @@ describe('cutover diff', () => {
     writeFileSync(join(dir, 'notes.md'), 'not frozen: not compared\n');
     const r = cutover(['diff', 'plans/p.yaml'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`no frozen file differs from ${git(dir, 'rev-parse', 'HEAD~1').slice(0, 12)}, where plans/p.lock.json was last committed (4 file(s) compared)\n`);
+    expect(r.stdout).toBe(
+      `no frozen file differs from ${git(dir, 'rev-parse', 'HEAD~1').slice(0, 12)}, where plans/p.lock.json was last committed (4 file(s) compared)\n`,
+    );
   });
 
   it('exits 1 with the content diff, naming changed, added and removed files, committed or not', () => {
@@ -55,7 +57,9 @@ describe('cutover diff', () => {
 
     const text = cutover(['diff', 'plans/p.yaml'], { cwd: dir });
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/^5 of the plan's frozen file\(s\) differ from [0-9a-f]{12}, where plans\/p\.lock\.json was last committed:\n {2}changed +config\/a\.json\n {2}removed +config\/b\.json\n {2}added +config\/new\.json\n/);
+    expect(text.stdout).toMatch(
+      /^5 of the plan's frozen file\(s\) differ from [0-9a-f]{12}, where plans\/p\.lock\.json was last committed:\n {2}changed +config\/a\.json\n {2}removed +config\/b\.json\n {2}added +config\/new\.json\n/,
+    );
     expect(text.stdout).toContain('diff --git a/data/in.csv b/data/in.csv');
     // Nothing was staged or written: the real index is untouched.
     expect(git(dir, 'diff', '--cached', '--name-only')).toBe('');

@@ -68,7 +68,12 @@ interface Outcome {
 }
 
 /** Calls a command function as the CLI would: a coded error becomes its exit code and problems. */
-async function call<O>(command: (options: O, io: ReturnType<typeof memoryIo>) => Promise<number>, options: O, dir: string, format: 'text' | 'json' = 'text'): Promise<Outcome> {
+async function call<O>(
+  command: (options: O, io: ReturnType<typeof memoryIo>) => Promise<number>,
+  options: O,
+  dir: string,
+  format: 'text' | 'json' = 'text',
+): Promise<Outcome> {
   const io = memoryIo({ cwd: dir, format });
   try {
     const code = await command(options, io);
@@ -99,7 +104,12 @@ function snapshot(dir: string): string {
     }
   };
   walk('');
-  return [git(dir, 'rev-parse', 'HEAD'), git(dir, 'status', '--porcelain', '--untracked-files=all'), git(dir, 'ls-files', '-s'), hash.digest('hex')].join('\n');
+  return [
+    git(dir, 'rev-parse', 'HEAD'),
+    git(dir, 'status', '--porcelain', '--untracked-files=all'),
+    git(dir, 'ls-files', '-s'),
+    hash.digest('hex'),
+  ].join('\n');
 }
 
 /** Runs the gate through `status --format json` and the gate function; both must refuse and change nothing. */
@@ -136,10 +146,14 @@ describe('freeze', () => {
     expect(lock).toMatchObject({
       format: 'cutover-lock/v1',
       plan: PLAN_PATH,
-      planDigest: `sha256:${createHash('sha256').update(readFileSync(join(dir, PLAN_PATH))).digest('hex')}`,
+      planDigest: `sha256:${createHash('sha256')
+        .update(readFileSync(join(dir, PLAN_PATH)))
+        .digest('hex')}`,
       frozenBy: `${ALICE.name} <${ALICE.email}>`,
       approvals: [],
-      registries: { mapping: { patterns: ['mapping/*.json'], files: { 'mapping/a.json': createHash('sha256').update('{"a":1}\n').digest('hex') } } },
+      registries: {
+        mapping: { patterns: ['mapping/*.json'], files: { 'mapping/a.json': createHash('sha256').update('{"a":1}\n').digest('hex') } },
+      },
       inputs: { 'source-db': { patterns: ['db/index.js'] } },
     });
     expect(Object.keys(lock.registries.mapping.files)).toEqual(['mapping/a.json', 'mapping/b.json']);
@@ -171,7 +185,15 @@ describe('freeze', () => {
     const dir = repository({ extra: '    - { name: extra, paths: ["extra/*.csv"] }' });
     const result = await call(freeze, { plan: PLAN_PATH }, dir);
     expect(result.code).toBe(2);
-    expect(result.problems).toEqual([expect.objectContaining({ code: 'PLAN_PATH', file: PLAN_PATH, line: 10, col: 30, message: expect.stringContaining('"extra/*.csv" matches no file') })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        code: 'PLAN_PATH',
+        file: PLAN_PATH,
+        line: 10,
+        col: 30,
+        message: expect.stringContaining('"extra/*.csv" matches no file'),
+      }),
+    ]);
     expect(readdirSync(join(dir, 'plans'))).toEqual(['station.yaml']);
   });
 
@@ -182,7 +204,10 @@ describe('freeze', () => {
     symlinkSync(join(outside, 'secret.json'), join(dir, 'mapping/c.json'));
     const result = await call(freeze, { plan: PLAN_PATH }, dir);
     expect(result.code).toBe(2);
-    expect(result.problems[0]).toMatchObject({ code: 'PATH_UNSAFE', message: expect.stringMatching(/"mapping\/c\.json" is a symbolic link that leads outside/) });
+    expect(result.problems[0]).toMatchObject({
+      code: 'PATH_UNSAFE',
+      message: expect.stringMatching(/"mapping\/c\.json" is a symbolic link that leads outside/),
+    });
   });
 
   it('refuses a match through a linked folder, and never walks into it', async () => {
@@ -192,7 +217,10 @@ describe('freeze', () => {
     symlinkSync(outside, join(dir, 'linked'));
     const result = await call(freeze, { plan: PLAN_PATH }, dir);
     expect(result.code).toBe(2);
-    expect(result.problems[0]).toMatchObject({ code: 'PATH_UNSAFE', message: expect.stringContaining('pattern "linked/**/*.json" passes through "linked", a symbolic link that leads outside') });
+    expect(result.problems[0]).toMatchObject({
+      code: 'PATH_UNSAFE',
+      message: expect.stringContaining('pattern "linked/**/*.json" passes through "linked", a symbolic link that leads outside'),
+    });
   });
 
   it('refuses a link that ** meets inside a folder, without following it (even to /)', async () => {
@@ -201,7 +229,10 @@ describe('freeze', () => {
     symlinkSync('/', join(dir, 'tree/root'));
     const result = await call(freeze, { plan: PLAN_PATH }, dir);
     expect(result.code).toBe(2);
-    expect(result.problems[0]).toMatchObject({ code: 'PATH_UNSAFE', message: expect.stringContaining('"tree/root" is a symbolic link that leads outside') });
+    expect(result.problems[0]).toMatchObject({
+      code: 'PATH_UNSAFE',
+      message: expect.stringContaining('"tree/root" is a symbolic link that leads outside'),
+    });
   });
 
   it('drops approvals of an older freeze digest when the content changes, and says so', async () => {
@@ -232,7 +263,12 @@ describe('freeze --check', () => {
     const dir = repository();
     const result = await call(freeze, { plan: PLAN_PATH, check: true }, dir, 'json');
     expect(result.code).toBe(3);
-    expect(JSON.parse(result.out)).toMatchObject({ ok: false, code: 'REGISTRY_UNFROZEN', current: false, problems: [{ file: LOCK_PATH, message: expect.stringContaining('no lock') }] });
+    expect(JSON.parse(result.out)).toMatchObject({
+      ok: false,
+      code: 'REGISTRY_UNFROZEN',
+      current: false,
+      problems: [{ file: LOCK_PATH, message: expect.stringContaining('no lock') }],
+    });
     expect(readdirSync(join(dir, 'plans'))).toEqual(['station.yaml']);
   });
 
@@ -358,7 +394,12 @@ describe('the freeze gate refuses (exit 3), names the file and why, and changes 
     const dir = repository({ approvals: 1 });
     await freezeAndCommit(dir);
     const json = await expectRefused(dir, [{ file: LOCK_PATH, reason: 'needs 1 approval', code: 'APPROVAL_MISSING' }]);
-    expect(JSON.parse(json.out)).toMatchObject({ frozen: true, approved: false, code: 'APPROVAL_MISSING', approvals: { required: 1, count: 0 } });
+    expect(JSON.parse(json.out)).toMatchObject({
+      frozen: true,
+      approved: false,
+      code: 'APPROVAL_MISSING',
+      approvals: { required: 1, count: 0 },
+    });
   });
 
   it('when the only approval is bound to an older freeze digest', async () => {
@@ -456,7 +497,10 @@ describe('approve', () => {
     const result = await call(approve, { plan: PLAN_PATH }, dir);
     expect(result.code).toBe(3);
     expect(result.error?.code).toBe('APPROVAL_REFUSED');
-    expect(result.problems[0]).toMatchObject({ file: LOCK_PATH, message: expect.stringMatching(/would not count \(freezer\): .*froze this lock/) });
+    expect(result.problems[0]).toMatchObject({
+      file: LOCK_PATH,
+      message: expect.stringMatching(/would not count \(freezer\): .*froze this lock/),
+    });
     expect(snapshot(dir)).toBe(before);
   });
 
@@ -519,7 +563,11 @@ describe('re-checks during a run', () => {
     // `touch -r` puts the modification time back to the nanosecond; the change time cannot be set.
     execFileSync('touch', ['-d', `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`, file]);
     const after = statFiles(dir, ['mapping/a.json']);
-    expect([after.get('mapping/a.json')?.size, after.get('mapping/a.json')?.mtimeNs, after.get('mapping/a.json')?.ino]).toEqual([before.get('mapping/a.json')?.size, before.get('mapping/a.json')?.mtimeNs, before.get('mapping/a.json')?.ino]);
+    expect([after.get('mapping/a.json')?.size, after.get('mapping/a.json')?.mtimeNs, after.get('mapping/a.json')?.ino]).toEqual([
+      before.get('mapping/a.json')?.size,
+      before.get('mapping/a.json')?.mtimeNs,
+      before.get('mapping/a.json')?.ino,
+    ]);
     expect(compareStats(before, after).map((d) => [d.path, d.reason])).toEqual([['mapping/a.json', 'changed']]);
   });
 
@@ -568,7 +616,12 @@ describe('checkFreeze', () => {
     const verdict = await checkFreeze({ root: dir, planFile: file, plan });
     expect(verdict.frozen).toBe(false);
     expect(verdict.freezeDigest).not.toBe(verdict.lock?.freezeDigest);
-    expect(verdict.drift.map((d) => `${d.reason} ${d.path}`).sort()).toEqual(['changed db/index.js', 'changed mapping/a.json', 'uncommitted db/index.js', 'uncommitted mapping/a.json']);
+    expect(verdict.drift.map((d) => `${d.reason} ${d.path}`).sort()).toEqual([
+      'changed db/index.js',
+      'changed mapping/a.json',
+      'uncommitted db/index.js',
+      'uncommitted mapping/a.json',
+    ]);
   });
 });
 

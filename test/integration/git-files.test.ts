@@ -34,8 +34,16 @@ describe('findNestedRepositories', () => {
     const dir = gitRepo({ 'config/a.json': '1\n' });
     mkdirSync(join(dir, 'config/sub/deeper'), { recursive: true });
     git(join(dir, 'config/sub'), 'init', '-q');
-    writeFiles(dir, { 'config/sub/deeper/b.json': '2\n', 'data/wt/.git': 'gitdir: /elsewhere\n', 'data/wt/x.csv': 'x\n', 'data/plain/y.csv': 'y\n' });
-    const nested = await findNestedRepositories(['config/a.json', 'config/sub/deeper/b.json', 'data/wt/x.csv', 'data/plain/y.csv', 'top.json'], { cwd: dir });
+    writeFiles(dir, {
+      'config/sub/deeper/b.json': '2\n',
+      'data/wt/.git': 'gitdir: /elsewhere\n',
+      'data/wt/x.csv': 'x\n',
+      'data/plain/y.csv': 'y\n',
+    });
+    const nested = await findNestedRepositories(
+      ['config/a.json', 'config/sub/deeper/b.json', 'data/wt/x.csv', 'data/plain/y.csv', 'top.json'],
+      { cwd: dir },
+    );
     expect(Object.fromEntries(nested)).toEqual({ 'config/sub/deeper/b.json': 'config/sub', 'data/wt/x.csv': 'data/wt' });
   });
 });
@@ -43,12 +51,22 @@ describe('findNestedRepositories', () => {
 describe('digestCommitted', () => {
   it('gives the SHA-256 of the committed bytes, whatever the work tree, the index or its flags say', async () => {
     const big = Buffer.alloc(3 << 20, 'registry line\n');
-    const dir = gitRepo({ 'a.json': '{"a":1}\n', 'big.bin': big, 'empty.txt': '', 'dir/with space.json': '[]\n', 'same.json': '{"a":1}\n' });
+    const dir = gitRepo({
+      'a.json': '{"a":1}\n',
+      'big.bin': big,
+      'empty.txt': '',
+      'dir/with space.json': '[]\n',
+      'same.json': '{"a":1}\n',
+    });
     git(dir, 'update-index', '--skip-worktree', 'a.json');
     writeFileSync(join(dir, 'a.json'), '{"a":2}\n');
     writeFileSync(join(dir, 'staged.json'), 'new\n');
     git(dir, 'add', 'staged.json');
-    const digests = await digestCommitted(['a.json', 'big.bin', 'empty.txt', 'dir/with space.json', 'same.json', 'staged.json', 'dir', 'missing.json'], 'HEAD', { cwd: dir });
+    const digests = await digestCommitted(
+      ['a.json', 'big.bin', 'empty.txt', 'dir/with space.json', 'same.json', 'staged.json', 'dir', 'missing.json'],
+      'HEAD',
+      { cwd: dir },
+    );
     expect(Object.fromEntries(digests)).toEqual({
       'a.json': sha256('{"a":1}\n'),
       'big.bin': sha256(big),

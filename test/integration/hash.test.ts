@@ -29,13 +29,26 @@ function tree(files: Record<string, string | Buffer>, dirs: string[] = []): stri
   return root;
 }
 async function refusal(run: () => Promise<unknown>): Promise<CutoverError> {
-  const error = await run().then(() => undefined, (e: unknown) => e);
+  const error = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CutoverError);
   return error as CutoverError;
 }
 const unicodeTree = () =>
   tree(
-    { 'b.txt': 'b\n', '𝒜.txt': 'astral\n', 'ｚ.txt': 'fullwidth\n', 'é/ñ.csv': 'x,y\n', 'a/empty': '', 'a/b/c/deep.bin': Buffer.from([0, 1, 2, 255]), 'a-b': 'dash\n', 'A': 'upper', 'mod/😀': 'emoji' },
+    {
+      'b.txt': 'b\n',
+      '𝒜.txt': 'astral\n',
+      'ｚ.txt': 'fullwidth\n',
+      'é/ñ.csv': 'x,y\n',
+      'a/empty': '',
+      'a/b/c/deep.bin': Buffer.from([0, 1, 2, 255]),
+      'a-b': 'dash\n',
+      A: 'upper',
+      'mod/😀': 'emoji',
+    },
     ['empty-dir/inner'],
   );
 
@@ -81,7 +94,7 @@ describe('hashArtifact equals the independent implementation', () => {
   });
 
   it('streams a file bigger than the read buffer and reports progress up to the totals', async () => {
-    const big = Buffer.alloc(65 << 20 | 12345, 7);
+    const big = Buffer.alloc((65 << 20) | 12345, 7);
     big.write('not all sevens', 3 << 20);
     const root = tree({ 'big.bin': big, 'small/a': 'a', 'small/b': '' });
     const seen: { files: number; bytes: number; totalFiles: number; totalBytes: number }[] = [];
@@ -94,7 +107,9 @@ describe('hashArtifact equals the independent implementation', () => {
 
   const built = fileURLToPath(new URL('../../dist/integrity/hash-artifact.js', import.meta.url));
   it.skipIf(!existsSync(built))('gives the same result on worker threads (built dist/)', () => {
-    const files: Record<string, string | Buffer> = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`w/${i % 7}/${i}`, `${i}`.repeat(i % 300)]));
+    const files: Record<string, string | Buffer> = Object.fromEntries(
+      Array.from({ length: 1500 }, (_, i) => [`w/${i % 7}/${i}`, `${i}`.repeat(i % 300)]),
+    );
     files['big/one.bin'] = Buffer.alloc(16 << 20, 1); // 16 MiB and more: hashed alone, not in a batch
     files['big/two.bin'] = Buffer.alloc((16 << 20) + 1, 2);
     const root = tree(files);
@@ -121,30 +136,48 @@ describe('sha256sum -c accepts our manifest', () => {
 
 describe('what an artifact may not hold', () => {
   const cases: [string, (root: string) => string][] = [
-    ['a symbolic link', (root) => {
-      symlinkSync('keep.txt', join(root, 'sub/link.txt'));
-      return 'sub/link.txt';
-    }],
-    ['a link to a folder', (root) => {
-      symlinkSync('/tmp', join(root, 'sub/tmp'));
-      return 'sub/tmp';
-    }],
-    ['a FIFO', (root) => {
-      spawnSync('mkfifo', [join(root, 'sub/pipe')]);
-      return 'sub/pipe';
-    }],
-    ['a control character', (root) => {
-      writeFileSync(join(root, 'sub/bell\u0007.txt'), '');
-      return 'sub/bell\\u0007.txt';
-    }],
-    ['a backslash', (root) => {
-      writeFileSync(join(root, 'sub/back\\slash'), '');
-      return 'sub/back\\\\slash';
-    }],
-    ['bytes that are not UTF-8', (root) => {
-      writeFileSync(Buffer.concat([Buffer.from(`${root}/sub/latin-`), Buffer.from([0xe9])]), '');
-      return 'sub/latin-\\xe9';
-    }],
+    [
+      'a symbolic link',
+      (root) => {
+        symlinkSync('keep.txt', join(root, 'sub/link.txt'));
+        return 'sub/link.txt';
+      },
+    ],
+    [
+      'a link to a folder',
+      (root) => {
+        symlinkSync('/tmp', join(root, 'sub/tmp'));
+        return 'sub/tmp';
+      },
+    ],
+    [
+      'a FIFO',
+      (root) => {
+        spawnSync('mkfifo', [join(root, 'sub/pipe')]);
+        return 'sub/pipe';
+      },
+    ],
+    [
+      'a control character',
+      (root) => {
+        writeFileSync(join(root, 'sub/bell\u0007.txt'), '');
+        return 'sub/bell\\u0007.txt';
+      },
+    ],
+    [
+      'a backslash',
+      (root) => {
+        writeFileSync(join(root, 'sub/back\\slash'), '');
+        return 'sub/back\\\\slash';
+      },
+    ],
+    [
+      'bytes that are not UTF-8',
+      (root) => {
+        writeFileSync(Buffer.concat([Buffer.from(`${root}/sub/latin-`), Buffer.from([0xe9])]), '');
+        return 'sub/latin-\\xe9';
+      },
+    ],
   ];
   for (const [what, plant] of cases) {
     it(`refuses ${what}, naming the path (ARTIFACT_INVALID, exit 2)`, async () => {
@@ -180,7 +213,12 @@ describe('cutover hash', () => {
     await hash({ path: basename(root), manifest: true }, json);
     const doc = JSON.parse(json.out()) as { format: string; root: string; files: number; entries: { path: string }[] };
     expect(doc).toMatchObject({ format: 'cutover-manifest/v1', path: basename(root), root: spec.root, files: 9, bytes: 42 });
-    expect(doc.entries.map((e) => e.path)).toEqual(spec.manifest.split('\n').slice(0, -1).map((l) => l.slice(66)));
+    expect(doc.entries.map((e) => e.path)).toEqual(
+      spec.manifest
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => l.slice(66)),
+    );
   });
 
   it('refuses conflicting or missing options (USAGE, exit 2)', async () => {
@@ -257,7 +295,11 @@ describe('the independent Python checker of docs/integrity.md', () => {
   const python = spawnSync('python3', ['--version']).status === 0;
   it.skipIf(!python)('computes the same roots and manifest as cutover', async () => {
     const script = join(scratch, 'root.py');
-    writeFileSync(script, /^```python\n([\s\S]*?)^```$/m.exec(readFileSync(fileURLToPath(new URL('../../docs/integrity.md', import.meta.url)), 'utf8'))?.[1] ?? '');
+    writeFileSync(
+      script,
+      /^```python\n([\s\S]*?)^```$/m.exec(readFileSync(fileURLToPath(new URL('../../docs/integrity.md', import.meta.url)), 'utf8'))?.[1] ??
+        '',
+    );
     const root = unicodeTree();
     const run = (...args: string[]) => spawnSync('python3', [script, ...args], { encoding: 'utf8' });
     const ours = await hashArtifact(root);

@@ -33,12 +33,21 @@ describe('drills', () => {
   it("say drill in the commit subject, the Cutover-Outcome trailer and the report's headline, and verify", () => {
     const dir = repoWithRuns();
     const subjects = git(dir, 'log', '--format=%s', '-4').split('\n');
-    expect(subjects).toEqual(['cutover(test-plan): r3 failure', 'cutover(test-plan): r2 drill', 'cutover(other-plan): q1 success', 'cutover(test-plan): r1 success']);
+    expect(subjects).toEqual([
+      'cutover(test-plan): r3 failure',
+      'cutover(test-plan): r2 drill',
+      'cutover(other-plan): q1 success',
+      'cutover(test-plan): r1 success',
+    ]);
     expect(git(dir, 'log', '-1', '--skip=1', '--format=%(trailers:key=Cutover-Outcome,valueonly)')).toBe('drill');
     const report = readFileSync(join(dir, 'reports/test-plan/r2/report.md'), 'utf8');
     expect(report.split('\n')[0]).toBe('# test-plan · r2 🧯 drill');
     expect(report).toContain('drill: step `two` failed on purpose');
-    expect(JSON.parse(readFileSync(join(dir, 'reports/test-plan/r2/run.json'), 'utf8'))).toMatchObject({ outcome: 'failure', drill: 'two', exitCode: 1 });
+    expect(JSON.parse(readFileSync(join(dir, 'reports/test-plan/r2/run.json'), 'utf8'))).toMatchObject({
+      outcome: 'failure',
+      drill: 'two',
+      exitCode: 1,
+    });
     const v = cutover(['verify', 'reports/test-plan/r2'], { cwd: dir });
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
@@ -59,7 +68,12 @@ describe('cutover history', () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.shallow).toBeNull();
-    expect(doc.runs.map((e: { runId: string; outcome: string }) => `${e.runId}:${e.outcome}`)).toEqual(['r3:failure', 'r2:drill', 'q1:success', 'r1:success']);
+    expect(doc.runs.map((e: { runId: string; outcome: string }) => `${e.runId}:${e.outcome}`)).toEqual([
+      'r3:failure',
+      'r2:drill',
+      'q1:success',
+      'r1:success',
+    ]);
     const commits = git(dir, 'log', '--format=%H', '-4').split('\n');
     expect(doc.runs.map((e: { commit: string }) => e.commit)).toEqual(commits);
     for (const e of doc.runs) {

@@ -83,7 +83,12 @@ describe('cutover plan', () => {
     expect(cutover(['plan', 'plans/p.yaml'], { cwd: dir }).stdout).toContain('approvals  0 of 1 required');
     git(dir, 'config', 'user.email', 'reviewer@example.test');
     expect(cutover(['approve', 'plans/p.yaml'], { cwd: dir }).code).toBe(0);
-    expect(planJson(dir).freeze.approvals).toMatchObject({ required: 1, count: 1, satisfied: true, counted: [expect.objectContaining({ by: 'Test Operator <reviewer@example.test>', signed: false })] });
+    expect(planJson(dir).freeze.approvals).toMatchObject({
+      required: 1,
+      count: 1,
+      satisfied: true,
+      counted: [expect.objectContaining({ by: 'Test Operator <reviewer@example.test>', signed: false })],
+    });
     const text = cutover(['plan', 'plans/p.yaml'], { cwd: dir }).stdout;
     expect(text).toContain('approvals  1 of 1 required');
     expect(text).toMatch(/counted +Test Operator <reviewer@example\.test> +claim: unsigned/);

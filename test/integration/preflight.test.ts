@@ -16,7 +16,11 @@ const closedWindow = `  window: { notBefore: "2020-01-01T00:00:00Z", notAfter: "
 function snapshot(dir: string) {
   const cutoverDir = join(dir, '.git/cutover');
   const inGitDir = existsSync(cutoverDir) ? readdirSync(cutoverDir, { recursive: true }).map(String).sort() : [];
-  return { head: git(dir, 'rev-parse', 'HEAD'), status: git(dir, 'status', '--porcelain=v1', '--ignored', '--untracked-files=all'), inGitDir };
+  return {
+    head: git(dir, 'rev-parse', 'HEAD'),
+    status: git(dir, 'status', '--porcelain=v1', '--ignored', '--untracked-files=all'),
+    inGitDir,
+  };
 }
 
 /** Runs the plan expecting a refusal with `code`: exit 3, nothing run, nothing changed. Returns the first message. */
@@ -42,7 +46,9 @@ describe('cutover run preflight', () => {
   });
 
   it('refuses uncommitted files where the run will commit, and only there', () => {
-    const dir = planRepo(`${planHead()}${steps}  artifacts:\n    - { name: out, path: out, commit: files }\n`, { 'out/kept.txt': 'committed\n' });
+    const dir = planRepo(`${planHead()}${steps}  artifacts:\n    - { name: out, path: out, commit: files }\n`, {
+      'out/kept.txt': 'committed\n',
+    });
     writeFileSync(join(dir, 'elsewhere.txt'), 'an untracked file outside the record is no concern\n');
     writeFileSync(join(dir, 'out/new.txt'), 'not committed\n');
     expect(expectRefused(dir, 'TREE_DIRTY')).toContain('out/new.txt');

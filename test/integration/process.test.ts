@@ -249,8 +249,14 @@ describe('runProcess', () => {
        const result = await runProcess(JSON.parse(process.argv[2]));
        process.stdout.write(JSON.stringify({ result, maxRssKb: process.resourceUsage().maxRSS }));`,
     );
-    const { stdout } = await execa(process.execPath, [harness, JSON.stringify(options({ command: node('flood.mjs', secret, String(blocks)), logPath, secrets: [secret] }))]);
-    const { result, maxRssKb } = JSON.parse(stdout) as { result: { exitCode: number; logBytes: number; logDigest: string }; maxRssKb: number };
+    const { stdout } = await execa(process.execPath, [
+      harness,
+      JSON.stringify(options({ command: node('flood.mjs', secret, String(blocks)), logPath, secrets: [secret] })),
+    ]);
+    const { result, maxRssKb } = JSON.parse(stdout) as {
+      result: { exitCode: number; logBytes: number; logDigest: string };
+      maxRssKb: number;
+    };
 
     expect(result.exitCode).toBe(0);
     expect(maxRssKb / 1024).toBeLessThan(150);
@@ -288,7 +294,9 @@ async function transpileForNode(out: string): Promise<string> {
     if (done.has(rel)) continue;
     done.add(rel);
     const source = await readFile(join(repoRoot, rel), 'utf8');
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+    });
     await mkdir(dirname(join(out, rel)), { recursive: true });
     await writeFile(join(out, rel.replace(/\.ts$/, '.js')), outputText);
     for (const [, spec] of outputText.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) pending.push(join(dirname(rel), `${spec}.ts`));

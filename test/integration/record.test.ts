@@ -39,8 +39,16 @@ function writeArtifacts(dir: string): void {
 }
 
 // A valid plan and its lock: verify judges the approvals from them as the run's commit holds them.
-const PLAN_TEXT = 'apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: station-56 }\nspec:\n  steps:\n    - { id: dry-run, run: node dry-run.js }\n';
-const LOCK_TEXT = canonicalJson(computeLock({ plan: PLAN_FILE, planDigest: digestBytes(Buffer.from(PLAN_TEXT)), groups: [], frozenBy: 'Test Operator <operator@example.test>' }));
+const PLAN_TEXT =
+  'apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: station-56 }\nspec:\n  steps:\n    - { id: dry-run, run: node dry-run.js }\n';
+const LOCK_TEXT = canonicalJson(
+  computeLock({
+    plan: PLAN_FILE,
+    planDigest: digestBytes(Buffer.from(PLAN_TEXT)),
+    groups: [],
+    frozenBy: 'Test Operator <operator@example.test>',
+  }),
+);
 
 /** A repository with a plan and lock committed and the run's artifacts in the work tree (untracked). */
 function fixtureRepo(): string {
@@ -74,7 +82,12 @@ async function resultFor(repo: string, options: ResultOptions = {}): Promise<Run
     approvals: { required: 0, distinctFromFreezer: true },
     inputs: [],
     registries: [],
-    phases: { preconditions: [], steps: [step('steps', 0, 'dry-run'), step('steps', 1, 'migrate')], rollback: [], finally: [step('finally', 0, 'resume')] },
+    phases: {
+      preconditions: [],
+      steps: [step('steps', 0, 'dry-run'), step('steps', 1, 'migrate')],
+      rollback: [],
+      finally: [step('finally', 0, 'resume')],
+    },
     concurrency: 1,
     artifacts: [
       { name: 'candidate', path: CANDIDATE, commit: 'manifest', roots: 'children' },
@@ -109,7 +122,17 @@ async function resultFor(repo: string, options: ResultOptions = {}): Promise<Run
   const artifacts: ArtifactResult[] = [];
   for (const a of plan.artifacts) {
     const hashed = await hashArtifact(join(repo, a.path), { children: a.roots === 'children' });
-    artifacts.push({ name: a.name, path: a.path, commit: a.commit, present: true, files: hashed.files, bytes: hashed.bytes, root: hashed.root, manifest: hashed.manifest, ...(hashed.children ? { children: hashed.children } : {}) });
+    artifacts.push({
+      name: a.name,
+      path: a.path,
+      commit: a.commit,
+      present: true,
+      files: hashed.files,
+      bytes: hashed.bytes,
+      root: hashed.root,
+      manifest: hashed.manifest,
+      ...(hashed.children ? { children: hashed.children } : {}),
+    });
   }
   const { runRoot } = await import('../../src/integrity/merkle.js');
   return {
@@ -190,14 +213,28 @@ describe('writeRecord + commitRecord', () => {
 
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(commit);
     expect(git(repo, 'rev-parse', 'HEAD^')).toBe(before);
-    expect(trailersOf(repo).split('\n')).toEqual(['Cutover-Plan: plans/station-56.yaml', 'Cutover-Run-Id: run-1', 'Cutover-Outcome: success', `Cutover-Root: ${run.runRoot}`]);
+    expect(trailersOf(repo).split('\n')).toEqual([
+      'Cutover-Plan: plans/station-56.yaml',
+      'Cutover-Run-Id: run-1',
+      'Cutover-Outcome: success',
+      `Cutover-Root: ${run.runRoot}`,
+    ]);
     expect(git(repo, 'log', '-1', '--format=%s')).toBe('cutover(station-56): run-1 success');
 
     const changed = git(repo, 'show', '--name-status', '--format=', 'HEAD').split('\n').sort();
     const expected = [...written.files, `${SCAN}/checks/fk.json`, `${SCAN}/summary.json`].map((f) => `A\t${f}`).sort();
     expect(changed).toEqual(expected);
     expect(written.files).toEqual(
-      ['logs/finally-01-resume.log', 'logs/steps-01-dry-run.log', 'logs/steps-02-migrate.log', 'manifests/candidate.sha256', 'manifests/scan.sha256', 'report.md', 'run.json', 'statement.json']
+      [
+        'logs/finally-01-resume.log',
+        'logs/steps-01-dry-run.log',
+        'logs/steps-02-migrate.log',
+        'manifests/candidate.sha256',
+        'manifests/scan.sha256',
+        'report.md',
+        'run.json',
+        'statement.json',
+      ]
         .filter((f) => f !== 'logs/finally-01-resume.log')
         .map((f) => `reports/station-56/run-1/${f}`),
     );
@@ -218,8 +255,16 @@ describe('writeRecord + commitRecord', () => {
       ['candidate', candidate],
       ['scan', scan],
     ]);
-    expect(run.artifacts[0]?.children).toEqual({ kurse: specHash(join(repo, CANDIDATE, 'kurse')).root, users: specHash(join(repo, CANDIDATE, 'users')).root });
-    expect(run.runRoot).toBe(specRunRoot([{ name: 'candidate', root: candidate }, { name: 'scan', root: scan }]));
+    expect(run.artifacts[0]?.children).toEqual({
+      kurse: specHash(join(repo, CANDIDATE, 'kurse')).root,
+      users: specHash(join(repo, CANDIDATE, 'users')).root,
+    });
+    expect(run.runRoot).toBe(
+      specRunRoot([
+        { name: 'candidate', root: candidate },
+        { name: 'scan', root: scan },
+      ]),
+    );
     // The manifest in the record is what coreutils checks.
     const manifest = join(repo, 'reports/station-56/run-1/manifests/candidate.sha256');
     expect(execFileSync('sha256sum', ['-c', '--quiet', manifest], { cwd: join(repo, CANDIDATE), encoding: 'utf8' })).toBe('');
@@ -272,7 +317,10 @@ describe('writeRecord + commitRecord', () => {
     const hooks = join(repo, '.githooks');
     mkdirSync(hooks);
     for (const hook of ['pre-commit', 'prepare-commit-msg', 'commit-msg', 'post-commit', 'reference-transaction']) {
-      writeFileSync(join(hooks, hook), `#!/usr/bin/env node\nrequire('node:fs').appendFileSync(${JSON.stringify(join(repo, 'hook.marker'))}, '${hook}\\n');\n`);
+      writeFileSync(
+        join(hooks, hook),
+        `#!/usr/bin/env node\nrequire('node:fs').appendFileSync(${JSON.stringify(join(repo, 'hook.marker'))}, '${hook}\\n');\n`,
+      );
       chmodSync(join(hooks, hook), 0o755);
     }
     git(repo, 'config', 'core.hooksPath', '.githooks');
@@ -293,7 +341,12 @@ describe('writeRecord + commitRecord', () => {
       logs: { 'dry-run': `connecting with ${canary}\n`, migrate: `half ${canary.slice(0, 9)}|${canary.slice(9)} split\nagain ${canary}` },
     });
     for (const file of workTreeFiles(repo)) expect(readFileSync(join(repo, file), 'utf8'), file).not.toContain(canary);
-    const history = execFileSync('git', ['log', '-p', '--all', '--format=%H %an %s%n%b'], { cwd: repo, encoding: 'utf8', env: gitEnv(), maxBuffer: 64 << 20 });
+    const history = execFileSync('git', ['log', '-p', '--all', '--format=%H %an %s%n%b'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: gitEnv(),
+      maxBuffer: 64 << 20,
+    });
     expect(history).not.toContain(canary);
     expect(history).toContain('connecting with ***');
     const run = readFileSync(join(repo, written.dir, 'run.json'), 'utf8');
@@ -346,7 +399,9 @@ describe('writeRecord + commitRecord', () => {
     const written = await writeRecord(repo, result);
     const error = await commitRecord({ root: repo, result, recordFiles: written.files }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'GIT_FAILED' });
-    expect((error as Error).message).toMatch(/staged set is not what cutover meant to commit: in the index under storage_reports\/latest-scan but not in its manifest: storage_reports\/latest-scan\/vendor/);
+    expect((error as Error).message).toMatch(
+      /staged set is not what cutover meant to commit: in the index under storage_reports\/latest-scan but not in its manifest: storage_reports\/latest-scan\/vendor/,
+    );
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
     expect(readFileSync(join(repo, '.git/index')).equals(index)).toBe(true);
     expect(readdirSync(join(repo, '.git')).filter((f) => f.startsWith('cutover-index'))).toEqual([]);
@@ -362,7 +417,9 @@ describe('writeRecord + commitRecord', () => {
     const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: home };
     await expect(commitRecord({ root: repo, result, recordFiles: written.files, env })).rejects.toMatchObject({ code: 'GIT_FAILED' });
     await commitRecord({ root: repo, result, recordFiles: written.files, env: { ...env, GITHUB_ACTIONS: 'true' } });
-    expect(git(repo, 'log', '-1', '--format=%an <%ae>|%cn')).toBe('github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>|github-actions[bot]');
+    expect(git(repo, 'log', '-1', '--format=%an <%ae>|%cn')).toBe(
+      'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>|github-actions[bot]',
+    );
   });
 });
 
@@ -414,7 +471,9 @@ describe('pushRecord', () => {
     await record(repo);
     const error = await pushRecord({ root: repo, branch: 'main' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'GIT_FAILED' });
-    expect((error as CutoverError).hint).toMatch(/committed locally as [0-9a-f]{12}; push it by hand: git pull --rebase origin main && git push origin HEAD:main/);
+    expect((error as CutoverError).hint).toMatch(
+      /committed locally as [0-9a-f]{12}; push it by hand: git pull --rebase origin main && git push origin HEAD:main/,
+    );
   });
 });
 
@@ -438,18 +497,47 @@ describe('cutover verify', () => {
     const original = readFileSync(summary);
     const flipped = Buffer.from(original);
     flipped[0] = (flipped[0] as number) ^ 1;
-    await tamper('a byte flipped', () => writeFileSync(summary, flipped), () => writeFileSync(summary, original), /changed: storage_reports\/latest-scan\/summary\.json/);
-    await tamper('a file added', () => writeFileSync(join(repo, SCAN, 'extra.json'), '{}'), () => rmSync(join(repo, SCAN, 'extra.json')), /added: storage_reports\/latest-scan\/extra\.json/);
-    await tamper('a file removed', () => rmSync(join(repo, CANDIDATE, 'users/u.json')), () => writeFiles(repo, { [`${CANDIDATE}/users/u.json`]: '[{"id":1}]\n' }), /removed: storage_candidate\/v1\/users\/u\.json/);
+    await tamper(
+      'a byte flipped',
+      () => writeFileSync(summary, flipped),
+      () => writeFileSync(summary, original),
+      /changed: storage_reports\/latest-scan\/summary\.json/,
+    );
+    await tamper(
+      'a file added',
+      () => writeFileSync(join(repo, SCAN, 'extra.json'), '{}'),
+      () => rmSync(join(repo, SCAN, 'extra.json')),
+      /added: storage_reports\/latest-scan\/extra\.json/,
+    );
+    await tamper(
+      'a file removed',
+      () => rmSync(join(repo, CANDIDATE, 'users/u.json')),
+      () => writeFiles(repo, { [`${CANDIDATE}/users/u.json`]: '[{"id":1}]\n' }),
+      /removed: storage_candidate\/v1\/users\/u\.json/,
+    );
 
     const manifest = join(repo, dir, 'manifests/candidate.sha256');
     const manifestText = readFileSync(manifest, 'utf8');
-    await tamper('a manifest line edited', () => writeFileSync(manifest, manifestText.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'))), () => writeFileSync(manifest, manifestText), /✗ manifest candidate: .*\n {4}manifests\/candidate\.sha256/);
+    await tamper(
+      'a manifest line edited',
+      () =>
+        writeFileSync(
+          manifest,
+          manifestText.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')),
+        ),
+      () => writeFileSync(manifest, manifestText),
+      /✗ manifest candidate: .*\n {4}manifests\/candidate\.sha256/,
+    );
 
     const runJson = join(repo, dir, 'run.json');
     const runText = readFileSync(runJson, 'utf8');
     const forgedRoot = `sha256:${hex('forged')}`;
-    await tamper('run.json root edited', () => writeFileSync(runJson, runText.replace(`"runRoot": "${run.runRoot}"`, `"runRoot": "${forgedRoot}"`)), () => writeFileSync(runJson, runText), /✗ run root: .*claims sha256:.*\n {4}run\.json/);
+    await tamper(
+      'run.json root edited',
+      () => writeFileSync(runJson, runText.replace(`"runRoot": "${run.runRoot}"`, `"runRoot": "${forgedRoot}"`)),
+      () => writeFileSync(runJson, runText),
+      /✗ run root: .*claims sha256:.*\n {4}run\.json/,
+    );
 
     const planText = readFileSync(join(repo, PLAN_FILE), 'utf8');
     await tamper(

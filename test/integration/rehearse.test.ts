@@ -12,7 +12,10 @@ const RECORD = '.git/cutover/rehearsal/records/test-plan/r1';
 
 /** A frozen, committed plan, then edited without a freeze: a new step, a changed registry, an untracked file, an ignored one. */
 function editedRepo(): string {
-  const dir = planRepo(`${planHead()}  steps:\n    - { id: one, run: node tools/step.js append out/order.txt one }\n  artifacts:\n    - { name: out, path: out }\n`, { '.gitignore': '*.log\n' });
+  const dir = planRepo(
+    `${planHead()}  steps:\n    - { id: one, run: node tools/step.js append out/order.txt one }\n  artifacts:\n    - { name: out, path: out }\n`,
+    { '.gitignore': '*.log\n' },
+  );
   writeFiles(dir, {
     'plans/p.yaml': `${planHead()}  steps:
     - { id: one, run: node tools/step.js append out/order.txt one }
@@ -53,7 +56,10 @@ describe('cutover rehearse', () => {
 
     const run = JSON.parse(readFileSync(join(dir, RECORD, 'run.json'), 'utf8'));
     expect(run.rehearsal).toBe(true);
-    expect(run.steps.map((s: { id: string; outcome: string }) => `${s.id}:${s.outcome}`)).toEqual(['one:success', 'sees-the-work-tree:success']);
+    expect(run.steps.map((s: { id: string; outcome: string }) => `${s.id}:${s.outcome}`)).toEqual([
+      'one:success',
+      'sees-the-work-tree:success',
+    ]);
     expect(run.artifacts[0]).toMatchObject({ name: 'out', present: true, files: 1 });
     expect(readFileSync(join(dir, RECORD, 'report.md'), 'utf8').split('\n')[0]).toBe('# test-plan · r1 🧪 rehearsal · ✅ succeeded');
   });
@@ -88,8 +94,15 @@ describe('cutover rehearse', () => {
 
   it('is never resumed as a run: a killed in-place rehearsal leaves no journal a run would take up', async () => {
     const dir = editedRepo();
-    writeFileSync(join(dir, 'plans/p.yaml'), `${planHead()}  steps:\n    - { id: slow, run: "node tools/step.js sleep \${{ env.SLEEP_MS ?? '600000' }} slow.pid" }\n`);
-    const child = spawn(process.execPath, [CLI, 'rehearse', 'plans/p.yaml', '--in-place'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '' }, stdio: 'ignore' });
+    writeFileSync(
+      join(dir, 'plans/p.yaml'),
+      `${planHead()}  steps:\n    - { id: slow, run: "node tools/step.js sleep \${{ env.SLEEP_MS ?? '600000' }} slow.pid" }\n`,
+    );
+    const child = spawn(process.execPath, [CLI, 'rehearse', 'plans/p.yaml', '--in-place'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', CI: '' },
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     while (!existsSync(join(dir, 'slow.pid'))) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');
@@ -116,7 +129,10 @@ describe('cutover rehearse', () => {
 
   it('fails a step that changes a registry, as a run would', () => {
     const dir = editedRepo();
-    writeFileSync(join(dir, 'plans/p.yaml'), `${planHead()}  steps:\n    - { id: meddle, run: node tools/step.js write config/a.json changed }\n`);
+    writeFileSync(
+      join(dir, 'plans/p.yaml'),
+      `${planHead()}  steps:\n    - { id: meddle, run: node tools/step.js write config/a.json changed }\n`,
+    );
     const r = cutover(['rehearse', 'plans/p.yaml', '--format', 'json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout).steps[0].reason).toMatch(/changed frozen file\(s\): config\/a\.json/);

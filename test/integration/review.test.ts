@@ -53,7 +53,11 @@ async function withIdentity(dir: string, email: string, action: () => Promise<nu
 
 /** main holds the plan, frozen; branch `pr` changes a mapping file and the migrate step, freezes, and a reviewer approves. */
 async function pullRequest(steps = STEPS): Promise<string> {
-  const dir = gitRepo({ 'plans/station.yaml': planYaml(steps.replace('--token', '--key')), 'mapping/a.json': '{ "a": 1 }\n', 'mapping/b.json': '{ "b": 1 }\n' });
+  const dir = gitRepo({
+    'plans/station.yaml': planYaml(steps.replace('--token', '--key')),
+    'mapping/a.json': '{ "a": 1 }\n',
+    'mapping/b.json': '{ "b": 1 }\n',
+  });
   expect(await freeze({ plan: 'plans/station.yaml' }, memoryIo({ cwd: dir }))).toBe(0);
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'station, frozen');
@@ -69,7 +73,11 @@ async function pullRequest(steps = STEPS): Promise<string> {
 async function reviewOf(dir: string, env: Record<string, string> = {}) {
   const io = memoryIo({ cwd: dir, env, format: 'json' });
   expect(await review({ plans: [], base: 'main' }, io)).toBe(0);
-  return JSON.parse(io.out()) as { body: string; truncated: boolean; plans: { plan: string; frozen: boolean; approved: boolean; refusals: { code: string; now: boolean }[] }[] };
+  return JSON.parse(io.out()) as {
+    body: string;
+    truncated: boolean;
+    plans: { plan: string; frozen: boolean; approved: boolean; refusals: { code: string; now: boolean }[] }[];
+  };
 }
 
 describe('cutover review', () => {
@@ -81,7 +89,18 @@ describe('cutover review', () => {
     const body = first.body;
     expect(body.startsWith(`${REVIEW_MARKER}\n## cutover review\n`)).toBe(true);
     expect(first.truncated).toBe(false);
-    expect(first.plans).toEqual([{ plan: 'plans/station.yaml', valid: true, frozen: true, approved: true, refusals: [expect.objectContaining({ code: 'NOT_MERGED', now: false }), expect.objectContaining({ code: 'WINDOW_CLOSED', now: false })] }]);
+    expect(first.plans).toEqual([
+      {
+        plan: 'plans/station.yaml',
+        valid: true,
+        frozen: true,
+        approved: true,
+        refusals: [
+          expect.objectContaining({ code: 'NOT_MERGED', now: false }),
+          expect.objectContaining({ code: 'WINDOW_CLOSED', now: false }),
+        ],
+      },
+    ]);
 
     // What changed: the plan (by step), the lock, and the frozen file with its line counts.
     expect(body).toContain('- **Plan**: changed, +1 −1 lines: steps changed `steps/migrate`');
@@ -89,7 +108,7 @@ describe('cutover review', () => {
     expect(body).toContain('| `mapping/a.json` | `registries/mapping` | +2 −1 lines |');
     expect(body).not.toContain('mapping/b.json');
     // The verdict and the approvals at HEAD.
-    expect(body).toContain('| Freeze at `' + git(dir, 'rev-parse', 'HEAD').slice(0, 12) + '` | ✅ frozen |');
+    expect(body).toContain(`| Freeze at \`${git(dir, 'rev-parse', 'HEAD').slice(0, 12)}\` | ✅ frozen |`);
     expect(body).toContain('| Approvals | ✅ 1 valid of 1 required |');
     expect(body).toContain('| Test Operator &lt;reviewer@example.test\\> | no: a claim | ✅ |');
     expect(body).toContain('| Refused now | ✅ no: it runs once merged |');
@@ -98,7 +117,7 @@ describe('cutover review', () => {
     const rows = body.split('\n').filter((line) => /^\| \d+ \|/.test(line));
     expect(rows).toEqual([
       '| 1 | step | `dry-run` | `node tools/migrate.js dry-run` | 10m 00s |  |  |',
-      "| 2 | step | `migrate` | `node tools/migrate.js --token ***` | 1h 00m | 2 every 30.0 s |  |",
+      '| 2 | step | `migrate` | `node tools/migrate.js --token ***` | 1h 00m | 2 every 30.0 s |  |',
       '| 3 | step | `flip` | `node tools/flip.js --to v2` |  |  | `switched` |',
       '| 4 | rollback (on failure) | `repoint` | `node tools/flip.js --previous` |  |  |  |',
       '| 5 | finally (always) | `resume-writes` | `node tools/maintenance.js off` |  |  |  |',
@@ -112,7 +131,11 @@ describe('cutover review', () => {
     git(dir, 'commit', '-q', '-am', 'change b without freezing');
     const drifted = await reviewOf(dir);
     expect(drifted.plans[0]).toMatchObject({ frozen: false, approved: false });
-    expect(drifted.plans[0]!.refusals[0]).toEqual({ code: 'REGISTRY_UNFROZEN', now: true, message: '1 file differs from the committed lock' });
+    expect(drifted.plans[0]!.refusals[0]).toEqual({
+      code: 'REGISTRY_UNFROZEN',
+      now: true,
+      message: '1 file differs from the committed lock',
+    });
     expect(drifted.body).toContain('| Refused now | ❌ REGISTRY_UNFROZEN |');
     expect(drifted.body).toContain('- `mapping/b.json` registry "mapping" file changed since the lock was frozen');
 
@@ -125,8 +148,12 @@ describe('cutover review', () => {
     expect(unapproved.body).toContain('None yet: another person runs `cutover approve plans/station.yaml` and commits the lock.');
   });
 
-  it('stays under 65,536 characters for a 500-step plan, says what it left out, and keeps every plan\'s verdict', async () => {
-    const long = Array.from({ length: 500 }, (_, i) => `    - { id: step-${String(i + 1).padStart(3, '0')}, run: "node tools/migrate.js --table table_${i}_${'x'.repeat(120)} --batch 1000", timeout: 5m }`).join('\n');
+  it("stays under 65,536 characters for a 500-step plan, says what it left out, and keeps every plan's verdict", async () => {
+    const long = Array.from(
+      { length: 500 },
+      (_, i) =>
+        `    - { id: step-${String(i + 1).padStart(3, '0')}, run: "node tools/migrate.js --table table_${i}_${'x'.repeat(120)} --batch 1000", timeout: 5m }`,
+    ).join('\n');
     const dir = await pullRequest(long);
     const { body, truncated, plans } = await reviewOf(dir);
     expect(truncated).toBe(true);
@@ -138,7 +165,9 @@ describe('cutover review', () => {
     expect(body).toContain('| 1 | step | `step-001` |');
     expect(body).not.toContain('`step-500`');
     const shown = body.split('\n').filter((line) => /^\| \d+ \| /.test(line)).length;
-    expect(body).toContain(`_${502 - shown} more steps not shown: a comment holds at most 65,536 characters. \`cutover plan plans/station.yaml\` shows every step._`);
+    expect(body).toContain(
+      `_${502 - shown} more steps not shown: a comment holds at most 65,536 characters. \`cutover plan plans/station.yaml\` shows every step._`,
+    );
     expect(body.endsWith('shows every step._\n')).toBe(true);
   });
 
@@ -152,7 +181,9 @@ describe('cutover review', () => {
     const r = cutover(args, { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: outputFile } });
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(r.stdout);
-    expect(readFileSync(outputFile, 'utf8')).toMatch(new RegExp(`^comment<<(ghadelimiter_[-0-9a-f]+)\\n${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\n\\1\\n`));
+    expect(readFileSync(outputFile, 'utf8')).toMatch(
+      new RegExp(`^comment<<(ghadelimiter_[-0-9a-f]+)\\n${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\n\\1\\n`),
+    );
     expect(cutover(args, { cwd: dir }).stdout).toBe(r.stdout);
     const none = cutover(['review', '--base', 'HEAD'], { cwd: dir });
     expect(none.code).toBe(0);

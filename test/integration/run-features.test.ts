@@ -9,7 +9,8 @@ import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
 const log = (dir: string, name: string) => read(dir, `reports/test-plan/r1/logs/${name}.log`);
 type Step = { id: string; outcome: string; attempts: number; reason?: string };
-const byId = (doc: Record<string, any> | undefined): Record<string, Step> => Object.fromEntries((doc!.steps as Step[]).map((s) => [s.id, s]));
+const byId = (doc: Record<string, any> | undefined): Record<string, Step> =>
+  Object.fromEntries((doc!.steps as Step[]).map((s) => [s.id, s]));
 
 describe('cutover run step features', () => {
   it('retries a failed step after removing what the failed attempt left in its produces', () => {
@@ -29,7 +30,9 @@ describe('cutover run step features', () => {
     // Each attempt found no out/part.txt from the one before (it would exit 3 if it did).
     expect(steps.flaky).toMatchObject({ outcome: 'success', attempts: 3 });
     expect(read(dir, 'out/part.txt')).toBe('attempt 3\n');
-    expect(log(dir, 'steps-01-flaky')).toMatch(/attempt 1 of 3\n[\s\S]*cutover: attempt 2\n[\s\S]*attempt 2 of 3\n[\s\S]*cutover: attempt 3\n[\s\S]*attempt 3 of 3\n/);
+    expect(log(dir, 'steps-01-flaky')).toMatch(
+      /attempt 1 of 3\n[\s\S]*cutover: attempt 2\n[\s\S]*attempt 2 of 3\n[\s\S]*cutover: attempt 3\n[\s\S]*attempt 3 of 3\n/,
+    );
     expect(steps.hopeless).toMatchObject({ outcome: 'failure', attempts: 2 });
     expect(existsSync(join(dir, 'out-new'))).toBe(false); // did not exist before the failed step: removed
   });

@@ -22,7 +22,11 @@ it('keeps every byte of a 500 MB step output in the log with peak RSS under 150 
   const dir = planRepo(`${planHead()}  steps:
     - { id: loud, run: node tools/step.js print ${mib} }
 `);
-  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--no-commit', '--format', 'json'], { cwd: dir, env: { ...process.env, CI: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--no-commit', '--format', 'json'], {
+    cwd: dir,
+    env: { ...process.env, CI: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   let peak = 0;

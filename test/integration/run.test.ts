@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, } from '../helpers/cli.js';
+import { CLI } from '../helpers/cli.js';
 import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
 
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
@@ -28,12 +28,18 @@ async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
 
 /** Starts `cutover run` in the background, for signals and kill -9. */
 function startRun(dir: string, args: string[] = []) {
-  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--format', 'json', ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--format', 'json', ...args], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
@@ -50,7 +56,12 @@ describe('cutover run', () => {
     const r = runPlan(dir, ['--no-commit']);
     expect(r.code, r.stderr).toBe(0);
     expect(read(dir, 'out/order.txt')).toBe('pre\none\ntwo\nfin\n');
-    expect(r.doc!.steps.map((s: { id: string; outcome: string }) => `${s.id}:${s.outcome}`)).toEqual(['pre:success', 'one:success', 'two:success', 'fin:success']);
+    expect(r.doc!.steps.map((s: { id: string; outcome: string }) => `${s.id}:${s.outcome}`)).toEqual([
+      'pre:success',
+      'one:success',
+      'two:success',
+      'fin:success',
+    ]);
   });
 
   it('on a failing step restores its produces, runs rollback and finally, skips later steps, exits 1', () => {

@@ -7,7 +7,7 @@ import { git } from '../helpers/git-repo.js';
 import { planHead, planRepo } from '../helpers/run-repo.js';
 
 // Prints 30 numbered lines, then fails: the view shows the last 20 of them.
-const NOISY = "for (let i = 1; i <= 30; i++) console.log(`line ${i} of the migration`);\nprocess.exit(3);\n";
+const NOISY = 'for (let i = 1; i <= 30; i++) console.log(`line ${i} of the migration`);\nprocess.exit(3);\n';
 const PLAN = `${planHead()}  steps:
     - { id: prepare, run: node tools/step.js write out/ready.txt yes, boundary: prepared }
     - { id: migrate, run: node tools/noisy.js }
@@ -61,8 +61,10 @@ describe('cutover show', () => {
     const dir = failedRun();
     const byId = cutover(['show', 'r1', '--format', 'json'], { cwd: dir });
     expect(byId.code).toBe(0);
-    expect(byId.stdout).toBe(git(dir, 'show', 'HEAD:reports/test-plan/r1/run.json') + '\n');
-    expect(cutover(['show', 'reports/test-plan/r1', '--format', 'json'], { cwd: dir }).stdout).toBe(readFileSync(join(dir, 'reports/test-plan/r1/run.json'), 'utf8'));
+    expect(byId.stdout).toBe(`${git(dir, 'show', 'HEAD:reports/test-plan/r1/run.json')}\n`);
+    expect(cutover(['show', 'reports/test-plan/r1', '--format', 'json'], { cwd: dir }).stdout).toBe(
+      readFileSync(join(dir, 'reports/test-plan/r1/run.json'), 'utf8'),
+    );
   });
 
   it('says when there is no such record, and when a run id names two', () => {

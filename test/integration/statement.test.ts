@@ -40,7 +40,12 @@ describe('statement.json of a real run', () => {
     const record = 'reports/test-plan/r1';
     const statement = JSON.parse(readFileSync(join(dir, record, 'statement.json'), 'utf8'));
     const names = statement.subject.map((s: { name: string }) => s.name);
-    expect(names).toEqual([`${record}/run.json`, `${record}/manifests/data.sha256`, `${record}/manifests/summary.sha256`, 'out/summary.json']);
+    expect(names).toEqual([
+      `${record}/run.json`,
+      `${record}/manifests/data.sha256`,
+      `${record}/manifests/summary.sha256`,
+      'out/summary.json',
+    ]);
     for (const subject of statement.subject) {
       expect(subject.digest.sha256, subject.name).toMatch(/^[0-9a-f]{64}$/);
       // What gh attestation verify and cosign do: hash the file, look for a subject with that digest.
@@ -54,7 +59,10 @@ describe('statement.json of a real run', () => {
 
     // The subject list as a checksums file (what actions/attest takes as subject-checksums), checked by coreutils.
     const checksums = join(dir, '.git', 'subjects.sha256');
-    writeFileSync(checksums, statement.subject.map((s: { name: string; digest: { sha256: string } }) => `${s.digest.sha256}  ${s.name}\n`).join(''));
+    writeFileSync(
+      checksums,
+      statement.subject.map((s: { name: string; digest: { sha256: string } }) => `${s.digest.sha256}  ${s.name}\n`).join(''),
+    );
     expect(execFileSync('sha256sum', ['-c', checksums], { cwd: dir, encoding: 'utf8' }).match(/: OK$/gm)).toHaveLength(4);
 
     const verified = cutover(['verify', record, '--format', 'json'], { cwd: dir });

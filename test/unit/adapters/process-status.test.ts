@@ -6,7 +6,29 @@ const hasProc = readProcessStat(process.pid) !== undefined;
 
 describe('parseProcessStat', () => {
   it('reads state, group and start time after a command name that holds spaces and parentheses', () => {
-    const fields = ['S', '1', '4242', '4242', '0', '-1', '4194560', '0', '0', '0', '0', '0', '0', '0', '0', '20', '0', '1', '0', '987654', '0'];
+    const fields = [
+      'S',
+      '1',
+      '4242',
+      '4242',
+      '0',
+      '-1',
+      '4194560',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '20',
+      '0',
+      '1',
+      '0',
+      '987654',
+      '0',
+    ];
     expect(parseProcessStat(`4242 (my (odd) name) ${fields.join(' ')}`)).toEqual({ state: 'S', pgrp: 4242, startTime: '987654' });
   });
 

@@ -39,7 +39,10 @@ describe("resolveInside with links: 'none'", () => {
     mkdirSync(join(root, 'real'));
     symlinkSync('real', join(root, 'inside'));
     await expect(resolveInside(root, 'inside/x')).resolves.toBe(join(root, 'inside/x'));
-    await expect(resolveInside(root, 'inside/x', { links: 'none' })).rejects.toMatchObject({ code: 'PATH_UNSAFE', message: expect.stringContaining('"inside"') });
+    await expect(resolveInside(root, 'inside/x', { links: 'none' })).rejects.toMatchObject({
+      code: 'PATH_UNSAFE',
+      message: expect.stringContaining('"inside"'),
+    });
     await expect(resolveInside(root, 'inside', { links: 'none' })).rejects.toMatchObject({ code: 'PATH_UNSAFE' });
     await expect(resolveInside(root, 'real/new/deeper', { links: 'none' })).resolves.toBe(join(root, 'real/new/deeper'));
   });

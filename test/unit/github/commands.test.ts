@@ -26,9 +26,19 @@ it('escapes every character GitHub names in a message and in every property, and
 it('registers every form the maskers look for, escaped, skipping values too short to mask', () => {
   expect(addMaskCommands(['s3cr3t-value'])).toBe('::add-mask::s3cr3t-value\n');
   const multi = addMaskCommands(['line-one\nline-two']).split('\n').filter(Boolean);
-  expect(multi).toEqual(secretVariants(['line-one\nline-two']).map((v) => `::add-mask::${v.replaceAll('%', '%25').replaceAll('\n', '%0A')}`));
+  expect(multi).toEqual(
+    secretVariants(['line-one\nline-two']).map((v) => `::add-mask::${v.replaceAll('%', '%25').replaceAll('\n', '%0A')}`),
+  );
   // The value, each line, the value as one line, and its JSON-escaped forms are all registered.
-  expect(multi).toEqual(expect.arrayContaining(['::add-mask::line-one%0Aline-two', '::add-mask::line-one', '::add-mask::line-two', '::add-mask::line-one line-two', '::add-mask::line-one\\nline-two']));
+  expect(multi).toEqual(
+    expect.arrayContaining([
+      '::add-mask::line-one%0Aline-two',
+      '::add-mask::line-one',
+      '::add-mask::line-two',
+      '::add-mask::line-one line-two',
+      '::add-mask::line-one\\nline-two',
+    ]),
+  );
   expect(addMaskCommands(['100%-sure'])).toContain('::add-mask::100%25-sure\n');
   expect(addMaskCommands(['100%-sure'])).toContain('::add-mask::100%2525-sure\n'); // its escaped form, for an annotation quoting it
   expect(addMaskCommands(['abc', '', 'abcd'])).toBe('::add-mask::abcd\n');

@@ -14,13 +14,22 @@ const policy = (required: number, more: Partial<ApprovalPolicy> = {}): ApprovalP
 
 describe('evaluateApprovals, unsigned', () => {
   it('counts approvals of the current digest by people other than the freezer, once each, as claims', async () => {
-    const lock = { frozenBy: ALICE, approvals: [{ by: BOB, digest }, { by: 'bob <BOB@example.test>', digest }, { by: 'Carol <carol@example.test>', digest }] };
+    const lock = {
+      frozenBy: ALICE,
+      approvals: [
+        { by: BOB, digest },
+        { by: 'bob <BOB@example.test>', digest },
+        { by: 'Carol <carol@example.test>', digest },
+      ],
+    };
     const verdict = await evaluateApprovals(lock, policy(2), digest, verifier);
     expect(verdict.valid.map((v) => [v.approval.by, v.verified])).toEqual([
       [BOB, false],
       ['Carol <carol@example.test>', false],
     ]);
-    expect(verdict.rejected).toEqual([{ approval: lock.approvals[1], reason: 'duplicate', detail: expect.stringContaining('already approved') }]);
+    expect(verdict.rejected).toEqual([
+      { approval: lock.approvals[1], reason: 'duplicate', detail: expect.stringContaining('already approved') },
+    ]);
     expect(verdict.satisfied).toBe(true);
   });
 
@@ -41,7 +50,12 @@ describe('evaluateApprovals, unsigned', () => {
   });
 
   it('counts no unsigned approval when the policy names an allowed-signers file', async () => {
-    const verdict = await evaluateApprovals({ frozenBy: ALICE, approvals: [{ by: BOB, digest }] }, policy(1, { signers: '.cutover/allowed_signers' }), digest, verifier);
+    const verdict = await evaluateApprovals(
+      { frozenBy: ALICE, approvals: [{ by: BOB, digest }] },
+      policy(1, { signers: '.cutover/allowed_signers' }),
+      digest,
+      verifier,
+    );
     expect(verdict).toMatchObject({ satisfied: false, signers: '.cutover/allowed_signers', valid: [] });
     expect(verdict.rejected[0]).toMatchObject({ reason: 'unsigned', detail: expect.stringContaining('cutover approve --key') });
   });

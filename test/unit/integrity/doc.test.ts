@@ -22,7 +22,13 @@ const block = (name: string): string => {
   return text;
 };
 /** `label  hex` lines of a block, as a map. */
-const labelled = (name: string) => new Map(block(name).trim().split('\n').map((l) => l.split(/ +/) as [string, string]));
+const labelled = (name: string) =>
+  new Map(
+    block(name)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/ +/) as [string, string]),
+  );
 
 // Written from the spec with node:crypto alone, so the doc is checked against the RFC, not just our code.
 const sha = (...parts: (Uint8Array | string)[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
@@ -31,7 +37,9 @@ const node = (l: Uint8Array, r: Uint8Array) => sha(Uint8Array.of(1), l, r);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 const files = JSON.parse(block('files')) as Record<string, string>;
-const entries = sortEntries(Object.entries(files).map(([path, content]) => ({ path, digest: hex(sha(content)), size: Buffer.byteLength(content) })));
+const entries = sortEntries(
+  Object.entries(files).map(([path, content]) => ({ path, digest: hex(sha(content)), size: Buffer.byteLength(content) })),
+);
 const lines = formatManifest(entries).split(/(?<=\n)/);
 
 describe('docs/integrity.md worked example', () => {
@@ -61,7 +69,9 @@ describe('docs/integrity.md worked example', () => {
   });
 
   it('shows the children roots', () => {
-    const data = ['data/a.csv', 'data/empty.csv'].map((p) => `${files[p] === undefined ? '' : hex(sha(files[p] as string))}  ${p.slice(5)}\n`);
+    const data = ['data/a.csv', 'data/empty.csv'].map(
+      (p) => `${files[p] === undefined ? '' : hex(sha(files[p] as string))}  ${p.slice(5)}\n`,
+    );
     const expected = `sha256:${hex(node(leaf(data[0] as string), leaf(data[1] as string)))}`;
     expect(labelled('children')).toEqual(new Map([['data', expected]]));
     expect(childRoots(entries)).toEqual({ data: expected });
@@ -74,7 +84,15 @@ describe('docs/integrity.md worked example', () => {
     const buffers = lines.map((l) => Buffer.from(l, 'utf8'));
     expect(inclusionProof(buffers, index).map(hex)).toEqual(proof.proof);
     const root = Buffer.from(proof.root.slice('sha256:'.length), 'hex');
-    expect(verifyInclusion({ line: Buffer.from(proof.line), index, size: proof.size, proof: proof.proof.map((p) => Buffer.from(p, 'hex')), root })).toBe(true);
+    expect(
+      verifyInclusion({
+        line: Buffer.from(proof.line),
+        index,
+        size: proof.size,
+        proof: proof.proof.map((p) => Buffer.from(p, 'hex')),
+        root,
+      }),
+    ).toBe(true);
   });
 
   it('shows the run root over the artifact lines', () => {
@@ -83,6 +101,11 @@ describe('docs/integrity.md worked example', () => {
     expect(block('run-lines')).toBe(`${root.slice(7)}  example\n${child.slice(7)}  example-data\n`);
     const expected = `sha256:${hex(node(leaf(`${root.slice(7)}  example\n`), leaf(`${child.slice(7)}  example-data\n`)))}`;
     expect(block('run-root').trim()).toBe(expected);
-    expect(runRoot([{ name: 'example-data', root: child }, { name: 'example', root }])).toBe(expected);
+    expect(
+      runRoot([
+        { name: 'example-data', root: child },
+        { name: 'example', root },
+      ]),
+    ).toBe(expected);
   });
 });

@@ -46,7 +46,12 @@ const ALICE = 'Alice Operator <alice@example.test>';
 const BOB = 'Bob Reviewer <bob@example.test>';
 const FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
 const SIGNATURE = `U1NIU0lH${'A'.repeat(120)}`;
-const GROUPS = [group('registries', 'mapping', { 'migration/mapping/a.json': '{"a":1}\n', 'migration/mapping/b.json': '{"b":2}\n' }, ['migration/mapping/*.json']), group('inputs', 'source-db', { 'db/index.js': 'module.exports = 1;\n' })];
+const GROUPS = [
+  group('registries', 'mapping', { 'migration/mapping/a.json': '{"a":1}\n', 'migration/mapping/b.json': '{"b":2}\n' }, [
+    'migration/mapping/*.json',
+  ]),
+  group('inputs', 'source-db', { 'db/index.js': 'module.exports = 1;\n' }),
+];
 
 function sampleLock(approvals: Lock['approvals'] = []): Lock {
   return computeLock({ plan: 'plans/station.yaml', planDigest: PLAN_DIGEST, groups: GROUPS, frozenBy: ALICE, approvals });
@@ -84,7 +89,9 @@ describe('freezeDigestOf', () => {
   it('changes with the plan, with any file, and with a group name', () => {
     const base = freezeDigestOf(PLAN_DIGEST, GROUPS);
     expect(freezeDigestOf(digestBytes(Buffer.from('other plan')), GROUPS)).not.toBe(base);
-    expect(freezeDigestOf(PLAN_DIGEST, [group('registries', 'mapping', { 'migration/mapping/a.json': 'changed' }), GROUPS[1]!])).not.toBe(base);
+    expect(freezeDigestOf(PLAN_DIGEST, [group('registries', 'mapping', { 'migration/mapping/a.json': 'changed' }), GROUPS[1]!])).not.toBe(
+      base,
+    );
     expect(freezeDigestOf(PLAN_DIGEST, [{ ...GROUPS[0]!, name: 'renamed' }, GROUPS[1]!])).not.toBe(base);
   });
 });
@@ -101,7 +108,16 @@ describe('computeLock and parseLock', () => {
     expect(lock.inputs['source-db']?.root).toBe(GROUPS[1]!.root);
     expect(lock.freezeDigest).toBe(freezeDigestOf(PLAN_DIGEST, GROUPS));
     expect(canonicalJson(lock)).not.toMatch(/"\d{4}-\d\d-\d\dT/);
-    expect(Object.keys(JSON.parse(canonicalJson(lock)))).toEqual(['approvals', 'format', 'freezeDigest', 'frozenBy', 'inputs', 'plan', 'planDigest', 'registries']);
+    expect(Object.keys(JSON.parse(canonicalJson(lock)))).toEqual([
+      'approvals',
+      'format',
+      'freezeDigest',
+      'frozenBy',
+      'inputs',
+      'plan',
+      'planDigest',
+      'registries',
+    ]);
   });
 
   it('keeps only approvals bound to the new freeze digest', () => {
@@ -150,17 +166,50 @@ describe('computeLock and parseLock', () => {
   });
 
   it.each([
-    ['a file digest that is not hex', (d: any) => (d.registries.mapping.files['migration/mapping/a.json'] = 'XYZ'), 'the digest of "migration/mapping/a.json"'],
-    ['a root without its algorithm', (d: any) => (d.registries.mapping.root = d.registries.mapping.root.slice(7)), 'registries.mapping.root'],
+    [
+      'a file digest that is not hex',
+      (d: any) => (d.registries.mapping.files['migration/mapping/a.json'] = 'XYZ'),
+      'the digest of "migration/mapping/a.json"',
+    ],
+    [
+      'a root without its algorithm',
+      (d: any) => (d.registries.mapping.root = d.registries.mapping.root.slice(7)),
+      'registries.mapping.root',
+    ],
     ['a path that leaves the repository', (d: any) => (d.inputs['source-db'].files['../etc/passwd'] = hex('x')), '"../etc/passwd"'],
     ['an unknown format', (d: any) => (d.format = 'cutover-lock/v9'), 'cutover-lock/v9'],
     ['an identity without an e-mail', (d: any) => (d.frozenBy = 'alice'), 'frozenBy'],
     ['an approval with an extra key', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, at: 'now' }), '"at"'],
     ['a group with no patterns', (d: any) => (d.registries.mapping.patterns = []), 'patterns'],
-    ['a signed approval without its signature', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test', key: FINGERPRINT }), 'lacks "signature"'],
-    ['a principal that is a pattern list', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test,*', key: FINGERPRINT, signature: SIGNATURE }), 'principal'],
-    ['a key that is no fingerprint', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test', key: 'ssh-ed25519 AAAA', signature: SIGNATURE }), 'SSH key fingerprint'],
-    ['a signature that is no SSHSIG blob', (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test', key: FINGERPRINT, signature: '-----BEGIN SSH SIGNATURE-----' }), 'SSHSIG'],
+    [
+      'a signed approval without its signature',
+      (d: any) => d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test', key: FINGERPRINT }),
+      'lacks "signature"',
+    ],
+    [
+      'a principal that is a pattern list',
+      (d: any) =>
+        d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test,*', key: FINGERPRINT, signature: SIGNATURE }),
+      'principal',
+    ],
+    [
+      'a key that is no fingerprint',
+      (d: any) =>
+        d.approvals.push({ by: BOB, digest: d.freezeDigest, principal: 'bob@example.test', key: 'ssh-ed25519 AAAA', signature: SIGNATURE }),
+      'SSH key fingerprint',
+    ],
+    [
+      'a signature that is no SSHSIG blob',
+      (d: any) =>
+        d.approvals.push({
+          by: BOB,
+          digest: d.freezeDigest,
+          principal: 'bob@example.test',
+          key: FINGERPRINT,
+          signature: '-----BEGIN SSH SIGNATURE-----',
+        }),
+      'SSHSIG',
+    ],
   ])('refuses %s', (_name, edit, mentioned) => {
     const data = JSON.parse(canonicalJson(sampleLock()));
     edit(data);
@@ -184,7 +233,12 @@ describe('lockInconsistencies', () => {
   });
 
   it('accepts a forged lock whose numbers were all recomputed: that shows up as drift against the work tree instead', () => {
-    const forged = computeLock({ plan: 'plans/station.yaml', planDigest: PLAN_DIGEST, groups: [group('registries', 'mapping', { 'migration/mapping/a.json': 'forged' }), GROUPS[1]!], frozenBy: ALICE });
+    const forged = computeLock({
+      plan: 'plans/station.yaml',
+      planDigest: PLAN_DIGEST,
+      groups: [group('registries', 'mapping', { 'migration/mapping/a.json': 'forged' }), GROUPS[1]!],
+      frozenBy: ALICE,
+    });
     expect(lockInconsistencies(forged)).toEqual([]);
     expect(diffLock(forged, lockGroupsOf(GROUPS)).map((d) => [d.path, d.reason])).toEqual([
       ['migration/mapping/a.json', 'changed'],
@@ -213,7 +267,9 @@ describe('diffLock', () => {
     fc.assert(
       fc.property(files, files, (a, b) => {
         const drift = diffLock(lockGroupsOf([group('registries', 'r', a)]), lockGroupsOf([group('registries', 'r', b)]));
-        const expected = new Set([...Object.keys(a), ...Object.keys(b)].filter((p) => a[p] === undefined || b[p] === undefined || hex(a[p]!) !== hex(b[p]!)));
+        const expected = new Set(
+          [...Object.keys(a), ...Object.keys(b)].filter((p) => a[p] === undefined || b[p] === undefined || hex(a[p]!) !== hex(b[p]!)),
+        );
         expect(new Set(drift.map((d) => d.path))).toEqual(expected);
         for (const d of drift) expect(d.reason).toBe(a[d.path] === undefined ? 'added' : b[d.path] === undefined ? 'removed' : 'changed');
       }),
@@ -240,7 +296,10 @@ describe('docs/integrity.md, the lock', () => {
   it('computes the worked example: group roots, freeze lines, freeze digest and the lock, byte for byte', () => {
     const files = JSON.parse(block('lock-files')) as Record<string, string>;
     const pick = (prefix: string) => Object.fromEntries(Object.entries(files).filter(([path]) => path.startsWith(prefix)));
-    const groups = [group('registries', 'mapping', pick('migration/'), ['migration/mapping/*.json']), group('inputs', 'source-db', pick('db/'), ['db/index.js'])];
+    const groups = [
+      group('registries', 'mapping', pick('migration/'), ['migration/mapping/*.json']),
+      group('inputs', 'source-db', pick('db/'), ['db/index.js']),
+    ];
     const planDigest = digestBytes(Buffer.from(block('lock-plan')));
     // Independently: the lines as the doc defines them, sorted by the bytes of the name, and RFC 6962 over them.
     const lines = [
@@ -254,7 +313,13 @@ describe('docs/integrity.md, the lock', () => {
     expect(block('freeze-digest').trim()).toBe(`sha256:${mth(lines).toString('hex')}`);
     const digest = freezeDigestOf(planDigest, groups);
     expect(digest).toBe(block('freeze-digest').trim());
-    const lock = computeLock({ plan: 'plans/station-56.yaml', planDigest, groups, frozenBy: 'Alice Operator <alice@example.org>', approvals: [{ by: 'Bob Reviewer <bob@example.org>', digest }] });
+    const lock = computeLock({
+      plan: 'plans/station-56.yaml',
+      planDigest,
+      groups,
+      frozenBy: 'Alice Operator <alice@example.org>',
+      approvals: [{ by: 'Bob Reviewer <bob@example.org>', digest }],
+    });
     expect(canonicalJson(lock)).toBe(block('lock-example'));
     expect(parseLock(block('lock-example'), 'example.lock.json')).toEqual(lock);
   });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CutoverError } from '../../../src/errors.js';
-import { MANIFEST_FORMAT, checkEntryPath, diffManifests, entryPathProblem, formatManifest, parseManifest, sortEntries, type ManifestLine } from '../../../src/integrity/manifest.js';
+import {
+  MANIFEST_FORMAT,
+  checkEntryPath,
+  diffManifests,
+  entryPathProblem,
+  formatManifest,
+  parseManifest,
+  sortEntries,
+  type ManifestLine,
+} from '../../../src/integrity/manifest.js';
 import { compareUtf8 } from '../../../src/text/utf8.js';
 
 const A = 'a'.repeat(64);
@@ -10,7 +19,11 @@ const C = 'c'.repeat(64);
 const line = (digest: string, path: string) => `${digest}  ${path}\n`;
 
 // Paths drawn from characters whose UTF-16 and UTF-8 orders disagree (U+E000+, astral) and separators.
-const tricky = fc.string({ unit: fc.constantFrom('a', 'B', '-', '.', '_', 'é', '\uE000', 'ｚ', '𝒜', '😀', '~'), minLength: 1, maxLength: 8 });
+const tricky = fc.string({
+  unit: fc.constantFrom('a', 'B', '-', '.', '_', 'é', '\uE000', 'ｚ', '𝒜', '😀', '~'),
+  minLength: 1,
+  maxLength: 8,
+});
 const digest = fc.stringMatching(/^[0-9a-f]{64}$/);
 // Any code point but a lone surrogate, spread over ASCII, the rest of the BMP and the astral planes.
 const codePoint = fc
@@ -38,7 +51,22 @@ describe('entry paths', () => {
   });
 
   it('refuses control characters, backslashes, invalid UTF-8 and non-canonical forms', () => {
-    const bad: (string | Uint8Array)[] = ['a\nb', 'tab\there', 'nul\u0000', 'del\u007f', 'cr\r', 'a\\b', '\uD835lone', '', '/abs', 'a//b', 'a/', './a', 'a/../b', '..'];
+    const bad: (string | Uint8Array)[] = [
+      'a\nb',
+      'tab\there',
+      'nul\u0000',
+      'del\u007f',
+      'cr\r',
+      'a\\b',
+      '\uD835lone',
+      '',
+      '/abs',
+      'a//b',
+      'a/',
+      './a',
+      'a/../b',
+      '..',
+    ];
     bad.push(Uint8Array.from([0x61, 0xff, 0x62]), Uint8Array.from([0xc3]));
     for (const path of bad) {
       expect(entryPathProblem(path), JSON.stringify(String(path))).toBeDefined();
@@ -70,7 +98,10 @@ describe('byte order', () => {
   it('sortEntries equals sorting the UTF-8 encodings with Buffer.compare', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(tricky, anyString), { maxLength: 40 }), (paths) => {
-        const expected = paths.map((p) => Buffer.from(p)).sort(Buffer.compare).map((b) => b.toString());
+        const expected = paths
+          .map((p) => Buffer.from(p))
+          .sort(Buffer.compare)
+          .map((b) => b.toString());
         expect(sortEntries(paths.map((path) => ({ path, digest: A }))).map((e) => e.path)).toEqual(expected);
       }),
     );
@@ -80,21 +111,31 @@ describe('byte order', () => {
 describe('manifest text', () => {
   it('is the sha256sum format, one line an entry', () => {
     expect(MANIFEST_FORMAT).toBe('cutover-manifest/v1');
-    expect(formatManifest([{ path: 'a', digest: A }, { path: 'b/c', digest: B }])).toBe(`${A}  a\n${B}  b/c\n`);
+    expect(
+      formatManifest([
+        { path: 'a', digest: A },
+        { path: 'b/c', digest: B },
+      ]),
+    ).toBe(`${A}  a\n${B}  b/c\n`);
     expect(formatManifest([])).toBe('');
   });
 
   it('round-trips through parseManifest for any valid sorted entry set', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.record({ path: tricky.filter((p) => !entryPathProblem(p)), digest }), { selector: (e) => e.path, maxLength: 30 }), (entries) => {
-        const text = formatManifest(sortEntries(entries));
-        expect(formatManifest(parseManifest(text))).toBe(text);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.record({ path: tricky.filter((p) => !entryPathProblem(p)), digest }), { selector: (e) => e.path, maxLength: 30 }),
+        (entries) => {
+          const text = formatManifest(sortEntries(entries));
+          expect(formatManifest(parseManifest(text))).toBe(text);
+        },
+      ),
     );
   });
 
   it('reports every malformed line with its number and column', () => {
-    const text = [line(A, 'b'), line(A.toUpperCase(), 'c'), `${B} d\n`, line(B, 'a'), line(C, 'a'), line(C, 'x\\y'), line(C, 'x\ry')].join('');
+    const text = [line(A, 'b'), line(A.toUpperCase(), 'c'), `${B} d\n`, line(B, 'a'), line(C, 'a'), line(C, 'x\\y'), line(C, 'x\ry')].join(
+      '',
+    );
     expect(problemsOf(() => parseManifest(text, 'm.sha256'))).toEqual([
       { code: 'ARTIFACT_INVALID', line: 2, col: 1 },
       { code: 'ARTIFACT_INVALID', line: 3, col: 65 },
@@ -123,8 +164,17 @@ describe('manifest text', () => {
 
 describe('diffManifests', () => {
   it('lists added, removed and changed paths in byte order', () => {
-    const before: ManifestLine[] = [{ path: 'keep', digest: A }, { path: 'gone', digest: A }, { path: 'edit', digest: A }];
-    const after: ManifestLine[] = [{ path: 'keep', digest: A }, { path: 'edit', digest: B }, { path: '𝒜', digest: C }, { path: 'ｚ', digest: C }];
+    const before: ManifestLine[] = [
+      { path: 'keep', digest: A },
+      { path: 'gone', digest: A },
+      { path: 'edit', digest: A },
+    ];
+    const after: ManifestLine[] = [
+      { path: 'keep', digest: A },
+      { path: 'edit', digest: B },
+      { path: '𝒜', digest: C },
+      { path: 'ｚ', digest: C },
+    ];
     expect(diffManifests(before, after)).toEqual({ added: ['ｚ', '𝒜'], removed: ['gone'], changed: ['edit'] });
     expect(diffManifests(after, after)).toEqual({ added: [], removed: [], changed: [] });
   });

@@ -29,7 +29,9 @@ function referenceRoot(leaves: Uint8Array[]): Buffer {
 }
 
 // The Certificate Transparency reference data (RFC 6962 test vectors): leaves and roots for sizes 1..8.
-const CT_LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((h) => Buffer.from(h, 'hex'));
+const CT_LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((h) =>
+  Buffer.from(h, 'hex'),
+);
 const CT_ROOTS = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
@@ -42,14 +44,42 @@ const CT_ROOTS = [
   '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
 ];
 const CT_PROOFS: { index: number; size: number; proof: string[] }[] = [
-  { index: 0, size: 8, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-  { index: 5, size: 8, proof: ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+  {
+    index: 0,
+    size: 8,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    index: 5,
+    size: 8,
+    proof: [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
   { index: 2, size: 3, proof: ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125'] },
-  { index: 1, size: 5, proof: ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'] },
+  {
+    index: 1,
+    size: 5,
+    proof: [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  },
 ];
 
 // Distinct leaves, so a proof moved to another index cannot hold by symmetry.
-const leafSets = fc.uniqueArray(fc.uint8Array({ maxLength: 12 }), { minLength: 1, maxLength: 70, selector: (b) => Buffer.from(b).toString('hex') });
+const leafSets = fc.uniqueArray(fc.uint8Array({ maxLength: 12 }), {
+  minLength: 1,
+  maxLength: 70,
+  selector: (b) => Buffer.from(b).toString('hex'),
+});
 
 describe('Merkle Tree Hash', () => {
   it('matches the RFC 6962 reference roots for 0..8 leaves', () => {
@@ -63,16 +93,21 @@ describe('Merkle Tree Hash', () => {
   });
 
   it('equals the recursive definition for any leaf set', () => {
-    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 140 }), (leaves) => {
-      expect(hex(merkleRoot(leaves))).toBe(hex(referenceRoot(leaves)));
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 140 }), (leaves) => {
+        expect(hex(merkleRoot(leaves))).toBe(hex(referenceRoot(leaves)));
+      }),
+    );
   });
 
   it('handles tens of thousands of leaves without recursion, matching a level-by-level build', () => {
     const leaves = Array.from({ length: 20_003 }, (_, i) => Buffer.from(`${i}\n`));
     // Pair each level left to right, carrying an odd last node up unchanged: the same tree as RFC 6962.
     let level: Buffer[] = leaves.map((l) => sha(Uint8Array.of(0), l));
-    while (level.length > 1) level = Array.from({ length: Math.ceil(level.length / 2) }, (_, i) => (level[2 * i + 1] ? sha(Uint8Array.of(1), level[2 * i] as Buffer, level[2 * i + 1] as Buffer) : (level[2 * i] as Buffer)));
+    while (level.length > 1)
+      level = Array.from({ length: Math.ceil(level.length / 2) }, (_, i) =>
+        level[2 * i + 1] ? sha(Uint8Array.of(1), level[2 * i] as Buffer, level[2 * i + 1] as Buffer) : (level[2 * i] as Buffer),
+      );
     expect(hex(merkleRoot(leaves))).toBe(hex(level[0] as Buffer));
   });
 
@@ -80,7 +115,8 @@ describe('Merkle Tree Hash', () => {
     const root = merkleRoot([Buffer.from('a\n')]);
     expect(formatRoot(root)).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(parseRoot(formatRoot(root))).toEqual(root);
-    for (const bad of ['sha256:XYZ', `sha1:${'a'.repeat(64)}`, 'a'.repeat(64), `sha256:${'A'.repeat(64)}`]) expect(parseRoot(bad)).toBeUndefined();
+    for (const bad of ['sha256:XYZ', `sha1:${'a'.repeat(64)}`, 'a'.repeat(64), `sha256:${'A'.repeat(64)}`])
+      expect(parseRoot(bad)).toBeUndefined();
   });
 });
 
@@ -105,7 +141,10 @@ describe('manifest and run roots', () => {
 
   it('gives each immediate subfolder the root it would have as an artifact of its own', () => {
     expect(childRoots(entries)).toEqual({
-      a: manifestRoot([{ path: 'x', digest: '1'.repeat(64) }, { path: 'y', digest: '2'.repeat(64) }]),
+      a: manifestRoot([
+        { path: 'x', digest: '1'.repeat(64) },
+        { path: 'y', digest: '2'.repeat(64) },
+      ]),
       c: manifestRoot([{ path: 'z/w', digest: '4'.repeat(64) }]),
     });
   });
@@ -113,15 +152,33 @@ describe('manifest and run roots', () => {
   it('builds the run root over <root hex>  <name> lines in name byte order', () => {
     const r1 = manifestRoot([entries[0] as ManifestLine]);
     const r2 = manifestRoot([entries[2] as ManifestLine]);
-    const expected = manifestRoot([{ path: 'ｚ', digest: r2.slice(7) }, { path: '𝒜', digest: r1.slice(7) }]);
-    expect(runRoot([{ name: '𝒜', root: r1 }, { name: 'ｚ', root: r2 }])).toBe(expected);
-    expect(runRoot([{ name: 'ｚ', root: r2 }, { name: '𝒜', root: r1 }])).toBe(expected);
+    const expected = manifestRoot([
+      { path: 'ｚ', digest: r2.slice(7) },
+      { path: '𝒜', digest: r1.slice(7) },
+    ]);
+    expect(
+      runRoot([
+        { name: '𝒜', root: r1 },
+        { name: 'ｚ', root: r2 },
+      ]),
+    ).toBe(expected);
+    expect(
+      runRoot([
+        { name: 'ｚ', root: r2 },
+        { name: '𝒜', root: r1 },
+      ]),
+    ).toBe(expected);
     expect(runRoot([])).toBe(`sha256:${CT_ROOTS[0]}`);
   });
 
   it('refuses duplicate names, bad names and bad roots in a run root', () => {
     const root = manifestRoot(entries);
-    expect(() => runRoot([{ name: 'a', root }, { name: 'a', root }])).toThrow(/twice/);
+    expect(() =>
+      runRoot([
+        { name: 'a', root },
+        { name: 'a', root },
+      ]),
+    ).toThrow(/twice/);
     expect(() => runRoot([{ name: 'a\nb', root }])).toThrow(CutoverError);
     expect(() => runRoot([{ name: 'a', root: root.slice(7) }])).toThrow(CutoverError);
   });

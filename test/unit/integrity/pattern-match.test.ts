@@ -15,7 +15,20 @@ const PATHS = [
   'deep/.git/config',
 ];
 
-const PATTERNS = ['migration/mapping/*.json', 'migration/**', '**/*.json', 'x.json', './x.json', 'a b/c[[]1].json', 'migration/mapping/', '!x.json', '**', 'deep/**', 'plans/*.{yaml,yml}', 'nothing/*'];
+const PATTERNS = [
+  'migration/mapping/*.json',
+  'migration/**',
+  '**/*.json',
+  'x.json',
+  './x.json',
+  'a b/c[[]1].json',
+  'migration/mapping/',
+  '!x.json',
+  '**',
+  'deep/**',
+  'plans/*.{yaml,yml}',
+  'nothing/*',
+];
 
 describe('matchPattern', () => {
   it.each(PATTERNS)('%s matches the same paths as the freeze finds on disk', async (pattern) => {
@@ -26,7 +39,9 @@ describe('matchPattern', () => {
   });
 
   it('matches a path that exists nowhere (a file a diff deleted)', async () => {
-    expect(await matchPattern('migration/mapping/*.json', virtualTree(['migration/mapping/gone.json', 'other/x.json']))).toEqual(['migration/mapping/gone.json']);
+    expect(await matchPattern('migration/mapping/*.json', virtualTree(['migration/mapping/gone.json', 'other/x.json']))).toEqual([
+      'migration/mapping/gone.json',
+    ]);
     expect(await matchPattern('**/*.json', virtualTree([]))).toEqual([]);
   });
 });

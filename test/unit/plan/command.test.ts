@@ -4,7 +4,12 @@ import { codeWords, splitRun, templatesInCode } from '../../../src/plan/command.
 import { validatePlan } from '../../../src/plan/validate.js';
 import type { Plan, Step } from '../../../src/plan/types.js';
 
-const planOf = (steps: Step[], phase: 'steps' | 'finally' = 'steps'): Plan => ({ apiVersion: 'cutover/v1', kind: 'Plan', metadata: { name: 'p' }, spec: { steps: [], [phase]: steps } });
+const planOf = (steps: Step[], phase: 'steps' | 'finally' = 'steps'): Plan => ({
+  apiVersion: 'cutover/v1',
+  kind: 'Plan',
+  metadata: { name: 'p' },
+  spec: { steps: [], [phase]: steps },
+});
 
 describe('codeWords', () => {
   it.each([
@@ -49,7 +54,9 @@ describe('codeWords', () => {
 
 describe('templatesInCode', () => {
   it('finds every `${{` of a shell script, with its offset and the name to pass it as', () => {
-    const found = templatesInCode(planOf([{ id: 'a', shell: 'bash', run: 'echo ${{ env.A }} ${{ run.id }}\n${{ env.B ?? \'x\' }}' }], 'finally'));
+    const found = templatesInCode(
+      planOf([{ id: 'a', shell: 'bash', run: "echo ${{ env.A }} ${{ run.id }}\n${{ env.B ?? 'x' }}" }], 'finally'),
+    );
     expect(found.map((t) => [t.path, t.offset, t.expr, t.runner])).toEqual([
       [['spec', 'finally', 0, 'run'], 5, 'env.A', 'bash'],
       [['spec', 'finally', 0, 'run'], 18, 'run.id', 'bash'],
@@ -63,7 +70,9 @@ describe('templatesInCode', () => {
   });
 
   it('in an argv list, the element is the path', () => {
-    expect(templatesInCode(planOf([{ id: 'a', run: ['bash', '-c', 'x ${{ env.A }}', '_', '${{ env.SAFE }}'] }])).map((t) => [t.path, t.offset])).toEqual([[['spec', 'steps', 0, 'run', 2], 2]]);
+    expect(
+      templatesInCode(planOf([{ id: 'a', run: ['bash', '-c', 'x ${{ env.A }}', '_', '${{ env.SAFE }}'] }])).map((t) => [t.path, t.offset]),
+    ).toEqual([[['spec', 'steps', 0, 'run', 2], 2]]);
   });
 
   it('an unclosed expression in a script is still found (its own problem is reported elsewhere)', () => {
@@ -71,7 +80,15 @@ describe('templatesInCode', () => {
   });
 
   it('leaves argv words, env values and scripts without expressions alone', () => {
-    expect(templatesInCode(planOf([{ id: 'a', run: 'node tool.js ${{ env.A }}' }, { id: 'b', shell: 'bash', run: 'echo "$A"', env: { A: '${{ env.A }}' } }, { id: 'c', uses: 'assert', expect: { exists: ['${{ env.A }}'] } }]))).toEqual([]);
+    expect(
+      templatesInCode(
+        planOf([
+          { id: 'a', run: 'node tool.js ${{ env.A }}' },
+          { id: 'b', shell: 'bash', run: 'echo "$A"', env: { A: '${{ env.A }}' } },
+          { id: 'c', uses: 'assert', expect: { exists: ['${{ env.A }}'] } },
+        ]),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -85,9 +102,17 @@ describe('the rule in validation', () => {
   const plan = (steps: string) => `apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: p }\nspec:\n  steps:\n${steps}`;
 
   it('points at the `${{` inside a block script and proposes the env name', () => {
-    const result = validatePlan(Buffer.from(plan('    - id: a\n      shell: bash\n      run: |\n        set -e\n        echo "${{ env.TARGET }}"\n')), 'p.yaml');
+    const result = validatePlan(
+      Buffer.from(plan('    - id: a\n      shell: bash\n      run: |\n        set -e\n        echo "${{ env.TARGET }}"\n')),
+      'p.yaml',
+    );
     expect(result.ok ? [] : result.problems.map((p) => [p.code, p.line, p.col, p.hint])).toEqual([
-      ['PLAN_INTERPOLATION', 10, 15, 'pass the value through the step\'s env: (env: { TARGET: "${{ env.TARGET }}" }) and use "$TARGET" (in double quotes) in the script'],
+      [
+        'PLAN_INTERPOLATION',
+        10,
+        15,
+        'pass the value through the step\'s env: (env: { TARGET: "${{ env.TARGET }}" }) and use "$TARGET" (in double quotes) in the script',
+      ],
     ]);
   });
 

@@ -27,7 +27,11 @@ describe('diffPlans', () => {
     const after: Plan = structuredClone(base);
     after.metadata.description = 'now described';
     after.spec.window = { notAfter: '2030-01-01T00:00:00Z' };
-    after.spec.steps = [{ id: 'c', run: 'node c.js' }, { id: 'a', run: 'node a.js --fast' }, { id: 'd', run: 'node d.js' }];
+    after.spec.steps = [
+      { id: 'c', run: 'node c.js' },
+      { id: 'a', run: 'node a.js --fast' },
+      { id: 'd', run: 'node d.js' },
+    ];
     after.spec.rollback = [{ id: 'back', run: 'node back.js' }];
     const diff = diffPlans(base, after);
     expect(diff).toEqual({

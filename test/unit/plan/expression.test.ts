@@ -21,7 +21,8 @@ describe('expressions', () => {
   });
 
   it('knows only the closed set of names', () => {
-    const names = (source: string, kind: 'value' | 'condition' = 'value') => checkNames(parseExpression(source), kind, new Set(['a'])).map((i) => i.message);
+    const names = (source: string, kind: 'value' | 'condition' = 'value') =>
+      checkNames(parseExpression(source), kind, new Set(['a'])).map((i) => i.message);
     expect(names('env.X ?? run.id')).toEqual([]);
     expect(names('secrets.TOKEN')).toEqual(['unknown name "secrets.TOKEN"']);
     expect(names('run.number')).toEqual(['unknown name "run.number"']);

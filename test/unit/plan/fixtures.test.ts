@@ -10,7 +10,9 @@ import { MAX_PLAN_BYTES } from '../../../src/plan/load.js';
 
 const root = join(import.meta.dirname, '../../..');
 const invalidDir = join(root, 'test/fixtures/plans/invalid');
-const expected: Record<string, { code: string; line: number; col: number }> = JSON.parse(readFileSync(join(invalidDir, 'expected.json'), 'utf8'));
+const expected: Record<string, { code: string; line: number; col: number }> = JSON.parse(
+  readFileSync(join(invalidDir, 'expected.json'), 'utf8'),
+);
 const validPlans = [
   ...readdirSync(join(root, 'test/fixtures/plans/valid')).map((f) => join('test/fixtures/plans/valid', f)),
   ...readdirSync(join(root, 'plans')).map((f) => join('plans', f)),

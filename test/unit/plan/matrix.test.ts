@@ -101,7 +101,10 @@ describe('resolvePlan with matrix steps and needs', () => {
     expect(matrixFiles(source)).toEqual(['migration/modules.json']);
     expect(unknownRunStep(resolved, 'migrate[kurse]')).toBeUndefined();
     expect(unknownRunStep(resolved, 'migrate')).toBeUndefined();
-    expect(unknownRunStep(resolved, 'migrate[nope]')).toMatchObject({ message: 'no step has the id "migrate[nope]"', hint: expect.stringMatching(/did you mean/i) });
+    expect(unknownRunStep(resolved, 'migrate[nope]')).toMatchObject({
+      message: 'no step has the id "migrate[nope]"',
+      hint: expect.stringMatching(/did you mean/i),
+    });
   });
 
   it('refuses steps that may run at once and produce the same path', () => {

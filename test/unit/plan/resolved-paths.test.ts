@@ -10,7 +10,8 @@ const KINDS = {
   record: '  record: { dir: "${{ env.P }}" }',
   artifact: '  artifacts:\n    - { name: a, path: "${{ env.P }}" }',
   produces: '  steps:\n    - { id: s, run: node x.js, produces: ["${{ env.P }}"] }',
-  determinism: '  steps:\n    - { id: s, run: node x.js }\n    - { id: d, uses: determinism, with: { rerun: [s], paths: ["${{ env.P }}"] } }',
+  determinism:
+    '  steps:\n    - { id: s, run: node x.js }\n    - { id: d, uses: determinism, with: { rerun: [s], paths: ["${{ env.P }}"] } }',
   snapshot: '  steps:\n    - { id: s, uses: snapshot, with: { name: n, paths: ["${{ env.P }}"] } }',
   exists: '  steps:\n    - { id: s, run: node x.js, expect: { exists: ["${{ env.P }}"] } }',
   absent: '  steps:\n    - { id: s, run: node x.js, expect: { absent: ["${{ env.P }}"] } }',
@@ -44,7 +45,11 @@ function problemsFor(kind: keyof typeof KINDS, value: string) {
   const checked = validatePlan(Buffer.from(text), 'plans/p.yaml');
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const { plan, source } = checked.valid;
-  const { plan: resolved } = resolvePlan(plan, 'plans/p.yaml', { env: { P: value }, git: { sha: 'abc', branch: 'main' }, now: new Date(0) });
+  const { plan: resolved } = resolvePlan(plan, 'plans/p.yaml', {
+    env: { P: value },
+    git: { sha: 'abc', branch: 'main' },
+    now: new Date(0),
+  });
   // Where the value is written: the line holding `${{ env.P }}`, at its opening quote.
   const lines = text.split('\n');
   const line = lines.findIndex((l) => l.includes('"${{ env.P }}"')) + 1;
@@ -66,25 +71,38 @@ describe('paths after interpolation', () => {
   }
 
   it.each(kinds.filter((k) => k !== 'cwd'))('%s: an empty value (the repository root) is refused; a cwd may be the root', (kind) => {
-    expect(problemsFor(kind, '').problems[0]).toMatchObject({ code: 'PATH_UNSAFE', message: expect.stringMatching(/repository root itself/) });
+    expect(problemsFor(kind, '').problems[0]).toMatchObject({
+      code: 'PATH_UNSAFE',
+      message: expect.stringMatching(/repository root itself/),
+    });
   });
 
   it('accepts paths that stay inside, normalised: a/../b is b, no trailing slash', () => {
     for (const kind of kinds) {
-      for (const value of ['out/data', 'reports/../dumps', './out/x/', 'a b/ü €']) expect(problemsFor(kind, value).problems, `${kind} ${value}`).toEqual([]);
+      for (const value of ['out/data', 'reports/../dumps', './out/x/', 'a b/ü €'])
+        expect(problemsFor(kind, value).problems, `${kind} ${value}`).toEqual([]);
     }
     const checked = validatePlan(Buffer.from(planWith('record')), 'p.yaml');
     if (!checked.ok) throw new Error('invalid');
-    const { plan } = resolvePlan(checked.valid.plan, 'p.yaml', { env: { P: 'reports/../dumps/' }, git: { sha: '', branch: '' }, now: new Date(0) });
+    const { plan } = resolvePlan(checked.valid.plan, 'p.yaml', {
+      env: { P: 'reports/../dumps/' },
+      git: { sha: '', branch: '' },
+      now: new Date(0),
+    });
     expect(plan.record.dir).toBe('dumps');
   });
 
   it('the default record folder is placed at spec.runId when the plan sets it', () => {
-    const text = 'apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: p }\nspec:\n  runId: "${{ env.R }}"\n  steps:\n    - { id: s, run: node x.js }\n';
+    const text =
+      'apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: p }\nspec:\n  runId: "${{ env.R }}"\n  steps:\n    - { id: s, run: node x.js }\n';
     const checked = validatePlan(Buffer.from(text), 'p.yaml');
     if (!checked.ok) throw new Error('invalid');
     // A run id that passes its own check can still not make the record folder unsafe: only names of one segment.
-    const { plan: resolved, problems } = resolvePlan(checked.valid.plan, 'p.yaml', { env: { R: '..' }, git: { sha: '', branch: '' }, now: new Date(0) });
+    const { plan: resolved, problems } = resolvePlan(checked.valid.plan, 'p.yaml', {
+      env: { R: '..' },
+      git: { sha: '', branch: '' },
+      now: new Date(0),
+    });
     expect(problems[0]).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/run id "\.\."/) });
     expect(planPaths(checked.valid.plan, resolved)[0]).toMatchObject({ use: 'record', at: ['spec', 'runId'] });
   });
@@ -100,7 +118,12 @@ describe('run ids', () => {
   });
 
   it('refuses `.` and `..` written in the plan too, at spec.runId', () => {
-    const checked = validatePlan(Buffer.from('apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: p }\nspec:\n  runId: ".."\n  steps:\n    - { id: s, run: node x.js }\n'), 'p.yaml');
+    const checked = validatePlan(
+      Buffer.from(
+        'apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: p }\nspec:\n  runId: ".."\n  steps:\n    - { id: s, run: node x.js }\n',
+      ),
+      'p.yaml',
+    );
     expect(checked.ok).toBe(false);
     if (!checked.ok) expect(checked.problems[0]).toMatchObject({ line: 5, col: 10 });
   });

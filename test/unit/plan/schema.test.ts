@@ -26,7 +26,11 @@ describe('plan schema', () => {
     const ajv = new Ajv2020.default({ strict: true, allErrors: true, allowUnionTypes: true });
     addFormats.default(ajv);
     const compiled = ajv.compile(planSchema);
-    const samples = [{}, { apiVersion: 'cutover/v1', kind: 'Plan', metadata: { name: 'x' }, spec: { steps: [{ id: 'a', run: 'x' }] } }, { apiVersion: 'cutover/v1', kind: 'Plan', metadata: { name: 'X' }, spec: { steps: [] } }];
+    const samples = [
+      {},
+      { apiVersion: 'cutover/v1', kind: 'Plan', metadata: { name: 'x' }, spec: { steps: [{ id: 'a', run: 'x' }] } },
+      { apiVersion: 'cutover/v1', kind: 'Plan', metadata: { name: 'X' }, spec: { steps: [] } },
+    ];
     for (const sample of samples) expect(planValidator()(sample)).toBe(compiled(sample));
   });
 

@@ -32,12 +32,18 @@ describe('stagedProblems', () => {
 
   it('shortens long lists', () => {
     const staged = Array.from({ length: 8 }, (_, i) => `x${i}`);
-    expect(stagedProblems({ staged, status: staged, recordFiles: [], artifacts: [], indexed: new Map() })[0]).toBe('staged but not part of the record: x0, x1, x2, x3, x4 and 3 more');
+    expect(stagedProblems({ staged, status: staged, recordFiles: [], artifacts: [], indexed: new Map() })[0]).toBe(
+      'staged but not part of the record: x0, x1, x2, x3, x4 and 3 more',
+    );
   });
 });
 
 describe('stagedInStatus', () => {
   it('keeps entries with a staged change in the index column', () => {
-    expect(stagedInStatus('A  new.txt\0 M dirty.txt\0M  both.txt\0D  gone.txt\0?? untracked\0')).toEqual(['new.txt', 'both.txt', 'gone.txt']);
+    expect(stagedInStatus('A  new.txt\0 M dirty.txt\0M  both.txt\0D  gone.txt\0?? untracked\0')).toEqual([
+      'new.txt',
+      'both.txt',
+      'gone.txt',
+    ]);
   });
 });

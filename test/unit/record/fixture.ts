@@ -94,7 +94,12 @@ export function runResult(overrides: Partial<RunResult> = {}): RunResult {
     record: { dir: 'reports/station-56/run-1', push: false },
   };
   const artifacts = [
-    artifact('candidate', 'storage_candidate/v1', { 'kurse/a.json': '{"a":1}\n', 'kurse/b.json': '{"b":2}\n', 'users/u.json': '[]\n', 'index.json': '{}\n' }),
+    artifact('candidate', 'storage_candidate/v1', {
+      'kurse/a.json': '{"a":1}\n',
+      'kurse/b.json': '{"b":2}\n',
+      'users/u.json': '[]\n',
+      'index.json': '{}\n',
+    }),
     artifact('summary', 'reports/summary.json', { 'summary.json': '{"ok":true}\n' }, { commit: 'files' }),
   ];
   const result: RunResult = {
@@ -117,7 +122,17 @@ export function runResult(overrides: Partial<RunResult> = {}): RunResult {
       ran('preconditions', 'no-stale', 0, 10, { logDigest: null, logBytes: 0 }),
       ran('steps', 'dry-run', 10, 1200),
       ran('steps', 'migrate', 1200, 3000, { boundary: 'paused' }),
-      ran('rollback', 'repoint', 0, 0, { outcome: 'skipped', attempts: 0, exitCode: null, startedAt: null, endedAt: null, durationMs: 0, logDigest: null, logBytes: 0, reason: 'no step failed' }),
+      ran('rollback', 'repoint', 0, 0, {
+        outcome: 'skipped',
+        attempts: 0,
+        exitCode: null,
+        startedAt: null,
+        endedAt: null,
+        durationMs: 0,
+        logDigest: null,
+        logBytes: 0,
+        reason: 'no step failed',
+      }),
       ran('finally', 'resume', 3000, 4900),
     ],
     artifacts,

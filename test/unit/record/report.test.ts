@@ -27,7 +27,12 @@ describe('buildReport', () => {
   });
 
   it('heads a drill, an abandoned run and a rehearsal as what they are', () => {
-    const drill = report({ outcome: 'failure', exitCode: 1, drill: 'migrate', steps: [ran('steps', 'migrate', 0, 10, { outcome: 'failure', drill: true })] });
+    const drill = report({
+      outcome: 'failure',
+      exitCode: 1,
+      drill: 'migrate',
+      steps: [ran('steps', 'migrate', 0, 10, { outcome: 'failure', drill: true })],
+    });
     expect(drill.split('\n')[0]).toBe('# station-56 · run-1 🧯 drill');
     expect(report({ outcome: 'abandoned', exitCode: 1 }).split('\n')[0]).toBe('# station-56 · run-1 🛑 abandoned');
     const rehearsal = report({ rehearsal: true });
@@ -45,7 +50,13 @@ describe('buildReport', () => {
 
   it('draws the steps that ran as a Mermaid gantt chart in epoch milliseconds', () => {
     const chart = mermaid(report());
-    expect(chart.slice(0, 5)).toEqual(['gantt', '  title station-56 run-1', '  dateFormat x', '  axisFormat %H:%M:%S', '  todayMarker off']);
+    expect(chart.slice(0, 5)).toEqual([
+      'gantt',
+      '  title station-56 run-1',
+      '  dateFormat x',
+      '  axisFormat %H:%M:%S',
+      '  todayMarker off',
+    ]);
     const start = Date.parse('2026-11-22T01:00:01.200Z');
     expect(chart).toContain(`  migrate :done, s3, ${start}, ${start + 1800}`);
     expect(chart).toContain('  section finally');
@@ -80,7 +91,12 @@ describe('buildReport', () => {
 
   it('renders the same bytes for the same document, also read back from canonical JSON', () => {
     expect(report()).toBe(report());
-    const run = buildRunJson(runResult({ boundaries: { verified: '2026-11-22T01:00:02.000Z', paused: '2026-11-22T01:00:01.000Z', switched: '2026-11-22T01:00:03.000Z' }, runner: { host: 'h', githubActor: 'a' } }));
+    const run = buildRunJson(
+      runResult({
+        boundaries: { verified: '2026-11-22T01:00:02.000Z', paused: '2026-11-22T01:00:01.000Z', switched: '2026-11-22T01:00:03.000Z' },
+        runner: { host: 'h', githubActor: 'a' },
+      }),
+    );
     const text = buildReport(run);
     expect(buildReport(JSON.parse(canonicalJson(run)) as typeof run)).toBe(text);
     expect(text.indexOf('`paused_at`')).toBeLessThan(text.indexOf('`verified_at`'));
@@ -100,13 +116,25 @@ describe('report helpers', () => {
   });
 
   it('formats durations for people', () => {
-    expect([formatDuration(15), formatDuration(1500), formatDuration(184_000), formatDuration(3_720_000)]).toEqual(['15 ms', '1.5 s', '3m 04s', '1h 02m']);
+    expect([formatDuration(15), formatDuration(1500), formatDuration(184_000), formatDuration(3_720_000)]).toEqual([
+      '15 ms',
+      '1.5 s',
+      '3m 04s',
+      '1h 02m',
+    ]);
   });
 
   it("shows a failed step's tail in a collapsed block, fenced longer than any backticks in it", () => {
-    const failed = ran('steps', 'migrate', 1200, 3000, { outcome: 'failure', exitCode: 1, reason: 'exit code 1, expected 0', tail: ['a ``` b', 'last'] });
+    const failed = ran('steps', 'migrate', 1200, 3000, {
+      outcome: 'failure',
+      exitCode: 1,
+      reason: 'exit code 1, expected 0',
+      tail: ['a ``` b', 'last'],
+    });
     const text = report({ outcome: 'failure', exitCode: 1, steps: [ran('steps', 'dry-run', 10, 1200), failed] });
-    expect(text).toContain('<details><summary>Last 2 lines of the output of <code>migrate</code> (the whole log: <code>logs/steps-02-migrate.log</code>)</summary>\n\n````text\na ``` b\nlast\n````\n\n</details>');
+    expect(text).toContain(
+      '<details><summary>Last 2 lines of the output of <code>migrate</code> (the whole log: <code>logs/steps-02-migrate.log</code>)</summary>\n\n````text\na ``` b\nlast\n````\n\n</details>',
+    );
     expect(report()).not.toContain('<details><summary>Last');
   });
 });

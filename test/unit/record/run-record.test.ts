@@ -16,21 +16,50 @@ describe('buildRunJson', () => {
     expect(run.record).toEqual({ dir: 'reports/station-56/run-1' });
     expect(run.boundaries).toEqual({ paused_at: '2026-11-22T01:00:03.000Z' });
     expect(run.drill).toBe('migrate');
-    expect(Object.keys(run)).toEqual(expect.arrayContaining(['freezeDigest', 'runId', 'commit', 'branch', 'runner', 'startedAt', 'endedAt', 'outcome', 'exitCode', 'resumed', 'steps', 'artifacts', 'runRoot']));
+    expect(Object.keys(run)).toEqual(
+      expect.arrayContaining([
+        'freezeDigest',
+        'runId',
+        'commit',
+        'branch',
+        'runner',
+        'startedAt',
+        'endedAt',
+        'outcome',
+        'exitCode',
+        'resumed',
+        'steps',
+        'artifacts',
+        'runRoot',
+      ]),
+    );
   });
 
   it('names step logs logs/<phase>-<nn>-<id>.log by place in the phase, and null when nothing was logged', () => {
     const run = buildRunJson(runResult());
-    expect(run.steps.map((s) => s.log?.path ?? null)).toEqual([null, 'logs/steps-01-dry-run.log', 'logs/steps-02-migrate.log', null, 'logs/finally-01-resume.log']);
+    expect(run.steps.map((s) => s.log?.path ?? null)).toEqual([
+      null,
+      'logs/steps-01-dry-run.log',
+      'logs/steps-02-migrate.log',
+      null,
+      'logs/finally-01-resume.log',
+    ]);
     expect(run.steps[1]?.log).toEqual({ path: 'logs/steps-01-dry-run.log', digest: `sha256:${sha('log of dry-run')}`, bytes: 14 });
     expect(run.steps[3]).toMatchObject({ outcome: 'skipped', exitCode: null, signal: null, reason: 'no step failed' });
     expect(stepLogPath(runResult().plan, { phase: 'steps', id: 'unplanned' }, 6)).toBe('logs/steps-07-unplanned.log');
   });
 
   it('takes log facts from the record writer when given, truncated logs with their full digest', () => {
-    const logs = new Map([['dry-run', { digest: `sha256:${sha('x')}`, bytes: 1, full: { digest: `sha256:${sha('xx')}`, bytes: 9_000_000 } }]]);
+    const logs = new Map([
+      ['dry-run', { digest: `sha256:${sha('x')}`, bytes: 1, full: { digest: `sha256:${sha('xx')}`, bytes: 9_000_000 } }],
+    ]);
     const run = buildRunJson(runResult(), { logs });
-    expect(run.steps[1]?.log).toEqual({ path: 'logs/steps-01-dry-run.log', digest: `sha256:${sha('x')}`, bytes: 1, full: { digest: `sha256:${sha('xx')}`, bytes: 9_000_000 } });
+    expect(run.steps[1]?.log).toEqual({
+      path: 'logs/steps-01-dry-run.log',
+      digest: `sha256:${sha('x')}`,
+      bytes: 1,
+      full: { digest: `sha256:${sha('xx')}`, bytes: 9_000_000 },
+    });
     expect(run.steps[2]?.log).toBeNull();
   });
 
@@ -104,7 +133,12 @@ describe('recordCommitMessage', () => {
 });
 
 describe('recordOutcome', () => {
-  const drilled = (outcome: 'success' | 'failure' | 'skipped') => runResult({ outcome: 'failure', drill: 'migrate', steps: [ran('steps', 'migrate', 0, 10, { outcome, ...(outcome === 'failure' ? { drill: true } : {}) })] });
+  const drilled = (outcome: 'success' | 'failure' | 'skipped') =>
+    runResult({
+      outcome: 'failure',
+      drill: 'migrate',
+      steps: [ran('steps', 'migrate', 0, 10, { outcome, ...(outcome === 'failure' ? { drill: true } : {}) })],
+    });
 
   it('calls a drill whose step failed as planned a drill, in the subject and the trailer', () => {
     const run = buildRunJson(drilled('failure'));
@@ -114,7 +148,8 @@ describe('recordOutcome', () => {
 
   it('keeps a real failure before the drilled step a failure, and every other outcome as it is', () => {
     expect(recordOutcome(buildRunJson(drilled('skipped')))).toBe('failure');
-    for (const outcome of ['success', 'failure', 'interrupted', 'abandoned'] as const) expect(recordOutcome(buildRunJson(runResult({ outcome })))).toBe(outcome);
+    for (const outcome of ['success', 'failure', 'interrupted', 'abandoned'] as const)
+      expect(recordOutcome(buildRunJson(runResult({ outcome })))).toBe(outcome);
   });
 
   it('writes rehearsal: true into run.json only for a rehearsal', () => {

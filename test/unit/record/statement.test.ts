@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { canonicalJson } from '../../../src/text/json.js';
 import { buildRunJson } from '../../../src/record/run-record.js';
-import { LEGACY_PREDICATE_TYPE, MERKLE_DIGEST_KEY, PREDICATE_TYPE, REPOSITORY_URL, STATEMENT_TYPE, buildLegacyStatement, buildStatement, subjectChecksums } from '../../../src/record/statement.js';
+import {
+  LEGACY_PREDICATE_TYPE,
+  MERKLE_DIGEST_KEY,
+  PREDICATE_TYPE,
+  REPOSITORY_URL,
+  STATEMENT_TYPE,
+  buildLegacyStatement,
+  buildStatement,
+  subjectChecksums,
+} from '../../../src/record/statement.js';
 import { artifact, runResult, sha } from './fixture.js';
 
 const root = new URL('../../../', import.meta.url);
@@ -26,9 +35,20 @@ describe('buildStatement', () => {
     expect(`${uri.origin}${uri.pathname}`).toBe(`${REPOSITORY_URL}/blob/main/docs/predicate.md`);
     // The anchor is a heading of that page, as GitHub makes anchors from headings.
     const page = readFileSync(new URL('docs/predicate.md', root), 'utf8');
-    const anchors = [...page.matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-'));
+    const anchors = [...page.matchAll(/^#+ (.+)$/gm)].map((m) =>
+      m[1]!
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    );
     expect(anchors).toContain(uri.hash.slice(1));
-    expect(statement.predicate).toMatchObject({ runId: 'run-1', outcome: 'success', runRoot: run.runRoot, commit: run.commit, plan: run.plan });
+    expect(statement.predicate).toMatchObject({
+      runId: 'run-1',
+      outcome: 'success',
+      runRoot: run.runRoot,
+      commit: run.commit,
+      plan: run.plan,
+    });
   });
 
   it('uses one canonical repository URL: package.json, the schema $id and the predicate type', () => {
@@ -48,7 +68,13 @@ describe('buildStatement', () => {
       {
         name: 'reports/station-56/run-1/manifests/candidate.sha256',
         digest: { sha256: sha(candidate!.manifest) },
-        annotations: { artifact: 'candidate', path: 'storage_candidate/v1', files: 4, bytes: candidate!.bytes, [MERKLE_DIGEST_KEY]: candidate!.root.slice('sha256:'.length) },
+        annotations: {
+          artifact: 'candidate',
+          path: 'storage_candidate/v1',
+          files: 4,
+          bytes: candidate!.bytes,
+          [MERKLE_DIGEST_KEY]: candidate!.root.slice('sha256:'.length),
+        },
       },
       {
         name: 'reports/station-56/run-1/manifests/summary.sha256',
@@ -59,7 +85,16 @@ describe('buildStatement', () => {
     ]);
     for (const subject of statement.subject) expect(subject.digest.sha256).toMatch(/^[0-9a-f]{64}$/);
     // The directory hash stays in the predicate: the SHA-256 of the manifest, as the manifest's subject says.
-    expect(statement.predicate.artifacts[0]).toEqual({ name: 'candidate', path: 'storage_candidate/v1', present: true, files: 4, bytes: candidate!.bytes, root: candidate!.root, dirHash: sha(candidate!.manifest), manifest: 'reports/station-56/run-1/manifests/candidate.sha256' });
+    expect(statement.predicate.artifacts[0]).toEqual({
+      name: 'candidate',
+      path: 'storage_candidate/v1',
+      present: true,
+      files: 4,
+      bytes: candidate!.bytes,
+      root: candidate!.root,
+      dirHash: sha(candidate!.manifest),
+      manifest: 'reports/station-56/run-1/manifests/candidate.sha256',
+    });
     expect(run.artifacts).toHaveLength(statement.predicate.artifacts.length);
   });
 

@@ -41,14 +41,18 @@ describe('parseRunJson', () => {
 
 describe('outcomes and rehearsals', () => {
   it('accepts every outcome a run ends with, abandoned included, and nothing else', () => {
-    for (const outcome of ['success', 'failure', 'interrupted', 'abandoned']) expect(parseRunJson(canonicalJson({ ...run, outcome })).check.ok).toBe(true);
+    for (const outcome of ['success', 'failure', 'interrupted', 'abandoned'])
+      expect(parseRunJson(canonicalJson({ ...run, outcome })).check.ok).toBe(true);
     expect(parseRunJson(canonicalJson({ ...run, outcome: 'drill' })).check.detail).toMatch(/outcome is "drill"/);
     expect(parseRunJson(canonicalJson({ ...run, rehearsal: false })).check.detail).toMatch(/rehearsal/);
   });
 
   it('refuses a rehearsal as evidence and passes a run', () => {
     expect(checkEvidence(run)).toMatchObject({ ok: true });
-    expect(checkEvidence(buildRunJson(runResult({ rehearsal: true })))).toMatchObject({ ok: false, detail: expect.stringMatching(/is a rehearsal/) });
+    expect(checkEvidence(buildRunJson(runResult({ rehearsal: true })))).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/is a rehearsal/),
+    });
   });
 });
 
@@ -86,7 +90,11 @@ describe('checkArtifactFiles', () => {
     ];
     const check = checkArtifactFiles(candidate, recorded, { entries: found, bytes: 1 }, 'storage_candidate/v1');
     expect(check.ok).toBe(false);
-    expect(check.files).toEqual(['added: storage_candidate/v1/zz-new.json', 'removed: storage_candidate/v1/users/u.json', 'changed: storage_candidate/v1/index.json']);
+    expect(check.files).toEqual([
+      'added: storage_candidate/v1/zz-new.json',
+      'removed: storage_candidate/v1/users/u.json',
+      'changed: storage_candidate/v1/index.json',
+    ]);
   });
 
   it('passes an identical tree and fails a wrong byte count or an unreadable artifact', () => {
@@ -111,7 +119,16 @@ describe('record-level checks', () => {
   });
 
   it('wants exactly the listed files in the record folder', () => {
-    const listed = ['run.json', 'report.md', 'statement.json', 'manifests/candidate.sha256', 'manifests/summary.sha256', 'logs/steps-01-dry-run.log', 'logs/steps-02-migrate.log', 'logs/finally-01-resume.log'];
+    const listed = [
+      'run.json',
+      'report.md',
+      'statement.json',
+      'manifests/candidate.sha256',
+      'manifests/summary.sha256',
+      'logs/steps-01-dry-run.log',
+      'logs/steps-02-migrate.log',
+      'logs/finally-01-resume.log',
+    ];
     expect(checkRecordFiles(run, listed).ok).toBe(true);
     expect(checkRecordFiles(run, [...listed.slice(1), 'logs/extra.log']).files).toEqual(['missing: run.json', 'added: logs/extra.log']);
   });
@@ -131,22 +148,52 @@ describe('record-level checks', () => {
     // A record written before manifests became subjects keeps verifying, and a forgery of it does not.
     const legacy = canonicalJson(buildLegacyStatement(run, { runJson, manifests }));
     expect(checkStatement(run, legacy, runJson, manifests)).toMatchObject({ ok: true, detail: expect.stringContaining('legacy form') });
-    expect(checkStatement(run, legacy.replace(`"dirHash": "${manifestDigest}"`, `"dirHash": "${sha('forged')}"`), runJson, manifests).ok).toBe(false);
+    expect(
+      checkStatement(run, legacy.replace(`"dirHash": "${manifestDigest}"`, `"dirHash": "${sha('forged')}"`), runJson, manifests).ok,
+    ).toBe(false);
   });
 
   it('passes the approvals the run was gated on, and fails naming each one that does not count', () => {
-    const bob = { by: 'Bob <bob@example.test>', digest: run.freezeDigest, principal: 'bob@example.test', key: `SHA256:${'B'.repeat(43)}`, signature: 'U1NIU0lH' };
+    const bob = {
+      by: 'Bob <bob@example.test>',
+      digest: run.freezeDigest,
+      principal: 'bob@example.test',
+      key: `SHA256:${'B'.repeat(43)}`,
+      signature: 'U1NIU0lH',
+    };
     const eve = { ...bob, by: 'Eve <eve@example.test>', principal: 'eve@example.test' };
     const signers = '.cutover/allowed_signers';
-    expect(checkApprovals(run, { required: 1, satisfied: true, signers, valid: [{ approval: bob, verified: true }], rejected: [] })).toMatchObject({
+    expect(
+      checkApprovals(run, { required: 1, satisfied: true, signers, valid: [{ approval: bob, verified: true }], rejected: [] }),
+    ).toMatchObject({
       ok: true,
-      detail: expect.stringContaining(`1 of 1 required against ${signers} at ${run.commit.slice(0, 12)}: bob@example.test (signature verified)`),
+      detail: expect.stringContaining(
+        `1 of 1 required against ${signers} at ${run.commit.slice(0, 12)}: bob@example.test (signature verified)`,
+      ),
     });
-    const failed = checkApprovals(run, { required: 2, satisfied: false, signers, valid: [{ approval: bob, verified: true }], rejected: [{ approval: eve, reason: 'unknown-principal', detail: `eve@example.test is not a principal of ${signers}` }] });
-    expect(failed).toMatchObject({ ok: false, detail: expect.stringContaining(`1 of 2 required approval(s) of ${run.freezeDigest} count`) });
-    expect(failed.files).toEqual([run.lock.path, `not counted: eve@example.test (unknown-principal): eve@example.test is not a principal of ${signers}`]);
-    expect(checkApprovals(run, { required: 0, satisfied: true, valid: [], rejected: [] })).toMatchObject({ ok: true, detail: 'none required' });
-    expect(checkApprovals(run, { error: 'the plan or the lock is not in commit abc' })).toMatchObject({ ok: false, files: [run.lock.path] });
+    const failed = checkApprovals(run, {
+      required: 2,
+      satisfied: false,
+      signers,
+      valid: [{ approval: bob, verified: true }],
+      rejected: [{ approval: eve, reason: 'unknown-principal', detail: `eve@example.test is not a principal of ${signers}` }],
+    });
+    expect(failed).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining(`1 of 2 required approval(s) of ${run.freezeDigest} count`),
+    });
+    expect(failed.files).toEqual([
+      run.lock.path,
+      `not counted: eve@example.test (unknown-principal): eve@example.test is not a principal of ${signers}`,
+    ]);
+    expect(checkApprovals(run, { required: 0, satisfied: true, valid: [], rejected: [] })).toMatchObject({
+      ok: true,
+      detail: 'none required',
+    });
+    expect(checkApprovals(run, { error: 'the plan or the lock is not in commit abc' })).toMatchObject({
+      ok: false,
+      files: [run.lock.path],
+    });
   });
 
   it('checks report.md byte for byte from this version, by its roots from another', () => {
@@ -161,7 +208,10 @@ describe('record-level checks', () => {
 
   it('flags a plan or lock that changed after the run', () => {
     expect(checkUnchanged('plan', run, run.plan.digest).ok).toBe(true);
-    expect(checkUnchanged('plan', run, `sha256:${sha('new plan')}`)).toMatchObject({ ok: false, files: ['changed: plans/station-56.yaml'] });
+    expect(checkUnchanged('plan', run, `sha256:${sha('new plan')}`)).toMatchObject({
+      ok: false,
+      files: ['changed: plans/station-56.yaml'],
+    });
     expect(checkUnchanged('lock', run, undefined)).toMatchObject({ ok: false, files: ['removed: plans/station-56.lock.json'] });
   });
 
@@ -170,7 +220,9 @@ describe('record-level checks', () => {
     const trailers = recordTrailers(run);
     const commit = { commit: 'c'.repeat(40), subject, trailers, sameRunJson: true };
     expect(checkTrailers(run, commit).ok).toBe(true);
-    expect(checkTrailers(run, { ...commit, trailers: [...trailers, ['Cutover-Root', `sha256:${sha('x')}`]] }).detail).toMatch(/Cutover-Root is/);
+    expect(checkTrailers(run, { ...commit, trailers: [...trailers, ['Cutover-Root', `sha256:${sha('x')}`]] }).detail).toMatch(
+      /Cutover-Root is/,
+    );
     expect(checkTrailers(run, { ...commit, subject: 'edit run.json' }).ok).toBe(false);
     expect(checkTrailers(run, { ...commit, sameRunJson: false }).detail).toMatch(/work tree differs/);
     expect(checkTrailers(run, { error: 'not committed' }).ok).toBe(false);

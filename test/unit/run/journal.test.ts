@@ -11,7 +11,22 @@ it('writes no secret, in no escaped form, and reads its entries back', async () 
   const secret = 'Tr0ub"le\\Pa55 w0rd\nline-two';
   const path = join(tempDir(), 'journal.jsonl');
   const journal = await openJournal(path, createMasker([secret]));
-  const step = { phase: 'steps', id: 'a', name: 'a', outcome: 'failure', attempts: 1, exitCode: 1, signal: null, timedOut: false, startedAt: null, endedAt: null, durationMs: 1234, logDigest: null, logBytes: 0, reason: `value is ${JSON.stringify(secret)}` } as StepRecord;
+  const step = {
+    phase: 'steps',
+    id: 'a',
+    name: 'a',
+    outcome: 'failure',
+    attempts: 1,
+    exitCode: 1,
+    signal: null,
+    timedOut: false,
+    startedAt: null,
+    endedAt: null,
+    durationMs: 1234,
+    logDigest: null,
+    logBytes: 0,
+    reason: `value is ${JSON.stringify(secret)}`,
+  } as StepRecord;
   journal.append({ type: 'step-end', step });
   journal.append({ type: 'step-spawn', id: 'a', pgid: 4321 });
   journal.close();

@@ -6,7 +6,9 @@ import { shellWords, splitCommand } from '../../../src/text/argv.js';
 describe('splitCommand', () => {
   it('leaves shell operators as plain words', () => {
     expect(splitCommand('echo a; touch pwned')).toEqual({ argv: ['echo', 'a;', 'touch', 'pwned'] });
-    expect(splitCommand('cat x | sh && rm -rf / > out # c')).toEqual({ argv: ['cat', 'x', '|', 'sh', '&&', 'rm', '-rf', '/', '>', 'out', '#', 'c'] });
+    expect(splitCommand('cat x | sh && rm -rf / > out # c')).toEqual({
+      argv: ['cat', 'x', '|', 'sh', '&&', 'rm', '-rf', '/', '>', 'out', '#', 'c'],
+    });
   });
 
   it('expands nothing', () => {
@@ -35,10 +37,16 @@ describe('splitCommand', () => {
   it('round-trips any argv quoted word by word', () => {
     const word = fc.string({ unit: 'grapheme', maxLength: 12 });
     fc.assert(
-      fc.property(fc.tuple(word.filter((w) => w !== ''), fc.array(word, { maxLength: 6 })), ([name, rest]) => {
-        const argv = [name, ...rest];
-        expect(splitCommand(argv.map((w) => quote(w)).join(' '))).toEqual({ argv });
-      }),
+      fc.property(
+        fc.tuple(
+          word.filter((w) => w !== ''),
+          fc.array(word, { maxLength: 6 }),
+        ),
+        ([name, rest]) => {
+          const argv = [name, ...rest];
+          expect(splitCommand(argv.map((w) => quote(w)).join(' '))).toEqual({ argv });
+        },
+      ),
     );
   });
 });

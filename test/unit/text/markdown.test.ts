@@ -4,7 +4,9 @@ import { codeBlock, codeFence, escapeHtml, escapeMarkdown, inlineCode, needsCode
 
 describe('markdown', () => {
   it('escapes everything Markdown would act on in prose, on one line', () => {
-    expect(escapeMarkdown('a *b* _c_ [d](e) `f` #g | h ~i~ > j <script>\\\nk')).toBe('a \\*b\\* \\_c\\_ \\[d\\]\\(e\\) \\`f\\` \\#g \\| h \\~i\\~ \\> j &lt;script\\>\\\\ k');
+    expect(escapeMarkdown('a *b* _c_ [d](e) `f` #g | h ~i~ > j <script>\\\nk')).toBe(
+      'a \\*b\\* \\_c\\_ \\[d\\]\\(e\\) \\`f\\` \\#g \\| h \\~i\\~ \\> j &lt;script\\>\\\\ k',
+    );
   });
 
   it('keeps a code span whole: backticks and pipes replaced, line breaks joined', () => {

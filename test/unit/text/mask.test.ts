@@ -168,16 +168,20 @@ describe('createMasker().maskJson', () => {
   it('never splits an escape sequence, whatever the secret and the text', () => {
     const unit = fc.constantFrom('a', 'n', 'u', '0', '"', '\\', '\n', '\u0001', 'é', ' ');
     fc.assert(
-      fc.property(fc.array(fc.string({ unit, minLength: 4, maxLength: 8 }), { minLength: 1, maxLength: 3 }), fc.array(fc.string({ unit, maxLength: 30 }), { maxLength: 4 }), (secrets, values) => {
-        const masker = createMasker(secrets);
-        const text = JSON.stringify({ values, joined: values.join(secrets[0]) });
-        const out = masker.maskJson(text);
-        expect(() => JSON.parse(out)).not.toThrow();
-        // What the strings held, masked: no secret's value is left in any of them.
-        for (const value of Object.values(JSON.parse(out) as Record<string, unknown>).flat() as string[]) {
-          for (const s of secrets) if ([...s.trim()].length >= MIN_SECRET_LENGTH) expect(value).not.toContain(s);
-        }
-      }),
+      fc.property(
+        fc.array(fc.string({ unit, minLength: 4, maxLength: 8 }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.string({ unit, maxLength: 30 }), { maxLength: 4 }),
+        (secrets, values) => {
+          const masker = createMasker(secrets);
+          const text = JSON.stringify({ values, joined: values.join(secrets[0]) });
+          const out = masker.maskJson(text);
+          expect(() => JSON.parse(out)).not.toThrow();
+          // What the strings held, masked: no secret's value is left in any of them.
+          for (const value of Object.values(JSON.parse(out) as Record<string, unknown>).flat() as string[]) {
+            for (const s of secrets) if ([...s.trim()].length >= MIN_SECRET_LENGTH) expect(value).not.toContain(s);
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });

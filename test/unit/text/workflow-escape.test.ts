@@ -40,7 +40,8 @@ describe('escapeData and escapeProperty', () => {
   it('round-trip through the runner’s unescaping', () => {
     // The runner's order (ActionCommand.UnescapeProperty / UnescapeData): the specific codes, then %25.
     const unescapeData = (s: string) => s.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%');
-    const unescapeProperty = (s: string) => s.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%3A', ':').replaceAll('%2C', ',').replaceAll('%25', '%');
+    const unescapeProperty = (s: string) =>
+      s.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%3A', ':').replaceAll('%2C', ',').replaceAll('%25', '%');
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom('%', '0', 'A', 'D', '3', '2', 'C', ':', ',', '\r', '\n', 'x') }), (value) => {
         expect(unescapeData(escapeData(value))).toBe(value);
@@ -85,6 +86,10 @@ describe('escapeLogText', () => {
   });
 
   it('finds commands where the runner does (the checker itself can fail)', () => {
-    expect(commandsIn('a\n::error::x\n  ::set-output name=a::b\nsee ##[warning]y\nplain :: text')).toEqual(['::error::x', '  ::set-output name=a::b', 'see ##[warning]y']);
+    expect(commandsIn('a\n::error::x\n  ::set-output name=a::b\nsee ##[warning]y\nplain :: text')).toEqual([
+      '::error::x',
+      '  ::set-output name=a::b',
+      'see ##[warning]y',
+    ]);
   });
 });
