@@ -73,7 +73,9 @@ var CutoverError = class extends Error {
     this.code = code;
     this.hint = options.hint === void 0 ? void 0 : oneLine(options.hint);
     this.position = options.position;
-    this.problems = (options.problems ?? [{ code, message, ...options.position, ...options.hint ? { hint: options.hint } : {} }]).map(oneLineProblem);
+    this.problems = (options.problems ?? [{ code, message, ...options.position, ...options.hint ? { hint: options.hint } : {} }]).map(
+      oneLineProblem
+    );
     this.exitCode = options.exitCode ?? EXIT_BY_CODE[code];
   }
 };
@@ -151,7 +153,9 @@ function hashFileSync(abs, buffer, onBytes) {
       }
     }
   } catch (error) {
-    throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${error.code ?? String(error)})`, { cause: error });
+    throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${error.code ?? String(error)})`, {
+      cause: error
+    });
   } finally {
     closeSync(fd);
   }

@@ -16300,7 +16300,7 @@ var require_package = __commonJS({
 
 // src/action/run-action.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join16, resolve as resolve10 } from "node:path";
+import { join as join17, resolve as resolve10 } from "node:path";
 
 // src/adapters/streams.ts
 import { closeSync, fstatSync, openSync } from "node:fs";
@@ -16422,7 +16422,9 @@ var CutoverError = class extends Error {
     this.code = code;
     this.hint = options.hint === void 0 ? void 0 : oneLine(options.hint);
     this.position = options.position;
-    this.problems = (options.problems ?? [{ code, message, ...options.position, ...options.hint ? { hint: options.hint } : {} }]).map(oneLineProblem);
+    this.problems = (options.problems ?? [{ code, message, ...options.position, ...options.hint ? { hint: options.hint } : {} }]).map(
+      oneLineProblem
+    );
     this.exitCode = options.exitCode ?? EXIT_BY_CODE[code];
   }
 };
@@ -16532,7 +16534,7 @@ function secretVariants(secrets) {
       for (const lined of /* @__PURE__ */ new Set([base, oneLine(base)])) {
         let json = lined;
         for (let depth = 0; depth <= JSON_DEPTH; depth++) {
-          for (const escape2 of LAST_ESCAPES) variants.add(escape2(json));
+          for (const last of LAST_ESCAPES) variants.add(last(json));
           json = jsonBody(json);
         }
       }
@@ -16560,7 +16562,12 @@ function createMasker(secrets) {
   };
   const maskBytes = (bytes) => {
     if (needleBytes.length === 0) return bytes;
-    const found = scan(needleBytes.map((n2) => n2.length), (i2, from) => bytes.indexOf(needleBytes[i2], from), bytes.length, { carry: 0, lastCovered: false });
+    const found = scan(
+      needleBytes.map((n2) => n2.length),
+      (i2, from) => bytes.indexOf(needleBytes[i2], from),
+      bytes.length,
+      { carry: 0, lastCovered: false }
+    );
     return Buffer.concat(found.pieces.map((piece) => piece ? bytes.subarray(piece[0], piece[1]) : MASK_BYTES));
   };
   const stream = () => {
@@ -16569,7 +16576,12 @@ function createMasker(secrets) {
     let state = { carry: 0, lastCovered: false };
     const step = (buf, final) => {
       const emitEnd = final ? buf.length : buf.length - pendingPrefix(buf, needleBytes);
-      const found = scan(needleBytes.map((n2) => n2.length), (i2, from) => buf.indexOf(needleBytes[i2], from), emitEnd, state);
+      const found = scan(
+        needleBytes.map((n2) => n2.length),
+        (i2, from) => buf.indexOf(needleBytes[i2], from),
+        emitEnd,
+        state
+      );
       state = found.state;
       tail = Buffer.from(buf.subarray(emitEnd));
       return Buffer.concat(found.pieces.map((piece) => piece ? buf.subarray(piece[0], piece[1]) : MASK_BYTES));
@@ -20195,7 +20207,10 @@ async function findRepositoryRoot({ cwd }) {
     gitDirs.set(root, gitDir);
     return root;
   } catch (cause) {
-    throw new CutoverError("GIT_FAILED", `${cwd} is not inside a git repository`, { cause, hint: "run cutover inside the repository that holds the plan" });
+    throw new CutoverError("GIT_FAILED", `${cwd} is not inside a git repository`, {
+      cause,
+      hint: "run cutover inside the repository that holds the plan"
+    });
   }
 }
 async function readGitDir({ cwd }) {
@@ -20217,12 +20232,24 @@ async function existsAtRevision(path6, rev, { cwd }) {
 }
 async function readAtRevision(path6, rev, { cwd }) {
   return new Promise((resolve11) => {
-    execFile("git", ["show", `${rev}:${path6}`], { cwd, encoding: "buffer", maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve11(error ? void 0 : stdout));
+    execFile(
+      "git",
+      ["show", `${rev}:${path6}`],
+      { cwd, encoding: "buffer", maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) => resolve11(error ? void 0 : stdout)
+    );
   });
 }
 async function dirtyPaths(paths, { cwd }) {
   if (paths.length === 0) return [];
-  const out = await gitClient(cwd).raw(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ...paths.map((p2) => `:(literal)${p2}`)]);
+  const out = await gitClient(cwd).raw([
+    "status",
+    "--porcelain=v1",
+    "-z",
+    "--untracked-files=all",
+    "--",
+    ...paths.map((p2) => `:(literal)${p2}`)
+  ]);
   return out.split("\0").filter((entry) => entry.length > 3).map((entry) => entry.slice(3));
 }
 async function unchangedTrackedFiles(path6, { cwd }) {
@@ -20232,7 +20259,11 @@ async function unchangedTrackedFiles(path6, { cwd }) {
   try {
     const tracked = split2(await git.raw(["ls-files", "-z", "--cached", "--", spec]));
     if (tracked.length === 0) return /* @__PURE__ */ new Set();
-    const changed2 = new Set(split2(await git.raw(["status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames", "--", spec])).map((entry) => entry.slice(3)));
+    const changed2 = new Set(
+      split2(await git.raw(["status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames", "--", spec])).map(
+        (entry) => entry.slice(3)
+      )
+    );
     return new Set(tracked.filter((file) => !changed2.has(file)));
   } catch (cause) {
     throw new CutoverError("GIT_FAILED", `cannot read git's view of ${JSON.stringify(path6)}`, { cause });
@@ -20635,11 +20666,20 @@ var YAML_OPTIONS = {
 function loadPlan(bytes, file, maxBytes = MAX_PLAN_BYTES) {
   const fail2 = (problem) => ({ ok: false, problems: [{ file, ...problem }] });
   if (bytes.length > maxBytes) {
-    return fail2({ code: "PLAN_TOO_LARGE", message: `the plan is ${bytes.length} bytes, over the ${maxBytes}-byte limit`, hint: "split the plan or move data into input files" });
+    return fail2({
+      code: "PLAN_TOO_LARGE",
+      message: `the plan is ${bytes.length} bytes, over the ${maxBytes}-byte limit`,
+      hint: "split the plan or move data into input files"
+    });
   }
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) {
-    return fail2({ code: "PLAN_ENCODING", message: `byte 0x${bytes[bad].toString(16).padStart(2, "0")} is not valid UTF-8`, ...lineColAt(bytes, bad), hint: "save the plan as UTF-8" });
+    return fail2({
+      code: "PLAN_ENCODING",
+      message: `byte 0x${bytes[bad].toString(16).padStart(2, "0")} is not valid UTF-8`,
+      ...lineColAt(bytes, bad),
+      hint: "save the plan as UTF-8"
+    });
   }
   let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   if (text.startsWith("\uFEFF")) text = text.slice(1);
@@ -20648,32 +20688,57 @@ function loadPlan(bytes, file, maxBytes = MAX_PLAN_BYTES) {
   const list = Array.isArray(docs) ? docs : [];
   const first = list[0];
   if (!first || first.contents === null) {
-    return fail2({ code: "PLAN_SYNTAX", message: "the plan is empty", line: 1, col: 1, hint: "start from `cutover init` or `cutover schema`" });
+    return fail2({
+      code: "PLAN_SYNTAX",
+      message: "the plan is empty",
+      line: 1,
+      col: 1,
+      hint: "start from `cutover init` or `cutover schema`"
+    });
   }
   const source = { file, text, doc: first, lines: lines3 };
   const problems = [];
   const at3 = (offset) => ({ file, ...lineColOf(source, offset) });
   for (const extra of list.slice(1)) {
-    problems.push({ code: "PLAN_SYNTAX", message: "a plan file holds one YAML document; found another", ...at3(extra.range[0]), hint: "remove the `---` separator and everything after it" });
+    problems.push({
+      code: "PLAN_SYNTAX",
+      message: "a plan file holds one YAML document; found another",
+      ...at3(extra.range[0]),
+      hint: "remove the `---` separator and everything after it"
+    });
   }
   const reported = [...first.errors, ...first.warnings];
   for (const e of reported.filter((r2) => r2.code === "DUPLICATE_KEY" || r2.code === "TAG_RESOLVE_FAILED")) {
-    problems.push({ code: e.code === "DUPLICATE_KEY" ? "PLAN_DUPLICATE" : "PLAN_YAML_FEATURE", message: yamlMessage(e.code, e.message), ...at3(e.pos[0]) });
+    problems.push({
+      code: e.code === "DUPLICATE_KEY" ? "PLAN_DUPLICATE" : "PLAN_YAML_FEATURE",
+      message: yamlMessage(e.code, e.message),
+      ...at3(e.pos[0])
+    });
   }
   const syntax = reported.filter((r2) => r2.code !== "DUPLICATE_KEY" && r2.code !== "TAG_RESOLVE_FAILED");
-  for (const e of explainYamlErrors(text, syntax.map((r2) => ({ code: r2.code, message: r2.message, offset: r2.pos[0] })))) {
+  for (const e of explainYamlErrors(
+    text,
+    syntax.map((r2) => ({ code: r2.code, message: r2.message, offset: r2.pos[0] }))
+  )) {
     problems.push({ code: "PLAN_SYNTAX", message: e.message, ...at3(e.offset), hint: e.hint });
   }
   const directive = directiveOffset(text, first);
   if (directive >= 0) {
-    problems.push({ code: "PLAN_YAML_FEATURE", message: "YAML directives are not allowed", ...at3(directive), hint: "remove the `%` line: plans are read as YAML 1.2 (core schema) only" });
+    problems.push({
+      code: "PLAN_YAML_FEATURE",
+      message: "YAML directives are not allowed",
+      ...at3(directive),
+      hint: "remove the `%` line: plans are read as YAML 1.2 (core schema) only"
+    });
   }
-  problems.push(...unsupportedNodes(first).map(({ node, what }) => ({
-    code: "PLAN_YAML_FEATURE",
-    message: `${what} are not allowed in plans`,
-    ...at3(markerOffset(text, node.range?.[0] ?? 0, what === "tags" ? "!" : what === "anchors" ? "&" : "*")),
-    hint: what === "tags" ? "write the value as a plain string" : "write the value out in full"
-  })));
+  problems.push(
+    ...unsupportedNodes(first).map(({ node, what }) => ({
+      code: "PLAN_YAML_FEATURE",
+      message: `${what} are not allowed in plans`,
+      ...at3(markerOffset(text, node.range?.[0] ?? 0, what === "tags" ? "!" : what === "anchors" ? "&" : "*")),
+      hint: what === "tags" ? "write the value as a plain string" : "write the value out in full"
+    }))
+  );
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) };
   return { ok: true, plan: { ...source, data: first.toJS({ maxAliasCount: 0 }) } };
 }
@@ -20998,8 +21063,18 @@ function template(path6, source, offset, runner, shell) {
   return { path: path6, offset, expr: close < 0 ? "" : source.slice(offset + 3, close).trim(), runner, shell };
 }
 var INTERPRETERS = [
-  { name: /^(?:ba|da|z|k|mk|a|y|fi)?sh$/, shell: true, code: ["-c", "--command"], valued: ["-o", "+o", "-O", "+O", "--rcfile", "--init-file"] },
-  { name: /^(?:node|nodejs|bun)$/, shell: false, code: ["-e", "--eval", "-p", "--print"], valued: ["-r", "--require", "--import", "--loader", "--experimental-loader", "-C", "--conditions", "--input-type"] },
+  {
+    name: /^(?:ba|da|z|k|mk|a|y|fi)?sh$/,
+    shell: true,
+    code: ["-c", "--command"],
+    valued: ["-o", "+o", "-O", "+O", "--rcfile", "--init-file"]
+  },
+  {
+    name: /^(?:node|nodejs|bun)$/,
+    shell: false,
+    code: ["-e", "--eval", "-p", "--print"],
+    valued: ["-r", "--require", "--import", "--loader", "--experimental-loader", "-C", "--conditions", "--input-type"]
+  },
   { name: /^python[0-9.]*$/, shell: false, code: ["-c"], valued: ["-W", "-X"] },
   { name: /^perl[0-9.]*$/, shell: false, code: ["-e", "-E"], valued: [] },
   { name: /^ruby[0-9.]*$/, shell: false, code: ["-e"], valued: ["-r", "-I"] },
@@ -21365,7 +21440,14 @@ function checkNames(expr, kind, stepIds, matrixNames = /* @__PURE__ */ new Set()
   for (const node of walkExpression(expr)) {
     if (node.kind === "call") {
       if (kind === "value" || !FUNCTIONS.includes(node.name)) {
-        issues.push(issue(node.start, "PLAN_INTERPOLATION", `unknown function ${node.name}()`, kind === "condition" ? "conditions know success(), failure() and always()" : `values know ${VALUE_NAMES}`));
+        issues.push(
+          issue(
+            node.start,
+            "PLAN_INTERPOLATION",
+            `unknown function ${node.name}()`,
+            kind === "condition" ? "conditions know success(), failure() and always()" : `values know ${VALUE_NAMES}`
+          )
+        );
       }
       continue;
     }
@@ -21375,14 +21457,29 @@ function checkNames(expr, kind, stepIds, matrixNames = /* @__PURE__ */ new Set()
     const known = root === "env" && a2 !== void 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a2) && b3 === void 0 || root === "run" && a2 === "id" && b3 === void 0 || root === "plan" && a2 === "name" && b3 === void 0 || root === "git" && (a2 === "sha" || a2 === "branch") && b3 === void 0 || root === "matrix" && a2 !== void 0 && matrixNames.has(a2) && b3 === void 0;
     if (known) continue;
     if (root === "matrix") {
-      issues.push(issue(node.start, "PLAN_INTERPOLATION", `unknown name ${JSON.stringify(name)}`, matrixNames.size ? `this step's matrix is ${[...matrixNames].map((m2) => `matrix.${m2}`).join(", ")}` : "matrix values may appear in run, env, produces and expect of a step with a matrix"));
+      issues.push(
+        issue(
+          node.start,
+          "PLAN_INTERPOLATION",
+          `unknown name ${JSON.stringify(name)}`,
+          matrixNames.size ? `this step's matrix is ${[...matrixNames].map((m2) => `matrix.${m2}`).join(", ")}` : "matrix values may appear in run, env, produces and expect of a step with a matrix"
+        )
+      );
       continue;
     }
     if (kind === "condition" && root === "steps" && a2 !== void 0 && b3 === "outcome" && rest.length === 0) {
-      if (!stepIds.has(a2)) issues.push(issue(node.start, "PLAN_REFERENCE", `no step has the id ${JSON.stringify(a2)}`, nameHint(a2, [...stepIds], "step ids")));
+      if (!stepIds.has(a2))
+        issues.push(issue(node.start, "PLAN_REFERENCE", `no step has the id ${JSON.stringify(a2)}`, nameHint(a2, [...stepIds], "step ids")));
       continue;
     }
-    issues.push(issue(node.start, "PLAN_INTERPOLATION", `unknown name ${JSON.stringify(name)}`, kind === "condition" ? `conditions know ${VALUE_NAMES}, steps.<id>.outcome` : `values know ${VALUE_NAMES}`));
+    issues.push(
+      issue(
+        node.start,
+        "PLAN_INTERPOLATION",
+        `unknown name ${JSON.stringify(name)}`,
+        kind === "condition" ? `conditions know ${VALUE_NAMES}, steps.<id>.outcome` : `values know ${VALUE_NAMES}`
+      )
+    );
   }
   return issues;
 }
@@ -21657,7 +21754,7 @@ function configure(options) {
         return typeof circularValue === "function" ? circularValue(circularIndex) : circularValue;
       }
       let res = "";
-      let join17 = ",";
+      let join18 = ",";
       const originalIndentation = indentation;
       if (Array.isArray(value)) {
         if (value.length === 0) {
@@ -21671,7 +21768,7 @@ function configure(options) {
           indentation += spacer;
           res += `
 ${indentation}`;
-          join17 = `,
+          join18 = `,
 ${indentation}`;
         }
         const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -21679,13 +21776,13 @@ ${indentation}`;
         for (; i2 < maximumValuesToStringify - 1; i2++) {
           const tmp2 = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
           res += tmp2 !== void 0 ? tmp2 : "null";
-          res += join17;
+          res += join18;
         }
         const tmp = stringifyFnReplacer(String(i2), value, stack, replacer, spacer, indentation);
         res += tmp !== void 0 ? tmp : "null";
         if (value.length > maximumBreadth) {
           const removedKeys = value.length - maximumBreadth;
-          res += `${join17}"... ${getItemCount(removedKeys)} not stringified"`;
+          res += `${join18}"... ${getItemCount(removedKeys)} not stringified"`;
         }
         if (spacer !== "") {
           res += `
@@ -21706,7 +21803,7 @@ ${originalIndentation}`;
       let separator = "";
       if (spacer !== "") {
         indentation += spacer;
-        join17 = `,
+        join18 = `,
 ${indentation}`;
         whitespace = " ";
       }
@@ -21720,13 +21817,13 @@ ${indentation}`;
         const tmp = stringifyFnReplacer(key2, value, stack, replacer, spacer, indentation);
         if (tmp !== void 0) {
           res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-          separator = join17;
+          separator = join18;
         }
       }
       if (keyLength > maximumBreadth) {
         const removedKeys = keyLength - maximumBreadth;
         res += `${separator}"...":${whitespace}"${getItemCount(removedKeys)} not stringified"`;
-        separator = join17;
+        separator = join18;
       }
       if (spacer !== "" && separator.length > 1) {
         res = `
@@ -21768,7 +21865,7 @@ ${originalIndentation}`;
     }
     const originalIndentation = indentation;
     let res = "";
-    let join17 = ",";
+    let join18 = ",";
     if (Array.isArray(value)) {
       if (value.length === 0) {
         return "[]";
@@ -21781,7 +21878,7 @@ ${originalIndentation}`;
         indentation += spacer;
         res += `
 ${indentation}`;
-        join17 = `,
+        join18 = `,
 ${indentation}`;
       }
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
@@ -21790,14 +21887,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyArrayReplacer(i2, item2, stack, replacer, spacer, indentation) : stringifyPrimitive(item2);
         res += tmp2 !== void 0 ? tmp2 : "null";
-        res += join17;
+        res += join18;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyArrayReplacer(i2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       res += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res += `${join17}"... ${getItemCount(removedKeys)} not stringified"`;
+        res += `${join18}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       if (spacer !== "") {
         res += `
@@ -21813,7 +21910,7 @@ ${originalIndentation}`;
     let whitespace = "";
     if (spacer !== "") {
       indentation += spacer;
-      join17 = `,
+      join18 = `,
 ${indentation}`;
       whitespace = " ";
     }
@@ -21826,7 +21923,7 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyArrayReplacer(key2, item, stack, replacer, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}:${whitespace}${tmp}`;
-        separator = join17;
+        separator = join18;
       }
     }
     if (spacer !== "" && separator.length > 1) {
@@ -21877,7 +21974,7 @@ ${originalIndentation}`;
       indentation += spacer;
       let res2 = `
 ${indentation}`;
-      const join18 = `,
+      const join19 = `,
 ${indentation}`;
       const maximumValuesToStringify = Math.min(value.length, maximumBreadth);
       let i2 = 0;
@@ -21885,14 +21982,14 @@ ${indentation}`;
         const item2 = value[i2];
         const tmp2 = typeof item2 === "object" ? stringifyIndent(i2, item2, stack, spacer, indentation) : stringifyPrimitive(item2);
         res2 += tmp2 !== void 0 ? tmp2 : "null";
-        res2 += join18;
+        res2 += join19;
       }
       const item = value[i2];
       const tmp = typeof item === "object" ? stringifyIndent(i2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       res2 += tmp !== void 0 ? tmp : "null";
       if (value.length > maximumBreadth) {
         const removedKeys = value.length - maximumBreadth;
-        res2 += `${join18}"... ${getItemCount(removedKeys)} not stringified"`;
+        res2 += `${join19}"... ${getItemCount(removedKeys)} not stringified"`;
       }
       res2 += `
 ${originalIndentation}`;
@@ -21908,7 +22005,7 @@ ${originalIndentation}`;
       return '"[Object]"';
     }
     indentation += spacer;
-    const join17 = `,
+    const join18 = `,
 ${indentation}`;
     let res = "";
     let separator = "";
@@ -21918,7 +22015,7 @@ ${indentation}`;
       res += stringifyTypedArray(
         /** @type {ArrayLike<number | bigint>} */
         value,
-        join17,
+        join18,
         maximumBreadth,
         bigint,
         fail2,
@@ -21930,7 +22027,7 @@ ${indentation}`;
       );
       maximumPropertiesToStringify -= /** @type {{length: number}} */
       value.length;
-      separator = join17;
+      separator = join18;
     }
     if (deterministic) {
       keys = sort(keys, comparator);
@@ -21945,13 +22042,13 @@ ${indentation}`;
       const tmp = typeof item === "object" ? stringifyIndent(key2, item, stack, spacer, indentation) : stringifyPrimitive(item);
       if (tmp !== void 0) {
         res += `${separator}${strEscape(key2)}: ${tmp}`;
-        separator = join17;
+        separator = join18;
       }
     }
     if (keyLength > maximumBreadth) {
       const removedKeys = keyLength - maximumBreadth;
       res += `${separator}"...": "${getItemCount(removedKeys)} not stringified"`;
-      separator = join17;
+      separator = join18;
     }
     if (separator !== "") {
       res = `
@@ -22165,7 +22262,8 @@ function valueAt(doc, path6) {
   let current = doc;
   for (const segment of path6.split(".")) {
     if (Array.isArray(current) && /^\d+$/.test(segment) && Number(segment) < current.length) current = current[Number(segment)];
-    else if (current && typeof current === "object" && !Array.isArray(current) && Object.hasOwn(current, segment)) current = current[segment];
+    else if (current && typeof current === "object" && !Array.isArray(current) && Object.hasOwn(current, segment))
+      current = current[segment];
     else return { exists: false };
   }
   return { exists: true, value: current };
@@ -22218,6 +22316,120 @@ function valuesFromFile(source, documents) {
   const duplicate = list.find((v2, i2) => list.indexOf(v2) !== i2);
   if (duplicate !== void 0) return problem(`${source.path} holds ${JSON.stringify(duplicate)} twice`);
   return { list };
+}
+
+// src/plan/expression-rules.ts
+var NO_TEMPLATE = [
+  /^metadata\./,
+  /\.id$/,
+  /\.needs\./,
+  /\.matrix\./,
+  /\.uses$/,
+  /\.shell$/,
+  /\.boundary$/,
+  /\.if$/,
+  /^spec\.(inputs|registries)\./,
+  /^spec\.artifacts\.\d+\.name$/,
+  /^spec\.secrets\./,
+  /\.with\.(rerun|name)/,
+  /^spec\.window\./,
+  /^spec\.approvals\./
+];
+function forEachTemplate(value, visit2, path6 = []) {
+  if (typeof value === "string") {
+    if (hasTemplate(value)) visit2(value, [...path6]);
+  } else if (Array.isArray(value)) {
+    for (let i2 = 0; i2 < value.length; i2++) {
+      path6.push(i2);
+      forEachTemplate(value[i2], visit2, path6);
+      path6.pop();
+    }
+  } else if (value && typeof value === "object") {
+    for (const key in value) {
+      path6.push(key);
+      forEachTemplate(value[key], visit2, path6);
+      path6.pop();
+    }
+  }
+}
+function checkTemplates(source, plan2, ids, problems) {
+  forEachTemplate(plan2, (value, path6) => {
+    const dotted = path6.join(".");
+    if (NO_TEMPLATE.some((re2) => re2.test(dotted)) && !dotted.endsWith(".if")) {
+      problems.push({
+        code: "PLAN_INTERPOLATION",
+        file: source.file,
+        ...positionInString(source, path6, value.indexOf("${{")),
+        message: `\`\${{ }}\` is not allowed in ${dotted}`,
+        hint: "names, ids and frozen paths are written literally"
+      });
+      return;
+    }
+    if (dotted.endsWith(".if")) return;
+    const matrix = matrixNamesAt(plan2, path6);
+    collect(
+      source,
+      path6,
+      value,
+      problems,
+      () => parseTemplate(value).flatMap(
+        (p2) => typeof p2 === "string" ? [] : checkNames(p2.expr, "value", ids, matrix).map((i2) => ({ ...i2, offset: i2.offset + p2.offset }))
+      )
+    );
+  });
+}
+function checkCodeTemplates(source, plan2, problems) {
+  for (const t2 of templatesInCode(plan2)) {
+    const shown2 = t2.expr ? `\`\${{ ${t2.expr} }}\`` : "`${{`";
+    problems.push({
+      code: "PLAN_INTERPOLATION",
+      file: source.file,
+      ...positionInString(source, t2.path, t2.offset),
+      message: `${shown2} would be pasted into code that ${t2.runner} runs: ${t2.shell ? "a value holding $(…), a backquote or a quote would run as a command" : "a value holding a quote would run as code"}`,
+      hint: codeHint(t2)
+    });
+  }
+}
+function codeHint(t2) {
+  const env3 = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(t2.expr)?.[1];
+  const name = env3 ?? (/^[a-z]+\.[a-z]+$/.test(t2.expr) ? t2.expr.replace(".", "_").toUpperCase() : "VALUE");
+  const value = t2.expr ? `\${{ ${t2.expr} }}` : "${{ … }}";
+  const use = t2.shell ? `use "$${name}" (in double quotes) in the script` : `read ${name} from the environment in the code`;
+  return `pass the value through the step's env: (env: { ${name}: "${value}" }) and ${use}`;
+}
+var MATRIX_FIELDS = ["run", "env", "produces", "expect"];
+function matrixNamesAt(plan2, path6) {
+  const [spec, phase, index, field] = path6;
+  if (spec !== "spec" || typeof index !== "number" || !MATRIX_FIELDS.includes(String(field)) || !PHASES.includes(phase))
+    return /* @__PURE__ */ new Set();
+  return new Set(Object.keys(plan2.spec[phase]?.[index]?.matrix ?? {}));
+}
+function checkConditions(source, steps, ids, problems) {
+  for (const { step, path: path6 } of steps) {
+    if (step.if === void 0) continue;
+    const condition = step.if;
+    collect(source, [...path6, "if"], condition, problems, () => {
+      const { expr, offset } = parseCondition(condition);
+      return checkNames(expr, "condition", ids).map((i2) => ({ ...i2, offset: i2.offset + offset }));
+    });
+  }
+}
+function collect(source, path6, _value, problems, check) {
+  let issues;
+  try {
+    issues = check();
+  } catch (e) {
+    if (!isTemplateIssue(e)) throw e;
+    issues = [e];
+  }
+  for (const i2 of issues)
+    problems.push({
+      code: i2.code,
+      file: source.file,
+      ...positionInString(source, path6, i2.offset),
+      message: i2.message,
+      ...i2.hint ? { hint: i2.hint } : {}
+    });
 }
 
 // node_modules/tinyglobby/dist/index.mjs
@@ -23009,7 +23221,6 @@ function approvalPolicyOf(plan2) {
 function placedSteps(plan2) {
   return PHASES.flatMap((phase) => (plan2.spec[phase] ?? []).map((step, index) => ({ phase, index, step, path: ["spec", phase, index] })));
 }
-var NO_TEMPLATE = [/^metadata\./, /\.id$/, /\.needs\./, /\.matrix\./, /\.uses$/, /\.shell$/, /\.boundary$/, /\.if$/, /^spec\.(inputs|registries)\./, /^spec\.artifacts\.\d+\.name$/, /^spec\.secrets\./, /\.with\.(rerun|name)/, /^spec\.window\./, /^spec\.approvals\./];
 function checkRules(source, plan2) {
   const problems = [];
   const add = (code, path6, message, hint, key) => problems.push({ code, file: source.file, ...positionOf(source, path6, key), message, ...hint ? { hint } : {} });
@@ -23033,31 +23244,56 @@ function checkUniqueIds(steps, add) {
   const boundaries = /* @__PURE__ */ new Map();
   for (const placed of steps) {
     const first = seen.get(placed.step.id);
-    if (first) add("PLAN_DUPLICATE", [...placed.path, "id"], `step id ${JSON.stringify(placed.step.id)} is already used in ${first.phase}[${first.index}]`, "ids are unique across preconditions, steps, rollback and finally");
+    if (first)
+      add(
+        "PLAN_DUPLICATE",
+        [...placed.path, "id"],
+        `step id ${JSON.stringify(placed.step.id)} is already used in ${first.phase}[${first.index}]`,
+        "ids are unique across preconditions, steps, rollback and finally"
+      );
     else seen.set(placed.step.id, placed);
     const boundary = placed.step.boundary;
     if (boundary) {
-      if (boundaries.has(boundary)) add("PLAN_DUPLICATE", [...placed.path, "boundary"], `boundary ${JSON.stringify(boundary)} is already recorded by step ${JSON.stringify(boundaries.get(boundary).step.id)}`);
+      if (boundaries.has(boundary))
+        add(
+          "PLAN_DUPLICATE",
+          [...placed.path, "boundary"],
+          `boundary ${JSON.stringify(boundary)} is already recorded by step ${JSON.stringify(boundaries.get(boundary).step.id)}`
+        );
       else boundaries.set(boundary, placed);
     }
   }
 }
 function checkStep({ step, path: path6, phase, index }, plan2, add) {
   if (step.run !== void 0 && step.uses !== void 0) {
-    add("PLAN_SCHEMA", path6, `step ${JSON.stringify(step.id)} has both \`run\` and \`uses\``, "a step either runs a command or uses a built-in", "uses");
+    add(
+      "PLAN_SCHEMA",
+      path6,
+      `step ${JSON.stringify(step.id)} has both \`run\` and \`uses\``,
+      "a step either runs a command or uses a built-in",
+      "uses"
+    );
     return;
   }
-  if (step.run === void 0 && step.uses === void 0) add("PLAN_SCHEMA", path6, `step ${JSON.stringify(step.id)} needs \`run\` or \`uses\``);
+  if (step.run === void 0 && step.uses === void 0)
+    add("PLAN_SCHEMA", path6, `step ${JSON.stringify(step.id)} needs \`run\` or \`uses\``);
   if (step.shell && Array.isArray(step.run)) add("PLAN_SCHEMA", [...path6, "shell"], "`shell` needs `run` as a string (the script)");
   if (step.shell && step.run === void 0) add("PLAN_SCHEMA", [...path6, "shell"], "`shell` needs a `run` script");
   if (step.with && !step.uses) add("PLAN_SCHEMA", path6, "`with` is only for built-in steps (`uses`)", void 0, "with");
   for (const key of ["timeout", "retries"]) {
-    if (step[key] !== void 0 && step.uses === "assert") add("PLAN_SCHEMA", path6, `\`${key}\` has no meaning for \`uses: assert\``, void 0, key);
+    if (step[key] !== void 0 && step.uses === "assert")
+      add("PLAN_SCHEMA", path6, `\`${key}\` has no meaning for \`uses: assert\``, void 0, key);
   }
-  if (step.timeout !== void 0 && parseDuration(step.timeout) === 0) add("PLAN_DURATION", [...path6, "timeout"], "a timeout must be longer than 0", "write durations like 90s, 10m or 1h");
+  if (step.timeout !== void 0 && parseDuration(step.timeout) === 0)
+    add("PLAN_DURATION", [...path6, "timeout"], "a timeout must be longer than 0", "write durations like 90s, 10m or 1h");
   for (const [i2, j3] of (step.expect?.json ?? []).entries()) {
     const ops = ["equals", "lte", "gte", "in"].filter((k2) => k2 in j3);
-    if (ops.length !== 1) add("PLAN_SCHEMA", [...path6, "expect", "json", i2], `a json expectation needs exactly one of equals, lte, gte, in (has ${ops.length ? ops.join(", ") : "none"})`);
+    if (ops.length !== 1)
+      add(
+        "PLAN_SCHEMA",
+        [...path6, "expect", "json", i2],
+        `a json expectation needs exactly one of equals, lte, gte, in (has ${ops.length ? ops.join(", ") : "none"})`
+      );
   }
   if (step.expect?.stdout !== void 0) {
     try {
@@ -23070,7 +23306,8 @@ function checkStep({ step, path: path6, phase, index }, plan2, add) {
   const allowed = { assert: [], determinism: ["rerun", "paths"], snapshot: ["name", "paths"], restore: ["name"] };
   if (step.uses) {
     for (const key of Object.keys(w2)) {
-      if (!allowed[step.uses].includes(key)) add("PLAN_SCHEMA", [...path6, "with"], `\`with.${key}\` does not apply to \`uses: ${step.uses}\``, void 0, key);
+      if (!allowed[step.uses].includes(key))
+        add("PLAN_SCHEMA", [...path6, "with"], `\`with.${key}\` does not apply to \`uses: ${step.uses}\``, void 0, key);
     }
     for (const key of allowed[step.uses]) {
       if (!(key in w2)) add("PLAN_SCHEMA", step.with ? [...path6, "with"] : path6, `\`uses: ${step.uses}\` needs \`with.${key}\``);
@@ -23081,10 +23318,28 @@ function checkStep({ step, path: path6, phase, index }, plan2, add) {
     const earlier = (plan2.spec.steps ?? []).slice(0, phase === "steps" ? index : void 0).map((s) => s.id);
     for (const [i2, id] of (w2.rerun ?? []).entries()) {
       const target = placedStepsById(plan2).get(id);
-      if (!target) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `no step has the id ${JSON.stringify(id)}`, nameHint(id, earlier.filter((e) => placedStepsById(plan2).get(e)?.run !== void 0), "earlier run steps"));
-      else if (target.uses) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} is a built-in; only \`run\` steps can be rerun`);
-      else if (phase !== "steps" || !earlier.includes(id)) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} must be an earlier entry of \`steps\``);
-      else if (!stepAncestors(plan2, step.id).has(id)) add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} may still be running when ${JSON.stringify(step.id)} starts`, `add ${JSON.stringify(id)} to needs (directly or through a step it needs)`);
+      if (!target)
+        add(
+          "PLAN_REFERENCE",
+          [...path6, "with", "rerun", i2],
+          `no step has the id ${JSON.stringify(id)}`,
+          nameHint(
+            id,
+            earlier.filter((e) => placedStepsById(plan2).get(e)?.run !== void 0),
+            "earlier run steps"
+          )
+        );
+      else if (target.uses)
+        add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} is a built-in; only \`run\` steps can be rerun`);
+      else if (phase !== "steps" || !earlier.includes(id))
+        add("PLAN_REFERENCE", [...path6, "with", "rerun", i2], `step ${JSON.stringify(id)} must be an earlier entry of \`steps\``);
+      else if (!stepAncestors(plan2, step.id).has(id))
+        add(
+          "PLAN_REFERENCE",
+          [...path6, "with", "rerun", i2],
+          `step ${JSON.stringify(id)} may still be running when ${JSON.stringify(step.id)} starts`,
+          `add ${JSON.stringify(id)} to needs (directly or through a step it needs)`
+        );
     }
   }
   if (step.uses === "restore" && w2.name) {
@@ -23098,80 +23353,6 @@ function stepAncestors(plan2, id) {
 function placedStepsById(plan2) {
   return new Map(placedSteps(plan2).map((p2) => [p2.step.id, p2.step]));
 }
-function forEachTemplate(value, visit2, path6 = []) {
-  if (typeof value === "string") {
-    if (hasTemplate(value)) visit2(value, [...path6]);
-  } else if (Array.isArray(value)) {
-    for (let i2 = 0; i2 < value.length; i2++) {
-      path6.push(i2);
-      forEachTemplate(value[i2], visit2, path6);
-      path6.pop();
-    }
-  } else if (value && typeof value === "object") {
-    for (const key in value) {
-      path6.push(key);
-      forEachTemplate(value[key], visit2, path6);
-      path6.pop();
-    }
-  }
-}
-function checkTemplates(source, plan2, ids, problems) {
-  forEachTemplate(plan2, (value, path6) => {
-    const dotted = path6.join(".");
-    if (NO_TEMPLATE.some((re2) => re2.test(dotted)) && !dotted.endsWith(".if")) {
-      problems.push({ code: "PLAN_INTERPOLATION", file: source.file, ...positionInString(source, path6, value.indexOf("${{")), message: `\`\${{ }}\` is not allowed in ${dotted}`, hint: "names, ids and frozen paths are written literally" });
-      return;
-    }
-    if (dotted.endsWith(".if")) return;
-    const matrix = matrixNamesAt(plan2, path6);
-    collect(source, path6, value, problems, () => parseTemplate(value).flatMap((p2) => typeof p2 === "string" ? [] : checkNames(p2.expr, "value", ids, matrix).map((i2) => ({ ...i2, offset: i2.offset + p2.offset }))));
-  });
-}
-function checkCodeTemplates(source, plan2, problems) {
-  for (const t2 of templatesInCode(plan2)) {
-    const shown2 = t2.expr ? `\`\${{ ${t2.expr} }}\`` : "`${{`";
-    problems.push({
-      code: "PLAN_INTERPOLATION",
-      file: source.file,
-      ...positionInString(source, t2.path, t2.offset),
-      message: `${shown2} would be pasted into code that ${t2.runner} runs: ${t2.shell ? "a value holding $(…), a backquote or a quote would run as a command" : "a value holding a quote would run as code"}`,
-      hint: codeHint(t2)
-    });
-  }
-}
-function codeHint(t2) {
-  const env3 = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(t2.expr)?.[1];
-  const name = env3 ?? (/^[a-z]+\.[a-z]+$/.test(t2.expr) ? t2.expr.replace(".", "_").toUpperCase() : "VALUE");
-  const value = t2.expr ? `\${{ ${t2.expr} }}` : "${{ … }}";
-  const use = t2.shell ? `use "$${name}" (in double quotes) in the script` : `read ${name} from the environment in the code`;
-  return `pass the value through the step's env: (env: { ${name}: "${value}" }) and ${use}`;
-}
-var MATRIX_FIELDS = ["run", "env", "produces", "expect"];
-function matrixNamesAt(plan2, path6) {
-  const [spec, phase, index, field] = path6;
-  if (spec !== "spec" || typeof index !== "number" || !MATRIX_FIELDS.includes(String(field)) || !PHASES.includes(phase)) return /* @__PURE__ */ new Set();
-  return new Set(Object.keys(plan2.spec[phase]?.[index]?.matrix ?? {}));
-}
-function checkConditions(source, steps, ids, problems) {
-  for (const { step, path: path6 } of steps) {
-    if (step.if === void 0) continue;
-    const condition = step.if;
-    collect(source, [...path6, "if"], condition, problems, () => {
-      const { expr, offset } = parseCondition(condition);
-      return checkNames(expr, "condition", ids).map((i2) => ({ ...i2, offset: i2.offset + offset }));
-    });
-  }
-}
-function collect(source, path6, value, problems, check) {
-  let issues;
-  try {
-    issues = check();
-  } catch (e) {
-    if (!isTemplateIssue(e)) throw e;
-    issues = [e];
-  }
-  for (const i2 of issues) problems.push({ code: i2.code, file: source.file, ...positionInString(source, path6, i2.offset), message: i2.message, ...i2.hint ? { hint: i2.hint } : {} });
-}
 function checkPaths(plan2, add) {
   const check = (path6, value, options) => {
     if (value === void 0) return;
@@ -23179,7 +23360,8 @@ function checkPaths(plan2, add) {
     if (why) add("PLAN_PATH", path6, `path ${JSON.stringify(value)} ${why}`, "paths are relative to the repository root and stay inside it");
   };
   for (const kind of ["inputs", "registries"]) {
-    for (const [g2, group] of (plan2.spec[kind] ?? []).entries()) for (const [i2, p2] of group.paths.entries()) check(["spec", kind, g2, "paths", i2], p2);
+    for (const [g2, group] of (plan2.spec[kind] ?? []).entries())
+      for (const [i2, p2] of group.paths.entries()) check(["spec", kind, g2, "paths", i2], p2);
   }
   for (const [a2, artifact] of (plan2.spec.artifacts ?? []).entries()) check(["spec", "artifacts", a2, "path"], artifact.path);
   check(["spec", "record", "dir"], plan2.spec.record?.dir);
@@ -23188,36 +23370,64 @@ function checkPaths(plan2, add) {
     check([...path6, "cwd"], step.cwd, { allowRoot: true });
     for (const [i2, p2] of (step.produces ?? []).entries()) check([...path6, "produces", i2], p2);
     for (const [i2, p2] of (step.with?.paths ?? []).entries()) check([...path6, "with", "paths", i2], p2);
-    for (const key of ["exists", "absent"]) for (const [i2, p2] of (step.expect?.[key] ?? []).entries()) check([...path6, "expect", key, i2], p2);
+    for (const key of ["exists", "absent"])
+      for (const [i2, p2] of (step.expect?.[key] ?? []).entries()) check([...path6, "expect", key, i2], p2);
     for (const [i2, j3] of (step.expect?.json ?? []).entries()) check([...path6, "expect", "json", i2, "file"], j3.file);
-    for (const [name, source] of Object.entries(step.matrix ?? {})) if (!Array.isArray(source)) check([...path6, "matrix", name, "file"], source.file);
+    for (const [name, source] of Object.entries(step.matrix ?? {}))
+      if (!Array.isArray(source)) check([...path6, "matrix", name, "file"], source.file);
   }
 }
 function checkWindow(plan2, add) {
   const w2 = plan2.spec.window;
   if (!w2?.notBefore || !w2.notAfter) return;
-  if (Date.parse(w2.notAfter) <= Date.parse(w2.notBefore)) add("PLAN_WINDOW", ["spec", "window", "notAfter"], `the window ends (${w2.notAfter}) before it starts (${w2.notBefore})`, "notAfter must be later than notBefore");
+  if (Date.parse(w2.notAfter) <= Date.parse(w2.notBefore))
+    add(
+      "PLAN_WINDOW",
+      ["spec", "window", "notAfter"],
+      `the window ends (${w2.notAfter}) before it starts (${w2.notBefore})`,
+      "notAfter must be later than notBefore"
+    );
 }
 function checkArtifacts(plan2, add) {
   const artifacts = plan2.spec.artifacts ?? [];
   for (const [i2, a2] of artifacts.entries()) {
     for (const [j3, b3] of artifacts.slice(0, i2).entries()) {
-      if (a2.name === b3.name) add("PLAN_DUPLICATE", ["spec", "artifacts", i2, "name"], `artifact name ${JSON.stringify(a2.name)} is already used by artifacts[${j3}]`);
-      else if (pathsOverlap(a2.path, b3.path)) add("PLAN_ARTIFACT", ["spec", "artifacts", i2, "path"], `artifact ${JSON.stringify(a2.name)} (${a2.path}) overlaps artifact ${JSON.stringify(b3.name)} (${b3.path})`, "artifact paths must not be nested in one another");
+      if (a2.name === b3.name)
+        add(
+          "PLAN_DUPLICATE",
+          ["spec", "artifacts", i2, "name"],
+          `artifact name ${JSON.stringify(a2.name)} is already used by artifacts[${j3}]`
+        );
+      else if (pathsOverlap(a2.path, b3.path))
+        add(
+          "PLAN_ARTIFACT",
+          ["spec", "artifacts", i2, "path"],
+          `artifact ${JSON.stringify(a2.name)} (${a2.path}) overlaps artifact ${JSON.stringify(b3.name)} (${b3.path})`,
+          "artifact paths must not be nested in one another"
+        );
     }
   }
 }
 function checkGroups(plan2, add) {
   const signers = plan2.spec.approvals?.signers;
   if (signers !== void 0 && isDynamicPattern(signers)) {
-    add("PLAN_PATH", ["spec", "approvals", "signers"], `approvals.signers ${JSON.stringify(signers)} is a pattern; it names one file`, "write the literal path of the allowed-signers file");
+    add(
+      "PLAN_PATH",
+      ["spec", "approvals", "signers"],
+      `approvals.signers ${JSON.stringify(signers)} is a pattern; it names one file`,
+      "write the literal path of the allowed-signers file"
+    );
   }
   for (const kind of ["inputs", "registries"]) {
     const seen = new Set(kind === "inputs" && signers !== void 0 ? [SIGNERS_GROUP] : []);
     for (const [i2, group] of (plan2.spec[kind] ?? []).entries()) {
       if (seen.has(group.name)) {
         const byPolicy = kind === "inputs" && group.name === SIGNERS_GROUP && signers !== void 0;
-        add("PLAN_DUPLICATE", ["spec", kind, i2, "name"], `${kind} name ${JSON.stringify(group.name)} is already used${byPolicy ? " by approvals.signers, which is frozen under it" : ""}`);
+        add(
+          "PLAN_DUPLICATE",
+          ["spec", kind, i2, "name"],
+          `${kind} name ${JSON.stringify(group.name)} is already used${byPolicy ? " by approvals.signers, which is frozen under it" : ""}`
+        );
       }
       seen.add(group.name);
     }
@@ -23231,7 +23441,12 @@ function checkNeeds(steps, add) {
       for (const [i2, id] of (step.needs ?? []).entries()) {
         const target = byId.get(id);
         if (!target) add("PLAN_REFERENCE", [...path6, "needs", i2], `no step has the id ${JSON.stringify(id)}`);
-        else if (target.phase !== phase) add("PLAN_REFERENCE", [...path6, "needs", i2], `step ${JSON.stringify(id)} is in ${target.phase}; a step waits only for steps of its own phase (${phase})`);
+        else if (target.phase !== phase)
+          add(
+            "PLAN_REFERENCE",
+            [...path6, "needs", i2],
+            `step ${JSON.stringify(id)} is in ${target.phase}; a step waits only for steps of its own phase (${phase})`
+          );
       }
     }
     if (new Set(inPhase.map((p2) => p2.step.id)).size < inPhase.length) continue;
@@ -23240,7 +23455,12 @@ function checkNeeds(steps, add) {
     const [first, next] = cycle;
     const placed = byId.get(first);
     const at3 = placed.step.needs?.indexOf(next) ?? -1;
-    add("PLAN_REFERENCE", at3 >= 0 ? [...placed.path, "needs", at3] : [...placed.path, "id"], `the steps wait for each other in a circle: ${cycle.join(" → ")}`, "remove one of these needs");
+    add(
+      "PLAN_REFERENCE",
+      at3 >= 0 ? [...placed.path, "needs", at3] : [...placed.path, "id"],
+      `the steps wait for each other in a circle: ${cycle.join(" → ")}`,
+      "remove one of these needs"
+    );
   }
 }
 function checkMatrix(steps, plan2, add) {
@@ -23248,10 +23468,21 @@ function checkMatrix(steps, plan2, add) {
   for (const { step, path: path6 } of steps) {
     if (!step.matrix) continue;
     if (step.run === void 0) add("PLAN_SCHEMA", [...path6, "matrix"], "a matrix is for `run` steps", void 0, "matrix");
-    if (step.boundary) add("PLAN_SCHEMA", [...path6, "boundary"], "a matrix step has no single end to record as a boundary", "put the boundary on a step that needs this one");
+    if (step.boundary)
+      add(
+        "PLAN_SCHEMA",
+        [...path6, "boundary"],
+        "a matrix step has no single end to record as a boundary",
+        "put the boundary on a step that needs this one"
+      );
     for (const [name, source] of Object.entries(step.matrix)) {
       if (Array.isArray(source) || matchedByPatterns(source.file, frozen)) continue;
-      add("PLAN_REFERENCE", [...path6, "matrix", name, "file"], `matrix file ${JSON.stringify(source.file)} is not a registry or input: its shard list would not be frozen`, "add it to spec.inputs (or spec.registries) and freeze the plan again");
+      add(
+        "PLAN_REFERENCE",
+        [...path6, "matrix", name, "file"],
+        `matrix file ${JSON.stringify(source.file)} is not a registry or input: its shard list would not be frozen`,
+        "add it to spec.inputs (or spec.registries) and freeze the plan again"
+      );
     }
   }
 }
@@ -23303,7 +23534,8 @@ function hintFor(name, plan2, path6) {
 var RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 function runIdProblem(runId) {
   if (!RUN_ID.test(runId)) return `run id ${JSON.stringify(runId)} must match ${RUN_ID.source}`;
-  if (runId === "." || runId === "..") return `run id ${JSON.stringify(runId)} would name ${runId === "." ? "the plan's records folder itself" : "the folder above it"}, not a folder of its own`;
+  if (runId === "." || runId === "..")
+    return `run id ${JSON.stringify(runId)} would name ${runId === "." ? "the plan's records folder itself" : "the folder above it"}, not a folder of its own`;
   return void 0;
 }
 function defaultRunId(env3, now) {
@@ -23324,9 +23556,19 @@ function resolvePlan(plan2, file, context) {
   const secretIn = secretFinder(plan2.spec.secrets ?? [], context.env, env3);
   const runIdSecret = secretIn(runId);
   if (runIdSecret) {
-    problems.push({ code: "USAGE", file, message: `the run id holds the value of secret ${runIdSecret}`, hint: "a run id is written into paths, commit messages and logs: choose one that holds no secret" });
+    problems.push({
+      code: "USAGE",
+      file,
+      message: `the run id holds the value of secret ${runIdSecret}`,
+      hint: "a run id is written into paths, commit messages and logs: choose one that holds no secret"
+    });
   } else if (runIdProblem(runId)) {
-    problems.push({ code: "USAGE", file, message: runIdProblem(runId), hint: "set --run-id or spec.runId to letters, digits, ., _ and - (not `.` or `..`)" });
+    problems.push({
+      code: "USAGE",
+      file,
+      message: runIdProblem(runId),
+      hint: "set --run-id or spec.runId to letters, digits, ., _ and - (not `.` or `..`)"
+    });
   }
   const scope = { ...callerScope, env: { ...context.env, ...env3 } };
   const text = (v2) => substitute(v2, scope);
@@ -23338,11 +23580,27 @@ function resolvePlan(plan2, file, context) {
     problems.push(...expanded.problems);
     const shards = expanded.shards.map((values) => {
       const shardScope = { ...scope, matrix: values };
-      return resolveStep(step, phase, index, { track: (v2) => substitute(v2, shardScope), plain: (v2) => interpolate(v2, shardScope) }, env3, values);
+      return resolveStep(
+        step,
+        phase,
+        index,
+        { track: (v2) => substitute(v2, shardScope), plain: (v2) => interpolate(v2, shardScope) },
+        env3,
+        values
+      );
     });
     const shardSecret = shards.map((s) => s.matrix && secretIn(s.id)).find(Boolean);
-    if (shardSecret) problems.push({ code: "USAGE", file, message: `a matrix value of step ${step.id} holds the value of secret ${shardSecret}`, hint: "matrix values name shards, logs and record entries: use values that hold no secret" });
-    shardsOf.set(step.id, shards.map((s) => s.id));
+    if (shardSecret)
+      problems.push({
+        code: "USAGE",
+        file,
+        message: `a matrix value of step ${step.id} holds the value of secret ${shardSecret}`,
+        hint: "matrix values name shards, logs and record entries: use values that hold no secret"
+      });
+    shardsOf.set(
+      step.id,
+      shards.map((s) => s.id)
+    );
     phases[phase].push(...shards);
   }
   for (const phase of PHASES) {
@@ -23353,8 +23611,17 @@ function resolvePlan(plan2, file, context) {
   if (concurrency > 1) problems.push(...overlappingProduces(phases, file));
   const recordDir = path6(plan2.spec.record?.dir ?? "reports/${{ plan.name }}/${{ run.id }}");
   const dirSecret = runIdSecret ? void 0 : secretIn(recordDir);
-  if (dirSecret) problems.push({ code: "USAGE", file, message: `the record folder holds the value of secret ${dirSecret}`, hint: "spec.record.dir is written into paths and commits: build it from names that hold no secret" });
-  const unsetFound = unsetProblems(plan2, file, unset, { ...context.source ? { source: context.source } : {}, ...context.preview ? { preview: true } : {} });
+  if (dirSecret)
+    problems.push({
+      code: "USAGE",
+      file,
+      message: `the record folder holds the value of secret ${dirSecret}`,
+      hint: "spec.record.dir is written into paths and commits: build it from names that hold no secret"
+    });
+  const unsetFound = unsetProblems(plan2, file, unset, {
+    ...context.source ? { source: context.source } : {},
+    ...context.preview ? { preview: true } : {}
+  });
   problems.push(...unsetFound.problems);
   return {
     problems,
@@ -23371,7 +23638,12 @@ function resolvePlan(plan2, file, context) {
       registries: plan2.spec.registries ?? [],
       phases,
       concurrency,
-      artifacts: (plan2.spec.artifacts ?? []).map((a2) => ({ name: a2.name, path: path6(a2.path), commit: a2.commit ?? "manifest", roots: a2.roots ?? "none" })),
+      artifacts: (plan2.spec.artifacts ?? []).map((a2) => ({
+        name: a2.name,
+        path: path6(a2.path),
+        commit: a2.commit ?? "manifest",
+        roots: a2.roots ?? "none"
+      })),
       record: { dir: recordDir, push: plan2.spec.record?.push ?? false }
     }
   };
@@ -23385,7 +23657,11 @@ function resolveStep(step, phase, index, sub, planEnv, values) {
     name: value === void 0 ? step.name ?? step.id : step.name ? `${step.name} [${value}]` : shardId(step.id, value),
     phase,
     index,
-    with: { rerun: step.with?.rerun ?? [], paths: (step.with?.paths ?? []).map(path6), ...step.with?.name ? { name: step.with.name } : {} },
+    with: {
+      rerun: step.with?.rerun ?? [],
+      paths: (step.with?.paths ?? []).map(path6),
+      ...step.with?.name ? { name: step.with.name } : {}
+    },
     cwd: step.cwd ? path6(step.cwd) : ".",
     env: { ...planEnv, ...mapValues(step.env ?? {}, text) },
     retries: { count: step.retries?.count ?? 0, delayMs: parseDuration(step.retries?.delay ?? "0s") ?? 0 },
@@ -23417,7 +23693,12 @@ function overlappingProduces(phases, file) {
     for (const [a2, b3] of unorderedPairs(phases[phase])) {
       const shared = a2.produces.find((p2) => b3.produces.some((q3) => pathsOverlap(p2, q3)));
       if (shared === void 0) continue;
-      problems.push({ code: "PLAN_PATH", file, message: `steps ${a2.id} and ${b3.id} may run at the same time and both produce ${shared}`, hint: "give each its own produces path (a matrix step: use ${{ matrix.<name> }} in it), or order them with needs" });
+      problems.push({
+        code: "PLAN_PATH",
+        file,
+        message: `steps ${a2.id} and ${b3.id} may run at the same time and both produce ${shared}`,
+        hint: "give each its own produces path (a matrix step: use ${{ matrix.<name> }} in it), or order them with needs"
+      });
     }
   }
   return problems;
@@ -25917,14 +26198,37 @@ function toProblem(source, e) {
       const key = String(e.params.additionalProperty);
       const allowed = allowedKeys(e);
       const guess = didYouMean(key, allowed);
-      return { code, file: source.file, ...positionOf(source, path6, key), message: `unknown key ${JSON.stringify(key)} in ${where}`, hint: `${guess ? `${guess} ` : ""}allowed keys: ${allowed.join(", ")}` };
+      return {
+        code,
+        file: source.file,
+        ...positionOf(source, path6, key),
+        message: `unknown key ${JSON.stringify(key)} in ${where}`,
+        hint: `${guess ? `${guess} ` : ""}allowed keys: ${allowed.join(", ")}`
+      };
     }
     case "required":
-      return { code, file: source.file, ...positionOf(source, path6), message: `${where} needs ${JSON.stringify(e.params.missingProperty)}` };
+      return {
+        code,
+        file: source.file,
+        ...positionOf(source, path6),
+        message: `${where} needs ${JSON.stringify(e.params.missingProperty)}`
+      };
     case "propertyNames":
-      return { code, file: source.file, ...positionOf(source, path6, String(e.params.propertyName)), message: `${JSON.stringify(e.params.propertyName)} is not a valid name in ${where}`, hint: "environment names are letters, digits and _, not starting with a digit" };
+      return {
+        code,
+        file: source.file,
+        ...positionOf(source, path6, String(e.params.propertyName)),
+        message: `${JSON.stringify(e.params.propertyName)} is not a valid name in ${where}`,
+        hint: "environment names are letters, digits and _, not starting with a digit"
+      };
     default:
-      return { code, file: source.file, ...positionOf(source, path6), message: `${where} ${describe2(e)}`, ...code === "PLAN_DURATION" ? { hint: "write durations like 90s, 10m or 1h" } : {} };
+      return {
+        code,
+        file: source.file,
+        ...positionOf(source, path6),
+        message: `${where} ${describe2(e)}`,
+        ...code === "PLAN_DURATION" ? { hint: "write durations like 90s, 10m or 1h" } : {}
+      };
   }
 }
 function describe2(e) {
@@ -25945,8 +26249,12 @@ function allowedKeys(e) {
 function simplify(errors) {
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
   const namePaths = new Set(errors.filter((e) => e.keyword === "propertyNames").map((e) => e.instancePath));
-  errors = errors.filter((e) => !(e.keyword !== "propertyNames" && namePaths.has(e.instancePath) && e.schemaPath.includes("/propertyNames/")));
-  return errors.filter((e) => e.keyword === "anyOf" || !(anyOfPaths.has(e.instancePath) && e.schemaPath.includes("/anyOf/")) && !isInsideAnyOfBranch(e, anyOfPaths));
+  errors = errors.filter(
+    (e) => !(e.keyword !== "propertyNames" && namePaths.has(e.instancePath) && e.schemaPath.includes("/propertyNames/"))
+  );
+  return errors.filter(
+    (e) => e.keyword === "anyOf" || !(anyOfPaths.has(e.instancePath) && e.schemaPath.includes("/anyOf/")) && !isInsideAnyOfBranch(e, anyOfPaths)
+  );
 }
 function isInsideAnyOfBranch(e, anyOfPaths) {
   for (const p2 of anyOfPaths) if (e.instancePath.startsWith(`${p2}/`) && e.schemaPath.includes("/anyOf/")) return true;
@@ -25961,7 +26269,12 @@ function validatePlan(bytes, file) {
   const schemaProblems = checkSchema(source, source.data);
   if (schemaProblems.length) return { ok: false, problems: sortProblems(schemaProblems) };
   const plan2 = source.data;
-  const problems = [...checkRules(source, plan2), ...checkCommands(source, plan2), ...checkShellWords(source, plan2), ...checkRunId(source, plan2)];
+  const problems = [
+    ...checkRules(source, plan2),
+    ...checkCommands(source, plan2),
+    ...checkShellWords(source, plan2),
+    ...checkRunId(source, plan2)
+  ];
   if (problems.length) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, valid: { plan: plan2, source } };
 }
@@ -25969,7 +26282,15 @@ function checkCommands(source, plan2) {
   return placedSteps(plan2).flatMap(({ step, path: path6 }) => {
     if (typeof step.run !== "string" || step.shell) return [];
     const split2 = splitRun(step.run);
-    return "error" in split2 ? [{ code: "PLAN_SCHEMA", file: source.file, ...positionOf(source, [...path6, "run"]), message: split2.error, hint: "balance the quotes, or write `run` as a list of arguments" }] : [];
+    return "error" in split2 ? [
+      {
+        code: "PLAN_SCHEMA",
+        file: source.file,
+        ...positionOf(source, [...path6, "run"]),
+        message: split2.error,
+        hint: "balance the quotes, or write `run` as a list of arguments"
+      }
+    ] : [];
   });
 }
 function checkShellWords(source, plan2) {
@@ -25979,13 +26300,15 @@ function checkShellWords(source, plan2) {
     if (!first) return [];
     const substitution = /^"?(\$\(|`)/.exec(first.word)?.[1];
     const what = substitution ? `\`${substitution}\` starts a command substitution` : `\`${first.word}\` is a shell operator`;
-    return [{
-      code: "PLAN_SCHEMA",
-      file: source.file,
-      ...positionInString(source, [...path6, "run"], first.index),
-      message: `${what}, but without \`shell:\` the command runs without a shell and gets it as an argument`,
-      hint: "add `shell: bash` to run the line as a bash script, or write `run` as a list of arguments to pass it as it is"
-    }];
+    return [
+      {
+        code: "PLAN_SCHEMA",
+        file: source.file,
+        ...positionInString(source, [...path6, "run"], first.index),
+        message: `${what}, but without \`shell:\` the command runs without a shell and gets it as an argument`,
+        hint: "add `shell: bash` to run the line as a bash script, or write `run` as a list of arguments to pass it as it is"
+      }
+    ];
   });
 }
 function checkRunId(source, plan2) {
@@ -26038,14 +26361,18 @@ async function resolveInside(root, rel, { links = "inside" } = {}) {
       return abs;
     }
     if (!info.isSymbolicLink()) continue;
-    if (links === "none") throw new CutoverError("PATH_UNSAFE", `path ${quote(rel)} passes through a symbolic link (${quote(relative2(root, current))})`, { hint: "cutover writes, moves and removes real files and folders only; replace the link with a folder, or remove it" });
+    if (links === "none")
+      throw new CutoverError("PATH_UNSAFE", `path ${quote(rel)} passes through a symbolic link (${quote(relative2(root, current))})`, {
+        hint: "cutover writes, moves and removes real files and folders only; replace the link with a folder, or remove it"
+      });
     let target;
     try {
       target = realpathSync2.native(current);
     } catch {
       target = null;
     }
-    if (target === null || !isInside(realRoot, target)) throw unsafe(`passes through a symbolic link (${relative2(root, current)}) that leads outside`);
+    if (target === null || !isInside(realRoot, target))
+      throw unsafe(`passes through a symbolic link (${relative2(root, current)}) that leads outside`);
   }
   return abs;
 }
@@ -26100,7 +26427,9 @@ async function readRegularFile(path6, maxBytes, onChunk) {
     handle = await open(path6, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = error.code;
-    return { problem: code === "ENOENT" ? "is missing" : code === "ELOOP" ? "is a symbolic link" : `cannot be read (${code ?? String(error)})` };
+    return {
+      problem: code === "ENOENT" ? "is missing" : code === "ELOOP" ? "is a symbolic link" : `cannot be read (${code ?? String(error)})`
+    };
   }
   try {
     const info = await handle.stat();
@@ -26209,7 +26538,9 @@ function hashFileSync(abs, buffer, onBytes) {
       }
     }
   } catch (error) {
-    throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${error.code ?? String(error)})`, { cause: error });
+    throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${error.code ?? String(error)})`, {
+      cause: error
+    });
   } finally {
     closeSync2(fd);
   }
@@ -26256,7 +26587,9 @@ var WORKER_URL = new URL("./hash-worker.js", import.meta.url);
 function workersAvailable() {
   if (WORKER_URL.protocol !== "file:" || import.meta.url.endsWith(".ts")) return false;
   if (existsSync(fileURLToPath2(WORKER_URL))) return true;
-  throw new Error(`the hashing worker ${fileURLToPath2(WORKER_URL)} is missing beside ${fileURLToPath2(import.meta.url)}: the build is incomplete`);
+  throw new Error(
+    `the hashing worker ${fileURLToPath2(WORKER_URL)} is missing beside ${fileURLToPath2(import.meta.url)}: the build is incomplete`
+  );
 }
 function planTasks(base, files) {
   const alone = [];
@@ -26355,7 +26688,10 @@ async function hashFiles(base, files, options = {}) {
   } else {
     const buffer = Buffer.allocUnsafe(READ_SIZE);
     for (const [id, planned] of tasks.entries()) {
-      onDone(id, hashTask(planned.task, buffer, (bytes) => onBytes(id, bytes)));
+      onDone(
+        id,
+        hashTask(planned.task, buffer, (bytes) => onBytes(id, bytes))
+      );
       await nextTurn();
     }
   }
@@ -26364,10 +26700,12 @@ async function hashFiles(base, files, options = {}) {
 }
 
 // src/integrity/lock.ts
-var import_yaml3 = __toESM(require_dist3(), 1);
-import { isUtf8 as isUtf82 } from "node:buffer";
 import { hash as hash4 } from "node:crypto";
 import { posix as posix3 } from "node:path";
+
+// src/integrity/merkle.ts
+import { Buffer as Buffer6 } from "node:buffer";
+import { hash as hash3 } from "node:crypto";
 
 // src/integrity/manifest.ts
 import { Buffer as Buffer5, isUtf8 } from "node:buffer";
@@ -26379,7 +26717,10 @@ var NOT_CANONICAL = /(?:^|\/)\.{0,2}(?:\/|$)/;
 function displayPath(path6) {
   if (typeof path6 === "string") return quote(path6);
   if (isUtf8(path6)) return quote(Buffer5.from(path6).toString("utf8"));
-  const shown2 = Array.from(path6, (b3) => b3 >= 32 && b3 < 127 && b3 !== 92 && b3 !== 34 ? String.fromCharCode(b3) : `\\x${b3.toString(16).padStart(2, "0")}`);
+  const shown2 = Array.from(
+    path6,
+    (b3) => b3 >= 32 && b3 < 127 && b3 !== 92 && b3 !== 34 ? String.fromCharCode(b3) : `\\x${b3.toString(16).padStart(2, "0")}`
+  );
   return `"${shown2.join("")}"`;
 }
 function entryPathProblem(path6) {
@@ -26455,8 +26796,6 @@ function diffManifests(before, after) {
 }
 
 // src/integrity/merkle.ts
-import { Buffer as Buffer6 } from "node:buffer";
-import { hash as hash3 } from "node:crypto";
 var ROOT = /^sha256:([0-9a-f]{64})$/;
 var EMPTY_ROOT = hash3("sha256", Buffer6.alloc(0), "buffer");
 var nodeScratch = Buffer6.alloc(65, 1);
@@ -26508,7 +26847,8 @@ function runRoot(artifacts) {
   });
   lines3.sort((a2, b3) => compareUtf8(a2.path, b3.path));
   lines3.forEach((line, i2) => {
-    if (i2 > 0 && lines3[i2 - 1]?.path === line.path) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${displayPath(line.path)} appears twice`);
+    if (i2 > 0 && lines3[i2 - 1]?.path === line.path)
+      throw new CutoverError("ARTIFACT_INVALID", `artifact name ${displayPath(line.path)} appears twice`);
   });
   return manifestRoot(lines3);
 }
@@ -26530,17 +26870,7 @@ function childRoots(entries) {
 // src/integrity/lock.ts
 var LOCK_FORMAT = "cutover-lock/v1";
 var GROUP_KINDS = ["registries", "inputs"];
-var DIGEST3 = /^sha256:[0-9a-f]{64}$/;
-var HEX = /^[0-9a-f]{64}$/;
-var GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 var IDENTITY = /^([^<>\n]*) <([^<>\n]+)>$/;
-var LOCK_KEYS = ["approvals", "format", "freezeDigest", "frozenBy", "inputs", "plan", "planDigest", "registries"];
-var GROUP_KEYS = ["files", "patterns", "root"];
-var APPROVAL_KEYS = ["by", "digest"];
-var SIGNED_KEYS = ["key", "principal", "signature"];
-var PRINCIPAL = /^[^\s\x00-\x1f\x7f,"'*?!\\]{1,256}$/;
-var FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
-var SIGNATURE = /^U1NIU0lH[A-Za-z0-9+/]{1,16384}={0,2}$/;
 function lockPathFor(planPath) {
   const name = posix3.basename(planPath).replace(/\.ya?ml$/i, "");
   return posix3.join(posix3.dirname(planPath), `${name}.lock.json`);
@@ -26570,7 +26900,13 @@ function lockGroupsOf(groups) {
 }
 function groupsOfLock(lock) {
   return GROUP_KINDS.flatMap(
-    (kind) => Object.entries(lock[kind]).map(([name, group]) => ({ kind, name, patterns: group.patterns, entries: groupEntries(group), root: group.root }))
+    (kind) => Object.entries(lock[kind]).map(([name, group]) => ({
+      kind,
+      name,
+      patterns: group.patterns,
+      entries: groupEntries(group),
+      root: group.root
+    }))
   );
 }
 function lockedPaths(lock) {
@@ -26583,7 +26919,8 @@ function lockInconsistencies(lock) {
     if (root !== group.root) found.push(`${groupKey(group.kind, group.name)} records root ${group.root}, but its file list gives ${root}`);
   }
   const digest = freezeDigestOf(lock.planDigest, groupsOfLock(lock));
-  if (digest !== lock.freezeDigest) found.push(`freezeDigest is ${lock.freezeDigest}, but the recorded plan digest and group roots give ${digest}`);
+  if (digest !== lock.freezeDigest)
+    found.push(`freezeDigest is ${lock.freezeDigest}, but the recorded plan digest and group roots give ${digest}`);
   return found;
 }
 function diffLock(expected, actual) {
@@ -26597,7 +26934,8 @@ function diffLock(expected, actual) {
       for (const [path6, digest] of after) {
         const old = before.get(path6);
         if (old === void 0) here.push({ path: path6, kind, group, reason: "added" });
-        else if (old !== digest) here.push({ path: path6, kind, group, reason: "changed", detail: `lock ${old.slice(0, 12)}…, now ${digest.slice(0, 12)}…` });
+        else if (old !== digest)
+          here.push({ path: path6, kind, group, reason: "changed", detail: `lock ${old.slice(0, 12)}…, now ${digest.slice(0, 12)}…` });
       }
       for (const path6 of before.keys()) if (!after.has(path6)) here.push({ path: path6, kind, group, reason: "removed" });
       drift.push(...here.sort((a2, b3) => compareUtf8(a2.path, b3.path)));
@@ -26611,16 +26949,34 @@ function identityEmail(identity3) {
 function sameIdentity(a2, b3) {
   return identityEmail(a2) === identityEmail(b3);
 }
+
+// src/integrity/lock-parse.ts
+var import_yaml3 = __toESM(require_dist3(), 1);
+import { isUtf8 as isUtf82 } from "node:buffer";
+var DIGEST3 = /^sha256:[0-9a-f]{64}$/;
+var HEX = /^[0-9a-f]{64}$/;
+var GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+var LOCK_KEYS = ["approvals", "format", "freezeDigest", "frozenBy", "inputs", "plan", "planDigest", "registries"];
+var GROUP_KEYS = ["files", "patterns", "root"];
+var APPROVAL_KEYS = ["by", "digest"];
+var SIGNED_KEYS = ["key", "principal", "signature"];
+var PRINCIPAL = /^[^\s\x00-\x1f\x7f,"'*?!\\]{1,256}$/;
+var FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+var SIGNATURE = /^U1NIU0lH[A-Za-z0-9+/]{1,16384}={0,2}$/;
 function parseLock(text, file) {
   let data;
   try {
     data = JSON.parse(text);
   } catch (error) {
     const offset = Number(/at position (\d+)/.exec(error.message)?.[1] ?? 0);
-    throw new CutoverError("LOCK_INVALID", `the lock is not valid JSON: ${error.message.replace(/ in JSON at position.*$/s, "")}`, {
-      position: { file, ...lineColAtOffset(text, offset) },
-      hint: "run `cutover freeze PLAN` to write it again"
-    });
+    throw new CutoverError(
+      "LOCK_INVALID",
+      `the lock is not valid JSON: ${error.message.replace(/ in JSON at position.*$/s, "")}`,
+      {
+        position: { file, ...lineColAtOffset(text, offset) },
+        hint: "run `cutover freeze PLAN` to write it again"
+      }
+    );
   }
   const issues = [];
   const check = (ok, path6, message, key) => {
@@ -26639,8 +26995,18 @@ function parseLock(text, file) {
   const identity3 = (value, path6) => check(typeof value === "string" && IDENTITY.test(value), path6, `${where(path6)} must be a git identity "Name <email>"`);
   if (keysOf(data, [], LOCK_KEYS)) {
     const lock = data;
-    if ("format" in lock) check(lock.format === LOCK_FORMAT, ["format"], `unsupported lock format ${JSON.stringify(lock.format)}; this cutover reads ${LOCK_FORMAT}`);
-    if ("plan" in lock) check(typeof lock.plan === "string" && pathProblem(lock.plan) === void 0, ["plan"], "plan must be the repository-relative path of the plan");
+    if ("format" in lock)
+      check(
+        lock.format === LOCK_FORMAT,
+        ["format"],
+        `unsupported lock format ${JSON.stringify(lock.format)}; this cutover reads ${LOCK_FORMAT}`
+      );
+    if ("plan" in lock)
+      check(
+        typeof lock.plan === "string" && pathProblem(lock.plan) === void 0,
+        ["plan"],
+        "plan must be the repository-relative path of the plan"
+      );
     if ("planDigest" in lock) digest(lock.planDigest, ["planDigest"]);
     if ("freezeDigest" in lock) digest(lock.freezeDigest, ["freezeDigest"]);
     if ("frozenBy" in lock) identity3(lock.frozenBy, ["frozenBy"]);
@@ -26653,13 +27019,22 @@ function parseLock(text, file) {
         const { patterns, files, root } = group;
         if ("root" in group) digest(root, [...at3, "root"]);
         if ("patterns" in group) {
-          check(Array.isArray(patterns) && patterns.length > 0 && patterns.every((p2) => typeof p2 === "string" && p2 !== ""), [...at3, "patterns"], `${where([...at3, "patterns"])} must be a non-empty list of patterns`);
+          check(
+            Array.isArray(patterns) && patterns.length > 0 && patterns.every((p2) => typeof p2 === "string" && p2 !== ""),
+            [...at3, "patterns"],
+            `${where([...at3, "patterns"])} must be a non-empty list of patterns`
+          );
         }
-        if (!("files" in group) || !check(isObject(files), [...at3, "files"], `${where([...at3, "files"])} must map paths to digests`)) continue;
+        if (!("files" in group) || !check(isObject(files), [...at3, "files"], `${where([...at3, "files"])} must map paths to digests`))
+          continue;
         for (const [path6, value] of Object.entries(files)) {
           const why = entryPathProblem(path6) ?? pathProblem(path6);
           check(why === void 0, [...at3, "files"], `file path ${JSON.stringify(path6)} ${why}`, path6);
-          check(typeof value === "string" && HEX.test(value), [...at3, "files", path6], `the digest of ${JSON.stringify(path6)} must be 64 lowercase hex digits`);
+          check(
+            typeof value === "string" && HEX.test(value),
+            [...at3, "files", path6],
+            `the digest of ${JSON.stringify(path6)} must be 64 lowercase hex digits`
+          );
         }
       }
     }
@@ -26671,9 +27046,24 @@ function parseLock(text, file) {
         if (by !== void 0) identity3(by, ["approvals", i2, "by"]);
         if (approved !== void 0) digest(approved, ["approvals", i2, "digest"]);
         if (!signed) continue;
-        if (principal !== void 0) check(typeof principal === "string" && PRINCIPAL.test(principal), ["approvals", i2, "principal"], `approvals[${i2}].principal must be an allowed-signers principal: no spaces, commas, quotes or patterns`);
-        if (key !== void 0) check(typeof key === "string" && FINGERPRINT.test(key), ["approvals", i2, "key"], `approvals[${i2}].key must be an SSH key fingerprint SHA256:<43 base64 characters>`);
-        if (signature !== void 0) check(typeof signature === "string" && SIGNATURE.test(signature), ["approvals", i2, "signature"], `approvals[${i2}].signature must be an SSH signature: the base64 of an SSHSIG blob on one line`);
+        if (principal !== void 0)
+          check(
+            typeof principal === "string" && PRINCIPAL.test(principal),
+            ["approvals", i2, "principal"],
+            `approvals[${i2}].principal must be an allowed-signers principal: no spaces, commas, quotes or patterns`
+          );
+        if (key !== void 0)
+          check(
+            typeof key === "string" && FINGERPRINT.test(key),
+            ["approvals", i2, "key"],
+            `approvals[${i2}].key must be an SSH key fingerprint SHA256:<43 base64 characters>`
+          );
+        if (signature !== void 0)
+          check(
+            typeof signature === "string" && SIGNATURE.test(signature),
+            ["approvals", i2, "signature"],
+            `approvals[${i2}].signature must be an SSH signature: the base64 of an SSHSIG blob on one line`
+          );
       }
     }
   }
@@ -26686,7 +27076,12 @@ function isObject(value) {
 function lockError(text, file, issues) {
   const lines3 = new import_yaml3.LineCounter();
   const source = { file, text, doc: (0, import_yaml3.parseDocument)(text, { lineCounter: lines3, uniqueKeys: false }), lines: lines3 };
-  const problems = issues.map((issue2) => ({ code: "LOCK_INVALID", file, ...positionOf(source, issue2.path, issue2.key), message: issue2.message }));
+  const problems = issues.map((issue2) => ({
+    code: "LOCK_INVALID",
+    file,
+    ...positionOf(source, issue2.path, issue2.key),
+    message: issue2.message
+  }));
   const first = problems[0];
   return new CutoverError("LOCK_INVALID", first.message, {
     problems: problems.map((p2, i2) => i2 === 0 ? { ...p2, hint: "run `cutover freeze PLAN` to write the lock again" } : p2),
@@ -26700,7 +27095,11 @@ function lineColAtOffset(text, offset) {
   return { line: lines3.length, col: lines3[lines3.length - 1].length + 1 };
 }
 function lockText(bytes, file) {
-  if (!isUtf82(bytes)) throw new CutoverError("LOCK_INVALID", "the lock is not valid UTF-8", { position: { file }, hint: "run `cutover freeze PLAN` to write it again" });
+  if (!isUtf82(bytes))
+    throw new CutoverError("LOCK_INVALID", "the lock is not valid UTF-8", {
+      position: { file },
+      hint: "run `cutover freeze PLAN` to write it again"
+    });
   return new TextDecoder().decode(bytes);
 }
 
@@ -26721,7 +27120,9 @@ async function matchPattern(pattern2, tree) {
     const rel = dir.replace(/^\/+|\/+$/g, "");
     const entries = tree.get(rel);
     if (!entries) throw Object.assign(new Error(`ENOENT: ${dir}`), { code: "ENOENT" });
-    return [...entries].map(([name, isFile]) => ({ name, isFile: () => isFile, isDirectory: () => !isFile, isSymbolicLink: () => false }));
+    return [...entries].map(
+      ([name, isFile]) => ({ name, isFile: () => isFile, isDirectory: () => !isFile, isSymbolicLink: () => false })
+    );
   };
   const fs2 = {
     readdir: (dir, _options, callback2) => {
@@ -26756,15 +27157,23 @@ function treeOf(paths) {
 var SIGNERS_INDEX = -1;
 var UNSAFE_HINT = "registries and inputs are regular files inside the repository; git records a link, not the bytes it points to";
 function linksAsFiles(entries) {
-  return entries.map((entry) => entry.isSymbolicLink() ? Object.create(entry, { isFile: { value: () => true }, isSymbolicLink: { value: () => false } }) : entry);
+  return entries.map(
+    (entry) => entry.isSymbolicLink() ? Object.create(entry, { isFile: { value: () => true }, isSymbolicLink: { value: () => false } }) : entry
+  );
 }
 var GLOB_FS = {
-  readdir: ((path6, options, callback2) => readdir2(path6, { ...options, withFileTypes: true }, (error, entries) => callback2(error, error ? entries : linksAsFiles(entries)))),
+  readdir: ((path6, options, callback2) => readdir2(
+    path6,
+    { ...options, withFileTypes: true },
+    (error, entries) => callback2(error, error ? entries : linksAsFiles(entries))
+  )),
   readdirSync: ((path6, options) => linksAsFiles(readdirSync2(path6, { ...options, withFileTypes: true })))
 };
 function declaredGroups(plan2) {
   const spec = "spec" in plan2 ? plan2.spec : plan2;
-  const groups = GROUP_KINDS.flatMap((kind) => (spec[kind] ?? []).map((group, index) => ({ kind, index, name: group.name, paths: group.paths })));
+  const groups = GROUP_KINDS.flatMap(
+    (kind) => (spec[kind] ?? []).map((group, index) => ({ kind, index, name: group.name, paths: group.paths }))
+  );
   const { signers } = approvalPolicy(plan2);
   if (signers !== void 0) groups.push({ kind: "inputs", index: SIGNERS_INDEX, name: SIGNERS_GROUP, paths: [signers] });
   return groups;
@@ -26776,7 +27185,9 @@ async function locatePlan(root, planPath) {
   const realRoot = await realpath2(root);
   const real = join2(await realpath2(dirname3(planPath)), basename3(planPath));
   if (!isInside(realRoot, real) || real === realRoot) {
-    throw new CutoverError("USAGE", `the plan ${planPath} is outside the repository ${realRoot}`, { hint: "a plan and its lock live in the repository whose files they freeze" });
+    throw new CutoverError("USAGE", `the plan ${planPath} is outside the repository ${realRoot}`, {
+      hint: "a plan and its lock live in the repository whose files they freeze"
+    });
   }
   const plan2 = relative3(realRoot, real).split(sep4).join("/");
   return { plan: plan2, lock: lockPathFor(plan2) };
@@ -26819,7 +27230,11 @@ async function checkPatternBase(root, realRoot, pattern2, group) {
     if (!info) return;
     if (info.isSymbolicLink()) {
       const target = await realpath2(join2(root, prefix)).catch(() => void 0);
-      throw new CutoverError("PATH_UNSAFE", `${group.kind} "${group.name}": pattern ${JSON.stringify(pattern2)} passes through ${JSON.stringify(prefix)}, a symbolic link${linkDestination(realRoot, target)}`, { hint: UNSAFE_HINT });
+      throw new CutoverError(
+        "PATH_UNSAFE",
+        `${group.kind} "${group.name}": pattern ${JSON.stringify(pattern2)} passes through ${JSON.stringify(prefix)}, a symbolic link${linkDestination(realRoot, target)}`,
+        { hint: UNSAFE_HINT }
+      );
     }
   }
 }
@@ -26836,7 +27251,11 @@ async function checkMatch(root, realRoot, path6, group, checked) {
     try {
       info = await pending;
     } catch (error) {
-      throw new CutoverError("IO_FAILED", `${group.kind} "${group.name}": cannot read ${JSON.stringify(prefix)} (${error.code ?? String(error)})`, { cause: error });
+      throw new CutoverError(
+        "IO_FAILED",
+        `${group.kind} "${group.name}": cannot read ${JSON.stringify(prefix)} (${error.code ?? String(error)})`,
+        { cause: error }
+      );
     }
     if (info.isSymbolicLink()) {
       const target = await realpath2(join2(root, prefix)).catch(() => void 0);
@@ -26857,7 +27276,10 @@ function unmatchedError(unmatched, source) {
       code: "PLAN_PATH",
       message: signers ? `approvals.signers: no file at ${JSON.stringify(u3.pattern)}` : `${u3.kind} "${u3.group}": pattern ${JSON.stringify(u3.pattern)} matches no file`,
       hint: signers ? 'commit the allowed-signers file (one line a principal: "email key-type base64-key") at that path' : 'patterns are relative to the repository root; a folder needs "/**"',
-      ...source ? { file: source.file, ...positionOf(source, signers ? ["spec", "approvals", "signers"] : ["spec", u3.kind, u3.groupIndex, "paths", u3.patternIndex]) } : {}
+      ...source ? {
+        file: source.file,
+        ...positionOf(source, signers ? ["spec", "approvals", "signers"] : ["spec", u3.kind, u3.groupIndex, "paths", u3.patternIndex])
+      } : {}
     };
   });
   return problemsError(problems);
@@ -26869,9 +27291,16 @@ async function readLockText(root, lockPath) {
     info = await lstat2(abs);
   } catch (error) {
     if (error.code === "ENOENT") return null;
-    throw new CutoverError("IO_FAILED", `cannot read the lock (${error.code})`, { position: { file: lockPath }, cause: error });
+    throw new CutoverError("IO_FAILED", `cannot read the lock (${error.code})`, {
+      position: { file: lockPath },
+      cause: error
+    });
   }
-  if (!info.isFile()) throw new CutoverError("LOCK_INVALID", "the lock is not a regular file (a link or a folder)", { position: { file: lockPath }, hint: "remove it and run `cutover freeze PLAN`" });
+  if (!info.isFile())
+    throw new CutoverError("LOCK_INVALID", "the lock is not a regular file (a link or a folder)", {
+      position: { file: lockPath },
+      hint: "remove it and run `cutover freeze PLAN`"
+    });
   return lockText(await readFile(abs), lockPath);
 }
 async function readLock(root, lockPath) {
@@ -26959,7 +27388,9 @@ async function appendStepSummary(env3, markdown, note, mask) {
   if (text === "") return;
   await appendFile(path6, used > 0 ? `
 ${text}` : text).catch((cause) => {
-    throw new CutoverError("IO_FAILED", `cannot append to the step summary (${cause.code ?? String(cause)})`, { cause });
+    throw new CutoverError("IO_FAILED", `cannot append to the step summary (${cause.code ?? String(cause)})`, {
+      cause
+    });
   });
 }
 function fitSummary(markdown, budget, note) {
@@ -27017,7 +27448,15 @@ ${delimiter}
 }
 
 // src/github/summary.ts
-var OUTCOMES = { 0: "success", 1: "failure", 2: "invalid", 3: "refused", 4: "mismatch", 130: "interrupted", 143: "interrupted" };
+var OUTCOMES = {
+  0: "success",
+  1: "failure",
+  2: "invalid",
+  3: "refused",
+  4: "mismatch",
+  130: "interrupted",
+  143: "interrupted"
+};
 function outcomeOf(exitCode, problems = []) {
   if (problems.some((p2) => p2.code === "GIT_FAILED" || p2.code === "IO_FAILED")) return "error";
   return OUTCOMES[exitCode] ?? "error";
@@ -27026,7 +27465,10 @@ function validateSummary(results) {
   const invalid = results.filter((r2) => r2.problems.length > 0);
   const headline = invalid.length ? `❌ ${invalid.length} of ${results.length} plan${results.length === 1 ? "" : "s"} invalid` : `✅ ${results.length} plan${results.length === 1 ? "" : "s"} valid`;
   const out = [`## cutover validate: ${headline}`, "", "| plan | result |", "|---|---|"];
-  for (const r2 of results) out.push(`| ${inlineCode(r2.file)} | ${r2.problems.length ? `❌ ${r2.problems.length} problem${r2.problems.length === 1 ? "" : "s"}` : "✅ valid"} |`);
+  for (const r2 of results)
+    out.push(
+      `| ${inlineCode(r2.file)} | ${r2.problems.length ? `❌ ${r2.problems.length} problem${r2.problems.length === 1 ? "" : "s"}` : "✅ valid"} |`
+    );
   for (const r2 of invalid) {
     out.push("", `### ${inlineCode(r2.file)}`, "");
     for (const p2 of r2.problems) out.push(`- ${problemLine(p2)}`);
@@ -27081,9 +27523,17 @@ No record was written.
 `;
   await publishToGithub(io2, {
     // report.md is masked already; the summary masks it again as it is written, digests left whole.
-    summary: { markdown, truncatedNote: `the summary holds at most 1 MiB; the whole report is ${record ? `${record.dir}/report.md` : "in the record"}` },
+    summary: {
+      markdown,
+      truncatedNote: `the summary holds at most 1 MiB; the whole report is ${record ? `${record.dir}/report.md` : "in the record"}`
+    },
     // Roots and commit ids are digests, never a secret's text (see run-record.ts); names are masked.
-    outputs: { record: masker.mask(record?.dir ?? ""), root: record?.root ?? result.runRoot, commit: record?.commit ?? "", "run-id": masker.mask(result.runId) }
+    outputs: {
+      record: masker.mask(record?.dir ?? ""),
+      root: record?.root ?? result.runRoot,
+      commit: record?.commit ?? "",
+      "run-id": masker.mask(result.runId)
+    }
   });
 }
 
@@ -27594,7 +28044,14 @@ function writeProblems(problems, io2) {
   const c5 = colors(io2);
   for (const p2 of problems.map(oneLineProblem)) {
     if (io2.format === "github") {
-      io2.commands.write(annotation("error", `${p2.code}: ${p2.message}${p2.hint ? ` (hint: ${p2.hint})` : ""}`, { file: p2.file, line: p2.line, col: p2.col, title: p2.code }));
+      io2.commands.write(
+        annotation("error", `${p2.code}: ${p2.message}${p2.hint ? ` (hint: ${p2.hint})` : ""}`, {
+          file: p2.file,
+          line: p2.line,
+          col: p2.col,
+          title: p2.code
+        })
+      );
       continue;
     }
     io2.stderr.write(`${formatProblem(p2).replace(/error (\w+):/, (_m, code) => `${c5.red("error")} ${c5.bold(code)}:`)}
@@ -27615,9 +28072,11 @@ function reportError(error, io2) {
 `);
     return error.exitCode;
   }
-  io2.stderr.write(`cutover: internal error (a bug; please report it with this output)
+  io2.stderr.write(
+    `cutover: internal error (a bug; please report it with this output)
 ${error?.stack ?? JSON.stringify(error)}
-`);
+`
+  );
   return EXIT_BUG;
 }
 
@@ -27686,7 +28145,10 @@ async function readPlanFile(file, cwd, maxBytes = MAX_PLAN_BYTES) {
     handle = await open3(path6, "r");
   } catch (e) {
     const code = e.code;
-    throw new CutoverError("PLAN_IO", code === "ENOENT" ? `no such plan file` : `cannot read the plan (${code})`, { position: { file: display }, hint: code === "ENOENT" ? "check the path, or run `cutover init`" : void 0 });
+    throw new CutoverError("PLAN_IO", code === "ENOENT" ? `no such plan file` : `cannot read the plan (${code})`, {
+      position: { file: display },
+      hint: code === "ENOENT" ? "check the path, or run `cutover init`" : void 0
+    });
   }
   try {
     const info = await handle.stat();
@@ -27695,7 +28157,10 @@ async function readPlanFile(file, cwd, maxBytes = MAX_PLAN_BYTES) {
     const bytes = new Uint8Array(size2);
     await handle.read(bytes, 0, size2, 0);
     if (info.size > maxBytes) {
-      throw new CutoverError("PLAN_TOO_LARGE", `the plan is ${info.size} bytes, over the ${maxBytes}-byte limit`, { position: { file: display }, hint: "split the plan or move data into input files" });
+      throw new CutoverError("PLAN_TOO_LARGE", `the plan is ${info.size} bytes, over the ${maxBytes}-byte limit`, {
+        position: { file: display },
+        hint: "split the plan or move data into input files"
+      });
     }
     return { path: path6, display, bytes };
   } finally {
@@ -27731,7 +28196,9 @@ async function readGithubRunFacts(plan2, io2, runId) {
 function maskPreamble(secrets) {
   const short2 = secrets.filter((s) => [...s.value.trim()].length < MIN_SECRET_LENGTH).map((s) => s.name);
   const warnings = short2.map(
-    (name) => annotation("warning", `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters: it is not masked in logs or records`, { title: "SECRET_TOO_SHORT" })
+    (name) => annotation("warning", `secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters: it is not masked in logs or records`, {
+      title: "SECRET_TOO_SHORT"
+    })
   );
   return `${addMaskCommands(secrets.map((s) => s.value))}${warnings.join("")}`;
 }
@@ -27759,7 +28226,16 @@ async function readPathStates(paths, { cwd }) {
     const specs = unique.slice(i2, i2 + PATHSPEC_CHUNK).map(literalPathspec);
     let output;
     try {
-      output = await git.raw(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional", "--no-renames", "--", ...specs]);
+      output = await git.raw([
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--ignored=traditional",
+        "--no-renames",
+        "--",
+        ...specs
+      ]);
     } catch (cause) {
       throw gitFailed("read the work tree status", cause);
     }
@@ -27798,7 +28274,14 @@ async function findNestedRepositories(paths, { cwd }) {
   const isRepository = /* @__PURE__ */ new Map();
   const check = (folder) => {
     let known = isRepository.get(folder);
-    if (!known) isRepository.set(folder, known = lstat3(join3(cwd, folder, ".git")).then(() => true, () => false));
+    if (!known)
+      isRepository.set(
+        folder,
+        known = lstat3(join3(cwd, folder, ".git")).then(
+          () => true,
+          () => false
+        )
+      );
     return known;
   };
   const nested = /* @__PURE__ */ new Map();
@@ -27829,10 +28312,13 @@ async function digestCommitted(paths, rev, { cwd }) {
     child.stdin.on("error", () => void 0);
     child.stdin.end(ids.map((id) => `${id}
 `).join(""));
-    const code = await new Promise((resolve11, reject) => child.on("error", reject).on("close", resolve11)).catch((cause) => {
-      throw gitFailed("read committed files", cause);
-    });
-    if (code !== 0 || byId.size !== ids.length) throw gitFailed("read committed files", new Error(stderr.trim() || `git cat-file exited with ${code}`));
+    const code = await new Promise((resolve11, reject) => child.on("error", reject).on("close", resolve11)).catch(
+      (cause) => {
+        throw gitFailed("read committed files", cause);
+      }
+    );
+    if (code !== 0 || byId.size !== ids.length)
+      throw gitFailed("read committed files", new Error(stderr.trim() || `git cat-file exited with ${code}`));
   }
   return new Map(paths.map((path6) => [path6, blobs.has(path6) ? byId.get(blobs.get(path6)) : void 0]));
 }
@@ -34476,7 +34962,9 @@ function sshVerifier(namespace, signers) {
     knows: async (principal) => {
       if (!signers) return false;
       return withFiles({ signers }, async (files) => {
-        const run2 = await sshKeygen(["-Y", "match-principals", "-I", principal, "-f", files.signers], void 0, { unsupportedIsError: false });
+        const run2 = await sshKeygen(["-Y", "match-principals", "-I", principal, "-f", files.signers], void 0, {
+          unsupportedIsError: false
+        });
         if (run2.unsupported) return void 0;
         return run2.exitCode === 0 && run2.stdout.trim() !== "";
       });
@@ -34497,12 +34985,18 @@ async function sshKeygen(args, input, options = {}) {
     ...options.env ? { env: options.env, extendEnv: false } : {}
   });
   if (result.code === "ENOENT") {
-    throw new CutoverError("SSH_UNAVAILABLE", "ssh-keygen is not installed, so SSH signatures cannot be made or checked", { hint: TOOL_HINT });
+    throw new CutoverError("SSH_UNAVAILABLE", "ssh-keygen is not installed, so SSH signatures cannot be made or checked", {
+      hint: TOOL_HINT
+    });
   }
   const stderr = String(result.stderr ?? "");
   const unsupported = result.exitCode !== 0 && UNSUPPORTED.test(stderr);
   if (unsupported && options.unsupportedIsError !== false) {
-    throw new CutoverError("SSH_UNAVAILABLE", `this ssh-keygen cannot run "${args.slice(0, 2).join(" ")}": ${lastLine(stderr.split("\n")[0] ?? "")}`, { hint: TOOL_HINT });
+    throw new CutoverError(
+      "SSH_UNAVAILABLE",
+      `this ssh-keygen cannot run "${args.slice(0, 2).join(" ")}": ${lastLine(stderr.split("\n")[0] ?? "")}`,
+      { hint: TOOL_HINT }
+    );
   }
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ""), stderr, unsupported };
 }
@@ -34541,7 +35035,13 @@ function approvalStanding({ approval, verified }) {
   return "claim: unsigned, a git identity anyone can type";
 }
 async function evaluateApprovals(lock, policy, digest, verifier) {
-  const verdict = { required: policy.required, satisfied: false, ...policy.signers !== void 0 ? { signers: policy.signers } : {}, valid: [], rejected: [] };
+  const verdict = {
+    required: policy.required,
+    satisfied: false,
+    ...policy.signers !== void 0 ? { signers: policy.signers } : {},
+    valid: [],
+    rejected: []
+  };
   const counted = /* @__PURE__ */ new Set();
   for (const approval of lock?.approvals ?? []) {
     const judged = await judgeProof(approval, policy, digest, verifier);
@@ -34560,15 +35060,27 @@ async function evaluateApprovals(lock, policy, digest, verifier) {
   return verdict;
 }
 async function judgeProof(approval, policy, digest, verifier) {
-  const older = { reason: "older-digest", detail: `it approves ${approval.digest}, an older freeze, not the current ${digest}: an approval binds to content` };
+  const older = {
+    reason: "older-digest",
+    detail: `it approves ${approval.digest}, an older freeze, not the current ${digest}: an approval binds to content`
+  };
   if (approval.signature === void 0 || approval.key === void 0 || approval.principal === void 0) {
-    if (policy.signers !== void 0) return { reason: "unsigned", detail: `it is not signed, and with approvals.signers (${policy.signers}) only signed approvals count: cutover approve --key` };
+    if (policy.signers !== void 0)
+      return {
+        reason: "unsigned",
+        detail: `it is not signed, and with approvals.signers (${policy.signers}) only signed approvals count: cutover approve --key`
+      };
     return approval.digest === digest ? { verified: false } : older;
   }
   const message = approvalMessage(approval.digest);
   const checked = await verifier.check(message, approval.signature);
-  if (!checked.ok) return { reason: "hand-edited", detail: `its signature does not verify over the digest it names (${checked.error}): the approval was edited by hand` };
-  if (checked.fingerprint !== approval.key) return { reason: "key-mismatch", detail: `it names key ${approval.key}, but its signature was made with key ${checked.fingerprint}` };
+  if (!checked.ok)
+    return {
+      reason: "hand-edited",
+      detail: `its signature does not verify over the digest it names (${checked.error}): the approval was edited by hand`
+    };
+  if (checked.fingerprint !== approval.key)
+    return { reason: "key-mismatch", detail: `it names key ${approval.key}, but its signature was made with key ${checked.fingerprint}` };
   if (approval.digest !== digest) return older;
   if (policy.signers === void 0) return { verified: false };
   const verified = await verifier.verify(message, approval.signature, approval.principal);
@@ -34577,13 +35089,17 @@ async function judgeProof(approval, policy, digest, verifier) {
 }
 async function whyNotAllowed(approval, fingerprint, signers, error, verifier) {
   const principal = approval.principal;
-  if (await verifier.knows(principal) === false) return { reason: "unknown-principal", detail: `${principal} is not a principal of ${signers}` };
+  if (await verifier.knows(principal) === false)
+    return { reason: "unknown-principal", detail: `${principal} is not a principal of ${signers}` };
   const holders = await verifier.principalsOf(approval.signature);
   if (!holders.includes(principal)) {
     const owner = holders.length ? `; ${signers} gives it to ${holders.join(", ")}` : `; ${signers} lists it for no one`;
     return { reason: "key-mismatch", detail: `key ${fingerprint} that signed it is not a key of ${principal} in ${signers}${owner}` };
   }
-  return { reason: "not-allowed", detail: `${signers} does not let ${principal} sign approvals with key ${fingerprint} (${error}); check its namespaces= and valid-before= options` };
+  return {
+    reason: "not-allowed",
+    detail: `${signers} does not let ${principal} sign approvals with key ${fingerprint} (${error}); check its namespaces= and valid-before= options`
+  };
 }
 
 // src/integrity/freeze-gate.ts
@@ -34593,10 +35109,16 @@ async function checkFreeze(options) {
   const where = await locatePlan(root, planFile.path);
   const lock = options.lock === void 0 ? await readLock(root, where.lock) : options.lock;
   const planDigest = digestBytes(planFile.bytes);
-  const { groups } = await hashGroups(root, plan2, { allowUnmatched: true, ...options.threads === void 0 ? {} : { threads: options.threads } });
+  const { groups } = await hashGroups(root, plan2, {
+    allowUnmatched: true,
+    ...options.threads === void 0 ? {} : { threads: options.threads }
+  });
   const freezeDigest = freezeDigestOf(planDigest, groups);
   const freezeHint = `run cutover freeze ${planFile.display} and commit the lock`;
-  const found = [...contentDrift(lock, where, planDigest, groups, freezeHint), ...await gitDrift(root, lock, where, { planDigest, groups }, freezeHint)];
+  const found = [
+    ...contentDrift(lock, where, planDigest, groups, freezeHint),
+    ...await gitDrift(root, lock, where, { planDigest, groups }, freezeHint)
+  ];
   found.sort((a2, b3) => driftOrder(a2.drift, b3.drift));
   const drift = found.map((f3) => f3.drift);
   const problems = found.map((f3) => f3.problem);
@@ -34613,11 +35135,33 @@ function finding(drift, message, hint) {
   return { drift, problem: { code: "REGISTRY_UNFROZEN", file: drift.path, message, hint } };
 }
 function contentDrift(lock, where, planDigest, groups, hint) {
-  if (!lock) return [finding({ path: where.lock, kind: "lock", reason: "removed", detail: "no lock" }, "no lock: the registries and inputs of this plan were never frozen", hint)];
-  const found = lockInconsistencies(lock).map((detail) => finding({ path: where.lock, kind: "lock", reason: "changed", detail }, `the lock was edited by hand: ${detail}`, hint));
-  if (lock.plan !== where.plan) found.push(finding({ path: where.lock, kind: "lock", reason: "changed", detail: `frozen for ${lock.plan}` }, `the lock was frozen for ${lock.plan}, not ${where.plan}`, hint));
+  if (!lock)
+    return [
+      finding(
+        { path: where.lock, kind: "lock", reason: "removed", detail: "no lock" },
+        "no lock: the registries and inputs of this plan were never frozen",
+        hint
+      )
+    ];
+  const found = lockInconsistencies(lock).map(
+    (detail) => finding({ path: where.lock, kind: "lock", reason: "changed", detail }, `the lock was edited by hand: ${detail}`, hint)
+  );
+  if (lock.plan !== where.plan)
+    found.push(
+      finding(
+        { path: where.lock, kind: "lock", reason: "changed", detail: `frozen for ${lock.plan}` },
+        `the lock was frozen for ${lock.plan}, not ${where.plan}`,
+        hint
+      )
+    );
   if (lock.planDigest !== planDigest) {
-    found.push(finding({ path: where.plan, kind: "plan", reason: "changed", detail: `lock ${lock.planDigest.slice(0, 19)}…` }, "the plan changed since the lock was frozen; an approval covers the plan too", hint));
+    found.push(
+      finding(
+        { path: where.plan, kind: "plan", reason: "changed", detail: `lock ${lock.planDigest.slice(0, 19)}…` },
+        "the plan changed since the lock was frozen; an approval covers the plan too",
+        hint
+      )
+    );
   }
   for (const d2 of diffLock(lock, lockGroupsOf(groups))) found.push(finding(d2, describeDrift(d2), hint));
   return found;
@@ -34625,7 +35169,8 @@ function contentDrift(lock, where, planDigest, groups, hint) {
 async function gitDrift(root, lock, where, hashed, hint) {
   const membership = /* @__PURE__ */ new Map([[where.plan, { kind: "plan" }]]);
   if (lock) membership.set(where.lock, { kind: "lock" });
-  for (const group of hashed.groups) for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
+  for (const group of hashed.groups)
+    for (const e of group.entries) if (!membership.has(e.path)) membership.set(e.path, { kind: group.kind, group: group.name });
   for (const path6 of lock ? lockedPaths(lock) : []) if (!membership.has(path6)) membership.set(path6, lockMembership(lock, path6));
   const drift = (path6, found2) => ({ path: path6, ...membership.get(path6), ...found2 });
   const nested = await findNestedRepositories([...membership.keys()], { cwd: root });
@@ -34635,7 +35180,15 @@ async function gitDrift(root, lock, where, hashed, hint) {
   const found = [...nested].map(([path6, folder]) => drift(path6, { reason: "nested", detail: folder }));
   for (const state of states.values()) found.push(drift(state.path, stateDrift(state)));
   for (const [path6, flags] of hidden3) found.push(drift(path6, { reason: "hidden", detail: flags.join(" and ") }));
-  found.push(...(await committedDrift(root, lock, where, hashed, paths.filter((p2) => !states.has(p2)))).map((d2) => drift(d2.path, d2)));
+  found.push(
+    ...(await committedDrift(
+      root,
+      lock,
+      where,
+      hashed,
+      paths.filter((p2) => !states.has(p2))
+    )).map((d2) => drift(d2.path, d2))
+  );
   return found.map((d2) => finding(d2, describeDrift(d2), driftHint(d2, hint)));
 }
 async function committedDrift(root, lock, where, hashed, paths) {
@@ -34647,7 +35200,8 @@ async function committedDrift(root, lock, where, hashed, paths) {
   for (const path6 of asked) {
     const digest = committed.get(path6);
     if (digest === void 0) found.push({ path: path6, reason: "untracked", detail: "HEAD has no such file" });
-    else if (digest !== expected.get(path6)) found.push({ path: path6, reason: "uncommitted", detail: "its bytes differ from HEAD's, though git's status shows no change" });
+    else if (digest !== expected.get(path6))
+      found.push({ path: path6, reason: "uncommitted", detail: "its bytes differ from HEAD's, though git's status shows no change" });
   }
   if (lock && paths.includes(where.lock) && !await sameLockInHead(root, where.lock, lock)) {
     found.push({ path: where.lock, reason: "uncommitted", detail: "it differs from HEAD's, though git's status shows no change" });
@@ -34665,8 +35219,10 @@ async function sameLockInHead(root, lockPath, lock) {
 }
 function driftHint(d2, hint) {
   if (d2.reason === "untracked") return "commit it: the approved state is the committed state";
-  if (d2.reason === "hidden") return `clear the flag (git update-index --no-skip-worktree --no-assume-unchanged -- ${d2.path}), then commit or revert what git now shows`;
-  if (d2.reason === "nested") return "freeze only files this repository commits: narrow the pattern, or move the files out of the nested repository";
+  if (d2.reason === "hidden")
+    return `clear the flag (git update-index --no-skip-worktree --no-assume-unchanged -- ${d2.path}), then commit or revert what git now shows`;
+  if (d2.reason === "nested")
+    return "freeze only files this repository commits: narrow the pattern, or move the files out of the nested repository";
   return `commit or revert the change; ${hint}`;
 }
 async function assertFrozen(options) {
@@ -34734,7 +35290,11 @@ function approvalProblems(approvals2, lockFile, digest, planDisplay) {
     }
   ];
   for (const { approval, reason, detail } of approvals2.rejected) {
-    problems.push({ code: "APPROVAL_MISSING", file: lockFile, message: `the approval by ${approvalName(approval)} does not count (${reason}): ${detail}` });
+    problems.push({
+      code: "APPROVAL_MISSING",
+      file: lockFile,
+      message: `the approval by ${approvalName(approval)} does not count (${reason}): ${detail}`
+    });
   }
   return problems;
 }
@@ -34792,7 +35352,8 @@ function approvalLines(v2, c5) {
   const head = v2.required === 0 ? `${v2.valid.length} (none required)` : v2.satisfied ? c5.green(count3) : c5.red(count3);
   const lines3 = [`approvals  ${head}${v2.signers === void 0 ? "" : c5.dim(`  signed, by the principals of ${v2.signers}`)}`];
   for (const a2 of v2.valid) lines3.push(`  ${c5.green("counted")}      ${approvalName(a2.approval)}  ${c5.dim(approvalStanding(a2))}`);
-  for (const r2 of v2.rejected) lines3.push(`  ${c5.yellow("not counted")}  ${approvalName(r2.approval)}  ${c5.bold(r2.reason)}${c5.dim(`: ${r2.detail}`)}`);
+  for (const r2 of v2.rejected)
+    lines3.push(`  ${c5.yellow("not counted")}  ${approvalName(r2.approval)}  ${c5.bold(r2.reason)}${c5.dim(`: ${r2.detail}`)}`);
   return lines3;
 }
 
@@ -34830,7 +35391,19 @@ async function plan(options, io2) {
   const git = await readGitFacts({ cwd: io2.cwd });
   const matrix = await readMatrixFiles(await findRepositoryRoot({ cwd: io2.cwd }).catch(() => io2.cwd), source);
   const fixedRunId = options.runId ?? (source.spec.runId === void 0 && io2.env.GITHUB_ACTIONS !== "true" ? RUN_ID_AT_START : void 0);
-  const { plan: resolved, problems, warnings } = resolvePlan(source, file.display, { env: io2.env, git, now: io2.now(), source: doc, preview: true, matrixFiles: matrix.documents, ...fixedRunId ? { runId: fixedRunId } : {} });
+  const {
+    plan: resolved,
+    problems,
+    warnings
+  } = resolvePlan(source, file.display, {
+    env: io2.env,
+    git,
+    now: io2.now(),
+    source: doc,
+    preview: true,
+    matrixFiles: matrix.documents,
+    ...fixedRunId ? { runId: fixedRunId } : {}
+  });
   const secrets = secretValuesOf(resolved, io2.env);
   if (io2.format === "github") io2.commands.write(maskPreamble(secrets));
   io2.addSecrets(secrets.map((s) => s.value));
@@ -34842,7 +35415,10 @@ async function plan(options, io2) {
   if (io2.format === "json") writeJson(io2, previewOf(shown2, file.display, freeze2, warnings));
   else io2.stdout.write(renderText(shown2, file.display, freeze2, io2));
   await publishToGithub(io2, {
-    summary: { markdown: planSummary(shown2.name, file.display, renderText(shown2, file.display, freeze2, { ...io2, color: false })), truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it` }
+    summary: {
+      markdown: planSummary(shown2.name, file.display, renderText(shown2, file.display, freeze2, { ...io2, color: false })),
+      truncatedNote: `the preview is cut to fit GitHub's 1 MiB summary; run cutover plan ${file.display} for all of it`
+    }
   });
   return 0;
 }
@@ -34860,10 +35436,21 @@ async function freezeOf(io2, file, source) {
 function writeWarnings(warnings, io2) {
   const c5 = colors(io2);
   for (const w2 of warnings) {
-    if (io2.format === "github") io2.commands.write(annotation("warning", `${w2.message}${w2.hint ? ` (hint: ${w2.hint})` : ""}`, { file: w2.file, line: w2.line, col: w2.col, title: "SECRET_UNSET" }));
-    else io2.stderr.write(`${w2.file}:${w2.line}:${w2.col}: ${c5.yellow("warning")} ${w2.message}
+    if (io2.format === "github")
+      io2.commands.write(
+        annotation("warning", `${w2.message}${w2.hint ? ` (hint: ${w2.hint})` : ""}`, {
+          file: w2.file,
+          line: w2.line,
+          col: w2.col,
+          title: "SECRET_UNSET"
+        })
+      );
+    else
+      io2.stderr.write(
+        `${w2.file}:${w2.line}:${w2.col}: ${c5.yellow("warning")} ${w2.message}
 ${w2.hint ? `  ${c5.dim(`hint: ${w2.hint}`)}
-` : ""}`);
+` : ""}`
+      );
   }
 }
 function previewOf(resolved, file, freeze2, warnings) {
@@ -34899,7 +35486,12 @@ function renderText(resolved, file, freeze2, io2) {
     lines3.push("", c5.bold(title));
     for (const s of steps) {
       const needs = explicitNeeds(s, steps);
-      const flags = [needs ? `needs ${needs}` : "", s.if ? `if ${s.if}` : "", s.boundary ? `boundary ${s.boundary}` : "", s.continueOnError ? "continue on error" : ""].filter(Boolean);
+      const flags = [
+        needs ? `needs ${needs}` : "",
+        s.if ? `if ${s.if}` : "",
+        s.boundary ? `boundary ${s.boundary}` : "",
+        s.continueOnError ? "continue on error" : ""
+      ].filter(Boolean);
       lines3.push(`  ${c5.cyan(s.id.padEnd(22))} ${describeStep(s)}${flags.length ? c5.dim(`  (${flags.join(", ")})`) : ""}`);
       lines3.push(c5.dim(`  ${" ".repeat(22)} ${promises(s).join(" · ")}`));
     }
@@ -34910,7 +35502,8 @@ function renderText(resolved, file, freeze2, io2) {
   section("finally (always)", resolved.phases.finally);
   if (resolved.artifacts.length) {
     lines3.push("", c5.bold("artifacts"));
-    for (const a2 of resolved.artifacts) lines3.push(`  ${a2.name.padEnd(22)} ${a2.path}  ${c5.dim(`commit ${a2.commit}${a2.roots === "children" ? ", per-child roots" : ""}`)}`);
+    for (const a2 of resolved.artifacts)
+      lines3.push(`  ${a2.name.padEnd(22)} ${a2.path}  ${c5.dim(`commit ${a2.commit}${a2.roots === "children" ? ", per-child roots" : ""}`)}`);
   }
   return `${lines3.join("\n")}
 `;
@@ -34928,10 +35521,14 @@ function explicitNeeds(step, phase) {
   const group = (s) => s.matrix?.of ?? s.id;
   const place = phase.findIndex((s) => group(s) === group(step));
   const previous = place > 0 ? group(phase[place - 1]) : void 0;
-  const ids = [...new Set(step.needs.map((id) => {
-    const of = phase.find((s) => s.id === id)?.matrix?.of;
-    return of && phase.filter((s) => s.matrix?.of === of).every((s) => step.needs.includes(s.id)) ? of : id;
-  }))];
+  const ids = [
+    ...new Set(
+      step.needs.map((id) => {
+        const of = phase.find((s) => s.id === id)?.matrix?.of;
+        return of && phase.filter((s) => s.matrix?.of === of).every((s) => step.needs.includes(s.id)) ? of : id;
+      })
+    )
+  ];
   if (ids.length === (previous === void 0 ? 0 : 1) && (previous === void 0 || ids[0] === previous)) return void 0;
   return ids.length ? ids.join(", ") : "nothing (starts with its phase)";
 }
@@ -34948,14 +35545,29 @@ function approvalsView(verdict) {
     valid: valid.length,
     digest: verdict.freezeDigest,
     rows: [
-      ...valid.map((counted) => ({ by: approvalName(counted.approval), signed: counted.verified, counts: true, why: approvalStanding(counted) })),
-      ...rejected.map(({ approval, reason, detail }) => ({ by: approvalName(approval), signed: approval.signature !== void 0, counts: false, why: `${reason}: ${detail}` }))
+      ...valid.map((counted) => ({
+        by: approvalName(counted.approval),
+        signed: counted.verified,
+        counts: true,
+        why: approvalStanding(counted)
+      })),
+      ...rejected.map(({ approval, reason, detail }) => ({
+        by: approvalName(approval),
+        signed: approval.signature !== void 0,
+        counts: false,
+        why: `${reason}: ${detail}`
+      }))
     ]
   };
 }
 
 // src/github/review-preview.ts
-var PHASE_LABEL = { preconditions: "precondition", steps: "step", rollback: "rollback (on failure)", finally: "finally (always)" };
+var PHASE_LABEL = {
+  preconditions: "precondition",
+  steps: "step",
+  rollback: "rollback (on failure)",
+  finally: "finally (always)"
+};
 function previewSteps(resolved) {
   const { preconditions, steps, rollback, finally: always } = resolved.phases;
   return [...preconditions, ...steps, ...rollback, ...always];
@@ -34963,13 +35575,19 @@ function previewSteps(resolved) {
 function renderPreview(resolved, file, maxRows = Number.POSITIVE_INFINITY) {
   const all = previewSteps(resolved);
   const shown2 = all.slice(0, Math.max(0, maxRows));
-  const out = [`Run id ${inlineCode(resolved.runId)} · record ${inlineCode(resolved.record.dir)}${resolved.record.push ? " (pushed)" : ""}`, ""];
+  const out = [
+    `Run id ${inlineCode(resolved.runId)} · record ${inlineCode(resolved.record.dir)}${resolved.record.push ? " (pushed)" : ""}`,
+    ""
+  ];
   if (all.length === 0) return `${out.join("\n")}
 `;
   out.push("| # | phase | id | does | timeout | retries | boundary |", "|---:|---|---|---|---|---:|---|");
   shown2.forEach((step, i2) => out.push(row(step, i2 + 1)));
   if (shown2.length < all.length) {
-    out.push("", `_${all.length - shown2.length} more step${all.length - shown2.length === 1 ? "" : "s"} not shown: a comment holds at most 65,536 characters. ${inlineCode(`cutover plan ${file}`)} shows every step._`);
+    out.push(
+      "",
+      `_${all.length - shown2.length} more step${all.length - shown2.length === 1 ? "" : "s"} not shown: a comment holds at most 65,536 characters. ${inlineCode(`cutover plan ${file}`)} shows every step._`
+    );
   }
   const exact = shown2.filter((step) => needsCodeBlock(describeStep(step)));
   for (const step of exact) out.push("", `${inlineCode(step.id)} exactly:`, "", codeBlock(describeStep(step), "sh").trimEnd());
@@ -35007,7 +35625,14 @@ function renderReview(facts) {
   }
   const body = render(facts, low);
   if (fits(body)) return { body, truncated: true };
-  return { body: fitSummary(body, REVIEW_LIMIT, "the comment is cut to fit GitHub's limit of 65,536 characters; `cutover review` prints all of it"), truncated: true };
+  return {
+    body: fitSummary(
+      body,
+      REVIEW_LIMIT,
+      "the comment is cut to fit GitHub's limit of 65,536 characters; `cutover review` prints all of it"
+    ),
+    truncated: true
+  };
 }
 function fits(body) {
   return Buffer.byteLength(body) < REVIEW_LIMIT;
@@ -35017,7 +35642,9 @@ function render(facts, maxRows) {
   const from = range.from === range.base ? inlineCode(short(range.base)) : `${inlineCode(short(range.from))} (where ${inlineCode(short(range.base))} and HEAD meet)`;
   const out = [REVIEW_MARKER, "## cutover review", ""];
   const count3 = facts.plans.length;
-  out.push(`Changes from ${from} to ${inlineCode(short(range.head))}: ${count3 === 0 ? "no cutover plan is touched" : `${count3} plan${count3 === 1 ? "" : "s"} to review`}.`);
+  out.push(
+    `Changes from ${from} to ${inlineCode(short(range.head))}: ${count3 === 0 ? "no cutover plan is touched" : `${count3} plan${count3 === 1 ? "" : "s"} to review`}.`
+  );
   if (facts.removed.length) out.push("", `Deleted plans (a deleted plan runs nothing): ${facts.removed.map(inlineCode).join(", ")}.`);
   for (const plan2 of facts.plans) out.push("", ...planSection(plan2, range.head, maxRows));
   return `${out.join("\n")}
@@ -35028,16 +35655,23 @@ function planSection(p2, head, maxRows) {
   const out = [`### ${blocking.length ? "❌" : "✅"} ${p2.name ? `${inlineCode(p2.name)} · ` : ""}${inlineCode(p2.path)}`, ""];
   const verdict = p2.verdict;
   out.push("| | |", "|---|---|");
-  out.push(`| Freeze at ${inlineCode(short(head))} | ${verdict ? verdict.frozen ? "✅ frozen" : "❌ not frozen" : "❌ not checked: the plan is invalid"} |`);
+  out.push(
+    `| Freeze at ${inlineCode(short(head))} | ${verdict ? verdict.frozen ? "✅ frozen" : "❌ not frozen" : "❌ not checked: the plan is invalid"} |`
+  );
   if (verdict) {
     const a2 = approvalsView(verdict);
-    out.push(`| Approvals | ${a2.required === 0 ? "none required" : `${a2.valid >= a2.required ? "✅" : "❌"} ${a2.valid} valid of ${a2.required} required`} |`);
+    out.push(
+      `| Approvals | ${a2.required === 0 ? "none required" : `${a2.valid >= a2.required ? "✅" : "❌"} ${a2.valid} valid of ${a2.required} required`} |`
+    );
   }
   out.push(`| Refused now | ${blocking.length ? `❌ ${blocking.map((r2) => r2.code).join(", ")}` : "✅ no: it runs once merged"} |`, "");
   out.push("#### What changed", "", ...changes(p2), "");
   if (p2.problems.length) {
     out.push("#### Problems", "");
-    for (const problem of p2.problems) out.push(`- ${problem.line ? `${inlineCode(`${problem.file ?? p2.path}:${problem.line}:${problem.col ?? 1}`)} ` : ""}**${problem.code}** ${escapeMarkdown(problem.message)}`);
+    for (const problem of p2.problems)
+      out.push(
+        `- ${problem.line ? `${inlineCode(`${problem.file ?? p2.path}:${problem.line}:${problem.col ?? 1}`)} ` : ""}**${problem.code}** ${escapeMarkdown(problem.message)}`
+      );
     out.push("");
   }
   if (verdict) out.push(...freeze(verdict), ...approvals(verdict));
@@ -35049,13 +35683,17 @@ function planSection(p2, head, maxRows) {
 function changes(p2) {
   const out = [];
   if (!p2.planChange) out.push("- **Plan**: unchanged");
-  else out.push(`- **Plan**: ${p2.planChange.isNew ? "new" : "changed"}, ${lines(p2.planChange.lines)}${p2.planChange.diff ? planDiff(p2.planChange.diff) : ""}`);
+  else
+    out.push(
+      `- **Plan**: ${p2.planChange.isNew ? "new" : "changed"}, ${lines(p2.planChange.lines)}${p2.planChange.diff ? planDiff(p2.planChange.diff) : ""}`
+    );
   out.push(`- **Lock** ${inlineCode(p2.lock)}: ${p2.lockChange ? `changed, ${lines(p2.lockChange)}` : "unchanged"}`);
   if (p2.frozenChanges.length === 0) out.push("- **Frozen files**: none changed");
   else {
     out.push(`- **Frozen files**: ${p2.frozenChanges.length} changed`, "", "| file | group | lines |", "|---|---|---:|");
     for (const f3 of p2.frozenChanges.slice(0, MAX_FILE_ROWS)) out.push(`| ${inlineCode(f3.path)} | ${inlineCode(f3.group)} | ${lines(f3)} |`);
-    if (p2.frozenChanges.length > MAX_FILE_ROWS) out.push("", `_and ${p2.frozenChanges.length - MAX_FILE_ROWS} more; the pull request's files list shows them all._`);
+    if (p2.frozenChanges.length > MAX_FILE_ROWS)
+      out.push("", `_and ${p2.frozenChanges.length - MAX_FILE_ROWS} more; the pull request's files list shows them all._`);
   }
   return out;
 }
@@ -35070,8 +35708,19 @@ function planDiff(d2) {
   return parts.length ? `: ${parts.join("; ")}` : " (formatting or comments only)";
 }
 function freeze(v2) {
-  if (v2.frozen) return ["#### Freeze", "", `✅ The plan, its registries and inputs are as the committed lock pins them (freeze digest ${inlineCode(v2.freezeDigest)}).`, ""];
-  const out = ["#### Freeze", "", `❌ Not frozen: what the lock pins differs from HEAD (freeze digest now ${inlineCode(v2.freezeDigest)}).`, ""];
+  if (v2.frozen)
+    return [
+      "#### Freeze",
+      "",
+      `✅ The plan, its registries and inputs are as the committed lock pins them (freeze digest ${inlineCode(v2.freezeDigest)}).`,
+      ""
+    ];
+  const out = [
+    "#### Freeze",
+    "",
+    `❌ Not frozen: what the lock pins differs from HEAD (freeze digest now ${inlineCode(v2.freezeDigest)}).`,
+    ""
+  ];
   for (const d2 of v2.drift.slice(0, MAX_FILE_ROWS)) out.push(`- ${inlineCode(d2.path)} ${escapeMarkdown(describeDrift(d2))}`);
   if (v2.drift.length > MAX_FILE_ROWS) out.push(`- _and ${v2.drift.length - MAX_FILE_ROWS} more_`);
   out.push("", `Fix: ${inlineCode(`cutover freeze ${v2.plan}`)}, then commit the lock and review its diff.`, "");
@@ -35079,14 +35728,22 @@ function freeze(v2) {
 }
 function approvals(v2) {
   const a2 = approvalsView(v2);
-  const out = ["#### Approvals", "", `${a2.valid} of ${a2.required} required approval${a2.required === 1 ? "" : "s"} of freeze digest ${inlineCode(a2.digest)}.`, ""];
+  const out = [
+    "#### Approvals",
+    "",
+    `${a2.valid} of ${a2.required} required approval${a2.required === 1 ? "" : "s"} of freeze digest ${inlineCode(a2.digest)}.`,
+    ""
+  ];
   if (a2.rows.length === 0 && a2.required === 0) return ["#### Approvals", "", "None required (the plan sets no `approvals.required`).", ""];
   if (a2.rows.length === 0) {
     if (a2.required) out.push(`None yet: another person runs ${inlineCode(`cutover approve ${v2.plan}`)} and commits the lock.`, "");
     return out;
   }
   out.push("| by | signed | counts |", "|---|---|---|");
-  for (const row2 of a2.rows) out.push(`| ${escapeMarkdown(row2.by)} | ${row2.signed ? "✅ signed" : "no: a claim"} | ${row2.counts ? "✅" : `❌ ${escapeMarkdown(row2.why ?? "")}`} |`);
+  for (const row2 of a2.rows)
+    out.push(
+      `| ${escapeMarkdown(row2.by)} | ${row2.signed ? "✅ signed" : "no: a claim"} | ${row2.counts ? "✅" : `❌ ${escapeMarkdown(row2.why ?? "")}`} |`
+    );
   out.push("");
   return out;
 }
@@ -35117,12 +35774,14 @@ function settingsChanged(before, after) {
     ...Object.keys(plan2.metadata).map((k2) => `metadata.${k2}`),
     ...Object.keys(plan2.spec).filter((k2) => !phases.has(k2)).map((k2) => `spec.${k2}`)
   ];
-  const valueOf = (plan2, key) => {
-    const [part, name] = key.split(".");
-    return canonicalJson(plan2[part][name] ?? null);
+  const settingOf = (plan2, key) => {
+    const [part, field] = key.split(".");
+    return canonicalJson(plan2[part][field] ?? null);
   };
   const all = [.../* @__PURE__ */ new Set([...keys(before), ...keys(after), "apiVersion", "kind"])].sort(compareUtf8);
-  return all.filter((key) => key.includes(".") ? valueOf(before, key) !== valueOf(after, key) : before[key] !== after[key]);
+  return all.filter(
+    (key) => key.includes(".") ? settingOf(before, key) !== settingOf(after, key) : before[key] !== after[key]
+  );
 }
 
 // src/run/refusals.ts
@@ -35131,13 +35790,30 @@ function refusalsOf(facts) {
   const { verdict, resolved } = facts;
   if (verdict && !verdict.frozen) {
     const files = new Set(verdict.drift.map((d2) => d2.path)).size;
-    found.push({ code: "REGISTRY_UNFROZEN", now: true, message: verdict.lock ? `${files === 1 ? "1 file differs" : `${files} files differ`} from the committed lock` : "there is no lock: the plan was never frozen" });
+    found.push({
+      code: "REGISTRY_UNFROZEN",
+      now: true,
+      message: verdict.lock ? `${files === 1 ? "1 file differs" : `${files} files differ`} from the committed lock` : "there is no lock: the plan was never frozen"
+    });
   } else if (verdict && !verdict.approved) {
     const { required, valid } = verdict.approvals;
-    found.push({ code: "APPROVAL_MISSING", now: true, message: `it needs ${required} approval${required === 1 ? "" : "s"} of the current freeze digest by someone other than the one who froze it; ${valid.length} count` });
+    found.push({
+      code: "APPROVAL_MISSING",
+      now: true,
+      message: `it needs ${required} approval${required === 1 ? "" : "s"} of the current freeze digest by someone other than the one who froze it; ${valid.length} count`
+    });
   }
-  if (facts.recordExists && resolved) found.push({ code: "RECORD_EXISTS", now: true, message: `the record ${resolved.record.dir} is already committed, and the plan fixes its run id` });
-  found.push({ code: "NOT_MERGED", now: false, message: "with --require-merged REF (execute-plan.yml passes origin/main): until the plan and its lock are merged there, byte for byte" });
+  if (facts.recordExists && resolved)
+    found.push({
+      code: "RECORD_EXISTS",
+      now: true,
+      message: `the record ${resolved.record.dir} is already committed, and the plan fixes its run id`
+    });
+  found.push({
+    code: "NOT_MERGED",
+    now: false,
+    message: "with --require-merged REF (execute-plan.yml passes origin/main): until the plan and its lock are merged there, byte for byte"
+  });
   if (resolved?.window) {
     const { notBefore, notAfter } = resolved.window;
     const bounds = [notBefore ? `not before ${notBefore}` : "", notAfter ? `not after ${notAfter}` : ""].filter(Boolean).join(", ");
@@ -35160,21 +35836,43 @@ async function review(options, io2) {
   const out = options.out ? resolve6(io2.cwd, options.out) : void 0;
   if (out) {
     await writeFile2(out, body).catch((cause) => {
-      throw new CutoverError("IO_FAILED", `cannot write ${options.out} (${cause.code ?? String(cause)})`, { cause });
+      throw new CutoverError("IO_FAILED", `cannot write ${options.out} (${cause.code ?? String(cause)})`, {
+        cause
+      });
     });
   }
   if (io2.format === "json") {
-    const summary = plans.map((p2) => ({ plan: p2.path, valid: p2.problems.length === 0, frozen: p2.verdict?.frozen ?? false, approved: p2.verdict?.approved ?? false, refusals: p2.refusals }));
-    writeJson(io2, { base: touched.range.base, head: touched.range.head, mergeBase: touched.range.from, plans: summary, removed: touched.removed, truncated, body });
+    const summary = plans.map((p2) => ({
+      plan: p2.path,
+      valid: p2.problems.length === 0,
+      frozen: p2.verdict?.frozen ?? false,
+      approved: p2.verdict?.approved ?? false,
+      refusals: p2.refusals
+    }));
+    writeJson(io2, {
+      base: touched.range.base,
+      head: touched.range.head,
+      mergeBase: touched.range.from,
+      plans: summary,
+      removed: touched.removed,
+      truncated,
+      body
+    });
   } else io2.stdout.write(body);
   await publishToGithub(io2, { outputs: out ? { comment: out } : {} });
   return 0;
 }
 async function reviewPlan(touched, { root, io: io2, git, from, changes: changes2 }) {
-  const frozenChanges = touched.reasons.flatMap((r2) => "paths" in r2 ? r2.paths.map((path6) => ({ ...lines2(path6, changes2), group: groupKey(r2.kind, r2.group) })) : []);
+  const frozenChanges = touched.reasons.flatMap(
+    (r2) => "paths" in r2 ? r2.paths.map((path6) => ({ ...lines2(path6, changes2), group: groupKey(r2.kind, r2.group) })) : []
+  );
   const base = await readAtRevision(touched.path, from, { cwd: root });
   const before = base ? validatePlan(base, touched.path) : void 0;
-  const planChange = changes2.has(touched.path) ? { lines: lines2(touched.path, changes2), isNew: base === void 0, ...before?.ok && touched.plan ? { diff: diffPlans(before.valid.plan, touched.plan) } : {} } : null;
+  const planChange = changes2.has(touched.path) ? {
+    lines: lines2(touched.path, changes2),
+    isNew: base === void 0,
+    ...before?.ok && touched.plan ? { diff: diffPlans(before.valid.plan, touched.plan) } : {}
+  } : null;
   const lockChange = changes2.has(touched.lock) ? lines2(touched.lock, changes2) : null;
   const common2 = { path: touched.path, lock: touched.lock, planChange, lockChange, frozenChanges };
   let file;
@@ -35189,11 +35887,23 @@ async function reviewPlan(touched, { root, io: io2, git, from, changes: changes2
   const plan2 = result.valid.plan;
   const verdict = await checkFreeze({ root, planFile: file, plan: plan2 });
   const fixedRunId = plan2.spec.runId !== void 0;
-  const resolution = resolvePlan(plan2, touched.path, { env: io2.env, git, now: io2.now(), ...fixedRunId ? {} : { runId: RUN_ID_AT_START2 } });
+  const resolution = resolvePlan(plan2, touched.path, {
+    env: io2.env,
+    git,
+    now: io2.now(),
+    ...fixedRunId ? {} : { runId: RUN_ID_AT_START2 }
+  });
   const problems = fixedRunId ? resolution.problems : [];
   const resolved = masked(resolution.plan, io2.env);
   const recordExists = fixedRunId && problems.length === 0 && await existsAtRevision(`${resolved.record.dir}/run.json`, "HEAD", { cwd: root });
-  return { ...common2, name: plan2.metadata.name, problems, verdict, resolved, refusals: refusalsOf({ problems, verdict, resolved, recordExists }) };
+  return {
+    ...common2,
+    name: plan2.metadata.name,
+    problems,
+    verdict,
+    resolved,
+    refusals: refusalsOf({ problems, verdict, resolved, recordExists })
+  };
 }
 function lines2(path6, changes2) {
   return changes2.get(path6) ?? { path: path6, added: 0, deleted: 0 };
@@ -35215,7 +35925,10 @@ function hashProgressText(p2, elapsedMs) {
   const share = p2.totalBytes ? p2.bytes / p2.totalBytes : p2.totalFiles ? p2.files / p2.totalFiles : 0;
   const filled = Math.max(0, Math.min(20, Math.round(share * 20)));
   const seconds = elapsedMs / 1e3;
-  const parts = [`[${"#".repeat(filled)}${"-".repeat(20 - filled)}] ${count2(p2.files)}/${count2(p2.totalFiles)} files`, `${size(p2.bytes)} of ${size(p2.totalBytes)}`];
+  const parts = [
+    `[${"#".repeat(filled)}${"-".repeat(20 - filled)}] ${count2(p2.files)}/${count2(p2.totalFiles)} files`,
+    `${size(p2.bytes)} of ${size(p2.totalBytes)}`
+  ];
   if (seconds >= 0.2 && p2.bytes > 0) {
     parts.push(`${rate(p2.bytes / MIB / seconds)} MiB/s`, `${rate(p2.files / seconds)} files/s`);
     const left = p2.totalBytes ? (p2.totalBytes - p2.bytes) / p2.bytes * elapsedMs : (p2.totalFiles - p2.files) / Math.max(1, p2.files) * elapsedMs;
@@ -35359,7 +36072,14 @@ function listrRenderer(io2) {
             }
           }
         ];
-        drawn = listr2.then(({ Listr: Listr2 }) => new Listr2(list, { concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } }).run()).catch(() => void 0);
+        drawn = listr2.then(
+          ({ Listr: Listr2 }) => new Listr2(list, {
+            concurrent: false,
+            exitOnError: false,
+            registerSignalListeners: false,
+            rendererOptions: { collapseErrors: false, showErrorMessage: true }
+          }).run()
+        ).catch(() => void 0);
         break;
       }
       case "step-start": {
@@ -35427,7 +36147,8 @@ function lineRenderer(io2, options, quiet = false) {
         if (!quiet) headerLines(event, c5).forEach(out);
         break;
       case "preflight":
-        if (!quiet && event.check !== "freeze gate") out(`${event.ok ? c5.green("✓") : c5.red("✗")} preflight: ${event.check}${event.detail ? ` ${c5.dim(event.detail)}` : ""}`);
+        if (!quiet && event.check !== "freeze gate")
+          out(`${event.ok ? c5.green("✓") : c5.red("✗")} preflight: ${event.check}${event.detail ? ` ${c5.dim(event.detail)}` : ""}`);
         break;
       case "step-start":
         if (quiet) break;
@@ -35484,7 +36205,12 @@ function lineRenderer(io2, options, quiet = false) {
     if (github && failed && !s.continueOnError) {
       const where = options.stepAt?.(s.id);
       const level = s.outcome === "failure" && !s.drill ? "error" : "warning";
-      io2.commands.write(annotation(level, annotationText(s, log2), { ...where, title: s.drill ? "DRILL" : s.outcome === "interrupted" ? "INTERRUPTED" : "STEP_FAILED" }));
+      io2.commands.write(
+        annotation(level, annotationText(s, log2), {
+          ...where,
+          title: s.drill ? "DRILL" : s.outcome === "interrupted" ? "INTERRUPTED" : "STEP_FAILED"
+        })
+      );
     }
   };
   return { sink, done: async () => {
@@ -35502,7 +36228,10 @@ var hashStarts = /* @__PURE__ */ new Map();
 function progressText(event) {
   if (!hashStarts.has(event.artifact)) hashStarts.set(event.artifact, performance.now());
   const elapsed = performance.now() - (hashStarts.get(event.artifact) ?? 0);
-  return hashProgressText({ files: event.files, bytes: event.bytes, totalFiles: event.totalFiles ?? event.files, totalBytes: event.totalBytes ?? event.bytes }, elapsed);
+  return hashProgressText(
+    { files: event.files, bytes: event.bytes, totalFiles: event.totalFiles ?? event.files, totalBytes: event.totalBytes ?? event.bytes },
+    elapsed
+  );
 }
 
 // src/integrity/recheck.ts
@@ -35516,7 +36245,11 @@ function statFiles(root, paths) {
       stats.set(path6, { size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino });
     } catch (error) {
       if (error.code !== "ENOENT") {
-        throw new CutoverError("IO_FAILED", `cannot stat ${JSON.stringify(path6)} (${error.code ?? String(error)})`, { cause: error });
+        throw new CutoverError(
+          "IO_FAILED",
+          `cannot stat ${JSON.stringify(path6)} (${error.code ?? String(error)})`,
+          { cause: error }
+        );
       }
       stats.set(path6, null);
     }
@@ -35530,7 +36263,11 @@ function compareStats(before, after) {
     if (was && !now) drift.push({ path: path6, reason: "removed" });
     else if (!was && now) drift.push({ path: path6, reason: "added" });
     else if (was && now && (was.size !== now.size || was.mtimeNs !== now.mtimeNs || was.ctimeNs !== now.ctimeNs || was.ino !== now.ino)) {
-      drift.push({ path: path6, reason: "changed", detail: was.size !== now.size ? `size ${was.size} → ${now.size}` : "modification time, change time or inode moved" });
+      drift.push({
+        path: path6,
+        reason: "changed",
+        detail: was.size !== now.size ? `size ${was.size} → ${now.size}` : "modification time, change time or inode moved"
+      });
     }
   }
   for (const [path6, now] of after) if (!before.has(path6) && now) drift.push({ path: path6, reason: "added" });
@@ -35538,7 +36275,8 @@ function compareStats(before, after) {
 }
 function snapshotFrozen(root, lock) {
   const digests = /* @__PURE__ */ new Map();
-  for (const kind of GROUP_KINDS) for (const group of Object.values(lock[kind])) for (const [path6, digest] of Object.entries(group.files)) digests.set(path6, digest);
+  for (const kind of GROUP_KINDS)
+    for (const group of Object.values(lock[kind])) for (const [path6, digest] of Object.entries(group.files)) digests.set(path6, digest);
   return { digests, stats: statFiles(root, [...digests.keys()]) };
 }
 async function recheckFrozen(root, snapshot) {
@@ -35566,15 +36304,17 @@ async function digestOf(root, path6, stat4) {
   }
 }
 async function rehashFrozen(options) {
-  const { groups } = await hashGroups(options.root, options.plan, { allowUnmatched: true, ...options.threads === void 0 ? {} : { threads: options.threads } });
+  const { groups } = await hashGroups(options.root, options.plan, {
+    allowUnmatched: true,
+    ...options.threads === void 0 ? {} : { threads: options.threads }
+  });
   return diffLock(options.lock, lockGroupsOf(groups));
 }
 
 // src/record/commit-record.ts
 import { randomBytes } from "node:crypto";
-import { copyFile, lstat as lstat5, mkdir as mkdir2, mkdtemp as mkdtemp3, open as open4, readdir as readdir4, rename as rename2, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname4, join as join6, relative as relative6, resolve as resolve7 } from "node:path";
+import { copyFile, lstat as lstat5, open as open4, rename as rename2, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname4, join as join7, relative as relative6, resolve as resolve7 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/adapters/owner.ts
@@ -35803,13 +36543,7 @@ function buildRunJson(result, facts = {}) {
   });
   const artifacts = result.artifacts.map(
     (a2) => ({
-      name: a2.name,
-      path: a2.path,
-      commit: a2.commit,
-      present: a2.present,
-      files: a2.files,
-      bytes: a2.bytes,
-      root: a2.root,
+      ...artifactFacts(a2),
       manifest: a2.present ? manifestPath(a2.name) : null,
       ...a2.present ? { kind: kinds?.get(a2.name) ?? guessKind(a2.path, a2.manifest) } : {},
       ...a2.children ? { children: { ...a2.children } } : {}
@@ -35870,8 +36604,14 @@ function recordTrailers(run2) {
     [TRAILERS.root, run2.runRoot]
   ];
 }
+function artifactFacts(a2) {
+  return { name: a2.name, path: a2.path, commit: a2.commit, present: a2.present, files: a2.files, bytes: a2.bytes, root: a2.root };
+}
 
-// src/record/commit-record.ts
+// src/record/record-git.ts
+import { mkdir as mkdir2, mkdtemp as mkdtemp3, readdir as readdir4, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join6 } from "node:path";
 var GITHUB_BOT = { name: "github-actions[bot]", email: "41898282+github-actions[bot]@users.noreply.github.com" };
 var PASSED_ENV = [
   "GIT_INDEX_FILE",
@@ -35890,116 +36630,8 @@ var PASSED_ENV = [
 ];
 var DROPPED_ENV = /^(?:git_.*|editor|visual|pager|prefix)$/i;
 var IDENTITY2 = /^[^<>\n]+ <[^<>\n]+>$/;
-async function commitRecord(options) {
-  const { root, result, recordFiles: recordFiles2 } = options;
-  const env3 = options.env ?? process.env;
-  return withScratch(async (scratch, hooks) => {
-    const git = recordGit(root, hooks, env3);
-    const head = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "");
-    if (head.trim() === "") throw gitFailed2("the repository has no commit to put the record on");
-    const indexPath = resolve7(root, (await git.raw(["rev-parse", "--git-path", "index"])).trim());
-    await removeStaleIndexes(dirname4(indexPath));
-    if (result.committed) return syncCommitted(git, scratch, result, recordFiles2, relative6(root, indexPath));
-    const branch = (await git.raw(["symbolic-ref", "--quiet", "HEAD"]).catch(() => "")).trim();
-    if (!branch) {
-      throw new CutoverError("GIT_FAILED", `HEAD is detached: a record committed now would be on no branch and could be lost`, {
-        hint: `the record is written in ${result.plan.record.dir}, not committed; check out a branch at this commit (git switch -c NAME), then \`cutover run ${result.planFile} --resume\` commits it`
-      });
-    }
-    const identity3 = await resolveIdentity(git, options.author, env3);
-    const tempIndex = join6(dirname4(indexPath), `cutover-index-${ownerTag()}-${randomBytes(6).toString("hex")}`);
-    let committed = false;
-    try {
-      const hadIndex = await copyFile(indexPath, tempIndex).then(
-        () => true,
-        () => false
-      );
-      const staging = recordGit(root, hooks, env3, { GIT_INDEX_FILE: tempIndex }, identity3.config);
-      if (!hadIndex) await staging.raw(["read-tree", "HEAD"]);
-      const before = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
-      if (before.length) await staging.raw(["reset", "--quiet", `--pathspec-from-file=${await pathspecFile(scratch, "before", before)}`, "--pathspec-file-nul", "HEAD"]);
-      const artifacts = await filesArtifacts(root, result);
-      const pathspecs = await pathspecFile(scratch, "stage", [...recordFiles2, ...artifacts.map((a2) => a2.path)]);
-      await staging.raw(["add", "--force", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul"]).catch((cause) => {
-        throw gitFailed2(`git add of the record failed: ${firstLine(cause.message)}`, cause, "nothing was committed and the index is as it was; the record is written in the work tree");
-      });
-      const staged = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
-      const status2 = stagedInStatus(await staging.raw(["status", "--porcelain", "-z", "--untracked-files=no", "--no-renames"]));
-      const indexed = /* @__PURE__ */ new Map();
-      for (const artifact of artifacts) indexed.set(artifact.path, splitNul(await staging.raw(["ls-files", "-z", "--", artifact.path])));
-      const problems = stagedProblems({ staged, status: status2, recordFiles: recordFiles2, artifacts, indexed });
-      if (problems.length) {
-        throw new CutoverError("GIT_FAILED", `the staged set is not what cutover meant to commit: ${problems.join("; ")}`, {
-          hint: "nothing was committed and the index is as it was; the record is written in the work tree"
-        });
-      }
-      const message = join6(scratch, "message");
-      await writeFile3(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
-      await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
-        const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
-        const hint = lock ? `nothing was committed; a git command holds ${relative6(root, lock)}, or one was killed and left it: once none runs, remove it and run \`cutover run ${result.planFile} --resume\`` : "nothing was committed and the index is as it was";
-        throw gitFailed2(`git commit of the record failed: ${firstLine(cause.message)}`, cause, hint);
-      });
-      committed = true;
-      const commit = (await git.raw(["rev-parse", "HEAD"])).trim();
-      try {
-        if (before.length === 0) await replaceIndex(tempIndex, indexPath);
-        else await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]);
-      } catch (cause) {
-        throw indexNotUpdated(commit, relative6(root, indexPath), cause, [result.plan.record.dir, ...artifacts.map((a2) => a2.path)]);
-      }
-      return { commit };
-    } catch (error) {
-      if (error instanceof CutoverError) throw error;
-      const hint = committed ? "the record is committed; check the index with git status" : "nothing was committed and the index is as it was";
-      throw gitFailed2(`committing the record failed: ${firstLine(error.message)}`, error, hint);
-    } finally {
-      await rm4(tempIndex, { force: true });
-    }
-  });
-}
-async function syncCommitted(git, scratch, result, recordFiles2, indexPath) {
-  const commit = result.committed.commit;
-  const paths = [...recordFiles2, ...result.artifacts.filter((a2) => a2.commit === "files" && a2.present).map((a2) => a2.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/"))];
-  const pathspecs = await pathspecFile(scratch, "sync", paths);
-  await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]).catch((cause) => {
-    throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir]);
-  });
-  return { commit };
-}
-function indexNotUpdated(commit, indexPath, cause, paths) {
-  const held = /index\.lock|File exists|EEXIST/.test(String(cause?.message ?? cause));
-  const reset3 = `git reset -q -- ${paths.join(" ")}`;
-  return gitFailed2(
-    `the record is committed as ${commit.slice(0, 12)}, but the index could not be brought up to it${held ? ` (${indexPath}.lock exists)` : ""}`,
-    cause,
-    held ? `another git command holds ${indexPath}.lock, or one was killed and left it: once none runs, remove it and run: ${reset3}` : `run: ${reset3}`
-  );
-}
-async function replaceIndex(tempIndex, indexPath) {
-  const lock = `${indexPath}.lock`;
-  for (let waited = 0; ; waited += 50) {
-    try {
-      await (await open4(lock, "wx")).close();
-      break;
-    } catch (error) {
-      if (error.code !== "EEXIST" || waited >= 2e3) throw error;
-      await sleep(50);
-    }
-  }
-  try {
-    await rename2(tempIndex, lock);
-    await rename2(lock, indexPath);
-  } catch (error) {
-    await rm4(lock, { force: true });
-    throw error;
-  }
-}
 async function removeStaleScratch(dir) {
   await removeOrphaned(dir, new RegExp(`^cutover-git-(${OWNER_TAG})-[A-Za-z0-9]{6}$`));
-}
-async function removeStaleIndexes(gitDir) {
-  await removeOrphaned(gitDir, new RegExp(`^cutover-index-(${OWNER_TAG})-[0-9a-f]{12}(?:\\.lock)?$`));
 }
 async function removeOrphaned(dir, pattern2) {
   for (const name of await readdir4(dir).catch(() => [])) {
@@ -36007,45 +36639,10 @@ async function removeOrphaned(dir, pattern2) {
     if (owner !== void 0 && ownerGone(owner)) await rm4(join6(dir, name), { recursive: true, force: true }).catch(() => void 0);
   }
 }
-async function pushRecord(options) {
-  const env3 = options.env ?? process.env;
-  const attempts = Math.max(1, options.attempts ?? 5);
-  return withScratch(async (_scratch, hooks) => {
-    const identity3 = await resolveIdentity(recordGit(options.root, hooks, env3), void 0, env3).catch(() => ({ args: [], config: [] }));
-    const git = recordGit(options.root, hooks, env3, {}, identity3.config);
-    const { remote, branch } = await upstreamOf(git, options);
-    const head = async () => (await git.raw(["rev-parse", "HEAD"])).trim();
-    const byHand = async () => `the record is committed locally as ${(await head()).slice(0, 12)}; push it by hand: git pull --rebase ${remote} ${branch} && git push ${remote} HEAD:${branch}`;
-    const tracking = `refs/remotes/${remote}/${branch}`;
-    for (let attempt2 = 1; ; attempt2++) {
-      const pushed = await git.raw(["push", "--no-verify", "--quiet", remote, `HEAD:refs/heads/${branch}`]).then(
-        () => void 0,
-        (error) => error
-      );
-      if (!pushed) return { commit: await head(), remote, branch, attempts: attempt2 };
-      if (!isRace(pushed.message)) throw gitFailed2(`git push to ${remote} ${branch} failed: ${firstLine(pushed.message)}`, pushed, await byHand());
-      if (attempt2 >= attempts) throw gitFailed2(`git push to ${remote} ${branch} was rejected ${attempt2} times (the branch kept moving)`, pushed, await byHand());
-      await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/${branch}:${tracking}`]).catch(async (cause) => {
-        throw gitFailed2(`git fetch ${remote} ${branch} failed`, cause, await byHand());
-      });
-      const ahead = Number((await git.raw(["rev-list", "--count", `${tracking}..HEAD`])).trim());
-      if (ahead === 0) return { commit: await head(), remote, branch, attempts: attempt2 };
-      if (ahead !== 1) {
-        throw gitFailed2(`HEAD is ${ahead} commits ahead of ${remote}/${branch}; only the record commit may be rebased`, void 0, await byHand());
-      }
-      await git.raw(["rebase", "--no-verify", "--no-autostash", "--quiet", tracking]).catch(async (cause) => {
-        await git.raw(["rebase", "--abort"]).catch(() => void 0);
-        throw gitFailed2(`rebasing the record onto ${remote}/${branch} failed: ${firstLine(cause.message)}`, cause, await byHand());
-      });
-      if (options.beforeRetry) await options.beforeRetry();
-      const base = options.delayMs ?? 200;
-      await sleep(Math.min(2e3, base * 2 ** (attempt2 - 1)) * (0.5 + Math.random()));
-    }
-  });
-}
 function recordGit(root, hooks, env3, extra = {}, config = []) {
   const clean = {};
-  for (const [key, value] of Object.entries(env3)) if (value !== void 0 && (!DROPPED_ENV.test(key) || PASSED_ENV.includes(key))) clean[key] = value;
+  for (const [key, value] of Object.entries(env3))
+    if (value !== void 0 && (!DROPPED_ENV.test(key) || PASSED_ENV.includes(key))) clean[key] = value;
   return wo({
     baseDir: root,
     config: [`core.hooksPath=${hooks}`, "core.fsmonitor=false", ...config],
@@ -36069,17 +36666,6 @@ async function resolveIdentity(git, author, env3) {
     hint: 'set git config user.name and user.email, or pass --author "Name <email>"; the record is written in the work tree'
   });
 }
-async function filesArtifacts(root, result) {
-  const out = [];
-  for (const artifact of result.artifacts) {
-    if (artifact.commit !== "files" || !artifact.present) continue;
-    const path6 = artifact.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/");
-    const isFile = (await lstat5(join6(root, path6)).catch(() => void 0))?.isFile() ?? false;
-    const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
-    out.push({ path: path6, expected: isFile ? [path6] : entries.map((e) => `${path6}/${e.path}`) });
-  }
-  return out;
-}
 function stagedProblems(input) {
   const problems = [];
   const staged = new Set(input.staged);
@@ -36088,7 +36674,8 @@ function stagedProblems(input) {
   const status2 = new Set(input.status);
   const statusOnly = input.status.filter((p2) => !staged.has(p2));
   const diffOnly = input.staged.filter((p2) => !status2.has(p2));
-  if (statusOnly.length || diffOnly.length) problems.push(`git status and git diff --cached disagree on ${some([...statusOnly, ...diffOnly])}`);
+  if (statusOnly.length || diffOnly.length)
+    problems.push(`git status and git diff --cached disagree on ${some([...statusOnly, ...diffOnly])}`);
   const unexpected = input.staged.filter((p2) => !record.has(p2) && !inArtifact(p2));
   if (unexpected.length) problems.push(`staged but not part of the record: ${some(unexpected)}`);
   const missing = input.recordFiles.filter((p2) => !staged.has(p2));
@@ -36105,18 +36692,6 @@ function stagedProblems(input) {
 }
 function stagedInStatus(output) {
   return splitNul(output).filter((entry) => entry.length > 3 && ![" ", "?", "!"].includes(entry[0])).map((entry) => entry.slice(3));
-}
-async function upstreamOf(git, options) {
-  const current = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
-  const config = async (key) => current ? (await git.raw(["config", "--get", key]).catch(() => "")).trim() : "";
-  const remote = options.remote ?? (await config(`branch.${current}.remote`) || "origin");
-  const merge = await config(`branch.${current}.merge`);
-  const branch = options.branch ?? (merge.replace(/^refs\/heads\//, "") || current);
-  if (!branch) throw gitFailed2("HEAD is detached and no branch to push to was given", void 0, "check out a branch, or name the branch to push to");
-  return { remote, branch };
-}
-function isRace(message) {
-  return /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|incorrect old value|stale info/i.test(message);
 }
 function splitNul(output) {
   return output.split("\0").filter((p2) => p2 !== "");
@@ -36148,148 +36723,203 @@ function gitFailed2(message, cause, hint) {
   return new CutoverError("GIT_FAILED", message, { ...cause === void 0 ? {} : { cause }, ...hint ? { hint } : {} });
 }
 
-// src/record/write-record.ts
-import { createHash as createHash4, randomBytes as randomBytes2 } from "node:crypto";
-import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4, existsSync as existsSync2 } from "node:fs";
-import { lstat as lstat8, mkdir as mkdir3, open as open5, readdir as readdir6, rename as rename3, rm as rm5 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname5, join as join8, relative as relative7 } from "node:path";
-
-// src/record/report.ts
-import { posix as posix5 } from "node:path";
-var HEADLINE = {
-  success: "✅ succeeded",
-  failure: "❌ failed",
-  interrupted: "⚠️ interrupted",
-  abandoned: "🛑 abandoned",
-  drill: "🧯 drill"
-};
-var STEP_MARK = {
-  success: "✅ success",
-  failure: "❌ failure",
-  skipped: "⏭️ skipped",
-  interrupted: "⚠️ interrupted"
-};
-function buildReport(run2) {
-  const out = [];
-  out.push(`# ${escapeMarkdown(run2.plan.name)} · ${escapeMarkdown(run2.runId)}${run2.rehearsal ? " 🧪 rehearsal ·" : ""} ${HEADLINE[recordOutcome(run2)]}`, "");
-  const flags = [
-    run2.rehearsal ? "rehearsal: the plan ran as the work tree held it, unfrozen and uncommitted; not evidence" : "",
-    run2.drill !== void 0 ? `drill: step \`${codeText(run2.drill)}\` failed on purpose` : "",
-    run2.outcome === "abandoned" ? "abandoned: the run stopped and was closed with `cutover abandon`; nothing ran after the journal ended" : "",
-    run2.resumed ? "resumed after an interruption" : ""
-  ].filter(Boolean);
-  out.push(`> **Outcome: ${run2.outcome}** (exit ${run2.exitCode})${flags.length ? ` · ${flags.join(" · ")}` : ""}`, "");
-  out.push("| | |", "|---|---|");
-  out.push(`| Plan | \`${codeText(run2.plan.name)}\` · \`${codeText(run2.plan.path)}\` · \`${run2.plan.digest}\` |`);
-  out.push(`| Lock | \`${codeText(run2.lock.path)}\` · \`${run2.lock.digest}\` |`);
-  out.push(`| Freeze digest | \`${codeText(run2.freezeDigest)}\` |`);
-  out.push(`| Run id | \`${codeText(run2.runId)}\` |`);
-  out.push(`| Commit | \`${codeText(run2.commit)}\`${run2.branch ? ` on \`${codeText(run2.branch)}\`` : ""} |`);
-  out.push(`| Started | ${escapeMarkdown(run2.startedAt)} |`, `| Ended | ${escapeMarkdown(run2.endedAt)} (${formatDuration(Date.parse(run2.endedAt) - Date.parse(run2.startedAt))}) |`);
-  const runner = sortedEntries(run2.runner).map(([k2, v2]) => `${escapeMarkdown(k2)}: \`${codeText(v2)}\``);
-  if (runner.length) out.push(`| Runner | ${runner.join(" · ")} |`);
-  out.push(`| Tool | cutover ${escapeMarkdown(run2.tool.version)} · record ${run2.recordVersion} · ${run2.manifestFormat} |`, "");
-  if (run2.problems?.length) {
-    out.push("## Problems", "");
-    for (const problem of run2.problems) out.push(`- ${escapeMarkdown(problem)}`);
-    out.push("");
-  }
-  const boundaries = sortedEntries(run2.boundaries).sort(([a2, x3], [b3, y2]) => x3 < y2 ? -1 : x3 > y2 ? 1 : a2 < b3 ? -1 : 1);
-  if (boundaries.length) {
-    out.push("## Boundaries", "", "| boundary | at |", "|---|---|");
-    for (const [name, at3] of boundaries) out.push(`| \`${codeText(name)}\` | ${escapeMarkdown(at3)} |`);
-    out.push("");
-  }
-  const window2 = run2.pauseWindow;
-  if (window2) {
-    out.push(
-      `Writes were paused for **${formatDuration(window2.wallMs)}** (\`paused_at\` → \`resumed_at\`): the ${window2.steps} step(s) inside took ${formatDuration(window2.stepsMs)}, cutover's own time was ${formatDuration(window2.cutoverMs)}.`,
-      ""
-    );
-  }
-  out.push("## Steps", "", "| phase | id | outcome | attempts | exit | duration |", "|---|---|---|---:|---:|---:|");
-  for (const step of run2.steps) {
-    const exit = step.signal ? `signal ${escapeMarkdown(step.signal)}` : step.exitCode === null ? "–" : String(step.exitCode);
-    const outcome = `${STEP_MARK[step.outcome]}${step.timedOut ? " (timed out)" : ""}${step.drill ? " (drill)" : ""}`;
-    out.push(`| ${step.phase} | \`${codeText(step.id)}\` | ${outcome} | ${step.attempts} | ${exit}${step.timedOut ? " ⏱" : ""} | ${step.startedAt ? formatDuration(step.durationMs) : "–"} |`);
-  }
-  const notes = run2.steps.filter((s) => s.reason !== void 0);
-  if (notes.length) {
-    out.push("");
-    for (const step of notes) out.push(`- \`${codeText(step.id)}\`: ${escapeMarkdown(step.reason ?? "")}`);
-  }
-  out.push("");
-  for (const step of run2.steps.filter((s) => s.tail?.length)) out.push(...tailBlock(step));
-  const chart = gantt(run2);
-  if (chart.length) out.push("## Timeline", "", "```mermaid", ...chart, "```", "");
-  out.push("## Artifacts", "");
-  if (run2.artifacts.length === 0) out.push("This plan declares no artifacts.", "");
-  else {
-    out.push("| artifact | path | commit | files | bytes | Merkle root |", "|---|---|---|---:|---:|---|");
-    for (const a2 of run2.artifacts) {
-      const root = a2.present ? `\`${a2.root}\`` : "absent when the run ended";
-      out.push(`| \`${codeText(a2.name)}\` | \`${codeText(a2.path)}\` | ${a2.commit} | ${a2.files} | ${a2.bytes} | ${root} |`);
+// src/record/commit-record.ts
+async function commitRecord(options) {
+  const { root, result, recordFiles: recordFiles2 } = options;
+  const env3 = options.env ?? process.env;
+  return withScratch(async (scratch, hooks) => {
+    const git = recordGit(root, hooks, env3);
+    const head = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).catch(() => "");
+    if (head.trim() === "") throw gitFailed2("the repository has no commit to put the record on");
+    const indexPath = resolve7(root, (await git.raw(["rev-parse", "--git-path", "index"])).trim());
+    await removeStaleIndexes(dirname4(indexPath));
+    if (result.committed) return syncCommitted(git, scratch, result, recordFiles2, relative6(root, indexPath));
+    const branch = (await git.raw(["symbolic-ref", "--quiet", "HEAD"]).catch(() => "")).trim();
+    if (!branch) {
+      throw new CutoverError("GIT_FAILED", `HEAD is detached: a record committed now would be on no branch and could be lost`, {
+        hint: `the record is written in ${result.plan.record.dir}, not committed; check out a branch at this commit (git switch -c NAME), then \`cutover run ${result.planFile} --resume\` commits it`
+      });
     }
-    out.push("");
-    for (const a2 of run2.artifacts.filter((x3) => x3.children && Object.keys(x3.children).length)) {
-      out.push(`<details><summary>Per-folder roots of <code>${escapeHtml(a2.name)}</code></summary>`, "", "| folder | Merkle root |", "|---|---|");
-      for (const [folder, root] of sortedEntries(a2.children ?? {})) out.push(`| \`${codeText(folder)}\` | \`${root}\` |`);
-      out.push("", "</details>", "");
+    const identity3 = await resolveIdentity(git, options.author, env3);
+    const tempIndex = join7(dirname4(indexPath), `cutover-index-${ownerTag()}-${randomBytes(6).toString("hex")}`);
+    let committed = false;
+    try {
+      const hadIndex = await copyFile(indexPath, tempIndex).then(
+        () => true,
+        () => false
+      );
+      const staging = recordGit(root, hooks, env3, { GIT_INDEX_FILE: tempIndex }, identity3.config);
+      if (!hadIndex) await staging.raw(["read-tree", "HEAD"]);
+      const before = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
+      if (before.length)
+        await staging.raw([
+          "reset",
+          "--quiet",
+          `--pathspec-from-file=${await pathspecFile(scratch, "before", before)}`,
+          "--pathspec-file-nul",
+          "HEAD"
+        ]);
+      const artifacts = await filesArtifacts(root, result);
+      const pathspecs = await pathspecFile(scratch, "stage", [...recordFiles2, ...artifacts.map((a2) => a2.path)]);
+      await staging.raw(["add", "--force", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul"]).catch((cause) => {
+        throw gitFailed2(
+          `git add of the record failed: ${firstLine(cause.message)}`,
+          cause,
+          "nothing was committed and the index is as it was; the record is written in the work tree"
+        );
+      });
+      const staged = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
+      const status2 = stagedInStatus(await staging.raw(["status", "--porcelain", "-z", "--untracked-files=no", "--no-renames"]));
+      const indexed = /* @__PURE__ */ new Map();
+      for (const artifact of artifacts) indexed.set(artifact.path, splitNul(await staging.raw(["ls-files", "-z", "--", artifact.path])));
+      const problems = stagedProblems({ staged, status: status2, recordFiles: recordFiles2, artifacts, indexed });
+      if (problems.length) {
+        throw new CutoverError("GIT_FAILED", `the staged set is not what cutover meant to commit: ${problems.join("; ")}`, {
+          hint: "nothing was committed and the index is as it was; the record is written in the work tree"
+        });
+      }
+      const message = join7(scratch, "message");
+      await writeFile4(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
+      await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
+        const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
+        const hint = lock ? `nothing was committed; a git command holds ${relative6(root, lock)}, or one was killed and left it: once none runs, remove it and run \`cutover run ${result.planFile} --resume\`` : "nothing was committed and the index is as it was";
+        throw gitFailed2(`git commit of the record failed: ${firstLine(cause.message)}`, cause, hint);
+      });
+      committed = true;
+      const commit = (await git.raw(["rev-parse", "HEAD"])).trim();
+      try {
+        if (before.length === 0) await replaceIndex(tempIndex, indexPath);
+        else await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]);
+      } catch (cause) {
+        throw indexNotUpdated(commit, relative6(root, indexPath), cause, [result.plan.record.dir, ...artifacts.map((a2) => a2.path)]);
+      }
+      return { commit };
+    } catch (error) {
+      if (error instanceof CutoverError) throw error;
+      const hint = committed ? "the record is committed; check the index with git status" : "nothing was committed and the index is as it was";
+      throw gitFailed2(`committing the record failed: ${firstLine(error.message)}`, error, hint);
+    } finally {
+      await rm5(tempIndex, { force: true });
     }
-  }
-  out.push(`**Run root:** \`${run2.runRoot}\``, "");
-  if (run2.rehearsal) {
-    out.push("## Not evidence", "", "A rehearsal ran a plan that was neither frozen nor committed, and nothing of it was committed: `cutover verify` refuses it.", "");
-    return out.join("\n");
-  }
-  out.push("## Verify", "", "From the repository root:", "", "```sh", `cutover verify ${shellQuote(run2.record.dir)}`);
-  for (const a2 of run2.artifacts.filter((x3) => x3.present && x3.manifest)) out.push(sha256sumCommand(run2, a2));
-  out.push("```", "");
-  out.push(
-    `\`cutover verify\` recomputes every manifest, artifact, root, log digest and the plan and lock digests at \`${codeText(run2.commit.slice(0, 12))}\`; \`sha256sum -c\` checks an artifact with coreutils alone. Artifacts committed as \`manifest\` live outside git: run the check where they are stored, or pass \`--artifacts DIR\` (one folder per artifact name).`,
-    ""
-  );
-  return out.join("\n");
-}
-function tailBlock(step) {
-  const lines3 = step.tail ?? [];
-  const longest = Math.max(0, ...lines3.map((l3) => Math.max(0, ...(l3.match(/`+/g) ?? []).map((m2) => m2.length))));
-  const fence = "`".repeat(Math.max(3, longest + 1));
-  const log2 = step.log ? ` (the whole log: <code>${escapeHtml(step.log.path)}</code>)` : "";
-  return [`<details><summary>Last ${lines3.length} line${lines3.length === 1 ? "" : "s"} of the output of <code>${escapeHtml(step.id)}</code>${log2}</summary>`, "", `${fence}text`, ...lines3, fence, "", "</details>", ""];
-}
-function gantt(run2) {
-  const ran = run2.steps.filter((s) => s.startedAt !== null && !Number.isNaN(Date.parse(s.startedAt)));
-  if (ran.length === 0) return [];
-  const lines3 = ["gantt", `  title ${mermaidText(`${run2.plan.name} ${run2.runId}`)}`, "  dateFormat x", "  axisFormat %H:%M:%S", "  todayMarker off"];
-  let section = "";
-  ran.forEach((step, i2) => {
-    if (step.phase !== section) {
-      section = step.phase;
-      lines3.push(`  section ${section}`);
-    }
-    const start = Date.parse(step.startedAt);
-    const ended = step.endedAt === null ? Number.NaN : Date.parse(step.endedAt);
-    const end = Math.max(start + 1, Number.isNaN(ended) ? start + step.durationMs : ended);
-    const tag = step.outcome === "success" ? "done, " : "crit, ";
-    const label = step.name === step.id ? step.id : `${step.id} ${step.name}`;
-    lines3.push(`  ${mermaidText(label)} :${tag}s${i2 + 1}, ${start}, ${end}`);
   });
-  return lines3;
 }
-function sha256sumCommand(run2, artifact) {
-  const manifest = posix5.join(run2.record.dir, artifact.manifest);
-  const folder = artifact.kind === "file" ? posix5.dirname(artifact.path) : artifact.path;
-  const depth = folder.split("/").filter((part) => part !== "" && part !== ".").length;
-  const back = depth === 0 ? "." : Array(depth).fill("..").join("/");
-  return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix5.join(back, manifest))})`;
+async function syncCommitted(git, scratch, result, recordFiles2, indexPath) {
+  const commit = result.committed.commit;
+  const paths = [
+    ...recordFiles2,
+    ...result.artifacts.filter((a2) => a2.commit === "files" && a2.present).map(
+      (a2) => a2.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/")
+    )
+  ];
+  const pathspecs = await pathspecFile(scratch, "sync", paths);
+  await git.raw(["reset", "--quiet", `--pathspec-from-file=${pathspecs}`, "--pathspec-file-nul", "HEAD"]).catch((cause) => {
+    throw indexNotUpdated(commit, indexPath, cause, [result.plan.record.dir]);
+  });
+  return { commit };
 }
-function sortedEntries(record) {
-  return Object.entries(record).sort(([a2], [b3]) => Buffer.compare(Buffer.from(a2), Buffer.from(b3)));
+function indexNotUpdated(commit, indexPath, cause, paths) {
+  const held = /index\.lock|File exists|EEXIST/.test(String(cause?.message ?? cause));
+  const reset3 = `git reset -q -- ${paths.join(" ")}`;
+  return gitFailed2(
+    `the record is committed as ${commit.slice(0, 12)}, but the index could not be brought up to it${held ? ` (${indexPath}.lock exists)` : ""}`,
+    cause,
+    held ? `another git command holds ${indexPath}.lock, or one was killed and left it: once none runs, remove it and run: ${reset3}` : `run: ${reset3}`
+  );
 }
-function mermaidText(text) {
-  const safe = text.replace(/[^\p{L}\p{N} ._()/-]+/gu, " ").replace(/\s+/g, " ").trim();
-  return safe === "" ? "step" : safe.slice(0, 80);
+async function replaceIndex(tempIndex, indexPath) {
+  const lock = `${indexPath}.lock`;
+  for (let waited = 0; ; waited += 50) {
+    try {
+      await (await open4(lock, "wx")).close();
+      break;
+    } catch (error) {
+      if (error.code !== "EEXIST" || waited >= 2e3) throw error;
+      await sleep(50);
+    }
+  }
+  try {
+    await rename2(tempIndex, lock);
+    await rename2(lock, indexPath);
+  } catch (error) {
+    await rm5(lock, { force: true });
+    throw error;
+  }
+}
+async function removeStaleIndexes(gitDir) {
+  await removeOrphaned(gitDir, new RegExp(`^cutover-index-(${OWNER_TAG})-[0-9a-f]{12}(?:\\.lock)?$`));
+}
+async function pushRecord(options) {
+  const env3 = options.env ?? process.env;
+  const attempts = Math.max(1, options.attempts ?? 5);
+  return withScratch(async (_scratch, hooks) => {
+    const identity3 = await resolveIdentity(recordGit(options.root, hooks, env3), void 0, env3).catch(() => ({
+      args: [],
+      config: []
+    }));
+    const git = recordGit(options.root, hooks, env3, {}, identity3.config);
+    const { remote, branch } = await upstreamOf(git, options);
+    const head = async () => (await git.raw(["rev-parse", "HEAD"])).trim();
+    const byHand = async () => `the record is committed locally as ${(await head()).slice(0, 12)}; push it by hand: git pull --rebase ${remote} ${branch} && git push ${remote} HEAD:${branch}`;
+    const tracking = `refs/remotes/${remote}/${branch}`;
+    for (let attempt2 = 1; ; attempt2++) {
+      const pushed = await git.raw(["push", "--no-verify", "--quiet", remote, `HEAD:refs/heads/${branch}`]).then(
+        () => void 0,
+        (error) => error
+      );
+      if (!pushed) return { commit: await head(), remote, branch, attempts: attempt2 };
+      if (!isRace(pushed.message))
+        throw gitFailed2(`git push to ${remote} ${branch} failed: ${firstLine(pushed.message)}`, pushed, await byHand());
+      if (attempt2 >= attempts)
+        throw gitFailed2(`git push to ${remote} ${branch} was rejected ${attempt2} times (the branch kept moving)`, pushed, await byHand());
+      await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/${branch}:${tracking}`]).catch(async (cause) => {
+        throw gitFailed2(`git fetch ${remote} ${branch} failed`, cause, await byHand());
+      });
+      const ahead = Number((await git.raw(["rev-list", "--count", `${tracking}..HEAD`])).trim());
+      if (ahead === 0) return { commit: await head(), remote, branch, attempts: attempt2 };
+      if (ahead !== 1) {
+        throw gitFailed2(
+          `HEAD is ${ahead} commits ahead of ${remote}/${branch}; only the record commit may be rebased`,
+          void 0,
+          await byHand()
+        );
+      }
+      await git.raw(["rebase", "--no-verify", "--no-autostash", "--quiet", tracking]).catch(async (cause) => {
+        await git.raw(["rebase", "--abort"]).catch(() => void 0);
+        throw gitFailed2(
+          `rebasing the record onto ${remote}/${branch} failed: ${firstLine(cause.message)}`,
+          cause,
+          await byHand()
+        );
+      });
+      if (options.beforeRetry) await options.beforeRetry();
+      const base = options.delayMs ?? 200;
+      await sleep(Math.min(2e3, base * 2 ** (attempt2 - 1)) * (0.5 + Math.random()));
+    }
+  });
+}
+async function filesArtifacts(root, result) {
+  const out = [];
+  for (const artifact of result.artifacts) {
+    if (artifact.commit !== "files" || !artifact.present) continue;
+    const path6 = artifact.path.split("/").filter((p2) => p2 !== "" && p2 !== ".").join("/");
+    const isFile = (await lstat5(join7(root, path6)).catch(() => void 0))?.isFile() ?? false;
+    const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
+    out.push({ path: path6, expected: isFile ? [path6] : entries.map((e) => `${path6}/${e.path}`) });
+  }
+  return out;
+}
+async function upstreamOf(git, options) {
+  const current = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
+  const config = async (key) => current ? (await git.raw(["config", "--get", key]).catch(() => "")).trim() : "";
+  const remote = options.remote ?? (await config(`branch.${current}.remote`) || "origin");
+  const merge = await config(`branch.${current}.merge`);
+  const branch = options.branch ?? (merge.replace(/^refs\/heads\//, "") || current);
+  if (!branch)
+    throw gitFailed2("HEAD is detached and no branch to push to was given", void 0, "check out a branch, or name the branch to push to");
+  return { remote, branch };
+}
+function isRace(message) {
+  return /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|incorrect old value|stale info/i.test(message);
 }
 
 // src/record/statement.ts
@@ -36312,7 +36942,13 @@ function buildStatement(run2, texts) {
     subject.push({
       name: `${run2.record.dir}/${artifact.manifest}`,
       digest: { sha256: sha256Hex(manifest) },
-      annotations: { artifact: artifact.name, path: artifact.path, files: artifact.files, bytes: artifact.bytes, ...merkle ? { [MERKLE_DIGEST_KEY]: merkle } : {} }
+      annotations: {
+        artifact: artifact.name,
+        path: artifact.path,
+        files: artifact.files,
+        bytes: artifact.bytes,
+        ...merkle ? { [MERKLE_DIGEST_KEY]: merkle } : {}
+      }
     });
     const file = singleFileDigest(artifact, manifest);
     if (file) subject.push({ name: artifact.path, digest: { sha256: file }, annotations: { artifact: artifact.name } });
@@ -36324,12 +36960,7 @@ function buildStatement(run2, texts) {
     predicate: {
       ...predicateSummary(run2, runJsonPath),
       artifacts: run2.artifacts.map((a2) => ({
-        name: a2.name,
-        path: a2.path,
-        present: a2.present,
-        files: a2.files,
-        bytes: a2.bytes,
-        root: a2.root,
+        ...artifactSummary(a2),
         ...a2.present && a2.manifest ? { dirHash: sha256Hex(texts.manifests[a2.name] ?? ""), manifest: `${run2.record.dir}/${a2.manifest}` } : {}
       }))
     }
@@ -36371,23 +37002,197 @@ function predicateSummary(run2, runJsonPath) {
     ...run2.rehearsal ? { rehearsal: true } : {}
   };
 }
+function artifactSummary(a2) {
+  return { name: a2.name, path: a2.path, present: a2.present, files: a2.files, bytes: a2.bytes, root: a2.root };
+}
+
+// src/record/write-record.ts
+import { createHash as createHash4, randomBytes as randomBytes2 } from "node:crypto";
+import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4, existsSync as existsSync2 } from "node:fs";
+import { lstat as lstat8, mkdir as mkdir3, open as open5, readdir as readdir6, rename as rename3, rm as rm6 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5, join as join9, relative as relative7 } from "node:path";
+
+// src/record/report.ts
+import { posix as posix5 } from "node:path";
+var HEADLINE = {
+  success: "✅ succeeded",
+  failure: "❌ failed",
+  interrupted: "⚠️ interrupted",
+  abandoned: "🛑 abandoned",
+  drill: "🧯 drill"
+};
+var STEP_MARK = {
+  success: "✅ success",
+  failure: "❌ failure",
+  skipped: "⏭️ skipped",
+  interrupted: "⚠️ interrupted"
+};
+function buildReport(run2) {
+  const out = [];
+  out.push(`# ${escapeMarkdown(run2.plan.name)} · ${escapeMarkdown(run2.runId)}${run2.rehearsal ? " 🧪 rehearsal ·" : ""} ${HEADLINE[recordOutcome(run2)]}`, "");
+  const flags = [
+    run2.rehearsal ? "rehearsal: the plan ran as the work tree held it, unfrozen and uncommitted; not evidence" : "",
+    run2.drill !== void 0 ? `drill: step \`${codeText(run2.drill)}\` failed on purpose` : "",
+    run2.outcome === "abandoned" ? "abandoned: the run stopped and was closed with `cutover abandon`; nothing ran after the journal ended" : "",
+    run2.resumed ? "resumed after an interruption" : ""
+  ].filter(Boolean);
+  out.push(`> **Outcome: ${run2.outcome}** (exit ${run2.exitCode})${flags.length ? ` · ${flags.join(" · ")}` : ""}`, "");
+  out.push("| | |", "|---|---|");
+  out.push(`| Plan | \`${codeText(run2.plan.name)}\` · \`${codeText(run2.plan.path)}\` · \`${run2.plan.digest}\` |`);
+  out.push(`| Lock | \`${codeText(run2.lock.path)}\` · \`${run2.lock.digest}\` |`);
+  out.push(`| Freeze digest | \`${codeText(run2.freezeDigest)}\` |`);
+  out.push(`| Run id | \`${codeText(run2.runId)}\` |`);
+  out.push(`| Commit | \`${codeText(run2.commit)}\`${run2.branch ? ` on \`${codeText(run2.branch)}\`` : ""} |`);
+  out.push(
+    `| Started | ${escapeMarkdown(run2.startedAt)} |`,
+    `| Ended | ${escapeMarkdown(run2.endedAt)} (${formatDuration(Date.parse(run2.endedAt) - Date.parse(run2.startedAt))}) |`
+  );
+  const runner = sortedEntries(run2.runner).map(([k2, v2]) => `${escapeMarkdown(k2)}: \`${codeText(v2)}\``);
+  if (runner.length) out.push(`| Runner | ${runner.join(" · ")} |`);
+  out.push(`| Tool | cutover ${escapeMarkdown(run2.tool.version)} · record ${run2.recordVersion} · ${run2.manifestFormat} |`, "");
+  if (run2.problems?.length) {
+    out.push("## Problems", "");
+    for (const problem of run2.problems) out.push(`- ${escapeMarkdown(problem)}`);
+    out.push("");
+  }
+  const boundaries = sortedEntries(run2.boundaries).sort(([a2, x3], [b3, y2]) => x3 < y2 ? -1 : x3 > y2 ? 1 : a2 < b3 ? -1 : 1);
+  if (boundaries.length) {
+    out.push("## Boundaries", "", "| boundary | at |", "|---|---|");
+    for (const [name, at3] of boundaries) out.push(`| \`${codeText(name)}\` | ${escapeMarkdown(at3)} |`);
+    out.push("");
+  }
+  const window2 = run2.pauseWindow;
+  if (window2) {
+    out.push(
+      `Writes were paused for **${formatDuration(window2.wallMs)}** (\`paused_at\` → \`resumed_at\`): the ${window2.steps} step(s) inside took ${formatDuration(window2.stepsMs)}, cutover's own time was ${formatDuration(window2.cutoverMs)}.`,
+      ""
+    );
+  }
+  out.push("## Steps", "", "| phase | id | outcome | attempts | exit | duration |", "|---|---|---|---:|---:|---:|");
+  for (const step of run2.steps) {
+    const exit = step.signal ? `signal ${escapeMarkdown(step.signal)}` : step.exitCode === null ? "–" : String(step.exitCode);
+    const outcome = `${STEP_MARK[step.outcome]}${step.timedOut ? " (timed out)" : ""}${step.drill ? " (drill)" : ""}`;
+    out.push(
+      `| ${step.phase} | \`${codeText(step.id)}\` | ${outcome} | ${step.attempts} | ${exit}${step.timedOut ? " ⏱" : ""} | ${step.startedAt ? formatDuration(step.durationMs) : "–"} |`
+    );
+  }
+  const notes = run2.steps.filter((s) => s.reason !== void 0);
+  if (notes.length) {
+    out.push("");
+    for (const step of notes) out.push(`- \`${codeText(step.id)}\`: ${escapeMarkdown(step.reason ?? "")}`);
+  }
+  out.push("");
+  for (const step of run2.steps.filter((s) => s.tail?.length)) out.push(...tailBlock(step));
+  const chart = gantt(run2);
+  if (chart.length) out.push("## Timeline", "", "```mermaid", ...chart, "```", "");
+  out.push("## Artifacts", "");
+  if (run2.artifacts.length === 0) out.push("This plan declares no artifacts.", "");
+  else {
+    out.push("| artifact | path | commit | files | bytes | Merkle root |", "|---|---|---|---:|---:|---|");
+    for (const a2 of run2.artifacts) {
+      const root = a2.present ? `\`${a2.root}\`` : "absent when the run ended";
+      out.push(`| \`${codeText(a2.name)}\` | \`${codeText(a2.path)}\` | ${a2.commit} | ${a2.files} | ${a2.bytes} | ${root} |`);
+    }
+    out.push("");
+    for (const a2 of run2.artifacts.filter((x3) => x3.children && Object.keys(x3.children).length)) {
+      out.push(`<details><summary>Per-folder roots of <code>${escapeHtml(a2.name)}</code></summary>`, "", "| folder | Merkle root |", "|---|---|");
+      for (const [folder, root] of sortedEntries(a2.children ?? {})) out.push(`| \`${codeText(folder)}\` | \`${root}\` |`);
+      out.push("", "</details>", "");
+    }
+  }
+  out.push(`**Run root:** \`${run2.runRoot}\``, "");
+  if (run2.rehearsal) {
+    out.push(
+      "## Not evidence",
+      "",
+      "A rehearsal ran a plan that was neither frozen nor committed, and nothing of it was committed: `cutover verify` refuses it.",
+      ""
+    );
+    return out.join("\n");
+  }
+  out.push("## Verify", "", "From the repository root:", "", "```sh", `cutover verify ${shellQuote(run2.record.dir)}`);
+  for (const a2 of run2.artifacts.filter((x3) => x3.present && x3.manifest)) out.push(sha256sumCommand(run2, a2));
+  out.push("```", "");
+  out.push(
+    `\`cutover verify\` recomputes every manifest, artifact, root, log digest and the plan and lock digests at \`${codeText(run2.commit.slice(0, 12))}\`; \`sha256sum -c\` checks an artifact with coreutils alone. Artifacts committed as \`manifest\` live outside git: run the check where they are stored, or pass \`--artifacts DIR\` (one folder per artifact name).`,
+    ""
+  );
+  return out.join("\n");
+}
+function tailBlock(step) {
+  const lines3 = step.tail ?? [];
+  const longest = Math.max(0, ...lines3.map((l3) => Math.max(0, ...(l3.match(/`+/g) ?? []).map((m2) => m2.length))));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  const log2 = step.log ? ` (the whole log: <code>${escapeHtml(step.log.path)}</code>)` : "";
+  return [
+    `<details><summary>Last ${lines3.length} line${lines3.length === 1 ? "" : "s"} of the output of <code>${escapeHtml(step.id)}</code>${log2}</summary>`,
+    "",
+    `${fence}text`,
+    ...lines3,
+    fence,
+    "",
+    "</details>",
+    ""
+  ];
+}
+function gantt(run2) {
+  const ran = run2.steps.filter((s) => s.startedAt !== null && !Number.isNaN(Date.parse(s.startedAt)));
+  if (ran.length === 0) return [];
+  const lines3 = [
+    "gantt",
+    `  title ${mermaidText(`${run2.plan.name} ${run2.runId}`)}`,
+    "  dateFormat x",
+    "  axisFormat %H:%M:%S",
+    "  todayMarker off"
+  ];
+  let section = "";
+  ran.forEach((step, i2) => {
+    if (step.phase !== section) {
+      section = step.phase;
+      lines3.push(`  section ${section}`);
+    }
+    const start = Date.parse(step.startedAt);
+    const ended = step.endedAt === null ? Number.NaN : Date.parse(step.endedAt);
+    const end = Math.max(start + 1, Number.isNaN(ended) ? start + step.durationMs : ended);
+    const tag = step.outcome === "success" ? "done, " : "crit, ";
+    const label = step.name === step.id ? step.id : `${step.id} ${step.name}`;
+    lines3.push(`  ${mermaidText(label)} :${tag}s${i2 + 1}, ${start}, ${end}`);
+  });
+  return lines3;
+}
+function sha256sumCommand(run2, artifact) {
+  const manifest = posix5.join(run2.record.dir, artifact.manifest);
+  const folder = artifact.kind === "file" ? posix5.dirname(artifact.path) : artifact.path;
+  const depth = folder.split("/").filter((part) => part !== "" && part !== ".").length;
+  const back = depth === 0 ? "." : Array(depth).fill("..").join("/");
+  return `(cd ${shellQuote(folder)} && sha256sum -c ${shellQuote(posix5.join(back, manifest))})`;
+}
+function sortedEntries(record) {
+  return Object.entries(record).sort(([a2], [b3]) => Buffer.compare(Buffer.from(a2), Buffer.from(b3)));
+}
+function mermaidText(text) {
+  const safe = text.replace(/[^\p{L}\p{N} ._()/-]+/gu, " ").replace(/\s+/g, " ").trim();
+  return safe === "" ? "step" : safe.slice(0, 80);
+}
 
 // src/record/record-folder.ts
 import { lstat as lstat7 } from "node:fs/promises";
 
 // src/adapters/unsaved.ts
 import { lstat as lstat6, readdir as readdir5 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 async function listEntries(root, rel) {
-  const top = await lstat6(join7(root, rel)).catch(() => void 0);
+  const top = await lstat6(join8(root, rel)).catch(() => void 0);
   if (!top) return [];
   if (!top.isDirectory()) return [rel];
   const found = [];
   const pending = [rel];
   while (pending.length > 0) {
     const dir = pending.pop();
-    const entries = await readdir5(join7(root, dir), { withFileTypes: true }).catch((cause) => {
-      throw new CutoverError("IO_FAILED", `cannot list ${quote(dir)} (${cause.code ?? String(cause)})`, { cause });
+    const entries = await readdir5(join8(root, dir), { withFileTypes: true }).catch((cause) => {
+      throw new CutoverError("IO_FAILED", `cannot list ${quote(dir)} (${cause.code ?? String(cause)})`, {
+        cause
+      });
     });
     for (const entry of entries) {
       const path6 = `${dir}/${entry.name}`;
@@ -36408,9 +37213,6 @@ function nameFiles(files, shown2 = 10) {
   return files.length > shown2 ? `${listed} and ${files.length - shown2} more` : listed;
 }
 
-// src/record/verify.ts
-import { isDeepStrictEqual } from "node:util";
-
 // src/run/events.ts
 var RUN_OUTCOMES = ["success", "failure", "interrupted", "abandoned"];
 function countSteps(steps) {
@@ -36420,78 +37222,32 @@ function countSteps(steps) {
 }
 
 // src/record/verify.ts
+import { isDeepStrictEqual } from "node:util";
 var EMPTY_ROOT2 = manifestRoot([]);
-var SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-var LOG_PATH = /^logs\/[A-Za-z0-9][A-Za-z0-9._-]*\.log$/;
 var pass = (name, detail) => ({ name, ok: true, detail });
-var fail = (name, detail, files) => ({ name, ok: false, detail, ...files?.length ? { files } : {} });
-function parseRunJson(text, unread = "is missing") {
-  const name = "run.json";
-  if (text === void 0) return { check: fail(name, `run.json ${unread}`, ["run.json"]) };
-  let doc;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    return { check: fail(name, `run.json is not JSON (${error.message})`, ["run.json"]) };
-  }
-  const problems = shapeProblems(doc);
-  if (problems.length) return { check: fail(name, `run.json is not a ${RECORD_VERSION} record: ${problems.slice(0, 5).join("; ")}`, ["run.json"]) };
-  const run2 = doc;
-  return { run: run2, check: pass(name, `${RECORD_VERSION}: plan ${run2.plan.name}, run ${run2.runId}, ${run2.outcome}, ${run2.artifacts.length} artifact(s), ${run2.steps.length} step(s)`) };
-}
-function shapeProblems(doc) {
-  const problems = [];
-  const isObject3 = (v2) => typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
-  if (!isObject3(doc)) return ["not a JSON object"];
-  const want = (ok, what) => ok || problems.push(what);
-  const str = (v2) => typeof v2 === "string";
-  const num = (v2) => typeof v2 === "number" && Number.isFinite(v2);
-  want(doc.recordVersion === RECORD_VERSION, `recordVersion is ${JSON.stringify(doc.recordVersion)}, expected ${RECORD_VERSION}`);
-  want(doc.manifestFormat === MANIFEST_FORMAT, `manifestFormat is ${JSON.stringify(doc.manifestFormat)}, expected ${MANIFEST_FORMAT}`);
-  for (const key of ["runId", "commit", "branch", "startedAt", "endedAt", "outcome", "freezeDigest", "runRoot"]) want(str(doc[key]), `${key} is not a string`);
-  for (const key of ["plan", "lock"]) {
-    const part = doc[key];
-    want(isObject3(part) && str(part.path) && str(part.digest) && (key === "lock" || str(part.name)), `${key} lacks its path or digest`);
-  }
-  want(isObject3(doc.record) && str(doc.record.dir), "record.dir is not a string");
-  want(isObject3(doc.boundaries), "boundaries is not an object");
-  want(isObject3(doc.runner), "runner is not an object");
-  want(num(doc.exitCode), "exitCode is not a number");
-  want(RUN_OUTCOMES.includes(doc.outcome), `outcome is ${JSON.stringify(doc.outcome)}, expected one of ${RUN_OUTCOMES.join(", ")}`);
-  want(doc.rehearsal === void 0 || doc.rehearsal === true, "rehearsal is neither absent nor true");
-  if (!Array.isArray(doc.steps)) problems.push("steps is not a list");
-  else {
-    doc.steps.forEach((step, i2) => {
-      if (!isObject3(step) || !str(step.id) || !str(step.phase) || !str(step.outcome)) return problems.push(`steps[${i2}] lacks its id, phase or outcome`);
-      want(step.tail === void 0 || Array.isArray(step.tail) && step.tail.every(str), `steps[${i2}].tail is not a list of lines`);
-      const log2 = step.log;
-      if (log2 === null) return;
-      want(isObject3(log2) && str(log2.path) && LOG_PATH.test(log2.path) && str(log2.digest) && num(log2.bytes), `steps[${i2}].log is not { path: logs/….log, digest, bytes }`);
-    });
-  }
-  if (!Array.isArray(doc.artifacts)) problems.push("artifacts is not a list");
-  else {
-    doc.artifacts.forEach((a2, i2) => {
-      if (!isObject3(a2)) return problems.push(`artifacts[${i2}] is not an object`);
-      want(str(a2.name) && SAFE_NAME.test(a2.name), `artifacts[${i2}].name is not an artifact name`);
-      want(str(a2.path) && str(a2.root) && typeof a2.present === "boolean" && num(a2.files) && num(a2.bytes), `artifacts[${i2}] lacks its path, root, present, files or bytes`);
-      want(a2.commit === "files" || a2.commit === "manifest", `artifacts[${i2}].commit is neither files nor manifest`);
-      want(a2.present ? a2.manifest === manifestPath(String(a2.name)) : a2.manifest === null, `artifacts[${i2}].manifest is not ${a2.present ? manifestPath(String(a2.name)) : "null"}`);
-      want(a2.children === void 0 || isObject3(a2.children) && Object.values(a2.children).every(str), `artifacts[${i2}].children is not a map of roots`);
-    });
-  }
-  return problems;
-}
+var fail = (name, detail, files) => ({
+  name,
+  ok: false,
+  detail,
+  ...files?.length ? { files } : {}
+});
 function checkEvidence(run2) {
   const name = "evidence";
-  if (run2.rehearsal) return fail(name, "this record is a rehearsal (cutover rehearse): its plan was not frozen or committed and the record was never committed, so it proves nothing", ["run.json"]);
+  if (run2.rehearsal)
+    return fail(
+      name,
+      "this record is a rehearsal (cutover rehearse): its plan was not frozen or committed and the record was never committed, so it proves nothing",
+      ["run.json"]
+    );
   return pass(name, `a ${run2.outcome} run, not a rehearsal`);
 }
 function checkManifest(artifact, text) {
   const name = `manifest ${artifact.name}`;
   if (!artifact.present) {
     const ok = artifact.root === EMPTY_ROOT2 && artifact.files === 0 && artifact.bytes === 0;
-    return { check: ok ? pass(name, "absent when the run ended: no manifest, the empty root") : fail(name, `marked absent but claims ${artifact.files} file(s) and root ${artifact.root}`) };
+    return {
+      check: ok ? pass(name, "absent when the run ended: no manifest, the empty root") : fail(name, `marked absent but claims ${artifact.files} file(s) and root ${artifact.root}`)
+    };
   }
   const file = artifact.manifest;
   if (text === void 0) return { check: fail(name, `${file} is missing from the record`, [file]) };
@@ -36505,23 +37261,46 @@ function checkManifest(artifact, text) {
   }
   const root = manifestRoot(entries);
   if (root !== artifact.root) return { check: fail(name, `${file} has root ${root}; run.json claims ${artifact.root}`, [file]), entries };
-  if (entries.length !== artifact.files) return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };
+  if (entries.length !== artifact.files)
+    return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };
   if (artifact.children !== void 0) {
     const children = childRoots(entries);
     const names = [.../* @__PURE__ */ new Set([...Object.keys(children), ...Object.keys(artifact.children)])].sort();
     const differing = names.filter((folder) => children[folder] !== artifact.children?.[folder]);
-    if (differing.length) return { check: fail(name, `folder roots differ from run.json for ${differing.join(", ")}`, differing.map((f3) => `${artifact.path}/${f3}`)), entries };
+    if (differing.length)
+      return {
+        check: fail(
+          name,
+          `folder roots differ from run.json for ${differing.join(", ")}`,
+          differing.map((f3) => `${artifact.path}/${f3}`)
+        ),
+        entries
+      };
   }
-  return { check: pass(name, `${entries.length} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ""}`), entries };
+  return {
+    check: pass(
+      name,
+      `${entries.length} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ""}`
+    ),
+    entries
+  };
 }
 function checkArtifactFiles(artifact, recorded, found, where, base = where) {
   const name = `artifact ${artifact.name}`;
   if ("error" in found) return fail(name, `cannot hash ${where}: ${found.error}`, [where]);
   const diff = diffManifests(recorded, found.entries);
   const at3 = (p2) => base === "" || base === "." ? p2 : `${base}/${p2}`;
-  const files = [...diff.added.map((p2) => `added: ${at3(p2)}`), ...diff.removed.map((p2) => `removed: ${at3(p2)}`), ...diff.changed.map((p2) => `changed: ${at3(p2)}`)];
+  const files = [
+    ...diff.added.map((p2) => `added: ${at3(p2)}`),
+    ...diff.removed.map((p2) => `removed: ${at3(p2)}`),
+    ...diff.changed.map((p2) => `changed: ${at3(p2)}`)
+  ];
   if (files.length) {
-    const counts = [diff.added.length && `${diff.added.length} added`, diff.removed.length && `${diff.removed.length} removed`, diff.changed.length && `${diff.changed.length} changed`].filter(Boolean).join(", ");
+    const counts = [
+      diff.added.length && `${diff.added.length} added`,
+      diff.removed.length && `${diff.removed.length} removed`,
+      diff.changed.length && `${diff.changed.length} changed`
+    ].filter(Boolean).join(", ");
     return fail(name, `${where} differs from its manifest: ${counts}`, files);
   }
   if (found.bytes !== artifact.bytes) return fail(name, `${where} holds ${found.bytes} bytes; run.json claims ${artifact.bytes}`, [where]);
@@ -36540,9 +37319,16 @@ function checkRunRoot(run2) {
 function checkPauseWindow(run2) {
   const expected = pauseWindow(run2.boundaries ?? {}, run2.steps ?? []);
   if (isDeepStrictEqual(expected, run2.pauseWindow)) {
-    return pass("pause window", expected ? `${expected.wallMs} ms paused, ${expected.cutoverMs} ms of it cutover's own` : "no paused and resumed boundaries");
+    return pass(
+      "pause window",
+      expected ? `${expected.wallMs} ms paused, ${expected.cutoverMs} ms of it cutover's own` : "no paused and resumed boundaries"
+    );
   }
-  return fail("pause window", `the boundaries and step times give ${JSON.stringify(expected ?? null)}; run.json claims ${JSON.stringify(run2.pauseWindow ?? null)}`, ["run.json"]);
+  return fail(
+    "pause window",
+    `the boundaries and step times give ${JSON.stringify(expected ?? null)}; run.json claims ${JSON.stringify(run2.pauseWindow ?? null)}`,
+    ["run.json"]
+  );
 }
 function checkLogs(run2, found) {
   const bad = [];
@@ -36557,7 +37343,10 @@ function checkLogs(run2, found) {
     else if (actual.digest !== step.log.digest || actual.bytes !== step.log.bytes) bad.push(`changed: ${step.log.path}`);
   }
   if (bad.length) return fail("step logs", `${bad.length} of ${count3} log(s) differ from run.json`, bad);
-  return pass("step logs", `${count3} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ""}`);
+  return pass(
+    "step logs",
+    `${count3} log(s) match${truncated ? ` (${truncated} kept as head and tail; their full digests cannot be recomputed)` : ""}`
+  );
 }
 function checkRecordFiles(run2, present, irregular = /* @__PURE__ */ new Map()) {
   const expected = recordFiles(run2);
@@ -36586,16 +37375,25 @@ function checkStatement(run2, text, runJson, manifests) {
     return fail(name, `run.json does not render to a statement (${error.message})`, ["run.json"]);
   }
   const form = legacy ? " (the legacy form, with directory subjects)" : "";
-  if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected)))) return pass(name, `${expected.subject.length} subject(s) agree with run.json and the manifests${form} (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`);
+  if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(expected))))
+    return pass(
+      name,
+      `${expected.subject.length} subject(s) agree with run.json and the manifests${form} (sha256 ${sha256Hex(runJson).slice(0, 12)}… of run.json)`
+    );
   const got = doc;
-  const differing = ["_type", "predicateType", "predicate"].filter((k2) => !isDeepStrictEqual(got?.[k2], JSON.parse(JSON.stringify(expected[k2]))));
+  const differing = ["_type", "predicateType", "predicate"].filter(
+    (k2) => !isDeepStrictEqual(got?.[k2], JSON.parse(JSON.stringify(expected[k2])))
+  );
   const gotSubjects = Array.isArray(got?.subject) ? got.subject : [];
   const nameOf = (g2) => String(g2?.name);
   const subjects = [
     ...expected.subject.filter((s) => !gotSubjects.some((g2) => isDeepStrictEqual(g2, s))).map((s) => `${gotSubjects.some((g2) => nameOf(g2) === s.name) ? "changed" : "missing"} subject: ${s.name}`),
     ...gotSubjects.filter((g2) => !expected.subject.some((s) => s.name === nameOf(g2))).map((g2) => `unexpected subject: ${nameOf(g2)}`)
   ];
-  return fail(name, `statement.json disagrees with run.json or the manifests${differing.length ? ` (${differing.join(", ")})` : ""}`, ["statement.json", ...subjects]);
+  return fail(name, `statement.json disagrees with run.json or the manifests${differing.length ? ` (${differing.join(", ")})` : ""}`, [
+    "statement.json",
+    ...subjects
+  ]);
 }
 function checkReport(run2, text, sameVersion) {
   const name = "report.md";
@@ -36624,7 +37422,9 @@ function checkUnchanged(what, run2, found) {
   const claim = run2[what];
   const name = `${what} unchanged since the run`;
   if (found === void 0) return fail(name, `${claim.path} is gone from the checkout`, [`removed: ${claim.path}`]);
-  return found === claim.digest ? pass(name, `${claim.path} is still ${found}`) : fail(name, `the ${what} changed after the run: ${claim.path} is now ${found}; the run used ${claim.digest}`, [`changed: ${claim.path}`]);
+  return found === claim.digest ? pass(name, `${claim.path} is still ${found}`) : fail(name, `the ${what} changed after the run: ${claim.path} is now ${found}; the run used ${claim.digest}`, [
+    `changed: ${claim.path}`
+  ]);
 }
 function checkTrailers(run2, found) {
   const name = "commit trailers";
@@ -36632,7 +37432,10 @@ function checkTrailers(run2, found) {
   const problems = [];
   for (const [key, value] of recordTrailers(run2)) {
     const values = found.trailers.filter(([k2]) => k2.toLowerCase() === key.toLowerCase()).map(([, v2]) => v2);
-    if (values.length !== 1 || values[0] !== value) problems.push(`${key} is ${values.length ? values.map((v2) => JSON.stringify(v2)).join(" and ") : "missing"}, expected ${JSON.stringify(value)}`);
+    if (values.length !== 1 || values[0] !== value)
+      problems.push(
+        `${key} is ${values.length ? values.map((v2) => JSON.stringify(v2)).join(" and ") : "missing"}, expected ${JSON.stringify(value)}`
+      );
   }
   const subject = recordCommitMessage(run2).split("\n")[0];
   if (found.subject !== subject) problems.push(`subject is ${JSON.stringify(found.subject)}, expected ${JSON.stringify(subject)}`);
@@ -36647,15 +37450,110 @@ function checkApprovals(run2, found) {
   const counted = found.valid.map((v2) => `${approvalName(v2.approval)} (${v2.verified ? "signature verified" : "claim"})`);
   const ignored = found.rejected.map((r2) => `not counted: ${approvalName(r2.approval)} (${r2.reason}): ${r2.detail}`);
   const signers = found.signers === void 0 ? "" : ` against ${found.signers} at ${run2.commit.slice(0, 12)}`;
-  if (!found.satisfied) return fail(name, `${found.valid.length} of ${found.required} required approval(s) of ${run2.freezeDigest} count${signers}`, [lock, ...ignored]);
+  if (!found.satisfied)
+    return fail(name, `${found.valid.length} of ${found.required} required approval(s) of ${run2.freezeDigest} count${signers}`, [
+      lock,
+      ...ignored
+    ]);
   if (found.required === 0 && found.valid.length === 0) return pass(name, "none required");
-  return pass(name, `${found.valid.length} of ${found.required} required${signers}: ${counted.join(", ")}${ignored.length ? `; ${ignored.length} not counted` : ""}`);
+  return pass(
+    name,
+    `${found.valid.length} of ${found.required} required${signers}: ${counted.join(", ")}${ignored.length ? `; ${ignored.length} not counted` : ""}`
+  );
+}
+
+// src/record/verify-run-json.ts
+var SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+var LOG_PATH = /^logs\/[A-Za-z0-9][A-Za-z0-9._-]*\.log$/;
+function parseRunJson(text, unread = "is missing") {
+  const name = "run.json";
+  if (text === void 0) return { check: fail(name, `run.json ${unread}`, ["run.json"]) };
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    return { check: fail(name, `run.json is not JSON (${error.message})`, ["run.json"]) };
+  }
+  const problems = shapeProblems(doc);
+  if (problems.length)
+    return { check: fail(name, `run.json is not a ${RECORD_VERSION} record: ${problems.slice(0, 5).join("; ")}`, ["run.json"]) };
+  const run2 = doc;
+  return {
+    run: run2,
+    check: pass(
+      name,
+      `${RECORD_VERSION}: plan ${run2.plan.name}, run ${run2.runId}, ${run2.outcome}, ${run2.artifacts.length} artifact(s), ${run2.steps.length} step(s)`
+    )
+  };
+}
+function shapeProblems(doc) {
+  const problems = [];
+  const isObject3 = (v2) => typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
+  if (!isObject3(doc)) return ["not a JSON object"];
+  const want = (ok, what) => ok || problems.push(what);
+  const str = (v2) => typeof v2 === "string";
+  const num = (v2) => typeof v2 === "number" && Number.isFinite(v2);
+  want(doc.recordVersion === RECORD_VERSION, `recordVersion is ${JSON.stringify(doc.recordVersion)}, expected ${RECORD_VERSION}`);
+  want(doc.manifestFormat === MANIFEST_FORMAT, `manifestFormat is ${JSON.stringify(doc.manifestFormat)}, expected ${MANIFEST_FORMAT}`);
+  for (const key of ["runId", "commit", "branch", "startedAt", "endedAt", "outcome", "freezeDigest", "runRoot"])
+    want(str(doc[key]), `${key} is not a string`);
+  for (const key of ["plan", "lock"]) {
+    const part = doc[key];
+    want(isObject3(part) && str(part.path) && str(part.digest) && (key === "lock" || str(part.name)), `${key} lacks its path or digest`);
+  }
+  want(isObject3(doc.record) && str(doc.record.dir), "record.dir is not a string");
+  want(isObject3(doc.boundaries), "boundaries is not an object");
+  want(isObject3(doc.runner), "runner is not an object");
+  want(num(doc.exitCode), "exitCode is not a number");
+  want(
+    RUN_OUTCOMES.includes(doc.outcome),
+    `outcome is ${JSON.stringify(doc.outcome)}, expected one of ${RUN_OUTCOMES.join(", ")}`
+  );
+  want(doc.rehearsal === void 0 || doc.rehearsal === true, "rehearsal is neither absent nor true");
+  if (!Array.isArray(doc.steps)) problems.push("steps is not a list");
+  else {
+    doc.steps.forEach((step, i2) => {
+      if (!isObject3(step) || !str(step.id) || !str(step.phase) || !str(step.outcome))
+        return problems.push(`steps[${i2}] lacks its id, phase or outcome`);
+      want(step.tail === void 0 || Array.isArray(step.tail) && step.tail.every(str), `steps[${i2}].tail is not a list of lines`);
+      const log2 = step.log;
+      if (log2 === null) return;
+      want(
+        isObject3(log2) && str(log2.path) && LOG_PATH.test(log2.path) && str(log2.digest) && num(log2.bytes),
+        `steps[${i2}].log is not { path: logs/….log, digest, bytes }`
+      );
+    });
+  }
+  if (!Array.isArray(doc.artifacts)) problems.push("artifacts is not a list");
+  else {
+    doc.artifacts.forEach((a2, i2) => {
+      if (!isObject3(a2)) return problems.push(`artifacts[${i2}] is not an object`);
+      want(str(a2.name) && SAFE_NAME.test(a2.name), `artifacts[${i2}].name is not an artifact name`);
+      want(
+        str(a2.path) && str(a2.root) && typeof a2.present === "boolean" && num(a2.files) && num(a2.bytes),
+        `artifacts[${i2}] lacks its path, root, present, files or bytes`
+      );
+      want(a2.commit === "files" || a2.commit === "manifest", `artifacts[${i2}].commit is neither files nor manifest`);
+      want(
+        a2.present ? a2.manifest === manifestPath(String(a2.name)) : a2.manifest === null,
+        `artifacts[${i2}].manifest is not ${a2.present ? manifestPath(String(a2.name)) : "null"}`
+      );
+      want(
+        a2.children === void 0 || isObject3(a2.children) && Object.values(a2.children).every(str),
+        `artifacts[${i2}].children is not a map of roots`
+      );
+    });
+  }
+  return problems;
 }
 
 // src/record/record-folder.ts
 async function checkRecordDir(root, dir) {
   const rel = normaliseRecordDir(dir);
-  if (rel === "") throw new CutoverError("PATH_UNSAFE", "the record folder is the repository root", { hint: "set spec.record.dir to a folder such as reports/<plan>/<run id>" });
+  if (rel === "")
+    throw new CutoverError("PATH_UNSAFE", "the record folder is the repository root", {
+      hint: "set spec.record.dir to a folder such as reports/<plan>/<run id>"
+    });
   const abs = await resolveInside(root, rel, { links: "none" });
   const listed = await gitClient(root).raw(["ls-tree", "-r", "--name-only", "HEAD", "--", rel]).catch(async (cause) => {
     if (!await revisionExists("HEAD", { cwd: root })) return "";
@@ -36681,17 +37579,25 @@ async function checkRecordFolder(root, dir, owner) {
   const read = await readRegularFile(`${abs}/run.json`, RUN_JSON_LIMIT);
   const run2 = "bytes" in read ? parseRunJson(read.bytes.toString("utf8")).run : void 0;
   if (run2 && (run2.plan.name !== owner.plan || run2.runId !== owner.runId)) {
-    throw new CutoverError("RECORD_EXISTS", `the record folder ${rel} holds the record of another run (${quote(run2.plan.name)} run ${quote(run2.runId)})`, {
-      hint: "move it away, or run with another --run-id"
-    });
+    throw new CutoverError(
+      "RECORD_EXISTS",
+      `the record folder ${rel} holds the record of another run (${quote(run2.plan.name)} run ${quote(run2.runId)})`,
+      {
+        hint: "move it away, or run with another --run-id"
+      }
+    );
   }
   const own = run2 ? recordFiles(run2) : /* @__PURE__ */ new Set();
   const foreign = [];
   for (const entry of entries) {
-    const kind = own.has(entry) ? await lstat7(`${abs}/${entry}`).then((s) => s.isFile(), () => false) : false;
+    const kind = own.has(entry) ? await lstat7(`${abs}/${entry}`).then(
+      (s) => s.isFile(),
+      () => false
+    ) : false;
     if (!kind) foreign.push(`${rel}/${entry}`);
   }
-  if (foreign.length) throw inTheWay(rel, foreign, run2 ? "holds files that are not part of its record" : "holds files that are not a record of this run");
+  if (foreign.length)
+    throw inTheWay(rel, foreign, run2 ? "holds files that are not part of its record" : "holds files that are not a record of this run");
   return true;
 }
 function inTheWay(rel, files, why) {
@@ -36713,10 +37619,14 @@ async function writeRecord(root, result, into) {
     if (error instanceof CutoverError) throw error;
     const e = error;
     const failed = e.path ? relative7(root, e.path) || "." : dir;
-    throw new CutoverError("IO_FAILED", `cannot write the record folder ${dir}: ${e.code ?? e.message} (${e.syscall ?? "writing"} ${failed})`, {
-      cause: error,
-      hint: `the steps are done and will not run again: make ${failed} writable (or free space), then \`cutover run ${result.planFile} --resume\` writes and commits the record`
-    });
+    throw new CutoverError(
+      "IO_FAILED",
+      `cannot write the record folder ${dir}: ${e.code ?? e.message} (${e.syscall ?? "writing"} ${failed})`,
+      {
+        cause: error,
+        hint: `the steps are done and will not run again: make ${failed} writable (or free space), then \`cutover run ${result.planFile} --resume\` writes and commits the record`
+      }
+    );
   }
 }
 async function committedFiles(root, dir, commit) {
@@ -36733,18 +37643,18 @@ async function writeRecordFolder(root, dir, result, into) {
       hint: `cutover never removes what it did not write, and the steps are done and will not run again: move them away, then \`cutover run ${result.planFile} --resume\` writes and commits the record`
     });
   });
-  const abs = into ?? join8(root, dir);
+  const abs = into ?? join9(root, dir);
   const masker = createMasker(result.secretValues);
   checkArtifacts2(result, masker);
   await mkdir3(dirname5(abs), { recursive: true });
   if (!into) await resolveInside(root, dir, { links: "none" });
   await removeStaleSiblings(abs);
-  const staging = join8(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
+  const staging = join9(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
   await mkdir3(staging);
   try {
     const written = [];
     const put = async (rel, data) => {
-      await writeNewFile(join8(staging, rel), data);
+      await writeNewFile(join9(staging, rel), data);
       written.push(rel);
     };
     const present = result.artifacts.filter((a2) => a2.present);
@@ -36753,9 +37663,11 @@ async function writeRecordFolder(root, dir, result, into) {
       const seen = ordinal.get(step.phase) ?? 0;
       ordinal.set(step.phase, seen + 1);
       const path6 = stepLogPath(result.plan, step, seen);
-      return { step, rel: masker.mask(path6), source: join8(result.logsDir, basename4(path6)) };
+      return { step, rel: masker.mask(path6), source: join9(result.logsDir, basename4(path6)) };
     });
-    const folders = new Set([...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join8(staging, rel))));
+    const folders = new Set(
+      [...present.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join9(staging, rel)))
+    );
     for (const folder of folders) await mkdir3(folder, { recursive: true });
     const manifests = {};
     for (const artifact of present) {
@@ -36764,7 +37676,7 @@ async function writeRecordFolder(root, dir, result, into) {
     }
     const logs = /* @__PURE__ */ new Map();
     await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
-      const copied = await copyLog(source, join8(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
+      const copied = await copyLog(source, join9(staging, rel), masker, step.logDigest === null ? void 0 : step.logBytes);
       logs.set(step.id, copied);
       if (copied) written.push(rel);
     });
@@ -36781,7 +37693,7 @@ async function writeRecordFolder(root, dir, result, into) {
     await swapInto(staging, abs, replacing);
     return { dir, files: written.map((rel) => `${dir}/${rel}`).sort(compareBytes) };
   } catch (error) {
-    await rm5(staging, { recursive: true, force: true });
+    await rm6(staging, { recursive: true, force: true });
     throw error;
   }
 }
@@ -36854,17 +37766,18 @@ async function removeStaleSiblings(abs) {
   const prefix = `.${basename4(abs)}.`;
   const names = await readdir6(dirname5(abs)).catch(() => []);
   for (const name of names) {
-    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name)) await rm5(join8(dirname5(abs), name), { recursive: true, force: true });
+    if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name))
+      await rm6(join9(dirname5(abs), name), { recursive: true, force: true });
   }
 }
 async function swapInto(staging, abs, replacing) {
   let aside;
   if (replacing) {
-    aside = join8(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
+    aside = join9(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
     await rename3(abs, aside);
   }
   await rename3(staging, abs);
-  if (aside) await rm5(aside, { recursive: true, force: true });
+  if (aside) await rm6(aside, { recursive: true, force: true });
   const parent = await open5(dirname5(abs), "r");
   try {
     await parent.sync();
@@ -36879,8 +37792,8 @@ function compareBytes(a2, b3) {
 // src/run/step-runner.ts
 import { createHash as createHash6 } from "node:crypto";
 import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
-import { appendFile as appendFile2, mkdir as mkdir6, rm as rm8, stat as stat3 } from "node:fs/promises";
-import { join as join11, posix as posix6 } from "node:path";
+import { appendFile as appendFile2, mkdir as mkdir6, rm as rm9, stat as stat3 } from "node:fs/promises";
+import { join as join12, posix as posix6 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/adapters/process.ts
@@ -37090,13 +38003,15 @@ function createFresh(path6) {
       return create();
     }
   } catch (error) {
-    throw new CutoverError("IO_FAILED", `cannot create ${path6}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new CutoverError("IO_FAILED", `cannot create ${path6}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error
+    });
   }
 }
 
 // src/run/builtins.ts
-import { cp, mkdir as mkdir4, readFile as readFile5, rename as rename4, rm as rm6, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname8, join as join9 } from "node:path";
+import { cp, mkdir as mkdir4, readFile as readFile5, rename as rename4, rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname8, join as join10 } from "node:path";
 
 // src/integrity/walk.ts
 import { Buffer as Buffer10, isUtf8 as isUtf83 } from "node:buffer";
@@ -37106,7 +38021,9 @@ import { basename as basename5, dirname as dirname7 } from "node:path";
 var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
 var NAME_HINT = "entry paths are valid UTF-8 with no control character and no backslash; rename the file";
 function refuse(what, shown2) {
-  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown2}`, { hint: what === "symbolic link" ? `${HINT}: replace the link with what it points to, or remove it` : HINT });
+  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown2}`, {
+    hint: what === "symbolic link" ? `${HINT}: replace the link with what it points to, or remove it` : HINT
+  });
 }
 function ioFailed(shown2, cause) {
   const reason = cause.code ?? String(cause);
@@ -37135,7 +38052,8 @@ async function walkArtifact(absPath) {
     if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: NAME_HINT });
     return { kind: "file", base: dirname7(absPath), files: [{ path: name, size: info.size }] };
   }
-  if (!info.isDirectory()) throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf2(info)}`, { hint: HINT });
+  if (!info.isDirectory())
+    throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf2(info)}`, { hint: HINT });
   return { kind: "directory", base: absPath, files: await listFiles(absPath) };
 }
 async function listFiles(root) {
@@ -37171,7 +38089,11 @@ async function refuseUndecodable(dir) {
   });
   const bad = names.find((name) => !isUtf83(name));
   if (bad) {
-    throw new CutoverError("ARTIFACT_INVALID", `entry path ${displayPath(Buffer10.concat([Buffer10.from(`${dir}/`), bad]))} is not valid UTF-8`, { hint: NAME_HINT });
+    throw new CutoverError(
+      "ARTIFACT_INVALID",
+      `entry path ${displayPath(Buffer10.concat([Buffer10.from(`${dir}/`), bad]))} is not valid UTF-8`,
+      { hint: NAME_HINT }
+    );
   }
 }
 function statSize(abs) {
@@ -37211,9 +38133,9 @@ async function runDeterminism(step, ctx) {
   const first = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel, { links: "none" });
-    const aside = join9(ctx.scratch, "determinism", step.id, String(i2));
+    const aside = join10(ctx.scratch, "determinism", step.id, String(i2));
     if (await pathExists(aside)) {
-      await rm6(abs, { recursive: true, force: true });
+      await rm7(abs, { recursive: true, force: true });
       await rename4(aside, abs);
       notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
     }
@@ -37223,7 +38145,7 @@ async function runDeterminism(step, ctx) {
     first.push({ rel, abs, aside, hash: hash6 });
   }
   for (const f3 of first) {
-    await rm6(f3.aside, { recursive: true, force: true });
+    await rm7(f3.aside, { recursive: true, force: true });
     await mkdir4(dirname8(f3.aside), { recursive: true });
     await rename4(f3.abs, f3.aside);
   }
@@ -37248,46 +38170,51 @@ async function runDeterminism(step, ctx) {
       for (const p2 of diff.removed) differences.push(`${f3.rel}/${p2}: removed`);
     }
     notes.push(...differences);
-    if (differences.length) return { ok: false, reason: `not deterministic: ${differences.length} file(s) differ (${differences.slice(0, 3).join("; ")}${differences.length > 3 ? "; …" : ""})`, notes };
+    if (differences.length)
+      return {
+        ok: false,
+        reason: `not deterministic: ${differences.length} file(s) differ (${differences.slice(0, 3).join("; ")}${differences.length > 3 ? "; …" : ""})`,
+        notes
+      };
     return { ok: true, notes: [...notes, "roots match"] };
   } finally {
     for (const f3 of first) {
       if (await pathExists(f3.aside)) {
-        await rm6(f3.abs, { recursive: true, force: true });
+        await rm7(f3.abs, { recursive: true, force: true });
         await rename4(f3.aside, f3.abs);
       }
     }
   }
 }
 async function runSnapshot(step, ctx) {
-  const dir = join9(ctx.scratch, "snapshots", step.with.name);
-  await rm6(dir, { recursive: true, force: true });
+  const dir = join10(ctx.scratch, "snapshots", step.with.name);
+  await rm7(dir, { recursive: true, force: true });
   const notes = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
-    const target = join9(dir, String(i2));
+    const target = join10(dir, String(i2));
     if (await pathExists(abs)) {
       await cp(abs, target, { recursive: true, verbatimSymlinks: true, errorOnExist: true });
       notes.push(`saved ${rel}`);
     } else notes.push(`${rel} does not exist; restore will remove it`);
   }
   await mkdir4(dir, { recursive: true });
-  await writeFile4(join9(dir, "paths.json"), JSON.stringify(step.with.paths));
+  await writeFile5(join10(dir, "paths.json"), JSON.stringify(step.with.paths));
   return { ok: true, notes };
 }
 async function runRestore(step, ctx) {
-  const dir = join9(ctx.scratch, "snapshots", step.with.name);
+  const dir = join10(ctx.scratch, "snapshots", step.with.name);
   let paths;
   try {
-    paths = JSON.parse(await readFile5(join9(dir, "paths.json"), "utf8"));
+    paths = JSON.parse(await readFile5(join10(dir, "paths.json"), "utf8"));
   } catch {
     return { ok: false, reason: `snapshot ${step.with.name} was not taken in this run`, notes: [] };
   }
   const notes = [];
   for (const [i2, rel] of paths.entries()) {
     const abs = await resolveInside(ctx.root, rel, { links: "none" });
-    const saved = join9(dir, String(i2));
-    await rm6(abs, { recursive: true, force: true });
+    const saved = join10(dir, String(i2));
+    await rm7(abs, { recursive: true, force: true });
     if (await pathExists(saved)) {
       await mkdir4(dirname8(abs), { recursive: true });
       await cp(saved, abs, { recursive: true, verbatimSymlinks: true });
@@ -37328,7 +38255,8 @@ async function checkJson(root, j3) {
   if (!found.exists) return [`${where} is missing`];
   const v2 = found.value;
   if ("equals" in j3 && !isDeepStrictEqual2(v2, j3.equals)) return [`${where} is ${JSON.stringify(v2)}, expected ${JSON.stringify(j3.equals)}`];
-  if (j3.in !== void 0 && !j3.in.some((x3) => isDeepStrictEqual2(v2, x3))) return [`${where} is ${JSON.stringify(v2)}, expected one of ${JSON.stringify(j3.in)}`];
+  if (j3.in !== void 0 && !j3.in.some((x3) => isDeepStrictEqual2(v2, x3)))
+    return [`${where} is ${JSON.stringify(v2)}, expected one of ${JSON.stringify(j3.in)}`];
   if (j3.lte !== void 0 && !(typeof v2 === "number" && v2 <= j3.lte)) return [`${where} is ${JSON.stringify(v2)}, expected ≤ ${j3.lte}`];
   if (j3.gte !== void 0 && !(typeof v2 === "number" && v2 >= j3.gte)) return [`${where} is ${JSON.stringify(v2)}, expected ≥ ${j3.gte}`];
   return [];
@@ -37362,20 +38290,20 @@ function printable(line) {
 }
 
 // src/run/produces.ts
-import { mkdir as mkdir5, readdir as readdir8, readFile as readFile7, rename as rename5, rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname9, join as join10 } from "node:path";
+import { mkdir as mkdir5, readdir as readdir8, readFile as readFile7, rename as rename5, rm as rm8, writeFile as writeFile6 } from "node:fs/promises";
+import { dirname as dirname9, join as join11 } from "node:path";
 async function setAside(root, paths, scratch) {
   await recoverAside(scratch);
   const marker = `${scratch}.json`;
   const items = [];
   for (const [i2, rel] of paths.entries()) {
     const path6 = await resolveInside(root, rel, { links: "none" });
-    items.push({ path: path6, aside: join10(scratch, String(i2)), existed: await pathExists(path6) });
+    items.push({ path: path6, aside: join11(scratch, String(i2)), existed: await pathExists(path6) });
   }
   await mkdir5(dirname9(marker), { recursive: true });
-  await writeFile5(marker, JSON.stringify(items));
+  await writeFile6(marker, JSON.stringify(items));
   for (const item of items) {
-    await rm7(item.aside, { recursive: true, force: true });
+    await rm8(item.aside, { recursive: true, force: true });
     if (item.existed) {
       await mkdir5(dirname9(item.aside), { recursive: true });
       await rename5(item.path, item.aside);
@@ -37384,8 +38312,8 @@ async function setAside(root, paths, scratch) {
   return { marker, items };
 }
 async function pendingAside(runScratch) {
-  const names = await readdir8(join10(runScratch, "aside")).catch(() => []);
-  return names.filter((name) => name.endsWith(".json")).map((name) => join10(runScratch, "aside", name.slice(0, -".json".length)));
+  const names = await readdir8(join11(runScratch, "aside")).catch(() => []);
+  return names.filter((name) => name.endsWith(".json")).map((name) => join11(runScratch, "aside", name.slice(0, -".json".length)));
 }
 async function recoverAside(scratch) {
   const marker = `${scratch}.json`;
@@ -37401,17 +38329,17 @@ async function recoverAside(scratch) {
 async function restoreAside(set) {
   for (const item of set.items) {
     if (item.existed && !await pathExists(item.aside)) continue;
-    await rm7(item.path, { recursive: true, force: true });
+    await rm8(item.path, { recursive: true, force: true });
     if (item.existed) {
       await mkdir5(dirname9(item.path), { recursive: true });
       await rename5(item.aside, item.path);
     }
   }
-  await rm7(set.marker, { force: true });
+  await rm8(set.marker, { force: true });
 }
 async function discardAside(set) {
-  await rm7(set.marker, { force: true });
-  for (const item of set.items) await rm7(item.aside, { recursive: true, force: true });
+  await rm8(set.marker, { force: true });
+  for (const item of set.items) await rm8(item.aside, { recursive: true, force: true });
 }
 
 // src/run/step-runner.ts
@@ -37433,15 +38361,20 @@ function shouldRun(step, scope) {
 }
 async function runStep(step, ctx, options = {}) {
   if (options.interruptible !== false && ctx.signal.aborted) return notRun(step, "skipped", "the run was interrupted");
-  if (!shouldRun(step, ctx.scope())) return notRun(step, "skipped", step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed");
-  const logsDir = join11(ctx.scratch, "logs");
+  if (!shouldRun(step, ctx.scope()))
+    return notRun(
+      step,
+      "skipped",
+      step.if !== void 0 ? `condition is false: ${step.if}` : step.phase === "rollback" ? "no step failed" : "an earlier step failed"
+    );
+  const logsDir = join12(ctx.scratch, "logs");
   if (!madeDirs.has(logsDir)) {
     await mkdir6(logsDir, { recursive: true });
     madeDirs.add(logsDir);
   }
-  const logPath = join11(logsDir, logName(step));
+  const logPath = join12(logsDir, logName(step));
   const startedAt = ctx.now();
-  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join11(ctx.scratch, "aside", fileStem(step.id))) : void 0;
+  const aside = step.produces.length ? await setAside(ctx.root, step.produces, join12(ctx.scratch, "aside", fileStem(step.id))) : void 0;
   let attempts = 0;
   let last = { ok: false };
   while (attempts <= step.retries.count) {
@@ -37450,8 +38383,13 @@ async function runStep(step, ctx, options = {}) {
     last = await attempt(step, ctx, logPath, attempts);
     if (last.ok || last.drill || last.process?.interrupted || options.interruptible !== false && ctx.signal.aborted) break;
     if (attempts <= step.retries.count) {
-      ctx.emit({ type: "step-note", phase: step.phase, id: step.id, text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`) });
-      if (aside) for (const item of aside.items) await rm8(item.path, { recursive: true, force: true });
+      ctx.emit({
+        type: "step-note",
+        phase: step.phase,
+        id: step.id,
+        text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`)
+      });
+      if (aside) for (const item of aside.items) await rm9(item.path, { recursive: true, force: true });
       if (step.retries.delayMs) await delay2(step.retries.delayMs, ctx.signal);
     }
   }
@@ -37510,13 +38448,16 @@ cutover: attempt ${n2}
     ...stdoutPath ? { stdoutPath } : {},
     secrets: ctx.secrets,
     signal: ctx.signal,
-    ...ctx.verbose ? { onOutput: (text, stream) => ctx.emit({ type: "step-output", phase: step.phase, id: step.id, text, stream }) } : {},
+    ...ctx.verbose ? {
+      onOutput: (text, stream) => ctx.emit({ type: "step-output", phase: step.phase, id: step.id, text, stream })
+    } : {},
     ...ctx.onSpawn ? { onSpawn: (pid) => ctx.onSpawn(step, pid) } : {}
   });
   if (n2 > 1) await concatAttempt(logPath, `${logPath}.attempt-${n2}`);
   if (process15.error) return { ok: false, reason: process15.error, process: process15 };
   if (process15.interrupted) return { ok: false, reason: "interrupted", process: process15 };
-  if (process15.timedOut) return { ok: false, reason: `timed out after ${Math.round((step.timeoutMs ?? 0) / 1e3)}s; its process group was ended`, process: process15 };
+  if (process15.timedOut)
+    return { ok: false, reason: `timed out after ${Math.round((step.timeoutMs ?? 0) / 1e3)}s; its process group was ended`, process: process15 };
   const result = await expectationsOf(step, ctx, logPath, { exitCode: process15.exitCode, ...stdoutPath ? { stdoutPath } : {} });
   return { ...result, process: process15 };
 }
@@ -37536,7 +38477,7 @@ function childEnv(caller, own) {
 }
 async function concatAttempt(main, attemptLog) {
   await pipeline2(createReadStream4(attemptLog), createWriteStream3(main, { flags: "a" }));
-  await rm8(attemptLog, { force: true });
+  await rm9(attemptLog, { force: true });
 }
 async function readTail(path6, size2) {
   const end = await readFileEnd(path6, TAIL_BYTES, size2);
@@ -37552,15 +38493,22 @@ async function digestOf2(path6) {
   }
 }
 async function sizeOf(path6) {
-  return stat3(path6).then((s) => s.size, () => 0);
+  return stat3(path6).then(
+    (s) => s.size,
+    () => 0
+  );
 }
 function delay2(ms2, signal) {
   return new Promise((resolve11) => {
     const timer = setTimeout(resolve11, ms2);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve11();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve11();
+      },
+      { once: true }
+    );
   });
 }
 
@@ -37581,17 +38529,35 @@ async function findCommittedRecord(dir, started, root) {
   const artifacts = [];
   for (const a2 of full.artifacts) {
     const manifest = a2.manifest ? (await readAtRevision(`${dir}/${a2.manifest}`, commit, { cwd: root }))?.toString("utf8") ?? "" : "";
-    artifacts.push({ name: a2.name, path: a2.path, commit: a2.commit, present: a2.present, files: a2.files, bytes: a2.bytes, root: a2.root, manifest, ...a2.children ? { children: a2.children } : {} });
+    artifacts.push({
+      ...artifactFacts(a2),
+      manifest,
+      ...a2.children ? { children: a2.children } : {}
+    });
   }
   const { freezeDigest, branch, startedAt, endedAt, outcome, exitCode, drill, resumed, runRoot: runRoot2, runner, problems } = full;
   return {
     commit,
-    run: { freezeDigest, commit: full.commit, branch, startedAt, endedAt, outcome, exitCode, resumed, runRoot: runRoot2, runner, artifacts, ...drill !== void 0 ? { drill } : {}, ...problems?.length ? { problems } : {} }
+    run: {
+      freezeDigest,
+      commit: full.commit,
+      branch,
+      startedAt,
+      endedAt,
+      outcome,
+      exitCode,
+      resumed,
+      runRoot: runRoot2,
+      runner,
+      artifacts,
+      ...drill !== void 0 ? { drill } : {},
+      ...problems?.length ? { problems } : {}
+    }
   };
 }
 
 // src/run/lifecycle.ts
-import { rm as rm12 } from "node:fs/promises";
+import { rm as rm13 } from "node:fs/promises";
 import { hostname as hostname3 } from "node:os";
 import { relative as relative9 } from "node:path";
 
@@ -37641,7 +38607,7 @@ async function hashArtifacts(root, plan2, emit) {
 
 // src/run/journal.ts
 import { closeSync as closeSync4, fdatasyncSync, fsyncSync, openSync as openSync4, writeSync } from "node:fs";
-import { mkdir as mkdir7, readFile as readFile8, rm as rm9 } from "node:fs/promises";
+import { mkdir as mkdir7, readFile as readFile8, rm as rm10 } from "node:fs/promises";
 import { dirname as dirname10 } from "node:path";
 async function openJournal(path6, masker) {
   await mkdir7(dirname10(path6), { recursive: true });
@@ -37685,7 +38651,7 @@ async function readJournal(path6) {
   return entries;
 }
 async function removeJournal(path6) {
-  await rm9(path6, { force: true });
+  await rm10(path6, { force: true });
 }
 
 // src/run/ledger.ts
@@ -37737,7 +38703,7 @@ var Ledger = class {
 };
 
 // src/run/phase-runner.ts
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 function createPhaseRunner(ledger, options) {
   const shards = shardsById(options.steps);
   const journalSpawn = (id, pid) => {
@@ -37752,7 +38718,7 @@ function createPhaseRunner(ledger, options) {
   const rerunFor = (owner) => async (id) => {
     const context = {
       ...base,
-      scratch: join12(base.scratch, "reruns"),
+      scratch: join13(base.scratch, "reruns"),
       signal: options.signal,
       failAt: void 0,
       onSpawn: (_step, pid) => journalSpawn(owner.id, pid),
@@ -37869,7 +38835,7 @@ async function runPhases(plan2, runner, signal) {
 import { createHash as createHash7 } from "node:crypto";
 import { readFile as readFile9 } from "node:fs/promises";
 import { setTimeout as sleep2 } from "node:timers/promises";
-import { join as join13, relative as relative8 } from "node:path";
+import { join as join14, relative as relative8 } from "node:path";
 
 // src/run/matrix-frozen.ts
 function assertMatrixFrozen(read, lockBytes, lockFile) {
@@ -37994,8 +38960,13 @@ async function locateRun(options) {
   const planFile = relative8(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
-  const state = options.rehearsal ? join13(gitDir, "cutover", "rehearsal") : join13(gitDir, "cutover");
-  const paths = { gitDir, runLock: join13(gitDir, "cutover", "locks", `${name}.lock`), journal: join13(state, "journal", `${name}.jsonl`), runs: join13(state, "runs", name) };
+  const state = options.rehearsal ? join14(gitDir, "cutover", "rehearsal") : join14(gitDir, "cutover");
+  const paths = {
+    gitDir,
+    runLock: join14(gitDir, "cutover", "locks", `${name}.lock`),
+    journal: join14(state, "journal", `${name}.jsonl`),
+    runs: join14(state, "runs", name)
+  };
   return { valid, planFile, lockFile: lockPathFor(planFile), paths, journal: await readJournal(paths.journal) };
 }
 function journaledRunId(journal) {
@@ -38007,9 +38978,10 @@ async function prepareRun(located, options) {
   const name = valid.plan.metadata.name;
   const anyStepEnded = journal.some((e) => e.type === "step-end");
   const journaled = journaledRunId(journal);
-  const setAside2 = !anyStepEnded && journaled !== void 0 && (await pendingAside(join13(paths.runs, journaled))).length > 0;
+  const setAside2 = !anyStepEnded && journaled !== void 0 && (await pendingAside(join14(paths.runs, journaled))).length > 0;
   const started = anyStepEnded || setAside2 || options.resume ? journal.find((e) => e.type === "run-start") : void 0;
-  if (options.resume && !started) throw new CutoverError("RESUME_REFUSED", `no unfinished run of ${name} to resume`, { hint: "start a new run without --resume" });
+  if (options.resume && !started)
+    throw new CutoverError("RESUME_REFUSED", `no unfinished run of ${name} to resume`, { hint: "start a new run without --resume" });
   if (!options.resume && started) {
     const why = anyStepEnded ? "did not finish" : "was stopped while a step had its produces set aside";
     throw new CutoverError("RESUME_REFUSED", `run ${started.runId} of ${name} ${why}`, {
@@ -38023,7 +38995,14 @@ async function prepareRun(located, options) {
   const git = await readGitFacts({ cwd: root });
   const runId = started?.runId ?? options.runId;
   const matrix = await readMatrixFiles(root, valid.plan);
-  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, { env: options.env, git: started ? { sha: started.commit, branch: git.branch } : git, now: options.now, source: valid.source, matrixFiles: matrix.documents, ...runId ? { runId } : {} });
+  const { plan: resolved, problems } = resolvePlan(valid.plan, valid.file.display, {
+    env: options.env,
+    git: started ? { sha: started.commit, branch: git.branch } : git,
+    now: options.now,
+    source: valid.source,
+    matrixFiles: matrix.documents,
+    ...runId ? { runId } : {}
+  });
   if (problems.length) throw problemsError(problems);
   if (options.failAt) {
     const unknown = unknownRunStep(resolved, options.failAt);
@@ -38032,21 +39011,39 @@ async function prepareRun(located, options) {
   const pathInput = { root, plan: valid.plan, source: valid.source, resolved };
   const planPaths2 = await checkPlanPaths(pathInput);
   const planBytes = valid.file.bytes;
-  const lockBytes = await readFile9(join13(root, lockFile)).catch(() => void 0);
+  const lockBytes = await readFile9(join14(root, lockFile)).catch(() => void 0);
   const planDigest = sha256(planBytes);
   const lockDigest = lockBytes ? sha256(lockBytes) : "";
   assertMatrixFrozen(matrix.bytes, lockBytes, lockFile);
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
-    throw new CutoverError("RESUME_REFUSED", `the ${started.planDigest !== planDigest ? "plan" : "lock"} changed since run ${started.runId} started`, { hint: "a resumed run must run what was approved; restore it, or remove the journal and start over" });
+    throw new CutoverError(
+      "RESUME_REFUSED",
+      `the ${started.planDigest !== planDigest ? "plan" : "lock"} changed since run ${started.runId} started`,
+      { hint: "a resumed run must run what was approved; restore it, or remove the journal and start over" }
+    );
   }
   let committed;
   const recordDir = normaliseRecordDir(resolved.record.dir);
   if (!options.rehearsal && await existsAtRevision(`${recordDir}/run.json`, "HEAD", { cwd: root })) {
     committed = started ? await options.findCommitted(recordDir, started, root) : void 0;
-    if (!committed) throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, { hint: "use another --run-id" });
+    if (!committed)
+      throw new CutoverError("RECORD_EXISTS", `the record ${resolved.record.dir} is already committed; a committed record is immutable`, {
+        hint: "use another --run-id"
+      });
   }
   if (!committed) await checkNothingInTheWay(pathInput, planPaths2, { fresh: !started, checkRecordFolder: options.checkRecordFolder });
-  return { plan: valid.plan, resolved, planFile, lockFile, planDigest, lockDigest, git: started ? { sha: started.commit, branch: git.branch } : git, paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join13(paths.runs, resolved.runId) }, journal: started ? journal : [], ...committed ? { committed } : {} };
+  return {
+    plan: valid.plan,
+    resolved,
+    planFile,
+    lockFile,
+    planDigest,
+    lockDigest,
+    git: started ? { sha: started.commit, branch: git.branch } : git,
+    paths: { gitDir: paths.gitDir, runLock: paths.runLock, journal: paths.journal, scratch: join14(paths.runs, resolved.runId) },
+    journal: started ? journal : [],
+    ...committed ? { committed } : {}
+  };
 }
 async function checkRunnable(prepared, options) {
   const { root } = options;
@@ -38057,22 +39054,32 @@ async function checkRunnable(prepared, options) {
     const commitPaths = resolved.artifacts.filter((a2) => a2.commit === "files").map((a2) => a2.path);
     const dirty = await dirtyPaths(commitPaths, { cwd: root });
     if (dirty.length) {
-      throw new CutoverError("TREE_DIRTY", `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}`, { hint: "commit or remove them first; the run commits only what it writes" });
+      throw new CutoverError(
+        "TREE_DIRTY",
+        `uncommitted changes where the run will commit: ${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", …" : ""}`,
+        { hint: "commit or remove them first; the run commits only what it writes" }
+      );
     }
   }
   if (options.commit !== false && !committed && !prepared.git.branch) {
-    throw new CutoverError("NOT_ON_BRANCH", "HEAD is detached: the record commit would belong to no branch", { hint: "switch to a branch first (`git switch -c NAME`), or run with --no-commit" });
+    throw new CutoverError("NOT_ON_BRANCH", "HEAD is detached: the record commit would belong to no branch", {
+      hint: "switch to a branch first (`git switch -c NAME`), or run with --no-commit"
+    });
   }
   if (options.requireMerged) await checkMerged(options.requireMerged, [prepared.planFile, prepared.lockFile], root);
 }
 async function checkIndexLock(gitDir, root) {
-  const lock = join13(gitDir, "index.lock");
+  const lock = join14(gitDir, "index.lock");
   const shown2 = relative8(root, lock);
   for (let waited = 0; await pathExists(lock); waited += 100) {
     if (waited >= 2e3) {
-      throw new CutoverError("GIT_LOCKED", `git's index is locked (${shown2} exists): another git command is running here, or one was killed and left the lock`, {
-        hint: `if no git command is running, remove ${shown2} and run again; nothing was run or written`
-      });
+      throw new CutoverError(
+        "GIT_LOCKED",
+        `git's index is locked (${shown2} exists): another git command is running here, or one was killed and left the lock`,
+        {
+          hint: `if no git command is running, remove ${shown2} and run again; nothing was run or written`
+        }
+      );
     }
     await sleep2(100);
   }
@@ -38080,16 +39087,30 @@ async function checkIndexLock(gitDir, root) {
 function checkWindow2(plan2, now) {
   const w2 = plan2.window;
   if (!w2) return;
-  if (w2.notBefore && now < new Date(w2.notBefore)) throw new CutoverError("WINDOW_CLOSED", `the window opens at ${w2.notBefore}; it is ${now.toISOString()}`, { hint: "run it inside spec.window" });
-  if (w2.notAfter && now > new Date(w2.notAfter)) throw new CutoverError("WINDOW_CLOSED", `the window closed at ${w2.notAfter}; it is ${now.toISOString()}`, { hint: "agree a new window and change spec.window in a reviewed commit" });
+  if (w2.notBefore && now < new Date(w2.notBefore))
+    throw new CutoverError("WINDOW_CLOSED", `the window opens at ${w2.notBefore}; it is ${now.toISOString()}`, {
+      hint: "run it inside spec.window"
+    });
+  if (w2.notAfter && now > new Date(w2.notAfter))
+    throw new CutoverError("WINDOW_CLOSED", `the window closed at ${w2.notAfter}; it is ${now.toISOString()}`, {
+      hint: "agree a new window and change spec.window in a reviewed commit"
+    });
 }
 async function checkMerged(ref, files, root) {
-  if (!await revisionExists(ref, { cwd: root })) throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, { hint: "fetch it first (for example `git fetch origin main`)" });
+  if (!await revisionExists(ref, { cwd: root }))
+    throw new CutoverError("NOT_MERGED", `${ref} is not a known revision`, {
+      hint: "fetch it first (for example `git fetch origin main`)"
+    });
   for (const file of files) {
     const merged = await readAtRevision(file, ref, { cwd: root });
-    const local = await readFile9(join13(root, file)).catch(() => void 0);
-    if (!merged) throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, { position: { file }, hint: "run plans only after they are merged" });
-    if (!local || !merged.equals(local)) throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
+    const local = await readFile9(join14(root, file)).catch(() => void 0);
+    if (!merged)
+      throw new CutoverError("NOT_MERGED", `${file} is not in ${ref}`, {
+        position: { file },
+        hint: "run plans only after they are merged"
+      });
+    if (!local || !merged.equals(local))
+      throw new CutoverError("NOT_MERGED", `${file} differs from ${ref}`, { position: { file }, hint: "run exactly what was merged" });
   }
 }
 
@@ -38119,7 +39140,7 @@ function possibleOrphans(entries) {
 }
 
 // src/run/result.ts
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 function assembleResult(parts) {
   const { prepared, run: run2 } = parts;
   return {
@@ -38132,7 +39153,7 @@ function assembleResult(parts) {
     runId: prepared.resolved.runId,
     boundaries: parts.boundaries,
     steps: parts.steps,
-    logsDir: join14(prepared.paths.scratch, "logs"),
+    logsDir: join15(prepared.paths.scratch, "logs"),
     toolVersion: parts.toolVersion,
     secretValues: parts.secretValues,
     ...parts.committed ? { committed: parts.committed } : {}
@@ -38153,14 +39174,21 @@ function concludeRun(ending) {
 }
 function runnerFacts(env3, host) {
   const facts = { host };
-  const map = { GITHUB_RUN_ID: "githubRunId", GITHUB_RUN_ATTEMPT: "githubRunAttempt", GITHUB_ACTOR: "githubActor", GITHUB_WORKFLOW: "githubWorkflow", GITHUB_REPOSITORY: "githubRepository", GITHUB_SERVER_URL: "githubServerUrl" };
+  const map = {
+    GITHUB_RUN_ID: "githubRunId",
+    GITHUB_RUN_ATTEMPT: "githubRunAttempt",
+    GITHUB_ACTOR: "githubActor",
+    GITHUB_WORKFLOW: "githubWorkflow",
+    GITHUB_REPOSITORY: "githubRepository",
+    GITHUB_SERVER_URL: "githubServerUrl"
+  };
   for (const [k2, v2] of Object.entries(map)) if (env3[k2]) facts[v2] = env3[k2];
   return facts;
 }
 
 // src/run/run-lock.ts
 import { hostname as hostname2 } from "node:os";
-import { mkdir as mkdir8, open as open7, readFile as readFile10, rm as rm10, rmdir } from "node:fs/promises";
+import { mkdir as mkdir8, open as open7, readFile as readFile10, rm as rm11, rmdir } from "node:fs/promises";
 import { dirname as dirname11 } from "node:path";
 import { randomBytes as randomBytes3 } from "node:crypto";
 async function readRunLock(path6) {
@@ -38174,7 +39202,13 @@ function isStale(info) {
   return info.host === hostname2() && !processAlive(info.pid);
 }
 async function acquireRunLock(path6, runId, onStale) {
-  const info = { id: randomBytes3(6).toString("hex"), pid: process.pid, host: hostname2(), runId, startedAt: (/* @__PURE__ */ new Date()).toISOString() };
+  const info = {
+    id: randomBytes3(6).toString("hex"),
+    pid: process.pid,
+    host: hostname2(),
+    runId,
+    startedAt: (/* @__PURE__ */ new Date()).toISOString()
+  };
   for (let attempt2 = 0; attempt2 < 3; attempt2++) {
     try {
       const handle = await open7(path6, "wx", 420);
@@ -38196,35 +39230,48 @@ async function acquireRunLock(path6, runId, onStale) {
     }
     const holder = await readRunLock(path6);
     if (holder && !isStale(holder)) {
-      throw new CutoverError("RUN_LOCKED", `another run holds the run lock (id ${holder.id}, run ${holder.runId}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
-        hint: `wait for it to finish; if it is gone, \`cutover unlock PLAN ${holder.id}\``
-      });
+      throw new CutoverError(
+        "RUN_LOCKED",
+        `another run holds the run lock (id ${holder.id}, run ${holder.runId}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`,
+        {
+          hint: `wait for it to finish; if it is gone, \`cutover unlock PLAN ${holder.id}\``
+        }
+      );
     }
     if (holder) onStale?.(holder);
-    await rm10(path6, { force: true });
+    await rm11(path6, { force: true });
   }
   throw new CutoverError("RUN_LOCKED", "could not take the run lock", { hint: "another run started at the same moment; try again" });
 }
 async function releaseRunLock(path6, info) {
   const current = await readRunLock(path6);
   if (current?.id !== info.id) return;
-  await rm10(path6, { force: true });
+  await rm11(path6, { force: true });
   for (const folder of [dirname11(path6), dirname11(dirname11(path6))]) {
-    if (!await rmdir(folder).then(() => true, () => false)) break;
+    if (!await rmdir(folder).then(
+      () => true,
+      () => false
+    ))
+      break;
   }
 }
 
 // src/run/unfinished.ts
-import { rm as rm11 } from "node:fs/promises";
+import { rm as rm12 } from "node:fs/promises";
 async function endOrphans(entries, options) {
   for (const e of possibleOrphans(entries)) {
     if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5e3)) {
-      options.emit({ type: "preflight", check: "orphans", ok: true, detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run` });
+      options.emit({
+        type: "preflight",
+        check: "orphans",
+        ok: true,
+        detail: `ended process group ${e.pgid} of step ${e.id}, left running by the killed run`
+      });
     }
   }
 }
 async function closeRun(paths) {
-  await rm11(paths.scratch, { recursive: true, force: true });
+  await rm12(paths.scratch, { recursive: true, force: true });
   await removeJournal(paths.journal);
 }
 
@@ -38256,7 +39303,7 @@ async function executeRun(options, checks, finish2) {
     if (prepared.journal.length === 0) {
       await removeJournal(prepared.paths.journal);
       for (const aside of await pendingAside(prepared.paths.scratch)) await recoverAside(aside);
-      await rm12(prepared.paths.scratch, { recursive: true, force: true });
+      await rm13(prepared.paths.scratch, { recursive: true, force: true });
     }
     journal = await openJournal(prepared.paths.journal, masker);
     opened = true;
@@ -38293,13 +39340,34 @@ function asIoFailure(error, root, planFile) {
 }
 async function finishCommitted(prepared, options, finish2) {
   const { run: run2, commit } = prepared.committed;
-  options.emit({ type: "preflight", check: "record", ok: true, detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted` });
+  options.emit({
+    type: "preflight",
+    check: "record",
+    ok: true,
+    detail: `already committed as ${commit.slice(0, 12)} before the run was interrupted`
+  });
   const ordered = phaseOrder(prepared.resolved);
-  options.emit({ type: "run-start", plan: prepared.planFile, runId: prepared.resolved.runId, resumed: true, record: normaliseRecordDir(prepared.resolved.record.dir), freezeDigest: run2.freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  options.emit({
+    type: "run-start",
+    plan: prepared.planFile,
+    runId: prepared.resolved.runId,
+    resumed: true,
+    record: normaliseRecordDir(prepared.resolved.record.dir),
+    freezeDigest: run2.freezeDigest,
+    steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name }))
+  });
   const { records, boundaries } = replayJournal(prepared.journal);
   const steps = ordered.map((s) => records.get(s.id)).filter((r2) => r2 !== void 0);
   for (const step of steps) options.emit(stepEndEvent(prepared.resolved, step));
-  const result = assembleResult({ prepared, run: run2, steps, boundaries, toolVersion: options.toolVersion, secretValues: secretsOf(prepared.resolved, options.env), committed: { commit } });
+  const result = assembleResult({
+    prepared,
+    run: run2,
+    steps,
+    boundaries,
+    toolVersion: options.toolVersion,
+    secretValues: secretsOf(prepared.resolved, options.env),
+    committed: { commit }
+  });
   try {
     await finish2(result, options.emit);
   } finally {
@@ -38319,13 +39387,32 @@ async function runAll(prepared, options, checks, journal, freezeDigest) {
   const replayed = replayJournal(prepared.journal);
   const resumed = prepared.journal.length > 0;
   const startedAt = replayed.start?.startedAt ?? options.now().toISOString();
-  if (!resumed) journal.append({ type: "run-start", runId: resolved.runId, planDigest: prepared.planDigest, lockDigest: prepared.lockDigest, startedAt, commit: prepared.git.sha });
+  if (!resumed)
+    journal.append({
+      type: "run-start",
+      runId: resolved.runId,
+      planDigest: prepared.planDigest,
+      lockDigest: prepared.lockDigest,
+      startedAt,
+      commit: prepared.git.sha
+    });
   const ordered = phaseOrder(resolved);
-  options.emit({ type: "run-start", plan: prepared.planFile, runId: resolved.runId, resumed, record: normaliseRecordDir(resolved.record.dir), freezeDigest, steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })) });
+  options.emit({
+    type: "run-start",
+    plan: prepared.planFile,
+    runId: resolved.runId,
+    resumed,
+    record: normaliseRecordDir(resolved.record.dir),
+    freezeDigest,
+    steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name }))
+  });
   const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
   const emit = (event) => options.emit(event.type === "step-end" ? stepEndEvent(resolved, event.step) : event);
-  const ledger = new Ledger({ journal, emit, mask: (text) => oneLine(masker.mask(text)) }, { records: keptOnResume(replayed), boundaries: replayed.boundaries });
+  const ledger = new Ledger(
+    { journal, emit, mask: (text) => oneLine(masker.mask(text)) },
+    { records: keptOnResume(replayed), boundaries: replayed.boundaries }
+  );
   const runner = createPhaseRunner(ledger, {
     context: {
       root: options.root,
@@ -38353,7 +39440,13 @@ async function runAll(prepared, options, checks, journal, freezeDigest) {
       hint: `${error.hint ? `${error.hint}; ` : ""}the steps are done and will not run again: once it is fixed, \`cutover run ${prepared.planFile} --resume\` records the run`
     });
   });
-  const { outcome, exitCode, problems } = concludeRun({ interrupted, signal: options.signal.reason, stepFailed: ledger.failed, problems: drift.length ? [`frozen files changed during the run: ${drift.join(", ")}`] : [], artifacts });
+  const { outcome, exitCode, problems } = concludeRun({
+    interrupted,
+    signal: options.signal.reason,
+    stepFailed: ledger.failed,
+    problems: drift.length ? [`frozen files changed during the run: ${drift.join(", ")}`] : [],
+    artifacts
+  });
   const run2 = {
     freezeDigest,
     commit: prepared.git.sha,
@@ -38370,7 +39463,14 @@ async function runAll(prepared, options, checks, journal, freezeDigest) {
     ...problems.length ? { problems } : {},
     ...options.rehearsal ? { rehearsal: true } : {}
   };
-  return assembleResult({ prepared, run: run2, steps: ledger.inOrder(ordered), boundaries: ledger.boundaries, toolVersion: options.toolVersion, secretValues });
+  return assembleResult({
+    prepared,
+    run: run2,
+    steps: ledger.inOrder(ordered),
+    boundaries: ledger.boundaries,
+    toolVersion: options.toolVersion,
+    secretValues
+  });
 }
 
 // src/adapters/version.ts
@@ -38379,7 +39479,11 @@ var VERSION = require_package().version;
 // src/commands/run.ts
 async function run(options, io2) {
   const root = await findRepositoryRoot({ cwd: io2.cwd });
-  return runWith(options, io2, { root, checks: freezeChecks(root), finish: (result, sink, onCommitted) => finish(root, result, options, sink, onCommitted) });
+  return runWith(options, io2, {
+    root,
+    checks: freezeChecks(root),
+    finish: (result, sink, onCommitted) => finish(root, result, options, sink, onCommitted)
+  });
 }
 async function runWith(options, io2, way) {
   const facts = await readGithubRunFacts(options.plan, io2, options.runId);
@@ -38392,7 +39496,13 @@ async function runWith(options, io2, way) {
   let record;
   let committed;
   const emit = (event) => {
-    if (event.type === "record") record = { dir: event.dir, root: event.root, ...event.commit ? { commit: event.commit } : {}, ...event.pushed ? { pushed: true } : {} };
+    if (event.type === "record")
+      record = {
+        dir: event.dir,
+        root: event.root,
+        ...event.commit ? { commit: event.commit } : {},
+        ...event.pushed ? { pushed: true } : {}
+      };
     renderer.sink(event);
   };
   try {
@@ -38421,7 +39531,13 @@ async function runWith(options, io2, way) {
     );
     io2.addSecrets(summary.result.secretValues);
     const { result } = summary;
-    emit({ type: "run-end", outcome: result.outcome, exitCode: summary.exitCode, counts: countSteps(result.steps), durationMs: Date.parse(result.endedAt) - Date.parse(result.startedAt) });
+    emit({
+      type: "run-end",
+      outcome: result.outcome,
+      exitCode: summary.exitCode,
+      counts: countSteps(result.steps),
+      durationMs: Date.parse(result.endedAt) - Date.parse(result.startedAt)
+    });
     await renderer.done();
     if (io2.format === "json") writeJson(io2, { ...summarize(result, record), ...way.document?.() });
     await publishRun(io2, root, summary.result, record);
@@ -38441,7 +39557,12 @@ function freezeChecks(root) {
       prepared = p2;
       const lock = await readLock(root, p2.lockFile);
       if (lock) snapshot = snapshotFrozen(root, lock);
-      const verdict = await assertFrozen({ root, planFile: { path: resolve8(root, p2.planFile), display: p2.planFile, bytes: await readFile11(resolve8(root, p2.planFile)) }, plan: p2.resolved, lock });
+      const verdict = await assertFrozen({
+        root,
+        planFile: { path: resolve8(root, p2.planFile), display: p2.planFile, bytes: await readFile11(resolve8(root, p2.planFile)) },
+        plan: p2.resolved,
+        lock
+      });
       return { freezeDigest: verdict.freezeDigest };
     },
     async recheck() {
@@ -38460,12 +39581,21 @@ async function finish(root, result, options, emit, onCommitted) {
     emit({ type: "record", dir: written.dir, root: result.runRoot });
     return;
   }
-  const { commit } = await commitRecord({ root, result, recordFiles: written.files, ...options.author ? { author: options.author } : {} });
+  const { commit } = await commitRecord({
+    root,
+    result,
+    recordFiles: written.files,
+    ...options.author ? { author: options.author } : {}
+  });
   onCommitted({ dir: written.dir, root: result.runRoot, commit });
   let pushed = false;
   if (options.push || result.plan.record.push) {
     const regate = async () => {
-      await assertFrozen({ root, planFile: { path: resolve8(root, result.planFile), display: result.planFile, bytes: await readFile11(resolve8(root, result.planFile)) }, plan: result.plan });
+      await assertFrozen({
+        root,
+        planFile: { path: resolve8(root, result.planFile), display: result.planFile, bytes: await readFile11(resolve8(root, result.planFile)) },
+        plan: result.plan
+      });
     };
     await pushRecord({ root, beforeRetry: regate });
     pushed = true;
@@ -38475,7 +39605,17 @@ async function finish(root, result, options, emit, onCommitted) {
 function summarize(result, record) {
   const step = (s) => {
     const log2 = recordLogPath(result.plan, s);
-    return { phase: s.phase, id: s.id, outcome: s.outcome, attempts: s.attempts, exitCode: s.exitCode, durationMs: s.durationMs, ...s.reason ? { reason: s.reason } : {}, ...s.tail ? { tail: s.tail } : {}, ...log2 ? { log: log2 } : {} };
+    return {
+      phase: s.phase,
+      id: s.id,
+      outcome: s.outcome,
+      attempts: s.attempts,
+      exitCode: s.exitCode,
+      durationMs: s.durationMs,
+      ...s.reason ? { reason: s.reason } : {},
+      ...s.tail ? { tail: s.tail } : {},
+      ...log2 ? { log: log2 } : {}
+    };
   };
   return {
     ok: result.outcome === "success",
@@ -38490,7 +39630,7 @@ function summarize(result, record) {
     counts: countSteps(result.steps),
     boundaries: result.boundaries,
     steps: result.steps.map(step),
-    artifacts: result.artifacts.map((a2) => ({ name: a2.name, path: a2.path, present: a2.present, files: a2.files, bytes: a2.bytes, root: a2.root })),
+    artifacts: result.artifacts.map((a2) => artifactSummary(a2)),
     ...result.problems ? { problems: result.problems } : {}
   };
 }
@@ -38550,7 +39690,9 @@ function renderText2(v2, ok, display, io2) {
   for (const d2 of v2.drift) lines3.push(`  ${c5.yellow(d2.reason.padEnd(12))} ${d2.path}  ${c5.dim(describeDrift(d2))}`);
   lines3.push(...approvalLines(v2.approvals, c5));
   if (v2.lock) lines3.push(`frozen by  ${v2.lock.frozenBy}`);
-  lines3.push(`freeze digest ${v2.freezeDigest}${v2.lock && v2.lock.freezeDigest !== v2.freezeDigest ? c5.dim(` (the lock records ${v2.lock.freezeDigest})`) : ""}`);
+  lines3.push(
+    `freeze digest ${v2.freezeDigest}${v2.lock && v2.lock.freezeDigest !== v2.freezeDigest ? c5.dim(` (the lock records ${v2.lock.freezeDigest})`) : ""}`
+  );
   const approve = `another person runs cutover approve ${display}${v2.approvals.signers === void 0 ? "" : " --key <their SSH key>"}`;
   if (!ok) lines3.push(c5.dim(`next: ${v2.frozen ? approve : `run cutover freeze ${display}, commit the lock and every file listed above`}`));
   return `${lines3.join("\n")}
@@ -38564,7 +39706,10 @@ async function validate3(options, io2) {
   for (const file of files) results.push({ file, problems: await problemsOf(file, io2.cwd) });
   const invalid = results.filter((r2) => r2.problems.length > 0);
   if (io2.format === "json") {
-    writeJson(io2, { ok: invalid.length === 0, plans: results.map((r2) => ({ file: r2.file, ok: r2.problems.length === 0, problems: r2.problems })) });
+    writeJson(io2, {
+      ok: invalid.length === 0,
+      plans: results.map((r2) => ({ file: r2.file, ok: r2.problems.length === 0, problems: r2.problems }))
+    });
   } else {
     const c5 = colors(io2);
     for (const r2 of results) {
@@ -38591,14 +39736,15 @@ async function problemsOf(file, cwd) {
 }
 async function defaultPlans(cwd) {
   const found = (await glob([`${PLANS_DIR}/**`], { cwd, onlyFiles: true, dot: false })).filter(isPlanPath);
-  if (found.length === 0) throw new CutoverError("USAGE", "no plans found under plans/", { hint: "name a plan file, or create one with `cutover init`" });
+  if (found.length === 0)
+    throw new CutoverError("USAGE", "no plans found under plans/", { hint: "name a plan file, or create one with `cutover init`" });
   return found.sort();
 }
 
 // src/commands/verify.ts
 import { createHash as createHash8 } from "node:crypto";
 import { lstat as lstat10, realpath as realpath3 } from "node:fs/promises";
-import { basename as basename6, dirname as dirname12, join as join15, posix as posix7, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
+import { basename as basename6, dirname as dirname12, join as join16, posix as posix7, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
 var SHOWN_FILES = 50;
 async function verify(options, io2) {
   const checks = await collectChecks(options, io2);
@@ -38621,11 +39767,16 @@ async function verify(options, io2) {
 }
 async function collectChecks(options, io2) {
   const recordAbs = resolve9(io2.cwd, options.record);
-  if (!await lstat10(recordAbs).then((s) => s.isDirectory(), () => false)) {
-    throw new CutoverError("USAGE", `no record folder at ${options.record}`, { hint: "name the folder that holds run.json (not a link to it), e.g. cutover verify reports/<plan>/<run id>" });
+  if (!await lstat10(recordAbs).then(
+    (s) => s.isDirectory(),
+    () => false
+  )) {
+    throw new CutoverError("USAGE", `no record folder at ${options.record}`, {
+      hint: "name the folder that holds run.json (not a link to it), e.g. cutover verify reports/<plan>/<run id>"
+    });
   }
   const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => void 0);
-  const runRead = await readRegularFile(join15(recordAbs, "run.json"), RUN_JSON_LIMIT);
+  const runRead = await readRegularFile(join16(recordAbs, "run.json"), RUN_JSON_LIMIT);
   const runText = "bytes" in runRead ? runRead.bytes.toString("utf8") : void 0;
   const parsed = parseRunJson(runText, "problem" in runRead ? runRead.problem : void 0);
   if (!parsed.run || runText === void 0) return [parsed.check];
@@ -38636,7 +39787,7 @@ async function collectChecks(options, io2) {
   const manifests = {};
   const recorded = /* @__PURE__ */ new Map();
   for (const artifact of run2.artifacts) {
-    const text = artifact.manifest ? await readText(join15(recordAbs, artifact.manifest), artifact.files * (64 + 2 + 4096 + 1)) : void 0;
+    const text = artifact.manifest ? await readText(join16(recordAbs, artifact.manifest), artifact.files * (64 + 2 + 4096 + 1)) : void 0;
     if (text !== void 0) manifests[artifact.name] = text;
     const { check, entries } = checkManifest(artifact, text);
     checks.push(check);
@@ -38648,7 +39799,7 @@ async function collectChecks(options, io2) {
     const entries = recorded.get(artifact.name);
     if (!artifact.present || !entries) continue;
     const external = options.artifacts !== void 0 && artifact.commit === "manifest";
-    const where = toPosix(external ? join15(options.artifacts, artifact.name) : artifact.path);
+    const where = toPosix(external ? join16(options.artifacts, artifact.name) : artifact.path);
     const base = !external && artifact.kind === "file" ? posix7.dirname(where) : where;
     try {
       const abs = external ? resolve9(io2.cwd, where) : await resolveInside(root ?? io2.cwd, artifact.path, { links: "none" });
@@ -38661,16 +39812,24 @@ async function collectChecks(options, io2) {
     }
   }
   const logs = /* @__PURE__ */ new Map();
-  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join15(recordAbs, step.log.path), step.log.bytes));
+  for (const step of run2.steps) if (step.log) logs.set(step.log.path, await digestFile(join16(recordAbs, step.log.path), step.log.bytes));
   checks.push(checkLogs(run2, logs));
   const { files, irregular } = await listFiles2(recordAbs);
   checks.push(checkRecordFiles(run2, files, irregular));
   const derived = 1024 * 1024 + 4 * Buffer.byteLength(runText);
-  checks.push(checkStatement(run2, await readText(join15(recordAbs, "statement.json"), derived), runText, manifests));
-  checks.push(checkReport(run2, await readText(join15(recordAbs, "report.md"), derived), run2.tool?.version === VERSION));
+  checks.push(checkStatement(run2, await readText(join16(recordAbs, "statement.json"), derived), runText, manifests));
+  checks.push(checkReport(run2, await readText(join16(recordAbs, "report.md"), derived), run2.tool?.version === VERSION));
   if (root === void 0) {
     const detail = `${options.record} is not inside a git repository`;
-    for (const name of ["plan at the run's commit", "lock at the run's commit", "plan unchanged since the run", "lock unchanged since the run", "approvals", "commit trailers"]) checks.push({ name, ok: false, detail });
+    for (const name of [
+      "plan at the run's commit",
+      "lock at the run's commit",
+      "plan unchanged since the run",
+      "lock unchanged since the run",
+      "approvals",
+      "commit trailers"
+    ])
+      checks.push({ name, ok: false, detail });
     return checks;
   }
   for (const what of ["plan", "lock"]) {
@@ -38678,7 +39837,10 @@ async function collectChecks(options, io2) {
     const atCommit = await readAtRevision(path6, run2.commit, { cwd: root });
     checks.push(checkAtCommit(what, run2, atCommit === void 0 ? void 0 : sha2562(atCommit)));
     const bound = atCommit?.length ?? MAX_PLAN_BYTES;
-    const current = await resolveInside(root, path6, { links: "none" }).then((abs) => currentDigest(abs, bound), () => void 0);
+    const current = await resolveInside(root, path6, { links: "none" }).then(
+      (abs) => currentDigest(abs, bound),
+      () => void 0
+    );
     checks.push(checkUnchanged(what, run2, current));
   }
   checks.push(checkApprovals(run2, await approvalsAtCommit(root, run2)));
@@ -38705,9 +39867,13 @@ async function approvalsAtCommit(root, run2) {
 async function assertHistory(root, commit) {
   if (typeof commit !== "string" || await revisionExists(commit, { cwd: root })) return;
   if (!await isShallowRepository({ cwd: root })) return;
-  throw new CutoverError("GIT_FAILED", `the run's commit ${commit.slice(0, 12)} is not in this shallow clone, so the plan and lock it ran with cannot be checked`, {
-    hint: "fetch the history first: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)"
-  });
+  throw new CutoverError(
+    "GIT_FAILED",
+    `the run's commit ${commit.slice(0, 12)} is not in this shallow clone, so the plan and lock it ran with cannot be checked`,
+    {
+      hint: "fetch the history first: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)"
+    }
+  );
 }
 async function recordCommit(root, recordAbs, runText) {
   const git = gitClient(root);
@@ -38732,12 +39898,16 @@ function printChecks(checks, io2) {
 `);
     if (files.length > SHOWN_FILES) io2.stdout.write(`    … and ${files.length - SHOWN_FILES} more (--format json lists them all)
 `);
-    if (!check.ok && io2.format === "github") io2.commands.write(annotation("error", `${check.name}: ${check.detail}`, { title: "cutover verify" }));
+    if (!check.ok && io2.format === "github")
+      io2.commands.write(annotation("error", `${check.name}: ${check.detail}`, { title: "cutover verify" }));
   }
   const failed = checks.filter((x3) => !x3.ok).length;
-  if (!io2.quiet || failed) io2.stdout.write(failed ? `${c5.red(`${failed} of ${checks.length} checks failed`)}
+  if (!io2.quiet || failed)
+    io2.stdout.write(
+      failed ? `${c5.red(`${failed} of ${checks.length} checks failed`)}
 ` : `${c5.green(`all ${checks.length} checks pass`)}
-`);
+`
+    );
 }
 async function readText(path6, maxBytes) {
   const read = await readRegularFile(path6, maxBytes);
@@ -38762,7 +39932,7 @@ async function listFiles2(dir) {
   const files = entries.map((e) => e.slice(basename6(dir).length + 1)).sort();
   const irregular = /* @__PURE__ */ new Map();
   for (const file of files) {
-    const info = await lstat10(join15(dir, file)).catch(() => void 0);
+    const info = await lstat10(join16(dir, file)).catch(() => void 0);
     if (info && !info.isFile()) irregular.set(file, kindOf(info));
   }
   return { files, irregular };
@@ -38779,21 +39949,29 @@ function readInput(env3, name) {
 function readInputs(env3) {
   const command2 = readInput(env3, "command");
   if (!ACTION_COMMANDS.includes(command2)) {
-    throw usage(command2 ? `command ${JSON.stringify(command2)} is not one the action runs` : "the command input is required", `set command to one of ${ACTION_COMMANDS.join(", ")}`);
+    throw usage(
+      command2 ? `command ${JSON.stringify(command2)} is not one the action runs` : "the command input is required",
+      `set command to one of ${ACTION_COMMANDS.join(", ")}`
+    );
   }
   const plans = readInput(env3, "plan").split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
   if ((command2 === "plan" || command2 === "run" || command2 === "status") && plans.length !== 1) {
     throw usage(`${command2} needs exactly one plan (got ${plans.length})`, "set plan to the plan file, for example plans/station-56.yaml");
   }
   const record = readInput(env3, "record");
-  if (command2 === "verify" && !record) throw usage("verify needs the record input", "set record to the record folder, for example reports/station-56/gh-123-1");
+  if (command2 === "verify" && !record)
+    throw usage("verify needs the record input", "set record to the record folder, for example reports/station-56/gh-123-1");
   const base = readInput(env3, "base");
   if ((command2 === "changed" || command2 === "review") && !base) {
-    throw usage(`${command2} needs the base input`, "set base to the pull request's base, for example ${{ github.event.pull_request.base.sha }}");
+    throw usage(
+      `${command2} needs the base input`,
+      "set base to the pull request's base, for example ${{ github.event.pull_request.base.sha }}"
+    );
   }
   const head = readInput(env3, "head");
   const format3 = readInput(env3, "format") || "github";
-  if (format3 !== "github" && format3 !== "text" && format3 !== "json") throw usage(`format ${JSON.stringify(format3)} is not one of github, text, json`);
+  if (format3 !== "github" && format3 !== "text" && format3 !== "json")
+    throw usage(`format ${JSON.stringify(format3)} is not one of github, text, json`);
   const runId = readInput(env3, "run-id");
   const requireMerged = readInput(env3, "require-merged");
   const workingDirectory = readInput(env3, "working-directory");
@@ -38862,7 +40040,10 @@ async function dispatch(inputs, io2) {
     case "changed":
       return changed({ base: inputs.base, ...inputs.head ? { head: inputs.head } : {} }, io2);
     case "review":
-      return review({ plans: inputs.plans, base: inputs.base, out: join16(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") }, io2);
+      return review(
+        { plans: inputs.plans, base: inputs.base, out: join17(io2.env.RUNNER_TEMP || tmpdir3(), "cutover-review.md") },
+        io2
+      );
   }
 }
 async function runAction(env3, cwd) {
@@ -38887,9 +40068,11 @@ runAction(process.env, process.cwd()).then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`cutover: internal error (a bug; please report it with this output)
+    process.stderr.write(
+      `cutover: internal error (a bug; please report it with this output)
 ${error?.stack ?? JSON.stringify(error)}
-`);
+`
+    );
     process.exitCode = 70;
   }
 );

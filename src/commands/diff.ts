@@ -6,7 +6,8 @@ import { diffWorkTree, findRepositoryRoot, lastCommitTouching, readAtRevision } 
 import type { CommandIo } from '../adapters/io.js';
 import { readValidPlan } from '../adapters/plan-file.js';
 import { hashGroups, locatePlan } from '../integrity/freeze.js';
-import { lockedPaths, parseLock } from '../integrity/lock.js';
+import { lockedPaths } from '../integrity/lock.js';
+import { parseLock } from '../integrity/lock-parse.js';
 import { colors, writeJson } from '../ui/output.js';
 
 /** Options of `cutover diff`. */

@@ -15,12 +15,12 @@ import {
   groupKey,
   lockGroupsOf,
   lockInconsistencies,
-  parseLock,
   type Approval,
   type Drift,
   type FrozenGroup,
   type Lock,
 } from '../integrity/lock.js';
+import { parseLock } from '../integrity/lock-parse.js';
 import type { CommandIo } from '../adapters/io.js';
 
 /** Options of `cutover freeze`. */

@@ -9,9 +9,10 @@ import { writeJson } from '../ui/output.js';
 import { createRenderer } from '../ui/terminal.js';
 import { assertFrozen } from '../integrity/freeze-gate.js';
 import { readLock } from '../integrity/freeze.js';
-import { parseLock } from '../integrity/lock.js';
+import { parseLock } from '../integrity/lock-parse.js';
 import { recheckFrozen, rehashFrozen, snapshotFrozen, type FrozenSnapshot } from '../integrity/recheck.js';
 import { commitRecord, pushRecord } from '../record/commit-record.js';
+import { artifactSummary } from '../record/statement.js';
 import { writeRecord } from '../record/write-record.js';
 import { checkRecordFolder } from '../record/record-folder.js';
 import { countSteps, type EventSink, type StepRecord } from '../run/events.js';
@@ -226,14 +227,7 @@ function summarize(result: RunResult, record: { commit?: string; pushed?: boolea
     counts: countSteps(result.steps),
     boundaries: result.boundaries,
     steps: result.steps.map(step),
-    artifacts: result.artifacts.map((a) => ({
-      name: a.name,
-      path: a.path,
-      present: a.present,
-      files: a.files,
-      bytes: a.bytes,
-      root: a.root,
-    })),
+    artifacts: result.artifacts.map((a) => artifactSummary(a)),
     ...(result.problems ? { problems: result.problems } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { CutoverError } from '../errors.js';
 import { findRepositoryRoot, isShallowRepository, readAtRevision } from '../adapters/git.js';
 import type { CommandIo } from '../adapters/io.js';
 import { readHistory } from '../record/history.js';
-import { parseRunJson } from '../record/verify.js';
+import { parseRunJson } from '../record/verify-run-json.js';
 import { lastLines, TAIL_LINES } from '../text/tail.js';
 import { failedStep, renderRecord } from '../ui/record-view.js';
 

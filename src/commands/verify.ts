@@ -5,7 +5,8 @@ import { basename, dirname, join, posix, relative, resolve, sep } from 'node:pat
 import { CutoverError, EXIT, isCutoverError, type Problem } from '../errors.js';
 import { sshVerifier } from '../adapters/ssh-sign.js';
 import { APPROVAL_NAMESPACE, evaluateApprovals, type ApprovalVerdict } from '../integrity/approvals.js';
-import { lockText, parseLock, type Lock } from '../integrity/lock.js';
+import type { Lock } from '../integrity/lock.js';
+import { lockText, parseLock } from '../integrity/lock-parse.js';
 import { approvalPolicyOf } from '../plan/approvals.js';
 import { validatePlan } from '../plan/validate.js';
 import { RUN_JSON_LIMIT, type RunJson } from '../record/run-record.js';
@@ -31,11 +32,11 @@ import {
   checkStatement,
   checkTrailers,
   checkUnchanged,
-  parseRunJson,
   type Check,
   type FileDigest,
   type RecordCommit,
 } from '../record/verify.js';
+import { parseRunJson } from '../record/verify-run-json.js';
 import type { CommandIo } from '../adapters/io.js';
 import { VERSION } from '../adapters/version.js';
 import { hashProgressReporter } from '../ui/progress.js';

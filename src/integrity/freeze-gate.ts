@@ -9,7 +9,6 @@ import { sshVerifier } from '../adapters/ssh-sign.js';
 import { approvalPolicy, hashGroups, locatePlan, readLock, type FreezablePlan, type PlanLocation } from './freeze.js';
 import { APPROVAL_NAMESPACE, approvalName, evaluateApprovals, type ApprovalVerdict } from './approvals.js';
 import {
-  parseLock,
   diffLock,
   digestBytes,
   freezeDigestOf,
@@ -20,6 +19,7 @@ import {
   type FrozenGroup,
   type Lock,
 } from './lock.js';
+import { parseLock } from './lock-parse.js';
 import { canonicalJson } from '../text/json.js';
 import { compareUtf8 } from '../text/utf8.js';
 

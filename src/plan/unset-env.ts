@@ -3,7 +3,7 @@
 import type { Problem } from '../errors.js';
 import type { UnsetVariable } from './interpolate.js';
 import { positionInString, type DataPath, type SourceDoc } from './position.js';
-import { forEachTemplate } from './rules.js';
+import { forEachTemplate } from './expression-rules.js';
 import type { Plan } from './types.js';
 
 /** An unset variable found in one substituted string value of the plan. */

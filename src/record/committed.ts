@@ -2,7 +2,7 @@
 // between the record's commit and the journal's close.
 import { lastCommitTouching, readAtRevision } from '../adapters/git.js';
 import type { ArtifactResult, CommittedRecord } from '../run/result.js';
-import type { RunJson } from './run-record.js';
+import { artifactFacts, type RunJson } from './run-record.js';
 
 /** The committed record of this very run (same run id, start time and commit as its journal), if that is what HEAD holds. */
 export async function findCommittedRecord(
@@ -26,13 +26,7 @@ export async function findCommittedRecord(
   for (const a of full.artifacts) {
     const manifest = a.manifest ? ((await readAtRevision(`${dir}/${a.manifest}`, commit, { cwd: root }))?.toString('utf8') ?? '') : '';
     artifacts.push({
-      name: a.name,
-      path: a.path,
-      commit: a.commit,
-      present: a.present,
-      files: a.files,
-      bytes: a.bytes,
-      root: a.root,
+      ...artifactFacts(a),
       manifest,
       ...(a.children ? { children: a.children } : {}),
     });

@@ -8,7 +8,7 @@ import { listEntries, nameFiles } from '../adapters/unsaved.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { RUN_JSON_LIMIT, recordFiles } from './run-record.js';
 import { quote } from '../text/quote.js';
-import { parseRunJson } from './verify.js';
+import { parseRunJson } from './verify-run-json.js';
 
 /** Whose record a folder may hold to be replaced: the plan's name and the run id. */
 export interface RecordOwner {

@@ -39,26 +39,19 @@ export type RunJsonArtifact = Omit<ArtifactResult, 'manifest'> & {
 };
 
 /** The whole run.json document. */
-export interface RunJson {
+export interface RunJson
+  extends Pick<
+    RunResult,
+    'freezeDigest' | 'runId' | 'commit' | 'branch' | 'startedAt' | 'endedAt' | 'outcome' | 'exitCode' | 'drill' | 'resumed' | 'boundaries'
+  > {
   recordVersion: typeof RECORD_VERSION;
   tool: { name: 'cutover'; version: string };
   plan: { name: string; path: string; digest: string };
   lock: { path: string; digest: string };
-  freezeDigest: string;
-  runId: string;
-  commit: string;
-  branch: string;
   runner: Record<string, string>;
   record: { dir: string };
-  startedAt: string;
-  endedAt: string;
-  outcome: RunOutcome;
-  exitCode: number;
-  drill?: string;
-  resumed: boolean;
   /** `cutover rehearse`: the work tree as it stood, unfrozen, nothing committed; never evidence. */
   rehearsal?: true;
-  boundaries: Record<string, string>;
   /** From `paused_at` to `resumed_at`: how long writes were held, and cutover's own share of it. */
   pauseWindow?: PauseWindow;
   /** Run-level problems beyond step failures (frozen files changed, artifacts missing). */
@@ -150,13 +143,7 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
   });
   const artifacts = result.artifacts.map(
     (a): RunJsonArtifact => ({
-      name: a.name,
-      path: a.path,
-      commit: a.commit,
-      present: a.present,
-      files: a.files,
-      bytes: a.bytes,
-      root: a.root,
+      ...artifactFacts(a),
       manifest: a.present ? manifestPath(a.name) : null,
       ...(a.present ? { kind: kinds?.get(a.name) ?? guessKind(a.path, a.manifest) } : {}),
       ...(a.children ? { children: { ...a.children } } : {}),
@@ -236,4 +223,11 @@ export function recordTrailers(run: MessageFacts): [string, string][] {
     [TRAILERS.outcome, recordOutcome(run)],
     [TRAILERS.root, run.runRoot],
   ];
+}
+
+/** The fields an artifact has alike in a run's result and in run.json, in run.json's order. */
+export function artifactFacts(
+  a: Pick<ArtifactResult, 'name' | 'path' | 'commit' | 'present' | 'files' | 'bytes' | 'root'>,
+): Pick<ArtifactResult, 'name' | 'path' | 'commit' | 'present' | 'files' | 'bytes' | 'root'> {
+  return { name: a.name, path: a.path, commit: a.commit, present: a.present, files: a.files, bytes: a.bytes, root: a.root };
 }

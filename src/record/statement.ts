@@ -1,6 +1,7 @@
 // statement.json: an in-toto Statement v1 whose subjects are files with a sha256 (run.json, each manifest, each single-file artifact), so standard tools can match them.
 import { hash } from 'node:crypto';
 import { parseRoot } from '../integrity/merkle.js';
+import type { ArtifactResult } from '../run/result.js';
 import { RECORD_VERSION, type RunJson, type RunJsonArtifact } from './run-record.js';
 
 /** The in-toto Statement type this file follows. */
@@ -28,14 +29,11 @@ export interface Subject {
   annotations?: Record<string, string | number>;
 }
 
+/** An artifact's place, presence, size and root: what the predicate and the run summary both say of it. */
+export type ArtifactSummary = Pick<ArtifactResult, 'name' | 'path' | 'present' | 'files' | 'bytes' | 'root'>;
+
 /** An artifact as the predicate describes it: where it is, and its directory hash and Merkle root when present. */
-export interface PredicateArtifact {
-  name: string;
-  path: string;
-  present: boolean;
-  files: number;
-  bytes: number;
-  root: string;
+export interface PredicateArtifact extends ArtifactSummary {
   /** in-toto's registered directory hash of the artifact: the manifest's SHA-256 (lowercase hex). */
   dirHash?: string;
   /** The subject that carries the manifest. */
@@ -116,12 +114,7 @@ export function buildStatement(run: RunJson, texts: StatementTexts): Statement {
     predicate: {
       ...predicateSummary(run, runJsonPath),
       artifacts: run.artifacts.map((a) => ({
-        name: a.name,
-        path: a.path,
-        present: a.present,
-        files: a.files,
-        bytes: a.bytes,
-        root: a.root,
+        ...artifactSummary(a),
         ...(a.present && a.manifest
           ? { dirHash: sha256Hex(texts.manifests[a.name] ?? ''), manifest: `${run.record.dir}/${a.manifest}` }
           : {}),
@@ -180,4 +173,9 @@ function predicateSummary(run: RunJson, runJsonPath: string): Omit<Predicate, 'a
     record: { dir: run.record.dir, runJson: runJsonPath },
     ...(run.rehearsal ? { rehearsal: true as const } : {}),
   };
+}
+
+/** What a statement and the run summary say of an artifact: where it is, whether present, its size and root. */
+export function artifactSummary(a: ArtifactSummary): ArtifactSummary {
+  return { name: a.name, path: a.path, present: a.present, files: a.files, bytes: a.bytes, root: a.root };
 }

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CutoverError, EXIT, problemsError } from '../errors.js';
 import { existsAtRevision, readAtRevision, readGitFacts } from '../adapters/git.js';
-import { parseLock } from '../integrity/lock.js';
+import { parseLock } from '../integrity/lock-parse.js';
 import { runRoot } from '../integrity/merkle.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
@@ -13,6 +13,7 @@ import type { EventSink, StepRecord } from './events.js';
 import type { Finish } from './lifecycle.js';
 import { locateRun, sha256, type Located, type PreflightOptions } from './preflight.js';
 import { runnerFacts, type RunResult } from './result.js';
+import { notRun } from './step-record.js';
 import { secretValuesOf } from '../plan/resolve.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { closeRun, endOrphans } from './unfinished.js';
@@ -111,23 +112,11 @@ async function abandonedResult(
   const steps = ordered.map((step): StepRecord => {
     const ended = records.get(step.id);
     if (ended) return ended;
-    const base = {
-      phase: step.phase,
-      id: step.id,
-      name: step.name,
-      attempts: 0,
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      startedAt: null,
-      endedAt: null,
-      durationMs: 0,
-      logDigest: null,
-      logBytes: 0,
-    };
+    // Only the step's phase, id and name (continueOnError false adds nothing): abandoned records never carried its flags.
+    const bare = { phase: step.phase, id: step.id, name: step.name, continueOnError: false };
     if (inFlight.has(step.id))
-      return { ...base, outcome: 'interrupted', attempts: 1, reason: 'the run stopped while this step ran; it was abandoned' };
-    return { ...base, outcome: 'skipped', reason: 'not run: the run was abandoned' };
+      return { ...notRun(bare, 'interrupted', 'the run stopped while this step ran; it was abandoned'), attempts: 1 };
+    return notRun(bare, 'skipped', 'not run: the run was abandoned');
   });
   const lockText = started.commit ? await readAtRevision(located.lockFile, started.commit, { cwd: options.root }) : undefined;
   const { branch } = await readGitFacts({ cwd: options.root });

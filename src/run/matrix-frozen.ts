@@ -1,6 +1,7 @@
 // A matrix read from a file runs only with the bytes the lock froze: the shard list is frozen like every input.
 import { CutoverError } from '../errors.js';
-import { digestBytes, GROUP_KINDS, lockText, parseLock } from '../integrity/lock.js';
+import { digestBytes, GROUP_KINDS } from '../integrity/lock.js';
+import { lockText, parseLock } from '../integrity/lock-parse.js';
 
 /**
  * Refuses (exit 3) when a matrix file the plan was resolved with is not in the lock with exactly the

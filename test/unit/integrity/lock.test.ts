@@ -15,11 +15,11 @@ import {
   lockGroupsOf,
   lockInconsistencies,
   lockPathFor,
-  parseLock,
   sameIdentity,
   type FrozenGroup,
   type Lock,
 } from '../../../src/integrity/lock.js';
+import { parseLock } from '../../../src/integrity/lock-parse.js';
 import { manifestRoot } from '../../../src/integrity/merkle.js';
 
 const sha = (...parts: (string | Uint8Array)[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();

@@ -1,6 +1,6 @@
 // The staged-set check of commitRecord: what `git diff --cached` and `git status` must agree on.
 import { describe, expect, it } from 'vitest';
-import { stagedInStatus, stagedProblems } from '../../../src/record/commit-record.js';
+import { stagedInStatus, stagedProblems } from '../../../src/record/record-git.js';
 
 const record = ['reports/p/r/run.json', 'reports/p/r/report.md'];
 const artifacts = [{ path: 'out/scan', expected: ['out/scan/a.json', 'out/scan/b/c.json'] }];

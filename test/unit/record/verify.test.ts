@@ -17,8 +17,8 @@ import {
   checkStatement,
   checkTrailers,
   checkUnchanged,
-  parseRunJson,
 } from '../../../src/record/verify.js';
+import { parseRunJson } from '../../../src/record/verify-run-json.js';
 import { runResult, sha } from './fixture.js';
 
 const result = runResult();
