@@ -61,6 +61,31 @@ Environment:
 Every command takes the options above; \`cutover COMMAND --help\` lists its own.
 Documentation: docs/cli.md in the package.`;
 
+/** What `run` and `rehearse` both take: the run id, a drill, and the grace before SIGKILL. */
+interface StepRunFlags {
+  runId?: string;
+  failAt?: string;
+  grace: string;
+}
+
+/** The options of `run` and `rehearse` that pass straight to the run: the run id, a drill, the grace. */
+function stepRunOptions(o: StepRunFlags): { runId?: string; failAt?: string; graceMs: number } {
+  return { ...(o.runId ? { runId: o.runId } : {}), ...(o.failAt ? { failAt: o.failAt } : {}), graceMs: parseGrace(o.grace) };
+}
+
+/** Adds the options `run` and `rehearse` share. */
+function withStepRunOptions(command: Command): Command {
+  return command
+    .option('--run-id <id>', 'the run id (overrides spec.runId and the default)')
+    .option('--fail-at <step>', 'drill: that step (or one shard, STEP[VALUE]) fails on purpose and rollback and finally run for real')
+    .option('--grace <duration>', "how long a step's process group has between SIGTERM and SIGKILL", '5s');
+}
+
+/** A command that takes one plan file as its argument. */
+function planCommand(program: Command, name: string, description: string): Command {
+  return program.command(name).description(description).argument('<plan>', 'plan file');
+}
+
 /** Builds the commander program; each action resolves to an exit code. */
 function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promise<void>): Command {
   const program = new Command('cutover')
@@ -81,27 +106,19 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .description('check plans against the schema and the semantic rules (all plans under plans/ when none is named)')
     .argument('[plans...]', 'plan files')
     .action((plans: string[]) => run(async (io) => (await import('./commands/validate.js')).validate({ plans }, io)));
-  program
-    .command('plan')
-    .description('show the resolved plan and what would run, in order; changes nothing')
-    .argument('<plan>', 'plan file')
+  planCommand(program, 'plan', 'show the resolved plan and what would run, in order; changes nothing')
     .option('--run-id <id>', 'the run id to resolve with')
     .action((file: string, o: { runId?: string }) =>
       run(async (io) => (await import('./commands/plan.js')).plan({ plan: file, ...(o.runId ? { runId: o.runId } : {}) }, io)),
     );
-  program
-    .command('freeze')
-    .description('hash the registries and inputs and write the lock beside the plan')
-    .argument('<plan>', 'plan file')
+  planCommand(program, 'freeze', 'hash the registries and inputs and write the lock beside the plan')
     .option('--check', 'write nothing; exit 3 when the lock is missing or stale')
     .action((file: string, o: { check?: boolean }) =>
       run(async (io) => (await import('./commands/freeze.js')).freeze({ plan: file, check: Boolean(o.check) }, io)),
     );
-  program
-    .command('status')
-    .description('frozen or not, and exactly which files drifted')
-    .argument('<plan>', 'plan file')
-    .action((file: string) => run(async (io) => (await import('./commands/status.js')).status({ plan: file }, io)));
+  planCommand(program, 'status', 'frozen or not, and exactly which files drifted').action((file: string) =>
+    run(async (io) => (await import('./commands/status.js')).status({ plan: file }, io)),
+  );
   program
     .command('changed')
     .description('the plans a change touches: the plan, its lock, or a file its registries or inputs match')
@@ -117,10 +134,7 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .action((plans: string[], o: { base: string; out?: string }) =>
       run(async (io) => (await import('./commands/review.js')).review({ plans, base: o.base, ...(o.out ? { out: o.out } : {}) }, io)),
     );
-  program
-    .command('approve')
-    .description("record the caller's approval of the current freeze digest in the lock (a commit of its own)")
-    .argument('<plan>', 'plan file')
+  planCommand(program, 'approve', "record the caller's approval of the current freeze digest in the lock (a commit of its own)")
     .option(
       '--key <path>',
       'sign the approval with this SSH key (ssh-keygen -Y sign; a public key works when ssh-agent holds its private key)',
@@ -137,18 +151,12 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
         ),
       ),
     );
-  program
-    .command('run')
-    .description('run the plan: preflight, steps, rollback, finally, hashes, record, commit')
-    .argument('<plan>', 'plan file')
-    .option('--run-id <id>', 'the run id (overrides spec.runId and the default)')
+  withStepRunOptions(planCommand(program, 'run', 'run the plan: preflight, steps, rollback, finally, hashes, record, commit'))
     .option('--no-commit', 'write the record but do not commit it')
     .option('--push', 'push the record commit to the upstream')
     .option('--resume', 'continue the unfinished run of this plan')
     .option('--require-merged <ref>', 'refuse unless the plan and lock are byte-equal to those in REF')
-    .option('--fail-at <step>', 'drill: that step (or one shard, STEP[VALUE]) fails on purpose and rollback and finally run for real')
     .option('--author <identity>', 'author of the record commit, "Name <email>"')
-    .option('--grace <duration>', "how long a step's process group has between SIGTERM and SIGKILL", '5s')
     .action(
       (
         file: string,
@@ -168,44 +176,41 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
             {
               plan: file,
               commit: o.commit,
-              ...(o.runId ? { runId: o.runId } : {}),
+              ...stepRunOptions(o),
               ...(o.push ? { push: true } : {}),
               ...(o.resume ? { resume: true } : {}),
               ...(o.requireMerged ? { requireMerged: o.requireMerged } : {}),
-              ...(o.failAt ? { failAt: o.failAt } : {}),
               ...(o.author ? { author: o.author } : {}),
-              graceMs: parseGrace(o.grace),
             },
             io,
           ),
         ),
     );
-  program
-    .command('rehearse')
-    .description('run the plan as the work tree holds it, unfrozen, in a disposable work tree; commits nothing, proves nothing')
-    .argument('<plan>', 'plan file')
+  withStepRunOptions(
+    planCommand(
+      program,
+      'rehearse',
+      'run the plan as the work tree holds it, unfrozen, in a disposable work tree; commits nothing, proves nothing',
+    ),
+  )
     .option('--in-place', 'run in the work tree itself (the steps change it) instead of a disposable one')
-    .option('--run-id <id>', 'the run id (overrides spec.runId and the default)')
-    .option('--fail-at <step>', 'drill: that step fails on purpose and rollback and finally run for real')
-    .option('--grace <duration>', "how long a step's process group has between SIGTERM and SIGKILL", '5s')
     .action((file: string, o: { inPlace?: boolean; runId?: string; failAt?: string; grace: string }) =>
       run(async (io) =>
         (await import('./commands/rehearse.js')).rehearse(
           {
             plan: file,
             inPlace: Boolean(o.inPlace),
-            ...(o.runId ? { runId: o.runId } : {}),
-            ...(o.failAt ? { failAt: o.failAt } : {}),
-            graceMs: parseGrace(o.grace),
+            ...stepRunOptions(o),
           },
           io,
         ),
       ),
     );
-  program
-    .command('abandon')
-    .description('end an unfinished run (after a crash) without running anything: commit a record of what had run, clear its journal')
-    .argument('<plan>', 'plan file')
+  planCommand(
+    program,
+    'abandon',
+    'end an unfinished run (after a crash) without running anything: commit a record of what had run, clear its journal',
+  )
     .option('--author <identity>', 'author of the record commit, "Name <email>"')
     .action((file: string, o: { author?: string }) =>
       run(async (io) => (await import('./commands/abandon.js')).abandon({ plan: file, ...(o.author ? { author: o.author } : {}) }, io)),
@@ -223,15 +228,12 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .description("one run record: outcome, boundaries, steps, artifacts and roots, the failed step's last lines (json: run.json)")
     .argument('<record>', 'a record folder, or the run id of a committed record')
     .action((record: string) => run(async (io) => (await import('./commands/show.js')).show({ record }, io)));
-  program
-    .command('diff')
-    .description('the content diff of the plan and its frozen files since the lock was last committed; exit 1 when they differ')
-    .argument('<plan>', 'plan file')
-    .action((file: string) => run(async (io) => (await import('./commands/diff.js')).diff({ plan: file }, io)));
-  program
-    .command('unlock')
-    .description('remove a stale run lock, given the id its refusal printed')
-    .argument('<plan>', 'plan file')
+  planCommand(
+    program,
+    'diff',
+    'the content diff of the plan and its frozen files since the lock was last committed; exit 1 when they differ',
+  ).action((file: string) => run(async (io) => (await import('./commands/diff.js')).diff({ plan: file }, io)));
+  planCommand(program, 'unlock', 'remove a stale run lock, given the id its refusal printed')
     .argument('<id>', 'the run lock id')
     .action((file: string, id: string) => run(async (io) => (await import('./commands/unlock.js')).unlock({ plan: file, id }, io)));
   program
