@@ -26871,6 +26871,9 @@ function childRoots(entries) {
 var LOCK_FORMAT = "cutover-lock/v1";
 var GROUP_KINDS = ["registries", "inputs"];
 var IDENTITY = /^([^<>\n]*) <([^<>\n]+)>$/;
+function freezeHint(plan2 = "PLAN") {
+  return `run cutover freeze ${plan2} and commit the lock`;
+}
 function lockPathFor(planPath) {
   const name = posix3.basename(planPath).replace(/\.ya?ml$/i, "");
   return posix3.join(posix3.dirname(planPath), `${name}.lock.json`);
@@ -26974,7 +26977,7 @@ function parseLock(text, file) {
       `the lock is not valid JSON: ${error.message.replace(/ in JSON at position.*$/s, "")}`,
       {
         position: { file, ...lineColAtOffset(text, offset) },
-        hint: "run `cutover freeze PLAN` to write it again"
+        hint: freezeHint()
       }
     );
   }
@@ -27084,9 +27087,9 @@ function lockError(text, file, issues) {
   }));
   const first = problems[0];
   return new CutoverError("LOCK_INVALID", first.message, {
-    problems: problems.map((p2, i2) => i2 === 0 ? { ...p2, hint: "run `cutover freeze PLAN` to write the lock again" } : p2),
+    problems: problems.map((p2, i2) => i2 === 0 ? { ...p2, hint: freezeHint() } : p2),
     position: { file, line: first.line, col: first.col },
-    hint: "run `cutover freeze PLAN` to write the lock again"
+    hint: freezeHint()
   });
 }
 function lineColAtOffset(text, offset) {
@@ -27098,7 +27101,7 @@ function lockText(bytes, file) {
   if (!isUtf82(bytes))
     throw new CutoverError("LOCK_INVALID", "the lock is not valid UTF-8", {
       position: { file },
-      hint: "run `cutover freeze PLAN` to write it again"
+      hint: freezeHint()
     });
   return new TextDecoder().decode(bytes);
 }
@@ -35114,10 +35117,10 @@ async function checkFreeze(options) {
     ...options.threads === void 0 ? {} : { threads: options.threads }
   });
   const freezeDigest = freezeDigestOf(planDigest, groups);
-  const freezeHint = `run cutover freeze ${planFile.display} and commit the lock`;
+  const hint = freezeHint(planFile.display);
   const found = [
-    ...contentDrift(lock, where, planDigest, groups, freezeHint),
-    ...await gitDrift(root, lock, where, { planDigest, groups }, freezeHint)
+    ...contentDrift(lock, where, planDigest, groups, hint),
+    ...await gitDrift(root, lock, where, { planDigest, groups }, hint)
   ];
   found.sort((a2, b3) => driftOrder(a2.drift, b3.drift));
   const drift = found.map((f3) => f3.drift);

@@ -6,7 +6,7 @@ import { diffWorkTree, findRepositoryRoot, lastCommitTouching, readAtRevision } 
 import type { CommandIo } from '../adapters/io.js';
 import { readValidPlan } from '../adapters/plan-file.js';
 import { hashGroups, locatePlan } from '../integrity/freeze.js';
-import { lockedPaths } from '../integrity/lock.js';
+import { freezeHint, lockedPaths } from '../integrity/lock.js';
 import { parseLock } from '../integrity/lock-parse.js';
 import { colors, writeJson } from '../ui/output.js';
 
@@ -23,7 +23,7 @@ export async function diff(options: DiffOptions, io: CommandIo): Promise<number>
   const commit = await lastCommitTouching(where.lock, { cwd: root });
   if (!commit) {
     throw new CutoverError('REGISTRY_UNFROZEN', `${where.lock} is in no commit: there is no frozen state to compare with`, {
-      hint: `run cutover freeze ${file.display} and commit the lock`,
+      hint: freezeHint(file.display),
     });
   }
   const committed = await readAtRevision(where.lock, commit, { cwd: root });

@@ -18,6 +18,7 @@ import {
   type Drift,
   type FrozenGroup,
   type Lock,
+  freezeHint,
 } from './lock.js';
 import { parseLock } from './lock-parse.js';
 import { canonicalJson } from '../text/json.js';
@@ -63,11 +64,11 @@ export async function checkFreeze(options: FreezeGateOptions): Promise<GateVerdi
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
   const freezeDigest = freezeDigestOf(planDigest, groups);
-  const freezeHint = `run cutover freeze ${planFile.display} and commit the lock`;
+  const hint = freezeHint(planFile.display);
 
   const found = [
-    ...contentDrift(lock, where, planDigest, groups, freezeHint),
-    ...(await gitDrift(root, lock, where, { planDigest, groups }, freezeHint)),
+    ...contentDrift(lock, where, planDigest, groups, hint),
+    ...(await gitDrift(root, lock, where, { planDigest, groups }, hint)),
   ];
   found.sort((a, b) => driftOrder(a.drift, b.drift));
   const drift = found.map((f) => f.drift);

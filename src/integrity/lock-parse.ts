@@ -5,7 +5,7 @@ import { CutoverError, type Problem } from '../errors.js';
 import { positionOf, type DataPath } from '../plan/position.js';
 import { pathProblem } from '../plan/paths.js';
 import { entryPathProblem } from './manifest.js';
-import { GROUP_KINDS, IDENTITY, LOCK_FORMAT, type Lock } from './lock.js';
+import { freezeHint, GROUP_KINDS, IDENTITY, LOCK_FORMAT, type Lock } from './lock.js';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const HEX = /^[0-9a-f]{64}$/;
@@ -32,7 +32,7 @@ export function parseLock(text: string, file: string): Lock {
       `the lock is not valid JSON: ${(error as Error).message.replace(/ in JSON at position.*$/s, '')}`,
       {
         position: { file, ...lineColAtOffset(text, offset) },
-        hint: 'run `cutover freeze PLAN` to write it again',
+        hint: freezeHint(),
       },
     );
   }
@@ -157,9 +157,9 @@ function lockError(text: string, file: string, issues: { path: DataPath; key?: s
   }));
   const first = problems[0] as Problem;
   return new CutoverError('LOCK_INVALID', first.message, {
-    problems: problems.map((p, i) => (i === 0 ? { ...p, hint: 'run `cutover freeze PLAN` to write the lock again' } : p)),
+    problems: problems.map((p, i) => (i === 0 ? { ...p, hint: freezeHint() } : p)),
     position: { file, line: first.line, col: first.col },
-    hint: 'run `cutover freeze PLAN` to write the lock again',
+    hint: freezeHint(),
   });
 }
 
@@ -174,7 +174,7 @@ export function lockText(bytes: Uint8Array, file: string): string {
   if (!isUtf8(bytes))
     throw new CutoverError('LOCK_INVALID', 'the lock is not valid UTF-8', {
       position: { file },
-      hint: 'run `cutover freeze PLAN` to write it again',
+      hint: freezeHint(),
     });
   return new TextDecoder().decode(bytes);
 }

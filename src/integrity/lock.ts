@@ -73,6 +73,11 @@ export interface Drift {
 /** A `Name <email>` identity; the e-mail address is its second group. */
 export const IDENTITY = /^([^<>\n]*) <([^<>\n]+)>$/;
 
+/** The one hint for a missing, stale or unreadable lock: freeze the plan again and commit what it writes. */
+export function freezeHint(plan = 'PLAN'): string {
+  return `run cutover freeze ${plan} and commit the lock`;
+}
+
 /** The lock's repository-relative path for a plan's: beside it, named after it without `.yaml`/`.yml`. */
 export function lockPathFor(planPath: string): string {
   const name = posix.basename(planPath).replace(/\.ya?ml$/i, '');
