@@ -184,12 +184,12 @@ var require_common = __commonJS({
       createDebug.skips = [];
       createDebug.formatters = {};
       function selectColor(namespace) {
-        let hash6 = 0;
+        let hash5 = 0;
         for (let i2 = 0; i2 < namespace.length; i2++) {
-          hash6 = (hash6 << 5) - hash6 + namespace.charCodeAt(i2);
-          hash6 |= 0;
+          hash5 = (hash5 << 5) - hash5 + namespace.charCodeAt(i2);
+          hash5 |= 0;
         }
-        return createDebug.colors[Math.abs(hash6) % createDebug.colors.length];
+        return createDebug.colors[Math.abs(hash5) % createDebug.colors.length];
       }
       createDebug.selectColor = selectColor;
       function createDebug(namespace) {
@@ -26700,7 +26700,6 @@ async function hashFiles(base, files, options = {}) {
 }
 
 // src/integrity/lock.ts
-import { hash as hash4 } from "node:crypto";
 import { posix as posix3 } from "node:path";
 
 // src/integrity/merkle.ts
@@ -26877,9 +26876,6 @@ function freezeHint(plan2 = "PLAN") {
 function lockPathFor(planPath) {
   const name = posix3.basename(planPath).replace(/\.ya?ml$/i, "");
   return posix3.join(posix3.dirname(planPath), `${name}.lock.json`);
-}
-function digestBytes(bytes) {
-  return `sha256:${hash4("sha256", bytes, "hex")}`;
 }
 function groupKey(kind, name) {
   return `${kind}/${name}`;
@@ -35105,13 +35101,29 @@ async function whyNotAllowed(approval, fingerprint, signers, error, verifier) {
   };
 }
 
+// src/text/digest.ts
+import { hash as hash4 } from "node:crypto";
+var DIGEST_PREFIX = "sha256:";
+function sha256Hex(bytes) {
+  return hash4("sha256", bytes, "hex");
+}
+function sha256Digest(bytes) {
+  return `${DIGEST_PREFIX}${sha256Hex(bytes)}`;
+}
+function digestOf(sha256) {
+  return `${DIGEST_PREFIX}${sha256.digest("hex")}`;
+}
+function prefixedDigest(digest) {
+  return /^[0-9a-f]{64}$/.test(digest) ? `${DIGEST_PREFIX}${digest}` : digest;
+}
+
 // src/integrity/freeze-gate.ts
 var SUBJECT = { registries: "registry", inputs: "input" };
 async function checkFreeze(options) {
   const { root, planFile, plan: plan2 } = options;
   const where = await locatePlan(root, planFile.path);
   const lock = options.lock === void 0 ? await readLock(root, where.lock) : options.lock;
-  const planDigest = digestBytes(planFile.bytes);
+  const planDigest = sha256Digest(planFile.bytes);
   const { groups } = await hashGroups(root, plan2, {
     allowUnmatched: true,
     ...options.threads === void 0 ? {} : { threads: options.threads }
@@ -36293,12 +36305,12 @@ async function recheckFrozen(root, snapshot) {
   for (const d2 of compareStats(snapshot.stats, now)) {
     const stat4 = now.get(d2.path);
     if (!stat4) drift.push(d2);
-    else if (await digestOf(root, d2.path, stat4) === snapshot.digests.get(d2.path)) snapshot.stats.set(d2.path, stat4);
+    else if (await digestOf2(root, d2.path, stat4) === snapshot.digests.get(d2.path)) snapshot.stats.set(d2.path, stat4);
     else drift.push({ path: d2.path, reason: "changed", detail: "its bytes differ from the lock" });
   }
   return drift;
 }
-async function digestOf(root, path6, stat4) {
+async function digestOf2(root, path6, stat4) {
   try {
     const [hashed] = await hashFiles(root, [{ path: path6, size: Number(stat4.size) }], { threads: 0 });
     return hashed?.digest;
@@ -36321,7 +36333,6 @@ import { dirname as dirname4, join as join7, relative as relative6, resolve as r
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/adapters/owner.ts
-import { createHash as createHash3 } from "node:crypto";
 import { hostname } from "node:os";
 
 // src/adapters/process-status.ts
@@ -36424,7 +36435,7 @@ async function groupRuns(pgid) {
 }
 
 // src/adapters/owner.ts
-var HOST = createHash3("sha256").update(hostname()).digest("hex").slice(0, 8);
+var HOST = sha256Hex(hostname()).slice(0, 8);
 var OWNER_TAG = "[0-9a-f]{8}-\\d+-\\d+";
 function ownerTag() {
   return `${HOST}-${process.pid}-${processStartTime(process.pid) ?? "0"}`;
@@ -36496,7 +36507,6 @@ function logName(step) {
 // src/record/run-record.ts
 var RUN_JSON_LIMIT = 64 * 1024 * 1024;
 var RECORD_VERSION = "cutover-record/v1";
-var HEX64 = /^[0-9a-f]{64}$/;
 function stepLogPath(plan2, step, fallbackIndex = 0) {
   const found = plan2.phases[step.phase]?.find((s) => s.id === step.id);
   return `logs/${logName(found ?? { phase: step.phase, index: fallbackIndex, id: step.id })}`;
@@ -36509,9 +36519,6 @@ function recordFiles(run2) {
 }
 function manifestPath(name) {
   return `manifests/${name}.sha256`;
-}
-function prefixedDigest(digest) {
-  return HEX64.test(digest) ? `sha256:${digest}` : digest;
 }
 function boundaryKey(name) {
   return name.endsWith("_at") ? name : `${name}_at`;
@@ -36926,15 +36933,11 @@ function isRace(message) {
 }
 
 // src/record/statement.ts
-import { hash as hash5 } from "node:crypto";
 var STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
 var REPOSITORY_URL = "https://github.com/cutover-dev/cutover";
 var PREDICATE_TYPE = `${REPOSITORY_URL}/blob/main/docs/predicate.md#run-record-v1`;
 var LEGACY_PREDICATE_TYPE = "https://cutover.invalid/run-record/v1";
 var MERKLE_DIGEST_KEY = "cutoverMerkleRoot";
-function sha256Hex(text) {
-  return hash5("sha256", text, "hex");
-}
 function buildStatement(run2, texts) {
   const runJsonPath = `${run2.record.dir}/run.json`;
   const subject = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
@@ -37010,7 +37013,7 @@ function artifactSummary(a2) {
 }
 
 // src/record/write-record.ts
-import { createHash as createHash4, randomBytes as randomBytes2 } from "node:crypto";
+import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
 import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4, existsSync as existsSync2 } from "node:fs";
 import { lstat as lstat8, mkdir as mkdir3, open as open5, readdir as readdir6, rename as rename3, rm as rm6 } from "node:fs/promises";
 import { basename as basename4, dirname as dirname5, join as join9, relative as relative7 } from "node:path";
@@ -37724,9 +37727,9 @@ async function copyLog(source, target, masker, length) {
   if (size2 <= LOG_LIMIT) {
     const content2 = masker.maskBytes(readFileSync4(source).subarray(0, size2));
     await writeNewFile(target, content2);
-    return { digest: `sha256:${createHash4("sha256").update(content2).digest("hex")}`, bytes: content2.length };
+    return { digest: sha256Digest(content2), bytes: content2.length };
   }
-  const full = createHash4("sha256");
+  const full = createHash3("sha256");
   const head = [];
   const tail = [];
   let headBytes = 0;
@@ -37761,8 +37764,8 @@ async function copyLog(source, target, masker, length) {
     content = Buffer.concat([...head, Buffer.from(note), kept]);
   }
   await writeNewFile(target, content);
-  const copy = { digest: `sha256:${createHash4("sha256").update(content).digest("hex")}`, bytes: content.length };
-  if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
+  const copy = { digest: sha256Digest(content), bytes: content.length };
+  if (total > LOG_LIMIT) copy.full = { digest: prefixedDigest(fullDigest), bytes: total };
   return copy;
 }
 async function removeStaleSiblings(abs) {
@@ -37793,14 +37796,14 @@ function compareBytes(a2, b3) {
 }
 
 // src/run/step-runner.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
 import { appendFile as appendFile2, mkdir as mkdir6, rm as rm9, stat as stat3 } from "node:fs/promises";
 import { join as join12, posix as posix6 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/adapters/process.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { closeSync as closeSync3, constants as constants6, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync3, mkdirSync, openSync as openSync3, rmSync } from "node:fs";
 import { dirname as dirname6 } from "node:path";
 import { Transform as Transform3 } from "node:stream";
@@ -37942,11 +37945,11 @@ async function drain(channels, graceMs) {
 }
 async function openLog(path6) {
   const file = await openOutput(path6);
-  const hash6 = createHash5("sha256");
+  const hash5 = createHash4("sha256");
   let bytes = 0;
   const input = new Transform3({
     transform(chunk, _encoding, next) {
-      hash6.update(chunk);
+      hash5.update(chunk);
       bytes += chunk.length;
       next(null, chunk);
     }
@@ -37959,7 +37962,7 @@ async function openLog(path6) {
     async close() {
       input.end();
       await done;
-      return { bytes, digest: hash6.digest("hex") };
+      return { bytes, digest: hash5.digest("hex") };
     },
     destroy: () => input.destroy()
   };
@@ -37982,9 +37985,9 @@ async function openDirectLog(path6) {
       } finally {
         closeFd();
       }
-      const hash6 = createHash5("sha256");
-      if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash6.update(chunk);
-      return { bytes: size2, digest: hash6.digest("hex") };
+      const hash5 = createHash4("sha256");
+      if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash5.update(chunk);
+      return { bytes: size2, digest: hash5.digest("hex") };
     },
     destroy: closeFd
   };
@@ -38143,9 +38146,9 @@ async function runDeterminism(step, ctx) {
       notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
     }
     if (!await pathExists(abs)) return { ok: false, reason: `${rel} does not exist, nothing to compare`, notes };
-    const hash6 = await hashArtifact(abs);
-    notes.push(`first run: ${rel} ${hash6.root} (${hash6.files} files)`);
-    first.push({ rel, abs, aside, hash: hash6 });
+    const hash5 = await hashArtifact(abs);
+    notes.push(`first run: ${rel} ${hash5.root} (${hash5.files} files)`);
+    first.push({ rel, abs, aside, hash: hash5 });
   }
   for (const f3 of first) {
     await rm7(f3.aside, { recursive: true, force: true });
@@ -38401,7 +38404,7 @@ async function runStep(step, ctx, options = {}) {
   const endedAt = ctx.now();
   const p2 = last.process;
   const outcome = last.ok ? "success" : interrupted ? "interrupted" : "failure";
-  const log2 = p2 && attempts === 1 && last.ok && !step.uses ? { logDigest: p2.logDigest, logBytes: p2.logBytes } : { logDigest: await digestOf2(logPath), logBytes: await sizeOf(logPath) };
+  const log2 = p2 && attempts === 1 && last.ok && !step.uses ? { logDigest: p2.logDigest, logBytes: p2.logBytes } : { logDigest: await digestOf3(logPath), logBytes: await sizeOf(logPath) };
   const tail = outcome === "success" ? [] : await readTail(logPath, log2.logBytes);
   return {
     ...stepBase(step),
@@ -38486,11 +38489,11 @@ async function readTail(path6, size2) {
   const end = await readFileEnd(path6, TAIL_BYTES, size2);
   return end ? lastLines(end.data.toString("utf8"), end.whole) : [];
 }
-async function digestOf2(path6) {
+async function digestOf3(path6) {
   try {
-    const hash6 = createHash6("sha256");
-    for await (const chunk of createReadStream4(path6)) hash6.update(chunk);
-    return hash6.digest("hex");
+    const hash5 = createHash5("sha256");
+    for await (const chunk of createReadStream4(path6)) hash5.update(chunk);
+    return hash5.digest("hex");
   } catch {
     return null;
   }
@@ -38582,7 +38585,7 @@ async function hashArtifacts(root, plan2, emit) {
       });
       continue;
     }
-    const hash6 = await hashArtifact(abs, {
+    const hash5 = await hashArtifact(abs, {
       children: a2.roots === "children",
       onProgress: (p2) => emit({
         type: "hash-progress",
@@ -38598,11 +38601,11 @@ async function hashArtifacts(root, plan2, emit) {
       path: a2.path,
       commit: a2.commit,
       present: true,
-      files: hash6.files,
-      bytes: hash6.bytes,
-      root: hash6.root,
-      manifest: hash6.manifest,
-      ...hash6.children ? { children: hash6.children } : {}
+      files: hash5.files,
+      bytes: hash5.bytes,
+      root: hash5.root,
+      manifest: hash5.manifest,
+      ...hash5.children ? { children: hash5.children } : {}
     });
   }
   return results;
@@ -38835,7 +38838,6 @@ async function runPhases(plan2, runner, signal) {
 }
 
 // src/run/preflight.ts
-import { createHash as createHash7 } from "node:crypto";
 import { readFile as readFile9 } from "node:fs/promises";
 import { setTimeout as sleep2 } from "node:timers/promises";
 import { join as join14, relative as relative8 } from "node:path";
@@ -38847,7 +38849,7 @@ function assertMatrixFrozen(read, lockBytes, lockFile) {
   const groups = GROUP_KINDS.flatMap((kind) => Object.values(lock[kind]));
   for (const [file, bytes] of read) {
     const locked = groups.find((g2) => Object.hasOwn(g2.files, file))?.files[file];
-    if (locked !== void 0 && digestBytes(bytes) === `sha256:${locked}`) continue;
+    if (locked !== void 0 && sha256Digest(bytes) === `sha256:${locked}`) continue;
     throw new CutoverError(
       "REGISTRY_UNFROZEN",
       `matrix file ${file} ${locked === void 0 ? "is not in the lock" : "differs from the lock"}: its shard list is not the one frozen`,
@@ -38954,9 +38956,6 @@ function at2(source, p2, error) {
 }
 
 // src/run/preflight.ts
-function sha256(bytes) {
-  return createHash7("sha256").update(bytes).digest("hex");
-}
 async function locateRun(options) {
   const { root } = options;
   const valid = await readValidPlan(options.plan, root);
@@ -39015,8 +39014,8 @@ async function prepareRun(located, options) {
   const planPaths2 = await checkPlanPaths(pathInput);
   const planBytes = valid.file.bytes;
   const lockBytes = await readFile9(join14(root, lockFile)).catch(() => void 0);
-  const planDigest = sha256(planBytes);
-  const lockDigest = lockBytes ? sha256(lockBytes) : "";
+  const planDigest = sha256Hex(planBytes);
+  const lockDigest = lockBytes ? sha256Hex(lockBytes) : "";
   assertMatrixFrozen(matrix.bytes, lockBytes, lockFile);
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
     throw new CutoverError(
@@ -39745,7 +39744,7 @@ async function defaultPlans(cwd) {
 }
 
 // src/commands/verify.ts
-import { createHash as createHash8 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import { lstat as lstat10, realpath as realpath3 } from "node:fs/promises";
 import { basename as basename6, dirname as dirname12, join as join16, posix as posix7, relative as relative10, resolve as resolve9, sep as sep5 } from "node:path";
 var SHOWN_FILES = 50;
@@ -39838,7 +39837,7 @@ async function collectChecks(options, io2) {
   for (const what of ["plan", "lock"]) {
     const path6 = run2[what].path;
     const atCommit = await readAtRevision(path6, run2.commit, { cwd: root });
-    checks.push(checkAtCommit(what, run2, atCommit === void 0 ? void 0 : sha2562(atCommit)));
+    checks.push(checkAtCommit(what, run2, atCommit === void 0 ? void 0 : sha256Digest(atCommit)));
     const bound = atCommit?.length ?? MAX_PLAN_BYTES;
     const current = await resolveInside(root, path6, { links: "none" }).then(
       (abs) => currentDigest(abs, bound),
@@ -39918,16 +39917,13 @@ async function readText(path6, maxBytes) {
 }
 async function currentDigest(path6, maxBytes) {
   const read = await readRegularFile(path6, maxBytes);
-  if ("bytes" in read) return sha2562(read.bytes);
+  if ("bytes" in read) return sha256Digest(read.bytes);
   return read.tooLarge ? `larger than its ${maxBytes} bytes at the run's commit` : void 0;
 }
-function sha2562(bytes) {
-  return `sha256:${createHash8("sha256").update(bytes).digest("hex")}`;
-}
 async function digestFile(path6, stated) {
-  const hash6 = createHash8("sha256");
-  const read = await readRegularFile(path6, Number.isSafeInteger(stated) && stated >= 0 ? stated : 0, (chunk) => hash6.update(chunk));
-  if ("size" in read) return { digest: `sha256:${hash6.digest("hex")}`, bytes: read.size };
+  const hash5 = createHash6("sha256");
+  const read = await readRegularFile(path6, Number.isSafeInteger(stated) && stated >= 0 ? stated : 0, (chunk) => hash5.update(chunk));
+  if ("size" in read) return { digest: digestOf(hash5), bytes: read.size };
   return read.tooLarge ? { digest: "more bytes than run.json states", bytes: stated + 1 } : void 0;
 }
 async function listFiles2(dir) {

@@ -1,11 +1,11 @@
 // Which process left a file: a tag in the file's name lets a later process tell a dead owner from a live one.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/digest.js';
 import { hostname } from 'node:os';
 import { processStartTime } from './process-group.js';
 import { processAlive } from './process-status.js';
 
 // A short digest of the host name: names stay portable whatever the host is called.
-const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+const HOST = sha256Hex(hostname()).slice(0, 8);
 
 /** The shape of an owner tag, for patterns that find tagged names: `<host>-<pid>-<start time>`. */
 export const OWNER_TAG = '[0-9a-f]{8}-\\d+-\\d+';

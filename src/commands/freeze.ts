@@ -10,7 +10,6 @@ import { approvalPolicy, hashGroups, locatePlan, readLockText, writeLock } from 
 import {
   computeLock,
   diffLock,
-  digestBytes,
   freezeDigestOf,
   groupKey,
   lockGroupsOf,
@@ -22,6 +21,7 @@ import {
 } from '../integrity/lock.js';
 import { parseLock } from '../integrity/lock-parse.js';
 import type { CommandIo } from '../adapters/io.js';
+import { sha256Digest } from '../text/digest.js';
 
 /** Options of `cutover freeze`. */
 export interface FreezeOptions {
@@ -36,7 +36,7 @@ export async function freeze(options: FreezeOptions, io: CommandIo): Promise<num
   const root = await findRepositoryRoot({ cwd: io.cwd });
   const where = await locatePlan(root, file.path);
   const { groups } = await hashGroups(root, plan, { source });
-  const planDigest = digestBytes(file.bytes);
+  const planDigest = sha256Digest(file.bytes);
   const freezeDigest = freezeDigestOf(planDigest, groups);
   const text = await readLockText(root, where.lock);
   let existing: Lock | null = null;

@@ -40,6 +40,7 @@ import { parseRunJson } from '../record/verify-run-json.js';
 import type { CommandIo } from '../adapters/io.js';
 import { VERSION } from '../adapters/version.js';
 import { hashProgressReporter } from '../ui/progress.js';
+import { digestOf, sha256Digest } from '../text/digest.js';
 
 /** `record`: the record folder; `artifacts`: a folder holding `<artifact name>/` for artifacts committed as `manifest`. */
 export interface VerifyOptions {
@@ -161,7 +162,7 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   for (const what of ['plan', 'lock'] as const) {
     const path = run[what].path;
     const atCommit = await readAtRevision(path, run.commit, { cwd: root });
-    checks.push(checkAtCommit(what, run, atCommit === undefined ? undefined : sha256(atCommit)));
+    checks.push(checkAtCommit(what, run, atCommit === undefined ? undefined : sha256Digest(atCommit)));
     // More bytes than the committed file has cannot be the same file: read no further.
     const bound = atCommit?.length ?? MAX_PLAN_BYTES;
     const current = await resolveInside(root, path, { links: 'none' }).then(
@@ -257,12 +258,8 @@ async function readText(path: string, maxBytes: number): Promise<string | undefi
 /** A checkout file's digest, read as a regular file of at most `maxBytes`; a larger one is said to be so (it changed). */
 async function currentDigest(path: string, maxBytes: number): Promise<string | undefined> {
   const read = await readRegularFile(path, maxBytes);
-  if ('bytes' in read) return sha256(read.bytes);
+  if ('bytes' in read) return sha256Digest(read.bytes);
   return read.tooLarge ? `larger than its ${maxBytes} bytes at the run's commit` : undefined;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /**
@@ -272,7 +269,7 @@ function sha256(bytes: Uint8Array): string {
 async function digestFile(path: string, stated: number): Promise<FileDigest | undefined> {
   const hash = createHash('sha256');
   const read = await readRegularFile(path, Number.isSafeInteger(stated) && stated >= 0 ? stated : 0, (chunk) => hash.update(chunk));
-  if ('size' in read) return { digest: `sha256:${hash.digest('hex')}`, bytes: read.size };
+  if ('size' in read) return { digest: digestOf(hash), bytes: read.size };
   return read.tooLarge ? { digest: 'more bytes than run.json states', bytes: stated + 1 } : undefined;
 }
 

@@ -10,7 +10,6 @@ import { approvalPolicy, hashGroups, locatePlan, readLock, type FreezablePlan, t
 import { APPROVAL_NAMESPACE, approvalName, evaluateApprovals, type ApprovalVerdict } from './approvals.js';
 import {
   diffLock,
-  digestBytes,
   freezeDigestOf,
   lockedPaths,
   lockGroupsOf,
@@ -23,6 +22,7 @@ import {
 import { parseLock } from './lock-parse.js';
 import { canonicalJson } from '../text/json.js';
 import { compareUtf8 } from '../text/utf8.js';
+import { sha256Digest } from '../text/digest.js';
 
 /** What the gate needs: the repository root, the plan file as read, the plan, and optionally the lock already read. */
 export interface FreezeGateOptions {
@@ -58,7 +58,7 @@ export async function checkFreeze(options: FreezeGateOptions): Promise<GateVerdi
   const { root, planFile, plan } = options;
   const where = await locatePlan(root, planFile.path);
   const lock = options.lock === undefined ? await readLock(root, where.lock) : options.lock;
-  const planDigest = digestBytes(planFile.bytes);
+  const planDigest = sha256Digest(planFile.bytes);
   const { groups } = await hashGroups(root, plan, {
     allowUnmatched: true,
     ...(options.threads === undefined ? {} : { threads: options.threads }),

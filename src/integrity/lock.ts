@@ -84,11 +84,6 @@ export function lockPathFor(planPath: string): string {
   return posix.join(posix.dirname(planPath), `${name}.lock.json`);
 }
 
-/** The `sha256:<hex>` digest of some bytes (the plan file's digest). */
-export function digestBytes(bytes: Uint8Array): string {
-  return `sha256:${hash('sha256', bytes, 'hex')}`;
-}
-
 /** The group's key in freeze-digest lines and messages: `registries/<name>` or `inputs/<name>`. */
 export function groupKey(kind: GroupKind, name: string): string {
   return `${kind}/${name}`;

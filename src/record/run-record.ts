@@ -9,6 +9,7 @@ import { createMasker, maskDeep } from '../text/mask.js';
 import { type PauseWindow, pauseWindow } from './window.js';
 import type { ArtifactResult, RunResult } from '../run/result.js';
 import { logName } from '../run/step-record.js';
+import { prefixedDigest } from '../text/digest.js';
 
 /** run.json is read only up to this size (a record's own is far smaller): a planted huge file is not loaded. */
 export const RUN_JSON_LIMIT = 64 * 1024 * 1024;
@@ -90,11 +91,6 @@ export function recordFiles(run: Pick<RunJson, 'artifacts' | 'steps'>): Set<stri
 /** Record-relative path of an artifact's manifest. */
 export function manifestPath(name: string): string {
   return `manifests/${name}.sha256`;
-}
-
-/** `sha256:<hex>` for a bare hex digest; anything else unchanged. */
-export function prefixedDigest(digest: string): string {
-  return HEX64.test(digest) ? `sha256:${digest}` : digest;
 }
 
 /** `<name>_at` for a boundary name (kept as is when it already ends so). */

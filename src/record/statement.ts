@@ -3,6 +3,7 @@ import { hash } from 'node:crypto';
 import { parseRoot } from '../integrity/merkle.js';
 import type { ArtifactResult } from '../run/result.js';
 import { RECORD_VERSION, type RunJson, type RunJsonArtifact } from './run-record.js';
+import { sha256Hex } from '../text/digest.js';
 
 /** The in-toto Statement type this file follows. */
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -72,11 +73,6 @@ export interface Statement {
 export interface StatementTexts {
   runJson: string;
   manifests: Readonly<Record<string, string>>;
-}
-
-/** Lowercase hex SHA-256 of text (UTF-8). */
-export function sha256Hex(text: string | Uint8Array): string {
-  return hash('sha256', text, 'hex');
 }
 
 /**

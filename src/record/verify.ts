@@ -5,7 +5,8 @@ import { childRoots, manifestRoot, runRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
 import { recordFiles, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
-import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, sha256Hex, type Subject } from './statement.js';
+import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, type Subject } from './statement.js';
+import { sha256Hex } from '../text/digest.js';
 import { approvalName, type ApprovalVerdict } from '../integrity/approvals.js';
 import { pauseWindow } from './window.js';
 

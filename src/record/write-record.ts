@@ -16,6 +16,7 @@ import { buildRunJson, manifestPath, stepLogPath, type CopiedLog, type RunJson }
 import { normaliseRecordDir } from '../plan/paths.js';
 import { buildStatement } from './statement.js';
 import { checkRecordFolder } from './record-folder.js';
+import { prefixedDigest, sha256Digest } from '../text/digest.js';
 
 /** A log longer than this is kept as its head and tail (the full log's digest and size go into run.json). */
 export const LOG_LIMIT = 8 * 1024 * 1024;
@@ -175,7 +176,7 @@ export async function copyLog(source: string, target: string, masker: Masker, le
     // Kept whole (masking only shortens it): read at once rather than streamed, the common case.
     const content = masker.maskBytes(readFileSync(source).subarray(0, size));
     await writeNewFile(target, content);
-    return { digest: `sha256:${createHash('sha256').update(content).digest('hex')}`, bytes: content.length };
+    return { digest: sha256Digest(content), bytes: content.length };
   }
   const full = createHash('sha256');
   const head: Buffer[] = [];
@@ -208,8 +209,8 @@ export async function copyLog(source: string, target: string, masker: Masker, le
     content = Buffer.concat([...head, Buffer.from(note), kept]);
   }
   await writeNewFile(target, content);
-  const copy: CopiedLog = { digest: `sha256:${createHash('sha256').update(content).digest('hex')}`, bytes: content.length };
-  if (total > LOG_LIMIT) copy.full = { digest: `sha256:${fullDigest}`, bytes: total };
+  const copy: CopiedLog = { digest: sha256Digest(content), bytes: content.length };
+  if (total > LOG_LIMIT) copy.full = { digest: prefixedDigest(fullDigest), bytes: total };
   return copy;
 }
 

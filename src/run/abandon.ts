@@ -11,7 +11,8 @@ import { resolvePlan, type ResolvedPlan } from '../plan/resolve.js';
 import { validatePlan } from '../plan/validate.js';
 import type { EventSink, StepRecord } from './events.js';
 import type { Finish } from './lifecycle.js';
-import { locateRun, sha256, type Located, type PreflightOptions } from './preflight.js';
+import { locateRun, type Located, type PreflightOptions } from './preflight.js';
+import { sha256Hex } from '../text/digest.js';
 import { runnerFacts, type RunResult } from './result.js';
 import { notRun } from './step-record.js';
 import { secretValuesOf } from '../plan/resolve.js';
@@ -74,7 +75,7 @@ export async function abandonRun(options: AbandonOptions, finish: Finish): Promi
  */
 async function planAsRun(located: Located, started: RunStart, options: AbandonOptions): Promise<ResolvedPlan> {
   const atCommit = started.commit ? await readAtRevision(located.planFile, started.commit, { cwd: options.root }) : undefined;
-  const bytes = [atCommit, Buffer.from(located.valid.file.bytes)].find((b) => b !== undefined && sha256(b) === started.planDigest);
+  const bytes = [atCommit, Buffer.from(located.valid.file.bytes)].find((b) => b !== undefined && sha256Hex(b) === started.planDigest);
   if (!bytes) {
     throw new CutoverError(
       'PLAN_IO',

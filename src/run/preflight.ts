@@ -17,6 +17,7 @@ import { readJournal, type JournalEntry } from './journal.js';
 import { assertMatrixFrozen } from './matrix-frozen.js';
 import { checkNothingInTheWay, checkPlanPaths } from './path-checks.js';
 import { pendingAside } from './produces.js';
+import { sha256Hex } from '../text/digest.js';
 
 /** Where a plan's run lock, journal and scratch space live, inside the git directory. */
 export interface RunPaths {
@@ -60,11 +61,6 @@ export interface PreflightOptions {
   rehearsal?: boolean;
   /** Refuses a record folder holding anything but an uncommitted record of this run. */
   checkRecordFolder: RecordFolderCheck;
-}
-
-/** SHA-256 hex of bytes. */
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** A validated plan located in its repository, before the run lock is taken. */
@@ -148,8 +144,8 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
 
   const planBytes = valid.file.bytes;
   const lockBytes = await readFile(join(root, lockFile)).catch(() => undefined);
-  const planDigest = sha256(planBytes);
-  const lockDigest = lockBytes ? sha256(lockBytes) : '';
+  const planDigest = sha256Hex(planBytes);
+  const lockDigest = lockBytes ? sha256Hex(lockBytes) : '';
   assertMatrixFrozen(matrix.bytes, lockBytes, lockFile);
   if (started && (started.planDigest !== planDigest || started.lockDigest !== lockDigest)) {
     throw new CutoverError(

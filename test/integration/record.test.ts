@@ -8,7 +8,7 @@ import { CutoverError } from '../../src/errors.js';
 import { memoryIo } from '../../src/adapters/io.js';
 import { verify } from '../../src/commands/verify.js';
 import { hashArtifact } from '../../src/integrity/hash-artifact.js';
-import { computeLock, digestBytes } from '../../src/integrity/lock.js';
+import { computeLock } from '../../src/integrity/lock.js';
 import { canonicalJson } from '../../src/text/json.js';
 import { commitRecord, pushRecord } from '../../src/record/commit-record.js';
 import { writeRecord, LOG_KEEP, LOG_LIMIT } from '../../src/record/write-record.js';
@@ -19,6 +19,7 @@ import type { ArtifactResult, RunResult } from '../../src/run/result.js';
 import { git, gitEnv, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 import { step } from '../unit/record/fixture.js';
 import { specHash, specRunRoot } from '../helpers/spec-hash.js';
+import { sha256Digest } from '../../src/text/digest.js';
 
 // ---- fixtures ----
 const PLAN_FILE = 'plans/station-56.yaml';
@@ -44,7 +45,7 @@ const PLAN_TEXT =
 const LOCK_TEXT = canonicalJson(
   computeLock({
     plan: PLAN_FILE,
-    planDigest: digestBytes(Buffer.from(PLAN_TEXT)),
+    planDigest: sha256Digest(Buffer.from(PLAN_TEXT)),
     groups: [],
     frozenBy: 'Test Operator <operator@example.test>',
   }),

@@ -10,7 +10,6 @@ import {
   LOCK_FORMAT,
   computeLock,
   diffLock,
-  digestBytes,
   freezeDigestOf,
   lockGroupsOf,
   lockInconsistencies,
@@ -21,6 +20,7 @@ import {
 } from '../../../src/integrity/lock.js';
 import { parseLock } from '../../../src/integrity/lock-parse.js';
 import { manifestRoot } from '../../../src/integrity/merkle.js';
+import { sha256Digest } from '../../../src/text/digest.js';
 
 const sha = (...parts: (string | Uint8Array)[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
 const hex = (text: string) => sha(text).toString('hex');
@@ -41,7 +41,7 @@ function group(kind: FrozenGroup['kind'], name: string, files: Record<string, st
   return { kind, name, patterns, entries, root: manifestRoot(entries) };
 }
 
-const PLAN_DIGEST = digestBytes(Buffer.from('apiVersion: cutover/v1\n'));
+const PLAN_DIGEST = sha256Digest(Buffer.from('apiVersion: cutover/v1\n'));
 const ALICE = 'Alice Operator <alice@example.test>';
 const BOB = 'Bob Reviewer <bob@example.test>';
 const FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
@@ -88,7 +88,7 @@ describe('freezeDigestOf', () => {
 
   it('changes with the plan, with any file, and with a group name', () => {
     const base = freezeDigestOf(PLAN_DIGEST, GROUPS);
-    expect(freezeDigestOf(digestBytes(Buffer.from('other plan')), GROUPS)).not.toBe(base);
+    expect(freezeDigestOf(sha256Digest(Buffer.from('other plan')), GROUPS)).not.toBe(base);
     expect(freezeDigestOf(PLAN_DIGEST, [group('registries', 'mapping', { 'migration/mapping/a.json': 'changed' }), GROUPS[1]!])).not.toBe(
       base,
     );
@@ -300,7 +300,7 @@ describe('docs/integrity.md, the lock', () => {
       group('registries', 'mapping', pick('migration/'), ['migration/mapping/*.json']),
       group('inputs', 'source-db', pick('db/'), ['db/index.js']),
     ];
-    const planDigest = digestBytes(Buffer.from(block('lock-plan')));
+    const planDigest = sha256Digest(Buffer.from(block('lock-plan')));
     // Independently: the lines as the doc defines them, sorted by the bytes of the name, and RFC 6962 over them.
     const lines = [
       [groups[0]!.root.slice(7), 'registries/mapping'],
