@@ -1,5 +1,4 @@
 // The lock file model (cutover-lock/v1): what a freeze pins, its freeze digest, approvals and drift (parsing: lock-parse.ts).
-import { hash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ManifestLine } from './manifest.js';
 import { compareUtf8 } from '../text/utf8.js';

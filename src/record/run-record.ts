@@ -72,8 +72,6 @@ export interface RecordFacts {
   kinds?: ReadonlyMap<string, 'file' | 'directory'>;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
-
 /** Record-relative path of a step's log: `logs/` and the name the step logged under (nn its 1-based place in its phase). */
 export function stepLogPath(plan: Pick<ResolvedPlan, 'phases'>, step: Pick<StepRecord, 'phase' | 'id'>, fallbackIndex = 0): string {
   const found = plan.phases[step.phase]?.find((s) => s.id === step.id);

@@ -1,5 +1,4 @@
 // statement.json: an in-toto Statement v1 whose subjects are files with a sha256 (run.json, each manifest, each single-file artifact), so standard tools can match them.
-import { hash } from 'node:crypto';
 import { parseRoot } from '../integrity/merkle.js';
 import type { ArtifactResult } from '../run/result.js';
 import { RECORD_VERSION, type RunJson, type RunJsonArtifact } from './run-record.js';

@@ -1,5 +1,4 @@
 // Preflight: every refusal happens here, before anything runs or is written (docs/runs.md, "Preflight").
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathExists } from '../adapters/fs.js';

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, cutover } from '../helpers/cli.js';
 import { git } from '../helpers/git-repo.js';
 import { planHead, planRepo } from '../helpers/run-repo.js';
+import { processAlive as alive } from '../../src/adapters/process-status.js';
 
 const PLAN = `${planHead()}  steps:
     - { id: one, run: node tools/step.js append out/order.txt one }
@@ -16,16 +17,6 @@ const PLAN = `${planHead()}  steps:
   finally:
     - { id: fin, run: node tools/step.js append out/order.txt fin }
 `;
-
-/** True while a process exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Starts `cutover run`, waits until the slow step runs, and returns the cutover process and the step's pid. */
 async function runUntilSlow(dir: string) {

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { CLI, cutover } from '../helpers/cli.js';
 import { git } from '../helpers/git-repo.js';
 import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
+import { processAlive as alive } from '../../src/adapters/process-status.js';
+import { waitFor } from '../helpers/wait.js';
 
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
 const lines = (dir: string, rel: string) => read(dir, rel).split('\n').filter(Boolean);
@@ -23,23 +25,6 @@ function matrixPlan(modules: string[], concurrency: number, extra = ''): string 
 ${extra}  artifacts:
     - { name: out, path: out, roots: children }
 `;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(check: () => boolean, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('cutover run with needs and concurrency', () => {

@@ -5,26 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
+import { processAlive as alive } from '../../src/adapters/process-status.js';
+import { waitFor } from '../helpers/wait.js';
 
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
-
-/** True while a process exists and is not a zombie (read from /proc; `kill -0` counts zombies as alive). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Starts `cutover run` in the background, for signals and kill -9. */
 function startRun(dir: string, args: string[] = []) {
