@@ -75,3 +75,24 @@ export function paired(baseline, measured, { pairs = 9, baselineOptions = {}, ..
     peakRssMiB: Math.max(...samples.map((s) => s.run.rssMiB)),
   };
 }
+
+/**
+ * Makes `dir` (its files already written) a git repository with a bench identity, commits it,
+ * freezes `plan` with the built CLI and commits the lock: a repository ready for `cutover run`.
+ */
+export function frozenRepo(dir, plan, cli) {
+  const git = (...args) => {
+    const result = spawnSync('git', args, { cwd: dir, stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${dir}`);
+  };
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Bench');
+  git('config', 'user.email', 'bench@example.test');
+  git('config', 'commit.gpgSign', 'false');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'init');
+  const frozen = spawnSync(process.execPath, [cli, 'freeze', plan], { cwd: dir, stdio: 'ignore' });
+  if (frozen.status !== 0) throw new Error(`cutover freeze ${plan} failed in ${dir}`);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'lock');
+}

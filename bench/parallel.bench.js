@@ -2,11 +2,10 @@
 // each, run with `concurrency: 4` and serially (`concurrency: 1`) in two fresh repositories with the
 // same data and run id. Reports the wall-time ratio (target: well under half) and checks that both
 // runs reach the same run root.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measure, median, report } from './lib.js';
+import { measure, median, report, frozenRepo } from './lib.js';
 
 const cli = join(import.meta.dirname, '../dist/cli.js');
 const MODULES = ['kurse', 'orte', 'personen', 'raeume', 'dozenten', 'buchungen', 'teilnehmer', 'rechnungen'];
@@ -56,7 +55,6 @@ spec:
 /** A fresh repository with the tool, the frozen sources and module list, and the plan frozen and committed. */
 function repository(concurrency) {
   const dir = mkdtempSync(join(tmpdir(), `cutover-bench-parallel-${concurrency}-`));
-  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
   for (const sub of ['plans', 'tools', 'source', 'migration', 'state']) mkdirSync(join(dir, sub));
   writeFileSync(join(dir, 'state/.keep'), '');
   writeFileSync(join(dir, 'tools/tool.js'), TOOL);
@@ -68,15 +66,7 @@ function repository(concurrency) {
       `${JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ id: i, name: `${m}-${i}` })))}\n`,
     );
   writeFileSync(join(dir, 'plans/p.yaml'), plan(concurrency));
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Bench');
-  git('config', 'user.email', 'bench@example.test');
-  git('config', 'commit.gpgSign', 'false');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
-  execFileSync(process.execPath, [cli, 'freeze', 'plans/p.yaml'], { cwd: dir, stdio: 'ignore' });
-  git('add', '-A');
-  git('commit', '-q', '-m', 'lock');
+  frozenRepo(dir, 'plans/p.yaml', cli);
   return dir;
 }
 

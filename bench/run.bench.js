@@ -1,16 +1,14 @@
 // Executor overhead: 500 no-op steps through `cutover run` against a bash script running the same 500
 // commands, (cutover's wall time − bash's) / 500, as the median over pairs of runs side by side.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measure, median, report } from './lib.js';
+import { measure, median, report, frozenRepo } from './lib.js';
 
 const cli = join(import.meta.dirname, '../dist/cli.js');
 const STEPS = 500;
 const PAIRS = 5;
 const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-run-'));
-const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
 
 try {
   mkdirSync(join(dir, 'plans'));
@@ -23,15 +21,7 @@ try {
   );
   // `/usr/bin/true` as a process per command on both sides, so the difference is cutover's own work.
   writeFileSync(join(dir, 'same.sh'), `#!/bin/bash\nset -e\n${Array.from({ length: STEPS }, () => '/usr/bin/true').join('\n')}\n`);
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Bench');
-  git('config', 'user.email', 'bench@example.test');
-  git('config', 'commit.gpgSign', 'false');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
-  execFileSync(process.execPath, [cli, 'freeze', 'plans/p.yaml'], { cwd: dir, stdio: 'ignore' });
-  git('add', '-A');
-  git('commit', '-q', '-m', 'lock');
+  frozenRepo(dir, 'plans/p.yaml', cli);
 
   const baseline = ['bash', join(dir, 'same.sh')];
   measure(baseline); // warm-up
