@@ -19,7 +19,7 @@ import {
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measure, median, report } from './lib.js';
+import { measure, median, report, frozenRepo } from './lib.js';
 import { manifestRoot } from '../dist/integrity/merkle.js';
 import { sortEntries } from '../dist/integrity/manifest.js';
 
@@ -91,19 +91,12 @@ function backgroundCores() {
 function recordRepo(root, tree) {
   const repo = join(root, 'repo');
   mkdirSync(join(repo, 'plans'), { recursive: true });
-  const git = (...args) => spawnSync('git', args, { cwd: repo, stdio: 'ignore' });
   writeFileSync(join(repo, '.gitignore'), 'data/\n');
   writeFileSync(
     join(repo, 'plans/bench.yaml'),
     'apiVersion: cutover/v1\nkind: Plan\nmetadata: { name: bench }\nspec:\n  runId: v1\n  steps:\n    - { id: noop, run: ["true"] }\n  artifacts:\n    - { name: data, path: data, commit: manifest }\n',
   );
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Bench');
-  git('config', 'user.email', 'bench@example.test');
-  git('config', 'commit.gpgSign', 'false');
-  spawnSync(process.execPath, [cli, 'freeze', 'plans/bench.yaml'], { cwd: repo, stdio: 'ignore' });
-  git('add', '-A');
-  git('commit', '-q', '-m', 'plan');
+  frozenRepo(repo, 'plans/bench.yaml', cli);
   renameSync(tree, join(repo, 'data'));
   const run = spawnSync(process.execPath, [cli, 'run', 'plans/bench.yaml', '--quiet'], { cwd: repo, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`the run that makes the record failed: ${run.stderr}`);

@@ -1,11 +1,10 @@
 // The million-file soak (BENCH_SOAK=1; it writes 1 GiB in a million files and takes minutes): hash,
 // a run whose record holds that artifact with `commit: manifest`, and verify, at 250,000 and at
 // 1,000,000 files. Peak RSS stays under 300 MiB and time grows linearly with the file count.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measure, report } from './lib.js';
+import { measure, report, frozenRepo } from './lib.js';
 
 const cli = join(import.meta.dirname, '../dist/cli.js');
 const PER_DIR = 1000;
@@ -19,7 +18,6 @@ if (process.env.BENCH_SOAK !== '1') {
 /** A repository whose plan's one artifact is `data/` with `files` files of 1 KiB, ready to run. */
 function soakRepo(root, files) {
   const repo = join(root, `repo-${files}`);
-  const git = (...args) => spawnSync('git', args, { cwd: repo, stdio: 'ignore' });
   mkdirSync(join(repo, 'plans'), { recursive: true });
   writeFileSync(join(repo, '.gitignore'), 'data/\n');
   writeFileSync(
@@ -35,13 +33,7 @@ function soakRepo(root, files) {
       writeFileSync(join(dir, `f${f}`), content);
     }
   }
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Bench');
-  git('config', 'user.email', 'bench@example.test');
-  git('config', 'commit.gpgSign', 'false');
-  spawnSync(process.execPath, [cli, 'freeze', 'plans/soak.yaml'], { cwd: repo, stdio: 'ignore' });
-  git('add', '-A');
-  git('commit', '-q', '-m', 'plan');
+  frozenRepo(repo, 'plans/soak.yaml', cli);
   return repo;
 }
 

@@ -1,21 +1,12 @@
 // `cutover run` on a terminal, through a real pseudo-terminal (util-linux `script`): listr2 draws the
 // steps when the terminal says how wide it is, with the running step's elapsed time; a terminal that
 // does not gets one line an event. Both open with the header and close with the counts, then the record.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, stripAnsi } from '../helpers/cli.js';
+import { CLI, hasScript, stripAnsi } from '../helpers/cli.js';
 import { planHead, planRepo } from '../helpers/run-repo.js';
-
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Runs `cutover ARGS` on a fresh pseudo-terminal, sized first by `stty` when `columns` is given. */
 function onTerminal(cwd: string, args: string[], columns?: number) {

@@ -4,12 +4,12 @@
 // committed, the exit code is the run's, and no stack trace appears. Text, --verbose, github and json
 // formats; stdout and stderr both closed; a failing run; output closed before the first byte; and
 // listr2 on a terminal that goes away mid-run.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { CLI, stripAnsi } from '../helpers/cli.js';
+import { CLI, stripAnsi, cliEnv, hasScript } from '../helpers/cli.js';
 import { git, tempDir } from '../helpers/git-repo.js';
 import { planHead, planRepo } from '../helpers/run-repo.js';
 
@@ -42,16 +42,7 @@ function runPiped(dir: string, args: string[], bytes: number, both = false): Pip
   const marker = join(side, 'reader-closed');
   const redirect = both ? '2>&1' : `2>'${side}/stderr.txt'`;
   const script = `'${process.execPath}' '${CLI}' ${args.join(' ')} ${redirect} | (head -c ${bytes} > '${side}/read.txt'; exec 0<&-; : > '${marker}'); echo "\${PIPESTATUS[0]}" > '${side}/code.txt'`;
-  const env = {
-    ...process.env,
-    NO_COLOR: '1',
-    GITHUB_ACTIONS: '',
-    CI: '',
-    CUTOVER_DEBUG: '',
-    GITHUB_STEP_SUMMARY: '',
-    GITHUB_OUTPUT: '',
-    READER_CLOSED: marker,
-  };
+  const env = cliEnv({ READER_CLOSED: marker });
   const shell = spawnSync('bash', ['-c', script], { cwd: dir, env, encoding: 'utf8' });
   expect(shell.status, shell.stderr).toBe(0);
   const file = (name: string) => (existsSync(join(side, name)) ? readFileSync(join(side, name), 'utf8') : '');
@@ -71,15 +62,6 @@ function expectRecorded(dir: string, runId: string, outcome: string, marks: stri
 function expectNoCrash(p: Piped): void {
   expect(p.stderr).not.toMatch(/internal error|Unhandled|EPIPE.*\n\s+at |\n\s+at .+:\d+:\d+\)?$/m);
 }
-
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /**
  * Runs `cutover ARGS` on a pseudo-terminal 100 columns wide (util-linux `script`), so listr2 draws the
