@@ -8,6 +8,7 @@ import { EXIT_BUG, reportError } from './ui/output.js';
 import { guardStreams } from './adapters/streams.js';
 import { protectIo, type CommandIo, type OutputFormat } from './adapters/io.js';
 import { VERSION } from './adapters/version.js';
+import type { Distribution } from './run/run-options.js';
 
 interface GlobalOptions {
   format?: OutputFormat;
@@ -73,6 +74,40 @@ function stepRunOptions(o: StepRunFlags): { runId?: string; failAt?: string; gra
   return { ...(o.runId ? { runId: o.runId } : {}), ...(o.failAt ? { failAt: o.failAt } : {}), graceMs: parseGrace(o.grace) };
 }
 
+/** The options of `run` that spread one run over runners. */
+interface SpreadFlags {
+  until?: string;
+  shard?: string;
+  handoff?: string;
+  out?: string;
+  join?: string[];
+  push?: boolean;
+}
+
+/** Which part of a spread run the flags ask for (docs/runs.md, "One run over many runners"); refuses (exit 2) a mix that names none. */
+function distributionOf(o: SpreadFlags): { distribution?: Distribution } {
+  const usage = (message: string, hint: string) => new CutoverError('USAGE', message, { hint });
+  const modes = [o.until && '--until', o.shard && '--shard', o.join && '--join'].filter(Boolean);
+  if (modes.length > 1) throw usage(`${modes.join(' and ')} cannot be combined`, 'a job is the coordinator, one shard, or the join');
+  if (!modes.length) {
+    if (o.handoff || o.out)
+      throw usage('--handoff and --out belong to a spread run', 'add --until STEP (coordinator) or --shard STEP[VALUE]');
+    return {};
+  }
+  if (o.push && !o.join) throw usage('--push: the coordinator and the shards commit nothing', 'push from the join (--join … --push)');
+  if (o.join) {
+    if (o.handoff || o.out) throw usage('--join takes the hand-off and shard folders as its arguments', 'drop --handoff and --out');
+    return { distribution: { mode: 'join', bundles: o.join } };
+  }
+  if (!o.handoff) throw usage(`${modes[0]} needs --handoff DIR`, 'the coordinator writes the hand-off folder; each shard reads it');
+  if (o.until) {
+    if (o.out) throw usage('--out belongs to --shard', 'the coordinator writes --handoff only');
+    return { distribution: { mode: 'until', step: o.until, handoff: o.handoff } };
+  }
+  if (!o.out) throw usage('--shard needs --out DIR', "the shard's outcome, log and manifests go to a new folder");
+  return { distribution: { mode: 'shard', shard: o.shard!, handoff: o.handoff, out: o.out } };
+}
+
 /** Adds the options `run` and `rehearse` share. */
 function withStepRunOptions(command: Command): Command {
   return command
@@ -111,6 +146,9 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .action((file: string, o: { runId?: string }) =>
       run(async (io) => (await import('./commands/plan.js')).plan({ plan: file, ...(o.runId ? { runId: o.runId } : {}) }, io)),
     );
+  planCommand(program, 'matrix', 'list the shards of a matrix step (with --format github, as the job output `shards`)')
+    .argument('<step>', 'the matrix step')
+    .action((file: string, step: string) => run(async (io) => (await import('./commands/matrix.js')).matrix({ plan: file, step }, io)));
   planCommand(program, 'freeze', 'hash the registries and inputs and write the lock beside the plan')
     .option('--check', 'write nothing; exit 3 when the lock is missing or stale')
     .action((file: string, o: { check?: boolean }) =>
@@ -157,10 +195,15 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
     .option('--resume', 'continue the unfinished run of this plan')
     .option('--require-merged <ref>', 'refuse unless the plan and lock are byte-equal to those in REF')
     .option('--author <identity>', 'author of the record commit, "Name <email>"')
+    .option('--until <step>', 'spread run, coordinator: run the steps before matrix step STEP, write the hand-off (with --handoff)')
+    .option('--shard <id>', "spread run: run one shard, STEP[VALUE], from the coordinator's hand-off (with --handoff and --out)")
+    .option('--handoff <dir>', 'the hand-off folder: written by --until, read by --shard')
+    .option('--out <dir>', "the shard's bundle folder (with --shard)")
+    .option('--join <dirs...>', 'spread run, join: the hand-off and shard folders; runs the rest, rollback, finally, commits the record')
     .action(
       (
         file: string,
-        o: {
+        o: SpreadFlags & {
           runId?: string;
           commit: boolean;
           push?: boolean;
@@ -181,6 +224,7 @@ function buildProgram(run: (action: (io: CommandIo) => Promise<number>) => Promi
               ...(o.resume ? { resume: true } : {}),
               ...(o.requireMerged ? { requireMerged: o.requireMerged } : {}),
               ...(o.author ? { author: o.author } : {}),
+              ...distributionOf(o),
             },
             io,
           ),

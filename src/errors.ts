@@ -40,7 +40,9 @@ export type ErrorCode =
   | 'GIT_FAILED'
   | 'GIT_LOCKED'
   | 'IO_FAILED'
-  | 'FILE_EXISTS';
+  | 'FILE_EXISTS'
+  | 'HANDOFF_INVALID'
+  | 'HANDOFF_MISMATCH';
 
 /** Exit codes of the command line (docs/cli.md, "Exit codes"). */
 export const EXIT = {
@@ -93,6 +95,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   GIT_LOCKED: EXIT.refused,
   IO_FAILED: EXIT.invalid,
   FILE_EXISTS: EXIT.refused,
+  HANDOFF_INVALID: EXIT.invalid,
+  HANDOFF_MISMATCH: EXIT.refused,
 };
 
 /** Where in a file a problem is. Lines and columns count from 1. */

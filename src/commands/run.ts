@@ -18,7 +18,8 @@ import { checkRecordFolder } from '../record/record-folder.js';
 import { countSteps, type EventSink, type StepRecord } from '../run/events.js';
 import { recordLogPath } from '../run/step-runner.js';
 import { findCommittedRecord } from '../record/committed.js';
-import { executeRun, type FreezeChecks } from '../run/lifecycle.js';
+import { executePart, executeRun, type FreezeChecks, type RunOptions } from '../run/lifecycle.js';
+import type { Distribution } from '../run/run-options.js';
 import type { Prepared } from '../run/preflight.js';
 import type { RunResult } from '../run/result.js';
 import type { CommandIo } from '../adapters/io.js';
@@ -36,6 +37,8 @@ export interface RunCommandOptions {
   author?: string;
   /** Grace period between SIGTERM and SIGKILL for a step's process group. */
   graceMs?: number;
+  /** One part of a run spread over runners (docs/runs.md, "One run over many runners"). */
+  distribution?: Distribution;
 }
 
 /** What a run does around the lifecycle: the freeze checks, what becomes of its result, and what its JSON document adds. */
@@ -52,6 +55,7 @@ export interface RunWay {
 /** Runs a plan; the exit code follows docs/cli.md, "Exit codes" (0, 1, 130/143; refusals throw with 2 or 3). */
 export async function run(options: RunCommandOptions, io: CommandIo): Promise<number> {
   const root = await findRepositoryRoot({ cwd: io.cwd });
+  if (options.distribution && options.distribution.mode !== 'join') return runPart(options, io, root);
   return runWith(options, io, {
     root,
     checks: freezeChecks(root),
@@ -61,13 +65,8 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
 
 /** Runs a plan through the lifecycle the way `way` says, with progress, signals and the GitHub report. */
 export async function runWith(options: RunCommandOptions, io: CommandIo, way: RunWay): Promise<number> {
-  // The secrets are known before anything is printed: everything written from here on is masked
-  // with them, and in GitHub's format the runner is told to mask them first (docs/github-actions.md).
-  const facts = await readGithubRunFacts(options.plan, io, options.runId);
-  if (io.format === 'github') io.commands.write(maskPreamble(facts.secrets));
-  io.addSecrets(facts.secrets.map((s) => s.value));
+  const renderer = await openRenderer(options, io);
   const { root } = way;
-  const renderer = createRenderer(io, { stepAt: (id) => (io.format === 'github' ? facts.steps.get(baseId(id)) : undefined) });
   const controller = new AbortController();
   const removeSignals = onSignals(controller, io);
   let record: (RecordPlace & { pushed?: boolean }) | undefined;
@@ -84,25 +83,7 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
   };
   try {
     const summary = await executeRun(
-      {
-        root,
-        plan: resolve(io.cwd, options.plan),
-        ...(options.runId ? { runId: options.runId } : {}),
-        ...(options.resume ? { resume: true } : {}),
-        ...(options.failAt ? { failAt: options.failAt } : {}),
-        ...(options.requireMerged ? { requireMerged: options.requireMerged } : {}),
-        commit: options.commit !== false,
-        env: io.env,
-        now: io.now,
-        findCommitted: findCommittedRecord,
-        checkRecordFolder,
-        emit,
-        signal: controller.signal,
-        verbose: io.verbose,
-        ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
-        toolVersion: VERSION,
-        ...(way.rehearsal ? { rehearsal: true } : {}),
-      },
+      { ...lifecycleOptions(options, io, root, emit, controller.signal), ...(way.rehearsal ? { rehearsal: true } : {}) },
       way.checks,
       (result, sink) => way.finish(result, sink, (place) => (committed = { result, place })),
     );
@@ -128,6 +109,82 @@ export async function runWith(options: RunCommandOptions, io: CommandIo, way: Ru
   } finally {
     removeSignals();
   }
+}
+
+/**
+ * The coordinator's part of a spread run (`--until`) or one shard (`--shard`): the steps it runs,
+ * with progress and signals, then its bundle; nothing is committed and no report is published.
+ */
+async function runPart(options: RunCommandOptions, io: CommandIo, root: string): Promise<number> {
+  const renderer = await openRenderer(options, io);
+  const controller = new AbortController();
+  const removeSignals = onSignals(controller, io);
+  const started = io.now().getTime();
+  try {
+    const summary = await executePart(lifecycleOptions(options, io, root, renderer.sink, controller.signal), freezeChecks(root));
+    renderer.sink({
+      type: 'run-end',
+      outcome: summary.outcome,
+      exitCode: summary.exitCode,
+      counts: countSteps(summary.steps),
+      durationMs: io.now().getTime() - started,
+    });
+    await renderer.done();
+    const what = options.distribution?.mode === 'until' ? 'hand-off' : 'shard bundle';
+    if (io.format === 'json')
+      writeJson(io, {
+        ok: summary.exitCode === 0,
+        outcome: summary.outcome,
+        exitCode: summary.exitCode,
+        part: options.distribution?.mode,
+        bundle: summary.bundle,
+        steps: summary.steps.map((s) => ({ id: s.id, outcome: s.outcome, ...(s.reason ? { reason: s.reason } : {}) })),
+      });
+    else io.stderr.write(`cutover: ${what} written to ${summary.bundle}\n`);
+    return summary.exitCode;
+  } finally {
+    removeSignals();
+  }
+}
+
+/** The terminal or CI renderer, once the plan's secrets are known (in GitHub's format the runner masks them first). */
+async function openRenderer(options: RunCommandOptions, io: CommandIo) {
+  // The secrets are known before anything is printed: everything written from here on is masked
+  // with them, and in GitHub's format the runner is told to mask them first (docs/github-actions.md).
+  const facts = await readGithubRunFacts(options.plan, io, options.runId);
+  if (io.format === 'github') io.commands.write(maskPreamble(facts.secrets));
+  io.addSecrets(facts.secrets.map((s) => s.value));
+  return createRenderer(io, { stepAt: (id) => (io.format === 'github' ? facts.steps.get(baseId(id)) : undefined) });
+}
+
+/** What the lifecycle is told of a run: the command's options, the caller's environment and clock. */
+function lifecycleOptions(options: RunCommandOptions, io: CommandIo, root: string, emit: EventSink, signal: AbortSignal): RunOptions {
+  return {
+    root,
+    plan: resolve(io.cwd, options.plan),
+    ...(options.runId ? { runId: options.runId } : {}),
+    ...(options.resume ? { resume: true } : {}),
+    ...(options.failAt ? { failAt: options.failAt } : {}),
+    ...(options.requireMerged ? { requireMerged: options.requireMerged } : {}),
+    commit: options.commit !== false,
+    env: io.env,
+    now: io.now,
+    findCommitted: findCommittedRecord,
+    checkRecordFolder,
+    emit,
+    signal,
+    verbose: io.verbose,
+    ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    toolVersion: VERSION,
+    ...(options.distribution ? { distribution: absolute(options.distribution, io.cwd) } : {}),
+  };
+}
+
+/** A spread run's folders, made absolute from where the command was started. */
+function absolute(d: Distribution, cwd: string): Distribution {
+  if (d.mode === 'join') return { ...d, bundles: d.bundles.map((dir) => resolve(cwd, dir)) };
+  if (d.mode === 'until') return { ...d, handoff: resolve(cwd, d.handoff) };
+  return { ...d, handoff: resolve(cwd, d.handoff), out: resolve(cwd, d.out) };
 }
 
 /** The freeze gate before the run, the frozen bytes re-checked after each step, a full re-hash at the end. */

@@ -31,7 +31,7 @@ export async function findCommittedRecord(
       ...(a.children ? { children: a.children } : {}),
     });
   }
-  const { freezeDigest, branch, startedAt, endedAt, outcome, exitCode, drill, resumed, runRoot, runner, problems } = full;
+  const { freezeDigest, branch, startedAt, endedAt, outcome, exitCode, drill, resumed, runRoot, runner, problems, distributed } = full;
   return {
     commit,
     run: {
@@ -48,6 +48,7 @@ export async function findCommittedRecord(
       artifacts,
       ...(drill !== undefined ? { drill } : {}),
       ...(problems?.length ? { problems } : {}),
+      ...(distributed ? { distributed } : {}),
     },
   };
 }

@@ -7,7 +7,7 @@ import type { RunOutcome, StepRecord } from '../run/events.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { createMasker, maskDeep } from '../text/mask.js';
 import { type PauseWindow, pauseWindow } from './window.js';
-import type { ArtifactResult, RunResult } from '../run/result.js';
+import type { ArtifactResult, Distributed, RunResult } from '../run/result.js';
 import { logName } from '../run/step-record.js';
 import { prefixedDigest } from '../text/digest.js';
 
@@ -53,6 +53,8 @@ export interface RunJson
   record: { dir: string };
   /** `cutover rehearse`: the work tree as it stood, unfrozen, nothing committed; never evidence. */
   rehearsal?: true;
+  /** A run spread over runners: the matrix step, the hand-off's digest, each shard's bundle (docs/records.md). */
+  distributed?: Distributed;
   /** From `paused_at` to `resumed_at`: how long writes were held, and cutover's own share of it. */
   pauseWindow?: PauseWindow;
   /** Run-level problems beyond step failures (frozen files changed, artifacts missing). */
@@ -163,6 +165,7 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
     ...(result.drill !== undefined ? { drill: result.drill } : {}),
     resumed: result.resumed,
     ...(result.rehearsal ? { rehearsal: true as const } : {}),
+    ...(result.distributed ? { distributed: result.distributed } : {}),
     boundaries,
     ...(window ? { pauseWindow: window } : {}),
     ...(result.problems?.length ? { problems: [...result.problems] } : {}),

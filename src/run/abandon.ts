@@ -35,7 +35,7 @@ export interface AbandonOptions extends Pick<PreflightOptions, 'root' | 'plan' |
  * there is no unfinished run (NO_UNFINISHED_RUN) or a live run holds the lock (RUN_LOCKED).
  */
 export async function abandonRun(options: AbandonOptions, finish: Finish): Promise<RunResult> {
-  const located = await locateRun(options);
+  const located = await locateRun({ ...options, state: 'run' });
   const name = located.valid.plan.metadata.name;
   const started = replayJournal(located.journal).start;
   if (!started)

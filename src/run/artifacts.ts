@@ -1,52 +1,86 @@
 // Hashing a run's declared artifacts into manifests and Merkle roots, once its steps are done.
 import { pathExists, resolveInside } from '../adapters/fs.js';
-import { hashArtifact } from '../integrity/hash-artifact.js';
+import { hashArtifact, type ArtifactHash } from '../integrity/hash-artifact.js';
+import { mergeManifests, type ManifestPart } from '../integrity/merge-manifests.js';
 import { manifestRoot } from '../integrity/merkle.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { EventSink } from './events.js';
+import type { PartialArtifact } from './handoff.js';
 import type { ArtifactResult } from './result.js';
 
-/** Hashes every declared artifact (an absent one is recorded as absent, with the empty root). */
-export async function hashArtifacts(root: string, plan: Pick<ResolvedPlan, 'artifacts'>, emit: EventSink): Promise<ArtifactResult[]> {
-  const results: ArtifactResult[] = [];
+type Artifact = ResolvedPlan['artifacts'][number];
+
+/** What other runners' trees held under the artifacts (a run spread over runners), by the part they ran. */
+export interface RemoteParts {
+  from: string;
+  artifacts: readonly PartialArtifact[];
+}
+
+/**
+ * Hashes every declared artifact (an absent one is recorded as absent, with the empty root). With
+ * `remote`, each artifact's manifest is the union of this tree's files and the other runners'
+ * (docs/integrity.md, "Artifacts spread over runners"); files they hold differently are `conflicts`.
+ */
+export async function hashArtifacts(
+  root: string,
+  plan: Pick<ResolvedPlan, 'artifacts'>,
+  emit: EventSink,
+  remote: readonly RemoteParts[] = [],
+): Promise<{ artifacts: ArtifactResult[]; conflicts: string[] }> {
+  const artifacts: ArtifactResult[] = [];
+  const conflicts: string[] = [];
   for (const a of plan.artifacts) {
-    const abs = await resolveInside(root, a.path, { links: 'none' });
-    if (!(await pathExists(abs))) {
-      results.push({
-        name: a.name,
-        path: a.path,
-        commit: a.commit,
-        present: false,
-        files: 0,
-        bytes: 0,
-        root: manifestRoot([]),
-        manifest: '',
-      });
+    const hash = await hashOne(root, a, emit);
+    const parts: ManifestPart[] = remote.flatMap(({ from, artifacts }) =>
+      artifacts.filter((p) => p.name === a.name).map((p) => ({ from, entries: p.entries })),
+    );
+    if (parts.length === 0) {
+      artifacts.push(hash ? present(a, hash) : absent(a));
       continue;
     }
-    const hash = await hashArtifact(abs, {
+    const merged = mergeManifests([...(hash ? [{ from: 'join', entries: hash.entries }] : []), ...parts], {
       children: a.roots === 'children',
-      onProgress: (p) =>
-        emit({
-          type: 'hash-progress',
-          artifact: a.name,
-          files: p.files,
-          bytes: p.bytes,
-          totalFiles: p.totalFiles,
-          totalBytes: p.totalBytes,
-        }),
     });
-    results.push({
-      name: a.name,
-      path: a.path,
-      commit: a.commit,
-      present: true,
-      files: hash.files,
-      bytes: hash.bytes,
-      root: hash.root,
-      manifest: hash.manifest,
-      ...(hash.children ? { children: hash.children } : {}),
-    });
+    conflicts.push(...merged.conflicts.map((c) => `${a.name}: ${c}`));
+    artifacts.push(present(a, merged));
   }
-  return results;
+  return { artifacts, conflicts };
+}
+
+/** The files this tree holds under each present artifact: a coordinator's or a shard's part of a spread run. */
+export async function hashPartials(root: string, plan: Pick<ResolvedPlan, 'artifacts'>, emit: EventSink): Promise<PartialArtifact[]> {
+  const parts: PartialArtifact[] = [];
+  for (const a of plan.artifacts) {
+    const hash = await hashOne(root, a, emit);
+    if (hash) parts.push({ name: a.name, entries: hash.entries });
+  }
+  return parts;
+}
+
+async function hashOne(root: string, a: Artifact, emit: EventSink): Promise<ArtifactHash | undefined> {
+  const abs = await resolveInside(root, a.path, { links: 'none' });
+  if (!(await pathExists(abs))) return undefined;
+  return hashArtifact(abs, {
+    children: a.roots === 'children',
+    onProgress: (p) =>
+      emit({ type: 'hash-progress', artifact: a.name, files: p.files, bytes: p.bytes, totalFiles: p.totalFiles, totalBytes: p.totalBytes }),
+  });
+}
+
+function present(a: Artifact, hash: Omit<ArtifactHash, 'entries'>): ArtifactResult {
+  return {
+    name: a.name,
+    path: a.path,
+    commit: a.commit,
+    present: true,
+    files: hash.files,
+    bytes: hash.bytes,
+    root: hash.root,
+    manifest: hash.manifest,
+    ...(hash.children ? { children: hash.children } : {}),
+  };
+}
+
+function absent(a: Artifact): ArtifactResult {
+  return { name: a.name, path: a.path, commit: a.commit, present: false, files: 0, bytes: 0, root: manifestRoot([]), manifest: '' };
 }

@@ -4,6 +4,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Masker } from '../text/mask.js';
 import type { StepRecord } from './events.js';
+import type { Distributed } from './result.js';
 
 /** One line of the journal. */
 export type JournalEntry =
@@ -19,7 +20,9 @@ export type JournalEntry =
   | { type: 'step-spawn'; id: string; pgid: number; startTime?: string }
   | { type: 'step-end'; step: StepRecord }
   | { type: 'boundary'; name: string; at: string }
-  | { type: 'run-end'; outcome: string; endedAt: string };
+  | { type: 'run-end'; outcome: string; endedAt: string }
+  /** A join's start: the runners of the other parts, and the problems they found (docs/runs.md, "One run over many runners"). */
+  | { type: 'join'; distributed: Distributed; problems: string[] };
 
 /** An open journal that appends durably. */
 export interface Journal {

@@ -1,50 +1,26 @@
 // The run lifecycle (docs/runs.md): preflight, the phases, hashing, the record and its commit, resume.
 import { rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { relative } from 'node:path';
-import { CutoverError, oneLine } from '../errors.js';
-import { runRoot } from '../integrity/merkle.js';
-import type { ResolvedPlan } from '../plan/resolve.js';
+import { CutoverError } from '../errors.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { createMasker, maskDeep, type Masker } from '../text/mask.js';
-import { hashArtifacts } from './artifacts.js';
 import type { EventSink, StepRecord } from './events.js';
+import { assertEmptyFolder, bundleProblem, type Handoff, HANDOFF_FORMAT, readBundle, type ReadBundle } from './handoff.js';
+import { readJoinBundles, seedJoin, stageJoin } from './join-seed.js';
 import { openJournal, removeJournal, type Journal } from './journal.js';
-import { Ledger } from './ledger.js';
-import { createPhaseRunner } from './phase-runner.js';
-import { phaseOrder, runPhases } from './phases.js';
-import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared, type PreflightOptions } from './preflight.js';
-import { keptOnResume, replayJournal } from './replay.js';
-import { assembleResult, concludeRun, runnerFacts, type RunResult } from './result.js';
+import { phaseOrder } from './phases.js';
+import { checkRunnable, journaledRunId, locateRun, prepareRun, type Prepared } from './preflight.js';
 import { pendingAside, recoverAside } from './produces.js';
+import { replayJournal } from './replay.js';
+import { assembleResult, type RunResult } from './result.js';
+import { secretsOf, type Finish, type FreezeChecks, type RunOptions } from './run-options.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
-import { closeRun, endOrphans } from './unfinished.js';
-import { secretValuesOf } from '../plan/resolve.js';
+import { runAll } from './run-steps.js';
+import { assertSameFreeze, assertSpreadable, partSteps, runPart, type PartSummary } from './spread.js';
 import { stepEndEvent } from './step-runner.js';
+import { closeRun, endOrphans } from './unfinished.js';
 
-/** Integrity checks the run calls (the freeze gate and its re-checks), passed in by the command. */
-export interface FreezeChecks {
-  /** The freeze gate: throws a refusal (exit 3) naming each file; returns the freeze digest. */
-  assertFrozen(prepared: Prepared): Promise<{ freezeDigest: string }>;
-  /** Cheap re-check after a step (size and modification time): the frozen files that changed. */
-  recheck(): Promise<string[]>;
-  /** Full re-hash before the record is written: the frozen files whose bytes changed. */
-  rehash(): Promise<string[]>;
-}
-
-/** What happens to a finished run's result (write, commit, push), passed in by the command. */
-export type Finish = (result: RunResult, emit: EventSink) => Promise<void>;
-
-/** Options of `cutover run`: what preflight checks, with a clock instead of a time, and what the run needs. */
-export interface RunOptions extends Omit<PreflightOptions, 'now'> {
-  now: () => Date;
-  emit: EventSink;
-  /** Aborted by the first SIGINT/SIGTERM; its reason is the signal name. */
-  signal: AbortSignal;
-  verbose?: boolean;
-  graceMs?: number;
-  toolVersion: string;
-}
+export type { Finish, FreezeChecks, RunOptions } from './run-options.js';
 
 /** A finished run: its outcome, exit code and result. */
 export interface RunSummary {
@@ -54,8 +30,90 @@ export interface RunSummary {
 
 /** Runs a plan through its whole lifecycle; refusals throw before anything runs, step failures do not. */
 export async function executeRun(options: RunOptions, checks: FreezeChecks, finish: Finish): Promise<RunSummary> {
-  const located = await locateRun(options);
-  const runId = (options.rehearsal ? undefined : journaledRunId(located.journal)) ?? options.runId;
+  const d = options.distribution;
+  const bundles = d?.mode === 'join' ? await readJoinBundles(d.bundles, options.runId) : undefined;
+  return withOpenRun<RunSummary>(
+    options,
+    checks,
+    { ...(bundles ? { handoff: bundles.handoff } : {}) },
+    {
+      committed: (prepared, opts) => finishCommitted(prepared, opts, finish),
+      body: async ({ prepared, options, journal, freezeDigest, resumed }) => {
+        if (bundles && !resumed) {
+          // A join starts from what the coordinator and the shards did: their ends are journaled here
+          // first, their logs and manifests staged, so a killed join resumes like any run.
+          const seed = await seedJoin(bundles, prepared.resolved);
+          await stageJoin(seed, prepared.paths.scratch);
+          for (const entry of seed.entries) if (entry.type !== 'run-start') journal.append(entry);
+          prepared.journal = [...prepared.journal, ...seed.entries.filter((e) => e.type !== 'run-start')];
+        }
+        const result = await runAll(prepared, options, checks, journal, { freezeDigest, resumed });
+        try {
+          await finish(result, options.emit);
+        } catch (error) {
+          // Once its record is committed the run is over: what failed after it (the push, the index)
+          // carries its own by-hand hint, and a --resume would have nothing left to do.
+          if (await options.findCommitted(normaliseRecordDir(result.plan.record.dir), result, options.root)) return { closed: true, error };
+          throw error;
+        }
+        journal.append({ type: 'run-end', outcome: result.outcome, endedAt: result.endedAt });
+        return { closed: true, value: { result, exitCode: result.exitCode } };
+      },
+    },
+  );
+}
+
+/** Runs the coordinator's part of a spread run (`--until`) or one shard (`--shard`): a bundle, no record. */
+export async function executePart(options: RunOptions, checks: FreezeChecks): Promise<PartSummary> {
+  const d = options.distribution;
+  if (!d || d.mode === 'join') throw new Error('executePart runs the coordinator or a shard');
+  const handoff = d.mode === 'shard' ? await readHandoff(d.handoff, options.runId) : undefined;
+  return withOpenRun<PartSummary>(
+    options,
+    checks,
+    { ...(handoff ? { handoff } : {}) },
+    {
+      body: async ({ prepared, options, journal, freezeDigest }) => {
+        const summary = await runPart(prepared, options, checks, journal, {
+          freezeDigest,
+          distribution: d,
+          ...(handoff ? { handoff } : {}),
+        });
+        return { closed: true, value: summary };
+      },
+    },
+  );
+}
+
+/** An opened run: prepared, gated, its journal open; `resumed` when this machine's journal held it already. */
+interface OpenRun {
+  prepared: Prepared;
+  options: RunOptions;
+  journal: Journal;
+  freezeDigest: string;
+  resumed: boolean;
+}
+
+/** What a run's body returns: its value, or the error to throw once the run is closed (its record committed). */
+type BodyEnd<T> = { closed: true; value: T } | { closed: true; error: unknown };
+
+/**
+ * Takes the run lock, runs preflight and the freeze gate, opens the journal and runs `body`; the
+ * run's journal and scratch space are removed once the body says it ended. A part of a spread run
+ * (`handoff`) runs the coordinator's run id, and only against the plan and lock it froze.
+ */
+async function withOpenRun<T>(
+  options: RunOptions,
+  checks: FreezeChecks,
+  spread: { handoff?: ReadBundle<Handoff> },
+  how: { committed?: (prepared: Prepared, options: RunOptions) => Promise<T>; body: (run: OpenRun) => Promise<BodyEnd<T>> },
+): Promise<T> {
+  const d = options.distribution;
+  const located = await locateRun({ ...options, state: options.rehearsal ? 'rehearsal' : d?.mode === 'shard' ? 'shard' : 'run' });
+  const handoff = spread.handoff?.doc;
+  if (handoff) await assertSameFreeze(options.root, located, handoff);
+  const local = options.rehearsal ? [] : located.journal;
+  const runId = journaledRunId(local) ?? handoff?.runId ?? options.runId;
   const lock = await acquireRunLock(located.paths.runLock, runId ?? '(new)', (old) =>
     options.emit({ type: 'preflight', check: 'run lock', ok: true, detail: `replaced the stale lock ${old.id} of pid ${old.pid}` }),
   );
@@ -66,21 +124,30 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     await endOrphans(located.journal, options);
     // A rehearsal is never resumed: what an earlier one left running is ended, the rest discarded.
     if (options.rehearsal) located.journal = [];
-    const preflight = { ...options, now: options.now() };
+    // A join continues the coordinator's journal, unless this machine already holds its own.
+    const joining = d?.mode === 'join' && local.length === 0;
+    if (joining) located.journal = handoff!.journal;
+    const preflight = { ...options, ...(runId ? { runId } : {}), ...(joining ? { resume: true } : {}), now: options.now() };
     const prepared = await prepareRun(located, preflight);
+    if (d && d.mode !== 'join') {
+      partSteps(prepared.resolved, d, handoff);
+      await assertEmptyFolder(d.mode === 'until' ? d.handoff : d.out);
+    } else if (d) assertSpreadable(prepared.resolved);
     // From here every event and journal line passes the masker: a reason or note may quote what a step wrote.
     const masker = createMasker(secretsOf(prepared.resolved, options.env));
     options = { ...options, emit: maskedSink(options.emit, masker) };
-    if (prepared.committed) {
+    if (prepared.committed && how.committed) {
       await checkRunnable(prepared, preflight);
-      return await finishCommitted(prepared, options, finish);
+      return await how.committed(prepared, options);
     }
     // The preflight order of docs/runs.md: the freeze gate, then the window, the tree and the merge.
     const { freezeDigest } = await checks.assertFrozen(prepared);
     if (!options.rehearsal) options.emit({ type: 'preflight', check: 'freeze gate', ok: true, detail: freezeDigest });
     // A rehearsal commits nothing and is no production run: no window, clean tree or branch needed.
-    if (!options.rehearsal) await checkRunnable(prepared, preflight);
-    if (prepared.journal.length === 0) {
+    // Only the join commits; it continues a run whose window was checked when the coordinator started it.
+    if (!options.rehearsal)
+      await checkRunnable(prepared, { ...preflight, commit: d && d.mode !== 'join' ? false : preflight.commit, window: !joining });
+    if (local.length === 0) {
       // A fresh run: nothing of an abandoned attempt (one that never finished a step) carries over,
       // but what one of its steps set aside (a journal removed by hand) is put back, never discarded.
       await removeJournal(prepared.paths.journal);
@@ -89,24 +156,13 @@ export async function executeRun(options: RunOptions, checks: FreezeChecks, fini
     }
     journal = await openJournal(prepared.paths.journal, masker);
     opened = true;
-    const result = await runAll(prepared, options, checks, journal, freezeDigest);
-    try {
-      await finish(result, options.emit);
-    } catch (error) {
-      // Once its record is committed the run is over: what failed after it (the push, the index)
-      // carries its own by-hand hint, and a --resume would have nothing left to do.
-      if (await options.findCommitted(normaliseRecordDir(result.plan.record.dir), result, options.root)) {
-        journal.close();
-        journal = undefined;
-        await closeRun(prepared.paths);
-      }
-      throw error;
-    }
-    journal.append({ type: 'run-end', outcome: result.outcome, endedAt: result.endedAt });
+    if (joining) for (const entry of prepared.journal) journal.append(entry);
+    const end = await how.body({ prepared, options, journal, freezeDigest, resumed: local.length > 0 });
     journal.close();
     journal = undefined;
     await closeRun(prepared.paths);
-    return { result, exitCode: result.exitCode };
+    if ('error' in end) throw end.error;
+    return end.value;
   } catch (error) {
     throw opened ? asIoFailure(error, options.root, located.planFile) : error;
   } finally {
@@ -172,117 +228,22 @@ async function finishCommitted(prepared: Prepared, options: RunOptions, finish: 
   return { result, exitCode: result.exitCode };
 }
 
+/** Reads the coordinator's hand-off for a shard; refuses (exit 2) one that is not a sound hand-off of this run. */
+async function readHandoff(dir: string, runId: string | undefined): Promise<ReadBundle<Handoff>> {
+  const bundle = await readBundle(dir);
+  if (bundle.doc.format !== HANDOFF_FORMAT)
+    throw new CutoverError('HANDOFF_INVALID', `${dir} is a shard bundle, not a hand-off`, {
+      hint: "pass the coordinator's --handoff folder",
+    });
+  const problem = await bundleProblem(bundle);
+  if (problem) throw new CutoverError('HANDOFF_INVALID', `the hand-off ${dir} cannot be used: ${problem}`);
+  if (runId && runId !== bundle.doc.runId)
+    throw new CutoverError('HANDOFF_MISMATCH', `--run-id ${runId} is not the hand-off's run ${bundle.doc.runId}`);
+  return bundle as ReadBundle<Handoff>;
+}
+
 /** An event sink that masks secret values in every string of every event. */
 function maskedSink(sink: EventSink, masker: Masker): EventSink {
   if (masker.identity) return sink;
   return (event) => sink(maskDeep(event, masker));
-}
-
-/** The values of the plan's `secrets:` (from the caller's environment or the plan's), to mask everywhere. */
-function secretsOf(resolved: ResolvedPlan, env: Record<string, string | undefined>): string[] {
-  return secretValuesOf(resolved, env).map((s) => s.value);
-}
-
-/** Runs the phases of a prepared run (the steps an earlier attempt finished are kept), then hashes its artifacts. */
-async function runAll(
-  prepared: Prepared,
-  options: RunOptions,
-  checks: FreezeChecks,
-  journal: Journal,
-  freezeDigest: string,
-): Promise<RunResult> {
-  const { resolved } = prepared;
-  const replayed = replayJournal(prepared.journal);
-  const resumed = prepared.journal.length > 0;
-  const startedAt = replayed.start?.startedAt ?? options.now().toISOString();
-  if (!resumed)
-    journal.append({
-      type: 'run-start',
-      runId: resolved.runId,
-      planDigest: prepared.planDigest,
-      lockDigest: prepared.lockDigest,
-      startedAt,
-      commit: prepared.git.sha,
-    });
-  const ordered = phaseOrder(resolved);
-  options.emit({
-    type: 'run-start',
-    plan: prepared.planFile,
-    runId: resolved.runId,
-    resumed,
-    record: normaliseRecordDir(resolved.record.dir),
-    freezeDigest,
-    steps: ordered.map((s) => ({ phase: s.phase, id: s.id, name: s.name })),
-  });
-
-  const secretValues = secretsOf(resolved, options.env);
-  const masker = createMasker(secretValues);
-  // A step's end says where the record will keep its log; a reason is masked and one line, so it
-  // cannot start a line of its own in any output.
-  const emit: EventSink = (event) => options.emit(event.type === 'step-end' ? stepEndEvent(resolved, event.step) : event);
-  const ledger = new Ledger(
-    { journal, emit, mask: (text) => oneLine(masker.mask(text)) },
-    { records: keptOnResume(replayed), boundaries: replayed.boundaries },
-  );
-  const runner = createPhaseRunner(ledger, {
-    context: {
-      root: options.root,
-      scratch: prepared.paths.scratch,
-      callerEnv: options.env,
-      secrets: secretValues,
-      emit: options.emit,
-      ...(options.failAt ? { failAt: options.failAt } : {}),
-      verbose: Boolean(options.verbose),
-      graceMs: options.graceMs ?? 5000,
-      now: options.now,
-    },
-    scope: { env: { ...options.env, ...resolved.env }, run: { id: resolved.runId }, plan: { name: resolved.name }, git: prepared.git },
-    steps: ordered,
-    journal,
-    recheck: () => checks.recheck(),
-    signal: options.signal,
-  });
-  const { interrupted } = await runPhases(resolved, runner, options.signal);
-
-  const drift = await checks.rehash();
-  const artifacts = await hashArtifacts(options.root, resolved, options.emit).catch((error: unknown) => {
-    // An artifact the record cannot describe (a link, a device, a name with a newline): its own hint
-    // says what to fix; the steps are done and journaled.
-    if (!(error instanceof CutoverError)) throw error;
-    throw new CutoverError(error.code, error.message, {
-      cause: error,
-      hint: `${error.hint ? `${error.hint}; ` : ''}the steps are done and will not run again: once it is fixed, \`cutover run ${prepared.planFile} --resume\` records the run`,
-    });
-  });
-  const { outcome, exitCode, problems } = concludeRun({
-    interrupted,
-    signal: options.signal.reason,
-    stepFailed: ledger.failed,
-    problems: drift.length ? [`frozen files changed during the run: ${drift.join(', ')}`] : [],
-    artifacts,
-  });
-  const run = {
-    freezeDigest,
-    commit: prepared.git.sha,
-    branch: prepared.git.branch,
-    startedAt,
-    endedAt: options.now().toISOString(),
-    outcome,
-    exitCode,
-    ...(options.failAt ? { drill: options.failAt } : {}),
-    resumed,
-    artifacts,
-    runRoot: runRoot(artifacts.map((a) => ({ name: a.name, root: a.root }))),
-    runner: runnerFacts(options.env, hostname()),
-    ...(problems.length ? { problems } : {}),
-    ...(options.rehearsal ? { rehearsal: true } : {}),
-  };
-  return assembleResult({
-    prepared,
-    run,
-    steps: ledger.inOrder(ordered),
-    boundaries: ledger.boundaries,
-    toolVersion: options.toolVersion,
-    secretValues,
-  });
 }

@@ -70,6 +70,7 @@ export function createPhaseRunner(ledger: Ledger, options: PhaseRunnerOptions): 
       if (!ledger.has(step.id)) ledger.end(notRun(step, 'skipped', reason));
     },
     failed: () => ledger.failed,
+    failedIn: (steps) => steps.some((s) => ledger.outcomes[s.id]?.outcome === 'failure' && !s.continueOnError),
   };
 }
 

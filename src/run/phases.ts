@@ -16,6 +16,8 @@ export interface PhaseRunner {
   skip(step: ResolvedStep, reason: string): Promise<void>;
   /** Whether a step (or a run-level problem) has failed the run so far. */
   failed(): boolean;
+  /** Whether one of these steps failed (one without `continueOnError`), in this attempt or an earlier one. */
+  failedIn(steps: readonly ResolvedStep[]): boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function runPhases(
 ): Promise<{ interrupted: boolean }> {
   const limit = plan.concurrency;
   await runGraph(plan.phases.preconditions, limit, (step) => runner.run(step, signal, true));
-  const preconditionFailed = runner.failed();
+  const preconditionFailed = runner.failedIn(plan.phases.preconditions);
   await runGraph(plan.phases.steps, limit, (step) => runner.run(step, signal, true));
   const interrupted = signal.aborted;
   await runGraph(plan.phases.rollback, limit, (step) => {

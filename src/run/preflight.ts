@@ -73,14 +73,17 @@ export interface Located {
 }
 
 /** Validates the plan and finds its run lock and journal; refuses nothing but an invalid plan. */
-export async function locateRun(options: Pick<PreflightOptions, 'root' | 'plan' | 'rehearsal'>): Promise<Located> {
+export async function locateRun(
+  options: Pick<PreflightOptions, 'root' | 'plan'> & { state: 'run' | 'rehearsal' | 'shard' },
+): Promise<Located> {
   const { root } = options;
   const valid = await readValidPlan(options.plan, root);
   const planFile = relative(root, valid.file.path);
   const gitDir = await readGitDir({ cwd: root });
   const name = valid.plan.metadata.name;
-  // One run lock for the work tree; a rehearsal's journal and scratch apart, so no rehearsal is ever resumed as a run.
-  const state = options.rehearsal ? join(gitDir, 'cutover', 'rehearsal') : join(gitDir, 'cutover');
+  // One run lock for the work tree; a rehearsal's or a shard's journal and scratch apart, so neither
+  // is ever resumed as a run.
+  const state = options.state === 'run' ? join(gitDir, 'cutover') : join(gitDir, 'cutover', options.state);
   const paths = {
     gitDir,
     runLock: join(gitDir, 'cutover', 'locks', `${name}.lock`),
@@ -186,12 +189,12 @@ export async function prepareRun(located: Located, options: PreflightOptions): P
  */
 export async function checkRunnable(
   prepared: Prepared,
-  options: Pick<PreflightOptions, 'root' | 'commit' | 'requireMerged' | 'now'>,
+  options: Pick<PreflightOptions, 'root' | 'commit' | 'requireMerged' | 'now'> & { window?: boolean },
 ): Promise<void> {
   const { root } = options;
   const { resolved, committed } = prepared;
   const started = prepared.journal.length > 0;
-  if (!committed) checkWindow(resolved, options.now);
+  if (!committed && options.window !== false) checkWindow(resolved, options.now);
   if (!started) {
     // The record folder was checked in prepareRun: nothing in it but this run's own record, which it replaces.
     const commitPaths = resolved.artifacts.filter((a) => a.commit === 'files').map((a) => a.path);

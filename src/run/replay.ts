@@ -12,6 +12,8 @@ export interface Replayed {
   records: Map<string, StepRecord>;
   /** Boundary times by name. */
   boundaries: Record<string, string>;
+  /** A join's start: the other parts' runners and problems. */
+  join?: Extract<JournalEntry, { type: 'join' }>;
 }
 
 /** Replays a journal: used by `--resume` and by finishing a run whose record was already committed. */
@@ -19,12 +21,14 @@ export function replayJournal(entries: readonly JournalEntry[]): Replayed {
   const records = new Map<string, StepRecord>();
   const boundaries: Record<string, string> = {};
   let start: RunStart | undefined;
+  let join: Replayed['join'];
   for (const e of entries) {
     if (e.type === 'run-start') start ??= e;
+    else if (e.type === 'join') join ??= e;
     else if (e.type === 'step-end') records.set(e.step.id, e.step);
     else if (e.type === 'boundary') boundaries[e.name] = e.at;
   }
-  return { ...(start ? { start } : {}), records, boundaries };
+  return { ...(start ? { start } : {}), records, boundaries, ...(join ? { join } : {}) };
 }
 
 /** The steps a resumed run keeps: every recorded end except an interrupted one (that step runs again). */

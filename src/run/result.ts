@@ -22,6 +22,15 @@ export interface ArtifactResult {
   children?: Record<string, string>;
 }
 
+/** What the record says of a run spread over runners: the matrix step, the hand-off, each shard's bundle. */
+export interface Distributed {
+  step: string;
+  /** `sha256:` of the hand-off's handoff.json. */
+  handoff: string;
+  coordinator: Record<string, string>;
+  shards: { id: string; bundle: string | null; runner?: Record<string, string>; problem?: string }[];
+}
+
 /** A finished run, ready to be written as a record. */
 export interface RunResult {
   plan: ResolvedPlan;
@@ -45,6 +54,8 @@ export interface RunResult {
   resumed: boolean;
   /** Set by `cutover rehearse`: the plan ran as the work tree holds it, unfrozen; not evidence. */
   rehearsal?: boolean;
+  /** Set when the run was spread over runners: which ran the other parts (docs/runs.md). */
+  distributed?: Distributed;
   boundaries: Record<string, string>;
   steps: StepRecord[];
   artifacts: ArtifactResult[];
@@ -82,6 +93,7 @@ export type CommittedRun = Pick<
   | 'runRoot'
   | 'runner'
   | 'problems'
+  | 'distributed'
 >;
 
 /** A record committed by an earlier attempt of the run being resumed, and its commit. */

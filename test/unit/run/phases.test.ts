@@ -18,16 +18,21 @@ function plan(ids: Partial<Record<Phase, string[]>>): Pick<ResolvedPlan, 'phases
 function fakeRunner(fails: string[] = [], abort?: { id: string; controller: AbortController }) {
   const calls: string[] = [];
   let failed = false;
+  const failedIds = new Set<string>();
   const runner: PhaseRunner = {
     async run(s: ResolvedStep, signal: AbortSignal, interruptible: boolean) {
       calls.push(`run ${s.id}${interruptible ? '' : ' (not interruptible)'}${signal.aborted ? ' (aborted)' : ''}`);
-      if (fails.includes(s.id)) failed = true;
+      if (fails.includes(s.id)) {
+        failed = true;
+        failedIds.add(s.id);
+      }
       if (abort?.id === s.id) abort.controller.abort('SIGINT');
     },
     async skip(s: ResolvedStep, reason: string) {
       calls.push(`skip ${s.id}: ${reason}`);
     },
     failed: () => failed,
+    failedIn: (steps) => steps.some((s) => failedIds.has(s.id)),
   };
   return { runner, calls };
 }
