@@ -204,6 +204,35 @@ describe('the example workflows', () => {
     expect(attest.steps?.some((s) => s.run?.includes('npm'))).toBe(false);
   });
 
+  it('execute-sharded-plan: coordinator, shards and join share one run id; only the join writes, and it always runs', () => {
+    const w = parse(read('examples/workflows/execute-sharded-plan.yml')) as Workflow & {
+      concurrency: unknown;
+      env: Record<string, string>;
+    };
+    expect(w.permissions).toEqual({});
+    expect(w.concurrency).toEqual({ group: 'cutover-${{ inputs.plan }}', 'cancel-in-progress': false });
+    expect(w.env.RUN_ID).toBe('gh-${{ github.run_id }}');
+    const { coordinator, shard, join } = w.jobs as Record<string, Job & { needs?: unknown; if?: string; strategy?: any; outputs?: any }>;
+    for (const job of [coordinator, shard, join]) expect(job?.environment).toBe('cutover');
+    expect(coordinator?.permissions).toEqual({ contents: 'read' });
+    expect(shard?.permissions).toEqual({ contents: 'read' });
+    expect(join?.permissions).toEqual({ contents: 'write' });
+    const script = (job: Job | undefined) => job?.steps?.map((s) => s.run ?? '').join('\n') ?? '';
+    expect(script(coordinator)).toContain('npx cutover matrix "$PLAN" "$STEP" --format github');
+    expect(script(coordinator)).toContain('--until "$STEP" --handoff "$RUNNER_TEMP/handoff"');
+    expect(coordinator?.outputs).toEqual({ shards: '${{ steps.matrix.outputs.shards }}' });
+    expect(shard?.needs).toBe('coordinator');
+    expect(shard?.strategy).toEqual({ 'fail-fast': false, matrix: { shard: '${{ fromJSON(needs.coordinator.outputs.shards) }}' } });
+    expect(script(shard)).toContain('--shard "$SHARD" --handoff "$RUNNER_TEMP/handoff" --out "$RUNNER_TEMP/shard"');
+    expect(join?.needs).toEqual(['coordinator', 'shard']);
+    expect(join?.if).toBe('${{ always() }}');
+    expect(script(join)).toContain('--join "$RUNNER_TEMP"/bundles/* --push');
+    // Every bundle uploaded is one the join downloads, and nothing else is.
+    const uploads = [coordinator, shard].flatMap((j) => j?.steps?.filter((s) => s.uses?.startsWith('actions/upload-artifact')) ?? []);
+    expect(uploads.map((s) => String(s.with?.name))).toEqual(['cutover-bundle-handoff', 'cutover-bundle-shard-${{ strategy.job-index }}']);
+    expect(join?.steps?.find((s) => s.uses?.startsWith('actions/download-artifact'))?.with?.pattern).toBe('cutover-bundle-*');
+  });
+
   it('validate-plans: a sticky comment from the one job that may write to the pull request, the summary for a fork', () => {
     const w = validate();
     expect(w.on).toEqual({ pull_request: null });
