@@ -69,6 +69,8 @@ export function buildReport(run: RunJson): string {
     );
   }
 
+  if (run.distributed) out.push(...runnersBlock(run.distributed));
+
   out.push('## Steps', '', '| phase | id | outcome | attempts | exit | duration |', '|---|---|---|---:|---:|---:|');
   for (const step of run.steps) {
     const exit = step.signal ? `signal ${md(step.signal)}` : step.exitCode === null ? '–' : String(step.exitCode);
@@ -196,4 +198,22 @@ export function mermaidText(text: string): string {
     .replace(/\s+/g, ' ')
     .trim();
   return safe === '' ? 'step' : safe.slice(0, 80);
+}
+
+/** Which runner ran each part of a spread run, and the bundle the join took from each shard. */
+function runnersBlock(d: NonNullable<RunJson['distributed']>): string[] {
+  const host = (runner: Record<string, string> | undefined) => (runner?.host ? `\`${code(runner.host)}\`` : '–');
+  const out = [
+    '## Runners',
+    '',
+    `Spread over runners at \`${code(d.step)}\`: the coordinator ran on ${host(d.coordinator)} (hand-off \`${d.handoff}\`), the join on this record's runner.`,
+    '',
+    '| shard | runner | bundle |',
+    '|---|---|---|',
+  ];
+  for (const shard of d.shards)
+    out.push(
+      `| \`${code(shard.id)}\` | ${host(shard.runner)} | ${shard.bundle ? `\`${shard.bundle}\`` : `none: ${md(shard.problem ?? 'skipped')}`} |`,
+    );
+  return [...out, ''];
 }

@@ -99,6 +99,9 @@ describe('a run spread over runners', () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(readFileSync(join(joiner, 'state/log.txt'), 'utf8')).toBe('resumed\n');
     expect(git(joiner, 'status', '--porcelain', 'reports')).toBe('');
+    const report = readFileSync(join(joiner, 'reports/test-plan/spread-1/report.md'), 'utf8');
+    expect(report).toMatch(/## Runners\n\nSpread over runners at `migrate`/);
+    for (const m of MODULES) expect(report).toMatch(new RegExp(`\\| \`migrate\\[${m}\\]\` \\| \`[^\`]+\` \\| \`sha256:[0-9a-f]{64}\` \\|`));
   }, 120_000);
 
   it('fails a shard whose bundle was tampered with: rollback and finally run, and the record is committed', () => {
@@ -155,6 +158,9 @@ describe('a run spread over runners', () => {
     expect(shard.reason).toMatch(/no bundle was given for it/);
     expect(outcomes(record)).toMatchObject({ undo: 'success', resume: 'success' });
     expect(record.distributed.shards.find((s: { id: string }) => s.id === 'migrate[personen]').bundle).toBeNull();
+    expect(readFileSync(join(joiner, 'reports/test-plan/spread-1/report.md'), 'utf8')).toMatch(
+      /\| `migrate\[personen\]` \| – \| none: no bundle was given/,
+    );
   }, 120_000);
 
   it('refuses the re-frozen shard with HANDOFF_MISMATCH before it runs anything', () => {
