@@ -128,6 +128,9 @@ export async function runAll(
     ],
     artifacts,
   });
+  const steps = ledger.inOrder(ordered);
+  // A spread run's drill is given to the part that runs its step: the join finds it in that step's record.
+  const drill = options.failAt ?? (joined ? steps.find((s) => s.drill)?.id : undefined);
   const result = {
     freezeDigest: run.freezeDigest,
     commit: prepared.git.sha,
@@ -136,7 +139,7 @@ export async function runAll(
     endedAt: options.now().toISOString(),
     outcome,
     exitCode,
-    ...(options.failAt ? { drill: options.failAt } : {}),
+    ...(drill ? { drill } : {}),
     resumed: run.resumed,
     artifacts,
     runRoot: runRoot(artifacts.map((a) => ({ name: a.name, root: a.root }))),
@@ -148,7 +151,7 @@ export async function runAll(
   return assembleResult({
     prepared,
     run: result,
-    steps: ledger.inOrder(ordered),
+    steps,
     boundaries: ledger.boundaries,
     toolVersion: options.toolVersion,
     secretValues,

@@ -194,6 +194,27 @@ describe('a run spread over runners', () => {
     expect(git(joiner, 'log', '-1', '--format=%s')).toMatch(/spread-1/);
   }, 120_000);
 
+  it('records a drill given to one shard job as the drill of the run', () => {
+    const origin = planRepo(PLAN, FILES);
+    const coordinator = clone(origin, 'coordinator');
+    const handoff = join(tempDir('cutover-handoff-'), 'handoff');
+    expect(run(coordinator, ['--until', 'migrate', '--handoff', handoff]).code).toBe(0);
+    const bundles = MODULES.map((m) => {
+      const out = join(tempDir('cutover-shard-'), `shard-${m}`);
+      const drill = m === 'orte' ? ['--fail-at', 'migrate[orte]'] : [];
+      expect(run(clone(origin, `shard-${m}`), ['--shard', `migrate[${m}]`, '--handoff', handoff, '--out', out, ...drill]).code).toBe(
+        m === 'orte' ? 1 : 0,
+      );
+      return out;
+    });
+    const joiner = clone(origin, 'join');
+    expect(run(joiner, ['--join', handoff, ...bundles]).code).toBe(1);
+    const record = runJson(joiner);
+    expect(record.drill).toBe('migrate[orte]');
+    expect(record.steps.find((s: { id: string }) => s.id === 'migrate[orte]')).toMatchObject({ outcome: 'failure', drill: true });
+    expect(git(joiner, 'log', '-1', '--format=%s')).toMatch(/drill/);
+  }, 120_000);
+
   it('carries a failed shard into the join: its log and reason in the record, then rollback', () => {
     const origin = planRepo(PLAN, FILES);
     const { handoff, bundles, codes } = spread(origin, {
