@@ -1,9 +1,11 @@
 // One run spread over runners, simulated honestly: the coordinator, every shard and the join each run
 // in a clone of their own, and only the hand-off and shard folders are copied between them.
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cutover } from '../helpers/cli.js';
+import { CLI, cliEnv, cutover } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { git, tempDir, writeFiles } from '../helpers/git-repo.js';
 import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
 
@@ -213,6 +215,35 @@ describe('a run spread over runners', () => {
     expect(record.drill).toBe('migrate[orte]');
     expect(record.steps.find((s: { id: string }) => s.id === 'migrate[orte]')).toMatchObject({ outcome: 'failure', drill: true });
     expect(git(joiner, 'log', '-1', '--format=%s')).toMatch(/drill/);
+  }, 120_000);
+
+  it('resumes a join killed with kill -9 on its machine, and reaches the single-machine roots', async () => {
+    const plan = PLAN.replace('node tools/step.js write out/summary.txt migrated', 'node tools/step.js module summary out done.txt');
+    const origin = planRepo(plan, FILES);
+    const one = runPlan(clone(origin, 'single'), ['--run-id', 'spread-1']);
+    expect(one.code, one.stderr).toBe(0);
+    const { handoff, bundles } = spread(origin);
+    const joiner = clone(origin, 'join');
+    writeFiles(joiner, { 'hold/summary': '' });
+    const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--run-id', 'spread-1', '--join', handoff, ...bundles], {
+      cwd: joiner,
+      env: cliEnv(),
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await waitFor(() => existsSync(join(joiner, 'hold/summary.pid')));
+    child.kill('SIGKILL');
+    await exited;
+    rmSync(join(joiner, 'hold'), { recursive: true });
+    // The join's own journal holds the run now: without --resume it is refused, with it the run ends.
+    expect(run(joiner, ['--join', handoff, ...bundles]).code).toBe(3);
+    const resumed = run(joiner, ['--format', 'json', '--resume', '--join', handoff, ...bundles]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).runRoot).toBe(one.doc!.runRoot);
+    const record = runJson(joiner);
+    expect(record.resumed).toBe(true);
+    expect(record.distributed.shards).toHaveLength(3);
+    expect(readFileSync(join(joiner, 'done.txt'), 'utf8')).toBe('summary\n');
   }, 120_000);
 
   it('carries a failed shard into the join: its log and reason in the record, then rollback', () => {
