@@ -128,6 +128,7 @@ async function runPart(options: RunCommandOptions, io: CommandIo, root: string):
       exitCode: summary.exitCode,
       counts: countSteps(summary.steps),
       durationMs: io.now().getTime() - started,
+      part: summary.part,
     });
     await renderer.done();
     const what = options.distribution?.mode === 'until' ? 'hand-off' : 'shard bundle';

@@ -43,6 +43,8 @@ export type RunEvent =
       record: string;
       freezeDigest: string;
       steps: { phase: Phase; id: string; name: string }[];
+      /** The part of a run spread over runners this process runs: `coordinator`, `shard migrate[kurse]`, `join`. */
+      part?: string;
     }
   | { type: 'preflight'; check: string; ok: boolean; detail?: string }
   | { type: 'step-start'; phase: Phase; id: string; name: string; attempt: number }
@@ -51,7 +53,7 @@ export type RunEvent =
   /** `log`: where the record keeps the step's log (repository-relative), when the step has one. */
   | { type: 'step-end'; step: StepRecord; log?: string }
   | { type: 'hash-progress'; artifact: string; files: number; bytes: number; totalFiles?: number; totalBytes?: number }
-  | { type: 'run-end'; outcome: RunOutcome; exitCode: number; counts: StepCounts; durationMs: number }
+  | { type: 'run-end'; outcome: RunOutcome; exitCode: number; counts: StepCounts; durationMs: number; part?: string }
   | { type: 'record'; dir: string; root: string; commit?: string; pushed?: boolean };
 
 /** Every way a run ends as a whole; `abandoned`: a crashed run that `cutover abandon` closed without running anything. */

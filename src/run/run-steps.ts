@@ -35,7 +35,7 @@ export function startSteps(
   options: RunOptions,
   checks: FreezeChecks,
   journal: Journal,
-  run: { freezeDigest: string; shown: readonly ResolvedStep[]; resumed: boolean; kept?: ReadonlyMap<string, StepRecord> },
+  run: { freezeDigest: string; shown: readonly ResolvedStep[]; resumed: boolean; kept?: ReadonlyMap<string, StepRecord>; part?: string },
 ): Started {
   const { resolved } = prepared;
   const replayed = replayJournal(prepared.journal);
@@ -57,6 +57,7 @@ export function startSteps(
     record: normaliseRecordDir(resolved.record.dir),
     freezeDigest: run.freezeDigest,
     steps: run.shown.map((s) => ({ phase: s.phase, id: s.id, name: s.name })),
+    ...(run.part ? { part: run.part } : {}),
   });
   const secretValues = secretsOf(resolved, options.env);
   const masker = createMasker(secretValues);
@@ -101,9 +102,16 @@ export async function runAll(
 ): Promise<RunResult> {
   const { resolved } = prepared;
   const ordered = phaseOrder(resolved);
-  const { ledger, runner, startedAt, secretValues } = startSteps(prepared, options, checks, journal, { ...run, shown: ordered });
   // A join's journal says which runners ran the other parts, and what they found.
-  const joined = replayJournal(prepared.journal).join;
+  const replayed = replayJournal(prepared.journal);
+  const joined = replayed.join;
+  const { ledger, runner, startedAt, secretValues } = startSteps(prepared, options, checks, journal, {
+    ...run,
+    shown: ordered,
+    ...(joined ? { part: 'join' } : {}),
+  });
+  // What the other runners did is shown first, as it ended there.
+  if (joined && !run.resumed) for (const record of replayed.records.values()) options.emit(stepEndEvent(resolved, record));
   const { interrupted } = await runPhases(resolved, runner, options.signal);
 
   const drift = await checks.rehash();

@@ -23,6 +23,8 @@ export interface PartSummary {
   exitCode: number;
   steps: StepRecord[];
   bundle: string;
+  /** How the part is named in its output. */
+  part: string;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function runPart(
     freezeDigest: part.freezeDigest,
     shown: mine,
     resumed,
+    part: partName(d),
     ...(kept ? { kept } : {}),
   });
   // Preconditions first, then the steps, each as their needs allow (docs/runs.md, "Order and concurrency").
@@ -137,7 +140,7 @@ export async function runPart(
   } else await writeBundle(d.out, { ...common, format: SHARD_FORMAT, handoff: h!.digest, shard: d.shard, record: steps[0]! }, logsDir);
   const stepFailed = d.mode === 'shard' ? steps[0]?.outcome === 'failure' : ledger.failed;
   const { outcome, exitCode } = concludeRun({ interrupted, signal: options.signal.reason, stepFailed, problems, artifacts: [] });
-  return { outcome, exitCode, steps, bundle: d.mode === 'until' ? d.handoff : d.out };
+  return { outcome, exitCode, steps, bundle: d.mode === 'until' ? d.handoff : d.out, part: partName(d) };
 }
 
 /**
@@ -152,6 +155,11 @@ export function partSteps(
   assertSpreadable(plan);
   const { before, shards } = splitAt(plan, d.mode === 'shard' ? handoff!.step : d.step);
   return { mine: d.mode === 'shard' ? [shardNamed(shards, d.shard)] : before, shards };
+}
+
+/** How a part is named in its output: `coordinator` or `shard migrate[kurse]`. */
+export function partName(d: Exclude<Distribution, { mode: 'join' }>): string {
+  return d.mode === 'until' ? 'coordinator' : `shard ${d.shard}`;
 }
 
 function shardNamed(shards: readonly ResolvedStep[], id: string): ResolvedStep {

@@ -10,9 +10,9 @@ type Of<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
 /** The header: plan, run id, record folder, and the freeze gate's verdict (the run got past it). */
 export function headerLines(event: Of<'run-start'>, c: Chalk): string[] {
   return [
-    `${c.bold(`cutover run ${event.plan}`)}${event.resumed ? ' (resumed)' : ''}`,
+    `${c.bold(`cutover run ${event.plan}`)}${event.part ? ` (${event.part})` : ''}${event.resumed ? ' (resumed)' : ''}`,
     `  run id   ${event.runId}`,
-    `  record   ${event.record}`,
+    `  record   ${event.record}${event.part && event.part !== 'join' ? c.dim(' (written by the join)') : ''}`,
     `  freeze   ${c.green('frozen')} ${c.dim(event.freezeDigest)}`,
   ];
 }
@@ -51,8 +51,9 @@ export function summaryLine(event: Of<'run-end'>, c: Chalk): string {
     `${skipped} skipped`,
     ...(interrupted ? [`${interrupted} interrupted`] : []),
   ].join(', ');
+  const what = event.part && event.part !== 'join' ? event.part : 'run';
   const head =
-    event.outcome === 'success' ? c.green('run succeeded') : c.red(event.outcome === 'failure' ? 'run failed' : `run ${event.outcome}`);
+    event.outcome === 'success' ? c.green(`${what} succeeded`) : c.red(`${what} ${event.outcome === 'failure' ? 'failed' : event.outcome}`);
   return `${head} (exit ${event.exitCode}) · ${counts} · ${formatDuration(event.durationMs)}`;
 }
 
