@@ -44,14 +44,14 @@ function processIo(options: GlobalOptions): CommandIo {
 /** What `cutover --help` adds below the commands: the exit codes and the environment (docs/cli.md). */
 const HELP_AFTER = `
 Exit codes:
-  0        success
-  1        a step failed (its produces put back, rollback and finally ran, the record written)
-  2        invalid input: a plan, a flag, a file; nothing ran
-  3        refused: drifted frozen files, missing approvals, a dirty tree, the run lock held,
-           outside the window, not merged; nothing ran
-  4        verification mismatch
-  70       an internal error (a bug)
-  130/143  interrupted by SIGINT/SIGTERM (finally ran, the record was written)
+  0            success
+  1            a step failed (its produces put back, rollback and finally ran, the record written)
+  2            invalid input: a plan, a flag, a file; nothing ran
+  3            refused: drifted frozen files, missing approvals, a dirty tree, the run lock held,
+               outside the window, not merged; nothing ran
+  4            verification mismatch
+  70           an internal error (a bug)
+  129/130/143  interrupted by SIGHUP/SIGINT/SIGTERM (finally ran, the record was written)
 
 Environment:
   NO_COLOR=1          no colours

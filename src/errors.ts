@@ -51,6 +51,7 @@ export const EXIT = {
   invalid: 2,
   refused: 3,
   mismatch: 4,
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -187,4 +188,9 @@ export function oneLineProblem(p: Problem): Problem {
 /** True for errors cutover raised on purpose; anything else is a bug. */
 export function isCutoverError(e: unknown): e is CutoverError {
   return e instanceof CutoverError;
+}
+
+/** The exit code of a run interrupted by `signal`: 128 + its number, SIGINT's for any other reason. */
+export function signalExit(signal: unknown): number {
+  return signal === 'SIGTERM' ? EXIT.sigterm : signal === 'SIGHUP' ? EXIT.sighup : EXIT.sigint;
 }

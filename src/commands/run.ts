@@ -1,6 +1,7 @@
 // `cutover run PLAN`: the full lifecycle with progress, signals, the record and its commit.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { signalExit } from '../errors.js';
 import { findRepositoryRoot } from '../adapters/git.js';
 import { baseId } from '../plan/matrix.js';
 import { publishRun, type RecordPlace } from '../github/report.js';
@@ -291,22 +292,25 @@ function summarize(result: RunResult, record: { commit?: string; pushed?: boolea
 }
 
 /**
- * First SIGINT/SIGTERM: abort the run (the step's group is stopped, finally runs, the record is
- * written). A second one exits at once; the process runner's exit hook kills any group left.
+ * First SIGINT/SIGTERM/SIGHUP: abort the run (the step's group is stopped, finally runs, the record
+ * is written); a dropped terminal session (SIGHUP) no longer kills cutover mid-step. A second one
+ * exits at once; the process runner's exit hook kills any group left.
  */
 function onSignals(controller: AbortController, io: CommandIo): () => void {
   const handler = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       io.stderr.write(`cutover: second ${signal}, exiting now\n`);
-      process.exit(signal === 'SIGTERM' ? 143 : 130);
+      process.exit(signalExit(signal));
     }
     io.stderr.write(`cutover: ${signal} received; stopping the current step, then running finally steps (send it again to exit at once)\n`);
     controller.abort(signal);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  process.on('SIGHUP', handler);
   return () => {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
+    process.off('SIGHUP', handler);
   };
 }

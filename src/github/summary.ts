@@ -9,6 +9,7 @@ const OUTCOMES: Record<number, string> = {
   2: 'invalid',
   3: 'refused',
   4: 'mismatch',
+  129: 'interrupted',
   130: 'interrupted',
   143: 'interrupted',
 };

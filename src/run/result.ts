@@ -1,6 +1,6 @@
 // Everything a finished run knows, handed to the record writer, and the one place it is assembled.
 import { join } from 'node:path';
-import { EXIT } from '../errors.js';
+import { EXIT, signalExit } from '../errors.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import type { RunOutcome, StepRecord } from './events.js';
 
@@ -150,7 +150,7 @@ export function assembleResult(parts: ResultParts): RunResult {
 /** How the steps went, and what the end of the run found. */
 export interface Ending {
   interrupted: boolean;
-  /** The signal that interrupted the run (its exit code is 143 for SIGTERM, 130 otherwise). */
+  /** The signal that interrupted the run (its exit code is 143 for SIGTERM, 129 for SIGHUP, 130 otherwise). */
   signal?: unknown;
   /** Whether a step without `continueOnError` failed. */
   stepFailed: boolean;
@@ -170,8 +170,7 @@ export function concludeRun(ending: Ending): { outcome: RunOutcome; exitCode: nu
       outcome = 'failure';
     }
   }
-  const exitCode =
-    outcome === 'success' ? EXIT.ok : outcome === 'failure' ? EXIT.stepFailed : ending.signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
+  const exitCode = outcome === 'success' ? EXIT.ok : outcome === 'failure' ? EXIT.stepFailed : signalExit(ending.signal);
   return { outcome, exitCode, problems };
 }
 

@@ -117,6 +117,24 @@ describe('cutover run', () => {
     await waitFor(() => !alive(finPid), 5000);
   });
 
+  it('on SIGHUP (a dropped terminal session) stops the step, runs finally, writes the record and exits 129', async () => {
+    const dir = planRepo(`${planHead()}  steps:
+    - { id: long, run: node tools/step.js sleep 60000 long.pid }
+  finally:
+    - { id: fin, run: node tools/step.js append marks.txt finally }
+`);
+    const run = startRun(dir, ['--no-commit']);
+    await waitFor(() => existsSync(join(dir, 'long.pid')));
+    const stepPid = Number(read(dir, 'long.pid'));
+    run.child.kill('SIGHUP');
+    const { code, signal } = await run.exited;
+    expect({ code, signal }, run.output().stderr).toEqual({ code: 129, signal: null });
+    expect(read(dir, 'marks.txt')).toBe('finally\n');
+    expect(alive(stepPid)).toBe(false);
+    const record = JSON.parse(read(dir, 'reports/test-plan/r1/run.json'));
+    expect(record).toMatchObject({ outcome: 'interrupted', exitCode: 129 });
+  });
+
   it('runs a string command without a shell unless shell: is written', () => {
     const dir = planRepo(`${planHead()}  steps:
     - { id: plain, run: "echo a; touch pwned" }
