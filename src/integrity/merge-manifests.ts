@@ -1,4 +1,5 @@
 // One artifact's manifest from the parts several runners hashed (docs/integrity.md, "Artifacts spread over runners").
+import type { ArtifactHash } from './hash-artifact.js';
 import { formatManifest, sortEntries, type ManifestEntry } from './manifest.js';
 import { childRoots, manifestRoot } from './merkle.js';
 
@@ -9,13 +10,7 @@ export interface ManifestPart {
 }
 
 /** A merged manifest, its root and totals; `conflicts` names each file two parts hashed differently. */
-export interface MergedManifest {
-  entries: ManifestEntry[];
-  manifest: string;
-  root: string;
-  files: number;
-  bytes: number;
-  children?: Record<string, string>;
+export interface MergedManifest extends ArtifactHash {
   conflicts: string[];
 }
 
