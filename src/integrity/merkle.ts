@@ -46,6 +46,28 @@ function rootOfLeaves(count: number, leafAt: (i: number) => Digest): Digest {
   return root;
 }
 
+/**
+ * Leaves are grouped in chunks of this many (a power of two): chunk c's leaves [c·4096, (c+1)·4096)
+ * form one perfect, aligned subtree of the RFC 6962 tree, so the threads that hash the files can
+ * build each chunk's subtree as soon as its last leaf is known, and the root needs only those.
+ */
+export const MERKLE_CHUNK = 4096;
+
+/** The root of `count` leaf hashes packed 32 bytes each in `leaves`, from leaf `from` on. */
+export function subtreeRoot(leaves: Uint8Array, from: number, count: number): Digest {
+  return rootOfLeaves(count, (i) => leaves.subarray(32 * (from + i), 32 * (from + i) + 32) as Digest);
+}
+
+/**
+ * The root (`sha256:<hex>`) of `count` leaves given by their chunks' subtree roots (32 bytes a chunk,
+ * from `subtreeRoot`). Full chunks are perfect subtrees, so they go on the stack like leaves one
+ * level up; a last, partial chunk comes last, and everything on the stack folds onto its right, so it
+ * lands where RFC 6962's split puts it.
+ */
+export function rootOfChunks(chunkRoots: Uint8Array, count: number): string {
+  return formatRoot(rootOfLeaves(Math.ceil(count / MERKLE_CHUNK), (c) => chunkRoots.subarray(32 * c, 32 * c + 32) as Digest));
+}
+
 /** RFC 6962 Merkle Tree Hash of the given leaf data (manifest lines, each with its `\n`). */
 export function merkleRoot(lines: readonly Uint8Array[]): Digest {
   return rootOfLeaves(lines.length, (i) => leafHash(lines[i] as Uint8Array));
@@ -66,11 +88,6 @@ export function parseRoot(text: string): Digest | undefined {
 export function manifestRoot(manifest: readonly ManifestLine[] | string, file?: string): string {
   const entries = typeof manifest === 'string' ? parseManifest(manifest, file) : manifest;
   return formatRoot(rootOfLeaves(entries.length, (i) => entryLeafHash(entries[i] as ManifestLine)));
-}
-
-/** The root (`sha256:<hex>`) of a manifest whose leaf hashes are already known, in entry order. */
-export function rootOfLeafHashes(leaves: readonly Uint8Array[]): string {
-  return formatRoot(rootOfLeaves(leaves.length, (i) => leaves[i] as Digest));
 }
 
 /** A run's root: the same construction over `<artifact root hex>  <artifact name>\n`, in name byte order. */

@@ -9,10 +9,13 @@ import {
   formatRoot,
   inclusionProof,
   manifestRoot,
+  MERKLE_CHUNK,
   merkleRoot,
   nodeHash,
   parseRoot,
+  rootOfChunks,
   runRoot,
+  subtreeRoot,
   verifyInclusion,
 } from '../../../src/integrity/merkle.js';
 
@@ -109,6 +112,19 @@ describe('Merkle Tree Hash', () => {
         level[2 * i + 1] ? sha(Uint8Array.of(1), level[2 * i] as Buffer, level[2 * i + 1] as Buffer) : (level[2 * i] as Buffer),
       );
     expect(hex(merkleRoot(leaves))).toBe(hex(level[0] as Buffer));
+  });
+
+  it('builds the same root from chunks of leaves, full or with a partial last one', () => {
+    const most = 3 * MERKLE_CHUNK + 5;
+    const lines = Array.from({ length: most }, (_, i) => Buffer.from(`${i}\n`));
+    const packed = Buffer.concat(lines.map((line) => leafHash(line)));
+    for (const count of [0, 1, 5, MERKLE_CHUNK - 1, MERKLE_CHUNK, MERKLE_CHUNK + 1, 2 * MERKLE_CHUNK, 3 * MERKLE_CHUNK + 1, most]) {
+      const chunks = Math.ceil(count / MERKLE_CHUNK);
+      const roots = Buffer.concat(
+        Array.from({ length: chunks }, (_, c) => subtreeRoot(packed, c * MERKLE_CHUNK, Math.min(MERKLE_CHUNK, count - c * MERKLE_CHUNK))),
+      );
+      expect(rootOfChunks(roots, count), `${count} leaves`).toBe(formatRoot(merkleRoot(lines.slice(0, count))));
+    }
   });
 
   it('formats and parses roots as sha256:<hex>', () => {
