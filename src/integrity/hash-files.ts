@@ -124,6 +124,29 @@ function progressCounter(totalFiles: number, options: HashJobOptions): { add: (f
   };
 }
 
+// Threads started before any pool wanted them (prestartHashThreads), waiting to be taken by one,
+// and what went wrong with one of them meanwhile (told to the pool that takes it).
+const prestarted: Worker[] = [];
+const prestartFailures = new WeakMap<Worker, Error>();
+
+function startWorker(): Worker {
+  return new Worker(WORKER_URL, { workerData: { role: HASH_WORKER_ROLE } });
+}
+
+/**
+ * Starts the hashing threads at once, for a command that is about to hash: they boot while the
+ * rest of the program loads, and the first pool takes them. They do not keep the process alive.
+ */
+export function prestartHashThreads(threads: number = availableParallelism()): void {
+  if (prestarted.length > 0 || threads < 1 || !workersAvailable()) return;
+  for (let i = 0; i < threads; i++) {
+    const worker = startWorker();
+    worker.unref();
+    worker.on('error', (error) => prestartFailures.set(worker, error));
+    prestarted.push(worker);
+  }
+}
+
 /**
  * Worker threads for hashing, started ahead of a job (`start`) so they boot while the caller is
  * still listing files, or when a job is worth them. Each job goes to every thread; they share it
@@ -138,8 +161,11 @@ export class HashPool {
   /** Starts the threads, if worker threads can run here. */
   start(): void {
     if (this.workers.length > 0 || this.threads < 1 || !workersAvailable()) return;
+    const waiting = prestarted.splice(0, this.threads);
     for (let i = 0; i < this.threads; i++) {
-      const worker = new Worker(WORKER_URL, { workerData: { role: HASH_WORKER_ROLE } });
+      const worker = waiting[i] ?? startWorker();
+      worker.ref();
+      this.broken ??= prestartFailures.get(worker);
       // A thread that fails while no job runs (it cannot load, say) fails the next job, not the process.
       worker.on('error', (error) => (this.broken ??= error));
       this.workers.push(worker);
