@@ -121,6 +121,7 @@ export function parseManifest(text: string, file = 'manifest'): ManifestLine[] {
 
 /** Lists the paths added, removed and changed from `before` to `after`. */
 export function diffManifests(before: readonly ManifestLine[], after: readonly ManifestLine[]): ManifestDiff {
+  if (before === after) return { added: [], removed: [], changed: [] };
   const old = new Map(before.map((e) => [e.path, e.digest]));
   const added: string[] = [];
   const changed: string[] = [];

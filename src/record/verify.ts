@@ -50,8 +50,23 @@ export function checkEvidence(run: RunJson): Check {
   return pass(name, `a ${run.outcome} run, not a rehearsal`);
 }
 
-/** A manifest in the record parses strictly, and its root, file count and folder roots are run.json's. */
-export function checkManifest(artifact: RunJsonArtifact, text: string | undefined): { check: Check; entries?: ManifestLine[] } {
+/** A manifest known to be canonical, with its entries and root: the artifact's, as hashed just now. */
+export interface KnownManifest {
+  manifest: string;
+  entries: ManifestLine[];
+  root: string;
+}
+
+/**
+ * A manifest in the record parses strictly, and its root, file count and folder roots are run.json's.
+ * When the text is byte for byte `known`'s (the artifact as it is now, the common case), its parse
+ * and root are `known`'s: the same lines give the same entries and the same root.
+ */
+export function checkManifest(
+  artifact: RunJsonArtifact,
+  text: string | undefined,
+  known?: KnownManifest,
+): { check: Check; entries?: ManifestLine[] } {
   const name = `manifest ${artifact.name}`;
   if (!artifact.present) {
     const ok = artifact.root === EMPTY_ROOT && artifact.files === 0 && artifact.bytes === 0;
@@ -63,15 +78,16 @@ export function checkManifest(artifact: RunJsonArtifact, text: string | undefine
   }
   const file = artifact.manifest as string;
   if (text === undefined) return { check: fail(name, `${file} is missing from the record`, [file]) };
+  const same = known !== undefined && known.manifest === text;
   let entries: ManifestLine[];
   try {
-    entries = parseManifest(text, file);
+    entries = same ? known.entries : parseManifest(text, file);
   } catch (error) {
     if (!isCutoverError(error)) throw error;
     const first = error.problems[0];
     return { check: fail(name, `${file} does not parse: line ${first?.line ?? '?'}: ${first?.message ?? error.message}`, [file]) };
   }
-  const root = manifestRoot(entries);
+  const root = same ? known.root : manifestRoot(entries);
   if (root !== artifact.root) return { check: fail(name, `${file} has root ${root}; run.json claims ${artifact.root}`, [file]), entries };
   if (entries.length !== artifact.files)
     return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };

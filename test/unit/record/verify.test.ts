@@ -80,6 +80,23 @@ describe('checkManifest', () => {
   });
 });
 
+describe('checkManifest with the artifact as hashed now', () => {
+  const known = { manifest, entries: parseManifest(manifest), root: candidate.root };
+  it('takes the entries and root of an identical manifest, and still holds them to run.json', () => {
+    const same = checkManifest(candidate, manifest, known);
+    expect(same.check.ok).toBe(true);
+    expect(same.entries).toBe(known.entries);
+    expect(checkManifest({ ...candidate, root: `sha256:${sha('other')}` }, manifest, known).check.detail).toMatch(/run.json claims/);
+    expect(checkManifest({ ...candidate, files: candidate.files + 1 }, manifest, known).check.ok).toBe(false);
+  });
+
+  it('parses and roots a manifest that differs from it, however little', () => {
+    const edited = manifest.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0'));
+    expect(checkManifest(candidate, edited, known).check.detail).toMatch(/has root sha256:[0-9a-f]{64}; run.json claims/);
+    expect(checkManifest(candidate, `${manifest}x`, known).check.detail).toMatch(/does not parse/);
+  });
+});
+
 describe('checkArtifactFiles', () => {
   const recorded = parseManifest(manifest);
   it('names every file added, removed and changed', () => {
