@@ -13,6 +13,7 @@ import { hashArtifact, type ArtifactHash } from '../integrity/hash-artifact.js';
 import type { ManifestLine } from '../integrity/manifest.js';
 import {
   checkArtifactFiles,
+  checkArtifactSame,
   checkEvidence,
   checkLogs,
   checkManifest,
@@ -99,7 +100,8 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   gitChecks.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
 
   const manifests: Record<string, string> = {};
-  const recorded = new Map<string, ManifestLine[]>();
+  // Each artifact's recorded entries, or 'same' when its manifest is byte for byte the artifact's as hashed.
+  const recorded = new Map<string, ManifestLine[] | 'same'>();
   const found = new Map<string, ArtifactHash | { error: string }>();
   for (const artifact of run.artifacts) {
     // A manifest line is a digest, two spaces, a path (at most 4096 bytes) and a newline.
@@ -108,9 +110,9 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     // Hashed first: a record's manifest that is byte for byte the artifact's need not be parsed or rooted again.
     const hashed = artifact.present && text !== undefined ? await hashNow(artifact, root, options, io) : undefined;
     if (hashed) found.set(artifact.name, hashed);
-    const { check, entries } = checkManifest(artifact, text, hashed && 'root' in hashed ? hashed : undefined);
+    const { check, entries, same } = checkManifest(artifact, text, hashed && 'root' in hashed ? hashed : undefined);
     checks.push(check);
-    if (entries && check.ok) recorded.set(artifact.name, entries);
+    if (check.ok && (entries || same)) recorded.set(artifact.name, entries ?? 'same');
   }
   checks.push(checkRunRoot(run));
   checks.push(checkPauseWindow(run));
@@ -120,9 +122,9 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     const hashed = found.get(artifact.name);
     if (!artifact.present || !entries || !hashed) continue;
     const { where, base } = artifactPlace(artifact, options);
-    checks.push(
-      checkArtifactFiles(artifact, entries, 'error' in hashed ? hashed : { entries: hashed.entries, bytes: hashed.bytes }, where, base),
-    );
+    if ('error' in hashed) checks.push(checkArtifactFiles(artifact, entries === 'same' ? [] : entries, hashed, where, base));
+    else if (entries === 'same') checks.push(checkArtifactSame(artifact, hashed, where));
+    else checks.push(checkArtifactFiles(artifact, entries, { entries: hashed.entries, bytes: hashed.bytes }, where, base));
   }
 
   const logs = new Map<string, FileDigest | undefined>();

@@ -1,7 +1,7 @@
 // Hashes one artifact (a file or a folder) into its manifest, Merkle root and, when asked, per-folder roots.
 import { lstatSync } from 'node:fs';
 import { HashPool, worthThreads, type HashProgress } from './hash-files.js';
-import { formatManifest, type ManifestEntry } from './manifest.js';
+import { formatManifest, formatManifestOf, type ManifestEntry } from './manifest.js';
 import { childRoots, rootOfChunks } from './merkle.js';
 import { artifactKind, listFiles } from './walk.js';
 
@@ -49,21 +49,50 @@ export async function hashArtifact(absPath: string, options: HashArtifactOptions
       ...(totalBytes === undefined ? {} : { totalBytes }),
     });
     let bytes = 0;
-    const entries: ManifestEntry[] = paths.map((path, i) => {
-      const size = sizes[i] as number;
-      bytes += size;
-      return { path, digest: hex.slice(64 * i, 64 * i + 64), size };
-    });
-    const result: ArtifactHash = {
-      entries,
-      manifest: formatManifest(entries),
-      root: rootOfChunks(chunkRoots, entries.length),
-      files: entries.length,
-      bytes,
-    };
-    if (options.children) result.children = childRoots(entries);
+    for (let i = 0; i < paths.length; i++) bytes += sizes[i] as number;
+    const result = lazyArtifactHash(paths, hex, sizes, { root: rootOfChunks(chunkRoots, paths.length), files: paths.length, bytes });
+    if (options.children) result.children = childRoots(result.entries);
     return result;
   } finally {
     await pool.close();
   }
+}
+
+// Digests are turned into text this many at a time: one string for each block, sliced per entry.
+const DIGEST_BLOCK = 4096;
+
+/**
+ * An artifact's hash whose `entries` and `manifest` are built on first use, from the paths and the
+ * digests as bytes: `cutover hash` needs neither and a run only the manifest, and for a million
+ * files each costs a hundred megabytes or more.
+ */
+function lazyArtifactHash(
+  paths: readonly string[],
+  hex: Buffer,
+  sizes: Float64Array,
+  fixed: Pick<ArtifactHash, 'root' | 'files' | 'bytes'>,
+): ArtifactHash {
+  let block = { from: -1, text: '' };
+  const digestAt = (i: number) => {
+    const from = i - (i % DIGEST_BLOCK);
+    if (block.from !== from) block = { from, text: hex.toString('latin1', 64 * from, 64 * Math.min(from + DIGEST_BLOCK, paths.length)) };
+    return block.text.slice(64 * (i - from), 64 * (i - from) + 64);
+  };
+  let entries: ManifestEntry[] | undefined;
+  let manifest: string | undefined;
+  const result = { ...fixed } as ArtifactHash;
+  Object.defineProperties(result, {
+    entries: {
+      enumerable: true,
+      get: () => (entries ??= paths.map((path, i) => ({ path, digest: digestAt(i), size: sizes[i] as number }))),
+    },
+    manifest: {
+      enumerable: true,
+      get: () =>
+        (manifest ??= entries
+          ? formatManifest(entries)
+          : formatManifestOf(paths.length, (i) => ({ path: paths[i] as string, digest: digestAt(i) }))),
+    },
+  });
+  return result;
 }

@@ -23,9 +23,9 @@ export interface HashedFile {
   leaf: Uint8Array;
 }
 
-/** The results of hashing a list of files, by column: file i's digest is `hex.slice(64 i, 64 i + 64)`. */
+/** The results of hashing a list of files, by column: file i's digest is the 64 hex digits at `hex[64 i]`. */
 export interface HashedColumns {
-  hex: string;
+  hex: Buffer;
   sizes: Float64Array;
   /** 32 bytes a file: the Merkle leaf hash of its manifest line. */
   leaves: Uint8Array;
@@ -85,12 +85,22 @@ function workerFailure(message: Extract<WorkerMessage, { type: 'failed' }>): Err
   return new Error(`hash worker failed: ${message.message}`);
 }
 
-function newJob(base: string, count: number, shared: boolean): HashJob {
+function newJob(base: string, paths: readonly string[], shared: boolean): HashJob {
   const memory = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const count = paths.length;
   const chunks = Math.ceil(count / MERKLE_CHUNK);
+  const joined = paths.join('');
+  const bytes = new Uint8Array(memory(Buffer.byteLength(joined, 'utf8')));
+  Buffer.from(bytes.buffer).write(joined, 'utf8');
+  const offsets = new Uint32Array(memory(4 * (count + 1)));
+  // ASCII paths (the common case) have as many bytes as characters: no need to measure each.
+  const ascii = bytes.length === joined.length;
+  for (let i = 0, at = 0; i < count; i++)
+    offsets[i + 1] = at += ascii ? (paths[i] as string).length : Buffer.byteLength(paths[i] as string, 'utf8');
   return {
     base,
-    paths: '',
+    paths: bytes,
+    offsets,
     next: new Int32Array(memory(4)),
     finished: new Int32Array(memory(4)),
     hex: new Uint8Array(memory(64 * count)),
@@ -177,16 +187,16 @@ export class HashPool {
     if (paths.length > 0 && worthThreads(paths.length, options.totalBytes)) this.start();
     if (this.broken) throw this.broken;
     const inPool = this.workers.length > 0 && paths.length > 0;
-    const job = newJob(base, paths.length, inPool);
+    const job = newJob(base, paths, inPool);
     const counter = progressCounter(paths.length, options);
     counter.report();
-    if (inPool) await this.runInPool({ ...job, paths: paths.join('\0') }, counter.add);
+    if (inPool) await this.runInPool(job, counter.add);
     else {
       const buffer = Buffer.allocUnsafe(READ_SIZE);
-      while (!workOnJob(job, paths, buffer, counter.add, SLICE_FILES)) await nextTurn(); // let timers and I/O run
+      while (!workOnJob(job, buffer, counter.add, SLICE_FILES)) await nextTurn(); // let timers and I/O run
     }
     counter.report();
-    return { hex: Buffer.from(job.hex.buffer).toString('latin1'), sizes: job.sizes, leaves: job.leaves, chunkRoots: job.chunkRoots };
+    return { hex: Buffer.from(job.hex.buffer), sizes: job.sizes, leaves: job.leaves, chunkRoots: job.chunkRoots };
   }
 
   /** Stops the threads. */
@@ -243,7 +253,7 @@ export async function hashFiles(base: string, files: readonly FileToHash[], opti
       { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(totalBytes === undefined ? {} : { totalBytes }) },
     );
     return files.map((_, i) => ({
-      digest: hex.slice(64 * i, 64 * i + 64),
+      digest: hex.toString('latin1', 64 * i, 64 * i + 64),
       size: sizes[i] as number,
       leaf: leaves.subarray(32 * i, 32 * i + 32),
     }));

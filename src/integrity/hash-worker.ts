@@ -5,7 +5,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { sep } from 'node:path';
 import { CutoverError } from '../errors.js';
-import { entryLeafHash } from './leaf.js';
+import { lineLeafHash } from './leaf.js';
 import { MERKLE_CHUNK, subtreeRoot } from './merkle.js';
 
 /** The workerData marker that turns this module into a hashing worker. */
@@ -26,8 +26,9 @@ export const READ_SIZE = 1 << 20;
  */
 export interface HashJob {
   base: string;
-  /** Entry paths joined by NUL (which no path holds): one string to send, not thousands. */
-  paths: string;
+  /** The entry paths' UTF-8 bytes end to end, path i at `[offsets[i], offsets[i + 1])`: no string a path to send or keep. */
+  paths: Uint8Array;
+  offsets: Uint32Array;
   next: Int32Array;
   finished: Int32Array;
   hex: Uint8Array;
@@ -50,20 +51,25 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
 const PROGRESS_BYTES = 64 << 20;
 const PROGRESS_FILES = 2048;
 
+// A path as text, for a message.
+function shown(abs: string | Buffer): string {
+  return JSON.stringify(typeof abs === 'string' ? abs : abs.toString('utf8'));
+}
+
 // Opens a file that must still be the regular file the walk saw; returns the descriptor and its size.
-function openRegular(abs: string): { fd: number; expected: number } {
+function openRegular(abs: string | Buffer): { fd: number; expected: number } {
   let fd: number;
   try {
     fd = openSync(abs, OPEN_FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${JSON.stringify(abs)}`);
-    throw new CutoverError('IO_FAILED', `cannot read ${JSON.stringify(abs)} (${code ?? String(error)})`, { cause: error });
+    if (code === 'ELOOP') throw new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${shown(abs)}`);
+    throw new CutoverError('IO_FAILED', `cannot read ${shown(abs)} (${code ?? String(error)})`, { cause: error });
   }
   const info = fstatSync(fd);
   if (!info.isFile()) {
     closeSync(fd);
-    throw new CutoverError('ARTIFACT_INVALID', `${JSON.stringify(abs)} stopped being a regular file while it was hashed`);
+    throw new CutoverError('ARTIFACT_INVALID', `${shown(abs)} stopped being a regular file while it was hashed`);
   }
   return { fd, expected: info.size };
 }
@@ -74,7 +80,7 @@ function openRegular(abs: string): { fd: number; expected: number } {
  * object per file costs as much as hashing 4 KiB), and once it has given the size fstat reported
  * at open, the read that would only confirm end of file is skipped: the file as it was when opened.
  */
-export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: string; size: number } {
+export function hashFileSync(abs: string | Buffer, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: string; size: number } {
   const { fd, expected } = openRegular(abs);
   let stream: Hash | undefined;
   let filled = 0;
@@ -100,7 +106,7 @@ export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: numb
       }
     }
   } catch (error) {
-    throw new CutoverError('IO_FAILED', `cannot read ${JSON.stringify(abs)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+    throw new CutoverError('IO_FAILED', `cannot read ${shown(abs)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
       cause: error,
     });
   } finally {
@@ -116,16 +122,14 @@ export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: numb
  * left or `limit` files are done; returns whether the job ran out. `onProgress` hears (files, bytes)
  * deltas now and then. A failure stops every thread's claiming.
  */
-export function workOnJob(
-  job: HashJob,
-  paths: readonly string[],
-  buffer: Buffer,
-  onProgress?: (files: number, bytes: number) => void,
-  limit = Infinity,
-): boolean {
+export function workOnJob(job: HashJob, buffer: Buffer, onProgress?: (files: number, bytes: number) => void, limit = Infinity): boolean {
   const hex = Buffer.from(job.hex.buffer, job.hex.byteOffset, job.hex.byteLength);
+  const count = job.offsets.length - 1;
+  // Each file's absolute path is written after the base, as bytes (open takes them as they are).
   // Entry paths are canonical (no "", "." or ".." parts), so plain concatenation is a safe join.
-  const prefix = job.base.endsWith(sep) ? job.base : job.base + sep;
+  const base = Buffer.from(job.base.endsWith(sep) ? job.base : job.base + sep, 'utf8');
+  let absolute = Buffer.alloc(base.length + 4096);
+  base.copy(absolute);
   let files = 0;
   let bytes = 0;
   let toldOfFile = 0; // bytes of the current file already counted through onBytes
@@ -144,25 +148,30 @@ export function workOnJob(
   let ranOut = false;
   for (let done = 0; done < limit; done++) {
     const i = Atomics.add(job.next, 0, 1);
-    if (i >= paths.length) {
+    if (i >= count) {
       ranOut = true;
       break;
     }
-    const path = paths[i] as string;
+    const path = job.paths.subarray(job.offsets[i], job.offsets[i + 1]);
+    if (absolute.length < base.length + path.length) {
+      absolute = Buffer.alloc(2 * (base.length + path.length));
+      base.copy(absolute);
+    }
+    absolute.set(path, base.length);
     toldOfFile = 0;
     let result: { digest: string; size: number };
     try {
-      result = hashFileSync(prefix + path, buffer, onBytes);
+      result = hashFileSync(absolute.subarray(0, base.length + path.length), buffer, onBytes);
     } catch (error) {
-      Atomics.store(job.next, 0, paths.length);
+      Atomics.store(job.next, 0, count);
       throw error;
     }
     hex.write(result.digest, 64 * i, 64, 'latin1');
     job.sizes[i] = result.size;
-    job.leaves.set(entryLeafHash({ digest: result.digest, path }), 32 * i);
+    job.leaves.set(lineLeafHash(result.digest, path), 32 * i);
     // The add that counts this leaf also makes the other threads' leaves of the chunk visible here.
     const chunk = Math.floor(i / MERKLE_CHUNK);
-    const inChunk = Math.min(MERKLE_CHUNK, paths.length - chunk * MERKLE_CHUNK);
+    const inChunk = Math.min(MERKLE_CHUNK, count - chunk * MERKLE_CHUNK);
     if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk)
       job.chunkRoots.set(subtreeRoot(job.leaves, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
     files++;
@@ -178,7 +187,7 @@ function serveJobs(port: NonNullable<typeof parentPort>): void {
   const post = (message: WorkerMessage) => port.postMessage(message);
   port.on('message', (job: HashJob) => {
     try {
-      workOnJob(job, job.paths.split('\0'), buffer, (files, bytes) => post({ type: 'progress', files, bytes }));
+      workOnJob(job, buffer, (files, bytes) => post({ type: 'progress', files, bytes }));
       Atomics.add(job.finished, 0, 1); // publishes this thread's results before the message says so
       post({ type: 'done' });
     } catch (error) {

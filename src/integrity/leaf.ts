@@ -25,3 +25,16 @@ export function entryLeafHash({ digest, path }: ManifestLine): Buffer {
   leafScratch[at] = 0x0a;
   return hash('sha256', leafScratch.subarray(0, length), 'buffer');
 }
+
+/** The leaf hash of the manifest line of a digest (64 hex digits) and a path given as UTF-8 bytes. */
+export function lineLeafHash(digest: string, path: Uint8Array): Buffer {
+  const length = 1 + 64 + 2 + path.length + 1;
+  if (leafScratch.length < length) leafScratch = Buffer.alloc(2 * length);
+  leafScratch[0] = 0;
+  leafScratch.write(digest, 1, 64, 'latin1');
+  leafScratch[65] = 0x20;
+  leafScratch[66] = 0x20;
+  leafScratch.set(path, 67);
+  leafScratch[length - 1] = 0x0a;
+  return hash('sha256', leafScratch.subarray(0, length), 'buffer');
+}

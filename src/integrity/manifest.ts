@@ -82,8 +82,24 @@ export function formatLine(entry: ManifestLine): string {
 
 /** The manifest text of entries already in byte order (sha256sum format). */
 export function formatManifest(entries: readonly ManifestLine[]): string {
+  return formatManifestOf(entries.length, (i) => entries[i] as ManifestLine);
+}
+
+/**
+ * The manifest text of `count` entries in byte order, given one at a time. Lines are joined a block
+ * at a time into flat text: a line never lives on as a string (or a rope node) of its own, which for
+ * a million files is a few hundred megabytes.
+ */
+export function formatManifestOf(count: number, entryAt: (i: number) => ManifestLine): string {
   let text = '';
-  for (const entry of entries) text += formatLine(entry);
+  const block: string[] = [];
+  for (let i = 0; i < count; i++) {
+    block.push(formatLine(entryAt(i)));
+    if (block.length === 4096 || i === count - 1) {
+      text += block.join('');
+      block.length = 0;
+    }
+  }
   return text;
 }
 

@@ -50,23 +50,26 @@ export function checkEvidence(run: RunJson): Check {
   return pass(name, `a ${run.outcome} run, not a rehearsal`);
 }
 
-/** A manifest known to be canonical, with its entries and root: the artifact's, as hashed just now. */
+/** A manifest known to be canonical, with its root and entries: the artifact's, as hashed just now. */
 export interface KnownManifest {
   manifest: string;
-  entries: ManifestLine[];
   root: string;
+  files: number;
+  /** Read only when needed (folder roots): for a large artifact they are built on first use. */
+  entries: ManifestLine[];
 }
 
 /**
  * A manifest in the record parses strictly, and its root, file count and folder roots are run.json's.
  * When the text is byte for byte `known`'s (the artifact as it is now, the common case), its parse
- * and root are `known`'s: the same lines give the same entries and the same root.
+ * and root are `known`'s: the same lines give the same entries and the same root; `same` says so,
+ * and no entries are returned (the artifact needs no diff against them).
  */
 export function checkManifest(
   artifact: RunJsonArtifact,
   text: string | undefined,
   known?: KnownManifest,
-): { check: Check; entries?: ManifestLine[] } {
+): { check: Check; entries?: ManifestLine[]; same?: true } {
   const name = `manifest ${artifact.name}`;
   if (!artifact.present) {
     const ok = artifact.root === EMPTY_ROOT && artifact.files === 0 && artifact.bytes === 0;
@@ -78,40 +81,47 @@ export function checkManifest(
   }
   const file = artifact.manifest as string;
   if (text === undefined) return { check: fail(name, `${file} is missing from the record`, [file]) };
-  const same = known !== undefined && known.manifest === text;
+  if (known !== undefined && known.manifest === text) {
+    return { check: checkManifestFacts(artifact, file, known.root, known.files, () => known.entries), same: true };
+  }
   let entries: ManifestLine[];
   try {
-    entries = same ? known.entries : parseManifest(text, file);
+    entries = parseManifest(text, file);
   } catch (error) {
     if (!isCutoverError(error)) throw error;
     const first = error.problems[0];
     return { check: fail(name, `${file} does not parse: line ${first?.line ?? '?'}: ${first?.message ?? error.message}`, [file]) };
   }
-  const root = same ? known.root : manifestRoot(entries);
-  if (root !== artifact.root) return { check: fail(name, `${file} has root ${root}; run.json claims ${artifact.root}`, [file]), entries };
-  if (entries.length !== artifact.files)
-    return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };
+  const parsed = entries;
+  return { check: checkManifestFacts(artifact, file, manifestRoot(entries), entries.length, () => parsed), entries };
+}
+
+// A manifest's root, file count and folder roots against run.json's.
+function checkManifestFacts(
+  artifact: RunJsonArtifact,
+  file: string,
+  root: string,
+  count: number,
+  entriesOf: () => readonly ManifestLine[],
+): Check {
+  const name = `manifest ${artifact.name}`;
+  if (root !== artifact.root) return fail(name, `${file} has root ${root}; run.json claims ${artifact.root}`, [file]);
+  if (count !== artifact.files) return fail(name, `${file} lists ${count} file(s); run.json claims ${artifact.files}`, [file]);
   if (artifact.children !== undefined) {
-    const children = childRoots(entries);
+    const children = childRoots(entriesOf());
     const names = [...new Set([...Object.keys(children), ...Object.keys(artifact.children)])].sort();
     const differing = names.filter((folder) => children[folder] !== artifact.children?.[folder]);
     if (differing.length)
-      return {
-        check: fail(
-          name,
-          `folder roots differ from run.json for ${differing.join(', ')}`,
-          differing.map((f) => `${artifact.path}/${f}`),
-        ),
-        entries,
-      };
+      return fail(
+        name,
+        `folder roots differ from run.json for ${differing.join(', ')}`,
+        differing.map((f) => `${artifact.path}/${f}`),
+      );
   }
-  return {
-    check: pass(
-      name,
-      `${entries.length} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ''}`,
-    ),
-    entries,
-  };
+  return pass(
+    name,
+    `${count} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ''}`,
+  );
 }
 
 /**
@@ -144,8 +154,14 @@ export function checkArtifactFiles(
       .join(', ');
     return fail(name, `${where} differs from its manifest: ${counts}`, files);
   }
+  return checkArtifactSame(artifact, { files: found.entries.length, bytes: found.bytes }, where);
+}
+
+/** The artifact as it is now has exactly the recorded manifest (its manifest is byte for byte the record's): its size is run.json's. */
+export function checkArtifactSame(artifact: RunJsonArtifact, found: { files: number; bytes: number }, where: string): Check {
+  const name = `artifact ${artifact.name}`;
   if (found.bytes !== artifact.bytes) return fail(name, `${where} holds ${found.bytes} bytes; run.json claims ${artifact.bytes}`, [where]);
-  return pass(name, `${where} matches its manifest (${found.entries.length} file(s), ${found.bytes} bytes)`);
+  return pass(name, `${where} matches its manifest (${found.files} file(s), ${found.bytes} bytes)`);
 }
 
 /** The run root recomputed from the artifact roots (each already checked against its manifest). */
