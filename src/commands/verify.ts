@@ -9,7 +9,7 @@ import { listEntries } from '../adapters/unsaved.js';
 import { findRepositoryRoot, isShallowRepository, revisionExists } from '../adapters/git.js';
 import { annotation } from '../github/commands.js';
 import { colors, writeJson } from '../ui/output.js';
-import { hashArtifact, type ArtifactHash } from '../integrity/hash-artifact.js';
+import { hashArtifact, isManifestOf, type ArtifactHash } from '../integrity/hash-artifact.js';
 import type { ManifestLine } from '../integrity/manifest.js';
 import {
   checkArtifactFiles,
@@ -24,6 +24,7 @@ import {
   checkStatement,
   type Check,
   type FileDigest,
+  type KnownManifest,
 } from '../record/verify.js';
 import { parseRunJson } from '../record/verify-run-json.js';
 import { commitChecks, outsideRepositoryChecks } from '../record/verify-commit.js';
@@ -110,7 +111,8 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     // Hashed first: a record's manifest that is byte for byte the artifact's need not be parsed or rooted again.
     const hashed = artifact.present && text !== undefined ? await hashNow(artifact, root, options, io) : undefined;
     if (hashed) found.set(artifact.name, hashed);
-    const { check, entries, same } = checkManifest(artifact, text, hashed && 'root' in hashed ? hashed : undefined);
+    const known = hashed && 'root' in hashed ? knownManifest(hashed) : undefined;
+    const { check, entries, same } = checkManifest(artifact, text, known);
     checks.push(check);
     if (check.ok && (entries || same)) recorded.set(artifact.name, entries ?? 'same');
   }
@@ -149,6 +151,18 @@ function artifactPlace(artifact: RunJsonArtifact, options: VerifyOptions): { whe
   // A single file's entry is its base name, relative to its folder; under DIR/<name> it sits in that folder.
   const base = !external && artifact.kind === 'file' ? posix.dirname(where) : where;
   return { where, base, external };
+}
+
+/** The manifest of an artifact as hashed now, compared with the record's without being built whole. */
+function knownManifest(hashed: ArtifactHash): KnownManifest {
+  return {
+    isManifest: (text) => isManifestOf(hashed, text),
+    root: hashed.root,
+    files: hashed.files,
+    get entries() {
+      return hashed.entries;
+    },
+  };
 }
 
 /** An artifact hashed as it is now, or why it could not be. */

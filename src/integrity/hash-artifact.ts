@@ -60,6 +60,25 @@ export async function hashArtifact(absPath: string, options: HashArtifactOptions
 
 // Digests are turned into text this many at a time: one string for each block, sliced per entry.
 const DIGEST_BLOCK = 4096;
+// For a hash whose manifest is not built yet, the text of its lines [from, to), to compare a block at a time.
+const unbuilt = new WeakMap<ArtifactHash, { built: () => boolean; lines: (from: number, to: number) => string }>();
+
+/**
+ * Whether `text` is byte for byte the artifact's manifest. A manifest not built yet is compared a
+ * block of lines at a time, and stays unbuilt: verifying a million-file record needs its text once
+ * (the record's), not twice.
+ */
+export function isManifestOf(hash: ArtifactHash, text: string): boolean {
+  const lazy = unbuilt.get(hash);
+  if (!lazy || lazy.built()) return hash.manifest === text;
+  let at = 0;
+  for (let from = 0; from < hash.files; from += DIGEST_BLOCK) {
+    const block = lazy.lines(from, Math.min(from + DIGEST_BLOCK, hash.files));
+    if (!text.startsWith(block, at)) return false;
+    at += block.length;
+  }
+  return at === text.length;
+}
 
 /**
  * An artifact's hash whose `entries` and `manifest` are built on first use, from the paths and the
@@ -81,6 +100,11 @@ function lazyArtifactHash(
   let entries: ManifestEntry[] | undefined;
   let manifest: string | undefined;
   const result = { ...fixed } as ArtifactHash;
+  const lineAt = (i: number) => ({ path: paths[i] as string, digest: digestAt(i) });
+  unbuilt.set(result, {
+    built: () => manifest !== undefined || entries !== undefined,
+    lines: (from, to) => formatManifestOf(to - from, (i) => lineAt(from + i)),
+  });
   Object.defineProperties(result, {
     entries: {
       enumerable: true,

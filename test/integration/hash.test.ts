@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { CutoverError } from '../../src/errors.js';
 import { memoryIo } from '../../src/adapters/io.js';
 import { hash } from '../../src/commands/hash.js';
-import { hashArtifact } from '../../src/integrity/hash-artifact.js';
+import { hashArtifact, isManifestOf } from '../../src/integrity/hash-artifact.js';
 import type { HashProgress } from '../../src/integrity/hash-files.js';
 import { sha, specHash } from '../helpers/spec-hash.js';
 
@@ -77,6 +77,22 @@ describe('hashArtifact equals the independent implementation', () => {
     expect(ours.root).toBe(spec.root);
     expect(ours.manifest).toBe(spec.manifest);
     expect(ours.children).toEqual(spec.children);
+  });
+
+  it('tells whether a text is its manifest, built or not, byte for byte', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 9000; i++) files[`d${i % 3}/f${i}`] = `${i}`; // more lines than one block of the comparison
+    const root = tree(files);
+    const { manifest } = specHash(root);
+    const last = manifest.length - 2;
+    const others = [manifest.slice(0, -1), `${manifest}x`, `${manifest.slice(0, last)}${manifest[last] === 'a' ? 'b' : 'a'}\n`, ''];
+    const unbuilt = await hashArtifact(root);
+    expect(isManifestOf(unbuilt, manifest)).toBe(true);
+    for (const other of others) expect(isManifestOf(unbuilt, other)).toBe(false);
+    const built = await hashArtifact(root);
+    expect(built.manifest).toBe(manifest);
+    expect(isManifestOf(built, manifest)).toBe(true);
+    for (const other of others) expect(isManifestOf(built, other)).toBe(false);
   });
 
   it('for a single-file artifact, named by its base name', async () => {
