@@ -103,18 +103,21 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   const manifests: Record<string, string> = {};
   // Each artifact's recorded entries, or 'same' when its manifest is byte for byte the artifact's as hashed.
   const recorded = new Map<string, ManifestLine[] | 'same'>();
-  const found = new Map<string, ArtifactHash | { error: string }>();
+  // Each artifact as hashed now; for one whose manifest is the record's, only its size is kept (a
+  // large artifact's paths and digests are then let go before the rest of the checks).
+  const found = new Map<string, ArtifactHash | { error: string } | { files: number; bytes: number }>();
   for (const artifact of run.artifacts) {
+    // Hashed first: a record's manifest that is byte for byte the artifact's need not be parsed or
+    // rooted again; and the manifest is read once the hashing threads and their memory are gone.
+    const hashed = artifact.present && artifact.manifest ? await hashNow(artifact, root, options, io) : undefined;
     // A manifest line is a digest, two spaces, a path (at most 4096 bytes) and a newline.
     const text = artifact.manifest ? await readText(join(recordAbs, artifact.manifest), artifact.files * (64 + 2 + 4096 + 1)) : undefined;
     if (text !== undefined) manifests[artifact.name] = text;
-    // Hashed first: a record's manifest that is byte for byte the artifact's need not be parsed or rooted again.
-    const hashed = artifact.present && text !== undefined ? await hashNow(artifact, root, options, io) : undefined;
-    if (hashed) found.set(artifact.name, hashed);
     const known = hashed && 'root' in hashed ? knownManifest(hashed) : undefined;
     const { check, entries, same } = checkManifest(artifact, text, known);
     checks.push(check);
     if (check.ok && (entries || same)) recorded.set(artifact.name, entries ?? 'same');
+    if (hashed) found.set(artifact.name, same && 'root' in hashed ? { files: hashed.files, bytes: hashed.bytes } : hashed);
   }
   checks.push(checkRunRoot(run));
   checks.push(checkPauseWindow(run));
@@ -125,7 +128,7 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     if (!artifact.present || !entries || !hashed) continue;
     const { where, base } = artifactPlace(artifact, options);
     if ('error' in hashed) checks.push(checkArtifactFiles(artifact, entries === 'same' ? [] : entries, hashed, where, base));
-    else if (entries === 'same') checks.push(checkArtifactSame(artifact, hashed, where));
+    else if (entries === 'same' || !('entries' in hashed)) checks.push(checkArtifactSame(artifact, hashed, where));
     else checks.push(checkArtifactFiles(artifact, entries, { entries: hashed.entries, bytes: hashed.bytes }, where, base));
   }
 

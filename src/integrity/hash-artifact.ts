@@ -44,13 +44,13 @@ export async function hashArtifact(absPath: string, options: HashArtifactOptions
       if (!worthThreads(paths.length, 0))
         totalBytes = paths.reduce((sum, path) => sum + (lstatSync(`${found.base}/${path}`, { throwIfNoEntry: false })?.size ?? 0), 0);
     }
-    const { hex, sizes, chunkRoots } = await pool.hash(found.base, paths, {
+    const { digests, sizes, chunkRoots } = await pool.hash(found.base, paths, {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(totalBytes === undefined ? {} : { totalBytes }),
     });
     let bytes = 0;
     for (let i = 0; i < paths.length; i++) bytes += sizes[i] as number;
-    const result = lazyArtifactHash(paths, hex, sizes, { root: rootOfChunks(chunkRoots, paths.length), files: paths.length, bytes });
+    const result = lazyArtifactHash(paths, digests, sizes, { root: rootOfChunks(chunkRoots, paths.length), files: paths.length, bytes });
     if (options.children) result.children = childRoots(result.entries);
     return result;
   } finally {
@@ -87,14 +87,14 @@ export function isManifestOf(hash: ArtifactHash, text: string): boolean {
  */
 function lazyArtifactHash(
   paths: readonly string[],
-  hex: Buffer,
+  digests: Buffer,
   sizes: Float64Array,
   fixed: Pick<ArtifactHash, 'root' | 'files' | 'bytes'>,
 ): ArtifactHash {
   let block = { from: -1, text: '' };
   const digestAt = (i: number) => {
     const from = i - (i % DIGEST_BLOCK);
-    if (block.from !== from) block = { from, text: hex.toString('latin1', 64 * from, 64 * Math.min(from + DIGEST_BLOCK, paths.length)) };
+    if (block.from !== from) block = { from, text: digests.toString('hex', 32 * from, 32 * Math.min(from + DIGEST_BLOCK, paths.length)) };
     return block.text.slice(64 * (i - from), 64 * (i - from) + 64);
   };
   let entries: ManifestEntry[] | undefined;

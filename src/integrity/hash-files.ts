@@ -23,9 +23,9 @@ export interface HashedFile {
   leaf: Uint8Array;
 }
 
-/** The results of hashing a list of files, by column: file i's digest is the 64 hex digits at `hex[64 i]`. */
+/** The results of hashing a list of files, by column: file i's SHA-256 is the 32 bytes at `digests[32 i]`. */
 export interface HashedColumns {
-  hex: Buffer;
+  digests: Buffer;
   sizes: Float64Array;
   /** 32 bytes a file: the Merkle leaf hash of its manifest line. */
   leaves: Uint8Array;
@@ -103,7 +103,7 @@ function newJob(base: string, paths: readonly string[], shared: boolean): HashJo
     offsets,
     next: new Int32Array(memory(4)),
     finished: new Int32Array(memory(4)),
-    hex: new Uint8Array(memory(64 * count)),
+    digests: new Uint8Array(memory(32 * count)),
     sizes: new Float64Array(memory(8 * count)),
     leaves: new Uint8Array(memory(32 * count)),
     chunkDone: new Int32Array(memory(4 * chunks)),
@@ -140,7 +140,9 @@ const prestarted: Worker[] = [];
 const prestartFailures = new WeakMap<Worker, Error>();
 
 function startWorker(): Worker {
-  return new Worker(WORKER_URL, { workerData: { role: HASH_WORKER_ROLE } });
+  // A small young generation: a thread's garbage is a few objects a file, and each megabyte of it is
+  // resident memory, times the threads.
+  return new Worker(WORKER_URL, { workerData: { role: HASH_WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
 }
 
 /**
@@ -196,7 +198,7 @@ export class HashPool {
       while (!workOnJob(job, buffer, counter.add, SLICE_FILES)) await nextTurn(); // let timers and I/O run
     }
     counter.report();
-    return { hex: Buffer.from(job.hex.buffer), sizes: job.sizes, leaves: job.leaves, chunkRoots: job.chunkRoots };
+    return { digests: Buffer.from(job.digests.buffer), sizes: job.sizes, leaves: job.leaves, chunkRoots: job.chunkRoots };
   }
 
   /** Stops the threads. */
@@ -247,13 +249,13 @@ export async function hashFiles(base: string, files: readonly FileToHash[], opti
   const totalBytes = known ? files.reduce((sum, file) => sum + (file.size as number), 0) : undefined;
   const pool = new HashPool(options.threads);
   try {
-    const { hex, sizes, leaves } = await pool.hash(
+    const { digests, sizes, leaves } = await pool.hash(
       base,
       files.map((file) => file.path),
       { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(totalBytes === undefined ? {} : { totalBytes }) },
     );
     return files.map((_, i) => ({
-      digest: hex.toString('latin1', 64 * i, 64 * i + 64),
+      digest: digests.toString('hex', 32 * i, 32 * i + 32),
       size: sizes[i] as number,
       leaf: leaves.subarray(32 * i, 32 * i + 32),
     }));

@@ -17,8 +17,8 @@ export const READ_SIZE = 1 << 20;
 /**
  * A list of files to hash and where the results go, shared by every thread that works on it. Each
  * thread claims the next file with an atomic add on `next`, so the threads stay busy to the last file
- * whatever the files' sizes, and writes file i's results at index i: its SHA-256 as 64 hex digits at
- * `hex[64 i]`, the bytes hashed at `sizes[i]`, and the Merkle leaf hash of its manifest line (32
+ * whatever the files' sizes, and writes file i's results at index i: its SHA-256 (32 bytes) at
+ * `digests[32 i]`, the bytes hashed at `sizes[i]`, and the Merkle leaf hash of its manifest line (32
  * bytes) at `leaves[32 i]`. The thread that completes a chunk of leaves (`MERKLE_CHUNK`; `chunkDone`
  * counts each chunk's leaves) builds that chunk's subtree root into `chunkRoots[32 c]`, so the Merkle
  * tree is built on every core too. `finished` counts the threads done, an atomic write that publishes
@@ -31,7 +31,7 @@ export interface HashJob {
   offsets: Uint32Array;
   next: Int32Array;
   finished: Int32Array;
-  hex: Uint8Array;
+  digests: Uint8Array;
   sizes: Float64Array;
   leaves: Uint8Array;
   chunkDone: Int32Array;
@@ -80,7 +80,7 @@ function openRegular(abs: string | Buffer): { fd: number; expected: number } {
  * object per file costs as much as hashing 4 KiB), and once it has given the size fstat reported
  * at open, the read that would only confirm end of file is skipped: the file as it was when opened.
  */
-export function hashFileSync(abs: string | Buffer, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: string; size: number } {
+export function hashFileSync(abs: string | Buffer, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: Buffer; size: number } {
   const { fd, expected } = openRegular(abs);
   let stream: Hash | undefined;
   let filled = 0;
@@ -113,7 +113,7 @@ export function hashFileSync(abs: string | Buffer, buffer: Buffer, onBytes?: (by
     closeSync(fd);
   }
   const rest = buffer.subarray(0, filled);
-  const digest = stream ? stream.update(rest).digest('hex') : hash('sha256', rest, 'hex');
+  const digest = stream ? stream.update(rest).digest() : hash('sha256', rest, 'buffer');
   return { digest, size };
 }
 
@@ -123,7 +123,6 @@ export function hashFileSync(abs: string | Buffer, buffer: Buffer, onBytes?: (by
  * deltas now and then. A failure stops every thread's claiming.
  */
 export function workOnJob(job: HashJob, buffer: Buffer, onProgress?: (files: number, bytes: number) => void, limit = Infinity): boolean {
-  const hex = Buffer.from(job.hex.buffer, job.hex.byteOffset, job.hex.byteLength);
   const count = job.offsets.length - 1;
   // Each file's absolute path is written after the base, as bytes (open takes them as they are).
   // Entry paths are canonical (no "", "." or ".." parts), so plain concatenation is a safe join.
@@ -159,14 +158,14 @@ export function workOnJob(job: HashJob, buffer: Buffer, onProgress?: (files: num
     }
     absolute.set(path, base.length);
     toldOfFile = 0;
-    let result: { digest: string; size: number };
+    let result: { digest: Buffer; size: number };
     try {
       result = hashFileSync(absolute.subarray(0, base.length + path.length), buffer, onBytes);
     } catch (error) {
       Atomics.store(job.next, 0, count);
       throw error;
     }
-    hex.write(result.digest, 64 * i, 64, 'latin1');
+    job.digests.set(result.digest, 32 * i);
     job.sizes[i] = result.size;
     job.leaves.set(lineLeafHash(result.digest, path), 32 * i);
     // The add that counts this leaf also makes the other threads' leaves of the chunk visible here.

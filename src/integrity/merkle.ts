@@ -2,7 +2,7 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { CutoverError } from '../errors.js';
-import { displayPath, entryPathProblem, parseManifest, type ManifestLine } from './manifest.js';
+import { displayPath, entryPathProblem, parseManifest, visitManifest, type ManifestLine } from './manifest.js';
 import { compareUtf8 } from '../text/utf8.js';
 import { entryLeafHash, leafHash } from './leaf.js';
 
@@ -27,23 +27,47 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Digest {
  * end yields exactly RFC 6962's split at the largest power of two below n.
  */
 function rootOfLeaves(count: number, leafAt: (i: number) => Digest): Digest {
-  if (count === 0) return EMPTY_ROOT;
+  const tree = treeBuilder();
+  for (let i = 0; i < count; i++) tree.add(leafAt(i));
+  return tree.root();
+}
+
+// The binary counter behind rootOfLeaves, fed one leaf hash at a time.
+function treeBuilder(): { add: (leaf: Digest) => void; root: () => Digest } {
   const stack: Digest[] = [];
   const heights: number[] = [];
-  for (let i = 0; i < count; i++) {
-    let node = leafAt(i);
-    let height = 0;
-    while (heights.length > 0 && heights[heights.length - 1] === height) {
-      node = nodeHash(stack.pop() as Digest, node);
-      heights.pop();
-      height++;
-    }
-    stack.push(node);
-    heights.push(height);
-  }
-  let root = stack.pop() as Digest;
-  while (stack.length > 0) root = nodeHash(stack.pop() as Digest, root);
-  return root;
+  return {
+    add(leaf) {
+      let node = leaf;
+      let height = 0;
+      while (heights.length > 0 && heights[heights.length - 1] === height) {
+        node = nodeHash(stack.pop() as Digest, node);
+        heights.pop();
+        height++;
+      }
+      stack.push(node);
+      heights.push(height);
+    },
+    root() {
+      if (stack.length === 0) return EMPTY_ROOT;
+      let root = stack[stack.length - 1] as Digest;
+      for (let i = stack.length - 2; i >= 0; i--) root = nodeHash(stack[i] as Digest, root);
+      return root;
+    },
+  };
+}
+
+/**
+ * The root (`sha256:<hex>`) of a manifest text read strictly (as parseManifest reads it) a line at a
+ * time, its entries kept by no one; `visit` sees each. Throws the manifest's problems.
+ */
+export function manifestTextRoot(text: string, file: string, visit?: (entry: ManifestLine) => void): string {
+  const tree = treeBuilder();
+  visitManifest(text, file, (entry) => {
+    visit?.(entry);
+    tree.add(entryLeafHash(entry));
+  });
+  return formatRoot(tree.root());
 }
 
 /**

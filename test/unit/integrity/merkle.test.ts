@@ -9,6 +9,7 @@ import {
   formatRoot,
   inclusionProof,
   manifestRoot,
+  manifestTextRoot,
   MERKLE_CHUNK,
   merkleRoot,
   nodeHash,
@@ -149,6 +150,18 @@ describe('manifest and run roots', () => {
     expect(manifestRoot(entries)).toBe(formatRoot(referenceRoot(lines)));
     expect(manifestRoot(formatManifest(entries))).toBe(manifestRoot(entries));
     expect(manifestRoot([])).toBe(`sha256:${CT_ROOTS[0]}`);
+  });
+
+  it('roots a manifest text line by line as it roots the parsed entries, showing each entry', () => {
+    const entries = Array.from({ length: 5000 }, (_, i) => ({
+      path: `d/${String(i).padStart(5, '0')}`,
+      digest: hex(sha(Buffer.from(`${i}`))),
+    }));
+    const seen: string[] = [];
+    expect(manifestTextRoot(formatManifest(entries), 'm', (e) => seen.push(e.path))).toBe(manifestRoot(entries));
+    expect(seen).toEqual(entries.map((e) => e.path));
+    expect(manifestTextRoot('', 'm')).toBe(manifestRoot([]));
+    expect(() => manifestTextRoot(formatManifest(entries.slice().reverse()), 'm')).toThrow(CutoverError);
   });
 
   it('refuses a malformed manifest text', () => {
