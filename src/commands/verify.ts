@@ -27,7 +27,6 @@ import {
   type KnownManifest,
 } from '../record/verify.js';
 import { parseRunJson } from '../record/verify-run-json.js';
-import { commitChecks, outsideRepositoryChecks } from '../record/verify-commit.js';
 import type { CommandIo } from '../adapters/io.js';
 import { VERSION } from '../adapters/version.js';
 import { hashProgressReporter } from '../ui/progress.js';
@@ -95,9 +94,12 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   const checks: Check[] = [parsed.check];
   if (root !== undefined) await assertHistory(root, run.commit);
 
-  // What git says of the record is read while the artifacts hash (git runs in processes of its own).
-  const gitChecks =
-    root === undefined ? Promise.resolve(outsideRepositoryChecks(options.record)) : commitChecks(root, recordAbs, run, runText);
+  // What git says of the record is read while the artifacts hash (git runs in processes of its own),
+  // its code loaded meanwhile too.
+  const gitChecks = (async () => {
+    const { commitChecks, outsideRepositoryChecks } = await import('../record/verify-commit.js');
+    return root === undefined ? outsideRepositoryChecks(options.record) : commitChecks(root, recordAbs, run, runText);
+  })();
   gitChecks.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
 
   const manifests: Record<string, string> = {};

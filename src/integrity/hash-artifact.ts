@@ -1,7 +1,7 @@
 // Hashes one artifact (a file or a folder) into its manifest, Merkle root and, when asked, per-folder roots.
 import { lstatSync } from 'node:fs';
 import { HashPool, worthThreads, type HashProgress } from './hash-files.js';
-import { formatManifest, formatManifestOf, type ManifestEntry } from './manifest.js';
+import { formatManifest, formatManifestOf, type ManifestEntry, type ManifestLine } from './manifest.js';
 import { childRoots, rootOfChunks } from './merkle.js';
 import { artifactKind, listFiles } from './walk.js';
 
@@ -60,22 +60,24 @@ export async function hashArtifact(absPath: string, options: HashArtifactOptions
 
 // Digests are turned into text this many at a time: one string for each block, sliced per entry.
 const DIGEST_BLOCK = 4096;
-// For a hash whose manifest is not built yet, the text of its lines [from, to), to compare a block at a time.
-const unbuilt = new WeakMap<ArtifactHash, { built: () => boolean; lines: (from: number, to: number) => string }>();
+// For a hash whose manifest is not built yet, whether it has been since, and its line i (digest and path).
+const unbuilt = new WeakMap<ArtifactHash, { built: () => boolean; line: (i: number) => ManifestLine }>();
 
 /**
- * Whether `text` is byte for byte the artifact's manifest. A manifest not built yet is compared a
- * block of lines at a time, and stays unbuilt: verifying a million-file record needs its text once
- * (the record's), not twice.
+ * Whether `text` is byte for byte the artifact's manifest. A manifest not built yet is compared line
+ * by line in place, and stays unbuilt: verifying a million-file record needs its text once (the
+ * record's), not twice.
  */
 export function isManifestOf(hash: ArtifactHash, text: string): boolean {
   const lazy = unbuilt.get(hash);
   if (!lazy || lazy.built()) return hash.manifest === text;
+  // Line by line, `<digest>  <path>\n` matched in place: no line is built to be compared.
   let at = 0;
-  for (let from = 0; from < hash.files; from += DIGEST_BLOCK) {
-    const block = lazy.lines(from, Math.min(from + DIGEST_BLOCK, hash.files));
-    if (!text.startsWith(block, at)) return false;
-    at += block.length;
+  for (let i = 0; i < hash.files; i++) {
+    const { digest, path } = lazy.line(i);
+    if (!text.startsWith(digest, at) || !text.startsWith('  ', at + 64) || !text.startsWith(path, at + 66)) return false;
+    at += 66 + path.length;
+    if (text.charCodeAt(at++) !== 0x0a) return false;
   }
   return at === text.length;
 }
@@ -103,7 +105,7 @@ function lazyArtifactHash(
   const lineAt = (i: number) => ({ path: paths[i] as string, digest: digestAt(i) });
   unbuilt.set(result, {
     built: () => manifest !== undefined || entries !== undefined,
-    lines: (from, to) => formatManifestOf(to - from, (i) => lineAt(from + i)),
+    line: lineAt,
   });
   Object.defineProperties(result, {
     entries: {
