@@ -4,4 +4,7 @@
 import module from 'node:module';
 
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// These commands hash files on worker threads: started now, the threads boot while the rest loads.
+const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+if (command === 'hash' || command === 'verify') (await import('./integrity/hash-files.js')).prestartHashThreads();
 await import('./cli.js');

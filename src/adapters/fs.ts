@@ -169,18 +169,25 @@ export async function readRegularFile(
     if (info.size > maxBytes) return { problem: `is ${info.size} bytes, more than the ${maxBytes} expected`, tooLarge: true };
     const kept: Buffer[] = [];
     let size = 0;
-    const buffer = Buffer.alloc(Math.min(1 << 20, maxBytes + 1));
+    // Kept whole, the file is read into one buffer of the size fstat gave and a byte more (a file that
+    // grew since is caught): a large file is not held twice, as chunks and then joined.
+    let buffer = onChunk ? Buffer.alloc(Math.min(1 << 20, maxBytes + 1)) : Buffer.allocUnsafe(info.size + 1);
+    let filled = 0;
     // Read one byte past the bound: a file that grew since fstat is caught too.
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, maxBytes + 1 - size), null);
+      const { bytesRead } = await handle.read(buffer, filled, Math.min(buffer.length - filled, maxBytes + 1 - size), null);
       if (bytesRead === 0) break;
       size += bytesRead;
       if (size > maxBytes) return { problem: `holds more than the ${maxBytes} bytes expected`, tooLarge: true };
-      const chunk = Buffer.from(buffer.subarray(0, bytesRead));
-      if (onChunk) onChunk(chunk);
-      else kept.push(chunk);
+      if (onChunk) onChunk(Buffer.from(buffer.subarray(0, bytesRead)));
+      else if ((filled += bytesRead) === buffer.length) {
+        kept.push(buffer);
+        buffer = Buffer.alloc(Math.min(1 << 20, maxBytes + 1));
+        filled = 0;
+      }
     }
-    return { bytes: Buffer.concat(kept), size };
+    if (onChunk) return { bytes: Buffer.alloc(0), size };
+    return { bytes: kept.length === 0 ? buffer.subarray(0, filled) : Buffer.concat([...kept, buffer.subarray(0, filled)]), size };
   } finally {
     await handle.close();
   }

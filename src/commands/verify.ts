@@ -1,27 +1,19 @@
 // `cutover verify RECORD`: recomputes everything a run record claims and prints each check.
 import { createHash } from 'node:crypto';
-import { lstat, realpath } from 'node:fs/promises';
-import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
-import { CutoverError, EXIT, isCutoverError, type Problem } from '../errors.js';
-import { sshVerifier } from '../adapters/ssh-sign.js';
-import { APPROVAL_NAMESPACE, evaluateApprovals, type ApprovalVerdict } from '../integrity/approvals.js';
-import type { Lock } from '../integrity/lock.js';
-import { lockText, parseLock } from '../integrity/lock-parse.js';
-import { approvalPolicyOf } from '../plan/approvals.js';
-import { validatePlan } from '../plan/validate.js';
-import { RUN_JSON_LIMIT, type RunJson } from '../record/run-record.js';
+import { lstat } from 'node:fs/promises';
+import { basename, dirname, join, posix, resolve, sep } from 'node:path';
+import { CutoverError, EXIT, type Problem } from '../errors.js';
+import { RUN_JSON_LIMIT, type RunJsonArtifact } from '../record/run-record.js';
 import { kindOf, readRegularFile, resolveInside } from '../adapters/fs.js';
 import { listEntries } from '../adapters/unsaved.js';
-import { MAX_PLAN_BYTES } from '../plan/load.js';
-import { findRepositoryRoot, gitClient, isShallowRepository, readAtRevision, revisionExists } from '../adapters/git.js';
+import { findRepositoryRoot, isShallowRepository, revisionExists } from '../adapters/git.js';
 import { annotation } from '../github/commands.js';
 import { colors, writeJson } from '../ui/output.js';
-import { hashArtifact } from '../integrity/hash-artifact.js';
+import { hashArtifact, isManifestOf, type ArtifactHash } from '../integrity/hash-artifact.js';
 import type { ManifestLine } from '../integrity/manifest.js';
 import {
-  checkApprovals,
   checkArtifactFiles,
-  checkAtCommit,
+  checkArtifactSame,
   checkEvidence,
   checkLogs,
   checkManifest,
@@ -30,17 +22,15 @@ import {
   checkRunRoot,
   checkPauseWindow,
   checkStatement,
-  checkTrailers,
-  checkUnchanged,
   type Check,
   type FileDigest,
-  type RecordCommit,
+  type KnownManifest,
 } from '../record/verify.js';
 import { parseRunJson } from '../record/verify-run-json.js';
 import type { CommandIo } from '../adapters/io.js';
 import { VERSION } from '../adapters/version.js';
 import { hashProgressReporter } from '../ui/progress.js';
-import { digestOf, sha256Digest } from '../text/digest.js';
+import { digestOf } from '../text/digest.js';
 
 /** `record`: the record folder; `artifacts`: a folder holding `<artifact name>/` for artifacts committed as `manifest`. */
 export interface VerifyOptions {
@@ -104,36 +94,44 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   const checks: Check[] = [parsed.check];
   if (root !== undefined) await assertHistory(root, run.commit);
 
+  // What git says of the record is read while the artifacts hash (git runs in processes of its own),
+  // its code loaded meanwhile too.
+  const gitChecks = (async () => {
+    const { commitChecks, outsideRepositoryChecks } = await import('../record/verify-commit.js');
+    return root === undefined ? outsideRepositoryChecks(options.record) : commitChecks(root, recordAbs, run, runText);
+  })();
+  gitChecks.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
+
   const manifests: Record<string, string> = {};
-  const recorded = new Map<string, ManifestLine[]>();
+  // Each artifact's recorded entries, or 'same' when its manifest is byte for byte the artifact's as hashed.
+  const recorded = new Map<string, ManifestLine[] | 'same'>();
+  // Each artifact as hashed now; for one whose manifest is the record's, only its size is kept (a
+  // large artifact's paths and digests are then let go before the rest of the checks).
+  const found = new Map<string, ArtifactHash | { error: string } | { files: number; bytes: number }>();
   for (const artifact of run.artifacts) {
+    // Hashed first: a record's manifest that is byte for byte the artifact's need not be parsed or
+    // rooted again; and the manifest is read once the hashing threads and their memory are gone.
+    const hashed = artifact.present && artifact.manifest ? await hashNow(artifact, root, options, io) : undefined;
     // A manifest line is a digest, two spaces, a path (at most 4096 bytes) and a newline.
     const text = artifact.manifest ? await readText(join(recordAbs, artifact.manifest), artifact.files * (64 + 2 + 4096 + 1)) : undefined;
     if (text !== undefined) manifests[artifact.name] = text;
-    const { check, entries } = checkManifest(artifact, text);
+    const known = hashed && 'root' in hashed ? knownManifest(hashed) : undefined;
+    const { check, entries, same } = checkManifest(artifact, text, known);
     checks.push(check);
-    if (entries && check.ok) recorded.set(artifact.name, entries);
+    if (check.ok && (entries || same)) recorded.set(artifact.name, entries ?? 'same');
+    if (hashed) found.set(artifact.name, same && 'root' in hashed ? { files: hashed.files, bytes: hashed.bytes } : hashed);
   }
   checks.push(checkRunRoot(run));
   checks.push(checkPauseWindow(run));
 
   for (const artifact of run.artifacts) {
     const entries = recorded.get(artifact.name);
-    if (!artifact.present || !entries) continue;
-    // `--artifacts DIR` stands in for live storage: artifacts committed as files are checked in the checkout.
-    const external = options.artifacts !== undefined && artifact.commit === 'manifest';
-    const where = toPosix(external ? join(options.artifacts as string, artifact.name) : artifact.path);
-    // A single file's entry is its base name, relative to its folder; under DIR/<name> it sits in that folder.
-    const base = !external && artifact.kind === 'file' ? posix.dirname(where) : where;
-    try {
-      const abs = external ? resolve(io.cwd, where) : await resolveInside(root ?? io.cwd, artifact.path, { links: 'none' });
-      const progress = hashProgressReporter(io, `verify ${artifact.name}`);
-      const hashed = await hashArtifact(abs, { onProgress: progress.onProgress });
-      progress.done();
-      checks.push(checkArtifactFiles(artifact, entries, { entries: hashed.entries, bytes: hashed.bytes }, where, base));
-    } catch (error) {
-      checks.push(checkArtifactFiles(artifact, entries, { error: (error as Error).message }, where, base));
-    }
+    const hashed = found.get(artifact.name);
+    if (!artifact.present || !entries || !hashed) continue;
+    const { where, base } = artifactPlace(artifact, options);
+    if ('error' in hashed) checks.push(checkArtifactFiles(artifact, entries === 'same' ? [] : entries, hashed, where, base));
+    else if (entries === 'same' || !('entries' in hashed)) checks.push(checkArtifactSame(artifact, hashed, where));
+    else checks.push(checkArtifactFiles(artifact, entries, { entries: hashed.entries, bytes: hashed.bytes }, where, base));
   }
 
   const logs = new Map<string, FileDigest | undefined>();
@@ -146,53 +144,49 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   checks.push(checkStatement(run, await readText(join(recordAbs, 'statement.json'), derived), runText, manifests));
   checks.push(checkReport(run, await readText(join(recordAbs, 'report.md'), derived), run.tool?.version === VERSION));
 
-  if (root === undefined) {
-    const detail = `${options.record} is not inside a git repository`;
-    for (const name of [
-      "plan at the run's commit",
-      "lock at the run's commit",
-      'plan unchanged since the run',
-      'lock unchanged since the run',
-      'approvals',
-      'commit trailers',
-    ])
-      checks.push({ name, ok: false, detail });
-    return checks;
-  }
-  for (const what of ['plan', 'lock'] as const) {
-    const path = run[what].path;
-    const atCommit = await readAtRevision(path, run.commit, { cwd: root });
-    checks.push(checkAtCommit(what, run, atCommit === undefined ? undefined : sha256Digest(atCommit)));
-    // More bytes than the committed file has cannot be the same file: read no further.
-    const bound = atCommit?.length ?? MAX_PLAN_BYTES;
-    const current = await resolveInside(root, path, { links: 'none' }).then(
-      (abs) => currentDigest(abs, bound),
-      () => undefined,
-    );
-    checks.push(checkUnchanged(what, run, current));
-  }
-  checks.push(checkApprovals(run, await approvalsAtCommit(root, run)));
-  checks.push(checkTrailers(run, await recordCommit(root, recordAbs, runText)));
+  checks.push(...(await gitChecks));
   return checks;
 }
 
-/** The lock's approvals judged as the run's commit holds the lock, the plan and its allowed-signers file: offline, by ssh-keygen. */
-async function approvalsAtCommit(root: string, run: RunJson): Promise<ApprovalVerdict | { error: string }> {
-  const at = (path: string) => readAtRevision(path, run.commit, { cwd: root });
-  const [planBytes, lockBytes] = [await at(run.plan.path), await at(run.lock.path)];
-  if (!planBytes || !lockBytes) return { error: `the plan or the lock is not in commit ${run.commit.slice(0, 12)}` };
-  const valid = validatePlan(planBytes, run.plan.path);
-  if (!valid.ok) return { error: `the plan at ${run.commit.slice(0, 12)} is not valid: ${valid.problems[0]?.message}` };
-  let lock: Lock;
+/** Where an artifact is checked (`--artifacts DIR` stands in for live storage), and the folder its entry paths are relative to. */
+function artifactPlace(artifact: RunJsonArtifact, options: VerifyOptions): { where: string; base: string; external: boolean } {
+  // Artifacts committed as files are checked in the checkout.
+  const external = options.artifacts !== undefined && artifact.commit === 'manifest';
+  const where = toPosix(external ? join(options.artifacts as string, artifact.name) : artifact.path);
+  // A single file's entry is its base name, relative to its folder; under DIR/<name> it sits in that folder.
+  const base = !external && artifact.kind === 'file' ? posix.dirname(where) : where;
+  return { where, base, external };
+}
+
+/** The manifest of an artifact as hashed now, compared with the record's without being built whole. */
+function knownManifest(hashed: ArtifactHash): KnownManifest {
+  return {
+    isManifest: (text) => isManifestOf(hashed, text),
+    root: hashed.root,
+    files: hashed.files,
+    get entries() {
+      return hashed.entries;
+    },
+  };
+}
+
+/** An artifact hashed as it is now, or why it could not be. */
+async function hashNow(
+  artifact: RunJsonArtifact,
+  root: string | undefined,
+  options: VerifyOptions,
+  io: CommandIo,
+): Promise<ArtifactHash | { error: string }> {
+  const { where, external } = artifactPlace(artifact, options);
   try {
-    lock = parseLock(lockText(lockBytes, run.lock.path), run.lock.path);
+    const abs = external ? resolve(io.cwd, where) : await resolveInside(root ?? io.cwd, artifact.path, { links: 'none' });
+    const progress = hashProgressReporter(io, `verify ${artifact.name}`);
+    const hashed = await hashArtifact(abs, { onProgress: progress.onProgress });
+    progress.done();
+    return hashed;
   } catch (error) {
-    if (!isCutoverError(error)) throw error;
-    return { error: `the lock at ${run.commit.slice(0, 12)} does not parse: ${error.message}` };
+    return { error: (error as Error).message };
   }
-  const policy = approvalPolicyOf(valid.valid.plan);
-  const signers = policy.signers === undefined ? null : ((await at(policy.signers)) ?? null);
-  return evaluateApprovals(lock, policy, run.freezeDigest, sshVerifier(APPROVAL_NAMESPACE, signers));
 }
 
 /**
@@ -209,25 +203,6 @@ async function assertHistory(root: string, commit: string): Promise<void> {
       hint: 'fetch the history first: git fetch --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
     },
   );
-}
-
-/** The commit that last touched `<record>/run.json`, its subject, its trailers (git's own parser) and whether run.json still equals it. */
-async function recordCommit(root: string, recordAbs: string, runText: string): Promise<RecordCommit | { error: string }> {
-  const git = gitClient(root);
-  const rel = toPosix(relative(await realpath(root), await realpath(recordAbs)));
-  const path = rel === '' ? 'run.json' : `${rel}/run.json`;
-  const commit = (await git.raw(['log', '--format=%H', '-1', '--', `:(literal)${path}`]).catch(() => '')).trim();
-  if (commit === '') return { error: `${path} is in no commit: the record is not committed` };
-  // %(trailers) is git-interpret-trailers --parse applied to the message: duplicates kept, folded lines joined.
-  const out = await git.raw(['log', '-1', '--format=%s%x00%(trailers:only,unfold)', commit]);
-  const [subject = '', block = ''] = out.split('\0');
-  const trailers = block
-    .split('\n')
-    .map((line) => /^([^:\s]+):\s*(.*?)\s*$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => [m[1] as string, m[2] as string] as [string, string]);
-  const committed = await readAtRevision(path, commit, { cwd: root });
-  return { commit, subject: subject.trim(), trailers, sameRunJson: committed?.equals(Buffer.from(runText, 'utf8')) === true };
 }
 
 /** Prints each check as a ✓ or ✗ line, the files of a failed one below it; GitHub format adds annotations. */
@@ -253,13 +228,6 @@ function printChecks(checks: Check[], io: CommandIo): void {
 async function readText(path: string, maxBytes: number): Promise<string | undefined> {
   const read = await readRegularFile(path, maxBytes);
   return 'bytes' in read ? read.bytes.toString('utf8') : undefined;
-}
-
-/** A checkout file's digest, read as a regular file of at most `maxBytes`; a larger one is said to be so (it changed). */
-async function currentDigest(path: string, maxBytes: number): Promise<string | undefined> {
-  const read = await readRegularFile(path, maxBytes);
-  if ('bytes' in read) return sha256Digest(read.bytes);
-  return read.tooLarge ? `larger than its ${maxBytes} bytes at the run's commit` : undefined;
 }
 
 /**

@@ -10,14 +10,13 @@ import { positionOf, type SourceDoc } from '../plan/position.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
 import { approvalPolicyOf, SIGNERS_GROUP, type ApprovalPolicy } from '../plan/approvals.js';
 import type { FileGroup, Plan } from '../plan/types.js';
-import { hashFiles } from './hash-files.js';
+import { hashFiles, type FileToHash } from './hash-files.js';
 import { GROUP_KINDS, lockPathFor, type FrozenGroup, type GroupKind, type Lock } from './lock.js';
 import { lockText, parseLock } from './lock-parse.js';
 import { entryPathProblem } from './manifest.js';
 import { compareUtf8 } from '../text/utf8.js';
 import { manifestRoot } from './merkle.js';
 import { FROZEN_GLOB } from './pattern-match.js';
-import type { WalkedFile } from './walk.js';
 
 /** A plan as written or as resolved: both name the groups to freeze. */
 export type FreezablePlan = Plan | ResolvedPlan;
@@ -119,7 +118,7 @@ export async function hashGroups(root: string, plan: FreezablePlan, options: Has
   const realRoot = await realpath(root);
   const unmatched: UnmatchedPattern[] = [];
   const matched: { group: DeclaredGroup; paths: string[] }[] = [];
-  const files = new Map<string, WalkedFile>();
+  const files = new Map<string, FileToHash>();
   const checked = new Map<string, Promise<Stats>>();
   for (const group of declaredGroups(plan)) {
     const paths = new Set<string>();
@@ -172,7 +171,7 @@ async function checkMatch(
   path: string,
   group: DeclaredGroup,
   checked: Map<string, Promise<Stats>>,
-): Promise<WalkedFile> {
+): Promise<FileToHash> {
   const unsafe = (why: string) =>
     new CutoverError('PATH_UNSAFE', `${group.kind} "${group.name}": ${JSON.stringify(path)} ${why}`, { hint: UNSAFE_HINT });
   const problem = entryPathProblem(path);

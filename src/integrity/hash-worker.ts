@@ -5,7 +5,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { sep } from 'node:path';
 import { CutoverError } from '../errors.js';
-import { entryLeafHash } from './leaf.js';
+import { lineLeafHash } from './leaf.js';
+import { MERKLE_CHUNK, subtreeRoot } from './merkle.js';
 
 /** The workerData marker that turns this module into a hashing worker. */
 export const HASH_WORKER_ROLE = 'cutover-hash-worker';
@@ -13,49 +14,62 @@ export const HASH_WORKER_ROLE = 'cutover-hash-worker';
 /** Size of each read; one buffer a thread, reused for every file. */
 export const READ_SIZE = 1 << 20;
 
-/** Files to hash: entry paths below a base folder. */
-export interface HashTask {
-  base: string;
-  paths: string[];
-}
-
 /**
- * What hashing a task produced, in task order: digests as one string of 64-character hex runs (one
- * clone, not thousands), sizes, and each file's Merkle leaf hash (32 bytes each), computed here so
- * the thread that builds the root has only the interior nodes left to do.
+ * A list of files to hash and where the results go, shared by every thread that works on it. Each
+ * thread claims the next file with an atomic add on `next`, so the threads stay busy to the last file
+ * whatever the files' sizes, and writes file i's results at index i: its SHA-256 (32 bytes) at
+ * `digests[32 i]`, the bytes hashed at `sizes[i]`, and the Merkle leaf hash of its manifest line (32
+ * bytes) at `leaves[32 i]`. The thread that completes a chunk of leaves (`MERKLE_CHUNK`; `chunkDone`
+ * counts each chunk's leaves) builds that chunk's subtree root into `chunkRoots[32 c]`, so the Merkle
+ * tree is built on every core too. `finished` counts the threads done, an atomic write that publishes
+ * their results.
  */
-export interface HashTaskResult {
-  digests: string;
+export interface HashJob {
+  base: string;
+  /** The entry paths' UTF-8 bytes end to end, path i at `[offsets[i], offsets[i + 1])`: no string a path to send or keep. */
+  paths: Uint8Array;
+  offsets: Uint32Array;
+  next: Int32Array;
+  finished: Int32Array;
+  digests: Uint8Array;
   sizes: Float64Array;
   leaves: Uint8Array;
+  chunkDone: Int32Array;
+  chunkRoots: Uint8Array;
 }
 
-/** Messages a worker posts: progress deltas, a finished task, or a failure. */
+/** Messages a worker posts: progress deltas, its share of a job done, or a failure. */
 export type WorkerMessage =
-  | { type: 'progress'; id: number; bytes: number }
-  | { type: 'done'; id: number; result: HashTaskResult }
-  | { type: 'failed'; id: number; code?: 'ARTIFACT_INVALID' | 'IO_FAILED'; message: string; hint?: string };
+  | { type: 'progress'; files: number; bytes: number }
+  | { type: 'done' }
+  | { type: 'failed'; code?: 'ARTIFACT_INVALID' | 'IO_FAILED'; message: string; hint?: string };
 
 // O_NOFOLLOW: a file swapped for a link after the walk is refused, not followed. O_NONBLOCK: a file
 // swapped for a FIFO does not hang the open; it is then refused by the fstat check below.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-// Big files report progress every this many bytes so a bar moves while one file is read.
-const PROGRESS_EVERY = 64 << 20;
+// Progress is told every this many bytes (so a bar moves while one big file is read) or files.
+const PROGRESS_BYTES = 64 << 20;
+const PROGRESS_FILES = 2048;
+
+// A path as text, for a message.
+function shown(abs: string | Buffer): string {
+  return JSON.stringify(typeof abs === 'string' ? abs : abs.toString('utf8'));
+}
 
 // Opens a file that must still be the regular file the walk saw; returns the descriptor and its size.
-function openRegular(abs: string): { fd: number; expected: number } {
+function openRegular(abs: string | Buffer): { fd: number; expected: number } {
   let fd: number;
   try {
     fd = openSync(abs, OPEN_FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${JSON.stringify(abs)}`);
-    throw new CutoverError('IO_FAILED', `cannot read ${JSON.stringify(abs)} (${code ?? String(error)})`, { cause: error });
+    if (code === 'ELOOP') throw new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${shown(abs)}`);
+    throw new CutoverError('IO_FAILED', `cannot read ${shown(abs)} (${code ?? String(error)})`, { cause: error });
   }
   const info = fstatSync(fd);
   if (!info.isFile()) {
     closeSync(fd);
-    throw new CutoverError('ARTIFACT_INVALID', `${JSON.stringify(abs)} stopped being a regular file while it was hashed`);
+    throw new CutoverError('ARTIFACT_INVALID', `${shown(abs)} stopped being a regular file while it was hashed`);
   }
   return { fd, expected: info.size };
 }
@@ -66,7 +80,7 @@ function openRegular(abs: string): { fd: number; expected: number } {
  * object per file costs as much as hashing 4 KiB), and once it has given the size fstat reported
  * at open, the read that would only confirm end of file is skipped: the file as it was when opened.
  */
-export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: string; size: number } {
+export function hashFileSync(abs: string | Buffer, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: Buffer; size: number } {
   const { fd, expected } = openRegular(abs);
   let stream: Hash | undefined;
   let filled = 0;
@@ -86,53 +100,103 @@ export function hashFileSync(abs: string, buffer: Buffer, onBytes?: (bytes: numb
       stream ??= createHash('sha256');
       stream.update(buffer);
       filled = 0;
-      if (onBytes && unreported >= PROGRESS_EVERY) {
+      if (onBytes && unreported >= PROGRESS_BYTES) {
         onBytes(unreported);
         unreported = 0;
       }
     }
   } catch (error) {
-    throw new CutoverError('IO_FAILED', `cannot read ${JSON.stringify(abs)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+    throw new CutoverError('IO_FAILED', `cannot read ${shown(abs)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
       cause: error,
     });
   } finally {
     closeSync(fd);
   }
   const rest = buffer.subarray(0, filled);
-  const digest = stream ? stream.update(rest).digest('hex') : hash('sha256', rest, 'hex');
+  const digest = stream ? stream.update(rest).digest() : hash('sha256', rest, 'buffer');
   return { digest, size };
 }
 
-/** Hashes every file of a task in order, with the leaf hash of each file's manifest line. */
-export function hashTask(task: HashTask, buffer: Buffer, onBytes?: (bytes: number) => void): HashTaskResult {
-  let digests = '';
-  const sizes = new Float64Array(task.paths.length);
-  const leaves = new Uint8Array(32 * task.paths.length);
+/**
+ * Hashes files of a job that this thread claims, writing each result at its index, until none is
+ * left or `limit` files are done; returns whether the job ran out. `onProgress` hears (files, bytes)
+ * deltas now and then. A failure stops every thread's claiming.
+ */
+export function workOnJob(job: HashJob, buffer: Buffer, onProgress?: (files: number, bytes: number) => void, limit = Infinity): boolean {
+  const count = job.offsets.length - 1;
+  // Each file's absolute path is written after the base, as bytes (open takes them as they are).
   // Entry paths are canonical (no "", "." or ".." parts), so plain concatenation is a safe join.
-  const prefix = task.base.endsWith(sep) ? task.base : task.base + sep;
-  task.paths.forEach((path, i) => {
-    const { digest, size } = hashFileSync(prefix + path, buffer, onBytes);
-    digests += digest;
-    sizes[i] = size;
-    leaves.set(entryLeafHash({ digest, path }), 32 * i);
-  });
-  return { digests, sizes, leaves };
+  const base = Buffer.from(job.base.endsWith(sep) ? job.base : job.base + sep, 'utf8');
+  let absolute = Buffer.alloc(base.length + 4096);
+  base.copy(absolute);
+  let files = 0;
+  let bytes = 0;
+  let toldOfFile = 0; // bytes of the current file already counted through onBytes
+  const flush = () => {
+    onProgress?.(files, bytes);
+    files = 0;
+    bytes = 0;
+  };
+  const onBytes =
+    onProgress &&
+    ((n: number) => {
+      toldOfFile += n;
+      bytes += n;
+      if (bytes >= PROGRESS_BYTES) flush();
+    });
+  let ranOut = false;
+  for (let done = 0; done < limit; done++) {
+    const i = Atomics.add(job.next, 0, 1);
+    if (i >= count) {
+      ranOut = true;
+      break;
+    }
+    const path = job.paths.subarray(job.offsets[i], job.offsets[i + 1]);
+    if (absolute.length < base.length + path.length) {
+      absolute = Buffer.alloc(2 * (base.length + path.length));
+      base.copy(absolute);
+    }
+    absolute.set(path, base.length);
+    toldOfFile = 0;
+    let result: { digest: Buffer; size: number };
+    try {
+      result = hashFileSync(absolute.subarray(0, base.length + path.length), buffer, onBytes);
+    } catch (error) {
+      Atomics.store(job.next, 0, count);
+      throw error;
+    }
+    job.digests.set(result.digest, 32 * i);
+    job.sizes[i] = result.size;
+    job.leaves.set(lineLeafHash(result.digest, path), 32 * i);
+    // The add that counts this leaf also makes the other threads' leaves of the chunk visible here.
+    const chunk = Math.floor(i / MERKLE_CHUNK);
+    const inChunk = Math.min(MERKLE_CHUNK, count - chunk * MERKLE_CHUNK);
+    if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk)
+      job.chunkRoots.set(subtreeRoot(job.leaves, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
+    files++;
+    bytes += result.size - toldOfFile;
+    if (onProgress && (files >= PROGRESS_FILES || bytes >= PROGRESS_BYTES)) flush();
+  }
+  if (files > 0 || bytes > 0) flush();
+  return ranOut;
 }
 
-function serveTasks(port: NonNullable<typeof parentPort>): void {
+function serveJobs(port: NonNullable<typeof parentPort>): void {
   const buffer = Buffer.allocUnsafe(READ_SIZE);
   const post = (message: WorkerMessage) => port.postMessage(message);
-  port.on('message', ({ id, task }: { id: number; task: HashTask }) => {
+  port.on('message', (job: HashJob) => {
     try {
-      post({ type: 'done', id, result: hashTask(task, buffer, (bytes) => post({ type: 'progress', id, bytes })) });
+      workOnJob(job, buffer, (files, bytes) => post({ type: 'progress', files, bytes }));
+      Atomics.add(job.finished, 0, 1); // publishes this thread's results before the message says so
+      post({ type: 'done' });
     } catch (error) {
       if (error instanceof CutoverError && (error.code === 'ARTIFACT_INVALID' || error.code === 'IO_FAILED')) {
-        post({ type: 'failed', id, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+        post({ type: 'failed', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
       } else {
-        post({ type: 'failed', id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        post({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       }
     }
   });
 }
 
-if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === HASH_WORKER_ROLE) serveTasks(parentPort);
+if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === HASH_WORKER_ROLE) serveJobs(parentPort);

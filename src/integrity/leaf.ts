@@ -25,3 +25,23 @@ export function entryLeafHash({ digest, path }: ManifestLine): Buffer {
   leafScratch[at] = 0x0a;
   return hash('sha256', leafScratch.subarray(0, length), 'buffer');
 }
+
+// The lowercase hex digits as character codes, to write a digest's hex without making a string of it.
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/** The leaf hash of the manifest line of a SHA-256 (32 bytes, written as lowercase hex) and a path given as UTF-8 bytes. */
+export function lineLeafHash(digest: Uint8Array, path: Uint8Array): Buffer {
+  const length = 1 + 64 + 2 + path.length + 1;
+  if (leafScratch.length < length) leafScratch = Buffer.alloc(2 * length);
+  leafScratch[0] = 0;
+  for (let k = 0; k < 32; k++) {
+    const byte = digest[k] as number;
+    leafScratch[1 + 2 * k] = HEX_DIGITS[byte >> 4] as number;
+    leafScratch[2 + 2 * k] = HEX_DIGITS[byte & 15] as number;
+  }
+  leafScratch[65] = 0x20;
+  leafScratch[66] = 0x20;
+  leafScratch.set(path, 67);
+  leafScratch[length - 1] = 0x0a;
+  return hash('sha256', leafScratch.subarray(0, length), 'buffer');
+}

@@ -82,22 +82,49 @@ export function formatLine(entry: ManifestLine): string {
 
 /** The manifest text of entries already in byte order (sha256sum format). */
 export function formatManifest(entries: readonly ManifestLine[]): string {
+  return formatManifestOf(entries.length, (i) => entries[i] as ManifestLine);
+}
+
+/**
+ * The manifest text of `count` entries in byte order, given one at a time. Lines are joined a block
+ * at a time into flat text: a line never lives on as a string (or a rope node) of its own, which for
+ * a million files is a few hundred megabytes.
+ */
+export function formatManifestOf(count: number, entryAt: (i: number) => ManifestLine): string {
   let text = '';
-  for (const entry of entries) text += formatLine(entry);
+  const block: string[] = [];
+  for (let i = 0; i < count; i++) {
+    block.push(formatLine(entryAt(i)));
+    if (block.length === 4096 || i === count - 1) {
+      text += block.join('');
+      block.length = 0;
+    }
+  }
   return text;
 }
 
 /** Parses a manifest strictly: canonical lines, valid paths, byte order, no duplicates. */
 export function parseManifest(text: string, file = 'manifest'): ManifestLine[] {
+  const entries: ManifestLine[] = [];
+  visitManifest(text, file, (entry) => entries.push(entry));
+  return entries;
+}
+
+/**
+ * Reads a manifest as strictly as parseManifest, a line at a time, handing each valid entry to
+ * `visit` and keeping none (a million-line manifest need not become a million objects); throws
+ * every problem at the end, so what `visit` saw counts only when nothing is thrown.
+ */
+export function visitManifest(text: string, file: string, visit: (entry: ManifestLine) => void): void {
   const problems: Problem[] = [];
   const at = (line: number, col: number, message: string) => problems.push({ code: 'ARTIFACT_INVALID', message, file, line, col });
-  const entries: ManifestLine[] = [];
   if (text !== '' && !text.endsWith('\n')) at(text.split('\n').length, 1, 'manifest does not end with a newline');
-  const lines = text.split('\n');
-  lines.pop();
   let previous: string | undefined;
-  for (const [i, line] of lines.entries()) {
-    const n = i + 1;
+  for (let start = 0, n = 1; start < text.length; n++) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) break; // the unterminated last line, reported above
+    const line = text.slice(start, end);
+    start = end + 1;
     if (!DIGEST.test(line.slice(0, 64))) {
       at(n, 1, 'expected a lowercase SHA-256 hex digest');
       continue;
@@ -112,15 +139,15 @@ export function parseManifest(text: string, file = 'manifest'): ManifestLine[] {
     if (problem) at(n, 67, `entry path ${displayPath(path)} ${problem}`);
     else if (order === 0) at(n, 67, `duplicate entry ${displayPath(path)}`);
     else if (order > 0) at(n, 67, `entry ${displayPath(path)} is out of byte order`);
-    else entries.push({ path, digest: line.slice(0, 64) });
+    else visit({ path, digest: line.slice(0, 64) });
     previous = path;
   }
   if (problems.length) throw problemsError(problems);
-  return entries;
 }
 
 /** Lists the paths added, removed and changed from `before` to `after`. */
 export function diffManifests(before: readonly ManifestLine[], after: readonly ManifestLine[]): ManifestDiff {
+  if (before === after) return { added: [], removed: [], changed: [] };
   const old = new Map(before.map((e) => [e.path, e.digest]));
   const added: string[] = [];
   const changed: string[] = [];

@@ -2,7 +2,7 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { CutoverError } from '../errors.js';
-import { displayPath, entryPathProblem, parseManifest, type ManifestLine } from './manifest.js';
+import { displayPath, entryPathProblem, parseManifest, visitManifest, type ManifestLine } from './manifest.js';
 import { compareUtf8 } from '../text/utf8.js';
 import { entryLeafHash, leafHash } from './leaf.js';
 
@@ -27,23 +27,69 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Digest {
  * end yields exactly RFC 6962's split at the largest power of two below n.
  */
 function rootOfLeaves(count: number, leafAt: (i: number) => Digest): Digest {
-  if (count === 0) return EMPTY_ROOT;
+  const tree = treeBuilder();
+  for (let i = 0; i < count; i++) tree.add(leafAt(i));
+  return tree.root();
+}
+
+// The binary counter behind rootOfLeaves, fed one leaf hash at a time.
+function treeBuilder(): { add: (leaf: Digest) => void; root: () => Digest } {
   const stack: Digest[] = [];
   const heights: number[] = [];
-  for (let i = 0; i < count; i++) {
-    let node = leafAt(i);
-    let height = 0;
-    while (heights.length > 0 && heights[heights.length - 1] === height) {
-      node = nodeHash(stack.pop() as Digest, node);
-      heights.pop();
-      height++;
-    }
-    stack.push(node);
-    heights.push(height);
-  }
-  let root = stack.pop() as Digest;
-  while (stack.length > 0) root = nodeHash(stack.pop() as Digest, root);
-  return root;
+  return {
+    add(leaf) {
+      let node = leaf;
+      let height = 0;
+      while (heights.length > 0 && heights[heights.length - 1] === height) {
+        node = nodeHash(stack.pop() as Digest, node);
+        heights.pop();
+        height++;
+      }
+      stack.push(node);
+      heights.push(height);
+    },
+    root() {
+      if (stack.length === 0) return EMPTY_ROOT;
+      let root = stack[stack.length - 1] as Digest;
+      for (let i = stack.length - 2; i >= 0; i--) root = nodeHash(stack[i] as Digest, root);
+      return root;
+    },
+  };
+}
+
+/**
+ * The root (`sha256:<hex>`) of a manifest text read strictly (as parseManifest reads it) a line at a
+ * time, its entries kept by no one; `visit` sees each. Throws the manifest's problems.
+ */
+export function manifestTextRoot(text: string, file: string, visit?: (entry: ManifestLine) => void): string {
+  const tree = treeBuilder();
+  visitManifest(text, file, (entry) => {
+    visit?.(entry);
+    tree.add(entryLeafHash(entry));
+  });
+  return formatRoot(tree.root());
+}
+
+/**
+ * Leaves are grouped in chunks of this many (a power of two): chunk c's leaves [c·4096, (c+1)·4096)
+ * form one perfect, aligned subtree of the RFC 6962 tree, so the threads that hash the files can
+ * build each chunk's subtree as soon as its last leaf is known, and the root needs only those.
+ */
+export const MERKLE_CHUNK = 4096;
+
+/** The root of `count` leaf hashes packed 32 bytes each in `leaves`, from leaf `from` on. */
+export function subtreeRoot(leaves: Uint8Array, from: number, count: number): Digest {
+  return rootOfLeaves(count, (i) => leaves.subarray(32 * (from + i), 32 * (from + i) + 32) as Digest);
+}
+
+/**
+ * The root (`sha256:<hex>`) of `count` leaves given by their chunks' subtree roots (32 bytes a chunk,
+ * from `subtreeRoot`). Full chunks are perfect subtrees, so they go on the stack like leaves one
+ * level up; a last, partial chunk comes last, and everything on the stack folds onto its right, so it
+ * lands where RFC 6962's split puts it.
+ */
+export function rootOfChunks(chunkRoots: Uint8Array, count: number): string {
+  return formatRoot(rootOfLeaves(Math.ceil(count / MERKLE_CHUNK), (c) => chunkRoots.subarray(32 * c, 32 * c + 32) as Digest));
 }
 
 /** RFC 6962 Merkle Tree Hash of the given leaf data (manifest lines, each with its `\n`). */
@@ -66,11 +112,6 @@ export function parseRoot(text: string): Digest | undefined {
 export function manifestRoot(manifest: readonly ManifestLine[] | string, file?: string): string {
   const entries = typeof manifest === 'string' ? parseManifest(manifest, file) : manifest;
   return formatRoot(rootOfLeaves(entries.length, (i) => entryLeafHash(entries[i] as ManifestLine)));
-}
-
-/** The root (`sha256:<hex>`) of a manifest whose leaf hashes are already known, in entry order. */
-export function rootOfLeafHashes(leaves: readonly Uint8Array[]): string {
-  return formatRoot(rootOfLeaves(leaves.length, (i) => leaves[i] as Digest));
 }
 
 /** A run's root: the same construction over `<artifact root hex>  <artifact name>\n`, in name byte order. */

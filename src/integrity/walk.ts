@@ -1,23 +1,23 @@
-// Lists an artifact's regular files without following links, refusing anything that is not a file or folder.
+// Lists an artifact's regular files in manifest order without following links, refusing anything that is not a file or folder.
 import { Buffer, isUtf8 } from 'node:buffer';
-import { lstatSync, type Dirent, type Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { CutoverError } from '../errors.js';
+import { HIGH_UNITS } from '../text/utf8.js';
 import { displayPath, entryPathProblem } from './manifest.js';
 
-/** A regular file found below an artifact: its entry path and its size when listed. */
-export interface WalkedFile {
-  path: string;
-  size: number;
-}
+/** An artifact: a single file (its size from lstat) or a folder; entry paths are relative to `base`. */
+export type ArtifactKind = { kind: 'file'; base: string; path: string; size: number } | { kind: 'directory'; base: string };
 
-/** An artifact's files: entry paths are relative to `base` (the folder, or a single file's parent). */
+/** An artifact's files: entry paths relative to `base` (the folder, or a single file's parent), in byte order. */
 export interface ArtifactFiles {
   kind: 'file' | 'directory';
   base: string;
-  /** In walk order; the manifest sorts them. */
-  files: WalkedFile[];
+  /** Sorted by the bytes of their UTF-8 path: the manifest's order. */
+  paths: string[];
+  /** A single file's size, from the lstat that found it. */
+  size?: number;
 }
 
 const HINT = 'an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused';
@@ -42,8 +42,8 @@ function kindOf(entry: Dirent | Stats): string {
   return 'special file';
 }
 
-/** Checks a single-file artifact or lists a folder's files; throws ARTIFACT_INVALID naming the path. */
-export async function walkArtifact(absPath: string): Promise<ArtifactFiles> {
+/** What an artifact path is: a single file (checked and named) or a folder; throws ARTIFACT_INVALID otherwise. */
+export async function artifactKind(absPath: string): Promise<ArtifactKind> {
   let info: Stats;
   try {
     info = await lstat(absPath);
@@ -57,45 +57,81 @@ export async function walkArtifact(absPath: string): Promise<ArtifactFiles> {
     const name = basename(absPath);
     const problem = entryPathProblem(name);
     if (problem) throw new CutoverError('ARTIFACT_INVALID', `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: NAME_HINT });
-    return { kind: 'file', base: dirname(absPath), files: [{ path: name, size: info.size }] };
+    return { kind: 'file', base: dirname(absPath), path: name, size: info.size };
   }
   if (!info.isDirectory())
     throw new CutoverError('ARTIFACT_INVALID', `artifact ${JSON.stringify(absPath)} is a ${kindOf(info)}`, { hint: HINT });
-  return { kind: 'directory', base: absPath, files: await listFiles(absPath) };
+  return { kind: 'directory', base: absPath };
+}
+
+/** Checks a single-file artifact or lists a folder's files in byte order; throws ARTIFACT_INVALID naming the path. */
+export async function walkArtifact(absPath: string): Promise<ArtifactFiles> {
+  const found = await artifactKind(absPath);
+  if (found.kind === 'file') return { kind: 'file', base: found.base, paths: [found.path], size: found.size };
+  return { kind: 'directory', base: found.base, paths: await listFiles(found.base) };
+}
+
+/** A folder being listed: its entry-path prefix and its sorted entries, consumed in order. */
+interface Level {
+  prefix: string;
+  entries: { name: string; key: string; folder: boolean }[];
+  next: number;
 }
 
 /**
- * Walks a folder with an explicit stack (no recursion depth limit). Entry types come from the
- * directory entries themselves (the lstat view: Node lstats when the file system does not say), and
- * each file is lstat-ed for its size.
+ * Lists a folder's regular files depth first, each folder's entries sorted, so the paths come out in
+ * the manifest's byte order with no global sort: a subfolder sorts by its name and a `/`, as its
+ * files' paths do (`a.txt` < `a/x`, since `.` < `/`). Entry types come from the directory entries
+ * (Node lstats when the file system does not say); no file is stat-ed, as the hashing fstat-s each
+ * file it opens anyway. An explicit stack: no recursion depth limit. `onFound` hears the running count.
  */
-async function listFiles(root: string): Promise<WalkedFile[]> {
-  const files: WalkedFile[] = [];
-  const pending: string[] = [''];
-  while (pending.length > 0) {
-    const prefix = pending.pop() as string;
-    const dir = prefix === '' ? root : `${root}/${prefix}`;
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      throw ioFailed(JSON.stringify(dir), error);
+export async function listFiles(root: string, onFound?: (count: number) => void): Promise<string[]> {
+  const files: string[] = [];
+  const stack: Level[] = [await readLevel(root, '')];
+  while (stack.length > 0) {
+    const level = stack[stack.length - 1] as Level;
+    const entry = level.entries[level.next++];
+    if (entry === undefined) {
+      stack.pop();
+      continue;
     }
-    for (const entry of entries) {
-      const name = entry.name;
-      // A name that is not UTF-8 decodes with U+FFFD; only then are the raw bytes read to tell.
-      if (name.includes('\uFFFD')) await refuseUndecodable(dir);
-      const path = prefix === '' ? name : `${prefix}/${name}`;
-      const problem = entryPathProblem(name);
-      if (problem) {
-        throw new CutoverError('ARTIFACT_INVALID', `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
-      }
-      if (entry.isDirectory()) pending.push(path);
-      else if (entry.isFile()) files.push({ path, size: statSize(`${root}/${path}`) });
-      else throw refuse(kindOf(entry), JSON.stringify(`${root}/${path}`));
+    const path = level.prefix === '' ? entry.name : `${level.prefix}/${entry.name}`;
+    if (!entry.folder) files.push(path);
+    else {
+      stack.push(await readLevel(`${root}/${path}`, path));
+      onFound?.(files.length);
     }
   }
   return files;
+}
+
+// One folder's entries, checked and sorted by the bytes of their key (a folder's name ends in `/`).
+async function readLevel(dir: string, prefix: string): Promise<Level> {
+  let dirents: Dirent[];
+  try {
+    dirents = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    throw ioFailed(JSON.stringify(dir), error);
+  }
+  const entries: Level['entries'] = [];
+  let high = false;
+  for (const dirent of dirents) {
+    const name = dirent.name;
+    // A name that is not UTF-8 decodes with U+FFFD; only then are the raw bytes read to tell.
+    if (name.includes('\uFFFD')) await refuseUndecodable(dir);
+    const problem = entryPathProblem(name);
+    if (problem)
+      throw new CutoverError('ARTIFACT_INVALID', `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
+    const folder = dirent.isDirectory();
+    if (!folder && !dirent.isFile()) throw refuse(kindOf(dirent), JSON.stringify(`${dir}/${name}`));
+    high ||= HIGH_UNITS.test(name);
+    entries.push({ name, key: folder ? `${name}/` : name, folder });
+  }
+  if (high) {
+    const bytes = new Map(entries.map((e) => [e, Buffer.from(e.key, 'utf8')]));
+    entries.sort((x, y) => Buffer.compare(bytes.get(x) as Buffer, bytes.get(y) as Buffer));
+  } else entries.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  return { prefix, entries, next: 0 };
 }
 
 // Reads a folder's names as bytes and refuses the first that is not UTF-8, shown with \xNN escapes.
@@ -110,17 +146,5 @@ async function refuseUndecodable(dir: string): Promise<void> {
       `entry path ${displayPath(Buffer.concat([Buffer.from(`${dir}/`), bad]))} is not valid UTF-8`,
       { hint: NAME_HINT },
     );
-  }
-}
-
-// Synchronous on purpose: 100k async lstat calls cost seconds in promise overhead, sync ones ~0.25 s.
-function statSize(abs: string): number {
-  try {
-    const info = lstatSync(abs);
-    if (!info.isFile()) throw refuse(kindOf(info), JSON.stringify(abs));
-    return info.size;
-  } catch (error) {
-    if (error instanceof CutoverError) throw error;
-    throw ioFailed(JSON.stringify(abs), error);
   }
 }

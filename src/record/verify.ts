@@ -1,39 +1,17 @@
 // The checks of `cutover verify`: each compares a claim of a record with a value recomputed from what is there.
 import { isDeepStrictEqual } from 'node:util';
-import { diffManifests, parseManifest, type ManifestLine } from '../integrity/manifest.js';
-import { childRoots, manifestRoot, runRoot } from '../integrity/merkle.js';
+import { runRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
-import { recordFiles, recordTrailers, recordCommitMessage, type RunJson, type RunJsonArtifact } from './run-record.js';
+import { recordFiles, recordTrailers, recordCommitMessage, type RunJson } from './run-record.js';
 import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, type Subject } from './statement.js';
 import { sha256Hex } from '../text/digest.js';
 import { approvalName, type ApprovalVerdict } from '../integrity/approvals.js';
 import { pauseWindow } from './window.js';
+import { fail, pass, type Check, type FileDigest } from './check.js';
 
-/** One verification check: what was checked, whether it held, and the files that did not. */
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  files?: string[];
-}
-
-/** A file's recomputed SHA-256 (`sha256:<hex>`) and size. */
-export interface FileDigest {
-  digest: string;
-  bytes: number;
-}
-
-const EMPTY_ROOT = manifestRoot([]);
-/** A check that held. */
-export const pass = (name: string, detail: string): Check => ({ name, ok: true, detail });
-/** A check that did not hold, naming the files at fault. */
-export const fail = (name: string, detail: string, files?: string[]): Check => ({
-  name,
-  ok: false,
-  detail,
-  ...(files?.length ? { files } : {}),
-});
+export { fail, pass, type Check, type FileDigest } from './check.js';
+export { checkArtifactFiles, checkArtifactSame, checkManifest, type KnownManifest } from './verify-artifacts.js';
 
 /**
  * A rehearsal is no evidence: it ran a plan as the work tree held it, with no freeze enforced and
@@ -48,88 +26,6 @@ export function checkEvidence(run: RunJson): Check {
       ['run.json'],
     );
   return pass(name, `a ${run.outcome} run, not a rehearsal`);
-}
-
-/** A manifest in the record parses strictly, and its root, file count and folder roots are run.json's. */
-export function checkManifest(artifact: RunJsonArtifact, text: string | undefined): { check: Check; entries?: ManifestLine[] } {
-  const name = `manifest ${artifact.name}`;
-  if (!artifact.present) {
-    const ok = artifact.root === EMPTY_ROOT && artifact.files === 0 && artifact.bytes === 0;
-    return {
-      check: ok
-        ? pass(name, 'absent when the run ended: no manifest, the empty root')
-        : fail(name, `marked absent but claims ${artifact.files} file(s) and root ${artifact.root}`),
-    };
-  }
-  const file = artifact.manifest as string;
-  if (text === undefined) return { check: fail(name, `${file} is missing from the record`, [file]) };
-  let entries: ManifestLine[];
-  try {
-    entries = parseManifest(text, file);
-  } catch (error) {
-    if (!isCutoverError(error)) throw error;
-    const first = error.problems[0];
-    return { check: fail(name, `${file} does not parse: line ${first?.line ?? '?'}: ${first?.message ?? error.message}`, [file]) };
-  }
-  const root = manifestRoot(entries);
-  if (root !== artifact.root) return { check: fail(name, `${file} has root ${root}; run.json claims ${artifact.root}`, [file]), entries };
-  if (entries.length !== artifact.files)
-    return { check: fail(name, `${file} lists ${entries.length} file(s); run.json claims ${artifact.files}`, [file]), entries };
-  if (artifact.children !== undefined) {
-    const children = childRoots(entries);
-    const names = [...new Set([...Object.keys(children), ...Object.keys(artifact.children)])].sort();
-    const differing = names.filter((folder) => children[folder] !== artifact.children?.[folder]);
-    if (differing.length)
-      return {
-        check: fail(
-          name,
-          `folder roots differ from run.json for ${differing.join(', ')}`,
-          differing.map((f) => `${artifact.path}/${f}`),
-        ),
-        entries,
-      };
-  }
-  return {
-    check: pass(
-      name,
-      `${entries.length} file(s), root ${root}${artifact.children ? `, ${Object.keys(artifact.children).length} folder root(s)` : ''}`,
-    ),
-    entries,
-  };
-}
-
-/**
- * The artifact as it is now (at `where`) has exactly the recorded manifest: names each file added,
- * removed or changed, as `base/<entry path>` (`base`: the folder entry paths are relative to).
- */
-export function checkArtifactFiles(
-  artifact: RunJsonArtifact,
-  recorded: readonly ManifestLine[],
-  found: { entries: readonly ManifestLine[]; bytes: number } | { error: string },
-  where: string,
-  base: string = where,
-): Check {
-  const name = `artifact ${artifact.name}`;
-  if ('error' in found) return fail(name, `cannot hash ${where}: ${found.error}`, [where]);
-  const diff = diffManifests(recorded, found.entries);
-  const at = (p: string) => (base === '' || base === '.' ? p : `${base}/${p}`);
-  const files = [
-    ...diff.added.map((p) => `added: ${at(p)}`),
-    ...diff.removed.map((p) => `removed: ${at(p)}`),
-    ...diff.changed.map((p) => `changed: ${at(p)}`),
-  ];
-  if (files.length) {
-    const counts = [
-      diff.added.length && `${diff.added.length} added`,
-      diff.removed.length && `${diff.removed.length} removed`,
-      diff.changed.length && `${diff.changed.length} changed`,
-    ]
-      .filter(Boolean)
-      .join(', ');
-    return fail(name, `${where} differs from its manifest: ${counts}`, files);
-  }
-  if (found.bytes !== artifact.bytes) return fail(name, `${where} holds ${found.bytes} bytes; run.json claims ${artifact.bytes}`, [where]);
-  return pass(name, `${where} matches its manifest (${found.entries.length} file(s), ${found.bytes} bytes)`);
 }
 
 /** The run root recomputed from the artifact roots (each already checked against its manifest). */

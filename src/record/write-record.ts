@@ -7,8 +7,7 @@ import { CutoverError } from '../errors.js';
 import { gitClient } from '../adapters/git.js';
 import { canonicalJson } from '../text/json.js';
 import { eachLimit, resolveInside, writeNewFile } from '../adapters/fs.js';
-import { parseManifest } from '../integrity/manifest.js';
-import { manifestRoot, runRoot } from '../integrity/merkle.js';
+import { manifestTextRoot, runRoot } from '../integrity/merkle.js';
 import { createMasker, type Masker } from '../text/mask.js';
 import type { RunResult } from '../run/result.js';
 import { buildReport } from './report.js';
@@ -144,12 +143,15 @@ async function writeRecordFolder(root: string, dir: string, result: RunResult, i
 /** Refuses artifacts the record cannot describe faithfully: a manifest that is not its root's, a secret in a path. */
 function checkArtifacts(result: RunResult, masker: Masker): void {
   for (const artifact of result.artifacts.filter((a) => a.present)) {
-    const entries = parseManifest(artifact.manifest, `${artifact.name} manifest`);
-    if (manifestRoot(entries) !== artifact.root) {
+    // Read a line at a time: a million-file manifest is not turned into a million entries here.
+    let leaking = false;
+    const root = manifestTextRoot(artifact.manifest, `${artifact.name} manifest`, (e) => {
+      leaking ||= masker.mask(e.path) !== e.path;
+    });
+    if (root !== artifact.root) {
       throw new CutoverError('ARTIFACT_INVALID', `artifact ${artifact.name}: its manifest does not give its root ${artifact.root}`);
     }
     // Masking a path would change the manifest and its root; naming the secret is not an option either.
-    const leaking = entries.find((e) => masker.mask(e.path) !== e.path);
     if (leaking) {
       throw new CutoverError('ARTIFACT_INVALID', `artifact ${artifact.name} has a file whose path contains a secret value`, {
         hint: 'rename the file so its path holds no secret; the record cannot show the path masked without changing the root',

@@ -280,7 +280,12 @@ function progressText(event: Extract<RunEvent, { type: 'hash-progress' }>): stri
   if (!hashStarts.has(event.artifact)) hashStarts.set(event.artifact, performance.now());
   const elapsed = performance.now() - (hashStarts.get(event.artifact) ?? 0);
   return hashProgressText(
-    { files: event.files, bytes: event.bytes, totalFiles: event.totalFiles ?? event.files, totalBytes: event.totalBytes ?? event.bytes },
+    {
+      files: event.files,
+      bytes: event.bytes,
+      totalFiles: event.totalFiles ?? event.files,
+      ...(event.totalBytes === undefined ? {} : { totalBytes: event.totalBytes }),
+    },
     elapsed,
   );
 }

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { CutoverError } from '../../src/errors.js';
 import { memoryIo } from '../../src/adapters/io.js';
 import { hash } from '../../src/commands/hash.js';
-import { hashArtifact } from '../../src/integrity/hash-artifact.js';
+import { hashArtifact, isManifestOf } from '../../src/integrity/hash-artifact.js';
+import type { HashProgress } from '../../src/integrity/hash-files.js';
 import { sha, specHash } from '../helpers/spec-hash.js';
 
 // ---- fixtures ----
@@ -78,6 +79,22 @@ describe('hashArtifact equals the independent implementation', () => {
     expect(ours.children).toEqual(spec.children);
   });
 
+  it('tells whether a text is its manifest, built or not, byte for byte', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 9000; i++) files[`d${i % 3}/f${i}`] = `${i}`; // more lines than one block of the comparison
+    const root = tree(files);
+    const { manifest } = specHash(root);
+    const last = manifest.length - 2;
+    const others = [manifest.slice(0, -1), `${manifest}x`, `${manifest.slice(0, last)}${manifest[last] === 'a' ? 'b' : 'a'}\n`, ''];
+    const unbuilt = await hashArtifact(root);
+    expect(isManifestOf(unbuilt, manifest)).toBe(true);
+    for (const other of others) expect(isManifestOf(unbuilt, other)).toBe(false);
+    const built = await hashArtifact(root);
+    expect(built.manifest).toBe(manifest);
+    expect(isManifestOf(built, manifest)).toBe(true);
+    for (const other of others) expect(isManifestOf(built, other)).toBe(false);
+  });
+
   it('for a single-file artifact, named by its base name', async () => {
     const root = tree({ 'report ü.json': '{"ok":true}\n' });
     const file = join(root, 'report ü.json');
@@ -97,7 +114,7 @@ describe('hashArtifact equals the independent implementation', () => {
     const big = Buffer.alloc((65 << 20) | 12345, 7);
     big.write('not all sevens', 3 << 20);
     const root = tree({ 'big.bin': big, 'small/a': 'a', 'small/b': '' });
-    const seen: { files: number; bytes: number; totalFiles: number; totalBytes: number }[] = [];
+    const seen: HashProgress[] = [];
     const ours = await hashArtifact(root, { onProgress: (p) => seen.push(p) });
     expect(ours.root).toBe(specHash(root).root);
     expect(seen[0]).toEqual({ files: 0, bytes: 0, totalFiles: 3, totalBytes: big.length + 1 });
@@ -108,9 +125,10 @@ describe('hashArtifact equals the independent implementation', () => {
   const built = fileURLToPath(new URL('../../dist/integrity/hash-artifact.js', import.meta.url));
   it.skipIf(!existsSync(built))('gives the same result on worker threads (built dist/)', () => {
     const files: Record<string, string | Buffer> = Object.fromEntries(
-      Array.from({ length: 1500 }, (_, i) => [`w/${i % 7}/${i}`, `${i}`.repeat(i % 300)]),
+      // More files than one Merkle chunk (4,096 leaves), so the threads build several subtrees and a partial one.
+      Array.from({ length: 5000 }, (_, i) => [`w/${i % 7}/${i}`, `${i}`.repeat(i % 300)]),
     );
-    files['big/one.bin'] = Buffer.alloc(16 << 20, 1); // 16 MiB and more: hashed alone, not in a batch
+    files['big/one.bin'] = Buffer.alloc(16 << 20, 1); // bigger than the read buffer: streamed
     files['big/two.bin'] = Buffer.alloc((16 << 20) + 1, 2);
     const root = tree(files);
     const script = `import(process.argv[1]).then(async (m) => { const r = await m.hashArtifact(process.argv[2], { threads: 2 }); process.stdout.write(r.root); })`;

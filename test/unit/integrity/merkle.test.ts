@@ -9,10 +9,14 @@ import {
   formatRoot,
   inclusionProof,
   manifestRoot,
+  manifestTextRoot,
+  MERKLE_CHUNK,
   merkleRoot,
   nodeHash,
   parseRoot,
+  rootOfChunks,
   runRoot,
+  subtreeRoot,
   verifyInclusion,
 } from '../../../src/integrity/merkle.js';
 
@@ -111,6 +115,19 @@ describe('Merkle Tree Hash', () => {
     expect(hex(merkleRoot(leaves))).toBe(hex(level[0] as Buffer));
   });
 
+  it('builds the same root from chunks of leaves, full or with a partial last one', () => {
+    const most = 3 * MERKLE_CHUNK + 5;
+    const lines = Array.from({ length: most }, (_, i) => Buffer.from(`${i}\n`));
+    const packed = Buffer.concat(lines.map((line) => leafHash(line)));
+    for (const count of [0, 1, 5, MERKLE_CHUNK - 1, MERKLE_CHUNK, MERKLE_CHUNK + 1, 2 * MERKLE_CHUNK, 3 * MERKLE_CHUNK + 1, most]) {
+      const chunks = Math.ceil(count / MERKLE_CHUNK);
+      const roots = Buffer.concat(
+        Array.from({ length: chunks }, (_, c) => subtreeRoot(packed, c * MERKLE_CHUNK, Math.min(MERKLE_CHUNK, count - c * MERKLE_CHUNK))),
+      );
+      expect(rootOfChunks(roots, count), `${count} leaves`).toBe(formatRoot(merkleRoot(lines.slice(0, count))));
+    }
+  });
+
   it('formats and parses roots as sha256:<hex>', () => {
     const root = merkleRoot([Buffer.from('a\n')]);
     expect(formatRoot(root)).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -133,6 +150,18 @@ describe('manifest and run roots', () => {
     expect(manifestRoot(entries)).toBe(formatRoot(referenceRoot(lines)));
     expect(manifestRoot(formatManifest(entries))).toBe(manifestRoot(entries));
     expect(manifestRoot([])).toBe(`sha256:${CT_ROOTS[0]}`);
+  });
+
+  it('roots a manifest text line by line as it roots the parsed entries, showing each entry', () => {
+    const entries = Array.from({ length: 5000 }, (_, i) => ({
+      path: `d/${String(i).padStart(5, '0')}`,
+      digest: hex(sha(Buffer.from(`${i}`))),
+    }));
+    const seen: string[] = [];
+    expect(manifestTextRoot(formatManifest(entries), 'm', (e) => seen.push(e.path))).toBe(manifestRoot(entries));
+    expect(seen).toEqual(entries.map((e) => e.path));
+    expect(manifestTextRoot('', 'm')).toBe(manifestRoot([]));
+    expect(() => manifestTextRoot(formatManifest(entries.slice().reverse()), 'm')).toThrow(CutoverError);
   });
 
   it('refuses a malformed manifest text', () => {

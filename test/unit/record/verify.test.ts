@@ -8,6 +8,7 @@ import { buildLegacyStatement, buildStatement } from '../../../src/record/statem
 import {
   checkApprovals,
   checkArtifactFiles,
+  checkArtifactSame,
   checkEvidence,
   checkLogs,
   checkManifest,
@@ -77,6 +78,41 @@ describe('checkManifest', () => {
   it('fails folder roots that do not follow from the manifest', () => {
     const { check } = checkManifest({ ...candidate, children: { ...candidate.children, kurse: `sha256:${sha('x')}` } }, manifest);
     expect(check).toMatchObject({ ok: false, files: ['storage_candidate/v1/kurse'] });
+  });
+});
+
+describe('checkManifest with the artifact as hashed now', () => {
+  const entries = parseManifest(manifest);
+  const known = { isManifest: (text: string) => text === manifest, entries, root: candidate.root, files: entries.length };
+  it('takes the root and count of an identical manifest, and still holds them to run.json', () => {
+    const same = checkManifest(candidate, manifest, known);
+    expect(same).toMatchObject({ check: { ok: true }, same: true });
+    expect(same.entries).toBeUndefined();
+    expect(checkManifest({ ...candidate, root: `sha256:${sha('other')}` }, manifest, known).check.detail).toMatch(/run.json claims/);
+    expect(checkManifest({ ...candidate, files: candidate.files + 1 }, manifest, known).check.ok).toBe(false);
+    const children = { ...candidate.children, kurse: `sha256:${sha('x')}` };
+    expect(checkManifest({ ...candidate, children }, manifest, known).check).toMatchObject({
+      ok: false,
+      files: ['storage_candidate/v1/kurse'],
+    });
+  });
+
+  it('parses and roots a manifest that differs from it, however little', () => {
+    const edited = manifest.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0'));
+    const differing = checkManifest(candidate, edited, known);
+    expect(differing.check.detail).toMatch(/has root sha256:[0-9a-f]{64}; run.json claims/);
+    expect(differing.same).toBeUndefined();
+    expect(checkManifest(candidate, `${manifest}x`, known).check.detail).toMatch(/does not parse/);
+  });
+});
+
+describe('checkArtifactSame', () => {
+  it('passes an artifact whose manifest is the record’s when its size is run.json’s, and names it when not', () => {
+    expect(checkArtifactSame(candidate, { files: candidate.files, bytes: candidate.bytes }, 'out/v1')).toMatchObject({ ok: true });
+    expect(checkArtifactSame(candidate, { files: candidate.files, bytes: candidate.bytes + 1 }, 'out/v1')).toMatchObject({
+      ok: false,
+      files: ['out/v1'],
+    });
   });
 });
 

@@ -18,6 +18,13 @@ describe('hashing progress', () => {
     expect(hashProgressText({ files: 10, bytes: 10 * MIB, totalFiles: 10, totalBytes: 10 * MIB }, 1000)).not.toContain('left');
   });
 
+  it('goes by files when the total size is not known beforehand', () => {
+    const text = hashProgressText({ files: 250, bytes: 100 * MIB, totalFiles: 1000 }, 2000);
+    expect(text).toContain('[#####---------------] 250/1,000 files, 100.0 MiB, 50.0 MiB/s');
+    expect(text).toContain('6.0 s left');
+    expect(hashProgressText({ files: 0, bytes: 64 * MIB, totalFiles: 4 }, 1000)).not.toContain('left');
+  });
+
   it('sums up in one line for a log', () => {
     expect(hashSummaryText({ files: 100_000, bytes: 400 * MIB, totalFiles: 100_000, totalBytes: 400 * MIB }, 2000)).toBe(
       'hashed 100,000 files, 400.0 MiB in 2.0 s (200 MiB/s, 50,000 files/s)',
