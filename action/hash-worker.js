@@ -3,8 +3,8 @@ import { createRequire as __cutoverCreateRequire } from 'node:module';
 const require = __cutoverCreateRequire(import.meta.url);
 
 // src/integrity/hash-worker.ts
-import { Buffer as Buffer2 } from "node:buffer";
-import { createHash, hash as hash2 } from "node:crypto";
+import { Buffer as Buffer3 } from "node:buffer";
+import { createHash, hash as hash3 } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { sep } from "node:path";
@@ -16,6 +16,7 @@ var EXIT = {
   invalid: 2,
   refused: 3,
   mismatch: 4,
+  sighup: 129,
   sigint: 130,
   sigterm: 143
 };
@@ -58,7 +59,9 @@ var EXIT_BY_CODE = {
   GIT_FAILED: EXIT.invalid,
   GIT_LOCKED: EXIT.refused,
   IO_FAILED: EXIT.invalid,
-  FILE_EXISTS: EXIT.refused
+  FILE_EXISTS: EXIT.refused,
+  HANDOFF_INVALID: EXIT.invalid,
+  HANDOFF_MISMATCH: EXIT.refused
 };
 var CutoverError = class extends Error {
   code;
@@ -95,35 +98,93 @@ function oneLineProblem(p) {
 import { Buffer } from "node:buffer";
 import { hash } from "node:crypto";
 var leafScratch = Buffer.alloc(1024);
-function entryLeafHash({ digest, path }) {
-  const length = 1 + Buffer.byteLength(digest, "utf8") + 2 + Buffer.byteLength(path, "utf8") + 1;
+var HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+function lineLeafHash(digest, path) {
+  const length = 1 + 64 + 2 + path.length + 1;
   if (leafScratch.length < length) leafScratch = Buffer.alloc(2 * length);
   leafScratch[0] = 0;
-  let at = 1 + leafScratch.write(digest, 1, "utf8");
-  at += leafScratch.write("  ", at, "utf8");
-  at += leafScratch.write(path, at, "utf8");
-  leafScratch[at] = 10;
+  for (let k = 0; k < 32; k++) {
+    const byte = digest[k];
+    leafScratch[1 + 2 * k] = HEX_DIGITS[byte >> 4];
+    leafScratch[2 + 2 * k] = HEX_DIGITS[byte & 15];
+  }
+  leafScratch[65] = 32;
+  leafScratch[66] = 32;
+  leafScratch.set(path, 67);
+  leafScratch[length - 1] = 10;
   return hash("sha256", leafScratch.subarray(0, length), "buffer");
+}
+
+// src/integrity/merkle.ts
+import { Buffer as Buffer2 } from "node:buffer";
+import { hash as hash2 } from "node:crypto";
+
+// src/integrity/manifest.ts
+var LONE_SURROGATE = new RegExp("\\p{Cs}", "u");
+
+// src/integrity/merkle.ts
+var EMPTY_ROOT = hash2("sha256", Buffer2.alloc(0), "buffer");
+var nodeScratch = Buffer2.alloc(65, 1);
+function nodeHash(left, right) {
+  nodeScratch.set(left, 1);
+  nodeScratch.set(right, 33);
+  return hash2("sha256", nodeScratch, "buffer");
+}
+function rootOfLeaves(count, leafAt) {
+  const tree = treeBuilder();
+  for (let i = 0; i < count; i++) tree.add(leafAt(i));
+  return tree.root();
+}
+function treeBuilder() {
+  const stack = [];
+  const heights = [];
+  return {
+    add(leaf) {
+      let node = leaf;
+      let height = 0;
+      while (heights.length > 0 && heights[heights.length - 1] === height) {
+        node = nodeHash(stack.pop(), node);
+        heights.pop();
+        height++;
+      }
+      stack.push(node);
+      heights.push(height);
+    },
+    root() {
+      if (stack.length === 0) return EMPTY_ROOT;
+      let root = stack[stack.length - 1];
+      for (let i = stack.length - 2; i >= 0; i--) root = nodeHash(stack[i], root);
+      return root;
+    }
+  };
+}
+var MERKLE_CHUNK = 4096;
+function subtreeRoot(leaves, from, count) {
+  return rootOfLeaves(count, (i) => leaves.subarray(32 * (from + i), 32 * (from + i) + 32));
 }
 
 // src/integrity/hash-worker.ts
 var HASH_WORKER_ROLE = "cutover-hash-worker";
 var READ_SIZE = 1 << 20;
 var OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-var PROGRESS_EVERY = 64 << 20;
+var PROGRESS_BYTES = 64 << 20;
+var PROGRESS_FILES = 2048;
+function shown(abs) {
+  return JSON.stringify(typeof abs === "string" ? abs : abs.toString("utf8"));
+}
 function openRegular(abs) {
   let fd;
   try {
     fd = openSync(abs, OPEN_FLAGS);
   } catch (error) {
     const code = error.code;
-    if (code === "ELOOP") throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${JSON.stringify(abs)}`);
-    throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${code ?? String(error)})`, { cause: error });
+    if (code === "ELOOP") throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${shown(abs)}`);
+    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${code ?? String(error)})`, { cause: error });
   }
   const info = fstatSync(fd);
   if (!info.isFile()) {
     closeSync(fd);
-    throw new CutoverError("ARTIFACT_INVALID", `${JSON.stringify(abs)} stopped being a regular file while it was hashed`);
+    throw new CutoverError("ARTIFACT_INVALID", `${shown(abs)} stopped being a regular file while it was hashed`);
   }
   return { fd, expected: info.size };
 }
@@ -147,54 +208,96 @@ function hashFileSync(abs, buffer, onBytes) {
       stream ??= createHash("sha256");
       stream.update(buffer);
       filled = 0;
-      if (onBytes && unreported >= PROGRESS_EVERY) {
+      if (onBytes && unreported >= PROGRESS_BYTES) {
         onBytes(unreported);
         unreported = 0;
       }
     }
   } catch (error) {
-    throw new CutoverError("IO_FAILED", `cannot read ${JSON.stringify(abs)} (${error.code ?? String(error)})`, {
+    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${error.code ?? String(error)})`, {
       cause: error
     });
   } finally {
     closeSync(fd);
   }
   const rest = buffer.subarray(0, filled);
-  const digest = stream ? stream.update(rest).digest("hex") : hash2("sha256", rest, "hex");
+  const digest = stream ? stream.update(rest).digest() : hash3("sha256", rest, "buffer");
   return { digest, size };
 }
-function hashTask(task, buffer, onBytes) {
-  let digests = "";
-  const sizes = new Float64Array(task.paths.length);
-  const leaves = new Uint8Array(32 * task.paths.length);
-  const prefix = task.base.endsWith(sep) ? task.base : task.base + sep;
-  task.paths.forEach((path, i) => {
-    const { digest, size } = hashFileSync(prefix + path, buffer, onBytes);
-    digests += digest;
-    sizes[i] = size;
-    leaves.set(entryLeafHash({ digest, path }), 32 * i);
+function workOnJob(job, buffer, onProgress, limit = Infinity) {
+  const count = job.offsets.length - 1;
+  const base = Buffer3.from(job.base.endsWith(sep) ? job.base : job.base + sep, "utf8");
+  let absolute = Buffer3.alloc(base.length + 4096);
+  base.copy(absolute);
+  let files = 0;
+  let bytes = 0;
+  let toldOfFile = 0;
+  const flush = () => {
+    onProgress?.(files, bytes);
+    files = 0;
+    bytes = 0;
+  };
+  const onBytes = onProgress && ((n) => {
+    toldOfFile += n;
+    bytes += n;
+    if (bytes >= PROGRESS_BYTES) flush();
   });
-  return { digests, sizes, leaves };
-}
-function serveTasks(port) {
-  const buffer = Buffer2.allocUnsafe(READ_SIZE);
-  const post = (message) => port.postMessage(message);
-  port.on("message", ({ id, task }) => {
+  let ranOut = false;
+  for (let done = 0; done < limit; done++) {
+    const i = Atomics.add(job.next, 0, 1);
+    if (i >= count) {
+      ranOut = true;
+      break;
+    }
+    const path = job.paths.subarray(job.offsets[i], job.offsets[i + 1]);
+    if (absolute.length < base.length + path.length) {
+      absolute = Buffer3.alloc(2 * (base.length + path.length));
+      base.copy(absolute);
+    }
+    absolute.set(path, base.length);
+    toldOfFile = 0;
+    let result;
     try {
-      post({ type: "done", id, result: hashTask(task, buffer, (bytes) => post({ type: "progress", id, bytes })) });
+      result = hashFileSync(absolute.subarray(0, base.length + path.length), buffer, onBytes);
+    } catch (error) {
+      Atomics.store(job.next, 0, count);
+      throw error;
+    }
+    job.digests.set(result.digest, 32 * i);
+    job.sizes[i] = result.size;
+    job.leaves.set(lineLeafHash(result.digest, path), 32 * i);
+    const chunk = Math.floor(i / MERKLE_CHUNK);
+    const inChunk = Math.min(MERKLE_CHUNK, count - chunk * MERKLE_CHUNK);
+    if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk)
+      job.chunkRoots.set(subtreeRoot(job.leaves, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
+    files++;
+    bytes += result.size - toldOfFile;
+    if (onProgress && (files >= PROGRESS_FILES || bytes >= PROGRESS_BYTES)) flush();
+  }
+  if (files > 0 || bytes > 0) flush();
+  return ranOut;
+}
+function serveJobs(port) {
+  const buffer = Buffer3.allocUnsafe(READ_SIZE);
+  const post = (message) => port.postMessage(message);
+  port.on("message", (job) => {
+    try {
+      workOnJob(job, buffer, (files, bytes) => post({ type: "progress", files, bytes }));
+      Atomics.add(job.finished, 0, 1);
+      post({ type: "done" });
     } catch (error) {
       if (error instanceof CutoverError && (error.code === "ARTIFACT_INVALID" || error.code === "IO_FAILED")) {
-        post({ type: "failed", id, code: error.code, message: error.message, ...error.hint ? { hint: error.hint } : {} });
+        post({ type: "failed", code: error.code, message: error.message, ...error.hint ? { hint: error.hint } : {} });
       } else {
-        post({ type: "failed", id, message: error instanceof Error ? error.stack ?? error.message : String(error) });
+        post({ type: "failed", message: error instanceof Error ? error.stack ?? error.message : String(error) });
       }
     }
   });
 }
-if (!isMainThread && parentPort && workerData?.role === HASH_WORKER_ROLE) serveTasks(parentPort);
+if (!isMainThread && parentPort && workerData?.role === HASH_WORKER_ROLE) serveJobs(parentPort);
 export {
   HASH_WORKER_ROLE,
   READ_SIZE,
   hashFileSync,
-  hashTask
+  workOnJob
 };

@@ -56,7 +56,7 @@ function spread(origin: string, options: { shards?: string[]; before?: (module: 
   const handoffDir = join(tempDir('cutover-handoff-'), 'handoff');
   const c = run(coordinator, ['--until', 'migrate', '--handoff', handoffDir]);
   expect(c.code, c.stderr).toBe(0);
-  expect(c.stdout).toMatch(/^cutover run plans\/p\.yaml \(coordinator\)\n[^]*\ncoordinator succeeded \(exit 0\) · 1 succeeded/);
+  expect(c.stdout).toMatch(/^cutover run plans\/p\.yaml \(coordinator\)\n[\s\S]*\ncoordinator succeeded \(exit 0\) · 1 succeeded/);
   expect(c.stderr).toBe(`cutover: hand-off written to ${handoffDir}\n`);
   expect(readFileSync(join(coordinator, 'state/log.txt'), 'utf8')).toBe('paused\n');
   const handoff = carry(handoffDir, 'handoff');
