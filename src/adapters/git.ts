@@ -1,7 +1,7 @@
 // Git through simple-git: thin verb-named adapters that throw GIT_FAILED and never print.
 import { execFile } from 'node:child_process';
 import { lstatSync } from 'node:fs';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -243,14 +243,27 @@ export async function diffWorkTree(
 export async function snapshotWorkTree({ cwd }: { cwd: string }): Promise<string> {
   const gitDir = await readGitDir({ cwd });
   return withTempIndex(async (env) => {
-    const copied = await copyFile(join(gitDir, 'index'), env.GIT_INDEX_FILE).then(
-      () => true,
-      () => false,
-    );
+    const copied = await copyIndex(join(gitDir, 'index'), env.GIT_INDEX_FILE);
     if (!copied) await runGit(['read-tree', 'HEAD'], { cwd, env }, 'read HEAD');
     await runGit(['add', '--all'], { cwd, env }, 'snapshot the work tree');
     return (await runGit(['write-tree'], { cwd, env }, 'snapshot the work tree')).trim();
   });
+}
+
+/**
+ * Copies the index keeping its modification time: git trusts an entry's cached stat only when the
+ * file is older than the index, and re-reads the content of a file changed in the same second as
+ * the index was written. A copy stamped "now" would make such a file look unchanged.
+ */
+async function copyIndex(from: string, to: string): Promise<boolean> {
+  try {
+    const { atime, mtime } = await stat(from);
+    await copyFile(from, to);
+    await utimes(to, atime, mtime);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Adds a work tree at `path` on a detached HEAD holding `tree` (no checkout hooks run). */
