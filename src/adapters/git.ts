@@ -251,11 +251,11 @@ export async function snapshotWorkTree({ cwd }: { cwd: string }): Promise<string
 }
 
 /**
- * Copies the index keeping its modification time: git trusts an entry's cached stat only when the
- * file is older than the index, and re-reads the content of a file changed in the same second as
- * the index was written. A copy stamped "now" would make such a file look unchanged.
+ * Copies the index keeping its modification time (false when there is none): git trusts an entry's
+ * cached stat only when the file is older than the index, and re-reads the content of a file changed
+ * in the same second as the index was written. A copy stamped "now" would make such a file look unchanged.
  */
-async function copyIndex(from: string, to: string): Promise<boolean> {
+export async function copyIndex(from: string, to: string): Promise<boolean> {
   try {
     const { atime, mtime } = await stat(from);
     await copyFile(from, to);

@@ -1,6 +1,7 @@
 // Commits a record (and the `commit: files` artifacts) with explicit pathspecs and no hooks; pushes it, rebasing on a race.
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, open, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, open, rename, rm, writeFile } from 'node:fs/promises';
+import { copyIndex } from '../adapters/git.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimpleGit } from 'simple-git';
@@ -80,10 +81,7 @@ export async function commitRecord(options: CommitRecordOptions): Promise<{ comm
     const tempIndex = join(dirname(indexPath), `cutover-index-${ownerTag()}-${randomBytes(6).toString('hex')}`);
     let committed = false;
     try {
-      const hadIndex = await copyFile(indexPath, tempIndex).then(
-        () => true,
-        () => false,
-      );
+      const hadIndex = await copyIndex(indexPath, tempIndex);
       const staging = recordGit(root, hooks, env, { GIT_INDEX_FILE: tempIndex }, identity.config);
       if (!hadIndex) await staging.raw(['read-tree', 'HEAD']);
 

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
+import { git } from '../helpers/git-repo.js';
 import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
 import { processAlive as alive } from '../../src/adapters/process-status.js';
 import { waitFor } from '../helpers/wait.js';
@@ -133,6 +134,27 @@ describe('cutover run', () => {
     expect(alive(stepPid)).toBe(false);
     const record = JSON.parse(read(dir, 'reports/test-plan/r1/run.json'));
     expect(record).toMatchObject({ outcome: 'interrupted', exitCode: 129 });
+  });
+
+  it('commits a files artifact rewritten with the same size in the same second the index was written', async () => {
+    // git trusts a cached stat only for a file older than the index: the record commit's copy of the
+    // index must keep the index's time, or this rewrite would look unchanged and not be committed.
+    const dir = planRepo(
+      `${planHead()}  steps:
+    - { id: rewrite, run: node tools/step.js write out/data.txt 2 }
+    - { id: later, run: node tools/step.js sleep 1100 }
+  artifacts:
+    - { name: data, path: out/data.txt, commit: files }
+`,
+      { 'out/data.txt': '0' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+    writeFileSync(join(dir, 'out/data.txt'), '1');
+    git(dir, 'commit', '-qam', 'the index is written in this second');
+    const r = runPlan(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(git(dir, 'show', 'HEAD:out/data.txt')).toBe('2');
+    expect(git(dir, 'status', '--porcelain', 'out')).toBe('');
   });
 
   it('runs a string command without a shell unless shell: is written', () => {
