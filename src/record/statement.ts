@@ -68,10 +68,30 @@ export interface Statement {
   predicate: Predicate;
 }
 
-/** What a statement is built from: run.json's exact text and each artifact's manifest text by artifact name. */
+/** What a statement says of a manifest: its SHA-256 (hex), and its text when it is one line (a single file's). */
+export interface ManifestFacts {
+  sha256: string;
+  line?: string;
+}
+
+/**
+ * What a statement is built from: run.json's exact text and, by artifact name, each manifest's text
+ * or its facts (the record writer digests a manifest as it writes it, never holding it whole).
+ */
 export interface StatementTexts {
   runJson: string;
-  manifests: Readonly<Record<string, string>>;
+  manifests: Readonly<Record<string, string | ManifestFacts>>;
+}
+
+/** The facts of a manifest text. */
+export function manifestFacts(text: string): ManifestFacts {
+  return { sha256: sha256Hex(text), ...(text.indexOf('\n') === text.length - 1 ? { line: text } : {}) };
+}
+
+// An artifact's manifest facts: the empty manifest's when there is none.
+function factsOf(texts: StatementTexts, name: string): ManifestFacts {
+  const given = texts.manifests[name] ?? '';
+  return typeof given === 'string' ? manifestFacts(given) : given;
 }
 
 /**
@@ -86,11 +106,11 @@ export function buildStatement(run: RunJson, texts: StatementTexts): Statement {
   const subject: Subject[] = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
   for (const artifact of run.artifacts) {
     if (!artifact.present || !artifact.manifest) continue;
-    const manifest = texts.manifests[artifact.name] ?? '';
+    const manifest = factsOf(texts, artifact.name);
     const merkle = parseRoot(artifact.root)?.toString('hex');
     subject.push({
       name: `${run.record.dir}/${artifact.manifest}`,
-      digest: { sha256: sha256Hex(manifest) },
+      digest: { sha256: manifest.sha256 },
       annotations: {
         artifact: artifact.name,
         path: artifact.path,
@@ -111,7 +131,7 @@ export function buildStatement(run: RunJson, texts: StatementTexts): Statement {
       artifacts: run.artifacts.map((a) => ({
         ...artifactSummary(a),
         ...(a.present && a.manifest
-          ? { dirHash: sha256Hex(texts.manifests[a.name] ?? ''), manifest: `${run.record.dir}/${a.manifest}` }
+          ? { dirHash: factsOf(texts, a.name).sha256, manifest: `${run.record.dir}/${a.manifest}` }
           : {}),
       })),
     },
@@ -135,8 +155,8 @@ export function buildLegacyStatement(run: RunJson, texts: StatementTexts) {
   const subject: Subject[] = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
   for (const artifact of run.artifacts) {
     if (!artifact.present) continue;
-    const manifest = texts.manifests[artifact.name] ?? '';
-    const digest: Record<string, string> = { dirHash: sha256Hex(manifest) };
+    const manifest = factsOf(texts, artifact.name);
+    const digest: Record<string, string> = { dirHash: manifest.sha256 };
     const root = parseRoot(artifact.root);
     if (root) digest[MERKLE_DIGEST_KEY] = root.toString('hex');
     const file = singleFileDigest(artifact, manifest);
@@ -147,8 +167,9 @@ export function buildLegacyStatement(run: RunJson, texts: StatementTexts) {
 }
 
 // A single-file artifact's manifest is one line; its digest is the file's own.
-function singleFileDigest(artifact: RunJsonArtifact, manifest: string): string | undefined {
-  return artifact.kind === 'file' && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(manifest) ? manifest.slice(0, 64) : undefined;
+function singleFileDigest(artifact: RunJsonArtifact, manifest: ManifestFacts): string | undefined {
+  const line = manifest.line;
+  return artifact.kind === 'file' && line !== undefined && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(line) ? line.slice(0, 64) : undefined;
 }
 
 function predicateSummary(run: RunJson, runJsonPath: string): Omit<Predicate, 'artifacts'> {
