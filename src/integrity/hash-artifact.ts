@@ -66,11 +66,12 @@ const DIGEST_BLOCK = 1024;
 const unbuilt = new WeakMap<ArtifactHash, { built: () => boolean; line: (i: number) => ManifestLine }>();
 
 /**
- * Whether `text` is byte for byte the artifact's manifest. A manifest not built yet is compared line
- * by line in place, and stays unbuilt: verifying a million-file record needs its text once (the
- * record's), not twice.
+ * Whether `text` (or bytes: UTF-8) is byte for byte the artifact's manifest. A manifest not built yet
+ * is compared line by line in place, and stays unbuilt: verifying a million-file record needs its
+ * text once (the record's), not twice; given as bytes, not even once.
  */
-export function isManifestOf(hash: ArtifactHash, text: string): boolean {
+export function isManifestOf(hash: ArtifactHash, text: string | Uint8Array): boolean {
+  if (typeof text !== 'string') return isManifestBytes(hash, text);
   const lazy = unbuilt.get(hash);
   if (!lazy || lazy.built()) return hash.manifest === text;
   // Line by line, `<digest>  <path>\n` matched in place: no line is built to be compared.
@@ -121,6 +122,16 @@ export function* manifestBlocks(source: { manifest: string }): Generator<Buffer>
     yield Buffer.from(text.slice(start, end));
     start = end;
   }
+}
+
+// Bytes against the manifest a block at a time, neither side turned into one text.
+function isManifestBytes(hash: ArtifactHash, bytes: Uint8Array): boolean {
+  let at = 0;
+  for (const block of manifestBlocks(hash)) {
+    if (at + block.length > bytes.length || !block.equals(bytes.subarray(at, at + block.length))) return false;
+    at += block.length;
+  }
+  return at === bytes.length;
 }
 
 /**

@@ -1,4 +1,5 @@
 // statement.json: an in-toto Statement v1 whose subjects are files with a sha256 (run.json, each manifest, each single-file artifact), so standard tools can match them.
+import { Buffer } from 'node:buffer';
 import { parseRoot } from '../integrity/merkle.js';
 import type { ArtifactResult } from '../run/result.js';
 import { RECORD_VERSION, type RunJson, type RunJsonArtifact } from './run-record.js';
@@ -83,9 +84,11 @@ export interface StatementTexts {
   manifests: Readonly<Record<string, string | ManifestFacts>>;
 }
 
-/** The facts of a manifest text. */
-export function manifestFacts(text: string): ManifestFacts {
-  return { sha256: sha256Hex(text), ...(text.indexOf('\n') === text.length - 1 ? { line: text } : {}) };
+/** The facts of a manifest, as text or its UTF-8 bytes. */
+export function manifestFacts(manifest: string | Uint8Array): ManifestFacts {
+  const oneLine = typeof manifest === 'string' ? manifest.indexOf('\n') === manifest.length - 1 : manifest.indexOf(0x0a) === manifest.length - 1;
+  const line = oneLine ? (typeof manifest === 'string' ? manifest : Buffer.from(manifest).toString('utf8')) : undefined;
+  return { sha256: sha256Hex(manifest), ...(line !== undefined ? { line } : {}) };
 }
 
 // An artifact's manifest facts: the empty manifest's when there is none.

@@ -1,4 +1,5 @@
 // The checks of `cutover verify` on an artifact: its manifest in the record, and the artifact as it is now against it.
+import { Buffer } from 'node:buffer';
 import { diffManifests, parseManifest, type ManifestLine } from '../integrity/manifest.js';
 import { childRoots, manifestRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
@@ -9,8 +10,8 @@ const EMPTY_ROOT = manifestRoot([]);
 
 /** A manifest known to be canonical, with its root and entries: the artifact's, as hashed just now. */
 export interface KnownManifest {
-  /** Whether a text is byte for byte this manifest. */
-  isManifest: (text: string) => boolean;
+  /** Whether a text (or its UTF-8 bytes) is byte for byte this manifest. */
+  isManifest: (text: string | Uint8Array) => boolean;
   root: string;
   files: number;
   /** Read only when needed (folder roots): for a large artifact they are built on first use. */
@@ -25,7 +26,7 @@ export interface KnownManifest {
  */
 export function checkManifest(
   artifact: RunJsonArtifact,
-  text: string | undefined,
+  manifest: string | Uint8Array | undefined,
   known?: KnownManifest,
 ): { check: Check; entries?: ManifestLine[]; same?: true } {
   const name = `manifest ${artifact.name}`;
@@ -38,13 +39,13 @@ export function checkManifest(
     };
   }
   const file = artifact.manifest as string;
-  if (text === undefined) return { check: fail(name, `${file} is missing from the record`, [file]) };
-  if (known?.isManifest(text)) {
+  if (manifest === undefined) return { check: fail(name, `${file} is missing from the record`, [file]) };
+  if (known?.isManifest(manifest)) {
     return { check: checkManifestFacts(artifact, file, known.root, known.files, () => known.entries), same: true };
   }
   let entries: ManifestLine[];
   try {
-    entries = parseManifest(text, file);
+    entries = parseManifest(typeof manifest === 'string' ? manifest : Buffer.from(manifest).toString('utf8'), file);
   } catch (error) {
     if (!isCutoverError(error)) throw error;
     const first = error.problems[0];

@@ -4,7 +4,7 @@ import { runRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
 import { recordFiles, recordTrailers, recordCommitMessage, type RunJson } from './run-record.js';
-import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, type Subject } from './statement.js';
+import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, type StatementTexts, type Subject } from './statement.js';
 import { sha256Hex } from '../text/digest.js';
 import { approvalName, type ApprovalVerdict } from '../integrity/approvals.js';
 import { pauseWindow } from './window.js';
@@ -103,7 +103,7 @@ export function checkStatement(
   run: RunJson,
   text: string | undefined,
   runJson: string,
-  manifests: Readonly<Record<string, string>>,
+  manifests: StatementTexts['manifests'],
 ): Check {
   const name = 'statement.json';
   if (text === undefined) return fail(name, 'statement.json is missing', ['statement.json']);
