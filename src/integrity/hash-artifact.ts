@@ -126,12 +126,44 @@ export function* manifestBlocks(source: { manifest: string }): Generator<Buffer>
 
 // Bytes against the manifest a block at a time, neither side turned into one text.
 function isManifestBytes(hash: ArtifactHash, bytes: Uint8Array): boolean {
+  const matcher = manifestMatcher(hash);
+  matcher.feed(bytes);
+  return matcher.end();
+}
+
+/**
+ * Matches bytes that come in pieces (a file read a chunk at a time) against the manifest of a hash
+ * (or of what carries one), a block at a time: `feed` each piece, then `end` says whether they were
+ * byte for byte the manifest. Neither side is ever whole in memory.
+ */
+export function manifestMatcher(source: { manifest: string }): { feed(bytes: Uint8Array): void; end(): boolean } {
+  const blocks = manifestBlocks(source);
+  let block: Buffer | undefined = Buffer.alloc(0);
   let at = 0;
-  for (const block of manifestBlocks(hash)) {
-    if (at + block.length > bytes.length || !block.equals(bytes.subarray(at, at + block.length))) return false;
-    at += block.length;
-  }
-  return at === bytes.length;
+  let same = true;
+  const next = () => {
+    const step = blocks.next();
+    block = step.done ? undefined : step.value;
+    at = 0;
+  };
+  return {
+    feed(bytes) {
+      for (let i = 0; same && i < bytes.length; ) {
+        if (block && at === block.length) next();
+        else if (!block) same = false;
+        else {
+          const n = Math.min(block.length - at, bytes.length - i);
+          same = block.subarray(at, at + n).equals(bytes.subarray(i, i + n));
+          at += n;
+          i += n;
+        }
+      }
+    },
+    end() {
+      while (same && block && at === block.length) next();
+      return same && block === undefined;
+    },
+  };
 }
 
 /**

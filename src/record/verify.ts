@@ -11,7 +11,14 @@ import { pauseWindow } from './window.js';
 import { fail, pass, type Check, type FileDigest } from './check.js';
 
 export { fail, pass, type Check, type FileDigest } from './check.js';
-export { checkArtifactFiles, checkArtifactSame, checkManifest, type KnownManifest } from './verify-artifacts.js';
+export {
+  checkArtifactFiles,
+  checkArtifactSame,
+  checkManifest,
+  checkSameManifest,
+  readManifestAgainst,
+  type KnownManifest,
+} from './verify-artifacts.js';
 
 /**
  * A rehearsal is no evidence: it ran a plan as the work tree held it, with no freeze enforced and

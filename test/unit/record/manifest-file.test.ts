@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CutoverError } from '../../../src/errors.js';
-import { carryManifest, hashArtifact, manifestBlocks } from '../../../src/integrity/hash-artifact.js';
+import { carryManifest, hashArtifact, manifestBlocks, manifestMatcher } from '../../../src/integrity/hash-artifact.js';
+import { readManifestAgainst } from '../../../src/record/verify-artifacts.js';
 import { writeManifestFile } from '../../../src/record/manifest-file.js';
 import { manifestFacts } from '../../../src/record/statement.js';
 import { buildRunJson } from '../../../src/record/run-record.js';
@@ -96,5 +97,46 @@ describe('buildRunJson', () => {
     const hash = await hashArtifact(dir, { threads: 0 });
     const result = runResult({ artifacts: [carrier(hash)] });
     expect(buildRunJson(result).artifacts[0]?.kind).toBe('directory');
+  });
+});
+
+describe('reading a record manifest against the artifact', () => {
+  it('matches bytes fed in pieces of any size, and nothing else', async () => {
+    const dir = tree();
+    const hash = await hashArtifact(dir, { threads: 0 });
+    const manifest = Buffer.from(specHash(dir).manifest);
+    const fed = (bytes: Buffer, piece: number) => {
+      const matcher = manifestMatcher(hash);
+      for (let at = 0; at < bytes.length; at += piece) matcher.feed(bytes.subarray(at, at + piece));
+      return matcher.end();
+    };
+    for (const piece of [1, 7, 4096, 1 << 20]) expect(fed(manifest, piece)).toBe(true);
+    const flipped = Buffer.from(manifest);
+    flipped[flipped.length - 3] ^= 1;
+    for (const other of [flipped, manifest.subarray(0, -1), Buffer.concat([manifest, Buffer.from('\n')]), Buffer.alloc(0)])
+      expect(fed(other, 1000)).toBe(false);
+  });
+
+  it('says whether the file is the manifest and gives the facts of its bytes', async () => {
+    const dir = tree();
+    const hash = await hashArtifact(dir, { threads: 0 });
+    const manifest = specHash(dir).manifest;
+    const file = join(tempDir(), 'data.sha256');
+    writeFileSync(file, manifest);
+    expect(await readManifestAgainst(file, hash, 1 << 30)).toEqual({ same: true, facts: manifestFacts(manifest) });
+    const edited = manifest.replace('é1', 'e1');
+    writeFileSync(file, edited);
+    expect(await readManifestAgainst(file, hash, 1 << 30)).toEqual({ same: false, facts: manifestFacts(edited) });
+    expect(await readManifestAgainst(file, hash, 100)).toBeUndefined();
+    expect(await readManifestAgainst(`${file}.missing`, hash, 1 << 30)).toBeUndefined();
+  });
+
+  it('keeps the one line of a single file', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'one.bin': 'x' });
+    const hash = await hashArtifact(join(dir, 'one.bin'), { threads: 0 });
+    const manifest = specHash(join(dir, 'one.bin')).manifest;
+    writeFileSync(join(dir, 'm.sha256'), manifest);
+    expect(await readManifestAgainst(join(dir, 'm.sha256'), hash, 1 << 20)).toEqual({ same: true, facts: manifestFacts(manifest) });
   });
 });
