@@ -112,7 +112,7 @@ describe('reading a record manifest against the artifact', () => {
     };
     for (const piece of [1, 7, 4096, 1 << 20]) expect(fed(manifest, piece)).toBe(true);
     const flipped = Buffer.from(manifest);
-    flipped[flipped.length - 3] ^= 1;
+    flipped[flipped.length - 3] = (flipped[flipped.length - 3] as number) ^ 1;
     for (const other of [flipped, manifest.subarray(0, -1), Buffer.concat([manifest, Buffer.from('\n')]), Buffer.alloc(0)])
       expect(fed(other, 1000)).toBe(false);
   });
