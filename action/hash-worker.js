@@ -265,17 +265,24 @@ function workOnJob(job, buffer, onProgress, limit = Infinity) {
     }
     job.digests.set(result.digest, 32 * i);
     job.sizes[i] = result.size;
-    job.leaves.set(lineLeafHash(result.digest, path), 32 * i);
     const chunk = Math.floor(i / MERKLE_CHUNK);
     const inChunk = Math.min(MERKLE_CHUNK, count - chunk * MERKLE_CHUNK);
-    if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk)
-      job.chunkRoots.set(subtreeRoot(job.leaves, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
+    if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk) job.chunkRoots.set(chunkRoot(job, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
     files++;
     bytes += result.size - toldOfFile;
     if (onProgress && (files >= PROGRESS_FILES || bytes >= PROGRESS_BYTES)) flush();
   }
   if (files > 0 || bytes > 0) flush();
   return ranOut;
+}
+var chunkLeaves = Buffer3.alloc(32 * MERKLE_CHUNK);
+function chunkRoot(job, from, count) {
+  for (let j = 0; j < count; j++) {
+    const i = from + j;
+    const leaf = lineLeafHash(job.digests.subarray(32 * i, 32 * i + 32), job.paths.subarray(job.offsets[i], job.offsets[i + 1]));
+    chunkLeaves.set(leaf, 32 * j);
+  }
+  return subtreeRoot(chunkLeaves, 0, count);
 }
 function serveJobs(port) {
   const buffer = Buffer3.allocUnsafe(READ_SIZE);

@@ -1219,12 +1219,12 @@ var require_src2 = __commonJS({
     function check(path6, isFile, isDirectory) {
       log2(`checking %s`, path6);
       try {
-        const stat4 = fs_1.statSync(path6);
-        if (stat4.isFile() && isFile) {
+        const stat5 = fs_1.statSync(path6);
+        if (stat5.isFile() && isFile) {
           log2(`[OK] path represents a file`);
           return true;
         }
-        if (stat4.isDirectory() && isDirectory) {
+        if (stat5.isDirectory() && isDirectory) {
           log2(`[OK] path represents a directory`);
           return true;
         }
@@ -4741,6 +4741,7 @@ var init_dist3 = __esm({
 
 // src/adapters/git.ts
 import { execFile } from "node:child_process";
+import { copyFile, mkdtemp, rm, stat, utimes, writeFile } from "node:fs/promises";
 function gitClient(cwd) {
   return wo({ baseDir: cwd, unsafe: { allowUnsafeHooksPath: true } });
 }
@@ -4832,6 +4833,16 @@ async function revisionExists(rev, { cwd }) {
 }
 async function isShallowRepository({ cwd }) {
   return (await gitClient(cwd).raw(["rev-parse", "--is-shallow-repository"]).catch(() => "")).trim() === "true";
+}
+async function copyIndex(from, to2) {
+  try {
+    const { atime, mtime } = await stat(from);
+    await copyFile(from, to2);
+    await utimes(to2, atime, mtime);
+    return true;
+  } catch {
+    return false;
+  }
 }
 var gitDirs;
 var init_git = __esm({
@@ -16346,10 +16357,10 @@ var init_dist4 = __esm({
       queue.enqueue();
       fs2.realpath(path6, (error, resolvedPath) => {
         if (error) return queue.dequeue(suppressErrors ? null : error, state);
-        fs2.stat(resolvedPath, (error$1, stat4) => {
+        fs2.stat(resolvedPath, (error$1, stat5) => {
           if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
-          if (stat4.isDirectory() && isRecursive(path6, resolvedPath, state)) return queue.dequeue(null, state);
-          callback$1(stat4, resolvedPath);
+          if (stat5.isDirectory() && isRecursive(path6, resolvedPath, state)) return queue.dequeue(null, state);
+          callback$1(stat5, resolvedPath);
           queue.dequeue(null, state);
         });
       });
@@ -16359,9 +16370,9 @@ var init_dist4 = __esm({
       queue.enqueue();
       try {
         const resolvedPath = fs2.realpathSync(path6);
-        const stat4 = fs2.statSync(resolvedPath);
-        if (stat4.isDirectory() && isRecursive(path6, resolvedPath, state)) return;
-        callback$1(stat4, resolvedPath);
+        const stat5 = fs2.statSync(resolvedPath);
+        if (stat5.isDirectory() && isRecursive(path6, resolvedPath, state)) return;
+        callback$1(stat5, resolvedPath);
       } catch (e) {
         if (!suppressErrors) throw e;
       }
@@ -16524,8 +16535,8 @@ var init_dist4 = __esm({
             this.walkDirectory(this.state, path6, path6, depth - 1, this.walk);
           } else if (this.resolveSymlink && entry.isSymbolicLink()) {
             let path6 = joinPathWithBasePath(entry.name, directoryPath);
-            this.resolveSymlink(path6, this.state, (stat4, resolvedPath) => {
-              if (stat4.isDirectory()) {
+            this.resolveSymlink(path6, this.state, (stat5, resolvedPath) => {
+              if (stat5.isDirectory()) {
                 resolvedPath = normalizePath2(resolvedPath, this.state.options);
                 if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path6 + pathSeparator)) return;
                 this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path6 + pathSeparator, depth - 1, this.walk);
@@ -16688,7 +16699,7 @@ var init_dist4 = __esm({
 });
 
 // node_modules/tinyglobby/dist/index.mjs
-import { readdir, readdirSync, realpath, realpathSync, stat, statSync } from "fs";
+import { readdir, readdirSync, realpath, realpathSync, stat as stat2, statSync } from "fs";
 import { isAbsolute, posix as posix2, resolve as resolve2 } from "path";
 import { fileURLToPath } from "url";
 function getPartialMatcher(patterns, options = {}) {
@@ -16908,7 +16919,7 @@ function getOptions(options) {
     readdirSync: opts.fs.readdirSync || readdirSync,
     realpath: opts.fs.realpath || realpath,
     realpathSync: opts.fs.realpathSync || realpathSync,
-    stat: opts.fs.stat || stat,
+    stat: opts.fs.stat || stat2,
     statSync: opts.fs.statSync || statSync
   });
   if (opts.debug) log("globbing with options:", opts);
@@ -21071,7 +21082,7 @@ var init_quote = __esm({
 
 // src/adapters/fs.ts
 import { constants, lstatSync, realpathSync as realpathSync2 } from "node:fs";
-import { lstat, mkdir, open, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, open, rename, rm as rm2 } from "node:fs/promises";
 import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 function isInside(root, child) {
   const rel = relative2(root, child);
@@ -21115,7 +21126,8 @@ async function resolveInside(root, rel, { links = "inside" } = {}) {
 async function writeNewFile(path6, data, mode = 420) {
   const handle = await open(path6, "wx", mode);
   try {
-    await handle.writeFile(data);
+    if (typeof data === "string" || data instanceof Uint8Array) await handle.writeFile(data);
+    else for (const block of data) await handle.writeFile(block);
     await handle.sync();
   } finally {
     await handle.close();
@@ -21265,33 +21277,43 @@ function parseManifest(text, file = "manifest") {
   return entries;
 }
 function visitManifest(text, file, visit2) {
+  const reader = manifestReader(file, visit2);
+  reader.feed(text);
+  reader.end();
+}
+function manifestReader(file, visit2) {
   const problems = [];
-  const at3 = (line, col, message) => problems.push({ code: "ARTIFACT_INVALID", message, file, line, col });
-  if (text !== "" && !text.endsWith("\n")) at3(text.split("\n").length, 1, "manifest does not end with a newline");
+  const at3 = (line2, col, message) => problems.push({ code: "ARTIFACT_INVALID", message, file, line: line2, col });
   let previous;
-  for (let start = 0, n2 = 1; start < text.length; n2++) {
-    const end = text.indexOf("\n", start);
-    if (end < 0) break;
-    const line = text.slice(start, end);
-    start = end + 1;
-    if (!DIGEST2.test(line.slice(0, 64))) {
-      at3(n2, 1, "expected a lowercase SHA-256 hex digest");
-      continue;
-    }
-    if (line.slice(64, 66) !== "  ") {
-      at3(n2, 65, "expected two spaces after the digest");
-      continue;
-    }
-    const path6 = line.slice(66);
+  let n2 = 1;
+  let pending = "";
+  const line = (text) => {
+    if (!DIGEST2.test(text.slice(0, 64))) return at3(n2, 1, "expected a lowercase SHA-256 hex digest");
+    if (text.slice(64, 66) !== "  ") return at3(n2, 65, "expected two spaces after the digest");
+    const path6 = text.slice(66);
     const problem = entryPathProblem(path6);
     const order = previous === void 0 ? -1 : compareUtf8(previous, path6);
     if (problem) at3(n2, 67, `entry path ${displayPath(path6)} ${problem}`);
     else if (order === 0) at3(n2, 67, `duplicate entry ${displayPath(path6)}`);
     else if (order > 0) at3(n2, 67, `entry ${displayPath(path6)} is out of byte order`);
-    else visit2({ path: path6, digest: line.slice(0, 64) });
+    else visit2({ path: path6, digest: text.slice(0, 64) });
     previous = path6;
-  }
-  if (problems.length) throw problemsError(problems);
+  };
+  return {
+    feed(piece) {
+      const text = pending === "" ? piece : pending + piece;
+      let start = 0;
+      for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start), n2++) {
+        line(text.slice(start, end));
+        start = end + 1;
+      }
+      pending = text.slice(start);
+    },
+    end() {
+      if (pending !== "") problems.unshift({ code: "ARTIFACT_INVALID", message: "manifest does not end with a newline", file, line: n2, col: 1 });
+      if (problems.length) throw problemsError(problems);
+    }
+  };
 }
 function diffManifests(before, after) {
   if (before === after) return { added: [], removed: [], changed: [] };
@@ -21395,13 +21417,19 @@ function treeBuilder() {
     }
   };
 }
-function manifestTextRoot(text, file, visit2) {
+function manifestRootReader(file, visit2) {
   const tree = treeBuilder();
-  visitManifest(text, file, (entry) => {
+  const reader = manifestReader(file, (entry) => {
     visit2?.(entry);
     tree.add(entryLeafHash(entry));
   });
-  return formatRoot(tree.root());
+  return {
+    feed: (text) => reader.feed(text),
+    end() {
+      reader.end();
+      return formatRoot(tree.root());
+    }
+  };
 }
 function subtreeRoot(leaves, from, count3) {
   return rootOfLeaves(count3, (i2) => leaves.subarray(32 * (from + i2), 32 * (from + i2) + 32));
@@ -21461,6 +21489,338 @@ var init_merkle = __esm({
     EMPTY_ROOT = hash2("sha256", Buffer5.alloc(0), "buffer");
     nodeScratch = Buffer5.alloc(65, 1);
     MERKLE_CHUNK = 4096;
+  }
+});
+
+// src/integrity/hash-worker.ts
+import { Buffer as Buffer6 } from "node:buffer";
+import { createHash, hash as hash3 } from "node:crypto";
+import { closeSync as closeSync2, constants as constants2, fstatSync as fstatSync2, openSync as openSync2, readSync } from "node:fs";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { sep as sep3 } from "node:path";
+function shown(abs) {
+  return JSON.stringify(typeof abs === "string" ? abs : abs.toString("utf8"));
+}
+function openRegular(abs) {
+  let fd;
+  try {
+    fd = openSync2(abs, OPEN_FLAGS);
+  } catch (error) {
+    const code = error.code;
+    if (code === "ELOOP") throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${shown(abs)}`);
+    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${code ?? String(error)})`, { cause: error });
+  }
+  const info = fstatSync2(fd);
+  if (!info.isFile()) {
+    closeSync2(fd);
+    throw new CutoverError("ARTIFACT_INVALID", `${shown(abs)} stopped being a regular file while it was hashed`);
+  }
+  return { fd, expected: info.size };
+}
+function hashFileSync(abs, buffer, onBytes) {
+  const { fd, expected } = openRegular(abs);
+  let stream;
+  let filled = 0;
+  let size2 = 0;
+  let unreported = 0;
+  try {
+    for (; ; ) {
+      const n2 = readSync(fd, buffer, filled, buffer.length - filled, null);
+      if (n2 === 0) break;
+      filled += n2;
+      size2 += n2;
+      unreported += n2;
+      if (filled < buffer.length) {
+        if (size2 === expected) break;
+        continue;
+      }
+      stream ??= createHash("sha256");
+      stream.update(buffer);
+      filled = 0;
+      if (onBytes && unreported >= PROGRESS_BYTES) {
+        onBytes(unreported);
+        unreported = 0;
+      }
+    }
+  } catch (error) {
+    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${error.code ?? String(error)})`, {
+      cause: error
+    });
+  } finally {
+    closeSync2(fd);
+  }
+  const rest = buffer.subarray(0, filled);
+  const digest = stream ? stream.update(rest).digest() : hash3("sha256", rest, "buffer");
+  return { digest, size: size2 };
+}
+function workOnJob(job, buffer, onProgress, limit = Infinity) {
+  const count3 = job.offsets.length - 1;
+  const base = Buffer6.from(job.base.endsWith(sep3) ? job.base : job.base + sep3, "utf8");
+  let absolute2 = Buffer6.alloc(base.length + 4096);
+  base.copy(absolute2);
+  let files = 0;
+  let bytes = 0;
+  let toldOfFile = 0;
+  const flush = () => {
+    onProgress?.(files, bytes);
+    files = 0;
+    bytes = 0;
+  };
+  const onBytes = onProgress && ((n2) => {
+    toldOfFile += n2;
+    bytes += n2;
+    if (bytes >= PROGRESS_BYTES) flush();
+  });
+  let ranOut = false;
+  for (let done = 0; done < limit; done++) {
+    const i2 = Atomics.add(job.next, 0, 1);
+    if (i2 >= count3) {
+      ranOut = true;
+      break;
+    }
+    const path6 = job.paths.subarray(job.offsets[i2], job.offsets[i2 + 1]);
+    if (absolute2.length < base.length + path6.length) {
+      absolute2 = Buffer6.alloc(2 * (base.length + path6.length));
+      base.copy(absolute2);
+    }
+    absolute2.set(path6, base.length);
+    toldOfFile = 0;
+    let result;
+    try {
+      result = hashFileSync(absolute2.subarray(0, base.length + path6.length), buffer, onBytes);
+    } catch (error) {
+      Atomics.store(job.next, 0, count3);
+      throw error;
+    }
+    job.digests.set(result.digest, 32 * i2);
+    job.sizes[i2] = result.size;
+    const chunk = Math.floor(i2 / MERKLE_CHUNK);
+    const inChunk = Math.min(MERKLE_CHUNK, count3 - chunk * MERKLE_CHUNK);
+    if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk) job.chunkRoots.set(chunkRoot(job, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
+    files++;
+    bytes += result.size - toldOfFile;
+    if (onProgress && (files >= PROGRESS_FILES || bytes >= PROGRESS_BYTES)) flush();
+  }
+  if (files > 0 || bytes > 0) flush();
+  return ranOut;
+}
+function chunkRoot(job, from, count3) {
+  for (let j3 = 0; j3 < count3; j3++) {
+    const i2 = from + j3;
+    const leaf = lineLeafHash(job.digests.subarray(32 * i2, 32 * i2 + 32), job.paths.subarray(job.offsets[i2], job.offsets[i2 + 1]));
+    chunkLeaves.set(leaf, 32 * j3);
+  }
+  return subtreeRoot(chunkLeaves, 0, count3);
+}
+function serveJobs(port) {
+  const buffer = Buffer6.allocUnsafe(READ_SIZE);
+  const post = (message) => port.postMessage(message);
+  port.on("message", (job) => {
+    try {
+      workOnJob(job, buffer, (files, bytes) => post({ type: "progress", files, bytes }));
+      Atomics.add(job.finished, 0, 1);
+      post({ type: "done" });
+    } catch (error) {
+      if (error instanceof CutoverError && (error.code === "ARTIFACT_INVALID" || error.code === "IO_FAILED")) {
+        post({ type: "failed", code: error.code, message: error.message, ...error.hint ? { hint: error.hint } : {} });
+      } else {
+        post({ type: "failed", message: error instanceof Error ? error.stack ?? error.message : String(error) });
+      }
+    }
+  });
+}
+var HASH_WORKER_ROLE, READ_SIZE, OPEN_FLAGS, PROGRESS_BYTES, PROGRESS_FILES, chunkLeaves;
+var init_hash_worker = __esm({
+  "src/integrity/hash-worker.ts"() {
+    "use strict";
+    init_errors();
+    init_leaf();
+    init_merkle();
+    HASH_WORKER_ROLE = "cutover-hash-worker";
+    READ_SIZE = 1 << 20;
+    OPEN_FLAGS = constants2.O_RDONLY | (constants2.O_NOFOLLOW ?? 0) | (constants2.O_NONBLOCK ?? 0);
+    PROGRESS_BYTES = 64 << 20;
+    PROGRESS_FILES = 2048;
+    chunkLeaves = Buffer6.alloc(32 * MERKLE_CHUNK);
+    if (!isMainThread && parentPort && workerData?.role === HASH_WORKER_ROLE) serveJobs(parentPort);
+  }
+});
+
+// src/integrity/hash-files.ts
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
+import { Worker } from "node:worker_threads";
+function workersAvailable() {
+  if (WORKER_URL.protocol !== "file:" || import.meta.url.endsWith(".ts")) return false;
+  if (existsSync(fileURLToPath2(WORKER_URL))) return true;
+  throw new Error(
+    `the hashing worker ${fileURLToPath2(WORKER_URL)} is missing beside ${fileURLToPath2(import.meta.url)}: the build is incomplete`
+  );
+}
+function worthThreads(files, totalBytes) {
+  return files >= POOL_MIN_FILES || files > 1 && totalBytes === void 0 || (totalBytes ?? 0) >= POOL_MIN_BYTES;
+}
+function workerFailure(message) {
+  if (message.code) return new CutoverError(message.code, message.message, message.hint ? { hint: message.hint } : {});
+  return new Error(`hash worker failed: ${message.message}`);
+}
+function newJob(base, paths, shared) {
+  const memory = (bytes2) => shared ? new SharedArrayBuffer(bytes2) : new ArrayBuffer(bytes2);
+  const count3 = paths.length;
+  const chunks = Math.ceil(count3 / MERKLE_CHUNK);
+  const joined = paths.join("");
+  const bytes = new Uint8Array(memory(Buffer.byteLength(joined, "utf8")));
+  Buffer.from(bytes.buffer).write(joined, "utf8");
+  const offsets = new Uint32Array(memory(4 * (count3 + 1)));
+  const ascii = bytes.length === joined.length;
+  for (let i2 = 0, at3 = 0; i2 < count3; i2++)
+    offsets[i2 + 1] = at3 += ascii ? paths[i2].length : Buffer.byteLength(paths[i2], "utf8");
+  return {
+    base,
+    paths: bytes,
+    offsets,
+    next: new Int32Array(memory(4)),
+    finished: new Int32Array(memory(4)),
+    digests: new Uint8Array(memory(32 * count3)),
+    sizes: new Float64Array(memory(8 * count3)),
+    chunkDone: new Int32Array(memory(4 * chunks)),
+    chunkRoots: new Uint8Array(memory(32 * chunks))
+  };
+}
+function progressCounter(totalFiles, options) {
+  const progress = {
+    files: 0,
+    bytes: 0,
+    totalFiles,
+    ...options.totalBytes === void 0 ? {} : { totalBytes: options.totalBytes }
+  };
+  let last = -Infinity;
+  const report2 = () => {
+    last = performance.now();
+    options.onProgress?.({ ...progress });
+  };
+  return {
+    add(files, bytes) {
+      progress.files += files;
+      progress.bytes += bytes;
+      if (options.onProgress && performance.now() - last >= PROGRESS_INTERVAL_MS) report2();
+    },
+    report: report2
+  };
+}
+function startWorker() {
+  return new Worker(WORKER_URL, { workerData: { role: HASH_WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+}
+async function hashFiles(base, files, options = {}) {
+  const known = files.every((file) => file.size !== void 0);
+  const totalBytes = known ? files.reduce((sum, file) => sum + file.size, 0) : void 0;
+  const pool = new HashPool(options.threads);
+  try {
+    const { digests, sizes } = await pool.hash(
+      base,
+      files.map((file) => file.path),
+      { ...options.onProgress ? { onProgress: options.onProgress } : {}, ...totalBytes === void 0 ? {} : { totalBytes } }
+    );
+    return files.map((file, i2) => ({
+      digest: digests.toString("hex", 32 * i2, 32 * i2 + 32),
+      size: sizes[i2],
+      leaf: lineLeafHash(digests.subarray(32 * i2, 32 * i2 + 32), Buffer.from(file.path, "utf8"))
+    }));
+  } finally {
+    await pool.close();
+  }
+}
+var POOL_MIN_FILES, POOL_MIN_BYTES, SLICE_FILES, PROGRESS_INTERVAL_MS, WORKER_URL, prestarted, prestartFailures, HashPool;
+var init_hash_files = __esm({
+  "src/integrity/hash-files.ts"() {
+    "use strict";
+    init_errors();
+    init_merkle();
+    init_leaf();
+    init_hash_worker();
+    POOL_MIN_FILES = 256;
+    POOL_MIN_BYTES = 16 << 20;
+    SLICE_FILES = 512;
+    PROGRESS_INTERVAL_MS = 100;
+    WORKER_URL = new URL("./hash-worker.js", import.meta.url);
+    prestarted = [];
+    prestartFailures = /* @__PURE__ */ new WeakMap();
+    HashPool = class {
+      constructor(threads = availableParallelism()) {
+        this.threads = threads;
+      }
+      threads;
+      workers = [];
+      broken;
+      /** Starts the threads, if worker threads can run here. */
+      start() {
+        if (this.workers.length > 0 || this.threads < 1 || !workersAvailable()) return;
+        const waiting = prestarted.splice(0, this.threads);
+        for (let i2 = 0; i2 < this.threads; i2++) {
+          const worker = waiting[i2] ?? startWorker();
+          worker.ref();
+          this.broken ??= prestartFailures.get(worker);
+          worker.on("error", (error) => this.broken ??= error);
+          this.workers.push(worker);
+        }
+      }
+      /** Hashes files (entry paths below `base`) and returns their results by column, in the given order. */
+      async hash(base, paths, options = {}) {
+        if (paths.length > 0 && worthThreads(paths.length, options.totalBytes)) this.start();
+        if (this.broken) throw this.broken;
+        const inPool = this.workers.length > 0 && paths.length > 0;
+        const job = newJob(base, paths, inPool);
+        const counter = progressCounter(paths.length, options);
+        counter.report();
+        if (inPool) await this.runInPool(job, counter.add);
+        else {
+          const buffer = Buffer.allocUnsafe(READ_SIZE);
+          while (!workOnJob(job, buffer, counter.add, SLICE_FILES)) await nextTurn();
+        }
+        counter.report();
+        return { digests: Buffer.from(job.digests.buffer), sizes: job.sizes, chunkRoots: job.chunkRoots };
+      }
+      /** Stops the threads. */
+      async close() {
+        const workers = this.workers;
+        this.workers = [];
+        await Promise.all(workers.map((worker) => worker.terminate()));
+      }
+      runInPool(job, onProgress) {
+        const workers = this.workers;
+        return new Promise((resolve12, reject) => {
+          let done = 0;
+          let failed = false;
+          const fail2 = (error) => {
+            if (failed) return;
+            failed = true;
+            cleanup();
+            reject(error);
+          };
+          const onMessage2 = (message) => {
+            if (failed) return;
+            if (message.type === "progress") return onProgress(message.files, message.bytes);
+            if (message.type === "failed") return fail2(workerFailure(message));
+            if (++done === workers.length && Atomics.load(job.finished, 0) === workers.length) {
+              cleanup();
+              resolve12();
+            }
+          };
+          const onExit2 = (code) => fail2(new Error(`hash worker exited early (code ${code})`));
+          const cleanup = () => {
+            for (const worker of workers) {
+              worker.off("message", onMessage2).off("error", fail2).off("exit", onExit2);
+            }
+          };
+          for (const worker of workers) {
+            worker.on("message", onMessage2).on("error", fail2).on("exit", onExit2);
+            worker.postMessage(job);
+          }
+        });
+      }
+    };
   }
 });
 
@@ -22720,15 +23080,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat4, path6, options) {
-      if (!stat4.isSymbolicLink() && !stat4.isFile()) {
+    function checkStat(stat5, path6, options) {
+      if (!stat5.isSymbolicLink() && !stat5.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs2.stat(path6, function(er2, stat4) {
-        cb(er2, er2 ? false : checkStat(stat4, path6, options));
+      fs2.stat(path6, function(er2, stat5) {
+        cb(er2, er2 ? false : checkStat(stat5, path6, options));
       });
     }
     function sync2(path6, options) {
@@ -22744,20 +23104,20 @@ var require_mode = __commonJS({
     isexe.sync = sync2;
     var fs2 = __require("fs");
     function isexe(path6, options, cb) {
-      fs2.stat(path6, function(er2, stat4) {
-        cb(er2, er2 ? false : checkStat(stat4, options));
+      fs2.stat(path6, function(er2, stat5) {
+        cb(er2, er2 ? false : checkStat(stat5, options));
       });
     }
     function sync2(path6, options) {
       return checkStat(fs2.statSync(path6), options);
     }
-    function checkStat(stat4, options) {
-      return stat4.isFile() && checkMode(stat4, options);
+    function checkStat(stat5, options) {
+      return stat5.isFile() && checkMode(stat5, options);
     }
-    function checkMode(stat4, options) {
-      var mod = stat4.mode;
-      var uid = stat4.uid;
-      var gid = stat4.gid;
+    function checkMode(stat5, options) {
+      var mod = stat5.mode;
+      var uid = stat5.uid;
+      var gid = stat5.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u3 = parseInt("100", 8);
@@ -29972,7 +30332,7 @@ var init_execa = __esm({
 });
 
 // src/adapters/ssh-sign.ts
-import { mkdtemp as mkdtemp2, rm as rm3, writeFile } from "node:fs/promises";
+import { mkdtemp as mkdtemp3, rm as rm4, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join4 } from "node:path";
 function sshVerifier(namespace, signers) {
@@ -30039,16 +30399,16 @@ async function sshKeygen(args, input, options = {}) {
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ""), stderr, unsupported };
 }
 async function withFiles(contents, use) {
-  const dir = await mkdtemp2(join4(tmpdir(), "cutover-ssh-"));
+  const dir = await mkdtemp3(join4(tmpdir(), "cutover-ssh-"));
   try {
     const files = {};
     for (const [name, data] of Object.entries(contents)) {
       files[name] = join4(dir, name);
-      await writeFile(files[name], data, { mode: 384 });
+      await writeFile2(files[name], data, { mode: 384 });
     }
     return await use(files);
   } finally {
-    await rm3(dir, { recursive: true, force: true });
+    await rm4(dir, { recursive: true, force: true });
   }
 }
 function lastLine(text) {
@@ -34895,7 +35255,7 @@ function buildRunJson(result, facts = {}) {
     (a2) => ({
       ...artifactFacts(a2),
       manifest: a2.present ? manifestPath(a2.name) : null,
-      ...a2.present ? { kind: kinds?.get(a2.name) ?? guessKind(a2.path, a2.manifest) } : {},
+      ...a2.present ? { kind: kinds?.get(a2.name) ?? guessKind(a2.path, a2) } : {},
       ...a2.children ? { children: { ...a2.children } } : {}
     })
   );
@@ -34930,7 +35290,9 @@ function buildRunJson(result, facts = {}) {
   };
   return maskDeep(run2, createMasker(result.secretValues));
 }
-function guessKind(path6, manifest) {
+function guessKind(path6, artifact) {
+  if (artifact.files !== 1) return "directory";
+  const manifest = artifact.manifest;
   const base = path6.split("/").filter(Boolean).at(-1) ?? "";
   return manifest.length > 66 && manifest.indexOf("\n") === manifest.length - 1 && manifest.slice(66, -1) === base ? "file" : "directory";
 }
@@ -34975,16 +35337,26 @@ var init_run_record = __esm({
 });
 
 // src/record/statement.ts
+import { Buffer as Buffer10 } from "node:buffer";
+function manifestFacts(manifest) {
+  const oneLine2 = typeof manifest === "string" ? manifest.indexOf("\n") === manifest.length - 1 : manifest.indexOf(10) === manifest.length - 1;
+  const line = oneLine2 ? typeof manifest === "string" ? manifest : Buffer10.from(manifest).toString("utf8") : void 0;
+  return { sha256: sha256Hex(manifest), ...line !== void 0 ? { line } : {} };
+}
+function factsOf(texts, name) {
+  const given = texts.manifests[name] ?? "";
+  return typeof given === "string" ? manifestFacts(given) : given;
+}
 function buildStatement(run2, texts) {
   const runJsonPath = `${run2.record.dir}/run.json`;
   const subject = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
   for (const artifact of run2.artifacts) {
     if (!artifact.present || !artifact.manifest) continue;
-    const manifest = texts.manifests[artifact.name] ?? "";
+    const manifest = factsOf(texts, artifact.name);
     const merkle = parseRoot(artifact.root)?.toString("hex");
     subject.push({
       name: `${run2.record.dir}/${artifact.manifest}`,
-      digest: { sha256: sha256Hex(manifest) },
+      digest: { sha256: manifest.sha256 },
       annotations: {
         artifact: artifact.name,
         path: artifact.path,
@@ -35004,7 +35376,7 @@ function buildStatement(run2, texts) {
       ...predicateSummary(run2, runJsonPath),
       artifacts: run2.artifacts.map((a2) => ({
         ...artifactSummary(a2),
-        ...a2.present && a2.manifest ? { dirHash: sha256Hex(texts.manifests[a2.name] ?? ""), manifest: `${run2.record.dir}/${a2.manifest}` } : {}
+        ...a2.present && a2.manifest ? { dirHash: factsOf(texts, a2.name).sha256, manifest: `${run2.record.dir}/${a2.manifest}` } : {}
       }))
     }
   };
@@ -35014,8 +35386,8 @@ function buildLegacyStatement(run2, texts) {
   const subject = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
   for (const artifact of run2.artifacts) {
     if (!artifact.present) continue;
-    const manifest = texts.manifests[artifact.name] ?? "";
-    const digest = { dirHash: sha256Hex(manifest) };
+    const manifest = factsOf(texts, artifact.name);
+    const digest = { dirHash: manifest.sha256 };
     const root = parseRoot(artifact.root);
     if (root) digest[MERKLE_DIGEST_KEY] = root.toString("hex");
     const file = singleFileDigest(artifact, manifest);
@@ -35025,7 +35397,8 @@ function buildLegacyStatement(run2, texts) {
   return { _type: STATEMENT_TYPE, subject, predicateType: LEGACY_PREDICATE_TYPE, predicate: predicateSummary(run2, runJsonPath) };
 }
 function singleFileDigest(artifact, manifest) {
-  return artifact.kind === "file" && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(manifest) ? manifest.slice(0, 64) : void 0;
+  const line = manifest.line;
+  return artifact.kind === "file" && line !== void 0 && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(line) ? line.slice(0, 64) : void 0;
 }
 function predicateSummary(run2, runJsonPath) {
   return {
@@ -35060,6 +35433,259 @@ var init_statement = __esm({
     PREDICATE_TYPE = `${REPOSITORY_URL}/blob/main/docs/predicate.md#run-record-v1`;
     LEGACY_PREDICATE_TYPE = "https://cutover.invalid/run-record/v1";
     MERKLE_DIGEST_KEY = "cutoverMerkleRoot";
+  }
+});
+
+// src/integrity/walk.ts
+import { Buffer as Buffer11, isUtf8 as isUtf83 } from "node:buffer";
+import { lstat as lstat6, readdir as readdir5 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5 } from "node:path";
+function refuse(what, shown3) {
+  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown3}`, {
+    hint: what === "symbolic link" ? `${HINT}: replace the link with what it points to, or remove it` : HINT
+  });
+}
+function ioFailed(shown3, cause) {
+  const reason = cause.code ?? String(cause);
+  return new CutoverError("IO_FAILED", `cannot read ${shown3} (${reason})`, { cause });
+}
+function kindOf2(entry) {
+  if (entry.isSymbolicLink()) return "symbolic link";
+  if (entry.isFIFO()) return "FIFO";
+  if (entry.isSocket()) return "socket";
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return "device";
+  return "special file";
+}
+async function artifactKind(absPath) {
+  let info;
+  try {
+    info = await lstat6(absPath);
+  } catch (error) {
+    if (error.code === "ENOENT") {
+      throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
+    }
+    throw ioFailed(JSON.stringify(absPath), error);
+  }
+  if (info.isFile()) {
+    const name = basename4(absPath);
+    const problem = entryPathProblem(name);
+    if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: NAME_HINT });
+    return { kind: "file", base: dirname5(absPath), path: name, size: info.size };
+  }
+  if (!info.isDirectory())
+    throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf2(info)}`, { hint: HINT });
+  return { kind: "directory", base: absPath };
+}
+async function listFiles(root, onFound) {
+  const files = [];
+  const stack = [await readLevel(root, "")];
+  while (stack.length > 0) {
+    const level = stack[stack.length - 1];
+    const entry = level.entries[level.next++];
+    if (entry === void 0) {
+      stack.pop();
+      continue;
+    }
+    const path6 = level.prefix === "" ? entry.name : `${level.prefix}/${entry.name}`;
+    if (!entry.folder) files.push(path6);
+    else {
+      stack.push(await readLevel(`${root}/${path6}`, path6));
+      onFound?.(files.length);
+    }
+  }
+  return files;
+}
+async function readLevel(dir, prefix) {
+  let dirents;
+  try {
+    dirents = await readdir5(dir, { withFileTypes: true });
+  } catch (error) {
+    throw ioFailed(JSON.stringify(dir), error);
+  }
+  const entries = [];
+  let high = false;
+  for (const dirent of dirents) {
+    const name = dirent.name;
+    if (name.includes("�")) await refuseUndecodable(dir);
+    const problem = entryPathProblem(name);
+    if (problem)
+      throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
+    const folder = dirent.isDirectory();
+    if (!folder && !dirent.isFile()) throw refuse(kindOf2(dirent), JSON.stringify(`${dir}/${name}`));
+    high ||= HIGH_UNITS.test(name);
+    entries.push({ name, key: folder ? `${name}/` : name, folder });
+  }
+  if (high) {
+    const bytes = new Map(entries.map((e) => [e, Buffer11.from(e.key, "utf8")]));
+    entries.sort((x3, y2) => Buffer11.compare(bytes.get(x3), bytes.get(y2)));
+  } else entries.sort((x3, y2) => x3.key < y2.key ? -1 : x3.key > y2.key ? 1 : 0);
+  return { prefix, entries, next: 0 };
+}
+async function refuseUndecodable(dir) {
+  const names = await readdir5(dir, { encoding: "buffer" }).catch((error) => {
+    throw ioFailed(JSON.stringify(dir), error);
+  });
+  const bad = names.find((name) => !isUtf83(name));
+  if (bad) {
+    throw new CutoverError(
+      "ARTIFACT_INVALID",
+      `entry path ${displayPath(Buffer11.concat([Buffer11.from(`${dir}/`), bad]))} is not valid UTF-8`,
+      { hint: NAME_HINT }
+    );
+  }
+}
+var HINT, NAME_HINT;
+var init_walk = __esm({
+  "src/integrity/walk.ts"() {
+    "use strict";
+    init_errors();
+    init_utf8();
+    init_manifest();
+    HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
+    NAME_HINT = "entry paths are valid UTF-8 with no control character and no backslash; rename the file";
+  }
+});
+
+// src/integrity/hash-artifact.ts
+import { lstatSync as lstatSync3 } from "node:fs";
+async function hashArtifact(absPath, options = {}) {
+  const found = await artifactKind(absPath);
+  const pool = new HashPool(options.threads);
+  try {
+    let paths;
+    let totalBytes;
+    if (found.kind === "file") {
+      paths = [found.path];
+      totalBytes = found.size;
+    } else {
+      paths = await listFiles(found.base, (count3) => {
+        if (worthThreads(count3, 0)) pool.start();
+      });
+      if (!worthThreads(paths.length, 0))
+        totalBytes = paths.reduce((sum, path6) => sum + (lstatSync3(`${found.base}/${path6}`, { throwIfNoEntry: false })?.size ?? 0), 0);
+    }
+    const { digests, sizes, chunkRoots } = await pool.hash(found.base, paths, {
+      ...options.onProgress ? { onProgress: options.onProgress } : {},
+      ...totalBytes === void 0 ? {} : { totalBytes }
+    });
+    let bytes = 0;
+    for (let i2 = 0; i2 < paths.length; i2++) bytes += sizes[i2];
+    const result = lazyArtifactHash(paths, digests, sizes, { root: rootOfChunks(chunkRoots, paths.length), files: paths.length, bytes });
+    if (options.children) result.children = childRoots(result.entries);
+    return result;
+  } finally {
+    await pool.close();
+  }
+}
+function isManifestOf(hash5, text) {
+  if (typeof text !== "string") return isManifestBytes(hash5, text);
+  const lazy = unbuilt.get(hash5);
+  if (!lazy || lazy.built()) return hash5.manifest === text;
+  let at3 = 0;
+  for (let i2 = 0; i2 < hash5.files; i2++) {
+    const { digest, path: path6 } = lazy.line(i2);
+    if (!text.startsWith(digest, at3) || !text.startsWith("  ", at3 + 64) || !text.startsWith(path6, at3 + 66)) return false;
+    at3 += 66 + path6.length;
+    if (text.charCodeAt(at3++) !== 10) return false;
+  }
+  return at3 === text.length;
+}
+function carryManifest(carrier, hash5) {
+  carried.set(carrier, hash5);
+}
+function* manifestBlocks(source) {
+  const hash5 = carried.get(source) ?? source;
+  const lazy = unbuilt.get(hash5);
+  if (lazy && !lazy.built()) {
+    for (let from = 0; from < hash5.files; from += BLOCK_LINES) {
+      const lines3 = [];
+      for (let i2 = from; i2 < Math.min(from + BLOCK_LINES, hash5.files); i2++) lines3.push(formatLine(lazy.line(i2)));
+      yield Buffer.from(lines3.join(""));
+    }
+    return;
+  }
+  const text = source.manifest;
+  for (let start = 0; start < text.length; ) {
+    const cut = text.indexOf("\n", start + TEXT_BLOCK);
+    const end = cut < 0 ? text.length : cut + 1;
+    yield Buffer.from(text.slice(start, end));
+    start = end;
+  }
+}
+function isManifestBytes(hash5, bytes) {
+  const matcher = manifestMatcher(hash5);
+  matcher.feed(bytes);
+  return matcher.end();
+}
+function manifestMatcher(source) {
+  const blocks = manifestBlocks(source);
+  let block = Buffer.alloc(0);
+  let at3 = 0;
+  let same = true;
+  const next = () => {
+    const step = blocks.next();
+    block = step.done ? void 0 : step.value;
+    at3 = 0;
+  };
+  return {
+    feed(bytes) {
+      for (let i2 = 0; same && i2 < bytes.length; ) {
+        if (block && at3 === block.length) next();
+        else if (!block) same = false;
+        else {
+          const n2 = Math.min(block.length - at3, bytes.length - i2);
+          same = block.subarray(at3, at3 + n2).equals(bytes.subarray(i2, i2 + n2));
+          at3 += n2;
+          i2 += n2;
+        }
+      }
+    },
+    end() {
+      while (same && block && at3 === block.length) next();
+      return same && block === void 0;
+    }
+  };
+}
+function lazyArtifactHash(paths, digests, sizes, fixed) {
+  let block = { from: -1, text: "" };
+  const digestAt = (i2) => {
+    const from = i2 - i2 % DIGEST_BLOCK;
+    if (block.from !== from) block = { from, text: digests.toString("hex", 32 * from, 32 * Math.min(from + DIGEST_BLOCK, paths.length)) };
+    return block.text.slice(64 * (i2 - from), 64 * (i2 - from) + 64);
+  };
+  let entries;
+  let manifest;
+  const result = { ...fixed };
+  const lineAt2 = (i2) => ({ path: paths[i2], digest: digestAt(i2) });
+  unbuilt.set(result, {
+    built: () => manifest !== void 0 || entries !== void 0,
+    line: lineAt2
+  });
+  Object.defineProperties(result, {
+    entries: {
+      enumerable: true,
+      get: () => entries ??= paths.map((path6, i2) => ({ path: path6, digest: digestAt(i2), size: sizes[i2] }))
+    },
+    manifest: {
+      enumerable: true,
+      get: () => manifest ??= entries ? formatManifest(entries) : formatManifestOf(paths.length, (i2) => ({ path: paths[i2], digest: digestAt(i2) }))
+    }
+  });
+  return result;
+}
+var DIGEST_BLOCK, unbuilt, carried, BLOCK_LINES, TEXT_BLOCK;
+var init_hash_artifact = __esm({
+  "src/integrity/hash-artifact.ts"() {
+    "use strict";
+    init_hash_files();
+    init_manifest();
+    init_merkle();
+    init_walk();
+    DIGEST_BLOCK = 1024;
+    unbuilt = /* @__PURE__ */ new WeakMap();
+    carried = /* @__PURE__ */ new WeakMap();
+    BLOCK_LINES = 512;
+    TEXT_BLOCK = 32 * 1024;
   }
 });
 
@@ -35269,7 +35895,27 @@ var init_check = __esm({
 });
 
 // src/record/verify-artifacts.ts
-function checkManifest(artifact, text, known) {
+import { Buffer as Buffer12 } from "node:buffer";
+import { createHash as createHash4 } from "node:crypto";
+function checkSameManifest(artifact, known) {
+  return { check: checkManifestFacts(artifact, artifact.manifest, known.root, known.files, () => known.entries), same: true };
+}
+async function readManifestAgainst(path6, hash5, maxBytes) {
+  const matcher = manifestMatcher(hash5);
+  const sha256 = createHash4("sha256");
+  const head = [];
+  let size2 = 0;
+  const read = await readRegularFile(path6, maxBytes, (chunk) => {
+    matcher.feed(chunk);
+    sha256.update(chunk);
+    size2 += chunk.length;
+    if (size2 <= ONE_LINE_MAX) head.push(chunk);
+  });
+  if (!("size" in read)) return void 0;
+  const facts = size2 <= ONE_LINE_MAX ? manifestFacts(Buffer12.concat(head)) : { sha256: sha256.digest("hex") };
+  return { same: matcher.end(), facts };
+}
+function checkManifest(artifact, manifest, known) {
   const name = `manifest ${artifact.name}`;
   if (!artifact.present) {
     const ok = artifact.root === EMPTY_ROOT2 && artifact.files === 0 && artifact.bytes === 0;
@@ -35278,13 +35924,11 @@ function checkManifest(artifact, text, known) {
     };
   }
   const file = artifact.manifest;
-  if (text === void 0) return { check: fail(name, `${file} is missing from the record`, [file]) };
-  if (known?.isManifest(text)) {
-    return { check: checkManifestFacts(artifact, file, known.root, known.files, () => known.entries), same: true };
-  }
+  if (manifest === void 0) return { check: fail(name, `${file} is missing from the record`, [file]) };
+  if (known?.isManifest(manifest)) return checkSameManifest(artifact, known);
   let entries;
   try {
-    entries = parseManifest(text, file);
+    entries = parseManifest(typeof manifest === "string" ? manifest : Buffer12.from(manifest).toString("utf8"), file);
   } catch (error) {
     if (!isCutoverError(error)) throw error;
     const first = error.problems[0];
@@ -35338,15 +35982,19 @@ function checkArtifactSame(artifact, found, where) {
   if (found.bytes !== artifact.bytes) return fail(name, `${where} holds ${found.bytes} bytes; run.json claims ${artifact.bytes}`, [where]);
   return pass(name, `${where} matches its manifest (${found.files} file(s), ${found.bytes} bytes)`);
 }
-var EMPTY_ROOT2;
+var EMPTY_ROOT2, ONE_LINE_MAX;
 var init_verify_artifacts = __esm({
   "src/record/verify-artifacts.ts"() {
     "use strict";
+    init_fs();
+    init_hash_artifact();
+    init_statement();
     init_manifest();
     init_merkle();
     init_errors();
     init_check();
     EMPTY_ROOT2 = manifestRoot([]);
+    ONE_LINE_MAX = 64 + 2 + 4096 + 1;
   }
 });
 
@@ -35811,330 +36459,15 @@ init_fs();
 init_json();
 init_position();
 init_approvals();
-import { readdir as readdir2, readdirSync as readdirSync2 } from "node:fs";
-import { lstat as lstat2, readFile, realpath as realpath2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname3, join as join2, relative as relative3, sep as sep4 } from "node:path";
-
-// src/integrity/hash-files.ts
-init_errors();
-init_merkle();
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import { setImmediate as nextTurn } from "node:timers/promises";
-import { fileURLToPath as fileURLToPath2 } from "node:url";
-import { Worker } from "node:worker_threads";
-
-// src/integrity/hash-worker.ts
-init_errors();
-init_leaf();
-init_merkle();
-import { Buffer as Buffer6 } from "node:buffer";
-import { createHash, hash as hash3 } from "node:crypto";
-import { closeSync as closeSync2, constants as constants2, fstatSync as fstatSync2, openSync as openSync2, readSync } from "node:fs";
-import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { sep as sep3 } from "node:path";
-var HASH_WORKER_ROLE = "cutover-hash-worker";
-var READ_SIZE = 1 << 20;
-var OPEN_FLAGS = constants2.O_RDONLY | (constants2.O_NOFOLLOW ?? 0) | (constants2.O_NONBLOCK ?? 0);
-var PROGRESS_BYTES = 64 << 20;
-var PROGRESS_FILES = 2048;
-function shown(abs) {
-  return JSON.stringify(typeof abs === "string" ? abs : abs.toString("utf8"));
-}
-function openRegular(abs) {
-  let fd;
-  try {
-    fd = openSync2(abs, OPEN_FLAGS);
-  } catch (error) {
-    const code = error.code;
-    if (code === "ELOOP") throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${shown(abs)}`);
-    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${code ?? String(error)})`, { cause: error });
-  }
-  const info = fstatSync2(fd);
-  if (!info.isFile()) {
-    closeSync2(fd);
-    throw new CutoverError("ARTIFACT_INVALID", `${shown(abs)} stopped being a regular file while it was hashed`);
-  }
-  return { fd, expected: info.size };
-}
-function hashFileSync(abs, buffer, onBytes) {
-  const { fd, expected } = openRegular(abs);
-  let stream;
-  let filled = 0;
-  let size2 = 0;
-  let unreported = 0;
-  try {
-    for (; ; ) {
-      const n2 = readSync(fd, buffer, filled, buffer.length - filled, null);
-      if (n2 === 0) break;
-      filled += n2;
-      size2 += n2;
-      unreported += n2;
-      if (filled < buffer.length) {
-        if (size2 === expected) break;
-        continue;
-      }
-      stream ??= createHash("sha256");
-      stream.update(buffer);
-      filled = 0;
-      if (onBytes && unreported >= PROGRESS_BYTES) {
-        onBytes(unreported);
-        unreported = 0;
-      }
-    }
-  } catch (error) {
-    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${error.code ?? String(error)})`, {
-      cause: error
-    });
-  } finally {
-    closeSync2(fd);
-  }
-  const rest = buffer.subarray(0, filled);
-  const digest = stream ? stream.update(rest).digest() : hash3("sha256", rest, "buffer");
-  return { digest, size: size2 };
-}
-function workOnJob(job, buffer, onProgress, limit = Infinity) {
-  const count3 = job.offsets.length - 1;
-  const base = Buffer6.from(job.base.endsWith(sep3) ? job.base : job.base + sep3, "utf8");
-  let absolute2 = Buffer6.alloc(base.length + 4096);
-  base.copy(absolute2);
-  let files = 0;
-  let bytes = 0;
-  let toldOfFile = 0;
-  const flush = () => {
-    onProgress?.(files, bytes);
-    files = 0;
-    bytes = 0;
-  };
-  const onBytes = onProgress && ((n2) => {
-    toldOfFile += n2;
-    bytes += n2;
-    if (bytes >= PROGRESS_BYTES) flush();
-  });
-  let ranOut = false;
-  for (let done = 0; done < limit; done++) {
-    const i2 = Atomics.add(job.next, 0, 1);
-    if (i2 >= count3) {
-      ranOut = true;
-      break;
-    }
-    const path6 = job.paths.subarray(job.offsets[i2], job.offsets[i2 + 1]);
-    if (absolute2.length < base.length + path6.length) {
-      absolute2 = Buffer6.alloc(2 * (base.length + path6.length));
-      base.copy(absolute2);
-    }
-    absolute2.set(path6, base.length);
-    toldOfFile = 0;
-    let result;
-    try {
-      result = hashFileSync(absolute2.subarray(0, base.length + path6.length), buffer, onBytes);
-    } catch (error) {
-      Atomics.store(job.next, 0, count3);
-      throw error;
-    }
-    job.digests.set(result.digest, 32 * i2);
-    job.sizes[i2] = result.size;
-    job.leaves.set(lineLeafHash(result.digest, path6), 32 * i2);
-    const chunk = Math.floor(i2 / MERKLE_CHUNK);
-    const inChunk = Math.min(MERKLE_CHUNK, count3 - chunk * MERKLE_CHUNK);
-    if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk)
-      job.chunkRoots.set(subtreeRoot(job.leaves, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
-    files++;
-    bytes += result.size - toldOfFile;
-    if (onProgress && (files >= PROGRESS_FILES || bytes >= PROGRESS_BYTES)) flush();
-  }
-  if (files > 0 || bytes > 0) flush();
-  return ranOut;
-}
-function serveJobs(port) {
-  const buffer = Buffer6.allocUnsafe(READ_SIZE);
-  const post = (message) => port.postMessage(message);
-  port.on("message", (job) => {
-    try {
-      workOnJob(job, buffer, (files, bytes) => post({ type: "progress", files, bytes }));
-      Atomics.add(job.finished, 0, 1);
-      post({ type: "done" });
-    } catch (error) {
-      if (error instanceof CutoverError && (error.code === "ARTIFACT_INVALID" || error.code === "IO_FAILED")) {
-        post({ type: "failed", code: error.code, message: error.message, ...error.hint ? { hint: error.hint } : {} });
-      } else {
-        post({ type: "failed", message: error instanceof Error ? error.stack ?? error.message : String(error) });
-      }
-    }
-  });
-}
-if (!isMainThread && parentPort && workerData?.role === HASH_WORKER_ROLE) serveJobs(parentPort);
-
-// src/integrity/hash-files.ts
-var POOL_MIN_FILES = 256;
-var POOL_MIN_BYTES = 16 << 20;
-var SLICE_FILES = 512;
-var PROGRESS_INTERVAL_MS = 100;
-var WORKER_URL = new URL("./hash-worker.js", import.meta.url);
-function workersAvailable() {
-  if (WORKER_URL.protocol !== "file:" || import.meta.url.endsWith(".ts")) return false;
-  if (existsSync(fileURLToPath2(WORKER_URL))) return true;
-  throw new Error(
-    `the hashing worker ${fileURLToPath2(WORKER_URL)} is missing beside ${fileURLToPath2(import.meta.url)}: the build is incomplete`
-  );
-}
-function worthThreads(files, totalBytes) {
-  return files >= POOL_MIN_FILES || files > 1 && totalBytes === void 0 || (totalBytes ?? 0) >= POOL_MIN_BYTES;
-}
-function workerFailure(message) {
-  if (message.code) return new CutoverError(message.code, message.message, message.hint ? { hint: message.hint } : {});
-  return new Error(`hash worker failed: ${message.message}`);
-}
-function newJob(base, paths, shared) {
-  const memory = (bytes2) => shared ? new SharedArrayBuffer(bytes2) : new ArrayBuffer(bytes2);
-  const count3 = paths.length;
-  const chunks = Math.ceil(count3 / MERKLE_CHUNK);
-  const joined = paths.join("");
-  const bytes = new Uint8Array(memory(Buffer.byteLength(joined, "utf8")));
-  Buffer.from(bytes.buffer).write(joined, "utf8");
-  const offsets = new Uint32Array(memory(4 * (count3 + 1)));
-  const ascii = bytes.length === joined.length;
-  for (let i2 = 0, at3 = 0; i2 < count3; i2++)
-    offsets[i2 + 1] = at3 += ascii ? paths[i2].length : Buffer.byteLength(paths[i2], "utf8");
-  return {
-    base,
-    paths: bytes,
-    offsets,
-    next: new Int32Array(memory(4)),
-    finished: new Int32Array(memory(4)),
-    digests: new Uint8Array(memory(32 * count3)),
-    sizes: new Float64Array(memory(8 * count3)),
-    leaves: new Uint8Array(memory(32 * count3)),
-    chunkDone: new Int32Array(memory(4 * chunks)),
-    chunkRoots: new Uint8Array(memory(32 * chunks))
-  };
-}
-function progressCounter(totalFiles, options) {
-  const progress = {
-    files: 0,
-    bytes: 0,
-    totalFiles,
-    ...options.totalBytes === void 0 ? {} : { totalBytes: options.totalBytes }
-  };
-  let last = -Infinity;
-  const report2 = () => {
-    last = performance.now();
-    options.onProgress?.({ ...progress });
-  };
-  return {
-    add(files, bytes) {
-      progress.files += files;
-      progress.bytes += bytes;
-      if (options.onProgress && performance.now() - last >= PROGRESS_INTERVAL_MS) report2();
-    },
-    report: report2
-  };
-}
-var prestarted = [];
-var prestartFailures = /* @__PURE__ */ new WeakMap();
-function startWorker() {
-  return new Worker(WORKER_URL, { workerData: { role: HASH_WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-}
-var HashPool = class {
-  constructor(threads = availableParallelism()) {
-    this.threads = threads;
-  }
-  threads;
-  workers = [];
-  broken;
-  /** Starts the threads, if worker threads can run here. */
-  start() {
-    if (this.workers.length > 0 || this.threads < 1 || !workersAvailable()) return;
-    const waiting = prestarted.splice(0, this.threads);
-    for (let i2 = 0; i2 < this.threads; i2++) {
-      const worker = waiting[i2] ?? startWorker();
-      worker.ref();
-      this.broken ??= prestartFailures.get(worker);
-      worker.on("error", (error) => this.broken ??= error);
-      this.workers.push(worker);
-    }
-  }
-  /** Hashes files (entry paths below `base`) and returns their results by column, in the given order. */
-  async hash(base, paths, options = {}) {
-    if (paths.length > 0 && worthThreads(paths.length, options.totalBytes)) this.start();
-    if (this.broken) throw this.broken;
-    const inPool = this.workers.length > 0 && paths.length > 0;
-    const job = newJob(base, paths, inPool);
-    const counter = progressCounter(paths.length, options);
-    counter.report();
-    if (inPool) await this.runInPool(job, counter.add);
-    else {
-      const buffer = Buffer.allocUnsafe(READ_SIZE);
-      while (!workOnJob(job, buffer, counter.add, SLICE_FILES)) await nextTurn();
-    }
-    counter.report();
-    return { digests: Buffer.from(job.digests.buffer), sizes: job.sizes, leaves: job.leaves, chunkRoots: job.chunkRoots };
-  }
-  /** Stops the threads. */
-  async close() {
-    const workers = this.workers;
-    this.workers = [];
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
-  runInPool(job, onProgress) {
-    const workers = this.workers;
-    return new Promise((resolve12, reject) => {
-      let done = 0;
-      let failed = false;
-      const fail2 = (error) => {
-        if (failed) return;
-        failed = true;
-        cleanup();
-        reject(error);
-      };
-      const onMessage2 = (message) => {
-        if (failed) return;
-        if (message.type === "progress") return onProgress(message.files, message.bytes);
-        if (message.type === "failed") return fail2(workerFailure(message));
-        if (++done === workers.length && Atomics.load(job.finished, 0) === workers.length) {
-          cleanup();
-          resolve12();
-        }
-      };
-      const onExit2 = (code) => fail2(new Error(`hash worker exited early (code ${code})`));
-      const cleanup = () => {
-        for (const worker of workers) {
-          worker.off("message", onMessage2).off("error", fail2).off("exit", onExit2);
-        }
-      };
-      for (const worker of workers) {
-        worker.on("message", onMessage2).on("error", fail2).on("exit", onExit2);
-        worker.postMessage(job);
-      }
-    });
-  }
-};
-async function hashFiles(base, files, options = {}) {
-  const known = files.every((file) => file.size !== void 0);
-  const totalBytes = known ? files.reduce((sum, file) => sum + file.size, 0) : void 0;
-  const pool = new HashPool(options.threads);
-  try {
-    const { digests, sizes, leaves } = await pool.hash(
-      base,
-      files.map((file) => file.path),
-      { ...options.onProgress ? { onProgress: options.onProgress } : {}, ...totalBytes === void 0 ? {} : { totalBytes } }
-    );
-    return files.map((_3, i2) => ({
-      digest: digests.toString("hex", 32 * i2, 32 * i2 + 32),
-      size: sizes[i2],
-      leaf: leaves.subarray(32 * i2, 32 * i2 + 32)
-    }));
-  } finally {
-    await pool.close();
-  }
-}
-
-// src/integrity/freeze.ts
+init_hash_files();
 init_lock();
 init_lock_parse();
 init_manifest();
 init_utf8();
 init_merkle();
+import { readdir as readdir2, readdirSync as readdirSync2 } from "node:fs";
+import { lstat as lstat2, readFile, realpath as realpath2 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname3, join as join2, relative as relative3, sep as sep4 } from "node:path";
 
 // src/integrity/pattern-match.ts
 init_dist5();
@@ -36412,7 +36745,7 @@ function resumeCommands(token) {
 // src/github/files.ts
 init_errors();
 import { randomUUID } from "node:crypto";
-import { appendFile, stat as stat2 } from "node:fs/promises";
+import { appendFile, stat as stat3 } from "node:fs/promises";
 var SUMMARY_LIMIT = 1024 * 1024;
 function writesGithubFiles(io2) {
   return io2.format === "github" || io2.env.GITHUB_ACTIONS === "true";
@@ -36420,7 +36753,7 @@ function writesGithubFiles(io2) {
 async function appendStepSummary(env3, markdown, note, mask) {
   const path6 = env3.GITHUB_STEP_SUMMARY;
   if (!path6) return;
-  const used = await stat2(path6).then(
+  const used = await stat3(path6).then(
     (info) => info.size,
     () => 0
   );
@@ -37268,7 +37601,7 @@ init_errors();
 import { lstat as lstat4, readFile as readFile3 } from "node:fs/promises";
 
 // src/adapters/git-files.ts
-import { lstat as lstat3, mkdtemp, rm as rm2 } from "node:fs/promises";
+import { lstat as lstat3, mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
 init_errors();
 init_git();
 import { join as join3, posix as posix4 } from "node:path";
@@ -37894,7 +38227,7 @@ function explicitNeeds(step, phase) {
 // src/commands/review.ts
 init_errors();
 init_git();
-import { writeFile as writeFile2 } from "node:fs/promises";
+import { writeFile as writeFile3 } from "node:fs/promises";
 import { resolve as resolve6 } from "node:path";
 init_lock();
 init_resolve();
@@ -38212,7 +38545,7 @@ async function review(options, io2) {
   const { body, truncated } = renderReview({ range: touched.range, plans, removed: touched.removed });
   const out = options.out ? resolve6(io2.cwd, options.out) : void 0;
   if (out) {
-    await writeFile2(out, body).catch((cause) => {
+    await writeFile3(out, body).catch((cause) => {
       throw new CutoverError("IO_FAILED", `cannot write ${options.out} (${cause.code ?? String(cause)})`, {
         cause
       });
@@ -38633,6 +38966,7 @@ init_errors();
 init_utf8();
 import { lstatSync as lstatSync2 } from "node:fs";
 import { join as join5 } from "node:path";
+init_hash_files();
 init_lock();
 function statFiles(root, paths) {
   const stats = /* @__PURE__ */ new Map();
@@ -38685,16 +39019,16 @@ async function recheckFrozen(root, snapshot) {
   }
   const drift = [];
   for (const d2 of compareStats(snapshot.stats, now)) {
-    const stat4 = now.get(d2.path);
-    if (!stat4) drift.push(d2);
-    else if (await digestOf2(root, d2.path, stat4) === snapshot.digests.get(d2.path)) snapshot.stats.set(d2.path, stat4);
+    const stat5 = now.get(d2.path);
+    if (!stat5) drift.push(d2);
+    else if (await digestOf2(root, d2.path, stat5) === snapshot.digests.get(d2.path)) snapshot.stats.set(d2.path, stat5);
     else drift.push({ path: d2.path, reason: "changed", detail: "its bytes differ from the lock" });
   }
   return drift;
 }
-async function digestOf2(root, path6, stat4) {
+async function digestOf2(root, path6, stat5) {
   try {
-    const [hashed] = await hashFiles(root, [{ path: path6, size: Number(stat4.size) }], { threads: 0 });
+    const [hashed] = await hashFiles(root, [{ path: path6, size: Number(stat5.size) }], { threads: 0 });
     return hashed?.digest;
   } catch {
     return void 0;
@@ -38709,10 +39043,11 @@ async function rehashFrozen(options) {
 }
 
 // src/record/commit-record.ts
+init_git();
 init_errors();
 init_manifest();
 import { randomBytes } from "node:crypto";
-import { copyFile, lstat as lstat5, open as open4, rename as rename2, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
+import { lstat as lstat5, open as open4, rename as rename2, rm as rm6, writeFile as writeFile5 } from "node:fs/promises";
 import { dirname as dirname4, join as join7, relative as relative6, resolve as resolve7 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -38739,8 +39074,8 @@ function readProcessStat(pid) {
     return void 0;
   }
 }
-function isDefunct(stat4) {
-  return stat4.state === "Z" || stat4.state === "X";
+function isDefunct(stat5) {
+  return stat5.state === "Z" || stat5.state === "X";
 }
 function processAlive(pid) {
   try {
@@ -38749,8 +39084,8 @@ function processAlive(pid) {
     if (e.code !== "EPERM") return false;
   }
   if (!hasProc()) return true;
-  const stat4 = readProcessStat(pid);
-  return stat4 !== void 0 && !isDefunct(stat4);
+  const stat5 = readProcessStat(pid);
+  return stat5 !== void 0 && !isDefunct(stat5);
 }
 async function groupHasLiveMember(pgid) {
   let entries;
@@ -38761,8 +39096,8 @@ async function groupHasLiveMember(pgid) {
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat4 = parseProcessStat(await readFile4(`/proc/${entry}/stat`, "utf8").catch(() => ""));
-    if (stat4 && stat4.pgrp === pgid && !isDefunct(stat4)) return true;
+    const stat5 = parseProcessStat(await readFile4(`/proc/${entry}/stat`, "utf8").catch(() => ""));
+    if (stat5 && stat5.pgrp === pgid && !isDefunct(stat5)) return true;
   }
   return false;
 }
@@ -38841,7 +39176,7 @@ init_mask();
 // src/record/record-git.ts
 init_dist3();
 init_errors();
-import { mkdir as mkdir2, mkdtemp as mkdtemp3, readdir as readdir4, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
+import { mkdir as mkdir2, mkdtemp as mkdtemp4, readdir as readdir4, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join6 } from "node:path";
 var GITHUB_BOT = { name: "github-actions[bot]", email: "41898282+github-actions[bot]@users.noreply.github.com" };
@@ -38868,7 +39203,7 @@ async function removeStaleScratch(dir) {
 async function removeOrphaned(dir, pattern2) {
   for (const name of await readdir4(dir).catch(() => [])) {
     const owner = pattern2.exec(name)?.[1];
-    if (owner !== void 0 && ownerGone(owner)) await rm4(join6(dir, name), { recursive: true, force: true }).catch(() => void 0);
+    if (owner !== void 0 && ownerGone(owner)) await rm5(join6(dir, name), { recursive: true, force: true }).catch(() => void 0);
   }
 }
 function recordGit(root, hooks, env3, extra = {}, config = []) {
@@ -38930,18 +39265,18 @@ function splitNul(output) {
 }
 async function pathspecFile(scratch, name, paths) {
   const file = join6(scratch, `${name}.pathspec`);
-  await writeFile3(file, paths.map((p2) => `${p2}\0`).join(""));
+  await writeFile4(file, paths.map((p2) => `${p2}\0`).join(""));
   return file;
 }
 async function withScratch(fn2) {
   await removeStaleScratch(tmpdir2());
-  const scratch = await mkdtemp3(join6(tmpdir2(), `cutover-git-${ownerTag()}-`));
+  const scratch = await mkdtemp4(join6(tmpdir2(), `cutover-git-${ownerTag()}-`));
   try {
     const hooks = join6(scratch, "no-hooks");
     await mkdir2(hooks);
     return await fn2(scratch, hooks);
   } finally {
-    await rm4(scratch, { recursive: true, force: true });
+    await rm5(scratch, { recursive: true, force: true });
   }
 }
 function some(paths) {
@@ -38976,10 +39311,7 @@ async function commitRecord(options) {
     const tempIndex = join7(dirname4(indexPath), `cutover-index-${ownerTag()}-${randomBytes(6).toString("hex")}`);
     let committed = false;
     try {
-      const hadIndex = await copyFile(indexPath, tempIndex).then(
-        () => true,
-        () => false
-      );
+      const hadIndex = await copyIndex(indexPath, tempIndex);
       const staging = recordGit(root, hooks, env3, { GIT_INDEX_FILE: tempIndex }, identity3.config);
       if (!hadIndex) await staging.raw(["read-tree", "HEAD"]);
       const before = splitNul(await staging.raw(["diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD"]));
@@ -39011,7 +39343,7 @@ async function commitRecord(options) {
         });
       }
       const message = join7(scratch, "message");
-      await writeFile4(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
+      await writeFile5(message, createMasker(result.secretValues).mask(recordCommitMessage(buildRunJson(result))));
       await staging.raw(["commit", "--no-verify", "--quiet", "--cleanup=verbatim", `--file=${message}`, ...identity3.args]).catch((cause) => {
         const lock = /Unable to create '([^']+\.lock)': File exists/.exec(cause.message)?.[1];
         const hint = lock ? `nothing was committed; a git command holds ${relative6(root, lock)}, or one was killed and left it: once none runs, remove it and run \`cutover run ${result.planFile} --resume\`` : "nothing was committed and the index is as it was";
@@ -39031,7 +39363,7 @@ async function commitRecord(options) {
       const hint = committed ? "the record is committed; check the index with git status" : "nothing was committed and the index is as it was";
       throw gitFailed2(`committing the record failed: ${firstLine(error.message)}`, error, hint);
     } finally {
-      await rm5(tempIndex, { force: true });
+      await rm6(tempIndex, { force: true });
     }
   });
 }
@@ -39073,7 +39405,7 @@ async function replaceIndex(tempIndex, indexPath) {
     await rename2(tempIndex, lock);
     await rename2(lock, indexPath);
   } catch (error) {
-    await rm5(lock, { force: true });
+    await rm6(lock, { force: true });
     throw error;
   }
 }
@@ -39164,36 +39496,74 @@ init_json();
 init_fs();
 init_merkle();
 init_mask();
+import { createHash as createHash5, randomBytes as randomBytes2 } from "node:crypto";
+import { createReadStream as createReadStream2, lstatSync as lstatSync4, readFileSync as readFileSync4, existsSync as existsSync2 } from "node:fs";
+import { lstat as lstat9, mkdir as mkdir3, open as open5, readdir as readdir7, rename as rename3, rm as rm7 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname6, join as join9, relative as relative7 } from "node:path";
+
+// src/record/manifest-file.ts
+init_errors();
+init_fs();
+init_hash_artifact();
+init_merkle();
+import { createHash as createHash3 } from "node:crypto";
+async function writeManifestFile(path6, artifact, masker) {
+  let leaking = false;
+  const root = manifestRootReader(`${artifact.name} manifest`, (e) => {
+    leaking ||= masker.mask(e.path) !== e.path;
+  });
+  const sha256 = createHash3("sha256");
+  let first;
+  let blocks = 0;
+  function* checked() {
+    for (const block of manifestBlocks(artifact)) {
+      root.feed(block.toString("utf8"));
+      sha256.update(block);
+      first ??= block;
+      blocks++;
+      yield block;
+    }
+  }
+  await writeNewFile(path6, checked());
+  if (root.end() !== artifact.root) {
+    throw new CutoverError("ARTIFACT_INVALID", `artifact ${artifact.name}: its manifest does not give its root ${artifact.root}`);
+  }
+  if (leaking) {
+    throw new CutoverError("ARTIFACT_INVALID", `artifact ${artifact.name} has a file whose path contains a secret value`, {
+      hint: "rename the file so its path holds no secret; the record cannot show the path masked without changing the root"
+    });
+  }
+  const line = blocks === 1 && first ? first.toString("utf8") : void 0;
+  return { sha256: sha256.digest("hex"), ...line !== void 0 && line.indexOf("\n") === line.length - 1 ? { line } : {} };
+}
+
+// src/record/write-record.ts
 init_report();
 init_run_record();
 init_paths();
 init_statement();
-import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
-import { createReadStream as createReadStream2, lstatSync as lstatSync3, readFileSync as readFileSync4, existsSync as existsSync2 } from "node:fs";
-import { lstat as lstat8, mkdir as mkdir3, open as open5, readdir as readdir6, rename as rename3, rm as rm6 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname5, join as join9, relative as relative7 } from "node:path";
 
 // src/record/record-folder.ts
 init_errors();
 init_git();
 init_fs();
-import { lstat as lstat7 } from "node:fs/promises";
+import { lstat as lstat8 } from "node:fs/promises";
 
 // src/adapters/unsaved.ts
 init_errors();
 init_quote();
 init_git();
-import { lstat as lstat6, readdir as readdir5 } from "node:fs/promises";
+import { lstat as lstat7, readdir as readdir6 } from "node:fs/promises";
 import { join as join8 } from "node:path";
 async function listEntries(root, rel) {
-  const top = await lstat6(join8(root, rel)).catch(() => void 0);
+  const top = await lstat7(join8(root, rel)).catch(() => void 0);
   if (!top) return [];
   if (!top.isDirectory()) return [rel];
   const found = [];
   const pending = [rel];
   while (pending.length > 0) {
     const dir = pending.pop();
-    const entries = await readdir5(join8(root, dir), { withFileTypes: true }).catch((cause) => {
+    const entries = await readdir6(join8(root, dir), { withFileTypes: true }).catch((cause) => {
       throw new CutoverError("IO_FAILED", `cannot list ${quote(dir)} (${cause.code ?? String(cause)})`, {
         cause
       });
@@ -39344,7 +39714,7 @@ async function checkRecordDir(root, dir) {
 async function checkRecordFolder(root, dir, owner) {
   const rel = normaliseRecordDir(dir);
   const abs = await checkRecordDir(root, rel);
-  const info = await lstat7(abs).catch(() => void 0);
+  const info = await lstat8(abs).catch(() => void 0);
   if (!info) return false;
   if (!info.isDirectory()) throw inTheWay(rel, [rel], "exists and is not a folder");
   const entries = (await listEntries(root, rel)).map((path6) => path6.slice(rel.length + 1));
@@ -39363,7 +39733,7 @@ async function checkRecordFolder(root, dir, owner) {
   const own = run2 ? recordFiles(run2) : /* @__PURE__ */ new Set();
   const foreign = [];
   for (const entry of entries) {
-    const kind = own.has(entry) ? await lstat7(`${abs}/${entry}`).then(
+    const kind = own.has(entry) ? await lstat8(`${abs}/${entry}`).then(
       (s) => s.isFile(),
       () => false
     ) : false;
@@ -39419,11 +39789,11 @@ async function writeRecordFolder(root, dir, result, into) {
   });
   const abs = into ?? join9(root, dir);
   const masker = createMasker(result.secretValues);
-  checkArtifacts2(result, masker);
-  await mkdir3(dirname5(abs), { recursive: true });
+  checkRunRoot2(result);
+  await mkdir3(dirname6(abs), { recursive: true });
   if (!into) await resolveInside(root, dir, { links: "none" });
   await removeStaleSiblings(abs);
-  const staging = join9(dirname5(abs), `.${basename4(abs)}.partial-${randomBytes2(6).toString("hex")}`);
+  const staging = join9(dirname6(abs), `.${basename5(abs)}.partial-${randomBytes2(6).toString("hex")}`);
   await mkdir3(staging);
   try {
     const written = [];
@@ -39437,16 +39807,17 @@ async function writeRecordFolder(root, dir, result, into) {
       const seen = ordinal.get(step.phase) ?? 0;
       ordinal.set(step.phase, seen + 1);
       const path6 = stepLogPath(result.plan, step, seen);
-      return { step, rel: masker.mask(path6), source: join9(result.logsDir, basename4(path6)) };
+      return { step, rel: masker.mask(path6), source: join9(result.logsDir, basename5(path6)) };
     });
     const folders = new Set(
-      [...present2.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname5(join9(staging, rel)))
+      [...present2.map((a2) => masker.mask(manifestPath(a2.name))), ...copies.map((c5) => c5.rel)].map((rel) => dirname6(join9(staging, rel)))
     );
     for (const folder of folders) await mkdir3(folder, { recursive: true });
     const manifests = {};
     for (const artifact of present2) {
-      manifests[artifact.name] = artifact.manifest;
-      await put(masker.mask(manifestPath(artifact.name)), artifact.manifest);
+      const rel = masker.mask(manifestPath(artifact.name));
+      manifests[artifact.name] = await writeManifestFile(join9(staging, rel), artifact, masker);
+      written.push(rel);
     }
     const logs = /* @__PURE__ */ new Map();
     await eachLimit(copies, COPY_PARALLEL, async ({ step, rel, source }) => {
@@ -39456,7 +39827,7 @@ async function writeRecordFolder(root, dir, result, into) {
     });
     const kinds = /* @__PURE__ */ new Map();
     for (const artifact of present2) {
-      const info = await lstat8(await resolveInside(root, artifact.path)).catch(() => void 0);
+      const info = await lstat9(await resolveInside(root, artifact.path)).catch(() => void 0);
       if (info) kinds.set(artifact.name, info.isFile() ? "file" : "directory");
     }
     const runJson = masker.maskJson(canonicalJson(buildRunJson(result, { logs, kinds })));
@@ -39467,31 +39838,17 @@ async function writeRecordFolder(root, dir, result, into) {
     await swapInto(staging, abs, replacing);
     return { dir, files: written.map((rel) => `${dir}/${rel}`).sort(compareBytes) };
   } catch (error) {
-    await rm6(staging, { recursive: true, force: true });
+    await rm7(staging, { recursive: true, force: true });
     throw error;
   }
 }
-function checkArtifacts2(result, masker) {
-  for (const artifact of result.artifacts.filter((a2) => a2.present)) {
-    let leaking = false;
-    const root = manifestTextRoot(artifact.manifest, `${artifact.name} manifest`, (e) => {
-      leaking ||= masker.mask(e.path) !== e.path;
-    });
-    if (root !== artifact.root) {
-      throw new CutoverError("ARTIFACT_INVALID", `artifact ${artifact.name}: its manifest does not give its root ${artifact.root}`);
-    }
-    if (leaking) {
-      throw new CutoverError("ARTIFACT_INVALID", `artifact ${artifact.name} has a file whose path contains a secret value`, {
-        hint: "rename the file so its path holds no secret; the record cannot show the path masked without changing the root"
-      });
-    }
-  }
+function checkRunRoot2(result) {
   if (runRoot(result.artifacts) !== result.runRoot) {
     throw new CutoverError("ARTIFACT_INVALID", `the run root ${result.runRoot} is not the root of the artifacts' roots`);
   }
 }
 async function copyLog(source, target, masker, length) {
-  const info = lstatSync3(source, { throwIfNoEntry: false });
+  const info = lstatSync4(source, { throwIfNoEntry: false });
   if (!info?.isFile()) return null;
   const size2 = Math.min(info.size, length ?? Infinity);
   if (size2 <= LOG_LIMIT) {
@@ -39499,7 +39856,7 @@ async function copyLog(source, target, masker, length) {
     await writeNewFile(target, content2);
     return { digest: sha256Digest(content2), bytes: content2.length };
   }
-  const full = createHash3("sha256");
+  const full = createHash5("sha256");
   const head = [];
   const tail = [];
   let headBytes = 0;
@@ -39539,22 +39896,22 @@ async function copyLog(source, target, masker, length) {
   return copy;
 }
 async function removeStaleSiblings(abs) {
-  const prefix = `.${basename4(abs)}.`;
-  const names = await readdir6(dirname5(abs)).catch(() => []);
+  const prefix = `.${basename5(abs)}.`;
+  const names = await readdir7(dirname6(abs)).catch(() => []);
   for (const name of names) {
     if (name.startsWith(prefix) && /\.(?:partial|old)-[0-9a-f]{12}$/.test(name))
-      await rm6(join9(dirname5(abs), name), { recursive: true, force: true });
+      await rm7(join9(dirname6(abs), name), { recursive: true, force: true });
   }
 }
 async function swapInto(staging, abs, replacing) {
   let aside;
   if (replacing) {
-    aside = join9(dirname5(abs), `.${basename4(abs)}.old-${randomBytes2(6).toString("hex")}`);
+    aside = join9(dirname6(abs), `.${basename5(abs)}.old-${randomBytes2(6).toString("hex")}`);
     await rename3(abs, aside);
   }
   await rename3(staging, abs);
-  if (aside) await rm6(aside, { recursive: true, force: true });
-  const parent = await open5(dirname5(abs), "r");
+  if (aside) await rm7(aside, { recursive: true, force: true });
+  const parent = await open5(dirname6(abs), "r");
   try {
     await parent.sync();
   } finally {
@@ -39568,9 +39925,9 @@ function compareBytes(a2, b3) {
 // src/run/step-runner.ts
 init_errors();
 init_fs();
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 import { createReadStream as createReadStream4, createWriteStream as createWriteStream3 } from "node:fs";
-import { appendFile as appendFile2, mkdir as mkdir6, rm as rm9, stat as stat3 } from "node:fs/promises";
+import { appendFile as appendFile2, mkdir as mkdir6, rm as rm10, stat as stat4 } from "node:fs/promises";
 import { join as join12, posix as posix6 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
@@ -39578,9 +39935,9 @@ import { pipeline as pipeline2 } from "node:stream/promises";
 init_execa();
 init_errors();
 init_mask();
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import { closeSync as closeSync3, constants as constants6, createReadStream as createReadStream3, createWriteStream as createWriteStream2, fstatSync as fstatSync3, mkdirSync, openSync as openSync3, rmSync } from "node:fs";
-import { dirname as dirname6 } from "node:path";
+import { dirname as dirname7 } from "node:path";
 import { Transform as Transform3 } from "node:stream";
 import { finished as finished7, pipeline } from "node:stream/promises";
 import { StringDecoder as StringDecoder4 } from "node:string_decoder";
@@ -39720,7 +40077,7 @@ async function drain(channels, graceMs) {
 }
 async function openLog(path6) {
   const file = await openOutput(path6);
-  const hash5 = createHash4("sha256");
+  const hash5 = createHash6("sha256");
   let bytes = 0;
   const input = new Transform3({
     transform(chunk, _encoding, next) {
@@ -39760,7 +40117,7 @@ async function openDirectLog(path6) {
       } finally {
         closeFd();
       }
-      const hash5 = createHash4("sha256");
+      const hash5 = createHash6("sha256");
       if (size2 > 0) for await (const chunk of createReadStream3(path6)) hash5.update(chunk);
       return { bytes: size2, digest: hash5.digest("hex") };
     },
@@ -39778,7 +40135,7 @@ function createFresh(path6) {
       return create();
     } catch (error) {
       const code = error.code;
-      if (code === "ENOENT") mkdirSync(dirname6(path6), { recursive: true });
+      if (code === "ENOENT") mkdirSync(dirname7(path6), { recursive: true });
       else if (code === "EEXIST") rmSync(path6, { force: true });
       else throw error;
       return create();
@@ -39797,192 +40154,10 @@ init_paths();
 
 // src/run/builtins.ts
 init_fs();
-import { cp, mkdir as mkdir4, readFile as readFile5, rename as rename4, rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
+init_hash_artifact();
+init_manifest();
+import { cp, mkdir as mkdir4, readFile as readFile5, rename as rename4, rm as rm8, writeFile as writeFile6 } from "node:fs/promises";
 import { dirname as dirname8, join as join10 } from "node:path";
-
-// src/integrity/hash-artifact.ts
-import { lstatSync as lstatSync4 } from "node:fs";
-init_manifest();
-init_merkle();
-
-// src/integrity/walk.ts
-init_errors();
-init_utf8();
-init_manifest();
-import { Buffer as Buffer10, isUtf8 as isUtf83 } from "node:buffer";
-import { lstat as lstat9, readdir as readdir7 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname7 } from "node:path";
-var HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
-var NAME_HINT = "entry paths are valid UTF-8 with no control character and no backslash; rename the file";
-function refuse(what, shown3) {
-  return new CutoverError("ARTIFACT_INVALID", `${what} inside artifact: ${shown3}`, {
-    hint: what === "symbolic link" ? `${HINT}: replace the link with what it points to, or remove it` : HINT
-  });
-}
-function ioFailed(shown3, cause) {
-  const reason = cause.code ?? String(cause);
-  return new CutoverError("IO_FAILED", `cannot read ${shown3} (${reason})`, { cause });
-}
-function kindOf2(entry) {
-  if (entry.isSymbolicLink()) return "symbolic link";
-  if (entry.isFIFO()) return "FIFO";
-  if (entry.isSocket()) return "socket";
-  if (entry.isBlockDevice() || entry.isCharacterDevice()) return "device";
-  return "special file";
-}
-async function artifactKind(absPath) {
-  let info;
-  try {
-    info = await lstat9(absPath);
-  } catch (error) {
-    if (error.code === "ENOENT") {
-      throw new CutoverError("ARTIFACT_INVALID", `artifact does not exist: ${JSON.stringify(absPath)}`);
-    }
-    throw ioFailed(JSON.stringify(absPath), error);
-  }
-  if (info.isFile()) {
-    const name = basename5(absPath);
-    const problem = entryPathProblem(name);
-    if (problem) throw new CutoverError("ARTIFACT_INVALID", `artifact name ${JSON.stringify(absPath)} ${problem}`, { hint: NAME_HINT });
-    return { kind: "file", base: dirname7(absPath), path: name, size: info.size };
-  }
-  if (!info.isDirectory())
-    throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf2(info)}`, { hint: HINT });
-  return { kind: "directory", base: absPath };
-}
-async function listFiles(root, onFound) {
-  const files = [];
-  const stack = [await readLevel(root, "")];
-  while (stack.length > 0) {
-    const level = stack[stack.length - 1];
-    const entry = level.entries[level.next++];
-    if (entry === void 0) {
-      stack.pop();
-      continue;
-    }
-    const path6 = level.prefix === "" ? entry.name : `${level.prefix}/${entry.name}`;
-    if (!entry.folder) files.push(path6);
-    else {
-      stack.push(await readLevel(`${root}/${path6}`, path6));
-      onFound?.(files.length);
-    }
-  }
-  return files;
-}
-async function readLevel(dir, prefix) {
-  let dirents;
-  try {
-    dirents = await readdir7(dir, { withFileTypes: true });
-  } catch (error) {
-    throw ioFailed(JSON.stringify(dir), error);
-  }
-  const entries = [];
-  let high = false;
-  for (const dirent of dirents) {
-    const name = dirent.name;
-    if (name.includes("�")) await refuseUndecodable(dir);
-    const problem = entryPathProblem(name);
-    if (problem)
-      throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
-    const folder = dirent.isDirectory();
-    if (!folder && !dirent.isFile()) throw refuse(kindOf2(dirent), JSON.stringify(`${dir}/${name}`));
-    high ||= HIGH_UNITS.test(name);
-    entries.push({ name, key: folder ? `${name}/` : name, folder });
-  }
-  if (high) {
-    const bytes = new Map(entries.map((e) => [e, Buffer10.from(e.key, "utf8")]));
-    entries.sort((x3, y2) => Buffer10.compare(bytes.get(x3), bytes.get(y2)));
-  } else entries.sort((x3, y2) => x3.key < y2.key ? -1 : x3.key > y2.key ? 1 : 0);
-  return { prefix, entries, next: 0 };
-}
-async function refuseUndecodable(dir) {
-  const names = await readdir7(dir, { encoding: "buffer" }).catch((error) => {
-    throw ioFailed(JSON.stringify(dir), error);
-  });
-  const bad = names.find((name) => !isUtf83(name));
-  if (bad) {
-    throw new CutoverError(
-      "ARTIFACT_INVALID",
-      `entry path ${displayPath(Buffer10.concat([Buffer10.from(`${dir}/`), bad]))} is not valid UTF-8`,
-      { hint: NAME_HINT }
-    );
-  }
-}
-
-// src/integrity/hash-artifact.ts
-async function hashArtifact(absPath, options = {}) {
-  const found = await artifactKind(absPath);
-  const pool = new HashPool(options.threads);
-  try {
-    let paths;
-    let totalBytes;
-    if (found.kind === "file") {
-      paths = [found.path];
-      totalBytes = found.size;
-    } else {
-      paths = await listFiles(found.base, (count3) => {
-        if (worthThreads(count3, 0)) pool.start();
-      });
-      if (!worthThreads(paths.length, 0))
-        totalBytes = paths.reduce((sum, path6) => sum + (lstatSync4(`${found.base}/${path6}`, { throwIfNoEntry: false })?.size ?? 0), 0);
-    }
-    const { digests, sizes, chunkRoots } = await pool.hash(found.base, paths, {
-      ...options.onProgress ? { onProgress: options.onProgress } : {},
-      ...totalBytes === void 0 ? {} : { totalBytes }
-    });
-    let bytes = 0;
-    for (let i2 = 0; i2 < paths.length; i2++) bytes += sizes[i2];
-    const result = lazyArtifactHash(paths, digests, sizes, { root: rootOfChunks(chunkRoots, paths.length), files: paths.length, bytes });
-    if (options.children) result.children = childRoots(result.entries);
-    return result;
-  } finally {
-    await pool.close();
-  }
-}
-var DIGEST_BLOCK = 4096;
-var unbuilt = /* @__PURE__ */ new WeakMap();
-function isManifestOf(hash5, text) {
-  const lazy = unbuilt.get(hash5);
-  if (!lazy || lazy.built()) return hash5.manifest === text;
-  let at3 = 0;
-  for (let i2 = 0; i2 < hash5.files; i2++) {
-    const { digest, path: path6 } = lazy.line(i2);
-    if (!text.startsWith(digest, at3) || !text.startsWith("  ", at3 + 64) || !text.startsWith(path6, at3 + 66)) return false;
-    at3 += 66 + path6.length;
-    if (text.charCodeAt(at3++) !== 10) return false;
-  }
-  return at3 === text.length;
-}
-function lazyArtifactHash(paths, digests, sizes, fixed) {
-  let block = { from: -1, text: "" };
-  const digestAt = (i2) => {
-    const from = i2 - i2 % DIGEST_BLOCK;
-    if (block.from !== from) block = { from, text: digests.toString("hex", 32 * from, 32 * Math.min(from + DIGEST_BLOCK, paths.length)) };
-    return block.text.slice(64 * (i2 - from), 64 * (i2 - from) + 64);
-  };
-  let entries;
-  let manifest;
-  const result = { ...fixed };
-  const lineAt2 = (i2) => ({ path: paths[i2], digest: digestAt(i2) });
-  unbuilt.set(result, {
-    built: () => manifest !== void 0 || entries !== void 0,
-    line: lineAt2
-  });
-  Object.defineProperties(result, {
-    entries: {
-      enumerable: true,
-      get: () => entries ??= paths.map((path6, i2) => ({ path: path6, digest: digestAt(i2), size: sizes[i2] }))
-    },
-    manifest: {
-      enumerable: true,
-      get: () => manifest ??= entries ? formatManifest(entries) : formatManifestOf(paths.length, (i2) => ({ path: paths[i2], digest: digestAt(i2) }))
-    }
-  });
-  return result;
-}
-
-// src/run/builtins.ts
-init_manifest();
 async function runDeterminism(step, ctx) {
   const notes = [];
   const first = [];
@@ -39990,7 +40165,7 @@ async function runDeterminism(step, ctx) {
     const abs = await resolveInside(ctx.root, rel, { links: "none" });
     const aside = join10(ctx.scratch, "determinism", step.id, String(i2));
     if (await pathExists(aside)) {
-      await rm7(abs, { recursive: true, force: true });
+      await rm8(abs, { recursive: true, force: true });
       await rename4(aside, abs);
       notes.push(`recovered the first outputs of ${rel} from an interrupted attempt`);
     }
@@ -40000,7 +40175,7 @@ async function runDeterminism(step, ctx) {
     first.push({ rel, abs, aside, hash: hash5 });
   }
   for (const f3 of first) {
-    await rm7(f3.aside, { recursive: true, force: true });
+    await rm8(f3.aside, { recursive: true, force: true });
     await mkdir4(dirname8(f3.aside), { recursive: true });
     await rename4(f3.abs, f3.aside);
   }
@@ -40035,7 +40210,7 @@ async function runDeterminism(step, ctx) {
   } finally {
     for (const f3 of first) {
       if (await pathExists(f3.aside)) {
-        await rm7(f3.abs, { recursive: true, force: true });
+        await rm8(f3.abs, { recursive: true, force: true });
         await rename4(f3.aside, f3.abs);
       }
     }
@@ -40043,7 +40218,7 @@ async function runDeterminism(step, ctx) {
 }
 async function runSnapshot(step, ctx) {
   const dir = join10(ctx.scratch, "snapshots", step.with.name);
-  await rm7(dir, { recursive: true, force: true });
+  await rm8(dir, { recursive: true, force: true });
   const notes = [];
   for (const [i2, rel] of step.with.paths.entries()) {
     const abs = await resolveInside(ctx.root, rel);
@@ -40054,7 +40229,7 @@ async function runSnapshot(step, ctx) {
     } else notes.push(`${rel} does not exist; restore will remove it`);
   }
   await mkdir4(dir, { recursive: true });
-  await writeFile5(join10(dir, "paths.json"), JSON.stringify(step.with.paths));
+  await writeFile6(join10(dir, "paths.json"), JSON.stringify(step.with.paths));
   return { ok: true, notes };
 }
 async function runRestore(step, ctx) {
@@ -40069,7 +40244,7 @@ async function runRestore(step, ctx) {
   for (const [i2, rel] of paths.entries()) {
     const abs = await resolveInside(ctx.root, rel, { links: "none" });
     const saved = join10(dir, String(i2));
-    await rm7(abs, { recursive: true, force: true });
+    await rm8(abs, { recursive: true, force: true });
     if (await pathExists(saved)) {
       await mkdir4(dirname8(abs), { recursive: true });
       await cp(saved, abs, { recursive: true, verbatimSymlinks: true });
@@ -40151,7 +40326,7 @@ function printable(line) {
 
 // src/run/produces.ts
 init_fs();
-import { mkdir as mkdir5, readdir as readdir8, readFile as readFile7, rename as rename5, rm as rm8, writeFile as writeFile6 } from "node:fs/promises";
+import { mkdir as mkdir5, readdir as readdir8, readFile as readFile7, rename as rename5, rm as rm9, writeFile as writeFile7 } from "node:fs/promises";
 import { dirname as dirname9, join as join11 } from "node:path";
 async function setAside(root, paths, scratch) {
   await recoverAside(scratch);
@@ -40162,9 +40337,9 @@ async function setAside(root, paths, scratch) {
     items.push({ path: path6, aside: join11(scratch, String(i2)), existed: await pathExists(path6) });
   }
   await mkdir5(dirname9(marker), { recursive: true });
-  await writeFile6(marker, JSON.stringify(items));
+  await writeFile7(marker, JSON.stringify(items));
   for (const item of items) {
-    await rm8(item.aside, { recursive: true, force: true });
+    await rm9(item.aside, { recursive: true, force: true });
     if (item.existed) {
       await mkdir5(dirname9(item.aside), { recursive: true });
       await rename5(item.path, item.aside);
@@ -40190,17 +40365,17 @@ async function recoverAside(scratch) {
 async function restoreAside(set) {
   for (const item of set.items) {
     if (item.existed && !await pathExists(item.aside)) continue;
-    await rm8(item.path, { recursive: true, force: true });
+    await rm9(item.path, { recursive: true, force: true });
     if (item.existed) {
       await mkdir5(dirname9(item.path), { recursive: true });
       await rename5(item.aside, item.path);
     }
   }
-  await rm8(set.marker, { force: true });
+  await rm9(set.marker, { force: true });
 }
 async function discardAside(set) {
-  await rm8(set.marker, { force: true });
-  for (const item of set.items) await rm8(item.aside, { recursive: true, force: true });
+  await rm9(set.marker, { force: true });
+  for (const item of set.items) await rm9(item.aside, { recursive: true, force: true });
 }
 
 // src/run/step-runner.ts
@@ -40251,7 +40426,7 @@ async function runStep(step, ctx, options = {}) {
         id: step.id,
         text: oneLine(`attempt ${attempts} failed (${last.reason}); retrying`)
       });
-      if (aside) for (const item of aside.items) await rm9(item.path, { recursive: true, force: true });
+      if (aside) for (const item of aside.items) await rm10(item.path, { recursive: true, force: true });
       if (step.retries.delayMs) await delay2(step.retries.delayMs, ctx.signal);
     }
   }
@@ -40339,7 +40514,7 @@ function childEnv(caller, own) {
 }
 async function concatAttempt(main, attemptLog) {
   await pipeline2(createReadStream4(attemptLog), createWriteStream3(main, { flags: "a" }));
-  await rm9(attemptLog, { force: true });
+  await rm10(attemptLog, { force: true });
 }
 async function readTail(path6, size2) {
   const end = await readFileEnd(path6, TAIL_BYTES, size2);
@@ -40347,7 +40522,7 @@ async function readTail(path6, size2) {
 }
 async function digestOf3(path6) {
   try {
-    const hash5 = createHash5("sha256");
+    const hash5 = createHash7("sha256");
     for await (const chunk of createReadStream4(path6)) hash5.update(chunk);
     return hash5.digest("hex");
   } catch {
@@ -40355,7 +40530,7 @@ async function digestOf3(path6) {
   }
 }
 async function sizeOf(path6) {
-  return stat3(path6).then(
+  return stat4(path6).then(
     (s) => s.size,
     () => 0
   );
@@ -40425,14 +40600,14 @@ async function findCommittedRecord(dir, started, root) {
 init_errors();
 init_paths();
 init_mask();
-import { rm as rm13 } from "node:fs/promises";
+import { rm as rm14 } from "node:fs/promises";
 import { relative as relative9 } from "node:path";
 
 // src/run/handoff.ts
 init_errors();
 init_json();
 init_digest();
-import { readdir as readdir9, readFile as readFile8, mkdir as mkdir7, writeFile as writeFile7, copyFile as copyFile2 } from "node:fs/promises";
+import { readdir as readdir9, readFile as readFile8, mkdir as mkdir7, writeFile as writeFile8, copyFile as copyFile2 } from "node:fs/promises";
 import { basename as basename6, join as join13, resolve as resolve8 } from "node:path";
 var HANDOFF_FORMAT = "cutover-handoff/v1";
 var SHARD_FORMAT = "cutover-shard/v1";
@@ -40443,7 +40618,7 @@ async function writeBundle(dir, doc, logsDir) {
   await mkdir7(join13(dir, "logs"), { recursive: true });
   for (const name of Object.keys(doc.logs)) await copyFile2(join13(logsDir, name), join13(dir, "logs", name));
   const text = canonicalJson({ ...doc, digest: selfDigest(doc) });
-  await writeFile7(join13(dir, doc.format === HANDOFF_FORMAT ? HANDOFF_FILE : SHARD_FILE), text);
+  await writeFile8(join13(dir, doc.format === HANDOFF_FORMAT ? HANDOFF_FILE : SHARD_FILE), text);
   return sha256Hex(text);
 }
 async function digestLogs(logsDir, names) {
@@ -40508,7 +40683,7 @@ function selfDigest(doc) {
 // src/run/join-seed.ts
 init_errors();
 init_digest();
-import { copyFile as copyFile3, mkdir as mkdir8, readFile as readFile9, writeFile as writeFile8 } from "node:fs/promises";
+import { copyFile as copyFile3, mkdir as mkdir8, readFile as readFile9, writeFile as writeFile9 } from "node:fs/promises";
 import { join as join14 } from "node:path";
 init_step_record();
 var REMOTE_FILE = "remote-parts.json";
@@ -40561,7 +40736,7 @@ async function seedJoin(bundles, plan2) {
 async function stageJoin(seed, scratch) {
   await mkdir8(join14(scratch, "logs"), { recursive: true });
   for (const log2 of seed.logs) await copyFile3(join14(log2.from, "logs", log2.name), join14(scratch, "logs", log2.name));
-  await writeFile8(join14(scratch, REMOTE_FILE), JSON.stringify(seed.remote));
+  await writeFile9(join14(scratch, REMOTE_FILE), JSON.stringify(seed.remote));
 }
 async function stagedRemote(scratch) {
   const text = await readFile9(join14(scratch, REMOTE_FILE), "utf8").catch(() => void 0);
@@ -40590,7 +40765,7 @@ function settled(record) {
 
 // src/run/journal.ts
 import { closeSync as closeSync4, fdatasyncSync, fsyncSync, openSync as openSync4, writeSync } from "node:fs";
-import { mkdir as mkdir9, readFile as readFile10, rm as rm10 } from "node:fs/promises";
+import { mkdir as mkdir9, readFile as readFile10, rm as rm11 } from "node:fs/promises";
 import { dirname as dirname10 } from "node:path";
 async function openJournal(path6, masker) {
   await mkdir9(dirname10(path6), { recursive: true });
@@ -40634,7 +40809,7 @@ async function readJournal(path6) {
   return entries;
 }
 async function removeJournal(path6) {
-  await rm10(path6, { force: true });
+  await rm11(path6, { force: true });
 }
 
 // src/run/phases.ts
@@ -41084,7 +41259,7 @@ function secretsOf(resolved, env3) {
 
 // src/run/run-lock.ts
 import { hostname as hostname2 } from "node:os";
-import { mkdir as mkdir10, open as open7, readFile as readFile12, rm as rm11, rmdir } from "node:fs/promises";
+import { mkdir as mkdir10, open as open7, readFile as readFile12, rm as rm12, rmdir } from "node:fs/promises";
 import { dirname as dirname11 } from "node:path";
 import { randomBytes as randomBytes3 } from "node:crypto";
 init_errors();
@@ -41136,14 +41311,14 @@ async function acquireRunLock(path6, runId, onStale) {
       );
     }
     if (holder) onStale?.(holder);
-    await rm11(path6, { force: true });
+    await rm12(path6, { force: true });
   }
   throw new CutoverError("RUN_LOCKED", "could not take the run lock", { hint: "another run started at the same moment; try again" });
 }
 async function releaseRunLock(path6, info) {
   const current = await readRunLock(path6);
   if (current?.id !== info.id) return;
-  await rm11(path6, { force: true });
+  await rm12(path6, { force: true });
   for (const folder of [dirname11(path6), dirname11(dirname11(path6))]) {
     if (!await rmdir(folder).then(
       () => true,
@@ -41162,6 +41337,7 @@ import { hostname as hostname3 } from "node:os";
 
 // src/run/artifacts.ts
 init_fs();
+init_hash_artifact();
 
 // src/integrity/merge-manifests.ts
 init_manifest();
@@ -41228,7 +41404,7 @@ async function hashOne(root, a2, emit) {
   });
 }
 function present(a2, hash5) {
-  return {
+  const result = {
     name: a2.name,
     path: a2.path,
     commit: a2.commit,
@@ -41236,9 +41412,13 @@ function present(a2, hash5) {
     files: hash5.files,
     bytes: hash5.bytes,
     root: hash5.root,
-    manifest: hash5.manifest,
+    get manifest() {
+      return hash5.manifest;
+    },
     ...hash5.children ? { children: hash5.children } : {}
   };
+  carryManifest(result, hash5);
+  return result;
 }
 function absent(a2) {
   return { name: a2.name, path: a2.path, commit: a2.commit, present: false, files: 0, bytes: 0, root: manifestRoot([]), manifest: "" };
@@ -41592,7 +41772,7 @@ function shardNamed(shards, id) {
 }
 
 // src/run/unfinished.ts
-import { rm as rm12 } from "node:fs/promises";
+import { rm as rm13 } from "node:fs/promises";
 async function endOrphans(entries, options) {
   for (const e of possibleOrphans(entries)) {
     if (await endOrphanGroup(e.pgid, e.startTime, options.graceMs ?? 5e3)) {
@@ -41606,7 +41786,7 @@ async function endOrphans(entries, options) {
   }
 }
 async function closeRun(paths) {
-  await rm12(paths.scratch, { recursive: true, force: true });
+  await rm13(paths.scratch, { recursive: true, force: true });
   await removeJournal(paths.journal);
 }
 
@@ -41698,7 +41878,7 @@ async function withOpenRun(options, checks, spread, how) {
     if (local.length === 0) {
       await removeJournal(prepared.paths.journal);
       for (const aside of await pendingAside(prepared.paths.scratch)) await recoverAside(aside);
-      await rm13(prepared.paths.scratch, { recursive: true, force: true });
+      await rm14(prepared.paths.scratch, { recursive: true, force: true });
     }
     journal = await openJournal(prepared.paths.journal, masker);
     opened = true;
@@ -42102,11 +42282,13 @@ async function defaultPlans(cwd) {
 init_errors();
 init_run_record();
 init_fs();
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash8 } from "node:crypto";
 import { lstat as lstat10 } from "node:fs/promises";
 import { basename as basename7, dirname as dirname12, join as join19, posix as posix7, resolve as resolve10, sep as sep6 } from "node:path";
 init_git();
+init_hash_artifact();
 init_verify();
+init_statement();
 init_digest();
 var SHOWN_FILES = 50;
 async function verify(options, io2) {
@@ -42157,10 +42339,8 @@ async function collectChecks(options, io2) {
   const found = /* @__PURE__ */ new Map();
   for (const artifact of run2.artifacts) {
     const hashed = artifact.present && artifact.manifest ? await hashNow(artifact, root, options, io2) : void 0;
-    const text = artifact.manifest ? await readText(join19(recordAbs, artifact.manifest), artifact.files * (64 + 2 + 4096 + 1)) : void 0;
-    if (text !== void 0) manifests[artifact.name] = text;
     const known = hashed && "root" in hashed ? knownManifest(hashed) : void 0;
-    const { check, entries, same } = checkManifest(artifact, text, known);
+    const { check, entries, same } = await readManifest(artifact, join19(recordAbs, artifact.manifest ?? ""), hashed, manifests, known);
     checks.push(check);
     if (check.ok && (entries || same)) recorded.set(artifact.name, entries ?? "same");
     if (hashed) found.set(artifact.name, same && "root" in hashed ? { files: hashed.files, bytes: hashed.bytes } : hashed);
@@ -42248,12 +42428,27 @@ function printChecks(checks, io2) {
 `
     );
 }
+async function readManifest(artifact, path6, hashed, manifests, known) {
+  if (!artifact.manifest) return checkManifest(artifact, void 0, known);
+  const limit = artifact.files * (64 + 2 + 4096 + 1);
+  if (known && hashed && "root" in hashed) {
+    const matched = await readManifestAgainst(path6, hashed, limit);
+    if (matched) manifests[artifact.name] = matched.facts;
+    if (matched?.same && artifact.present) return checkSameManifest(artifact, known);
+  }
+  const bytes = await readBytes(path6, limit);
+  if (bytes !== void 0) manifests[artifact.name] = manifestFacts(bytes);
+  return checkManifest(artifact, bytes, known);
+}
 async function readText(path6, maxBytes) {
+  return (await readBytes(path6, maxBytes))?.toString("utf8");
+}
+async function readBytes(path6, maxBytes) {
   const read = await readRegularFile(path6, maxBytes);
-  return "bytes" in read ? read.bytes.toString("utf8") : void 0;
+  return "bytes" in read ? read.bytes : void 0;
 }
 async function digestFile(path6, stated) {
-  const hash5 = createHash6("sha256");
+  const hash5 = createHash8("sha256");
   const read = await readRegularFile(path6, Number.isSafeInteger(stated) && stated >= 0 ? stated : 0, (chunk) => hash5.update(chunk));
   if ("size" in read) return { digest: digestOf(hash5), bytes: read.size };
   return read.tooLarge ? { digest: "more bytes than run.json states", bytes: stated + 1 } : void 0;

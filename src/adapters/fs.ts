@@ -76,12 +76,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 /**
  * Writes a new file and syncs it, refusing anything already at its path (a planted link included).
  * For files in a folder of our own that is renamed into place once complete, where a temp file and
- * rename per file would add nothing.
+ * rename per file would add nothing. `data` may be blocks of bytes, written one after the other.
  */
-export async function writeNewFile(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeNewFile(path: string, data: string | Uint8Array | Iterable<Uint8Array>, mode = 0o644): Promise<void> {
   const handle = await open(path, 'wx', mode);
   try {
-    await handle.writeFile(data);
+    // Blocks are written as they come, each in full from where the last ended: never joined whole.
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else for (const block of data) await handle.writeFile(block);
     await handle.sync();
   } finally {
     await handle.close();

@@ -21,11 +21,14 @@ import {
   checkReport,
   checkRunRoot,
   checkPauseWindow,
+  checkSameManifest,
   checkStatement,
+  readManifestAgainst,
   type Check,
   type FileDigest,
   type KnownManifest,
 } from '../record/verify.js';
+import { manifestFacts, type ManifestFacts } from '../record/statement.js';
 import { parseRunJson } from '../record/verify-run-json.js';
 import type { CommandIo } from '../adapters/io.js';
 import { VERSION } from '../adapters/version.js';
@@ -102,7 +105,7 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
   })();
   gitChecks.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
 
-  const manifests: Record<string, string> = {};
+  const manifests: Record<string, ManifestFacts> = {};
   // Each artifact's recorded entries, or 'same' when its manifest is byte for byte the artifact's as hashed.
   const recorded = new Map<string, ManifestLine[] | 'same'>();
   // Each artifact as hashed now; for one whose manifest is the record's, only its size is kept (a
@@ -112,11 +115,8 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     // Hashed first: a record's manifest that is byte for byte the artifact's need not be parsed or
     // rooted again; and the manifest is read once the hashing threads and their memory are gone.
     const hashed = artifact.present && artifact.manifest ? await hashNow(artifact, root, options, io) : undefined;
-    // A manifest line is a digest, two spaces, a path (at most 4096 bytes) and a newline.
-    const text = artifact.manifest ? await readText(join(recordAbs, artifact.manifest), artifact.files * (64 + 2 + 4096 + 1)) : undefined;
-    if (text !== undefined) manifests[artifact.name] = text;
     const known = hashed && 'root' in hashed ? knownManifest(hashed) : undefined;
-    const { check, entries, same } = checkManifest(artifact, text, known);
+    const { check, entries, same } = await readManifest(artifact, join(recordAbs, artifact.manifest ?? ''), hashed, manifests, known);
     checks.push(check);
     if (check.ok && (entries || same)) recorded.set(artifact.name, entries ?? 'same');
     if (hashed) found.set(artifact.name, same && 'root' in hashed ? { files: hashed.files, bytes: hashed.bytes } : hashed);
@@ -224,10 +224,40 @@ function printChecks(checks: Check[], io: CommandIo): void {
     );
 }
 
+/**
+ * Reads and checks an artifact's manifest in the record, noting its facts for the statement. Matched
+ * against the artifact as hashed a chunk at a time first: the common case, a manifest that is the
+ * artifact's, is never held whole. One that differs is read as bytes and parsed.
+ */
+async function readManifest(
+  artifact: RunJsonArtifact,
+  path: string,
+  hashed: ArtifactHash | { error: string } | undefined,
+  manifests: Record<string, ManifestFacts>,
+  known: KnownManifest | undefined,
+): Promise<ReturnType<typeof checkManifest>> {
+  if (!artifact.manifest) return checkManifest(artifact, undefined, known);
+  // A manifest line is a digest, two spaces, a path (at most 4096 bytes) and a newline.
+  const limit = artifact.files * (64 + 2 + 4096 + 1);
+  if (known && hashed && 'root' in hashed) {
+    const matched = await readManifestAgainst(path, hashed, limit);
+    if (matched) manifests[artifact.name] = matched.facts;
+    if (matched?.same && artifact.present) return checkSameManifest(artifact, known);
+  }
+  const bytes = await readBytes(path, limit);
+  if (bytes !== undefined) manifests[artifact.name] = manifestFacts(bytes);
+  return checkManifest(artifact, bytes, known);
+}
+
 /** A record file's text, read as a regular file of at most `maxBytes` (never a link, device or FIFO); undefined otherwise. */
 async function readText(path: string, maxBytes: number): Promise<string | undefined> {
+  return (await readBytes(path, maxBytes))?.toString('utf8');
+}
+
+/** A regular file's bytes, up to `maxBytes`; undefined when it is missing, no regular file or larger. */
+async function readBytes(path: string, maxBytes: number): Promise<Buffer | undefined> {
   const read = await readRegularFile(path, maxBytes);
-  return 'bytes' in read ? read.bytes.toString('utf8') : undefined;
+  return 'bytes' in read ? read.bytes : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Hashes one artifact (a file or a folder) into its manifest, Merkle root and, when asked, per-folder roots.
 import { lstatSync } from 'node:fs';
 import { HashPool, worthThreads, type HashProgress } from './hash-files.js';
-import { formatManifest, formatManifestOf, type ManifestEntry, type ManifestLine } from './manifest.js';
+import { formatLine, formatManifest, formatManifestOf, type ManifestEntry, type ManifestLine } from './manifest.js';
 import { childRoots, rootOfChunks } from './merkle.js';
 import { artifactKind, listFiles } from './walk.js';
 
@@ -58,17 +58,20 @@ export async function hashArtifact(absPath: string, options: HashArtifactOptions
   }
 }
 
-// Digests are turned into text this many at a time: one string for each block, sliced per entry.
-const DIGEST_BLOCK = 4096;
+// Digests are turned into text this many at a time: one string for each block, sliced per entry. It
+// is kept under V8's large-object size (128 KiB), so the strings of a block die young: a million
+// files' worth of large objects would wait for a full collection and grow the heap meanwhile.
+const DIGEST_BLOCK = 1024;
 // For a hash whose manifest is not built yet, whether it has been since, and its line i (digest and path).
 const unbuilt = new WeakMap<ArtifactHash, { built: () => boolean; line: (i: number) => ManifestLine }>();
 
 /**
- * Whether `text` is byte for byte the artifact's manifest. A manifest not built yet is compared line
- * by line in place, and stays unbuilt: verifying a million-file record needs its text once (the
- * record's), not twice.
+ * Whether `text` (or bytes: UTF-8) is byte for byte the artifact's manifest. A manifest not built yet
+ * is compared line by line in place, and stays unbuilt: verifying a million-file record needs its
+ * text once (the record's), not twice; given as bytes, not even once.
  */
-export function isManifestOf(hash: ArtifactHash, text: string): boolean {
+export function isManifestOf(hash: ArtifactHash, text: string | Uint8Array): boolean {
+  if (typeof text !== 'string') return isManifestBytes(hash, text);
   const lazy = unbuilt.get(hash);
   if (!lazy || lazy.built()) return hash.manifest === text;
   // Line by line, `<digest>  <path>\n` matched in place: no line is built to be compared.
@@ -80,6 +83,87 @@ export function isManifestOf(hash: ArtifactHash, text: string): boolean {
     if (text.charCodeAt(at++) !== 0x0a) return false;
   }
   return at === text.length;
+}
+
+// What carries a hash's manifest (a run's artifact result, say), to the hash itself.
+const carried = new WeakMap<object, ArtifactHash>();
+
+/** Lets manifestBlocks read `carrier`'s manifest from `hash` as it would the hash's own. */
+export function carryManifest(carrier: { manifest: string }, hash: ArtifactHash): void {
+  carried.set(carrier, hash);
+}
+
+// A manifest is handed out in pieces of this many lines (unbuilt) or about this many characters
+// (built), each ending a line: small enough for its text and bytes to die young (see DIGEST_BLOCK).
+const BLOCK_LINES = 512;
+const TEXT_BLOCK = 32 * 1024;
+
+/**
+ * The manifest of a hash (or of what carries one) as UTF-8 bytes, a block of whole lines at a time.
+ * A manifest not built yet stays unbuilt: a million-file record's manifest is written and digested
+ * without its text or its bytes ever being whole in memory.
+ */
+export function* manifestBlocks(source: { manifest: string }): Generator<Buffer> {
+  const hash = carried.get(source) ?? (source as ArtifactHash);
+  const lazy = unbuilt.get(hash);
+  if (lazy && !lazy.built()) {
+    for (let from = 0; from < hash.files; from += BLOCK_LINES) {
+      const lines: string[] = [];
+      for (let i = from; i < Math.min(from + BLOCK_LINES, hash.files); i++) lines.push(formatLine(lazy.line(i)));
+      yield Buffer.from(lines.join(''));
+    }
+    return;
+  }
+  const text = source.manifest;
+  for (let start = 0; start < text.length; ) {
+    // Cut after a newline, so that no character is split between two blocks.
+    const cut = text.indexOf('\n', start + TEXT_BLOCK);
+    const end = cut < 0 ? text.length : cut + 1;
+    yield Buffer.from(text.slice(start, end));
+    start = end;
+  }
+}
+
+// Bytes against the manifest a block at a time, neither side turned into one text.
+function isManifestBytes(hash: ArtifactHash, bytes: Uint8Array): boolean {
+  const matcher = manifestMatcher(hash);
+  matcher.feed(bytes);
+  return matcher.end();
+}
+
+/**
+ * Matches bytes that come in pieces (a file read a chunk at a time) against the manifest of a hash
+ * (or of what carries one), a block at a time: `feed` each piece, then `end` says whether they were
+ * byte for byte the manifest. Neither side is ever whole in memory.
+ */
+export function manifestMatcher(source: { manifest: string }): { feed(bytes: Uint8Array): void; end(): boolean } {
+  const blocks = manifestBlocks(source);
+  let block: Buffer | undefined = Buffer.alloc(0);
+  let at = 0;
+  let same = true;
+  const next = () => {
+    const step = blocks.next();
+    block = step.done ? undefined : step.value;
+    at = 0;
+  };
+  return {
+    feed(bytes) {
+      for (let i = 0; same && i < bytes.length; ) {
+        if (block && at === block.length) next();
+        else if (!block) same = false;
+        else {
+          const n = Math.min(block.length - at, bytes.length - i);
+          same = block.subarray(at, at + n).equals(bytes.subarray(i, i + n));
+          at += n;
+          i += n;
+        }
+      }
+    },
+    end() {
+      while (same && block && at === block.length) next();
+      return same && block === undefined;
+    },
+  };
 }
 
 /**

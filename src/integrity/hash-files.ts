@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CutoverError } from '../errors.js';
 import { MERKLE_CHUNK } from './merkle.js';
+import { lineLeafHash } from './leaf.js';
 import { HASH_WORKER_ROLE, READ_SIZE, workOnJob, type HashJob, type WorkerMessage } from './hash-worker.js';
 
 /** How far hashing has come; `totalBytes` only when the sizes were known before the first byte was read. */
@@ -27,8 +28,6 @@ export interface HashedFile {
 export interface HashedColumns {
   digests: Buffer;
   sizes: Float64Array;
-  /** 32 bytes a file: the Merkle leaf hash of its manifest line. */
-  leaves: Uint8Array;
   /** 32 bytes a chunk of MERKLE_CHUNK leaves: the root of its subtree (merkle.ts rootOfChunks). */
   chunkRoots: Uint8Array;
 }
@@ -105,7 +104,6 @@ function newJob(base: string, paths: readonly string[], shared: boolean): HashJo
     finished: new Int32Array(memory(4)),
     digests: new Uint8Array(memory(32 * count)),
     sizes: new Float64Array(memory(8 * count)),
-    leaves: new Uint8Array(memory(32 * count)),
     chunkDone: new Int32Array(memory(4 * chunks)),
     chunkRoots: new Uint8Array(memory(32 * chunks)),
   };
@@ -198,7 +196,7 @@ export class HashPool {
       while (!workOnJob(job, buffer, counter.add, SLICE_FILES)) await nextTurn(); // let timers and I/O run
     }
     counter.report();
-    return { digests: Buffer.from(job.digests.buffer), sizes: job.sizes, leaves: job.leaves, chunkRoots: job.chunkRoots };
+    return { digests: Buffer.from(job.digests.buffer), sizes: job.sizes, chunkRoots: job.chunkRoots };
   }
 
   /** Stops the threads. */
@@ -249,15 +247,15 @@ export async function hashFiles(base: string, files: readonly FileToHash[], opti
   const totalBytes = known ? files.reduce((sum, file) => sum + (file.size as number), 0) : undefined;
   const pool = new HashPool(options.threads);
   try {
-    const { digests, sizes, leaves } = await pool.hash(
+    const { digests, sizes } = await pool.hash(
       base,
       files.map((file) => file.path),
       { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(totalBytes === undefined ? {} : { totalBytes }) },
     );
-    return files.map((_, i) => ({
+    return files.map((file, i) => ({
       digest: digests.toString('hex', 32 * i, 32 * i + 32),
       size: sizes[i] as number,
-      leaf: leaves.subarray(32 * i, 32 * i + 32),
+      leaf: lineLeafHash(digests.subarray(32 * i, 32 * i + 32), Buffer.from(file.path, 'utf8')),
     }));
   } finally {
     await pool.close();

@@ -116,33 +116,55 @@ export function parseManifest(text: string, file = 'manifest'): ManifestLine[] {
  * every problem at the end, so what `visit` saw counts only when nothing is thrown.
  */
 export function visitManifest(text: string, file: string, visit: (entry: ManifestLine) => void): void {
+  const reader = manifestReader(file, visit);
+  reader.feed(text);
+  reader.end();
+}
+
+/** A manifest read a piece of text at a time: `feed` each piece in order, then `end` throws every problem. */
+export interface ManifestReader {
+  feed(text: string): void;
+  end(): void;
+}
+
+/**
+ * The reader behind visitManifest, for a manifest that comes in pieces (a block of lines at a time,
+ * as it is written): the same checks, line numbers and problems as reading the whole text at once.
+ */
+export function manifestReader(file: string, visit: (entry: ManifestLine) => void): ManifestReader {
   const problems: Problem[] = [];
   const at = (line: number, col: number, message: string) => problems.push({ code: 'ARTIFACT_INVALID', message, file, line, col });
-  if (text !== '' && !text.endsWith('\n')) at(text.split('\n').length, 1, 'manifest does not end with a newline');
   let previous: string | undefined;
-  for (let start = 0, n = 1; start < text.length; n++) {
-    const end = text.indexOf('\n', start);
-    if (end < 0) break; // the unterminated last line, reported above
-    const line = text.slice(start, end);
-    start = end + 1;
-    if (!DIGEST.test(line.slice(0, 64))) {
-      at(n, 1, 'expected a lowercase SHA-256 hex digest');
-      continue;
-    }
-    if (line.slice(64, 66) !== '  ') {
-      at(n, 65, 'expected two spaces after the digest');
-      continue;
-    }
-    const path = line.slice(66);
+  let n = 1;
+  let pending = ''; // an unterminated line, until the next piece ends it
+  const line = (text: string) => {
+    if (!DIGEST.test(text.slice(0, 64))) return at(n, 1, 'expected a lowercase SHA-256 hex digest');
+    if (text.slice(64, 66) !== '  ') return at(n, 65, 'expected two spaces after the digest');
+    const path = text.slice(66);
     const problem = entryPathProblem(path);
     const order = previous === undefined ? -1 : compareUtf8(previous, path);
     if (problem) at(n, 67, `entry path ${displayPath(path)} ${problem}`);
     else if (order === 0) at(n, 67, `duplicate entry ${displayPath(path)}`);
     else if (order > 0) at(n, 67, `entry ${displayPath(path)} is out of byte order`);
-    else visit({ path, digest: line.slice(0, 64) });
+    else visit({ path, digest: text.slice(0, 64) });
     previous = path;
-  }
-  if (problems.length) throw problemsError(problems);
+  };
+  return {
+    feed(piece) {
+      const text = pending === '' ? piece : pending + piece;
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start), n++) {
+        line(text.slice(start, end));
+        start = end + 1;
+      }
+      pending = text.slice(start);
+    },
+    end() {
+      // The unterminated last line is reported first, as a reader of the whole text sees it first.
+      if (pending !== '') problems.unshift({ code: 'ARTIFACT_INVALID', message: 'manifest does not end with a newline', file, line: n, col: 1 });
+      if (problems.length) throw problemsError(problems);
+    },
+  };
 }
 
 /** Lists the paths added, removed and changed from `before` to `after`. */

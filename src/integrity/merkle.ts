@@ -2,7 +2,7 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { CutoverError } from '../errors.js';
-import { displayPath, entryPathProblem, parseManifest, visitManifest, type ManifestLine } from './manifest.js';
+import { displayPath, entryPathProblem, manifestReader, parseManifest, type ManifestLine } from './manifest.js';
 import { compareUtf8 } from '../text/utf8.js';
 import { entryLeafHash, leafHash } from './leaf.js';
 
@@ -62,12 +62,28 @@ function treeBuilder(): { add: (leaf: Digest) => void; root: () => Digest } {
  * time, its entries kept by no one; `visit` sees each. Throws the manifest's problems.
  */
 export function manifestTextRoot(text: string, file: string, visit?: (entry: ManifestLine) => void): string {
+  const reader = manifestRootReader(file, visit);
+  reader.feed(text);
+  return reader.end();
+}
+
+/**
+ * manifestTextRoot for a manifest that comes a piece of text at a time (as it is written, a block of
+ * lines at once): `feed` each piece in order; `end` throws the manifest's problems or gives its root.
+ */
+export function manifestRootReader(file: string, visit?: (entry: ManifestLine) => void): { feed(text: string): void; end(): string } {
   const tree = treeBuilder();
-  visitManifest(text, file, (entry) => {
+  const reader = manifestReader(file, (entry) => {
     visit?.(entry);
     tree.add(entryLeafHash(entry));
   });
-  return formatRoot(tree.root());
+  return {
+    feed: (text) => reader.feed(text),
+    end() {
+      reader.end();
+      return formatRoot(tree.root());
+    },
+  };
 }
 
 /**

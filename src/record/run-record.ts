@@ -141,7 +141,7 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
     (a): RunJsonArtifact => ({
       ...artifactFacts(a),
       manifest: a.present ? manifestPath(a.name) : null,
-      ...(a.present ? { kind: kinds?.get(a.name) ?? guessKind(a.path, a.manifest) } : {}),
+      ...(a.present ? { kind: kinds?.get(a.name) ?? guessKind(a.path, a) } : {}),
       ...(a.children ? { children: { ...a.children } } : {}),
     }),
   );
@@ -177,8 +177,11 @@ export function buildRunJson(result: RunResult, facts: RecordFacts = {}): RunJso
   return maskDeep(run, createMasker(result.secretValues));
 }
 
-// A single-file artifact's manifest is one line naming the file's base name.
-function guessKind(path: string, manifest: string): 'file' | 'directory' {
+// A single-file artifact's manifest is one line naming the file's base name. A manifest of more
+// lines is not looked at: a large artifact's may not be built as text at all.
+function guessKind(path: string, artifact: Pick<ArtifactResult, 'files' | 'manifest'>): 'file' | 'directory' {
+  if (artifact.files !== 1) return 'directory';
+  const manifest = artifact.manifest;
   const base = path.split('/').filter(Boolean).at(-1) ?? '';
   return manifest.length > 66 && manifest.indexOf('\n') === manifest.length - 1 && manifest.slice(66, -1) === base ? 'file' : 'directory';
 }

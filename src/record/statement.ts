@@ -1,4 +1,5 @@
 // statement.json: an in-toto Statement v1 whose subjects are files with a sha256 (run.json, each manifest, each single-file artifact), so standard tools can match them.
+import { Buffer } from 'node:buffer';
 import { parseRoot } from '../integrity/merkle.js';
 import type { ArtifactResult } from '../run/result.js';
 import { RECORD_VERSION, type RunJson, type RunJsonArtifact } from './run-record.js';
@@ -68,10 +69,32 @@ export interface Statement {
   predicate: Predicate;
 }
 
-/** What a statement is built from: run.json's exact text and each artifact's manifest text by artifact name. */
+/** What a statement says of a manifest: its SHA-256 (hex), and its text when it is one line (a single file's). */
+export interface ManifestFacts {
+  sha256: string;
+  line?: string;
+}
+
+/**
+ * What a statement is built from: run.json's exact text and, by artifact name, each manifest's text
+ * or its facts (the record writer digests a manifest as it writes it, never holding it whole).
+ */
 export interface StatementTexts {
   runJson: string;
-  manifests: Readonly<Record<string, string>>;
+  manifests: Readonly<Record<string, string | ManifestFacts>>;
+}
+
+/** The facts of a manifest, as text or its UTF-8 bytes. */
+export function manifestFacts(manifest: string | Uint8Array): ManifestFacts {
+  const oneLine = typeof manifest === 'string' ? manifest.indexOf('\n') === manifest.length - 1 : manifest.indexOf(0x0a) === manifest.length - 1;
+  const line = oneLine ? (typeof manifest === 'string' ? manifest : Buffer.from(manifest).toString('utf8')) : undefined;
+  return { sha256: sha256Hex(manifest), ...(line !== undefined ? { line } : {}) };
+}
+
+// An artifact's manifest facts: the empty manifest's when there is none.
+function factsOf(texts: StatementTexts, name: string): ManifestFacts {
+  const given = texts.manifests[name] ?? '';
+  return typeof given === 'string' ? manifestFacts(given) : given;
 }
 
 /**
@@ -86,11 +109,11 @@ export function buildStatement(run: RunJson, texts: StatementTexts): Statement {
   const subject: Subject[] = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
   for (const artifact of run.artifacts) {
     if (!artifact.present || !artifact.manifest) continue;
-    const manifest = texts.manifests[artifact.name] ?? '';
+    const manifest = factsOf(texts, artifact.name);
     const merkle = parseRoot(artifact.root)?.toString('hex');
     subject.push({
       name: `${run.record.dir}/${artifact.manifest}`,
-      digest: { sha256: sha256Hex(manifest) },
+      digest: { sha256: manifest.sha256 },
       annotations: {
         artifact: artifact.name,
         path: artifact.path,
@@ -111,7 +134,7 @@ export function buildStatement(run: RunJson, texts: StatementTexts): Statement {
       artifacts: run.artifacts.map((a) => ({
         ...artifactSummary(a),
         ...(a.present && a.manifest
-          ? { dirHash: sha256Hex(texts.manifests[a.name] ?? ''), manifest: `${run.record.dir}/${a.manifest}` }
+          ? { dirHash: factsOf(texts, a.name).sha256, manifest: `${run.record.dir}/${a.manifest}` }
           : {}),
       })),
     },
@@ -135,8 +158,8 @@ export function buildLegacyStatement(run: RunJson, texts: StatementTexts) {
   const subject: Subject[] = [{ name: runJsonPath, digest: { sha256: sha256Hex(texts.runJson) } }];
   for (const artifact of run.artifacts) {
     if (!artifact.present) continue;
-    const manifest = texts.manifests[artifact.name] ?? '';
-    const digest: Record<string, string> = { dirHash: sha256Hex(manifest) };
+    const manifest = factsOf(texts, artifact.name);
+    const digest: Record<string, string> = { dirHash: manifest.sha256 };
     const root = parseRoot(artifact.root);
     if (root) digest[MERKLE_DIGEST_KEY] = root.toString('hex');
     const file = singleFileDigest(artifact, manifest);
@@ -147,8 +170,9 @@ export function buildLegacyStatement(run: RunJson, texts: StatementTexts) {
 }
 
 // A single-file artifact's manifest is one line; its digest is the file's own.
-function singleFileDigest(artifact: RunJsonArtifact, manifest: string): string | undefined {
-  return artifact.kind === 'file' && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(manifest) ? manifest.slice(0, 64) : undefined;
+function singleFileDigest(artifact: RunJsonArtifact, manifest: ManifestFacts): string | undefined {
+  const line = manifest.line;
+  return artifact.kind === 'file' && line !== undefined && /^[0-9a-f]{64} {2}[^\n]*\n$/.test(line) ? line.slice(0, 64) : undefined;
 }
 
 function predicateSummary(run: RunJson, runJsonPath: string): Omit<Predicate, 'artifacts'> {

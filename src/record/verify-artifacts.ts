@@ -1,4 +1,9 @@
 // The checks of `cutover verify` on an artifact: its manifest in the record, and the artifact as it is now against it.
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { readRegularFile } from '../adapters/fs.js';
+import { manifestMatcher } from '../integrity/hash-artifact.js';
+import { manifestFacts, type ManifestFacts } from './statement.js';
 import { diffManifests, parseManifest, type ManifestLine } from '../integrity/manifest.js';
 import { childRoots, manifestRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
@@ -9,12 +14,46 @@ const EMPTY_ROOT = manifestRoot([]);
 
 /** A manifest known to be canonical, with its root and entries: the artifact's, as hashed just now. */
 export interface KnownManifest {
-  /** Whether a text is byte for byte this manifest. */
-  isManifest: (text: string) => boolean;
+  /** Whether a text (or its UTF-8 bytes) is byte for byte this manifest. */
+  isManifest: (text: string | Uint8Array) => boolean;
   root: string;
   files: number;
   /** Read only when needed (folder roots): for a large artifact they are built on first use. */
   entries: ManifestLine[];
+}
+
+/** checkManifest of a record's manifest known to be byte for byte `known`'s: its root and count are known's. */
+export function checkSameManifest(artifact: RunJsonArtifact, known: KnownManifest): { check: Check; same: true } {
+  return { check: checkManifestFacts(artifact, artifact.manifest as string, known.root, known.files, () => known.entries), same: true };
+}
+
+// A manifest this long or shorter may be one line (a single file's): its facts then need its text.
+const ONE_LINE_MAX = 64 + 2 + 4096 + 1;
+
+/**
+ * Reads a record's manifest file a chunk at a time against the artifact as hashed now, digesting it
+ * as it goes: whether it is byte for byte the artifact's manifest, and what the statement says of it.
+ * Neither the file nor the artifact's manifest is ever whole in memory. Undefined when the file is
+ * missing, no regular file or more than `maxBytes`.
+ */
+export async function readManifestAgainst(
+  path: string,
+  hash: { manifest: string },
+  maxBytes: number,
+): Promise<{ same: boolean; facts: ManifestFacts } | undefined> {
+  const matcher = manifestMatcher(hash);
+  const sha256 = createHash('sha256');
+  const head: Buffer[] = [];
+  let size = 0;
+  const read = await readRegularFile(path, maxBytes, (chunk) => {
+    matcher.feed(chunk);
+    sha256.update(chunk);
+    size += chunk.length;
+    if (size <= ONE_LINE_MAX) head.push(chunk);
+  });
+  if (!('size' in read)) return undefined;
+  const facts = size <= ONE_LINE_MAX ? manifestFacts(Buffer.concat(head)) : { sha256: sha256.digest('hex') };
+  return { same: matcher.end(), facts };
 }
 
 /**
@@ -25,7 +64,7 @@ export interface KnownManifest {
  */
 export function checkManifest(
   artifact: RunJsonArtifact,
-  text: string | undefined,
+  manifest: string | Uint8Array | undefined,
   known?: KnownManifest,
 ): { check: Check; entries?: ManifestLine[]; same?: true } {
   const name = `manifest ${artifact.name}`;
@@ -38,13 +77,11 @@ export function checkManifest(
     };
   }
   const file = artifact.manifest as string;
-  if (text === undefined) return { check: fail(name, `${file} is missing from the record`, [file]) };
-  if (known?.isManifest(text)) {
-    return { check: checkManifestFacts(artifact, file, known.root, known.files, () => known.entries), same: true };
-  }
+  if (manifest === undefined) return { check: fail(name, `${file} is missing from the record`, [file]) };
+  if (known?.isManifest(manifest)) return checkSameManifest(artifact, known);
   let entries: ManifestLine[];
   try {
-    entries = parseManifest(text, file);
+    entries = parseManifest(typeof manifest === 'string' ? manifest : Buffer.from(manifest).toString('utf8'), file);
   } catch (error) {
     if (!isCutoverError(error)) throw error;
     const first = error.problems[0];

@@ -4,14 +4,21 @@ import { runRoot } from '../integrity/merkle.js';
 import { isCutoverError } from '../errors.js';
 import { buildReport } from './report.js';
 import { recordFiles, recordTrailers, recordCommitMessage, type RunJson } from './run-record.js';
-import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, type Subject } from './statement.js';
+import { LEGACY_PREDICATE_TYPE, buildLegacyStatement, buildStatement, type StatementTexts, type Subject } from './statement.js';
 import { sha256Hex } from '../text/digest.js';
 import { approvalName, type ApprovalVerdict } from '../integrity/approvals.js';
 import { pauseWindow } from './window.js';
 import { fail, pass, type Check, type FileDigest } from './check.js';
 
 export { fail, pass, type Check, type FileDigest } from './check.js';
-export { checkArtifactFiles, checkArtifactSame, checkManifest, type KnownManifest } from './verify-artifacts.js';
+export {
+  checkArtifactFiles,
+  checkArtifactSame,
+  checkManifest,
+  checkSameManifest,
+  readManifestAgainst,
+  type KnownManifest,
+} from './verify-artifacts.js';
 
 /**
  * A rehearsal is no evidence: it ran a plan as the work tree held it, with no freeze enforced and
@@ -103,7 +110,7 @@ export function checkStatement(
   run: RunJson,
   text: string | undefined,
   runJson: string,
-  manifests: Readonly<Record<string, string>>,
+  manifests: StatementTexts['manifests'],
 ): Check {
   const name = 'statement.json';
   if (text === undefined) return fail(name, 'statement.json is missing', ['statement.json']);

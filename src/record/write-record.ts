@@ -7,13 +7,14 @@ import { CutoverError } from '../errors.js';
 import { gitClient } from '../adapters/git.js';
 import { canonicalJson } from '../text/json.js';
 import { eachLimit, resolveInside, writeNewFile } from '../adapters/fs.js';
-import { manifestTextRoot, runRoot } from '../integrity/merkle.js';
+import { runRoot } from '../integrity/merkle.js';
 import { createMasker, type Masker } from '../text/mask.js';
+import { writeManifestFile } from './manifest-file.js';
 import type { RunResult } from '../run/result.js';
 import { buildReport } from './report.js';
 import { buildRunJson, manifestPath, stepLogPath, type CopiedLog, type RunJson } from './run-record.js';
 import { normaliseRecordDir } from '../plan/paths.js';
-import { buildStatement } from './statement.js';
+import { buildStatement, type ManifestFacts } from './statement.js';
 import { checkRecordFolder } from './record-folder.js';
 import { prefixedDigest, sha256Digest } from '../text/digest.js';
 
@@ -77,7 +78,7 @@ async function writeRecordFolder(root: string, dir: string, result: RunResult, i
       });
   const abs = into ?? join(root, dir);
   const masker = createMasker(result.secretValues);
-  checkArtifacts(result, masker);
+  checkRunRoot(result);
 
   await mkdir(dirname(abs), { recursive: true });
   if (!into) await resolveInside(root, dir, { links: 'none' }); // mkdir may have raced a link into place; look again before writing
@@ -105,10 +106,11 @@ async function writeRecordFolder(root: string, dir: string, result: RunResult, i
     );
     for (const folder of folders) await mkdir(folder, { recursive: true });
 
-    const manifests: Record<string, string> = {};
+    const manifests: Record<string, ManifestFacts> = {};
     for (const artifact of present) {
-      manifests[artifact.name] = artifact.manifest;
-      await put(masker.mask(manifestPath(artifact.name)), artifact.manifest);
+      const rel = masker.mask(manifestPath(artifact.name));
+      manifests[artifact.name] = await writeManifestFile(join(staging, rel), artifact, masker);
+      written.push(rel);
     }
 
     const logs = new Map<string, CopiedLog | null>();
@@ -140,24 +142,8 @@ async function writeRecordFolder(root: string, dir: string, result: RunResult, i
   }
 }
 
-/** Refuses artifacts the record cannot describe faithfully: a manifest that is not its root's, a secret in a path. */
-function checkArtifacts(result: RunResult, masker: Masker): void {
-  for (const artifact of result.artifacts.filter((a) => a.present)) {
-    // Read a line at a time: a million-file manifest is not turned into a million entries here.
-    let leaking = false;
-    const root = manifestTextRoot(artifact.manifest, `${artifact.name} manifest`, (e) => {
-      leaking ||= masker.mask(e.path) !== e.path;
-    });
-    if (root !== artifact.root) {
-      throw new CutoverError('ARTIFACT_INVALID', `artifact ${artifact.name}: its manifest does not give its root ${artifact.root}`);
-    }
-    // Masking a path would change the manifest and its root; naming the secret is not an option either.
-    if (leaking) {
-      throw new CutoverError('ARTIFACT_INVALID', `artifact ${artifact.name} has a file whose path contains a secret value`, {
-        hint: 'rename the file so its path holds no secret; the record cannot show the path masked without changing the root',
-      });
-    }
-  }
+/** Refuses a run root that is not its artifacts' (each manifest is checked against its root as it is written). */
+function checkRunRoot(result: RunResult): void {
   if (runRoot(result.artifacts) !== result.runRoot) {
     throw new CutoverError('ARTIFACT_INVALID', `the run root ${result.runRoot} is not the root of the artifacts' roots`);
   }

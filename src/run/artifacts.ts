@@ -1,6 +1,6 @@
 // Hashing a run's declared artifacts into manifests and Merkle roots, once its steps are done.
 import { pathExists, resolveInside } from '../adapters/fs.js';
-import { hashArtifact, type ArtifactHash } from '../integrity/hash-artifact.js';
+import { carryManifest, hashArtifact, type ArtifactHash } from '../integrity/hash-artifact.js';
 import { mergeManifests, type ManifestPart } from '../integrity/merge-manifests.js';
 import { manifestRoot } from '../integrity/merkle.js';
 import type { ResolvedPlan } from '../plan/resolve.js';
@@ -67,8 +67,9 @@ async function hashOne(root: string, a: Artifact, emit: EventSink): Promise<Arti
   });
 }
 
-function present(a: Artifact, hash: Omit<ArtifactHash, 'entries'>): ArtifactResult {
-  return {
+// The manifest is the hash's, built only if asked for as text: the record writes it a block at a time.
+function present(a: Artifact, hash: ArtifactHash): ArtifactResult {
+  const result: ArtifactResult = {
     name: a.name,
     path: a.path,
     commit: a.commit,
@@ -76,9 +77,13 @@ function present(a: Artifact, hash: Omit<ArtifactHash, 'entries'>): ArtifactResu
     files: hash.files,
     bytes: hash.bytes,
     root: hash.root,
-    manifest: hash.manifest,
+    get manifest() {
+      return hash.manifest;
+    },
     ...(hash.children ? { children: hash.children } : {}),
   };
+  carryManifest(result, hash);
+  return result;
 }
 
 function absent(a: Artifact): ArtifactResult {

@@ -95,6 +95,24 @@ describe('hashArtifact equals the independent implementation', () => {
     for (const other of others) expect(isManifestOf(built, other)).toBe(false);
   });
 
+  it('tells whether bytes are its manifest, built or not, without building it', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) files[`d${i % 3}/é${i}`] = `${i}`; // more lines than one block of the comparison
+    const root = tree(files);
+    const manifest = Buffer.from(specHash(root).manifest);
+    const flipped = Buffer.from(manifest);
+    flipped[40_000] = flipped[40_000] === 0x61 ? 0x62 : 0x61;
+    const others = [manifest.subarray(0, -1), Buffer.concat([manifest, Buffer.from('x')]), flipped, Buffer.alloc(0)];
+    const unbuilt = await hashArtifact(root);
+    expect(isManifestOf(unbuilt, manifest)).toBe(true);
+    for (const other of others) expect(isManifestOf(unbuilt, other)).toBe(false);
+    expect(isManifestOf(unbuilt, manifest.toString('utf8').replace('é', 'e'))).toBe(false); // unbuilt still: compared in place
+    const built = await hashArtifact(root);
+    expect(Buffer.from(built.manifest).equals(manifest)).toBe(true);
+    expect(isManifestOf(built, manifest)).toBe(true);
+    for (const other of others) expect(isManifestOf(built, other)).toBe(false);
+  });
+
   it('for a single-file artifact, named by its base name', async () => {
     const root = tree({ 'report ü.json': '{"ok":true}\n' });
     const file = join(root, 'report ü.json');

@@ -7,6 +7,7 @@ import {
   diffManifests,
   entryPathProblem,
   formatManifest,
+  manifestReader,
   parseManifest,
   sortEntries,
   type ManifestLine,
@@ -188,5 +189,39 @@ describe('diffManifests', () => {
         expect(backward).toEqual({ added: forward.removed, removed: forward.added, changed: forward.changed });
       }),
     );
+  });
+});
+
+describe('manifestReader', () => {
+  // Good lines, a bad digest, paths out of order and a duplicate, and an unterminated last line.
+  const text = [line(A, 'a'), line(B, 'c/é'), 'xyz  bad\n', line(C, 'b'), line(C, 'c/é'), line(A, 'z'), `${A}  zz`].join('');
+  const whole = () => parseManifest(text, 'm');
+
+  it('reads a manifest fed in pieces cut anywhere exactly as the whole text', () => {
+    const expected = (() => {
+      try {
+        return whole();
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(typeof expected).toBe('string');
+    for (let cut = 0; cut <= text.length; cut++) {
+      const seen: ManifestLine[] = [];
+      const reader = manifestReader('m', (entry) => seen.push(entry));
+      reader.feed(text.slice(0, cut));
+      reader.feed(text.slice(cut));
+      expect(() => reader.end()).toThrow(expected as string);
+      expect(seen.map((e) => e.path)).toEqual(['a', 'c/é', 'c/é', 'z']);
+    }
+  });
+
+  it('gives the entries of a valid manifest fed a line at a time', () => {
+    const valid = [line(A, 'a'), line(B, 'b/é'), line(C, 'b/😀')].join('');
+    const seen: ManifestLine[] = [];
+    const reader = manifestReader('m', (entry) => seen.push(entry));
+    for (const piece of valid.split(/(?<=\n)/)) reader.feed(piece);
+    reader.end();
+    expect(seen).toEqual(parseManifest(valid));
   });
 });

@@ -4,7 +4,7 @@ import { canonicalJson } from '../../../src/text/json.js';
 import { parseManifest } from '../../../src/integrity/manifest.js';
 import { buildReport } from '../../../src/record/report.js';
 import { buildRunJson, recordCommitMessage, recordTrailers } from '../../../src/record/run-record.js';
-import { buildLegacyStatement, buildStatement } from '../../../src/record/statement.js';
+import { buildLegacyStatement, buildStatement, manifestFacts } from '../../../src/record/statement.js';
 import {
   checkApprovals,
   checkArtifactFiles,
@@ -83,7 +83,7 @@ describe('checkManifest', () => {
 
 describe('checkManifest with the artifact as hashed now', () => {
   const entries = parseManifest(manifest);
-  const known = { isManifest: (text: string) => text === manifest, entries, root: candidate.root, files: entries.length };
+  const known = { isManifest: (text: string | Uint8Array) => Buffer.from(text).equals(Buffer.from(manifest)), entries, root: candidate.root, files: entries.length };
   it('takes the root and count of an identical manifest, and still holds them to run.json', () => {
     const same = checkManifest(candidate, manifest, known);
     expect(same).toMatchObject({ check: { ok: true }, same: true });
@@ -103,6 +103,14 @@ describe('checkManifest with the artifact as hashed now', () => {
     expect(differing.check.detail).toMatch(/has root sha256:[0-9a-f]{64}; run.json claims/);
     expect(differing.same).toBeUndefined();
     expect(checkManifest(candidate, `${manifest}x`, known).check.detail).toMatch(/does not parse/);
+  });
+
+  it('takes the manifest as bytes: the same check and facts as its text', () => {
+    expect(checkManifest(candidate, Buffer.from(manifest), known)).toMatchObject({ check: { ok: true }, same: true });
+    const edited = Buffer.from(manifest.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')));
+    expect(checkManifest(candidate, edited, known).check.detail).toMatch(/has root sha256:[0-9a-f]{64}; run.json claims/);
+    expect(checkManifest(candidate, Buffer.from(`${manifest}x`), known).check.detail).toMatch(/does not parse/);
+    expect(manifestFacts(Buffer.from(manifest))).toEqual(manifestFacts(manifest));
   });
 });
 
