@@ -21310,7 +21310,8 @@ function manifestReader(file, visit2) {
       pending = text.slice(start);
     },
     end() {
-      if (pending !== "") problems.unshift({ code: "ARTIFACT_INVALID", message: "manifest does not end with a newline", file, line: n2, col: 1 });
+      if (pending !== "")
+        problems.unshift({ code: "ARTIFACT_INVALID", message: "manifest does not end with a newline", file, line: n2, col: 1 });
       if (problems.length) throw problemsError(problems);
     }
   };

@@ -161,7 +161,8 @@ export function manifestReader(file: string, visit: (entry: ManifestLine) => voi
     },
     end() {
       // The unterminated last line is reported first, as a reader of the whole text sees it first.
-      if (pending !== '') problems.unshift({ code: 'ARTIFACT_INVALID', message: 'manifest does not end with a newline', file, line: n, col: 1 });
+      if (pending !== '')
+        problems.unshift({ code: 'ARTIFACT_INVALID', message: 'manifest does not end with a newline', file, line: n, col: 1 });
       if (problems.length) throw problemsError(problems);
     },
   };

@@ -86,7 +86,8 @@ export interface StatementTexts {
 
 /** The facts of a manifest, as text or its UTF-8 bytes. */
 export function manifestFacts(manifest: string | Uint8Array): ManifestFacts {
-  const oneLine = typeof manifest === 'string' ? manifest.indexOf('\n') === manifest.length - 1 : manifest.indexOf(0x0a) === manifest.length - 1;
+  const oneLine =
+    typeof manifest === 'string' ? manifest.indexOf('\n') === manifest.length - 1 : manifest.indexOf(0x0a) === manifest.length - 1;
   const line = oneLine ? (typeof manifest === 'string' ? manifest : Buffer.from(manifest).toString('utf8')) : undefined;
   return { sha256: sha256Hex(manifest), ...(line !== undefined ? { line } : {}) };
 }
@@ -133,9 +134,7 @@ export function buildStatement(run: RunJson, texts: StatementTexts): Statement {
       ...predicateSummary(run, runJsonPath),
       artifacts: run.artifacts.map((a) => ({
         ...artifactSummary(a),
-        ...(a.present && a.manifest
-          ? { dirHash: factsOf(texts, a.name).sha256, manifest: `${run.record.dir}/${a.manifest}` }
-          : {}),
+        ...(a.present && a.manifest ? { dirHash: factsOf(texts, a.name).sha256, manifest: `${run.record.dir}/${a.manifest}` } : {}),
       })),
     },
   };

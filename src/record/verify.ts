@@ -106,12 +106,7 @@ export function checkRecordFiles(run: RunJson, present: readonly string[], irreg
  * statement.json is exactly the in-toto statement run.json and the manifests imply: the current
  * form, or for a record written before manifests became subjects, the legacy form it then had.
  */
-export function checkStatement(
-  run: RunJson,
-  text: string | undefined,
-  runJson: string,
-  manifests: StatementTexts['manifests'],
-): Check {
+export function checkStatement(run: RunJson, text: string | undefined, runJson: string, manifests: StatementTexts['manifests']): Check {
   const name = 'statement.json';
   if (text === undefined) return fail(name, 'statement.json is missing', ['statement.json']);
   let doc: unknown;

@@ -83,7 +83,12 @@ describe('checkManifest', () => {
 
 describe('checkManifest with the artifact as hashed now', () => {
   const entries = parseManifest(manifest);
-  const known = { isManifest: (text: string | Uint8Array) => Buffer.from(text).equals(Buffer.from(manifest)), entries, root: candidate.root, files: entries.length };
+  const known = {
+    isManifest: (text: string | Uint8Array) => Buffer.from(text).equals(Buffer.from(manifest)),
+    entries,
+    root: candidate.root,
+    files: entries.length,
+  };
   it('takes the root and count of an identical manifest, and still holds them to run.json', () => {
     const same = checkManifest(candidate, manifest, known);
     expect(same).toMatchObject({ check: { ok: true }, same: true });
