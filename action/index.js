@@ -40659,6 +40659,13 @@ async function bundleProblem(bundle) {
   }
   return void 0;
 }
+async function usableHandoff(bundle, runId) {
+  const problem = await bundleProblem(bundle);
+  if (problem) throw new CutoverError("HANDOFF_INVALID", `the hand-off ${bundle.dir} cannot be used: ${problem}`);
+  if (runId && runId !== bundle.doc.runId)
+    throw new CutoverError("HANDOFF_MISMATCH", `--run-id ${runId} is not the hand-off's run ${bundle.doc.runId}`);
+  return bundle;
+}
 function shardMismatch(bundle, handoff) {
   const h4 = handoff.doc;
   if (bundle.runId !== h4.runId) return `it belongs to run ${bundle.runId}, not ${h4.runId}`;
@@ -40695,11 +40702,7 @@ async function readJoinBundles(dirs, runId) {
     throw new CutoverError("HANDOFF_INVALID", `--join needs exactly one hand-off folder; ${handoffs.length} given`, {
       hint: "pass the folder the coordinator wrote with --handoff, and the shard jobs’ --out folders"
     });
-  const handoff = handoffs[0];
-  const problem = await bundleProblem(handoff);
-  if (problem) throw new CutoverError("HANDOFF_INVALID", `the hand-off ${handoff.dir} cannot be used: ${problem}`);
-  if (runId && runId !== handoff.doc.runId)
-    throw new CutoverError("HANDOFF_MISMATCH", `--run-id ${runId} is not the hand-off's run ${handoff.doc.runId}`);
+  const handoff = await usableHandoff(handoffs[0], runId);
   return { handoff, shards: read.filter((b3) => b3.doc.format !== HANDOFF_FORMAT) };
 }
 async function seedJoin(bundles, plan2) {
@@ -40732,7 +40735,7 @@ async function seedJoin(bundles, plan2) {
     distributed.shards.push({ id: step.id, bundle: null, ...record.outcome === "failure" ? { problem: why } : {} });
   }
   entries.push({ type: "join", distributed, problems });
-  return { entries, logs, remote, problems, distributed };
+  return { entries, logs, remote };
 }
 async function stageJoin(seed, scratch) {
   await mkdir8(join14(scratch, "logs"), { recursive: true });
@@ -41948,11 +41951,7 @@ async function readHandoff(dir, runId) {
     throw new CutoverError("HANDOFF_INVALID", `${dir} is a shard bundle, not a hand-off`, {
       hint: "pass the coordinator's --handoff folder"
     });
-  const problem = await bundleProblem(bundle);
-  if (problem) throw new CutoverError("HANDOFF_INVALID", `the hand-off ${dir} cannot be used: ${problem}`);
-  if (runId && runId !== bundle.doc.runId)
-    throw new CutoverError("HANDOFF_MISMATCH", `--run-id ${runId} is not the hand-off's run ${bundle.doc.runId}`);
-  return bundle;
+  return usableHandoff(bundle, runId);
 }
 function maskedSink(sink, masker) {
   if (masker.identity) return sink;

@@ -118,6 +118,15 @@ export async function bundleProblem(bundle: ReadBundle<Handoff | ShardBundle>): 
   return undefined;
 }
 
+/** Refuses a hand-off that is not sound (exit 2) or not of the run `runId` names (exit 3); returns it checked. */
+export async function usableHandoff(bundle: ReadBundle<Handoff>, runId: string | undefined): Promise<ReadBundle<Handoff>> {
+  const problem = await bundleProblem(bundle);
+  if (problem) throw new CutoverError('HANDOFF_INVALID', `the hand-off ${bundle.dir} cannot be used: ${problem}`);
+  if (runId && runId !== bundle.doc.runId)
+    throw new CutoverError('HANDOFF_MISMATCH', `--run-id ${runId} is not the hand-off's run ${bundle.doc.runId}`);
+  return bundle;
+}
+
 /** Why a shard bundle does not belong to this hand-off's run, or undefined when it does. */
 export function shardMismatch(bundle: ShardBundle, handoff: ReadBundle<Handoff>): string | undefined {
   const h = handoff.doc;

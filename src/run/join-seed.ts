@@ -3,11 +3,20 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CutoverError } from '../errors.js';
-import type { ResolvedPlan, ResolvedStep } from '../plan/resolve.js';
+import type { ResolvedPlan } from '../plan/resolve.js';
 import { prefixedDigest } from '../text/digest.js';
 import type { RemoteParts } from './artifacts.js';
 import type { StepRecord } from './events.js';
-import { bundleProblem, type Handoff, HANDOFF_FORMAT, readBundle, type ReadBundle, type ShardBundle, shardMismatch } from './handoff.js';
+import {
+  bundleProblem,
+  type Handoff,
+  HANDOFF_FORMAT,
+  readBundle,
+  type ReadBundle,
+  type ShardBundle,
+  shardMismatch,
+  usableHandoff,
+} from './handoff.js';
 import type { JournalEntry } from './journal.js';
 import type { Distributed } from './result.js';
 import { logName, notRun } from './step-record.js';
@@ -18,13 +27,11 @@ export interface JoinBundles {
   shards: ReadBundle<ShardBundle>[];
 }
 
-/** What a join starts from: the journal entries it adds, the logs and remote manifests it stages, what the record says. */
+/** What a join starts from: the journal entries it adds (the last says what the record tells of the runners), the logs and remote manifests it stages. */
 export interface JoinSeed {
   entries: JournalEntry[];
   logs: { from: string; name: string }[];
   remote: RemoteParts[];
-  problems: string[];
-  distributed: Distributed;
 }
 
 const REMOTE_FILE = 'remote-parts.json';
@@ -37,11 +44,7 @@ export async function readJoinBundles(dirs: readonly string[], runId: string | u
     throw new CutoverError('HANDOFF_INVALID', `--join needs exactly one hand-off folder; ${handoffs.length} given`, {
       hint: 'pass the folder the coordinator wrote with --handoff, and the shard jobs’ --out folders',
     });
-  const handoff = handoffs[0]!;
-  const problem = await bundleProblem(handoff);
-  if (problem) throw new CutoverError('HANDOFF_INVALID', `the hand-off ${handoff.dir} cannot be used: ${problem}`);
-  if (runId && runId !== handoff.doc.runId)
-    throw new CutoverError('HANDOFF_MISMATCH', `--run-id ${runId} is not the hand-off's run ${handoff.doc.runId}`);
+  const handoff = await usableHandoff(handoffs[0]!, runId);
   return { handoff, shards: read.filter((b): b is ReadBundle<ShardBundle> => b.doc.format !== HANDOFF_FORMAT) };
 }
 
@@ -87,7 +90,7 @@ export async function seedJoin(bundles: JoinBundles, plan: Pick<ResolvedPlan, 'p
     distributed.shards.push({ id: step.id, bundle: null, ...(record.outcome === 'failure' ? { problem: why } : {}) });
   }
   entries.push({ type: 'join', distributed, problems });
-  return { entries, logs, remote, problems, distributed };
+  return { entries, logs, remote };
 }
 
 /** Copies the logs a join takes from the bundles into its scratch space, with the remote manifests (kept for a resumed join). */
@@ -125,9 +128,4 @@ async function sortBundles(bundles: JoinBundles, problems: string[]) {
 function settled(record: StepRecord): StepRecord {
   if (record.outcome !== 'interrupted') return record;
   return { ...record, outcome: 'failure', reason: `interrupted on its runner${record.reason ? `: ${record.reason}` : ''}` };
-}
-
-/** The shards of the matrix step a hand-off names, in the plan's order. */
-export function shardsOf(plan: Pick<ResolvedPlan, 'phases'>, step: string): ResolvedStep[] {
-  return plan.phases.steps.filter((s) => s.matrix?.of === step);
 }

@@ -5,7 +5,7 @@ import { CutoverError } from '../errors.js';
 import { normaliseRecordDir } from '../plan/paths.js';
 import { createMasker, maskDeep, type Masker } from '../text/mask.js';
 import type { EventSink, StepRecord } from './events.js';
-import { assertEmptyFolder, bundleProblem, type Handoff, HANDOFF_FORMAT, readBundle, type ReadBundle } from './handoff.js';
+import { assertEmptyFolder, type Handoff, HANDOFF_FORMAT, readBundle, type ReadBundle, usableHandoff } from './handoff.js';
 import { readJoinBundles, seedJoin, stageJoin } from './join-seed.js';
 import { openJournal, removeJournal, type Journal } from './journal.js';
 import { phaseOrder } from './phases.js';
@@ -235,11 +235,7 @@ async function readHandoff(dir: string, runId: string | undefined): Promise<Read
     throw new CutoverError('HANDOFF_INVALID', `${dir} is a shard bundle, not a hand-off`, {
       hint: "pass the coordinator's --handoff folder",
     });
-  const problem = await bundleProblem(bundle);
-  if (problem) throw new CutoverError('HANDOFF_INVALID', `the hand-off ${dir} cannot be used: ${problem}`);
-  if (runId && runId !== bundle.doc.runId)
-    throw new CutoverError('HANDOFF_MISMATCH', `--run-id ${runId} is not the hand-off's run ${bundle.doc.runId}`);
-  return bundle as ReadBundle<Handoff>;
+  return usableHandoff(bundle as ReadBundle<Handoff>, runId);
 }
 
 /** An event sink that masks secret values in every string of every event. */

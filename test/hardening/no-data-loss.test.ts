@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, tempDir, writeFiles } from '../helpers/git-repo.js';
-import { planHead, planRepo, runPlan, startRun, waitFor } from '../helpers/run-repo.js';
+import { planHead, planRepo, runPlan, startRun } from '../helpers/run-repo.js';
+import { waitFor } from '../helpers/wait.js';
 import { figures } from './soak.js';
 
 const MARK = '  preconditions:\n    - { id: mark, run: node tools/step.js append ran.txt mark }\n';

@@ -61,12 +61,3 @@ export function startRun(dir: string, args: string[] = [], env: Record<string, s
   );
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
-
-/** Waits until `check` holds, polling; throws after `ms` (a guard against a hang, not a timing). */
-export async function waitFor(check: () => boolean, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

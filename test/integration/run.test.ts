@@ -1,31 +1,26 @@
 // `cutover run` end to end in real repositories: order, failure paths, timeouts, signals, output, locks, resume.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/cli.js';
 import { git } from '../helpers/git-repo.js';
-import { planHead, planRepo, runPlan } from '../helpers/run-repo.js';
+import { planHead, planRepo, runPlan, startRun } from '../helpers/run-repo.js';
 import { processAlive as alive } from '../../src/adapters/process-status.js';
 import { waitFor } from '../helpers/wait.js';
 
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
 
-/** Starts `cutover run` in the background, for signals and kill -9. */
-function startRun(dir: string, args: string[] = []) {
-  const child = spawn(process.execPath, [CLI, 'run', 'plans/p.yaml', '--format', 'json', ...args], {
-    cwd: dir,
-    env: { ...process.env, NO_COLOR: '1', CI: '', GITHUB_ACTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, exited, output: () => ({ stdout, stderr }) };
+/** A run whose step sleeps and whose finally step marks that it ran, sent `signal` once the step is up. */
+async function interruptedRun(signal: NodeJS.Signals) {
+  const dir = planRepo(`${planHead()}  steps:
+    - { id: long, run: node tools/step.js sleep 60000 long.pid }
+  finally:
+    - { id: fin, run: node tools/step.js append marks.txt finally }
+`);
+  const run = startRun(dir, ['--no-commit']);
+  await waitFor(() => existsSync(join(dir, 'long.pid')));
+  const stepPid = Number(read(dir, 'long.pid'));
+  run.child.kill(signal);
+  return { dir, run, stepPid, exit: await run.exited };
 }
 
 describe('cutover run', () => {
@@ -86,17 +81,8 @@ describe('cutover run', () => {
   });
 
   it('on SIGINT stops the step, runs finally, exits 130 and leaves no child; a second SIGINT exits at once', async () => {
-    const dir = planRepo(`${planHead()}  steps:
-    - { id: long, run: node tools/step.js sleep 60000 long.pid }
-  finally:
-    - { id: fin, run: node tools/step.js append marks.txt finally }
-`);
-    const run = startRun(dir, ['--no-commit']);
-    await waitFor(() => existsSync(join(dir, 'long.pid')));
-    const stepPid = Number(read(dir, 'long.pid'));
-    run.child.kill('SIGINT');
-    const { code } = await run.exited;
-    expect(code, run.output().stderr).toBe(130);
+    const { dir, run, stepPid, exit: first } = await interruptedRun('SIGINT');
+    expect(first.code, run.output().stderr).toBe(130);
     expect(read(dir, 'marks.txt')).toBe('finally\n');
     expect(alive(stepPid)).toBe(false);
 
@@ -119,16 +105,8 @@ describe('cutover run', () => {
   });
 
   it('on SIGHUP (a dropped terminal session) stops the step, runs finally, writes the record and exits 129', async () => {
-    const dir = planRepo(`${planHead()}  steps:
-    - { id: long, run: node tools/step.js sleep 60000 long.pid }
-  finally:
-    - { id: fin, run: node tools/step.js append marks.txt finally }
-`);
-    const run = startRun(dir, ['--no-commit']);
-    await waitFor(() => existsSync(join(dir, 'long.pid')));
-    const stepPid = Number(read(dir, 'long.pid'));
-    run.child.kill('SIGHUP');
-    const { code, signal } = await run.exited;
+    const { dir, run, stepPid, exit } = await interruptedRun('SIGHUP');
+    const { code, signal } = exit;
     expect({ code, signal }, run.output().stderr).toEqual({ code: 129, signal: null });
     expect(read(dir, 'marks.txt')).toBe('finally\n');
     expect(alive(stepPid)).toBe(false);
