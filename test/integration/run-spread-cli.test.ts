@@ -112,6 +112,16 @@ describe('the flags of a spread run', () => {
     expect(asHandoff.code).toBe(2);
     expect(asHandoff.stderr).toMatch(/HANDOFF_INVALID.*is a shard bundle, not a hand-off/);
     expect(readFileSync(join(dir, 'done.txt'), 'utf8')).toBe('kurse\n');
+    // A join needs exactly one hand-off among its folders, and one that was not edited.
+    const noHandoff = cutover(['run', 'plans/p.yaml', '--join', out], { cwd: dir });
+    expect(noHandoff.code).toBe(2);
+    expect(noHandoff.stderr).toMatch(/HANDOFF_INVALID.*--join needs exactly one hand-off folder; 0 given/);
+    const doc = JSON.parse(readFileSync(join(handoff, 'handoff.json'), 'utf8'));
+    writeFileSync(join(handoff, 'handoff.json'), JSON.stringify({ ...doc, shards: ['migrate[kurse]'] }));
+    const edited = cutover(['run', 'plans/p.yaml', '--join', handoff, out], { cwd: dir });
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toMatch(/HANDOFF_INVALID.*cannot be used: its content does not match its digest/);
+    expect(git(dir, 'log', '-1', '--format=%s')).not.toMatch(/r7/);
   });
 });
 
