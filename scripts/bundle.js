@@ -14,7 +14,7 @@
 //        node scripts/bundle.js cli [OUTDIR]      (default: dist/)
 import { build } from 'esbuild';
 import { glob } from 'tinyglobby';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,6 +68,9 @@ const bundleRequires = {
     });
   },
 };
+
+// A split build names its chunks by content: the chunks of earlier builds would pile up beside them.
+if (target.split) await rm(join(outdir, 'chunks'), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,

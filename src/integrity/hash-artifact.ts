@@ -1,6 +1,6 @@
 // Hashes one artifact (a file or a folder) into its manifest, Merkle root and, when asked, per-folder roots.
 import { lstatSync } from 'node:fs';
-import { HashPool, worthThreads, type HashProgress } from './hash-files.js';
+import { HashPool, digestsHex, sizeAt, worthThreads, type HashedColumns, type HashProgress } from './hash-files.js';
 import { formatLine, formatManifest, formatManifestOf, type ManifestEntry, type ManifestLine } from './manifest.js';
 import { childRoots, rootOfChunks } from './merkle.js';
 import { artifactKind, listFiles } from './walk.js';
@@ -24,33 +24,38 @@ export interface HashArtifactOptions {
 
 /**
  * Walks, hashes and roots an artifact at an absolute path (docs/integrity.md). The walk lists the
- * files in manifest order, so the results need no sorting; the worker threads start as soon as the
- * walk has found enough files to be worth them, and boot while it goes on.
+ * files in manifest order, so the results need no sorting, and hands them to the hashing threads as
+ * it finds them: the worker threads start as soon as the walk has found enough files to be worth
+ * them, and hash while it goes on; this thread joins them when it is done listing.
  */
 export async function hashArtifact(absPath: string, options: HashArtifactOptions = {}): Promise<ArtifactHash> {
   const found = await artifactKind(absPath);
   const pool = new HashPool(options.threads);
   try {
+    const stream = pool.stream(found.base, options.onProgress ? { onProgress: options.onProgress } : {});
     let paths: string[];
     let totalBytes: number | undefined;
     if (found.kind === 'file') {
       paths = [found.path];
+      stream.add(found.path);
       totalBytes = found.size;
     } else {
-      paths = await listFiles(found.base, (count) => {
-        if (worthThreads(count, 0)) pool.start();
-      });
+      paths = await listFiles(
+        found.base,
+        (count) => {
+          if (worthThreads(count, 0)) pool.start();
+        },
+        (path) => stream.add(path),
+      );
       // A few files: their sizes cost next to nothing and tell whether threads are worth starting.
       if (!worthThreads(paths.length, 0))
         totalBytes = paths.reduce((sum, path) => sum + (lstatSync(`${found.base}/${path}`, { throwIfNoEntry: false })?.size ?? 0), 0);
     }
-    const { digests, sizes, chunkRoots } = await pool.hash(found.base, paths, {
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(totalBytes === undefined ? {} : { totalBytes }),
-    });
+    if (worthThreads(paths.length, totalBytes)) pool.start();
+    const columns = await stream.end(totalBytes);
     let bytes = 0;
-    for (let i = 0; i < paths.length; i++) bytes += sizes[i] as number;
-    const result = lazyArtifactHash(paths, digests, sizes, { root: rootOfChunks(chunkRoots, paths.length), files: paths.length, bytes });
+    for (const segment of columns.segments) for (const size of segment.sizes) bytes += size;
+    const result = lazyArtifactHash(paths, columns, { root: rootOfChunks(columns.chunkRoots, paths.length), files: paths.length, bytes });
     if (options.children) result.children = childRoots(result.entries);
     return result;
   } finally {
@@ -60,7 +65,8 @@ export async function hashArtifact(absPath: string, options: HashArtifactOptions
 
 // Digests are turned into text this many at a time: one string for each block, sliced per entry. It
 // is kept under V8's large-object size (128 KiB), so the strings of a block die young: a million
-// files' worth of large objects would wait for a full collection and grow the heap meanwhile.
+// files' worth of large objects would wait for a full collection and grow the heap meanwhile. It
+// divides a hashing segment (MERKLE_CHUNK files), so a block lies in one.
 const DIGEST_BLOCK = 1024;
 // For a hash whose manifest is not built yet, whether it has been since, and its line i (digest and path).
 const unbuilt = new WeakMap<ArtifactHash, { built: () => boolean; line: (i: number) => ManifestLine }>();
@@ -173,14 +179,13 @@ export function manifestMatcher(source: { manifest: string }): { feed(bytes: Uin
  */
 function lazyArtifactHash(
   paths: readonly string[],
-  digests: Buffer,
-  sizes: Float64Array,
+  columns: HashedColumns,
   fixed: Pick<ArtifactHash, 'root' | 'files' | 'bytes'>,
 ): ArtifactHash {
   let block = { from: -1, text: '' };
   const digestAt = (i: number) => {
     const from = i - (i % DIGEST_BLOCK);
-    if (block.from !== from) block = { from, text: digests.toString('hex', 32 * from, 32 * Math.min(from + DIGEST_BLOCK, paths.length)) };
+    if (block.from !== from) block = { from, text: digestsHex(columns, from, Math.min(from + DIGEST_BLOCK, paths.length)) };
     return block.text.slice(64 * (i - from), 64 * (i - from) + 64);
   };
   let entries: ManifestEntry[] | undefined;
@@ -194,7 +199,7 @@ function lazyArtifactHash(
   Object.defineProperties(result, {
     entries: {
       enumerable: true,
-      get: () => (entries ??= paths.map((path, i) => ({ path, digest: digestAt(i), size: sizes[i] as number }))),
+      get: () => (entries ??= paths.map((path, i) => ({ path, digest: digestAt(i), size: sizeAt(columns, i) }))),
     },
     manifest: {
       enumerable: true,

@@ -7,14 +7,18 @@ import { Worker } from 'node:worker_threads';
 import { CutoverError } from '../errors.js';
 import { MERKLE_CHUNK } from './merkle.js';
 import { lineLeafHash } from './leaf.js';
-import { HASH_WORKER_ROLE, READ_SIZE, workOnJob, type HashJob, type WorkerMessage } from './hash-worker.js';
+import { HASH_WORKER_ROLE, JobWorker, type HashJob, type WorkerMessage } from './hash-worker.js';
 
-/** How far hashing has come; `totalBytes` only when the sizes were known before the first byte was read. */
+/**
+ * How far hashing has come; `totalBytes` only when the sizes were known before the first byte was
+ * read, and `counting` while the files are still being listed (`totalFiles` is then the count so far).
+ */
 export interface HashProgress {
   files: number;
   bytes: number;
   totalFiles: number;
   totalBytes?: number;
+  counting?: boolean;
 }
 
 /** A file's SHA-256 (lowercase hex), the number of bytes hashed, and the Merkle leaf hash of its manifest line. */
@@ -24,12 +28,29 @@ export interface HashedFile {
   leaf: Uint8Array;
 }
 
-/** The results of hashing a list of files, by column: file i's SHA-256 is the 32 bytes at `digests[32 i]`. */
+/**
+ * The results of hashing a list of files, a segment of MERKLE_CHUNK files at a time: file i is file
+ * i mod MERKLE_CHUNK of segment ⌊i / MERKLE_CHUNK⌋, its SHA-256 the 32 bytes at 32 (i mod
+ * MERKLE_CHUNK) of that segment's `digests`. Read them with `digestsHex` and `sizeAt`.
+ */
 export interface HashedColumns {
-  digests: Buffer;
-  sizes: Float64Array;
-  /** 32 bytes a chunk of MERKLE_CHUNK leaves: the root of its subtree (merkle.ts rootOfChunks). */
+  count: number;
+  segments: { digests: Buffer; sizes: Float64Array }[];
+  /** 32 bytes a segment: the root of its subtree (merkle.ts rootOfChunks). */
   chunkRoots: Uint8Array;
+}
+
+/** The lowercase hex of files [from, to)'s SHA-256, end to end (64 characters a file); the files must lie in one segment. */
+export function digestsHex(columns: HashedColumns, from: number, to: number): string {
+  const segment = columns.segments[Math.floor(from / MERKLE_CHUNK)] as HashedColumns['segments'][number];
+  const at = from % MERKLE_CHUNK;
+  if (at + (to - from) > MERKLE_CHUNK) throw new RangeError(`files ${from}..${to} span two segments`);
+  return segment.digests.toString('hex', 32 * at, 32 * (at + to - from));
+}
+
+/** The number of bytes file i had. */
+export function sizeAt(columns: HashedColumns, i: number): number {
+  return (columns.segments[Math.floor(i / MERKLE_CHUNK)] as HashedColumns['segments'][number]).sizes[i % MERKLE_CHUNK] as number;
 }
 
 /** Progress callback (throttled to one call per 100 ms, plus the first and the last), and the sizes' sum when known. */
@@ -51,14 +72,15 @@ export interface FileToHash {
 }
 
 // Worker threads cost ~20 ms each to start: fewer files than this, holding fewer bytes than
-// POOL_MIN_BYTES (or of unknown size), are hashed on this thread, in slices that let timers run.
+// POOL_MIN_BYTES (or of unknown size), are hashed on this thread alone.
 const POOL_MIN_FILES = 256;
 const POOL_MIN_BYTES = 16 << 20;
-const SLICE_FILES = 512;
+// This thread hashes in slices this long, between which timers, I/O and signals are served.
+const SLICE_MS = 8;
 const PROGRESS_INTERVAL_MS = 100;
 
 // From dist/ the compiled worker sits beside this module. Under vitest the sources are TypeScript,
-// which a plain worker thread cannot load, so hashing there runs on this thread (same workOnJob code).
+// which a plain worker thread cannot load, so hashing there runs on this thread (same JobWorker code).
 const WORKER_URL = new URL('./hash-worker.js', import.meta.url);
 
 /**
@@ -74,6 +96,14 @@ export function workersAvailable(): boolean {
   );
 }
 
+/**
+ * The worker threads hashing wants by default: one a core but this one, as this thread hashes too
+ * (once it has listed the files).
+ */
+export function defaultThreads(): number {
+  return Math.max(0, availableParallelism() - 1);
+}
+
 /** Whether a list of files is worth the worker threads: many files, or many bytes. */
 export function worthThreads(files: number, totalBytes: number | undefined): boolean {
   return files >= POOL_MIN_FILES || (files > 1 && totalBytes === undefined) || (totalBytes ?? 0) >= POOL_MIN_BYTES;
@@ -84,10 +114,9 @@ function workerFailure(message: Extract<WorkerMessage, { type: 'failed' }>): Err
   return new Error(`hash worker failed: ${message.message}`);
 }
 
-function newJob(base: string, paths: readonly string[], shared: boolean): HashJob {
+function newSegment(base: string, paths: readonly string[], stop: Int32Array, shared: boolean): HashJob {
   const memory = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const count = paths.length;
-  const chunks = Math.ceil(count / MERKLE_CHUNK);
   const joined = paths.join('');
   const bytes = new Uint8Array(memory(Buffer.byteLength(joined, 'utf8')));
   Buffer.from(bytes.buffer).write(joined, 'utf8');
@@ -101,35 +130,47 @@ function newJob(base: string, paths: readonly string[], shared: boolean): HashJo
     paths: bytes,
     offsets,
     next: new Int32Array(memory(4)),
+    done: new Int32Array(memory(4)),
     finished: new Int32Array(memory(4)),
+    stop,
     digests: new Uint8Array(memory(32 * count)),
     sizes: new Float64Array(memory(8 * count)),
-    chunkDone: new Int32Array(memory(4 * chunks)),
-    chunkRoots: new Uint8Array(memory(32 * chunks)),
+    root: new Uint8Array(memory(32)),
   };
 }
 
 // Counts progress deltas and calls back at most every 100 ms (and whenever forced).
-function progressCounter(totalFiles: number, options: HashJobOptions): { add: (files: number, bytes: number) => void; report: () => void } {
-  const progress: HashProgress = {
-    files: 0,
-    bytes: 0,
-    totalFiles,
-    ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }),
+class ProgressCounter {
+  private readonly progress: HashProgress;
+  private last = -Infinity;
+
+  constructor(private readonly onProgress: ((progress: HashProgress) => void) | undefined) {
+    this.progress = { files: 0, bytes: 0, totalFiles: 0, counting: true };
+  }
+
+  add = (files: number, bytes: number): void => {
+    this.progress.files += files;
+    this.progress.bytes += bytes;
+    if (this.onProgress && performance.now() - this.last >= PROGRESS_INTERVAL_MS) this.report();
   };
-  let last = -Infinity;
-  const report = () => {
-    last = performance.now();
-    options.onProgress?.({ ...progress });
-  };
-  return {
-    add(files, bytes) {
-      progress.files += files;
-      progress.bytes += bytes;
-      if (options.onProgress && performance.now() - last >= PROGRESS_INTERVAL_MS) report();
-    },
-    report,
-  };
+
+  found(totalFiles: number): void {
+    this.progress.totalFiles = totalFiles;
+  }
+
+  counted(totalBytes: number | undefined): void {
+    delete this.progress.counting;
+    if (totalBytes !== undefined) this.progress.totalBytes = totalBytes;
+  }
+
+  report(): void {
+    this.last = performance.now();
+    this.onProgress?.(this.now());
+  }
+
+  now(): HashProgress {
+    return { ...this.progress };
+  }
 }
 
 // Threads started before any pool wanted them (prestartHashThreads), waiting to be taken by one,
@@ -147,7 +188,7 @@ function startWorker(): Worker {
  * Starts the hashing threads at once, for a command that is about to hash: they boot while the
  * rest of the program loads, and the first pool takes them. They do not keep the process alive.
  */
-export function prestartHashThreads(threads: number = availableParallelism()): void {
+export function prestartHashThreads(threads: number = defaultThreads()): void {
   if (prestarted.length > 0 || threads < 1 || !workersAvailable()) return;
   for (let i = 0; i < threads; i++) {
     const worker = startWorker();
@@ -158,17 +199,20 @@ export function prestartHashThreads(threads: number = availableParallelism()): v
 }
 
 /**
- * Worker threads for hashing, started ahead of a job (`start`) so they boot while the caller is
- * still listing files, or when a job is worth them. Each job goes to every thread; they share it
- * through shared memory and end together, whatever the sizes.
+ * Hashing threads: this one, and worker threads started when a list is worth them (`start`, or
+ * ahead of one so they boot while the caller is still listing files). A list is hashed as a stream
+ * (`stream`): its files can be added while they are being found, a segment at a time, and the
+ * worker threads hash each segment as soon as it is full; this thread joins in once the list ends.
+ * The threads share each segment through shared memory and end together, whatever the sizes.
  */
 export class HashPool {
   private workers: Worker[] = [];
   private broken: Error | undefined;
+  private active: HashStream | undefined;
 
-  constructor(private readonly threads: number = availableParallelism()) {}
+  constructor(private readonly threads: number = defaultThreads()) {}
 
-  /** Starts the threads, if worker threads can run here. */
+  /** Starts the worker threads, if they can run here; the segments of a stream already begun go to them. */
   start(): void {
     if (this.workers.length > 0 || this.threads < 1 || !workersAvailable()) return;
     const waiting = prestarted.splice(0, this.threads);
@@ -176,68 +220,166 @@ export class HashPool {
       const worker = waiting[i] ?? startWorker();
       worker.ref();
       this.broken ??= prestartFailures.get(worker);
-      // A thread that fails while no job runs (it cannot load, say) fails the next job, not the process.
-      worker.on('error', (error) => (this.broken ??= error));
+      worker.on('message', (message: WorkerMessage) => this.active?.heard(message));
+      // A thread that fails while no list is hashed (it cannot load, say) fails the next list, not the process.
+      worker.on('error', (error) => (this.active ? this.active.fail(error) : (this.broken ??= error)));
+      worker.on('exit', (code) => {
+        const error = new Error(`hash worker exited early (code ${code})`);
+        this.broken ??= error;
+        this.active?.fail(error);
+      });
       this.workers.push(worker);
     }
+    if (this.broken) this.active?.fail(this.broken);
+    this.active?.spread(this.workers);
+  }
+
+  /** A list of files below `base` to hash, given one by one (`add`), then ended (`end`). One at a time. */
+  stream(base: string, options: { onProgress?: (progress: HashProgress) => void } = {}): HashStream {
+    if (this.broken) throw this.broken;
+    const stream = new HashStream(base, this.threads > 0 && workersAvailable(), options.onProgress, () => {
+      if (this.active === stream) this.active = undefined;
+    });
+    this.active = stream;
+    if (this.workers.length > 0) stream.spread(this.workers);
+    return stream;
   }
 
   /** Hashes files (entry paths below `base`) and returns their results by column, in the given order. */
   async hash(base: string, paths: readonly string[], options: HashJobOptions = {}): Promise<HashedColumns> {
+    const stream = this.stream(base, options.onProgress ? { onProgress: options.onProgress } : {});
+    for (const path of paths) stream.add(path);
     if (paths.length > 0 && worthThreads(paths.length, options.totalBytes)) this.start();
-    if (this.broken) throw this.broken;
-    const inPool = this.workers.length > 0 && paths.length > 0;
-    const job = newJob(base, paths, inPool);
-    const counter = progressCounter(paths.length, options);
-    counter.report();
-    if (inPool) await this.runInPool(job, counter.add);
-    else {
-      const buffer = Buffer.allocUnsafe(READ_SIZE);
-      while (!workOnJob(job, buffer, counter.add, SLICE_FILES)) await nextTurn(); // let timers and I/O run
-    }
-    counter.report();
-    return { digests: Buffer.from(job.digests.buffer), sizes: job.sizes, chunkRoots: job.chunkRoots };
+    return stream.end(options.totalBytes);
   }
 
   /** Stops the threads. */
   async close(): Promise<void> {
     const workers = this.workers;
     this.workers = [];
+    this.active = undefined;
+    for (const worker of workers) worker.removeAllListeners('exit');
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
+}
 
-  private runInPool(job: HashJob, onProgress: (files: number, bytes: number) => void): Promise<void> {
-    const workers = this.workers;
-    return new Promise<void>((resolve, reject) => {
-      let done = 0;
-      let failed = false;
-      const fail = (error: Error) => {
-        if (failed) return;
-        failed = true;
-        cleanup();
-        reject(error);
-      };
-      const onMessage = (message: WorkerMessage) => {
-        if (failed) return;
-        if (message.type === 'progress') return onProgress(message.files, message.bytes);
-        if (message.type === 'failed') return fail(workerFailure(message));
-        // Every thread has said it is done: the atomic count makes their results visible here.
-        if (++done === workers.length && Atomics.load(job.finished, 0) === workers.length) {
-          cleanup();
-          resolve();
+/** A list of files being hashed, made of segments of MERKLE_CHUNK files (HashPool.stream). */
+export class HashStream {
+  private readonly segments: HashJob[] = [];
+  private pending: string[] = [];
+  private added = 0;
+  private readonly stop: Int32Array;
+  private readonly counter: ProgressCounter;
+  private workers: Worker[] = [];
+  private posted = 0;
+  private heardDone = 0;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly base: string,
+    private readonly shared: boolean,
+    onProgress: ((progress: HashProgress) => void) | undefined,
+    private readonly closed: () => void,
+  ) {
+    this.stop = new Int32Array(shared ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
+    this.counter = new ProgressCounter(onProgress);
+    this.counter.report();
+  }
+
+  /** How far hashing has come now (onProgress hears of it at most every 100 ms). */
+  get progress(): HashProgress {
+    return this.counter.now();
+  }
+
+  /** Adds the next file (in manifest order); a full segment goes to the worker threads at once. */
+  add(path: string): void {
+    this.pending.push(path);
+    this.added++;
+    if (this.pending.length === MERKLE_CHUNK) this.seal();
+  }
+
+  /**
+   * Ends the list and hashes what the worker threads have not, on this thread, a slice at a time;
+   * returns the results once every thread is done. `totalBytes`: the files' sizes when known.
+   */
+  async end(totalBytes?: number): Promise<HashedColumns> {
+    try {
+      if (this.pending.length > 0) this.seal();
+      this.counter.counted(totalBytes);
+      this.counter.report();
+      const worker = new JobWorker();
+      for (const segment of this.segments) {
+        while (!worker.work(segment, this.counter.add, performance.now() + SLICE_MS)) {
+          await nextTurn(); // let timers, I/O and signals be served
+          if (this.failure) throw this.failure;
         }
-      };
-      const onExit = (code: number) => fail(new Error(`hash worker exited early (code ${code})`));
-      const cleanup = () => {
-        for (const worker of workers) {
-          worker.off('message', onMessage).off('error', fail).off('exit', onExit);
-        }
-      };
-      for (const worker of workers) {
-        worker.on('message', onMessage).on('error', fail).on('exit', onExit);
-        worker.postMessage(job);
       }
-    });
+      await this.allDone();
+      for (const segment of this.segments) Atomics.load(segment.finished, 0); // their results, published by the atomic add
+      this.counter.report();
+      const chunkRoots = new Uint8Array(32 * this.segments.length);
+      this.segments.forEach((segment, s) => chunkRoots.set(segment.root, 32 * s));
+      return {
+        count: this.added,
+        segments: this.segments.map((segment) => ({ digests: Buffer.from(segment.digests.buffer), sizes: segment.sizes })),
+        chunkRoots,
+      };
+    } catch (error) {
+      Atomics.store(this.stop, 0, 1);
+      throw error;
+    } finally {
+      this.closed();
+    }
+  }
+
+  /** Gives the segments so far, and every later one, to these worker threads. */
+  spread(workers: Worker[]): void {
+    if (!this.shared || this.workers.length > 0) return;
+    this.workers = workers;
+    for (const segment of this.segments) this.post(segment);
+  }
+
+  /** A worker's message about this stream. */
+  heard(message: WorkerMessage): void {
+    if (message.type === 'progress') this.counter.add(message.files, message.bytes);
+    else if (message.type === 'failed') this.fail(workerFailure(message));
+    else {
+      this.heardDone++;
+      this.wake?.();
+    }
+  }
+
+  /** Fails the stream: no thread claims another file, and `end` throws `error`. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    Atomics.store(this.stop, 0, 1);
+    this.wake?.();
+  }
+
+  private seal(): void {
+    const segment = newSegment(this.base, this.pending, this.stop, this.shared);
+    this.pending = [];
+    this.segments.push(segment);
+    this.counter.found(this.added);
+    if (this.workers.length > 0) this.post(segment);
+  }
+
+  private post(segment: HashJob): void {
+    this.posted++;
+    for (const worker of this.workers) worker.postMessage(segment);
+  }
+
+  // Resolves once every worker has said it is done with every segment posted to it.
+  private async allDone(): Promise<void> {
+    while (this.heardDone < this.posted * this.workers.length) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+    if (this.failure) throw this.failure;
   }
 }
 
@@ -247,16 +389,15 @@ export async function hashFiles(base: string, files: readonly FileToHash[], opti
   const totalBytes = known ? files.reduce((sum, file) => sum + (file.size as number), 0) : undefined;
   const pool = new HashPool(options.threads);
   try {
-    const { digests, sizes } = await pool.hash(
+    const columns = await pool.hash(
       base,
       files.map((file) => file.path),
       { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(totalBytes === undefined ? {} : { totalBytes }) },
     );
-    return files.map((file, i) => ({
-      digest: digests.toString('hex', 32 * i, 32 * i + 32),
-      size: sizes[i] as number,
-      leaf: lineLeafHash(digests.subarray(32 * i, 32 * i + 32), Buffer.from(file.path, 'utf8')),
-    }));
+    return files.map((file, i) => {
+      const digest = digestsHex(columns, i, i + 1);
+      return { digest, size: sizeAt(columns, i), leaf: lineLeafHash(Buffer.from(digest, 'hex'), Buffer.from(file.path, 'utf8')) };
+    });
   } finally {
     await pool.close();
   }

@@ -5,8 +5,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { sep } from 'node:path';
 import { CutoverError } from '../errors.js';
-import { lineLeafHash } from './leaf.js';
-import { MERKLE_CHUNK, subtreeRoot } from './merkle.js';
+import { writeLineLeaf } from './leaf.js';
+import { MERKLE_CHUNK, subtreeRootInPlace } from './merkle.js';
 
 /** The workerData marker that turns this module into a hashing worker. */
 export const HASH_WORKER_ROLE = 'cutover-hash-worker';
@@ -15,14 +15,15 @@ export const HASH_WORKER_ROLE = 'cutover-hash-worker';
 export const READ_SIZE = 1 << 20;
 
 /**
- * A list of files to hash and where the results go, shared by every thread that works on it. Each
- * thread claims the next file with an atomic add on `next`, so the threads stay busy to the last file
- * whatever the files' sizes, and writes file i's results at index i: its SHA-256 (32 bytes) at
- * `digests[32 i]` and the bytes hashed at `sizes[i]`. The thread that completes a chunk of files
- * (`MERKLE_CHUNK`; `chunkDone` counts each chunk's files) hashes their manifest lines into leaves and
- * builds that chunk's subtree root into `chunkRoots[32 c]`, so the Merkle tree is built on every core
- * too, and no leaf is kept: for a million files, 32 MB less. `finished` counts the threads done, an atomic write that publishes
- * their results.
+ * A list of files to hash and where the results go, shared by every thread that works on it: one
+ * segment of a longer list, at most MERKLE_CHUNK files, so its files' leaves form one aligned subtree
+ * of the Merkle tree. Each thread claims the next file with an atomic add on `next`, so the threads
+ * stay busy to the last file whatever the files' sizes, and writes file i's results at index i: its
+ * SHA-256 (32 bytes) at `digests[32 i]` and the bytes hashed at `sizes[i]`. The thread that completes
+ * the segment (`done` counts its files) hashes their manifest lines into leaves and builds the
+ * subtree's root into `root`, so the Merkle tree is built on every core too, and no leaf is kept.
+ * `finished` counts the threads done, an atomic write that publishes their results. `stop` is shared
+ * by every segment of a list: set, no thread claims another file of any of them.
  */
 export interface HashJob {
   base: string;
@@ -30,11 +31,12 @@ export interface HashJob {
   paths: Uint8Array;
   offsets: Uint32Array;
   next: Int32Array;
+  done: Int32Array;
   finished: Int32Array;
+  stop: Int32Array;
   digests: Uint8Array;
   sizes: Float64Array;
-  chunkDone: Int32Array;
-  chunkRoots: Uint8Array;
+  root: Uint8Array;
 }
 
 /** Messages a worker posts: progress deltas, its share of a job done, or a failure. */
@@ -55,148 +57,240 @@ function shown(abs: string | Buffer): string {
   return JSON.stringify(typeof abs === 'string' ? abs : abs.toString('utf8'));
 }
 
-// Opens a file that must still be the regular file the walk saw; returns the descriptor and its size.
-function openRegular(abs: string | Buffer): { fd: number; expected: number } {
-  let fd: number;
-  try {
-    fd = openSync(abs, OPEN_FLAGS);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${shown(abs)}`);
-    throw new CutoverError('IO_FAILED', `cannot read ${shown(abs)} (${code ?? String(error)})`, { cause: error });
-  }
-  const info = fstatSync(fd);
-  if (!info.isFile()) {
-    closeSync(fd);
-    throw new CutoverError('ARTIFACT_INVALID', `${shown(abs)} stopped being a regular file while it was hashed`);
-  }
-  return { fd, expected: info.size };
+function readFailed(abs: string | Buffer, error: unknown): CutoverError {
+  return new CutoverError('IO_FAILED', `cannot read ${shown(abs)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+    cause: error,
+  });
 }
 
 /**
- * SHA-256 of one file read in `buffer`-sized chunks; `onBytes` hears of every 64 MiB read. A file
- * that fits the buffer is hashed in one call (most files in a large tree are small, and a hash
- * object per file costs as much as hashing 4 KiB), and once it has given the size fstat reported
- * at open, the read that would only confirm end of file is skipped: the file as it was when opened.
+ * Reads files into SHA-256 a read at a time, one file open at once, so that a caller can stop
+ * between two reads and go on later (`step` with a deadline). A file that fits the buffer is hashed
+ * in one call (most files in a large tree are small, and a hash object per file costs as much as
+ * hashing 4 KiB), and once it has given the size fstat reported at open, the read that would only
+ * confirm end of file is skipped: the file as it was when opened. Digests come out as hex, which
+ * costs no buffer allocation; they are written into the job as bytes.
  */
-export function hashFileSync(abs: string | Buffer, buffer: Buffer, onBytes?: (bytes: number) => void): { digest: Buffer; size: number } {
-  const { fd, expected } = openRegular(abs);
-  let stream: Hash | undefined;
-  let filled = 0;
-  let size = 0;
-  let unreported = 0;
-  try {
-    for (;;) {
-      const n = readSync(fd, buffer, filled, buffer.length - filled, null);
-      if (n === 0) break;
-      filled += n;
-      size += n;
-      unreported += n;
-      if (filled < buffer.length) {
-        if (size === expected) break;
-        continue;
-      }
-      stream ??= createHash('sha256');
-      stream.update(buffer);
-      filled = 0;
-      if (onBytes && unreported >= PROGRESS_BYTES) {
-        onBytes(unreported);
-        unreported = 0;
-      }
-    }
-  } catch (error) {
-    throw new CutoverError('IO_FAILED', `cannot read ${shown(abs)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-      cause: error,
-    });
-  } finally {
-    closeSync(fd);
-  }
-  const rest = buffer.subarray(0, filled);
-  const digest = stream ? stream.update(rest).digest() : hash('sha256', rest, 'buffer');
-  return { digest, size };
-}
+export class FileReader {
+  private fd = -1;
+  private path: Buffer = Buffer.alloc(0);
+  private expected = 0;
+  private size = 0;
+  private filled = 0;
+  private told = 0;
+  private stream: Hash | undefined;
 
-/**
- * Hashes files of a job that this thread claims, writing each result at its index, until none is
- * left or `limit` files are done; returns whether the job ran out. `onProgress` hears (files, bytes)
- * deltas now and then. A failure stops every thread's claiming.
- */
-export function workOnJob(job: HashJob, buffer: Buffer, onProgress?: (files: number, bytes: number) => void, limit = Infinity): boolean {
-  const count = job.offsets.length - 1;
-  // Each file's absolute path is written after the base, as bytes (open takes them as they are).
-  // Entry paths are canonical (no "", "." or ".." parts), so plain concatenation is a safe join.
-  const base = Buffer.from(job.base.endsWith(sep) ? job.base : job.base + sep, 'utf8');
-  let absolute = Buffer.alloc(base.length + 4096);
-  base.copy(absolute);
-  let files = 0;
-  let bytes = 0;
-  let toldOfFile = 0; // bytes of the current file already counted through onBytes
-  const flush = () => {
-    onProgress?.(files, bytes);
-    files = 0;
-    bytes = 0;
-  };
-  const onBytes =
-    onProgress &&
-    ((n: number) => {
-      toldOfFile += n;
-      bytes += n;
-      if (bytes >= PROGRESS_BYTES) flush();
-    });
-  let ranOut = false;
-  for (let done = 0; done < limit; done++) {
-    const i = Atomics.add(job.next, 0, 1);
-    if (i >= count) {
-      ranOut = true;
-      break;
-    }
-    const path = job.paths.subarray(job.offsets[i], job.offsets[i + 1]);
-    if (absolute.length < base.length + path.length) {
-      absolute = Buffer.alloc(2 * (base.length + path.length));
-      base.copy(absolute);
-    }
-    absolute.set(path, base.length);
-    toldOfFile = 0;
-    let result: { digest: Buffer; size: number };
+  /** `onBytes` hears of every 64 MiB read. */
+  constructor(
+    private readonly buffer: Buffer,
+    private readonly onBytes?: (bytes: number) => void,
+  ) {}
+
+  /** Opens a file that must still be the regular file the walk saw. */
+  open(abs: Buffer): void {
+    let fd: number;
     try {
-      result = hashFileSync(absolute.subarray(0, base.length + path.length), buffer, onBytes);
+      fd = openSync(abs, OPEN_FLAGS);
     } catch (error) {
-      Atomics.store(job.next, 0, count);
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+        throw new CutoverError('ARTIFACT_INVALID', `symbolic link inside artifact: ${shown(abs)}`);
+      throw readFailed(abs, error);
+    }
+    const info = fstatSync(fd);
+    if (!info.isFile()) {
+      closeSync(fd);
+      throw new CutoverError('ARTIFACT_INVALID', `${shown(abs)} stopped being a regular file while it was hashed`);
+    }
+    this.fd = fd;
+    this.path = abs;
+    this.expected = info.size;
+    this.size = 0;
+    this.filled = 0;
+    this.told = 0;
+    this.stream = undefined;
+  }
+
+  /** Reads until the end of the open file, or until `deadline` (performance.now()) has passed after a read; returns whether the file is read. */
+  step(deadline: number): boolean {
+    try {
+      for (;;) {
+        const n = readSync(this.fd, this.buffer, this.filled, this.buffer.length - this.filled, null);
+        if (n === 0) return true;
+        this.filled += n;
+        this.size += n;
+        if (this.filled < this.buffer.length) {
+          if (this.size === this.expected) return true;
+        } else this.hashBuffer();
+        if (deadline !== Infinity && performance.now() >= deadline) return false;
+      }
+    } catch (error) {
+      this.close();
+      throw readFailed(this.path, error);
+    }
+  }
+
+  /** Closes the file read to its end; returns its SHA-256 (hex), its size, and the bytes not yet told to `onBytes`. */
+  finish(): { digest: string; size: number; untold: number } {
+    this.close();
+    const rest = this.buffer.subarray(0, this.filled);
+    const digest = this.stream ? this.stream.update(rest).digest('hex') : hash('sha256', rest);
+    return { digest, size: this.size, untold: this.size - this.told };
+  }
+
+  /** Closes the open file, if any, leaving its hashing unfinished. */
+  close(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    closeSync(fd);
+  }
+
+  // A full buffer of a file bigger than one: into the file's hash object.
+  private hashBuffer(): void {
+    this.stream ??= createHash('sha256');
+    this.stream.update(this.buffer);
+    this.filled = 0;
+    if (this.onBytes && this.size - this.told >= PROGRESS_BYTES) {
+      this.onBytes(this.size - this.told);
+      this.told = this.size;
+    }
+  }
+}
+
+/** SHA-256 (hex) and size of one file, read in `buffer`-sized chunks. */
+export function hashFileSync(abs: Buffer, buffer: Buffer): { digest: string; size: number } {
+  const reader = new FileReader(buffer);
+  reader.open(abs);
+  reader.step(Infinity);
+  return reader.finish();
+}
+
+/**
+ * One thread's share of jobs: claims their files one at a time and hashes them with its reader.
+ * `work` may stop at a deadline in the middle of a file and go on with it at the next call.
+ */
+export class JobWorker {
+  private readonly reader: FileReader;
+  private absolute: Buffer = Buffer.alloc(4096);
+  private baseLength = -1;
+  private base = '';
+  // The file begun and not finished, when a deadline stopped `work` in the middle of it.
+  private current = -1;
+  // Progress not told yet, and to whom.
+  private files = 0;
+  private bytes = 0;
+  private report: ((files: number, bytes: number) => void) | undefined;
+
+  constructor(buffer: Buffer = Buffer.allocUnsafe(READ_SIZE)) {
+    this.reader = new FileReader(buffer, (n) => this.addBytes(n));
+  }
+
+  /**
+   * Hashes files of `job` that this thread claims, writing each result at its index, until none is
+   * left (returns true) or `deadline` (performance.now()) has passed (returns false). `onProgress`
+   * hears (files, bytes) deltas now and then. A failure stops every thread's claiming.
+   */
+  work(job: HashJob, onProgress?: (files: number, bytes: number) => void, deadline = Infinity): boolean {
+    this.report = onProgress;
+    this.useBase(job.base);
+    try {
+      const ranOut = this.claimAndHash(job, deadline);
+      this.flush();
+      return ranOut;
+    } catch (error) {
+      this.reader.close();
+      this.current = -1;
+      Atomics.store(job.stop, 0, 1);
       throw error;
     }
-    job.digests.set(result.digest, 32 * i);
-    job.sizes[i] = result.size;
-    // The add that counts this file also makes the other threads' digests of the chunk visible here.
-    const chunk = Math.floor(i / MERKLE_CHUNK);
-    const inChunk = Math.min(MERKLE_CHUNK, count - chunk * MERKLE_CHUNK);
-    if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk) job.chunkRoots.set(chunkRoot(job, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
-    files++;
-    bytes += result.size - toldOfFile;
-    if (onProgress && (files >= PROGRESS_FILES || bytes >= PROGRESS_BYTES)) flush();
   }
-  if (files > 0 || bytes > 0) flush();
-  return ranOut;
+
+  private claimAndHash(job: HashJob, deadline: number): boolean {
+    const count = job.offsets.length - 1;
+    const digests = Buffer.from(job.digests.buffer, job.digests.byteOffset, job.digests.byteLength);
+    const reader = this.reader;
+    for (;;) {
+      let i = this.current;
+      if (i < 0) {
+        if (Atomics.load(job.stop, 0) !== 0) return true;
+        i = Atomics.add(job.next, 0, 1);
+        if (i >= count) return true;
+        reader.open(this.pathOf(job, i));
+        this.current = i;
+      }
+      if (!reader.step(deadline)) return false;
+      const result = reader.finish();
+      this.current = -1;
+      digests.write(result.digest, 32 * i, 32, 'hex');
+      job.sizes[i] = result.size;
+      // The add that counts this file also makes the other threads' digests of the segment visible here.
+      if (Atomics.add(job.done, 0, 1) + 1 === count) job.root.set(segmentRoot(job, count));
+      this.files++;
+      this.bytes += result.untold;
+      if (this.files >= PROGRESS_FILES || this.bytes >= PROGRESS_BYTES) this.flush();
+      if (deadline !== Infinity && performance.now() >= deadline) return Atomics.load(job.next, 0) >= count;
+    }
+  }
+
+  private addBytes(n: number): void {
+    this.bytes += n;
+    if (this.bytes >= PROGRESS_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    if (this.files === 0 && this.bytes === 0) return;
+    this.report?.(this.files, this.bytes);
+    this.files = 0;
+    this.bytes = 0;
+  }
+
+  // Each file's absolute path is written after the base, as bytes (open takes them as they are).
+  // Entry paths are canonical (no "", "." or ".." parts), so plain concatenation is a safe join.
+  private useBase(base: string): void {
+    if (base === this.base && this.baseLength >= 0) return;
+    const bytes = Buffer.from(base.endsWith(sep) ? base : base + sep, 'utf8');
+    if (this.absolute.length < bytes.length + 4096) this.absolute = Buffer.alloc(bytes.length + 4096);
+    bytes.copy(this.absolute);
+    this.base = base;
+    this.baseLength = bytes.length;
+  }
+
+  private pathOf(job: HashJob, i: number): Buffer {
+    const path = job.paths.subarray(job.offsets[i], job.offsets[i + 1]);
+    const length = this.baseLength + path.length;
+    if (this.absolute.length < length) {
+      const grown = Buffer.alloc(2 * length);
+      this.absolute.copy(grown, 0, 0, this.baseLength);
+      this.absolute = grown;
+    }
+    this.absolute.set(path, this.baseLength);
+    return this.absolute.subarray(0, length);
+  }
 }
 
-// One chunk's leaves, hashed by the thread that builds its subtree (one scratch a thread).
-const chunkLeaves = Buffer.alloc(32 * MERKLE_CHUNK);
+// One segment's leaves, hashed by the thread that builds its subtree (one scratch a thread).
+const segmentLeaves = Buffer.alloc(32 * MERKLE_CHUNK);
 
-/** The subtree root of `count` files from `from`: each file's manifest line hashed into its leaf, then rooted. */
-function chunkRoot(job: HashJob, from: number, count: number): Buffer {
-  for (let j = 0; j < count; j++) {
-    const i = from + j;
-    const leaf = lineLeafHash(job.digests.subarray(32 * i, 32 * i + 32), job.paths.subarray(job.offsets[i], job.offsets[i + 1]));
-    chunkLeaves.set(leaf, 32 * j);
+/** The subtree root of a segment's `count` files: each file's manifest line hashed into its leaf, then rooted. */
+function segmentRoot(job: HashJob, count: number): Buffer {
+  writeLeaves(job, count);
+  return subtreeRootInPlace(segmentLeaves, count);
+}
+
+// A loop of its own: optimized while it runs, it holds no call it has not seen yet.
+function writeLeaves(job: HashJob, count: number): void {
+  for (let i = 0; i < count; i++) {
+    writeLineLeaf(job.digests.subarray(32 * i, 32 * i + 32), job.paths.subarray(job.offsets[i], job.offsets[i + 1]), segmentLeaves, 32 * i);
   }
-  return subtreeRoot(chunkLeaves, 0, count);
 }
 
 function serveJobs(port: NonNullable<typeof parentPort>): void {
-  const buffer = Buffer.allocUnsafe(READ_SIZE);
+  const worker = new JobWorker();
   const post = (message: WorkerMessage) => port.postMessage(message);
+  const progress = (files: number, bytes: number) => post({ type: 'progress', files, bytes });
   port.on('message', (job: HashJob) => {
     try {
-      workOnJob(job, buffer, (files, bytes) => post({ type: 'progress', files, bytes }));
+      worker.work(job, progress);
       Atomics.add(job.finished, 0, 1); // publishes this thread's results before the message says so
       post({ type: 'done' });
     } catch (error) {

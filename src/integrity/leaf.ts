@@ -29,8 +29,8 @@ export function entryLeafHash({ digest, path }: ManifestLine): Buffer {
 // The lowercase hex digits as character codes, to write a digest's hex without making a string of it.
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
-/** The leaf hash of the manifest line of a SHA-256 (32 bytes, written as lowercase hex) and a path given as UTF-8 bytes. */
-export function lineLeafHash(digest: Uint8Array, path: Uint8Array): Buffer {
+/** Writes the manifest line of a SHA-256 (32 bytes, as lowercase hex) and a path (UTF-8 bytes) after a 0x00 into the scratch; returns its length. */
+function lineLeafPreimage(digest: Uint8Array, path: Uint8Array): number {
   const length = 1 + 64 + 2 + path.length + 1;
   if (leafScratch.length < length) leafScratch = Buffer.alloc(2 * length);
   leafScratch[0] = 0;
@@ -43,5 +43,18 @@ export function lineLeafHash(digest: Uint8Array, path: Uint8Array): Buffer {
   leafScratch[66] = 0x20;
   leafScratch.set(path, 67);
   leafScratch[length - 1] = 0x0a;
-  return hash('sha256', leafScratch.subarray(0, length), 'buffer');
+  return length;
+}
+
+/** The leaf hash of the manifest line of a SHA-256 (32 bytes, written as lowercase hex) and a path given as UTF-8 bytes. */
+export function lineLeafHash(digest: Uint8Array, path: Uint8Array): Buffer {
+  return hash('sha256', leafScratch.subarray(0, lineLeafPreimage(digest, path)), 'buffer');
+}
+
+/**
+ * lineLeafHash written into `into` at `at`. The hash comes out as hex and is written as bytes: a
+ * string costs far less than the buffer a binary digest allocates, once for each file of a tree.
+ */
+export function writeLineLeaf(digest: Uint8Array, path: Uint8Array, into: Buffer, at: number): void {
+  into.write(hash('sha256', leafScratch.subarray(0, lineLeafPreimage(digest, path))), at, 32, 'hex');
 }

@@ -93,9 +93,28 @@ export function manifestRootReader(file: string, visit?: (entry: ManifestLine) =
  */
 export const MERKLE_CHUNK = 4096;
 
-/** The root of `count` leaf hashes packed 32 bytes each in `leaves`, from leaf `from` on. */
-export function subtreeRoot(leaves: Uint8Array, from: number, count: number): Digest {
-  return rootOfLeaves(count, (i) => leaves.subarray(32 * (from + i), 32 * (from + i) + 32) as Digest);
+/**
+ * The root of the first `count` leaf hashes packed 32 bytes each in `nodes`, built in place (the
+ * leaves are overwritten): each level pairs neighbours and carries an odd last node up unchanged,
+ * which is RFC 6962's tree. Returns a view of the root's 32 bytes at the start of `nodes`.
+ */
+export function subtreeRootInPlace(nodes: Buffer, count: number): Buffer {
+  if (count === 0) return EMPTY_ROOT;
+  for (let width = count; width > 1; width = (width + 1) >> 1) {
+    const pairs = width >> 1;
+    pairLevel(nodes, pairs);
+    if (width % 2 === 1) nodes.copyWithin(32 * pairs, 32 * (width - 1), 32 * width);
+  }
+  return nodes.subarray(0, 32);
+}
+
+// Nodes 0..pairs of the level above, each over its two children; a loop of its own, so that it is
+// optimized once. Node p's children at 64 p are read before it is written at 32 p (≤ 64 p).
+function pairLevel(nodes: Buffer, pairs: number): void {
+  for (let p = 0; p < pairs; p++) {
+    nodes.copy(nodeScratch, 1, 64 * p, 64 * p + 64);
+    nodes.write(hash('sha256', nodeScratch), 32 * p, 32, 'hex');
+  }
 }
 
 /**

@@ -83,9 +83,10 @@ interface Level {
  * the manifest's byte order with no global sort: a subfolder sorts by its name and a `/`, as its
  * files' paths do (`a.txt` < `a/x`, since `.` < `/`). Entry types come from the directory entries
  * (Node lstats when the file system does not say); no file is stat-ed, as the hashing fstat-s each
- * file it opens anyway. An explicit stack: no recursion depth limit. `onFound` hears the running count.
+ * file it opens anyway. An explicit stack: no recursion depth limit. `onFound` hears the running count
+ * at each folder, `onFile` each file as it is found, in order.
  */
-export async function listFiles(root: string, onFound?: (count: number) => void): Promise<string[]> {
+export async function listFiles(root: string, onFound?: (count: number) => void, onFile?: (path: string) => void): Promise<string[]> {
   const files: string[] = [];
   const stack: Level[] = [await readLevel(root, '')];
   while (stack.length > 0) {
@@ -96,8 +97,10 @@ export async function listFiles(root: string, onFound?: (count: number) => void)
       continue;
     }
     const path = level.prefix === '' ? entry.name : `${level.prefix}/${entry.name}`;
-    if (!entry.folder) files.push(path);
-    else {
+    if (!entry.folder) {
+      files.push(path);
+      onFile?.(path);
+    } else {
       stack.push(await readLevel(`${root}/${path}`, path));
       onFound?.(files.length);
     }

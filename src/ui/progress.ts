@@ -9,23 +9,25 @@ const MIB = 1024 * 1024;
 /**
  * `[#####---------------] 1,234/40,000 files, 1.2 of 4.0 GiB, 812 MiB/s, 9,870 files/s, 4.1 s left`.
  * When the total size is not known beforehand (a large tree's files are sized as they are hashed),
- * the bar and what is left go by files.
+ * the bar and what is left go by files; while the files are still being listed (`counting`), the
+ * count so far is shown with a `+`, and no time left.
  */
 export function hashProgressText(p: HashProgress, elapsedMs: number): string {
   const byBytes = p.totalBytes !== undefined && p.totalBytes > 0;
   const total = p.totalBytes ?? 0;
-  const share = byBytes ? p.bytes / total : p.totalFiles ? p.files / p.totalFiles : 0;
+  // While the files are still being listed, how far is not known: the count so far is a floor.
+  const share = p.counting ? 0 : byBytes ? p.bytes / total : p.totalFiles ? p.files / p.totalFiles : 0;
   const filled = Math.max(0, Math.min(20, Math.round(share * 20)));
   const seconds = elapsedMs / 1000;
   const parts = [
-    `[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${count(p.files)}/${count(p.totalFiles)} files`,
+    `[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${count(p.files)}/${count(p.totalFiles)}${p.counting ? '+' : ''} files`,
     p.totalBytes === undefined ? size(p.bytes) : `${size(p.bytes)} of ${size(total)}`,
   ];
   if (seconds >= 0.2 && p.bytes > 0) {
     parts.push(`${rate(p.bytes / MIB / seconds)} MiB/s`, `${rate(p.files / seconds)} files/s`);
     // What is left at the rate so far, by bytes (files when there are no bytes to go by).
     const left = byBytes ? ((total - p.bytes) / p.bytes) * elapsedMs : ((p.totalFiles - p.files) / Math.max(1, p.files)) * elapsedMs;
-    if (share < 1 && (byBytes || p.files > 0)) parts.push(`${formatDuration(left)} left`);
+    if (!p.counting && share < 1 && (byBytes || p.files > 0)) parts.push(`${formatDuration(left)} left`);
   }
   return parts.join(', ');
 }

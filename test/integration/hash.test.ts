@@ -9,7 +9,7 @@ import { CutoverError } from '../../src/errors.js';
 import { memoryIo } from '../../src/adapters/io.js';
 import { hash } from '../../src/commands/hash.js';
 import { hashArtifact, isManifestOf } from '../../src/integrity/hash-artifact.js';
-import type { HashProgress } from '../../src/integrity/hash-files.js';
+import { HashPool, digestsHex, type HashProgress } from '../../src/integrity/hash-files.js';
 import { sha, specHash } from '../helpers/spec-hash.js';
 
 // ---- fixtures ----
@@ -135,7 +135,9 @@ describe('hashArtifact equals the independent implementation', () => {
     const seen: HashProgress[] = [];
     const ours = await hashArtifact(root, { onProgress: (p) => seen.push(p) });
     expect(ours.root).toBe(specHash(root).root);
-    expect(seen[0]).toEqual({ files: 0, bytes: 0, totalFiles: 3, totalBytes: big.length + 1 });
+    // While the files are being listed their count is not known yet; then the totals are.
+    expect(seen[0]).toEqual({ files: 0, bytes: 0, totalFiles: 0, counting: true });
+    expect(seen).toContainEqual({ files: 0, bytes: 0, totalFiles: 3, totalBytes: big.length + 1 });
     expect(seen.at(-1)).toEqual({ files: 3, bytes: big.length + 1, totalFiles: 3, totalBytes: big.length + 1 });
     expect(seen.every((p, i) => i === 0 || (p.files >= (seen[i - 1]?.files ?? 0) && p.bytes >= (seen[i - 1]?.bytes ?? 0)))).toBe(true);
   });
@@ -153,6 +155,55 @@ describe('hashArtifact equals the independent implementation', () => {
     const result = spawnSync(process.execPath, ['-e', script, built, root], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(specHash(root).root);
+  });
+
+  const builtPool = fileURLToPath(new URL('../../dist/integrity/hash-files.js', import.meta.url));
+  it.skipIf(!existsSync(builtPool))('hashes a full segment on the worker threads before the list has ended (built dist/)', () => {
+    const root = tree(Object.fromEntries(Array.from({ length: 4100 }, (_, i) => [`s/${String(i).padStart(5, '0')}`, `${i}`])));
+    // 4,096 files make a segment: the workers hash it while the list is still open, and only then
+    // are the last four added and the list ended.
+    const script = `
+      const m = await import(process.argv[2]);
+      const pool = new m.HashPool(1);
+      let progress;
+      const stream = pool.stream(process.argv[3], { onProgress: (p) => (progress = p) });
+      pool.start();
+      for (let i = 0; i < 4096; i++) stream.add('s/' + String(i).padStart(5, '0'));
+      const since = Date.now();
+      while (!(stream.progress.files === 4096 && stream.progress.counting)) {
+        if (Date.now() - since > 20000) throw new Error('the open list was not hashed: ' + JSON.stringify(stream.progress));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      for (let i = 4096; i < 4100; i++) stream.add('s/' + String(i).padStart(5, '0'));
+      const columns = await stream.end();
+      await pool.close();
+      process.stdout.write(JSON.stringify({ count: columns.count, segments: columns.segments.length, progress }));`;
+    const file = join(scratch, 'open-list.mjs');
+    writeFileSync(file, script);
+    const result = spawnSync(process.execPath, [file, builtPool, root], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      count: 4100,
+      segments: 2,
+      progress: { files: 4100, bytes: expect.any(Number), totalFiles: 4100 },
+    });
+  });
+
+  it('on this thread, hashes a big file in slices that let timers and signals be served', async () => {
+    const content = Buffer.alloc(128 << 20, 3);
+    const root = tree({ 'big.bin': content });
+    const pool = new HashPool(0);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const columns = await pool.hash(root, ['big.bin']);
+      expect(digestsHex(columns, 0, 1)).toBe(sha(content).toString('hex'));
+    } finally {
+      clearInterval(timer);
+      await pool.close();
+    }
+    // The file read in one go would let no timer run until it was hashed; slices of 8 ms let many.
+    expect(ticks).toBeGreaterThanOrEqual(3);
   });
 });
 

@@ -16,7 +16,7 @@ import {
   parseRoot,
   rootOfChunks,
   runRoot,
-  subtreeRoot,
+  subtreeRootInPlace,
   verifyInclusion,
 } from '../../../src/integrity/merkle.js';
 
@@ -122,10 +122,23 @@ describe('Merkle Tree Hash', () => {
     for (const count of [0, 1, 5, MERKLE_CHUNK - 1, MERKLE_CHUNK, MERKLE_CHUNK + 1, 2 * MERKLE_CHUNK, 3 * MERKLE_CHUNK + 1, most]) {
       const chunks = Math.ceil(count / MERKLE_CHUNK);
       const roots = Buffer.concat(
-        Array.from({ length: chunks }, (_, c) => subtreeRoot(packed, c * MERKLE_CHUNK, Math.min(MERKLE_CHUNK, count - c * MERKLE_CHUNK))),
+        Array.from({ length: chunks }, (_, c) =>
+          Buffer.from(
+            subtreeRootInPlace(Buffer.from(packed.subarray(32 * c * MERKLE_CHUNK)), Math.min(MERKLE_CHUNK, count - c * MERKLE_CHUNK)),
+          ),
+        ),
       );
       expect(rootOfChunks(roots, count), `${count} leaves`).toBe(formatRoot(merkleRoot(lines.slice(0, count))));
     }
+  });
+
+  it('builds a subtree in place as RFC 6962 does, for any number of leaves', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 300 }), (lines) => {
+        const packed = Buffer.concat([...lines.map((line) => leafHash(line)), Buffer.alloc(32)]);
+        expect(hex(subtreeRootInPlace(packed, lines.length))).toBe(hex(referenceRoot(lines)));
+      }),
+    );
   });
 
   it('formats and parses roots as sha256:<hex>', () => {

@@ -25,6 +25,12 @@ describe('hashing progress', () => {
     expect(hashProgressText({ files: 0, bytes: 64 * MIB, totalFiles: 4 }, 1000)).not.toContain('left');
   });
 
+  it('while the files are still being listed, shows the count so far as a floor and no time left', () => {
+    const text = hashProgressText({ files: 250, bytes: 100 * MIB, totalFiles: 300, counting: true }, 2000);
+    expect(text).toContain('[--------------------] 250/300+ files, 100.0 MiB, 50.0 MiB/s');
+    expect(text).not.toContain('left');
+  });
+
   it('sums up in one line for a log', () => {
     expect(hashSummaryText({ files: 100_000, bytes: 400 * MIB, totalFiles: 100_000, totalBytes: 400 * MIB }, 2000)).toBe(
       'hashed 100,000 files, 400.0 MiB in 2.0 s (200 MiB/s, 50,000 files/s)',
