@@ -99,7 +99,7 @@ import { Buffer } from "node:buffer";
 import { hash } from "node:crypto";
 var leafScratch = Buffer.alloc(1024);
 var HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
-function lineLeafHash(digest, path) {
+function lineLeafPreimage(digest, path) {
   const length = 1 + 64 + 2 + path.length + 1;
   if (leafScratch.length < length) leafScratch = Buffer.alloc(2 * length);
   leafScratch[0] = 0;
@@ -112,7 +112,10 @@ function lineLeafHash(digest, path) {
   leafScratch[66] = 32;
   leafScratch.set(path, 67);
   leafScratch[length - 1] = 10;
-  return hash("sha256", leafScratch.subarray(0, length), "buffer");
+  return length;
+}
+function writeLineLeaf(digest, path, into, at) {
+  into.write(hash("sha256", leafScratch.subarray(0, lineLeafPreimage(digest, path))), at, 32, "hex");
 }
 
 // src/integrity/merkle.ts
@@ -125,42 +128,21 @@ var LONE_SURROGATE = new RegExp("\\p{Cs}", "u");
 // src/integrity/merkle.ts
 var EMPTY_ROOT = hash2("sha256", Buffer2.alloc(0), "buffer");
 var nodeScratch = Buffer2.alloc(65, 1);
-function nodeHash(left, right) {
-  nodeScratch.set(left, 1);
-  nodeScratch.set(right, 33);
-  return hash2("sha256", nodeScratch, "buffer");
-}
-function rootOfLeaves(count, leafAt) {
-  const tree = treeBuilder();
-  for (let i = 0; i < count; i++) tree.add(leafAt(i));
-  return tree.root();
-}
-function treeBuilder() {
-  const stack = [];
-  const heights = [];
-  return {
-    add(leaf) {
-      let node = leaf;
-      let height = 0;
-      while (heights.length > 0 && heights[heights.length - 1] === height) {
-        node = nodeHash(stack.pop(), node);
-        heights.pop();
-        height++;
-      }
-      stack.push(node);
-      heights.push(height);
-    },
-    root() {
-      if (stack.length === 0) return EMPTY_ROOT;
-      let root = stack[stack.length - 1];
-      for (let i = stack.length - 2; i >= 0; i--) root = nodeHash(stack[i], root);
-      return root;
-    }
-  };
-}
 var MERKLE_CHUNK = 4096;
-function subtreeRoot(leaves, from, count) {
-  return rootOfLeaves(count, (i) => leaves.subarray(32 * (from + i), 32 * (from + i) + 32));
+function subtreeRootInPlace(nodes, count) {
+  if (count === 0) return EMPTY_ROOT;
+  for (let width = count; width > 1; width = width + 1 >> 1) {
+    const pairs = width >> 1;
+    pairLevel(nodes, pairs);
+    if (width % 2 === 1) nodes.copyWithin(32 * pairs, 32 * (width - 1), 32 * width);
+  }
+  return nodes.subarray(0, 32);
+}
+function pairLevel(nodes, pairs) {
+  for (let p = 0; p < pairs; p++) {
+    nodes.copy(nodeScratch, 1, 64 * p, 64 * p + 64);
+    nodes.write(hash2("sha256", nodeScratch), 32 * p, 32, "hex");
+  }
 }
 
 // src/integrity/hash-worker.ts
@@ -172,124 +154,205 @@ var PROGRESS_FILES = 2048;
 function shown(abs) {
   return JSON.stringify(typeof abs === "string" ? abs : abs.toString("utf8"));
 }
-function openRegular(abs) {
-  let fd;
-  try {
-    fd = openSync(abs, OPEN_FLAGS);
-  } catch (error) {
-    const code = error.code;
-    if (code === "ELOOP") throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${shown(abs)}`);
-    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${code ?? String(error)})`, { cause: error });
-  }
-  const info = fstatSync(fd);
-  if (!info.isFile()) {
-    closeSync(fd);
-    throw new CutoverError("ARTIFACT_INVALID", `${shown(abs)} stopped being a regular file while it was hashed`);
-  }
-  return { fd, expected: info.size };
-}
-function hashFileSync(abs, buffer, onBytes) {
-  const { fd, expected } = openRegular(abs);
-  let stream;
-  let filled = 0;
-  let size = 0;
-  let unreported = 0;
-  try {
-    for (; ; ) {
-      const n = readSync(fd, buffer, filled, buffer.length - filled, null);
-      if (n === 0) break;
-      filled += n;
-      size += n;
-      unreported += n;
-      if (filled < buffer.length) {
-        if (size === expected) break;
-        continue;
-      }
-      stream ??= createHash("sha256");
-      stream.update(buffer);
-      filled = 0;
-      if (onBytes && unreported >= PROGRESS_BYTES) {
-        onBytes(unreported);
-        unreported = 0;
-      }
-    }
-  } catch (error) {
-    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${error.code ?? String(error)})`, {
-      cause: error
-    });
-  } finally {
-    closeSync(fd);
-  }
-  const rest = buffer.subarray(0, filled);
-  const digest = stream ? stream.update(rest).digest() : hash3("sha256", rest, "buffer");
-  return { digest, size };
-}
-function workOnJob(job, buffer, onProgress, limit = Infinity) {
-  const count = job.offsets.length - 1;
-  const base = Buffer3.from(job.base.endsWith(sep) ? job.base : job.base + sep, "utf8");
-  let absolute = Buffer3.alloc(base.length + 4096);
-  base.copy(absolute);
-  let files = 0;
-  let bytes = 0;
-  let toldOfFile = 0;
-  const flush = () => {
-    onProgress?.(files, bytes);
-    files = 0;
-    bytes = 0;
-  };
-  const onBytes = onProgress && ((n) => {
-    toldOfFile += n;
-    bytes += n;
-    if (bytes >= PROGRESS_BYTES) flush();
+function readFailed(abs, error) {
+  return new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${error.code ?? String(error)})`, {
+    cause: error
   });
-  let ranOut = false;
-  for (let done = 0; done < limit; done++) {
-    const i = Atomics.add(job.next, 0, 1);
-    if (i >= count) {
-      ranOut = true;
-      break;
-    }
-    const path = job.paths.subarray(job.offsets[i], job.offsets[i + 1]);
-    if (absolute.length < base.length + path.length) {
-      absolute = Buffer3.alloc(2 * (base.length + path.length));
-      base.copy(absolute);
-    }
-    absolute.set(path, base.length);
-    toldOfFile = 0;
-    let result;
+}
+var FileReader = class {
+  /** `onBytes` hears of every 64 MiB read. */
+  constructor(buffer, onBytes) {
+    this.buffer = buffer;
+    this.onBytes = onBytes;
+  }
+  buffer;
+  onBytes;
+  fd = -1;
+  path = Buffer3.alloc(0);
+  expected = 0;
+  size = 0;
+  filled = 0;
+  told = 0;
+  stream;
+  /** Opens a file that must still be the regular file the walk saw. */
+  open(abs) {
+    let fd;
     try {
-      result = hashFileSync(absolute.subarray(0, base.length + path.length), buffer, onBytes);
+      fd = openSync(abs, OPEN_FLAGS);
     } catch (error) {
-      Atomics.store(job.next, 0, count);
+      if (error.code === "ELOOP")
+        throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${shown(abs)}`);
+      throw readFailed(abs, error);
+    }
+    const info = fstatSync(fd);
+    if (!info.isFile()) {
+      closeSync(fd);
+      throw new CutoverError("ARTIFACT_INVALID", `${shown(abs)} stopped being a regular file while it was hashed`);
+    }
+    this.fd = fd;
+    this.path = abs;
+    this.expected = info.size;
+    this.size = 0;
+    this.filled = 0;
+    this.told = 0;
+    this.stream = void 0;
+  }
+  /** Reads until the end of the open file, or until `deadline` (performance.now()) has passed after a read; returns whether the file is read. */
+  step(deadline) {
+    try {
+      for (; ; ) {
+        const n = readSync(this.fd, this.buffer, this.filled, this.buffer.length - this.filled, null);
+        if (n === 0) return true;
+        this.filled += n;
+        this.size += n;
+        if (this.filled < this.buffer.length) {
+          if (this.size === this.expected) return true;
+        } else this.hashBuffer();
+        if (deadline !== Infinity && performance.now() >= deadline) return false;
+      }
+    } catch (error) {
+      this.close();
+      throw readFailed(this.path, error);
+    }
+  }
+  /** Closes the file read to its end; returns its SHA-256 (hex), its size, and the bytes not yet told to `onBytes`. */
+  finish() {
+    this.close();
+    const rest = this.buffer.subarray(0, this.filled);
+    const digest = this.stream ? this.stream.update(rest).digest("hex") : hash3("sha256", rest);
+    return { digest, size: this.size, untold: this.size - this.told };
+  }
+  /** Closes the open file, if any, leaving its hashing unfinished. */
+  close() {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    closeSync(fd);
+  }
+  // A full buffer of a file bigger than one: into the file's hash object.
+  hashBuffer() {
+    this.stream ??= createHash("sha256");
+    this.stream.update(this.buffer);
+    this.filled = 0;
+    if (this.onBytes && this.size - this.told >= PROGRESS_BYTES) {
+      this.onBytes(this.size - this.told);
+      this.told = this.size;
+    }
+  }
+};
+function hashFileSync(abs, buffer) {
+  const reader = new FileReader(buffer);
+  reader.open(abs);
+  reader.step(Infinity);
+  return reader.finish();
+}
+var JobWorker = class {
+  reader;
+  absolute = Buffer3.alloc(4096);
+  baseLength = -1;
+  base = "";
+  // The file begun and not finished, when a deadline stopped `work` in the middle of it.
+  current = -1;
+  // Progress not told yet, and to whom.
+  files = 0;
+  bytes = 0;
+  report;
+  constructor(buffer = Buffer3.allocUnsafe(READ_SIZE)) {
+    this.reader = new FileReader(buffer, (n) => this.addBytes(n));
+  }
+  /**
+   * Hashes files of `job` that this thread claims, writing each result at its index, until none is
+   * left (returns true) or `deadline` (performance.now()) has passed (returns false). `onProgress`
+   * hears (files, bytes) deltas now and then. A failure stops every thread's claiming.
+   */
+  work(job, onProgress, deadline = Infinity) {
+    this.report = onProgress;
+    this.useBase(job.base);
+    try {
+      const ranOut = this.claimAndHash(job, deadline);
+      this.flush();
+      return ranOut;
+    } catch (error) {
+      this.reader.close();
+      this.current = -1;
+      Atomics.store(job.stop, 0, 1);
       throw error;
     }
-    job.digests.set(result.digest, 32 * i);
-    job.sizes[i] = result.size;
-    const chunk = Math.floor(i / MERKLE_CHUNK);
-    const inChunk = Math.min(MERKLE_CHUNK, count - chunk * MERKLE_CHUNK);
-    if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk) job.chunkRoots.set(chunkRoot(job, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
-    files++;
-    bytes += result.size - toldOfFile;
-    if (onProgress && (files >= PROGRESS_FILES || bytes >= PROGRESS_BYTES)) flush();
   }
-  if (files > 0 || bytes > 0) flush();
-  return ranOut;
+  claimAndHash(job, deadline) {
+    const count = job.offsets.length - 1;
+    const digests = Buffer3.from(job.digests.buffer, job.digests.byteOffset, job.digests.byteLength);
+    const reader = this.reader;
+    for (; ; ) {
+      let i = this.current;
+      if (i < 0) {
+        if (Atomics.load(job.stop, 0) !== 0) return true;
+        i = Atomics.add(job.next, 0, 1);
+        if (i >= count) return true;
+        reader.open(this.pathOf(job, i));
+        this.current = i;
+      }
+      if (!reader.step(deadline)) return false;
+      const result = reader.finish();
+      this.current = -1;
+      digests.write(result.digest, 32 * i, 32, "hex");
+      job.sizes[i] = result.size;
+      if (Atomics.add(job.done, 0, 1) + 1 === count) job.root.set(segmentRoot(job, count));
+      this.files++;
+      this.bytes += result.untold;
+      if (this.files >= PROGRESS_FILES || this.bytes >= PROGRESS_BYTES) this.flush();
+      if (deadline !== Infinity && performance.now() >= deadline) return Atomics.load(job.next, 0) >= count;
+    }
+  }
+  addBytes(n) {
+    this.bytes += n;
+    if (this.bytes >= PROGRESS_BYTES) this.flush();
+  }
+  flush() {
+    if (this.files === 0 && this.bytes === 0) return;
+    this.report?.(this.files, this.bytes);
+    this.files = 0;
+    this.bytes = 0;
+  }
+  // Each file's absolute path is written after the base, as bytes (open takes them as they are).
+  // Entry paths are canonical (no "", "." or ".." parts), so plain concatenation is a safe join.
+  useBase(base) {
+    if (base === this.base && this.baseLength >= 0) return;
+    const bytes = Buffer3.from(base.endsWith(sep) ? base : base + sep, "utf8");
+    if (this.absolute.length < bytes.length + 4096) this.absolute = Buffer3.alloc(bytes.length + 4096);
+    bytes.copy(this.absolute);
+    this.base = base;
+    this.baseLength = bytes.length;
+  }
+  pathOf(job, i) {
+    const path = job.paths.subarray(job.offsets[i], job.offsets[i + 1]);
+    const length = this.baseLength + path.length;
+    if (this.absolute.length < length) {
+      const grown = Buffer3.alloc(2 * length);
+      this.absolute.copy(grown, 0, 0, this.baseLength);
+      this.absolute = grown;
+    }
+    this.absolute.set(path, this.baseLength);
+    return this.absolute.subarray(0, length);
+  }
+};
+var segmentLeaves = Buffer3.alloc(32 * MERKLE_CHUNK);
+function segmentRoot(job, count) {
+  writeLeaves(job, count);
+  return subtreeRootInPlace(segmentLeaves, count);
 }
-var chunkLeaves = Buffer3.alloc(32 * MERKLE_CHUNK);
-function chunkRoot(job, from, count) {
-  for (let j = 0; j < count; j++) {
-    const i = from + j;
-    const leaf = lineLeafHash(job.digests.subarray(32 * i, 32 * i + 32), job.paths.subarray(job.offsets[i], job.offsets[i + 1]));
-    chunkLeaves.set(leaf, 32 * j);
+function writeLeaves(job, count) {
+  for (let i = 0; i < count; i++) {
+    writeLineLeaf(job.digests.subarray(32 * i, 32 * i + 32), job.paths.subarray(job.offsets[i], job.offsets[i + 1]), segmentLeaves, 32 * i);
   }
-  return subtreeRoot(chunkLeaves, 0, count);
 }
 function serveJobs(port) {
-  const buffer = Buffer3.allocUnsafe(READ_SIZE);
+  const worker = new JobWorker();
   const post = (message) => port.postMessage(message);
+  const progress = (files, bytes) => post({ type: "progress", files, bytes });
   port.on("message", (job) => {
     try {
-      workOnJob(job, buffer, (files, bytes) => post({ type: "progress", files, bytes }));
+      worker.work(job, progress);
       Atomics.add(job.finished, 0, 1);
       post({ type: "done" });
     } catch (error) {
@@ -303,8 +366,9 @@ function serveJobs(port) {
 }
 if (!isMainThread && parentPort && workerData?.role === HASH_WORKER_ROLE) serveJobs(parentPort);
 export {
+  FileReader,
   HASH_WORKER_ROLE,
+  JobWorker,
   READ_SIZE,
-  hashFileSync,
-  workOnJob
+  hashFileSync
 };

@@ -21358,7 +21358,7 @@ function entryLeafHash({ digest, path: path6 }) {
   leafScratch[at3] = 10;
   return hash("sha256", leafScratch.subarray(0, length), "buffer");
 }
-function lineLeafHash(digest, path6) {
+function lineLeafPreimage(digest, path6) {
   const length = 1 + 64 + 2 + path6.length + 1;
   if (leafScratch.length < length) leafScratch = Buffer4.alloc(2 * length);
   leafScratch[0] = 0;
@@ -21371,7 +21371,13 @@ function lineLeafHash(digest, path6) {
   leafScratch[66] = 32;
   leafScratch.set(path6, 67);
   leafScratch[length - 1] = 10;
-  return hash("sha256", leafScratch.subarray(0, length), "buffer");
+  return length;
+}
+function lineLeafHash(digest, path6) {
+  return hash("sha256", leafScratch.subarray(0, lineLeafPreimage(digest, path6)), "buffer");
+}
+function writeLineLeaf(digest, path6, into, at3) {
+  into.write(hash("sha256", leafScratch.subarray(0, lineLeafPreimage(digest, path6))), at3, 32, "hex");
 }
 var leafScratch, HEX_DIGITS;
 var init_leaf = __esm({
@@ -21432,8 +21438,20 @@ function manifestRootReader(file, visit2) {
     }
   };
 }
-function subtreeRoot(leaves, from, count3) {
-  return rootOfLeaves(count3, (i2) => leaves.subarray(32 * (from + i2), 32 * (from + i2) + 32));
+function subtreeRootInPlace(nodes, count3) {
+  if (count3 === 0) return EMPTY_ROOT;
+  for (let width = count3; width > 1; width = width + 1 >> 1) {
+    const pairs = width >> 1;
+    pairLevel(nodes, pairs);
+    if (width % 2 === 1) nodes.copyWithin(32 * pairs, 32 * (width - 1), 32 * width);
+  }
+  return nodes.subarray(0, 32);
+}
+function pairLevel(nodes, pairs) {
+  for (let p2 = 0; p2 < pairs; p2++) {
+    nodes.copy(nodeScratch, 1, 64 * p2, 64 * p2 + 64);
+    nodes.write(hash2("sha256", nodeScratch), 32 * p2, 32, "hex");
+  }
 }
 function rootOfChunks(chunkRoots, count3) {
   return formatRoot(rootOfLeaves(Math.ceil(count3 / MERKLE_CHUNK), (c5) => chunkRoots.subarray(32 * c5, 32 * c5 + 32)));
@@ -21502,123 +21520,27 @@ import { sep as sep3 } from "node:path";
 function shown(abs) {
   return JSON.stringify(typeof abs === "string" ? abs : abs.toString("utf8"));
 }
-function openRegular(abs) {
-  let fd;
-  try {
-    fd = openSync2(abs, OPEN_FLAGS);
-  } catch (error) {
-    const code = error.code;
-    if (code === "ELOOP") throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${shown(abs)}`);
-    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${code ?? String(error)})`, { cause: error });
-  }
-  const info = fstatSync2(fd);
-  if (!info.isFile()) {
-    closeSync2(fd);
-    throw new CutoverError("ARTIFACT_INVALID", `${shown(abs)} stopped being a regular file while it was hashed`);
-  }
-  return { fd, expected: info.size };
-}
-function hashFileSync(abs, buffer, onBytes) {
-  const { fd, expected } = openRegular(abs);
-  let stream;
-  let filled = 0;
-  let size2 = 0;
-  let unreported = 0;
-  try {
-    for (; ; ) {
-      const n2 = readSync(fd, buffer, filled, buffer.length - filled, null);
-      if (n2 === 0) break;
-      filled += n2;
-      size2 += n2;
-      unreported += n2;
-      if (filled < buffer.length) {
-        if (size2 === expected) break;
-        continue;
-      }
-      stream ??= createHash("sha256");
-      stream.update(buffer);
-      filled = 0;
-      if (onBytes && unreported >= PROGRESS_BYTES) {
-        onBytes(unreported);
-        unreported = 0;
-      }
-    }
-  } catch (error) {
-    throw new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${error.code ?? String(error)})`, {
-      cause: error
-    });
-  } finally {
-    closeSync2(fd);
-  }
-  const rest = buffer.subarray(0, filled);
-  const digest = stream ? stream.update(rest).digest() : hash3("sha256", rest, "buffer");
-  return { digest, size: size2 };
-}
-function workOnJob(job, buffer, onProgress, limit = Infinity) {
-  const count3 = job.offsets.length - 1;
-  const base = Buffer6.from(job.base.endsWith(sep3) ? job.base : job.base + sep3, "utf8");
-  let absolute2 = Buffer6.alloc(base.length + 4096);
-  base.copy(absolute2);
-  let files = 0;
-  let bytes = 0;
-  let toldOfFile = 0;
-  const flush = () => {
-    onProgress?.(files, bytes);
-    files = 0;
-    bytes = 0;
-  };
-  const onBytes = onProgress && ((n2) => {
-    toldOfFile += n2;
-    bytes += n2;
-    if (bytes >= PROGRESS_BYTES) flush();
+function readFailed(abs, error) {
+  return new CutoverError("IO_FAILED", `cannot read ${shown(abs)} (${error.code ?? String(error)})`, {
+    cause: error
   });
-  let ranOut = false;
-  for (let done = 0; done < limit; done++) {
-    const i2 = Atomics.add(job.next, 0, 1);
-    if (i2 >= count3) {
-      ranOut = true;
-      break;
-    }
-    const path6 = job.paths.subarray(job.offsets[i2], job.offsets[i2 + 1]);
-    if (absolute2.length < base.length + path6.length) {
-      absolute2 = Buffer6.alloc(2 * (base.length + path6.length));
-      base.copy(absolute2);
-    }
-    absolute2.set(path6, base.length);
-    toldOfFile = 0;
-    let result;
-    try {
-      result = hashFileSync(absolute2.subarray(0, base.length + path6.length), buffer, onBytes);
-    } catch (error) {
-      Atomics.store(job.next, 0, count3);
-      throw error;
-    }
-    job.digests.set(result.digest, 32 * i2);
-    job.sizes[i2] = result.size;
-    const chunk = Math.floor(i2 / MERKLE_CHUNK);
-    const inChunk = Math.min(MERKLE_CHUNK, count3 - chunk * MERKLE_CHUNK);
-    if (Atomics.add(job.chunkDone, chunk, 1) + 1 === inChunk) job.chunkRoots.set(chunkRoot(job, chunk * MERKLE_CHUNK, inChunk), 32 * chunk);
-    files++;
-    bytes += result.size - toldOfFile;
-    if (onProgress && (files >= PROGRESS_FILES || bytes >= PROGRESS_BYTES)) flush();
-  }
-  if (files > 0 || bytes > 0) flush();
-  return ranOut;
 }
-function chunkRoot(job, from, count3) {
-  for (let j3 = 0; j3 < count3; j3++) {
-    const i2 = from + j3;
-    const leaf = lineLeafHash(job.digests.subarray(32 * i2, 32 * i2 + 32), job.paths.subarray(job.offsets[i2], job.offsets[i2 + 1]));
-    chunkLeaves.set(leaf, 32 * j3);
+function segmentRoot(job, count3) {
+  writeLeaves(job, count3);
+  return subtreeRootInPlace(segmentLeaves, count3);
+}
+function writeLeaves(job, count3) {
+  for (let i2 = 0; i2 < count3; i2++) {
+    writeLineLeaf(job.digests.subarray(32 * i2, 32 * i2 + 32), job.paths.subarray(job.offsets[i2], job.offsets[i2 + 1]), segmentLeaves, 32 * i2);
   }
-  return subtreeRoot(chunkLeaves, 0, count3);
 }
 function serveJobs(port) {
-  const buffer = Buffer6.allocUnsafe(READ_SIZE);
+  const worker = new JobWorker();
   const post = (message) => port.postMessage(message);
+  const progress = (files, bytes) => post({ type: "progress", files, bytes });
   port.on("message", (job) => {
     try {
-      workOnJob(job, buffer, (files, bytes) => post({ type: "progress", files, bytes }));
+      worker.work(job, progress);
       Atomics.add(job.finished, 0, 1);
       post({ type: "done" });
     } catch (error) {
@@ -21630,7 +21552,7 @@ function serveJobs(port) {
     }
   });
 }
-var HASH_WORKER_ROLE, READ_SIZE, OPEN_FLAGS, PROGRESS_BYTES, PROGRESS_FILES, chunkLeaves;
+var HASH_WORKER_ROLE, READ_SIZE, OPEN_FLAGS, PROGRESS_BYTES, PROGRESS_FILES, FileReader, JobWorker, segmentLeaves;
 var init_hash_worker = __esm({
   "src/integrity/hash-worker.ts"() {
     "use strict";
@@ -21642,7 +21564,178 @@ var init_hash_worker = __esm({
     OPEN_FLAGS = constants2.O_RDONLY | (constants2.O_NOFOLLOW ?? 0) | (constants2.O_NONBLOCK ?? 0);
     PROGRESS_BYTES = 64 << 20;
     PROGRESS_FILES = 2048;
-    chunkLeaves = Buffer6.alloc(32 * MERKLE_CHUNK);
+    FileReader = class {
+      /** `onBytes` hears of every 64 MiB read. */
+      constructor(buffer, onBytes) {
+        this.buffer = buffer;
+        this.onBytes = onBytes;
+      }
+      buffer;
+      onBytes;
+      fd = -1;
+      path = Buffer6.alloc(0);
+      expected = 0;
+      size = 0;
+      filled = 0;
+      told = 0;
+      stream;
+      /** Opens a file that must still be the regular file the walk saw. */
+      open(abs) {
+        let fd;
+        try {
+          fd = openSync2(abs, OPEN_FLAGS);
+        } catch (error) {
+          if (error.code === "ELOOP")
+            throw new CutoverError("ARTIFACT_INVALID", `symbolic link inside artifact: ${shown(abs)}`);
+          throw readFailed(abs, error);
+        }
+        const info = fstatSync2(fd);
+        if (!info.isFile()) {
+          closeSync2(fd);
+          throw new CutoverError("ARTIFACT_INVALID", `${shown(abs)} stopped being a regular file while it was hashed`);
+        }
+        this.fd = fd;
+        this.path = abs;
+        this.expected = info.size;
+        this.size = 0;
+        this.filled = 0;
+        this.told = 0;
+        this.stream = void 0;
+      }
+      /** Reads until the end of the open file, or until `deadline` (performance.now()) has passed after a read; returns whether the file is read. */
+      step(deadline) {
+        try {
+          for (; ; ) {
+            const n2 = readSync(this.fd, this.buffer, this.filled, this.buffer.length - this.filled, null);
+            if (n2 === 0) return true;
+            this.filled += n2;
+            this.size += n2;
+            if (this.filled < this.buffer.length) {
+              if (this.size === this.expected) return true;
+            } else this.hashBuffer();
+            if (deadline !== Infinity && performance.now() >= deadline) return false;
+          }
+        } catch (error) {
+          this.close();
+          throw readFailed(this.path, error);
+        }
+      }
+      /** Closes the file read to its end; returns its SHA-256 (hex), its size, and the bytes not yet told to `onBytes`. */
+      finish() {
+        this.close();
+        const rest = this.buffer.subarray(0, this.filled);
+        const digest = this.stream ? this.stream.update(rest).digest("hex") : hash3("sha256", rest);
+        return { digest, size: this.size, untold: this.size - this.told };
+      }
+      /** Closes the open file, if any, leaving its hashing unfinished. */
+      close() {
+        if (this.fd < 0) return;
+        const fd = this.fd;
+        this.fd = -1;
+        closeSync2(fd);
+      }
+      // A full buffer of a file bigger than one: into the file's hash object.
+      hashBuffer() {
+        this.stream ??= createHash("sha256");
+        this.stream.update(this.buffer);
+        this.filled = 0;
+        if (this.onBytes && this.size - this.told >= PROGRESS_BYTES) {
+          this.onBytes(this.size - this.told);
+          this.told = this.size;
+        }
+      }
+    };
+    JobWorker = class {
+      reader;
+      absolute = Buffer6.alloc(4096);
+      baseLength = -1;
+      base = "";
+      // The file begun and not finished, when a deadline stopped `work` in the middle of it.
+      current = -1;
+      // Progress not told yet, and to whom.
+      files = 0;
+      bytes = 0;
+      report;
+      constructor(buffer = Buffer6.allocUnsafe(READ_SIZE)) {
+        this.reader = new FileReader(buffer, (n2) => this.addBytes(n2));
+      }
+      /**
+       * Hashes files of `job` that this thread claims, writing each result at its index, until none is
+       * left (returns true) or `deadline` (performance.now()) has passed (returns false). `onProgress`
+       * hears (files, bytes) deltas now and then. A failure stops every thread's claiming.
+       */
+      work(job, onProgress, deadline = Infinity) {
+        this.report = onProgress;
+        this.useBase(job.base);
+        try {
+          const ranOut = this.claimAndHash(job, deadline);
+          this.flush();
+          return ranOut;
+        } catch (error) {
+          this.reader.close();
+          this.current = -1;
+          Atomics.store(job.stop, 0, 1);
+          throw error;
+        }
+      }
+      claimAndHash(job, deadline) {
+        const count3 = job.offsets.length - 1;
+        const digests = Buffer6.from(job.digests.buffer, job.digests.byteOffset, job.digests.byteLength);
+        const reader = this.reader;
+        for (; ; ) {
+          let i2 = this.current;
+          if (i2 < 0) {
+            if (Atomics.load(job.stop, 0) !== 0) return true;
+            i2 = Atomics.add(job.next, 0, 1);
+            if (i2 >= count3) return true;
+            reader.open(this.pathOf(job, i2));
+            this.current = i2;
+          }
+          if (!reader.step(deadline)) return false;
+          const result = reader.finish();
+          this.current = -1;
+          digests.write(result.digest, 32 * i2, 32, "hex");
+          job.sizes[i2] = result.size;
+          if (Atomics.add(job.done, 0, 1) + 1 === count3) job.root.set(segmentRoot(job, count3));
+          this.files++;
+          this.bytes += result.untold;
+          if (this.files >= PROGRESS_FILES || this.bytes >= PROGRESS_BYTES) this.flush();
+          if (deadline !== Infinity && performance.now() >= deadline) return Atomics.load(job.next, 0) >= count3;
+        }
+      }
+      addBytes(n2) {
+        this.bytes += n2;
+        if (this.bytes >= PROGRESS_BYTES) this.flush();
+      }
+      flush() {
+        if (this.files === 0 && this.bytes === 0) return;
+        this.report?.(this.files, this.bytes);
+        this.files = 0;
+        this.bytes = 0;
+      }
+      // Each file's absolute path is written after the base, as bytes (open takes them as they are).
+      // Entry paths are canonical (no "", "." or ".." parts), so plain concatenation is a safe join.
+      useBase(base) {
+        if (base === this.base && this.baseLength >= 0) return;
+        const bytes = Buffer6.from(base.endsWith(sep3) ? base : base + sep3, "utf8");
+        if (this.absolute.length < bytes.length + 4096) this.absolute = Buffer6.alloc(bytes.length + 4096);
+        bytes.copy(this.absolute);
+        this.base = base;
+        this.baseLength = bytes.length;
+      }
+      pathOf(job, i2) {
+        const path6 = job.paths.subarray(job.offsets[i2], job.offsets[i2 + 1]);
+        const length = this.baseLength + path6.length;
+        if (this.absolute.length < length) {
+          const grown = Buffer6.alloc(2 * length);
+          this.absolute.copy(grown, 0, 0, this.baseLength);
+          this.absolute = grown;
+        }
+        this.absolute.set(path6, this.baseLength);
+        return this.absolute.subarray(0, length);
+      }
+    };
+    segmentLeaves = Buffer6.alloc(32 * MERKLE_CHUNK);
     if (!isMainThread && parentPort && workerData?.role === HASH_WORKER_ROLE) serveJobs(parentPort);
   }
 });
@@ -21653,12 +21746,24 @@ import { availableParallelism } from "node:os";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 import { Worker } from "node:worker_threads";
+function digestsHex(columns, from, to2) {
+  const segment = columns.segments[Math.floor(from / MERKLE_CHUNK)];
+  const at3 = from % MERKLE_CHUNK;
+  if (at3 + (to2 - from) > MERKLE_CHUNK) throw new RangeError(`files ${from}..${to2} span two segments`);
+  return segment.digests.toString("hex", 32 * at3, 32 * (at3 + to2 - from));
+}
+function sizeAt(columns, i2) {
+  return columns.segments[Math.floor(i2 / MERKLE_CHUNK)].sizes[i2 % MERKLE_CHUNK];
+}
 function workersAvailable() {
   if (WORKER_URL.protocol !== "file:" || import.meta.url.endsWith(".ts")) return false;
   if (existsSync(fileURLToPath2(WORKER_URL))) return true;
   throw new Error(
     `the hashing worker ${fileURLToPath2(WORKER_URL)} is missing beside ${fileURLToPath2(import.meta.url)}: the build is incomplete`
   );
+}
+function defaultThreads() {
+  return Math.max(0, availableParallelism() - 1);
 }
 function worthThreads(files, totalBytes) {
   return files >= POOL_MIN_FILES || files > 1 && totalBytes === void 0 || (totalBytes ?? 0) >= POOL_MIN_BYTES;
@@ -21667,10 +21772,9 @@ function workerFailure(message) {
   if (message.code) return new CutoverError(message.code, message.message, message.hint ? { hint: message.hint } : {});
   return new Error(`hash worker failed: ${message.message}`);
 }
-function newJob(base, paths, shared) {
+function newSegment(base, paths, stop, shared) {
   const memory = (bytes2) => shared ? new SharedArrayBuffer(bytes2) : new ArrayBuffer(bytes2);
   const count3 = paths.length;
-  const chunks = Math.ceil(count3 / MERKLE_CHUNK);
   const joined = paths.join("");
   const bytes = new Uint8Array(memory(Buffer.byteLength(joined, "utf8")));
   Buffer.from(bytes.buffer).write(joined, "utf8");
@@ -21683,32 +21787,12 @@ function newJob(base, paths, shared) {
     paths: bytes,
     offsets,
     next: new Int32Array(memory(4)),
+    done: new Int32Array(memory(4)),
     finished: new Int32Array(memory(4)),
+    stop,
     digests: new Uint8Array(memory(32 * count3)),
     sizes: new Float64Array(memory(8 * count3)),
-    chunkDone: new Int32Array(memory(4 * chunks)),
-    chunkRoots: new Uint8Array(memory(32 * chunks))
-  };
-}
-function progressCounter(totalFiles, options) {
-  const progress = {
-    files: 0,
-    bytes: 0,
-    totalFiles,
-    ...options.totalBytes === void 0 ? {} : { totalBytes: options.totalBytes }
-  };
-  let last = -Infinity;
-  const report2 = () => {
-    last = performance.now();
-    options.onProgress?.({ ...progress });
-  };
-  return {
-    add(files, bytes) {
-      progress.files += files;
-      progress.bytes += bytes;
-      if (options.onProgress && performance.now() - last >= PROGRESS_INTERVAL_MS) report2();
-    },
-    report: report2
+    root: new Uint8Array(memory(32))
   };
 }
 function startWorker() {
@@ -21719,21 +21803,20 @@ async function hashFiles(base, files, options = {}) {
   const totalBytes = known ? files.reduce((sum, file) => sum + file.size, 0) : void 0;
   const pool = new HashPool(options.threads);
   try {
-    const { digests, sizes } = await pool.hash(
+    const columns = await pool.hash(
       base,
       files.map((file) => file.path),
       { ...options.onProgress ? { onProgress: options.onProgress } : {}, ...totalBytes === void 0 ? {} : { totalBytes } }
     );
-    return files.map((file, i2) => ({
-      digest: digests.toString("hex", 32 * i2, 32 * i2 + 32),
-      size: sizes[i2],
-      leaf: lineLeafHash(digests.subarray(32 * i2, 32 * i2 + 32), Buffer.from(file.path, "utf8"))
-    }));
+    return files.map((file, i2) => {
+      const digest = digestsHex(columns, i2, i2 + 1);
+      return { digest, size: sizeAt(columns, i2), leaf: lineLeafHash(Buffer.from(digest, "hex"), Buffer.from(file.path, "utf8")) };
+    });
   } finally {
     await pool.close();
   }
 }
-var POOL_MIN_FILES, POOL_MIN_BYTES, SLICE_FILES, PROGRESS_INTERVAL_MS, WORKER_URL, prestarted, prestartFailures, HashPool;
+var POOL_MIN_FILES, POOL_MIN_BYTES, SLICE_MS, PROGRESS_INTERVAL_MS, WORKER_URL, ProgressCounter, prestarted, prestartFailures, HashPool, HashStream;
 var init_hash_files = __esm({
   "src/integrity/hash-files.ts"() {
     "use strict";
@@ -21743,19 +21826,48 @@ var init_hash_files = __esm({
     init_hash_worker();
     POOL_MIN_FILES = 256;
     POOL_MIN_BYTES = 16 << 20;
-    SLICE_FILES = 512;
+    SLICE_MS = 8;
     PROGRESS_INTERVAL_MS = 100;
     WORKER_URL = new URL("./hash-worker.js", import.meta.url);
+    ProgressCounter = class {
+      constructor(onProgress) {
+        this.onProgress = onProgress;
+        this.progress = { files: 0, bytes: 0, totalFiles: 0, counting: true };
+      }
+      onProgress;
+      progress;
+      last = -Infinity;
+      add = (files, bytes) => {
+        this.progress.files += files;
+        this.progress.bytes += bytes;
+        if (this.onProgress && performance.now() - this.last >= PROGRESS_INTERVAL_MS) this.report();
+      };
+      found(totalFiles) {
+        this.progress.totalFiles = totalFiles;
+      }
+      counted(totalBytes) {
+        delete this.progress.counting;
+        if (totalBytes !== void 0) this.progress.totalBytes = totalBytes;
+      }
+      report() {
+        this.last = performance.now();
+        this.onProgress?.(this.now());
+      }
+      now() {
+        return { ...this.progress };
+      }
+    };
     prestarted = [];
     prestartFailures = /* @__PURE__ */ new WeakMap();
     HashPool = class {
-      constructor(threads = availableParallelism()) {
+      constructor(threads = defaultThreads()) {
         this.threads = threads;
       }
       threads;
       workers = [];
       broken;
-      /** Starts the threads, if worker threads can run here. */
+      active;
+      /** Starts the worker threads, if they can run here; the segments of a stream already begun go to them. */
       start() {
         if (this.workers.length > 0 || this.threads < 1 || !workersAvailable()) return;
         const waiting = prestarted.splice(0, this.threads);
@@ -21763,63 +21875,151 @@ var init_hash_files = __esm({
           const worker = waiting[i2] ?? startWorker();
           worker.ref();
           this.broken ??= prestartFailures.get(worker);
-          worker.on("error", (error) => this.broken ??= error);
+          worker.on("message", (message) => this.active?.heard(message));
+          worker.on("error", (error) => this.active ? this.active.fail(error) : this.broken ??= error);
+          worker.on("exit", (code) => {
+            const error = new Error(`hash worker exited early (code ${code})`);
+            this.broken ??= error;
+            this.active?.fail(error);
+          });
           this.workers.push(worker);
         }
+        if (this.broken) this.active?.fail(this.broken);
+        this.active?.spread(this.workers);
+      }
+      /** A list of files below `base` to hash, given one by one (`add`), then ended (`end`). One at a time. */
+      stream(base, options = {}) {
+        if (this.broken) throw this.broken;
+        const stream = new HashStream(base, this.threads > 0 && workersAvailable(), options.onProgress, () => {
+          if (this.active === stream) this.active = void 0;
+        });
+        this.active = stream;
+        if (this.workers.length > 0) stream.spread(this.workers);
+        return stream;
       }
       /** Hashes files (entry paths below `base`) and returns their results by column, in the given order. */
       async hash(base, paths, options = {}) {
+        const stream = this.stream(base, options.onProgress ? { onProgress: options.onProgress } : {});
+        for (const path6 of paths) stream.add(path6);
         if (paths.length > 0 && worthThreads(paths.length, options.totalBytes)) this.start();
-        if (this.broken) throw this.broken;
-        const inPool = this.workers.length > 0 && paths.length > 0;
-        const job = newJob(base, paths, inPool);
-        const counter = progressCounter(paths.length, options);
-        counter.report();
-        if (inPool) await this.runInPool(job, counter.add);
-        else {
-          const buffer = Buffer.allocUnsafe(READ_SIZE);
-          while (!workOnJob(job, buffer, counter.add, SLICE_FILES)) await nextTurn();
-        }
-        counter.report();
-        return { digests: Buffer.from(job.digests.buffer), sizes: job.sizes, chunkRoots: job.chunkRoots };
+        return stream.end(options.totalBytes);
       }
       /** Stops the threads. */
       async close() {
         const workers = this.workers;
         this.workers = [];
+        this.active = void 0;
+        for (const worker of workers) worker.removeAllListeners("exit");
         await Promise.all(workers.map((worker) => worker.terminate()));
       }
-      runInPool(job, onProgress) {
-        const workers = this.workers;
-        return new Promise((resolve12, reject) => {
-          let done = 0;
-          let failed = false;
-          const fail2 = (error) => {
-            if (failed) return;
-            failed = true;
-            cleanup();
-            reject(error);
-          };
-          const onMessage2 = (message) => {
-            if (failed) return;
-            if (message.type === "progress") return onProgress(message.files, message.bytes);
-            if (message.type === "failed") return fail2(workerFailure(message));
-            if (++done === workers.length && Atomics.load(job.finished, 0) === workers.length) {
-              cleanup();
-              resolve12();
+    };
+    HashStream = class {
+      constructor(base, shared, onProgress, closed) {
+        this.base = base;
+        this.shared = shared;
+        this.closed = closed;
+        this.stop = new Int32Array(shared ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
+        this.counter = new ProgressCounter(onProgress);
+        this.counter.report();
+      }
+      base;
+      shared;
+      closed;
+      segments = [];
+      pending = [];
+      added = 0;
+      stop;
+      counter;
+      workers = [];
+      posted = 0;
+      heardDone = 0;
+      failure;
+      wake;
+      /** How far hashing has come now (onProgress hears of it at most every 100 ms). */
+      get progress() {
+        return this.counter.now();
+      }
+      /** Adds the next file (in manifest order); a full segment goes to the worker threads at once. */
+      add(path6) {
+        this.pending.push(path6);
+        this.added++;
+        if (this.pending.length === MERKLE_CHUNK) this.seal();
+      }
+      /**
+       * Ends the list and hashes what the worker threads have not, on this thread, a slice at a time;
+       * returns the results once every thread is done. `totalBytes`: the files' sizes when known.
+       */
+      async end(totalBytes) {
+        try {
+          if (this.pending.length > 0) this.seal();
+          this.counter.counted(totalBytes);
+          this.counter.report();
+          const worker = new JobWorker();
+          for (const segment of this.segments) {
+            while (!worker.work(segment, this.counter.add, performance.now() + SLICE_MS)) {
+              await nextTurn();
+              if (this.failure) throw this.failure;
             }
-          };
-          const onExit2 = (code) => fail2(new Error(`hash worker exited early (code ${code})`));
-          const cleanup = () => {
-            for (const worker of workers) {
-              worker.off("message", onMessage2).off("error", fail2).off("exit", onExit2);
-            }
-          };
-          for (const worker of workers) {
-            worker.on("message", onMessage2).on("error", fail2).on("exit", onExit2);
-            worker.postMessage(job);
           }
-        });
+          await this.allDone();
+          for (const segment of this.segments) Atomics.load(segment.finished, 0);
+          this.counter.report();
+          const chunkRoots = new Uint8Array(32 * this.segments.length);
+          this.segments.forEach((segment, s) => chunkRoots.set(segment.root, 32 * s));
+          return {
+            count: this.added,
+            segments: this.segments.map((segment) => ({ digests: Buffer.from(segment.digests.buffer), sizes: segment.sizes })),
+            chunkRoots
+          };
+        } catch (error) {
+          Atomics.store(this.stop, 0, 1);
+          throw error;
+        } finally {
+          this.closed();
+        }
+      }
+      /** Gives the segments so far, and every later one, to these worker threads. */
+      spread(workers) {
+        if (!this.shared || this.workers.length > 0) return;
+        this.workers = workers;
+        for (const segment of this.segments) this.post(segment);
+      }
+      /** A worker's message about this stream. */
+      heard(message) {
+        if (message.type === "progress") this.counter.add(message.files, message.bytes);
+        else if (message.type === "failed") this.fail(workerFailure(message));
+        else {
+          this.heardDone++;
+          this.wake?.();
+        }
+      }
+      /** Fails the stream: no thread claims another file, and `end` throws `error`. */
+      fail(error) {
+        this.failure ??= error;
+        Atomics.store(this.stop, 0, 1);
+        this.wake?.();
+      }
+      seal() {
+        const segment = newSegment(this.base, this.pending, this.stop, this.shared);
+        this.pending = [];
+        this.segments.push(segment);
+        this.counter.found(this.added);
+        if (this.workers.length > 0) this.post(segment);
+      }
+      post(segment) {
+        this.posted++;
+        for (const worker of this.workers) worker.postMessage(segment);
+      }
+      // Resolves once every worker has said it is done with every segment posted to it.
+      async allDone() {
+        while (this.heardDone < this.posted * this.workers.length) {
+          if (this.failure) throw this.failure;
+          await new Promise((resolve12) => {
+            this.wake = resolve12;
+          });
+          this.wake = void 0;
+        }
+        if (this.failure) throw this.failure;
       }
     };
   }
@@ -35477,7 +35677,7 @@ async function artifactKind(absPath) {
     throw new CutoverError("ARTIFACT_INVALID", `artifact ${JSON.stringify(absPath)} is a ${kindOf2(info)}`, { hint: HINT });
   return { kind: "directory", base: absPath };
 }
-async function listFiles(root, onFound) {
+async function listFiles(root, onFound, onFile) {
   const files = [];
   const stack = [await readLevel(root, "")];
   while (stack.length > 0) {
@@ -35488,8 +35688,10 @@ async function listFiles(root, onFound) {
       continue;
     }
     const path6 = level.prefix === "" ? entry.name : `${level.prefix}/${entry.name}`;
-    if (!entry.folder) files.push(path6);
-    else {
+    if (!entry.folder) {
+      files.push(path6);
+      onFile?.(path6);
+    } else {
       stack.push(await readLevel(`${root}/${path6}`, path6));
       onFound?.(files.length);
     }
@@ -35553,25 +35755,29 @@ async function hashArtifact(absPath, options = {}) {
   const found = await artifactKind(absPath);
   const pool = new HashPool(options.threads);
   try {
+    const stream = pool.stream(found.base, options.onProgress ? { onProgress: options.onProgress } : {});
     let paths;
     let totalBytes;
     if (found.kind === "file") {
       paths = [found.path];
+      stream.add(found.path);
       totalBytes = found.size;
     } else {
-      paths = await listFiles(found.base, (count3) => {
-        if (worthThreads(count3, 0)) pool.start();
-      });
+      paths = await listFiles(
+        found.base,
+        (count3) => {
+          if (worthThreads(count3, 0)) pool.start();
+        },
+        (path6) => stream.add(path6)
+      );
       if (!worthThreads(paths.length, 0))
         totalBytes = paths.reduce((sum, path6) => sum + (lstatSync3(`${found.base}/${path6}`, { throwIfNoEntry: false })?.size ?? 0), 0);
     }
-    const { digests, sizes, chunkRoots } = await pool.hash(found.base, paths, {
-      ...options.onProgress ? { onProgress: options.onProgress } : {},
-      ...totalBytes === void 0 ? {} : { totalBytes }
-    });
+    if (worthThreads(paths.length, totalBytes)) pool.start();
+    const columns = await stream.end(totalBytes);
     let bytes = 0;
-    for (let i2 = 0; i2 < paths.length; i2++) bytes += sizes[i2];
-    const result = lazyArtifactHash(paths, digests, sizes, { root: rootOfChunks(chunkRoots, paths.length), files: paths.length, bytes });
+    for (const segment of columns.segments) for (const size2 of segment.sizes) bytes += size2;
+    const result = lazyArtifactHash(paths, columns, { root: rootOfChunks(columns.chunkRoots, paths.length), files: paths.length, bytes });
     if (options.children) result.children = childRoots(result.entries);
     return result;
   } finally {
@@ -35647,11 +35853,11 @@ function manifestMatcher(source) {
     }
   };
 }
-function lazyArtifactHash(paths, digests, sizes, fixed) {
+function lazyArtifactHash(paths, columns, fixed) {
   let block = { from: -1, text: "" };
   const digestAt = (i2) => {
     const from = i2 - i2 % DIGEST_BLOCK;
-    if (block.from !== from) block = { from, text: digests.toString("hex", 32 * from, 32 * Math.min(from + DIGEST_BLOCK, paths.length)) };
+    if (block.from !== from) block = { from, text: digestsHex(columns, from, Math.min(from + DIGEST_BLOCK, paths.length)) };
     return block.text.slice(64 * (i2 - from), 64 * (i2 - from) + 64);
   };
   let entries;
@@ -35665,7 +35871,7 @@ function lazyArtifactHash(paths, digests, sizes, fixed) {
   Object.defineProperties(result, {
     entries: {
       enumerable: true,
-      get: () => entries ??= paths.map((path6, i2) => ({ path: path6, digest: digestAt(i2), size: sizes[i2] }))
+      get: () => entries ??= paths.map((path6, i2) => ({ path: path6, digest: digestAt(i2), size: sizeAt(columns, i2) }))
     },
     manifest: {
       enumerable: true,
@@ -38640,17 +38846,17 @@ var MIB = 1024 * 1024;
 function hashProgressText(p2, elapsedMs) {
   const byBytes = p2.totalBytes !== void 0 && p2.totalBytes > 0;
   const total = p2.totalBytes ?? 0;
-  const share = byBytes ? p2.bytes / total : p2.totalFiles ? p2.files / p2.totalFiles : 0;
+  const share = p2.counting ? 0 : byBytes ? p2.bytes / total : p2.totalFiles ? p2.files / p2.totalFiles : 0;
   const filled = Math.max(0, Math.min(20, Math.round(share * 20)));
   const seconds = elapsedMs / 1e3;
   const parts = [
-    `[${"#".repeat(filled)}${"-".repeat(20 - filled)}] ${count2(p2.files)}/${count2(p2.totalFiles)} files`,
+    `[${"#".repeat(filled)}${"-".repeat(20 - filled)}] ${count2(p2.files)}/${count2(p2.totalFiles)}${p2.counting ? "+" : ""} files`,
     p2.totalBytes === void 0 ? size(p2.bytes) : `${size(p2.bytes)} of ${size(total)}`
   ];
   if (seconds >= 0.2 && p2.bytes > 0) {
     parts.push(`${rate(p2.bytes / MIB / seconds)} MiB/s`, `${rate(p2.files / seconds)} files/s`);
     const left = byBytes ? (total - p2.bytes) / p2.bytes * elapsedMs : (p2.totalFiles - p2.files) / Math.max(1, p2.files) * elapsedMs;
-    if (share < 1 && (byBytes || p2.files > 0)) parts.push(`${formatDuration(left)} left`);
+    if (!p2.counting && share < 1 && (byBytes || p2.files > 0)) parts.push(`${formatDuration(left)} left`);
   }
   return parts.join(", ");
 }
