@@ -35682,13 +35682,15 @@ async function listFiles(root, onFound, onFile) {
   const stack = [await readLevel(root, "")];
   while (stack.length > 0) {
     const level = stack[stack.length - 1];
-    const entry = level.entries[level.next++];
-    if (entry === void 0) {
+    const key = level.keys[level.next++];
+    if (key === void 0) {
       stack.pop();
       continue;
     }
-    const path6 = level.prefix === "" ? entry.name : `${level.prefix}/${entry.name}`;
-    if (!entry.folder) {
+    const folder = key.endsWith("/");
+    const name = folder ? key.slice(0, -1) : key;
+    const path6 = level.prefix === "" ? name : `${level.prefix}/${name}`;
+    if (!folder) {
       files.push(path6);
       onFile?.(path6);
     } else {
@@ -35705,24 +35707,26 @@ async function readLevel(dir, prefix) {
   } catch (error) {
     throw ioFailed(JSON.stringify(dir), error);
   }
-  const entries = [];
+  const keys = [];
   let high = false;
   for (const dirent of dirents) {
     const name = dirent.name;
-    if (name.includes("�")) await refuseUndecodable(dir);
-    const problem = entryPathProblem(name);
-    if (problem)
-      throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
+    if (SUSPECT.test(name)) {
+      if (name.includes("�")) await refuseUndecodable(dir);
+      const problem = entryPathProblem(name);
+      if (problem)
+        throw new CutoverError("ARTIFACT_INVALID", `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
+      high ||= HIGH_UNITS.test(name);
+    }
     const folder = dirent.isDirectory();
     if (!folder && !dirent.isFile()) throw refuse(kindOf2(dirent), JSON.stringify(`${dir}/${name}`));
-    high ||= HIGH_UNITS.test(name);
-    entries.push({ name, key: folder ? `${name}/` : name, folder });
+    keys.push(folder ? `${name}/` : name);
   }
   if (high) {
-    const bytes = new Map(entries.map((e) => [e, Buffer11.from(e.key, "utf8")]));
-    entries.sort((x3, y2) => Buffer11.compare(bytes.get(x3), bytes.get(y2)));
-  } else entries.sort((x3, y2) => x3.key < y2.key ? -1 : x3.key > y2.key ? 1 : 0);
-  return { prefix, entries, next: 0 };
+    const bytes = new Map(keys.map((key) => [key, Buffer11.from(key, "utf8")]));
+    keys.sort((x3, y2) => Buffer11.compare(bytes.get(x3), bytes.get(y2)));
+  } else keys.sort();
+  return { prefix, keys, next: 0 };
 }
 async function refuseUndecodable(dir) {
   const names = await readdir5(dir, { encoding: "buffer" }).catch((error) => {
@@ -35737,7 +35741,7 @@ async function refuseUndecodable(dir) {
     );
   }
 }
-var HINT, NAME_HINT;
+var HINT, NAME_HINT, SUSPECT;
 var init_walk = __esm({
   "src/integrity/walk.ts"() {
     "use strict";
@@ -35746,6 +35750,7 @@ var init_walk = __esm({
     init_manifest();
     HINT = "an artifact holds regular files and folders only; links, devices, FIFOs and sockets are refused";
     NAME_HINT = "entry paths are valid UTF-8 with no control character and no backslash; rename the file";
+    SUSPECT = /[\u0000-\u001f\u007f\\\uD800-\uFFFF]/;
   }
 });
 

@@ -71,10 +71,10 @@ export async function walkArtifact(absPath: string): Promise<ArtifactFiles> {
   return { kind: 'directory', base: found.base, paths: await listFiles(found.base) };
 }
 
-/** A folder being listed: its entry-path prefix and its sorted entries, consumed in order. */
+/** A folder being listed: its entry-path prefix and its sorted keys (a folder's name and a `/`), consumed in order. */
 interface Level {
   prefix: string;
-  entries: { name: string; key: string; folder: boolean }[];
+  keys: string[];
   next: number;
 }
 
@@ -91,13 +91,15 @@ export async function listFiles(root: string, onFound?: (count: number) => void,
   const stack: Level[] = [await readLevel(root, '')];
   while (stack.length > 0) {
     const level = stack[stack.length - 1] as Level;
-    const entry = level.entries[level.next++];
-    if (entry === undefined) {
+    const key = level.keys[level.next++];
+    if (key === undefined) {
       stack.pop();
       continue;
     }
-    const path = level.prefix === '' ? entry.name : `${level.prefix}/${entry.name}`;
-    if (!entry.folder) {
+    const folder = key.endsWith('/');
+    const name = folder ? key.slice(0, -1) : key;
+    const path = level.prefix === '' ? name : `${level.prefix}/${name}`;
+    if (!folder) {
       files.push(path);
       onFile?.(path);
     } else {
@@ -108,7 +110,13 @@ export async function listFiles(root: string, onFound?: (count: number) => void,
   return files;
 }
 
-// One folder's entries, checked and sorted by the bytes of their key (a folder's name ends in `/`).
+// A name that needs a closer look: a control character, a backslash, or a UTF-16 unit at or above
+// U+D800 (a surrogate, U+FFFD for bytes that are not UTF-8, or a code point that sorts differently
+// as UTF-16 than as UTF-8). A directory entry is never empty, `.`, `..` or holds a `/`, so a name
+// without any of these is a valid entry path.
+const SUSPECT = /[\u0000-\u001f\u007f\\\uD800-\uFFFF]/;
+
+// One folder's entries, checked, as keys (a folder's name ends in `/`) sorted by their bytes.
 async function readLevel(dir: string, prefix: string): Promise<Level> {
   let dirents: Dirent[];
   try {
@@ -116,25 +124,28 @@ async function readLevel(dir: string, prefix: string): Promise<Level> {
   } catch (error) {
     throw ioFailed(JSON.stringify(dir), error);
   }
-  const entries: Level['entries'] = [];
+  const keys: string[] = [];
   let high = false;
   for (const dirent of dirents) {
     const name = dirent.name;
-    // A name that is not UTF-8 decodes with U+FFFD; only then are the raw bytes read to tell.
-    if (name.includes('\uFFFD')) await refuseUndecodable(dir);
-    const problem = entryPathProblem(name);
-    if (problem)
-      throw new CutoverError('ARTIFACT_INVALID', `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
+    if (SUSPECT.test(name)) {
+      // A name that is not UTF-8 decodes with U+FFFD; only then are the raw bytes read to tell.
+      if (name.includes('\uFFFD')) await refuseUndecodable(dir);
+      const problem = entryPathProblem(name);
+      if (problem)
+        throw new CutoverError('ARTIFACT_INVALID', `entry path ${JSON.stringify(`${dir}/${name}`)} ${problem}`, { hint: NAME_HINT });
+      high ||= HIGH_UNITS.test(name);
+    }
     const folder = dirent.isDirectory();
     if (!folder && !dirent.isFile()) throw refuse(kindOf(dirent), JSON.stringify(`${dir}/${name}`));
-    high ||= HIGH_UNITS.test(name);
-    entries.push({ name, key: folder ? `${name}/` : name, folder });
+    keys.push(folder ? `${name}/` : name);
   }
+  // Without units at or above U+D800, UTF-16 order (the default sort's) is UTF-8 byte order.
   if (high) {
-    const bytes = new Map(entries.map((e) => [e, Buffer.from(e.key, 'utf8')]));
-    entries.sort((x, y) => Buffer.compare(bytes.get(x) as Buffer, bytes.get(y) as Buffer));
-  } else entries.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-  return { prefix, entries, next: 0 };
+    const bytes = new Map(keys.map((key) => [key, Buffer.from(key, 'utf8')]));
+    keys.sort((x, y) => Buffer.compare(bytes.get(x) as Buffer, bytes.get(y) as Buffer));
+  } else keys.sort();
+  return { prefix, keys, next: 0 };
 }
 
 // Reads a folder's names as bytes and refuses the first that is not UTF-8, shown with \xNN escapes.
