@@ -86,8 +86,10 @@ async function collectChecks(options: VerifyOptions, io: CommandIo): Promise<Che
     });
   }
   // The repository the record lives in, which need not be the one the command started in.
-  const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => undefined);
-  const runRead = await readRegularFile(join(recordAbs, 'run.json'), RUN_JSON_LIMIT);
+  const [root, runRead] = await Promise.all([
+    findRepositoryRoot({ cwd: recordAbs }).catch(() => undefined),
+    readRegularFile(join(recordAbs, 'run.json'), RUN_JSON_LIMIT),
+  ]);
   const runText = 'bytes' in runRead ? runRead.bytes.toString('utf8') : undefined;
   const parsed = parseRunJson(runText, 'problem' in runRead ? runRead.problem : undefined);
   if (!parsed.run || runText === undefined) return [parsed.check];
