@@ -42531,8 +42531,10 @@ async function collectChecks(options, io2) {
       hint: "name the folder that holds run.json (not a link to it), e.g. cutover verify reports/<plan>/<run id>"
     });
   }
-  const root = await findRepositoryRoot({ cwd: recordAbs }).catch(() => void 0);
-  const runRead = await readRegularFile(join19(recordAbs, "run.json"), RUN_JSON_LIMIT);
+  const [root, runRead] = await Promise.all([
+    findRepositoryRoot({ cwd: recordAbs }).catch(() => void 0),
+    readRegularFile(join19(recordAbs, "run.json"), RUN_JSON_LIMIT)
+  ]);
   const runText = "bytes" in runRead ? runRead.bytes.toString("utf8") : void 0;
   const parsed = parseRunJson(runText, "problem" in runRead ? runRead.problem : void 0);
   if (!parsed.run || runText === void 0) return [parsed.check];
