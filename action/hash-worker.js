@@ -240,12 +240,6 @@ var FileReader = class {
     }
   }
 };
-function hashFileSync(abs, buffer) {
-  const reader = new FileReader(buffer);
-  reader.open(abs);
-  reader.step(Infinity);
-  return reader.finish();
-}
 var JobWorker = class {
   reader;
   absolute = Buffer3.alloc(4096);
@@ -369,6 +363,5 @@ export {
   FileReader,
   HASH_WORKER_ROLE,
   JobWorker,
-  READ_SIZE,
-  hashFileSync
+  READ_SIZE
 };

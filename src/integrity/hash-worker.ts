@@ -157,14 +157,6 @@ export class FileReader {
   }
 }
 
-/** SHA-256 (hex) and size of one file, read in `buffer`-sized chunks. */
-export function hashFileSync(abs: Buffer, buffer: Buffer): { digest: string; size: number } {
-  const reader = new FileReader(buffer);
-  reader.open(abs);
-  reader.step(Infinity);
-  return reader.finish();
-}
-
 /**
  * One thread's share of jobs: claims their files one at a time and hashes them with its reader.
  * `work` may stop at a deadline in the middle of a file and go on with it at the next call.

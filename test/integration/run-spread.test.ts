@@ -50,12 +50,18 @@ const run = (dir: string, args: string[]) => cutover(['run', 'plans/p.yaml', '--
 const runJson = (dir: string) => JSON.parse(readFileSync(join(dir, 'reports/test-plan/spread-1/run.json'), 'utf8'));
 const outcomes = (doc: { steps: { id: string; outcome: string }[] }) => Object.fromEntries(doc.steps.map((s) => [s.id, s.outcome]));
 
-/** Runs the coordinator and the shards (each in its own clone); `tamper` may change a shard's clone first. */
-function spread(origin: string, options: { shards?: string[]; before?: (module: string, dir: string) => void } = {}) {
+/** Runs the coordinator in a clone of its own, which must succeed; its hand-off folder as written. */
+function coordinate(origin: string) {
   const coordinator = clone(origin, 'coordinator');
-  const handoffDir = join(tempDir('cutover-handoff-'), 'handoff');
-  const c = run(coordinator, ['--until', 'migrate', '--handoff', handoffDir]);
+  const handoff = join(tempDir('cutover-handoff-'), 'handoff');
+  const c = run(coordinator, ['--until', 'migrate', '--handoff', handoff]);
   expect(c.code, c.stderr).toBe(0);
+  return { coordinator, handoff, c };
+}
+
+/** Runs the coordinator and the shards (each in its own clone); `before` may change a shard's clone first. */
+function spread(origin: string, options: { shards?: string[]; before?: (module: string, dir: string) => void } = {}) {
+  const { coordinator, handoff: handoffDir, c } = coordinate(origin);
   expect(c.stdout).toMatch(/^cutover run plans\/p\.yaml \(coordinator\)\n[\s\S]*\ncoordinator succeeded \(exit 0\) · 1 succeeded/);
   expect(c.stderr).toBe(`cutover: hand-off written to ${handoffDir}\n`);
   expect(readFileSync(join(coordinator, 'state/log.txt'), 'utf8')).toBe('paused\n');
@@ -169,9 +175,7 @@ describe('a run spread over runners', () => {
 
   it('refuses the re-frozen shard with HANDOFF_MISMATCH before it runs anything', () => {
     const origin = planRepo(PLAN, FILES);
-    const coordinator = clone(origin, 'coordinator');
-    const handoff = join(tempDir('cutover-handoff-'), 'handoff');
-    expect(run(coordinator, ['--until', 'migrate', '--handoff', handoff]).code).toBe(0);
+    const { handoff } = coordinate(origin);
     const shard = clone(origin, 'shard');
     writeFileSync(join(shard, 'config/a.json'), '{ "a": 3 }\n');
     expect(cutover(['freeze', 'plans/p.yaml'], { cwd: shard }).code).toBe(0);
@@ -200,9 +204,7 @@ describe('a run spread over runners', () => {
 
   it('records a drill given to one shard job as the drill of the run', () => {
     const origin = planRepo(PLAN, FILES);
-    const coordinator = clone(origin, 'coordinator');
-    const handoff = join(tempDir('cutover-handoff-'), 'handoff');
-    expect(run(coordinator, ['--until', 'migrate', '--handoff', handoff]).code).toBe(0);
+    const { handoff } = coordinate(origin);
     const bundles = MODULES.map((m) => {
       const out = join(tempDir('cutover-shard-'), `shard-${m}`);
       const drill = m === 'orte' ? ['--fail-at', 'migrate[orte]'] : [];
